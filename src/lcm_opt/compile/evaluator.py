@@ -1,0 +1,94 @@
+"""Pair evaluation: reach, units, requirements and affinity of (class, licence) pairs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from lcm_opt.compile.problem import PairCheck
+from lcm_opt.domain import Consumption, HierarchyScoring, Licence, Metric, Scenario, natural_key
+from lcm_opt.rules.eligibility import (
+    Chains,
+    Reach,
+    allocation_rule_ok,
+    effective_allocation_rule,
+    licence_metric,
+    licence_units,
+    reach,
+)
+from lcm_opt.rules.hierarchy import Hierarchy
+from lcm_opt.rules.language import RuleSet
+
+RAW_CONSUMPTION = (
+    "location", "department", "cost_centre", "custodian", "cores", "processors",
+    "virtual", "user", "asset", "product",
+)  # fmt: skip
+
+
+def raw_consumption(c: Consumption) -> dict[str, object]:
+    return {name: getattr(c, name) for name in RAW_CONSUMPTION}
+
+
+def raw_licence(licence: Licence) -> dict[str, object]:
+    return {
+        "location": licence.location,
+        "department": licence.department,
+        "cost_centre": licence.cost_centre,
+        "custodian": licence.custodian,
+        "cores": licence.cores,
+        "is_core": int(licence_metric(licence) is Metric.CORE),
+        "product": licence.product,
+        "contract": licence.contract,
+    }
+
+
+class Evaluator:
+    """Scenario-wide lookups: reach, units, requirements and scores of any pair."""
+
+    def __init__(self, scenario: Scenario, rules: RuleSet) -> None:
+        self.scenario = scenario
+        self.settings = scenario.settings
+        self.rules = rules
+        self.hierarchy = Hierarchy(scenario.org)
+        self.products = {p.id: p for p in scenario.products}
+        self.chains = Chains(self.products)
+        self.licences = sorted(scenario.licences, key=lambda lic: natural_key(lic.id))
+        self.licence_index = {lic.id: i for i, lic in enumerate(self.licences)}
+        self.values = [rules.licence_values(raw_licence(lic)) for lic in self.licences]
+        self.exclusive = self.settings.hierarchy_scoring is HierarchyScoring.EXCLUSIVE
+
+    def reach(self, licence: Licence, product: str) -> Reach | None:
+        return reach(
+            self.products[licence.product],
+            licence.downgrade,
+            product,
+            self.chains,
+            self.settings.downgrades_allowed,
+        )
+
+    def requirements_ok(self, raw: Mapping[str, object], cv: tuple[object, ...], li: int) -> bool:
+        licence = self.licences[li]
+        rule = effective_allocation_rule(licence, self.products[licence.product])
+        if rule:  # A15(c): an explicit Allocation Rule replaces the rule set's requirements
+            return allocation_rule_ok(rule, raw, licence, self.hierarchy)
+        return self.rules.requirements_ok(cv, self.values[li], self.hierarchy.within)
+
+    def score(self, cv: tuple[object, ...], li: int) -> int:
+        return self.rules.score(cv, self.values[li], self.hierarchy.within, self.exclusive)
+
+    def units(self, licence: Licence, raw: Mapping[str, object]) -> int | None:
+        cores, processors = raw["cores"], raw["processors"]
+        assert cores is None or isinstance(cores, int)
+        assert processors is None or isinstance(processors, int)
+        return licence_units(licence.type, cores, processors, self.settings.core_minimums)
+
+    def check(
+        self, raw: Mapping[str, object], cv: tuple[object, ...], li: int, product: str
+    ) -> PairCheck:
+        """One (consumption, licence) pair outside the eligible edges: pins (A13, A14)."""
+        licence = self.licences[li]
+        return PairCheck(
+            reach=self.reach(licence, product),
+            units=self.units(licence, raw),
+            requirements_ok=self.requirements_ok(raw, cv, li),
+            score=self.score(cv, li),
+        )

@@ -1,0 +1,88 @@
+"""Flat problem data every engine consumes: consumption classes with their eligible
+edges, licence capacities, pins and the product processing order. Built by build.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from lcm_opt.domain import Licence, Product, Scenario
+from lcm_opt.rules.eligibility import Reach
+
+if TYPE_CHECKING:
+    from lcm_opt.compile.evaluator import Evaluator
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """One eligible (class, licence) pair."""
+
+    licence: int  # index into Problem.licence_ids (natural order, so index order = A3 order)
+    score: int
+    units: int  # licence units one consumption of the class draws (R28, A19)
+    group: str  # A32 split group
+    downgrade: bool  # R34: the licence is for a newer product
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumptionClass:
+    """Consumptions of one product that the rules cannot tell apart."""
+
+    product: int
+    members: tuple[int, ...]  # consumption indices, ascending = natural id order
+    product_units: int  # demand of one member in the product's metric units (A10)
+    exact: tuple[Edge, ...]  # tier 1, sorted by (score desc, licence asc)
+    downgrade: tuple[Edge, ...]  # tier 2, same order
+    detail: str | None  # why there is no edge at all (no_eligible_licence detail)
+    values: tuple[object, ...]  # rule values, for scoring pins
+    raw: dict[str, object]  # attributes of the first member
+
+    @property
+    def edges(self) -> tuple[Edge, ...]:
+        return self.exact + self.downgrade
+
+
+@dataclass(frozen=True, slots=True)
+class Pin:
+    licence: int
+    consumption: int
+
+
+@dataclass(frozen=True)
+class Problem:
+    scenario: Scenario
+    evaluator: Evaluator
+    product_ids: tuple[str, ...]  # natural order
+    products: tuple[Product, ...]
+    product_order: tuple[int, ...]  # greedy order: chains newest first (A11)
+    licence_ids: tuple[str, ...]  # natural order
+    licences: tuple[Licence, ...]
+    licence_product: tuple[int, ...]
+    capacity: tuple[int | None, ...]  # None = unlimited; 0 for non-candidates
+    consumption_ids: tuple[str, ...]  # natural order, after the A18 merge, free ones excluded
+    consumption_class: tuple[int, ...]
+    classes: tuple[ConsumptionClass, ...]
+    pins: tuple[Pin, ...]  # (licence, consumption) ascending (A3)
+    free_consumptions: tuple[str, ...]
+    merged: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    def candidate(self, licence: int) -> bool:
+        return self.capacity[licence] != 0
+
+    def class_of(self, consumption: int) -> ConsumptionClass:
+        return self.classes[self.consumption_class[consumption]]
+
+    def check(self, consumption: int, licence: int) -> PairCheck:
+        cls = self.class_of(consumption)
+        return self.evaluator.check(cls.raw, cls.values, licence, self.product_ids[cls.product])
+
+
+@dataclass(frozen=True, slots=True)
+class PairCheck:
+    """Everything a pin needs to know about one (consumption, licence) pair."""
+
+    reach: Reach | None
+    units: int | None
+    requirements_ok: bool
+    score: int

@@ -1,0 +1,52 @@
+"""Licences (entitlements) and their status (R6, R8, R16, R31, A17, A20)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field, field_validator, model_validator
+
+from lcm_opt.domain.base import Frozen
+from lcm_opt.domain.catalog import DowngradeRule, normalise_type
+from lcm_opt.domain.org import Dimension
+
+
+class LicenceStatus(StrEnum):
+    IN_SERVICE = "in_service"
+    OUT_OF_SERVICE = "out_of_service"
+    UPGRADED = "upgraded"
+    DISPOSED = "disposed"
+    EXPIRED = "expired"
+
+
+class Licence(Frozen):
+    id: str
+    product: str
+    type: str = Field(description="metric name or type code, stored upper-case (R44)")
+    seats: int | None = Field(None, ge=0, description="capacity in the type's units (A17)")
+    unlimited: bool = Field(False, description="A20 / L3")
+    status: LicenceStatus = LicenceStatus.IN_SERVICE
+    downgrade: DowngradeRule | None = Field(None, description="None = the product's (R32)")
+    allocation_rule: tuple[Dimension, ...] | None = Field(
+        None, description="R16; None or [] inherits the product's (A37)"
+    )
+    location: str | None = None
+    department: str | None = None
+    cost_centre: str | None = None
+    custodian: str | None = None
+    cores: int | None = Field(None, ge=0, description="A7 cores-exact affinity")
+    contract: str | None = None
+    unit_cost: float | None = Field(None, ge=0)
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        return normalise_type(value)
+
+    @model_validator(mode="after")
+    def _seats_or_unlimited(self) -> Licence:
+        if self.unlimited and self.seats is not None:
+            raise ValueError("an unlimited licence takes no seats (A20): drop `seats`")
+        if not self.unlimited and self.seats is None:
+            raise ValueError("a finite licence needs `seats` (or `unlimited: true`)")
+        return self

@@ -1,0 +1,137 @@
+"""Allocation (engine output, indices) -> Result (the public JSON contract)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from lcm_opt.compile.problem import Problem
+from lcm_opt.domain import (
+    Deficit,
+    Grant,
+    LicenceRow,
+    LicenceStatus,
+    Objective,
+    ObjectiveValues,
+    ProductRow,
+    Result,
+    Source,
+)
+from lcm_opt.engines.base import Allocation
+
+
+def _product_rows(problem: Problem, allocation: Allocation) -> list[ProductRow]:
+    required: dict[int, int] = defaultdict(int)
+    for cls in problem.classes:
+        required[cls.product] += cls.product_units * len(cls.members)
+    outstanding: dict[int, int] = defaultdict(int)
+    for d in allocation.deficits:
+        cls = problem.class_of(d.consumption)
+        outstanding[cls.product] += cls.product_units
+    as_downgrade: dict[int, int] = defaultdict(int)  # on the newer product (R35, A34)
+    from_downgrade: dict[int, int] = defaultdict(int)  # on the older product
+    for g in allocation.grants:
+        if g.downgrade:
+            as_downgrade[problem.licence_product[g.licence]] += g.units
+            from_downgrade[problem.class_of(g.consumption).product] += g.units
+    listed = set(problem.licence_product) | set(required)
+    listed |= {problem.product_ids.index(p) for p in _free_products(problem)}
+    return [
+        ProductRow(
+            product=problem.product_ids[p],
+            required=required[p],
+            allocated=required[p] - outstanding[p],
+            allocated_as_downgrade=as_downgrade[p],
+            allocated_from_downgrade=from_downgrade[p],
+            outstanding=outstanding[p],
+        )
+        for p in sorted(listed)
+    ]
+
+
+def _free_products(problem: Problem) -> set[str]:
+    by_id = {c.id: c.product for c in problem.scenario.consumptions}
+    return {by_id[c] for c in problem.free_consumptions}
+
+
+def _licence_rows(problem: Problem, allocation: Allocation) -> list[LicenceRow]:
+    used: dict[int, int] = defaultdict(int)
+    for g in allocation.grants:
+        used[g.licence] += g.units
+    rows = []
+    for index, licence in enumerate(problem.licences):
+        capacity = problem.capacity[index]
+        if licence.status is not LicenceStatus.IN_SERVICE:
+            available: int | None = 0  # A35
+        elif licence.unlimited:
+            available = None
+        else:
+            available = (capacity or 0) - used[index]
+        rows.append(
+            LicenceRow(
+                licence=licence.id,
+                seats=licence.seats,
+                unlimited=licence.unlimited,
+                allocated=used[index],
+                available=available,
+            )
+        )
+    return rows
+
+
+def _unpriced_warning(problem: Problem) -> list[str]:
+    if problem.scenario.settings.objective is not Objective.COST:
+        return []
+    unpriced = [p.id for p in problem.products if p.unit_price is None and not p.free]
+    if not unpriced:
+        return []
+    return [f"objective cost: products without unit_price count 0: {', '.join(unpriced)}"]
+
+
+def assemble(problem: Problem, allocation: Allocation) -> Result:
+    ids, lids = problem.consumption_ids, problem.licence_ids
+    grants = sorted(allocation.grants, key=lambda g: (g.consumption, g.licence))
+    deficit_rows = []
+    outstanding_cost = 0.0
+    for d in sorted(allocation.deficits, key=lambda d: d.consumption):
+        cls = problem.class_of(d.consumption)
+        product = problem.products[cls.product]
+        outstanding_cost += cls.product_units * (product.unit_price or 0.0)
+        deficit_rows.append(
+            Deficit(
+                consumption=ids[d.consumption],
+                product=product.id,
+                units=cls.product_units,
+                reason=d.reason,
+                detail=d.detail,
+            )
+        )
+    objective = ObjectiveValues(
+        outstanding_units=sum(d.units for d in deficit_rows),
+        outstanding_cost=round(outstanding_cost, 6),
+        uncovered=len(deficit_rows),
+        affinity=sum(g.score * g.units for g in grants),
+        bound=allocation.bound,
+        gap=allocation.gap,
+    )
+    return Result(
+        scenario=problem.scenario.name,
+        engine=allocation.engine,
+        status=allocation.status,
+        objective=objective,
+        grants=tuple(
+            Grant(
+                consumption=ids[g.consumption],
+                licence=lids[g.licence],
+                units=g.units,
+                source=Source.DIRECT if g.direct else Source.AUTO,
+                downgrade=g.downgrade,
+                score=g.score,
+            )
+            for g in grants
+        ),
+        deficits=tuple(deficit_rows),
+        products=tuple(_product_rows(problem, allocation)),
+        licences=tuple(_licence_rows(problem, allocation)),
+        warnings=(*problem.warnings, *_unpriced_warning(problem), *allocation.warnings),
+        merged=dict(sorted(problem.merged.items())),
+    )

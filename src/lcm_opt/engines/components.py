@@ -1,0 +1,106 @@
+"""Split the problem into independent components and state each as a SubProblem.
+
+Products are linked when a licence of one has an eligible edge to a consumption of the
+other (exact or downgrade reach); networkx connected components over that graph are
+solved independently (issue: compile step, item 1)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+import networkx as nx
+
+from lcm_opt.compile.problem import Problem
+from lcm_opt.domain import Objective
+from lcm_opt.engines.base import Allocation, Remaining
+from lcm_opt.engines.subproblem import SubProblem
+
+
+def product_components(problem: Problem) -> list[list[int]]:
+    """Groups of product indices that share licences, each sorted, in ascending order."""
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(problem.product_ids)))
+    for cls in problem.classes:
+        for edge in cls.edges:
+            graph.add_edge(cls.product, problem.licence_product[edge.licence])
+    return sorted(sorted(c) for c in nx.connected_components(graph))
+
+
+def price_scale(problem: Problem) -> int:
+    """10^d so that every unit_price * 10^d is an integer (d <= 6): integer solver data."""
+    decimals = 0
+    for product in problem.products:
+        if product.unit_price is not None:
+            exponent = Decimal(repr(product.unit_price)).normalize().as_tuple().exponent
+            assert isinstance(exponent, int)
+            decimals = max(decimals, -exponent)
+    return int(10 ** min(decimals, 6))
+
+
+def class_weights(problem: Problem) -> dict[int, int]:
+    """First-criterion value of covering one member of each class (settings.objective)."""
+    objective = problem.scenario.settings.objective
+    scale = price_scale(problem) if objective is Objective.COST else 1
+    weights = {}
+    for k, cls in enumerate(problem.classes):
+        if objective is Objective.COUNT:
+            weights[k] = 1
+        elif objective is Objective.UNITS:
+            weights[k] = cls.product_units
+        else:
+            price = problem.products[cls.product].unit_price or 0.0
+            weights[k] = round(cls.product_units * price * scale)
+    return weights
+
+
+def _greedy_hint(
+    problem: Problem, greedy: Allocation
+) -> tuple[dict[tuple[int, int], int], dict[tuple[int, str], int]]:
+    units: dict[tuple[int, int], int] = defaultdict(int)
+    covered: dict[tuple[int, str], int] = defaultdict(int)
+    groups: dict[int, str] = {}
+    for g in greedy.grants:
+        if g.direct:
+            continue
+        k = problem.consumption_class[g.consumption]
+        units[(k, g.licence)] += g.units
+        edge = next(e for e in problem.classes[k].edges if e.licence == g.licence)
+        if g.consumption not in groups:
+            groups[g.consumption] = edge.group
+            covered[(k, edge.group)] += 1
+    return dict(units), dict(covered)
+
+
+def subproblems(
+    problem: Problem, free: dict[int, list[int]], remaining: Remaining, greedy: Allocation
+) -> list[SubProblem]:
+    """One SubProblem per component that has members left to allocate. `free` maps a class
+    to its members not settled by the pin pre-pass."""
+    weights = class_weights(problem)
+    hint_units, hint_covered = _greedy_hint(problem, greedy)
+    by_product: dict[int, list[int]] = defaultdict(list)
+    for k, cls in enumerate(problem.classes):
+        if free.get(k) and cls.edges:
+            by_product[cls.product].append(k)
+    subs = []
+    for products in product_components(problem):
+        classes = tuple(k for p in products for k in by_product[p])
+        if not classes:
+            continue
+        edges = {k: problem.classes[k].edges for k in classes}
+        licences = tuple(sorted({e.licence for k in classes for e in edges[k]}))
+        subs.append(
+            SubProblem(
+                classes=tuple(sorted(classes)),
+                count={k: len(free[k]) for k in classes},
+                edges=edges,
+                licences=licences,
+                capacity={li: remaining.left(li) for li in licences},
+                weight={k: weights[k] for k in classes},
+                max_score=max(problem.evaluator.rules.max_score, 0),
+                hint_units={key: v for key, v in hint_units.items() if key[0] in edges},
+                hint_covered={key: v for key, v in hint_covered.items() if key[0] in edges},
+            )
+        )
+    return subs

@@ -1,0 +1,54 @@
+"""Class-level solutions -> per-consumption grants, deterministically.
+
+Members of a class are interchangeable, so any assignment of the aggregate is optimal;
+we fix one: members in id order, groups in the class's edge order, and within a group a
+'staircase' over its licences in edge order, each member taking the next u units
+(possibly spanning two licences: a split inside one group, R29/A32)."""
+
+from __future__ import annotations
+
+from lcm_opt.compile.problem import Edge, Problem
+from lcm_opt.engines.base import GrantRecord
+from lcm_opt.engines.subproblem import ComponentSolution
+
+
+def _staircase(members: list[int], edges: list[Edge], units: dict[int, int]) -> list[GrantRecord]:
+    grants: list[GrantRecord] = []
+    stock = [(e, units.get(e.licence, 0)) for e in edges]
+    position = 0
+    for member in members:
+        need = edges[0].units
+        while need:
+            edge, left = stock[position]
+            amount = min(left, need)
+            if amount:
+                grants.append(
+                    GrantRecord(member, edge.licence, amount, False, edge.score, edge.downgrade)
+                )
+                need -= amount
+                stock[position] = (edge, left - amount)
+            if stock[position][1] == 0 and need:
+                position += 1
+    return grants
+
+
+def expand(
+    problem: Problem, solution: ComponentSolution, free: dict[int, list[int]]
+) -> tuple[list[GrantRecord], set[int]]:
+    """Grants and the set of covered members for one component's solution."""
+    grants: list[GrantRecord] = []
+    covered: set[int] = set()
+    per_class: dict[int, dict[int, int]] = {}
+    for (k, licence), amount in solution.units.items():
+        per_class.setdefault(k, {})[licence] = amount
+    for k, units in sorted(per_class.items()):
+        groups: dict[str, list[Edge]] = {}
+        for edge in problem.classes[k].edges:
+            groups.setdefault(edge.group, []).append(edge)
+        members = iter(free[k])
+        for group, edges in groups.items():
+            count = solution.covered.get((k, group), 0)
+            chosen = [next(members) for _ in range(count)]
+            grants.extend(_staircase(chosen, edges, units))
+            covered.update(chosen)
+    return grants, covered

@@ -1,0 +1,141 @@
+"""The documented engine, rule by rule (documented-engine.md §4.1).
+
+Pass 0 pins for all products (A13); then products one at a time, chain members newest
+first (R1, A11); per product an exact tier, then a downgrade tier (R33, R36); within a
+tier consumptions by best pair score then id (R26, A1-A3), each taking licences by score
+then id (R25, A3), whole-fit first, else split within one group, else nothing (R27, R29,
+A4, A32). Everything uncovered is a deficit (R48)."""
+
+from __future__ import annotations
+
+from lcm_opt.compile.problem import Edge, Problem
+from lcm_opt.domain import DeficitReason, DirectOverflow, OrderMode, SplitMode, Status
+from lcm_opt.engines.base import Allocation, DeficitRecord, GrantRecord, Remaining
+from lcm_opt.engines.pins import apply_pins
+
+Take = list[tuple[Edge, int]]
+
+
+def _fill(edges: list[Edge], remaining: Remaining) -> Take | None:
+    """Fill best-first within one split group; None when the group cannot hold it all."""
+    need = edges[0].units
+    take: Take = []
+    for edge in edges:
+        left = remaining.left(edge.licence)
+        amount = need if left is None else min(left, need)
+        if amount > 0:
+            take.append((edge, amount))
+            need -= amount
+        if need == 0:
+            return take
+    return None
+
+
+def choose(edges: tuple[Edge, ...], remaining: Remaining, split_mode: SplitMode) -> Take | None:
+    """A4 + A32: whole fit on the best licence that holds it (whole_fit_first); otherwise
+    split within the group of the best-ranked licence among groups that can hold it."""
+    if split_mode is SplitMode.WHOLE_FIT_FIRST:
+        for edge in edges:
+            if remaining.fits(edge.licence, edge.units):
+                return [(edge, edge.units)]
+    groups: dict[str, list[Edge]] = {}
+    for edge in edges:
+        groups.setdefault(edge.group, []).append(edge)
+    for group in groups.values():  # insertion order = group of the best-ranked licence first
+        take = _fill(group, remaining)
+        if take is not None:
+            return take
+    return None
+
+
+class GreedyEngine:
+    name = "greedy"
+
+    def solve(self, problem: Problem) -> Allocation:
+        settings = problem.scenario.settings
+        remaining = Remaining(problem)
+        pins = apply_pins(problem, remaining)
+        grants = list(pins.grants)
+        covered = set(pins.covered)
+        blocked = pins.failed if settings.direct_overflow is DirectOverflow.DEFICIT else set()
+        by_product: dict[int, list[int]] = {}
+        for cls in problem.classes:
+            by_product.setdefault(cls.product, []).extend(cls.members)
+        tiers = (False, True) if settings.downgrades_allowed else (False,)
+        for product in problem.product_order:
+            for downgrade in tiers:
+                pending = [
+                    c for c in by_product.get(product, []) if c not in covered and c not in blocked
+                ]
+                run = _pair_list if settings.order_mode is OrderMode.PAIR else _consumption_major
+                for c, take in run(problem, pending, downgrade, remaining, settings.split_mode):
+                    covered.add(c)
+                    grants.extend(_grant(c, edge, units) for edge, units in take)
+        allocation = Allocation(self.name, Status.HEURISTIC, grants, warnings=pins.warnings)
+        allocation.deficits = deficits(problem, covered, blocked)
+        return allocation
+
+
+def _tier(problem: Problem, c: int, downgrade: bool) -> tuple[Edge, ...]:
+    cls = problem.class_of(c)
+    return cls.downgrade if downgrade else cls.exact
+
+
+def _consumption_major(
+    problem: Problem, pending: list[int], downgrade: bool, remaining: Remaining, mode: SplitMode
+) -> list[tuple[int, Take]]:
+    """A1 default: each consumption to completion, in (best score desc, id asc) order; the
+    best score is static for the tier (A2)."""
+    ranked = sorted(
+        (-edges[0].score, c) for c in pending if (edges := _tier(problem, c, downgrade))
+    )
+    done = []
+    for _, c in ranked:
+        take = choose(_tier(problem, c, downgrade), remaining, mode)
+        if take is not None:
+            for edge, units in take:
+                remaining.take(edge.licence, units)
+            done.append((c, take))
+    return done
+
+
+def _pair_list(
+    problem: Problem, pending: list[int], downgrade: bool, remaining: Remaining, mode: SplitMode
+) -> list[tuple[int, Take]]:
+    """A1 alternative: one global pair list (score desc, consumption, licence), each pair a
+    whole grant if it fits; consumptions still uncovered then try a split (R29), in
+    consumption-major order."""
+    pairs = sorted(
+        (-edge.score, c, edge.licence, edge)
+        for c in pending
+        for edge in _tier(problem, c, downgrade)
+    )
+    done: dict[int, Take] = {}
+    for _, c, _, edge in pairs:
+        if c not in done and remaining.fits(edge.licence, edge.units):
+            remaining.take(edge.licence, edge.units)
+            done[c] = [(edge, edge.units)]
+    rest = [c for c in pending if c not in done]
+    split = _consumption_major(problem, rest, downgrade, remaining, SplitMode.FILL_IN_ORDER)
+    return sorted([*done.items(), *split])
+
+
+def _grant(c: int, edge: Edge, units: int) -> GrantRecord:
+    return GrantRecord(c, edge.licence, units, False, edge.score, edge.downgrade)
+
+
+def deficits(problem: Problem, covered: set[int], blocked: set[int]) -> list[DeficitRecord]:
+    """R29/R48: every uncovered consumption once, with why (A42 pin_unhonoured, capacity
+    when it had an eligible licence, else which filter removed its edges)."""
+    out = []
+    for c in range(len(problem.consumption_ids)):
+        if c in covered:
+            continue
+        cls = problem.class_of(c)
+        if c in blocked:
+            out.append(DeficitRecord(c, DeficitReason.PIN_UNHONOURED, "every pin failed (A42)"))
+        elif cls.edges:
+            out.append(DeficitRecord(c, DeficitReason.CAPACITY, "eligible licences are full"))
+        else:
+            out.append(DeficitRecord(c, DeficitReason.NO_ELIGIBLE_LICENCE, cls.detail))
+    return out

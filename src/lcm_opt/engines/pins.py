@@ -1,0 +1,59 @@
+"""The direct-assignment pre-pass (R37-R40, A13, A14, A42), shared by every engine so
+that pins are honoured identically (issue: optimiser honours pins as greedy does)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lcm_opt.compile.problem import PairCheck, Problem
+from lcm_opt.engines.base import GrantRecord, Remaining
+from lcm_opt.rules.eligibility import Reach
+
+
+@dataclass
+class PinOutcome:
+    grants: list[GrantRecord] = field(default_factory=list)
+    covered: set[int] = field(default_factory=set)
+    failed: set[int] = field(default_factory=set)  # consumptions with a failed pin, uncovered
+    warnings: list[str] = field(default_factory=list)
+
+
+def _refusal(problem: Problem, licence: int, check: PairCheck, remaining: Remaining) -> str | None:
+    if not problem.candidate(licence):
+        return "the licence is not a candidate (status, seats or type: R6-R8, A9)"
+    if check.reach is None:
+        return "the licence's product does not reach the consumption's product (R10, R31, R36)"
+    if check.units is None:
+        return "the consumption's cores are unknown (A40)"
+    if problem.scenario.settings.direct_checks_requirements and not check.requirements_ok:
+        return "the pair fails a requirement (direct_checks_requirements, A14)"
+    if not remaining.fits(licence, check.units):
+        return "not enough capacity left on the licence for the whole consumption (R40)"
+    return None
+
+
+def apply_pins(problem: Problem, remaining: Remaining) -> PinOutcome:
+    """Pins in (licence, consumption) order (A3); each honoured only if the licence is a
+    candidate, reaches the product and holds the whole consumption (A13). Requirements
+    are bypassed unless settings.direct_checks_requirements (A14)."""
+    outcome = PinOutcome()
+    for pin in problem.pins:
+        c, lic = pin.consumption, pin.licence
+        label = f"pin {problem.licence_ids[lic]} -> {problem.consumption_ids[c]}"
+        if c in outcome.covered:
+            outcome.warnings.append(f"{label} not honoured: already covered by another pin (A42)")
+            continue
+        check = problem.check(c, lic)
+        refusal = _refusal(problem, lic, check, remaining)
+        if refusal is not None:
+            outcome.warnings.append(f"{label} not honoured: {refusal}")
+            outcome.failed.add(c)
+            continue
+        assert check.units is not None
+        remaining.take(lic, check.units)
+        outcome.covered.add(c)
+        outcome.grants.append(
+            GrantRecord(c, lic, check.units, True, check.score, check.reach is Reach.DOWNGRADE)
+        )
+    outcome.failed -= outcome.covered  # A42: another pin on the consumption held
+    return outcome

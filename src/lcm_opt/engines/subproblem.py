@@ -1,0 +1,39 @@
+"""One connected component of the optimisation, after pins: what a backend solves.
+
+Both backends (flow.py, cpsat.py) take a SubProblem and return a ComponentSolution in
+class-level aggregates; expand.py turns those into per-consumption grants."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lcm_opt.compile.problem import Edge
+from lcm_opt.domain import Status
+
+
+@dataclass(frozen=True)
+class SubProblem:
+    classes: tuple[int, ...]  # class indices, ascending
+    count: dict[int, int]  # class -> members still to allocate (pinned/blocked removed)
+    edges: dict[int, tuple[Edge, ...]]  # class -> eligible edges (exact + downgrade)
+    licences: tuple[int, ...]  # licence indices, ascending
+    capacity: dict[int, int | None]  # licence -> capacity left after pins; None = unlimited
+    weight: dict[int, int]  # class -> first-criterion value of one covered member (>= 0)
+    max_score: int  # upper bound of any edge score (A_max)
+    hint_units: dict[tuple[int, int], int] = field(default_factory=dict)  # greedy (class, licence)
+    hint_covered: dict[tuple[int, str], int] = field(default_factory=dict)  # greedy (class, group)
+
+    @property
+    def unit_demand(self) -> bool:
+        """Every edge asks 1 unit: coverage is a flow (totally unimodular)."""
+        return all(e.units == 1 for edges in self.edges.values() for e in edges)
+
+
+@dataclass
+class ComponentSolution:
+    units: dict[tuple[int, int], int]  # (class, licence) -> licence units granted
+    covered: dict[tuple[int, str], int]  # (class, group) -> members covered through that group
+    status: Status  # OPTIMAL or FEASIBLE
+    value: int  # first criterion: sum of weight * covered
+    bound: int  # proven upper bound of `value`
+    affinity: int  # sum of score * units

@@ -1,0 +1,91 @@
+"""Both engines side by side on one scenario (issue 3, item 6)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from pydantic import Field
+
+from lcm_opt.compile.build import compile_scenario
+from lcm_opt.domain import Result, Scenario
+from lcm_opt.domain.base import Frozen
+from lcm_opt.services.solve import run
+
+
+class Totals(Frozen):
+    outstanding_units: int
+    outstanding_cost: float
+    uncovered: int
+    affinity: int
+    seconds: float
+
+
+class ProductDelta(Frozen):
+    product: str
+    required: int
+    greedy_outstanding: int
+    optimal_outstanding: int
+
+
+class Comparison(Frozen):
+    scenario: str
+    greedy: Totals
+    optimal: Totals
+    optimal_status: str
+    products: tuple[ProductDelta, ...]
+    recovered: tuple[str, ...] = Field(
+        description="consumptions the optimiser covers that the greedy engine leaves in deficit"
+    )
+    lost: tuple[str, ...] = Field(description="covered by greedy, not by the optimiser")
+    changed_licence: int = Field(description="consumptions covered by both, on other licences")
+    greedy_result: Result
+    optimal_result: Result
+
+
+def _totals(result: Result, seconds: float) -> Totals:
+    o = result.objective
+    return Totals(
+        outstanding_units=o.outstanding_units,
+        outstanding_cost=o.outstanding_cost,
+        uncovered=o.uncovered,
+        affinity=o.affinity,
+        seconds=round(seconds, 4),
+    )
+
+
+def _licences_by_consumption(result: Result) -> dict[str, frozenset[str]]:
+    held: dict[str, set[str]] = defaultdict(set)
+    for g in result.grants:
+        held[g.consumption].add(g.licence)
+    return {c: frozenset(ls) for c, ls in held.items()}
+
+
+def compare(scenario: Scenario) -> Comparison:
+    problem = compile_scenario(scenario)
+    greedy, optimal = run(problem, "greedy"), run(problem, "optimal")
+    g_held = _licences_by_consumption(greedy.result)
+    o_held = _licences_by_consumption(optimal.result)
+    g_deficit = {d.consumption for d in greedy.result.deficits}
+    o_deficit = {d.consumption for d in optimal.result.deficits}
+    order = {c: i for i, c in enumerate(problem.consumption_ids)}
+    optimal_rows = {p.product: p for p in optimal.result.products}
+    return Comparison(
+        scenario=scenario.name,
+        greedy=_totals(greedy.result, greedy.seconds),
+        optimal=_totals(optimal.result, optimal.seconds),
+        optimal_status=optimal.result.status.value,
+        products=tuple(
+            ProductDelta(
+                product=row.product,
+                required=row.required,
+                greedy_outstanding=row.outstanding,
+                optimal_outstanding=optimal_rows[row.product].outstanding,
+            )
+            for row in greedy.result.products
+        ),
+        recovered=tuple(sorted(g_deficit - o_deficit, key=order.__getitem__)),
+        lost=tuple(sorted(o_deficit - g_deficit, key=order.__getitem__)),
+        changed_licence=sum(1 for c in g_held.keys() & o_held.keys() if g_held[c] != o_held[c]),
+        greedy_result=greedy.result,
+        optimal_result=optimal.result,
+    )

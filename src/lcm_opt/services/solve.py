@@ -1,0 +1,37 @@
+"""Solve a scenario with a named engine: compile once, run, assemble the result."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from lcm_opt.compile.build import compile_scenario
+from lcm_opt.compile.problem import Problem
+from lcm_opt.domain import Result, Scenario
+from lcm_opt.engines.assemble import assemble
+from lcm_opt.engines.base import Engine
+from lcm_opt.engines.greedy import GreedyEngine
+from lcm_opt.engines.optimal import OptimalEngine
+
+ENGINES: dict[str, type[Engine]] = {"greedy": GreedyEngine, "optimal": OptimalEngine}
+
+
+@dataclass(frozen=True)
+class Timed:
+    result: Result
+    seconds: float
+
+
+def engine_names() -> list[str]:
+    return list(ENGINES)
+
+
+def run(problem: Problem, engine: str) -> Timed:
+    start = time.perf_counter()
+    allocation = ENGINES[engine]().solve(problem)
+    result = assemble(problem, allocation)
+    return Timed(result, time.perf_counter() - start)
+
+
+def solve(scenario: Scenario, engine: str = "greedy") -> Result:
+    return run(compile_scenario(scenario), engine).result
