@@ -19,6 +19,7 @@ from lcm_opt.adapters.render import (
     result_tables,
     to_json,
 )
+from lcm_opt.compile.build import compile_scenario
 from lcm_opt.errors import EngineError, ScenarioError
 from lcm_opt.services.checker import check_result, load_result
 from lcm_opt.services.compare import compare as compare_engines
@@ -123,12 +124,15 @@ def check(
 
 @app.command()
 def validate(scenario: ScenarioArg) -> None:
-    """Load and check a scenario file without solving it."""
+    """Load a scenario, parse its rules and compile it, without solving."""
     with _handled():
         loaded = load_scenario(scenario)
+        problem = compile_scenario(loaded)
+    edges = sum(len(cls.edges) for cls in problem.classes)
     typer.echo(
         f"OK: {loaded.name}: {len(loaded.products)} products, {len(loaded.licences)} licences, "
-        f"{len(loaded.consumptions)} consumptions"
+        f"{len(loaded.consumptions)} consumptions in {len(problem.classes)} classes, "
+        f"{edges} eligible class-licence pairs"
     )
 
 
