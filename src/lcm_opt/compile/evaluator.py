@@ -13,6 +13,7 @@ from lcm_opt.rules.eligibility import (
     effective_allocation_rule,
     licence_metric,
     licence_units,
+    metric_compatible,
     reach,
 )
 from lcm_opt.rules.hierarchy import Hierarchy
@@ -88,6 +89,11 @@ class Evaluator:
         licence = self.licences[li]
         return PairCheck(
             reach=self.reach(licence, product),
+            compatible=metric_compatible(
+                self.products[product].metric,
+                licence_metric(licence),
+                self.settings.strict_metric_match,
+            ),
             units=self.units(licence, raw),
             requirements_ok=self.requirements_ok(raw, cv, li),
             score=self.score(cv, li),

@@ -83,6 +83,7 @@ class PairCheck:
     """Everything a pin needs to know about one (consumption, licence) pair."""
 
     reach: Reach | None
+    compatible: bool  # A9/A44: the licence's metric may cover the product
     units: int | None
     requirements_ok: bool
     score: int

@@ -17,6 +17,7 @@ from lcm_opt.domain import (
     Source,
 )
 from lcm_opt.engines.base import Allocation
+from lcm_opt.rules.eligibility import licence_metric
 
 
 def _product_rows(problem: Problem, allocation: Allocation) -> list[ProductRow]:
@@ -60,8 +61,8 @@ def _licence_rows(problem: Problem, allocation: Allocation) -> list[LicenceRow]:
     rows = []
     for index, licence in enumerate(problem.licences):
         capacity = problem.capacity[index]
-        if licence.status is not LicenceStatus.IN_SERVICE:
-            available: int | None = 0  # A35
+        if licence.status is not LicenceStatus.IN_SERVICE or licence_metric(licence) is None:
+            available: int | None = 0  # A35; a FREE-type licence never grants (R9, A9b)
         elif licence.unlimited:
             available = None
         else:

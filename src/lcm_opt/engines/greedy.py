@@ -9,7 +9,7 @@ A4, A32). Everything uncovered is a deficit (R48)."""
 from __future__ import annotations
 
 from lcm_opt.compile.problem import Edge, Problem
-from lcm_opt.domain import DeficitReason, DirectOverflow, OrderMode, SplitMode, Status
+from lcm_opt.domain import DeficitReason, DirectOverflow, OrderMode, SplitMode, Status, natural_key
 from lcm_opt.engines.base import Allocation, DeficitRecord, GrantRecord, Remaining
 from lcm_opt.engines.pins import apply_pins
 
@@ -135,7 +135,14 @@ def deficits(problem: Problem, covered: set[int], blocked: set[int]) -> list[Def
         if c in blocked:
             out.append(DeficitRecord(c, DeficitReason.PIN_UNHONOURED, "every pin failed (A42)"))
         elif cls.edges:
-            out.append(DeficitRecord(c, DeficitReason.CAPACITY, "eligible licences are full"))
+            out.append(DeficitRecord(c, DeficitReason.CAPACITY, _full_detail(problem, cls.edges)))
         else:
             out.append(DeficitRecord(c, DeficitReason.NO_ELIGIBLE_LICENCE, cls.detail))
     return out
+
+
+def _full_detail(problem: Problem, edges: tuple[Edge, ...], shown: int = 5) -> str:
+    """Name the eligible licences it competed for: 'outcompeted', not 'unlicensable'."""
+    ids = sorted({problem.licence_ids[e.licence] for e in edges}, key=natural_key)
+    more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
+    return f"eligible licences full: {', '.join(ids[:shown])}{more}"

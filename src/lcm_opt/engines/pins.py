@@ -21,6 +21,8 @@ class PinOutcome:
 def _refusal(problem: Problem, licence: int, check: PairCheck, remaining: Remaining) -> str | None:
     if not problem.candidate(licence):
         return "the licence is not a candidate (status, seats or type: R6-R8, A9)"
+    if not check.compatible:
+        return "the licence's type cannot meter this product's metric (R7, A9)"
     if check.reach is None:
         return "the licence's product does not reach the consumption's product (R10, R31, R36)"
     if check.units is None:

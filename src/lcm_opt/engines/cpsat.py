@@ -1,0 +1,209 @@
+"""Exact class-compressed CP-SAT model for components with multi-unit consumptions.
+
+A consumption is covered in full or not at all (R29); its units may be split across
+licences of ONE split group (A4, A32). Members of a class are interchangeable, so the
+model needs no per-member variable (performance.md §2.4, `cls` model):
+
+* c[k,g] in [0, count[k]]: members of class k covered through split group g,
+  with sum_g c[k,g] <= count[k];
+* f[k,l] >= 0: licence units class k draws from licence l, with
+  sum_{l in g} f[k,l] = u[k,g] * c[k,g] (u = the common units of k's edges in g, R28);
+* sum_k f[k,l] <= capacity[l] for finite licences (R27).
+
+Any aggregate (c, f) splits back into per-member grants by filling members one after
+another from g's licences, so the model is exact. The lexicographic objective (coverage
+value, then affinity) is solved in two phases instead of a big-M weight
+(performance.md §6): maximise sum weight*c, then fix it at the phase-1 value and
+maximise sum score*f with the phase-1 solution as hint.
+
+Determinism: fixed seed, a deterministic time limit per phase (never wall time), and
+`interleave_search`, which runs CP-SAT's DeterministicLoop whatever the worker count.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from lcm_opt.compile.problem import Edge
+from lcm_opt.domain import Status
+from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
+from lcm_opt.errors import EngineError
+
+NUM_WORKERS = 2
+INT_LIMIT = 2**62  # CP-SAT rejects Σ|coef|·|bound| beyond int64; keep a 2x margin
+
+Units = dict[tuple[int, int], int]  # (class, licence) -> units
+Covered = dict[tuple[int, str], int]  # (class, group) -> members
+Solution = tuple[Units, Covered]
+_OK = (cp_model.OPTIMAL, cp_model.FEASIBLE)
+
+
+@dataclass
+class _Model:
+    model: cp_model.CpModel
+    cover: dict[tuple[int, str], cp_model.IntVar]
+    flow: dict[tuple[int, int], cp_model.IntVar]
+    coverage: cp_model.LinearExpr  # sum weight * c
+    affinity: cp_model.LinearExpr  # sum score * f
+    trivial_bound: int  # sum weight * count
+
+
+def split_groups(sub: SubProblem, k: int) -> dict[str, tuple[int, list[Edge]]]:
+    """Class k's edges by A32 split group (first-appearance order) with the group's units."""
+    groups: dict[str, tuple[int, list[Edge]]] = {}
+    for edge in sub.edges[k]:
+        units, edges = groups.setdefault(edge.group, (edge.units, []))
+        if edge.units != units:
+            raise EngineError(
+                f"class {k}: split group {edge.group!r} mixes {units} and {edge.units} "
+                "units per consumption (A32 requires one unit count per group)"
+            )
+        edges.append(edge)
+    return groups
+
+
+def _cover_ub(sub: SubProblem, k: int, units: int, edges: list[Edge]) -> int:
+    caps = [sub.capacity[e.licence] for e in edges]
+    if units == 0 or any(cap is None for cap in caps):
+        return sub.count[k]
+    return min(sub.count[k], sum(cap or 0 for cap in caps) // units)
+
+
+def _check_int64(**magnitudes: int) -> None:
+    for what, size in magnitudes.items():
+        if size >= INT_LIMIT:
+            raise EngineError(
+                f"CP-SAT model would overflow int64: {what} may reach {size} (limit {INT_LIMIT});"
+                " rescale weights, scores or units"
+            )
+
+
+def _build(sub: SubProblem) -> _Model:
+    model = cp_model.CpModel()
+    cover: dict[tuple[int, str], cp_model.IntVar] = {}
+    flow: dict[tuple[int, int], cp_model.IntVar] = {}
+    score: list[int] = []
+    by_licence: dict[int, list[cp_model.IntVar]] = {}
+    reach: dict[int, int] = {}  # licence -> sum of its f upper bounds
+    sizes = {"coverage objective": 0, "affinity objective": 0, "licence units": 0}
+    for k in sub.classes:
+        groups = split_groups(sub, k)
+        for g, (u, edges) in groups.items():
+            c = cover[k, g] = model.new_int_var(0, _cover_ub(sub, k, u, edges), "")
+            sizes["coverage objective"] += sub.weight[k] * sub.count[k]
+            fs = []
+            for e in edges:
+                cap = sub.capacity[e.licence]
+                ub = u * sub.count[k] if cap is None else min(cap, u * sub.count[k])
+                f = flow[k, e.licence] = model.new_int_var(0, ub, "")
+                fs.append(f)
+                score.append(e.score)
+                by_licence.setdefault(e.licence, []).append(f)
+                reach[e.licence] = reach.get(e.licence, 0) + ub
+                sizes["affinity objective"] += abs(e.score) * ub
+                sizes["licence units"] += 2 * ub
+            model.add(cp_model.LinearExpr.sum(fs) == u * c)
+        if len(groups) > 1:
+            model.add(cp_model.LinearExpr.sum([cover[k, g] for g in groups]) <= sub.count[k])
+    _check_int64(**sizes)
+    for li, fs in by_licence.items():
+        cap = sub.capacity[li]
+        if cap is not None and reach[li] > cap:  # else the row is redundant
+            model.add(cp_model.LinearExpr.sum(fs) <= cap)
+    weights = [sub.weight[k] for k, _ in cover]
+    coverage = cp_model.LinearExpr.weighted_sum(list(cover.values()), weights)
+    affinity = cp_model.LinearExpr.weighted_sum(list(flow.values()), score)
+    trivial = sum(sub.weight[k] * sub.count[k] for k in sub.classes)
+    return _Model(model, cover, flow, coverage, affinity, trivial)
+
+
+def _solve(
+    m: _Model, hint: Solution, time_limit_s: float, seed: int
+) -> tuple[cp_model.CpSolverStatus, Solution, float]:
+    """One deterministic CP-SAT run of the model's current objective, hinted: the status,
+    the best solution found (the hint itself when none was) and the objective bound."""
+    m.model.clear_hints()  # type: ignore[no-untyped-call]
+    for kg, var in m.cover.items():
+        m.model.add_hint(var, hint[1].get(kg, 0))
+    for kl, var in m.flow.items():
+        m.model.add_hint(var, hint[0].get(kl, 0))
+    solver = cp_model.CpSolver()
+    solver.parameters.random_seed = seed
+    solver.parameters.max_deterministic_time = time_limit_s
+    solver.parameters.num_workers = NUM_WORKERS
+    solver.parameters.interleave_search = True
+    status = solver.solve(m.model)
+    if status == cp_model.MODEL_INVALID:
+        raise EngineError(f"CP-SAT rejected the model: {m.model.validate()}")
+    if status not in _OK:
+        return status, hint, math.inf
+    units = {key: v for key, var in m.flow.items() if (v := int(solver.value(var)))}
+    covered = {key: v for key, var in m.cover.items() if (v := int(solver.value(var)))}
+    return status, (units, covered), solver.best_objective_bound
+
+
+def score(sub: SubProblem, sol: Solution) -> tuple[int, int]:
+    """(value, affinity) of a solution, in Python ints."""
+    units, covered = sol
+    scores = {(k, e.licence): e.score for k in sub.classes for e in sub.edges[k]}
+    value = sum(sub.weight[k] * n for (k, _), n in covered.items())
+    return value, sum(scores[key] * n for key, n in units.items())
+
+
+def feasible(sub: SubProblem, sol: Solution) -> bool:
+    """Whether (units, covered) obeys R27, R29 and A32 on this component."""
+    units, covered = sol
+    used: dict[int, int] = {}
+    keys = 0
+    for k in sub.classes:
+        total = 0
+        for g, (u, edges) in split_groups(sub, k).items():
+            drawn = [units.get((k, e.licence), 0) for e in edges]
+            n = covered.get((k, g), 0)
+            if min(drawn) < 0 or n < 0 or sum(drawn) != u * n:
+                return False
+            keys += sum((k, e.licence) in units for e in edges) + ((k, g) in covered)
+            total += n
+            for e, d in zip(edges, drawn, strict=True):
+                used[e.licence] = used.get(e.licence, 0) + d
+        if total > sub.count[k]:
+            return False
+    if keys != len(units) + len(covered):  # a key outside this component
+        return False
+    return all(cap is None or used.get(li, 0) <= cap for li, cap in sub.capacity.items())
+
+
+def solve_cpsat(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentSolution:
+    """Maximise coverage value, then affinity, exactly over the class-compressed
+    R29/A4/A32 model, in two phases (performance.md §6). Never worse than the greedy hint:
+    a feasible hint that beats CP-SAT's result lexicographically is returned instead."""
+    m = _build(sub)
+    hint: Solution = (
+        {key: v for key, v in sub.hint_units.items() if v},
+        {key: v for key, v in sub.hint_covered.items() if v},
+    )
+    candidates = [hint] if feasible(sub, hint) else []
+    m.model.maximize(m.coverage)
+    status1, sol1, bound1 = _solve(m, candidates[0] if candidates else ({}, {}), time_limit_s, seed)
+    value1 = score(sub, sol1)[0]
+    m.model.add(m.coverage >= value1)
+    m.model.maximize(m.affinity)
+    status2, sol2, _ = _solve(m, sol1, time_limit_s, seed)
+    best = max([sol2, sol1, *candidates], key=lambda sol: score(sub, sol))
+    value, affinity = score(sub, best)
+    optimal = status1 == status2 == cp_model.OPTIMAL
+    if status1 == cp_model.OPTIMAL:
+        bound = value
+    else:  # a float from CP-SAT: floor it, and never report less than the trivial facts
+        bound = m.trivial_bound if math.isinf(bound1) else min(math.floor(bound1), m.trivial_bound)
+    return ComponentSolution(
+        units=best[0],
+        covered=best[1],
+        status=Status.OPTIMAL if optimal else Status.FEASIBLE,
+        value=value,
+        bound=max(bound, value),
+        affinity=affinity,
+    )
