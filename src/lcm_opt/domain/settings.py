@@ -49,6 +49,9 @@ class Settings(Frozen):
         description="A19: minimum cores charged per host by each core licence code",
     )
     time_limit_s: float = Field(
-        30.0, gt=0, description="optimiser: deterministic time limit per CP-SAT phase"
+        10.0,
+        gt=0,
+        description="optimiser: CP-SAT limit per phase, in OR-Tools deterministic time units "
+        "(roughly seconds; deterministic so that results repeat byte for byte)",
     )
     seed: int = Field(0, ge=0, description="optimiser: CP-SAT random seed")
