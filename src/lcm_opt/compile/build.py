@@ -29,10 +29,26 @@ from lcm_opt.rules.eligibility import (
 from lcm_opt.rules.language import RuleSet, parse_rules
 
 
-def _candidates(ctx: Evaluator, product: Product) -> tuple[list[tuple[int, Reach]], str | None]:
+def _reaching(ctx: Evaluator) -> dict[str, list[tuple[int, Reach]]]:
+    """Per product, the licences whose product is it or a chain successor that reaches it:
+    one pass over licences instead of products x licences."""
+    out: dict[str, list[tuple[int, Reach]]] = {}
+    for i, licence in enumerate(ctx.licences):
+        family = ctx.products[licence.product].family
+        targets = (
+            ctx.chains.families.get(family, [licence.product]) if family else [licence.product]
+        )
+        for target in targets:
+            if (how := ctx.reach(licence, target)) is not None:
+                out.setdefault(target, []).append((i, how))
+    return out
+
+
+def _candidates(
+    ctx: Evaluator, product: Product, reached: list[tuple[int, Reach]]
+) -> tuple[list[tuple[int, Reach]], str | None]:
     """Licences that may cover the product, and the filter that removed the last of them
     when none is left (the `detail` of a no_eligible_licence deficit)."""
-    reached = [(i, r) for i, lic in enumerate(ctx.licences) if (r := ctx.reach(lic, product.id))]
     stages = (
         ("no licence for this product or reaching it by downgrade", lambda lic: True),
         ("status: no reaching licence is in service (R6)", is_in_service),
@@ -111,8 +127,10 @@ def _classes(
     ctx: Evaluator, consumptions: list[Consumption], product_index: Mapping[str, int]
 ) -> tuple[list[ConsumptionClass], list[int]]:
     """Group consumptions by (product, rule values, size) and build each class's edges."""
+    reaching = _reaching(ctx)
     candidates = {
-        pid: _candidates(ctx, ctx.products[pid]) for pid in {c.product for c in consumptions}
+        pid: _candidates(ctx, ctx.products[pid], reaching.get(pid, []))
+        for pid in {c.product for c in consumptions}
     }
     sized = {pid: _needs_size(ctx, pid, cands) for pid, (cands, _) in candidates.items()}
     keys: dict[tuple[object, ...], int] = {}

@@ -35,6 +35,7 @@ class Allocation:
     warnings: list[str] = field(default_factory=list)
     bound: float | None = None
     gap: float | None = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds; never in results
 
 
 class Engine(Protocol):

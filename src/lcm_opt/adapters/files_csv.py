@@ -1,0 +1,151 @@
+"""Streaming CSV rows for `consumptions: {csv: ...}` and `licences: {csv: ...}`.
+
+The header row uses the scenario's field names. Cells: empty means absent; booleans are
+true/false/1/0/yes/no (any case); list fields such as `allocation_rule` are
+semicolon-separated (`department;location`); numbers are parsed by the model. Rows are read
+one at a time with the stdlib csv module, so memory holds only what the caller keeps.
+"""
+
+from __future__ import annotations
+
+import csv
+import types
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel
+
+from lcm_opt.adapters.files_errors import Problems, accepted_keys
+
+CellKind = Literal["text", "bool", "list"]
+
+_TRUE = frozenset({"true", "1", "yes"})
+_FALSE = frozenset({"false", "0", "no"})
+
+
+def _kind(annotation: object) -> CellKind:
+    if annotation is bool:
+        return "bool"
+    origin = get_origin(annotation)
+    if origin in (tuple, list):
+        return "list"
+    if origin in (Union, types.UnionType):
+        kinds = {_kind(arg) for arg in get_args(annotation) if arg is not type(None)}
+        return kinds.pop() if len(kinds) == 1 else "text"
+    return "text"
+
+
+def row_where(display: str, line: int) -> str:
+    return f"{display}: row {line}"
+
+
+def read_csv_rows(
+    path: Path, display: str, model: type[BaseModel], problems: Problems
+) -> Iterator[tuple[int, dict[str, Any], bool]]:
+    """Yields (line, raw item, cells_ok) per data row; `line` is the 1-based line where the
+    row starts (the header is line 1). Header problems, malformed rows and bad cells are
+    reported to `problems`; a malformed row is not yielded, so the caller never sees it but
+    it is never silently dropped either."""
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        problems.add(display, "", f"cannot read the CSV file: {exc.strerror or exc}")
+        return
+    with handle:
+        reader = csv.reader(handle, strict=True)
+        try:
+            columns = _header(next(reader, None), display, model, problems)
+            if columns is None:
+                return
+            yield from _rows(reader, columns, display, problems)
+        except UnicodeDecodeError:
+            problems.add(row_where(display, reader.line_num + 1), "", "not valid UTF-8 text")
+
+
+def _header(
+    header: list[str] | None, display: str, model: type[BaseModel], problems: Problems
+) -> list[tuple[str, CellKind]] | None:
+    where = row_where(display, 1)
+    if header is None:
+        problems.add(display, "", "the CSV file is empty; expected a header row")
+        return None
+    names = [name.strip() for name in header]
+    fields = model.model_fields
+    ok = True
+    for name in names:
+        if name not in fields:
+            problems.add(where, name, f"unknown column; accepted: {accepted_keys(model)}")
+            ok = False
+        elif names.count(name) > 1:
+            problems.add(where, name, "column appears more than once")
+            ok = False
+    for name, info in fields.items():
+        if info.is_required() and name not in names:
+            problems.add(where, name, "required column is missing")
+            ok = False
+    if not ok:
+        return None
+    return [(name, _kind(fields[name].annotation)) for name in names]
+
+
+def _rows(
+    reader: Any,
+    columns: list[tuple[str, CellKind]],
+    display: str,
+    problems: Problems,
+) -> Iterator[tuple[int, dict[str, Any], bool]]:
+    names = [name for name, _ in columns]
+    bools = [name for name, kind in columns if kind == "bool"]
+    lists = [name for name, kind in columns if kind == "list"]
+    width = len(names)
+    end = reader.line_num
+    while True:
+        start = end + 1
+        try:
+            cells = next(reader, None)
+        except csv.Error as exc:
+            problems.add(row_where(display, start), "", f"malformed CSV: {exc}")
+            return
+        if cells is None:
+            return
+        end = reader.line_num
+        if not cells:
+            continue  # a blank line holds no row
+        if len(cells) != width:
+            problems.add(
+                row_where(display, start),
+                "",
+                f"row has {len(cells)} cell{'' if len(cells) == 1 else 's'} but the header "
+                f"has {width} columns",
+            )
+            continue
+        # The hot path: one dict of the non-empty, stripped cells.
+        raw: dict[str, Any] = {
+            name: text for name, text in zip(names, map(str.strip, cells), strict=True) if text
+        }
+        ok = True
+        for name in bools:
+            if name in raw and not _to_bool(raw, name):
+                problems.add(
+                    row_where(display, start),
+                    name,
+                    f"expected true/false/1/0/yes/no, got {raw.pop(name)!r}",
+                )
+                ok = False
+        for name in lists:
+            if name in raw:
+                raw[name] = [part.strip() for part in raw[name].split(";") if part.strip()]
+        yield start, raw, ok
+
+
+def _to_bool(raw: dict[str, Any], name: str) -> bool:
+    """Converts raw[name] in place; False when the text is not a boolean."""
+    lowered = raw[name].lower()
+    if lowered in _TRUE:
+        raw[name] = True
+    elif lowered in _FALSE:
+        raw[name] = False
+    else:
+        return False
+    return True

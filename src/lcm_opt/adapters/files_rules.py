@@ -1,0 +1,82 @@
+"""Resolving a scenario's `rules` to RuleText: a rule-set name, a path, or inline lines.
+The lines are only read here; rules/language.py parses them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import lcm_opt
+from lcm_opt.domain.scenario import RuleText
+from lcm_opt.errors import ScenarioError
+
+DEFAULT_RULES = "xassets-default"
+MODELS_ENV = "LCM_OPT_MODELS"
+
+
+def models_dir() -> Path:
+    """The repository's `models/` directory, or `$LCM_OPT_MODELS` when set."""
+    override = os.environ.get(MODELS_ENV)
+    if override:
+        return Path(override)
+    return Path(lcm_opt.__file__).resolve().parents[2] / "models"
+
+
+def available_rule_sets() -> list[str]:
+    folder = models_dir() / "rulesets"
+    return sorted(path.stem for path in folder.glob("*.rules")) if folder.is_dir() else []
+
+
+def resolve_rules(value: object, *, base_dir: Path, source: str) -> RuleText:
+    """`value` is None (the default rule set), a rule-set name (models/rulesets/<name>.rules),
+    a path relative to `base_dir` (ends in `.rules` or contains a `/`), or a list of rule
+    lines. Raises ScenarioError naming `source` and the `rules` key."""
+    if value is None:
+        value = DEFAULT_RULES
+    if isinstance(value, list):
+        return _inline(value, source)
+    if not isinstance(value, str) or not value.strip():
+        raise ScenarioError(
+            f"expected a rule-set name, a path to a .rules file or a list of rule lines, "
+            f"got {value!r}",
+            where=source,
+            field="rules",
+        )
+    text = value.strip()
+    if text.endswith(".rules") or "/" in text:
+        return _read(Path(text).stem, base_dir / text, source)
+    path = models_dir() / "rulesets" / f"{text}.rules"
+    if not path.is_file():
+        names = ", ".join(available_rule_sets()) or f"none (no .rules files in {path.parent})"
+        raise ScenarioError(
+            f"unknown rule set {text!r}; available: {names}", where=source, field="rules"
+        )
+    return _read(text, path, source)
+
+
+def _inline(lines: list[object], source: str) -> RuleText:
+    for index, line in enumerate(lines):
+        if not isinstance(line, str):
+            raise ScenarioError(
+                f"a rule line must be text, got {line!r}",
+                where=f"{source}: rules[{index}]",
+                field="rules",
+            )
+    inline = tuple(str(line) for line in lines)
+    return RuleText(name="inline", lines=inline, source=f"{source}: rules")
+
+
+def _read(name: str, path: Path, source: str) -> RuleText:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            reason = "does not exist"
+        elif isinstance(exc, UnicodeDecodeError):
+            reason = "is not valid UTF-8"
+        else:
+            reason = "cannot be read"
+        raise ScenarioError(
+            f"rule file {str(path)!r} {reason}", where=source, field="rules"
+        ) from None
+    return RuleText(name=name, lines=tuple(text.splitlines()), source=str(path))
