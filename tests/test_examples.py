@@ -13,7 +13,7 @@ import yaml
 from lcm_opt.adapters.files import load_scenario
 from lcm_opt.domain import Result
 from tests.conftest import SCENARIOS
-from tests.support import solve_checked  # noqa: F401
+from tests.support import solve_checked
 
 FILES = sorted((SCENARIOS / "examples").glob("*.yaml")) + sorted(
     (SCENARIOS / "suboptimal").glob("*.yaml")
