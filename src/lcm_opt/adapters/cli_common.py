@@ -1,0 +1,60 @@
+"""The shared pieces of the `lcm-opt` command line: the typer app, argument types, error
+handling and output. Command modules register themselves on `app`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from lcm_opt.errors import EngineError, ScenarioError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False)
+
+
+class EngineName(StrEnum):
+    GREEDY = "greedy"
+    OPTIMAL = "optimal"
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+class CompareFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+ScenarioArg = Annotated[Path, typer.Argument(help="Scenario file (.yaml, .yml or .json).")]
+OutputOpt = Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file.")]
+
+
+def fail(message: str, code: int) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def handled() -> Iterator[None]:
+    """Input errors exit 2, engine failures 3; the message names file, row and field."""
+    try:
+        yield
+    except ScenarioError as error:
+        fail(error.render(), 2)
+    except EngineError as error:
+        fail(str(error), 3)
+
+
+def emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
