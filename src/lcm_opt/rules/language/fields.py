@@ -1,0 +1,79 @@
+"""Field names of the rule language and the raw attribute mappings they read."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from lcm_opt.domain.catalog import TYPE_CODES, Metric
+from lcm_opt.domain.estate import Consumption
+from lcm_opt.domain.licences import Licence
+from lcm_opt.domain.org import Dimension
+from lcm_opt.rules.language.types import Side
+
+# ---------------------------------------------------------------------------------------------
+# Fields
+# ---------------------------------------------------------------------------------------------
+
+# lower-case name -> (display name, raw attribute key)
+_CONSUMPTION_FIELDS: Final[dict[str, tuple[str, str]]] = {
+    "departmentid": ("DepartmentID", "department"),
+    "locationid": ("LocationID", "location"),
+    "costcentreid": ("CostCentreID", "cost_centre"),
+    "custodianid": ("CustodianID", "custodian"),
+    "cpucores": ("CPUCores", "cores"),
+    "physicalprocessors": ("PhysicalProcessors", "processors"),
+    "isvirtual": ("IsVirtual", "virtual"),
+    "userid": ("UserID", "user"),
+    "assetid": ("AssetID", "asset"),
+    "productid": ("ProductID", "product"),
+}
+_LICENCE_FIELDS: Final[dict[str, tuple[str, str]]] = {
+    "departmentid": ("DepartmentID", "department"),
+    "locationid": ("LocationID", "location"),
+    "costcentreid": ("CostCentreID", "cost_centre"),
+    "custodianid": ("CustodianID", "custodian"),
+    "cpucores": ("CPUCores", "cores"),  # A7
+    "iscorelicense": ("IsCoreLicense", "is_core"),  # A8 / A39
+    "productid": ("ProductID", "product"),
+    "contractid": ("ContractID", "contract"),
+}
+_BUILTINS: Final[dict[Side, dict[str, tuple[str, str]]]] = {
+    "C": _CONSUMPTION_FIELDS,
+    "L": _LICENCE_FIELDS,
+}
+_SIDE_NAME: Final[dict[Side, str]] = {"C": "Consumption", "L": "License"}
+_HIERARCHY: Final[dict[str, Dimension]] = {
+    "departmentid": Dimension.DEPARTMENT,
+    "locationid": Dimension.LOCATION,
+    "costcentreid": Dimension.COST_CENTRE,
+}
+
+
+def consumption_raw(c: Consumption) -> dict[str, object]:
+    """The raw mapping `RuleSet.consumption_values` reads, from a domain Consumption."""
+    return {
+        "location": c.location,
+        "department": c.department,
+        "cost_centre": c.cost_centre,
+        "custodian": c.custodian,
+        "cores": c.cores,
+        "processors": c.processors,
+        "virtual": int(c.virtual),
+        "user": c.user,
+        "asset": c.asset,
+        "product": c.product,
+    }
+
+
+def licence_raw(lic: Licence) -> dict[str, object]:
+    """The raw mapping `RuleSet.licence_values` reads; is_core = 1 for core types (A8, A39)."""
+    return {
+        "location": lic.location,
+        "department": lic.department,
+        "cost_centre": lic.cost_centre,
+        "custodian": lic.custodian,
+        "cores": lic.cores,
+        "is_core": 1 if TYPE_CODES.get(lic.type) is Metric.CORE else 0,
+        "product": lic.product,
+        "contract": lic.contract,
+    }
