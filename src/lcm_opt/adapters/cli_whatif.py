@@ -1,3 +1,67 @@
 """lcm-opt whatif: baseline and variants side by side (issue: what-if comparisons)."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lcm_opt.adapters.cli_common import (
+    CompareFormat,
+    EngineName,
+    OutputOpt,
+    app,
+    emit,
+    handled,
+)
+from lcm_opt.adapters.files_variants import load_whatif_input
+from lcm_opt.adapters.render import to_json
+from lcm_opt.adapters.render_whatif import whatif_tables
+from lcm_opt.domain import Scenario
+from lcm_opt.errors import ScenarioError, ScenarioErrors
+from lcm_opt.services.whatif import WhatIfReport, run_whatif
+
+WhatIfArg = Annotated[
+    Path,
+    typer.Argument(help="A scenario with `variants`, or a variant file naming its `base`."),
+]
+VariantOpt = Annotated[
+    list[str] | None,
+    typer.Option("--variant", help="Run this variant only (repeatable; default: all)."),
+]
+
+
+@app.command()
+def whatif(
+    file: WhatIfArg,
+    variant: VariantOpt = None,
+    engine: Annotated[EngineName, typer.Option(help="optimal = the optimiser.")] = (
+        EngineName.OPTIMAL
+    ),
+    fmt: Annotated[CompareFormat, typer.Option("--format", help="Output format.")] = (
+        CompareFormat.TABLE
+    ),
+    output: OutputOpt = None,
+) -> None:
+    """Compare the baseline with what-if variants, re-solving only the blocks they touch."""
+    with handled():
+        loaded = load_whatif_input(file)
+        report = _run(file, loaded.scenario, variant, engine.value, loaded.base_dir)
+    emit(to_json(report) if fmt is CompareFormat.JSON else whatif_tables(report), output)
+
+
+def _run(
+    file: Path, scenario: Scenario, variants: list[str] | None, engine: str, base_dir: Path
+) -> WhatIfReport:
+    """run_whatif, with the file named in front of every error it raises."""
+    try:
+        return run_whatif(scenario, variants, engine, base_dir=base_dir)
+    except ScenarioError as exc:
+        errors = exc.errors if isinstance(exc, ScenarioErrors) else [exc]
+        raise ScenarioErrors([_located(str(file), e) for e in errors]) from None
+
+
+def _located(file: str, error: ScenarioError) -> ScenarioError:
+    where = f"{file}: {error.where}" if error.where else file
+    return ScenarioError(error.message, where=where, field=error.field)

@@ -1,0 +1,63 @@
+"""Applying a variant to a base Scenario: immutably, each op checked with the loader's own
+checks (files_errors, files_checks), then the whole result re-validated through
+`scenario_from_mapping`, so a variant scenario obeys every rule a loaded one does.
+
+Errors read `variant <name>: changes[<i>] (<op>): <field>: <what is wrong>`; a rule broken
+only by the combination of ops (a pool over-declared after `set seats`, ...) is reported by
+the re-validation as `variant <name>: <section>[<row>]: <field>: ...`. An op that matches
+nothing (an unknown id, a filter no consumption meets, a pin that does not exist) is an
+error: nothing is silently dropped. Removing a licence removes its pins, reservations and
+tracked deployments; removing consumptions removes their pins; the notes say how many."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from lcm_opt.adapters.files import scenario_from_mapping
+from lcm_opt.adapters.files_errors import Problems
+from lcm_opt.domain import Scenario, Variant
+from lcm_opt.domain.lcm import pool_issues
+from lcm_opt.services.whatif_ops import HANDLERS
+from lcm_opt.services.whatif_parse import op_where, parse_variant
+from lcm_opt.services.whatif_state import WorkingScenario
+
+__all__ = ["Applied", "apply_variant"]
+
+
+@dataclass(frozen=True)
+class Applied:
+    scenario: Scenario
+    notes: tuple[str, ...]  # what each change did, e.g. "removed 47 consumption(s) ..."
+
+
+def apply_variant(base: Scenario, variant: Variant, *, base_dir: Path) -> Applied:
+    """The base scenario with the variant's changes applied, named `<base> [<variant>]`.
+    `base_dir` resolves a `set_rules` path. Raises ScenarioErrors listing every problem."""
+    typed = parse_variant(variant)
+    state = WorkingScenario.of(base, base_dir)
+    notes: list[str] = []
+    for index, op in enumerate(typed.changes):
+        where = op_where(variant.name, index, op.op)
+        note = HANDLERS[type(op)](state, op, where)
+        if note is not None:
+            notes.append(f"changes[{index}] ({op.op}): {note}")
+    state.problems.raise_if_any()
+    scenario = state.build(f"{base.name} [{variant.name}]")
+    _revalidate(scenario, variant.name)
+    return Applied(scenario, tuple(notes))
+
+
+def _revalidate(scenario: Scenario, variant: str) -> None:
+    """The loader's whole-scenario validation and the pool rules (A21, A23), on the variant
+    scenario's sections: what no single op broke but their combination did."""
+    source = f"variant {variant}"
+    data = scenario.model_dump(mode="json", exclude={"variants", "previous_allocation", "rules"})
+    data["rules"] = list(scenario.rules.lines)
+    scenario_from_mapping(data, base_dir=Path("."), source=source)
+    problems = Problems()
+    for issue in pool_issues(
+        scenario.licences, scenario.reservations, scenario.tracked_deployments
+    ):
+        problems.add(f"{source}: {issue.section}[{issue.index}]", issue.field, issue.message)
+    problems.raise_if_any()

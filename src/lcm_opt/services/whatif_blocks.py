@@ -1,0 +1,197 @@
+"""Independent blocks of a scenario, their fingerprints and their solves.
+
+A licence reaches only its own product and older members of its product's family, so
+products of different families never share a licence: a block is a product family (a
+product without family is its own block), joined with other blocks only where a pin or a
+tracked deployment links a licence of one to a product of the other. A block's
+sub-scenario keeps the whole catalog, org, settings, rules and contracts, and only the
+block's licences, consumptions, pins, reservations and tracked deployments (each in scenario
+order), so it compiles and solves exactly as the block does inside a full solve.
+
+A block's fingerprint hashes the canonical JSON of what belongs to it plus what every block
+reads (settings, rules, org, contracts, and under the cost objective the catalog's prices);
+equal fingerprints mean equal sub-scenarios up to other blocks, hence equal results."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from lcm_opt.compile.build import compile_scenario
+from lcm_opt.compile.problem import Problem
+from lcm_opt.domain import (
+    Consumption,
+    DirectAssignment,
+    Licence,
+    Objective,
+    Product,
+    Reservation,
+    Scenario,
+    TrackedDeployment,
+    natural_key,
+)
+from lcm_opt.engines.assemble import assemble
+from lcm_opt.engines.components import price_scale
+from lcm_opt.errors import ScenarioError, ScenarioErrors
+from lcm_opt.rules.language import RuleSet
+from lcm_opt.services.solve import ENGINES
+from lcm_opt.services.whatif_merge import BlockOutcome, outcome_of
+
+__all__ = ["Block", "global_digest", "partition", "solve_block"]
+
+
+@dataclass(frozen=True)
+class Block:
+    label: str  # its families and family-less product ids, natural order, joined by "+"
+    products: frozenset[str]
+    scenario: Scenario  # the sub-scenario
+    fingerprint: str
+
+
+class _Union:
+    def __init__(self, items: list[str]) -> None:
+        self.parent = {item: item for item in items}
+
+    def find(self, item: str) -> str:
+        while self.parent[item] != item:
+            self.parent[item] = self.parent[self.parent[item]]
+            item = self.parent[item]
+        return item
+
+    def join(self, a: str, b: str) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+
+def _check_references(scenario: Scenario) -> None:
+    """Blocks follow references, so a Scenario built by hand with a dangling one is an
+    input error here (the loader and compile report the same with more context)."""
+    known = {
+        "product": {p.id for p in scenario.products},
+        "licence": {lic.id for lic in scenario.licences},
+        "consumption": {c.id for c in scenario.consumptions},
+    }
+    sections = ("licences", "consumptions", "direct_assignments", "reservations",
+                "tracked_deployments")  # fmt: skip
+    errors = [
+        ScenarioError(f"unknown {field} {value!r}", where=f"{section}[{i}]", field=field)
+        for section in sections
+        for i, row in enumerate(getattr(scenario, section))
+        for field, ids in known.items()
+        if (value := getattr(row, field, None)) is not None and value not in ids
+    ]  # fmt: skip
+    if errors:
+        raise ScenarioErrors(errors)
+
+
+def _groups(scenario: Scenario) -> list[frozenset[str]]:
+    """Product ids grouped by family, pins and tracked deployments."""
+    union = _Union([p.id for p in scenario.products])
+    family: dict[str, str] = {}
+    for p in scenario.products:
+        if p.family is not None:
+            union.join(p.id, family.setdefault(p.family, p.id))
+    licence_product = {lic.id: lic.product for lic in scenario.licences}
+    consumption_product = {c.id: c.product for c in scenario.consumptions}
+    for pin in scenario.direct_assignments:
+        union.join(licence_product[pin.licence], consumption_product[pin.consumption])
+    for tracked in scenario.tracked_deployments:
+        union.join(licence_product[tracked.licence], tracked.product)
+    members: dict[str, set[str]] = defaultdict(set)
+    for p in scenario.products:
+        members[union.find(p.id)].add(p.id)
+    return [frozenset(group) for group in members.values()]
+
+
+def _label(scenario: Scenario, products: frozenset[str]) -> str:
+    names = {p.family or p.id for p in scenario.products if p.id in products}
+    return "+".join(sorted(names, key=natural_key))
+
+
+def global_digest(scenario: Scenario) -> str:
+    """What every block reads: settings, rules, org, contracts, previous allocation, and
+    the catalog's prices under the cost objective (the price scale, the unpriced warning)."""
+    parts: list[Any] = [
+        scenario.settings.model_dump(mode="json"),
+        list(scenario.rules.lines),
+        scenario.org.model_dump(mode="json"),
+        [c.model_dump(mode="json") for c in scenario.contracts],
+        scenario.previous_allocation,
+    ]
+    if scenario.settings.objective is Objective.COST:
+        parts.append([(p.id, p.unit_price, p.free) for p in scenario.products])
+    return _sha(json.dumps(parts, sort_keys=True, separators=(",", ":")).encode())
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+_SECTIONS: tuple[tuple[str, TypeAdapter[Any]], ...] = (
+    ("products", TypeAdapter(tuple[Product, ...])),
+    ("licences", TypeAdapter(tuple[Licence, ...])),
+    ("consumptions", TypeAdapter(tuple[Consumption, ...])),
+    ("direct_assignments", TypeAdapter(tuple[DirectAssignment, ...])),
+    ("reservations", TypeAdapter(tuple[Reservation, ...])),
+    ("tracked_deployments", TypeAdapter(tuple[TrackedDeployment, ...])),
+)
+
+
+def _fingerprint(digest: str, sub: Scenario, products: frozenset[str]) -> str:
+    """sha256 over the global digest and the block's rows, serialised by pydantic-core
+    (canonical: field order as declared); the block's own products stand for the catalog."""
+    sha = hashlib.sha256(digest.encode())
+    for name, adapter in _SECTIONS:
+        rows = getattr(sub, name)
+        if name == "products":
+            rows = tuple(p for p in rows if p.id in products)
+        sha.update(f"\x00{name}\x00".encode())
+        sha.update(adapter.dump_json(rows))
+    return sha.hexdigest()
+
+
+def partition(scenario: Scenario) -> list[Block]:
+    """The scenario's non-empty blocks (with licences or consumptions), by label."""
+    _check_references(scenario)
+    groups = _groups(scenario)
+    block_of = {p: i for i, group in enumerate(groups) for p in group}
+    rows: list[dict[str, list[Any]]] = [defaultdict(list) for _ in groups]
+    licence_block = {lic.id: block_of[lic.product] for lic in scenario.licences}
+    consumption_block = {c.id: block_of[c.product] for c in scenario.consumptions}
+    for lic in scenario.licences:
+        rows[licence_block[lic.id]]["licences"].append(lic)
+    for c in scenario.consumptions:
+        rows[consumption_block[c.id]]["consumptions"].append(c)
+    for pin in scenario.direct_assignments:
+        rows[consumption_block[pin.consumption]]["direct_assignments"].append(pin)
+    for r in scenario.reservations:
+        rows[licence_block[r.licence]]["reservations"].append(r)
+    for t in scenario.tracked_deployments:
+        rows[licence_block[t.licence]]["tracked_deployments"].append(t)
+    digest = global_digest(scenario)
+    blocks = []
+    for group, sections in zip(groups, rows, strict=True):
+        if not sections["licences"] and not sections["consumptions"]:
+            continue  # a catalog entry only: no rows in any result
+        update = {name: tuple(sections[name]) for name, _ in _SECTIONS if name != "products"}
+        sub = scenario.model_copy(update={**update, "variants": ()})
+        fingerprint = _fingerprint(digest, sub, group)
+        blocks.append(Block(_label(scenario, group), group, sub, fingerprint))
+    return sorted(blocks, key=lambda b: natural_key(b.label))
+
+
+def solve_block(block: Block, rules: RuleSet, engine: str) -> BlockOutcome:
+    """Compile and solve one block's sub-scenario, keeping what merging needs."""
+    problem = compile_scenario(block.scenario, rules)
+    allocation = ENGINES[engine]().solve(problem)
+    result = assemble(problem, allocation)
+    return outcome_of(block.products, problem, result, len(allocation.warnings), _scale(problem))
+
+
+def _scale(problem: Problem) -> int:
+    cost = problem.scenario.settings.objective is Objective.COST
+    return price_scale(problem) if cost else 1

@@ -1,0 +1,87 @@
+"""The `where` filter of `remove_consumptions`: consumption field -> value (or a list of
+values, any of which matches); every condition must hold. `location`, `department` and
+`cost_centre` match the named node and all its descendants (`within`, R15); other fields
+match by equality, `null` matching an unset field."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from lcm_opt.adapters.files import ID_FIELDS
+from lcm_opt.adapters.files_checks import ORG_FIELDS, hint
+from lcm_opt.adapters.files_errors import Problems, as_id
+from lcm_opt.domain import Consumption, Dimension, Org
+from lcm_opt.rules.hierarchy import Hierarchy
+
+__all__ = ["consumption_filter"]
+
+Test = Callable[[Consumption], bool]
+
+_DIMENSIONS = {
+    "location": Dimension.LOCATION,
+    "department": Dimension.DEPARTMENT,
+    "cost_centre": Dimension.COST_CENTRE,
+}
+
+
+def consumption_filter(
+    conditions: Mapping[str, Any], org: Org, where: str, problems: Problems
+) -> Test | None:
+    """A predicate for `conditions`, or None after reporting why it cannot be built (an
+    unknown field, an empty list, an org value not declared in its tree)."""
+    tests: list[Test] = []
+    hierarchy: Hierarchy | None = None
+    errors = len(problems.errors)
+    for key, value in conditions.items():
+        name = f"where.{key}"
+        if key not in Consumption.model_fields:
+            accepted = ", ".join(Consumption.model_fields)
+            problems.add(where, name, f"unknown consumption field {key!r}; accepted: {accepted}")
+            continue
+        values = value if isinstance(value, list) else [value]
+        if not values:
+            problems.add(where, name, "an empty list matches nothing")
+            continue
+        if key in ID_FIELDS[Consumption]:
+            values = [as_id(v) for v in values]
+        if key in _DIMENSIONS:
+            _check_declared(key, values, org, where, problems)
+            hierarchy = hierarchy or Hierarchy(org)
+            tests.append(_within_test(hierarchy, key, values))
+        else:
+            tests.append(_equal_test(key, values))
+    if len(problems.errors) > errors:
+        return None
+    return lambda c: all(test(c) for test in tests)
+
+
+def _check_declared(key: str, values: list[Any], org: Org, where: str, problems: Problems) -> None:
+    """Org values must be declared in their tree when the tree is (as on rows)."""
+    tree_name = ORG_FIELDS[key]
+    tree = getattr(org, tree_name)
+    for value in values:
+        if value is not None and not isinstance(value, str):
+            problems.add(where, f"where.{key}", f"expected a node name, got {value!r}")
+        elif tree and value is not None and value not in tree:
+            message = f"{value!r} is not declared in org.{tree_name}{hint(value, tree)}"
+            problems.add(where, f"where.{key}", message)
+
+
+def _within_test(hierarchy: Hierarchy, key: str, values: list[Any]) -> Test:
+    dimension = _DIMENSIONS[key]
+
+    def test(c: Consumption) -> bool:
+        actual = getattr(c, key)
+        if actual is None:
+            return None in values
+        return any(v is not None and hierarchy.within(dimension, actual, v) for v in values)
+
+    return test
+
+
+def _equal_test(key: str, values: list[Any]) -> Test:
+    def same(a: object, b: object) -> bool:
+        return a == b and isinstance(a, bool) == isinstance(b, bool)
+
+    return lambda c: any(same(getattr(c, key), v) for v in values)

@@ -1,0 +1,131 @@
+"""The working copy a variant's ops change, and the loader's checks the ops share. The
+base Scenario is never touched: its sections are copied into dicts and lists here, and
+`build` makes the variant Scenario from them (model_copy, no mutation)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from lcm_opt.adapters.files import ID_FIELDS
+from lcm_opt.adapters.files_checks import check_ref, hint, org_value_check
+from lcm_opt.adapters.files_errors import Problems, coerce_ids, validate_item
+from lcm_opt.domain import (
+    Consumption,
+    DirectAssignment,
+    Licence,
+    Product,
+    Reservation,
+    RuleText,
+    Scenario,
+    Settings,
+    TrackedDeployment,
+)
+from lcm_opt.domain.lcm import pool_issues
+
+__all__ = [
+    "WorkingScenario",
+    "copy_errors",
+    "drop",
+    "pool_check",
+    "row_refs",
+    "unknown",
+    "validated",
+]
+
+
+@dataclass
+class WorkingScenario:
+    """Working copies of the sections ops change; the base Scenario is never touched."""
+
+    base: Scenario
+    base_dir: Path
+    products: dict[str, Product]
+    licences: dict[str, Licence]
+    consumptions: dict[str, Consumption]
+    pins: list[DirectAssignment]
+    reservations: list[Reservation]
+    tracked: list[TrackedDeployment]
+    settings: Settings
+    rules: RuleText
+    problems: Problems = field(default_factory=Problems)
+
+    @classmethod
+    def of(cls, base: Scenario, base_dir: Path) -> WorkingScenario:
+        return cls(
+            base=base,
+            base_dir=base_dir,
+            products={p.id: p for p in base.products},
+            licences={lic.id: lic for lic in base.licences},
+            consumptions={c.id: c for c in base.consumptions},
+            pins=list(base.direct_assignments),
+            reservations=list(base.reservations),
+            tracked=list(base.tracked_deployments),
+            settings=base.settings,
+            rules=base.rules,
+        )
+
+    def build(self, name: str) -> Scenario:
+        return self.base.model_copy(
+            update={
+                "name": name,
+                "settings": self.settings,
+                "rules": self.rules,
+                "products": tuple(self.products.values()),
+                "licences": tuple(self.licences.values()),
+                "consumptions": tuple(self.consumptions.values()),
+                "direct_assignments": tuple(self.pins),
+                "reservations": tuple(self.reservations),
+                "tracked_deployments": tuple(self.tracked),
+                "variants": (),
+            }
+        )
+
+
+def copy_errors(local: Problems, into: Problems, prefix: str = "") -> bool:
+    """Moves `local`'s errors into `into`, fields prefixed; True when there were none."""
+    for error in local.errors:
+        name = ".".join(part for part in (prefix, error.field) if part)
+        into.add(error.where, name, error.message)
+    return not local.errors
+
+
+def validated(model: type[BaseModel], raw: dict[str, Any], where: str, local: Problems) -> Any:
+    return validate_item(model, coerce_ids(raw, ID_FIELDS[model]), where, local)
+
+
+def row_refs(state: WorkingScenario, row: BaseModel, where: str, local: Problems) -> None:
+    """References and org values of a licence or consumption row, as the loader checks."""
+    raw = row.model_dump()
+    check_ref(raw, "product", state.products, where, local)
+    if isinstance(row, Licence):
+        check_ref(raw, "contract", {c.id for c in state.base.contracts}, where, local)
+    org_value_check(state.base.org)(raw, where, local)
+
+
+def pool_check(
+    state: WorkingScenario, licence: Licence, name: str, where: str, local: Problems
+) -> None:
+    """A21/A23 pool rules of one changed licence (its reservations and tracked caps)."""
+    reservations = [r for r in state.reservations if r.licence == licence.id]
+    tracked = [t for t in state.tracked if t.licence == licence.id]
+    for issue in pool_issues([licence], reservations, tracked):
+        local.add(where, name, issue.message)
+
+
+def unknown(
+    state: WorkingScenario, where: str, name: str, kind: str, ident: str, known: Any
+) -> None:
+    state.problems.add(where, name, f"unknown {kind} {ident!r}{hint(ident, known)}")
+
+
+def drop(rows: list[Any], gone: Callable[[Any], bool]) -> int:
+    """Removes the rows `gone` selects, in place in the working list; returns how many."""
+    kept = [row for row in rows if not gone(row)]
+    removed = len(rows) - len(kept)
+    rows[:] = kept
+    return removed
