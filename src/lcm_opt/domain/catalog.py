@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from lcm_opt.domain.base import Frozen
+from lcm_opt.domain.base import Frozen, Id
 from lcm_opt.domain.org import Dimension
 
 
@@ -58,10 +58,10 @@ def normalise_type(code: str) -> str:
 
 
 class Product(Frozen):
-    id: str
+    id: Id
     vendor: str | None = None
     name: str | None = None
-    family: str | None = Field(None, description="products of one family form a version chain")
+    family: Id | None = Field(None, description="products of one family form a version chain")
     version: str | None = None
     metric: Metric = Metric.DEVICE
     downgrade: DowngradeRule = Field(DowngradeRule.NONE, description="R32 catalog default")

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from lcm_opt.domain.base import Frozen
+from lcm_opt.domain.base import Frozen, Id
 
 
 class Consumption(Frozen):
-    id: str
-    product: str
+    id: Id
+    product: Id
     asset: str | None = Field(None, description="device metrics")
     user: str | None = Field(None, description="user metrics (A18)")
-    location: str | None = None
-    department: str | None = None
-    cost_centre: str | None = None
-    custodian: str | None = None
+    location: Id | None = None
+    department: Id | None = None
+    cost_centre: Id | None = None
+    custodian: Id | None = None
     cores: int | None = Field(None, ge=0)
     processors: int | None = Field(None, ge=0)
     virtual: bool = False
 
 
 class DirectAssignment(Frozen):
-    licence: str
-    consumption: str
+    licence: Id
+    consumption: Id

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import Field, field_validator, model_validator
 
-from lcm_opt.domain.base import Frozen
+from lcm_opt.domain.base import Frozen, Id
 from lcm_opt.domain.catalog import DowngradeRule, normalise_type
 from lcm_opt.domain.org import Dimension
 
@@ -20,8 +20,8 @@ class LicenceStatus(StrEnum):
 
 
 class Licence(Frozen):
-    id: str
-    product: str
+    id: Id
+    product: Id
     type: str = Field(description="metric name or type code, stored upper-case (R44)")
     seats: int | None = Field(None, ge=0, description="capacity in the type's units (A17)")
     unlimited: bool = Field(False, description="A20 / L3")
@@ -30,12 +30,12 @@ class Licence(Frozen):
     allocation_rule: tuple[Dimension, ...] | None = Field(
         None, description="R16; None or [] inherits the product's (A37)"
     )
-    location: str | None = None
-    department: str | None = None
-    cost_centre: str | None = None
-    custodian: str | None = None
+    location: Id | None = None
+    department: Id | None = None
+    cost_centre: Id | None = None
+    custodian: Id | None = None
     cores: int | None = Field(None, ge=0, description="A7 cores-exact affinity")
-    contract: str | None = None
+    contract: Id | None = None
     unit_cost: float | None = Field(None, ge=0)
 
     @field_validator("type")
