@@ -1,3 +1,41 @@
 """lcm-opt overview: the LCM Allocations Overview per licence and per contract."""
 
 from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from lcm_opt.adapters.cli_common import (
+    EngineName,
+    Format,
+    OutputOpt,
+    ScenarioArg,
+    app,
+    emit,
+    handled,
+)
+from lcm_opt.adapters.files import load_scenario
+from lcm_opt.adapters.render import overview_csv, overview_tables, to_json
+from lcm_opt.services.overview import overview as overview_of
+
+
+@app.command()
+def overview(
+    scenario: ScenarioArg,
+    engine: Annotated[EngineName, typer.Option(help="greedy = documented engine.")] = (
+        EngineName.GREEDY
+    ),
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.TABLE,
+    output: OutputOpt = None,
+) -> None:
+    """Allocations Overview (LCM): Deployed, Allocated and Uncovered per Track Deployment
+    and Custom Reservation, per licence and per contract, from what the engine granted."""
+    with handled():
+        report = overview_of(load_scenario(scenario), engine.value)
+    if fmt is Format.JSON:
+        emit(to_json(report), output)
+    elif fmt is Format.CSV:
+        emit(overview_csv(report), output)
+    else:
+        emit(overview_tables(report), output)

@@ -24,7 +24,13 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from lcm_opt.adapters.files_checks import check_families, check_ref, load_org, org_value_check
+from lcm_opt.adapters.files_checks import (
+    check_families,
+    check_pools,
+    check_ref,
+    load_org,
+    org_value_check,
+)
 from lcm_opt.adapters.files_csv import read_csv_rows, row_where
 from lcm_opt.adapters.files_errors import Problems, as_id, coerce_ids, validate_item
 from lcm_opt.adapters.files_parse import read_document
@@ -127,6 +133,7 @@ class _Loader:
         tracked = self._load("tracked_deployments", TrackedDeployment, check=self._tracked_check)
         variants = self._load("variants", Variant, key_field="name")
         previous = self._previous()
+        check_pools(licences, reservations, tracked, self._list_where, self.problems)  # A23
         self.problems.raise_if_any()
         return Scenario(
             name=name,
@@ -318,6 +325,8 @@ class _Loader:
             check_ref(raw, "licence", licences, where, self.problems)
             check_ref(raw, "consumption", consumptions, where, self.problems)
             pair = (raw.get("licence"), raw.get("consumption"))
+            if not all(isinstance(part, str) for part in pair):
+                return  # not a pair of ids: validation reports the type
             earlier = first.setdefault(pair, where)
             if earlier != where:
                 self.problems.add(

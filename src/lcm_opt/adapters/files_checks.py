@@ -1,14 +1,17 @@
 """Whole-scenario checks for the loader: org hierarchies (unknown parents, cycles), org
-values used by licences and consumptions, version chains (A43) and references by id."""
+values used by licences and consumptions, version chains (A43), references by id and the
+LCM pool rules (A21, A23, L4)."""
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from lcm_opt.adapters.files_errors import Problems, as_id
 from lcm_opt.domain.catalog import Product
+from lcm_opt.domain.lcm import Reservation, TrackedDeployment, pool_issues
+from lcm_opt.domain.licences import Licence
 from lcm_opt.domain.ordering import VersionKey, version_key
 from lcm_opt.domain.org import Org
 
@@ -89,7 +92,7 @@ def org_value_check(org: Org) -> Callable[[Mapping[str, Any], str, Problems], No
     def check(raw: Mapping[str, Any], where: str, problems: Problems) -> None:
         for field, tree_name, tree in declared:
             value = raw.get(field)
-            if value is not None and value not in tree and isinstance(value, str) and value:
+            if isinstance(value, str) and value and value not in tree:
                 suffix = "" if problems.full else hint(value, tree)
                 problems.add(where, field, f"{value!r} is not declared in org.{tree_name}{suffix}")
 
@@ -136,3 +139,19 @@ def check_families(
                 f"{other.id!r} in family {product.family!r}; versions in a family must differ "
                 "(A43)",
             )
+
+
+def check_pools(
+    licences: Sequence[Licence],
+    reservations: Sequence[Reservation],
+    tracked: Sequence[TrackedDeployment],
+    list_where: Callable[[str], Callable[[int], str]],
+    problems: Problems,
+) -> None:
+    """A21/A23/L4 on the loaded sections: a reservation of 0 on a finite licence, a finite
+    pool whose reservations + capped Track Deployments exceed its seats (naming the licence
+    and the figures), a duplicate (licence, product) Track Deployment. `list_where(section)`
+    locates a row by its index (`<file>: reservations[2]`). Unknown licences and products
+    are left to check_ref. compile/lcm.py applies the same rules to any Scenario."""
+    for issue in pool_issues(licences, reservations, tracked):
+        problems.add(list_where(issue.section)(issue.index), issue.field, issue.message)

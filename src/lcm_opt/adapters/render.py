@@ -1,4 +1,5 @@
-"""Rendering only: results and comparisons as rich tables, CSV or JSON text."""
+"""Rendering only: results, comparisons and Allocations Overviews as rich tables, CSV or
+JSON text."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from rich.console import Console
 from rich.table import Table
 
 from lcm_opt.domain import Result
+from lcm_opt.domain.result import AllocatedByType, OverviewRow, Quantity
 from lcm_opt.services.compare import Comparison
+from lcm_opt.services.overview import OverviewReport
 
 
 def to_json(model: BaseModel) -> str:
@@ -112,3 +115,119 @@ def comparison_tables(cmp: Comparison, max_ids: int = 20) -> str:
         f"{cmp.changed_licence} consumption(s) covered by both engines change licence.",
     ]
     return _render(totals, products, *lines)
+
+
+# --- Allocations Overview (LCM, issue 5) ---------------------------------------------------
+
+_KIND = {"track_deployment": "Track", "custom_reservation": "Reservation"}
+
+
+def _num(value: int | None) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+def _qty(value: Quantity) -> str:
+    return value if isinstance(value, str) else f"{value:,}"
+
+
+def _pool_line(label: str, quantity: Quantity, allocated: int, available: int | None,
+               by_type: AllocatedByType) -> str:  # fmt: skip
+    return (
+        f"{label}: quantity {_qty(quantity)}, allocated {allocated:,} "
+        f"(granted {by_type.track_deployment:,}, reserved {by_type.custom_reservation:,}), "
+        f"available {_num(available)}"
+    )
+
+
+def _rows_table(title: str, rows: tuple[OverviewRow, ...], with_licence: bool) -> Table:
+    table = Table(title=title)
+    columns = ["Licence"] if with_licence else []
+    columns += ["Type", "Product / Reservation", "Deployed", "Allocated", "Uncovered",
+                "Granted", "Reserved", "Quantity", "Flags", "Notes"]  # fmt: skip
+    for col in columns:
+        numeric = col in ("Deployed", "Allocated", "Uncovered", "Granted", "Reserved", "Quantity")
+        table.add_column(col, justify="right" if numeric else "left", overflow="fold")
+    for r in rows:
+        cells = [r.licence] if with_licence else []
+        cells += [_KIND[r.kind.value], r.name, _num(r.deployed), _num(r.allocated),
+                  _num(r.uncovered), _num(r.allocated_by_type.track_deployment),
+                  _num(r.allocated_by_type.custom_reservation), _qty(r.quantity),
+                  ", ".join(r.flags), r.notes or ""]  # fmt: skip
+        table.add_row(*cells)
+    return table
+
+
+def overview_tables(report: OverviewReport) -> str:
+    """Per licence, then per contract: the pool line and one row per allocation; per
+    contract also Deployed / Allocated / Uncovered per product (A23)."""
+    ov = report.overview
+    parts: list[object] = [
+        f"{report.scenario} — Allocations Overview, engine {report.engine} ({report.status.value})"
+    ]
+    if not ov.licences:
+        parts.append("No Track Deployments or Custom Reservations in this scenario.")
+    for lic in ov.licences:
+        label = f"Licence {lic.licence} ({lic.product})"
+        parts.append(_pool_line(label, lic.quantity, lic.allocated, lic.available,
+                                lic.allocated_by_type))  # fmt: skip
+        parts.append(_rows_table(f"Allocations of {lic.licence}", lic.rows, with_licence=False))
+    for con in ov.contracts:
+        label = f"Contract {con.contract}" + (f" ({con.name})" if con.name else "")
+        parts.append(_pool_line(label, con.quantity, con.allocated, con.available,
+                                con.allocated_by_type))  # fmt: skip
+        if con.rows:
+            parts.append(_rows_table(f"Allocations under {con.contract}", con.rows, True))
+        products = Table(title=f"Products under {con.contract}")
+        for col in ("Product", "Deployed", "Allocated", "Uncovered", "Granted", "Reserved"):
+            products.add_column(col, justify="left" if col == "Product" else "right")
+        for p in con.products:
+            products.add_row(p.product, _num(p.deployed), _num(p.allocated), _num(p.uncovered),
+                             _num(p.allocated_by_type.track_deployment),
+                             _num(p.allocated_by_type.custom_reservation))  # fmt: skip
+        parts.append(products)
+    parts += [f"warning: {w}" for w in report.warnings]
+    return _render(*parts, width=160)
+
+
+_OVERVIEW_COLUMNS = (
+    "scope", "scope_id", "kind", "licence", "name", "product", "deployed", "allocated",
+    "uncovered", "track_deployment", "custom_reservation", "quantity", "available", "metric",
+    "notes", "flags",
+)  # fmt: skip
+
+
+def _csv_row(scope: str, scope_id: str, r: OverviewRow) -> list[object]:
+    return [scope, scope_id, r.kind.value, r.licence, r.name, r.product, _blank(r.deployed),
+            r.allocated, _blank(r.uncovered), r.allocated_by_type.track_deployment,
+            r.allocated_by_type.custom_reservation, r.quantity, "", r.metric or "",
+            r.notes or "", ";".join(r.flags)]  # fmt: skip
+
+
+def _blank(value: int | None) -> object:
+    return "" if value is None else value
+
+
+def overview_csv(report: OverviewReport) -> str:
+    """One row per licence and contract (kind `licence` / `contract`), per allocation, and
+    per contract product (kind `product`); `scope` says which view a row belongs to."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(_OVERVIEW_COLUMNS)
+    for lic in report.overview.licences:
+        t = lic.allocated_by_type
+        writer.writerow(["licence", lic.licence, "licence", lic.licence, "", lic.product, "",
+                         lic.allocated, "", t.track_deployment, t.custom_reservation,
+                         lic.quantity, _blank(lic.available), "", "", ""])  # fmt: skip
+        writer.writerows(_csv_row("licence", lic.licence, r) for r in lic.rows)
+    for con in report.overview.contracts:
+        t = con.allocated_by_type
+        writer.writerow(["contract", con.contract, "contract", "", con.name or "", "", "",
+                         con.allocated, "", t.track_deployment, t.custom_reservation,
+                         con.quantity, _blank(con.available), "", "", ""])  # fmt: skip
+        writer.writerows(_csv_row("contract", con.contract, r) for r in con.rows)
+        for p in con.products:
+            pt = p.allocated_by_type
+            writer.writerow(["contract", con.contract, "product", "", "", p.product, p.deployed,
+                             p.allocated, p.uncovered, pt.track_deployment,
+                             pt.custom_reservation, "", "", "", "", ""])  # fmt: skip
+    return out.getvalue()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from lcm_opt.compile.evaluator import Evaluator, raw_consumption
+from lcm_opt.compile.lcm import pools, validate_pools
 from lcm_opt.compile.merge import merge_per_user
 from lcm_opt.compile.problem import ConsumptionClass, Edge, Pin, Problem
 from lcm_opt.domain import (
@@ -58,6 +59,10 @@ def _candidates(
             lambda lic: metric_compatible(
                 product.metric, licence_metric(lic), ctx.settings.strict_metric_match
             ),
+        ),
+        (
+            "ring-fenced: every reaching licence is tracked to other products (L4)",
+            lambda lic: ctx.may_draw(lic, product.id),
         ),
     )
     for detail, keep in stages:
@@ -196,6 +201,7 @@ def _warnings(consumptions: list[Consumption], products: Mapping[str, Product]) 
 
 def compile_scenario(scenario: Scenario, rules: RuleSet | None = None) -> Problem:
     """Scenario -> Problem: the only place rules are evaluated for the engines."""
+    validate_pools(scenario)
     ctx = Evaluator(scenario, rules or parse_rules(scenario.rules))
     products = sorted(scenario.products, key=lambda p: natural_key(p.id))
     product_index = {p.id: i for i, p in enumerate(products)}
@@ -230,4 +236,5 @@ def compile_scenario(scenario: Scenario, rules: RuleSet | None = None) -> Proble
         free_consumptions=tuple(free),
         merged=merged,
         warnings=tuple(_warnings(consumptions, ctx.products)),
+        lcm=pools(scenario, ctx.licence_index, product_index),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from lcm_opt.compile.lcm import tracked_products
 from lcm_opt.compile.problem import PairCheck
 from lcm_opt.domain import Consumption, HierarchyScoring, Licence, Metric, Scenario, natural_key
 from lcm_opt.rules.eligibility import (
@@ -56,6 +57,12 @@ class Evaluator:
         self.licence_index = {lic.id: i for i, lic in enumerate(self.licences)}
         self.values = [rules.licence_values(raw_licence(lic)) for lic in self.licences]
         self.exclusive = self.settings.hierarchy_scoring is HierarchyScoring.EXCLUSIVE
+        self.tracked = tracked_products(scenario)
+
+    def may_draw(self, licence: Licence, product: str) -> bool:
+        """L4: a licence with Track Deployments serves only its tracked products."""
+        tracked = self.tracked.get(licence.id)
+        return tracked is None or product in tracked
 
     def reach(self, licence: Licence, product: str) -> Reach | None:
         return reach(
@@ -97,4 +104,5 @@ class Evaluator:
             units=self.units(licence, raw),
             requirements_ok=self.requirements_ok(raw, cv, li),
             score=self.score(cv, li),
+            fenced=not self.may_draw(licence, product),
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from lcm_opt.compile.lcm import Pools
 from lcm_opt.domain import Licence, Product, Scenario
 from lcm_opt.rules.eligibility import Reach
 
@@ -66,6 +67,7 @@ class Problem:
     free_consumptions: tuple[str, ...]
     merged: dict[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    lcm: Pools = field(default_factory=Pools)  # reservations (A45) and caps (L5), lcm.py
 
     def candidate(self, licence: int) -> bool:
         return self.capacity[licence] != 0
@@ -87,3 +89,4 @@ class PairCheck:
     units: int | None
     requirements_ok: bool
     score: int
+    fenced: bool = False  # L4: the licence is tracked to other products only

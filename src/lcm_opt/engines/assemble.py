@@ -17,6 +17,7 @@ from lcm_opt.domain import (
     Source,
 )
 from lcm_opt.engines.base import Allocation
+from lcm_opt.engines.overview import build_overview, has_allocations
 from lcm_opt.rules.eligibility import licence_metric
 
 
@@ -65,8 +66,9 @@ def _licence_rows(problem: Problem, allocation: Allocation) -> list[LicenceRow]:
             available: int | None = 0  # A35; a FREE-type licence never grants (R9, A9b)
         elif licence.unlimited:
             available = None
-        else:
-            available = (capacity or 0) - used[index]
+        else:  # A23, A45: reserved units are not available
+            reserved = problem.lcm.reserved[index] if problem.lcm.reserved else 0
+            available = (capacity or 0) - reserved - used[index]
         rows.append(
             LicenceRow(
                 licence=licence.id,
@@ -88,24 +90,30 @@ def _unpriced_warning(problem: Problem) -> list[str]:
     return [f"objective cost: products without unit_price count 0: {', '.join(unpriced)}"]
 
 
-def assemble(problem: Problem, allocation: Allocation) -> Result:
-    ids, lids = problem.consumption_ids, problem.licence_ids
-    grants = sorted(allocation.grants, key=lambda g: (g.consumption, g.licence))
-    deficit_rows = []
+def _deficit_rows(problem: Problem, allocation: Allocation) -> tuple[list[Deficit], float]:
+    """Deficit rows in consumption order, and their outstanding cost."""
+    rows = []
     outstanding_cost = 0.0
     for d in sorted(allocation.deficits, key=lambda d: d.consumption):
         cls = problem.class_of(d.consumption)
         product = problem.products[cls.product]
         outstanding_cost += cls.product_units * (product.unit_price or 0.0)
-        deficit_rows.append(
+        rows.append(
             Deficit(
-                consumption=ids[d.consumption],
+                consumption=problem.consumption_ids[d.consumption],
                 product=product.id,
                 units=cls.product_units,
                 reason=d.reason,
                 detail=d.detail,
             )
         )
+    return rows, outstanding_cost
+
+
+def assemble(problem: Problem, allocation: Allocation) -> Result:
+    ids, lids = problem.consumption_ids, problem.licence_ids
+    grants = sorted(allocation.grants, key=lambda g: (g.consumption, g.licence))
+    deficit_rows, outstanding_cost = _deficit_rows(problem, allocation)
     objective = ObjectiveValues(
         outstanding_units=sum(d.units for d in deficit_rows),
         outstanding_cost=round(outstanding_cost, 6),
@@ -135,4 +143,5 @@ def assemble(problem: Problem, allocation: Allocation) -> Result:
         licences=tuple(_licence_rows(problem, allocation)),
         warnings=(*problem.warnings, *_unpriced_warning(problem), *allocation.warnings),
         merged=dict(sorted(problem.merged.items())),
+        overview=build_overview(problem, allocation) if has_allocations(problem) else None,
     )

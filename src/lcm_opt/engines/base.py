@@ -45,20 +45,40 @@ class Engine(Protocol):
 
 
 class Remaining:
-    """Running capacity per licence (R27): never granted beyond it; None = unlimited."""
+    """Running capacity (R27): per licence the pool left after reservations (A45), and per
+    capped (licence, product) the Track Deployment cap left (L5, A45). Never granted beyond
+    either; None = unlimited. `product` None asks about the pool alone."""
 
     def __init__(self, problem: Problem) -> None:
-        self._left: list[int | None] = list(problem.capacity)
+        reserved = problem.lcm.reserved or (0,) * len(problem.capacity)
+        self._left: list[int | None] = [
+            cap if cap is None else max(cap - r, 0)
+            for cap, r in zip(problem.capacity, reserved, strict=True)
+        ]
+        self._cap: dict[tuple[int, int], int] = dict(problem.lcm.caps)
 
-    def left(self, licence: int) -> int | None:
-        return self._left[licence]
+    def left(self, licence: int, product: int | None = None) -> int | None:
+        pool = self._left[licence]
+        cap = None if product is None else self._cap.get((licence, product))
+        if cap is None:
+            return pool
+        return cap if pool is None else min(pool, cap)
 
-    def fits(self, licence: int, units: int) -> bool:
-        left = self._left[licence]
+    def cap_left(self, licence: int, product: int) -> int | None:
+        return self._cap.get((licence, product))
+
+    def caps_left(self) -> dict[tuple[int, int], int]:
+        """Every Track Deployment cap, (licence, product) -> units left."""
+        return dict(self._cap)
+
+    def fits(self, licence: int, units: int, product: int | None = None) -> bool:
+        left = self.left(licence, product)
         return left is None or left >= units
 
-    def take(self, licence: int, units: int) -> None:
+    def take(self, licence: int, units: int, product: int | None = None) -> None:
+        assert self.fits(licence, units, product), "over-allocation"
         left = self._left[licence]
         if left is not None:
-            assert left >= units, "over-allocation"
             self._left[licence] = left - units
+        if product is not None and (licence, product) in self._cap:
+            self._cap[licence, product] -= units

@@ -84,6 +84,7 @@ def subproblems(
         if free.get(k) and cls.edges:
             by_product[cls.product].append(k)
     subs = []
+    caps = remaining.caps_left()
     for products in product_components(problem):
         classes = tuple(k for p in products for k in by_product[p])
         if not classes:
@@ -101,6 +102,12 @@ def subproblems(
                 max_score=max(problem.evaluator.rules.max_score, 0),
                 hint_units={key: v for key, v in hint_units.items() if key[0] in edges},
                 hint_covered={key: v for key, v in hint_covered.items() if key[0] in edges},
+                caps={
+                    (li, p): left
+                    for (li, p), left in caps.items()
+                    if p in products and li in licences
+                },
+                product={k: problem.classes[k].product for k in classes},
             )
         )
     return subs

@@ -8,7 +8,8 @@ model needs no per-member variable (performance.md §2.4, `cls` model):
   with sum_g c[k,g] <= count[k];
 * f[k,l] >= 0: licence units class k draws from licence l, with
   sum_{l in g} f[k,l] = u[k,g] * c[k,g] (u = the common units of k's edges in g, R28);
-* sum_k f[k,l] <= capacity[l] for finite licences (R27).
+* sum_k f[k,l] <= capacity[l] for finite licences (R27);
+* sum_{k of product P} f[k,l] <= cap[l,P] for Track Deployment caps (L5, A45).
 
 Any aggregate (c, f) splits back into per-member grants by filling members one after
 another from g's licences, so the model is exact. The lexicographic objective (coverage
@@ -75,6 +76,13 @@ def _cover_ub(sub: SubProblem, k: int, units: int, edges: list[Edge]) -> int:
     return min(sub.count[k], sum(cap or 0 for cap in caps) // units)
 
 
+def _flow_ub(sub: SubProblem, k: int, licence: int, units: int) -> int:
+    """Upper bound of f[k, licence]: the class's demand, the pool left, the cap left."""
+    bounds = [units * sub.count[k], sub.capacity[licence]]
+    bounds.append(sub.caps.get((licence, sub.product.get(k, -1))))
+    return min(b for b in bounds if b is not None)
+
+
 def _check_int64(**magnitudes: int) -> None:
     for what, size in magnitudes.items():
         if size >= INT_LIMIT:
@@ -99,8 +107,7 @@ def _build(sub: SubProblem) -> _Model:
             sizes["coverage objective"] += sub.weight[k] * sub.count[k]
             fs = []
             for e in edges:
-                cap = sub.capacity[e.licence]
-                ub = u * sub.count[k] if cap is None else min(cap, u * sub.count[k])
+                ub = _flow_ub(sub, k, e.licence, u)
                 f = flow[k, e.licence] = model.new_int_var(0, ub, "")
                 fs.append(f)
                 score.append(e.score)
@@ -116,6 +123,9 @@ def _build(sub: SubProblem) -> _Model:
         cap = sub.capacity[li]
         if cap is not None and reach[li] > cap:  # else the row is redundant
             model.add(cp_model.LinearExpr.sum(fs) <= cap)
+    for (li, _), classes in sub.capped().items():  # L5, A45: Track Deployment caps
+        fs = [flow[k, li] for k in classes]
+        model.add(cp_model.LinearExpr.sum(fs) <= sub.caps[li, sub.product[classes[0]]])
     weights = [sub.weight[k] for k, _ in cover]
     coverage = cp_model.LinearExpr.weighted_sum(list(cover.values()), weights)
     affinity = cp_model.LinearExpr.weighted_sum(list(flow.values()), score)
@@ -157,7 +167,7 @@ def score(sub: SubProblem, sol: Solution) -> tuple[int, int]:
 
 
 def feasible(sub: SubProblem, sol: Solution) -> bool:
-    """Whether (units, covered) obeys R27, R29 and A32 on this component."""
+    """Whether (units, covered) obeys R27, R29, A32 and the caps (A45) on this component."""
     units, covered = sol
     used: dict[int, int] = {}
     keys = 0
@@ -176,7 +186,12 @@ def feasible(sub: SubProblem, sol: Solution) -> bool:
             return False
     if keys != len(units) + len(covered):  # a key outside this component
         return False
-    return all(cap is None or used.get(li, 0) <= cap for li, cap in sub.capacity.items())
+    if not all(cap is None or used.get(li, 0) <= cap for li, cap in sub.capacity.items()):
+        return False
+    return all(
+        sum(units.get((k, li), 0) for k in classes) <= sub.caps[li, sub.product[classes[0]]]
+        for (li, _), classes in sub.capped().items()
+    )
 
 
 def solve_cpsat(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentSolution:

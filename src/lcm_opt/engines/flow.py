@@ -1,9 +1,13 @@
 """Min-cost flow backend (OR-Tools SimpleMinCostFlow) for unit-demand components.
 
 Network: source -> class k (capacity = members) -> licence l (eligible edge) -> sink
-(capacity = seats left). See models/FORMULATION.md for why each encoding is exact."""
+(capacity = seats left); a Track Deployment cap of (l, product) adds a node between that
+product's class arcs and l, with capacity = the cap left. See models/FORMULATION.md for
+why each encoding is exact."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -34,48 +38,77 @@ def _solve(sub: SubProblem, weighted: bool) -> ComponentSolution:
     coverage first by construction, no big-M). Otherwise: supply = demand with an
     'uncovered' arc per class and arc value W*weight + score, W = A_max*N + 1, so one more
     unit of weighted coverage outweighs any affinity difference (total affinity <= A_max*N)."""
-    classes, licences = sub.classes, sub.licences
-    node = {k: 2 + i for i, k in enumerate(classes)}
-    lnode = {li: 2 + len(classes) + j for j, li in enumerate(licences)}
     total = sum(sub.count.values())
-    a_max = sub.max_score
-    big_w = a_max * total + 1
-    value = {k: (big_w * sub.weight[k] if weighted else 0) for k in classes}
-    top = max((value[k] + e.score for k in classes for e in sub.edges[k]), default=0)
-    top = max(top, a_max)
-    if top * (len(node) + len(lnode) + 3) >= _COST_LIMIT:
+    big_w = sub.max_score * total + 1
+    value = {k: (big_w * sub.weight[k] if weighted else 0) for k in sub.classes}
+    top = max((value[k] + e.score for k in sub.classes for e in sub.edges[k]), default=0)
+    top = max(top, sub.max_score)
+    net = _network(sub, value, top, weighted)
+    if top * (net.nodes + 1) >= _COST_LIMIT:  # nodes counts source and sink
         raise FlowUnsafe
-    pair_keys = [(k, e.licence) for k in classes for e in sub.edges[k]]
-    tails = [SOURCE] * len(classes) + [node[k] for k, _ in pair_keys]
-    heads = [node[k] for k in classes] + [lnode[li] for _, li in pair_keys]
-    caps = [sub.count[k] for k in classes] + [sub.count[k] for k, _ in pair_keys]
-    costs = [0] * len(classes) + [top - value[k] - e.score for k in classes for e in sub.edges[k]]
-    for li in licences:
-        cap = sub.capacity[li]
-        tails.append(lnode[li])
-        heads.append(SINK)
-        caps.append(total if cap is None else min(cap, total))
-        costs.append(0)
-    if weighted:
-        for k in classes:  # the 'uncovered' bypass keeps supply = demand
-            tails.append(node[k])
-            heads.append(SINK)
-            caps.append(sub.count[k])
-            costs.append(top)
     smcf = min_cost_flow.SimpleMinCostFlow()
     arcs = smcf.add_arcs_with_capacity_and_unit_cost(
-        np.array(tails, dtype=np.int32),
-        np.array(heads, dtype=np.int32),
-        np.array(caps, dtype=np.int64),
-        np.array(costs, dtype=np.int64),
+        np.array(net.tails, dtype=np.int32),
+        np.array(net.heads, dtype=np.int32),
+        np.array(net.caps, dtype=np.int64),
+        np.array(net.costs, dtype=np.int64),
     )
     # performance.md §7: supplies must be set even for the max-flow variant.
     smcf.set_nodes_supplies(np.array([SOURCE, SINK]), np.array([total, -total]))
     status = smcf.solve() if weighted else smcf.solve_max_flow_with_min_cost()
     if status != smcf.OPTIMAL:
         raise EngineError(f"min-cost flow returned status {status}")
-    flows = smcf.flows(arcs)[len(classes) : len(classes) + len(pair_keys)]
-    return _solution(sub, pair_keys, [int(f) for f in flows])
+    first = len(sub.classes)
+    flows = smcf.flows(arcs)[first : first + len(net.pair_keys)]
+    return _solution(sub, net.pair_keys, [int(f) for f in flows])
+
+
+@dataclass
+class _Network:
+    nodes: int = 2
+    tails: list[int] = field(default_factory=list)
+    heads: list[int] = field(default_factory=list)
+    caps: list[int] = field(default_factory=list)
+    costs: list[int] = field(default_factory=list)
+    pair_keys: list[tuple[int, int]] = field(default_factory=list)
+
+    def node(self) -> int:
+        self.nodes += 1
+        return self.nodes - 1
+
+    def arc(self, tail: int, head: int, cap: int, cost: int) -> None:
+        self.tails.append(tail)
+        self.heads.append(head)
+        self.caps.append(cap)
+        self.costs.append(cost)
+
+
+def _network(sub: SubProblem, value: dict[int, int], top: int, weighted: bool) -> _Network:
+    """Arcs in a fixed order: source -> class, class -> licence (one per edge, read back as
+    the solution), licence -> sink, cap node -> licence, then the 'uncovered' bypasses. A
+    capped (licence, product) pair (L5, A45) gets its own node between that product's
+    class arcs and the licence, with capacity = the cap left: exact, still a network."""
+    net = _Network()
+    total = sum(sub.count.values())
+    node = {k: net.node() for k in sub.classes}
+    lnode = {li: net.node() for li in sub.licences}
+    cnode = {key: net.node() for key in sub.capped()}
+    for k in sub.classes:
+        net.arc(SOURCE, node[k], sub.count[k], 0)
+    for k in sub.classes:
+        for e in sub.edges[k]:
+            head = cnode.get((e.licence, sub.product.get(k, -1)), lnode[e.licence])
+            net.arc(node[k], head, sub.count[k], top - value[k] - e.score)
+            net.pair_keys.append((k, e.licence))
+    for li in sub.licences:
+        cap = sub.capacity[li]
+        net.arc(lnode[li], SINK, total if cap is None else min(cap, total), 0)
+    for (li, p), n in cnode.items():
+        net.arc(n, lnode[li], min(sub.caps[li, p], total), 0)
+    if weighted:
+        for k in sub.classes:  # the 'uncovered' bypass keeps supply = demand
+            net.arc(node[k], SINK, sub.count[k], top)
+    return net
 
 
 def _solution(

@@ -4,7 +4,9 @@ Pass 0 pins for all products (A13); then products one at a time, chain members n
 first (R1, A11); per product an exact tier, then a downgrade tier (R33, R36); within a
 tier consumptions by best pair score then id (R26, A1-A3), each taking licences by score
 then id (R25, A3), whole-fit first, else split within one group, else nothing (R27, R29,
-A4, A32). Everything uncovered is a deficit (R48)."""
+A4, A32). Everything uncovered is a deficit (R48). LCM (A45): reservations have left the
+pools before pass 0, and a licence holds what both its pool and the product's Track
+Deployment cap have left."""
 
 from __future__ import annotations
 
@@ -16,12 +18,13 @@ from lcm_opt.engines.pins import apply_pins
 Take = list[tuple[Edge, int]]
 
 
-def _fill(edges: list[Edge], remaining: Remaining) -> Take | None:
-    """Fill best-first within one split group; None when the group cannot hold it all."""
+def _fill(edges: list[Edge], remaining: Remaining, product: int) -> Take | None:
+    """Fill best-first within one split group, each licence giving min(pool left, cap
+    left) (A45); None when the group cannot hold it all."""
     need = edges[0].units
     take: Take = []
     for edge in edges:
-        left = remaining.left(edge.licence)
+        left = remaining.left(edge.licence, product)
         amount = need if left is None else min(left, need)
         if amount > 0:
             take.append((edge, amount))
@@ -31,18 +34,21 @@ def _fill(edges: list[Edge], remaining: Remaining) -> Take | None:
     return None
 
 
-def choose(edges: tuple[Edge, ...], remaining: Remaining, split_mode: SplitMode) -> Take | None:
+def choose(
+    edges: tuple[Edge, ...], remaining: Remaining, split_mode: SplitMode, product: int
+) -> Take | None:
     """A4 + A32: whole fit on the best licence that holds it (whole_fit_first); otherwise
-    split within the group of the best-ranked licence among groups that can hold it."""
+    split within the group of the best-ranked licence among groups that can hold it. A
+    licence holds what both its pool and the product's Track Deployment cap allow (A45)."""
     if split_mode is SplitMode.WHOLE_FIT_FIRST:
         for edge in edges:
-            if remaining.fits(edge.licence, edge.units):
+            if remaining.fits(edge.licence, edge.units, product):
                 return [(edge, edge.units)]
     groups: dict[str, list[Edge]] = {}
     for edge in edges:
         groups.setdefault(edge.group, []).append(edge)
     for group in groups.values():  # insertion order = group of the best-ranked licence first
-        take = _fill(group, remaining)
+        take = _fill(group, remaining, product)
         if take is not None:
             return take
     return None
@@ -68,7 +74,8 @@ class GreedyEngine:
                     c for c in by_product.get(product, []) if c not in covered and c not in blocked
                 ]
                 run = _pair_list if settings.order_mode is OrderMode.PAIR else _consumption_major
-                for c, take in run(problem, pending, downgrade, remaining, settings.split_mode):
+                mode = settings.split_mode
+                for c, take in run(problem, pending, downgrade, remaining, mode, product):
                     covered.add(c)
                     grants.extend(_grant(c, edge, units) for edge, units in take)
         allocation = Allocation(self.name, Status.HEURISTIC, grants, warnings=pins.warnings)
@@ -82,7 +89,12 @@ def _tier(problem: Problem, c: int, downgrade: bool) -> tuple[Edge, ...]:
 
 
 def _consumption_major(
-    problem: Problem, pending: list[int], downgrade: bool, remaining: Remaining, mode: SplitMode
+    problem: Problem,
+    pending: list[int],
+    downgrade: bool,
+    remaining: Remaining,
+    mode: SplitMode,
+    product: int,
 ) -> list[tuple[int, Take]]:
     """A1 default: each consumption to completion, in (best score desc, id asc) order; the
     best score is static for the tier (A2)."""
@@ -91,16 +103,21 @@ def _consumption_major(
     )
     done = []
     for _, c in ranked:
-        take = choose(_tier(problem, c, downgrade), remaining, mode)
+        take = choose(_tier(problem, c, downgrade), remaining, mode, product)
         if take is not None:
             for edge, units in take:
-                remaining.take(edge.licence, units)
+                remaining.take(edge.licence, units, product)
             done.append((c, take))
     return done
 
 
 def _pair_list(
-    problem: Problem, pending: list[int], downgrade: bool, remaining: Remaining, mode: SplitMode
+    problem: Problem,
+    pending: list[int],
+    downgrade: bool,
+    remaining: Remaining,
+    mode: SplitMode,
+    product: int,
 ) -> list[tuple[int, Take]]:
     """A1 alternative: one global pair list (score desc, consumption, licence), each pair a
     whole grant if it fits; consumptions still uncovered then try a split (R29), in
@@ -112,11 +129,13 @@ def _pair_list(
     )
     done: dict[int, Take] = {}
     for _, c, _, edge in pairs:
-        if c not in done and remaining.fits(edge.licence, edge.units):
-            remaining.take(edge.licence, edge.units)
+        if c not in done and remaining.fits(edge.licence, edge.units, product):
+            remaining.take(edge.licence, edge.units, product)
             done[c] = [(edge, edge.units)]
     rest = [c for c in pending if c not in done]
-    split = _consumption_major(problem, rest, downgrade, remaining, SplitMode.FILL_IN_ORDER)
+    split = _consumption_major(
+        problem, rest, downgrade, remaining, SplitMode.FILL_IN_ORDER, product
+    )
     return sorted([*done.items(), *split])
 
 
@@ -135,14 +154,28 @@ def deficits(problem: Problem, covered: set[int], blocked: set[int]) -> list[Def
         if c in blocked:
             out.append(DeficitRecord(c, DeficitReason.PIN_UNHONOURED, "every pin failed (A42)"))
         elif cls.edges:
-            out.append(DeficitRecord(c, DeficitReason.CAPACITY, _full_detail(problem, cls.edges)))
+            detail = _full_detail(problem, cls.edges, cls.product)
+            out.append(DeficitRecord(c, DeficitReason.CAPACITY, detail))
         else:
             out.append(DeficitRecord(c, DeficitReason.NO_ELIGIBLE_LICENCE, cls.detail))
     return out
 
 
-def _full_detail(problem: Problem, edges: tuple[Edge, ...], shown: int = 5) -> str:
-    """Name the eligible licences it competed for: 'outcompeted', not 'unlicensable'."""
+def _full_detail(problem: Problem, edges: tuple[Edge, ...], product: int, shown: int = 5) -> str:
+    """Name the eligible licences it competed for: 'outcompeted', not 'unlicensable', and
+    the Track Deployment caps (L5, A45) that bound the product on them."""
     ids = sorted({problem.licence_ids[e.licence] for e in edges}, key=natural_key)
     more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
-    return f"eligible licences full: {', '.join(ids[:shown])}{more}"
+    detail = f"eligible licences full: {', '.join(ids[:shown])}{more}"
+    caps = sorted(
+        (
+            (problem.licence_ids[li], cap)
+            for (li, p), cap in problem.lcm.caps.items()
+            if p == product and any(e.licence == li for e in edges)
+        ),
+        key=lambda item: natural_key(item[0]),
+    )
+    if caps:
+        listed = ", ".join(f"{lid} ({cap})" for lid, cap in caps[:shown])
+        detail += f"; Track Deployment caps for this product: {listed}"
+    return detail

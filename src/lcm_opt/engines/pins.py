@@ -18,25 +18,36 @@ class PinOutcome:
     warnings: list[str] = field(default_factory=list)
 
 
-def _refusal(problem: Problem, licence: int, check: PairCheck, remaining: Remaining) -> str | None:
+def _refusal(
+    problem: Problem, licence: int, product: int, check: PairCheck, remaining: Remaining
+) -> str | None:
     if not problem.candidate(licence):
         return "the licence is not a candidate (status, seats or type: R6-R8, A9)"
     if not check.compatible:
         return "the licence's type cannot meter this product's metric (R7, A9)"
     if check.reach is None:
         return "the licence's product does not reach the consumption's product (R10, R31, R36)"
+    if check.fenced:
+        return "the licence is ring-fenced: it is tracked to other products only (L4)"
     if check.units is None:
         return "the consumption's cores are unknown (A40)"
     if problem.scenario.settings.direct_checks_requirements and not check.requirements_ok:
         return "the pair fails a requirement (direct_checks_requirements, A14)"
     if not remaining.fits(licence, check.units):
         return "not enough capacity left on the licence for the whole consumption (R40)"
+    cap = remaining.cap_left(licence, product)
+    if cap is not None and cap < check.units:
+        return (
+            f"the Track Deployment cap of the licence for product {problem.product_ids[product]}"
+            f" has {cap} units left, the consumption needs {check.units} (L5, A45)"
+        )
     return None
 
 
 def apply_pins(problem: Problem, remaining: Remaining) -> PinOutcome:
     """Pins in (licence, consumption) order (A3); each honoured only if the licence is a
-    candidate, reaches the product and holds the whole consumption (A13). Requirements
+    candidate, reaches the product, is not ring-fenced to other products (L4) and holds the
+    whole consumption within its pool and Track Deployment cap (A13, A45). Requirements
     are bypassed unless settings.direct_checks_requirements (A14)."""
     outcome = PinOutcome()
     for pin in problem.pins:
@@ -46,13 +57,14 @@ def apply_pins(problem: Problem, remaining: Remaining) -> PinOutcome:
             outcome.warnings.append(f"{label} not honoured: already covered by another pin (A42)")
             continue
         check = problem.check(c, lic)
-        refusal = _refusal(problem, lic, check, remaining)
+        product = problem.class_of(c).product
+        refusal = _refusal(problem, lic, product, check, remaining)
         if refusal is not None:
             outcome.warnings.append(f"{label} not honoured: {refusal}")
             outcome.failed.add(c)
             continue
         assert check.units is not None
-        remaining.take(lic, check.units)
+        remaining.take(lic, check.units, product)
         outcome.covered.add(c)
         outcome.grants.append(
             GrantRecord(c, lic, check.units, True, check.score, check.reach is Reach.DOWNGRADE)

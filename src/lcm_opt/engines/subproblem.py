@@ -22,6 +22,20 @@ class SubProblem:
     max_score: int  # upper bound of any edge score (A_max)
     hint_units: dict[tuple[int, int], int] = field(default_factory=dict)  # greedy (class, licence)
     hint_covered: dict[tuple[int, str], int] = field(default_factory=dict)  # greedy (class, group)
+    # Track Deployment caps (L5, A45): (licence, product) -> units left after pins, binding
+    # the classes of that product together: sum_{k of product} units[k, licence] <= cap
+    caps: dict[tuple[int, int], int] = field(default_factory=dict)
+    product: dict[int, int] = field(default_factory=dict)  # class -> product (for `caps`)
+
+    def capped(self) -> dict[tuple[int, int], list[int]]:
+        """Each cap that some edge of this component touches -> its classes, ascending."""
+        out: dict[tuple[int, int], list[int]] = {}
+        for k in self.classes:
+            for e in self.edges[k]:
+                key = (e.licence, self.product.get(k, -1))
+                if key in self.caps:
+                    out.setdefault(key, []).append(k)
+        return out
 
     @property
     def unit_demand(self) -> bool:

@@ -3,7 +3,9 @@ tested against (scenario-format.md "Result JSON", documented-engine.md).
 
 It shares no allocation code with the compiler or the engines: it reads the scenario through
 the domain, the documented eligibility primitives (rules/eligibility.py), the hierarchy, the
-rule language and the A18 merge, and recomputes every fact a result states.
+rule language and the A18 merge, and recomputes every fact a result states, including the
+LCM pools (reservations, Track Deployment caps and ring-fences, A45) and the Allocations
+Overview when present.
 
 `check_result` returns every violation as one readable line naming the consumption, licence
 or product concerned; an empty list means the result is feasible and self-consistent."""
@@ -22,6 +24,7 @@ from lcm_opt.errors import ScenarioError
 from lcm_opt.services.checker_context import CheckContext
 from lcm_opt.services.checker_coverage import check_coverage
 from lcm_opt.services.checker_grants import check_capacity, check_grants, check_units
+from lcm_opt.services.checker_overview import check_overview
 from lcm_opt.services.checker_pins import check_direct_grants, check_pin_overflow, recompute_pins
 from lcm_opt.services.checker_totals import check_totals
 
@@ -45,6 +48,7 @@ def check_result(scenario: Scenario, result: Result) -> list[str]:
     out += check_pin_overflow(ctx, list(covered), pins)
     out += check_coverage(ctx, result, covered, pins)
     out += check_totals(ctx, result)
+    out += check_overview(ctx, result)
     out += check_order(result)
     return out
 

@@ -55,6 +55,15 @@ class CheckContext:
         self._lv = {
             lic.id: self.rules.licence_values(licence_raw(lic)) for lic in scenario.licences
         }
+        # LCM (documented-engine.md §3, A45): units reserved out of each finite pool, and
+        # each licence's Track Deployments, product -> quantity (0 = no cap, L5)
+        self.reserved: dict[str, int] = {}
+        for r in scenario.reservations:
+            if r.licence in self.licences and not self.licences[r.licence].unlimited:
+                self.reserved[r.licence] = self.reserved.get(r.licence, 0) + r.quantity
+        self.tracked: dict[str, dict[str, int]] = {}
+        for t in scenario.tracked_deployments:
+            self.tracked.setdefault(t.licence, {})[t.product] = t.quantity
 
     # --- lookups -----------------------------------------------------------------------
 
@@ -73,6 +82,27 @@ class CheckContext:
     def product_units(self, c: Consumption) -> int:
         """A10: the consumption's demand in its product's metric units."""
         return product_units(self.products[c.product].metric, c.cores, c.processors)
+
+    def pool(self, licence: Licence) -> int | None:
+        """R27, A45: units a finite licence may grant, seats minus reservations."""
+        if licence.unlimited:
+            return None
+        return (licence.seats or 0) - self.reserved.get(licence.id, 0)
+
+    def cap(self, lid: str, product: str) -> int | None:
+        """L5, A45: the Track Deployment cap of (licence, product); None = no cap."""
+        return self.tracked.get(lid, {}).get(product) or None
+
+    def fence_issue(self, licence: Licence, product: str) -> str | None:
+        """L4: a licence with Track Deployments serves only its tracked products."""
+        tracked = self.tracked.get(licence.id)
+        if tracked is None or product in tracked:
+            return None
+        names = ", ".join(sorted(tracked, key=natural_key))
+        return (
+            f"licence {licence.id} is ring-fenced by Track Deployments to {names}; "
+            f"product {product} may not draw from it (L4)"
+        )
 
     # --- pair questions ----------------------------------------------------------------
 
@@ -148,6 +178,7 @@ class CheckContext:
         product = self.products[c.product]
         return (
             self.candidate_issue(licence, product) is None
+            and self.fence_issue(licence, c.product) is None
             and self.reach(licence, c.product) is not None
             and self.units(licence, c) is not None
             and self.requirements_ok(c, licence)

@@ -1,6 +1,7 @@
 """Grant-level checks: each grant is a legal pair with the right score and flags (R6-R10,
 R12-R16, R31-R36, A6, A9, A14, A15, A44), each consumption's grants cover it exactly from one
-split group (R28, R29, A4, A32, A40), and no licence is over-allocated (R27)."""
+split group (R28, R29, A4, A32, A40), no licence is over-allocated (R27, A45), no Track
+Deployment cap is exceeded (L5) and no ring-fenced licence serves another product (L4)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ def _pair_issues(ctx: CheckContext, g: Grant) -> list[str]:
     issue = ctx.candidate_issue(licence, ctx.products[c.product])
     if issue is not None:
         issues.append(f"licence is not a candidate: {issue}")
+    fence = ctx.fence_issue(licence, c.product)
+    if fence is not None:
+        issues.append(fence)
     how = ctx.reach(licence, c.product)
     if how is None:
         issues.append(ctx.reach_issue(licence, c.product))
@@ -100,16 +104,30 @@ def check_units(ctx: CheckContext, covered: dict[str, list[Grant]]) -> list[str]
 
 
 def check_capacity(ctx: CheckContext, result: Result) -> list[str]:
-    """R27: never more units from a finite licence than its seats."""
+    """R27, A45: never more units from a finite licence than its seats minus its Custom
+    Reservations; L5: never more to one product than its Track Deployment cap."""
     used: dict[str, int] = defaultdict(int)
+    drawn: dict[tuple[str, str], int] = defaultdict(int)
     for g in result.grants:
         used[g.licence] += g.units
+        c = ctx.consumptions.get(g.consumption)
+        if c is not None:
+            drawn[g.licence, c.product] += g.units
     out: list[str] = []
     for lid, units in used.items():
         licence = ctx.licences.get(lid)
-        if licence is None or licence.unlimited:
+        if licence is None or (pool := ctx.pool(licence)) is None or units <= pool:
             continue
-        seats = licence.seats or 0
-        if units > seats:
-            out.append(f"licence {lid}: {units} units granted exceed its {seats} seats (R27)")
+        reserved = ctx.reserved.get(lid, 0)
+        why = f" minus {reserved} reserved (A45)" if reserved else ""
+        out.append(
+            f"licence {lid}: {units} units granted exceed its {licence.seats} seats{why} (R27)"
+        )
+    for (lid, product), units in drawn.items():
+        cap = ctx.cap(lid, product)
+        if cap is not None and units > cap:
+            out.append(
+                f"licence {lid}: {units} units granted to product {product} exceed its Track "
+                f"Deployment cap of {cap} (L5, A45)"
+            )
     return out

@@ -10,6 +10,7 @@ from lcm_opt.domain import DirectOverflow, Grant, Result, Source, natural_key
 from lcm_opt.services.checker_context import CheckContext
 
 Pair = tuple[str, str]  # (licence id, consumption id)
+Caps = dict[tuple[str, str], int]  # (licence id, product id) -> Track Deployment cap left
 
 
 @dataclass
@@ -31,7 +32,7 @@ def _pins(ctx: CheckContext) -> list[Pair]:
     return sorted(pairs, key=lambda p: (natural_key(p[0]), natural_key(p[1])))
 
 
-def _refusal(ctx: CheckContext, pair: Pair, left: dict[str, int | None]) -> str | None:
+def _refusal(ctx: CheckContext, pair: Pair, left: dict[str, int | None], caps: Caps) -> str | None:
     lid, cid = pair
     licence, c = ctx.licences[lid], ctx.consumptions[cid]
     issue = ctx.candidate_issue(licence, ctx.products[c.product])
@@ -39,6 +40,9 @@ def _refusal(ctx: CheckContext, pair: Pair, left: dict[str, int | None]) -> str 
         return issue
     if ctx.reach(licence, c.product) is None:
         return ctx.reach_issue(licence, c.product)
+    fence = ctx.fence_issue(licence, c.product)
+    if fence is not None:
+        return fence
     units = ctx.units(licence, c)
     if units is None:
         return f"consumption {cid}'s cores are unknown (A40)"
@@ -47,14 +51,25 @@ def _refusal(ctx: CheckContext, pair: Pair, left: dict[str, int | None]) -> str 
     remaining = left[lid]
     if remaining is not None and remaining < units:
         return f"licence {lid} has {remaining} units left, consumption {cid} needs {units} (R40)"
+    cap = caps.get((lid, c.product))
+    if cap is not None and cap < units:
+        return (
+            f"licence {lid}'s Track Deployment cap for product {c.product} has {cap} units "
+            f"left, consumption {cid} needs {units} (L5, A45)"
+        )
     return None
 
 
 def recompute_pins(ctx: CheckContext) -> PinOutcome:
-    """A13/A42: one global pre-pass; capacity starts from seats (unlimited = no limit)."""
+    """A13/A42: one global pre-pass; capacity starts from seats minus reservations
+    (unlimited = no limit, A45), and Track Deployment caps apply to pins too (A45)."""
     outcome = PinOutcome()
-    left: dict[str, int | None] = {
-        lic.id: None if lic.unlimited else lic.seats for lic in ctx.licences.values()
+    left: dict[str, int | None] = {lic.id: ctx.pool(lic) for lic in ctx.licences.values()}
+    caps: Caps = {
+        (lid, product): q
+        for lid, tracked in ctx.tracked.items()
+        for product, q in tracked.items()
+        if q > 0
     }
     covered: set[str] = set()
     tried: set[str] = set()
@@ -65,7 +80,7 @@ def recompute_pins(ctx: CheckContext) -> PinOutcome:
         if cid in covered:
             outcome.refused[pair] = f"consumption {cid} is already covered by an earlier pin (A42)"
             continue
-        refusal = _refusal(ctx, pair, left)
+        refusal = _refusal(ctx, pair, left, caps)
         if refusal is not None:
             outcome.refused[pair] = refusal
             continue
@@ -74,6 +89,9 @@ def recompute_pins(ctx: CheckContext) -> PinOutcome:
         remaining = left[lid]
         if remaining is not None:
             left[lid] = remaining - units
+        key = (lid, ctx.consumptions[cid].product)
+        if key in caps:
+            caps[key] -= units
         covered.add(cid)
         outcome.honoured[pair] = units
     outcome.failed = tried - covered

@@ -106,7 +106,7 @@ def _expected_licence(ctx: CheckContext, lid: str, used: int) -> dict[str, objec
     elif licence.unlimited:
         available = None
     else:
-        available = (licence.seats or 0) - used
+        available = (licence.seats or 0) - ctx.reserved.get(lid, 0) - used  # A23, A45
     return {
         "seats": licence.seats,
         "unlimited": licence.unlimited,
