@@ -1,0 +1,51 @@
+"""Request size limit: 413 when Content-Length says the body is too large, and also when a
+body without one (chunked) grows past the limit while it streams in."""
+
+from __future__ import annotations
+
+from fastapi import HTTPException
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+def too_large_message(limit: int) -> str:
+    return f"request body is larger than the limit of {limit} bytes"
+
+
+class BodySizeLimitMiddleware:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self._declared(scope) > self.max_bytes:
+            response = JSONResponse({"detail": too_large_message(self.max_bytes)}, status_code=413)
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    # FastAPI re-raises an HTTPException met while reading the body.
+                    raise HTTPException(413, too_large_message(self.max_bytes))
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+    @staticmethod
+    def _declared(scope: Scope) -> int:
+        """The Content-Length header, or -1 (absent or malformed: the stream is counted)."""
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    return int(value)
+                except ValueError:
+                    return -1
+        return -1
