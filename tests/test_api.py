@@ -20,11 +20,12 @@ from lcm_opt.adapters.api.scenario_body import parse_scenario
 from lcm_opt.adapters.api.schemas import EXAMPLE_SCENARIO
 from lcm_opt.adapters.api.store import INTERRUPTED, RunStore
 from lcm_opt.adapters.files import load_scenario
+from lcm_opt.adapters.variants import whatif
 from lcm_opt.domain import Result
 from lcm_opt.services.checker import check_result
 from lcm_opt.services.compare import Comparison
 from lcm_opt.services.solve import solve
-from lcm_opt.services.whatif import WhatIfReport, whatif
+from lcm_opt.services.whatif import WhatIfReport
 from tests.conftest import SCENARIOS
 
 with warnings.catch_warnings():  # starlette prefers httpx2; httpx is what we ship with

@@ -17,12 +17,13 @@ from typer.testing import CliRunner
 from lcm_opt.adapters.cli import app
 from lcm_opt.adapters.files import dump_json, load_scenario
 from lcm_opt.adapters.files_variants import load_whatif_input
+from lcm_opt.adapters.variants import run_whatif, whatif
+from lcm_opt.adapters.variants.apply import apply_variant
 from lcm_opt.domain import Reservation, Scenario, TrackedDeployment, Variant
 from lcm_opt.errors import ScenarioError, ScenarioErrors
 from lcm_opt.services import whatif as whatif_service
 from lcm_opt.services.checker import check_result
-from lcm_opt.services.whatif import WhatIfReport, run_whatif, whatif
-from lcm_opt.services.whatif_apply import apply_variant
+from lcm_opt.services.whatif import WhatIfReport
 from tests.conftest import SCENARIOS
 from tests.support import solve_checked
 

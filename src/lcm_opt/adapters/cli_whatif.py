@@ -18,9 +18,10 @@ from lcm_opt.adapters.cli_common import (
 from lcm_opt.adapters.files_variants import load_whatif_input
 from lcm_opt.adapters.render import to_json
 from lcm_opt.adapters.render_whatif import whatif_tables
+from lcm_opt.adapters.variants import run_whatif
 from lcm_opt.domain import Scenario
 from lcm_opt.errors import ScenarioError, ScenarioErrors
-from lcm_opt.services.whatif import WhatIfReport, run_whatif
+from lcm_opt.services.whatif import WhatIfReport
 
 WhatIfArg = Annotated[
     Path,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from lcm_opt.compile.evaluator import Evaluator, raw_consumption
+from lcm_opt.compile.evaluator import Evaluator
 from lcm_opt.compile.lcm import pools, validate_pools
 from lcm_opt.compile.merge import merge_per_user
 from lcm_opt.compile.problem import ConsumptionClass, Edge, Pin, Problem
@@ -27,7 +27,7 @@ from lcm_opt.rules.eligibility import (
     product_units,
     split_group,
 )
-from lcm_opt.rules.language import RuleSet, parse_rules
+from lcm_opt.rules.language import RuleSet, consumption_raw, parse_rules
 
 
 def _reaching(ctx: Evaluator) -> dict[str, list[tuple[int, Reach]]]:
@@ -143,7 +143,7 @@ def _classes(
     firsts: list[tuple[Consumption, dict[str, object], tuple[object, ...]]] = []
     class_of: list[int] = []
     for index, c in enumerate(consumptions):
-        raw = raw_consumption(c)
+        raw = consumption_raw(c)
         cv = ctx.rules.consumption_values(raw)
         size = (c.cores, c.processors) if sized[c.product] else None
         key = (c.product, cv, size)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from lcm_opt.compile.lcm import tracked_products
 from lcm_opt.compile.problem import PairCheck
-from lcm_opt.domain import Consumption, HierarchyScoring, Licence, Metric, Scenario, natural_key
+from lcm_opt.domain import HierarchyScoring, Licence, Scenario, natural_key
 from lcm_opt.rules.eligibility import (
     Chains,
     Reach,
@@ -18,29 +18,7 @@ from lcm_opt.rules.eligibility import (
     reach,
 )
 from lcm_opt.rules.hierarchy import Hierarchy
-from lcm_opt.rules.language import RuleSet
-
-RAW_CONSUMPTION = (
-    "location", "department", "cost_centre", "custodian", "cores", "processors",
-    "virtual", "user", "asset", "product",
-)  # fmt: skip
-
-
-def raw_consumption(c: Consumption) -> dict[str, object]:
-    return {name: getattr(c, name) for name in RAW_CONSUMPTION}
-
-
-def raw_licence(licence: Licence) -> dict[str, object]:
-    return {
-        "location": licence.location,
-        "department": licence.department,
-        "cost_centre": licence.cost_centre,
-        "custodian": licence.custodian,
-        "cores": licence.cores,
-        "is_core": int(licence_metric(licence) is Metric.CORE),
-        "product": licence.product,
-        "contract": licence.contract,
-    }
+from lcm_opt.rules.language import RuleSet, licence_raw
 
 
 class Evaluator:
@@ -55,7 +33,7 @@ class Evaluator:
         self.chains = Chains(self.products)
         self.licences = sorted(scenario.licences, key=lambda lic: natural_key(lic.id))
         self.licence_index = {lic.id: i for i, lic in enumerate(self.licences)}
-        self.values = [rules.licence_values(raw_licence(lic)) for lic in self.licences]
+        self.values = [rules.licence_values(licence_raw(lic)) for lic in self.licences]
         self.exclusive = self.settings.hierarchy_scoring is HierarchyScoring.EXCLUSIVE
         self.tracked = tracked_products(scenario)
 

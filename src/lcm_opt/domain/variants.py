@@ -1,5 +1,5 @@
 """What-if variant operations (scenario-format.md `variants`), typed: a discriminated union
-on `op`. services/whatif_parse.py reads a Variant's raw changes into these; whatif_apply.py
+on `op`. adapters/variants/parse.py reads a Variant's raw changes into these; apply.py
 applies them to a base Scenario, immutably, and validates the result like a loaded one."""
 
 from __future__ import annotations

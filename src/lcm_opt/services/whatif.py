@@ -1,24 +1,24 @@
 """What-if comparisons (issue 4): the baseline and each variant side by side, re-solving only
 the blocks a variant touches.
 
-`whatif(scenario, variant_names, engine)` applies each chosen variant (whatif_apply.py),
-splits every scenario into independent blocks (whatif_blocks.py), solves only blocks whose
-fingerprint no earlier solve in this run had (the baseline's first), and merges block
-results into exactly the Result a full solve of the variant scenario gives
-(whatif_merge.py); when blocks cannot be merged exactly, the variant is solved whole."""
+`compare_variants(scenario, applied, engine)` takes variant scenarios already built and
+validated by adapters/variants, splits every scenario into independent blocks
+(whatif_blocks.py), solves only blocks whose fingerprint no earlier solve in this run had
+(the baseline's first), and merges block results into exactly the Result a full solve of
+the variant scenario gives (whatif_merge.py); when blocks cannot be merged exactly, the
+variant is solved whole."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from lcm_opt.compile.build import compile_scenario
-from lcm_opt.domain import Result, Scenario, Variant
-from lcm_opt.errors import ScenarioError, ScenarioErrors
+from lcm_opt.domain import Result, Scenario
+from lcm_opt.errors import ScenarioError
 from lcm_opt.rules.language import RuleSet, parse_rules
 from lcm_opt.services.solve import ENGINES, run
-from lcm_opt.services.whatif_apply import Applied, apply_variant
 from lcm_opt.services.whatif_blocks import Block, partition, solve_block
 from lcm_opt.services.whatif_merge import BlockOutcome, merge
 from lcm_opt.services.whatif_report import (
@@ -29,7 +29,7 @@ from lcm_opt.services.whatif_report import (
     position,
 )
 
-__all__ = ["BlockSolver", "Solved", "WhatIfReport", "run_whatif", "whatif"]
+__all__ = ["Applied", "BlockSolver", "Solved", "WhatIfReport", "compare_variants"]
 
 
 @dataclass(frozen=True)
@@ -85,33 +85,25 @@ class BlockSolver:
         return self._rules[lines]
 
 
-def whatif(
-    scenario: Scenario, variant_names: list[str] | None = None, engine: str = "optimal"
-) -> WhatIfReport:
-    """The baseline and the chosen variants (default: all) side by side. A `set_rules`
-    path resolves against the working directory (the CLI uses the file's directory)."""
-    return run_whatif(scenario, variant_names, engine, base_dir=Path.cwd())
+@dataclass(frozen=True)
+class Applied:
+    """A variant scenario, built and validated by the caller (adapters/variants)."""
+
+    name: str
+    scenario: Scenario
+    notes: tuple[str, ...] = ()  # what each change did, e.g. "removed 47 consumption(s) ..."
 
 
-def run_whatif(
-    scenario: Scenario,
-    variant_names: list[str] | None,
-    engine: str,
-    *,
-    base_dir: Path,
-) -> WhatIfReport:
+def compare_variants(scenario: Scenario, applied: Sequence[Applied], engine: str) -> WhatIfReport:
+    """The baseline and each variant side by side; only blocks a variant changed are
+    re-solved, and each merged result equals a full solve of the variant."""
     if engine not in ENGINES:
         accepted = ", ".join(ENGINES)
         raise ScenarioError(f"unknown engine {engine!r}; accepted: {accepted}", field="engine")
-    chosen = select_variants(scenario, variant_names)
-    applied = list(zip(chosen, apply_all(scenario, chosen, base_dir), strict=True))
     solver = BlockSolver(engine)
     base = solver.solve(scenario)
     base_position = position("baseline", base.result, scenario)
-    reports = [
-        _variant_report(solver, variant.name, changed, base_position, base.result)
-        for variant, changed in applied
-    ]
+    reports = [_variant_report(solver, changed, base_position, base.result) for changed in applied]
     return WhatIfReport(
         scenario=scenario.name,
         engine=engine,
@@ -123,43 +115,11 @@ def run_whatif(
     )
 
 
-def select_variants(scenario: Scenario, names: list[str] | None) -> list[Variant]:
-    """The named variants in the order given (default: all, in scenario order)."""
-    known = {v.name: v for v in scenario.variants}
-    if not known:
-        raise ScenarioError(
-            "the scenario has no variants: add a `variants` block or use a variant file",
-            field="variants",
-        )
-    if names is None:
-        return list(scenario.variants)
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        listed = ", ".join(known)
-        raise ScenarioError(
-            f"unknown variant(s) {', '.join(map(repr, unknown))}; variants: {listed}",
-            field="variant",
-        )
-    return [known[n] for n in dict.fromkeys(names)]
-
-
-def apply_all(scenario: Scenario, variants: list[Variant], base_dir: Path) -> list[Applied]:
-    """Every variant applied; the errors of all variants are raised together."""
-    applied, errors = [], []
-    for variant in variants:
-        try:
-            applied.append(apply_variant(scenario, variant, base_dir=base_dir))
-        except ScenarioError as exc:
-            errors.extend(exc.errors if isinstance(exc, ScenarioErrors) else [exc])
-    if errors:
-        raise ScenarioErrors(errors)
-    return applied
-
-
 def _variant_report(
-    solver: BlockSolver, name: str, changed: Applied, base: Position, base_result: Result
+    solver: BlockSolver, changed: Applied, base: Position, base_result: Result
 ) -> VariantReport:
     solved = solver.solve(changed.scenario)
+    name = changed.name
     pos = position(name, solved.result, changed.scenario)
     resolved = set(solved.resolved)
     return VariantReport(

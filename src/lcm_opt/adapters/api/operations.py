@@ -29,13 +29,13 @@ from lcm_opt.adapters.api.schemas import (
 )
 from lcm_opt.adapters.api.settings import ApiSettings
 from lcm_opt.adapters.api.store import RunRecord, RunStore
+from lcm_opt.adapters.variants import whatif as whatif_scenario
 from lcm_opt.compile.build import compile_scenario
 from lcm_opt.domain import Result, Scenario
 from lcm_opt.services.compare import Comparison
 from lcm_opt.services.compare import compare as compare_engines
 from lcm_opt.services.solve import solve as solve_scenario
 from lcm_opt.services.whatif import WhatIfReport
-from lcm_opt.services.whatif import whatif as whatif_scenario
 
 RUN_REQUEST: TypeAdapter[SolveRun | CompareRun | WhatIfRun] = TypeAdapter(RunRequest)
 

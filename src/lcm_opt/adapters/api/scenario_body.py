@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from lcm_opt.adapters.files import scenario_from_mapping
+from lcm_opt.adapters.variants.apply import apply_variant
 from lcm_opt.domain import RuleText, Scenario, Variant
 from lcm_opt.errors import ScenarioError, ScenarioErrors
-from lcm_opt.services.whatif_apply import apply_variant
 
 LOGGER = logging.getLogger("lcm_opt.api")
 SOURCE = "scenario"

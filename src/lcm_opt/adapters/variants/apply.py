@@ -16,11 +16,11 @@ from pathlib import Path
 
 from lcm_opt.adapters.files import scenario_from_mapping
 from lcm_opt.adapters.files_errors import Problems
+from lcm_opt.adapters.variants.ops import HANDLERS
+from lcm_opt.adapters.variants.parse import op_where, parse_variant
+from lcm_opt.adapters.variants.state import WorkingScenario
 from lcm_opt.domain import Scenario, Variant
 from lcm_opt.domain.lcm import pool_issues
-from lcm_opt.services.whatif_ops import HANDLERS
-from lcm_opt.services.whatif_parse import op_where, parse_variant
-from lcm_opt.services.whatif_state import WorkingScenario
 
 __all__ = ["Applied", "apply_variant"]
 

@@ -12,6 +12,16 @@ from pydantic import BaseModel
 from lcm_opt.adapters.files_checks import check_families
 from lcm_opt.adapters.files_errors import Problems, validate_item
 from lcm_opt.adapters.files_rules import resolve_rules
+from lcm_opt.adapters.variants.filter import consumption_filter
+from lcm_opt.adapters.variants.state import (
+    WorkingScenario,
+    copy_errors,
+    drop,
+    pool_check,
+    row_refs,
+    unknown,
+    validated,
+)
 from lcm_opt.domain import DirectAssignment, Licence, Product, Settings
 from lcm_opt.domain.variants import (
     AddConsumptions,
@@ -26,16 +36,6 @@ from lcm_opt.domain.variants import (
 )
 from lcm_opt.errors import ScenarioError, ScenarioErrors
 from lcm_opt.rules.language import parse_rules
-from lcm_opt.services.whatif_filter import consumption_filter
-from lcm_opt.services.whatif_state import (
-    WorkingScenario,
-    copy_errors,
-    drop,
-    pool_check,
-    row_refs,
-    unknown,
-    validated,
-)
 
 __all__ = ["HANDLERS"]
 
