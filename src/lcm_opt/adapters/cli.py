@@ -12,7 +12,9 @@ import typer
 from lcm_opt.adapters.cli_common import (
     CompareFormat,
     EngineName,
+    EngineOpt,
     Format,
+    FormatOpt,
     OutputOpt,
     ScenarioArg,
     app,
@@ -36,10 +38,8 @@ from lcm_opt.services.solve import solve as solve_scenario
 @app.command()
 def solve(
     scenario: ScenarioArg,
-    engine: Annotated[EngineName, typer.Option(help="greedy = documented engine.")] = (
-        EngineName.GREEDY
-    ),
-    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.TABLE,
+    engine: EngineOpt = EngineName.GREEDY,
+    fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
 ) -> None:
     """Allocate licences to consumptions and report the licensing position."""

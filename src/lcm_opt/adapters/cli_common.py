@@ -34,6 +34,10 @@ class CompareFormat(StrEnum):
 
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario file (.yaml, .yml or .json).")]
+EngineOpt = Annotated[
+    EngineName, typer.Option(help="greedy = the documented engine; optimal = the optimiser.")
+]
+FormatOpt = Annotated[Format, typer.Option("--format", help="Output format.")]
 OutputOpt = Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file.")]
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
-
 from lcm_opt.adapters.cli_common import (
     EngineName,
+    EngineOpt,
     Format,
+    FormatOpt,
     OutputOpt,
     ScenarioArg,
     app,
@@ -23,10 +21,8 @@ from lcm_opt.services.overview import overview as overview_of
 @app.command()
 def overview(
     scenario: ScenarioArg,
-    engine: Annotated[EngineName, typer.Option(help="greedy = documented engine.")] = (
-        EngineName.GREEDY
-    ),
-    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.TABLE,
+    engine: EngineOpt = EngineName.GREEDY,
+    fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
 ) -> None:
     """Allocations Overview (LCM): Deployed, Allocated and Uncovered per Track Deployment

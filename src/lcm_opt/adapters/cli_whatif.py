@@ -10,6 +10,7 @@ import typer
 from lcm_opt.adapters.cli_common import (
     CompareFormat,
     EngineName,
+    EngineOpt,
     OutputOpt,
     app,
     emit,
@@ -37,9 +38,7 @@ VariantOpt = Annotated[
 def whatif(
     file: WhatIfArg,
     variant: VariantOpt = None,
-    engine: Annotated[EngineName, typer.Option(help="optimal = the optimiser.")] = (
-        EngineName.OPTIMAL
-    ),
+    engine: EngineOpt = EngineName.OPTIMAL,
     fmt: Annotated[CompareFormat, typer.Option("--format", help="Output format.")] = (
         CompareFormat.TABLE
     ),
