@@ -98,3 +98,90 @@ def test_optimal_beats_greedy_on_the_knapsack_trap() -> None:
     assert greedy.objective.outstanding_units == 40
     assert optimal.objective.outstanding_units == 32
     assert optimal.status.value == "optimal" and optimal.objective.gap == 0.0
+
+
+def test_strict_metric_match_keeps_server_licences_off_core_products() -> None:
+    """A9/A44: a SERVER licence covers a core product unless strict_metric_match."""
+    rows = (
+        [{"id": "S", "metric": "core"}],
+        [{"id": "L", "product": "S", "type": "SERVER", "seats": 1}],
+        [{"id": "h1", "product": "S", "asset": "h1", "cores": 12}],
+    )
+    for engine in ENGINES:
+        assert solve_checked(scenario(*rows), engine).grants[0].units == 1  # 1 server, A44
+        strict = solve_checked(scenario(*rows, settings={"strict_metric_match": True}), engine)
+        assert not strict.grants and strict.deficits[0].units == 12  # product units, A10
+
+
+def test_direct_checks_requirements_makes_pins_obey_location() -> None:
+    """A14: pins bypass requirements by default; with the switch they obey them."""
+    rows = (
+        [{"id": "P"}],
+        [{"id": "L", "product": "P", "type": "device", "seats": 1, "location": "London"}],
+        [{"id": "c1", "product": "P", "asset": "a", "location": "Bath"}],
+    )
+    extra = {
+        "org": {"locations": {"UK": None, "London": "UK", "Bath": "UK"}},
+        "direct_assignments": [{"licence": "L", "consumption": "c1"}],
+    }
+    for engine in ENGINES:
+        assert solve_checked(scenario(*rows, **extra), engine).grants[0].source.value == "direct"
+        obeying = scenario(*rows, **extra, settings={"direct_checks_requirements": True})
+        result = solve_checked(obeying, engine)
+        assert not result.grants
+        assert any("A14" in w for w in result.warnings)
+
+
+def test_core_minimums_are_configurable() -> None:
+    """A19: CORE8 charges max(cores, 8) by default; the minimum is a setting."""
+    rows = (
+        [{"id": "W", "metric": "core"}],
+        [{"id": "L", "product": "W", "type": "CORE8", "seats": 100}],
+        [{"id": "v1", "product": "W", "asset": "v1", "cores": 2}],
+    )
+    for engine in ENGINES:
+        assert solve_checked(scenario(*rows), engine).grants[0].units == 8
+        custom = scenario(*rows, settings={"core_minimums": {"CORE8": 16}})
+        assert solve_checked(custom, engine).grants[0].units == 16
+
+
+def test_cost_objective_covers_the_expensive_install_first() -> None:
+    """settings.objective cost: one 2021 seat (downgrade Any) for a 2019 and a 2021 install.
+    Units tie (1 each) and the 2019 install scores higher; cost prefers the dearer 2021."""
+    products = [
+        {"id": "o19", "family": "o", "version": "2019", "unit_price": 100.5},
+        {"id": "o21", "family": "o", "version": "2021", "unit_price": 300.25},
+    ]
+    licences = [{"id": "L", "product": "o21", "type": "device", "seats": 1,
+                 "downgrade": "any", "department": "Eng"}]  # fmt: skip
+    consumptions = [
+        {"id": "a", "product": "o19", "asset": "a", "department": "Eng"},
+        {"id": "b", "product": "o21", "asset": "b"},
+    ]
+    units = solve_checked(scenario(products, licences, consumptions), "optimal")
+    assert [g.consumption for g in units.grants] == ["a"]  # affinity breaks the units tie
+    cost = scenario(products, licences, consumptions, settings={"objective": "cost"})
+    result = solve_checked(cost, "optimal")
+    assert [g.consumption for g in result.grants] == ["b"]
+    assert result.objective.outstanding_cost == 100.5
+    assert result.objective.bound == 100.5 and result.status.value == "optimal"
+
+
+def test_time_limited_cpsat_reports_feasible_with_a_bound() -> None:
+    """Issue 3 item 3: a CP-SAT time limit gives status feasible, a proven bound and a gap,
+    and the result is still never worse than greedy (hinted with it)."""
+    servers = [{"id": f"s{i:02d}", "product": "S", "asset": f"s{i:02d}", "cores": c}
+               for i, c in enumerate([32, 20, 20, 12, 12, 8, 8, 8, 6, 4, 4, 2] * 3)]  # fmt: skip
+    licences = [{"id": f"L{j}", "product": "S", "type": "CORE", "seats": s}
+                for j, s in enumerate([41, 37, 29, 23, 19])]  # fmt: skip
+    rows = ([{"id": "S", "metric": "core"}], licences, servers)
+    # Deterministic time units: the same tiny limit stops CP-SAT at the same point every run.
+    limited = scenario(*rows, settings={"time_limit_s": 0.0001})
+    greedy = solve_checked(limited, "greedy")
+    result = solve_checked(limited, "optimal")
+    outstanding = result.objective.outstanding_units
+    assert outstanding <= greedy.objective.outstanding_units
+    assert result.status.value == "feasible"
+    bound, gap = result.objective.bound, result.objective.gap
+    assert bound is not None and 0 < bound < outstanding
+    assert gap == round((outstanding - bound) / outstanding, 9)

@@ -4,6 +4,7 @@ example exercises are in its `description`."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,17 @@ from tests.support import solve_checked
 FILES = sorted((SCENARIOS / "examples").glob("*.yaml")) + sorted(
     (SCENARIOS / "suboptimal").glob("*.yaml")
 )
+SPEC_ID = re.compile(r"\b[RA]\d+\b")
+
+
+def _cited(path: Path) -> str:
+    """The R/A ids the example's description cites, for the test id."""
+    ids = set(SPEC_ID.findall(yaml.safe_load(path.read_text()).get("description", "")))
+    return ",".join(sorted(ids, key=lambda i: (i[0], int(i[1:]))))
+
+
 CASES = [
-    pytest.param(path, engine, id=f"{path.stem}-{engine}")
+    pytest.param(path, engine, id=f"{path.stem}-{engine}[{_cited(path)}]")
     for path in FILES
     for engine in yaml.safe_load(path.read_text())["expect"]
 ]
@@ -72,6 +82,11 @@ def test_example(path: Path, engine: str) -> None:
     expect = yaml.safe_load(path.read_text())["expect"][engine]
     result = solve_checked(load_scenario(path), engine)
     _check(expect, result)
+
+
+def test_every_example_cites_its_spec_ids() -> None:
+    uncited = [p.stem for p in FILES if not _cited(p)]
+    assert not uncited, f"descriptions without R/A ids: {uncited}"
 
 
 def test_every_documented_example_has_a_file() -> None:
