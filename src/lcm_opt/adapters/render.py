@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 
 from pydantic import BaseModel
 from rich.console import Console
@@ -18,8 +17,9 @@ from lcm_opt.services.overview import OverviewReport
 
 
 def to_json(model: BaseModel) -> str:
-    """Stable JSON: field order from the contract, no timings unless the model has them."""
-    return json.dumps(model.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+    """Stable JSON in the contract's field order (pydantic's serializer: same bytes as
+    json.dumps(indent=2, ensure_ascii=False), several times faster on large results)."""
+    return model.model_dump_json(indent=2) + "\n"
 
 
 def result_csv(result: Result) -> str:
