@@ -36,6 +36,7 @@ from lcm_opt.domain import (
     Scenario,
     Settings,
     Status,
+    natural_key,
 )
 from lcm_opt.errors import ScenarioError
 from lcm_opt.services.checker import check_result, load_result
@@ -390,18 +391,15 @@ def test_pin_over_capacity_is_not_honoured() -> None:
 def test_pin_overflow_deficit() -> None:
     scenario = _scenario(direct_overflow="deficit")
     a2 = Deficit(consumption="a2", product="app-1", units=1, reason="pin_unhonoured")
-    valid = _with(
-        grants=_replace_grant(1, None),
-        deficits=(a2, *DEFICITS),
-        objective=OBJECTIVE.model_copy(
-            update={"outstanding_units": 3, "outstanding_cost": 20.0, "uncovered": 3}
-        ),
-        products=(_p("app-1", 3, 1, 0, 1, 2), *PRODUCTS[1:]),
-        licences=(LICENCES[0], _l("L2", 1, 0, 1), *LICENCES[2:]),
+    # a2's refused pin leaves L2 free, so b1 (eligible for L2) takes it: same totals.
+    grants = sorted(
+        (*_replace_grant(1, None), _g("b1", "L2")),
+        key=lambda g: (natural_key(g.consumption), natural_key(g.licence)),
     )
+    valid = _with(grants=tuple(grants), deficits=(a2, *DEFICITS[1:]))
     assert _violations(valid, scenario) == []
     _assert_flags(_violations(RESULT, scenario), "a2", "pin_unhonoured")
-    wrong = _with(valid, deficits=(a2.model_copy(update={"reason": "capacity"}), *DEFICITS))
+    wrong = _with(valid, deficits=(a2.model_copy(update={"reason": "capacity"}), *DEFICITS[1:]))
     _assert_flags(_violations(wrong, scenario), "deficit a2", "expected pin_unhonoured")
 
 

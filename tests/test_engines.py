@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from lcm_opt.domain import DeficitReason
+import pytest
+from pydantic import ValidationError
+
+from lcm_opt.domain import Deficit, DeficitReason
+from lcm_opt.services.checker import check_result
 from tests.builders import devices, scenario
 from tests.support import solve_checked
 
@@ -185,3 +189,71 @@ def test_time_limited_cpsat_reports_feasible_with_a_bound() -> None:
     bound, gap = result.objective.bound, result.objective.gap
     assert bound is not None and 0 < bound < outstanding
     assert gap == round((outstanding - bound) / outstanding, 9)
+
+
+def test_negative_affinity_weights_do_not_outweigh_coverage() -> None:
+    """Review finding: with a negative weight the flow's coverage weight must span the
+    score range, or the optimiser leaves coverage on the table while claiming 'optimal'."""
+    rules = (
+        "Requirement Consumption.LocationID within License.LocationID",
+        "Affinity Consumption.DepartmentID = License.DepartmentID, 10",
+        "Affinity License.CustodianID = Consumption.CustodianID, -1000",
+    )
+    s = scenario(
+        [{"id": "P", "metric": "core"}],
+        [{"id": "LA", "product": "P", "type": "SERVER", "seats": 1, "department": "E"},
+         {"id": "LB", "product": "P", "type": "SERVER", "seats": 1, "location": "London",
+          "custodian": "x"}],
+        [{"id": "c1", "product": "P", "asset": "a1", "cores": 4, "department": "E",
+          "location": "London", "custodian": "x"},
+         {"id": "c2", "product": "P", "asset": "a2", "cores": 8, "department": "E",
+          "location": "Bath"}],
+        rules=rules,
+        org={"departments": {"E": None}, "locations": {"UK": None, "London": "UK", "Bath": "UK"}},
+    )  # fmt: skip
+    result = solve_checked(s, "optimal")
+    assert result.objective.outstanding_units == 0
+    assert result.status.value == "optimal" and result.objective.bound == 0.0
+
+
+def test_zero_cores_is_an_input_error() -> None:
+    """Review finding: a host with 0 cores drew 0-unit grants; a host has at least one core."""
+    with pytest.raises(ValidationError, match="cores"):
+        scenario([{"id": "P", "metric": "core"}], [], [{"id": "c", "product": "P", "cores": 0}])
+
+
+def test_pin_on_a_free_product_is_warned_about() -> None:
+    """R9/A36 + contract: every unhonoured pin is a warning, including one on a free product."""
+    s = scenario(
+        [{"id": "P", "free": True}],
+        [{"id": "L1", "product": "P", "type": "device", "seats": 3}],
+        devices(1),
+        direct_assignments=[{"licence": "L1", "consumption": "c01"}],
+    )
+    for engine in ENGINES:
+        result = solve_checked(s, engine)
+        assert any("pin L1 -> c01 not honoured" in w and "R9" in w for w in result.warnings)
+
+
+def test_merged_rows_are_listed_in_natural_order() -> None:
+    """A31: every ordering in result files is natural: digit-only ids numerically (9 < 11)."""
+    s = scenario(
+        [{"id": "U", "metric": "user"}],
+        [{"id": "L", "product": "U", "type": "USER", "seats": 2}],
+        [{"id": "10", "product": "U", "user": "u1", "asset": "a1"},
+         {"id": "9", "product": "U", "user": "u1", "asset": "a2"},
+         {"id": "2", "product": "U", "user": "u2", "asset": "a3"},
+         {"id": "11", "product": "U", "user": "u2", "asset": "a4"}],
+    )  # fmt: skip
+    assert list(solve_checked(s, "greedy").merged) == ["9", "11"]
+
+
+def test_checker_rejects_a_capacity_deficit_beside_free_room() -> None:
+    """The checker's 'capacity' rule: every eligible licence must be full."""
+    s = scenario([{"id": "P"}], [{"id": "L1", "product": "P", "type": "device", "seats": 2}],
+                 devices(2))  # fmt: skip
+    result = solve_checked(s, "greedy")
+    deficit = Deficit(consumption="c02", product="P", units=1, reason=DeficitReason.CAPACITY)
+    tampered = result.model_copy(update={"grants": result.grants[:1], "deficits": (deficit,)})
+    issues = check_result(s, tampered)
+    assert any("deficit c02: reason capacity but licence L1 still has room" in i for i in issues)

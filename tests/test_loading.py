@@ -331,19 +331,22 @@ def test_unknown_parent_in_hierarchy(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("section", "field", "value"),
+    ("section", "field", "value", "message"),
     [
-        ("licences", "seats", -1),
-        ("licences", "cores", -16),
-        ("consumptions", "processors", -2),
-        ("reservations", "quantity", -5),
+        ("licences", "seats", -1, "must not be negative"),
+        ("licences", "cores", -16, "must be at least 1"),
+        ("consumptions", "processors", -2, "must be at least 1"),
+        ("consumptions", "cores", 0, "must be at least 1"),  # a host has at least one core
+        ("reservations", "quantity", -5, "must not be negative"),
     ],
 )
-def test_negative_numbers(tmp_path: Path, section: str, field: str, value: int) -> None:
+def test_out_of_range_numbers(
+    tmp_path: Path, section: str, field: str, value: int, message: str
+) -> None:
     data = base()
     data[section][0][field] = value
     path = write_yaml(tmp_path, data)
-    assert_reported(errors_of(path), f"{path}: {section}[0]", field, "must not be negative")
+    assert_reported(errors_of(path), f"{path}: {section}[0]", field, message)
 
 
 def test_missing_seats_and_seats_on_unlimited(tmp_path: Path) -> None:

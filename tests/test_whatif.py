@@ -171,7 +171,7 @@ BAD: list[tuple[object, str]] = [
                                                   "location": "Paris"}]},
      f"{W} (add_consumptions): consumptions[1].location: 'Paris' is not declared in org"),
     ({"op": "add_consumptions", "consumptions": [{"id": "x1", "product": "app-1", "cores": -2}]},
-     f"{W} (add_consumptions): consumptions[0].cores: must not be negative, got -2"),
+     f"{W} (add_consumptions): consumptions[0].cores: must be at least 1, got -2"),
     ({"op": "remove_consumptions", "where": {"location": "London", "department": "Engineering"}},
      f"{W} (remove_consumptions): where: no consumption matches"),
     ({"op": "remove_consumptions", "where": {"colour": "red"}},

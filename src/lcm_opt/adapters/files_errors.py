@@ -166,6 +166,8 @@ def _message(model: type[BaseModel], error: Mapping[str, Any]) -> str:
         return str(ctx.get("error", error["msg"]))
     if kind == "greater_than_equal" and ctx.get("ge") == 0:
         return f"must not be negative, got {value!r}"
+    if kind == "greater_than_equal" and ctx.get("ge") == 1:
+        return f"must be at least 1, got {value!r}"
     if kind == "string_type" and isinstance(value, float):
         return (
             f"got the number {value!r}; ids and versions are text: quote them "

@@ -219,6 +219,13 @@ def compile_scenario(scenario: Scenario, rules: RuleSet | None = None) -> Proble
         },
         key=lambda pin: (pin.licence, pin.consumption),
     )
+    free_ids = set(free)
+    free_pins = [
+        f"pin {pin.licence} -> {pin.consumption} not honoured: {pin.consumption} is a "
+        "consumption of a free product, which never gets grants (R9, A36)"
+        for pin in scenario.direct_assignments
+        if merged.get(pin.consumption, pin.consumption) in free_ids
+    ]
     return Problem(
         scenario=scenario,
         evaluator=ctx,
@@ -235,6 +242,6 @@ def compile_scenario(scenario: Scenario, rules: RuleSet | None = None) -> Proble
         pins=tuple(pins),
         free_consumptions=tuple(free),
         merged=merged,
-        warnings=tuple(_warnings(consumptions, ctx.products)),
+        warnings=(*_warnings(consumptions, ctx.products), *free_pins),
         lcm=pools(scenario, ctx.licence_index, product_index),
     )

@@ -16,8 +16,8 @@ class Consumption(Frozen):
     department: Id | None = None
     cost_centre: Id | None = None
     custodian: Id | None = None
-    cores: int | None = Field(None, ge=0)
-    processors: int | None = Field(None, ge=0)
+    cores: int | None = Field(None, ge=1, description="a host has at least one core")
+    processors: int | None = Field(None, ge=1)
     virtual: bool = False
 
 

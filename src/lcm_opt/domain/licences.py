@@ -34,7 +34,7 @@ class Licence(Frozen):
     department: Id | None = None
     cost_centre: Id | None = None
     custodian: Id | None = None
-    cores: int | None = Field(None, ge=0, description="A7 cores-exact affinity")
+    cores: int | None = Field(None, ge=1, description="A7 cores-exact affinity")
     contract: Id | None = None
     unit_cost: float | None = Field(None, ge=0)
 

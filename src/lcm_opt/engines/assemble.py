@@ -15,6 +15,7 @@ from lcm_opt.domain import (
     ProductRow,
     Result,
     Source,
+    natural_key,
 )
 from lcm_opt.engines.base import Allocation
 from lcm_opt.engines.overview import build_overview, has_allocations
@@ -142,6 +143,6 @@ def assemble(problem: Problem, allocation: Allocation) -> Result:
         products=tuple(_product_rows(problem, allocation)),
         licences=tuple(_licence_rows(problem, allocation)),
         warnings=(*problem.warnings, *_unpriced_warning(problem), *allocation.warnings),
-        merged=dict(sorted(problem.merged.items())),
+        merged=dict(sorted(problem.merged.items(), key=lambda item: natural_key(item[0]))),
         overview=build_overview(problem, allocation) if has_allocations(problem) else None,
     )

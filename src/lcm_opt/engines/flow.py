@@ -36,10 +36,13 @@ def solve_flow(sub: SubProblem) -> ComponentSolution:
 def _solve(sub: SubProblem, weighted: bool) -> ComponentSolution:
     """Uniform weights: max flow of min cost, unit cost A_max - score (performance.md §6:
     coverage first by construction, no big-M). Otherwise: supply = demand with an
-    'uncovered' arc per class and arc value W*weight + score, W = A_max*N + 1, so one more
-    unit of weighted coverage outweighs any affinity difference (total affinity <= A_max*N)."""
+    'uncovered' arc per class and arc value W*weight + score, W = (s_max - s_min)*N + 1 over
+    the component's edge scores (s_min <= 0 <= s_max: rule sets may carry negative weights),
+    so one more unit of weighted coverage outweighs any affinity difference."""
     total = sum(sub.count.values())
-    big_w = sub.max_score * total + 1
+    scores = [e.score for k in sub.classes for e in sub.edges[k]]
+    spread = max([*scores, 0]) - min([*scores, 0])
+    big_w = spread * total + 1
     value = {k: (big_w * sub.weight[k] if weighted else 0) for k in sub.classes}
     top = max((value[k] + e.score for k in sub.classes for e in sub.edges[k]), default=0)
     top = max(top, sub.max_score)

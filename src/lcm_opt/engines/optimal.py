@@ -7,13 +7,13 @@ from __future__ import annotations
 import time
 
 from lcm_opt.compile.problem import Problem
-from lcm_opt.domain import DirectOverflow, Objective, Status
-from lcm_opt.engines.base import Allocation, Remaining
+from lcm_opt.domain import DirectOverflow, Objective, SplitMode, Status
+from lcm_opt.engines.base import Allocation, GrantRecord, Remaining
 from lcm_opt.engines.components import class_weights, price_scale, subproblems
 from lcm_opt.engines.cpsat import solve_cpsat
 from lcm_opt.engines.expand import expand
 from lcm_opt.engines.flow import FlowUnsafe, solve_flow
-from lcm_opt.engines.greedy import GreedyEngine, deficits
+from lcm_opt.engines.greedy import GreedyEngine, choose, deficits
 from lcm_opt.engines.pins import apply_pins
 from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
 
@@ -61,6 +61,9 @@ class OptimalEngine:
             value, bound = value + solution.value, bound + solution.bound
             if solution.status is not Status.OPTIMAL:
                 status = Status.FEASIBLE
+        for g in grants[len(pins.grants) :]:
+            remaining.take(g.licence, g.units, problem.class_of(g.consumption).product)
+        grants.extend(_repair(problem, remaining, covered, blocked))
         allocation = Allocation(self.name, status, grants, warnings=pins.warnings)
         allocation.deficits = deficits(problem, covered, blocked)
         if _lex_key(problem, allocation) < _lex_key(problem, greedy):
@@ -71,6 +74,28 @@ class OptimalEngine:
         allocation.bound, allocation.gap = _bound_and_gap(problem, allocation, bound - value)
         allocation.timings["expand"] = expanding
         return allocation
+
+
+def _repair(
+    problem: Problem, remaining: Remaining, covered: set[int], blocked: set[int]
+) -> list[GrantRecord]:
+    """Leftover capacity to consumptions still uncovered that it can hold, through edges
+    scoring >= 0 so that neither criterion drops: a time-limited CP-SAT result or a class
+    of weight 0 never leaves a `capacity` deficit beside a licence with room for it."""
+    added = []
+    for c in range(len(problem.consumption_ids)):
+        if c in covered or c in blocked:
+            continue
+        cls = problem.class_of(c)
+        edges = tuple(e for e in cls.edges if e.score >= 0)
+        take = choose(edges, remaining, SplitMode.WHOLE_FIT_FIRST, cls.product) if edges else None
+        if take is None:
+            continue
+        for edge, units in take:
+            remaining.take(edge.licence, units, cls.product)
+            added.append(GrantRecord(c, edge.licence, units, False, edge.score, edge.downgrade))
+        covered.add(c)
+    return added
 
 
 def _bound_and_gap(problem: Problem, allocation: Allocation, slack: int) -> tuple[float, float]:
