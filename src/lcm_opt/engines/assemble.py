@@ -9,7 +9,6 @@ from lcm_opt.domain import (
     Deficit,
     Grant,
     LicenceRow,
-    LicenceStatus,
     Objective,
     ObjectiveValues,
     ProductRow,
@@ -17,9 +16,8 @@ from lcm_opt.domain import (
     Source,
     natural_key,
 )
-from lcm_opt.engines.base import Allocation
+from lcm_opt.engines.base import Allocation, available
 from lcm_opt.engines.overview import build_overview, has_allocations
-from lcm_opt.rules.eligibility import licence_metric
 
 
 def _product_rows(problem: Problem, allocation: Allocation) -> list[ProductRow]:
@@ -37,7 +35,8 @@ def _product_rows(problem: Problem, allocation: Allocation) -> list[ProductRow]:
             as_downgrade[problem.licence_product[g.licence]] += g.units
             from_downgrade[problem.class_of(g.consumption).product] += g.units
     listed = set(problem.licence_product) | set(required)
-    listed |= {problem.product_ids.index(p) for p in _free_products(problem)}
+    index = {pid: i for i, pid in enumerate(problem.product_ids)}
+    listed |= {index[p] for p in _free_products(problem)}
     return [
         ProductRow(
             product=problem.product_ids[p],
@@ -52,8 +51,8 @@ def _product_rows(problem: Problem, allocation: Allocation) -> list[ProductRow]:
 
 
 def _free_products(problem: Problem) -> set[str]:
-    by_id = {c.id: c.product for c in problem.scenario.consumptions}
-    return {by_id[c] for c in problem.free_consumptions}
+    free = {p.id for p in problem.products if p.free}
+    return {c.product for c in problem.scenario.consumptions if c.product in free}
 
 
 def _licence_rows(problem: Problem, allocation: Allocation) -> list[LicenceRow]:
@@ -62,21 +61,14 @@ def _licence_rows(problem: Problem, allocation: Allocation) -> list[LicenceRow]:
         used[g.licence] += g.units
     rows = []
     for index, licence in enumerate(problem.licences):
-        capacity = problem.capacity[index]
-        if licence.status is not LicenceStatus.IN_SERVICE or licence_metric(licence) is None:
-            available: int | None = 0  # A35; a FREE-type licence never grants (R9, A9b)
-        elif licence.unlimited:
-            available = None
-        else:  # A23, A45: reserved units are not available
-            reserved = problem.lcm.reserved[index] if problem.lcm.reserved else 0
-            available = (capacity or 0) - reserved - used[index]
+        reserved = problem.lcm.reserved[index] if problem.lcm.reserved else 0
         rows.append(
             LicenceRow(
                 licence=licence.id,
                 seats=licence.seats,
                 unlimited=licence.unlimited,
                 allocated=used[index],
-                available=available,
+                available=available(problem, index, reserved, used[index]),
             )
         )
     return rows

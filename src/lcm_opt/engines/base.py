@@ -7,6 +7,7 @@ from typing import Protocol
 
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DeficitReason, Status
+from lcm_opt.rules.eligibility import is_in_service, licence_metric
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,3 +83,14 @@ class Remaining:
             self._left[licence] = left - units
         if product is not None and (licence, product) in self._cap:
             self._cap[licence, product] -= units
+
+
+def available(problem: Problem, licence: int, reserved: int, used: int) -> int | None:
+    """What a licence still offers: 0 when it is not in service (A35) or FREE-type (R9,
+    A9b), None when unlimited, else seats - reserved - used (A23, A45)."""
+    lic = problem.licences[licence]
+    if not is_in_service(lic) or licence_metric(lic) is None:
+        return 0
+    if lic.unlimited:
+        return None
+    return (problem.capacity[licence] or 0) - reserved - used

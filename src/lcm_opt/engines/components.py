@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import networkx as nx
 
-from lcm_opt.compile.problem import Problem
+from lcm_opt.compile.problem import Edge, Problem
 from lcm_opt.domain import Objective
 from lcm_opt.engines.base import Allocation, Remaining
 from lcm_opt.engines.subproblem import SubProblem
@@ -60,12 +60,15 @@ def _greedy_hint(
     units: dict[tuple[int, int], int] = defaultdict(int)
     covered: dict[tuple[int, str], int] = defaultdict(int)
     groups: dict[int, str] = {}
+    edge_of: dict[int, dict[int, Edge]] = {}  # class -> licence -> edge
     for g in greedy.grants:
         if g.direct:
             continue
         k = problem.consumption_class[g.consumption]
         units[(k, g.licence)] += g.units
-        edge = next(e for e in problem.classes[k].edges if e.licence == g.licence)
+        if k not in edge_of:
+            edge_of[k] = {e.licence: e for e in problem.classes[k].edges}
+        edge = edge_of[k][g.licence]
         if g.consumption not in groups:
             groups[g.consumption] = edge.group
             covered[(k, edge.group)] += 1

@@ -102,9 +102,9 @@ def _build(sub: SubProblem) -> _Model:
     sizes = {"coverage objective": 0, "affinity objective": 0, "licence units": 0}
     for k in sub.classes:
         groups = split_groups(sub, k)
+        sizes["coverage objective"] += sub.weight[k] * sub.count[k]  # once per class
         for g, (u, edges) in groups.items():
             c = cover[k, g] = model.new_int_var(0, _cover_ub(sub, k, u, edges), "")
-            sizes["coverage objective"] += sub.weight[k] * sub.count[k]
             fs = []
             for e in edges:
                 ub = _flow_ub(sub, k, e.licence, u)

@@ -68,13 +68,13 @@ class GreedyEngine:
         for cls in problem.classes:
             by_product.setdefault(cls.product, []).extend(cls.members)
         tiers = (False, True) if settings.downgrades_allowed else (False,)
+        run = _pair_list if settings.order_mode is OrderMode.PAIR else _consumption_major
+        mode = settings.split_mode
         for product in problem.product_order:
             for downgrade in tiers:
                 pending = [
                     c for c in by_product.get(product, []) if c not in covered and c not in blocked
                 ]
-                run = _pair_list if settings.order_mode is OrderMode.PAIR else _consumption_major
-                mode = settings.split_mode
                 for c, take in run(problem, pending, downgrade, remaining, mode, product):
                     covered.add(c)
                     grants.extend(_grant(c, edge, units) for edge, units in take)

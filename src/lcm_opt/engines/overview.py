@@ -24,8 +24,7 @@ from lcm_opt.domain.result import (
     ProductCoverage,
     Quantity,
 )
-from lcm_opt.engines.base import Allocation
-from lcm_opt.rules.eligibility import is_in_service, licence_metric
+from lcm_opt.engines.base import Allocation, available
 
 # Row flags (README, "Licence pools"): codes, so scripts can filter on them.
 UNLIMITED_ON_FINITE = "unlimited_on_finite_licence"  # A21: quantity 0 on a finite licence
@@ -59,13 +58,9 @@ def _figures(problem: Problem, allocation: Allocation) -> _Figures:
     for (lid, _), units in fig.granted.items():
         granted[lid] += units
     for li, licence in enumerate(problem.licences):
-        if not is_in_service(licence) or licence_metric(licence) is None:
-            fig.available[licence.id] = 0  # A35, as in the result's licence rows
-        elif licence.unlimited:
-            fig.available[licence.id] = None
-        else:
-            left = (problem.capacity[li] or 0) - fig.reserved[licence.id] - granted[licence.id]
-            fig.available[licence.id] = left
+        fig.available[licence.id] = available(
+            problem, li, fig.reserved[licence.id], granted[licence.id]
+        )
     return fig
 
 
