@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from lcm_opt.adapters.files import dump_json, load_scenario, scenario_from_mapping
+from lcm_opt.adapters.files_parse import read_document
 from lcm_opt.domain.catalog import DowngradeRule, Metric
 from lcm_opt.domain.licences import LicenceStatus
 from lcm_opt.domain.org import Dimension
@@ -606,3 +607,337 @@ def test_invalid_fixture_raises_its_expected_error(
         load_scenario(path)
     assert expected in str(info.value)
     assert path.name in str(info.value) or ".csv" in expected
+
+
+# --- bounds, strict numbers, number forms, nesting ---------------------------------------
+
+
+def raw_yaml(tmp_path: Path, text: str, name: str = "raw.yaml") -> Path:
+    """A scenario written by hand (forms yaml.safe_dump would quote), with one product P."""
+    path = tmp_path / name
+    path.write_text("name: t\nrules: []\nproducts: [{id: P}]\n" + text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("seed", 2**31, "must be at most 2,147,483,647, got 2147483648"),
+        ("seed", -1, "must not be negative"),
+        ("seed", True, "expected a whole number, got True"),
+        ("time_limit_s", float("inf"), "must be a finite number, got inf"),
+        ("time_limit_s", float("nan"), "must be a finite number, got nan"),
+        ("time_limit_s", 0, "must be greater than 0"),
+        ("time_limit_s", "10", "expected a number, got '10', which is text"),
+    ],
+)
+def test_bad_numeric_setting(tmp_path: Path, setting: str, value: object, message: str) -> None:
+    errors, file = bad(tmp_path, {"settings": {setting: value}})
+    assert_reported(errors, f"{file}: settings", setting, message)
+
+
+def test_numeric_settings_at_their_bounds(tmp_path: Path) -> None:
+    data = base() | {"settings": {"seed": 2**31 - 1, "time_limit_s": 3}}
+    settings = load_scenario(write_yaml(tmp_path, data)).settings
+    assert (settings.seed, settings.time_limit_s) == (2**31 - 1, 3.0)
+
+
+@pytest.mark.parametrize(
+    ("section", "field", "value", "message"),
+    [
+        ("consumptions", "cores", 10**20, "must be at most 1,000,000, got 100000000000000000000"),
+        ("consumptions", "processors", 10_001, "must be at most 10,000"),
+        ("licences", "cores", 1_000_001, "must be at most 1,000,000"),
+        ("licences", "seats", 10**12 + 1, "must be at most 1,000,000,000,000"),
+        ("reservations", "quantity", 10**13, "must be at most 1,000,000,000,000"),
+        ("tracked_deployments", "quantity", 10**13, "must be at most 1,000,000,000,000"),
+        ("products", "unit_price", 1e10, "must be at most 1,000,000,000, got 10000000000.0"),
+        ("licences", "unit_cost", 2e9, "must be at most 1,000,000,000"),
+        ("products", "unit_price", float("inf"), "must be a finite number, got inf"),
+        ("licences", "unit_cost", float("nan"), "must be a finite number, got nan"),
+    ],
+)
+def test_numbers_beyond_their_bounds(
+    tmp_path: Path, section: str, field: str, value: float, message: str
+) -> None:
+    data = base()
+    data[section][0][field] = value
+    path = write_yaml(tmp_path, data)
+    assert_reported(errors_of(path), f"{path}: {section}[0]", field, message)
+
+
+def test_numbers_at_their_bounds_load(tmp_path: Path) -> None:
+    data = base()
+    data["licences"][0] |= {"seats": 10**12, "cores": 10**6, "unit_cost": 10**9}
+    data["consumptions"][0] |= {"cores": 10**6, "processors": 10**4}
+    data["products"][1]["unit_price"] = 1e9
+    scenario = load_scenario(write_yaml(tmp_path, data))
+    assert (scenario.licences[0].seats, scenario.licences[0].unit_cost) == (10**12, 1e9)
+    assert (scenario.consumptions[0].cores, scenario.consumptions[0].processors) == (10**6, 10**4)
+
+
+def test_json_numbers_beyond_int64(tmp_path: Path) -> None:
+    """JSON reads 1e20 as a float: not a whole number; an integer of 5,000 digits (more than
+    int() reads) is out of range, not a crash."""
+    data = base()
+    data["settings"]["core_minimums"] = {"CORE8": 1e20}
+    text = json.dumps(data).replace('"seats": 30', '"seats": ' + "2" * 5000)
+    path = tmp_path / "big.json"
+    path.write_text(text)
+    errors = errors_of(path)
+    assert_reported(
+        errors, f"{path}: settings", "core_minimums.CORE8", "expected a whole number, got 1e+20"
+    )
+    assert_reported(errors, f"{path}: licences[0]", "seats", "out of range: got a number of 5,000")
+
+
+def test_yaml_integer_too_long_for_int(tmp_path: Path) -> None:
+    digits = "3" * 5000
+    path = raw_yaml(tmp_path, f"licences: [{{id: {digits}, product: P, type: device, seats: 1}}]")
+    assert load_scenario(path).licences[0].id == digits  # an id keeps its digits
+    path = raw_yaml(tmp_path, f"licences: [{{id: L, product: P, type: device, seats: {digits}}}]")
+    errors = errors_of(path)
+    assert_reported(errors, f"{path}: licences[0]", "seats", "out of range: got a number of 5,000")
+    assert len(str(errors)) < 500  # the value is not echoed in full
+
+
+@pytest.mark.parametrize("written", ["012", "1:30", "0x10", "0o7", "0b11", "1_000", "00.5", "1e3"])
+def test_yaml_1_1_number_forms_are_not_numbers(tmp_path: Path, written: str) -> None:
+    """YAML 1.1 reads 012 as 10 (octal), 1:30 as 90 (sexagesimal) and 0x10 as 16: here they
+    stay text, so a count written that way is an error, never a different number."""
+    path = raw_yaml(tmp_path, f"licences: [{{id: L, product: P, type: device, seats: {written}}}]")
+    expected = f"expected a whole number, got {written!r}: write numbers in plain decimal"
+    assert_reported(errors_of(path), f"{path}: licences[0]", "seats", expected)
+
+
+def test_yaml_ids_keep_leading_zeros(tmp_path: Path) -> None:
+    path = raw_yaml(
+        tmp_path,
+        "org: {locations: {007: null, 0x10: 007}}\n"
+        "licences: [{id: 007, product: P, type: device, seats: 12, location: 0x10}]\n"
+        "consumptions: [{id: 1_000, product: P, location: 007}]\n",
+    )
+    scenario = load_scenario(path)
+    assert scenario.org.locations == {"007": None, "0x10": "007"}
+    assert (scenario.licences[0].id, scenario.licences[0].location) == ("007", "0x10")
+    assert scenario.consumptions[0].id == "1_000"
+
+
+def test_yaml_plain_decimal_numbers_still_read(tmp_path: Path) -> None:
+    path = raw_yaml(
+        tmp_path,
+        "settings: {time_limit_s: 2.5, seed: +7}\n"
+        "licences: [{id: 1, product: P, type: device, seats: 0, unit_cost: 1.5e+2},\n"
+        "           {id: 2, product: P, type: device, seats: 12, unit_cost: .5}]\n",
+    )
+    scenario = load_scenario(path)
+    assert (scenario.settings.time_limit_s, scenario.settings.seed) == (2.5, 7)
+    assert [(lic.id, lic.seats, lic.unit_cost) for lic in scenario.licences] == [
+        ("1", 0, 150.0),
+        ("2", 12, 0.5),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (True, "expected a whole number, got True"),
+        ("5", "expected a whole number, got '5', which is text: write the number without quotes"),
+        (5.0, "expected a whole number, got 5.0"),
+        ([5], "expected a whole number, got [5]"),
+    ],
+)
+def test_counts_are_strict(tmp_path: Path, value: object, message: str) -> None:
+    """Through scenario_from_mapping, which the API uses: no coercion of bools, text or
+    floats into counts."""
+    data = base()
+    data["licences"][0]["seats"] = value
+    with pytest.raises(ScenarioErrors) as info:
+        scenario_from_mapping(data, base_dir=tmp_path, source="request body")
+    assert_reported(info.value, "request body: licences[0]", "seats", message)
+
+
+@pytest.mark.parametrize(
+    ("section", "field", "value", "message"),
+    [
+        ("products", "unit_price", "350", "expected a number, got '350', which is text"),
+        ("products", "unit_price", True, "expected a number, got True"),
+        ("consumptions", "cores", "4", "expected a whole number, got '4'"),
+        ("reservations", "quantity", False, "expected a whole number, got False"),
+    ],
+)
+def test_other_numbers_are_strict(
+    tmp_path: Path, section: str, field: str, value: object, message: str
+) -> None:
+    data = base()
+    data[section][0][field] = value
+    with pytest.raises(ScenarioErrors) as info:
+        scenario_from_mapping(data, base_dir=tmp_path, source="request body")
+    assert_reported(info.value, f"request body: {section}[0]", field, message)
+
+
+def test_prices_accept_whole_numbers(tmp_path: Path) -> None:
+    data = base()
+    data["products"][1]["unit_price"] = 350
+    price = scenario_from_mapping(data, base_dir=tmp_path, source="body").products[1].unit_price
+    assert price == 350.0 and isinstance(price, float)
+
+
+def test_csv_numbers_are_plain_decimal(tmp_path: Path) -> None:
+    path, csv_path = csv_scenario(
+        tmp_path,
+        "id,product,cores,processors\n"
+        "PC-1,office-2021,1_000,2\n"
+        "PC-2,office-2021,012,\n"
+        "PC-3,office-2021,4.0,\n"
+        f"PC-4,office-2021,{'9' * 5000},\n"
+        "PC-5,office-2021,16,-1\n",
+    )
+    errors = errors_of(path)
+    where = f"{csv_path}: row"
+    assert_reported(errors, f"{where} 2", "cores", "got '1_000': write numbers in plain decimal")
+    assert_reported(errors, f"{where} 3", "cores", "got '012': write numbers in plain decimal")
+    assert_reported(errors, f"{where} 4", "cores", "expected a whole number, got 4.0")
+    assert_reported(errors, f"{where} 5", "cores", "out of range: got a number of 5,000 digits")
+    assert_reported(errors, f"{where} 6", "processors", "must be at least 1, got -1")
+    assert len(errors.errors) == 5
+
+
+def test_csv_prices_must_be_finite_and_plain(tmp_path: Path) -> None:
+    path, csv_path = csv_scenario(
+        tmp_path,
+        "id,product,type,seats,unit_cost\n"
+        "L-1,office-2021,device,1,12.50\n"
+        "L-2,office-2021,device,1,inf\n"
+        "L-3,office-2021,device,1,NaN\n"
+        "L-4,office-2021,device,1,1.5e+3\n"
+        "L-5,office-2021,device,1,1e400\n"
+        "L-6,office-2021,device,1,3\n",
+        section="licences",
+    )
+    errors = errors_of(path)
+    where = f"{csv_path}: row"
+    assert_reported(errors, f"{where} 3", "unit_cost", "got 'inf': numbers must be finite")
+    assert_reported(errors, f"{where} 4", "unit_cost", "got 'NaN': numbers must be finite")
+    assert_reported(errors, f"{where} 6", "unit_cost", "got '1e400': write numbers in plain")
+    assert len(errors.errors) == 3
+
+
+def test_csv_numbers_load(tmp_path: Path) -> None:
+    path, _ = csv_scenario(
+        tmp_path,
+        "id,product,type,seats,unit_cost,cores\nL-1,office-2021,device,0,12.50,\n"
+        "L-2,office-2021,core,1000000000000,1.5e+3,1000000\n",
+        section="licences",
+    )
+    licences = load_scenario(path).licences
+    assert [(lic.seats, lic.unit_cost, lic.cores) for lic in licences] == [
+        (0, 12.5, None),
+        (10**12, 1500.0, 10**6),
+    ]
+
+
+def test_csv_duplicate_column_is_reported_once(tmp_path: Path) -> None:
+    path, csv_path = csv_scenario(
+        tmp_path, "id,product,cores,cores,colour,colour\nPC-1,office-2021,1,1,a,b\n"
+    )
+    errors = errors_of(path)
+    assert_reported(errors, f"{csv_path}: row 1", "cores", "column appears 2 times")
+    assert_reported(errors, f"{csv_path}: row 1", "colour", "unknown column")
+    assert [error.field for error in errors.errors] == ["cores", "colour"]
+
+
+def test_core_minimums_merge_over_the_defaults(tmp_path: Path) -> None:
+    data = base() | {"settings": {"core_minimums": {"core8": 100, " Core ": 2}}}
+    minimums = load_scenario(write_yaml(tmp_path, data)).settings.core_minimums
+    assert minimums == {"CORE4": 4, "CORE8": 100, "CORE": 2}
+    assert load_scenario(write_yaml(tmp_path, base())).settings.core_minimums == {
+        "CORE4": 4,
+        "CORE8": 8,
+    }
+
+
+@pytest.mark.parametrize(
+    ("given", "field", "message"),
+    [
+        ({"core8": 100, "FOO": 8}, "core_minimums", "'FOO' is not a core licence code; "),
+        ({"CORE16": 16}, "core_minimums", "accepted: CORE, CORE4, CORE8 (any case)"),
+        ({"core8": 10, "CORE8": 12}, "core_minimums", "both set the minimum of CORE8"),
+        ({"CORE8": 0}, "core_minimums.CORE8", "must be at least 1, got 0"),
+        ({"CORE8": 2048}, "core_minimums.CORE8", "must be at most 1,024, got 2048"),
+        ({"CORE8": "8"}, "core_minimums.CORE8", "expected a whole number, got '8'"),
+    ],
+)
+def test_bad_core_minimums(
+    tmp_path: Path, given: dict[str, object], field: str, message: str
+) -> None:
+    errors, file = bad(tmp_path, {"settings": {"core_minimums": given}})
+    assert_reported(errors, f"{file}: settings", field, message)
+
+
+@pytest.mark.parametrize(
+    ("tree", "node", "message"),
+    [
+        ({1: None, "1": None}, "1", "node '1' is declared twice, as 1 and '1'"),
+        ({"UK": None, " UK": None}, "UK", "node 'UK' is declared twice, as 'UK' and ' UK'"),
+    ],
+)
+def test_org_node_declared_twice_once_read_as_text(
+    tmp_path: Path, tree: dict[object, None], node: str, message: str
+) -> None:
+    data = base()
+    data["org"]["locations"] = tree
+    data["licences"][0]["location"] = "UK" if node == "UK" else None
+    data["consumptions"][0]["location"] = None
+    path = write_yaml(tmp_path, data)
+    assert_reported(errors_of(path), f"{path}: org.locations", node, message)
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+def test_nesting_beyond_the_parser(tmp_path: Path, suffix: str) -> None:
+    deep = "[" * 10_000 + "]" * 10_000
+    path = tmp_path / f"deep{suffix}"
+    if suffix == ".json":
+        path.write_text(f'{{"name": "t", "rules": [], "description": {deep}}}')
+    else:
+        path.write_text(f"name: t\nrules: []\ndescription: {deep}\n")
+    assert_reported(errors_of(path), str(path), "", "nested too deeply")
+
+
+def test_nesting_beyond_the_limit_names_the_key(tmp_path: Path) -> None:
+    path = raw_yaml(tmp_path, "description: " + "[" * 100 + "]" * 100 + "\n")
+    assert_reported(errors_of(path), str(path), "description", "nested too deeply")
+    path = raw_yaml(tmp_path, "description: " + "[" * 99 + "]" * 99 + "\n")
+    assert load_scenario(path).name == "t"  # 100 levels with the top-level mapping
+
+
+def test_self_referencing_yaml_is_nested_too_deeply(tmp_path: Path) -> None:
+    path = raw_yaml(tmp_path, "description: &loop [1, *loop]\n")
+    assert_reported(errors_of(path), str(path), "description", "nested too deeply")
+
+
+def test_deep_mapping_through_the_api_path(tmp_path: Path) -> None:
+    deep: object = "x"
+    for _ in range(5000):
+        deep = {"value": deep}
+    data = base() | {"variants": [{"name": "v", "changes": [deep]}]}
+    with pytest.raises(ScenarioErrors) as info:
+        scenario_from_mapping(data, base_dir=tmp_path, source="request body")
+    assert_reported(info.value, "request body", "variants", "nested too deeply")
+
+
+def test_every_fixture_loads_the_same_through_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    """YAML files and their JSON form (the API's input: scenario_from_mapping) load the
+    same scenario, CSV sections included."""
+    monkeypatch.delenv("LCM_OPT_MODELS")  # the fixtures use the repository's models/
+    paths = [p for p in sorted(SCENARIOS.rglob("*.yaml")) if p.parent.name != "invalid"]
+    loaded = 0
+    for path in paths:
+        data = read_document(path)
+        if "base" in data:
+            continue  # a what-if variant file, not a scenario
+        from_json = json.loads(json.dumps(data))
+        scenario = scenario_from_mapping(from_json, base_dir=path.parent, source=str(path))
+        assert scenario == load_scenario(path), path
+        loaded += 1
+    assert loaded >= 40

@@ -32,8 +32,8 @@ from lcm_opt.adapters.files_checks import (
     org_value_check,
 )
 from lcm_opt.adapters.files_csv import read_csv_rows, row_where
-from lcm_opt.adapters.files_errors import Problems, as_id, coerce_ids, validate_item
-from lcm_opt.adapters.files_parse import read_document
+from lcm_opt.adapters.files_errors import Problems, as_id, coerce_ids, shown, validate_item
+from lcm_opt.adapters.files_parse import check_depth, read_document
 from lcm_opt.adapters.files_rules import models_dir, resolve_rules
 from lcm_opt.domain.catalog import Product
 from lcm_opt.domain.estate import Consumption, DirectAssignment
@@ -75,7 +75,9 @@ def load_scenario(path: str | Path) -> Scenario:
 def scenario_from_mapping(data: Mapping[str, Any], *, base_dir: Path, source: str) -> Scenario:
     """Validates a parsed scenario. Relative paths (CSV sections, rule files,
     `previous_allocation`) resolve against `base_dir`; `source` names the input in messages.
-    `previous_allocation` is stored resolved against `base_dir`."""
+    `previous_allocation` is stored resolved against `base_dir`. Lists and mappings nested
+    deeper than files_parse.MAX_DEPTH are refused before anything else is read."""
+    check_depth(data, source)
     with _gc_paused():
         return _Loader(data, Path(base_dir), source).build()
 
@@ -165,7 +167,9 @@ class _Loader:
         name = as_id(self.data.get("name"))
         if isinstance(name, str) and name:
             return name
-        message = "required field is missing" if name is None else f"expected text, got {name!r}"
+        message = (
+            "required field is missing" if name is None else f"expected text, got {shown(name)}"
+        )
         self.problems.add(self.source, "name", message)
         return ""
 
@@ -182,7 +186,7 @@ class _Loader:
             return Settings()
         where = f"{self.source}: settings"
         if not isinstance(value, Mapping):
-            self.problems.add(self.source, "settings", f"expected a mapping, got {value!r}")
+            self.problems.add(self.source, "settings", f"expected a mapping, got {shown(value)}")
             return Settings()
         return validate_item(Settings, dict(value), where, self.problems) or Settings()
 
@@ -191,7 +195,9 @@ class _Loader:
         if value is None:
             return None
         if not isinstance(value, str) or not value.strip():
-            self.problems.add(self.source, "previous_allocation", f"expected a path, got {value!r}")
+            self.problems.add(
+                self.source, "previous_allocation", f"expected a path, got {shown(value)}"
+            )
             return None
         path = self.base_dir / value.strip()
         if not path.is_file():
@@ -274,7 +280,7 @@ class _Loader:
                 yield index, coerce_ids(item, id_fields), True
             else:
                 where = f"{self.source}: {key}[{index}]"
-                self.problems.add(where, "", f"expected a mapping, got {item!r}")
+                self.problems.add(where, "", f"expected a mapping, got {shown(item)}")
 
     def _csv_path(self, key: str, spec: Mapping[str, Any]) -> Path | None:
         where = f"{self.source}: {key}"
@@ -283,7 +289,7 @@ class _Loader:
                 self.problems.add(where, str(extra), "unknown key; accepted keys: csv")
         relative = spec.get("csv")
         if not isinstance(relative, str) or not relative.strip():
-            self.problems.add(where, "csv", f"expected a path to a CSV file, got {relative!r}")
+            self.problems.add(where, "csv", f"expected a path to a CSV file, got {shown(relative)}")
             return None
         path = self.base_dir / relative.strip()
         if not path.is_file():

@@ -8,7 +8,7 @@ import difflib
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
-from lcm_opt.adapters.files_errors import Problems, as_id
+from lcm_opt.adapters.files_errors import Problems, as_id, shown
 from lcm_opt.domain.catalog import Product
 from lcm_opt.domain.lcm import Reservation, TrackedDeployment, pool_issues
 from lcm_opt.domain.licences import Licence
@@ -43,21 +43,35 @@ def _tree(value: object, where: str, problems: Problems) -> dict[str, str | None
     if not isinstance(value, Mapping):
         problems.add(where, "", "expected a mapping child -> parent (null for a root)")
         return {}
-    tree: dict[str, str | None] = {}
-    for key, parent in value.items():
-        node, up = as_id(key), as_id(parent)
-        if not isinstance(node, str) or not node:
-            problems.add(where, str(key), "a node name must be non-empty text")
-        elif up is not None and not isinstance(up, str):
-            problems.add(where, node, f"parent must be a node name or null, got {parent!r}")
-        else:
-            tree[node] = up or None
+    tree = _nodes(value, where, problems)
     name = where.rsplit(": ", 1)[-1]
     for node, up in tree.items():
         if up is not None and up not in tree:
             problems.add(where, node, f"parent {up!r} is not declared in {name}")
     for cycle in _cycles(tree):
         problems.add(where, cycle[0], f"cycle in {name}: {' -> '.join([*cycle, cycle[0]])}")
+    return tree
+
+
+def _nodes(value: Mapping[Any, Any], where: str, problems: Problems) -> dict[str, str | None]:
+    """child -> parent with ids as text. Two keys naming one node once read as text (`1` and
+    '1', or 'UK' and ' UK') are a duplicate, not silently merged."""
+    tree: dict[str, str | None] = {}
+    written: dict[str, object] = {}  # node -> its key as written
+    for key, parent in value.items():
+        node, up = as_id(key), as_id(parent)
+        if not isinstance(node, str) or not node:
+            problems.add(where, str(key), "a node name must be non-empty text")
+            continue
+        if node in written:
+            twice = f"{shown(written[node])} and {shown(key)}"
+            problems.add(where, node, f"node {node!r} is declared twice, as {twice}")
+            continue
+        written[node] = key
+        if up is not None and not isinstance(up, str):
+            problems.add(where, node, f"parent must be a node name or null, got {shown(parent)}")
+        else:
+            tree[node] = up or None
     return tree
 
 

@@ -2,8 +2,10 @@
 
 The header row uses the scenario's field names. Cells: empty means absent; booleans are
 true/false/1/0/yes/no (any case); list fields such as `allocation_rule` are
-semicolon-separated (`department;location`); numbers are parsed by the model. Rows are read
-one at a time with the stdlib csv module, so memory holds only what the caller keeps.
+semicolon-separated (`department;location`); numbers are plain decimal as in YAML
+(`12`, `-3`, `12.50`, `1.5e+3`): other text (`1_000`, `012`, `0x10`, `inf`) is left as
+text, which the model rejects with a message naming the row and the column. Rows are read one at
+a time with the stdlib csv module, so memory holds only what the caller keeps.
 """
 
 from __future__ import annotations
@@ -12,13 +14,20 @@ import csv
 import types
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from lcm_opt.adapters.files_errors import Problems, accepted_keys
+from lcm_opt.adapters.files_errors import (
+    FLOAT_TEXT,
+    INT_TEXT,
+    Problems,
+    accepted_keys,
+    shown,
+)
+from lcm_opt.adapters.files_parse import read_int
 
-CellKind = Literal["text", "bool", "list"]
+CellKind = Literal["text", "bool", "list", "number"]
 
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
@@ -27,7 +36,11 @@ _FALSE = frozenset({"false", "0", "no"})
 def _kind(annotation: object) -> CellKind:
     if annotation is bool:
         return "bool"
+    if annotation in (int, float):
+        return "number"
     origin = get_origin(annotation)
+    if origin is Annotated:
+        return _kind(get_args(annotation)[0])
     if origin in (tuple, list):
         return "list"
     if origin in (Union, types.UnionType):
@@ -73,12 +86,12 @@ def _header(
     names = [name.strip() for name in header]
     fields = model.model_fields
     ok = True
-    for name in names:
+    for name in dict.fromkeys(names):  # each column name once, in header order
         if name not in fields:
             problems.add(where, name, f"unknown column; accepted: {accepted_keys(model)}")
             ok = False
         elif names.count(name) > 1:
-            problems.add(where, name, "column appears more than once")
+            problems.add(where, name, f"column appears {names.count(name)} times")
             ok = False
     for name, info in fields.items():
         if info.is_required() and name not in names:
@@ -96,8 +109,7 @@ def _rows(
     problems: Problems,
 ) -> Iterator[tuple[int, dict[str, Any], bool]]:
     names = [name for name, _ in columns]
-    bools = [name for name, kind in columns if kind == "bool"]
-    lists = [name for name, kind in columns if kind == "list"]
+    typed = {kind: [name for name, k in columns if k == kind] for kind in _CONVERTED}
     width = len(names)
     end = reader.line_num
     while True:
@@ -124,19 +136,47 @@ def _rows(
         raw: dict[str, Any] = {
             name: text for name, text in zip(names, map(str.strip, cells), strict=True) if text
         }
-        ok = True
-        for name in bools:
-            if name in raw and not _to_bool(raw, name):
-                problems.add(
-                    row_where(display, start),
-                    name,
-                    f"expected true/false/1/0/yes/no, got {raw.pop(name)!r}",
-                )
-                ok = False
-        for name in lists:
-            if name in raw:
-                raw[name] = [part.strip() for part in raw[name].split(";") if part.strip()]
-        yield start, raw, ok
+        yield start, raw, _convert(raw, typed, display, start, problems)
+
+
+_CONVERTED: tuple[CellKind, ...] = ("bool", "list", "number")
+
+
+def _convert(
+    raw: dict[str, Any],
+    typed: dict[CellKind, list[str]],
+    display: str,
+    start: int,
+    problems: Problems,
+) -> bool:
+    """Converts one row's typed cells in place; False when a boolean cell is not one (it is
+    reported and dropped). Numbers that are not plain decimal stay text for the model."""
+    ok = True
+    for name in typed["bool"]:
+        if name in raw and not _to_bool(raw, name):
+            problems.add(
+                row_where(display, start),
+                name,
+                f"expected true/false/1/0/yes/no, got {shown(raw.pop(name))}",
+            )
+            ok = False
+    for name in typed["list"]:
+        if name in raw:
+            raw[name] = [part.strip() for part in raw[name].split(";") if part.strip()]
+    for name in typed["number"]:
+        if name in raw:
+            raw[name] = read_number(raw[name])
+    return ok
+
+
+def read_number(text: str) -> int | float | str:
+    """Plain decimal text as an int (`12`) or a float (`12.5`, `1.5e+3`); other text, and
+    integers too long for int(), unchanged for the model to reject."""
+    if INT_TEXT.fullmatch(text):
+        return read_int(text)
+    if FLOAT_TEXT.fullmatch(text):
+        return float(text)
+    return text
 
 
 def _to_bool(raw: dict[str, Any], name: str) -> bool:

@@ -4,6 +4,7 @@ and the field, and say what was expected."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -13,6 +14,13 @@ from lcm_opt.domain.licences import Licence
 from lcm_opt.errors import ScenarioError, ScenarioErrors
 
 M = TypeVar("M", bound=BaseModel)
+
+# The only number text the loader reads, in YAML (files_parse.py) and CSV cells (files_csv.py):
+# plain decimal without leading zeros; a float has a decimal point and, optionally, an
+# exponent with its sign. Every such text is a number of the same value in YAML 1.1 too, so
+# a file written by a YAML 1.1 emitter (PyYAML) reads back unchanged.
+INT_TEXT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+FLOAT_TEXT = re.compile(r"[-+]?(?:(?:0|[1-9][0-9]*)\.[0-9]*|\.[0-9]+)(?:[eE][-+][0-9]+)?")
 
 # Software License Groups are deliberately not modelled (A26): say so instead of "unknown key".
 _A26_KEYS = frozenset(
@@ -161,35 +169,106 @@ def _message(model: type[BaseModel], error: Mapping[str, Any]) -> str:
     if kind == "missing":
         return "required field is missing"
     if kind == "enum":
-        return f"{value!r} is not accepted; expected one of {ctx.get('expected', '')}"
+        return f"{shown(value)} is not accepted; expected one of {ctx.get('expected', '')}"
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
-    if kind == "greater_than_equal" and ctx.get("ge") == 0:
-        return f"must not be negative, got {value!r}"
-    if kind == "greater_than_equal" and ctx.get("ge") == 1:
-        return f"must be at least 1, got {value!r}"
     if kind == "string_type" and isinstance(value, float):
         return (
-            f"got the number {value!r}; ids and versions are text: quote them "
+            f"got the number {shown(value)}; ids and versions are text: quote them "
             f'(e.g. "2.10", which a bare number would read as 2.1)'
         )
-    return _type_message(kind, value) or f"{error['msg']} (got {value!r})"
+    return (
+        _bound_message(kind, value, ctx)
+        or _type_message(kind, value)
+        or f"{error['msg']} (got {shown(value)})"
+    )
+
+
+def _bound_message(kind: str, value: object, ctx: Mapping[str, Any]) -> str | None:
+    if kind == "greater_than_equal" and ctx.get("ge") == 0:
+        return f"must not be negative, got {shown(value)}"
+    if kind == "greater_than_equal":
+        return f"must be at least {_figure(ctx.get('ge'))}, got {shown(value)}"
+    if kind == "greater_than":
+        return f"must be greater than {_figure(ctx.get('gt'))}, got {shown(value)}"
+    if kind == "less_than_equal":
+        return f"must be at most {_figure(ctx.get('le'))}, got {shown(value)}"
+    if kind == "finite_number":
+        return f"must be a finite number, got {shown(value)}"
+    return None
+
+
+def _figure(bound: object) -> str:
+    """A bound as a reader writes it: 1,000,000 rather than 1000000."""
+    if isinstance(bound, float) and bound.is_integer():
+        bound = int(bound)
+    return f"{bound:,}" if isinstance(bound, int) else str(bound)
+
+
+_NUMBER_KINDS = {
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "float_parsing": "a number",
+    "float_type": "a number",
+}
+_OTHER_KINDS = {
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "string_type": "text",
+    "tuple_type": "a list",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+}
+# Text that looks like a number the loader does not read: YAML 1.1 forms (012 octal, 0x10,
+# 1_000, 1:30 sexagesimal) and decimals with leading zeros.
+_NUMBER_LIKE = re.compile(r"[-+]?(?:0[xXoObB][0-9a-fA-F_]+|[0-9][0-9_:.]*(?:[eE][-+]?[0-9]+)?)")
+_LONG_DIGITS = 100
 
 
 def _type_message(kind: str, value: object) -> str | None:
-    expected = {
-        "int_parsing": "a whole number",
-        "int_type": "a whole number",
-        "int_from_float": "a whole number",
-        "float_parsing": "a number",
-        "float_type": "a number",
-        "bool_parsing": "true or false",
-        "bool_type": "true or false",
-        "string_type": "text",
-        "tuple_type": "a list",
-        "list_type": "a list",
-        "dict_type": "a mapping",
-        "model_type": "a mapping",
-        "model_attributes_type": "a mapping",
-    }.get(kind)
-    return None if expected is None else f"expected {expected}, got {value!r}"
+    expected = _NUMBER_KINDS.get(kind)
+    if expected is not None:
+        return _number_message(expected, value)
+    expected = _OTHER_KINDS.get(kind)
+    return None if expected is None else f"expected {expected}, got {shown(value)}"
+
+
+def _number_message(expected: str, value: object) -> str:
+    """A number field got something else; for text, say why it was not read as a number."""
+    message = f"expected {expected}, got {shown(value)}"
+    if not isinstance(value, str):
+        return message
+    digits = value.lstrip("+-")
+    if len(digits) > _LONG_DIGITS and digits.isdigit():
+        return f"out of range: got a number of {len(digits):,} digits"
+    if value.strip().lower().lstrip("+-") in ("inf", "infinity", "nan"):
+        return f"{message}: numbers must be finite"
+    if INT_TEXT.fullmatch(value) or FLOAT_TEXT.fullmatch(value):
+        return f"{message}, which is text: write the number without quotes"
+    if _NUMBER_LIKE.fullmatch(value):
+        return (
+            f"{message}: write numbers in plain decimal, like 12, 12.5 or 1.5e+3, without "
+            "leading zeros, underscores, 0x/0o/0b prefixes or colons (YAML 1.1 would read "
+            "012 as octal 10 and 1:30 as 90)"
+        )
+    return message
+
+
+_SHOWN_LIMIT = 60
+
+
+def shown(value: object) -> str:
+    """repr(value) for a message, cut to a readable length; safe for integers too long for
+    repr() (more than 4300 digits) and for structures too deep for it."""
+    if isinstance(value, int) and value.bit_length() > 3 * _SHOWN_LIMIT:
+        return f"a number of about {int(value.bit_length() * 0.30103)} digits"
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        return f"a {type(value).__name__} too large to show"
+    if len(text) <= _SHOWN_LIMIT:
+        return text
+    return f"{text[:_SHOWN_LIMIT]}... ({len(text):,} characters)"

@@ -1,17 +1,37 @@
-"""Reading scenario documents: YAML (safe, rejecting repeated keys) or JSON."""
+"""Reading scenario documents: YAML (safe, rejecting repeated keys) or JSON.
+
+YAML numbers are read only from plain decimal text, not in YAML 1.1's other forms: an integer
+is `[-+]?(0|[1-9][0-9]*)`, a float has a decimal point and optionally a signed exponent
+(`1.5`, `.5`, `1.5e+3`), or is .inf/.nan (which the models reject). Anything else, such as
+`012` (YAML 1.1: octal 10), `0x10`, `0o7`, `1_000` or `1:30` (YAML 1.1: 90), stays text: an
+id `007` keeps its zeros, and a count written `012` is an error instead of 10. Text that
+YAML 1.1 reads as text (`1e3`, `2E5`) stays text too, so what a YAML 1.1 emitter writes
+reads back unchanged.
+
+A document nested deeper than MAX_DEPTH (or referring to itself through a YAML alias) is
+refused with "nested too deeply", and so is one that exhausts the parser's recursion.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from lcm_opt.adapters.files_errors import fail
+from lcm_opt.adapters.files_errors import FLOAT_TEXT, INT_TEXT, fail
 
 SUFFIXES = (".yaml", ".yml", ".json")
+MAX_DEPTH = 100
+"""Lists and mappings nested deeper than this are refused (a scenario needs about 6)."""
+MAX_INT_DIGITS = 640
+"""Longer integers stay text, which every number field rejects as out of range: int()
+refuses more than 4300 digits (640 at the lowest setting of sys.set_int_max_str_digits)."""
+
+_SPECIAL_FLOAT = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
 
 
 def read_document(path: Path) -> Mapping[str, Any]:
@@ -33,7 +53,49 @@ def read_document(path: Path) -> Mapping[str, Any]:
         raise fail("the file is empty; expected a scenario mapping", where=source)
     if not isinstance(data, Mapping):
         raise fail("expected a mapping (name, licences, ...) at the top level", where=source)
+    check_depth(data, source)
     return data
+
+
+def read_int(text: str) -> int | str:
+    """A plain decimal integer as an int; text too long for int() stays text."""
+    digits = text.lstrip("+-")
+    return int(text) if len(digits) <= MAX_INT_DIGITS else text
+
+
+def check_depth(data: Mapping[str, Any], source: str) -> None:
+    """Raises a ScenarioErrors naming the top-level key whose value nests lists and
+    mappings more than MAX_DEPTH deep (or contains itself)."""
+    for key, value in data.items():
+        if _too_deep(value, MAX_DEPTH - 2):  # `data` is level 1, a container in `value` 2
+            raise fail(
+                f"nested too deeply: more than {MAX_DEPTH} levels of lists and mappings",
+                where=source,
+                field=str(key),
+            )
+
+
+def _too_deep(value: object, limit: int) -> bool:
+    """True when a container lies more than `limit` containers below `value`. Iterative; each
+    container is walked again only when reached deeper than before, so shared (aliased)
+    parts cost at most `limit` visits each and a cycle ends at the limit."""
+    deepest: dict[int, int] = {}
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, Mapping):
+            children: Iterator[object] = iter(node.values())
+        elif isinstance(node, list | tuple):
+            children = iter(node)
+        else:
+            continue
+        if depth > limit:
+            return True
+        if deepest.get(id(node), -1) >= depth:
+            continue
+        deepest[id(node)] = depth
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 class _DuplicateKeyError(Exception):
@@ -44,7 +106,8 @@ class _DuplicateKeyError(Exception):
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that rejects a key repeated in one mapping (plain YAML keeps the last)."""
+    """SafeLoader that rejects a key repeated in one mapping (plain YAML keeps the last) and
+    reads numbers only from plain decimal text (see the module docstring)."""
 
 
 def _mapping(loader: _StrictLoader, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
@@ -66,12 +129,53 @@ def _mapping(loader: _StrictLoader, node: yaml.MappingNode) -> Iterator[dict[Any
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+
+
+def _int(loader: _StrictLoader, node: yaml.ScalarNode) -> int | str:
+    text = str(loader.construct_scalar(node))
+    return read_int(text) if INT_TEXT.fullmatch(text) else text
+
+
+def _float(loader: _StrictLoader, node: yaml.ScalarNode) -> float | str:
+    text = str(loader.construct_scalar(node))
+    if INT_TEXT.fullmatch(text) and len(text) <= MAX_INT_DIGITS:  # only as `!!float 3`
+        return float(text)
+    if FLOAT_TEXT.fullmatch(text) or _SPECIAL_FLOAT.fullmatch(text):
+        return float(loader.construct_yaml_float(node))
+    return text
+
+
+def _plain_numbers(loader: type[_StrictLoader]) -> None:
+    """Replaces YAML 1.1's int and float resolvers by the plain decimal ones; the explicit
+    `!!int` / `!!float` tags read the same forms and leave anything else as text."""
+    loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT_TAG, _FLOAT_TAG)]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    int_rx = re.compile(f"^(?:{INT_TEXT.pattern})$")
+    float_rx = re.compile(f"^(?:{FLOAT_TEXT.pattern}|{_SPECIAL_FLOAT.pattern})$")
+    loader.add_implicit_resolver(_INT_TAG, int_rx, [*"-+0123456789"])
+    loader.add_implicit_resolver(_FLOAT_TAG, float_rx, [*"-+.0123456789"])
+    loader.add_constructor(_INT_TAG, _int)
+    loader.add_constructor(_FLOAT_TAG, _float)
+
+
+_plain_numbers(_StrictLoader)
+
 
 def _parse(text: str, suffix: str, source: str) -> object:
     try:
         if suffix == ".json":
-            return json.loads(text, object_pairs_hook=_json_object)
+            return json.loads(text, object_pairs_hook=_json_object, parse_int=read_int)
         return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass: safe
+    except RecursionError:
+        raise fail(
+            f"nested too deeply: more than the parser can read (limit {MAX_DEPTH} levels of "
+            "lists and mappings)",
+            where=source,
+        ) from None
     except _DuplicateKeyError as exc:
         where = f"{source}: line {exc.line}" if exc.line else source
         raise fail("key appears twice in one mapping", where=where, field=str(exc.key)) from None

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import lcm_opt
+from lcm_opt.adapters.files_errors import shown
 from lcm_opt.domain.scenario import RuleText
 from lcm_opt.errors import ScenarioError
 
@@ -38,7 +39,7 @@ def resolve_rules(value: object, *, base_dir: Path, source: str) -> RuleText:
     if not isinstance(value, str) or not value.strip():
         raise ScenarioError(
             f"expected a rule-set name, a path to a .rules file or a list of rule lines, "
-            f"got {value!r}",
+            f"got {shown(value)}",
             where=source,
             field="rules",
         )
@@ -58,7 +59,7 @@ def _inline(lines: list[object], source: str) -> RuleText:
     for index, line in enumerate(lines):
         if not isinstance(line, str):
             raise ScenarioError(
-                f"a rule line must be text, got {line!r}",
+                f"a rule line must be text, got {shown(line)}",
                 where=f"{source}: rules[{index}]",
                 field="rules",
             )

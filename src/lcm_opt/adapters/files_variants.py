@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from lcm_opt.adapters.files import load_scenario, scenario_from_mapping
-from lcm_opt.adapters.files_errors import Problems, coerce_ids, validate_item
+from lcm_opt.adapters.files_errors import Problems, coerce_ids, shown, validate_item
 from lcm_opt.adapters.files_parse import read_document
 from lcm_opt.domain import Scenario, Variant
 
@@ -60,7 +60,7 @@ def _variant_file(data: Mapping[str, Any], path: Path) -> Scenario:
             problems.add(source, str(key), f"unknown key in a variant file; accepted: {accepted}")
     base = data.get("base")
     if not isinstance(base, str) or not base.strip():
-        problems.add(source, "base", f"expected a path to the base scenario, got {base!r}")
+        problems.add(source, "base", f"expected a path to the base scenario, got {shown(base)}")
     variants = _variants(data, source, problems)
     problems.raise_if_any()
     assert isinstance(base, str)
@@ -86,7 +86,9 @@ def _variants(data: Mapping[str, Any], source: str, problems: Problems) -> list[
     first: dict[str, str] = {}
     for where, item in entries:
         if not isinstance(item, Mapping):
-            problems.add(where, "", f"expected a mapping with `name` and `changes`, got {item!r}")
+            problems.add(
+                where, "", f"expected a mapping with `name` and `changes`, got {shown(item)}"
+            )
             continue
         variant = validate_item(Variant, coerce_ids(item, ("name",)), where, problems)
         if variant is None:

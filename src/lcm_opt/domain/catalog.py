@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from lcm_opt.domain.base import Frozen, Id
+from lcm_opt.domain.base import Frozen, Id, Price
 from lcm_opt.domain.org import Dimension
 
 
@@ -67,4 +67,4 @@ class Product(Frozen):
     downgrade: DowngradeRule = Field(DowngradeRule.NONE, description="R32 catalog default")
     allocation_rule: tuple[Dimension, ...] = Field(default=(), description="R16 default rule")
     free: bool = Field(False, description="R9")
-    unit_price: float | None = Field(None, ge=0)
+    unit_price: Price | None = None

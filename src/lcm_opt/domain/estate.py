@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from lcm_opt.domain.base import Frozen, Id
+from lcm_opt.domain.base import Cores, Frozen, Id, Processors
 
 
 class Consumption(Frozen):
@@ -16,8 +16,8 @@ class Consumption(Frozen):
     department: Id | None = None
     cost_centre: Id | None = None
     custodian: Id | None = None
-    cores: int | None = Field(None, ge=1, description="a host has at least one core")
-    processors: int | None = Field(None, ge=1)
+    cores: Cores | None = Field(None, description="a host has at least one core")
+    processors: Processors | None = None
     virtual: bool = False
 
 

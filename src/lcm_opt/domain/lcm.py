@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from pydantic import Field
 
-from lcm_opt.domain.base import Frozen, Id
+from lcm_opt.domain.base import Count, Frozen, Id
 from lcm_opt.domain.licences import Licence
 
 
@@ -23,7 +23,7 @@ class Reservation(Frozen):
 
     licence: Id
     name: str
-    quantity: int = Field(ge=0, description="L5: 0 = unlimited (only on an unlimited licence)")
+    quantity: Count = Field(description="L5: 0 = unlimited (only on an unlimited licence)")
     notes: str | None = None
 
 
@@ -32,7 +32,7 @@ class TrackedDeployment(Frozen):
 
     licence: Id
     product: Id
-    quantity: int = Field(ge=0, description="L5: 0 = no cap beyond the pool")
+    quantity: Count = Field(description="L5: 0 = no cap beyond the pool")
     metric: str | None = Field(None, description="installs | users (informational)")
     notes: str | None = None
 

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import Field, field_validator, model_validator
 
-from lcm_opt.domain.base import Frozen, Id
+from lcm_opt.domain.base import Cores, Count, Frozen, Id, Price
 from lcm_opt.domain.catalog import DowngradeRule, normalise_type
 from lcm_opt.domain.org import Dimension
 
@@ -23,7 +23,7 @@ class Licence(Frozen):
     id: Id
     product: Id
     type: str = Field(description="metric name or type code, stored upper-case (R44)")
-    seats: int | None = Field(None, ge=0, description="capacity in the type's units (A17)")
+    seats: Count | None = Field(None, description="capacity in the type's units (A17)")
     unlimited: bool = Field(False, description="A20 / L3")
     status: LicenceStatus = LicenceStatus.IN_SERVICE
     downgrade: DowngradeRule | None = Field(None, description="None = the product's (R32)")
@@ -34,9 +34,9 @@ class Licence(Frozen):
     department: Id | None = None
     cost_centre: Id | None = None
     custodian: Id | None = None
-    cores: int | None = Field(None, ge=1, description="A7 cores-exact affinity")
+    cores: Cores | None = Field(None, description="A7 cores-exact affinity")
     contract: Id | None = None
-    unit_cost: float | None = Field(None, ge=0)
+    unit_cost: Price | None = None
 
     @field_validator("type")
     @classmethod

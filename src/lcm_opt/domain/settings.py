@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from lcm_opt.domain.base import Frozen
+from lcm_opt.domain.base import CoreMinimum, Frozen, Seconds, Seed
+from lcm_opt.domain.catalog import TYPE_CODES, Metric
 
 
 class HierarchyScoring(StrEnum):
@@ -44,14 +45,42 @@ class Settings(Frozen):
     objective: Objective = Field(Objective.UNITS, description="optimiser's first criterion")
     strict_metric_match: bool = Field(False, description="A9")
     direct_checks_requirements: bool = Field(False, description="A14")
-    core_minimums: dict[str, int] = Field(
-        default_factory=lambda: {"CORE4": 4, "CORE8": 8},
-        description="A19: minimum cores charged per host by each core licence code",
+    core_minimums: dict[str, CoreMinimum] = Field(
+        default_factory=lambda: dict(DEFAULT_CORE_MINIMUMS),
+        description="A19: minimum cores charged per host by each core licence code (CORE, "
+        "CORE4, CORE8, any case); the values given are merged over the defaults "
+        "{CORE4: 4, CORE8: 8}",
     )
-    time_limit_s: float = Field(
+    time_limit_s: Seconds = Field(
         10.0,
-        gt=0,
         description="optimiser: CP-SAT limit per phase, in OR-Tools deterministic time units "
         "(roughly seconds; deterministic so that results repeat byte for byte)",
     )
-    seed: int = Field(0, ge=0, description="optimiser: CP-SAT random seed")
+    seed: Seed = Field(0, description="optimiser: CP-SAT random seed (0 to 2^31 - 1)")
+
+    @field_validator("core_minimums")
+    @classmethod
+    def _core_minimums(cls, given: dict[str, int]) -> dict[str, int]:
+        return merge_core_minimums(given)
+
+
+DEFAULT_CORE_MINIMUMS: dict[str, int] = {"CORE4": 4, "CORE8": 8}
+CORE_CODES = tuple(code for code, metric in TYPE_CODES.items() if metric is Metric.CORE)
+
+
+def merge_core_minimums(given: dict[str, int]) -> dict[str, int]:
+    """A19: the defaults overridden by `given`, whose keys are core licence codes in any
+    case; raises ValueError naming an unknown or repeated code."""
+    merged = dict(DEFAULT_CORE_MINIMUMS)
+    seen: dict[str, str] = {}
+    for key, minimum in given.items():
+        code = key.strip().upper()
+        if code not in CORE_CODES:
+            raise ValueError(
+                f"{key!r} is not a core licence code; accepted: {', '.join(CORE_CODES)} (any case)"
+            )
+        if code in seen:
+            raise ValueError(f"{key!r} and {seen[code]!r} both set the minimum of {code}")
+        seen[code] = key
+        merged[code] = minimum
+    return merged
