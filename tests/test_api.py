@@ -399,3 +399,58 @@ def test_restart_fails_interrupted_runs_and_resumes_queued_ones(
     failed = client.get(f"/v1/runs/{interrupted.id}").json()
     assert (failed["status"], failed["error"]) == ("failed", INTERRUPTED)
     assert wait_for_run(client, queued.id)["status"] == "succeeded"
+
+
+JSON = {"content-type": "application/json"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "loc"),
+    [
+        (b'{"scenario": {"name": "a", "name": "b"}}', ["body", "scenario", "name"]),
+        (
+            b'{"scenario": {"name": "a", "org": {"locations": {"UK": null, "UK": null}}}}',
+            ["body", "scenario", "org", "locations", "UK"],
+        ),
+        (
+            b'{"engine": "greedy", "scenario": {"name": "a"}, "engine": "optimal"}',
+            ["body", "engine"],
+        ),
+    ],
+)
+def test_repeated_keys_are_422_at_the_key(
+    client: TestClient, raw: bytes, loc: list[object]
+) -> None:
+    """Plain JSON keeps the last of a repeated key silently; a scenario file refuses it."""
+    for url in ("/v1/solve", "/v1/validate"):
+        response = client.post(url, content=raw, headers=JSON)
+        assert locs(response) == [loc]
+        assert "twice" in response.json()["detail"][0]["msg"]
+    queued = client.post("/v1/runs", content=b'{"kind": "solve", "kind": "compare"}', headers=JSON)
+    assert locs(queued) == [["body", "kind"]]
+
+
+@pytest.mark.parametrize("depth", [100, 10**5])
+def test_deeply_nested_bodies_are_422(client: TestClient, depth: int) -> None:
+    raw = b'{"scenario": ' + b"[" * depth + b"]" * depth + b"}"
+    response = client.post("/v1/solve", content=raw, headers=JSON)
+    assert response.status_code == 422
+    assert "nested too deeply" in response.json()["detail"][0]["msg"]
+
+
+@pytest.mark.parametrize("raw", [b'{"scenario": {"name": "\xff"}}', b'{"scenario": "\xe9t\xe9"}'])
+def test_bodies_not_utf8_are_422(client: TestClient, raw: bytes) -> None:
+    response = client.post("/v1/solve", content=raw, headers=JSON)
+    assert locs(response) == [["body"]]
+    assert "not UTF-8" in response.json()["detail"][0]["msg"]
+
+
+def test_strict_parsing_keeps_valid_bodies_and_other_errors(client: TestClient) -> None:
+    raw = json.dumps({"scenario": example(), "engine": "optimal"}).encode()
+    assert client.post("/v1/solve", content=raw, headers=JSON).status_code == 200
+    for headers in ({}, {"content-type": "text/plain"}):  # not JSON: FastAPI's 422, as before
+        response = client.post("/v1/solve", content=raw, headers=headers)
+        assert locs(response) == [["body"]]
+        assert response.json()["detail"][0]["type"] == "model_attributes_type"
+    bad = client.post("/v1/solve", content=b'{"scenario": ', headers=JSON)
+    assert locs(bad) == [["body"]] and "line 1" in bad.json()["detail"][0]["msg"]

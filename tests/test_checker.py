@@ -15,10 +15,14 @@ The scenario (rules: location requirement, department 3000 and location 800 affi
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from lcm_opt.adapters.files import load_scenario
 from lcm_opt.domain import (
     Consumption,
     Deficit,
@@ -40,6 +44,8 @@ from lcm_opt.domain import (
 )
 from lcm_opt.errors import ScenarioError
 from lcm_opt.services.checker import check_result, load_result
+from lcm_opt.services.solve import solve
+from tests.conftest import SCENARIOS
 
 RULES = RuleText(
     name="t",
@@ -176,7 +182,7 @@ LICENCES = (
 OBJECTIVE = ObjectiveValues(outstanding_units=2, outstanding_cost=10.0, uncovered=2, affinity=44400)
 RESULT = Result(
     scenario="checker",
-    engine="hand",
+    engine="greedy",
     status=Status.HEURISTIC,
     objective=OBJECTIVE,
     grants=GRANTS,
@@ -535,3 +541,124 @@ def test_load_result_contract_violation_names_json_path(tmp_path: Path) -> None:
     assert "grants[2].units" in err.value.message
     assert "objective.affinity" in err.value.message
     assert err.value.where == str(path)
+
+
+# --- engine, status, bound and gap -------------------------------------------------------
+
+
+def _optimal(
+    status: Status = Status.OPTIMAL, bound: float | None = 2.0, gap: float = 0.0
+) -> Result:
+    objective = OBJECTIVE.model_copy(update={"bound": bound, "gap": gap})
+    return _with(engine="optimal", status=status, objective=objective)
+
+
+@pytest.mark.parametrize(("objective", "value"), [("units", 2.0), ("cost", 10.0), ("count", 2.0)])
+def test_optimal_status_states_the_first_criterion_as_bound(objective: str, value: float) -> None:
+    scenario = _scenario(objective=objective)
+    assert _violations(_optimal(bound=value), scenario) == []
+    _assert_flags(_violations(_optimal(bound=12345, gap=0.9), scenario), "bound is 12345")
+    _assert_flags(_violations(_optimal(bound=12345, gap=0.9), scenario), "gap is 0.9")
+    _assert_flags(_violations(_optimal(bound=value - 1), scenario), "bound", "optimal")
+
+
+@pytest.mark.parametrize(
+    ("bound", "gap", "ok"),
+    [
+        (2.0, 0.0, True),  # feasible may still meet its bound
+        (1.0, 0.5, True),  # (2 - 1) / 2
+        (0.0, 1.0, True),
+        (1.0, 0.4, False),
+        (3.0, -0.5, False),  # above the value: not a lower bound
+        (-1.0, 1.5, False),
+        (None, 0.0, False),
+    ],
+)
+def test_feasible_bound_and_gap(bound: float | None, gap: float, ok: bool) -> None:
+    violations = _violations(_optimal(Status.FEASIBLE, bound, gap))
+    assert (violations == []) is ok, violations
+    if not ok:
+        _assert_flags(violations, "objective")
+
+
+def test_feasible_gap_under_cost_uses_the_price_step() -> None:
+    """app-1 at 0.25: the value is 0.25 and the step 0.01, so gap = (0.25 - b) / 0.25."""
+    base = _scenario(objective="cost")
+    products = tuple(
+        p.model_copy(update={"unit_price": 0.25}) if p.id == "app-1" else p for p in base.products
+    )
+    scenario = base.model_copy(update={"products": products})
+    cheap = OBJECTIVE.model_copy(update={"outstanding_cost": 0.25})
+    for bound, gap, ok in ((0.1, 0.6, True), (0.0, 1.0, True), (0.1, 0.15, False)):
+        objective = cheap.model_copy(update={"bound": bound, "gap": gap})
+        result = _with(engine="optimal", status=Status.FEASIBLE, objective=objective)
+        assert (_violations(result, scenario) == []) is ok
+
+
+def test_status_must_match_the_engine() -> None:
+    _assert_flags(_violations(_with(status=Status.OPTIMAL)), "status is optimal", "greedy")
+    _assert_flags(_violations(_with(status=Status.FEASIBLE)), "status is feasible", "greedy")
+    _assert_flags(_violations(_optimal(Status.HEURISTIC)), "status is heuristic", "optimal")
+    greedy_bound = OBJECTIVE.model_copy(update={"bound": 2.0, "gap": 0.5})
+    violations = _violations(_with(objective=greedy_bound))
+    _assert_flags(violations, "bound is 2.0", "greedy")
+    _assert_flags(violations, "gap is 0.5", "greedy")
+
+
+def _load(tmp_path: Path, text: str) -> ScenarioError:
+    path = tmp_path / "r.json"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as err:
+        load_result(path)
+    assert err.value.where == str(path)
+    return err.value
+
+
+@pytest.mark.parametrize(
+    ("edit", "where"),
+    [
+        (lambda d: d["objective"].update(outstanding_cost=math.nan), "objective.outstanding_cost"),
+        (lambda d: d["objective"].update(bound=float("inf")), "objective.bound"),
+        (lambda d: d["objective"].update(gap=True), "objective.gap"),
+        (lambda d: d.update(engine="zzz"), "engine"),
+        (lambda d: d["grants"][0].update(units="1"), "grants[0].units"),
+        (lambda d: d["grants"][0].update(units=True), "grants[0].units"),
+        (lambda d: d["grants"][0].update(score=1.0), "grants[0].score"),
+        (lambda d: d["deficits"][0].update(units="1"), "deficits[0].units"),
+        (lambda d: d["licences"][0].update(available=False), "licences[0].available"),
+        (lambda d: d["objective"].update(affinity="44400"), "objective.affinity"),
+    ],
+)
+def test_result_numbers_and_engine_are_strict(
+    tmp_path: Path, edit: Callable[[dict[str, Any]], None], where: str
+) -> None:
+    data = json.loads(RESULT.model_dump_json())
+    edit(data)
+    error = _load(tmp_path, json.dumps(data))
+    assert error.field == where and "result contract" in error.message
+
+
+def test_load_result_rejects_a_repeated_key(tmp_path: Path) -> None:
+    text = RESULT.model_dump_json()
+    error = _load(tmp_path, text.replace('"engine":', '"engine":"optimal","engine":', 1))
+    assert error.field == "engine" and "twice" in error.message
+    nested = text.replace('"units":1', '"units":2,"units":1', 1)
+    assert nested != text
+    assert _load(tmp_path, nested).field == "units"
+
+
+@pytest.mark.parametrize("depth", [10**4, 10**6])
+def test_load_result_rejects_deep_nesting(tmp_path: Path, depth: int) -> None:
+    deep = '"warnings":' + "[" * depth + "]" * depth
+    text = RESULT.model_dump_json().replace('"warnings":[]', deep)
+    assert "nested too deeply" in _load(tmp_path, text).message
+
+
+def test_engine_results_pass_the_status_checks() -> None:
+    """Both engines' own results, on E23 under each objective, are clean."""
+    base = load_scenario(SCENARIOS / "suboptimal" / "E23.yaml")
+    for objective in ("units", "cost", "count"):
+        settings = base.settings.model_copy(update={"objective": objective})
+        scenario = base.model_copy(update={"settings": settings})
+        for engine in ("greedy", "optimal"):
+            assert check_result(scenario, solve(scenario, engine)) == []

@@ -148,8 +148,21 @@ def req(cond: str, *sets: str) -> RuleSet:
         ("ISNULL(Consumption.CPUCores)", 8, False),
         ("ISNULL(Consumption.CPUCores, 99) = 99", None, True),  # T-SQL two-argument form
         ("Consumption.CPUCores = '8'", 8, True),  # int vs digit string compares equal
-        ("Consumption.CPUCores", 8, True),  # non-zero integer is TRUE
-        ("Consumption.CPUCores", 0, False),
+        (
+            "Consumption.CPUCores > 4 AND Consumption.CPUCores < 16 AND Consumption.CPUCores <> 7",
+            8,
+            True,
+        ),  # n-ary chain
+        (
+            "Consumption.CPUCores < 4 OR Consumption.CPUCores = 7 OR Consumption.CPUCores = 8",
+            8,
+            True,
+        ),
+        (
+            "Consumption.CPUCores < 4 OR Consumption.CPUCores = 7 OR Consumption.CPUCores = 9",
+            8,
+            False,
+        ),
     ],
 )
 def test_r24_operators(cond: str, c: object, hit: bool) -> None:
@@ -486,3 +499,120 @@ def test_several_errors_reported_together() -> None:
     e = error("Requirement Consumption.X = 1", "Affinity Consumption.CPUCores = 8, 5", "Bad")
     assert isinstance(e, ScenarioErrors)
     assert [x.where for x in e.errors] == ["r.rules:1", "r.rules:3"]
+
+
+# --- shape and conditions: never a RecursionError, never Python truthiness ----------------------
+
+
+def test_long_and_or_chains_compile_and_evaluate() -> None:
+    """500 terms (RecursionError before): a chain is one n-ary node, evaluated left to right."""
+    terms = [f"Consumption.CPUCores <> {i}" for i in range(500)]
+    rs = req(" AND ".join(terms))
+    assert passes(rs, cons(cores=500), lic())
+    assert not passes(rs, cons(cores=499), lic())
+    assert not passes(rs, cons(cores=None), lic())  # NULL AND ... is not TRUE
+    nested = "(" * 200 + "Consumption.CPUCores = 8 OR 1 = 0" + ")" * 200 + " AND 1 = 1" * 200
+    assert passes(req(nested), cons(cores=8), lic())
+    assert not passes(req(nested), cons(cores=7), lic())
+    rs = aff(" OR ".join(f"Consumption.CPUCores = {i}" for i in range(3000)))
+    assert pair_score(rs, cons(cores=2999), lic()) == 1
+    assert pair_score(rs, cons(cores=3000), lic()) == 0
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "c", "conj", "disj"),
+    [
+        (True, True, True, 1, 1),
+        (True, None, True, 0, 1),
+        (None, False, None, 0, 0),  # AND: FALSE wins over NULL; OR: N OR F OR N = NULL
+        (False, False, False, 0, 0),
+        (None, None, True, 0, 1),
+    ],
+)
+def test_a5_three_valued_chains(
+    a: bool | None, b: bool | None, c: bool | None, conj: int, disj: int
+) -> None:
+    """Each operand is `Consumption.X = 1` with X = 1 (TRUE), 0 (FALSE) or NULL."""
+    names = ("CPUCores", "PhysicalProcessors", "IsVirtual")
+    raw = {"cores": a, "processors": b, "virtual": c}
+    consumption = cons(**{k: None if v is None else int(v) for k, v in raw.items()})
+    ops = [f"Consumption.{n} = 1" for n in names]
+    for rs, want in ((aff(" AND ".join(ops)), conj), (aff(" OR ".join(ops)), disj)):
+        assert pair_score(rs, consumption, lic()) == want
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Requirement " + "NOT " * 3000 + "Consumption.CPUCores = 1",
+        "Requirement " + "-" * 200 + "Consumption.CPUCores = 1",
+        "Affinity " + "IIF(1 = 1, " * 150 + "1 = 1" + ", 1 = 0)" * 150 + ", 5",
+        "Set Consumption.X = " + " + ".join(["1"] * 1000),
+    ],
+)
+def test_too_deeply_nested_is_an_error_at_the_line(line: str) -> None:
+    e = error("# deep", line)
+    assert e.where == "r.rules:2" and e.field == line.split()[0]
+    assert "too deeply nested" in e.message and "at most 100" in e.message
+
+
+def test_nesting_up_to_the_limit_is_fine() -> None:
+    rs = aff("NOT " * 98 + "Consumption.CPUCores = 8")  # 98 NOT, the comparison, the field
+    assert pair_score(rs, cons(cores=8), lic()) == 1
+
+
+@pytest.mark.parametrize(
+    ("cond", "bad", "top"),
+    [
+        ("'x'", "'x'", True),
+        ("2", "2", True),
+        ("NULL", "NULL", True),
+        ("Consumption.DepartmentID", "Consumption.DepartmentID", True),
+        ("Consumption.CPUCores + 1", "Consumption.CPUCores + 1", True),
+        ("IIF(Consumption.CPUCores > 4, 1, 0)", "1", False),
+        ("ISNULL(Consumption.CPUCores, 0)", "Consumption.CPUCores", False),
+        ("NOT Consumption.IsVirtual", "Consumption.IsVirtual", False),
+        ("1 = 1 AND Consumption.DepartmentID", "Consumption.DepartmentID", False),
+        ("IIF(Consumption.DepartmentID, 1, 0) = 1", "Consumption.DepartmentID", False),
+    ],
+)
+def test_condition_must_be_true_or_false(cond: str, bad: str, top: bool) -> None:
+    """A value in a condition position was judged by Python truthiness ('0' was TRUE)."""
+    for line in (f"Requirement {cond}", f"Affinity {cond}, 5"):
+        e = error(line)
+        assert (e.where, e.field) == ("r.rules:1", bad)
+        assert "not a condition" in e.message and "comparison" in e.message
+        assert ("Requirement or Affinity condition" in e.message) is top
+
+
+def test_set_condition_fields_and_iif_of_conditions_are_conditions() -> None:
+    rs = rules(
+        "Set Consumption.Big = Consumption.CPUCores >= 16",
+        "Set Consumption.Either = IIF(Consumption.Big, Consumption.IsVirtual = 0, 1 = 0)",
+        "Requirement Consumption.Either",
+        "Affinity ISNULL(Consumption.CPUCores) OR ISNULL(Consumption.Big, 1 = 1), 3",
+    )
+    assert passes(rs, cons(cores=16), lic()) and not passes(rs, cons(cores=8), lic())
+    assert not passes(rs, cons(cores=16, virtual=True), lic())
+    assert pair_score(rs, cons(cores=None), lic()) == 3
+    e = error(
+        "Set Consumption.Big = IIF(Consumption.CPUCores >= 16, 1, 0)", "Requirement Consumption.Big"
+    )
+    assert (e.where, e.field) == ("r.rules:2", "Consumption.Big")
+    e = error("Set Consumption.Big = NOT Consumption.CPUCores")
+    assert (e.where, e.field) == ("r.rules:1", "Consumption.CPUCores")
+
+
+@pytest.mark.parametrize("weight", ["99999999999999999999999", "-1000000001", "1000000001"])
+def test_weight_out_of_range(weight: str) -> None:
+    e = error(f"Affinity Consumption.CPUCores = 8, {weight}")
+    assert (e.where, e.field) == ("r.rules:1", weight)
+    assert "1,000,000,000" in e.message
+
+
+def test_weight_at_the_bounds() -> None:
+    rs = rules(
+        "Affinity Consumption.CPUCores = 8, 1000000000",
+        "Affinity Consumption.CPUCores = 8, -1000000000",
+    )
+    assert rs.max_score == 10**9 and pair_score(rs, cons(cores=8), lic()) == 0

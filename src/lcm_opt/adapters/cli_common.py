@@ -58,7 +58,12 @@ def handled() -> Iterator[None]:
 
 
 def emit(text: str, output: Path | None) -> None:
+    """Write to stdout or `output`; a path that cannot be written exits 2 naming it."""
     if output is None:
         sys.stdout.write(text)
-    else:
+        return
+    try:
         output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        fail(f"{output}: cannot write the output file: {reason}", 2)

@@ -4,8 +4,8 @@ tested against (scenario-format.md "Result JSON", documented-engine.md).
 It shares no allocation code with the compiler or the engines: it reads the scenario through
 the domain, the documented eligibility primitives (rules/eligibility.py), the hierarchy, the
 rule language and the A18 merge, and recomputes every fact a result states, including the
-LCM pools (reservations, Track Deployment caps and ring-fences, A45) and the Allocations
-Overview when present.
+LCM pools (reservations, Track Deployment caps and ring-fences, A45), the Allocations
+Overview when present, and the engine's status, bound and gap (checker_status.py).
 
 `check_result` returns every violation as one readable line naming the consumption, licence
 or product concerned; an empty list means the result is feasible and self-consistent."""
@@ -26,6 +26,7 @@ from lcm_opt.services.checker_coverage import check_coverage
 from lcm_opt.services.checker_grants import check_capacity, check_grants, check_units
 from lcm_opt.services.checker_overview import check_overview
 from lcm_opt.services.checker_pins import check_direct_grants, check_pin_overflow, recompute_pins
+from lcm_opt.services.checker_status import check_status
 from lcm_opt.services.checker_totals import check_totals
 
 __all__ = ["check_result", "load_result"]
@@ -48,6 +49,7 @@ def check_result(scenario: Scenario, result: Result) -> list[str]:
     out += check_pin_overflow(ctx, list(covered), pins)
     out += check_coverage(ctx, result, covered, pins)
     out += check_totals(ctx, result)
+    out += check_status(ctx, result)
     out += check_overview(ctx, result)
     out += check_order(result)
     return out
@@ -109,20 +111,52 @@ def _json_path(loc: Sequence[int | str]) -> str:
     return path or "(top level)"
 
 
+class _DuplicateKeyError(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """object_pairs_hook: plain json keeps the last of a repeated key; a result may not."""
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise _DuplicateKeyError(key)
+        data[key] = value
+    return data
+
+
+def _parse_json(text: str, where: str) -> object:
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except _DuplicateKeyError as exc:
+        raise ScenarioError(
+            "a key appears twice in one JSON object (a result states each field once)",
+            where=where,
+            field=exc.key,
+        ) from None
+    except RecursionError:
+        raise ScenarioError(
+            "invalid result: JSON nested too deeply (a result is at most a few levels deep)",
+            where=where,
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(
+            f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", where=where
+        ) from None
+
+
 def load_result(path: str | Path) -> Result:
-    """Read a result JSON file; ScenarioError (where=path) if unreadable, not JSON, or not
-    matching the result contract (each problem named by its JSON path)."""
+    """Read a result JSON file; ScenarioError (where=path) if unreadable, not JSON (or with a
+    repeated key, or nested too deeply), or not matching the result contract (each problem
+    named by its JSON path)."""
     where = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"cannot read the result file: {exc}", where=where) from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ScenarioError(
-            f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", where=where
-        ) from exc
+    data = _parse_json(text, where)
     try:
         return Result.model_validate(data)
     except ValidationError as exc:

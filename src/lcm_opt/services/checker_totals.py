@@ -34,7 +34,7 @@ def _row_set(kind: str, ids: Iterable[str], expected: set[str]) -> list[str]:
     return out
 
 
-def _deficit_product(ctx: CheckContext, cid: str, fallback: str) -> str:
+def deficit_product(ctx: CheckContext, cid: str, fallback: str) -> str:
     c = ctx.consumptions.get(cid)
     return c.product if c is not None else fallback
 
@@ -45,7 +45,7 @@ def check_objective(ctx: CheckContext, result: Result) -> list[str]:
     units = sum(d.units for d in result.deficits)
     cost = 0.0
     for d in result.deficits:
-        product = ctx.products.get(_deficit_product(ctx, d.consumption, d.product))
+        product = ctx.products.get(deficit_product(ctx, d.consumption, d.product))
         cost += d.units * ((product.unit_price if product else None) or 0.0)
     affinity = sum(g.score * g.units for g in result.grants)
     if o.outstanding_units != units:

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 import lcm_opt
 from lcm_opt.adapters.api import operations
+from lcm_opt.adapters.api.body import StrictJsonRoute
 from lcm_opt.adapters.api.deps import SettingsDep
 from lcm_opt.adapters.api.schemas import (
     Health,
@@ -32,7 +33,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": Message, "description": "request body over the size limit"},
 }
 
-router = APIRouter(prefix="/v1", responses=ERRORS)
+router = APIRouter(prefix="/v1", responses=ERRORS, route_class=StrictJsonRoute)
 
 
 @router.post("/solve", tags=["solve"])

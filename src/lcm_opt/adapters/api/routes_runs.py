@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Body, HTTPException, Query
 
 from lcm_opt.adapters.api import operations
+from lcm_opt.adapters.api.body import StrictJsonRoute
 from lcm_opt.adapters.api.deps import StateDep
 from lcm_opt.adapters.api.routes_compute import ERRORS, Message
 from lcm_opt.adapters.api.schemas import RunCreated, RunDetail, RunList, RunRequest
 
-router = APIRouter(prefix="/v1/runs", tags=["runs"])
+router = APIRouter(prefix="/v1/runs", tags=["runs"], route_class=StrictJsonRoute)
 
 
 @router.post("", status_code=202, responses=ERRORS)

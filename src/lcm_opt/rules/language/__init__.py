@@ -16,7 +16,14 @@ Semantics:
 * NULL is SQL's: arithmetic and comparisons with a NULL operand give NULL, NOT NULL = NULL,
   AND/OR are three-valued, IIF takes its else-branch when the condition is not TRUE (T-SQL),
   integer division truncates toward zero and division by zero gives NULL.
-* An Affinity adds its weight only when its condition is exactly TRUE (A5).
+* An Affinity adds its weight only when its condition is exactly TRUE (A5); a weight lies
+  within +-10^9.
+* A condition (of a Requirement or Affinity, IIF's first argument, each AND/OR/NOT operand)
+  must be TRUE/FALSE/NULL-valued: a comparison, `within`, AND/OR/NOT, ISNULL(x), an IIF or
+  ISNULL(x, y) of conditions, or a Set field defined as one. A bare value (`Requirement 2`,
+  `NOT Consumption.IsVirtual`) is a parse error, never judged by its truthiness.
+* A line nests at most 100 operators deep; `a AND b AND c ...` (or OR) of any length is one
+  level, compiled to one n-ary node.
 * In a Requirement, a comparison (`=`, `<>`, ..., `within`) whose License-side operand is NULL
   is TRUE: an unscoped licence imposes no requirement (R13, A5, the R17 sentinel pattern).
   The requirement passes only when the whole condition is TRUE.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Final, Literal
 
 from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -13,10 +13,19 @@ from lcm_opt.domain.scenario import RuleText
 from lcm_opt.errors import ScenarioError
 from lcm_opt.rules.language.fields import _BUILTINS, _HIERARCHY, _SIDE_NAME
 from lcm_opt.rules.language.grammar import _FORMS, _TERMINAL_NAMES
-from lcm_opt.rules.language.nodes import (
-    _Ref,
-)
+from lcm_opt.rules.language.nodes import _Ref
+from lcm_opt.rules.language.shape import MAX_DEPTH, flatten_chains, nesting_depth
 from lcm_opt.rules.language.types import Side
+
+MAX_WEIGHT: Final = 10**9
+"""Largest |Affinity weight|: scores times units must stay far inside the solvers' int64."""
+
+_LOGIC: Final = frozenset({"and_", "or_", "not_"})
+_CONDITIONS: Final = _LOGIC | {"compare", "within", "iif", "isnull"}
+_CONDITION_FORMS: Final = (
+    "a comparison (= <> != < <= > >=), `within`, AND/OR/NOT of conditions, ISNULL(x), "
+    "or an IIF whose branches are conditions"
+)
 
 # ---------------------------------------------------------------------------------------------
 # Compiler
@@ -30,6 +39,7 @@ class _SetDef:
     line: str
     expr: Tree[Token]
     deps: frozenset[_Ref]
+    condition: bool  # the field holds TRUE / FALSE / NULL, so it may stand as a condition
 
 
 @dataclass
@@ -61,6 +71,78 @@ class _Checker:
         return line[node.meta.start_pos : node.meta.end_pos]
 
     # -- pass 1: parse and resolve --------------------------------------------------------------
+
+    def _too_deep(self, tree: Tree[Token], line_no: int, line: str) -> bool:
+        """Flatten AND/OR chains, then reject a line nested beyond MAX_DEPTH (never recurse)."""
+        flatten_chains(tree)
+        statement = tree.children[0]
+        depth = nesting_depth(statement) if isinstance(statement, Tree) else 0
+        if depth <= MAX_DEPTH:
+            return False
+        message = (
+            f"rule too deeply nested: {depth} levels of nested operators, at most {MAX_DEPTH} "
+            "(a chain `a AND b AND c ...` or `a OR b OR c ...` counts as one level)"
+        )
+        self.errors.append(self._error(line_no, message, line.split(maxsplit=1)[0]))
+        return True
+
+    def _weight_error(
+        self, weight: int, node: Tree[Token] | Token, line_no: int, line: str
+    ) -> bool:
+        if abs(weight) <= MAX_WEIGHT:
+            return False
+        message = f"the Affinity weight must lie between -{MAX_WEIGHT:,} and {MAX_WEIGHT:,}"
+        self.errors.append(self._error(line_no, message, self._snippet(node, line)))
+        return True
+
+    def _is_condition_field(self, node: Tree[Token]) -> bool:
+        side_tok, name_tok = node.children
+        side: Side = "C" if str(side_tok).lower() == "consumption" else "L"
+        definition = self.sets[side].get(str(name_tok).lower())
+        return definition is not None and definition.condition
+
+    def _is_condition(self, node: Tree[Token]) -> bool:
+        if node.data == "field":
+            return self._is_condition_field(node)
+        return node.data in _CONDITIONS
+
+    def _misused(self, node: Tree[Token] | Token, condition: bool) -> Tree[Token] | None:
+        """The first value standing where a condition is needed (None: all well); fields must
+        be resolved already. Nesting is bounded by MAX_DEPTH, so recursing is safe."""
+        if isinstance(node, Token):
+            return None
+        kids = [c for c in node.children if isinstance(c, Tree)]
+        if condition and not self._is_condition(node):
+            return node
+        wants = [node.data in _LOGIC] * len(kids)
+        if node.data == "iif":
+            wants = [True, condition, condition]
+        elif node.data == "isnull" and len(kids) == 2:
+            wants = [condition, condition]
+        for kid, want in zip(kids, wants, strict=True):
+            bad = self._misused(kid, want)
+            if bad is not None:
+                return bad
+        return None
+
+    def _condition_error(self, node: Tree[Token], line_no: int, line: str, condition: bool) -> bool:
+        """Report a value used as a condition (Python truthiness would decide it otherwise)."""
+        bad = self._misused(node, condition)
+        if bad is None:
+            return False
+        text = self._snippet(bad, line)
+        place = (
+            "a Requirement or Affinity condition"
+            if bad is node
+            else "IIF's first argument, each AND/OR/NOT operand (and the branches of an IIF or "
+            "ISNULL used as a condition)"
+        )
+        message = (
+            f"`{text}` is a value, not a condition: {place} must be {_CONDITION_FORMS}; "
+            f"compare it, e.g. `{text} = 1`"
+        )
+        self.errors.append(self._error(line_no, message, text))
+        return True
 
     def _syntax_error(self, exc: UnexpectedInput, line_no: int, line: str) -> ScenarioError:
         column = exc.column if isinstance(exc.column, int) and exc.column > 0 else len(line)

@@ -15,6 +15,7 @@ from lcm_opt.rules.language.fields import _BUILTINS, _HIERARCHY, _SIDE_NAME
 from lcm_opt.rules.language.grammar import _parser
 from lcm_opt.rules.language.nodes import (
     _and,
+    _and_all,
     _and_bool,
     _arith_node,
     _cmp_node,
@@ -25,6 +26,7 @@ from lcm_opt.rules.language.nodes import (
     _Node,
     _not,
     _or,
+    _or_any,
     _predicate,
     _Ref,
     _slot_fn,
@@ -56,6 +58,8 @@ class _Compiler(_Checker):
                 tree = _parser().parse(line)
             except UnexpectedInput as exc:
                 self.errors.append(self._syntax_error(exc, line_no, line))
+                continue
+            if self._too_deep(tree, line_no, line):
                 continue
             parsed.append((line_no, line, tree))
         for line_no, line, tree in parsed:  # Set lines first, in order (later read earlier)
@@ -121,9 +125,12 @@ class _Compiler(_Checker):
                 )
             )
             return
-        ref = _Ref(side, key, f"{_SIDE_NAME[side]}.{name_tok}", False)
         assert isinstance(expr, Tree)
-        self.sets[side][key] = _SetDef(ref, line_no, line, expr, frozenset(refs))
+        if self._condition_error(expr, line_no, line, condition=False):
+            return
+        ref = _Ref(side, key, f"{_SIDE_NAME[side]}.{name_tok}", False)
+        condition = self._misused(expr, condition=True) is None
+        self.sets[side][key] = _SetDef(ref, line_no, line, expr, frozenset(refs), condition)
 
     def _rule(self, stmt: Tree[Token], line_no: int, line: str) -> None:
         kind: Literal["req", "aff"] = "req" if stmt.data == "req_stmt" else "aff"
@@ -158,11 +165,15 @@ class _Compiler(_Checker):
                     )
                 )
                 return
+            if self._weight_error(parsed, rest[0], line_no, line):
+                return
             weight = parsed
         refs = self._refs(cond, line_no, line, in_set=False)
         if refs is None:
             return
         assert isinstance(cond, Tree)
+        if self._condition_error(cond, line_no, line, condition=True):
+            return
         self.rules.append(_Rule(kind, line_no, line, cond, weight, frozenset(refs)))
 
     @staticmethod
@@ -287,11 +298,9 @@ class _Compiler(_Checker):
             dimension = _HIERARCHY[a.ref.key]
             return _Node(_within_node(dimension, a, b, requirement), sides, boolean=True)
         if data == "and_":
-            both = subs[0].boolean and subs[1].boolean
-            conj = _and_bool if both else _and
-            return _Node(conj(subs[0].fn, subs[1].fn), sides, boolean=True)
+            return _Node(_conjunction(subs), sides, boolean=True)
         if data == "or_":
-            return _Node(_or(subs[0].fn, subs[1].fn), sides, boolean=True)
+            return _Node(_disjunction(subs), sides, boolean=True)
         if data == "not_":
             return _Node(_not(subs[0].fn), sides, boolean=True)
         if data == "iif":
@@ -309,6 +318,20 @@ class _Compiler(_Checker):
                 return _const(_arith("-", 0, subs[0].const))
             return _Node(_neg(subs[0].fn), sides)
         raise AssertionError(f"unknown rule node {data}")  # pragma: no cover
+
+
+def _conjunction(subs: list[_Node]) -> _Fn:
+    """AND of a flattened chain (shape.flatten_chains); two operands keep the fast closures."""
+    if len(subs) > 2:
+        return _and_all(tuple(s.fn for s in subs))
+    conj = _and_bool if subs[0].boolean and subs[1].boolean else _and
+    return conj(subs[0].fn, subs[1].fn)
+
+
+def _disjunction(subs: list[_Node]) -> _Fn:
+    if len(subs) > 2:
+        return _or_any(tuple(s.fn for s in subs))
+    return _or(subs[0].fn, subs[1].fn)
 
 
 def parse_rules(text: RuleText) -> RuleSet:

@@ -173,6 +173,36 @@ def _or(fa: _Fn, fb: _Fn) -> _Fn:
     return f
 
 
+def _and_all(fns: tuple[_Fn, ...]) -> _Fn:
+    """AND of three or more operands, left to right: FALSE wins, then NULL, else TRUE."""
+
+    def f(c: _Env, lv: _Env, w: WithinFn, s: bool) -> object:
+        unknown = False
+        for fn in fns:
+            x = _truth(fn(c, lv, w, s))
+            if x is False:
+                return False
+            unknown = unknown or x is None
+        return None if unknown else True
+
+    return f
+
+
+def _or_any(fns: tuple[_Fn, ...]) -> _Fn:
+    """OR of three or more operands, left to right: TRUE wins, then NULL, else FALSE."""
+
+    def f(c: _Env, lv: _Env, w: WithinFn, s: bool) -> object:
+        unknown = False
+        for fn in fns:
+            x = _truth(fn(c, lv, w, s))
+            if x is True:
+                return True
+            unknown = unknown or x is None
+        return None if unknown else False
+
+    return f
+
+
 def _not(fa: _Fn) -> _Fn:
     def f(c: _Env, lv: _Env, w: WithinFn, s: bool) -> object:
         x = _truth(fa(c, lv, w, s))

@@ -1,0 +1,136 @@
+"""JSON request bodies, parsed strictly before FastAPI sees them: a key repeated in one object
+(plain `json` keeps the last one silently, a scenario file is refused for it), a body nested
+beyond MAX_DEPTH and a body that is not UTF-8 JSON text are 422s at their location in
+FastAPI's `{"detail": [{loc, msg, type}]}` shape; FastAPI would answer the last two with a
+bare 400, and deep nesting could exhaust the recursion of later passes.
+
+Routers use `StrictJsonRoute` as their `route_class`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Coroutine, Iterator
+from email.message import Message
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+
+MAX_DEPTH = 64
+"""Most nested arrays and objects in a body; a scenario with variants needs about ten."""
+
+_TOO_DEEP = f"JSON nested too deeply: at most {MAX_DEPTH} levels of arrays and objects"
+
+Loc = tuple[str | int, ...]
+
+
+class BodyError(Exception):
+    """Problems of one body: (location under the body, message) each."""
+
+    def __init__(self, problems: list[tuple[Loc, str]]) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+
+class _Object(dict[str, Any]):
+    """A JSON object that remembers the keys it saw more than once."""
+
+    repeated: tuple[str, ...] = ()
+
+
+def _object(pairs: list[tuple[str, Any]]) -> _Object:
+    data = _Object(pairs)
+    if len(data) < len(pairs):
+        keys = [key for key, _ in pairs]
+        data.repeated = tuple(k for k in data if keys.count(k) > 1)
+    return data
+
+
+def _children(node: object) -> Iterator[tuple[str | int, object]]:
+    if isinstance(node, dict):
+        yield from node.items()
+    elif isinstance(node, list):
+        yield from enumerate(node)
+
+
+def _walk(data: object) -> list[tuple[Loc, str]]:
+    """Repeated keys and excess nesting, iteratively (the body may be deep)."""
+    problems: list[tuple[Loc, str]] = []
+    stack: list[tuple[object, Loc]] = [(data, ())]
+    while stack:
+        node, loc = stack.pop()
+        if len(loc) >= MAX_DEPTH and isinstance(node, dict | list):
+            return [(loc, _TOO_DEEP)]
+        for key in node.repeated if isinstance(node, _Object) else ():
+            problems.append(((*loc, key), "key appears twice in one JSON object"))
+        stack.extend((child, (*loc, key)) for key, child in _children(node))
+    return sorted(problems, key=lambda p: [str(part) for part in p[0]])
+
+
+def parse_json_body(raw: bytes) -> Any:
+    """The body's JSON value; BodyError naming each problem's location otherwise."""
+    try:
+        data = json.loads(raw, object_pairs_hook=_object)
+    except UnicodeDecodeError as exc:
+        message = f"the body is not UTF-8 JSON text: {exc.reason} at byte {exc.start}"
+        raise BodyError([((), message)]) from None
+    except RecursionError:
+        raise BodyError([((), _TOO_DEEP)]) from None
+    except json.JSONDecodeError as exc:
+        message = f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        raise BodyError([((), message)]) from None
+    problems = _walk(data)
+    if problems:
+        raise BodyError(problems)
+    return data
+
+
+def _declares_json(request: Request, untyped: bool) -> bool:
+    """Whether FastAPI reads the body as JSON: with application/json or */*+json, and
+    without a content type unless the route is strict about it (the default)."""
+    content_type = request.headers.get("content-type")
+    if not content_type:
+        return untyped
+    message = Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
+
+
+class _StrictJsonRequest(Request):
+    _parsed: Any = None
+    _has_parsed = False
+
+    async def json(self) -> Any:
+        if not self._has_parsed:
+            self._parsed = parse_json_body(await self.body())
+            self._has_parsed = True
+        return self._parsed
+
+
+class StrictJsonRoute(APIRoute):
+    """Parses a JSON body strictly first; its problems become 422s at their location."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        strict_type = getattr(self, "strict_content_type", True)
+        untyped = getattr(strict_type, "value", strict_type) is False
+
+        async def strict(request: Request) -> Response:
+            request = _StrictJsonRequest(request.scope, request.receive)
+            if _declares_json(request, untyped) and await request.body():
+                try:
+                    await request.json()
+                except BodyError as exc:
+                    raise RequestValidationError(
+                        [
+                            {"type": "json_invalid", "loc": ("body", *loc), "msg": msg}
+                            for loc, msg in exc.problems
+                        ]
+                    ) from None
+            return await handler(request)
+
+        return strict
