@@ -125,3 +125,73 @@ def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
     code, _, err = _invoke("solve", str(tmp_path / "nope.yaml"))
     assert code == 2
     assert "nope.yaml" in err
+
+
+@pytest.mark.parametrize("command", ["solve", "compare", "overview", "whatif"])
+def test_unwritable_output_exits_2_naming_the_path(command: str, tmp_path: Path) -> None:
+    """-o into a missing directory or onto a directory was a FileNotFoundError /
+    IsADirectoryError traceback."""
+    scenario = str(SCENARIOS / "whatif" / "estate.yaml") if command == "whatif" else str(E05)
+    for target in (tmp_path / "missing" / "x.json", tmp_path):
+        code, out, err = _invoke(command, scenario, "-o", str(target))
+        assert code == 2, (out, err)
+        assert "Traceback" not in err + out
+        assert str(target) in err and "cannot write the output file" in err
+
+
+def test_bad_rule_lines_exit_2_naming_the_line(tmp_path: Path) -> None:
+    deep = "Requirement " + " AND ".join(f"Consumption.CPUCores <> {i}" for i in range(500))
+    cases = {
+        "big-weight": ("Affinity 1 = 1, 99999999999999999999999", "1,000,000,000"),
+        "not-a-condition": ("Requirement Consumption.DepartmentID", "not a condition"),
+        "too-deep": ("Requirement " + "NOT " * 3000 + "1 = 1", "too deeply nested"),
+    }
+    for case, (line, needle) in cases.items():
+        path = tmp_path / f"{case}.yaml"
+        path.write_text(BASE + f"rules: [{json.dumps(line)}]\n")
+        code, out, err = _invoke("solve", str(path), "--engine", "optimal")
+        assert code == 2, (case, out, err[-300:])
+        assert f"{case}.yaml" in err and ":1" in err and needle in err
+    path = tmp_path / "long.yaml"
+    path.write_text(BASE + f"rules: [{json.dumps(deep)}]\n")
+    assert _invoke("solve", str(path))[0] == 0  # a long flat AND chain is fine
+
+
+def test_check_rejects_a_result_with_a_repeated_key_or_deep_nesting(tmp_path: Path) -> None:
+    result = tmp_path / "r.json"
+    assert _invoke("solve", str(E23), "--format", "json", "-o", str(result))[0] == 0
+    text = result.read_text()
+    for name, bad in {
+        "dup.json": text.replace('"engine": ', '"engine": "greedy", "engine": ', 1),
+        "deep.json": text.replace('"warnings": []', '"warnings": ' + "[" * 10**5 + "]" * 10**5),
+    }.items():
+        assert bad != text
+        (tmp_path / name).write_text(bad)
+        code, out, err = _invoke("check", str(E23), str(tmp_path / name))
+        assert code == 2, (name, out, err[-300:])
+        assert name in err and "Traceback" not in err + out
+
+
+def test_previous_allocation_reports_churn(tmp_path: Path) -> None:
+    """scenario-format `previous_allocation`: the result says what stayed and what moved."""
+    previous = tmp_path / "previous.json"
+    assert _invoke("solve", str(E23), "--format", "json", "-o", str(previous))[0] == 0
+    text = E23.read_text() + f"\nprevious_allocation: {previous}\n"
+    scenario = tmp_path / "again.yaml"
+    scenario.write_text(text)
+    code, out, _ = _invoke("solve", str(scenario), "--format", "json")
+    assert code == 0
+    same = json.loads(out)["churn"]
+    assert same["kept"] == 1 and same["moved"] == [] and same["newly_uncovered"] == []
+    code, out, _ = _invoke("solve", str(scenario), "--engine", "optimal", "--format", "json")
+    moved = json.loads(out)["churn"]  # E23: the optimiser moves c1 to L_B and covers c2
+    assert moved["kept"] == 0 and moved["moved"] == ["c1"] and moved["newly_covered"] == ["c2"]
+    assert "Against" in _invoke("solve", str(scenario))[1]
+
+
+def test_previous_allocation_that_is_not_a_result_is_an_input_error(tmp_path: Path) -> None:
+    (tmp_path / "previous.json").write_text('{"scenario": "x"}')
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(E23.read_text() + "\nprevious_allocation: previous.json\n")
+    code, _, err = _invoke("solve", str(scenario))
+    assert code == 2 and "previous.json" in err

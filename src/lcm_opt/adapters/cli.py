@@ -44,7 +44,10 @@ def solve(
 ) -> None:
     """Allocate licences to consumptions and report the licensing position."""
     with handled():
-        result = solve_scenario(load_scenario(scenario), engine.value)
+        loaded = load_scenario(scenario)
+        path = loaded.previous_allocation
+        previous = load_result(path) if path else None
+        result = solve_scenario(loaded, engine.value, previous)
     if fmt is Format.JSON:
         emit(to_json(result), output)
     elif fmt is Format.CSV:

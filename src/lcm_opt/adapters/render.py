@@ -81,6 +81,12 @@ def result_tables(result: Result, max_deficits: int = 50) -> str:
     more = len(result.deficits) - max_deficits
     tail = [f"... and {more} more deficits (use --format json or csv)"] if more > 0 else []
     warnings = [f"warning: {w}" for w in result.warnings]
+    if result.churn is not None:
+        ch = result.churn
+        tail.append(
+            f"Against {ch.previous}: {ch.kept} kept their licences, {len(ch.moved)} moved, "
+            f"{len(ch.newly_covered)} newly covered, {len(ch.newly_uncovered)} newly uncovered"
+        )
     return _render(head, products, licences, deficits, *tail, *warnings)
 
 

@@ -4,11 +4,18 @@ optional fields, never rename."""
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
-from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import Field, SerializerFunctionWrapHandler, StrictInt, model_serializer
+from pydantic import Strict as _Strict
 
 from lcm_opt.domain.base import Frozen
+
+# Strict numbers: a result states integers and finite numbers, never `true`, "1", 1.0 for a
+# count, nor NaN or infinity for a cost, bound or gap (the checker compares them as given).
+Int = StrictInt
+Number = Annotated[float, _Strict(), Field(allow_inf_nan=False)]
+EngineName = Literal["greedy", "optimal"]
 
 
 class Status(StrEnum):
@@ -29,46 +36,46 @@ class DeficitReason(StrEnum):
 
 
 class ObjectiveValues(Frozen):
-    outstanding_units: int
-    outstanding_cost: float
-    uncovered: int
-    affinity: int
-    bound: float | None = None
-    gap: float | None = 0.0
+    outstanding_units: Int
+    outstanding_cost: Number
+    uncovered: Int
+    affinity: Int
+    bound: Number | None = None
+    gap: Number | None = 0.0
 
 
 class Grant(Frozen):
     consumption: str
     licence: str
-    units: int = Field(description="in the licence's type units (A10)")
+    units: Int = Field(description="in the licence's type units (A10)")
     source: Source
     downgrade: bool
-    score: int
+    score: Int
 
 
 class Deficit(Frozen):
     consumption: str
     product: str
-    units: int = Field(description="in the product's metric units (A10)")
+    units: Int = Field(description="in the product's metric units (A10)")
     reason: DeficitReason
     detail: str | None = None
 
 
 class ProductRow(Frozen):
     product: str
-    required: int
-    allocated: int
-    allocated_as_downgrade: int
-    allocated_from_downgrade: int
-    outstanding: int
+    required: Int
+    allocated: Int
+    allocated_as_downgrade: Int
+    allocated_from_downgrade: Int
+    outstanding: Int
 
 
 class LicenceRow(Frozen):
     licence: str
-    seats: int | None
+    seats: Int | None
     unlimited: bool
-    allocated: int
-    available: int | None
+    allocated: Int
+    available: Int | None
 
 
 class AllocationKind(StrEnum):
@@ -79,15 +86,15 @@ class AllocationKind(StrEnum):
 
 
 UNLIMITED: Final = "Unlimited"
-Quantity = int | Literal["Unlimited"]  # L5/A21: an allocation of 0, or an unlimited licence
+Quantity = Int | Literal["Unlimited"]  # L5/A21: an allocation of 0, or an unlimited licence
 
 
 class AllocatedByType(Frozen):
     """A22: the Allocated figure split by type: units the engine granted to deployments
     (`track_deployment`) and units held by Custom Reservations (`custom_reservation`)."""
 
-    track_deployment: int = 0
-    custom_reservation: int = 0
+    track_deployment: Int = 0
+    custom_reservation: Int = 0
 
 
 class OverviewRow(Frozen):
@@ -97,9 +104,9 @@ class OverviewRow(Frozen):
     kind: AllocationKind
     name: str = Field(description="the tracked product id, or the reservation's name")
     product: str = Field(description="tracked product; for a reservation the licence's (A22)")
-    deployed: int | None = Field(description="L6: the product's demand; null for reservations")
-    allocated: int = Field(description="L7: units granted (+ reserved units, A22)")
-    uncovered: int | None = Field(description="L8: max(0, deployed - allocated)")
+    deployed: Int | None = Field(description="L6: the product's demand; null for reservations")
+    allocated: Int = Field(description="L7: units granted (+ reserved units, A22)")
+    uncovered: Int | None = Field(description="L8: max(0, deployed - allocated)")
     allocated_by_type: AllocatedByType
     quantity: Quantity
     metric: str | None = None
@@ -114,8 +121,8 @@ class LicenceOverview(Frozen):
     product: str
     contract: str | None
     quantity: Quantity
-    allocated: int = Field(description="reserved + granted units (A22, A23)")
-    available: int | None = Field(description="quantity - allocated; null when unlimited")
+    allocated: Int = Field(description="reserved + granted units (A22, A23)")
+    available: Int | None = Field(description="quantity - allocated; null when unlimited")
     allocated_by_type: AllocatedByType
     rows: tuple[OverviewRow, ...] = ()
 
@@ -124,9 +131,9 @@ class ProductCoverage(Frozen):
     """A23 per-contract view: one product's Deployed / Allocated / Uncovered."""
 
     product: str
-    deployed: int
-    allocated: int
-    uncovered: int
+    deployed: Int
+    allocated: Int
+    uncovered: Int
     allocated_by_type: AllocatedByType
 
 
@@ -137,8 +144,8 @@ class ContractOverview(Frozen):
     name: str | None
     licences: tuple[str, ...]
     quantity: Quantity
-    allocated: int = Field(description="reserved + granted units (A22, A23)")
-    available: int | None = Field(description="quantity - allocated; null when unlimited")
+    allocated: Int = Field(description="reserved + granted units (A22, A23)")
+    available: Int | None = Field(description="quantity - allocated; null when unlimited")
     allocated_by_type: AllocatedByType
     rows: tuple[OverviewRow, ...] = ()
     products: tuple[ProductCoverage, ...] = ()
@@ -151,9 +158,19 @@ class Overview(Frozen):
     contracts: tuple[ContractOverview, ...] = ()
 
 
+class Churn(Frozen):
+    """Stability against `previous_allocation`, compared by consumption id."""
+
+    previous: str = Field(description="the previous result file")
+    kept: StrictInt = Field(description="covered in both runs by the same licences")
+    moved: tuple[str, ...] = Field(description="covered in both runs, by other licences")
+    newly_covered: tuple[str, ...] = Field(description="covered now, not before (or new)")
+    newly_uncovered: tuple[str, ...] = Field(description="covered before, not now (or gone)")
+
+
 class Result(Frozen):
     scenario: str
-    engine: str
+    engine: EngineName
     status: Status
     objective: ObjectiveValues
     grants: tuple[Grant, ...] = ()
@@ -169,10 +186,16 @@ class Result(Frozen):
         None, description="LCM Allocations Overview; only with reservations or tracked deployments"
     )
 
+    churn: Churn | None = Field(
+        None, description="present when the scenario names a previous_allocation"
+    )
+
     @model_serializer(mode="wrap")
-    def _omit_absent_overview(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """Results without LCM allocations keep their exact former bytes: no `overview` key."""
+    def _omit_absent_sections(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Optional sections appear only when present, so results without LCM allocations
+        or a previous allocation keep their exact former bytes."""
         data: dict[str, Any] = handler(self)
-        if data.get("overview") is None:
-            data.pop("overview", None)
+        for key in ("overview", "churn"):
+            if data.get(key) is None:
+                data.pop(key, None)
         return data

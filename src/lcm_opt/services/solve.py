@@ -12,6 +12,7 @@ from lcm_opt.engines.assemble import assemble
 from lcm_opt.engines.base import Engine
 from lcm_opt.engines.greedy import GreedyEngine
 from lcm_opt.engines.optimal import OptimalEngine
+from lcm_opt.services.churn import churn
 
 ENGINES: dict[str, type[Engine]] = {"greedy": GreedyEngine, "optimal": OptimalEngine}
 
@@ -33,5 +34,11 @@ def run(problem: Problem, engine: str) -> Timed:
     return Timed(result, time.perf_counter() - start)
 
 
-def solve(scenario: Scenario, engine: str = "greedy") -> Result:
-    return run(compile_scenario(scenario), engine).result
+def solve(scenario: Scenario, engine: str = "greedy", previous: Result | None = None) -> Result:
+    """The result; with `previous` (the scenario's previous_allocation, loaded by the
+    caller) it carries the churn against it."""
+    result = run(compile_scenario(scenario), engine).result
+    if previous is None:
+        return result
+    source = scenario.previous_allocation or "previous allocation"
+    return result.model_copy(update={"churn": churn(previous, result, source)})
