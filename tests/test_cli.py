@@ -195,3 +195,16 @@ def test_previous_allocation_that_is_not_a_result_is_an_input_error(tmp_path: Pa
     scenario.write_text(E23.read_text() + "\nprevious_allocation: previous.json\n")
     code, _, err = _invoke("solve", str(scenario))
     assert code == 2 and "previous.json" in err
+
+
+def test_compare_reuses_greedy_without_changing_the_optimum() -> None:
+    """compare seeds the optimiser with its own greedy run; the optimal result must be the
+    same bytes as a standalone optimal solve."""
+    from lcm_opt.adapters.files import load_scenario
+    from lcm_opt.adapters.render import to_json
+    from lcm_opt.services.compare import compare
+    from lcm_opt.services.solve import solve
+
+    for path in (E23, SCENARIOS / "demo" / "demo.yaml"):
+        scenario = load_scenario(path)
+        assert to_json(compare(scenario).optimal_result) == to_json(solve(scenario, "optimal"))

@@ -42,7 +42,10 @@ class Allocation:
 class Engine(Protocol):
     name: str
 
-    def solve(self, problem: Problem) -> Allocation: ...
+    def solve(self, problem: Problem, baseline: Allocation | None = None) -> Allocation:
+        """`baseline`: the documented engine's allocation of the same problem, when the
+        caller already has it (engines that build on it need not recompute it)."""
+        ...
 
 
 class Remaining:

@@ -57,7 +57,7 @@ def choose(
 class GreedyEngine:
     name = "greedy"
 
-    def solve(self, problem: Problem) -> Allocation:
+    def solve(self, problem: Problem, baseline: Allocation | None = None) -> Allocation:
         settings = problem.scenario.settings
         remaining = Remaining(problem)
         pins = apply_pins(problem, remaining)

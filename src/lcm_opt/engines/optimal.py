@@ -38,8 +38,8 @@ def _lex_key(problem: Problem, allocation: Allocation) -> tuple[int, int]:
 class OptimalEngine:
     name = "optimal"
 
-    def solve(self, problem: Problem) -> Allocation:
-        greedy = GreedyEngine().solve(problem)
+    def solve(self, problem: Problem, baseline: Allocation | None = None) -> Allocation:
+        greedy = baseline if baseline is not None else GreedyEngine().solve(problem)
         remaining = Remaining(problem)
         pins = apply_pins(problem, remaining)
         deficit_mode = problem.scenario.settings.direct_overflow is DirectOverflow.DEFICIT

@@ -9,7 +9,7 @@ from lcm_opt.compile.build import compile_scenario
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import Result, Scenario
 from lcm_opt.engines.assemble import assemble
-from lcm_opt.engines.base import Engine
+from lcm_opt.engines.base import Allocation, Engine
 from lcm_opt.engines.greedy import GreedyEngine
 from lcm_opt.engines.optimal import OptimalEngine
 from lcm_opt.services.churn import churn
@@ -21,17 +21,19 @@ ENGINES: dict[str, type[Engine]] = {"greedy": GreedyEngine, "optimal": OptimalEn
 class Timed:
     result: Result
     seconds: float
+    allocation: Allocation
 
 
 def engine_names() -> list[str]:
     return list(ENGINES)
 
 
-def run(problem: Problem, engine: str) -> Timed:
+def run(problem: Problem, engine: str, baseline: Allocation | None = None) -> Timed:
+    """`baseline`: a greedy allocation of `problem` already computed (compare reuses it)."""
     start = time.perf_counter()
-    allocation = ENGINES[engine]().solve(problem)
+    allocation = ENGINES[engine]().solve(problem, baseline)
     result = assemble(problem, allocation)
-    return Timed(result, time.perf_counter() - start)
+    return Timed(result, time.perf_counter() - start, allocation)
 
 
 def solve(scenario: Scenario, engine: str = "greedy", previous: Result | None = None) -> Result:
