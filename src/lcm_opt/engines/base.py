@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DeficitReason, Status
 from lcm_opt.rules.eligibility import is_in_service, licence_metric
 
 
-@dataclass(frozen=True, slots=True)
-class GrantRecord:
+class GrantRecord(NamedTuple):
+    """Tuples, not dataclasses: a million of them are built at scale (issue 6)."""
+
     consumption: int
     licence: int
     units: int
@@ -20,8 +21,7 @@ class GrantRecord:
     downgrade: bool
 
 
-@dataclass(frozen=True, slots=True)
-class DeficitRecord:
+class DeficitRecord(NamedTuple):
     consumption: int
     reason: DeficitReason
     detail: str | None = None
@@ -59,21 +59,38 @@ class Remaining:
             cap if cap is None else max(cap - r, 0)
             for cap, r in zip(problem.capacity, reserved, strict=True)
         ]
-        self._cap: dict[tuple[int, int], int] = dict(problem.lcm.caps)
+        self._caps: dict[int, dict[int, int]] = {}  # product -> licence -> cap left
+        for (licence, product), cap in problem.lcm.caps.items():
+            self._caps.setdefault(product, {})[licence] = cap
 
     def left(self, licence: int, product: int | None = None) -> int | None:
         pool = self._left[licence]
-        cap = None if product is None else self._cap.get((licence, product))
+        cap = None if product is None else self.cap_left(licence, product)
         if cap is None:
             return pool
         return cap if pool is None else min(pool, cap)
 
     def cap_left(self, licence: int, product: int) -> int | None:
-        return self._cap.get((licence, product))
+        caps = self._caps.get(product)
+        return None if caps is None else caps.get(licence)
 
     def caps_left(self) -> dict[tuple[int, int], int]:
         """Every Track Deployment cap, (licence, product) -> units left."""
-        return dict(self._cap)
+        return {
+            (licence, product): cap
+            for product, caps in self._caps.items()
+            for licence, cap in caps.items()
+        }
+
+    def pool_view(self) -> list[int | None]:
+        """The live pool per licence, for hot loops that check and take without a call per
+        step (greedy_fast.py); writes through it are takes."""
+        return self._left
+
+    def product_caps(self, product: int) -> dict[int, int]:
+        """The live Track Deployment caps of one product, licence -> units left (empty
+        when it has none); writes through it are takes."""
+        return self._caps.get(product, {})
 
     def fits(self, licence: int, units: int, product: int | None = None) -> bool:
         left = self.left(licence, product)
@@ -84,8 +101,9 @@ class Remaining:
         left = self._left[licence]
         if left is not None:
             self._left[licence] = left - units
-        if product is not None and (licence, product) in self._cap:
-            self._cap[licence, product] -= units
+        caps = None if product is None else self._caps.get(product)
+        if caps is not None and licence in caps:
+            caps[licence] -= units
 
 
 def available(problem: Problem, licence: int, reserved: int, used: int) -> int | None:

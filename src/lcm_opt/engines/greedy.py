@@ -13,6 +13,7 @@ from __future__ import annotations
 from lcm_opt.compile.problem import Edge, Problem
 from lcm_opt.domain import DeficitReason, DirectOverflow, OrderMode, SplitMode, Status, natural_key
 from lcm_opt.engines.base import Allocation, DeficitRecord, GrantRecord, Remaining
+from lcm_opt.engines.greedy_fast import run_tier
 from lcm_opt.engines.pins import apply_pins
 
 Take = list[tuple[Edge, int]]
@@ -55,7 +56,14 @@ def choose(
 
 
 class GreedyEngine:
+    """`reference=True` runs the straightforward per-consumption implementation of every
+    tier; the default runs the default-settings tier in linear time (greedy_fast.py), which
+    makes the same choices in the same order (tests compare the two)."""
+
     name = "greedy"
+
+    def __init__(self, reference: bool = False) -> None:
+        self.reference = reference
 
     def solve(self, problem: Problem, baseline: Allocation | None = None) -> Allocation:
         settings = problem.scenario.settings
@@ -65,21 +73,30 @@ class GreedyEngine:
         covered = set(pins.covered)
         blocked = pins.failed if settings.direct_overflow is DirectOverflow.DEFICIT else set()
         by_product: dict[int, list[int]] = {}
-        for cls in problem.classes:
-            by_product.setdefault(cls.product, []).extend(cls.members)
+        for k, cls in enumerate(problem.classes):
+            by_product.setdefault(cls.product, []).append(k)
         tiers = (False, True) if settings.downgrades_allowed else (False,)
+        fast = not self.reference and (settings.order_mode, settings.split_mode) == (
+            OrderMode.CONSUMPTION,
+            SplitMode.WHOLE_FIT_FIRST,
+        )
         run = _pair_list if settings.order_mode is OrderMode.PAIR else _consumption_major
         mode = settings.split_mode
+        skip = covered | blocked
         for product in problem.product_order:
+            classes = by_product.get(product, [])
             for downgrade in tiers:
+                if fast:
+                    run_tier(problem, classes, downgrade, remaining, product, skip, grants)
+                    continue
                 pending = [
-                    c for c in by_product.get(product, []) if c not in covered and c not in blocked
+                    c for k in classes for c in problem.classes[k].members if c not in skip
                 ]
                 for c, take in run(problem, pending, downgrade, remaining, mode, product):
-                    covered.add(c)
+                    skip.add(c)
                     grants.extend(_grant(c, edge, units) for edge, units in take)
         allocation = Allocation(self.name, Status.HEURISTIC, grants, warnings=pins.warnings)
-        allocation.deficits = deficits(problem, covered, blocked)
+        allocation.deficits = deficits(problem, skip - blocked, blocked)
         return allocation
 
 
@@ -147,17 +164,23 @@ def deficits(problem: Problem, covered: set[int], blocked: set[int]) -> list[Def
     """R29/R48: every uncovered consumption once, with why (A42 pin_unhonoured, capacity
     when it had an eligible licence, else which filter removed its edges)."""
     out = []
-    for c in range(len(problem.consumption_ids)):
+    details: dict[int, DeficitRecord] = {}  # class -> its record with consumption 0
+    for c, k in enumerate(problem.consumption_class):
         if c in covered:
             continue
-        cls = problem.class_of(c)
         if c in blocked:
             out.append(DeficitRecord(c, DeficitReason.PIN_UNHONOURED, "every pin failed (A42)"))
-        elif cls.edges:
-            detail = _full_detail(problem, cls.edges, cls.product)
-            out.append(DeficitRecord(c, DeficitReason.CAPACITY, detail))
-        else:
-            out.append(DeficitRecord(c, DeficitReason.NO_ELIGIBLE_LICENCE, cls.detail))
+            continue
+        record = details.get(k)
+        if record is None:
+            cls = problem.classes[k]
+            if cls.edges:
+                detail = _full_detail(problem, cls.edges, cls.product)
+                record = DeficitRecord(0, DeficitReason.CAPACITY, detail)
+            else:
+                record = DeficitRecord(0, DeficitReason.NO_ELIGIBLE_LICENCE, cls.detail)
+            details[k] = record
+        out.append(record._replace(consumption=c))
     return out
 
 
