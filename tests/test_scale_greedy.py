@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 from lcm_opt.adapters.files import load_scenario
 from lcm_opt.adapters.render import to_json
