@@ -7,6 +7,7 @@ solved independently (issue: compile step, item 1)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from decimal import Decimal
 
 import networkx as nx
@@ -25,6 +26,9 @@ def product_components(problem: Problem) -> list[list[int]]:
         for edge in cls.edges:
             graph.add_edge(cls.product, problem.licence_product[edge.licence])
     return sorted(sorted(c) for c in nx.connected_components(graph))
+
+
+Hints = tuple[dict[tuple[int, int], int], dict[tuple[int, str], int]]
 
 
 def price_scale(problem: Problem) -> int:
@@ -54,9 +58,9 @@ def class_weights(problem: Problem) -> dict[int, int]:
     return weights
 
 
-def _greedy_hint(
-    problem: Problem, greedy: Allocation
-) -> tuple[dict[tuple[int, int], int], dict[tuple[int, str], int]]:
+def greedy_hints(problem: Problem, greedy: Allocation) -> Hints:
+    """The greedy allocation as class-level (class, licence) units and (class, group)
+    covered counts, pins left out (they are settled before any component)."""
     units: dict[tuple[int, int], int] = defaultdict(int)
     covered: dict[tuple[int, str], int] = defaultdict(int)
     groups: dict[int, str] = {}
@@ -76,12 +80,15 @@ def _greedy_hint(
 
 
 def subproblems(
-    problem: Problem, free: dict[int, list[int]], remaining: Remaining, greedy: Allocation
+    problem: Problem,
+    free: dict[int, list[int]],
+    remaining: Remaining,
+    greedy: Allocation | None = None,
 ) -> list[SubProblem]:
     """One SubProblem per component that has members left to allocate. `free` maps a class
-    to its members not settled by the pin pre-pass."""
+    to its members not settled by the pin pre-pass. With `greedy`, each carries its part of
+    that allocation as a hint (CP-SAT reads it; flow needs none)."""
     weights = class_weights(problem)
-    hint_units, hint_covered = _greedy_hint(problem, greedy)
     by_product: dict[int, list[int]] = defaultdict(list)
     for k, cls in enumerate(problem.classes):
         if free.get(k) and cls.edges:
@@ -103,8 +110,6 @@ def subproblems(
                 capacity={li: remaining.left(li) for li in licences},
                 weight={k: weights[k] for k in classes},
                 max_score=max(problem.evaluator.rules.max_score, 0),
-                hint_units={key: v for key, v in hint_units.items() if key[0] in edges},
-                hint_covered={key: v for key, v in hint_covered.items() if key[0] in edges},
                 caps={
                     (li, p): left
                     for (li, p), left in caps.items()
@@ -113,4 +118,17 @@ def subproblems(
                 product={k: problem.classes[k].product for k in classes},
             )
         )
-    return subs
+    if greedy is None:
+        return subs
+    hints = greedy_hints(problem, greedy)
+    return [hinted(sub, hints) for sub in subs]
+
+
+def hinted(sub: SubProblem, hints: Hints) -> SubProblem:
+    """`sub` with its share of the greedy allocation as the CP-SAT hint."""
+    units, covered = hints
+    return replace(
+        sub,
+        hint_units={key: v for key, v in units.items() if key[0] in sub.edges},
+        hint_covered={key: v for key, v in covered.items() if key[0] in sub.edges},
+    )

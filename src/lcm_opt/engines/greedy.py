@@ -89,9 +89,7 @@ class GreedyEngine:
                 if fast:
                     run_tier(problem, classes, downgrade, remaining, product, skip, grants)
                     continue
-                pending = [
-                    c for k in classes for c in problem.classes[k].members if c not in skip
-                ]
+                pending = [c for k in classes for c in problem.classes[k].members if c not in skip]
                 for c, take in run(problem, pending, downgrade, remaining, mode, product):
                     skip.add(c)
                     grants.extend(_grant(c, edge, units) for edge, units in take)

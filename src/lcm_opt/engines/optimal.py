@@ -9,23 +9,65 @@ import time
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DirectOverflow, Objective, SplitMode, Status
 from lcm_opt.engines.base import Allocation, GrantRecord, Remaining
-from lcm_opt.engines.components import class_weights, price_scale, subproblems
+from lcm_opt.engines.components import (
+    Hints,
+    class_weights,
+    greedy_hints,
+    hinted,
+    price_scale,
+    subproblems,
+)
 from lcm_opt.engines.cpsat import solve_cpsat
 from lcm_opt.engines.expand import expand
 from lcm_opt.engines.flow import FlowUnsafe, solve_flow
 from lcm_opt.engines.greedy import GreedyEngine, choose, deficits
+from lcm_opt.engines.parallel import solve_all, workers_for
 from lcm_opt.engines.pins import apply_pins
 from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
 
 
-def _solve_component(problem: Problem, sub: SubProblem) -> ComponentSolution:
-    settings = problem.scenario.settings
-    if sub.unit_demand:
-        try:
-            return solve_flow(sub)
-        except FlowUnsafe:
-            pass
-    return solve_cpsat(sub, time_limit_s=settings.time_limit_s, seed=settings.seed)
+def _flow(sub: SubProblem) -> ComponentSolution | None:
+    """The exact flow of a unit-demand component; None where CP-SAT must solve it (multi-
+    unit demand, or weights the flow's int64 encoding cannot hold)."""
+    if not sub.unit_demand:
+        return None
+    try:
+        return solve_flow(sub)
+    except FlowUnsafe:
+        return None
+
+
+class _CpSat:
+    """CP-SAT for one component, hinted with the greedy allocation (computed once, and only
+    when some component needs it)."""
+
+    def __init__(self, problem: Problem, greedy: Allocation | None) -> None:
+        self.problem = problem
+        self.greedy = greedy
+        self._hints: Hints | None = None
+
+    def baseline(self) -> Allocation:
+        if self.greedy is None:
+            self.greedy = GreedyEngine().solve(self.problem)
+        return self.greedy
+
+    def __call__(self, sub: SubProblem) -> ComponentSolution:
+        if self._hints is None:
+            self._hints = greedy_hints(self.problem, self.baseline())
+        settings = self.problem.scenario.settings
+        return solve_cpsat(
+            hinted(sub, self._hints), time_limit_s=settings.time_limit_s, seed=settings.seed
+        )
+
+
+def _solve_components(subs: list[SubProblem], cpsat: _CpSat) -> list[ComponentSolution]:
+    """Flows in the pool; then CP-SAT where flow cannot (in the pool too when several)."""
+    flows = solve_all(subs, _flow, workers_for(subs))
+    rest = [sub for sub, done in zip(subs, flows, strict=True) if done is None]
+    if rest:
+        cpsat.baseline()  # before any fork: workers inherit the hint source
+    solved = iter(solve_all(rest, cpsat, workers_for(rest) if len(rest) > 1 else 1))
+    return [done if done is not None else next(solved) for done in flows]
 
 
 def _lex_key(problem: Problem, allocation: Allocation) -> tuple[int, int]:
@@ -39,20 +81,21 @@ class OptimalEngine:
     name = "optimal"
 
     def solve(self, problem: Problem, baseline: Allocation | None = None) -> Allocation:
-        greedy = baseline if baseline is not None else GreedyEngine().solve(problem)
         remaining = Remaining(problem)
         pins = apply_pins(problem, remaining)
         deficit_mode = problem.scenario.settings.direct_overflow is DirectOverflow.DEFICIT
         blocked = pins.failed if deficit_mode else set()
+        settled = pins.covered | blocked
         free: dict[int, list[int]] = {}
         for k, cls in enumerate(problem.classes):
-            free[k] = [c for c in cls.members if c not in pins.covered and c not in blocked]
+            free[k] = [c for c in cls.members if c not in settled]
         grants = list(pins.grants)
         covered = set(pins.covered)
         status, value, bound = Status.OPTIMAL, 0, 0
         expanding = 0.0
-        for sub in subproblems(problem, free, remaining, greedy):
-            solution = _solve_component(problem, sub)
+        cpsat = _CpSat(problem, baseline)
+        subs = subproblems(problem, free, remaining)
+        for solution in _solve_components(subs, cpsat):
             started = time.perf_counter()
             more, members = expand(problem, solution, free)
             expanding += time.perf_counter() - started
@@ -66,11 +109,14 @@ class OptimalEngine:
         grants.extend(_repair(problem, remaining, covered, blocked))
         allocation = Allocation(self.name, status, grants, warnings=pins.warnings)
         allocation.deficits = deficits(problem, covered, blocked)
-        if _lex_key(problem, allocation) < _lex_key(problem, greedy):
-            # Only reachable when a time-limited CP-SAT phase ends below its greedy hint;
-            # the optimiser never returns a result worse than the documented engine's.
-            allocation = Allocation(self.name, Status.FEASIBLE, greedy.grants, greedy.deficits)
-            allocation.warnings = [*greedy.warnings, "optimiser kept the greedy allocation"]
+        # Every component proven optimal cannot lose to the greedy allocation; otherwise
+        # (a time-limited CP-SAT phase ended below its hint) the optimiser never returns a
+        # result worse than the documented engine's.
+        if status is not Status.OPTIMAL:
+            greedy = cpsat.baseline()
+            if _lex_key(problem, allocation) < _lex_key(problem, greedy):
+                allocation = Allocation(self.name, Status.FEASIBLE, greedy.grants, greedy.deficits)
+                allocation.warnings = [*greedy.warnings, "optimiser kept the greedy allocation"]
         allocation.bound, allocation.gap = _bound_and_gap(problem, allocation, bound - value)
         allocation.timings["expand"] = expanding
         return allocation

@@ -1,0 +1,68 @@
+"""Components solved on every core (issue 6 item 2): a fork pool, largest component first,
+results merged in component order so the allocation never depends on which worker
+finished first.
+
+Forked workers inherit the components instead of receiving them pickled, and send back
+only class-level solutions. The pool is used only where it pays and is safe: enough work,
+more than one component, a platform with fork, and a single-threaded caller (forking a
+process whose other threads may hold locks can deadlock; the HTTP API's run threads solve
+serially)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from typing import TypeVar, cast
+
+from lcm_opt.engines.subproblem import SubProblem
+
+T = TypeVar("T")
+
+PARALLEL_MIN_EDGES = 50_000
+"""Below this many class edges in all, a pool costs more than it saves."""
+
+_JOB: tuple[Sequence[SubProblem], Callable[[SubProblem], object]] | None = None
+
+
+def workers_for(subs: Sequence[SubProblem]) -> int:
+    """How many processes solve `subs`: 1 unless the pool pays and is safe."""
+    cores = os.cpu_count() or 1
+    if cores < 2 or len(subs) < 2 or threading.active_count() > 1:
+        return 1
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    if sum(edges(sub) for sub in subs) < PARALLEL_MIN_EDGES:
+        return 1
+    return min(cores, len(subs))
+
+
+def edges(sub: SubProblem) -> int:
+    return sum(len(e) for e in sub.edges.values())
+
+
+def solve_all(
+    subs: Sequence[SubProblem], solve: Callable[[SubProblem], T], workers: int
+) -> list[T]:
+    """`solve` on every component; the result list is in `subs` order whatever `workers`."""
+    if workers <= 1:
+        return [solve(sub) for sub in subs]
+    global _JOB
+    order = sorted(range(len(subs)), key=lambda i: (-edges(subs[i]), i))
+    _JOB = (subs, solve)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            done = cast(list[T], pool.map(_run, order, chunksize=1))
+    finally:
+        _JOB = None
+    out: list[T | None] = [None] * len(subs)
+    for i, result in zip(order, done, strict=True):
+        out[i] = result
+    return out  # type: ignore[return-value]
+
+
+def _run(index: int) -> object:
+    assert _JOB is not None, "workers are forked after the job is set"
+    subs, solve = _JOB
+    return solve(subs[index])
