@@ -75,3 +75,19 @@ def _sub(n: int) -> SubProblem:
         weight={0: 1},
         max_score=0,
     )
+
+
+def test_processes_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """LCM_OPT_PROCESSES bounds the pool; 1 keeps the solve serial; anything else is a
+    clear error, not a traceback."""
+    from lcm_opt.errors import EngineError
+
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_EDGES", 0)
+    subs = [_sub(3), _sub(4), _sub(5)]
+    monkeypatch.setenv(parallel.PROCESSES_ENV, "1")
+    assert parallel.workers_for(subs) == 1
+    monkeypatch.setenv(parallel.PROCESSES_ENV, "2")
+    assert parallel.workers_for(subs) == 2
+    monkeypatch.setenv(parallel.PROCESSES_ENV, "two")
+    with pytest.raises(EngineError, match="LCM_OPT_PROCESSES must be a positive integer"):
+        parallel.workers_for(subs)

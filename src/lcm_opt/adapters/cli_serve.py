@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from sqlalchemy.exc import SQLAlchemyError
 
 from lcm_opt.adapters.cli_common import app, fail
 
@@ -25,7 +24,10 @@ def serve(
 ) -> None:
     """Serve the HTTP API (OpenAPI at /docs). Limits come from LCM_OPT_MAX_REQUEST_BYTES,
     LCM_OPT_MAX_TIME_LIMIT_S and LCM_OPT_WORKERS."""
+    # The API's stack (uvicorn, SQLAlchemy) loads only for `serve`: every other command
+    # starts faster without it.
     import uvicorn
+    from sqlalchemy.exc import SQLAlchemyError
 
     from lcm_opt.adapters.api import ApiSettings, create_app
 

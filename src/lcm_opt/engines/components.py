@@ -22,9 +22,14 @@ def product_components(problem: Problem) -> list[list[int]]:
     """Groups of product indices that share licences, each sorted, in ascending order."""
     graph = nx.Graph()
     graph.add_nodes_from(range(len(problem.product_ids)))
-    for cls in problem.classes:
-        for edge in cls.edges:
-            graph.add_edge(cls.product, problem.licence_product[edge.licence])
+    owner = problem.licence_product
+    links = {
+        (cls.product, owner[edge.licence])
+        for cls in problem.classes
+        for edge in cls.edges
+        if owner[edge.licence] != cls.product  # only downgrade reach links two products
+    }
+    graph.add_edges_from(links)
     return sorted(sorted(c) for c in nx.connected_components(graph))
 
 

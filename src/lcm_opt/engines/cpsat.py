@@ -28,13 +28,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-
-from ortools.sat.python import cp_model
+from typing import TYPE_CHECKING
 
 from lcm_opt.compile.problem import Edge
 from lcm_opt.domain import Status
 from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
 from lcm_opt.errors import EngineError
+
+if TYPE_CHECKING:
+    # Imported where a model is built: cp_model pulls in pandas, a fifth of a second of
+    # start-up that flow-only solves never need.
+    from ortools.sat.python import cp_model
 
 NUM_WORKERS = 1  # see the module docstring; > 1 switches interleave_search on
 INT_LIMIT = 2**62  # CP-SAT rejects Σ|coef|·|bound| beyond int64; keep a 2x margin
@@ -42,7 +46,6 @@ INT_LIMIT = 2**62  # CP-SAT rejects Σ|coef|·|bound| beyond int64; keep a 2x ma
 Units = dict[tuple[int, int], int]  # (class, licence) -> units
 Covered = dict[tuple[int, str], int]  # (class, group) -> members
 Solution = tuple[Units, Covered]
-_OK = (cp_model.OPTIMAL, cp_model.FEASIBLE)
 
 
 @dataclass
@@ -93,6 +96,8 @@ def _check_int64(**magnitudes: int) -> None:
 
 
 def _build(sub: SubProblem) -> _Model:
+    from ortools.sat.python import cp_model
+
     model = cp_model.CpModel()
     cover: dict[tuple[int, str], cp_model.IntVar] = {}
     flow: dict[tuple[int, int], cp_model.IntVar] = {}
@@ -138,6 +143,8 @@ def _solve(
 ) -> tuple[cp_model.CpSolverStatus, Solution, float]:
     """One deterministic CP-SAT run of the model's current objective, hinted: the status,
     the best solution found (the hint itself when none was) and the objective bound."""
+    from ortools.sat.python import cp_model
+
     m.model.clear_hints()  # type: ignore[no-untyped-call]
     for kg, var in m.cover.items():
         m.model.add_hint(var, hint[1].get(kg, 0))
@@ -151,7 +158,7 @@ def _solve(
     status = solver.solve(m.model)
     if status == cp_model.MODEL_INVALID:
         raise EngineError(f"CP-SAT rejected the model: {m.model.validate()}")
-    if status not in _OK:
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return status, hint, math.inf
     units = {key: v for key, var in m.flow.items() if (v := int(solver.value(var)))}
     covered = {key: v for key, var in m.cover.items() if (v := int(solver.value(var)))}
@@ -194,10 +201,17 @@ def feasible(sub: SubProblem, sol: Solution) -> bool:
     )
 
 
+def preload() -> None:
+    """Imports CP-SAT now: forked workers then share it instead of each importing it."""
+    from ortools.sat.python import cp_model  # noqa: F401
+
+
 def solve_cpsat(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentSolution:
     """Maximise coverage value, then affinity, exactly over the class-compressed
     R29/A4/A32 model, in two phases (performance.md §6). Never worse than the greedy hint:
     a feasible hint that beats CP-SAT's result lexicographically is returned instead."""
+    from ortools.sat.python import cp_model
+
     m = _build(sub)
     hint: Solution = (
         {key: v for key, v in sub.hint_units.items() if v},

@@ -11,8 +11,12 @@ from lcm_opt.compile.problem import Edge, Problem
 from lcm_opt.engines.base import GrantRecord
 from lcm_opt.engines.subproblem import ComponentSolution
 
+_new = tuple.__new__
+
 
 def _staircase(members: list[int], edges: list[Edge], units: dict[int, int]) -> list[GrantRecord]:
+    if all(e.units == 1 for e in edges):
+        return _steps(members, edges, units)
     grants: list[GrantRecord] = []
     stock = [(e, units.get(e.licence, 0)) for e in edges]
     position = 0
@@ -29,6 +33,20 @@ def _staircase(members: list[int], edges: list[Edge], units: dict[int, int]) -> 
                 stock[position] = (edge, left - amount)
             if stock[position][1] == 0 and need:
                 position += 1
+    return grants
+
+
+def _steps(members: list[int], edges: list[Edge], units: dict[int, int]) -> list[GrantRecord]:
+    """The staircase where every edge asks 1 unit: a run of members per licence."""
+    grants: list[GrantRecord] = []
+    position = 0
+    for edge in edges:
+        amount = units.get(edge.licence, 0)
+        if amount:
+            tail = (edge.licence, 1, False, edge.score, edge.downgrade)
+            run = members[position : position + amount]
+            grants.extend([_new(GrantRecord, (member, *tail)) for member in run])
+            position += amount
     return grants
 
 

@@ -17,7 +17,7 @@ from lcm_opt.engines.components import (
     price_scale,
     subproblems,
 )
-from lcm_opt.engines.cpsat import solve_cpsat
+from lcm_opt.engines.cpsat import preload, solve_cpsat
 from lcm_opt.engines.expand import expand
 from lcm_opt.engines.flow import FlowUnsafe, solve_flow
 from lcm_opt.engines.greedy import GreedyEngine, choose, deficits
@@ -66,6 +66,7 @@ def _solve_components(subs: list[SubProblem], cpsat: _CpSat) -> list[ComponentSo
     rest = [sub for sub, done in zip(subs, flows, strict=True) if done is None]
     if rest:
         cpsat.baseline()  # before any fork: workers inherit the hint source
+        preload()
     solved = iter(solve_all(rest, cpsat, workers_for(rest) if len(rest) > 1 else 1))
     return [done if done is not None else next(solved) for done in flows]
 
@@ -95,7 +96,8 @@ class OptimalEngine:
         expanding = 0.0
         cpsat = _CpSat(problem, baseline)
         subs = subproblems(problem, free, remaining)
-        for solution in _solve_components(subs, cpsat):
+        solutions = _solve_components(subs, cpsat)
+        for solution in solutions:
             started = time.perf_counter()
             more, members = expand(problem, solution, free)
             expanding += time.perf_counter() - started
@@ -104,8 +106,9 @@ class OptimalEngine:
             value, bound = value + solution.value, bound + solution.bound
             if solution.status is not Status.OPTIMAL:
                 status = Status.FEASIBLE
-        for g in grants[len(pins.grants) :]:
-            remaining.take(g.licence, g.units, problem.class_of(g.consumption).product)
+        for solution in solutions:
+            for (k, licence), units in solution.units.items():
+                remaining.take(licence, units, problem.classes[k].product)
         grants.extend(_repair(problem, remaining, covered, blocked))
         allocation = Allocation(self.name, status, grants, warnings=pins.warnings)
         allocation.deficits = deficits(problem, covered, blocked)
@@ -127,15 +130,19 @@ def _repair(
 ) -> list[GrantRecord]:
     """Leftover capacity to consumptions still uncovered that it can hold, through edges
     scoring >= 0 so that neither criterion drops: a time-limited CP-SAT result or a class
-    of weight 0 never leaves a `capacity` deficit beside a licence with room for it."""
+    of weight 0 never leaves a `capacity` deficit beside a licence with room for it. Once a
+    member of a class finds no room, later members of that class cannot either (capacity
+    only shrinks), so the class is skipped from then on."""
     added = []
-    for c in range(len(problem.consumption_ids)):
-        if c in covered or c in blocked:
+    spent: set[int] = set()
+    for c, k in enumerate(problem.consumption_class):
+        if c in covered or c in blocked or k in spent:
             continue
-        cls = problem.class_of(c)
+        cls = problem.classes[k]
         edges = tuple(e for e in cls.edges if e.score >= 0)
         take = choose(edges, remaining, SplitMode.WHOLE_FIT_FIRST, cls.product) if edges else None
         if take is None:
+            spent.add(k)
             continue
         for edge, units in take:
             remaining.take(edge.licence, units, cls.product)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar, cast
 
 from lcm_opt.engines.subproblem import SubProblem
+from lcm_opt.errors import EngineError
 
 T = TypeVar("T")
 
@@ -26,9 +27,23 @@ PARALLEL_MIN_EDGES = 50_000
 _JOB: tuple[Sequence[SubProblem], Callable[[SubProblem], object]] | None = None
 
 
+PROCESSES_ENV = "LCM_OPT_PROCESSES"
+"""At most this many processes solve components (default: the machine's cores; 1 = serial).
+The allocation is the same whatever it is."""
+
+
+def _cores() -> int:
+    text = os.environ.get(PROCESSES_ENV, "").strip()
+    if not text:
+        return os.cpu_count() or 1
+    if not text.isdigit() or int(text) < 1:
+        raise EngineError(f"{PROCESSES_ENV} must be a positive integer, got {text!r}")
+    return int(text)
+
+
 def workers_for(subs: Sequence[SubProblem]) -> int:
     """How many processes solve `subs`: 1 unless the pool pays and is safe."""
-    cores = os.cpu_count() or 1
+    cores = _cores()
     if cores < 2 or len(subs) < 2 or threading.active_count() > 1:
         return 1
     if "fork" not in multiprocessing.get_all_start_methods():
