@@ -4,6 +4,7 @@ Commands of later features live in their own `cli_*.py` modules, registered at t
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -29,9 +30,13 @@ from lcm_opt.adapters.render import (
     result_tables,
     to_json,
 )
+from lcm_opt.adapters.result_stream import write_result
 from lcm_opt.compile.build import compile_scenario
+from lcm_opt.compile.problem import Problem
+from lcm_opt.engines.base import Allocation
 from lcm_opt.services.checker import check_result, load_result
 from lcm_opt.services.compare import compare as compare_engines
+from lcm_opt.services.solve import allocate
 from lcm_opt.services.solve import solve as solve_scenario
 
 
@@ -46,14 +51,34 @@ def solve(
     with handled():
         loaded = load_scenario(scenario)
         path = loaded.previous_allocation
-        previous = load_result(path) if path else None
-        result = solve_scenario(loaded, engine.value, previous)
+        if not path:
+            # No churn to report: write the records as they stream, never the whole Result.
+            problem, allocation = allocate(loaded, engine.value)
+    if not path:
+        _stream(problem, allocation, fmt, output)
+        return
+    with handled():
+        result = solve_scenario(loaded, engine.value, load_result(path))
     if fmt is Format.JSON:
         emit(to_json(result), output)
     elif fmt is Format.CSV:
         emit(result_csv(result), output)
     else:
         emit(result_tables(result), output)
+
+
+def _stream(problem: Problem, allocation: Allocation, fmt: Format, output: Path | None) -> None:
+    """`emit` for a streamed result: opened only once solved, so input and engine errors
+    still come first; a path that cannot be written exits 2 naming it."""
+    if output is None:
+        write_result(problem, allocation, fmt, sys.stdout)
+        return
+    try:
+        with output.open("w", encoding="utf-8") as handle:
+            write_result(problem, allocation, fmt, handle)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        fail(f"{output}: cannot write the output file: {reason}", 2)
 
 
 @app.command()

@@ -22,14 +22,19 @@ def to_json(model: BaseModel) -> str:
     return model.model_dump_json(indent=2) + "\n"
 
 
+RESULT_CSV_COLUMNS = (
+    "consumption", "product", "licence", "units", "source", "downgrade", "score", "status",
+    "reason", "detail",
+)  # fmt: skip
+MAX_DEFICITS = 50
+"""Deficits listed in the result tables; the rest are counted."""
+
+
 def result_csv(result: Result) -> str:
     """One row per grant and per deficit, in the result's order."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        ["consumption", "product", "licence", "units", "source", "downgrade", "score",
-         "status", "reason", "detail"]
-    )  # fmt: skip
+    writer.writerow(RESULT_CSV_COLUMNS)
     for g in result.grants:
         writer.writerow(
             [g.consumption, "", g.licence, g.units, g.source.value, g.downgrade, g.score,
@@ -50,8 +55,13 @@ def _render(*renderables: object, width: int = 120) -> str:
     return console.export_text()
 
 
-def result_tables(result: Result, max_deficits: int = 50) -> str:
+def result_tables(
+    result: Result, max_deficits: int = MAX_DEFICITS, total_deficits: int | None = None
+) -> str:
+    """`total_deficits`: how many deficits there are when `result.deficits` holds only the
+    first `max_deficits` (a streamed writer builds no more models than it shows)."""
     o = result.objective
+    n_deficits = len(result.deficits) if total_deficits is None else total_deficits
     head = (
         f"{result.scenario} — engine {result.engine} ({result.status.value}): "
         f"outstanding {o.outstanding_units} units, {o.uncovered} uncovered, "
@@ -73,12 +83,12 @@ def result_tables(result: Result, max_deficits: int = 50) -> str:
         seats = "Unlimited" if lic.unlimited else str(lic.seats)
         available = "—" if lic.available is None else str(lic.available)
         licences.add_row(lic.licence, seats, str(lic.allocated), available)
-    deficits = Table(title=f"Deficits ({len(result.deficits)})")
+    deficits = Table(title=f"Deficits ({n_deficits})")
     for col in ("Consumption", "Product", "Units", "Reason", "Detail"):
         deficits.add_column(col)
     for d in result.deficits[:max_deficits]:
         deficits.add_row(d.consumption, d.product, str(d.units), d.reason.value, d.detail or "")
-    more = len(result.deficits) - max_deficits
+    more = n_deficits - max_deficits
     tail = [f"... and {more} more deficits (use --format json or csv)"] if more > 0 else []
     warnings = [f"warning: {w}" for w in result.warnings]
     if result.churn is not None:

@@ -16,7 +16,7 @@ from lcm_opt.domain import (
     Source,
     natural_key,
 )
-from lcm_opt.engines.base import Allocation, available
+from lcm_opt.engines.base import Allocation, DeficitRecord, available
 from lcm_opt.engines.overview import build_overview, has_allocations
 
 
@@ -52,6 +52,8 @@ def _product_rows(problem: Problem, allocation: Allocation) -> list[ProductRow]:
 
 def _free_products(problem: Problem) -> set[str]:
     free = {p.id for p in problem.products if p.free}
+    if not free:
+        return set()  # the usual case: no need to walk every consumption row
     return {c.product for c in problem.scenario.consumptions if c.product in free}
 
 
@@ -83,44 +85,72 @@ def _unpriced_warning(problem: Problem) -> list[str]:
     return [f"objective cost: products without unit_price count 0: {', '.join(unpriced)}"]
 
 
-def _deficit_rows(problem: Problem, allocation: Allocation) -> tuple[list[Deficit], float]:
-    """Deficit rows in consumption order, and their outstanding cost."""
-    rows = []
+def deficit_row(problem: Problem, record: DeficitRecord) -> Deficit:
+    cls = problem.class_of(record.consumption)
+    return Deficit(
+        consumption=problem.consumption_ids[record.consumption],
+        product=problem.products[cls.product].id,
+        units=cls.product_units,
+        reason=record.reason,
+        detail=record.detail,
+    )
+
+
+def objective_values(problem: Problem, allocation: Allocation) -> ObjectiveValues:
+    """The result's objective straight from the index records, so that writers which never
+    build Grant or Deficit models (adapters/result_stream.py) state the same figures."""
+    outstanding_units = 0
     outstanding_cost = 0.0
+    # Summed in consumption order: float addition is not associative, and the cost's last
+    # digits are part of the result's bytes.
     for d in sorted(allocation.deficits, key=lambda d: d.consumption):
         cls = problem.class_of(d.consumption)
-        product = problem.products[cls.product]
-        outstanding_cost += cls.product_units * (product.unit_price or 0.0)
-        rows.append(
-            Deficit(
-                consumption=problem.consumption_ids[d.consumption],
-                product=product.id,
-                units=cls.product_units,
-                reason=d.reason,
-                detail=d.detail,
-            )
-        )
-    return rows, outstanding_cost
+        outstanding_units += cls.product_units
+        outstanding_cost += cls.product_units * (problem.products[cls.product].unit_price or 0.0)
+    return ObjectiveValues(
+        outstanding_units=outstanding_units,
+        outstanding_cost=round(outstanding_cost, 6),
+        uncovered=len(allocation.deficits),
+        affinity=sum(g.score * g.units for g in allocation.grants),
+        bound=allocation.bound,
+        gap=allocation.gap,
+    )
+
+
+def _result(
+    problem: Problem,
+    allocation: Allocation,
+    grants: tuple[Grant, ...],
+    deficits: tuple[Deficit, ...],
+) -> Result:
+    return Result(
+        scenario=problem.scenario.name,
+        engine=allocation.engine,
+        status=allocation.status,
+        objective=objective_values(problem, allocation),
+        grants=grants,
+        deficits=deficits,
+        products=tuple(_product_rows(problem, allocation)),
+        licences=tuple(_licence_rows(problem, allocation)),
+        warnings=(*problem.warnings, *_unpriced_warning(problem), *allocation.warnings),
+        merged=dict(sorted(problem.merged.items(), key=lambda item: natural_key(item[0]))),
+        overview=build_overview(problem, allocation) if has_allocations(problem) else None,
+    )
+
+
+def summary(problem: Problem, allocation: Allocation) -> Result:
+    """The result with every section but the per-record ones: `grants` and `deficits` are
+    empty, the objective and totals are those of the full result."""
+    return _result(problem, allocation, (), ())
 
 
 def assemble(problem: Problem, allocation: Allocation) -> Result:
     ids, lids = problem.consumption_ids, problem.licence_ids
     grants = sorted(allocation.grants, key=lambda g: (g.consumption, g.licence))
-    deficit_rows, outstanding_cost = _deficit_rows(problem, allocation)
-    objective = ObjectiveValues(
-        outstanding_units=sum(d.units for d in deficit_rows),
-        outstanding_cost=round(outstanding_cost, 6),
-        uncovered=len(deficit_rows),
-        affinity=sum(g.score * g.units for g in grants),
-        bound=allocation.bound,
-        gap=allocation.gap,
-    )
-    return Result(
-        scenario=problem.scenario.name,
-        engine=allocation.engine,
-        status=allocation.status,
-        objective=objective,
-        grants=tuple(
+    return _result(
+        problem,
+        allocation,
+        tuple(
             Grant(
                 consumption=ids[g.consumption],
                 licence=lids[g.licence],
@@ -131,10 +161,8 @@ def assemble(problem: Problem, allocation: Allocation) -> Result:
             )
             for g in grants
         ),
-        deficits=tuple(deficit_rows),
-        products=tuple(_product_rows(problem, allocation)),
-        licences=tuple(_licence_rows(problem, allocation)),
-        warnings=(*problem.warnings, *_unpriced_warning(problem), *allocation.warnings),
-        merged=dict(sorted(problem.merged.items(), key=lambda item: natural_key(item[0]))),
-        overview=build_overview(problem, allocation) if has_allocations(problem) else None,
+        tuple(
+            deficit_row(problem, d)
+            for d in sorted(allocation.deficits, key=lambda d: d.consumption)
+        ),
     )

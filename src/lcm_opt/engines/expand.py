@@ -7,6 +7,8 @@ we fix one: members in id order, groups in the class's edge order, and within a 
 
 from __future__ import annotations
 
+from itertools import repeat
+
 from lcm_opt.compile.problem import Edge, Problem
 from lcm_opt.engines.base import GrantRecord
 from lcm_opt.engines.subproblem import ComponentSolution
@@ -37,25 +39,28 @@ def _staircase(members: list[int], edges: list[Edge], units: dict[int, int]) -> 
 
 
 def _steps(members: list[int], edges: list[Edge], units: dict[int, int]) -> list[GrantRecord]:
-    """The staircase where every edge asks 1 unit: a run of members per licence."""
+    """The staircase where every edge asks 1 unit: a run of members per licence, the
+    records built in C (zip) rather than one Python call each."""
     grants: list[GrantRecord] = []
     position = 0
     for edge in edges:
         amount = units.get(edge.licence, 0)
         if amount:
-            tail = (edge.licence, 1, False, edge.score, edge.downgrade)
             run = members[position : position + amount]
-            grants.extend([_new(GrantRecord, (member, *tail)) for member in run])
+            tail = (edge.licence, 1, False, edge.score, edge.downgrade)
+            records = zip(run, *map(repeat, tail), strict=False)  # the run bounds it
+            grants.extend(map(_new, repeat(GrantRecord), records))
             position += amount
     return grants
 
 
 def expand(
     problem: Problem, solution: ComponentSolution, free: dict[int, list[int]]
-) -> tuple[list[GrantRecord], set[int]]:
-    """Grants and the set of covered members for one component's solution."""
+) -> tuple[list[GrantRecord], dict[int, int]]:
+    """Grants for one component's solution, and per class how many of its free members
+    they cover: always the first ones, `free[k][:n]`."""
     grants: list[GrantRecord] = []
-    covered: set[int] = set()
+    covered: dict[int, int] = {}
     per_class: dict[int, dict[int, int]] = {}
     for (k, licence), amount in solution.units.items():
         per_class.setdefault(k, {})[licence] = amount
@@ -63,10 +68,13 @@ def expand(
         groups: dict[str, list[Edge]] = {}
         for edge in problem.classes[k].edges:
             groups.setdefault(edge.group, []).append(edge)
-        members = iter(free[k])
+        members = free[k]
+        position = 0
         for group, edges in groups.items():
             count = solution.covered.get((k, group), 0)
-            chosen = [next(members) for _ in range(count)]
+            chosen = members[position : position + count]
+            assert len(chosen) == count, "a class covers at most its free members"
             grants.extend(_staircase(chosen, edges, units))
-            covered.update(chosen)
+            position += count
+        covered[k] = position
     return grants, covered

@@ -63,7 +63,7 @@ def _solve(sub: SubProblem, weighted: bool) -> ComponentSolution:
         raise EngineError(f"min-cost flow returned status {status}")
     first = len(sub.classes)
     flows = smcf.flows(arcs)[first : first + len(net.pair_keys)]
-    return _solution(sub, net.pair_keys, [int(f) for f in flows])
+    return _solution(sub, net.pair_keys, flows.tolist())
 
 
 @dataclass
@@ -90,27 +90,39 @@ def _network(sub: SubProblem, value: dict[int, int], top: int, weighted: bool) -
     """Arcs in a fixed order: source -> class, class -> licence (one per edge, read back as
     the solution), licence -> sink, cap node -> licence, then the 'uncovered' bypasses. A
     capped (licence, product) pair (L5, A45) gets its own node between that product's
-    class arcs and the licence, with capacity = the cap left: exact, still a network."""
+    class arcs and the licence, with capacity = the cap left: exact, still a network.
+    Built column by column: a component can have hundreds of thousands of arcs."""
     net = _Network()
     total = sum(sub.count.values())
     node = {k: net.node() for k in sub.classes}
     lnode = {li: net.node() for li in sub.licences}
     cnode = {key: net.node() for key in sub.capped()}
-    for k in sub.classes:
-        net.arc(SOURCE, node[k], sub.count[k], 0)
-    for k in sub.classes:
-        for e in sub.edges[k]:
-            head = cnode.get((e.licence, sub.product.get(k, -1)), lnode[e.licence])
-            net.arc(node[k], head, sub.count[k], top - value[k] - e.score)
-            net.pair_keys.append((k, e.licence))
+    classes, count, edges = sub.classes, sub.count, sub.edges
+    net.tails += [SOURCE] * len(classes)
+    net.heads += [node[k] for k in classes]
+    net.caps += [count[k] for k in classes]
+    net.costs += [0] * len(classes)
+    net.pair_keys = [(k, e.licence) for k in classes for e in edges[k]]
+    net.tails += [node[k] for k in classes for _ in edges[k]]
+    if cnode:
+        product = sub.product
+        net.heads += [
+            cnode.get((e.licence, product.get(k, -1)), lnode[e.licence])
+            for k in classes
+            for e in edges[k]
+        ]
+    else:
+        net.heads += [lnode[e.licence] for k in classes for e in edges[k]]
+    net.caps += [count[k] for k in classes for _ in edges[k]]
+    net.costs += [top - value[k] - e.score for k in classes for e in edges[k]]
     for li in sub.licences:
         cap = sub.capacity[li]
         net.arc(lnode[li], SINK, total if cap is None else min(cap, total), 0)
     for (li, p), n in cnode.items():
         net.arc(n, lnode[li], min(sub.caps[li, p], total), 0)
     if weighted:
-        for k in sub.classes:  # the 'uncovered' bypass keeps supply = demand
-            net.arc(node[k], SINK, sub.count[k], top)
+        for k in classes:  # the 'uncovered' bypass keeps supply = demand
+            net.arc(node[k], SINK, count[k], top)
     return net
 
 
@@ -119,13 +131,13 @@ def _solution(
 ) -> ComponentSolution:
     units: dict[tuple[int, int], int] = {}
     covered: dict[tuple[int, str], int] = {}
-    group = {(k, e.licence): e.group for k in sub.classes for e in sub.edges[k]}
-    score = {(k, e.licence): e.score for k in sub.classes for e in sub.edges[k]}
-    for key, flow in zip(pair_keys, flows, strict=True):
+    affinity = 0
+    edges = (e for k in sub.classes for e in sub.edges[k])
+    for key, flow, edge in zip(pair_keys, flows, edges, strict=True):
         if flow:
             units[key] = flow
-            gkey = (key[0], group[key])
+            gkey = (key[0], edge.group)
             covered[gkey] = covered.get(gkey, 0) + flow
+            affinity += edge.score * flow
     value = sum(sub.weight[k] * n for (k, _), n in covered.items())
-    affinity = sum(score[key] * n for key, n in units.items())
     return ComponentSolution(units, covered, Status.OPTIMAL, value, value, affinity)

@@ -161,14 +161,20 @@ def _grant(c: int, edge: Edge, units: int) -> GrantRecord:
 def deficits(problem: Problem, covered: set[int], blocked: set[int]) -> list[DeficitRecord]:
     """R29/R48: every uncovered consumption once, with why (A42 pin_unhonoured, capacity
     when it had an eligible licence, else which filter removed its edges)."""
+    missing = [c for c in range(len(problem.consumption_class)) if c not in covered]
+    return deficit_records(problem, missing, blocked)
+
+
+def deficit_records(problem: Problem, missing: list[int], blocked: set[int]) -> list[DeficitRecord]:
+    """`deficits` for the uncovered consumptions `missing`, in their order; the detail is
+    worked out once per class."""
     out = []
     details: dict[int, DeficitRecord] = {}  # class -> its record with consumption 0
-    for c, k in enumerate(problem.consumption_class):
-        if c in covered:
-            continue
+    for c in missing:
         if c in blocked:
             out.append(DeficitRecord(c, DeficitReason.PIN_UNHONOURED, "every pin failed (A42)"))
             continue
+        k = problem.consumption_class[c]
         record = details.get(k)
         if record is None:
             cls = problem.classes[k]
@@ -178,7 +184,7 @@ def deficits(problem: Problem, covered: set[int], blocked: set[int]) -> list[Def
             else:
                 record = DeficitRecord(0, DeficitReason.NO_ELIGIBLE_LICENCE, cls.detail)
             details[k] = record
-        out.append(record._replace(consumption=c))
+        out.append(DeficitRecord(c, record.reason, record.detail))
     return out
 
 

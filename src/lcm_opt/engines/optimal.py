@@ -20,7 +20,7 @@ from lcm_opt.engines.components import (
 from lcm_opt.engines.cpsat import preload, solve_cpsat
 from lcm_opt.engines.expand import expand
 from lcm_opt.engines.flow import FlowUnsafe, solve_flow
-from lcm_opt.engines.greedy import GreedyEngine, choose, deficits
+from lcm_opt.engines.greedy import GreedyEngine, choose, deficit_records
 from lcm_opt.engines.parallel import solve_all, workers_for
 from lcm_opt.engines.pins import apply_pins
 from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
@@ -91,7 +91,7 @@ class OptimalEngine:
         for k, cls in enumerate(problem.classes):
             free[k] = [c for c in cls.members if c not in settled]
         grants = list(pins.grants)
-        covered = set(pins.covered)
+        covered: dict[int, int] = {}  # class -> its first free members covered
         status, value, bound = Status.OPTIMAL, 0, 0
         expanding = 0.0
         cpsat = _CpSat(problem, baseline)
@@ -99,19 +99,20 @@ class OptimalEngine:
         solutions = _solve_components(subs, cpsat)
         for solution in solutions:
             started = time.perf_counter()
-            more, members = expand(problem, solution, free)
+            more, counts = expand(problem, solution, free)
             expanding += time.perf_counter() - started
             grants.extend(more)
-            covered |= members
+            covered.update(counts)
             value, bound = value + solution.value, bound + solution.bound
             if solution.status is not Status.OPTIMAL:
                 status = Status.FEASIBLE
-        for solution in solutions:
             for (k, licence), units in solution.units.items():
                 remaining.take(licence, units, problem.classes[k].product)
-        grants.extend(_repair(problem, remaining, covered, blocked))
+        left = sorted(c for k, members in free.items() for c in members[covered.get(k, 0) :])
+        repaired, missing = _repair(problem, remaining, left)
+        grants.extend(repaired)
         allocation = Allocation(self.name, status, grants, warnings=pins.warnings)
-        allocation.deficits = deficits(problem, covered, blocked)
+        allocation.deficits = deficit_records(problem, sorted([*missing, *blocked]), blocked)
         # Every component proven optimal cannot lose to the greedy allocation; otherwise
         # (a time-limited CP-SAT phase ended below its hint) the optimiser never returns a
         # result worse than the documented engine's.
@@ -126,29 +127,30 @@ class OptimalEngine:
 
 
 def _repair(
-    problem: Problem, remaining: Remaining, covered: set[int], blocked: set[int]
-) -> list[GrantRecord]:
-    """Leftover capacity to consumptions still uncovered that it can hold, through edges
-    scoring >= 0 so that neither criterion drops: a time-limited CP-SAT result or a class
-    of weight 0 never leaves a `capacity` deficit beside a licence with room for it. Once a
-    member of a class finds no room, later members of that class cannot either (capacity
-    only shrinks), so the class is skipped from then on."""
-    added = []
+    problem: Problem, remaining: Remaining, uncovered: list[int]
+) -> tuple[list[GrantRecord], list[int]]:
+    """Leftover capacity to consumptions still uncovered that it can hold, in consumption
+    order, through edges scoring >= 0 so that neither criterion drops: a time-limited
+    CP-SAT result or a class of weight 0 never leaves a `capacity` deficit beside a licence
+    with room for it. Once a member of a class finds no room, later members of that class
+    cannot either (capacity only shrinks), so the class is skipped from then on. Returns
+    the grants added and the consumptions still uncovered."""
+    added: list[GrantRecord] = []
+    missing: list[int] = []
     spent: set[int] = set()
-    for c, k in enumerate(problem.consumption_class):
-        if c in covered or c in blocked or k in spent:
-            continue
+    for c in uncovered:
+        k = problem.consumption_class[c]
         cls = problem.classes[k]
-        edges = tuple(e for e in cls.edges if e.score >= 0)
+        edges = () if k in spent else tuple(e for e in cls.edges if e.score >= 0)
         take = choose(edges, remaining, SplitMode.WHOLE_FIT_FIRST, cls.product) if edges else None
         if take is None:
             spent.add(k)
+            missing.append(c)
             continue
         for edge, units in take:
             remaining.take(edge.licence, units, cls.product)
             added.append(GrantRecord(c, edge.licence, units, False, edge.score, edge.downgrade))
-        covered.add(c)
-    return added
+    return added, missing
 
 
 def _bound_and_gap(problem: Problem, allocation: Allocation, slack: int) -> tuple[float, float]:

@@ -36,6 +36,13 @@ def run(problem: Problem, engine: str, baseline: Allocation | None = None) -> Ti
     return Timed(result, time.perf_counter() - start, allocation)
 
 
+def allocate(scenario: Scenario, engine: str = "greedy") -> tuple[Problem, Allocation]:
+    """Compile and run without assembling: for writers that stream the records
+    (adapters/result_stream.py) instead of building a Result of them."""
+    problem = compile_scenario(scenario)
+    return problem, ENGINES[engine]().solve(problem)
+
+
 def solve(scenario: Scenario, engine: str = "greedy", previous: Result | None = None) -> Result:
     """The result; with `previous` (the scenario's previous_allocation, loaded by the
     caller) it carries the churn against it."""

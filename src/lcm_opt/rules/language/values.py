@@ -60,7 +60,12 @@ def _compare(op: Callable[[Any, Any], bool], a: object, b: object) -> bool:
 def _arith(symbol: str, a: object, b: object) -> object:
     if a is None or b is None:
         return None
-    ia, ib = _as_int(a), _as_int(b)
+    ia: int | None
+    ib: int | None
+    if type(a) is int and type(b) is int:  # the common case, without the text checks
+        ia, ib = a, b
+    else:
+        ia, ib = _as_int(a), _as_int(b)
     if ia is None or ib is None:
         return str(a) + str(b) if symbol == "+" else None  # T-SQL concatenates strings
     if symbol == "+":
