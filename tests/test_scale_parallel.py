@@ -46,6 +46,7 @@ def test_pool_gives_the_serial_result(
 
     monkeypatch.setattr(optimal, "workers_for", parallel.workers_for)
     monkeypatch.setattr(parallel, "PARALLEL_MIN_EDGES", 0)
+    monkeypatch.setattr(parallel, "_forkable", lambda: True)  # other tests leave threads
     monkeypatch.setattr(optimal, "solve_all", spy)
     pooled = _solve(path)
     assert max(used) > 1, "the pool was not used"
@@ -83,6 +84,7 @@ def test_processes_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     from lcm_opt.errors import EngineError
 
     monkeypatch.setattr(parallel, "PARALLEL_MIN_EDGES", 0)
+    monkeypatch.setattr(parallel, "_forkable", lambda: True)
     subs = [_sub(3), _sub(4), _sub(5)]
     monkeypatch.setenv(parallel.PROCESSES_ENV, "1")
     assert parallel.workers_for(subs) == 1

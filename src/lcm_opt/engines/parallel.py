@@ -44,13 +44,15 @@ def _cores() -> int:
 def workers_for(subs: Sequence[SubProblem]) -> int:
     """How many processes solve `subs`: 1 unless the pool pays and is safe."""
     cores = _cores()
-    if cores < 2 or len(subs) < 2 or threading.active_count() > 1:
-        return 1
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if cores < 2 or len(subs) < 2 or not _forkable():
         return 1
     if sum(edges(sub) for sub in subs) < PARALLEL_MIN_EDGES:
         return 1
     return min(cores, len(subs))
+
+
+def _forkable() -> bool:
+    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
 def edges(sub: SubProblem) -> int:
