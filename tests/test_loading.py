@@ -901,7 +901,13 @@ def test_nesting_beyond_the_parser(tmp_path: Path, suffix: str) -> None:
         path.write_text(f'{{"name": "t", "rules": [], "description": {deep}}}')
     else:
         path.write_text(f"name: t\nrules: []\ndescription: {deep}\n")
-    assert_reported(errors_of(path), str(path), "", "nested too deeply")
+    errors = errors_of(path)
+    # The pure-Python YAML parser stops at its recursion limit (no key to name); libyaml
+    # reads it all and the depth check then names the key. Either way: a clear error.
+    assert any(
+        e.where == str(path) and e.field in ("", "description") and "nested too deeply" in e.message
+        for e in errors.errors
+    ), str(errors)
 
 
 def test_nesting_beyond_the_limit_names_the_key(tmp_path: Path) -> None:

@@ -2,23 +2,31 @@
 
 `load_scenario(path)` reads a `.yaml`/`.yml`/`.json` scenario (scenario-format.md);
 `scenario_from_mapping(data, base_dir=..., source=...)` validates an already-parsed mapping
-(the HTTP API), naming `source` in messages. `consumptions` and `licences` may be lists or
-`{csv: path}` relative to `base_dir` (see files_csv.py); `rules` is resolved by files_rules.py.
+(the HTTP API), naming `source` in messages. `licences` may be a list or `{csv: path}`,
+`consumptions` a list, `{csv: path}` or `{jsonl: path}`, paths relative to `base_dir` (see
+files_csv.py, files_jsonl.py); `rules` is resolved by files_rules.py.
+
+A consumptions file is streamed into a ConsumptionTable (files_stream.py): each distinct
+attribute set is validated once instead of one model per row, with exactly the errors of
+the per-row path. `group=False` keeps that per-row path (a tuple of Consumption), for tests
+and comparison; lists are always a tuple.
 
 Every problem found in one pass is raised together as ScenarioErrors (a ScenarioError whose
 `.errors` lists them). Each names where (`<file>: licences[3]`, `<file>: settings`,
-`<file>: org.locations` or `<csv file>: row 14`, the CSV's 1-based line with the header on
-line 1), the field (or CSV column) and what was expected. Ids are strings: integer ids and
-references are read as their string form. Org values on licences and consumptions must be
-declared in their tree when that tree is non-empty (see files_checks.check_org_values).
+`<file>: org.locations`, `<csv file>: row 14`, the CSV's 1-based line with the header on
+line 1, or `<jsonl file>: line 14`), the field (or CSV column) and what was expected. Ids
+are strings: integer ids and references are read as their string form. Org values on
+licences and consumptions must be declared in their tree when that tree is non-empty (see
+files_checks.check_org_values).
 """
 
 from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,8 +41,10 @@ from lcm_opt.adapters.files_checks import (
 )
 from lcm_opt.adapters.files_csv import read_csv_rows, row_where
 from lcm_opt.adapters.files_errors import Problems, as_id, coerce_ids, shown, validate_item
+from lcm_opt.adapters.files_jsonl import jsonl_item, line_where, read_jsonl_objects
 from lcm_opt.adapters.files_parse import check_depth, read_document
 from lcm_opt.adapters.files_rules import models_dir, resolve_rules
+from lcm_opt.adapters.files_stream import RowPath, stream_csv, stream_jsonl, stream_table
 from lcm_opt.domain.catalog import Product
 from lcm_opt.domain.estate import Consumption, DirectAssignment
 from lcm_opt.domain.lcm import Contract, Reservation, TrackedDeployment
@@ -42,6 +52,7 @@ from lcm_opt.domain.licences import Licence
 from lcm_opt.domain.org import Org
 from lcm_opt.domain.scenario import RuleText, Scenario, Variant
 from lcm_opt.domain.settings import Settings
+from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.errors import ScenarioError
 
 __all__ = ["dump_json", "load_scenario", "models_dir", "resolve_rules", "scenario_from_mapping"]
@@ -63,23 +74,32 @@ ID_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
     Variant: ("name",),
 }
 IGNORED_TOP_KEYS = ("expect", "description")  # test fixtures carry expected outcomes there
+# The file forms a section accepts, `{form: path}`, and what the messages call them.
+_LICENCE_FILES = ("csv",)
+_CONSUMPTION_FILES = ("csv", "jsonl")
+_FILE_KINDS = {"csv": "CSV", "jsonl": "JSON Lines"}
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Reads and validates a scenario file; raises ScenarioErrors listing every problem."""
+def load_scenario(path: str | Path, *, group: bool = True) -> Scenario:
+    """Reads and validates a scenario file; raises ScenarioErrors listing every problem.
+    `group=False`: consumption files are read row by row into a tuple (see the module
+    docstring)."""
     path = Path(path)
     data = read_document(path)
-    return scenario_from_mapping(data, base_dir=path.parent, source=str(path))
+    return scenario_from_mapping(data, base_dir=path.parent, source=str(path), group=group)
 
 
-def scenario_from_mapping(data: Mapping[str, Any], *, base_dir: Path, source: str) -> Scenario:
-    """Validates a parsed scenario. Relative paths (CSV sections, rule files,
+def scenario_from_mapping(
+    data: Mapping[str, Any], *, base_dir: Path, source: str, group: bool = True
+) -> Scenario:
+    """Validates a parsed scenario. Relative paths (CSV and JSON Lines sections, rule files,
     `previous_allocation`) resolve against `base_dir`; `source` names the input in messages.
     `previous_allocation` is stored resolved against `base_dir`. Lists and mappings nested
-    deeper than files_parse.MAX_DEPTH are refused before anything else is read."""
+    deeper than files_parse.MAX_DEPTH are refused before anything else is read. A
+    consumptions file becomes a ConsumptionTable, or with `group=False` a tuple."""
     check_depth(data, source)
     with _gc_paused():
-        return _Loader(data, Path(base_dir), source).build()
+        return _Loader(data, Path(base_dir), source, group=group).build()
 
 
 def _short(where: str) -> str:
@@ -113,12 +133,17 @@ _Rows = Iterator[tuple[int, dict[str, Any], bool]]
 
 
 class _Loader:
-    def __init__(self, data: Mapping[str, Any], base_dir: Path, source: str) -> None:
+    def __init__(
+        self, data: Mapping[str, Any], base_dir: Path, source: str, *, group: bool
+    ) -> None:
         self.data = data
         self.base_dir = base_dir
         self.source = source
+        self.group = group
         self.problems = Problems()
         self.ids: dict[str, dict[str, int]] = {}  # section -> id -> locator of first use
+        # section -> its ids, for references; a streamed section's ids have no locators
+        self.known: dict[str, Collection[str]] = {}
 
     def build(self) -> Scenario:
         self._top_keys()
@@ -126,10 +151,10 @@ class _Loader:
         org = load_org(self.data.get("org"), self.source, self.problems)
         products = self._products()
         contracts = self._load("contracts", Contract)
-        licences = self._load("licences", Licence, csv=True, check=self._licence_check(org))
-        consumptions = self._load(
-            "consumptions", Consumption, csv=True, check=self._consumption_check(org)
+        licences = self._load(
+            "licences", Licence, files=_LICENCE_FILES, check=self._licence_check(org)
         )
+        consumptions = self._consumptions(org)
         pins = self._load("direct_assignments", DirectAssignment, check=self._pin_check())
         reservations = self._load("reservations", Reservation, check=self._reservation_check)
         tracked = self._load("tracked_deployments", TrackedDeployment, check=self._tracked_check)
@@ -144,7 +169,7 @@ class _Loader:
             org=org,
             products=tuple(products),
             licences=tuple(licences),
-            consumptions=tuple(consumptions),
+            consumptions=consumptions,
             direct_assignments=tuple(pins),
             contracts=tuple(contracts),
             reservations=tuple(reservations),
@@ -217,41 +242,93 @@ class _Loader:
         key: str,
         model: type[M],
         *,
-        csv: bool = False,
+        files: tuple[str, ...] = (),
         check: Callable[[Mapping[str, Any], str], None] | None = None,
         key_field: str = "id",
         collect: list[tuple[int, M]] | None = None,
     ) -> list[M]:
-        """Validates every row of one section. Ids (or `key_field`) must be unique; a
-        row's id counts as known even when the row is invalid, so one bad row does not
-        cascade into "unknown reference" errors elsewhere. `check` sees the raw row (ids
-        already text), so references are checked on invalid rows too."""
-        rows, where_of, is_csv = self._rows(key, model, csv)
+        """Validates every row of one section (`files`: the `{form: path}` forms it
+        accepts besides a list) through `_row_path`."""
+        rows, where_of, is_csv = self._rows(key, model, files)
         seen = self.ids.setdefault(key, {})
-        has_key = key_field in model.model_fields
+        self.known[key] = seen
+        keep = self._row_path(model, where_of, is_csv, check, key_field, seen, self.problems)
         items: list[M] = []
         for locator, raw, cells_ok in rows:
-            where = where_of(locator)
-            item = validate_item(model, raw, where, self.problems, csv_columns=is_csv)
-            ident = raw.get(key_field) if has_key else None
-            if isinstance(ident, str) and seen.setdefault(ident, locator) != locator:
-                self.problems.add(
-                    where,
-                    key_field,
-                    f"duplicate {key_field} {ident!r}; first at {_short(where_of(seen[ident]))}",
-                )
-                continue
-            if check is not None:
-                check(raw, where)
-            if item is None or not cells_ok:
+            item = keep(locator, raw, cells_ok)
+            if item is None:
                 continue
             items.append(item)
             if collect is not None:
                 collect.append((locator, item))
         return items
 
+    @staticmethod
+    def _row_path(
+        model: type[M],
+        where_of: Callable[[int], str],
+        is_csv: bool,
+        check: Callable[[Mapping[str, Any], str], None] | None,
+        key_field: str,
+        seen: dict[str, int],
+        problems: Problems,
+    ) -> Callable[[int, dict[str, Any], bool], M | None]:
+        """One row of a section: (locator, raw item, cells_ok) -> its model, or None when
+        the row is not kept. Ids (or `key_field`) must be unique (`seen`: id -> locator of
+        its first row); a row's id counts as known even when the row is invalid, so one bad
+        row does not cascade into "unknown reference" errors elsewhere. `check` sees the raw
+        row (ids already text), so references are checked on invalid rows too."""
+        has_key = key_field in model.model_fields
+
+        def keep(locator: int, raw: dict[str, Any], cells_ok: bool) -> M | None:
+            where = where_of(locator)
+            item = validate_item(model, raw, where, problems, csv_columns=is_csv)
+            ident = raw.get(key_field) if has_key else None
+            if isinstance(ident, str) and seen.setdefault(ident, locator) != locator:
+                problems.add(
+                    where,
+                    key_field,
+                    f"duplicate {key_field} {ident!r}; first at {_short(where_of(seen[ident]))}",
+                )
+                return None
+            if check is not None:
+                check(raw, where)
+            if item is None or not cells_ok:
+                return None
+            return item
+
+        return keep
+
+    def _consumptions(self, org: Org) -> tuple[Consumption, ...] | ConsumptionTable:
+        value = self.data.get("consumptions")
+        if not (self.group and isinstance(value, Mapping)):
+            check = self._consumption_check(org, self.problems)
+            rows = self._load("consumptions", Consumption, files=_CONSUMPTION_FILES, check=check)
+            return tuple(rows)
+        found = self._file("consumptions", value, _CONSUMPTION_FILES)
+        if found is None:
+            return ()
+        form, path = found
+        display = str(path)
+        where_of = partial(row_where if form == "csv" else line_where, display)
+
+        def row_path(seen: dict[str, int], problems: Problems) -> RowPath:
+            check = self._consumption_check(org, problems)
+            return self._row_path(
+                Consumption, where_of, form == "csv", check, "id", seen, problems
+            )
+
+        read = (
+            partial(stream_csv, path, display)
+            if form == "csv"
+            else partial(stream_jsonl, path, display, id_fields=ID_FIELDS[Consumption])
+        )
+        seen = self.ids.setdefault("consumptions", {})
+        table, self.known["consumptions"] = stream_table(read, row_path, seen, self.problems)
+        return table
+
     def _rows(
-        self, key: str, model: type[BaseModel], csv: bool
+        self, key: str, model: type[BaseModel], files: tuple[str, ...]
     ) -> tuple[_Rows, Callable[[int], str], bool]:
         value = self.data.get(key)
         list_where = self._list_where(key)
@@ -259,14 +336,18 @@ class _Loader:
             return iter(()), list_where, False
         if isinstance(value, list):
             return self._list_rows(key, value, model), list_where, False
-        if csv and isinstance(value, Mapping):
-            path = self._csv_path(key, value)
-            if path is not None:
-                display = str(path)
+        if files and isinstance(value, Mapping):
+            found = self._file(key, value, files)
+            if found is None:
+                return iter(()), list_where, False
+            form, path = found
+            display = str(path)
+            if form == "csv":
                 rows = read_csv_rows(path, display, model, self.problems)
-                return rows, lambda line: row_where(display, line), True
-            return iter(()), list_where, False
-        shape = "a list or {csv: path}" if csv else "a list"
+                return rows, partial(row_where, display), True
+            return self._jsonl_rows(path, display, model), partial(line_where, display), False
+        shapes = ["a list", *(f"{{{form}: path}}" for form in files)]
+        shape = " or ".join([", ".join(shapes[:-1]), shapes[-1]]) if files else shapes[0]
         self.problems.add(self.source, key, f"expected {shape}, got {type(value).__name__}")
         return iter(()), list_where, False
 
@@ -282,25 +363,43 @@ class _Loader:
                 where = f"{self.source}: {key}[{index}]"
                 self.problems.add(where, "", f"expected a mapping, got {shown(item)}")
 
-    def _csv_path(self, key: str, spec: Mapping[str, Any]) -> Path | None:
+    def _jsonl_rows(self, path: Path, display: str, model: type[BaseModel]) -> _Rows:
+        id_fields = ID_FIELDS.get(model, ())
+        for line, value in read_jsonl_objects(path, display, self.problems):
+            raw = jsonl_item(value, id_fields, line_where(display, line), self.problems)
+            if raw is not None:
+                yield line, raw, True
+
+    def _file(
+        self, key: str, spec: Mapping[str, Any], forms: tuple[str, ...]
+    ) -> tuple[str, Path] | None:
+        """`{form: path}` -> (form, existing file), or None with the problem reported."""
         where = f"{self.source}: {key}"
         for extra in spec:
-            if extra != "csv":
-                self.problems.add(where, str(extra), "unknown key; accepted keys: csv")
-        relative = spec.get("csv")
+            if extra not in forms:
+                accepted = ", ".join(forms)
+                self.problems.add(where, str(extra), f"unknown key; accepted keys: {accepted}")
+        given = [form for form in forms if form in spec]
+        if len(given) > 1:
+            self.problems.add(where, given[-1], f"expected one file, got {' and '.join(given)}")
+            return None
+        form = given[0] if given else forms[0]
+        relative = spec.get(form)
+        kind = _FILE_KINDS[form]
         if not isinstance(relative, str) or not relative.strip():
-            self.problems.add(where, "csv", f"expected a path to a CSV file, got {shown(relative)}")
+            message = f"expected a path to a {kind} file, got {shown(relative)}"
+            self.problems.add(where, form, message)
             return None
         path = self.base_dir / relative.strip()
         if not path.is_file():
-            self.problems.add(where, "csv", f"CSV file not found: {path}")
+            self.problems.add(where, form, f"{kind} file not found: {path}")
             return None
-        return path
+        return form, path
 
     # cross-reference checks ----------------------------------------------------------------
 
-    def _known(self, section: str) -> dict[str, int]:
-        return self.ids.get(section, {})
+    def _known(self, section: str) -> Collection[str]:
+        return self.known.get(section, {})
 
     def _licence_check(self, org: Org) -> Callable[[Mapping[str, Any], str], None]:
         products, contracts = self._known("products"), self._known("contracts")
@@ -313,13 +412,15 @@ class _Loader:
 
         return check
 
-    def _consumption_check(self, org: Org) -> Callable[[Mapping[str, Any], str], None]:
+    def _consumption_check(
+        self, org: Org, problems: Problems
+    ) -> Callable[[Mapping[str, Any], str], None]:
         products = self._known("products")
         check_org_values = org_value_check(org)
 
         def check(raw: Mapping[str, Any], where: str) -> None:
-            check_ref(raw, "product", products, where, self.problems)
-            check_org_values(raw, where, self.problems)
+            check_ref(raw, "product", products, where, problems)
+            check_org_values(raw, where, problems)
 
         return check
 

@@ -14,7 +14,7 @@ import csv
 import types
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, TextIO, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -60,25 +60,55 @@ def read_csv_rows(
     row starts (the header is line 1). Header problems, malformed rows and bad cells are
     reported to `problems`; a malformed row is not yielded, so the caller never sees it but
     it is never silently dropped either."""
-    try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        problems.add(display, "", f"cannot read the CSV file: {exc.strerror or exc}")
+    handle = open_csv(path, display, problems)
+    if handle is None:
         return
     with handle:
         reader = csv.reader(handle, strict=True)
         try:
-            columns = _header(next(reader, None), display, model, problems)
-            if columns is None:
+            names = csv_header(next(reader, None), display, model, problems)
+            if names is None:
                 return
-            yield from _rows(reader, columns, display, problems)
+            typed = typed_columns(model, names)
+            for start, cells in _rows(reader, len(names), display, problems):
+                raw = row_item(names, cells)
+                yield start, raw, convert_cells(raw, typed, display, start, problems)
         except UnicodeDecodeError:
             problems.add(row_where(display, reader.line_num + 1), "", "not valid UTF-8 text")
 
 
-def _header(
+def open_csv(path: Path, display: str, problems: Problems) -> TextIO | None:
+    """The file opened as the csv module wants it, or None with the problem reported."""
+    try:
+        return path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        problems.add(display, "", f"cannot read the CSV file: {exc.strerror or exc}")
+        return None
+
+
+def typed_columns(model: type[BaseModel], names: list[str]) -> dict[CellKind, list[str]]:
+    """The header's columns that convert_cells converts, by kind."""
+    fields = model.model_fields
+    kinds = [(name, _kind(fields[name].annotation)) for name in names]
+    return {kind: [name for name, k in kinds if k == kind] for kind in _CONVERTED}
+
+
+def row_item(names: list[str], cells: list[str]) -> dict[str, Any]:
+    """One row's non-empty cells, stripped, by column name (before convert_cells)."""
+    return {name: text for name, text in zip(names, map(str.strip, cells), strict=True) if text}
+
+
+def width_problem(cells: int, width: int) -> str:
+    return (
+        f"row has {cells} cell{'' if cells == 1 else 's'} but the header has {width} columns"
+    )
+
+
+def csv_header(
     header: list[str] | None, display: str, model: type[BaseModel], problems: Problems
-) -> list[tuple[str, CellKind]] | None:
+) -> list[str] | None:
+    """The column names of a valid header row (`model`'s fields, each once, every
+    required one present); None with every problem reported otherwise."""
     where = row_where(display, 1)
     if header is None:
         problems.add(display, "", "the CSV file is empty; expected a header row")
@@ -97,20 +127,12 @@ def _header(
         if info.is_required() and name not in names:
             problems.add(where, name, "required column is missing")
             ok = False
-    if not ok:
-        return None
-    return [(name, _kind(fields[name].annotation)) for name in names]
+    return names if ok else None
 
 
 def _rows(
-    reader: Any,
-    columns: list[tuple[str, CellKind]],
-    display: str,
-    problems: Problems,
-) -> Iterator[tuple[int, dict[str, Any], bool]]:
-    names = [name for name, _ in columns]
-    typed = {kind: [name for name, k in columns if k == kind] for kind in _CONVERTED}
-    width = len(names)
+    reader: Any, width: int, display: str, problems: Problems
+) -> Iterator[tuple[int, list[str]]]:
     end = reader.line_num
     while True:
         start = end + 1
@@ -125,24 +147,15 @@ def _rows(
         if not cells:
             continue  # a blank line holds no row
         if len(cells) != width:
-            problems.add(
-                row_where(display, start),
-                "",
-                f"row has {len(cells)} cell{'' if len(cells) == 1 else 's'} but the header "
-                f"has {width} columns",
-            )
+            problems.add(row_where(display, start), "", width_problem(len(cells), width))
             continue
-        # The hot path: one dict of the non-empty, stripped cells.
-        raw: dict[str, Any] = {
-            name: text for name, text in zip(names, map(str.strip, cells), strict=True) if text
-        }
-        yield start, raw, _convert(raw, typed, display, start, problems)
+        yield start, cells
 
 
 _CONVERTED: tuple[CellKind, ...] = ("bool", "list", "number")
 
 
-def _convert(
+def convert_cells(
     raw: dict[str, Any],
     typed: dict[CellKind, list[str]],
     display: str,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from lcm_opt.domain import Consumption, Metric, Product, natural_key
 
 
 def merge_per_user(
-    consumptions: tuple[Consumption, ...], products: Mapping[str, Product]
+    consumptions: Sequence[Consumption], products: Mapping[str, Product]
 ) -> tuple[list[Consumption], dict[str, str]]:
     """For user-metric products, rows sharing (product, user) become one consumption: the
     row of the user's first device by asset id (then row id), whose attributes stand for

@@ -26,10 +26,12 @@ from lcm_opt.domain.settings import (
     Settings,
     SplitMode,
 )
+from lcm_opt.domain.table import ConsumptionTable
 
 __all__ = [
     "TYPE_CODES",
     "Consumption",
+    "ConsumptionTable",
     "Contract",
     "Deficit",
     "DeficitReason",

@@ -3,9 +3,10 @@ also checks every reference and reports errors with file/row/field."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, GetCoreSchemaHandler, GetPydanticSchema
+from pydantic_core import CoreSchema, core_schema
 
 from lcm_opt.domain.base import Frozen
 from lcm_opt.domain.catalog import Product
@@ -14,6 +15,7 @@ from lcm_opt.domain.lcm import Contract, Reservation, TrackedDeployment
 from lcm_opt.domain.licences import Licence
 from lcm_opt.domain.org import Org
 from lcm_opt.domain.settings import Settings
+from lcm_opt.domain.table import ConsumptionTable
 
 
 class RuleText(Frozen):
@@ -32,6 +34,32 @@ class Variant(Frozen):
     changes: tuple[dict[str, Any], ...] = ()
 
 
+def _keep_table(value: Any, rows: core_schema.ValidatorFunctionWrapHandler) -> Any:
+    """A table was validated row by row when it was built; validating it as a tuple would
+    make a million models out of it."""
+    return value if isinstance(value, ConsumptionTable) else rows(value)
+
+
+def _as_rows(value: tuple[Consumption, ...] | ConsumptionTable) -> tuple[Consumption, ...]:
+    return value if isinstance(value, tuple) else tuple(value)
+
+
+def _consumptions_schema(source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+    """Validated, dumped and described (JSON schema) as the tuple of rows; a
+    ConsumptionTable is accepted as it is, in O(1)."""
+    rows = handler.generate_schema(tuple[Consumption, ...])
+    dump = core_schema.plain_serializer_function_ser_schema(_as_rows, return_schema=rows)
+    return core_schema.no_info_wrap_validator_function(_keep_table, rows, serialization=dump)
+
+
+Consumptions = Annotated[
+    tuple[Consumption, ...] | ConsumptionTable, GetPydanticSchema(_consumptions_schema)
+]
+"""A scenario's consumptions: a tuple of models (YAML lists, the HTTP API, what-if
+variants) or a ConsumptionTable (a streamed `{csv: ...}` / `{jsonl: ...}` section). Both
+dump as the list of rows."""
+
+
 class Scenario(Frozen):
     name: str
     rules: RuleText
@@ -39,7 +67,7 @@ class Scenario(Frozen):
     org: Org = Field(default_factory=Org)
     products: tuple[Product, ...] = ()
     licences: tuple[Licence, ...] = ()
-    consumptions: tuple[Consumption, ...] = ()
+    consumptions: Consumptions = ()
     direct_assignments: tuple[DirectAssignment, ...] = ()
     contracts: tuple[Contract, ...] = ()
     reservations: tuple[Reservation, ...] = ()

@@ -1,0 +1,484 @@
+"""Streaming a `consumptions: {csv: ...}` or `{jsonl: ...}` section into a ConsumptionTable.
+
+A million rows repeat a few thousand attribute sets (everything but `id`, `asset` and
+`user`), so each set is validated and checked once. A row is a *clean hit* when its
+attribute cells, exactly as read (CSV text, or JSON keys, value types and values), were
+seen before on a row that loaded without any problem, and its id, asset and user are text
+the model takes as it is (or absent, for asset and user). Such a row can produce no error
+but a duplicate id (validation, references and org values depend only on those cells) and
+the model it would validate to is its prototype with its own id, asset and user: it costs a
+dict lookup and a few appends. Every other row takes the loader's own per-row path
+(`RowPath`, the code `group=False` runs), and a row that loads cleanly there teaches the
+cache its attribute set.
+
+The section is read optimistically first: ids are not checked one by one, and the first
+problem of any kind stops the read. Then the ids are checked for duplicates at once. A
+section with any problem is read again in exact mode, where every id is checked as it is
+read and every other problem is reported by the same code as the per-row path, at the same
+point: the errors are exactly those of `group=False`, in the same order.
+"""
+
+from __future__ import annotations
+
+import csv
+import operator
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
+from itertools import chain, islice, repeat
+from operator import itemgetter
+from pathlib import Path
+from typing import Any, TextIO
+
+from lcm_opt.adapters.files_csv import (
+    convert_cells,
+    csv_header,
+    open_csv,
+    row_item,
+    row_where,
+    typed_columns,
+    width_problem,
+)
+from lcm_opt.adapters.files_errors import Problems
+from lcm_opt.adapters.files_jsonl import (
+    jsonl_item,
+    line_where,
+    open_jsonl,
+    quick_object,
+    read_line,
+)
+from lcm_opt.domain.estate import Consumption
+from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable, attribute_key
+
+__all__ = ["RowPath", "TableBuilder", "stream_csv", "stream_jsonl", "stream_table"]
+
+RowPath = Callable[[int, dict[str, Any], bool], Consumption | None]
+"""The loader's per-row path: (locator, raw item, cells_ok) -> the row's model when it is
+kept, None when it is not (every problem reported)."""
+
+_validate = Consumption.__pydantic_validator__.validate_python
+
+
+class _Unclean(Exception):
+    """The optimistic read met a problem: read the section again in exact mode."""
+
+
+class _StopAtFirst(Problems):
+    def add(self, where: str, field: str, message: str) -> None:
+        raise _Unclean
+
+
+def stream_table(
+    read: Callable[[TableBuilder], None],
+    row_path: Callable[[dict[str, int], Problems], RowPath],
+    seen: dict[str, int],
+    problems: Problems,
+) -> tuple[ConsumptionTable, Collection[str]]:
+    """The section `read` reads (stream_csv or stream_jsonl with its file), and its ids for
+    references. `row_path(seen, problems)` makes the loader's per-row path reporting to
+    `problems`; `seen` is the loader's id -> first locator for the section."""
+    optimistic = _StopAtFirst()
+    builder = TableBuilder(row_path({}, optimistic), None, optimistic)
+    try:
+        read(builder)
+    except _Unclean:
+        pass
+    else:
+        table = builder.table()
+        ids = table.ids
+        # Ids exported in order (as most are) are unique without hashing a million of them.
+        if all(map(operator.lt, ids, islice(ids, 1, None))):
+            return table, _SortedIds(ids)
+        unique = set(ids)
+        if len(unique) == len(ids):
+            return table, unique
+    builder = TableBuilder(row_path(seen, problems), seen, problems)
+    read(builder)
+    return builder.table(), seen
+
+
+class _SortedIds(Collection[str]):
+    """Strictly increasing ids: `in` by bisection, for the references to them."""
+
+    __slots__ = ("_ids",)
+
+    def __init__(self, ids: tuple[str, ...]) -> None:
+        self._ids = ids
+
+    def __contains__(self, value: object) -> bool:
+        if not isinstance(value, str):
+            return False
+        index = bisect_left(self._ids, value)
+        return index < len(self._ids) and self._ids[index] == value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+class TableBuilder:
+    """Collects one section's rows as prototypes plus per-row columns. With `seen` (exact
+    mode) every id is checked as it is read; without, ids are checked once at the end."""
+
+    def __init__(self, full: RowPath, seen: dict[str, int] | None, problems: Problems) -> None:
+        self.full = full
+        self.seen = seen
+        self.exact = seen is not None
+        self.problems = problems
+        self.ids: list[str] = []
+        self.rows = array("I")
+        self.assets: list[str | None] | None = None
+        self.users: list[str | None] | None = None
+        self.prototypes: list[Consumption] = []
+        self.numbers: dict[tuple[Any, ...], int] = {}  # attribute values -> prototype
+        self.cache: dict[Hashable, int] = {}  # attribute cells of a clean row -> prototype
+
+    def new_id(self, ident: str, locator: int) -> bool:
+        """False when exact mode has seen `ident` before (the row takes the per-row path,
+        which reports the duplicate); otherwise records it."""
+        seen = self.seen
+        if seen is None:
+            return True
+        if ident in seen:
+            return False
+        seen[ident] = locator
+        return True
+
+    def add(self, ident: str, number: int, asset: str | None, user: str | None) -> None:
+        # the columns first: a column started now holds None for the rows before this one
+        if asset is not None or self.assets is not None:
+            self.column("asset").append(asset)
+        if user is not None or self.users is not None:
+            self.column("user").append(user)
+        self.ids.append(ident)
+        self.rows.append(number)
+
+    def column(self, name: str) -> list[str | None]:
+        """The assets or users column, started (None for the rows so far) if need be."""
+        current = self.assets if name == "asset" else self.users
+        if current is not None:
+            return current
+        started: list[str | None] = [None] * len(self.ids)
+        if name == "asset":
+            self.assets = started
+        else:
+            self.users = started
+        return started
+
+    def slow(self, locator: int, raw: dict[str, Any], cells_ok: bool, key: Hashable) -> None:
+        """A row that is not a clean hit, through the loader's per-row path; `key` (its
+        attribute cells; None when they cannot be a dict key) is cached if it loads
+        cleanly."""
+        problems = self.problems
+        reported = len(problems.errors) + problems.suppressed
+        item = self.full(locator, raw, cells_ok)
+        if item is None:
+            return
+        number = self._number(item, raw)
+        self.add(item.id, number, item.asset, item.user)
+        if key is not None and len(problems.errors) + problems.suppressed == reported:
+            self.cache[key] = number
+
+    def _number(self, item: Consumption, raw: dict[str, Any]) -> int:
+        """The index of the item's prototype, made from this row if it is the first with
+        these attribute values (without asset and user, validated again so that its fields
+        set is the row's)."""
+        values = attribute_key(item)
+        number = self.numbers.get(values)
+        if number is None:
+            number = self.numbers[values] = len(self.prototypes)
+            if "asset" in raw or "user" in raw:
+                item = _validate({k: v for k, v in raw.items() if k not in _OWN})
+            self.prototypes.append(item)
+        return number
+
+    def table(self) -> ConsumptionTable:
+        return ConsumptionTable.trusted(
+            tuple(self.ids),
+            tuple(self.prototypes),
+            self.rows,
+            None if self.assets is None else tuple(self.assets),
+            None if self.users is None else tuple(self.users),
+        )
+
+
+_OWN = frozenset(("asset", "user"))  # a prototype keeps the first row's id, but no asset/user
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+
+def stream_csv(path: Path, display: str, builder: TableBuilder) -> None:
+    """The rows of a consumptions CSV (files_csv.py) into `builder`, with the problems
+    files_csv.read_csv_rows reports, at the same lines."""
+    problems = builder.problems
+    handle = open_csv(path, display, problems)
+    if handle is None:
+        return
+    with handle:
+        reader = csv.reader(handle, strict=True)
+        try:
+            names = csv_header(next(reader, None), display, Consumption, problems)
+        except UnicodeDecodeError:
+            problems.add(row_where(display, reader.line_num + 1), "", "not valid UTF-8 text")
+            return
+        if names is not None:
+            _CsvStream(builder, display, names).read(handle, reader.line_num)
+
+
+class _CsvStream:
+    """The data rows of one CSV file after its header.
+
+    Lines are read directly from the file and split on commas, which is what csv.reader
+    makes of a line without a quote and shorter than its field size limit (a file opened
+    with newline="" ends lines where csv.reader ends records outside quotes; a NUL is text
+    to both). Other lines go to csv.reader, fed this line and then the following ones, so a
+    quoted cell may span lines; `count` is csv.reader's line_num.
+
+    When `id` is the first column and there is no asset or user column (`by_line`), the
+    cache key of a plain line is its text after the first comma, so a clean hit needs no
+    split; otherwise it is the attribute cells. An optimistic by_line read takes the file in
+    chunks of lines and looks them up together (_read_chunks), leaving only the lines that
+    are not clean hits to the row-by-row loop (_rows)."""
+
+    def __init__(self, builder: TableBuilder, display: str, names: list[str]) -> None:
+        self.builder = builder
+        self.display = display
+        self.names = names
+        self.typed = typed_columns(Consumption, names)
+        self.width = len(names)
+        at = {name: index for index, name in enumerate(names)}
+        self.id_at, self.asset_at, self.user_at = at["id"], at.get("asset"), at.get("user")
+        attributes = [index for index, name in enumerate(names) if name not in ROW_FIELDS]
+        # `product` is a required column, so there is one; itemgetter of one position gives
+        # the cell itself rather than a tuple, which is as good a key.
+        self.key_of = itemgetter(*attributes)
+        self.by_line = self.id_at == 0 and self.asset_at is None and self.user_at is None
+        self.assets = None if self.asset_at is None else builder.column("asset")
+        self.users = None if self.user_at is None else builder.column("user")
+        self.limit = csv.field_size_limit()
+
+    def read(self, lines: TextIO, count: int) -> None:
+        """`lines`: the file after the header, which took `count` lines."""
+        if self.by_line and not self.builder.exact:
+            self._read_chunks(lines, count)
+        else:
+            self._rows(lines, (), count)
+
+    def _read_chunks(self, lines: TextIO, count: int) -> None:
+        """Chunks without a quote or an overlong line hold one row per line; in those, the
+        runs of clean hits are appended at once. Optimistic reads only (ids unchecked)."""
+        builder, cached, limit = self.builder, self.builder.cache.get, self.limit
+        while True:
+            try:
+                chunk = lines.readlines(_CHUNK)
+            except UnicodeDecodeError:
+                # readlines drops the lines before the bad one, so its number is not known
+                # here: only the optimistic read comes here, and the exact one reports it
+                raise _Unclean from None
+            if not chunk:
+                return
+            if '"' in "".join(chunk) or max(map(len, chunk)) >= limit:
+                # a quoted cell may go on past the chunk: _rows reads on from the file
+                after = self._rows(iter(chunk), lines, count)
+                if after is None:
+                    return
+                count = after
+                continue
+            cells, _, rests = zip(*map(str.partition, chunk, repeat(",")), strict=True)
+            numbers = list(map(cached, rests))
+            start, end = 0, len(chunk)
+            while start < end:
+                miss = _index(numbers, None, start, end)
+                if miss > start:
+                    idents = list(map(str.strip, cells[start:miss]))
+                    if all(idents):
+                        builder.ids += idents
+                        builder.rows.extend(numbers[start:miss])  # type: ignore[arg-type]
+                    else:
+                        self._rows(iter(chunk[start:miss]), (), count + start)
+                if miss < end:
+                    self._rows(iter((chunk[miss],)), (), count + miss)
+                start = miss + 1
+            count += end
+
+    def _rows(self, lines: Iterator[str], more: Iterable[str], count: int) -> int | None:
+        """The rows of `lines` (and of `more`, for a quoted cell going on past `lines`), one
+        by one; `count` lines came before. The new count, or None when the file must not be
+        read further (malformed CSV, text that is not UTF-8)."""
+        builder, problems, display = self.builder, self.builder.problems, self.display
+        cached, exact = builder.cache.get, builder.exact
+        seen = builder.seen if builder.seen is not None else {}
+        add_id, add_row = builder.ids.append, builder.rows.append
+        by_line, limit = self.by_line, self.limit
+        try:
+            for line in lines:
+                count += 1
+                start = count
+                comma = line.find(",") if by_line else -1
+                if comma > 0:  # the id cell is line[:comma]
+                    number = cached(line[comma + 1 :])
+                    if number is not None:
+                        cell = line[:comma]
+                        ident = cell.strip()
+                        if ident and '"' not in cell and comma < limit:
+                            if not exact:
+                                add_id(ident)
+                                add_row(number)
+                                continue
+                            if ident not in seen:
+                                seen[ident] = start
+                                add_id(ident)
+                                add_row(number)
+                                continue
+                key: Hashable
+                if '"' in line or len(line) >= limit:
+                    record = csv.reader(chain((line,), lines, more), strict=True)
+                    try:
+                        cells = next(record)
+                    except csv.Error as exc:
+                        problems.add(row_where(display, start), "", f"malformed CSV: {exc}")
+                        return None
+                    finally:
+                        count += record.line_num - 1
+                    key = None
+                else:
+                    text = line.rstrip("\r\n")
+                    cells = text.split(",") if text else []
+                    key = line[comma + 1 :] if comma > 0 else None
+                if not cells:
+                    continue  # a blank line holds no row
+                if len(cells) != self.width:
+                    message = width_problem(len(cells), self.width)
+                    problems.add(row_where(display, start), "", message)
+                    continue
+                if key is None:
+                    key = self.key_of(cells)
+                    if self._hit(cells, cached(key), start):
+                        continue
+                raw = row_item(self.names, cells)
+                cells_ok = convert_cells(raw, self.typed, display, start, problems)
+                builder.slow(start, raw, cells_ok, key)
+        except UnicodeDecodeError:
+            problems.add(row_where(display, count + 1), "", "not valid UTF-8 text")
+            return None
+        return count
+
+    def _hit(self, cells: list[str], number: int | None, start: int) -> bool:
+        """Appends the row if it is a clean hit (a CSV cell is always text, and an empty
+        asset or user cell means none)."""
+        ident = cells[self.id_at].strip()
+        builder = self.builder
+        if number is None or not ident or not builder.new_id(ident, start):
+            return False
+        builder.ids.append(ident)
+        builder.rows.append(number)
+        if self.assets is not None and self.asset_at is not None:
+            self.assets.append(cells[self.asset_at].strip() or None)
+        if self.users is not None and self.user_at is not None:
+            self.users.append(cells[self.user_at].strip() or None)
+        return True
+
+
+_CHUNK = 1 << 16  # characters of whole lines per chunk: about a thousand rows
+
+
+def _index(values: list[int | None], value: None, start: int, end: int) -> int:
+    """The first position of `value` in values[start:end], or `end`."""
+    try:
+        return values.index(value, start, end)
+    except ValueError:
+        return end
+
+
+# --- JSON Lines ------------------------------------------------------------------------------
+
+
+def stream_jsonl(
+    path: Path, display: str, builder: TableBuilder, *, id_fields: Iterable[str]
+) -> None:
+    """The rows of a consumptions JSON Lines file (files_jsonl.py) into `builder`; fields in
+    `id_fields` are read as ids, as in YAML. A line is parsed by files_jsonl.quick_object
+    to look it up; every line that is not a clean hit is read again by read_line, exactly as
+    the per-row path reads it."""
+    problems = builder.problems
+    handle = open_jsonl(path, display, problems)
+    if handle is None:
+        return
+    id_fields = tuple(id_fields)
+    cached = builder.cache.get
+    with handle:
+        for number, line in enumerate(handle, 1):
+            value = quick_object(line)
+            key: Hashable = None
+            if value is not None:
+                ident, asset, user = value.pop("id", None), value.pop("asset", None), None
+                if "user" in value:
+                    user = value.pop("user")
+                # Value types are part of the key: 1, 1.0 and true are equal as dict keys
+                # but not to the model. A container among the values is a TypeError here
+                # (a list) or a miss (a nested object, as a tuple): never a clean row.
+                key = (*value, *map(type, value.values()), *value.values())
+                try:
+                    prototype = cached(key)
+                except TypeError:
+                    key = prototype = None
+                if prototype is not None:
+                    if (
+                        type(ident) is str
+                        and asset is None
+                        and user is None
+                        and (ident := ident.strip())
+                        and ident.isascii()
+                    ):  # the common case of _jsonl_hit, inline
+                        if builder.new_id(ident, number):
+                            builder.add(ident, prototype, None, None)
+                            continue
+                    elif _jsonl_hit(builder, prototype, number, ident, asset, user):
+                        continue
+            value = read_line(number, line, display, problems)
+            if value is None:
+                continue
+            raw = jsonl_item(value, id_fields, line_where(display, number), problems)
+            if raw is not None:
+                builder.slow(number, raw, True, key)
+
+
+def _jsonl_hit(
+    builder: TableBuilder, prototype: int, line: int, ident: object, asset: object, user: object
+) -> bool:
+    """Appends the row if its id, asset and user are values the model takes as they are
+    (asset and user may be absent)."""
+    text = _text_id(ident)
+    if text is None:
+        return False
+    asset_text = None if asset is None else _text_id(asset)
+    user_text = None if user is None else _text_id(user)
+    if (asset_text is None and asset is not None) or (user_text is None and user is not None):
+        return False
+    if not builder.new_id(text, line):
+        return False
+    builder.add(text, prototype, asset_text, user_text)
+    return True
+
+
+def _text_id(value: object) -> str | None:
+    """An id, asset or user as the model keeps it, when it certainly validates: non-empty
+    text after stripping (as files_errors.as_id does; Python's strip removes all the model's
+    whitespace), or an integer's string form. None means "take the per-row path": other
+    types, empty text, and text the model refuses (lone surrogates from JSON escapes)."""
+    if type(value) is int:  # not bool, which the model refuses
+        return str(value)
+    if type(value) is not str:
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+    return text
