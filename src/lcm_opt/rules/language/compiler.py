@@ -35,6 +35,7 @@ from lcm_opt.rules.language.nodes import (
 from lcm_opt.rules.language.ruleset import RuleSet
 from lcm_opt.rules.language.types import Side, Values, _Fn, _Pred
 from lcm_opt.rules.language.values import _arith, _no_within, _norm
+from lcm_opt.rules.language.vector_plan import Plan, VectorRules, build_plan
 
 # ---------------------------------------------------------------------------------------------
 # Compiler
@@ -202,13 +203,22 @@ class _Compiler(_Checker):
             vectors[side], outputs[side], raw_fields[side] = vector, out, raw
         requirements: list[_Pred] = []
         affinities: list[tuple[_Pred, int]] = []
+        plans: dict[str, list[Plan]] = {"req": [], "aff": []}
+        slots = {ref: (ref.side, i) for side in ("C", "L") for ref, i in outputs[side].items()}
+
+        def resolve(node: Tree[Token]) -> tuple[Side, int, str]:
+            ref = self._resolve(node, 0)
+            assert ref is not None
+            side, index = slots[ref]
+            return side, index, ref.key
+
         for rule in self.rules:
-            slots = {ref: (ref.side, i) for side in ("C", "L") for ref, i in outputs[side].items()}
             node = self._compile(rule.expr, slots, requirement=rule.kind == "req")
             if rule.kind == "req":
                 requirements.append(_predicate(node))
             else:
                 affinities.append((_predicate(node), rule.weight))
+            plans[rule.kind].append(build_plan(rule.expr, resolve, rule.kind == "req"))
         return RuleSet(
             name=self.text.name,
             consumption_fields=raw_fields["C"],
@@ -219,6 +229,7 @@ class _Compiler(_Checker):
             _licence_vector=vectors["L"],
             _requirements=tuple(requirements),
             _affinities=tuple(affinities),
+            _plans=VectorRules(tuple(plans["req"]), tuple(plans["aff"])),
         )
 
     def _vector(

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
+
 from lcm_opt.rules.language.types import Values, WithinFn, _Pred
+from lcm_opt.rules.language.vector import evaluate_pairs
+from lcm_opt.rules.language.vector_plan import VectorRules
 
 # ---------------------------------------------------------------------------------------------
 # The rule set
@@ -26,6 +31,7 @@ class RuleSet:
     _licence_vector: Callable[[Mapping[str, object]], Values] = field(repr=False, compare=False)
     _requirements: tuple[_Pred, ...] = field(repr=False, compare=False)
     _affinities: tuple[tuple[_Pred, int], ...] = field(repr=False, compare=False)
+    _plans: VectorRules = field(repr=False, compare=False)
 
     def consumption_values(self, raw: Mapping[str, object]) -> Values:
         """Hashable vector of exactly what the rules read from a consumption (its class key)."""
@@ -45,6 +51,31 @@ class RuleSet:
             if pred(cv, lv, within, exclusive):
                 total += weight
         return total
+
+    def evaluate_pairs(
+        self,
+        cvs: Sequence[Values],
+        lvs: Sequence[Values],
+        ci: npt.NDArray[np.int64],
+        li: npt.NDArray[np.int64],
+        within: WithinFn,
+        exclusive: bool,
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
+        """(ok, score) of every pair j of (cvs[ci[j]], lvs[li[j]]), vectorised with numpy:
+        ok[j] == requirements_ok(...) and score[j] == score(..., exclusive), exactly. A rule
+        numpy cannot answer exactly on these values (mixed-type columns, int64 overflow,
+        string concatenation, ...) runs its closure on those pairs instead."""
+        return evaluate_pairs(
+            self._plans,
+            self._requirements,
+            self._affinities,
+            cvs,
+            lvs,
+            ci,
+            li,
+            within,
+            exclusive,
+        )
 
     def has_requirements(self) -> bool:
         return bool(self._requirements)
