@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 
+from lcm_opt.compile.edges import Candidates, ClassEdges, class_edges
 from lcm_opt.compile.evaluator import Evaluator
 from lcm_opt.compile.lcm import pools, validate_pools
 from lcm_opt.compile.merge import merge_per_user
 from lcm_opt.compile.problem import ConsumptionClass, Edge, Pin, Problem
+from lcm_opt.compile.rows import ClassKey, Grouped, class_key, group_table, groupable
 from lcm_opt.domain import (
     Consumption,
     Licence,
@@ -17,6 +19,7 @@ from lcm_opt.domain import (
     natural_key,
     version_key,
 )
+from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.rules.eligibility import (
     Chains,
     Reach,
@@ -128,50 +131,81 @@ class _Desc:
     __hash__ = None  # type: ignore[assignment]
 
 
+def _group_rows(
+    ctx: Evaluator, consumptions: Sequence[Consumption], key_of: Callable[[Consumption], ClassKey]
+) -> Grouped:
+    """The per-row grouping: A18 merge, natural id order (A31), free products out, then
+    classes by (product, rule values, size) numbered by first member."""
+    rows, merged = merge_per_user(tuple(consumptions), ctx.products)
+    rows.sort(key=lambda c: natural_key(c.id))
+    free = [c.id for c in rows if ctx.products[c.product].free]  # R9, A36
+    kept = [c for c in rows if not ctx.products[c.product].free]
+    keys: dict[ClassKey, int] = {}
+    grouped = Grouped([c.id for c in kept], [], [], [], [], [], free, merged)
+    for index, c in enumerate(kept):
+        key = key_of(c)
+        k = keys.setdefault(key, len(grouped.members))
+        if k == len(grouped.members):
+            grouped.members.append([])
+            grouped.firsts.append(c)
+            grouped.raws.append(consumption_raw(c))
+            grouped.keys.append(key)
+        grouped.members[k].append(index)
+        grouped.class_of.append(k)
+    return grouped
+
+
 def _classes(
-    ctx: Evaluator, consumptions: list[Consumption], product_index: Mapping[str, int]
-) -> tuple[list[ConsumptionClass], list[int]]:
-    """Group consumptions by (product, rule values, size) and build each class's edges."""
-    reaching = _reaching(ctx)
-    candidates = {
-        pid: _candidates(ctx, ctx.products[pid], reaching.get(pid, []))
-        for pid in {c.product for c in consumptions}
-    }
-    sized = {pid: _needs_size(ctx, pid, cands) for pid, (cands, _) in candidates.items()}
-    keys: dict[tuple[object, ...], int] = {}
-    members: list[list[int]] = []
-    firsts: list[tuple[Consumption, dict[str, object], tuple[object, ...]]] = []
-    class_of: list[int] = []
-    for index, c in enumerate(consumptions):
-        raw = consumption_raw(c)
-        cv = ctx.rules.consumption_values(raw)
-        size = (c.cores, c.processors) if sized[c.product] else None
-        key = (c.product, cv, size)
-        k = keys.setdefault(key, len(members))
-        if k == len(members):
-            members.append([])
-            firsts.append((c, raw, cv))
-        members[k].append(index)
-        class_of.append(k)
+    ctx: Evaluator,
+    grouped: Grouped,
+    product_index: Mapping[str, int],
+    candidates: Candidates,
+    reference: bool,
+) -> list[ConsumptionClass]:
+    """Each class's edges: per pair through the closures (`reference`), else all pairs at
+    once (edges.py); the two agree exactly."""
+    raws = grouped.raws
+    values = [key[1] for key in grouped.keys]
+    products = [c.product for c in grouped.firsts]
+    if reference:
+        edges = [
+            _reference_edges(ctx, candidates[product], raw, cv)
+            for product, raw, cv in zip(products, raws, values, strict=True)
+        ]
+    else:
+        edges = class_edges(ctx, products, raws, values, candidates)
     classes = []
-    for k, (c, raw, cv) in enumerate(firsts):
-        product = ctx.products[c.product]
-        cands, detail = candidates[c.product]
-        edges, edge_detail = _edges(ctx, cands, raw, cv) if cands else ([], detail)
-        edges.sort(key=lambda e: (-e.score, e.licence))  # R25, A3
+    for k, (c, raw, cv) in enumerate(zip(grouped.firsts, raws, values, strict=True)):
+        exact, downgrade, detail = edges[k]
         classes.append(
             ConsumptionClass(
                 product=product_index[c.product],
-                members=tuple(members[k]),
-                product_units=product_units(product.metric, c.cores, c.processors),
-                exact=tuple(e for e in edges if not e.downgrade),
-                downgrade=tuple(e for e in edges if e.downgrade),
-                detail=edge_detail,
+                members=tuple(grouped.members[k]),
+                product_units=product_units(ctx.products[c.product].metric, c.cores, c.processors),
+                exact=exact,
+                downgrade=downgrade,
+                detail=detail,
                 values=cv,
                 raw=raw,
             )
         )
-    return classes, class_of
+    return classes
+
+
+def _reference_edges(
+    ctx: Evaluator,
+    candidates: tuple[list[tuple[int, Reach]], str | None],
+    raw: dict[str, object],
+    cv: object,
+) -> ClassEdges:
+    cands, detail = candidates
+    if not cands:
+        return (), (), detail
+    assert isinstance(cv, tuple)
+    edges, edge_detail = _edges(ctx, cands, raw, cv)
+    edges.sort(key=lambda e: (-e.score, e.licence))  # R25, A3
+    exact = tuple(e for e in edges if not e.downgrade)
+    return exact, tuple(e for e in edges if e.downgrade), edge_detail
 
 
 def _needs_size(ctx: Evaluator, product: str, cands: list[tuple[int, Reach]]) -> bool:
@@ -187,11 +221,12 @@ def _capacity(licence: Licence) -> int | None:
     return None if licence.unlimited else licence.seats
 
 
-def _warnings(consumptions: list[Consumption], products: Mapping[str, Product]) -> list[str]:
+def _warnings(classes: list[ConsumptionClass], products: Sequence[Product]) -> list[str]:
     unsized: dict[str, int] = {}
-    for c in consumptions:
-        if products[c.product].metric is Metric.CORE and c.cores is None:
-            unsized[c.product] = unsized.get(c.product, 0) + 1
+    for cls in classes:
+        product = products[cls.product]
+        if product.metric is Metric.CORE and cls.raw["cores"] is None:
+            unsized[product.id] = unsized.get(product.id, 0) + len(cls.members)
     return [
         f"{n} consumption(s) of core-metric product {p} have no cores: they count 0 cores "
         "in Required and no core licence can cover them (A40)"
@@ -199,33 +234,28 @@ def _warnings(consumptions: list[Consumption], products: Mapping[str, Product]) 
     ]
 
 
-def compile_scenario(scenario: Scenario, rules: RuleSet | None = None) -> Problem:
-    """Scenario -> Problem: the only place rules are evaluated for the engines."""
+def compile_scenario(
+    scenario: Scenario, rules: RuleSet | None = None, *, reference: bool = False
+) -> Problem:
+    """Scenario -> Problem: the only place rules are evaluated for the engines.
+    `reference` takes the straightforward path (rows one by one, pairs one by one through
+    the closures); the default groups a streamed table by prototype (rows.py) and
+    evaluates every pair at once (edges.py), with the same outcome."""
     validate_pools(scenario)
     ctx = Evaluator(scenario, rules or parse_rules(scenario.rules))
     products = sorted(scenario.products, key=lambda p: natural_key(p.id))
     product_index = {p.id: i for i, p in enumerate(products)}
-    rows, merged = merge_per_user(scenario.consumptions, ctx.products)
-    rows.sort(key=lambda c: natural_key(c.id))
-    free = [c.id for c in rows if ctx.products[c.product].free]  # R9, A36
-    consumptions = [c for c in rows if not ctx.products[c.product].free]
-    classes, class_of = _classes(ctx, consumptions, product_index)
-    consumption_index = {c.id: i for i, c in enumerate(consumptions)}
-    pins = sorted(
-        {
-            Pin(ctx.licence_index[pin.licence], consumption_index[cid])
-            for pin in scenario.direct_assignments
-            if (cid := merged.get(pin.consumption, pin.consumption)) in consumption_index
-        },
-        key=lambda pin: (pin.licence, pin.consumption),
-    )
-    free_ids = set(free)
-    free_pins = [
-        f"pin {pin.licence} -> {pin.consumption} not honoured: {pin.consumption} is a "
-        "consumption of a free product, which never gets grants (R9, A36)"
-        for pin in scenario.direct_assignments
-        if merged.get(pin.consumption, pin.consumption) in free_ids
-    ]
+    reaching = _reaching(ctx)
+    candidates = {p.id: _candidates(ctx, p, reaching.get(p.id, [])) for p in products}
+    sized = {pid: _needs_size(ctx, pid, cands) for pid, (cands, _) in candidates.items()}
+    key_of = class_key(ctx.rules, sized.__getitem__)
+    table = scenario.consumptions
+    if not reference and isinstance(table, ConsumptionTable) and groupable(table, ctx.rules):
+        grouped = group_table(table, ctx.products, key_of)
+    else:
+        grouped = _group_rows(ctx, scenario.consumptions, key_of)
+    classes = _classes(ctx, grouped, product_index, candidates, reference)
+    pins, free_pins = _pins(scenario, ctx, grouped)
     return Problem(
         scenario=scenario,
         evaluator=ctx,
@@ -236,12 +266,36 @@ def compile_scenario(scenario: Scenario, rules: RuleSet | None = None) -> Proble
         licences=tuple(ctx.licences),
         licence_product=tuple(product_index[lic.product] for lic in ctx.licences),
         capacity=tuple(_capacity(lic) for lic in ctx.licences),
-        consumption_ids=tuple(c.id for c in consumptions),
-        consumption_class=tuple(class_of),
+        consumption_ids=tuple(grouped.ids),
+        consumption_class=tuple(grouped.class_of),
         classes=tuple(classes),
         pins=tuple(pins),
-        free_consumptions=tuple(free),
-        merged=merged,
-        warnings=(*_warnings(consumptions, ctx.products), *free_pins),
+        free_consumptions=tuple(grouped.free),
+        merged=grouped.merged,
+        warnings=(*_warnings(classes, products), *free_pins),
         lcm=pools(scenario, ctx.licence_index, product_index),
     )
+
+
+def _pins(scenario: Scenario, ctx: Evaluator, grouped: Grouped) -> tuple[list[Pin], list[str]]:
+    """Pins as (licence, consumption) indices, in that order (A3), and a warning for each
+    pin on a consumption of a free product (R9, A36). Only pinned ids are indexed."""
+    merged = grouped.merged
+    wanted = {merged.get(pin.consumption, pin.consumption) for pin in scenario.direct_assignments}
+    index = {cid: i for i, cid in enumerate(grouped.ids) if cid in wanted}
+    pins = sorted(
+        {
+            Pin(ctx.licence_index[pin.licence], index[cid])
+            for pin in scenario.direct_assignments
+            if (cid := merged.get(pin.consumption, pin.consumption)) in index
+        },
+        key=lambda pin: (pin.licence, pin.consumption),
+    )
+    free_ids = set(grouped.free) & wanted
+    free_pins = [
+        f"pin {pin.licence} -> {pin.consumption} not honoured: {pin.consumption} is a "
+        "consumption of a free product, which never gets grants (R9, A36)"
+        for pin in scenario.direct_assignments
+        if merged.get(pin.consumption, pin.consumption) in free_ids
+    ]
+    return pins, free_pins

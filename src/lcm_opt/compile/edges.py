@@ -1,0 +1,178 @@
+"""Eligible edges of every class at once (issue 6): candidate pairs are built as arrays per
+product, requirements and scores come from the rule set's vectorised evaluation
+(RuleSet.evaluate_pairs), and Edge objects are shared between classes that reach a
+licence with the same score and units.
+
+The outcome is exactly build.py's per-pair `_edges` for every class: the same edges in the
+same order (score desc, licence asc: R25, A3) and the same `detail` when none is left."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from lcm_opt.compile.evaluator import Evaluator
+from lcm_opt.compile.problem import Edge
+from lcm_opt.domain import TYPE_CODES, Metric
+from lcm_opt.rules.eligibility import (
+    Reach,
+    allocation_rule_ok,
+    effective_allocation_rule,
+    licence_units,
+    split_group,
+)
+from lcm_opt.rules.language.types import Values
+
+NO_SIZE = "cores unknown (A40)"
+NO_REQUIREMENT = "requirement: every candidate licence fails a requirement (R14)"
+
+Candidates = Mapping[str, tuple[list[tuple[int, Reach]], str | None]]
+ClassEdges = tuple[tuple[Edge, ...], tuple[Edge, ...], str | None]  # exact, downgrade, detail
+
+
+def class_edges(
+    ctx: Evaluator,
+    products: Sequence[str],
+    raws: Sequence[Mapping[str, object]],
+    values: Sequence[Values],
+    candidates: Candidates,
+) -> list[ClassEdges]:
+    """Per class (its product, first member's raw attributes and rule values): its exact
+    and downgrade edges, and why it has none."""
+    out: list[ClassEdges | None] = [None] * len(products)
+    pairs = _Pairs()
+    by_product: dict[str, list[int]] = {}
+    for k, product in enumerate(products):
+        by_product.setdefault(product, []).append(k)
+    for product, ks in by_product.items():
+        cands, detail = candidates[product]
+        if not cands:
+            for k in ks:
+                out[k] = ((), (), detail)
+            continue
+        pairs.add(ctx, ks, cands, raws)
+    if pairs.size:
+        _evaluate(ctx, pairs, raws, values, out)
+    for k, edges in enumerate(out):
+        if edges is None:  # candidates, but none sized
+            out[k] = ((), (), NO_SIZE)
+    return [edges for edges in out if edges is not None]
+
+
+class _Pairs:
+    """Candidate (class, licence) pairs with known units, as growing array parts."""
+
+    def __init__(self) -> None:
+        self.parts: list[tuple[np.ndarray, ...]] = []
+        self.size = 0
+
+    def add(
+        self,
+        ctx: Evaluator,
+        ks: list[int],
+        cands: list[tuple[int, Reach]],
+        raws: Sequence[Mapping[str, object]],
+    ) -> None:
+        lic = np.array([li for li, _ in cands], dtype=np.int64)
+        down = np.array([how is Reach.DOWNGRADE for li, how in cands], dtype=bool)
+        units = _units(ctx, ks, lic, raws)  # (classes, candidates), -1 = unknown (A40)
+        k_arr = np.repeat(np.array(ks, dtype=np.int64), len(lic))
+        flat = units.ravel()
+        keep = flat >= 0
+        self.parts.append(
+            (k_arr[keep], np.tile(lic, len(ks))[keep], flat[keep], np.tile(down, len(ks))[keep])
+        )
+        self.size += int(keep.sum())
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        return tuple(np.concatenate(column) for column in zip(*self.parts, strict=True))
+
+
+def _units(
+    ctx: Evaluator, ks: list[int], lic: np.ndarray, raws: Sequence[Mapping[str, object]]
+) -> np.ndarray:
+    """R28/A19/A40 units per (class, candidate): one column per licence type, computed
+    per distinct (cores, processors); device and user types draw 1 whatever the size."""
+    types = [ctx.licences[li].type for li in lic.tolist()]
+    columns: dict[str, np.ndarray] = {}
+    for kind in dict.fromkeys(types):
+        if TYPE_CODES[kind] not in (Metric.CORE, Metric.PROCESSOR):
+            columns[kind] = np.ones(len(ks), dtype=np.int64)
+            continue
+        memo: dict[tuple[object, object], int] = {}
+        column = []
+        for k in ks:
+            size = (raws[k]["cores"], raws[k]["processors"])
+            value = memo.get(size)
+            if value is None:
+                cores, processors = size
+                assert cores is None or isinstance(cores, int)
+                assert processors is None or isinstance(processors, int)
+                units = licence_units(kind, cores, processors, ctx.settings.core_minimums)
+                value = memo[size] = -1 if units is None else units
+            column.append(value)
+        columns[kind] = np.array(column, dtype=np.int64)
+    return np.stack([columns[kind] for kind in types], axis=1)
+
+
+def _evaluate(
+    ctx: Evaluator,
+    pairs: _Pairs,
+    raws: Sequence[Mapping[str, object]],
+    values: Sequence[Values],
+    out: list[ClassEdges | None],
+) -> None:
+    k, lic, units, down = pairs.arrays()
+    distinct: dict[Values, int] = {}
+    cv_of_class = np.array([distinct.setdefault(v, len(distinct)) for v in values], dtype=np.int64)
+    ok, score = ctx.rules.evaluate_pairs(
+        list(distinct), ctx.values, cv_of_class[k], lic, ctx.hierarchy.within, ctx.exclusive
+    )
+    _explicit_rules(ctx, k, lic, raws, ok)
+    sized = np.zeros(len(out), dtype=bool)
+    sized[k] = True
+    order = np.lexsort((lic, -score, k))
+    order = order[ok[order]]
+    cache: dict[tuple[int, int, int, bool], Edge] = {}
+    groups = [split_group(licence) for licence in ctx.licences]
+    exact: dict[int, list[Edge]] = {}
+    downgrade: dict[int, list[Edge]] = {}
+    for kk, li, sc, u, dg in zip(
+        k[order].tolist(),
+        lic[order].tolist(),
+        score[order].tolist(),
+        units[order].tolist(),
+        down[order].tolist(),
+        strict=True,
+    ):
+        key = (li, sc, u, dg)
+        edge = cache.get(key)
+        if edge is None:
+            edge = cache[key] = Edge(li, sc, u, groups[li], dg)
+        (downgrade if dg else exact).setdefault(kk, []).append(edge)
+    for kk in np.flatnonzero(sized).tolist():
+        ex, dn = tuple(exact.get(kk, ())), tuple(downgrade.get(kk, ()))
+        out[kk] = (ex, dn, None if ex or dn else NO_REQUIREMENT)
+
+
+def _explicit_rules(
+    ctx: Evaluator,
+    k: np.ndarray,
+    lic: np.ndarray,
+    raws: Sequence[Mapping[str, object]],
+    ok: np.ndarray,
+) -> None:
+    """A15(c): a licence with an explicit Allocation Rule replaces the rule set's
+    requirements by it; those pairs are decided one by one (they are few)."""
+    ruled = {
+        li: rule
+        for li, licence in enumerate(ctx.licences)
+        if (rule := effective_allocation_rule(licence, ctx.products[licence.product]))
+    }
+    if not ruled:
+        return
+    for j in np.flatnonzero(np.isin(lic, list(ruled))).tolist():
+        li = int(lic[j])
+        licence = ctx.licences[li]
+        ok[j] = allocation_rule_ok(ruled[li], raws[int(k[j])], licence, ctx.hierarchy)

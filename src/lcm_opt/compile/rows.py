@@ -1,0 +1,134 @@
+"""Consumption rows -> consumption classes, the grouped way (issue 6): a ConsumptionTable
+(streamed from CSV or JSON Lines) is grouped by its prototypes, so rule values are built
+once per distinct attribute set and per-row work is array work.
+
+The outcome is exactly the per-row grouping of build.py (`_group_rows`): the same
+consumption order (natural id, A31), the same classes in the same order (by first member),
+the same members, and each class described by its first member's attributes. Where the
+rules read a consumption's asset or user (which a prototype does not carry), the caller
+uses the per-row grouping instead (`groupable`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from lcm_opt.compile.merge import merge_per_user
+from lcm_opt.domain import Consumption, Metric, Product, natural_key
+from lcm_opt.domain.table import ConsumptionTable
+from lcm_opt.rules.language import RuleSet, consumption_raw
+from lcm_opt.rules.language.types import Values
+
+ClassKey = tuple[str, Values, tuple[int | None, int | None] | None]
+"""(product, rule values, cores and processors where units depend on them)."""
+
+
+@dataclass
+class Grouped:
+    """Rows after the A18 merge, free products taken out, in natural id order."""
+
+    ids: list[str]  # consumption ids, natural order (Problem.consumption_ids)
+    class_of: list[int]  # per consumption, its class
+    members: list[list[int]]  # per class, consumption indices ascending
+    firsts: list[Consumption]  # per class, its first member (or a row equal but for id,
+    # asset and user: its prototype)
+    raws: list[dict[str, object]]  # per class, the rule-language attributes of its first member
+    keys: list[ClassKey]  # per class, (product, rule values, size)
+    free: list[str]  # consumptions of free products, natural order
+    merged: dict[str, str]  # A18: merged row id -> kept id
+
+
+def groupable(table: ConsumptionTable, rules: RuleSet) -> bool:
+    """Prototypes leave out asset and user; they decide nothing unless the rules read them
+    (A18 is handled row by row below)."""
+    return not ({"asset", "user"} & rules.consumption_fields)
+
+
+def group_table(
+    table: ConsumptionTable,
+    products: Mapping[str, Product],
+    key_of: Callable[[Consumption], ClassKey],
+) -> Grouped:
+    """`key_of(consumption)` is build.py's class key, evaluated once per prototype."""
+    protos = table.prototypes
+    proto_product = [products[p.product] for p in protos]
+    rows = np.frombuffer(table.row_prototype, dtype=np.uintc).astype(np.int64)
+    merged, dropped = _merge_users(table, proto_product, rows)
+    free_proto = np.array([p.free for p in proto_product] + [False], dtype=bool)
+    keep = np.ones(len(rows), dtype=bool)
+    if dropped:
+        keep[np.fromiter(dropped, dtype=np.int64, count=len(dropped))] = False
+    free_rows = np.flatnonzero(keep & free_proto[rows])
+    used = np.flatnonzero(keep & ~free_proto[rows])
+    ids = table.ids
+    order = _natural_order(ids, used.tolist())
+    key_index: dict[ClassKey, int] = {}
+    proto_key = np.array([key_index.setdefault(key_of(p), len(key_index)) for p in protos])
+    row_key = proto_key[rows[order]] if len(order) else np.zeros(0, dtype=np.int64)
+    keys_by_id = list(key_index)
+    # Classes are numbered by their first member, as the per-row grouping numbers them.
+    present, first_at = np.unique(row_key, return_index=True)
+    by_first = np.argsort(first_at, kind="stable")
+    class_of_key = np.full(len(key_index), -1, dtype=np.int64)
+    class_of_key[present[by_first]] = np.arange(len(present))
+    class_of = class_of_key[row_key]
+    sorted_members = np.argsort(class_of, kind="stable")
+    bounds = np.cumsum(np.bincount(class_of, minlength=len(present)))[:-1]
+    members = [part.tolist() for part in np.split(sorted_members, bounds)] if len(present) else []
+    first_rows = [order[m[0]] for m in members]
+    firsts = [protos[int(rows[r])] for r in first_rows]
+    return Grouped(
+        ids=[ids[r] for r in order],
+        class_of=class_of.tolist(),
+        members=members,
+        firsts=firsts,
+        raws=[_raw(table, proto, r) for proto, r in zip(firsts, first_rows, strict=True)],
+        keys=[keys_by_id[int(k)] for k in present[by_first]],
+        free=[ids[r] for r in _natural_order(ids, free_rows.tolist())],
+        merged=merged,
+    )
+
+
+def _raw(table: ConsumptionTable, proto: Consumption, row: int) -> dict[str, object]:
+    raw = consumption_raw(proto)
+    raw["asset"] = None if table.assets is None else table.assets[row]
+    raw["user"] = None if table.users is None else table.users[row]
+    return raw
+
+
+def _merge_users(
+    table: ConsumptionTable, proto_product: list[Product], rows: np.ndarray
+) -> tuple[dict[str, str], set[int]]:
+    """A18 on the rows it concerns (a per-user product and a user): build.py's merge on
+    just those rows; returns the merged ids and the rows merged away."""
+    users = table.users
+    per_user = np.array([p.metric is Metric.USER for p in proto_product] + [False], dtype=bool)
+    if users is None or not per_user.any():
+        return {}, set()
+    candidates = [r for r in np.flatnonzero(per_user[rows]).tolist() if users[r] is not None]
+    if not candidates:
+        return {}, set()
+    by_id = {table.ids[r]: r for r in candidates}
+    rows_of = [table[r] for r in candidates]
+    _, merged = merge_per_user(tuple(rows_of), {p.id: p for p in proto_product})
+    return merged, {by_id[cid] for cid in merged}
+
+
+def _natural_order(ids: list[str] | tuple[str, ...], rows: list[int]) -> list[int]:
+    """`rows` sorted by natural id order (A31). Without digit-only ids that is plain string
+    order, which sorts without building a key per row."""
+    if any(map(str.isdigit, ids)) and any(ids[r].isdigit() and ids[r].isascii() for r in rows):
+        return sorted(rows, key=lambda r: natural_key(ids[r]))
+    return sorted(rows, key=ids.__getitem__)
+
+
+def class_key(rules: RuleSet, sized: Callable[[str], bool]) -> Callable[[Consumption], ClassKey]:
+    """build.py's class key of one consumption: (product, rule values, size)."""
+
+    def key_of(c: Consumption) -> ClassKey:
+        cv = rules.consumption_values(consumption_raw(c))
+        return (c.product, cv, (c.cores, c.processors) if sized(c.product) else None)
+
+    return key_of
