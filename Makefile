@@ -1,17 +1,29 @@
 # Every target sets itself up: a fresh clone needs only python3 (3.11+) and make.
+# Installs come from requirements/lock.txt (exact versions with hashes); `make lock` refreshes it.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements/lock.txt
+UV_VERSION := 0.13.9
 DEMO := scenarios/demo/demo.yaml
 
-.PHONY: demo test lint bench bench-full clean
+.PHONY: demo test lint bench bench-full lock clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes --only-binary :all: -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Resolves pyproject.toml's ranges (with the dev extra and the build backend) for every
+# platform and Python 3.11+ into exact, hashed pins.
+lock:
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip compile pyproject.toml requirements/build.in --extra dev --universal \
+		--python-version 3.11 --generate-hashes --index-url https://pypi.org/simple \
+		--custom-compile-command 'make lock' --upgrade -o $(LOCK)
 
 demo: $(STAMP)
 	$(BIN)/lcm-opt compare $(DEMO)

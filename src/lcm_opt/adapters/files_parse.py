@@ -189,10 +189,48 @@ def _parse(text: str, suffix: str, source: str) -> object:
             f"invalid JSON: {exc.msg} (column {exc.colno})", where=f"{source}: line {exc.lineno}"
         ) from None
     except yaml.YAMLError as exc:
+        key = _too_deep_key(text)
+        if key is not None:
+            raise fail(
+                f"nested too deeply: more than {MAX_DEPTH} levels of lists and mappings",
+                where=source,
+                field=key,
+            ) from None
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}: line {mark.line + 1}" if mark is not None else source
         problem = getattr(exc, "problem", None) or str(exc)
         raise fail(f"invalid YAML: {problem}", where=where) from None
+
+
+def _too_deep_key(text: str) -> str | None:
+    """The top-level key under which the YAML text nests more than MAX_DEPTH containers
+    ("" when it is the document itself), or None. Parsers give up on deep nesting each with
+    its own limit and wording; reading the events stops at ours first, so the message and
+    the key named do not depend on the parser's version. The pure-Python parser reads events
+    lazily (libyaml's scanner refuses deep nesting before any event); this runs only once a
+    document has already failed to parse."""
+    depth = 0
+    key = ""
+    expect_key = False
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return key
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            if depth == 1 and isinstance(event, yaml.ScalarEvent):
+                if expect_key:
+                    key = event.value
+                expect_key = not expect_key
+            elif depth == 1 and isinstance(
+                event, yaml.CollectionEndEvent | yaml.MappingStartEvent
+            ):
+                expect_key = True
+    except (yaml.YAMLError, RecursionError):
+        return None
+    return None
 
 
 def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
