@@ -73,7 +73,7 @@ ID_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
     TrackedDeployment: ("licence", "product"),
     Variant: ("name",),
 }
-IGNORED_TOP_KEYS = ("expect", "description")  # test fixtures carry expected outcomes there
+IGNORED_TOP_KEYS = ("expect", "description", "$schema")  # fixtures; an editor's schema
 # The file forms a section accepts, `{form: path}`, and what the messages call them.
 _LICENCE_FILES = ("csv",)
 _CONSUMPTION_FILES = ("csv", "jsonl")
