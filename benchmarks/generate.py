@@ -1,11 +1,11 @@
-"""Seeded benchmark instances (performance.md §1.1 and §5.1), written as real scenarios.
+"""Seeded benchmark instances (docs/benchmarks.md), written as real scenarios.
 
     python benchmarks/generate.py --size M --out DIR [--rho 1.1] [--seed 0] [--units cores]
 
 or `generate("M", Path(DIR))` from Python. Everything is drawn from one
 `numpy.random.default_rng(seed)`, so a (size, seed, rho, units) tuple gives the same bytes.
 
-Instance (§1.1): each product owns L/P licences (the first L mod P products one more).
+Instance: each product owns L/P licences (the first L mod P products one more).
 Product sizes are lognormal(0, 1) weights and a multinomial split of N. A product has
 min(n_p, 300) classes; a class draws a department (5 values), location (4) and cost centre
 (8), and U{2..20} (capped at L/P) distinct licences of its product. Consumptions spread over
@@ -28,7 +28,7 @@ custodian[, cores]), which is also the consumer's class key, so compression is e
 Next to scenario.yaml the generator writes licences.csv, consumptions.csv, rules.rules and
 digest.json (N, L, P, K, raw and class pairs, capacity, demand, rho, seed, file hashes).
 K counts the distinct non-empty classes (the consumer's compression must find exactly
-that many); `classes_drawn` is §1.1's min(n_p, 300) per product, empty ones included.
+that many); `classes_drawn` is the min(n_p, 300) classes drawn per product, empty ones included.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ Affinity Consumption.CostCentreID = License.CostCentreID, 300
 
 @dataclass(frozen=True)
 class Params:
-    """§5.1 generator parameters; `units` is "installs" (1 per consumption) or "cores"."""
+    """Generator parameters of one size; `units` is "installs" (1 per consumption) or "cores"."""
 
     name: str
     n_consumptions: int
@@ -308,7 +308,7 @@ def _digest(
         "L": p.n_licences,
         "P": p.n_products,
         "K": len(distinct),  # distinct non-empty classes: what class compression finds
-        "classes_drawn": len(inst.k_count),  # min(n_p, 300) per product, as §1.1 counts K
+        "classes_drawn": len(inst.k_count),  # min(n_p, 300) per product, empty ones included
         "raw_pairs": raw_pairs,
         "class_pairs": int(degree.sum()),
         "compression": round(raw_pairs / max(int(degree.sum()), 1), 2),

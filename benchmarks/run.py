@@ -1,14 +1,14 @@
-"""Benchmark runner (performance.md §5, issue 6): per size and capacity ratio, in fresh
+"""Benchmark runner (docs/benchmarks.md): per size and capacity ratio, in fresh
 processes, each engine end to end (`lcm-opt solve --format json -o FILE`, timed from
 outside, peak RSS from the kernel), the same pipeline phase by phase, the parse floor,
-and the ratios the issue sets targets for.
+and the ratios against their targets.
 
     python benchmarks/run.py --sizes S M                 # make bench
     python benchmarks/run.py --sizes S M L XL C-S C-M    # make bench-full
 
 Figures are single runs on a shared machine: compare the ratios printed, not the seconds.
 The parse floor is reading the consumptions CSV with the standard library csv module into
-memory (performance.md §2.5, `csv.reader` -> lists); a bare scan that keeps no row is
+memory (`csv.reader` -> lists); a bare scan that keeps no row is
 shown beside it."""
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def _head(path: Path) -> dict[str, object]:
 
 
 def parse_floor(scenario_dir: Path) -> dict[str, float]:
-    """Reading the consumptions CSV with the standard library csv module (§2.5 floor)."""
+    """Reading the consumptions CSV with the standard library csv module: the parse floor."""
     path = scenario_dir / "consumptions.csv"
     t = time.perf_counter()
     with path.open(newline="") as handle:
@@ -210,7 +210,7 @@ def _targets(
     optimal: dict[str, object],
     greedy: dict[str, object],
 ) -> None:
-    """The issue's targets, met or not, for the sizes they apply to."""
+    """The targets, met or not, for the sizes they apply to."""
     checks = []
     if size in FLOOR_TARGET:
         limit = FLOOR_TARGET[size]

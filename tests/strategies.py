@@ -13,7 +13,7 @@ while the whole property suite stays fast.
   device-style licences may cover core products (A9, A44).
 
 Ids mix digit-only and text ids so the natural order of A31 is exercised. `scenario_yaml`
-renders a scenario as a scenario file (scenario-format.md) for failure reports."""
+renders a scenario as a scenario file (docs/scenario.md) for failure reports."""
 
 from __future__ import annotations
 
@@ -301,7 +301,7 @@ def shuffled(scenario: Scenario, data: st.DataObject) -> Scenario:
 
 
 def scenario_yaml(scenario: Scenario) -> str:
-    """The scenario as a scenario file (scenario-format.md), for failure reports."""
+    """The scenario as a scenario file (docs/scenario.md), for failure reports."""
     data = scenario.model_dump(mode="json", exclude_defaults=True)
     data["rules"] = scenario.rules.name
     data.setdefault("settings", {})

@@ -8,7 +8,7 @@ from lcm_opt.services.solve import solve
 
 
 def solve_checked(scenario: Scenario, engine: str) -> Result:
-    """Every engine result in the tests goes through the feasibility checker (brief)."""
+    """Every engine result in the tests goes through the feasibility checker."""
     result = solve(scenario, engine)
     violations = check_result(scenario, result)
     assert not violations, "\n".join(violations)

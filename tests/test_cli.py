@@ -173,7 +173,7 @@ def test_check_rejects_a_result_with_a_repeated_key_or_deep_nesting(tmp_path: Pa
 
 
 def test_previous_allocation_reports_churn(tmp_path: Path) -> None:
-    """scenario-format `previous_allocation`: the result says what stayed and what moved."""
+    """`previous_allocation`: the result says what stayed and what moved."""
     previous = tmp_path / "previous.json"
     assert _invoke("solve", str(E23), "--format", "json", "-o", str(previous))[0] == 0
     text = E23.read_text() + f"\nprevious_allocation: {previous}\n"

@@ -1,4 +1,4 @@
-"""Exact CP-SAT engine for multi-unit components (R29, A4, A32; performance.md §2.4, §6)."""
+"""Exact CP-SAT engine for multi-unit components (R29, A4, A32; docs/formulation.md)."""
 
 from __future__ import annotations
 
@@ -97,7 +97,8 @@ def test_unlimited_licence_covers_everything() -> None:
 
 
 def test_phase_two_maximises_affinity_among_max_coverage() -> None:
-    # Both servers fit only one per licence; A on L0 (aff 40 + 4) loses to A on L1 (20 + 36).
+    # Both servers fit only one per licence; A on licence 0 (aff 40 + 4) loses to A on licence 1
+    # (20 + 36).
     sub = sub_of(
         {
             0: (1, 4, [edge(0, 10, 4, "g0"), edge(1, 5, 4, "g1")]),
@@ -115,7 +116,7 @@ def test_phase_two_maximises_affinity_among_max_coverage() -> None:
 
 
 def random_sub(rng: random.Random, classes: int, licences: int) -> SubProblem:
-    """A §2.4-like component: core counts per class, random groups, 90 % of demand."""
+    """A benchmark-like component: core counts per class, random groups, 90 % of demand."""
     spec: dict[int, tuple[int, int, list[Edge]]] = {}
     demand = 0
     for k in range(classes):

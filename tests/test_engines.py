@@ -172,7 +172,7 @@ def test_cost_objective_covers_the_expensive_install_first() -> None:
 
 
 def test_time_limited_cpsat_reports_feasible_with_a_bound() -> None:
-    """Issue 3 item 3: a CP-SAT time limit gives status feasible, a proven bound and a gap,
+    """A CP-SAT time limit gives status feasible, a proven bound and a gap,
     and the result is still never worse than greedy (hinted with it)."""
     servers = [{"id": f"s{i:02d}", "product": "S", "asset": f"s{i:02d}", "cores": c}
                for i, c in enumerate([32, 20, 20, 12, 12, 8, 8, 8, 6, 4, 4, 2] * 3)]  # fmt: skip

@@ -1,4 +1,4 @@
-"""Worked examples E1-E26 (documented-engine.md §5): each scenario file carries the
+"""Worked examples E1-E26 (docs/engine.md): each scenario file carries the
 documented outcome in an `expect:` block (format: scenarios/README.md); the R/A ids each
 example exercises are in its `description`."""
 

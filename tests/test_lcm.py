@@ -1,5 +1,5 @@
-"""Issue 5: Track Deployments, Custom Reservations and the Allocations Overview (LCM,
-documented-engine.md §3, §6, A21-A23, A45). The LE1-LE5 files in scenarios/lcm/ carry
+"""Track Deployments, Custom Reservations and the Allocations Overview (LCM,
+L1-L11, LE1-LE5, A21-A23, A45). The LE1-LE5 files in scenarios/lcm/ carry
 their outcome, overview included, in `expect:` blocks (scenarios/README.md); the other
 tests build tiny scenarios inline. Every engine result passes the independent checker."""
 
@@ -192,7 +192,7 @@ def test_flags_no_deployments_and_zero_on_finite(engine: str) -> None:
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_ring_fenced_licence_serves_only_tracked_products(engine: str) -> None:
-    """L4: a licence of office 2 tracked to office 1 (downgrade reach) no longer serves
+    """L4: a licence of office 2 tracked to office 1 (downgrade reach) does not serve
     office 2's own installs: they are no_eligible_licence deficits naming the ring-fence."""
     products = [
         {"id": "O2", "family": "office", "version": "2", "metric": "device"},

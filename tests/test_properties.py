@@ -1,4 +1,4 @@
-"""Property tests for both engines (issue items 2 and 3) on small generated scenarios
+"""Property tests for both engines on small generated scenarios
 (tests/strategies.py). Every solve goes through the independent checker (solve_checked).
 
 On failure, hypothesis prints the minimal scenario as a scenario file (`note`)."""
@@ -49,7 +49,7 @@ def _noted(scenario: Scenario) -> Scenario:
 @given(st.one_of(any_scenarios(), unit_scenarios()))
 def test_generated_scenarios_are_valid(scenario: Scenario) -> None:
     """The strategies build only VALID scenarios: written as a scenario file
-    (scenario-format.md) and read back by the loader, which checks every reference, org
+    (docs/scenario.md) and read back by the loader, which checks every reference, org
     value and version (A43), they come back unchanged."""
     data = yaml.safe_load(scenario_yaml(scenario))
     loaded = scenario_from_mapping(data, base_dir=SCENARIOS, source="generated")
@@ -57,31 +57,31 @@ def test_generated_scenarios_are_valid(scenario: Scenario) -> None:
     assert loaded.rules.lines == scenario.rules.lines
 
 
-# --- greedy (issue item 2) ------------------------------------------------------------------
+# --- greedy ----------------------------------------------------------------------------------
 
 
 @given(any_scenarios())
 def test_greedy_passes_checker(scenario: Scenario) -> None:
-    """Issue 2: every greedy result is feasible and self-consistent (R27, R29, A13, A30)."""
+    """Every greedy result is feasible and self-consistent (R27, R29, A13, A30)."""
     solve_checked(_noted(scenario), "greedy")
 
 
 @given(any_scenarios())
 def test_greedy_deterministic(scenario: Scenario) -> None:
-    """Issue 2 / A3: two greedy runs give byte-identical JSON."""
+    """A3: two greedy runs give byte-identical JSON."""
     first = to_json(solve_checked(_noted(scenario), "greedy"))
     assert to_json(solve_checked(scenario, "greedy")) == first
 
 
 @given(any_scenarios(), st.data())
 def test_greedy_shuffle_invariant(scenario: Scenario, data: st.DataObject) -> None:
-    """Issue 2 / A3, A31: the input order of products, licences, consumptions and pins
+    """A3, A31: the input order of products, licences, consumptions and pins
     changes nothing (ties are settled by natural id order, never by input position)."""
     base = to_json(solve_checked(_noted(scenario), "greedy"))
     assert to_json(solve_checked(shuffled(scenario, data), "greedy")) == base
 
 
-# --- optimiser (issue item 3) ---------------------------------------------------------------
+# --- optimiser -------------------------------------------------------------------------------
 
 
 def _first_criterion(result: Result, objective: Objective) -> float:
@@ -95,7 +95,7 @@ def _first_criterion(result: Result, objective: Objective) -> float:
 
 @given(any_scenarios())
 def test_optimal_passes_checker(scenario: Scenario) -> None:
-    """Issue 3: every optimal result is feasible; pins are honoured as greedy does (A13,
+    """Every optimal result is feasible; pins are honoured as greedy does (A13,
     A42); splits stay within one split group (A32)."""
     solve_checked(_noted(scenario), "optimal")
 
@@ -103,7 +103,7 @@ def test_optimal_passes_checker(scenario: Scenario) -> None:
 @settings(max_examples=150)
 @given(any_scenarios())
 def test_optimal_never_worse_than_greedy(scenario: Scenario) -> None:
-    """Issue 3 (scenario-format.md "lexicographic"): on (first criterion per
+    """The lexicographic objective (docs/scenario.md): on (first criterion per
     settings.objective, lower better; then affinity, higher better) the optimiser is never
     behind the documented greedy engine."""
     objective = _noted(scenario).settings.objective
@@ -117,14 +117,14 @@ def test_optimal_never_worse_than_greedy(scenario: Scenario) -> None:
 
 @given(any_scenarios())
 def test_optimal_deterministic(scenario: Scenario) -> None:
-    """Issue 3: fixed seed, deterministic time limit: two runs give byte-identical JSON."""
+    """Fixed seed, deterministic time limit: two runs give byte-identical JSON."""
     first = to_json(solve_checked(_noted(scenario), "optimal"))
     assert to_json(solve_checked(scenario, "optimal")) == first
 
 
 @given(any_scenarios(objective=Objective.UNITS), st.data())
 def test_optimal_adding_a_licence_never_hurts(scenario: Scenario, data: st.DataObject) -> None:
-    """Issue 3: a new in-service unscoped licence of an existing product only adds capacity
+    """A new in-service unscoped licence of an existing product only adds capacity
     (no pin names it), so the optimal outstanding_units under objective=units cannot rise."""
     before = solve_checked(_noted(scenario), "optimal")
     extra = data.draw(new_licence(scenario, unit=False), label="new licence")
@@ -135,7 +135,7 @@ def test_optimal_adding_a_licence_never_hurts(scenario: Scenario, data: st.DataO
 
 @given(any_scenarios(), st.data())
 def test_optimal_shuffle_invariant(scenario: Scenario, data: st.DataObject) -> None:
-    """Issue 3 / A31: input order changes nothing in the optimal result (byte-identical)."""
+    """A31: input order changes nothing in the optimal result (byte-identical)."""
     base = to_json(solve_checked(_noted(scenario), "optimal"))
     assert to_json(solve_checked(shuffled(scenario, data), "optimal")) == base
 
@@ -160,7 +160,7 @@ def _subproblems(problem: Problem) -> list[SubProblem]:
 @settings(max_examples=100)
 @given(unit_scenarios())
 def test_flow_and_cpsat_agree_on_unit_demand(scenario: Scenario) -> None:
-    """Issue 3 (optimiser backends): where every edge asks 1 unit, the min-cost flow and
+    """Optimiser backends: where every edge asks 1 unit, the min-cost flow and
     the CP-SAT model reach the same (coverage value, affinity) on every SubProblem, with
     and without the greedy hint."""
     problem = compile_scenario(_noted(scenario))
@@ -248,7 +248,7 @@ def _brute_force(problem: Problem) -> tuple[int, int, int, int]:
 @settings(max_examples=150)
 @given(any_scenarios(max_licences=3, max_consumptions=5, objective=Objective.UNITS))
 def test_optimal_matches_brute_force(scenario: Scenario) -> None:
-    """Issue 3: on tiny instances (<= 5 consumptions, <= 3 licences, objective units) the
+    """On tiny instances (<= 5 consumptions, <= 3 licences, objective units) the
     optimiser reaches the best (covered units, affinity) over every allocation of the
     non-pinned consumptions (whole grants or splits within one group: R29, A4, A32;
     capacity after the pin pre-pass: A13)."""

@@ -1,4 +1,4 @@
-"""The rule language (documented-engine.md R12-R24, A5-A8, A15, A38, A39): exact pass/fail pairs."""
+"""The rule language (R12-R24, A5-A8, A15, A38, A39): exact pass/fail pairs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 6 item 3: the linear-time greedy tier (engines/greedy_fast.py) makes exactly the
+"""The linear-time greedy tier (engines/greedy_fast.py) makes exactly the
 choices of the straightforward per-consumption implementation (GreedyEngine(reference=
 True)), on every fixture scenario, on generated scenarios and on dense benchmark-shaped
 instances where members of many classes interleave. Every result also passes the checker."""

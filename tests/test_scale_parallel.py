@@ -1,4 +1,4 @@
-"""Issue 6 item 2: components solved in a fork pool, largest first, merge the same way as a
+"""Components solved in a fork pool, largest first, merge the same way as a
 serial solve: byte-identical results, flow (installs) and CP-SAT (cores) alike."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 6, done-when: the class-compressed and streaming paths give byte-identical results
+"""The class-compressed and streaming paths give byte-identical results
 to the straightforward path, for both engines.
 
 Straightforward: every row validated into its own model (`group=False`), rows grouped
@@ -91,7 +91,7 @@ def test_generated_estates(
     rho: float,
     seed: int,
 ) -> None:
-    """Benchmark-shaped estates (performance.md §5.1) at a small size: thousands of rows
+    """Benchmark-shaped estates (docs/benchmarks.md) at a small size: thousands of rows
     over a few hundred classes, several components, pins, unlimited licences."""
     params = gen.Params("paths", 3_000, 40, 4, units=units, classes_per_product=60)
     path = gen.generate(params, tmp_path, seed=seed, rho=rho)

@@ -1,4 +1,4 @@
-"""What-if comparisons (issue 4, items 1-2): every variant op applied to a copy and validated,
+"""What-if comparisons: every variant op applied to a copy and validated,
 every class of bad op named by variant and op, variant files, the `whatif` command, and the
 incremental solve: only touched blocks re-solved, the merged result byte-identical to a full
 solve of the variant scenario, every engine result passing the independent checker."""

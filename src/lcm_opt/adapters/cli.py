@@ -1,6 +1,6 @@
 """The `lcm-opt` command line: each command parses arguments, calls one service and
 renders. Input errors exit 2 with a message naming file, row and field; never a traceback.
-Commands of later features live in their own `cli_*.py` modules, registered at the bottom."""
+Commands with more options live in their own `cli_*.py` modules, registered at the bottom."""
 
 from __future__ import annotations
 
@@ -126,10 +126,10 @@ def validate(scenario: ScenarioArg) -> None:
     )
 
 
-# Commands of later features register themselves on `app` when imported.
-from lcm_opt.adapters import cli_overview, cli_serve, cli_whatif  # noqa: E402
+# Commands in their own modules register themselves on `app` when imported.
+from lcm_opt.adapters import cli_overview, cli_schema, cli_serve, cli_whatif  # noqa: E402
 
-COMMAND_MODULES = (cli_overview, cli_serve, cli_whatif)
+COMMAND_MODULES = (cli_overview, cli_schema, cli_serve, cli_whatif)
 
 
 def main() -> None:

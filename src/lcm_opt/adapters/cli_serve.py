@@ -1,4 +1,4 @@
-"""lcm-opt serve: the HTTP API under uvicorn (issue: HTTP API)."""
+"""lcm-opt serve: the HTTP API under uvicorn."""
 
 from __future__ import annotations
 

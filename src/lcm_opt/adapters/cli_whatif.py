@@ -1,4 +1,4 @@
-"""lcm-opt whatif: baseline and variants side by side (issue: what-if comparisons)."""
+"""lcm-opt whatif: baseline and variants side by side."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Scenario files -> Scenario, and result models -> JSON text.
 
-`load_scenario(path)` reads a `.yaml`/`.yml`/`.json` scenario (scenario-format.md);
+`load_scenario(path)` reads a `.yaml`/`.yml`/`.json` scenario (docs/scenario.md);
 `scenario_from_mapping(data, base_dir=..., source=...)` validates an already-parsed mapping
 (the HTTP API), naming `source` in messages. `licences` may be a list or `{csv: path}`,
 `consumptions` a list, `{csv: path}` or `{jsonl: path}`, paths relative to `base_dir` (see
@@ -73,7 +73,7 @@ ID_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
     TrackedDeployment: ("licence", "product"),
     Variant: ("name",),
 }
-IGNORED_TOP_KEYS = ("expect", "description")  # test fixtures carry expected outcomes there
+IGNORED_TOP_KEYS = ("expect", "description", "$schema")  # fixtures; an editor's schema
 # The file forms a section accepts, `{form: path}`, and what the messages call them.
 _LICENCE_FILES = ("csv",)
 _CONSUMPTION_FILES = ("csv", "jsonl")

@@ -25,7 +25,7 @@ from lcm_opt.domain import Scenario, Variant
 
 __all__ = ["VARIANT_FILE_KEYS", "WhatIfInput", "load_variant_file", "load_whatif_input"]
 
-VARIANT_FILE_KEYS = ("base", "variants", "name", "changes", "description")
+VARIANT_FILE_KEYS = ("base", "variants", "name", "changes", "description", "$schema")
 
 
 @dataclass(frozen=True)

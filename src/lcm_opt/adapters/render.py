@@ -133,7 +133,7 @@ def comparison_tables(cmp: Comparison, max_ids: int = 20) -> str:
     return _render(totals, products, *lines)
 
 
-# --- Allocations Overview (LCM, issue 5) ---------------------------------------------------
+# --- Allocations Overview (LCM) -----------------------------------------------------------
 
 _KIND = {"track_deployment": "Track", "custom_reservation": "Reservation"}
 

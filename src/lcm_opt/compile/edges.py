@@ -1,4 +1,4 @@
-"""Eligible edges of every class at once (issue 6): candidate pairs are built as arrays per
+"""Eligible edges of every class at once: candidate pairs are built as arrays per
 product, requirements and scores come from the rule set's vectorised evaluation
 (RuleSet.evaluate_pairs), and Edge objects are shared between classes that reach a
 licence with the same score and units.

@@ -1,4 +1,4 @@
-"""LCM allocations in the compiled problem (documented-engine.md §3, A21, A23, A45).
+"""LCM allocations in the compiled problem (L1-L11, A21, A23, A45).
 
 * A Custom Reservation of q units leaves its finite licence's pool before any engine runs,
   before pins (A45); on an unlimited licence it changes nothing (the pool has no end).

@@ -1,4 +1,4 @@
-"""Consumption rows -> consumption classes, the grouped way (issue 6): a ConsumptionTable
+"""Consumption rows -> consumption classes, the grouped way: a ConsumptionTable
 (streamed from CSV or JSON Lines) is grouped by its prototypes, so rule values are built
 once per distinct attribute set and per-row work is array work.
 

@@ -1,5 +1,5 @@
 """The Licenseware LCM allocation model: contracts, reservations, tracked deployments, and
-the pool rules every scenario must obey (documented-engine.md §3, A21, A23, A45)."""
+the pool rules every scenario must obey (L1-L11, A21, A23, A45)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Orders the spec fixes: natural id order (A31, refining A3) and version order (A43).
+"""The orders engines and results use: natural id order (A31, refining A3) and version
+order (A43).
 
 Runs of digits are compared as numbers without int(), which refuses strings of more than
 4300 digits: with its leading zeros stripped, a longer run is a larger number, and runs of

@@ -1,4 +1,4 @@
-"""The result JSON contract (scenario-format.md, "Result JSON"). Names are public: add
+"""The result JSON contract (docs/scenario.md, "Results"). Names are public: add
 optional fields, never rename."""
 
 from __future__ import annotations
@@ -193,7 +193,7 @@ class Result(Frozen):
     @model_serializer(mode="wrap")
     def _omit_absent_sections(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """Optional sections appear only when present, so results without LCM allocations
-        or a previous allocation keep their exact former bytes."""
+        or a previous allocation carry no such keys."""
         data: dict[str, Any] = handler(self)
         for key in ("overview", "churn"):
             if data.get(key) is None:

@@ -28,7 +28,7 @@ class RuleText(Frozen):
 
 
 class Variant(Frozen):
-    """A what-if variant: named list of changes (ops per scenario-format.md)."""
+    """A what-if variant: named list of changes (ops in docs/scenario.md)."""
 
     name: str
     changes: tuple[dict[str, Any], ...] = ()

@@ -1,4 +1,4 @@
-"""Scenario `settings`: every documented engine switch, with the spec's defaults."""
+"""Scenario `settings`: every engine switch, with its default (docs/scenario.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What-if variant operations (scenario-format.md `variants`), typed: a discriminated union
+"""What-if variant operations (docs/scenario.md, "Variants"), typed: a discriminated union
 on `op`. adapters/variants/parse.py reads a Variant's raw changes into these; apply.py
 applies them to a base Scenario, immutably, and validates the result like a loaded one."""
 

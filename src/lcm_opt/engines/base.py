@@ -11,7 +11,7 @@ from lcm_opt.rules.eligibility import is_in_service, licence_metric
 
 
 class GrantRecord(NamedTuple):
-    """Tuples, not dataclasses: a million of them are built at scale (issue 6)."""
+    """Tuples, not dataclasses: a million of them are built at scale."""
 
     consumption: int
     licence: int

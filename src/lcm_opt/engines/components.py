@@ -2,7 +2,7 @@
 
 Products are linked when a licence of one has an eligible edge to a consumption of the
 other (exact or downgrade reach); networkx connected components over that graph are
-solved independently (issue: compile step, item 1)."""
+solved independently."""
 
 from __future__ import annotations
 

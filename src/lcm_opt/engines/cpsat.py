@@ -2,7 +2,7 @@
 
 A consumption is covered in full or not at all (R29); its units may be split across
 licences of ONE split group (A4, A32). Members of a class are interchangeable, so the
-model needs no per-member variable (performance.md §2.4, `cls` model):
+model needs no per-member variable (docs/formulation.md):
 
 * c[k,g] in [0, count[k]]: members of class k covered through split group g,
   with sum_g c[k,g] <= count[k];
@@ -14,7 +14,7 @@ model needs no per-member variable (performance.md §2.4, `cls` model):
 Any aggregate (c, f) splits back into per-member grants by filling members one after
 another from g's licences, so the model is exact. The lexicographic objective (coverage
 value, then affinity) is solved in two phases instead of a big-M weight
-(performance.md §6): maximise sum weight*c, then fix it at the phase-1 value and
+(docs/formulation.md): maximise sum weight*c, then fix it at the phase-1 value and
 maximise sum score*f with the phase-1 solution as hint.
 
 Determinism (byte-identical results): fixed `random_seed`, `max_deterministic_time` per
@@ -208,7 +208,7 @@ def preload() -> None:
 
 def solve_cpsat(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentSolution:
     """Maximise coverage value, then affinity, exactly over the class-compressed
-    R29/A4/A32 model, in two phases (performance.md §6). Never worse than the greedy hint:
+    R29/A4/A32 model, in two phases (docs/formulation.md). Never worse than the greedy hint:
     a feasible hint that beats CP-SAT's result lexicographically is returned instead."""
     from ortools.sat.python import cp_model
 

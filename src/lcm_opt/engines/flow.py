@@ -34,7 +34,7 @@ def solve_flow(sub: SubProblem) -> ComponentSolution:
 
 
 def _solve(sub: SubProblem, weighted: bool) -> ComponentSolution:
-    """Uniform weights: max flow of min cost, unit cost A_max - score (performance.md §6:
+    """Uniform weights: max flow of min cost, unit cost A_max - score (docs/formulation.md:
     coverage first by construction, no big-M). Otherwise: supply = demand with an
     'uncovered' arc per class and arc value W*weight + score, W = (s_max - s_min)*N + 1 over
     the component's edge scores (s_min <= 0 <= s_max: rule sets may carry negative weights),
@@ -56,7 +56,7 @@ def _solve(sub: SubProblem, weighted: bool) -> ComponentSolution:
         np.array(net.caps, dtype=np.int64),
         np.array(net.costs, dtype=np.int64),
     )
-    # performance.md §7: supplies must be set even for the max-flow variant.
+    # OR-Tools' min-cost flow needs the supplies set even for the max-flow variant.
     smcf.set_nodes_supplies(np.array([SOURCE, SINK]), np.array([total, -total]))
     status = smcf.solve() if weighted else smcf.solve_max_flow_with_min_cost()
     if status != smcf.OPTIMAL:

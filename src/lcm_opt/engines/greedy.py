@@ -1,4 +1,4 @@
-"""The documented engine, rule by rule (documented-engine.md §4.1).
+"""The documented engine, rule by rule (docs/engine.md, the reference greedy algorithm).
 
 Pass 0 pins for all products (A13); then products one at a time, chain members newest
 first (R1, A11); per product an exact tier, then a downgrade tier (R33, R36); within a

@@ -1,5 +1,5 @@
 """The documented engine's consumption-major tier (A1 default) with whole fit first (A4
-default), in time linear in consumptions plus class edges (issue 6).
+default), in time linear in consumptions plus class edges.
 
 It makes exactly the choices of greedy._consumption_major, in the same order, because of
 one monotonicity: capacity only shrinks while a tier runs, so once an edge of a class

@@ -1,4 +1,4 @@
-"""Components solved on every core (issue 6 item 2): a fork pool, largest component first,
+"""Components solved on every core: a fork pool, largest component first,
 results merged in component order so the allocation never depends on which worker
 finished first.
 

@@ -1,5 +1,5 @@
 """The direct-assignment pre-pass (R37-R40, A13, A14, A42), shared by every engine so
-that pins are honoured identically (issue: optimiser honours pins as greedy does)."""
+that pins are honoured identically."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The independent result checker: the executable specification every engine's output is
-tested against (scenario-format.md "Result JSON", documented-engine.md).
+tested against (docs/scenario.md, docs/engine.md).
 
 It shares no allocation code with the compiler or the engines: it reads the scenario through
 the domain, the documented eligibility primitives (rules/eligibility.py), the hierarchy, the

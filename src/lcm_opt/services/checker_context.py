@@ -55,7 +55,7 @@ class CheckContext:
         self._lv = {
             lic.id: self.rules.licence_values(licence_raw(lic)) for lic in scenario.licences
         }
-        # LCM (documented-engine.md §3, A45): units reserved out of each finite pool, and
+        # LCM pools (L2, A45): units reserved out of each finite pool, and
         # each licence's Track Deployments, product -> quantity (0 = no cap, L5)
         self.reserved: dict[str, int] = {}
         for r in scenario.reservations:

@@ -1,4 +1,4 @@
-"""The direct-assignment pre-pass recomputed from the spec (R37-R40, A13, A14, A31, A42),
+"""The direct-assignment pre-pass recomputed from the rules (R37-R40, A13, A14, A31, A42),
 and the checks that a result honours exactly the pins it should."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Engine, status, bound and gap (scenario-format.md "Result JSON"; engines/optimal.py).
+"""Engine, status, bound and gap (docs/scenario.md "Results"; engines/optimal.py).
 
 * `greedy` (the documented engine) proves nothing: status `heuristic`, bound null, gap 0.
 * `optimal`: status `optimal` or `feasible`, with a bound and a gap on the first criterion

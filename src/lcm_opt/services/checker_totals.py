@@ -1,5 +1,5 @@
 """Totals: `objective`, `products` and `licences` match what the grants and deficits imply
-(scenario-format.md "Result JSON"; R48, A10, A33, A34, A35, A36)."""
+(docs/scenario.md "Results"; R48, A10, A33, A34, A35, A36)."""
 
 from __future__ import annotations
 

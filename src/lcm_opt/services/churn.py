@@ -1,6 +1,6 @@
 """Stability against a previous run (scenario `previous_allocation`): which consumptions
 keep their licences, move, become covered or uncovered. Order-independent commercial
-engines reshuffle on every recalculation (peers.md pains 5-6); this makes it visible."""
+engines reshuffle on every recalculation; this makes it visible."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Both engines side by side on one scenario (issue 3, item 6)."""
+"""Both engines side by side on one scenario."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The LCM Allocations Overview of a scenario under one engine (issue 5): compile, run the
+"""The LCM Allocations Overview of a scenario under one engine: compile, run the
 engine, and read the overview off what it granted (engines/overview.py)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What-if comparisons (issue 4): the baseline and each variant side by side, re-solving only
+"""What-if comparisons: the baseline and each variant side by side, re-solving only
 the blocks a variant touches.
 
 `compare_variants(scenario, applied, engine)` takes variant scenarios already built and

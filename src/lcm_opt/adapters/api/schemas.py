@@ -62,7 +62,7 @@ def scenario_json_schema() -> dict[str, Any]:
     properties["previous_allocation"] = {"type": "null", "description": "files are refused"}
     inlined["required"] = ["name"]
     inlined["title"] = "Scenario"
-    inlined["description"] = "The scenario file format (scenario-format.md) with inline rows."
+    inlined["description"] = "The scenario file format (docs/scenario.md) with inline rows."
     inlined["examples"] = [EXAMPLE_SCENARIO]
     return inlined
 

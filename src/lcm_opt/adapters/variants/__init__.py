@@ -1,4 +1,4 @@
-"""What-if variants as the user writes them (scenario-format.md `variants`): typed ops
+"""What-if variants as the user writes them (docs/scenario.md, "Variants"): typed ops
 parsed, applied immutably and validated with the loader's own checks. The service
 (services/whatif.py) receives the built variant scenarios."""
 

@@ -1,0 +1,208 @@
+"""JSON Schema of the files users write and read: scenario files, variant files, results.
+
+Generated from the domain models, then adjusted where a file differs from the model it
+becomes, so that an editor accepts exactly what the loader accepts (as far as JSON Schema
+can say it):
+
+* ids and references may be written as integers (the loader reads them as text);
+* `rules` is a rule-set name, a path or a list of lines (the model holds the lines);
+* `licences` may be `{csv: path}`, `consumptions` `{csv: path}` or `{jsonl: path}`;
+* variants hold typed changes (the model keeps them raw until a what-if run parses them);
+* `$schema`, `description` and `expect` are accepted and ignored at the top level.
+
+What a schema cannot say (references resolve, hierarchies have no cycles, seats or
+`unlimited`, pool totals) the loader still checks, with messages naming file, row and field.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel
+
+from lcm_opt.adapters.files import ID_FIELDS, IGNORED_TOP_KEYS
+from lcm_opt.adapters.files_variants import VARIANT_FILE_KEYS
+from lcm_opt.domain.catalog import TYPE_CODES
+from lcm_opt.domain.result import Result
+from lcm_opt.domain.scenario import Scenario
+from lcm_opt.domain.variants import OP_MODELS, TypedVariant
+
+__all__ = ["SCHEMAS", "result_schema", "scenario_file_schema", "variant_file_schema"]
+
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+Schema = dict[str, Any]
+_META = ("title", "description", "default")
+# References inside variant changes, read as ids like the loader's (variants/parse.py).
+_OP_REFERENCES = ("licence", "product", "consumption", "id")
+_SCHEMA_KEY: Schema = {
+    "type": "string",
+    "description": "The JSON Schema an editor validates this file with; ignored by the loader.",
+}
+
+
+def scenario_file_schema() -> Schema:
+    """A scenario file (`.yaml`, `.yml` or `.json`) as the loader reads it."""
+    schema = Scenario.model_json_schema()
+    defs: dict[str, Schema] = schema["$defs"]
+    defs.pop("RuleText", None)
+    defs.pop("Variant", None)
+    variant = _variant_schema(defs)
+    props: dict[str, Schema] = schema["properties"]
+    props["name"] = _with_integer(props["name"])
+    props["name"]["description"] = "The scenario's name, carried into every result."
+    props["rules"] = _rules_schema()
+    props["licences"] = _rows_or_files(props["licences"], ("csv",))
+    props["consumptions"] = _rows_or_files(props["consumptions"], ("csv", "jsonl"))
+    props["variants"] = {**_meta(props["variants"]), "type": "array", "items": variant}
+    props.update(_ignored_top_keys())
+    schema["required"] = ["name"]  # `rules` defaults to xassets-default
+    _integer_ids(defs)
+    _licence_type(defs["Licence"]["properties"]["type"])
+    _org_parents(defs["Org"])
+    return _document(schema, "lcm-opt scenario file")
+
+
+def variant_file_schema() -> Schema:
+    """A variant file: `base` and a `variants` list, or `base` and one `name` + `changes`."""
+    defs: dict[str, Schema] = {}
+    variant = _variant_schema(defs)
+    _integer_ids(defs)
+    _licence_type(defs["Licence"]["properties"]["type"])
+    props: dict[str, Schema] = {
+        "base": {"type": "string", "minLength": 1, "description": "The base scenario file, "
+                 "relative to this file."},
+        "variants": {"type": "array", "items": variant, "description": "The variants to run; "
+                     "they replace the base scenario's own."},
+        "name": variant["properties"]["name"],
+        "changes": variant["properties"]["changes"],
+        "description": {"description": "Free text, ignored."},
+        "$schema": _SCHEMA_KEY,
+    }
+    assert set(props) == set(VARIANT_FILE_KEYS)
+    schema: Schema = {
+        "type": "object",
+        "properties": props,
+        "additionalProperties": False,
+        "required": ["base"],
+        "anyOf": [{"required": ["variants"]}, {"required": ["name"]}],
+        "not": {"anyOf": [{"required": ["variants", "name"]}, {"required": ["variants",
+                                                                            "changes"]}]},
+        "$defs": defs,
+    }
+    return _document(schema, "lcm-opt variant file")
+
+
+def result_schema() -> Schema:
+    """A result file, as `lcm-opt solve --format json` writes it."""
+    return _document(Result.model_json_schema(), "lcm-opt result")
+
+
+SCHEMAS: dict[str, Callable[[], Schema]] = {
+    "scenario": scenario_file_schema,
+    "result": result_schema,
+    "variants": variant_file_schema,
+}
+
+
+# --- pieces ---------------------------------------------------------------------------------
+
+
+def _document(schema: Schema, title: str) -> Schema:
+    return {"$schema": JSON_SCHEMA_DIALECT, **schema, "title": title}
+
+
+def _meta(prop: Schema) -> Schema:
+    return {key: prop[key] for key in _META if key in prop}
+
+
+def _with_integer(prop: Schema) -> Schema:
+    """`prop` that also accepts an integer (an id the loader reads as its string form)."""
+    alternatives = prop.get("anyOf") or [{k: v for k, v in prop.items() if k not in _META}]
+    if {"type": "integer"} in alternatives:
+        return prop
+    return {**_meta(prop), "anyOf": [*alternatives, {"type": "integer"}]}
+
+
+def _rules_schema() -> Schema:
+    return {
+        "description": "A rule set by name (models/rulesets/<name>.rules), a path to a .rules "
+        "file relative to the scenario, or the rule lines themselves; default xassets-default.",
+        "anyOf": [
+            {"type": "string", "minLength": 1},
+            {"type": "array", "items": {"type": "string"}},
+        ],
+    }
+
+
+def _rows_or_files(prop: Schema, forms: tuple[str, ...]) -> Schema:
+    files = [
+        {
+            "type": "object",
+            "properties": {form: {"type": "string", "minLength": 1}},
+            "required": [form],
+            "additionalProperties": False,
+        }
+        for form in forms
+    ]
+    rows = {k: v for k, v in prop.items() if k not in _META}
+    shapes = ", ".join(f"{{{form}: path}}" for form in forms)
+    return {
+        **_meta(prop),
+        "description": f"A list of rows, or {shapes}: a file relative to the scenario whose "
+        "rows use the same field names.",
+        "anyOf": [rows, *files],
+    }
+
+
+def _ignored_top_keys() -> dict[str, Schema]:
+    keys: dict[str, Schema] = {
+        key: {"description": f"`{key}`: ignored by the loader (test fixtures use it)."}
+        for key in IGNORED_TOP_KEYS
+    }
+    keys["$schema"] = _SCHEMA_KEY
+    return keys
+
+
+def _variant_schema(defs: dict[str, Schema]) -> Schema:
+    """TypedVariant's schema with its definitions merged into `defs`; op references accept
+    integers."""
+    schema = copy.deepcopy(TypedVariant.model_json_schema())
+    defs.update(schema.pop("$defs"))
+    for model in OP_MODELS.values():
+        props = defs[model.__name__]["properties"]
+        for name in _OP_REFERENCES:
+            if name in props and "$ref" not in props[name]:
+                props[name] = _with_integer(props[name])
+    schema["properties"]["name"] = _with_integer(schema["properties"]["name"])
+    return schema
+
+
+def _integer_ids(defs: dict[str, Schema]) -> None:
+    models: dict[type[BaseModel], tuple[str, ...]] = ID_FIELDS
+    for model, fields in models.items():
+        found = defs.get(model.__name__)
+        if found is None:
+            continue
+        props = found["properties"]
+        for name in fields:
+            if name in props:
+                props[name] = _with_integer(props[name])
+
+
+def _licence_type(prop: Schema) -> None:
+    """A licence type: a metric name or a type code, in any case."""
+    codes = sorted(TYPE_CODES)
+    anycase = "|".join("".join(f"[{c.lower()}{c}]" if c.isalpha() else c for c in code)
+                       for code in codes)
+    prop["pattern"] = rf"^\s*(?:{anycase})\s*$"
+    prop["description"] = (
+        "A metric (device, user, core, processor) or a type code, in any case: "
+        + ", ".join(codes)
+    )
+
+
+def _org_parents(org: Schema) -> None:
+    for tree in org["properties"].values():
+        tree["additionalProperties"] = _with_integer(tree["additionalProperties"])
