@@ -13,9 +13,35 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from lcm_opt import __version__
 from lcm_opt.errors import EngineError, ScenarioError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False)
+# Plain help, as most command-line tools print it: typer's panels show flags such as
+# `--help` as if they took a `<bool>` value.
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"lcm-opt {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True,
+                     help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Licence allocation: the documented greedy engine and a provably optimal optimiser,
+    side by side."""
 
 
 class EngineName(StrEnum):
