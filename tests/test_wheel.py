@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
+import lcm_opt
+from lcm_opt.adapters.files_rules import MODELS_ENV, available_rule_sets, rulesets_dir
 from tests.conftest import ROOT, SCENARIOS
-
-pytestmark = pytest.mark.wheel
 
 EXAMPLES = sorted(
     [
@@ -128,6 +128,7 @@ def _without_timings(text: str) -> object:
     return strip(json.loads(text))
 
 
+@pytest.mark.wheel
 def test_installed_wheel_solves_every_example_as_the_editable_install(tmp_path: Path) -> None:
     assert len(EXAMPLES) >= 40
     wheel = _build_wheel(tmp_path)
@@ -157,3 +158,11 @@ def test_installed_wheel_solves_every_example_as_the_editable_install(tmp_path: 
                    "json"], tmp_path)  # fmt: skip
     first = f"{EXAMPLES[0].parent.name}-{EXAMPLES[0].stem}-greedy.json"
     assert script.stdout == (editable / first).read_text()
+
+
+def test_rule_sets_are_found_inside_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(MODELS_ENV, raising=False)
+    folder = Path(str(rulesets_dir()))
+    assert folder.is_relative_to(Path(lcm_opt.__file__).parent)
+    assert available_rule_sets() == ["xassets-custodian-4000", "xassets-default"]
+    assert not (ROOT / "models" / "rulesets").exists(), "rule sets outside the package"
