@@ -8,7 +8,7 @@ from lcm_opt.domain import Scenario
 from tests.conftest import ROOT
 
 DEFAULT_RULES = tuple(
-    (ROOT / "models" / "rulesets" / "xassets-default.rules").read_text().splitlines()
+    (ROOT / "src/lcm_opt/data/rulesets/xassets-default.rules").read_text().splitlines()
 )
 
 

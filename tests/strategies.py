@@ -44,7 +44,7 @@ from lcm_opt.domain import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-RULES_PATH = ROOT / "models" / "rulesets" / "xassets-default.rules"
+RULES_PATH = ROOT / "src" / "lcm_opt" / "data" / "rulesets" / "xassets-default.rules"
 DEFAULT_RULES = RuleText(
     name="xassets-default",
     lines=tuple(RULES_PATH.read_text(encoding="utf-8").splitlines()),

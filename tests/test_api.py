@@ -206,7 +206,7 @@ def test_invalid_scenario_names_row_and_field(client: TestClient, demo: dict[str
             ["body", "scenario", "consumptions", "csv"],
         ),
         ({"licences": {"csv": "/etc/passwd"}}, ["body", "scenario", "licences", "csv"]),
-        ({"rules": "../../models/rulesets/xassets-default.rules"}, ["body", "scenario", "rules"]),
+        ({"rules": "../data/rulesets/xassets-default.rules"}, ["body", "scenario", "rules"]),
         ({"rules": "no-such-rule-set"}, ["body", "scenario", "rules"]),
         ({"previous_allocation": "previous.json"}, ["body", "scenario", "previous_allocation"]),
     ],

@@ -19,7 +19,7 @@ from lcm_opt.rules.language import (
     parse_rules,
 )
 
-RULESETS = Path(__file__).resolve().parents[1] / "models" / "rulesets"
+RULESETS = Path(__file__).resolve().parents[1] / "src" / "lcm_opt" / "data" / "rulesets"
 
 # Corporate > Marketing > Digital > SEO; Corporate > Sales.  London > London Floor 2.
 TREES: dict[Dimension, dict[str, str | None]] = {

@@ -39,10 +39,13 @@ def test_pool_gives_the_serial_result(
     real_solve_all = parallel.solve_all
 
     def spy(
-        subs: Sequence[SubProblem], solve: Callable[[SubProblem], object], workers: int
+        subs: Sequence[SubProblem],
+        solve: Callable[[SubProblem], object],
+        workers: int,
+        **options: str,
     ) -> list[object]:
         used.append(workers)
-        return real_solve_all(subs, solve, workers)
+        return real_solve_all(subs, solve, workers, **options)
 
     monkeypatch.setattr(optimal, "workers_for", parallel.workers_for)
     monkeypatch.setattr(parallel, "PARALLEL_MIN_EDGES", 0)

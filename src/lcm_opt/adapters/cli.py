@@ -17,13 +17,15 @@ from lcm_opt.adapters.cli_common import (
     Format,
     FormatOpt,
     OutputOpt,
+    QuietOpt,
     ScenarioArg,
     app,
     emit,
     fail,
     handled,
+    load,
+    progress,
 )
-from lcm_opt.adapters.files import load_scenario
 from lcm_opt.adapters.render import (
     comparison_tables,
     result_csv,
@@ -31,12 +33,12 @@ from lcm_opt.adapters.render import (
     to_json,
 )
 from lcm_opt.adapters.result_stream import write_result
-from lcm_opt.compile.build import compile_scenario
 from lcm_opt.compile.problem import Problem
 from lcm_opt.engines.base import Allocation
+from lcm_opt.progress import phase
 from lcm_opt.services.checker import check_result, load_result
 from lcm_opt.services.compare import compare as compare_engines
-from lcm_opt.services.solve import allocate
+from lcm_opt.services.solve import allocate, compiled
 from lcm_opt.services.solve import solve as solve_scenario
 
 
@@ -46,25 +48,33 @@ def solve(
     engine: EngineOpt = EngineName.GREEDY,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Allocate licences to consumptions and report the licensing position."""
-    with handled():
-        loaded = load_scenario(scenario)
-        path = loaded.previous_allocation
+    with progress(quiet):
+        with handled():
+            loaded = load(scenario)
+            path = loaded.previous_allocation
+            if not path:
+                # No churn to report: write the records as they stream, never the whole Result.
+                problem, allocation = allocate(loaded, engine.value)
         if not path:
-            # No churn to report: write the records as they stream, never the whole Result.
-            problem, allocation = allocate(loaded, engine.value)
-    if not path:
-        _stream(problem, allocation, fmt, output)
-        return
-    with handled():
-        result = solve_scenario(loaded, engine.value, load_result(path))
-    if fmt is Format.JSON:
-        emit(to_json(result), output)
-    elif fmt is Format.CSV:
-        emit(result_csv(result), output)
-    else:
-        emit(result_tables(result), output)
+            with phase("write") as step:
+                _stream(problem, allocation, fmt, output)
+                step.summary = (
+                    f"{len(allocation.grants):,} grants, {len(allocation.deficits):,} deficits"
+                )
+            return
+        with handled():
+            result = solve_scenario(loaded, engine.value, load_result(path))
+        with phase("write") as step:
+            if fmt is Format.JSON:
+                emit(to_json(result), output)
+            elif fmt is Format.CSV:
+                emit(result_csv(result), output)
+            else:
+                emit(result_tables(result), output)
+            step.summary = f"{len(result.grants):,} grants, {len(result.deficits):,} deficits"
 
 
 def _stream(problem: Problem, allocation: Allocation, fmt: Format, output: Path | None) -> None:
@@ -88,23 +98,29 @@ def compare(
         CompareFormat.TABLE
     ),
     output: OutputOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Run the documented greedy engine and the optimiser side by side."""
-    with handled():
-        comparison = compare_engines(load_scenario(scenario))
-    text = to_json(comparison) if fmt is CompareFormat.JSON else comparison_tables(comparison)
-    emit(text, output)
+    with progress(quiet):
+        with handled():
+            comparison = compare_engines(load(scenario))
+        text = to_json(comparison) if fmt is CompareFormat.JSON else comparison_tables(comparison)
+        emit(text, output)
 
 
 @app.command()
 def check(
     scenario: ScenarioArg,
     result: Annotated[Path, typer.Argument(help="Result JSON written by `solve --format json`.")],
+    quiet: QuietOpt = False,
 ) -> None:
     """Verify a result independently: eligibility, capacity, all-or-nothing, units, pins,
     totals. Exit 1 listing every violation."""
-    with handled():
-        violations = check_result(load_scenario(scenario), load_result(result))
+    with progress(quiet), handled():
+        loaded = load(scenario)
+        with phase("check") as step:
+            violations = check_result(loaded, load_result(result))
+            step.summary = f"{len(violations):,} violations"
     if violations:
         for line in violations:
             typer.echo(line)
@@ -113,11 +129,11 @@ def check(
 
 
 @app.command()
-def validate(scenario: ScenarioArg) -> None:
+def validate(scenario: ScenarioArg, quiet: QuietOpt = False) -> None:
     """Load a scenario, parse its rules and compile it, without solving."""
-    with handled():
-        loaded = load_scenario(scenario)
-        problem = compile_scenario(loaded)
+    with progress(quiet), handled():
+        loaded = load(scenario)
+        problem = compiled(loaded)
     edges = sum(len(cls.edges) for cls in problem.classes)
     typer.echo(
         f"OK: {loaded.name}: {len(loaded.products)} products, {len(loaded.licences)} licences, "

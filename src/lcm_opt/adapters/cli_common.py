@@ -13,9 +13,39 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from lcm_opt import __version__
+from lcm_opt.adapters.files import load_scenario
+from lcm_opt.adapters.progress import make_reporter
+from lcm_opt.domain import Scenario
 from lcm_opt.errors import EngineError, ScenarioError
+from lcm_opt.progress import phase, reporting
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False)
+# Plain help, as most command-line tools print it: typer's panels show flags such as
+# `--help` as if they took a `<bool>` value.
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"lcm-opt {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True,
+                     help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Licence allocation: the documented greedy engine and a provably optimal optimiser,
+    side by side."""
 
 
 class EngineName(StrEnum):
@@ -40,6 +70,10 @@ EngineOpt = Annotated[
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", help="Output format.")]
 OutputOpt = Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file.")]
+QuietOpt = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="No progress on standard error (shown on a terminal)."),
+]
 
 
 def fail(message: str, code: int) -> NoReturn:
@@ -76,3 +110,26 @@ def emit(text: str, output: Path | None) -> None:
     except OSError as exc:
         reason = exc.strerror or str(exc)
         fail(f"{output}: cannot write the output file: {reason}", 2)
+
+
+@contextmanager
+def progress(quiet: bool) -> Iterator[None]:
+    """Progress of everything run inside the block on standard error (adapters/progress.py),
+    then the total time; nothing with `quiet` or when standard error is not a terminal."""
+    with handled():
+        reporter = make_reporter(quiet)
+    with reporting(reporter):
+        yield
+    if reporter is not None:
+        reporter.finish()
+
+
+def load(path: Path) -> Scenario:
+    """load_scenario, reported as the `load` phase."""
+    with phase("load") as step:
+        scenario = load_scenario(path)
+        step.summary = (
+            f"{len(scenario.consumptions):,} consumptions, {len(scenario.licences):,} "
+            f"licences, {len(scenario.products):,} products"
+        )
+    return scenario

@@ -8,12 +8,14 @@ from lcm_opt.adapters.cli_common import (
     Format,
     FormatOpt,
     OutputOpt,
+    QuietOpt,
     ScenarioArg,
     app,
     emit,
     handled,
+    load,
+    progress,
 )
-from lcm_opt.adapters.files import load_scenario
 from lcm_opt.adapters.render import overview_csv, overview_tables, to_json
 from lcm_opt.services.overview import overview as overview_of
 
@@ -24,11 +26,12 @@ def overview(
     engine: EngineOpt = EngineName.GREEDY,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Allocations Overview (LCM): Deployed, Allocated and Uncovered per Track Deployment
     and Custom Reservation, per licence and per contract, from what the engine granted."""
-    with handled():
-        report = overview_of(load_scenario(scenario), engine.value)
+    with progress(quiet), handled():
+        report = overview_of(load(scenario), engine.value)
     if fmt is Format.JSON:
         emit(to_json(report), output)
     elif fmt is Format.CSV:

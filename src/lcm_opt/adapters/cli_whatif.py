@@ -12,9 +12,11 @@ from lcm_opt.adapters.cli_common import (
     EngineName,
     EngineOpt,
     OutputOpt,
+    QuietOpt,
     app,
     emit,
     handled,
+    progress,
 )
 from lcm_opt.adapters.files_variants import load_whatif_input
 from lcm_opt.adapters.render import to_json
@@ -22,6 +24,7 @@ from lcm_opt.adapters.render_whatif import whatif_tables
 from lcm_opt.adapters.variants import run_whatif
 from lcm_opt.domain import Scenario
 from lcm_opt.errors import ScenarioError, ScenarioErrors
+from lcm_opt.progress import phase
 from lcm_opt.services.whatif import WhatIfReport
 
 WhatIfArg = Annotated[
@@ -43,10 +46,13 @@ def whatif(
         CompareFormat.TABLE
     ),
     output: OutputOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Compare the baseline with what-if variants, re-solving only the blocks they touch."""
-    with handled():
-        loaded = load_whatif_input(file)
+    with progress(quiet), handled():
+        with phase("load") as step:
+            loaded = load_whatif_input(file)
+            step.summary = f"{len(loaded.scenario.variants):,} variants"
         report = _run(file, loaded.scenario, variant, engine.value, loaded.base_dir)
     emit(to_json(report) if fmt is CompareFormat.JSON else whatif_tables(report), output)
 

@@ -127,8 +127,9 @@ def _with_integer(prop: Schema) -> Schema:
 
 def _rules_schema() -> Schema:
     return {
-        "description": "A rule set by name (models/rulesets/<name>.rules), a path to a .rules "
-        "file relative to the scenario, or the rule lines themselves; default xassets-default.",
+        "description": "A rule set by name (one bundled with lcm-opt, such as xassets-default), "
+        "a path to a .rules file relative to the scenario, or the rule lines themselves; "
+        "default xassets-default.",
         "anyOf": [
             {"type": "string", "minLength": 1},
             {"type": "array", "items": {"type": "string"}},

@@ -43,7 +43,7 @@ from lcm_opt.adapters.files_csv import read_csv_rows, row_where
 from lcm_opt.adapters.files_errors import Problems, as_id, coerce_ids, shown, validate_item
 from lcm_opt.adapters.files_jsonl import jsonl_item, line_where, read_jsonl_objects
 from lcm_opt.adapters.files_parse import check_depth, read_document
-from lcm_opt.adapters.files_rules import models_dir, resolve_rules
+from lcm_opt.adapters.files_rules import resolve_rules, rulesets_dir
 from lcm_opt.adapters.files_stream import RowPath, stream_csv, stream_jsonl, stream_table
 from lcm_opt.domain.catalog import Product
 from lcm_opt.domain.estate import Consumption, DirectAssignment
@@ -55,7 +55,13 @@ from lcm_opt.domain.settings import Settings
 from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.errors import ScenarioError
 
-__all__ = ["dump_json", "load_scenario", "models_dir", "resolve_rules", "scenario_from_mapping"]
+__all__ = [
+    "dump_json",
+    "load_scenario",
+    "resolve_rules",
+    "rulesets_dir",
+    "scenario_from_mapping",
+]
 
 M = TypeVar("M", bound=BaseModel)
 

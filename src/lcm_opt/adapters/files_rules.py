@@ -4,9 +4,10 @@ The lines are only read here; rules/language.py parses them."""
 from __future__ import annotations
 
 import os
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
-import lcm_opt
 from lcm_opt.adapters.files_errors import shown
 from lcm_opt.domain.scenario import RuleText
 from lcm_opt.errors import ScenarioError
@@ -15,21 +16,29 @@ DEFAULT_RULES = "xassets-default"
 MODELS_ENV = "LCM_OPT_MODELS"
 
 
-def models_dir() -> Path:
-    """The repository's `models/` directory, or `$LCM_OPT_MODELS` when set."""
+def rulesets_dir() -> Traversable:
+    """Where named rule sets live: the package's own `data/rulesets` (package data, so an
+    installed wheel finds them as an editable install does), or `$LCM_OPT_MODELS/rulesets`
+    when that variable names another folder."""
     override = os.environ.get(MODELS_ENV)
     if override:
-        return Path(override)
-    return Path(lcm_opt.__file__).resolve().parents[2] / "models"
+        return Path(override) / "rulesets"
+    return files("lcm_opt").joinpath("data", "rulesets")
 
 
 def available_rule_sets() -> list[str]:
-    folder = models_dir() / "rulesets"
-    return sorted(path.stem for path in folder.glob("*.rules")) if folder.is_dir() else []
+    folder = rulesets_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(item.name[: -len(".rules")] for item in folder.iterdir() if _is_rules(item))
+
+
+def _is_rules(item: Traversable) -> bool:
+    return item.name.endswith(".rules") and item.is_file()
 
 
 def resolve_rules(value: object, *, base_dir: Path, source: str) -> RuleText:
-    """`value` is None (the default rule set), a rule-set name (models/rulesets/<name>.rules),
+    """`value` is None (the default rule set), a rule-set name (a bundled `<name>.rules`),
     a path relative to `base_dir` (ends in `.rules` or contains a `/`), or a list of rule
     lines. Raises ScenarioError naming `source` and the `rules` key."""
     if value is None:
@@ -46,9 +55,10 @@ def resolve_rules(value: object, *, base_dir: Path, source: str) -> RuleText:
     text = value.strip()
     if text.endswith(".rules") or "/" in text:
         return _read(Path(text).stem, base_dir / text, source)
-    path = models_dir() / "rulesets" / f"{text}.rules"
+    folder = rulesets_dir()
+    path = folder / f"{text}.rules"
     if not path.is_file():
-        names = ", ".join(available_rule_sets()) or f"none (no .rules files in {path.parent})"
+        names = ", ".join(available_rule_sets()) or f"none (no .rules files in {folder})"
         raise ScenarioError(
             f"unknown rule set {text!r}; available: {names}", where=source, field="rules"
         )
@@ -67,7 +77,7 @@ def _inline(lines: list[object], source: str) -> RuleText:
     return RuleText(name="inline", lines=inline, source=f"{source}: rules")
 
 
-def _read(name: str, path: Path, source: str) -> RuleText:
+def _read(name: str, path: Traversable, source: str) -> RuleText:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -100,9 +100,16 @@ def result_tables(
     return _render(head, products, licences, deficits, *tail, *warnings)
 
 
+_OPTIMISER_STATUS = {
+    "optimal": "proven optimal",
+    "feasible": "feasible, not proven optimal: a CP-SAT time limit was hit",
+}
+
+
 def comparison_tables(cmp: Comparison, max_ids: int = 20) -> str:
-    totals = Table(title=f"{cmp.scenario}: documented greedy engine vs optimiser")
-    for col in ("", "Greedy", f"Optimal ({cmp.optimal_status})", "Difference"):
+    status = _OPTIMISER_STATUS.get(cmp.optimal_status, cmp.optimal_status)
+    totals = Table(title=f"{cmp.scenario}: documented greedy engine vs optimiser ({status})")
+    for col in ("", "Greedy", "Optimiser", "Difference"):
         totals.add_column(col, justify="left" if col == "" else "right")
     g, o = cmp.greedy, cmp.optimal
     rows = (
@@ -173,6 +180,15 @@ def _rows_table(title: str, rows: tuple[OverviewRow, ...], with_licence: bool) -
     return table
 
 
+CONTRACT_NOTE = (
+    "Per contract, Deployed is a product's whole demand and Allocated only what this "
+    "contract's licences granted it (plus their reservations), so Uncovered (Deployed - "
+    "Allocated) also counts demand that other contracts' licences, or licences outside any "
+    "contract, cover: it can exceed the product's Outstanding in `lcm-opt solve`, which "
+    "counts only demand no licence covers."
+)
+
+
 def overview_tables(report: OverviewReport) -> str:
     """Per licence, then per contract: the pool line and one row per allocation; per
     contract also Deployed / Allocated / Uncovered per product (A23)."""
@@ -187,6 +203,8 @@ def overview_tables(report: OverviewReport) -> str:
         parts.append(_pool_line(label, lic.quantity, lic.allocated, lic.available,
                                 lic.allocated_by_type))  # fmt: skip
         parts.append(_rows_table(f"Allocations of {lic.licence}", lic.rows, with_licence=False))
+    if ov.contracts:
+        parts.append(CONTRACT_NOTE)
     for con in ov.contracts:
         label = f"Contract {con.contract}" + (f" ({con.name})" if con.name else "")
         parts.append(_pool_line(label, con.quantity, con.allocated, con.available,

@@ -67,7 +67,8 @@ def _solve_components(subs: list[SubProblem], cpsat: _CpSat) -> list[ComponentSo
     if rest:
         cpsat.baseline()  # before any fork: workers inherit the hint source
         preload()
-    solved = iter(solve_all(rest, cpsat, workers_for(rest) if len(rest) > 1 else 1))
+    workers = workers_for(rest) if len(rest) > 1 else 1
+    solved = iter(solve_all(rest, cpsat, workers, counted="CP-SAT components"))
     return [done if done is not None else next(solved) for done in flows]
 
 

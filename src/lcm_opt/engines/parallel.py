@@ -18,6 +18,7 @@ from typing import TypeVar, cast
 
 from lcm_opt.engines.subproblem import SubProblem
 from lcm_opt.errors import EngineError
+from lcm_opt.progress import advance
 
 T = TypeVar("T")
 
@@ -60,17 +61,28 @@ def edges(sub: SubProblem) -> int:
 
 
 def solve_all(
-    subs: Sequence[SubProblem], solve: Callable[[SubProblem], T], workers: int
+    subs: Sequence[SubProblem],
+    solve: Callable[[SubProblem], T],
+    workers: int,
+    counted: str = "components",
 ) -> list[T]:
-    """`solve` on every component; the result list is in `subs` order whatever `workers`."""
+    """`solve` on every component; the result list is in `subs` order whatever `workers`.
+    Progress counts finished components as `counted` (in this process, not the workers)."""
     if workers <= 1:
-        return [solve(sub) for sub in subs]
+        solved: list[T] = []
+        for sub in subs:
+            solved.append(solve(sub))
+            advance(counted, len(solved), len(subs))
+        return solved
     global _JOB
     order = sorted(range(len(subs)), key=lambda i: (-edges(subs[i]), i))
     _JOB = (subs, solve)
+    done: list[T] = []
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            done = cast(list[T], pool.map(_run, order, chunksize=1))
+            for result in pool.imap(_run, order, chunksize=1):
+                done.append(cast(T, result))
+                advance(counted, len(done), len(subs))
     finally:
         _JOB = None
     out: list[T | None] = [None] * len(subs)

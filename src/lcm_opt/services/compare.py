@@ -6,10 +6,9 @@ from collections import defaultdict
 
 from pydantic import Field
 
-from lcm_opt.compile.build import compile_scenario
 from lcm_opt.domain import Result, Scenario
 from lcm_opt.domain.base import Frozen
-from lcm_opt.services.solve import run
+from lcm_opt.services.solve import compiled, run
 
 
 class Totals(Frozen):
@@ -61,7 +60,7 @@ def _licences_by_consumption(result: Result) -> dict[str, frozenset[str]]:
 
 
 def compare(scenario: Scenario) -> Comparison:
-    problem = compile_scenario(scenario)
+    problem = compiled(scenario)
     greedy = run(problem, "greedy")
     # The optimiser is seeded with the greedy allocation; reuse it instead of recomputing.
     optimal = run(problem, "optimal", baseline=greedy.allocation)

@@ -3,12 +3,11 @@ engine, and read the overview off what it granted (engines/overview.py)."""
 
 from __future__ import annotations
 
-from lcm_opt.compile.build import compile_scenario
 from lcm_opt.domain import Scenario, Status
 from lcm_opt.domain.base import Frozen
 from lcm_opt.domain.result import Overview
 from lcm_opt.engines.overview import build_overview
-from lcm_opt.services.solve import ENGINES
+from lcm_opt.services.solve import allocated, compiled
 
 
 class OverviewReport(Frozen):
@@ -24,8 +23,8 @@ class OverviewReport(Frozen):
 def overview(scenario: Scenario, engine: str = "greedy") -> OverviewReport:
     """The overview per licence and per contract, also for a scenario without Track
     Deployments or Custom Reservations (then only contracts are rolled up)."""
-    problem = compile_scenario(scenario)
-    allocation = ENGINES[engine]().solve(problem)
+    problem = compiled(scenario)
+    allocation = allocated(problem, engine)
     return OverviewReport(
         scenario=scenario.name,
         engine=allocation.engine,

@@ -12,6 +12,7 @@ from lcm_opt.engines.assemble import assemble
 from lcm_opt.engines.base import Allocation, Engine
 from lcm_opt.engines.greedy import GreedyEngine
 from lcm_opt.engines.optimal import OptimalEngine
+from lcm_opt.progress import phase
 from lcm_opt.services.churn import churn
 
 ENGINES: dict[str, type[Engine]] = {"greedy": GreedyEngine, "optimal": OptimalEngine}
@@ -28,10 +29,30 @@ def engine_names() -> list[str]:
     return list(ENGINES)
 
 
+def compiled(scenario: Scenario) -> Problem:
+    """compile_scenario, reported as the `compile` phase of a run (lcm_opt.progress)."""
+    with phase("compile") as step:
+        problem = compile_scenario(scenario)
+        pairs = sum(len(cls.edges) for cls in problem.classes)
+        step.summary = f"{len(problem.classes):,} consumption classes, {pairs:,} eligible pairs"
+    return problem
+
+
+def allocated(problem: Problem, engine: str, baseline: Allocation | None = None) -> Allocation:
+    """The engine's allocation, reported as the `solve (<engine>)` phase of a run."""
+    with phase(f"solve ({engine})") as step:
+        allocation = ENGINES[engine]().solve(problem, baseline)
+        step.summary = (
+            f"{allocation.status.value}, {len(allocation.grants):,} grants, "
+            f"{len(allocation.deficits):,} deficits"
+        )
+    return allocation
+
+
 def run(problem: Problem, engine: str, baseline: Allocation | None = None) -> Timed:
     """`baseline`: a greedy allocation of `problem` already computed (compare reuses it)."""
     start = time.perf_counter()
-    allocation = ENGINES[engine]().solve(problem, baseline)
+    allocation = allocated(problem, engine, baseline)
     result = assemble(problem, allocation)
     return Timed(result, time.perf_counter() - start, allocation)
 
@@ -39,14 +60,14 @@ def run(problem: Problem, engine: str, baseline: Allocation | None = None) -> Ti
 def allocate(scenario: Scenario, engine: str = "greedy") -> tuple[Problem, Allocation]:
     """Compile and run without assembling: for writers that stream the records
     (adapters/result_stream.py) instead of building a Result of them."""
-    problem = compile_scenario(scenario)
-    return problem, ENGINES[engine]().solve(problem)
+    problem = compiled(scenario)
+    return problem, allocated(problem, engine)
 
 
 def solve(scenario: Scenario, engine: str = "greedy", previous: Result | None = None) -> Result:
     """The result; with `previous` (the scenario's previous_allocation, loaded by the
     caller) it carries the churn against it."""
-    result = run(compile_scenario(scenario), engine).result
+    result = run(compiled(scenario), engine).result
     if previous is None:
         return result
     source = scenario.previous_allocation or "previous allocation"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from lcm_opt.compile.build import compile_scenario
 from lcm_opt.domain import Result, Scenario
 from lcm_opt.errors import ScenarioError
+from lcm_opt.progress import advance, phase
 from lcm_opt.rules.language import RuleSet, parse_rules
 from lcm_opt.services.solve import ENGINES, run
 from lcm_opt.services.whatif_blocks import Block, partition, solve_block
@@ -101,9 +102,16 @@ def compare_variants(scenario: Scenario, applied: Sequence[Applied], engine: str
         accepted = ", ".join(ENGINES)
         raise ScenarioError(f"unknown engine {engine!r}; accepted: {accepted}", field="engine")
     solver = BlockSolver(engine)
-    base = solver.solve(scenario)
+    with phase(f"baseline ({engine})") as step:
+        base = solver.solve(scenario)
+        step.summary = f"{len(base.blocks):,} blocks"
     base_position = position("baseline", base.result, scenario)
-    reports = [_variant_report(solver, changed, base_position, base.result) for changed in applied]
+    reports = []
+    with phase("variants") as step:
+        for changed in applied:
+            reports.append(_variant_report(solver, changed, base_position, base.result))
+            advance("variants", len(reports), len(applied))
+        step.summary = f"{len(reports):,} variants"
     return WhatIfReport(
         scenario=scenario.name,
         engine=engine,

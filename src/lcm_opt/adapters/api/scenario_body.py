@@ -2,7 +2,7 @@
 
 The body is the file format with inline rows. A server must not read paths named by a
 request, so file references are refused: `{csv: ...}` sections, rule-set paths (a named
-rule set from the server's `models/rulesets/` or inline lines only), `previous_allocation`,
+rule set bundled with the server, or inline lines only), `previous_allocation`,
 and `set_rules` paths inside variants. `rules` may also be the `{name, lines, source}` object
 that `Scenario.model_dump()` writes, so a loaded scenario can be posted as it dumps.
 

@@ -55,7 +55,7 @@ def scenario_json_schema() -> dict[str, Any]:
     properties = inlined["properties"]
     dumped_rules = properties["rules"]
     properties["rules"] = {
-        "description": "a rule set in the server's models/rulesets/ by name, or the rule "
+        "description": "a rule set bundled with the server by name, or the rule "
         "lines; default xassets-default. Paths are refused.",
         "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}, dumped_rules],
     }

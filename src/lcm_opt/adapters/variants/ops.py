@@ -4,6 +4,7 @@ loader's checks before it changes anything: a failing op reports under its `wher
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -40,6 +41,12 @@ from lcm_opt.rules.language import parse_rules
 __all__ = ["HANDLERS"]
 
 
+def _as_written(value: object) -> str:
+    """A value as a scenario file spells it (`null`, `true`, `60`, `"Berlin"`), not as
+    Python prints it."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
 def _set(state: WorkingScenario, op: SetField, where: str) -> str | None:
     kind, ident = op.target
     table: dict[str, Any] = state.licences if kind == "licence" else state.products
@@ -72,7 +79,7 @@ def _set(state: WorkingScenario, op: SetField, where: str) -> str | None:
     if not copy_errors(local, state.problems):
         return None
     table[ident] = item
-    return f"{kind} {ident}: {op.field} = {op.value!r}"
+    return f"{kind} {ident}: {op.field} = {_as_written(op.value)}"
 
 
 def _add_licence(state: WorkingScenario, op: AddLicence, where: str) -> str | None:
@@ -143,7 +150,7 @@ def _set_setting(state: WorkingScenario, op: SetSetting, where: str) -> str | No
     if not copy_errors(local, state.problems) or settings is None:
         return None
     state.settings = settings
-    return f"settings.{op.field} = {op.value!r}"
+    return f"settings.{op.field} = {_as_written(op.value)}"
 
 
 def _set_rules(state: WorkingScenario, op: SetRules, where: str) -> str | None:
