@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ settings.load_profile("ci")
 
 # Browser tests drive the operating system's Chromium through Playwright (never a
 # downloaded browser); without one they are skipped, and the summary says so.
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("LCM_OPT_TEST_CHROMIUM", "/usr/bin/chromium"))
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -44,24 +44,24 @@ class Table:
 def write_workbook(
     path: Path, tables: Iterable[Table], *, rows_per_sheet: int = ROWS_PER_SHEET
 ) -> list[str]:
-    """Write every table (in order) to `path`; returns the sheet names written."""
-    workbook = xlsxwriter.Workbook(
-        str(path),
-        {
-            "constant_memory": True,
-            "strings_to_numbers": False,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-        },
-    )
-    header = workbook.add_format({"bold": True, "bg_color": "#E8EEF4", "bottom": 1})
-    names: list[str] = []
-    try:
+    """Write every table (in order) to `path`; returns the sheet names written. The file
+    is opened first, so a path that cannot be written fails (OSError) before any work."""
+    with path.open("wb") as handle:
+        workbook = xlsxwriter.Workbook(
+            handle,
+            {
+                "constant_memory": True,
+                "strings_to_numbers": False,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+            },
+        )
+        header = workbook.add_format({"bold": True, "bg_color": "#E8EEF4", "bottom": 1})
+        names: list[str] = []
         for table in tables:
             _write_table(workbook, header, table, names, rows_per_sheet)
         if not names:
             _write_table(workbook, header, Table("empty", ["(no tables)"], []), names, 1)
-    finally:
         workbook.close()
     return names
 

@@ -3,12 +3,13 @@ command's document), for workbook.py: generic over the document's shape.
 
 * scalars and objects of scalars (`objective`) become rows of a `summary` sheet (`field`,
   `value`, nested names dotted: `objective.outstanding_units`);
+* an object holding lists (`churn`, `overview`, a comparison's `greedy_result`) is read the
+  same way, its sheets prefixed by its key (`churn moved`, `greedy grants`);
 * a list of objects (`grants`, `products`, ...) becomes a sheet, one row an object, nested
   objects as dotted columns, lists of scalars joined with ", ", and lists of objects inside
   it (an overview licence's `rows`) as a sheet of their own keyed by the parent's first
   column;
-* a list of scalars becomes a one-column sheet; an object holding lists is read the same
-  way, its sheets prefixed by its key (`greedy grants`, `overview contracts`).
+* a list of scalars becomes a one-column sheet.
 
 Record lists a large result streams (grants, deficits) can be given as ready tables."""
 
@@ -48,6 +49,7 @@ def document_tables(
 ) -> Iterator[Table]:
     """The document's summary sheet, then one sheet per list, in the document's order."""
     streamed = streamed or {}
+    known = KNOWN_COLUMNS if "objective" in doc else {}  # a result's record lists
     summary: list[list[Cell]] = []
     later: list[Table] = []
     for key, value in doc.items():
@@ -59,15 +61,15 @@ def document_tables(
                 later.append(Table(prefix + key, MAPPINGS[key], [[k, v] for k, v in value.items()]))
         elif _scalar(value):
             summary.append([key, value])
-        elif isinstance(value, dict) and all(_scalar(v) or _flat_list(v) for v in value.values()):
-            summary += [[f"{key}.{k}", _cell(v)] for k, v in value.items()]
+        elif isinstance(value, dict) and all(_scalar(v) for v in value.values()):
+            summary += [[f"{key}.{k}", v] for k, v in value.items()]
         elif isinstance(value, dict):
             later += list(document_tables(value, f"{prefix}{_short_prefix(key)} "))
-        elif all(_scalar(v) for v in value) and not (key in KNOWN_COLUMNS and not value):
+        elif all(_scalar(v) for v in value) and not (key in known and not value):
             column = key[:-1] if key.endswith("s") else key
             later.append(Table(prefix + key, [column], [[v] for v in value]))
         else:
-            later += record_tables(prefix + key, value, KNOWN_COLUMNS.get(key))
+            later += record_tables(prefix + key, value, known.get(key))
     if summary:
         yield Table(prefix + "summary", ["field", "value"], summary)
     yield from later

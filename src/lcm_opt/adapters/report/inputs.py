@@ -13,7 +13,6 @@ told apart by its keys; a scenario in JSON is solved like a YAML one; any other 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -189,9 +188,18 @@ def _compare_records(ids: tuple[str, ...], greedy: Allocation, optimal: Allocati
     )
 
 
-def _held(allocation: Allocation) -> dict[int, frozenset[int]]:
-    held: dict[int, set[int]] = defaultdict(set)
+def _held(allocation: Allocation) -> dict[int, int | frozenset[int]]:
+    """Licences per covered consumption: the licence itself when there is one (nearly
+    always), a set only for a split, to stay lean at a million consumptions."""
+    held: dict[int, int | frozenset[int]] = {}
     for g in allocation.grants:
-        held[g.consumption].add(g.licence)
-    return {c: frozenset(ls) for c, ls in held.items()}
-
+        before = held.get(g.consumption)
+        if before is None:
+            held[g.consumption] = g.licence
+        elif before == g.licence:
+            continue
+        elif isinstance(before, int):
+            held[g.consumption] = frozenset((before, g.licence))
+        else:
+            held[g.consumption] = before | {g.licence}
+    return held
