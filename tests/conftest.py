@@ -51,9 +51,7 @@ def browser_missing() -> str | None:
 
 
 def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
-    skipped = [
-        r for r in terminalreporter.stats.get("skipped", []) if "browser" in r.keywords
-    ]
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if "browser" in r.keywords]
     if skipped:
         terminalreporter.write_line(
             f"browser tests skipped: {browser_missing() or 'see the skip reasons'} "

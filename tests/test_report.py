@@ -238,3 +238,24 @@ def test_api_serves_a_finished_runs_report(tmp_path: Path) -> None:
         client.app.state.lcm_opt.store.fail(run_id, "broken")  # type: ignore[attr-defined]
         conflict = client.get(f"/v1/runs/{run_id}/report")
         assert conflict.status_code == 409 and "failed" in conflict.json()["detail"]
+
+
+def test_hostile_ids_cannot_break_out_of_the_page() -> None:
+    """Ids go into cells, attributes and the chart data: all escaped."""
+    evil = '</script><script>alert(1)</script><!--"'
+    result = _large_result(licences=2, deficits=3)
+    result["products"][0]["product"] = evil
+    result["licences"][0]["licence"] = evil
+    page = render_html(document_of_json(result))
+    assert page.count("<script") == 3  # the chart data, Chart.js and the report's own
+    assert "alert(1)" in page and "<script>alert(1)" not in page
+    parser = _References()
+    parser.feed(page)
+    assert parser.tags.count("script") == 3
+
+
+def test_overview_json_reports_its_overview(tmp_path: Path) -> None:
+    out = tmp_path / "overview.json"
+    assert _invoke("overview", str(LE1A), "--format", "json", "-o", str(out))[0] == 0
+    ids = [s["id"] for s in report_document([out])["sections"]]
+    assert ids[0] == "overview" and set(ids) <= {"overview", "warnings"}

@@ -36,15 +36,18 @@ def render_html(document: dict[str, Any]) -> str:
     )
     title = escape(document["title"])
     sources = escape(", ".join(document["sources"]))
-    chart_data = _script_text(json.dumps(charts, ensure_ascii=False, separators=(",", ":")))
+    # "<" escaped in the data: no "</script>" nor "<!--" can change how the page parses.
+    chart_data = json.dumps(charts, ensure_ascii=False, separators=(",", ":")).replace(
+        "<", "\\u003c"
+    )
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="generator" content="lcm-opt">'
         f'<link rel="icon" href="data:,"><title>{title}: licensing position</title>'
         f"<style>{asset('report.css')}</style></head>\n<body>"
-        f"<header><h1>{title}</h1><p class=\"sources\">Report of {sources}</p>"
+        f'<header><h1>{title}</h1><p class="sources">Report of {sources}</p>'
         f"<nav>{nav}</nav></header>\n<main>{''.join(body)}</main>\n"
         f'<script type="application/json" id="lcm-charts">{chart_data}</script>\n'
         f"<script>{_script_text(asset('chart.umd.min.js'))}</script>\n"
@@ -102,8 +105,7 @@ def _chart(block: Block, charts: dict[str, Any]) -> str:
 def _table(block: Block) -> str:
     columns = block["columns"]
     head = "".join(
-        f'<th scope="col" data-key="{escape(c["key"])}">{escape(c["label"])}</th>'
-        for c in columns
+        f'<th scope="col" data-key="{escape(c["key"])}">{escape(c["label"])}</th>' for c in columns
     )
     rows = "".join(
         "<tr>" + "".join(_cell(v, c["kind"]) for v, c in zip(row, columns, strict=True)) + "</tr>"
@@ -175,7 +177,7 @@ def _json_value(data: Any, title: str, depth: int) -> str:
         out = ""
         if scalars:
             rows = "".join(
-                f"<tr><th scope=\"row\">{escape(str(k))}</th>{_cell(v, 'mixed')}</tr>"
+                f'<tr><th scope="row">{escape(str(k))}</th>{_cell(v, "mixed")}</tr>'
                 for k, v in scalars.items()
             )
             out += f'<table class="data kv"><tbody>{rows}</tbody></table>'

@@ -112,4 +112,3 @@ def run_from_allocation(problem: Problem, allocation: Allocation) -> Run:
         (lids[g.licence], g.units, g.direct, g.downgrade) for g in allocation.grants
     )
     return run
-

@@ -114,27 +114,36 @@ def whatif(bundle: Bundle) -> Section | None:
 
 
 def _variant_products(base: dict[str, Any], variants: list[dict[str, Any]]) -> list[Block]:
-    outstanding = {p["product"]: p["outstanding"] for p in base["products"]}
+    """Per-product deltas as charts (units, and money when any product is priced), and
+    every product's outstanding units per variant as a table."""
+    before = {p["product"]: p for p in base["products"]}
     per_variant = [{p["product"]: p for p in v["position"]["products"]} for v in variants]
-    products = list(dict.fromkeys([*outstanding, *(p for pv in per_variant for p in pv)]))
-    changed = [p for p in products
-               if any(pv.get(p, {}).get("outstanding", 0) != outstanding.get(p, 0)
-                      for pv in per_variant)]  # fmt: skip
-    datasets = [
-        {"label": v["name"],
-         "data": [pv.get(p, {}).get("outstanding", 0) - outstanding.get(p, 0)
-                  for p in changed[:CHART_BARS]]}
-        for v, pv in zip(variants, per_variant, strict=True)
-    ]  # fmt: skip
+    products = list(dict.fromkeys([*before, *(p for pv in per_variant for p in pv)]))
+
+    def delta(pv: dict[str, Any], product: str, key: str) -> Any:
+        was = before[product][key] if product in before else 0
+        return (pv[product][key] if product in pv else 0) - was
+
+    blocks = []
+    for key, title, unit in (
+        ("outstanding", "Outstanding units per product: variant − baseline", "units"),
+        ("outstanding_cost", "Outstanding cost per product: variant − baseline", "money"),
+    ):
+        changed = [p for p in products if any(delta(pv, p, key) for pv in per_variant)]
+        datasets = [
+            {"label": v["name"],
+             "data": [round(delta(pv, p, key), 6) for p in changed[:CHART_BARS]]}
+            for v, pv in zip(variants, per_variant, strict=True)
+        ]  # fmt: skip
+        chart_id = "whatif-chart" if key == "outstanding" else "whatif-cost-chart"
+        blocks.append(chart(chart_id, title, changed[:CHART_BARS], datasets, unit=unit))
     columns = [column("product", "product", "text"), column("baseline", "baseline")]
     columns += [column(v["name"], v["name"]) for v in variants]
-    rows = [[p, outstanding.get(p), *(pv[p]["outstanding"] if p in pv else None
-                                      for pv in per_variant)] for p in products]  # fmt: skip
-    return [
-        chart("whatif-chart", "Outstanding units per product: variant − baseline",
-              changed[:CHART_BARS], datasets),
-        table("whatif-products", "Outstanding units per product", columns, rows),
-    ]  # fmt: skip
+    rows = [[p, before[p]["outstanding"] if p in before else None,
+             *(pv[p]["outstanding"] if p in pv else None for pv in per_variant)]
+            for p in products]  # fmt: skip
+    blocks.append(table("whatif-products", "Outstanding units per product", columns, rows))
+    return blocks
 
 
 def _licence_shifts(variants: list[dict[str, Any]]) -> Block:
@@ -142,8 +151,17 @@ def _licence_shifts(variants: list[dict[str, Any]]) -> Block:
     for v in variants:
         for kind in ("freed", "exhausted"):
             for s in v["delta"].get(kind, ()):
-                rows.append([v["name"], kind, s["licence"], s["baseline_allocated"],
-                             s["allocated"], s["baseline_available"], s["available"]])
+                rows.append(
+                    [
+                        v["name"],
+                        kind,
+                        s["licence"],
+                        s["baseline_allocated"],
+                        s["allocated"],
+                        s["baseline_available"],
+                        s["available"],
+                    ]
+                )
     columns = [column("variant", "variant", "text"), column("kind", "change", "text"),
                column("licence", "licence", "text"),
                column("baseline_allocated", "allocated before"), column("allocated", "allocated"),
@@ -242,6 +260,14 @@ def warnings(bundle: Bundle) -> Section | None:
     rows = [[name, w] for name, run in bundle["runs"].items() for w in run.get("warnings") or ()]
     if not rows:
         return None
-    return {"title": "Warnings", "blocks": [
-        table("warnings-table", "Warnings",
-              [column("run", "run", "text"), column("warning", "warning", "text")], rows)]}
+    return {
+        "title": "Warnings",
+        "blocks": [
+            table(
+                "warnings-table",
+                "Warnings",
+                [column("run", "run", "text"), column("warning", "warning", "text")],
+                rows,
+            )
+        ],
+    }
