@@ -36,6 +36,12 @@ def _invoke(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+@pytest.fixture(scope="module")
+def demo_document() -> dict[str, Any]:
+    """The demo's report document (both engines and the what-if variants), built once."""
+    return report_document([DEMO])
+
+
 def _section(document: dict[str, Any], section_id: str) -> dict[str, Any] | None:
     return next((s for s in document["sections"] if s["id"] == section_id), None)
 
@@ -60,13 +66,15 @@ def test_run_from_records_equals_run_from_result_json(path: Path, engine: str) -
     assert from_json["grant_summary"]["total"] == len(result.grants)
 
 
-def test_scenario_report_matches_the_comparison_json(tmp_path: Path) -> None:
+def test_scenario_report_matches_the_comparison_json(
+    tmp_path: Path, demo_document: dict[str, Any]
+) -> None:
     """A report of the scenario and a report of `compare --format json` agree figure by
     figure, and their headline states the comparison's totals."""
     out = tmp_path / "compare.json"
     assert _invoke("compare", str(DEMO), "--format", "json", "-o", str(out))[0] == 0
     comparison = json.loads(out.read_text())
-    from_scenario = report_document([DEMO])
+    from_scenario = demo_document
     from_json = report_document([out])
     for section_id in ("headline", "positions", "utilisation", "deficits"):
         assert _section(from_scenario, section_id) == _section(from_json, section_id)
@@ -84,8 +92,8 @@ def test_scenario_report_matches_the_comparison_json(tmp_path: Path) -> None:
     assert figures["comparison.changed_licence"] == comparison["changed_licence"]
 
 
-def test_sections_appear_only_with_their_data(tmp_path: Path) -> None:
-    demo = {s["id"] for s in report_document([DEMO])["sections"]}
+def test_sections_appear_only_with_their_data(demo_document: dict[str, Any]) -> None:
+    demo = {s["id"] for s in demo_document["sections"]}
     assert {"headline", "positions", "utilisation", "deficits", "whatif"} <= demo
     assert not demo & {"overview", "churn", "extras"}
     lcm = {s["id"] for s in report_document([LE1A])["sections"]}
@@ -181,9 +189,8 @@ class _References(HTMLParser):
         self.refs += [v or "" for k, v in attrs if k in ("src", "href", "action", "srcset")]
 
 
-def test_page_is_self_contained_and_repeatable() -> None:
-    document = report_document([DEMO])
-    page = render_html(document)
+def test_page_is_self_contained_and_repeatable(demo_document: dict[str, Any]) -> None:
+    page = render_html(demo_document)
     assert page == render_html(report_document([DEMO]))  # same input, same bytes
     parser = _References()
     parser.feed(page)

@@ -126,7 +126,9 @@ def test_compare_workbook_equals_the_comparison(tmp_path: Path) -> None:
 
 
 def test_whatif_workbook_equals_the_report(tmp_path: Path) -> None:
-    report, sheets = _json_and_xlsx(tmp_path, "whatif", str(VARIANTS))
+    two = ("--variant", "visio-true-up", "--variant", "retire-berlin")
+    report, sheets = _json_and_xlsx(tmp_path, "whatif", str(VARIANTS), *two)
+    assert [v["name"] for v in report["variants"]] == ["visio-true-up", "retire-berlin"]
     positions = _records(sheets["positions"])
     assert [p["name"] for p in positions] == ["baseline", *(v["name"] for v in report["variants"])]
     for row, v in zip(positions[1:], report["variants"], strict=True):
