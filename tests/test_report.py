@@ -4,7 +4,9 @@ top rows, the page references nothing outside itself, and the CLI and API serve 
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 import time
 import warnings
 from html.parser import HTMLParser
@@ -266,3 +268,28 @@ def test_overview_json_reports_its_overview(tmp_path: Path) -> None:
     assert _invoke("overview", str(LE1A), "--format", "json", "-o", str(out))[0] == 0
     ids = [s["id"] for s in report_document([out])["sections"]]
     assert ids[0] == "overview" and set(ids) <= {"overview", "warnings"}
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_goes_to_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lcm_opt.adapters import cli_report
+
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert cli_report.phase_printer() is None  # a pipe or a log stays clean
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    progress = cli_report.phase_printer()
+    assert progress is not None
+    report_document([E23], progress)
+    lines = terminal.getvalue().splitlines()
+    assert [line.rsplit(" (", 1)[0] for line in lines] == [
+        f"report: reading {E23}",
+        "report: compiling",
+        "report: solving: documented engine (greedy)",
+        "report: solving: optimiser",
+        "report: summarising",
+    ]
