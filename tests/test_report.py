@@ -293,3 +293,21 @@ def test_progress_goes_to_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> No
         "report: solving: optimiser",
         "report: summarising",
     ]
+
+
+def test_saved_json_is_checked_against_its_contract(tmp_path: Path) -> None:
+    """A truncated or hand-edited file is exit 2 naming the file and the field."""
+    result = json.loads(_invoke("solve", str(E23), "--format", "json")[1])
+    result["deficits"][0].pop("reason")
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(result))
+    code, _, err = _invoke("report", str(broken))
+    assert code == 2 and "broken.json" in err and "deficits[0].reason" in err
+    assert "Traceback" not in err
+    comparison = json.loads(_invoke("compare", str(E23), "--format", "json")[1])
+    del comparison["lost"]
+    comparison["optimal_result"]["objective"]["uncovered"] = "1"
+    broken.write_text(json.dumps(comparison))
+    code, _, err = _invoke("report", str(broken))
+    assert code == 2 and "lost: Field required" in err
+    assert "optimal_result.objective.uncovered" in err

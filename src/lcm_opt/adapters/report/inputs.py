@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from lcm_opt.adapters.files_parse import read_document
 from lcm_opt.adapters.files_variants import load_whatif_input
 from lcm_opt.adapters.report.runs import (
@@ -25,15 +27,19 @@ from lcm_opt.adapters.report.runs import (
     run_from_allocation,
     run_from_json,
 )
+from lcm_opt.adapters.report.validate import check_contract
 from lcm_opt.adapters.variants import run_whatif
 from lcm_opt.compile.build import compile_scenario
-from lcm_opt.domain import Scenario
+from lcm_opt.domain import Result, Scenario
 from lcm_opt.engines.assemble import assemble
 from lcm_opt.engines.base import Allocation
 from lcm_opt.errors import ScenarioError
 from lcm_opt.services.checker import load_result
 from lcm_opt.services.churn import churn
+from lcm_opt.services.compare import Comparison
+from lcm_opt.services.overview import OverviewReport
 from lcm_opt.services.solve import ENGINES
+from lcm_opt.services.whatif import WhatIfReport
 
 Bundle = dict[str, Any]
 Progress = Callable[[str], None]
@@ -68,7 +74,7 @@ def add_input(bundle: Bundle, path: Path, progress: Progress = _quiet) -> None:
     if kind_of(data) == "scenario":
         add_scenario_file(bundle, path, progress)
     else:
-        add_document(bundle, data, label=path.stem)
+        add_document(bundle, data, label=path.stem, where=str(path))
 
 
 def kind_of(data: Mapping[str, Any]) -> str:
@@ -77,20 +83,36 @@ def kind_of(data: Mapping[str, Any]) -> str:
         return "comparison"
     if "baseline_result" in data and "variants" in data:
         return "whatif"
-    if "engine" in data and ("objective" in data or "overview" in data):
+    if "engine" in data and "objective" in data:
         return "result"
+    if "engine" in data and "overview" in data:
+        return "overview"
     return "other" if SCENARIO_KEYS.isdisjoint(data) else "scenario"
 
 
-def add_document(bundle: Bundle, data: Mapping[str, Any], label: str) -> None:
-    """A result, comparison or what-if report as JSON; anything else as an extra."""
+CONTRACTS: dict[str, tuple[type[BaseModel], str]] = {
+    "comparison": (Comparison, "comparison (compare --format json)"),
+    "whatif": (WhatIfReport, "what-if report (whatif --format json)"),
+    "result": (Result, "result (solve --format json)"),
+    "overview": (OverviewReport, "overview (overview --format json)"),
+}
+
+
+def add_document(
+    bundle: Bundle, data: Mapping[str, Any], label: str, where: str | None = None
+) -> None:
+    """A result, comparison, what-if report or overview as JSON, checked against its
+    contract (ScenarioError naming `where` and the field); anything else as an extra."""
     kind = kind_of(data)
+    if kind in CONTRACTS:
+        model, what = CONTRACTS[kind]
+        check_contract(model, data, what, where or label)
     if kind == "comparison":
         _add_comparison_json(bundle, data)
     elif kind == "whatif":
         _add_whatif_json(bundle, data)
-    elif kind == "result":
-        _add_run(bundle, data.get("engine", label), run_from_json(data))
+    elif kind in ("result", "overview"):
+        _add_run(bundle, data["engine"], run_from_json(data))
     else:
         bundle["extras"][label] = dict(data)
     bundle["title"] = bundle["title"] or str(data.get("scenario") or "")
