@@ -44,4 +44,5 @@ def test_schema_documents_every_operation() -> None:
         "/v1/health",
         "/v1/runs",
         "/v1/runs/{run_id}",
+        "/v1/runs/{run_id}/report",
     }

@@ -224,7 +224,7 @@ def _invoke(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-@pytest.mark.parametrize("fmt", list(Format))
+@pytest.mark.parametrize("fmt", [f for f in Format if f is not Format.XLSX])  # text formats
 @pytest.mark.parametrize("engine", ENGINES)
 def test_solve_writes_the_assembled_bytes(tmp_path: Path, engine: str, fmt: Format) -> None:
     scenario = _rich_scenario(tmp_path)

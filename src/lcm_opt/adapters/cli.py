@@ -26,6 +26,7 @@ from lcm_opt.adapters.cli_common import (
     load,
     progress,
 )
+from lcm_opt.adapters.cli_xlsx import require_output, write_document_xlsx, write_result_xlsx
 from lcm_opt.adapters.render import (
     comparison_tables,
     result_csv,
@@ -51,6 +52,8 @@ def solve(
     quiet: QuietOpt = False,
 ) -> None:
     """Allocate licences to consumptions and report the licensing position."""
+    if fmt is Format.XLSX:
+        output = require_output(output)
     with progress(quiet):
         with handled():
             loaded = load(scenario)
@@ -72,6 +75,8 @@ def solve(
                 emit(to_json(result), output)
             elif fmt is Format.CSV:
                 emit(result_csv(result), output)
+            elif fmt is Format.XLSX and output is not None:
+                write_document_xlsx(result.model_dump(mode="json"), output)
             else:
                 emit(result_tables(result), output)
             step.summary = f"{len(result.grants):,} grants, {len(result.deficits):,} deficits"
@@ -80,6 +85,9 @@ def solve(
 def _stream(problem: Problem, allocation: Allocation, fmt: Format, output: Path | None) -> None:
     """`emit` for a streamed result: opened only once solved, so input and engine errors
     still come first; a path that cannot be written exits 2 naming it."""
+    if fmt is Format.XLSX and output is not None:
+        write_result_xlsx(problem, allocation, output)
+        return
     if output is None:
         write_result(problem, allocation, fmt, sys.stdout)
         return
@@ -101,9 +109,14 @@ def compare(
     quiet: QuietOpt = False,
 ) -> None:
     """Run the documented greedy engine and the optimiser side by side."""
+    if fmt is CompareFormat.XLSX:
+        output = require_output(output)
     with progress(quiet):
         with handled():
             comparison = compare_engines(load(scenario))
+        if fmt is CompareFormat.XLSX and output is not None:
+            write_document_xlsx(comparison.model_dump(mode="json"), output)
+            return
         text = to_json(comparison) if fmt is CompareFormat.JSON else comparison_tables(comparison)
         emit(text, output)
 
@@ -143,9 +156,9 @@ def validate(scenario: ScenarioArg, quiet: QuietOpt = False) -> None:
 
 
 # Commands in their own modules register themselves on `app` when imported.
-from lcm_opt.adapters import cli_overview, cli_schema, cli_serve, cli_whatif  # noqa: E402
+from lcm_opt.adapters import cli_overview, cli_report, cli_schema, cli_serve, cli_whatif  # noqa: E402
 
-COMMAND_MODULES = (cli_overview, cli_schema, cli_serve, cli_whatif)
+COMMAND_MODULES = (cli_overview, cli_report, cli_schema, cli_serve, cli_whatif)
 
 
 def main() -> None:

@@ -57,11 +57,13 @@ class Format(StrEnum):
     TABLE = "table"
     JSON = "json"
     CSV = "csv"
+    XLSX = "xlsx"
 
 
 class CompareFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
+    XLSX = "xlsx"
 
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario file (.yaml, .yml or .json).")]

@@ -16,6 +16,7 @@ from lcm_opt.adapters.cli_common import (
     load,
     progress,
 )
+from lcm_opt.adapters.cli_xlsx import require_output, write_document_xlsx
 from lcm_opt.adapters.render import overview_csv, overview_tables, to_json
 from lcm_opt.services.overview import overview as overview_of
 
@@ -30,9 +31,13 @@ def overview(
 ) -> None:
     """Allocations Overview (LCM): Deployed, Allocated and Uncovered per Track Deployment
     and Custom Reservation, per licence and per contract, from what the engine granted."""
+    if fmt is Format.XLSX:
+        output = require_output(output)
     with progress(quiet), handled():
         report = overview_of(load(scenario), engine.value)
-    if fmt is Format.JSON:
+    if fmt is Format.XLSX and output is not None:
+        write_document_xlsx(report.model_dump(mode="json"), output)
+    elif fmt is Format.JSON:
         emit(to_json(report), output)
     elif fmt is Format.CSV:
         emit(overview_csv(report), output)

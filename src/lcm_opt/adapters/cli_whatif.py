@@ -18,6 +18,7 @@ from lcm_opt.adapters.cli_common import (
     handled,
     progress,
 )
+from lcm_opt.adapters.cli_xlsx import require_output, write_whatif_xlsx
 from lcm_opt.adapters.files_variants import load_whatif_input
 from lcm_opt.adapters.render import to_json
 from lcm_opt.adapters.render_whatif import whatif_tables
@@ -49,11 +50,16 @@ def whatif(
     quiet: QuietOpt = False,
 ) -> None:
     """Compare the baseline with what-if variants, re-solving only the blocks they touch."""
+    if fmt is CompareFormat.XLSX:
+        output = require_output(output)
     with progress(quiet), handled():
         with phase("load") as step:
             loaded = load_whatif_input(file)
             step.summary = f"{len(loaded.scenario.variants):,} variants"
         report = _run(file, loaded.scenario, variant, engine.value, loaded.base_dir)
+    if fmt is CompareFormat.XLSX and output is not None:
+        write_whatif_xlsx(report.model_dump(mode="json"), output)
+        return
     emit(to_json(report) if fmt is CompareFormat.JSON else whatif_tables(report), output)
 
 
