@@ -68,9 +68,9 @@ def _load(data: Mapping[str, Any]) -> Scenario:
         raise ScenarioErrors([ScenarioError(message, where=SOURCE)]) from exc
 
 
-def check_variants(scenario: Scenario, names: list[str] | None) -> None:
+def check_variants(scenario: Scenario, names: list[str] | None) -> list[Scenario]:
     """A what-if request: the scenario has variants, the named ones (default all) exist,
-    and they apply to the scenario. Locations as for the scenario itself."""
+    and they apply to the scenario (returned, applied). Locations as for the scenario."""
     if not scenario.variants:
         raise ScenarioErrors(
             [
@@ -91,8 +91,10 @@ def check_variants(scenario: Scenario, names: list[str] | None) -> None:
     if errors:
         raise ScenarioErrors(errors)
     with variant_errors_located(scenario):
-        for name in known if names is None else dict.fromkeys(names):
-            apply_variant(scenario, known[name], base_dir=NO_FILES)
+        return [
+            apply_variant(scenario, known[name], base_dir=NO_FILES).scenario
+            for name in (known if names is None else dict.fromkeys(names))
+        ]
 
 
 @contextmanager
