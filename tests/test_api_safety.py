@@ -236,7 +236,7 @@ def test_each_limit_refuses_with_its_figure(
 ) -> None:
     client = make_client(**settings)
     expected = {
-        "detail": f"the request asks for {figure:,} {what}, over the limit {limit} = {maximum:,}",
+        "detail": f"the scenario asks for {figure:,} {what}, over the limit {limit} = {maximum:,}",
         "limit": limit,
         "maximum": maximum,
         "figure": figure,
@@ -256,7 +256,7 @@ def test_the_variants_limit(make_client: Client) -> None:
     response = client.post("/v1/whatif", json={"scenario": scenario})
     assert response.status_code == 413
     assert response.json()["detail"] == (
-        "the request asks for 2 what-if variants, over the limit max_variants = 1"
+        "the scenario asks for 2 what-if variants, over the limit max_variants = 1"
     )
     one = {"scenario": {**EXAMPLE_SCENARIO, "variants": variants}, "variants": ["v1"]}
     assert client.post("/v1/whatif", json=one).status_code == 200

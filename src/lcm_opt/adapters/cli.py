@@ -23,6 +23,7 @@ from lcm_opt.adapters.cli_common import (
     fail,
     handled,
 )
+from lcm_opt.adapters.cli_limits import CliLimits, DeadlineOpt, MaxConsumptionsOpt, MaxPairsOpt
 from lcm_opt.adapters.files import load_scenario
 from lcm_opt.adapters.render import (
     comparison_tables,
@@ -46,10 +47,22 @@ def solve(
     engine: EngineOpt = EngineName.GREEDY,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
+    max_consumptions: MaxConsumptionsOpt = None,
+    max_pairs: MaxPairsOpt = None,
+    deadline: DeadlineOpt = None,
 ) -> None:
     """Allocate licences to consumptions and report the licensing position."""
+    limits = CliLimits(max_consumptions, max_pairs, deadline_s=deadline)
+    with limits.deadline():
+        _solve(scenario, engine, fmt, output, limits)
+
+
+def _solve(
+    scenario: Path, engine: EngineName, fmt: Format, output: Path | None, limits: CliLimits
+) -> None:
     with handled():
         loaded = load_scenario(scenario)
+        limits.check(loaded)
         path = loaded.previous_allocation
         if not path:
             # No churn to report: write the records as they stream, never the whole Result.
@@ -62,7 +75,7 @@ def solve(
     if fmt is Format.JSON:
         emit(to_json(result), output)
     elif fmt is Format.CSV:
-        emit(result_csv(result), output)
+        emit(result_csv(result, {c.id: c.product for c in loaded.consumptions}), output)
     else:
         emit(result_tables(result), output)
 
@@ -88,10 +101,16 @@ def compare(
         CompareFormat.TABLE
     ),
     output: OutputOpt = None,
+    max_consumptions: MaxConsumptionsOpt = None,
+    max_pairs: MaxPairsOpt = None,
+    deadline: DeadlineOpt = None,
 ) -> None:
     """Run the documented greedy engine and the optimiser side by side."""
-    with handled():
-        comparison = compare_engines(load_scenario(scenario))
+    limits = CliLimits(max_consumptions, max_pairs, deadline_s=deadline)
+    with limits.deadline(), handled():
+        loaded = load_scenario(scenario)
+        limits.check(loaded)
+        comparison = compare_engines(loaded)
     text = to_json(comparison) if fmt is CompareFormat.JSON else comparison_tables(comparison)
     emit(text, output)
 
@@ -113,10 +132,17 @@ def check(
 
 
 @app.command()
-def validate(scenario: ScenarioArg) -> None:
+def validate(
+    scenario: ScenarioArg,
+    max_consumptions: MaxConsumptionsOpt = None,
+    max_pairs: MaxPairsOpt = None,
+    deadline: DeadlineOpt = None,
+) -> None:
     """Load a scenario, parse its rules and compile it, without solving."""
-    with handled():
+    limits = CliLimits(max_consumptions, max_pairs, deadline_s=deadline)
+    with limits.deadline(), handled():
         loaded = load_scenario(scenario)
+        limits.check(loaded)
         problem = compile_scenario(loaded)
     edges = sum(len(cls.edges) for cls in problem.classes)
     typer.echo(

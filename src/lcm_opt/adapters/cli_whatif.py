@@ -16,6 +16,13 @@ from lcm_opt.adapters.cli_common import (
     emit,
     handled,
 )
+from lcm_opt.adapters.cli_limits import (
+    CliLimits,
+    DeadlineOpt,
+    MaxConsumptionsOpt,
+    MaxPairsOpt,
+    MaxVariantsOpt,
+)
 from lcm_opt.adapters.files_variants import load_whatif_input
 from lcm_opt.adapters.render import to_json
 from lcm_opt.adapters.render_whatif import whatif_tables
@@ -43,10 +50,17 @@ def whatif(
         CompareFormat.TABLE
     ),
     output: OutputOpt = None,
+    max_consumptions: MaxConsumptionsOpt = None,
+    max_pairs: MaxPairsOpt = None,
+    max_variants: MaxVariantsOpt = None,
+    deadline: DeadlineOpt = None,
 ) -> None:
     """Compare the baseline with what-if variants, re-solving only the blocks they touch."""
-    with handled():
+    limits = CliLimits(max_consumptions, max_pairs, max_variants, deadline)
+    with limits.deadline(), handled():
         loaded = load_whatif_input(file)
+        chosen = len(variant) if variant else len(loaded.scenario.variants)
+        limits.check(loaded.scenario, variants=chosen)
         report = _run(file, loaded.scenario, variant, engine.value, loaded.base_dir)
     emit(to_json(report) if fmt is CompareFormat.JSON else whatif_tables(report), output)
 

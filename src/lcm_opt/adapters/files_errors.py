@@ -260,6 +260,23 @@ def _number_message(expected: str, value: object) -> str:
 _SHOWN_LIMIT = 60
 
 
+def kind_of(value: object) -> str:
+    """What a value is, in the file format's words (never an internal class name)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return type(value).__name__
+
+
 def shown(value: object) -> str:
     """repr(value) for a message, cut to a readable length; safe for integers too long for
     repr() (more than 4300 digits) and for structures too deep for it."""

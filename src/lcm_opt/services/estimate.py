@@ -46,7 +46,7 @@ class WorkLimitExceeded(LcmOptError):
         self.maximum = maximum
         self.figure = figure
         super().__init__(
-            f"the request asks for {figure:,} {what}, over the limit {limit} = {maximum:,}"
+            f"the scenario asks for {figure:,} {what}, over the limit {limit} = {maximum:,}"
         )
 
 

@@ -186,12 +186,14 @@ def _non_finite(value: object, path: str = "") -> Iterator[ScenarioError]:
 
 
 def _file_references(data: Mapping[str, Any]) -> Iterator[ScenarioError]:
-    for key in ("licences", "consumptions"):
-        if isinstance(data.get(key), Mapping):
+    for key in ("products", "licences", "consumptions"):
+        section = data.get(key)
+        if isinstance(section, Mapping):
+            forms = [form for form in ("csv", "jsonl") if form in section]
             yield ScenarioError(
                 f"file references are not accepted: send the rows inline as a list ({_NO_PATHS})",
                 where=f"{SOURCE}: {key}",
-                field="csv",
+                field=forms[0] if forms else "",
             )
     if _is_path(data.get("rules")):
         yield ScenarioError(
