@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 
 from lcm_opt.adapters.files_parse import read_int, surrogate_message
 
@@ -119,13 +120,21 @@ def _declares_json(request: Request, untyped: bool) -> bool:
     )
 
 
+OFF_LOOP_BYTES = 32 * 1024
+"""Larger bodies are parsed in a worker thread: the event loop keeps answering (health)."""
+
+
 class _StrictJsonRequest(Request):
     _parsed: Any = None
     _has_parsed = False
 
     async def json(self) -> Any:
         if not self._has_parsed:
-            self._parsed = parse_json_body(await self.body())
+            raw = await self.body()
+            if len(raw) > OFF_LOOP_BYTES:
+                self._parsed = await run_in_threadpool(parse_json_body, raw)
+            else:
+                self._parsed = parse_json_body(raw)
             self._has_parsed = True
         return self._parsed
 

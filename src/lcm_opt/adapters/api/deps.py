@@ -90,9 +90,28 @@ async def bounded(
 ) -> Response:
     """`fn(*args)` in a solver process within the caller's concurrency limit and the request
     deadline; the HTTP answer (the JSON result, 422, 413, 504 or 500)."""
+    heavy = not is_light(args[0] if args else None, state.settings.light_rows)
     with state.gate.slot(caller.owner):
-        outcome = await state.runner.run(fn, *args, deadline_s=state.settings.request_deadline_s)
+        outcome = await state.runner.run(
+            fn, *args, deadline_s=state.settings.request_deadline_s, heavy=heavy
+        )
     return respond(outcome, status=status)
+
+
+def _rows(data: object, key: str) -> int:
+    value = data.get(key) if isinstance(data, dict) else None
+    return len(value) if isinstance(value, list) else 0
+
+
+def is_light(body: object, light_rows: int) -> bool:
+    """Whether a request body is small enough for the light lane: its consumptions times
+    its licences times (1 + variants), counted from the JSON before anything is parsed.
+    A body without a `scenario` is heavy."""
+    scenario = getattr(body, "scenario", None)
+    if not isinstance(scenario, dict):
+        return False
+    rows = max(1, _rows(scenario, "consumptions")) * max(1, _rows(scenario, "licences"))
+    return rows * (1 + _rows(scenario, "variants")) <= light_rows
 
 
 __all__ = ["ApiState", "CallerDep", "SettingsDep", "StateDep", "bounded", "state_of"]

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lcm_opt.adapters.api import child, operations
 from lcm_opt.adapters.api.body import StrictJsonRoute
-from lcm_opt.adapters.api.deps import CallerDep, StateDep
+from lcm_opt.adapters.api.deps import CallerDep, StateDep, is_light
 from lcm_opt.adapters.api.routes_compute import ERRORS, Message
 from lcm_opt.adapters.api.runner import respond
 from lcm_opt.adapters.api.schemas import RunCreated, RunDetail, RunList, RunRequest
@@ -44,7 +44,11 @@ async def submit_run(
         )
     with state.gate.slot(caller.owner):
         outcome = await state.runner.run(
-            operations.check, body, settings, deadline_s=settings.request_deadline_s
+            operations.check,
+            body,
+            settings,
+            deadline_s=settings.request_deadline_s,
+            heavy=not is_light(body, settings.light_rows),
         )
     if outcome.kind != child.OK:
         return respond(outcome)

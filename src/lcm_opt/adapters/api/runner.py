@@ -71,31 +71,45 @@ def _start_forkserver() -> None:
     forkserver.ensure_running()
 
 
+HEAVY_NICE = 19
+"""Heavy work and queued runs yield the CPU to light requests (a scheduling priority)."""
+
+
 class ProcessRunner:
+    """Two lanes of `processes` slots each: light requests (small by a count of their rows,
+    made before parsing) never queue behind heavy ones, and heavy solver processes run at
+    a lower CPU priority, so a light solve takes about as long under load as without."""
+
     def __init__(self, processes: int) -> None:
         self.processes = processes
-        self._slots: ThreadPoolExecutor | None = None
+        self._lanes: dict[bool, ThreadPoolExecutor] = {}
 
     def start(self) -> None:
         """Starts the fork server (a fresh interpreter that imports lcm-opt once), so the
         first request does not wait for it. Again after `close`, for a restarted app."""
         _start_forkserver()
-        self._slots_now()
+        self._lane(heavy=False)
+        self._lane(heavy=True)
 
-    def _slots_now(self) -> ThreadPoolExecutor:
-        if self._slots is None:
-            self._slots = ThreadPoolExecutor(self.processes, thread_name_prefix="lcm-opt-solve")
-        return self._slots
+    def _lane(self, heavy: bool) -> ThreadPoolExecutor:
+        if heavy not in self._lanes:
+            name = "lcm-opt-heavy" if heavy else "lcm-opt-light"
+            self._lanes[heavy] = ThreadPoolExecutor(self.processes, thread_name_prefix=name)
+        return self._lanes[heavy]
 
     def close(self) -> None:
-        if self._slots is not None:
-            self._slots.shutdown(wait=False, cancel_futures=True)
-            self._slots = None
+        for lane in self._lanes.values():
+            lane.shutdown(wait=False, cancel_futures=True)
+        self._lanes = {}
 
-    async def run(self, fn: Callable[..., object], *args: Any, deadline_s: float) -> Outcome:
-        """`fn(*args)` in a solver process once a slot is free, within `deadline_s`."""
+    async def run(
+        self, fn: Callable[..., object], *args: Any, deadline_s: float, heavy: bool = True
+    ) -> Outcome:
+        """`fn(*args)` in a solver process once a slot of its lane is free, within
+        `deadline_s`."""
         end = time.monotonic() + deadline_s
-        future = self._slots_now().submit(self.call, fn, args, end, deadline_s)
+        nice = HEAVY_NICE if heavy else 0
+        future = self._lane(heavy).submit(self.call, fn, args, end, deadline_s, None, 1.0, nice)
         try:
             # The slot's own deadline kills the process; this one only bounds the wait.
             return await asyncio.wait_for(asyncio.wrap_future(future), deadline_s + 5.0)
@@ -111,15 +125,16 @@ class ProcessRunner:
         deadline_s: float,
         tick: Tick | None = None,
         tick_s: float = 1.0,
+        nice: int = HEAVY_NICE,
     ) -> Outcome:
-        """Blocking: `fn(*args)` in a new solver process, killed at monotonic time `end`
-        (or as soon as `tick()` says False)."""
+        """Blocking: `fn(*args)` in a new solver process (at CPU priority `nice`), killed at
+        monotonic time `end` (or as soon as `tick()` says False)."""
         if time.monotonic() >= end:
             return Outcome(child.DEADLINE, deadline_s)
         _start_forkserver()
         receiver, sender = Pipe(duplex=False)
         process = _SolverProcess(
-            target=child.main, args=(sender, fn, args), daemon=True, name="lcm-opt-solver"
+            target=child.main, args=(sender, fn, args, nice), daemon=True, name="lcm-opt-solver"
         )
         process.start()
         sender.close()

@@ -64,7 +64,13 @@ class ApiSettings(BaseModel):
     )
     run_deadline_s: float = Field(900.0, gt=0, description="wall time of a queued run")
     processes: int = Field(
-        2, ge=1, le=64, description="solver processes serving synchronous requests"
+        2, ge=1, le=64, description="solver processes per lane (light, heavy) for requests"
+    )
+    light_rows: int = Field(
+        20_000,
+        ge=0,
+        description="requests of at most this many consumptions x licences x (1 + variants) "
+        "take the light lane",
     )
     max_concurrent_per_key: int = Field(
         2, ge=1, description="synchronous requests in progress per key; more get 429"
