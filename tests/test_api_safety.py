@@ -331,7 +331,7 @@ def test_queued_runs_per_key_are_limited(make_client: Client) -> None:
 def test_health_answers_while_heavy_solves_run(make_client: Client) -> None:
     """Health is answered while every solver slot is busy, each time far sooner than a
     heavy solve takes (latency figures under load: benchmarks/load.py)."""
-    client = make_client(processes=2)
+    client = make_client(solver_processes=2)
     heavy = [
         threading.Thread(
             target=client.post,

@@ -19,7 +19,7 @@ EXAMPLES_PER_OPERATION = 30
 
 # Generated scenarios are small; a 1 s solver cap keeps any odd one from running long.
 APP = create_app(
-    ApiSettings(database_url="sqlite://", max_time_limit_s=1.0, api_keys=KEYS, processes=1)
+    ApiSettings(database_url="sqlite://", max_time_limit_s=1.0, api_keys=KEYS, solver_processes=1)
 )
 schema = schemathesis.openapi.from_dict(APP.openapi())
 schema.app = APP  # schemathesis runs the app's lifespan per test and stops it after

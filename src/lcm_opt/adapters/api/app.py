@@ -64,7 +64,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     `uvicorn --factory lcm_opt.adapters.api:create_app` works too)."""
     settings = settings or ApiSettings.from_env()
     store = RunStore(settings.database_url)
-    runner = ProcessRunner(settings.processes)
+    runner = ProcessRunner(settings.solver_processes)
     worker = RunWorker(store, runner, settings)
     app = FastAPI(
         title="lcm-opt",

@@ -1,12 +1,13 @@
 """Solves run in child processes, never in the server's threads: a bounded number at a
-time for synchronous requests (`processes`), one per run worker for queued runs. Each call
-has a wall-clock deadline covering its wait for a slot and all its work (load, compile,
-every component, every variant); at the deadline the process is killed and the call ends
-DEADLINE: no half result exists to be shown.
+time for synchronous requests (`solver_processes` per lane), one per run worker for queued
+runs. Each call has a wall-clock deadline covering its wait for a slot and all its work
+(load, compile, every component, every variant); at the deadline the process is killed and
+the call ends DEADLINE: no half result exists to be shown.
 
-A route hands work to `await runner.run(fn, *args, deadline_s=...)`: `fn` must be a
-module-level function (it is pickled by name) whose arguments pickle; it returns a pydantic
-model or plain JSON data. `respond` turns the Outcome into the HTTP answer."""
+Routes use deps.bounded, which calls `await runner.run(fn, *args, deadline_s=..., heavy=...)`:
+`fn` must be a module-level function (it is pickled by name) whose arguments pickle; it
+returns a pydantic model or plain JSON data. `respond` turns the Outcome into the HTTP
+answer."""
 
 from __future__ import annotations
 

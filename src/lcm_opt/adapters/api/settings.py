@@ -63,7 +63,7 @@ class ApiSettings(BaseModel):
         60.0, gt=0, description="wall time of a synchronous request, waiting included"
     )
     run_deadline_s: float = Field(900.0, gt=0, description="wall time of a queued run")
-    processes: int = Field(
+    solver_processes: int = Field(
         2, ge=1, le=64, description="solver processes per lane (light, heavy) for requests"
     )
     light_rows: int = Field(
