@@ -235,3 +235,24 @@ def test_the_command_line_deadline_stops_a_long_solve(tmp_path: Path) -> None:
     path = write(tmp_path, "heavy.json", json.dumps(pair_bomb(2000, 500)))
     code, err = cli("solve", str(path), "--deadline", "0.5")
     assert (code, err) == (4, "error: deadline: the work took longer than 0.5 s and was stopped\n")
+
+
+def test_streamed_rows_are_held_to_the_same_text_rules(tmp_path: Path) -> None:
+    write(tmp_path, "c.csv", "id,product,asset\nc\u202e1,p,a\n")
+    write(tmp_path, "c.jsonl", '{"id": "c\\ud800", "product": "p", "asset": "b"}\n')
+    head = "name: t\nproducts: [{id: p, metric: device}]\nlicences: []\n"
+    for form, where, message in (
+        (
+            "csv",
+            "row 2",
+            f"contains the invisible character U+202E at position 2; {INVISIBLE}",
+        ),
+        (
+            "jsonl",
+            "line 1",
+            "not Unicode text: a lone surrogate \\ud800 (half of a JSON escape pair)",
+        ),
+    ):
+        path = write(tmp_path, f"{form}.yaml", head + f"consumptions: {{{form}: c.{form}}}\n")
+        code, err = cli("validate", str(path))
+        assert (code, err) == (2, f"error: {tmp_path / ('c.' + form)}: {where}: id: {message}\n")

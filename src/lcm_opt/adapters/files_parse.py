@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from lcm_opt.adapters.files_errors import FLOAT_TEXT, INT_TEXT, fail
+from lcm_opt.adapters.files_errors import FLOAT_TEXT, INT_TEXT, fail, surrogate_message
 
 SUFFIXES = (".yaml", ".yml", ".json")
 MAX_DEPTH = 100
@@ -86,10 +86,6 @@ def lone_surrogate(data: object) -> tuple[str, str] | None:
             except UnicodeEncodeError as exc:
                 return path, f"\\u{ord(text[exc.start]):04x}"
     return None
-
-
-def surrogate_message(char: str) -> str:
-    return f"not Unicode text: a lone surrogate {char} (half of a JSON escape pair)"
 
 
 def check_unicode(data: Mapping[str, Any], source: str) -> None:

@@ -21,7 +21,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
-from lcm_opt.adapters.files_parse import read_int, surrogate_message
+from lcm_opt.adapters.files_errors import surrogate_message
+from lcm_opt.adapters.files_parse import read_int
 
 MAX_DEPTH = 64
 """Most nested arrays and objects in a body; a scenario with variants needs about ten."""
