@@ -26,6 +26,7 @@ from lcm_opt.services.checker import check_result
 from lcm_opt.services.compare import Comparison
 from lcm_opt.services.solve import solve
 from lcm_opt.services.whatif import WhatIfReport
+from tests.api_support import ALICE, KEYS, bearer
 from tests.conftest import SCENARIOS
 
 with warnings.catch_warnings():  # starlette prefers httpx2; httpx is what we ship with
@@ -47,9 +48,10 @@ def make_client(tmp_path: Path) -> Iterator[Client]:
     """Starts apps (lifespan included) on a database in tmp_path; closes them all after."""
     clients: list[TestClient] = []
 
-    def make(**settings: Any) -> TestClient:
+    def make(token: str = ALICE, **settings: Any) -> TestClient:
         settings.setdefault("database_url", f"sqlite:///{tmp_path / 'runs.db'}")
-        client = TestClient(create_app(ApiSettings(**settings)))
+        settings.setdefault("api_keys", KEYS)
+        client = TestClient(create_app(ApiSettings(**settings)), headers=bearer(token))
         clients.append(client.__enter__())
         return client
 
@@ -391,9 +393,10 @@ def test_restart_fails_interrupted_runs_and_resumes_queued_ones(
 ) -> None:
     store = RunStore(f"sqlite:///{tmp_path / 'runs.db'}")
     body = {"kind": "solve", "scenario": example(), "engine": "greedy"}
-    interrupted = store.add("solve", body)
-    assert store.claim_next() is not None  # a server took it, then stopped mid-run
-    queued = store.add("solve", body)
+    interrupted = store.add("solve", body, owner="alice")
+    # a server took it, then stopped mid-run: its lease is over
+    assert store.claim_next("stopped-server", lease_s=0) is not None
+    queued = store.add("solve", body, owner="alice")
     store.close()
     client = make_client()
     failed = client.get(f"/v1/runs/{interrupted.id}").json()

@@ -147,19 +147,22 @@ def test_rows_with_equal_attributes_share_a_prototype(tmp_path: Path) -> None:
 )
 def test_csv_layouts_and_line_endings(tmp_path: Path, header: str, newline: str) -> None:
     """By-line keys (id first, no asset/user column) and cell keys, over every line end the
-    csv module knows, with blank lines, quoted cells spanning lines and NUL characters."""
+    csv module knows, with blank lines and quoted cells (spanning lines where the column
+    takes any text: ids refuse control characters)."""
     columns = header.split(",")
     values = {"product": "P", "location": "London", "cores": "2", "asset": "X"}
     lines = [header, ""]
     for i in range(60):
-        ident = f'"multi{newline}line {i}"' if i % 17 == 5 else f"c{i}\x00" if i == 9 else f"c{i}"
-        lines.append(",".join(ident if c == "id" else values[c] for c in columns))
+        ident = f'"multi,line {i}"' if i % 17 == 5 else f"c{i}"
+        asset = f'"asset{newline}on two lines"' if i % 17 == 5 else "X"
+        cells = {**values, "id": ident, "asset": asset}
+        lines.append(",".join(cells[c] for c in columns))
         if i % 13 == 0:
             lines.append("")
     table = table_of(write(tmp_path, "c.csv", "\ufeff" + newline.join(lines) + newline))
     assert len(table) == 60
     assert len(table.prototypes) == 1
-    assert f"multi{newline}line 5" in table.ids
+    assert "multi,line 5" in table.ids
 
 
 BAD_CSV = (
@@ -222,12 +225,12 @@ def test_csv_that_is_not_utf8(tmp_path: Path, header: bytes) -> None:
 
 def test_a_late_problem_in_a_long_csv_reports_as_the_per_row_path(tmp_path: Path) -> None:
     """Thousands of clean rows (read in chunks, most of them cache hits) before problems:
-    a duplicate of an early row, a quoted cell spanning lines across a chunk boundary, a
-    row the csv module rejects."""
+    a duplicate of an early row, a quoted id holding a comma, a row the csv module rejects
+    (ids refuse line breaks; quoted cells spanning lines: test_csv_layouts_and_line_endings)."""
     lines = ["id,product,location,cores"]
     for i in range(12000):
         lines.append(f"c{i},P,{['London', 'Bath', 'UK'][i % 3]},{1 + i % 5}")
-    lines[2500] = '"spans\nlines",P,UK,2'
+    lines[2500] = '"spans, quoted",P,UK,2'
     lines[5000] = "c17,P,UK,2"
     lines[7000] = " ,P,London,1"  # an empty id on a cached attribute set
     clean = "\n".join(lines[:5000] + lines[5001:7000] + lines[7001:]) + "\n"
@@ -370,8 +373,8 @@ def test_a_section_that_is_neither_a_list_nor_a_file(tmp_path: Path) -> None:
     path = tmp_path / "scenario.yaml"
     path.write_text(yaml.safe_dump({**BASE, "consumptions": "c.csv", "licences": 3}))
     errors = errors_of(path)
-    assert (str(path), "licences", "expected a list or {csv: path}, got int") in errors
-    expected = "expected a list, {csv: path} or {jsonl: path}, got str"
+    assert (str(path), "licences", "expected a list or {csv: path}, got a number") in errors
+    expected = "expected a list, {csv: path} or {jsonl: path}, got text"
     assert (str(path), "consumptions", expected) in errors
 
 

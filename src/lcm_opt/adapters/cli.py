@@ -26,6 +26,7 @@ from lcm_opt.adapters.cli_common import (
     load,
     progress,
 )
+from lcm_opt.adapters.cli_limits import CliLimits, DeadlineOpt, MaxConsumptionsOpt, MaxPairsOpt
 from lcm_opt.adapters.cli_xlsx import require_output, write_document_xlsx, write_result_xlsx
 from lcm_opt.adapters.render import (
     comparison_tables,
@@ -50,36 +51,47 @@ def solve(
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
     quiet: QuietOpt = False,
+    max_consumptions: MaxConsumptionsOpt = None,
+    max_pairs: MaxPairsOpt = None,
+    deadline: DeadlineOpt = None,
 ) -> None:
     """Allocate licences to consumptions and report the licensing position."""
     if fmt is Format.XLSX:
         output = require_output(output)
-    with progress(quiet):
-        with handled():
-            loaded = load(scenario)
-            path = loaded.previous_allocation
-            if not path:
-                # No churn to report: write the records as they stream, never the whole Result.
-                problem, allocation = allocate(loaded, engine.value)
+    limits = CliLimits(max_consumptions, max_pairs, deadline_s=deadline)
+    with progress(quiet), limits.deadline():
+        _solve(scenario, engine, fmt, output, limits)
+
+
+def _solve(
+    scenario: Path, engine: EngineName, fmt: Format, output: Path | None, limits: CliLimits
+) -> None:
+    with handled():
+        loaded = load(scenario)
+        limits.check(loaded)
+        path = loaded.previous_allocation
         if not path:
-            with phase("write") as step:
-                _stream(problem, allocation, fmt, output)
-                step.summary = (
-                    f"{len(allocation.grants):,} grants, {len(allocation.deficits):,} deficits"
-                )
-            return
-        with handled():
-            result = solve_scenario(loaded, engine.value, load_result(path))
+            # No churn to report: write the records as they stream, never the whole Result.
+            problem, allocation = allocate(loaded, engine.value)
+    if not path:
         with phase("write") as step:
-            if fmt is Format.JSON:
-                emit(to_json(result), output)
-            elif fmt is Format.CSV:
-                emit(result_csv(result), output)
-            elif fmt is Format.XLSX and output is not None:
-                write_document_xlsx(result.model_dump(mode="json"), output)
-            else:
-                emit(result_tables(result), output)
-            step.summary = f"{len(result.grants):,} grants, {len(result.deficits):,} deficits"
+            _stream(problem, allocation, fmt, output)
+            step.summary = (
+                f"{len(allocation.grants):,} grants, {len(allocation.deficits):,} deficits"
+            )
+        return
+    with handled():
+        result = solve_scenario(loaded, engine.value, load_result(path))
+    with phase("write") as step:
+        if fmt is Format.JSON:
+            emit(to_json(result), output)
+        elif fmt is Format.CSV:
+            emit(result_csv(result, {c.id: c.product for c in loaded.consumptions}), output)
+        elif fmt is Format.XLSX and output is not None:
+            write_document_xlsx(result.model_dump(mode="json"), output)
+        else:
+            emit(result_tables(result), output)
+        step.summary = f"{len(result.grants):,} grants, {len(result.deficits):,} deficits"
 
 
 def _stream(problem: Problem, allocation: Allocation, fmt: Format, output: Path | None) -> None:
@@ -107,13 +119,19 @@ def compare(
     ),
     output: OutputOpt = None,
     quiet: QuietOpt = False,
+    max_consumptions: MaxConsumptionsOpt = None,
+    max_pairs: MaxPairsOpt = None,
+    deadline: DeadlineOpt = None,
 ) -> None:
     """Run the documented greedy engine and the optimiser side by side."""
     if fmt is CompareFormat.XLSX:
         output = require_output(output)
+    limits = CliLimits(max_consumptions, max_pairs, deadline_s=deadline)
     with progress(quiet):
-        with handled():
-            comparison = compare_engines(load(scenario))
+        with limits.deadline(), handled():
+            loaded = load(scenario)
+            limits.check(loaded)
+            comparison = compare_engines(loaded)
         if fmt is CompareFormat.XLSX and output is not None:
             write_document_xlsx(comparison.model_dump(mode="json"), output)
             return
@@ -142,10 +160,18 @@ def check(
 
 
 @app.command()
-def validate(scenario: ScenarioArg, quiet: QuietOpt = False) -> None:
+def validate(
+    scenario: ScenarioArg,
+    quiet: QuietOpt = False,
+    max_consumptions: MaxConsumptionsOpt = None,
+    max_pairs: MaxPairsOpt = None,
+    deadline: DeadlineOpt = None,
+) -> None:
     """Load a scenario, parse its rules and compile it, without solving."""
-    with progress(quiet), handled():
+    limits = CliLimits(max_consumptions, max_pairs, deadline_s=deadline)
+    with progress(quiet), limits.deadline(), handled():
         loaded = load(scenario)
+        limits.check(loaded)
         problem = compiled(loaded)
     edges = sum(len(cls.edges) for cls in problem.classes)
     typer.echo(

@@ -18,6 +18,13 @@ from lcm_opt.adapters.cli_common import (
     handled,
     progress,
 )
+from lcm_opt.adapters.cli_limits import (
+    CliLimits,
+    DeadlineOpt,
+    MaxConsumptionsOpt,
+    MaxPairsOpt,
+    MaxVariantsOpt,
+)
 from lcm_opt.adapters.cli_xlsx import require_output, write_whatif_xlsx
 from lcm_opt.adapters.files_variants import load_whatif_input
 from lcm_opt.adapters.render import to_json
@@ -48,14 +55,21 @@ def whatif(
     ),
     output: OutputOpt = None,
     quiet: QuietOpt = False,
+    max_consumptions: MaxConsumptionsOpt = None,
+    max_pairs: MaxPairsOpt = None,
+    max_variants: MaxVariantsOpt = None,
+    deadline: DeadlineOpt = None,
 ) -> None:
     """Compare the baseline with what-if variants, re-solving only the blocks they touch."""
     if fmt is CompareFormat.XLSX:
         output = require_output(output)
-    with progress(quiet), handled():
+    limits = CliLimits(max_consumptions, max_pairs, max_variants, deadline)
+    with progress(quiet), limits.deadline(), handled():
         with phase("load") as step:
             loaded = load_whatif_input(file)
             step.summary = f"{len(loaded.scenario.variants):,} variants"
+        chosen = len(variant) if variant else len(loaded.scenario.variants)
+        limits.check(loaded.scenario, variants=chosen)
         report = _run(file, loaded.scenario, variant, engine.value, loaded.base_dir)
     if fmt is CompareFormat.XLSX and output is not None:
         write_whatif_xlsx(report.model_dump(mode="json"), output)

@@ -40,11 +40,19 @@ from lcm_opt.adapters.files_checks import (
     org_value_check,
 )
 from lcm_opt.adapters.files_csv import read_csv_rows, row_where
-from lcm_opt.adapters.files_errors import Problems, as_id, coerce_ids, shown, validate_item
+from lcm_opt.adapters.files_errors import (
+    Problems,
+    as_id,
+    coerce_ids,
+    kind_of,
+    shown,
+    validate_item,
+)
 from lcm_opt.adapters.files_jsonl import jsonl_item, line_where, read_jsonl_objects
 from lcm_opt.adapters.files_parse import check_depth, read_document
 from lcm_opt.adapters.files_rules import resolve_rules, rulesets_dir
 from lcm_opt.adapters.files_stream import RowPath, stream_csv, stream_jsonl, stream_table
+from lcm_opt.domain.base import visible
 from lcm_opt.domain.catalog import Product
 from lcm_opt.domain.estate import Consumption, DirectAssignment
 from lcm_opt.domain.lcm import Contract, Reservation, TrackedDeployment
@@ -197,7 +205,11 @@ class _Loader:
     def _name(self) -> str:
         name = as_id(self.data.get("name"))
         if isinstance(name, str) and name:
-            return name
+            try:
+                return visible(name)
+            except ValueError as error:
+                self.problems.add(self.source, "name", str(error))
+                return ""
         message = (
             "required field is missing" if name is None else f"expected text, got {shown(name)}"
         )
@@ -354,7 +366,7 @@ class _Loader:
             return self._jsonl_rows(path, display, model), partial(line_where, display), False
         shapes = ["a list", *(f"{{{form}: path}}" for form in files)]
         shape = " or ".join([", ".join(shapes[:-1]), shapes[-1]]) if files else shapes[0]
-        self.problems.add(self.source, key, f"expected {shape}, got {type(value).__name__}")
+        self.problems.add(self.source, key, f"expected {shape}, got {kind_of(value)}")
         return iter(()), list_where, False
 
     def _list_where(self, key: str) -> Callable[[int], str]:

@@ -172,6 +172,8 @@ def _message(model: type[BaseModel], error: Mapping[str, Any]) -> str:
         return f"{shown(value)} is not accepted; expected one of {ctx.get('expected', '')}"
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
+    if kind == "string_unicode" and isinstance(value, str):
+        return surrogate_message(_first_surrogate(value))
     if kind == "string_type" and isinstance(value, float):
         return (
             f"got the number {shown(value)}; ids and versions are text: quote them "
@@ -258,6 +260,34 @@ def _number_message(expected: str, value: object) -> str:
 
 
 _SHOWN_LIMIT = 60
+
+
+def surrogate_message(char: str) -> str:
+    return f"not Unicode text: a lone surrogate {char} (half of a JSON escape pair)"
+
+
+def _first_surrogate(text: str) -> str:
+    for char in text:
+        if "\ud800" <= char <= "\udfff":
+            return f"\\u{ord(char):04x}"
+    return "?"
+
+
+def kind_of(value: object) -> str:
+    """What a value is, in the file format's words (never an internal class name)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return type(value).__name__
 
 
 def shown(value: object) -> str:

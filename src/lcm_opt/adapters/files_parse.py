@@ -9,7 +9,10 @@ YAML 1.1 reads as text (`1e3`, `2E5`) stays text too, so what a YAML 1.1 emitter
 reads back unchanged.
 
 A document nested deeper than MAX_DEPTH (or referring to itself through a YAML alias) is
-refused with "nested too deeply", and so is one that exhausts the parser's recursion.
+refused with "nested too deeply", and so is one that exhausts the parser's recursion. YAML
+aliases may repeat at most MAX_ALIAS_NODES nodes in all: a few lines of nested aliases
+(an "alias bomb") would otherwise stand for billions of nodes. Text must be Unicode: a JSON
+escape of half a surrogate pair (`"\\ud800"`) is refused where it stands.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from lcm_opt.adapters.files_errors import FLOAT_TEXT, INT_TEXT, fail
+from lcm_opt.adapters.files_errors import FLOAT_TEXT, INT_TEXT, fail, surrogate_message
 
 SUFFIXES = (".yaml", ".yml", ".json")
 MAX_DEPTH = 100
@@ -30,6 +33,9 @@ MAX_DEPTH = 100
 MAX_INT_DIGITS = 640
 """Longer integers stay text, which every number field rejects as out of range: int()
 refuses more than 4300 digits (640 at the lowest setting of sys.set_int_max_str_digits)."""
+
+MAX_ALIAS_NODES = 1_000_000
+"""Nodes that YAML aliases may repeat in one document, counted as expanded."""
 
 _SPECIAL_FLOAT = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
 
@@ -54,7 +60,38 @@ def read_document(path: Path) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
         raise fail("expected a mapping (name, licences, ...) at the top level", where=source)
     check_depth(data, source)
+    check_unicode(data, source)
     return data
+
+
+def lone_surrogate(data: object) -> tuple[str, str] | None:
+    """(path, the character escaped) of the first key or text holding half a surrogate
+    pair, which no Unicode text can hold; None when all is well. Iterative."""
+    stack: list[tuple[object, str]] = [(data, "")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, str):
+            texts = [node]
+        elif isinstance(node, Mapping):
+            texts = [key for key in node if isinstance(key, str)]
+            stack.extend((v, f"{path}.{k}" if path else str(k)) for k, v in node.items())
+        elif isinstance(node, list | tuple):
+            texts = []
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node))
+        else:
+            continue
+        for text in texts:
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                return path, f"\\u{ord(text[exc.start]):04x}"
+    return None
+
+
+def check_unicode(data: Mapping[str, Any], source: str) -> None:
+    found = lone_surrogate(data)
+    if found is not None:
+        raise fail(surrogate_message(found[1]), where=source, field=found[0])
 
 
 def read_int(text: str) -> int | str:
@@ -110,9 +147,49 @@ class _DuplicateKeyError(Exception):
 _BASE: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class _AliasBomb(Exception):
+    pass
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _node_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """Nodes under `node`, itself included, with aliases expanded; memoised in `sizes`,
+    iterative, and a node met again on its own path (a recursive alias) counted once."""
+    visiting: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(node, False)]
+    while stack:
+        current, ready = stack.pop()
+        key = id(current)
+        if ready:
+            visiting.discard(key)
+            sizes[key] = 1 + sum(sizes.get(id(child), 1) for child in _children(current))
+        elif key not in sizes and key not in visiting:
+            visiting.add(key)
+            stack.append((current, True))
+            stack.extend((child, False) for child in _children(current))
+    return sizes[id(node)]
+
+
 class _StrictLoader(_BASE):  # type: ignore[valid-type,misc]
-    """SafeLoader that rejects a key repeated in one mapping (plain YAML keeps the last) and
-    reads numbers only from plain decimal text (see the module docstring)."""
+    """SafeLoader that rejects a key repeated in one mapping (plain YAML keeps the last),
+    reads numbers only from plain decimal text (see the module docstring) and bounds what
+    aliases repeat (each repetition of an anchored node counts its expanded size)."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects:
+            sizes: dict[int, int] = self.__dict__.setdefault("_alias_sizes", {})
+            repeated = self.__dict__.get("_alias_nodes", 0) + _node_size(node, sizes)
+            self.__dict__["_alias_nodes"] = repeated
+            if repeated > MAX_ALIAS_NODES:
+                raise _AliasBomb()
+        return super().construct_object(node, deep)
 
 
 def _mapping(loader: _StrictLoader, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
@@ -179,6 +256,12 @@ def _parse(text: str, suffix: str, source: str) -> object:
         raise fail(
             f"nested too deeply: more than the parser can read (limit {MAX_DEPTH} levels of "
             "lists and mappings)",
+            where=source,
+        ) from None
+    except _AliasBomb:
+        raise fail(
+            f"YAML aliases repeat more than {MAX_ALIAS_NODES:,} nodes (nested aliases "
+            "multiply); write the data out or use fewer aliases",
             where=source,
         ) from None
     except _DuplicateKeyError as exc:

@@ -468,13 +468,14 @@ def _text_id(value: object) -> str | None:
     """An id, asset or user as the model keeps it, when it certainly validates: non-empty
     text after stripping (as files_errors.as_id does; Python's strip removes all the model's
     whitespace), or an integer's string form. None means "take the per-row path": other
-    types, empty text, and text the model refuses (lone surrogates from JSON escapes)."""
+    types, empty text, and text the model refuses or may refuse (lone surrogates from JSON
+    escapes, control and text-direction characters: not printable)."""
     if type(value) is int:  # not bool, which the model refuses
         return str(value)
     if type(value) is not str:
         return None
     text = value.strip()
-    if not text:
+    if not text or not text.isprintable():
         return None
     if not text.isascii():
         try:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from lcm_opt.adapters.files import load_scenario, scenario_from_mapping
-from lcm_opt.adapters.files_errors import Problems, coerce_ids, shown, validate_item
+from lcm_opt.adapters.files_errors import Problems, coerce_ids, kind_of, shown, validate_item
 from lcm_opt.adapters.files_parse import read_document
 from lcm_opt.domain import Scenario, Variant
 
@@ -79,7 +79,7 @@ def _variants(data: Mapping[str, Any], source: str, problems: Problems) -> list[
         entries = [(f"{source}: variants[{i}]", item) for i, item in enumerate(data["variants"])]
     else:
         found = data.get("variants")
-        what = "required" if found is None else f"expected a list, got {type(found).__name__}"
+        what = "required" if found is None else f"expected a list, got {kind_of(found)}"
         problems.add(source, "variants", f"{what}: a `variants` list, or `name` and `changes`")
         return []
     variants: list[Variant] = []

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
+from lcm_opt.adapters.csv_cells import bool_cell, text_cell
 from lcm_opt.domain import Result
 from lcm_opt.domain.result import AllocatedByType, OverviewRow, Quantity
 from lcm_opt.services.compare import Comparison
@@ -30,22 +32,35 @@ MAX_DEFICITS = 50
 """Deficits listed in the result tables; the rest are counted."""
 
 
-def result_csv(result: Result) -> str:
-    """One row per grant and per deficit, in the result's order."""
+def result_csv(result: Result, product_of: Mapping[str, str] | None = None) -> str:
+    """One row per grant and per deficit, in the result's order; a grant's `product` is its
+    consumption's (`product_of`, consumption id -> product id; the result does not hold
+    it). Cells as csv_cells.py writes them."""
+    products = product_of or {}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(RESULT_CSV_COLUMNS)
     for g in result.grants:
         writer.writerow(
-            [g.consumption, "", g.licence, g.units, g.source.value, g.downgrade, g.score,
+            [text_cell(g.consumption), text_cell(products.get(g.consumption, "")),
+             text_cell(g.licence), g.units, g.source.value, bool_cell(g.downgrade), g.score,
              "granted", "", ""]
         )  # fmt: skip
     for d in result.deficits:
         writer.writerow(
-            [d.consumption, d.product, "", d.units, "", "", "", "deficit", d.reason.value,
-             d.detail or ""]
+            [text_cell(d.consumption), text_cell(d.product), "", d.units, "", "", "", "deficit",
+             d.reason.value, text_cell(d.detail or "")]
         )  # fmt: skip
     return out.getvalue()
+
+
+TITLE_CHARS = 100
+"""Longer names are cut in table titles (the JSON keeps them whole): a table renderer wraps
+a long word character by character."""
+
+
+def short(text: str, limit: int = TITLE_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _render(*renderables: object, width: int = 120) -> str:
@@ -63,7 +78,7 @@ def result_tables(
     o = result.objective
     n_deficits = len(result.deficits) if total_deficits is None else total_deficits
     head = (
-        f"{result.scenario} — engine {result.engine} ({result.status.value}): "
+        f"{short(result.scenario)} — engine {result.engine} ({result.status.value}): "
         f"outstanding {o.outstanding_units} units, {o.uncovered} uncovered, "
         f"cost {o.outstanding_cost:,.2f}, affinity {o.affinity:,}"
     )
@@ -108,7 +123,7 @@ _OPTIMISER_STATUS = {
 
 def comparison_tables(cmp: Comparison, max_ids: int = 20) -> str:
     status = _OPTIMISER_STATUS.get(cmp.optimal_status, cmp.optimal_status)
-    totals = Table(title=f"{cmp.scenario}: documented greedy engine vs optimiser ({status})")
+    totals = Table(title=f"{short(cmp.scenario)}: documented greedy engine vs optimiser ({status})")
     for col in ("", "Greedy", "Optimiser", "Difference"):
         totals.add_column(col, justify="left" if col == "" else "right")
     g, o = cmp.greedy, cmp.optimal
@@ -231,10 +246,11 @@ _OVERVIEW_COLUMNS = (
 
 
 def _csv_row(scope: str, scope_id: str, r: OverviewRow) -> list[object]:
-    return [scope, scope_id, r.kind.value, r.licence, r.name, r.product, _blank(r.deployed),
+    return [scope, text_cell(scope_id), r.kind.value, text_cell(r.licence), text_cell(r.name),
+            text_cell(r.product), _blank(r.deployed),
             r.allocated, _blank(r.uncovered), r.allocated_by_type.track_deployment,
             r.allocated_by_type.custom_reservation, r.quantity, "", r.metric or "",
-            r.notes or "", ";".join(r.flags)]  # fmt: skip
+            text_cell(r.notes or ""), ";".join(r.flags)]  # fmt: skip
 
 
 def _blank(value: int | None) -> object:
@@ -249,19 +265,21 @@ def overview_csv(report: OverviewReport) -> str:
     writer.writerow(_OVERVIEW_COLUMNS)
     for lic in report.overview.licences:
         t = lic.allocated_by_type
-        writer.writerow(["licence", lic.licence, "licence", lic.licence, "", lic.product, "",
+        lid = text_cell(lic.licence)
+        writer.writerow(["licence", lid, "licence", lid, "", text_cell(lic.product), "",
                          lic.allocated, "", t.track_deployment, t.custom_reservation,
                          lic.quantity, _blank(lic.available), "", "", ""])  # fmt: skip
         writer.writerows(_csv_row("licence", lic.licence, r) for r in lic.rows)
     for con in report.overview.contracts:
         t = con.allocated_by_type
-        writer.writerow(["contract", con.contract, "contract", "", con.name or "", "", "",
+        cid = text_cell(con.contract)
+        writer.writerow(["contract", cid, "contract", "", text_cell(con.name or ""), "", "",
                          con.allocated, "", t.track_deployment, t.custom_reservation,
                          con.quantity, _blank(con.available), "", "", ""])  # fmt: skip
         writer.writerows(_csv_row("contract", con.contract, r) for r in con.rows)
         for p in con.products:
             pt = p.allocated_by_type
-            writer.writerow(["contract", con.contract, "product", "", "", p.product, p.deployed,
+            writer.writerow(["contract", cid, "product", "", "", text_cell(p.product), p.deployed,
                              p.allocated, p.uncovered, pt.track_deployment,
                              pt.custom_reservation, "", "", "", "", ""])  # fmt: skip
     return out.getvalue()

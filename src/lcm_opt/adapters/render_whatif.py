@@ -8,6 +8,7 @@ import io
 from rich.console import Console
 from rich.table import Table
 
+from lcm_opt.adapters.render import short
 from lcm_opt.domain import natural_key
 from lcm_opt.services.whatif_report import LicenceShift, Position, VariantReport, WhatIfReport
 
@@ -40,7 +41,7 @@ def _columns(title: str, report: WhatIfReport, first: str) -> Table:
 
 def _totals(report: WhatIfReport) -> Table:
     b = report.baseline
-    table = _columns(f"What-if: {report.scenario} (engine {report.engine})", report, "")
+    table = _columns(f"What-if: {short(report.scenario)} (engine {report.engine})", report, "")
     rows: list[tuple[str, bool, str]] = [
         ("Outstanding units", False, "outstanding_units"),
         ("Outstanding cost", True, "outstanding_cost"),

@@ -19,6 +19,7 @@ from typing import TextIO
 import numpy as np
 
 from lcm_opt.adapters.cli_common import Format
+from lcm_opt.adapters.csv_cells import bool_cell, text_cell
 from lcm_opt.adapters.render import MAX_DEFICITS, RESULT_CSV_COLUMNS, result_tables, to_json
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DeficitReason
@@ -143,8 +144,8 @@ def _write_json(problem: Problem, allocation: Allocation, handle: TextIO) -> Non
 
 def _write_csv(problem: Problem, allocation: Allocation, handle: TextIO) -> None:
     ids, lids = problem.consumption_ids, problem.licence_ids
-    licences = [_text(lid) for lid in lids]
-    products = [_text(p.id) for p in problem.products]
+    licences = [text_cell(_text(lid)) for lid in lids]
+    products = [text_cell(_text(p.id)) for p in problem.products]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(RESULT_CSV_COLUMNS)
@@ -156,16 +157,19 @@ def _write_csv(problem: Problem, allocation: Allocation, handle: TextIO) -> None
 
     for n, g in enumerate(_sorted_grants(allocation), 1):
         writer.writerow(
-            [_text(ids[g.consumption]), "", licences[g.licence], g.units,
-             "direct" if g.direct else "auto", bool(g.downgrade), g.score, "granted", "", ""]
+            [text_cell(_text(ids[g.consumption])),
+             products[problem.class_of(g.consumption).product], licences[g.licence], g.units,
+             "direct" if g.direct else "auto", bool_cell(bool(g.downgrade)), g.score,
+             "granted", "", ""]
         )  # fmt: skip
         if n % CHUNK == 0:
             flush()
     for n, d in enumerate(_sorted_deficits(allocation), 1):
         cls = problem.class_of(d.consumption)
         writer.writerow(
-            [_text(ids[d.consumption]), products[cls.product], "", cls.product_units, "", "",
-             "", "deficit", DeficitReason(d.reason).value, _text(d.detail or "")]
+            [text_cell(_text(ids[d.consumption])), products[cls.product], "", cls.product_units,
+             "", "", "", "deficit", DeficitReason(d.reason).value,
+             text_cell(_text(d.detail or ""))]
         )  # fmt: skip
         if n % CHUNK == 0:
             flush()

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import Field, GetCoreSchemaHandler, GetPydanticSchema
 from pydantic_core import CoreSchema, core_schema
 
-from lcm_opt.domain.base import Frozen
+from lcm_opt.domain.base import Frozen, Name
 from lcm_opt.domain.catalog import Product
 from lcm_opt.domain.estate import Consumption, DirectAssignment
 from lcm_opt.domain.lcm import Contract, Reservation, TrackedDeployment
@@ -22,7 +22,7 @@ class RuleText(Frozen):
     """A rule set as text lines; parsed by rules/language.py. `source` names where the
     lines came from (a file path, or the scenario's `rules` key) for error messages."""
 
-    name: str
+    name: Name
     lines: tuple[str, ...]
     source: str
 
@@ -30,7 +30,7 @@ class RuleText(Frozen):
 class Variant(Frozen):
     """A what-if variant: named list of changes (ops in docs/scenario.md)."""
 
-    name: str
+    name: Name
     changes: tuple[dict[str, Any], ...] = ()
 
 
@@ -61,7 +61,7 @@ dump as the list of rows."""
 
 
 class Scenario(Frozen):
-    name: str
+    name: Name
     rules: RuleText
     settings: Settings = Field(default_factory=Settings)
     org: Org = Field(default_factory=Org)

@@ -1,8 +1,11 @@
 """JSON request bodies, parsed strictly before FastAPI sees them: a key repeated in one object
 (plain `json` keeps the last one silently, a scenario file is refused for it), a body nested
-beyond MAX_DEPTH and a body that is not UTF-8 JSON text are 422s at their location in
+beyond MAX_DEPTH, text holding half a surrogate pair (`"\\ud800"`) and a body that is not
+UTF-8 JSON text are 422s at their location in
 FastAPI's `{"detail": [{loc, msg, type}]}` shape; FastAPI would answer the last two with a
-bare 400, and deep nesting could exhaust the recursion of later passes.
+bare 400, and deep nesting could exhaust the recursion of later passes. An integer too long
+for a count stays text, as in a scenario file, so the field says "out of range" (Python's
+int() refuses more than 4300 digits with a ValueError).
 
 Routers use `StrictJsonRoute` as their `route_class`."""
 
@@ -16,6 +19,10 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+
+from lcm_opt.adapters.files_errors import surrogate_message
+from lcm_opt.adapters.files_parse import read_int
 
 MAX_DEPTH = 64
 """Most nested arrays and objects in a body; a scenario with variants needs about ten."""
@@ -54,16 +61,30 @@ def _children(node: object) -> Iterator[tuple[str | int, object]]:
         yield from enumerate(node)
 
 
+def _unicode(text: str) -> str | None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return surrogate_message(f"\\u{ord(text[exc.start]):04x}")
+    return None
+
+
 def _walk(data: object) -> list[tuple[Loc, str]]:
-    """Repeated keys and excess nesting, iteratively (the body may be deep)."""
+    """Repeated keys, text that is not Unicode and excess nesting, iteratively (the body
+    may be deep)."""
     problems: list[tuple[Loc, str]] = []
     stack: list[tuple[object, Loc]] = [(data, ())]
     while stack:
         node, loc = stack.pop()
         if len(loc) >= MAX_DEPTH and isinstance(node, dict | list):
             return [(loc, _TOO_DEEP)]
+        if isinstance(node, str) and (message := _unicode(node)):
+            problems.append((loc, message))
         for key in node.repeated if isinstance(node, _Object) else ():
             problems.append(((*loc, key), "key appears twice in one JSON object"))
+        for key in node if isinstance(node, dict) else ():
+            if message := _unicode(key):
+                problems.append(((*loc, key.encode("utf-8", "replace").decode()), message))
         stack.extend((child, (*loc, key)) for key, child in _children(node))
     return sorted(problems, key=lambda p: [str(part) for part in p[0]])
 
@@ -71,7 +92,7 @@ def _walk(data: object) -> list[tuple[Loc, str]]:
 def parse_json_body(raw: bytes) -> Any:
     """The body's JSON value; BodyError naming each problem's location otherwise."""
     try:
-        data = json.loads(raw, object_pairs_hook=_object)
+        data = json.loads(raw, object_pairs_hook=_object, parse_int=read_int)
     except UnicodeDecodeError as exc:
         message = f"the body is not UTF-8 JSON text: {exc.reason} at byte {exc.start}"
         raise BodyError([((), message)]) from None
@@ -100,13 +121,21 @@ def _declares_json(request: Request, untyped: bool) -> bool:
     )
 
 
+OFF_LOOP_BYTES = 32 * 1024
+"""Larger bodies are parsed in a worker thread: the event loop keeps answering (health)."""
+
+
 class _StrictJsonRequest(Request):
     _parsed: Any = None
     _has_parsed = False
 
     async def json(self) -> Any:
         if not self._has_parsed:
-            self._parsed = parse_json_body(await self.body())
+            raw = await self.body()
+            if len(raw) > OFF_LOOP_BYTES:
+                self._parsed = await run_in_threadpool(parse_json_body, raw)
+            else:
+                self._parsed = parse_json_body(raw)
             self._has_parsed = True
         return self._parsed
 

@@ -1,6 +1,7 @@
 """HTTP error mapping: invalid scenarios -> 422 in FastAPI's `{"detail": [{loc, msg, type}]}`
 shape, with `loc` built from the ScenarioError's where/field; an engine failure -> 500 naming
-it; anything unexpected -> 500 with a generic message, logged (CatchAllMiddleware)."""
+it; a busy runs database -> 503 with Retry-After; anything unexpected -> 500 with a generic
+message, logged (CatchAllMiddleware)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lcm_opt.adapters.api.scenario_body import REQUEST, SOURCE
+from lcm_opt.adapters.api.store import StoreBusy
 from lcm_opt.errors import EngineError, ScenarioError, ScenarioErrors
 
 LOGGER = logging.getLogger("lcm_opt.api")
@@ -67,9 +69,17 @@ async def _engine_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": f"the solver failed: {exc}"}, status_code=500)
 
 
+async def _store_busy(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StoreBusy)
+    LOGGER.warning("%s %s: %s", request.method, request.url.path, exc)
+    detail = "the runs database is busy; retry shortly"
+    return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "2"})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ScenarioError, _scenario_error)
     app.add_exception_handler(EngineError, _engine_error)
+    app.add_exception_handler(StoreBusy, _store_busy)
 
 
 class CatchAllMiddleware:

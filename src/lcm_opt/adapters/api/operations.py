@@ -1,13 +1,15 @@
 """What each endpoint does, once, for the routes and the run worker alike: validate the
-scenario (scenario_body.py), call one service, return its model. No allocation logic."""
+scenario (scenario_body.py), hold it to the work limits, call one service, return its
+model. No allocation logic. Every function here that computes runs in a solver process
+(runner.py), so each is module-level and takes only picklable arguments."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from lcm_opt.adapters.api.deps import ApiState
 from lcm_opt.adapters.api.scenario_body import (
     check_variants,
     parse_scenario,
@@ -15,7 +17,6 @@ from lcm_opt.adapters.api.scenario_body import (
 )
 from lcm_opt.adapters.api.schemas import (
     CompareRun,
-    RunCreated,
     RunDetail,
     RunList,
     RunRequest,
@@ -34,17 +35,32 @@ from lcm_opt.compile.build import compile_scenario
 from lcm_opt.domain import Result, Scenario
 from lcm_opt.services.compare import Comparison
 from lcm_opt.services.compare import compare as compare_engines
+from lcm_opt.services.estimate import WorkEstimate, check_limits, check_scenarios
 from lcm_opt.services.solve import solve as solve_scenario
 from lcm_opt.services.whatif import WhatIfReport
 
 RUN_REQUEST: TypeAdapter[SolveRun | CompareRun | WhatIfRun] = TypeAdapter(RunRequest)
 
 
+def _rows(data: dict[str, Any], key: str) -> int:
+    value = data.get(key)
+    return len(value) if isinstance(value, list) else 0
+
+
 def scenario_of(request: ScenarioRequest, settings: ApiSettings) -> Scenario:
-    """The validated scenario; for a what-if, the named variants must exist and parse."""
-    scenario = parse_scenario(request.scenario, max_time_limit_s=settings.max_time_limit_s)
+    """The validated scenario, within the work limits; for a what-if, the named variants
+    must exist and apply. The cheap figures are checked before anything is parsed."""
+    limits = settings.limits
+    variants = 0
     if isinstance(request, WhatIfRequest):
-        check_variants(scenario, request.variants)
+        listed = request.variants
+        variants = len(listed) if listed is not None else _rows(request.scenario, "variants")
+    check_limits(WorkEstimate(_rows(request.scenario, "consumptions"), 0, variants, 0), limits)
+    scenario = parse_scenario(request.scenario, max_time_limit_s=settings.max_time_limit_s)
+    applied = check_variants(scenario, request.variants) if isinstance(
+        request, WhatIfRequest
+    ) else []
+    check_scenarios([scenario, *applied], variants, limits)
     return scenario
 
 
@@ -75,29 +91,24 @@ def validate(request: ScenarioRequest, settings: ApiSettings) -> ValidateRespons
     )
 
 
-def execute_run(request_json: str, settings: ApiSettings) -> str:
-    """Runs a stored run request; returns the result as JSON text. Raises what the services
-    raise (ScenarioError, EngineError, ...): the worker records it."""
+def check(request: ScenarioRequest, settings: ApiSettings) -> dict[str, bool]:
+    """What a run submission checks before queueing: a valid scenario within the limits."""
+    scenario_of(request, settings)
+    return {"ok": True}
+
+
+def execute_run(request_json: str, settings: ApiSettings) -> BaseModel:
+    """Runs a stored run request. Raises what the services raise (ScenarioError,
+    EngineError, WorkLimitExceeded, ...): the solver process reports it."""
     request = RUN_REQUEST.validate_json(request_json)
-    result: BaseModel
     if isinstance(request, SolveRun):
-        result = solve(request, settings)
-    elif isinstance(request, CompareRun):
-        result = compare(request, settings)
-    else:
-        result = whatif(request, settings)
-    return json.dumps(result.model_dump(mode="json"), ensure_ascii=False)
+        return solve(request, settings)
+    if isinstance(request, CompareRun):
+        return compare(request, settings)
+    return whatif(request, settings)
 
 
 # --- runs ----------------------------------------------------------------------------------
-
-
-def submit_run(request: SolveRun | CompareRun | WhatIfRun, state: ApiState) -> RunCreated:
-    """Validates now (a bad scenario is a 422, not a failed run later), then queues."""
-    scenario_of(request, state.settings)
-    record = state.store.add(request.kind, request.model_dump(mode="json"))
-    state.worker.wake()
-    return RunCreated(id=record.id, status="queued")
 
 
 def run_detail(record: RunRecord) -> RunDetail:
@@ -105,8 +116,8 @@ def run_detail(record: RunRecord) -> RunDetail:
     return RunDetail.model_validate({**_summary_fields(record), "result": result})
 
 
-def run_list(store: RunStore, *, limit: int, offset: int) -> RunList:
-    records, total = store.page(limit=limit, offset=offset)
+def run_list(store: RunStore, owner: str, *, limit: int, offset: int) -> RunList:
+    records, total = store.page(limit=limit, offset=offset, owner=owner)
     runs = [RunSummary.model_validate(_summary_fields(r)) for r in records]
     return RunList(runs=runs, total=total, limit=limit, offset=offset)
 

@@ -68,9 +68,9 @@ def _load(data: Mapping[str, Any]) -> Scenario:
         raise ScenarioErrors([ScenarioError(message, where=SOURCE)]) from exc
 
 
-def check_variants(scenario: Scenario, names: list[str] | None) -> None:
+def check_variants(scenario: Scenario, names: list[str] | None) -> list[Scenario]:
     """A what-if request: the scenario has variants, the named ones (default all) exist,
-    and they apply to the scenario. Locations as for the scenario itself."""
+    and they apply to the scenario (returned, applied). Locations as for the scenario."""
     if not scenario.variants:
         raise ScenarioErrors(
             [
@@ -91,8 +91,10 @@ def check_variants(scenario: Scenario, names: list[str] | None) -> None:
     if errors:
         raise ScenarioErrors(errors)
     with variant_errors_located(scenario):
-        for name in known if names is None else dict.fromkeys(names):
-            apply_variant(scenario, known[name], base_dir=NO_FILES)
+        return [
+            apply_variant(scenario, known[name], base_dir=NO_FILES).scenario
+            for name in (known if names is None else dict.fromkeys(names))
+        ]
 
 
 @contextmanager
@@ -184,12 +186,14 @@ def _non_finite(value: object, path: str = "") -> Iterator[ScenarioError]:
 
 
 def _file_references(data: Mapping[str, Any]) -> Iterator[ScenarioError]:
-    for key in ("licences", "consumptions"):
-        if isinstance(data.get(key), Mapping):
+    for key in ("products", "licences", "consumptions"):
+        section = data.get(key)
+        if isinstance(section, Mapping):
+            forms = [form for form in ("csv", "jsonl") if form in section]
             yield ScenarioError(
                 f"file references are not accepted: send the rows inline as a list ({_NO_PATHS})",
                 where=f"{SOURCE}: {key}",
-                field="csv",
+                field=forms[0] if forms else "",
             )
     if _is_path(data.get("rules")):
         yield ScenarioError(

@@ -1,5 +1,8 @@
 """Server settings: validated, defaulted, read from `LCM_OPT_*` environment variables at the
-adapter edge (`ApiSettings.from_env()`), never looked up inside the app."""
+adapter edge (`ApiSettings.from_env()`), never looked up inside the app.
+
+API keys never reach the settings in clear: `LCM_OPT_API_KEYS` / `LCM_OPT_API_KEYS_FILE`
+are hashed as they are read (auth.py), and the settings hold (name, sha256) pairs."""
 
 from __future__ import annotations
 
@@ -8,13 +11,23 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lcm_opt.services.estimate import WorkLimits
+
 ENV_PREFIX = "LCM_OPT_"
 MIB = 1024 * 1024
+_LISTS = ("allowed_hosts",)  # comma-separated in the environment
+
+
+class ApiKey(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
 class ApiSettings(BaseModel):
-    """Limits and storage of one API server. Environment: LCM_OPT_MAX_REQUEST_BYTES,
-    LCM_OPT_MAX_TIME_LIMIT_S, LCM_OPT_DATABASE_URL, LCM_OPT_WORKERS."""
+    """Limits, keys and storage of one API server. Every field but `api_keys` is read from
+    `LCM_OPT_<FIELD>`; keys from LCM_OPT_API_KEYS and LCM_OPT_API_KEYS_FILE."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -32,16 +45,68 @@ class ApiSettings(BaseModel):
         description="SQLAlchemy URL of the runs store, e.g. postgresql+psycopg://user@host/db",
     )
     workers: int = Field(1, ge=1, le=64, description="background threads executing queued runs")
+    api_keys: tuple[ApiKey, ...] = Field(
+        (), description="hashed bearer tokens; none = no authentication (loopback only)"
+    )
+    allowed_hosts: tuple[str, ...] | None = Field(
+        None, description="Host header values accepted (any port); None = any"
+    )
+    retention_days: float | None = Field(
+        None, gt=0, description="finished runs older than this are deleted; None = kept"
+    )
+    max_consumptions: int = Field(200_000, ge=1, description="consumptions per scenario")
+    max_pairs: int = Field(
+        2_000_000, ge=1, description="upper bound of eligible class-licence pairs per request"
+    )
+    max_variants: int = Field(20, ge=0, description="what-if variants per request")
+    request_deadline_s: float = Field(
+        60.0, gt=0, description="wall time of a synchronous request, waiting included"
+    )
+    run_deadline_s: float = Field(900.0, gt=0, description="wall time of a queued run")
+    solver_processes: int = Field(
+        2, ge=1, le=64, description="solver processes per lane (light, heavy) for requests"
+    )
+    light_rows: int = Field(
+        20_000,
+        ge=0,
+        description="requests of at most this many consumptions x licences x (1 + variants) "
+        "take the light lane",
+    )
+    max_concurrent_per_key: int = Field(
+        2, ge=1, description="synchronous requests in progress per key; more get 429"
+    )
+    max_queued_runs_per_key: int = Field(
+        20, ge=1, description="queued and running runs per key; more get 429"
+    )
+    lease_s: float = Field(
+        30.0, ge=1, description="how long a claimed run stays held without renewal"
+    )
+
+    @property
+    def limits(self) -> WorkLimits:
+        return WorkLimits(
+            max_consumptions=self.max_consumptions,
+            max_pairs=self.max_pairs,
+            max_variants=self.max_variants,
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> ApiSettings:
         """Defaults, then `LCM_OPT_<FIELD>` variables, then `overrides` (CLI options that
         were given; None values are skipped)."""
+        from lcm_opt.adapters.api.auth import keys_from_env
+
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
         for name in cls.model_fields:
             key = f"{ENV_PREFIX}{name.upper()}"
-            if key in env:
-                values[name] = env[key]
+            if key in env and name != "api_keys":
+                text = env[key]
+                values[name] = tuple(filter(None, map(str.strip, text.split(",")))) if (
+                    name in _LISTS
+                ) else text
+        keys = keys_from_env(env)
+        if keys:
+            values["api_keys"] = keys
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls.model_validate(values)
