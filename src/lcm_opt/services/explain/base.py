@@ -1,0 +1,56 @@
+"""What every explanation starts from: the pin pre-pass replayed (pins are fixed before any
+choice, A13), the members each class still has to allocate, capacities left after
+reservations, pins and Track Deployment caps, and the objective's weight per class."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lcm_opt.compile.problem import Problem
+from lcm_opt.domain import DirectOverflow, Objective
+from lcm_opt.engines.base import Remaining
+from lcm_opt.engines.components import class_weights, price_scale, product_components
+from lcm_opt.engines.pins import apply_pins
+
+
+@dataclass(frozen=True)
+class Base:
+    problem: Problem
+    free: dict[int, list[int]]  # class -> members not settled by pins, ascending
+    pool: list[int | None]  # licence -> units left after reservations and pins
+    caps: dict[tuple[int, int], int]  # (licence, product) -> Track Deployment cap left
+    weight: dict[int, int]  # class -> first-criterion value of one member (scaled)
+    scale: int  # weights / scale = the objective's own units
+    components: list[list[int]]  # product groups, as the optimiser splits them
+    min_units: dict[int, int]  # class -> the fewest licence units a member draws
+
+    def unit_class(self, k: int) -> bool:
+        return self.min_units[k] == 1 and all(e.units == 1 for e in self.problem.classes[k].edges)
+
+    def value(self, amount: int) -> float:
+        return amount / self.scale
+
+
+def base_of(problem: Problem) -> Base:
+    remaining = Remaining(problem)
+    pins = apply_pins(problem, remaining)
+    deficit_mode = problem.scenario.settings.direct_overflow is DirectOverflow.DEFICIT
+    settled = pins.covered | (pins.failed if deficit_mode else set())
+    free = {}
+    for k, cls in enumerate(problem.classes):
+        members = [c for c in cls.members if c not in settled] if settled else list(cls.members)
+        if members:
+            free[k] = members
+    objective = problem.scenario.settings.objective
+    return Base(
+        problem=problem,
+        free=free,
+        pool=list(remaining.pool_view()),
+        caps=remaining.caps_left(),
+        weight=class_weights(problem),
+        scale=price_scale(problem) if objective is Objective.COST else 1,
+        components=product_components(problem),
+        min_units={
+            k: min((e.units for e in cls.edges), default=1) for k, cls in enumerate(problem.classes)
+        },
+    )

@@ -1,0 +1,175 @@
+"""Certificates for capacity deficits: the minimum cut of each component's class network,
+split into groups that share no licence. A group S with the licences N(S) it may use asks
+demand(S) licence units (each member at least its cheapest draw) where N(S) can give
+capacity(N(S)): under any allocation at least ceil((demand - capacity) / u) members of S
+stay uncovered (u = the largest cheapest draw; 1 for unit demand, where the bound is exact by
+max-flow / min-cut and equals what the optimum leaves)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lcm_opt.domain import DeficitReason, Objective, natural_key
+from lcm_opt.domain.explain import Certificate, CertificateLicence
+from lcm_opt.engines.base import Allocation
+from lcm_opt.services.explain.base import Base
+from lcm_opt.services.explain.network import Network, licence_capacity
+
+
+@dataclass
+class Group:
+    classes: list[int]
+    licences: list[int]
+    capacity: dict[int, int]  # licence -> units it gives S
+    certificate: Certificate
+
+
+def _groups(base: Base, net: Network) -> list[list[int]]:
+    """Source-side classes with demand, joined when they share a licence."""
+    side = net.source_side()
+    inside = [k for k in net.classes if net.class_node[k] in side and net.supply[k]]
+    parent = {k: k for k in inside}
+
+    def find(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    owner: dict[int, int] = {}
+    for k in inside:
+        for e in base.problem.classes[k].edges:
+            other = owner.setdefault(e.licence, k)
+            a, b = find(k), find(other)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[int]] = {}
+    for k in inside:
+        groups.setdefault(find(k), []).append(k)
+    return [sorted(g) for _, g in sorted(groups.items())]
+
+
+def _smallest(base: Base, classes: list[int], n: int) -> int:
+    """The value of the n members of `classes` worth least."""
+    total = 0
+    for k in sorted(classes, key=lambda k: base.weight[k]):
+        take = min(n, len(base.free[k]))
+        total += take * base.weight[k]
+        n -= take
+        if n == 0:
+            break
+    return total
+
+
+def certificate_groups(
+    base: Base, net: Network, exact: bool, optimal: Allocation, first_id: int
+) -> list[Group]:
+    problem = base.problem
+    uncovered: dict[int, list[int]] = {}
+    for d in optimal.deficits:
+        if d.reason is DeficitReason.CAPACITY:
+            uncovered.setdefault(problem.consumption_class[d.consumption], []).append(d.consumption)
+    out: list[Group] = []
+    for classes in _groups(base, net):
+        group = _group(base, net, classes, exact, uncovered, f"C{first_id + len(out)}")
+        if group is not None:
+            out.append(group)
+    return out
+
+
+def _group(
+    base: Base,
+    net: Network,
+    classes: list[int],
+    exact: bool,
+    uncovered: dict[int, list[int]],
+    cid: str,
+) -> Group | None:
+    problem = base.problem
+    products: dict[int, set[int]] = {}
+    uncapped: set[int] = set()
+    for k in classes:
+        p = problem.classes[k].product
+        for e in problem.classes[k].edges:
+            products.setdefault(e.licence, set()).add(p)
+            if (e.licence, p) not in base.caps:
+                uncapped.add(e.licence)
+    capacity: dict[int, int] = {}
+    for li, ps in products.items():
+        cap = licence_capacity(base, li, ps, li in uncapped)
+        if cap is None:
+            return None
+        capacity[li] = cap
+    demand = sum(net.supply[k] for k in classes)
+    excess = demand - sum(capacity.values())
+    if excess <= 0:
+        return None
+    widest = max(base.min_units[k] for k in classes)
+    bound = -(-excess // widest)
+    left = sorted(c for k in classes for c in uncovered.get(k, ()))
+    left_value = sum(base.weight[problem.consumption_class[c]] for c in left)
+    bound_value = _smallest(base, classes, bound)
+    licences = sorted(capacity, key=lambda li: natural_key(problem.licence_ids[li]))
+    ids = problem.consumption_ids
+    certificate = Certificate(
+        id=cid,
+        kind="cut" if exact else "relaxation",
+        products=tuple(
+            sorted(
+                {problem.product_ids[problem.classes[k].product] for k in classes},
+                key=natural_key,
+            )
+        ),
+        consumptions=tuple(ids[c] for c in sorted(c for k in classes for c in base.free[k])),
+        licences=tuple(
+            CertificateLicence(
+                licence=problem.licence_ids[li],
+                capacity=capacity[li],
+                pool=base.pool[li] or 0,
+                caps={
+                    problem.product_ids[p]: base.caps[(li, p)]
+                    for p in sorted(products[li])
+                    if (li, p) in base.caps
+                },
+            )
+            for li in licences
+        ),
+        demand=demand,
+        capacity=sum(capacity.values()),
+        bound=bound,
+        bound_value=base.value(bound_value),
+        uncovered=tuple(ids[c] for c in left),
+        uncovered_value=base.value(left_value),
+        tight=len(left) == bound and left_value == bound_value,
+        proof="",
+    )
+    certificate = certificate.model_copy(update={"proof": proof(base, certificate, widest)})
+    return Group(classes, licences, capacity, certificate)
+
+
+def proof(base: Base, cert: Certificate, widest: int) -> str:
+    """The certificate in words an analyst can check against the estate."""
+    objective = base.problem.scenario.settings.objective
+    names = ", ".join(lic.licence for lic in cert.licences[:6])
+    more = f" and {len(cert.licences) - 6} more" if len(cert.licences) > 6 else ""
+    head = (
+        f"{len(cert.consumptions)} consumption(s) of {', '.join(cert.products)} may use only "
+        f"{names}{more}, which can still give {cert.capacity} licence unit(s) after "
+        f"reservations, pins and Track Deployment caps; "
+    )
+    if cert.kind == "cut":
+        head += f"they need {cert.demand}, so under any allocation at least {cert.bound} stay "
+    else:
+        head += (
+            f"each needs at least its cheapest draw ({cert.demand} units in all, at most "
+            f"{widest} a consumption; all-or-nothing demand, so this is the relaxation's "
+            f"bound), so under any allocation at least {cert.bound} stay "
+        )
+    head += "uncovered"
+    if objective is Objective.COST:
+        head += f", worth at least {cert.bound_value:g} (the cheapest {cert.bound})"
+    elif objective is Objective.UNITS and cert.bound_value != cert.bound:
+        head += f", at least {cert.bound_value:g} product units"
+    left = len(cert.uncovered)
+    tail = "exactly the bound" if cert.tight else "above the bound"
+    return f"{head}. The optimum leaves {left} ({cert.uncovered_value:g}): {tail}."
