@@ -30,12 +30,16 @@ from lcm_opt.adapters.render import (
     result_tables,
     to_json,
 )
+from lcm_opt.adapters.render_explain import chains_summary, explain_tables
 from lcm_opt.adapters.result_stream import write_result
 from lcm_opt.compile.build import compile_scenario
 from lcm_opt.compile.problem import Problem
+from lcm_opt.domain.explain import Explanations
 from lcm_opt.engines.base import Allocation
 from lcm_opt.services.checker import check_result, load_result
-from lcm_opt.services.compare import compare as compare_engines
+from lcm_opt.services.compare import compare_runs
+from lcm_opt.services.explain import explain as explain_allocations
+from lcm_opt.services.explain import solve_explained
 from lcm_opt.services.solve import allocate
 from lcm_opt.services.solve import solve as solve_scenario
 
@@ -46,19 +50,35 @@ def solve(
     engine: EngineOpt = EngineName.GREEDY,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Add the explanations block (json, table).")
+    ] = False,
 ) -> None:
     """Allocate licences to consumptions and report the licensing position."""
+    if explain and fmt is Format.CSV:
+        fail("--explain needs --format json or table (csv has one row per record)", 2)
+    why = None
     with handled():
         loaded = load_scenario(scenario)
         path = loaded.previous_allocation
         if not path:
             # No churn to report: write the records as they stream, never the whole Result.
-            problem, allocation = allocate(loaded, engine.value)
+            if explain:
+                problem, allocation, why = solve_explained(loaded, engine.value)
+            else:
+                problem, allocation = allocate(loaded, engine.value)
     if not path:
-        _stream(problem, allocation, fmt, output)
+        _stream(problem, allocation, fmt, output, why)
         return
     with handled():
         result = solve_scenario(loaded, engine.value, load_result(path))
+        if explain:
+            result = result.model_copy(
+                update={"explanations": solve_explained(loaded, engine.value)[2]}
+            )
+    if fmt is Format.TABLE and result.explanations is not None:
+        emit(result_tables(result) + explain_tables(result.explanations), output)
+        return
     if fmt is Format.JSON:
         emit(to_json(result), output)
     elif fmt is Format.CSV:
@@ -67,15 +87,21 @@ def solve(
         emit(result_tables(result), output)
 
 
-def _stream(problem: Problem, allocation: Allocation, fmt: Format, output: Path | None) -> None:
+def _stream(
+    problem: Problem,
+    allocation: Allocation,
+    fmt: Format,
+    output: Path | None,
+    why: Explanations | None = None,
+) -> None:
     """`emit` for a streamed result: opened only once solved, so input and engine errors
     still come first; a path that cannot be written exits 2 naming it."""
     if output is None:
-        write_result(problem, allocation, fmt, sys.stdout)
+        write_result(problem, allocation, fmt, sys.stdout, why)
         return
     try:
         with output.open("w", encoding="utf-8") as handle:
-            write_result(problem, allocation, fmt, handle)
+            write_result(problem, allocation, fmt, handle, why)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         fail(f"{output}: cannot write the output file: {reason}", 2)
@@ -91,8 +117,12 @@ def compare(
 ) -> None:
     """Run the documented greedy engine and the optimiser side by side."""
     with handled():
-        comparison = compare_engines(load_scenario(scenario))
-    text = to_json(comparison) if fmt is CompareFormat.JSON else comparison_tables(comparison)
+        comparison, problem, greedy, optimal = compare_runs(load_scenario(scenario))
+        if fmt is CompareFormat.JSON:
+            text = to_json(comparison)
+        else:
+            why = explain_allocations(problem, optimal, greedy)
+            text = comparison_tables(comparison) + chains_summary(why)
     emit(text, output)
 
 
@@ -127,9 +157,9 @@ def validate(scenario: ScenarioArg) -> None:
 
 
 # Commands of later features register themselves on `app` when imported.
-from lcm_opt.adapters import cli_overview, cli_serve, cli_whatif  # noqa: E402
+from lcm_opt.adapters import cli_explain, cli_overview, cli_serve, cli_whatif  # noqa: E402
 
-COMMAND_MODULES = (cli_overview, cli_serve, cli_whatif)
+COMMAND_MODULES = (cli_explain, cli_overview, cli_serve, cli_whatif)
 
 
 def main() -> None:

@@ -243,11 +243,11 @@ def _chain(
             used[lid] -= u
             drawn[(lid, product)] -= u
     last = chain.steps[-1].licence_to
+    out = []
     if (chain.kind == "augment") != (chain.dropped is None) or (
         chain.kind == "augment" and chain.room != last
     ):
-        return [f"{name}: kind {chain.kind} does not match its end"]
-    out = []
+        out.append(f"{name}: kind {chain.kind} does not match its end")
     for lid in sorted(touched):
         pool = ctx.pool(ctx.licences[lid])
         if pool is not None and used[lid] > pool:

@@ -131,3 +131,10 @@ def focus(
             "marginal": tuple(m for m in e.marginal if not ls or m.licence in ls),
         }
     )  # fmt: skip
+
+
+def solve_explained(scenario: Scenario, engine: str) -> tuple[Problem, Allocation, Explanations]:
+    """`engine`'s allocation with the explanations of the problem (both engines run once:
+    explanations compare the optimum with the documented engine)."""
+    done = explain_scenario(scenario)
+    return done.problem, done.optimal if engine == "optimal" else done.greedy, done.explanations

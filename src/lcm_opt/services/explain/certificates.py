@@ -170,6 +170,8 @@ def proof(base: Base, cert: Certificate, widest: int) -> str:
         head += f", worth at least {cert.bound_value:g} (the cheapest {cert.bound})"
     elif objective is Objective.UNITS and cert.bound_value != cert.bound:
         head += f", at least {cert.bound_value:g} product units"
-    left = len(cert.uncovered)
+    left = f"{len(cert.uncovered)}"
+    if cert.uncovered_value != len(cert.uncovered):
+        left += f" ({cert.uncovered_value:g})"
     tail = "exactly the bound" if cert.tight else "above the bound"
-    return f"{head}. The optimum leaves {left} ({cert.uncovered_value:g}): {tail}."
+    return f"{head}. The optimum leaves {left}: {tail}."
