@@ -108,7 +108,7 @@ def focus(
         return bool(cs.intersection(ids)) or bool(ls.intersection(lids))
 
     e = explanations
-    return e.model_copy(
+    shown = e.model_copy(
         update={
             "certificates": tuple(
                 c for c in e.certificates
@@ -128,9 +128,18 @@ def focus(
                 a for a in e.affinity
                 if about(a.consumptions, [a.licence_greedy, a.licence_optimal])
             ),
-            "marginal": tuple(m for m in e.marginal if not ls or m.licence in ls),
         }
     )  # fmt: skip
+    # seats and headroom where the shown certificates are (or the named licences)
+    seats = ls | {lic.licence for c in shown.certificates for lic in c.licences}
+    products = {p for c in shown.certificates for p in c.products}
+    products |= {r.product for r in shown.reasons}
+    return shown.model_copy(
+        update={
+            "marginal": tuple(m for m in e.marginal if m.licence in seats),
+            "headroom": tuple(h for h in e.headroom if h.product in products or not cs),
+        }
+    )
 
 
 def solve_explained(scenario: Scenario, engine: str) -> tuple[Problem, Allocation, Explanations]:
