@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DirectOverflow, Objective
 from lcm_opt.engines.base import Remaining
@@ -18,14 +21,17 @@ class Base:
     problem: Problem
     free: dict[int, list[int]]  # class -> members not settled by pins, ascending
     pool: list[int | None]  # licence -> units left after reservations and pins
+    pool0: list[int | None]  # licence -> units left after reservations (before pins)
+    settled: npt.NDArray[np.bool_]  # consumption -> settled by the pin pre-pass
     caps: dict[tuple[int, int], int]  # (licence, product) -> Track Deployment cap left
     weight: dict[int, int]  # class -> first-criterion value of one member (scaled)
     scale: int  # weights / scale = the objective's own units
     components: list[list[int]]  # product groups, as the optimiser splits them
     min_units: dict[int, int]  # class -> the fewest licence units a member draws
+    unit: list[bool]  # class -> every edge asks one licence unit
 
     def unit_class(self, k: int) -> bool:
-        return self.min_units[k] == 1 and all(e.units == 1 for e in self.problem.classes[k].edges)
+        return self.unit[k]
 
     def value(self, amount: int) -> float:
         return amount / self.scale
@@ -33,24 +39,30 @@ class Base:
 
 def base_of(problem: Problem) -> Base:
     remaining = Remaining(problem)
+    pool0 = list(remaining.pool_view())
     pins = apply_pins(problem, remaining)
     deficit_mode = problem.scenario.settings.direct_overflow is DirectOverflow.DEFICIT
     settled = pins.covered | (pins.failed if deficit_mode else set())
+    touched = {problem.consumption_class[c] for c in settled}
+    mask = np.zeros(len(problem.consumption_ids), np.bool_)
+    mask[list(settled)] = True
     free = {}
     for k, cls in enumerate(problem.classes):
-        members = [c for c in cls.members if c not in settled] if settled else list(cls.members)
+        members = [c for c in cls.members if c not in settled] if k in touched else cls.members
         if members:
-            free[k] = members
+            free[k] = list(members)
     objective = problem.scenario.settings.objective
+    units = [[e.units for e in cls.edges] for cls in problem.classes]
     return Base(
         problem=problem,
         free=free,
         pool=list(remaining.pool_view()),
+        pool0=pool0,
+        settled=mask,
         caps=remaining.caps_left(),
         weight=class_weights(problem),
         scale=price_scale(problem) if objective is Objective.COST else 1,
         components=product_components(problem),
-        min_units={
-            k: min((e.units for e in cls.edges), default=1) for k, cls in enumerate(problem.classes)
-        },
+        min_units={k: min(u, default=1) for k, u in enumerate(units)},
+        unit=[all(x == 1 for x in u) for u in units],
     )

@@ -13,7 +13,7 @@ from lcm_opt.engines.base import Allocation
 from lcm_opt.engines.greedy import GreedyEngine
 from lcm_opt.engines.optimal import OptimalEngine
 from lcm_opt.services.explain.base import base_of
-from lcm_opt.services.explain.certificates import Group, certificate_groups
+from lcm_opt.services.explain.certificates import Group, capacity_deficits, certificate_groups
 from lcm_opt.services.explain.chains import affinity_changes, chains
 from lcm_opt.services.explain.marginal import binding, headroom, marginals
 from lcm_opt.services.explain.network import Network, build
@@ -26,6 +26,7 @@ def explain(problem: Problem, optimal: Allocation, greedy: Allocation) -> Explan
     nets: list[Network] = []
     exact: dict[str, bool] = {}
     products_exact = True
+    uncovered = capacity_deficits(base, optimal)
     for component in base.components:
         members = set(component)
         classes = [
@@ -40,7 +41,7 @@ def explain(problem: Problem, optimal: Allocation, greedy: Allocation) -> Explan
         net = build(base, classes)
         net.solve()
         nets.append(net)
-        found = certificate_groups(base, net, unit, optimal, len(groups) + 1)
+        found = certificate_groups(base, net, unit, uncovered, len(groups) + 1)
         exact.update((g.certificate.id, unit) for g in found)
         groups.extend(found)
     certified = {c for g in groups for c in g.certificate.uncovered}
@@ -52,7 +53,7 @@ def explain(problem: Problem, optimal: Allocation, greedy: Allocation) -> Explan
     )
     chain_list, unchained, g_held, o_held = chains(base, greedy, optimal)
     bound = binding(nets)
-    return Explanations(
+    return Explanations.model_construct(
         objective=str(problem.scenario.settings.objective),
         certificates=tuple(g.certificate for g in groups),
         uncertified=uncertified,

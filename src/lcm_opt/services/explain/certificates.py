@@ -8,6 +8,9 @@ max-flow / min-cut and equals what the optimum leaves)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
+
+import numpy as np
 
 from lcm_opt.domain import DeficitReason, Objective, natural_key
 from lcm_opt.domain.explain import Certificate, CertificateLicence
@@ -25,27 +28,29 @@ class Group:
 
 
 def _groups(base: Base, net: Network) -> list[list[int]]:
-    """Source-side classes with demand, joined when they share a licence."""
+    """Source-side classes with demand, joined when they share a licence (connected
+    components by label propagation over the class-licence edges)."""
     side = net.source_side()
     inside = [k for k in net.classes if net.class_node[k] in side and net.supply[k]]
-    parent = {k: k for k in inside}
-
-    def find(k: int) -> int:
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-
-    owner: dict[int, int] = {}
-    for k in inside:
-        for e in base.problem.classes[k].edges:
-            other = owner.setdefault(e.licence, k)
-            a, b = find(k), find(other)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
+    if not inside:
+        return []
+    classes = base.problem.classes
+    sizes = [len(classes[k].edges) for k in inside]
+    ek = np.repeat(np.arange(len(inside)), sizes)
+    el = np.fromiter((e.licence for k in inside for e in classes[k].edges), np.int64, sum(sizes))
+    label = np.arange(len(inside))
+    top = len(inside)
+    while True:
+        by_licence = np.full(len(base.pool), top)
+        np.minimum.at(by_licence, el, label[ek])
+        new = label.copy()
+        np.minimum.at(new, ek, by_licence[el])
+        if np.array_equal(new, label):
+            break
+        label = new
     groups: dict[int, list[int]] = {}
-    for k in inside:
-        groups.setdefault(find(k), []).append(k)
+    for k, root in zip(inside, label.tolist(), strict=True):
+        groups.setdefault(root, []).append(k)
     return [sorted(g) for _, g in sorted(groups.items())]
 
 
@@ -61,14 +66,19 @@ def _smallest(base: Base, classes: list[int], n: int) -> int:
     return total
 
 
-def certificate_groups(
-    base: Base, net: Network, exact: bool, optimal: Allocation, first_id: int
-) -> list[Group]:
-    problem = base.problem
+def capacity_deficits(base: Base, optimal: Allocation) -> dict[int, list[int]]:
+    """The optimum's capacity deficits by class."""
     uncovered: dict[int, list[int]] = {}
+    cls = base.problem.consumption_class
     for d in optimal.deficits:
         if d.reason is DeficitReason.CAPACITY:
-            uncovered.setdefault(problem.consumption_class[d.consumption], []).append(d.consumption)
+            uncovered.setdefault(cls[d.consumption], []).append(d.consumption)
+    return uncovered
+
+
+def certificate_groups(
+    base: Base, net: Network, exact: bool, uncovered: dict[int, list[int]], first_id: int
+) -> list[Group]:
     out: list[Group] = []
     for classes in _groups(base, net):
         group = _group(base, net, classes, exact, uncovered, f"C{first_id + len(out)}")
@@ -111,7 +121,8 @@ def _group(
     bound_value = _smallest(base, classes, bound)
     licences = sorted(capacity, key=lambda li: natural_key(problem.licence_ids[li]))
     ids = problem.consumption_ids
-    certificate = Certificate(
+    members = np.sort(np.concatenate([np.asarray(base.free[k], np.int64) for k in classes]))
+    certificate = Certificate.model_construct(
         id=cid,
         kind="cut" if exact else "relaxation",
         products=tuple(
@@ -120,9 +131,9 @@ def _group(
                 key=natural_key,
             )
         ),
-        consumptions=tuple(ids[c] for c in sorted(c for k in classes for c in base.free[k])),
+        consumptions=_ids(ids, members.tolist()),
         licences=tuple(
-            CertificateLicence(
+            CertificateLicence.model_construct(
                 licence=problem.licence_ids[li],
                 capacity=capacity[li],
                 pool=base.pool[li] or 0,
@@ -138,13 +149,20 @@ def _group(
         capacity=sum(capacity.values()),
         bound=bound,
         bound_value=base.value(bound_value),
-        uncovered=tuple(ids[c] for c in left),
+        uncovered=_ids(ids, left),
         uncovered_value=base.value(left_value),
         tight=len(left) == bound and left_value == bound_value,
         proof="",
     )
     certificate = certificate.model_copy(update={"proof": proof(base, certificate, widest)})
     return Group(classes, licences, capacity, certificate)
+
+
+def _ids(ids: tuple[str, ...], indices: list[int]) -> tuple[str, ...]:
+    if len(indices) < 2:
+        return tuple(ids[c] for c in indices)
+    found: tuple[str, ...] = itemgetter(*indices)(ids)
+    return found
 
 
 def proof(base: Base, cert: Certificate, widest: int) -> str:

@@ -11,6 +11,7 @@ unit-demand classes (every edge asks one unit) are chained; the rest are listed 
 from __future__ import annotations
 
 from collections import deque
+from operator import itemgetter
 
 import numpy as np
 import numpy.typing as npt
@@ -24,37 +25,32 @@ IntArray = npt.NDArray[np.int64]
 
 
 class Holdings:
-    """One allocation's auto grants per consumption (first licence, count, score sum)."""
+    """One allocation per consumption, as arrays (a million grants at scale): its first
+    licence (-1: uncovered) and how many grants it has."""
 
-    def __init__(self, n: int, allocation: Allocation) -> None:
-        auto = [g for g in allocation.grants if not g.direct]
-        cons = np.fromiter((g.consumption for g in auto), np.int64, len(auto))
+    def __init__(self, n: int, allocation: Allocation, units: bool = False) -> None:
+        grants = allocation.grants
+        size = len(grants)
+        cons = np.fromiter(map(itemgetter(0), grants), np.int64, size)
+        self.licences: IntArray = np.fromiter(map(itemgetter(1), grants), np.int64, size)
+        self.units: IntArray | None = (
+            np.fromiter(map(itemgetter(2), grants), np.int64, size) if units else None
+        )
         self.licence: IntArray = np.full(n, -1, np.int64)
-        self.licence[cons[::-1]] = np.fromiter((g.licence for g in reversed(auto)), np.int64)
+        self.licence[cons[::-1]] = self.licences[::-1]  # the first grant wins
         self.count: IntArray = np.bincount(cons, minlength=n).astype(np.int64)
-        self.score: IntArray = np.bincount(
-            cons, weights=np.fromiter((g.score * g.units for g in auto), np.float64), minlength=n
-        ).astype(np.int64)
-        self.used: dict[int, int] = {}
-        self.used_by: dict[tuple[int, int], int] = {}  # (licence, consumption) units
-        self._auto = auto
 
-    def usage(self, base: Base) -> tuple[dict[int, int], dict[tuple[int, int], int]]:
-        """Units drawn per licence and per (licence, product) by these auto grants."""
-        per: dict[int, int] = {}
-        per_product: dict[tuple[int, int], int] = {}
-        cls_of = base.problem.consumption_class
-        classes = base.problem.classes
-        for g in self._auto:
-            per[g.licence] = per.get(g.licence, 0) + g.units
-            key = (g.licence, classes[cls_of[g.consumption]].product)
-            per_product[key] = per_product.get(key, 0) + g.units
-        return per, per_product
+    def used(self, licences: int) -> IntArray:
+        """Units drawn per licence, pins included."""
+        assert self.units is not None
+        return np.bincount(self.licences, weights=self.units, minlength=licences).astype(
+            np.int64
+        )
 
 
 def _class_counts(base: Base, held: Holdings, unit: IntArray) -> dict[tuple[int, int], int]:
     cls = np.asarray(base.problem.consumption_class, np.int64)
-    mask = (held.licence >= 0) & (held.count == 1) & unit[cls]
+    mask = (held.licence >= 0) & (held.count == 1) & unit[cls] & ~base.settled
     width = max(len(base.problem.licence_ids), 1)
     keys, counts = np.unique(cls[mask] * width + held.licence[mask], return_counts=True)
     return {
@@ -79,9 +75,9 @@ class _Search:
                 self.off.setdefault(k, []).append(li)
             if g.get(key):
                 self.held.setdefault(k, []).append(li)
-        used, _ = greedy.usage(base)
+        used = greedy.used(len(base.pool)).tolist()
         self.room = {
-            li for li, left in enumerate(base.pool) if left is None or left - used.get(li, 0) > 0
+            li for li, left in enumerate(base.pool0) if left is None or left - used[li] > 0
         }
 
     def backwards(self, ends: set[int], classes: set[int]) -> tuple[dict[int, int], dict[int, int]]:
@@ -159,7 +155,7 @@ def chains(
     deficits left unchained (multi-unit demand, or no path)."""
     problem = base.problem
     n = len(problem.consumption_ids)
-    g_held, o_held = Holdings(n, greedy), Holdings(n, optimal)
+    g_held, o_held = Holdings(n, greedy, units=True), Holdings(n, optimal)
     unit = np.array([base.unit_class(k) for k in range(len(problem.classes))], dtype=bool)
     starts: dict[int, list[int]] = {}
     unchained: list[int] = []
@@ -180,6 +176,7 @@ def chains(
     if any(k not in ahead[0] for k in starts):
         cls = np.asarray(problem.consumption_class, np.int64)
         mask = (g_held.licence >= 0) & (o_held.licence < 0) & (g_held.count == 1) & unit[cls]
+        mask &= ~base.settled
         drops = set(np.unique(cls[mask]).tolist())
     behind = search.backwards(set(), drops) if drops else ({}, {})
     out: list[Chain] = []
@@ -220,12 +217,12 @@ def _chain(
         text += f"; the optimum covers {x} instead of {ids[dropped]} (an exchange, no gain)"
     if len(xs) > 1:
         text += f" (the same chain covers any one of {len(xs)} such consumptions)"
-    return Chain(
+    return Chain.model_construct(
         id=cid,
         kind="augment" if room is not None else "swap",
         consumptions=tuple(ids[c] for c in xs),
         steps=tuple(
-            ChainStep(
+            ChainStep.model_construct(
                 consumption=ids[c],
                 licence_from=None if before is None else lids[before],
                 licence_to=lids[after],
@@ -239,31 +236,54 @@ def _chain(
 
 
 def affinity_changes(base: Base, greedy: Holdings, optimal: Holdings) -> list[AffinityChange]:
-    """Consumptions both engines cover with one licence each, but different ones."""
+    """Consumptions both engines cover with one licence each, but different ones. Scores
+    are per (class, licence): looked up once per distinct pair."""
     moved = np.flatnonzero(
-        (greedy.count == 1) & (optimal.count == 1) & (greedy.licence != optimal.licence)
+        (greedy.count == 1)
+        & (optimal.count == 1)
+        & (greedy.licence != optimal.licence)
+        & ~base.settled
     )
     if not len(moved):
         return []
-    rows = np.stack(
-        [greedy.licence[moved], optimal.licence[moved], greedy.score[moved], optimal.score[moved]],
-        axis=1,
-    )
-    keys, inverse = np.unique(rows, axis=0, return_inverse=True)
-    members: list[list[int]] = [[] for _ in range(len(keys))]
-    for c, group in zip(moved.tolist(), inverse.reshape(-1).tolist(), strict=True):
-        members[group].append(c)
-    ids, lids = base.problem.consumption_ids, base.problem.licence_ids
-    out = [
-        AffinityChange(
-            licence_greedy=lids[int(key[0])],
-            licence_optimal=lids[int(key[1])],
-            score_greedy=int(key[2]),
-            score_optimal=int(key[3]),
-            consumptions=tuple(ids[c] for c in cs),
+    problem = base.problem
+    cls = np.asarray(problem.consumption_class, np.int64)[moved]
+    g_lic, o_lic = greedy.licence[moved], optimal.licence[moved]
+    g_score, o_score = _scores(base, cls, g_lic), _scores(base, cls, o_lic)
+    order = np.lexsort((moved, o_score, g_score, o_lic, g_lic))
+    rows = np.stack([g_lic, o_lic, g_score, o_score])[:, order]
+    cuts = np.flatnonzero(np.any(np.diff(rows, axis=1) != 0, axis=0)) + 1
+    starts = [0, *cuts.tolist()]
+    ends = [*cuts.tolist(), len(order)]
+    ids, lids = problem.consumption_ids, problem.licence_ids
+    members = moved[order].tolist()
+    out = []
+    for start, end in zip(starts, ends, strict=True):
+        key = rows[:, start].tolist()
+        chosen = members[start:end]
+        out.append(
+            AffinityChange.model_construct(
+                licence_greedy=lids[key[0]],
+                licence_optimal=lids[key[1]],
+                score_greedy=key[2],
+                score_optimal=key[3],
+                consumptions=tuple(ids[c] for c in chosen)
+                if len(chosen) < 2
+                else itemgetter(*chosen)(ids),
+            )
         )
-        for key, cs in zip(keys.tolist(), members, strict=True)
-    ]
     out.sort(key=lambda a: (natural_key(a.licence_greedy), natural_key(a.licence_optimal),
                             a.score_greedy, a.score_optimal))  # fmt: skip
     return out
+
+
+def _scores(base: Base, cls: IntArray, lic: IntArray) -> IntArray:
+    width = max(len(base.problem.licence_ids), 1)
+    keys = cls * width + lic
+    unique, inverse = np.unique(keys, return_inverse=True)
+    found = []
+    for key in unique.tolist():
+        k, li = divmod(key, width)
+        found.append(next(e.score for e in base.problem.classes[k].edges if e.licence == li))
+    scores: IntArray = np.asarray(found, np.int64)[inverse.reshape(-1)]
+    return scores

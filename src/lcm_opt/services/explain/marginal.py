@@ -29,25 +29,29 @@ def marginals(
     which more buy nothing (at most the certificate's bound). `bound`: see binding()."""
     problem = base.problem
     of: dict[int, Group] = {li: g for g in groups for li in g.licences}
+    cheapest = {
+        g.certificate.id: min(base.weight[k] for k in g.classes if base.free[k]) for g in groups
+    }
     out = []
     for li, lid in enumerate(problem.licence_ids):
         group = of.get(li)
         if group is None or li not in bound:
-            out.append(LicenceMarginal(licence=lid, marginal=0.0, useful_up_to=0))
+            out.append(LicenceMarginal.model_construct(licence=lid, marginal=0.0, useful_up_to=0))
             continue
         cert = group.certificate
         if not exact[cert.id]:
             # all-or-nothing demand: one seat is one licence unit towards the deficit, not
             # necessarily a covered consumption
             out.append(
-                LicenceMarginal(licence=lid, marginal=0.0, useful_up_to=None, certificate=cert.id)
+                LicenceMarginal.model_construct(
+                    licence=lid, marginal=0.0, useful_up_to=None, certificate=cert.id
+                )
             )
             continue
-        weights = [base.weight[k] for k in group.classes if base.free[k]]
         out.append(
-            LicenceMarginal(
+            LicenceMarginal.model_construct(
                 licence=lid,
-                marginal=base.value(min(weights)),
+                marginal=base.value(cheapest[cert.id]),
                 useful_up_to=cert.bound,
                 certificate=cert.id,
             )
