@@ -5,15 +5,15 @@ reservations, pins and Track Deployment caps, and the objective's weight per cla
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
 
 import numpy as np
 import numpy.typing as npt
 
 from lcm_opt.compile.problem import Problem
-from lcm_opt.domain import DirectOverflow, Objective
-from lcm_opt.engines.base import Remaining
+from lcm_opt.domain import DeficitReason, DirectOverflow, Objective
+from lcm_opt.engines.base import Allocation, Remaining
 from lcm_opt.engines.components import class_weights, price_scale, product_components
-from lcm_opt.engines.pins import apply_pins
 
 
 @dataclass(frozen=True)
@@ -37,22 +37,36 @@ class Base:
         return amount / self.scale
 
 
-def base_of(problem: Problem) -> Base:
+def base_of(problem: Problem, allocation: Allocation) -> Base:
+    """From an allocation of `problem` (either engine's: both run the same pin pre-pass,
+    A13): its direct grants are the honoured pins, its pin_unhonoured deficits the
+    consumptions a failed pin blocks."""
     remaining = Remaining(problem)
     pool0 = list(remaining.pool_view())
-    pins = apply_pins(problem, remaining)
-    deficit_mode = problem.scenario.settings.direct_overflow is DirectOverflow.DEFICIT
-    settled = pins.covered | (pins.failed if deficit_mode else set())
+    classes = problem.classes
+    grants = allocation.grants
+    direct = np.fromiter(map(itemgetter(3), grants), np.bool_, len(grants))
+    settled = set()
+    for i in np.flatnonzero(direct).tolist():
+        g = grants[i]
+        settled.add(g.consumption)
+        remaining.take(
+            g.licence, g.units, classes[problem.consumption_class[g.consumption]].product
+        )
+    if problem.scenario.settings.direct_overflow is DirectOverflow.DEFICIT:
+        settled.update(
+            d.consumption for d in allocation.deficits if d.reason is DeficitReason.PIN_UNHONOURED
+        )
     touched = {problem.consumption_class[c] for c in settled}
     mask = np.zeros(len(problem.consumption_ids), np.bool_)
     mask[list(settled)] = True
     free = {}
-    for k, cls in enumerate(problem.classes):
+    for k, cls in enumerate(classes):
         members = [c for c in cls.members if c not in settled] if k in touched else cls.members
         if members:
             free[k] = list(members)
     objective = problem.scenario.settings.objective
-    units = [[e.units for e in cls.edges] for cls in problem.classes]
+    units = [[e.units for e in cls.edges] for cls in classes]
     return Base(
         problem=problem,
         free=free,
@@ -64,5 +78,5 @@ def base_of(problem: Problem) -> Base:
         scale=price_scale(problem) if objective is Objective.COST else 1,
         components=product_components(problem),
         min_units={k: min(u, default=1) for k, u in enumerate(units)},
-        unit=[all(x == 1 for x in u) for u in units],
+        unit=[max(u, default=1) == 1 for u in units],
     )

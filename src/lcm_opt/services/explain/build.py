@@ -21,19 +21,18 @@ from lcm_opt.services.explain.reasons import reasons
 
 
 def explain(problem: Problem, optimal: Allocation, greedy: Allocation) -> Explanations:
-    base = base_of(problem)
+    base = base_of(problem, optimal)
     groups: list[Group] = []
     nets: list[Network] = []
     exact: dict[str, bool] = {}
     products_exact = True
     uncovered = capacity_deficits(base, optimal)
+    by_product: dict[int, list[int]] = {}
+    for k in sorted(base.free):
+        if problem.classes[k].edges:
+            by_product.setdefault(problem.classes[k].product, []).append(k)
     for component in base.components:
-        members = set(component)
-        classes = [
-            k
-            for k in sorted(base.free)
-            if problem.classes[k].product in members and problem.classes[k].edges
-        ]
+        classes = sorted(k for p in component for k in by_product.get(p, ()))
         if not classes:
             continue
         unit = all(base.unit_class(k) for k in classes)

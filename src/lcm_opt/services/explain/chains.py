@@ -22,6 +22,7 @@ from lcm_opt.engines.base import Allocation
 from lcm_opt.services.explain.base import Base
 
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 class Holdings:
@@ -43,42 +44,47 @@ class Holdings:
     def used(self, licences: int) -> IntArray:
         """Units drawn per licence, pins included."""
         assert self.units is not None
-        return np.bincount(self.licences, weights=self.units, minlength=licences).astype(
-            np.int64
-        )
+        return np.bincount(self.licences, weights=self.units, minlength=licences).astype(np.int64)
 
 
-def _class_counts(base: Base, held: Holdings, unit: IntArray) -> dict[tuple[int, int], int]:
+def _class_counts(base: Base, held: Holdings, unit: BoolArray) -> tuple[IntArray, IntArray]:
+    """Sorted keys class * width + licence of single-grant unit members (pins left out),
+    and how many members each key has."""
     cls = np.asarray(base.problem.consumption_class, np.int64)
     mask = (held.licence >= 0) & (held.count == 1) & unit[cls] & ~base.settled
     width = max(len(base.problem.licence_ids), 1)
     keys, counts = np.unique(cls[mask] * width + held.licence[mask], return_counts=True)
-    return {
-        (int(key) // width, int(key) % width): int(n) for key, n in zip(keys, counts, strict=True)
-    }
+    return keys, counts
 
 
 class _Search:
-    def __init__(self, base: Base, greedy: Holdings, optimal: Holdings, unit: IntArray) -> None:
+    def __init__(self, base: Base, greedy: Holdings, optimal: Holdings, unit: BoolArray) -> None:
         self.base, self.greedy, self.optimal = base, greedy, optimal
-        g = _class_counts(base, greedy, unit)
-        o = _class_counts(base, optimal, unit)
+        self.width = width = max(len(base.problem.licence_ids), 1)
+        self.g_keys, g_counts = _class_counts(base, greedy, unit)
+        o_keys, o_counts = _class_counts(base, optimal, unit)
+        keys = np.union1d(self.g_keys, o_keys)
+        d = np.zeros(len(keys), np.int64)
+        d[np.searchsorted(keys, o_keys)] += o_counts
+        d[np.searchsorted(keys, self.g_keys)] -= g_counts
         self.into: dict[int, list[int]] = {}  # licence -> classes the optimum adds to it
         self.off: dict[int, list[int]] = {}  # class -> licences the optimum takes it off
-        self.held: dict[int, list[int]] = {}  # class -> licences greedy gave it
-        for key in sorted(g.keys() | o.keys()):
-            k, li = key
-            d = o.get(key, 0) - g.get(key, 0)
-            if d > 0:
-                self.into.setdefault(li, []).append(k)
-            elif d < 0:
-                self.off.setdefault(k, []).append(li)
-            if g.get(key):
-                self.held.setdefault(k, []).append(li)
+        for key in keys[d > 0].tolist():
+            k, li = divmod(key, width)
+            self.into.setdefault(li, []).append(k)
+        for key in keys[d < 0].tolist():
+            k, li = divmod(key, width)
+            self.off.setdefault(k, []).append(li)
         used = greedy.used(len(base.pool)).tolist()
         self.room = {
             li for li, left in enumerate(base.pool0) if left is None or left - used[li] > 0
         }
+        self._members: dict[int, IntArray] = {}
+
+    def held(self, k: int) -> list[int]:
+        """Licences greedy gave members of class k."""
+        lo, hi = np.searchsorted(self.g_keys, [k * self.width, (k + 1) * self.width])
+        return [key % self.width for key in self.g_keys[lo:hi].tolist()]
 
     def backwards(self, ends: set[int], classes: set[int]) -> tuple[dict[int, int], dict[int, int]]:
         """next_licence[class] and next_class[licence] towards `ends` (licences with room)
@@ -88,7 +94,7 @@ class _Search:
         queue: deque[tuple[bool, int]] = deque((True, li) for li in sorted(ends))
         seen_l, seen_k = set(ends), set(classes)
         for kz in sorted(classes):
-            for li in self.held.get(kz, ()):
+            for li in self.held(kz):
                 if li not in seen_l:
                     seen_l.add(li)
                     to_class[li] = kz
@@ -112,7 +118,9 @@ class _Search:
     def member(self, k: int, li: int, then: int | None, dropped: bool = False) -> int:
         """A member of class k greedy put on li: preferably one the optimum moves to `then`
         (or leaves uncovered, when it is `dropped`)."""
-        members = np.asarray(self.base.free[k], np.int64)
+        members = self._members.get(k)
+        if members is None:
+            members = self._members[k] = np.asarray(self.base.free[k], np.int64)
         on = members[(self.greedy.licence[members] == li) & (self.greedy.count[members] == 1)]
         if dropped:
             better = on[self.optimal.licence[on] < 0]
@@ -156,36 +164,36 @@ def chains(
     problem = base.problem
     n = len(problem.consumption_ids)
     g_held, o_held = Holdings(n, greedy, units=True), Holdings(n, optimal)
-    unit = np.array([base.unit_class(k) for k in range(len(problem.classes))], dtype=bool)
+    unit: BoolArray = np.array(base.unit, dtype=np.bool_)
+    cls = np.asarray(problem.consumption_class, np.int64)
+    deficits = greedy.deficits
+    short = np.fromiter(
+        (d.reason is DeficitReason.CAPACITY for d in deficits), np.bool_, len(deficits)
+    )
+    gained = np.fromiter(map(itemgetter(0), deficits), np.int64, len(deficits))[short]
+    gained = np.sort(gained[o_held.licence[gained] >= 0])
+    chained = unit[cls[gained]] & (o_held.count[gained] == 1)
+    unchained: list[int] = gained[~chained].tolist()
     starts: dict[int, list[int]] = {}
-    unchained: list[int] = []
-    for d in greedy.deficits:
-        c = d.consumption
-        if d.reason is not DeficitReason.CAPACITY or o_held.licence[c] < 0:
-            continue
-        k = problem.consumption_class[c]
-        if unit[k] and o_held.count[c] == 1:
-            starts.setdefault(k, []).append(c)
-        else:
-            unchained.append(c)
+    for c, k in zip(gained[chained].tolist(), cls[gained[chained]].tolist(), strict=True):
+        starts.setdefault(k, []).append(c)
     if not starts:
         return [], sorted(unchained), g_held, o_held
     search = _Search(base, g_held, o_held, unit)
     ahead = search.backwards(search.room, set())
     drops: set[int] = set()
     if any(k not in ahead[0] for k in starts):
-        cls = np.asarray(problem.consumption_class, np.int64)
         mask = (g_held.licence >= 0) & (o_held.licence < 0) & (g_held.count == 1) & unit[cls]
         mask &= ~base.settled
         drops = set(np.unique(cls[mask]).tolist())
     behind = search.backwards(set(), drops) if drops else ({}, {})
     out: list[Chain] = []
-    for k0, xs in sorted(starts.items(), key=lambda kv: kv[1][0]):
-        xs.sort()
+    for k0, members in sorted(starts.items(), key=lambda kv: kv[1][0]):
+        xs = sorted(members)
         if k0 in ahead[0]:
             found = _path(search, k0, xs[0], *ahead, swap=False)
         elif k0 in drops:
-            li = search.held[k0][0]
+            li = search.held(k0)[0]
             found = ([(xs[0], None, li)], None, search.member(k0, li, None, dropped=True))
         elif k0 in behind[0]:
             found = _path(search, k0, xs[0], *behind, swap=True)

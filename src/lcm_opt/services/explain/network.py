@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 from ortools.graph.python import max_flow
 
 from lcm_opt.errors import EngineError
@@ -57,24 +58,37 @@ def build(base: Base, classes: list[int]) -> Network:
     for k in classes:
         net.class_node[k] = node()
         net.source_arc[k] = add(SOURCE, net.class_node[k], supply[k])
-    for k in classes:
-        cls = problem.classes[k]
-        for e in cls.edges:
-            li = e.licence
-            if li not in net.licence_node:
-                net.licence_node[li] = node()
-                left = base.pool[li]
-                net.sink_arc[li] = add(
-                    net.licence_node[li], SINK, infinite if left is None else min(left, infinite)
-                )
-            key = (li, cls.product)
-            head = net.licence_node[li]
-            if key in base.caps:
+    edges = problem.classes
+    licences = sorted({e.licence for k in classes for e in edges[k].edges})
+    for li in licences:
+        net.licence_node[li] = node()
+        left = base.pool[li]
+        net.sink_arc[li] = add(
+            net.licence_node[li], SINK, infinite if left is None else min(left, infinite)
+        )
+    lnode = net.licence_node
+    tails = [net.class_node[k] for k in classes for _ in edges[k].edges]
+    if base.caps:
+        heads = []
+        for k in classes:
+            product = edges[k].product
+            for e in edges[k].edges:
+                key = (e.licence, product)
+                if key not in base.caps:
+                    heads.append(lnode[e.licence])
+                    continue
                 if key not in net.cap_node:
                     net.cap_node[key] = node()
-                    add(net.cap_node[key], head, min(base.caps[key], infinite))
-                head = net.cap_node[key]
-            add(net.class_node[k], head, infinite)
+                    add(net.cap_node[key], lnode[e.licence], min(base.caps[key], infinite))
+                heads.append(net.cap_node[key])
+    else:
+        heads = [lnode[e.licence] for k in classes for e in edges[k].edges]
+    if tails:
+        net.solver.add_arcs_with_capacity(
+            np.array(tails, np.int32),
+            np.array(heads, np.int32),
+            np.full(len(tails), infinite, np.int64),
+        )
     return net
 
 
