@@ -4,6 +4,7 @@ reservations, pins and Track Deployment caps, and the objective's weight per cla
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -19,7 +20,7 @@ from lcm_opt.engines.components import class_weights, price_scale, product_compo
 @dataclass(frozen=True)
 class Base:
     problem: Problem
-    free: dict[int, list[int]]  # class -> members not settled by pins, ascending
+    free: dict[int, Sequence[int]]  # class -> members not settled by pins, ascending
     pool: list[int | None]  # licence -> units left after reservations and pins
     pool0: list[int | None]  # licence -> units left after reservations (before pins)
     settled: npt.NDArray[np.bool_]  # consumption -> settled by the pin pre-pass
@@ -60,11 +61,11 @@ def base_of(problem: Problem, allocation: Allocation) -> Base:
     touched = {problem.consumption_class[c] for c in settled}
     mask = np.zeros(len(problem.consumption_ids), np.bool_)
     mask[list(settled)] = True
-    free = {}
+    free: dict[int, Sequence[int]] = {}
     for k, cls in enumerate(classes):
         members = [c for c in cls.members if c not in settled] if k in touched else cls.members
         if members:
-            free[k] = list(members)
+            free[k] = members
     objective = problem.scenario.settings.objective
     units = [[e.units for e in cls.edges] for cls in classes]
     return Base(

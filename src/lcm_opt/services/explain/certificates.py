@@ -8,6 +8,7 @@ max-flow / min-cut and equals what the optimum leaves)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 from operator import itemgetter
 
 import numpy as np
@@ -98,7 +99,10 @@ def _group(
     problem = base.problem
     products: dict[int, set[int]] = {}
     uncapped: set[int] = set()
-    for k in classes:
+    if not base.caps:  # the common case, without Track Deployments: every pool counts whole
+        uncapped = {e.licence for k in classes for e in problem.classes[k].edges}
+        products = {li: set() for li in uncapped}
+    for k in classes if base.caps else ():
         p = problem.classes[k].product
         for e in problem.classes[k].edges:
             products.setdefault(e.licence, set()).add(p)
@@ -121,7 +125,7 @@ def _group(
     bound_value = _smallest(base, classes, bound)
     licences = sorted(capacity, key=lambda li: natural_key(problem.licence_ids[li]))
     ids = problem.consumption_ids
-    members = np.sort(np.concatenate([np.asarray(base.free[k], np.int64) for k in classes]))
+    members = np.sort(np.fromiter(chain.from_iterable(base.free[k] for k in classes), np.int64))
     certificate = Certificate.model_construct(
         id=cid,
         kind="cut" if exact else "relaxation",

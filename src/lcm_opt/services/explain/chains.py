@@ -16,7 +16,7 @@ from operator import itemgetter
 import numpy as np
 import numpy.typing as npt
 
-from lcm_opt.domain import DeficitReason, natural_key
+from lcm_opt.domain import DeficitReason
 from lcm_opt.domain.explain import AffinityChange, Chain, ChainStep
 from lcm_opt.engines.base import Allocation
 from lcm_opt.services.explain.base import Base
@@ -280,8 +280,7 @@ def affinity_changes(base: Base, greedy: Holdings, optimal: Holdings) -> list[Af
                 else itemgetter(*chosen)(ids),
             )
         )
-    out.sort(key=lambda a: (natural_key(a.licence_greedy), natural_key(a.licence_optimal),
-                            a.score_greedy, a.score_optimal))  # fmt: skip
+    # licence indices are in natural id order (A31): the lexsort already sorted them
     return out
 
 
