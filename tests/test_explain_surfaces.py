@@ -60,7 +60,9 @@ def test_explain_focus_and_unknown_ids() -> None:
 @pytest.mark.parametrize("engine", ["optimal", "greedy"])
 def test_solve_explain_adds_only_the_block(tmp_path: Path, engine: str) -> None:
     plain, explained = tmp_path / "plain.json", tmp_path / "explained.json"
-    assert invoke("solve", str(E14), "--engine", engine, "--format", "json", "-o", str(plain))[0] == 0
+    assert (
+        invoke("solve", str(E14), "--engine", engine, "--format", "json", "-o", str(plain))[0] == 0
+    )
     code, _, _ = invoke(
         "solve", str(E14), "--engine", engine, "--format", "json", "--explain", "-o", str(explained)
     )
@@ -77,7 +79,9 @@ def test_solve_explain_adds_only_the_block(tmp_path: Path, engine: str) -> None:
 
 def test_check_rejects_a_doctored_explained_result(tmp_path: Path) -> None:
     path = tmp_path / "r.json"
-    invoke("solve", str(E14), "--engine", "optimal", "--format", "json", "--explain", "-o", str(path))
+    invoke(
+        "solve", str(E14), "--engine", "optimal", "--format", "json", "--explain", "-o", str(path)
+    )
     data = json.loads(path.read_text(encoding="utf-8"))
     data["explanations"]["certificates"][0]["bound"] += 1
     path.write_text(json.dumps(data), encoding="utf-8")
