@@ -39,7 +39,7 @@ def explain_tables(e: Explanations) -> str:
     lines += [f"  {ch.id} [{ch.kind}] {ch.text}" for ch in e.chains[:SHOWN]]
     lines += _more(len(e.chains))
     if e.unchained:
-        lines.append(f"  not chained (multi-unit demand): {len(e.unchained)}")
+        lines.append(f"  not chained (multi-unit demand, no short exchange): {len(e.unchained)}")
     moved = sum(len(a.consumptions) for a in e.affinity)
     gained = sum((a.score_optimal - a.score_greedy) * len(a.consumptions) for a in e.affinity)
     lines.append(f"Licence changes: {moved} consumption(s), affinity {gained:+d}")

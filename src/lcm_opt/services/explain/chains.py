@@ -14,37 +14,13 @@ from collections import deque
 from operator import itemgetter
 
 import numpy as np
-import numpy.typing as npt
 
 from lcm_opt.domain import DeficitReason
 from lcm_opt.domain.explain import AffinityChange, Chain, ChainStep
 from lcm_opt.engines.base import Allocation
 from lcm_opt.services.explain.base import Base
-
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
-
-
-class Holdings:
-    """One allocation per consumption, as arrays (a million grants at scale): its first
-    licence (-1: uncovered) and how many grants it has."""
-
-    def __init__(self, n: int, allocation: Allocation, units: bool = False) -> None:
-        grants = allocation.grants
-        size = len(grants)
-        cons = np.fromiter(map(itemgetter(0), grants), np.int64, size)
-        self.licences: IntArray = np.fromiter(map(itemgetter(1), grants), np.int64, size)
-        self.units: IntArray | None = (
-            np.fromiter(map(itemgetter(2), grants), np.int64, size) if units else None
-        )
-        self.licence: IntArray = np.full(n, -1, np.int64)
-        self.licence[cons[::-1]] = self.licences[::-1]  # the first grant wins
-        self.count: IntArray = np.bincount(cons, minlength=n).astype(np.int64)
-
-    def used(self, licences: int) -> IntArray:
-        """Units drawn per licence, pins included."""
-        assert self.units is not None
-        return np.bincount(self.licences, weights=self.units, minlength=licences).astype(np.int64)
+from lcm_opt.services.explain.chains_multi import multi_unit
+from lcm_opt.services.explain.holdings import BoolArray, Holdings, IntArray
 
 
 def _class_counts(base: Base, held: Holdings, unit: BoolArray) -> tuple[IntArray, IntArray]:
@@ -173,12 +149,18 @@ def chains(
     gained = np.fromiter(map(itemgetter(0), deficits), np.int64, len(deficits))[short]
     gained = np.sort(gained[o_held.licence[gained] >= 0])
     chained = unit[cls[gained]] & (o_held.count[gained] == 1)
-    unchained: list[int] = gained[~chained].tolist()
+    unchained: list[int] = []
+    out: list[Chain] = []
+    for x, steps, room, dropped in multi_unit(base, g_held, o_held, gained[~chained].tolist()):
+        if steps:
+            out.append(_chain(base, f"X{len(out) + 1}", [x], steps, room, dropped))
+        else:
+            unchained.append(x)
     starts: dict[int, list[int]] = {}
     for c, k in zip(gained[chained].tolist(), cls[gained[chained]].tolist(), strict=True):
         starts.setdefault(k, []).append(c)
     if not starts:
-        return [], sorted(unchained), g_held, o_held
+        return out, sorted(unchained), g_held, o_held
     search = _Search(base, g_held, o_held, unit)
     ahead = search.backwards(search.room, set())
     drops: set[int] = set()
@@ -187,7 +169,6 @@ def chains(
         mask &= ~base.settled
         drops = set(np.unique(cls[mask]).tolist())
     behind = search.backwards(set(), drops) if drops else ({}, {})
-    out: list[Chain] = []
     for k0, members in sorted(starts.items(), key=lambda kv: kv[1][0]):
         xs = sorted(members)
         if k0 in ahead[0]:
