@@ -9,10 +9,12 @@ import pytest
 
 from lcm_opt.adapters.files import load_scenario
 from lcm_opt.domain import DirectAssignment, Result, Scenario
-from lcm_opt.domain.explain import Explanations
+from lcm_opt.domain.explain import Certificate, Explanations
 from lcm_opt.engines.assemble import assemble
 from lcm_opt.services.checker import check_result
-from lcm_opt.services.checker_explain import check_explanations
+from lcm_opt.services.checker_context import CheckContext
+from lcm_opt.services.checker_explain import Pools, certificate_members, check_explanations
+from lcm_opt.services.checker_pins import recompute_pins
 from lcm_opt.services.explain import Explained, explain_scenario
 from tests.conftest import SCENARIOS
 
@@ -29,10 +31,21 @@ def explained(name: str) -> tuple[Scenario, Explained, Result, Result]:
     return scenario, done, optimal, greedy
 
 
-def cert_sets(e: Explanations) -> list[tuple[set[str], dict[str, int], int, set[str]]]:
+def members(scenario: Scenario, cert: Certificate) -> set[str]:
+    """S as the checker reads it: the products' consumptions not pinned, minus `outside`."""
+    ctx = CheckContext(scenario)
+    found, issue = certificate_members(ctx, Pools(ctx, recompute_pins(ctx)), cert)
+    assert issue is None
+    assert len(found) == cert.size
+    return set(found)
+
+
+def cert_sets(
+    scenario: Scenario, e: Explanations
+) -> list[tuple[set[str], dict[str, int], int, set[str]]]:
     return [
         (
-            set(c.consumptions),
+            members(scenario, c),
             {lic.licence: lic.capacity for lic in c.licences},
             c.bound,
             set(c.uncovered),
@@ -43,9 +56,9 @@ def cert_sets(e: Explanations) -> list[tuple[set[str], dict[str, int], int, set[
 
 def test_certificate_one_pool_e19() -> None:
     # ten consumptions, one 5-seat licence: S = all ten, N(S) = {L1}, bound 10 - 5 = 5
-    _, done, optimal, _ = explained("E19")
+    scenario, done, optimal, _ = explained("E19")
     ids = {f"c{i:02d}" for i in range(1, 11)}
-    [(s, n, bound, left)] = cert_sets(done.explanations)
+    [(s, n, bound, left)] = cert_sets(scenario, done.explanations)
     assert (s, n, bound) == (ids, {"L1": 5}, 5)
     assert left == {d.consumption for d in optimal.deficits}
     assert done.explanations.certificates[0].tight
@@ -53,15 +66,15 @@ def test_certificate_one_pool_e19() -> None:
 
 def test_certificate_spans_a_downgrade_chain_e14() -> None:
     # v17 x2, v19 x6 and v22 x4 all reach only L19 (3 seats) and L22 (5 seats): 12 - 8 = 4
-    _, done, _, _ = explained("E14")
-    [(s, n, bound, left)] = cert_sets(done.explanations)
+    scenario, done, _, _ = explained("E14")
+    [(s, n, bound, left)] = cert_sets(scenario, done.explanations)
     assert n == {"L19": 3, "L22": 5}
     assert len(s) == 12 and bound == 4 and len(left) == 4
 
 
 def test_certificate_after_a_pin_e26() -> None:
-    _, done, _, _ = explained("E26")
-    [(s, n, bound, left)] = cert_sets(done.explanations)
+    scenario, done, _, _ = explained("E26")
+    [(s, n, bound, left)] = cert_sets(scenario, done.explanations)
     assert (s, n, bound, left) == ({"u2", "u3"}, {"L_U": 1}, 1, {"u3"})
 
 
@@ -175,7 +188,9 @@ def doctor(e: Explanations, path: list[Any], value: Any) -> Explanations:
         (["certificates", 0, "licences", 0, "capacity"], lambda c: c - 1, "can give"),
         (["certificates", 0, "demand"], lambda d: d + 1, "demand is"),
         (["certificates", 0, "licences"], lambda ls: ls[1:], "not in N(S)"),
-        (["certificates", 0, "consumptions"], lambda cs: [*cs, "ghost"], "does not exist"),
+        (["certificates", 0, "outside"], lambda cs: [*cs, "ghost"], "does not exist"),
+        (["certificates", 0, "size"], lambda n: n - 1, "S has 12"),
+        (["certificates", 0, "outside"], lambda cs: [*cs, "v22-1"], "S has 11"),
         (["certificates", 0, "uncovered"], lambda u: u[1:], "lists"),
         (["certificates", 0, "bound_value"], lambda v: v + 1, "bound_value"),
     ],
@@ -194,12 +209,16 @@ def test_pins_leave_the_certificate() -> None:
     scenario = scenario.model_copy(update={"direct_assignments": (pin,)})
     done = explain_scenario(scenario)
     optimal = assemble(done.problem, done.optimal)
-    [(s, n, bound, _)] = cert_sets(done.explanations)
+    [(s, n, bound, _)] = cert_sets(scenario, done.explanations)
     assert (s, n, bound) == ({f"c{i:02d}" for i in range(2, 11)}, {"L1": 4}, 5)
     assert check_explanations(scenario, done.explanations, optimal) == []
-    bad = doctor(done.explanations, ["certificates", 0, "consumptions"], lambda cs: ["c01", *cs])
-    problems = check_explanations(scenario, bad, optimal)
-    assert any("pin pre-pass" in p for p in problems), problems
+    for path, value, message in (
+        (["certificates", 0, "outside"], ["c01"], "could not be in it"),
+        (["certificates", 0, "licences", 0, "pool"], 5, "has 4 units left"),
+    ):
+        bad = doctor(done.explanations, path, value)
+        problems = check_explanations(scenario, bad, optimal)
+        assert any(message in p for p in problems), problems
 
 
 @pytest.mark.parametrize(

@@ -47,5 +47,5 @@ def explain(
         for lid in licence or ():
             if lid not in known_l:
                 fail(f"--licence: unknown licence {lid!r} in {scenario}", 2)
-        shown = focus(done.explanations, consumption or (), licence or ())
+        shown = focus(done, consumption or (), licence or ())
     emit(to_json(shown) if fmt is CompareFormat.JSON else explain_tables(shown), output)

@@ -17,7 +17,7 @@ def explain_tables(e: Explanations) -> str:
     lines = [f"Certificates ({len(e.certificates)}; objective {e.objective})"]
     for c in e.certificates:
         lines.append(
-            f"  {c.id} [{c.kind}] {', '.join(c.products)}: S = {len(c.consumptions)} "
+            f"  {c.id} [{c.kind}] {', '.join(c.products)}: S = {c.size} "
             f"consumptions, N(S) = {len(c.licences)} licences, demand {c.demand}, "
             f"capacity {c.capacity}, bound {c.bound}, optimum leaves {len(c.uncovered)}"
             f"{' (tight)' if c.tight else ''}"

@@ -37,7 +37,10 @@ class Certificate(Frozen):
         "units, a valid lower bound for all-or-nothing multi-unit demand"
     )
     products: tuple[str, ...]
-    consumptions: tuple[str, ...] = Field(description="S: the consumptions left after pins")
+    size: Int = Field(description="|S|")
+    outside: tuple[str, ...] = Field(
+        description="S is every consumption of `products` not settled by a pin, except these"
+    )
     licences: tuple[CertificateLicence, ...] = Field(description="N(S)")
     demand: Int = Field(description="licence units S needs at least (its cheapest draws)")
     capacity: Int = Field(description="licence units N(S) can give")

@@ -17,10 +17,10 @@ from lcm_opt.domain.explain import Certificate, Chain, Explanations
 from lcm_opt.services.checker_context import CheckContext
 from lcm_opt.services.checker_pins import PinOutcome, recompute_pins
 
-__all__ = ["check_explanations"]
+__all__ = ["Pools", "certificate_members", "check_explanations"]
 
 
-class _Pools:
+class Pools:
     """Pools and caps left once the honoured pins are drawn."""
 
     def __init__(self, ctx: CheckContext, pins: PinOutcome) -> None:
@@ -84,7 +84,7 @@ def _close(a: float, b: float) -> bool:
 
 
 def _certificate(
-    ctx: CheckContext, el: _Eligibility, pools: _Pools, cert: Certificate, result: Result | None
+    ctx: CheckContext, el: _Eligibility, pools: Pools, cert: Certificate, result: Result | None
 ) -> list[str]:
     name = f"certificate {cert.id}"
     stated = {lic.licence: lic for lic in cert.licences}
@@ -92,14 +92,12 @@ def _certificate(
     products: dict[str, set[str]] = defaultdict(set)
     uncapped: set[str] = set()
     demand, widest = 0, 0
-    for cid in cert.consumptions:
-        issue = ctx.unknown_consumption(cid)
-        if issue is None and cid in ctx.free:
-            issue = f"consumption {cid} is of a free product"
-        if issue is None and (cid in pools.pinned or cid in pools.blocked):
-            issue = f"consumption {cid} is settled by the pin pre-pass"
-        if issue is not None:
-            return [f"{name}: {issue}"]
+    members, issue = certificate_members(ctx, pools, cert)
+    if issue is not None:
+        return [f"{name}: {issue}"]
+    if len(members) != cert.size:
+        out.append(f"{name}: S has {len(members)} consumptions, the certificate says {cert.size}")
+    for cid in members:
         eligible = el.of(cid)
         missing = sorted(set(eligible) - set(stated))
         if missing:
@@ -140,19 +138,51 @@ def _certificate(
             out.append(f"{name}: {label} is {mine}, the certificate says {theirs}")
     if bound <= 0:
         out.append(f"{name}: proves nothing (demand {demand} <= capacity {capacity})")
-    weights = sorted(_weight(ctx, cid) for cid in cert.consumptions)
+    weights = sorted(_weight(ctx, cid) for cid in members)
     if not _close(sum(weights[: max(bound, 0)]), cert.bound_value):
         out.append(f"{name}: bound_value is {sum(weights[: max(bound, 0)]):g}, the "
                    f"certificate says {cert.bound_value:g}")  # fmt: skip
     if result is not None:
-        out += _against(ctx, cert, result, bound)
+        out += _against(ctx, cert, set(members), result, bound)
     return out
 
 
-def _against(ctx: CheckContext, cert: Certificate, result: Result, bound: int) -> list[str]:
+def certificate_members(
+    ctx: CheckContext, pools: Pools, cert: Certificate
+) -> tuple[list[str], str | None]:
+    """S: every consumption of the certificate's products not settled by a pin, except
+    those it lists as outside; or why the certificate cannot be read."""
+    for pid in cert.products:
+        if pid not in ctx.products:
+            return [], f"product {pid} does not exist"
+    outside = set(cert.outside)
+    for cid in sorted(outside):
+        issue = ctx.unknown_consumption(cid)
+        if issue is None and (
+            ctx.consumptions[cid].product not in cert.products
+            or cid in pools.pinned
+            or cid in pools.blocked
+        ):
+            issue = f"consumption {cid} is listed outside S but could not be in it"
+        if issue is not None:
+            return [], issue
+    wanted = set(cert.products)
+    members = [
+        c.id
+        for c in ctx.paying()
+        if c.product in wanted
+        and c.id not in outside
+        and c.id not in pools.pinned
+        and c.id not in pools.blocked
+    ]
+    return members, None
+
+
+def _against(
+    ctx: CheckContext, cert: Certificate, inside: set[str], result: Result, bound: int
+) -> list[str]:
     """What the certificate says the optimum leaves in S, against the result."""
     name = f"certificate {cert.id}"
-    inside = set(cert.consumptions)
     left = sorted(
         (d.consumption for d in result.deficits
          if d.reason is DeficitReason.CAPACITY and d.consumption in inside),
@@ -270,7 +300,7 @@ def check_explanations(
     every capacity deficit must be certified or listed as uncertified); chains need the
     documented engine's result `greedy` to be applied to."""
     ctx = CheckContext(scenario)
-    pools = _Pools(ctx, recompute_pins(ctx))
+    pools = Pools(ctx, recompute_pins(ctx))
     el = _Eligibility(ctx)
     out: list[str] = []
     for cert in explanations.certificates:

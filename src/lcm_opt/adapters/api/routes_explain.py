@@ -44,4 +44,4 @@ def explain(body: ExplainRequest, settings: SettingsDep) -> Explanations:
     ]
     if unknown:
         raise ScenarioErrors(unknown)
-    return focus(done.explanations, body.consumptions, body.licences)
+    return focus(done, body.consumptions, body.licences)

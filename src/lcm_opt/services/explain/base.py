@@ -30,6 +30,7 @@ class Base:
     components: list[list[int]]  # product groups, as the optimiser splits them
     min_units: dict[int, int]  # class -> the fewest licence units a member draws
     unit: list[bool]  # class -> every edge asks one licence unit
+    product_classes: dict[int, list[int]]  # product -> its classes with free members
 
     def unit_class(self, k: int) -> bool:
         return self.unit[k]
@@ -66,6 +67,9 @@ def base_of(problem: Problem, allocation: Allocation) -> Base:
         members = [c for c in cls.members if c not in settled] if k in touched else cls.members
         if members:
             free[k] = members
+    product_classes: dict[int, list[int]] = {}
+    for k in free:
+        product_classes.setdefault(classes[k].product, []).append(k)
     objective = problem.scenario.settings.objective
     units = [[e.units for e in cls.edges] for cls in classes]
     return Base(
@@ -80,4 +84,5 @@ def base_of(problem: Problem, allocation: Allocation) -> Base:
         components=product_components(problem),
         min_units={k: min(u, default=1) for k, u in enumerate(units)},
         unit=[max(u, default=1) == 1 for u in units],
+        product_classes=product_classes,
     )

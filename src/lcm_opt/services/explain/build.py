@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from lcm_opt.compile.build import compile_scenario
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DeficitReason, Scenario, Status
-from lcm_opt.domain.explain import Explanations
+from lcm_opt.domain.explain import Certificate, Explanations
 from lcm_opt.engines.base import Allocation
 from lcm_opt.engines.greedy import GreedyEngine
 from lcm_opt.engines.optimal import OptimalEngine
@@ -97,12 +97,21 @@ def explain_scenario(scenario: Scenario) -> Explained:
 
 
 def focus(
-    explanations: Explanations, consumptions: Collection[str], licences: Collection[str]
+    done: Explained, consumptions: Collection[str], licences: Collection[str]
 ) -> Explanations:
     """Only what concerns the named consumptions or licences (all when both are empty)."""
+    explanations = done.explanations
     if not consumptions and not licences:
         return explanations
     cs, ls = set(consumptions), set(licences)
+    problem = done.problem
+    index = {cid: i for i, cid in enumerate(problem.consumption_ids)}
+    product_of = {
+        cid: problem.product_ids[problem.class_of(index[cid]).product] for cid in cs if cid in index
+    }
+
+    def in_s(cert: Certificate) -> bool:
+        return any(product_of.get(c) in cert.products and c not in cert.outside for c in cs)
 
     def about(ids: Collection[str], lids: Collection[str]) -> bool:
         return bool(cs.intersection(ids)) or bool(ls.intersection(lids))
@@ -112,7 +121,7 @@ def focus(
         update={
             "certificates": tuple(
                 c for c in e.certificates
-                if about(c.consumptions, [lic.licence for lic in c.licences])
+                if in_s(c) or about((), [lic.licence for lic in c.licences])
             ),
             "uncertified": tuple(c for c in e.uncertified if c in cs),
             "reasons": tuple(

@@ -125,7 +125,10 @@ def _group(
     bound_value = _smallest(base, classes, bound)
     licences = sorted(capacity, key=lambda li: natural_key(problem.licence_ids[li]))
     ids = problem.consumption_ids
-    members = np.sort(np.fromiter(chain.from_iterable(base.free[k] for k in classes), np.int64))
+    inside = set(classes)
+    owners = {problem.classes[k].product for k in classes}
+    rest = [k for p in owners for k in base.product_classes[p] if k not in inside]
+    outside = np.sort(np.fromiter(chain.from_iterable(base.free[k] for k in rest), np.int64))
     certificate = Certificate.model_construct(
         id=cid,
         kind="cut" if exact else "relaxation",
@@ -135,7 +138,8 @@ def _group(
                 key=natural_key,
             )
         ),
-        consumptions=_ids(ids, members.tolist()),
+        size=sum(len(base.free[k]) for k in classes),
+        outside=_ids(ids, outside.tolist()),
         licences=tuple(
             CertificateLicence.model_construct(
                 licence=problem.licence_ids[li],
@@ -175,7 +179,7 @@ def proof(base: Base, cert: Certificate, widest: int) -> str:
     names = ", ".join(lic.licence for lic in cert.licences[:6])
     more = f" and {len(cert.licences) - 6} more" if len(cert.licences) > 6 else ""
     head = (
-        f"{len(cert.consumptions)} consumption(s) of {', '.join(cert.products)} may use only "
+        f"{cert.size} consumption(s) of {', '.join(cert.products)} may use only "
         f"{names}{more}, which can still give {cert.capacity} licence unit(s) after "
         f"reservations, pins and Track Deployment caps; "
     )
