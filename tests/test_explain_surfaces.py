@@ -118,3 +118,23 @@ def test_api_explain(client: TestClient) -> None:
     response = client.post("/v1/explain", json={**body, "licences": ["L_B", "nope"]})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "licences", 1]
+
+
+def test_readme_excerpts_match_the_demo() -> None:
+    """The "Explaining deficits" section shows real output: each command's excerpt lines
+    (but the elisions) appear in what the command prints."""
+    readme = (SCENARIOS.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Explaining deficits", 1)[1].split("\n## ", 1)[0]
+    blocks = section.split("```")
+    pairs = [
+        (blocks[i + 1].removeprefix("sh\n").strip(), blocks[i + 3].strip())
+        for i in range(0, len(blocks) - 3, 4)
+    ]
+    assert len(pairs) == 2
+    for command, excerpt in pairs:
+        args = command.split()[1:]
+        code, out, _ = invoke(*args)
+        assert code == 0
+        for line in excerpt.splitlines():
+            if line != "...":
+                assert line in out.splitlines(), line

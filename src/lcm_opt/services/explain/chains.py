@@ -15,6 +15,7 @@ from operator import itemgetter
 
 import numpy as np
 
+from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DeficitReason
 from lcm_opt.domain.explain import AffinityChange, Chain, ChainStep
 from lcm_opt.engines.base import Allocation
@@ -160,7 +161,7 @@ def chains(
     for c, k in zip(gained[chained].tolist(), cls[gained[chained]].tolist(), strict=True):
         starts.setdefault(k, []).append(c)
     if not starts:
-        return out, sorted(unchained), g_held, o_held
+        return _numbered(problem, out), sorted(unchained), g_held, o_held
     search = _Search(base, g_held, o_held, unit)
     ahead = search.backwards(search.room, set())
     drops: set[int] = set()
@@ -182,7 +183,14 @@ def chains(
             unchained.extend(xs)
             continue
         out.append(_chain(base, f"X{len(out) + 1}", xs, *found))
-    return out, sorted(unchained), g_held, o_held
+    return _numbered(problem, out), sorted(unchained), g_held, o_held
+
+
+def _numbered(problem: Problem, chains: list[Chain]) -> list[Chain]:
+    """In the order of the first consumption each covers (natural id order), X1, X2, ..."""
+    index = {cid: i for i, cid in enumerate(problem.consumption_ids)} if chains else {}
+    chains.sort(key=lambda ch: index[ch.consumptions[0]])
+    return [ch.model_copy(update={"id": f"X{n}"}) for n, ch in enumerate(chains, 1)]
 
 
 def _chain(
