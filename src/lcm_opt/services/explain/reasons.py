@@ -148,8 +148,12 @@ def reasons(problem: Problem, allocation: Allocation) -> list[NoLicenceReason]:
     out = []
     for k, members in sorted(by_class.items(), key=lambda kv: min(kv[1])):
         product = problem.product_ids[problem.classes[k].product]
-        found = [exclusion(problem, k, li) for li in _family(problem, product)]
-        exclusions = tuple(e for e in found if e is not None)
+        detail = problem.classes[k].detail or "excluded while compiling"
+        exclusions = tuple(
+            exclusion(problem, k, li)
+            or Exclusion(licence=problem.licence_ids[li], cause="other", text=detail)
+            for li in _family(problem, product)
+        )
         never = not exclusions or all(e.cause == "reach" for e in exclusions)
         if not exclusions:
             summary = f"no licence of {product} or its family exists in the estate"
