@@ -31,6 +31,7 @@ class Base:
     min_units: dict[int, int]  # class -> the fewest licence units a member draws
     unit: list[bool]  # class -> every edge asks one licence unit
     product_classes: dict[int, list[int]]  # product -> its classes with free members
+    classes: npt.NDArray[np.int64]  # consumption -> its class
 
     def unit_class(self, k: int) -> bool:
         return self.unit[k]
@@ -85,4 +86,5 @@ def base_of(problem: Problem, allocation: Allocation) -> Base:
         min_units={k: min(u, default=1) for k, u in enumerate(units)},
         unit=[max(u, default=1) == 1 for u in units],
         product_classes=product_classes,
+        classes=np.asarray(problem.consumption_class, np.int64),
     )

@@ -69,11 +69,15 @@ def _smallest(base: Base, classes: list[int], n: int) -> int:
 
 def capacity_deficits(base: Base, optimal: Allocation) -> dict[int, list[int]]:
     """The optimum's capacity deficits by class."""
+    deficits = optimal.deficits
+    short = np.fromiter(
+        (d.reason is DeficitReason.CAPACITY for d in deficits), np.bool_, len(deficits)
+    )
+    cons = np.fromiter(map(itemgetter(0), deficits), np.int64, len(deficits))[short]
+    cls = base.classes[cons]
     uncovered: dict[int, list[int]] = {}
-    cls = base.problem.consumption_class
-    for d in optimal.deficits:
-        if d.reason is DeficitReason.CAPACITY:
-            uncovered.setdefault(cls[d.consumption], []).append(d.consumption)
+    for c, k in zip(cons.tolist(), cls.tolist(), strict=True):
+        uncovered.setdefault(k, []).append(c)
     return uncovered
 
 

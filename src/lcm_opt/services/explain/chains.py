@@ -15,7 +15,6 @@ from operator import itemgetter
 
 import numpy as np
 
-from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DeficitReason
 from lcm_opt.domain.explain import AffinityChange, Chain, ChainStep
 from lcm_opt.engines.base import Allocation
@@ -27,7 +26,7 @@ from lcm_opt.services.explain.holdings import BoolArray, Holdings, IntArray
 def _class_counts(base: Base, held: Holdings, unit: BoolArray) -> tuple[IntArray, IntArray]:
     """Sorted keys class * width + licence of single-grant unit members (pins left out),
     and how many members each key has."""
-    cls = np.asarray(base.problem.consumption_class, np.int64)
+    cls = base.classes
     mask = (held.licence >= 0) & (held.count == 1) & unit[cls] & ~base.settled
     width = max(len(base.problem.licence_ids), 1)
     keys, counts = np.unique(cls[mask] * width + held.licence[mask], return_counts=True)
@@ -142,7 +141,7 @@ def chains(
     n = len(problem.consumption_ids)
     g_held, o_held = Holdings(n, greedy, units=True), Holdings(n, optimal)
     unit: BoolArray = np.array(base.unit, dtype=np.bool_)
-    cls = np.asarray(problem.consumption_class, np.int64)
+    cls = base.classes
     deficits = greedy.deficits
     short = np.fromiter(
         (d.reason is DeficitReason.CAPACITY for d in deficits), np.bool_, len(deficits)
@@ -151,17 +150,17 @@ def chains(
     gained = np.sort(gained[o_held.licence[gained] >= 0])
     chained = unit[cls[gained]] & (o_held.count[gained] == 1)
     unchained: list[int] = []
-    out: list[Chain] = []
+    out: list[tuple[int, Chain]] = []
     for x, steps, room, dropped in multi_unit(base, g_held, o_held, gained[~chained].tolist()):
         if steps:
-            out.append(_chain(base, f"X{len(out) + 1}", [x], steps, room, dropped))
+            out.append((x, _chain(base, "", [x], steps, room, dropped)))
         else:
             unchained.append(x)
     starts: dict[int, list[int]] = {}
     for c, k in zip(gained[chained].tolist(), cls[gained[chained]].tolist(), strict=True):
         starts.setdefault(k, []).append(c)
     if not starts:
-        return _numbered(problem, out), sorted(unchained), g_held, o_held
+        return _numbered(out), sorted(unchained), g_held, o_held
     search = _Search(base, g_held, o_held, unit)
     ahead = search.backwards(search.room, set())
     drops: set[int] = set()
@@ -182,15 +181,14 @@ def chains(
         else:
             unchained.extend(xs)
             continue
-        out.append(_chain(base, f"X{len(out) + 1}", xs, *found))
-    return _numbered(problem, out), sorted(unchained), g_held, o_held
+        out.append((xs[0], _chain(base, "", xs, *found)))
+    return _numbered(out), sorted(unchained), g_held, o_held
 
 
-def _numbered(problem: Problem, chains: list[Chain]) -> list[Chain]:
+def _numbered(chains: list[tuple[int, Chain]]) -> list[Chain]:
     """In the order of the first consumption each covers (natural id order), X1, X2, ..."""
-    index = {cid: i for i, cid in enumerate(problem.consumption_ids)} if chains else {}
-    chains.sort(key=lambda ch: index[ch.consumptions[0]])
-    return [ch.model_copy(update={"id": f"X{n}"}) for n, ch in enumerate(chains, 1)]
+    chains.sort(key=lambda pair: pair[0])
+    return [ch.model_copy(update={"id": f"X{n}"}) for n, (_, ch) in enumerate(chains, 1)]
 
 
 def _chain(
@@ -244,7 +242,7 @@ def affinity_changes(base: Base, greedy: Holdings, optimal: Holdings) -> list[Af
     if not len(moved):
         return []
     problem = base.problem
-    cls = np.asarray(problem.consumption_class, np.int64)[moved]
+    cls = base.classes[moved]
     g_lic, o_lic = greedy.licence[moved], optimal.licence[moved]
     g_score, o_score = _scores(base, cls, g_lic), _scores(base, cls, o_lic)
     order = np.lexsort((moved, o_score, g_score, o_lic, g_lic))
