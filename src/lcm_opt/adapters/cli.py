@@ -34,12 +34,16 @@ from lcm_opt.adapters.render import (
     result_tables,
     to_json,
 )
+from lcm_opt.adapters.render_explain import chains_summary, explain_tables
 from lcm_opt.adapters.result_stream import write_result
 from lcm_opt.compile.problem import Problem
+from lcm_opt.domain.explain import Explanations
 from lcm_opt.engines.base import Allocation
 from lcm_opt.progress import phase
 from lcm_opt.services.checker import check_result, load_result
-from lcm_opt.services.compare import compare as compare_engines
+from lcm_opt.services.compare import compare_runs
+from lcm_opt.services.explain import explain as explain_allocations
+from lcm_opt.services.explain import solve_explained
 from lcm_opt.services.solve import allocate, compiled
 from lcm_opt.services.solve import solve as solve_scenario
 
@@ -54,36 +58,56 @@ def solve(
     max_consumptions: MaxConsumptionsOpt = None,
     max_pairs: MaxPairsOpt = None,
     deadline: DeadlineOpt = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Add the explanations block (json, table).")
+    ] = False,
 ) -> None:
     """Allocate licences to consumptions and report the licensing position."""
+    if explain and fmt in (Format.CSV, Format.XLSX):
+        fail("--explain needs --format json or table (csv has one row per record)", 2)
     if fmt is Format.XLSX:
         output = require_output(output)
     limits = CliLimits(max_consumptions, max_pairs, deadline_s=deadline)
     with progress(quiet), limits.deadline():
-        _solve(scenario, engine, fmt, output, limits)
+        _solve(scenario, engine, fmt, output, limits, explain)
 
 
 def _solve(
-    scenario: Path, engine: EngineName, fmt: Format, output: Path | None, limits: CliLimits
+    scenario: Path,
+    engine: EngineName,
+    fmt: Format,
+    output: Path | None,
+    limits: CliLimits,
+    explain: bool,
 ) -> None:
+    why = None
     with handled():
         loaded = load(scenario)
         limits.check(loaded)
         path = loaded.previous_allocation
         if not path:
             # No churn to report: write the records as they stream, never the whole Result.
-            problem, allocation = allocate(loaded, engine.value)
+            if explain:
+                problem, allocation, why = solve_explained(loaded, engine.value)
+            else:
+                problem, allocation = allocate(loaded, engine.value)
     if not path:
         with phase("write") as step:
-            _stream(problem, allocation, fmt, output)
+            _stream(problem, allocation, fmt, output, why)
             step.summary = (
                 f"{len(allocation.grants):,} grants, {len(allocation.deficits):,} deficits"
             )
         return
     with handled():
         result = solve_scenario(loaded, engine.value, load_result(path))
+        if explain:
+            result = result.model_copy(
+                update={"explanations": solve_explained(loaded, engine.value)[2]}
+            )
     with phase("write") as step:
-        if fmt is Format.JSON:
+        if fmt is Format.TABLE and result.explanations is not None:
+            emit(result_tables(result) + explain_tables(result.explanations), output)
+        elif fmt is Format.JSON:
             emit(to_json(result), output)
         elif fmt is Format.CSV:
             emit(result_csv(result, {c.id: c.product for c in loaded.consumptions}), output)
@@ -94,18 +118,24 @@ def _solve(
         step.summary = f"{len(result.grants):,} grants, {len(result.deficits):,} deficits"
 
 
-def _stream(problem: Problem, allocation: Allocation, fmt: Format, output: Path | None) -> None:
+def _stream(
+    problem: Problem,
+    allocation: Allocation,
+    fmt: Format,
+    output: Path | None,
+    why: Explanations | None = None,
+) -> None:
     """`emit` for a streamed result: opened only once solved, so input and engine errors
     still come first; a path that cannot be written exits 2 naming it."""
     if fmt is Format.XLSX and output is not None:
         write_result_xlsx(problem, allocation, output)
         return
     if output is None:
-        write_result(problem, allocation, fmt, sys.stdout)
+        write_result(problem, allocation, fmt, sys.stdout, why)
         return
     try:
         with output.open("w", encoding="utf-8") as handle:
-            write_result(problem, allocation, fmt, handle)
+            write_result(problem, allocation, fmt, handle, why)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         fail(f"{output}: cannot write the output file: {reason}", 2)
@@ -131,11 +161,16 @@ def compare(
         with limits.deadline(), handled():
             loaded = load(scenario)
             limits.check(loaded)
-            comparison = compare_engines(loaded)
+            comparison, problem, greedy, optimal = compare_runs(loaded)
+            if fmt is CompareFormat.TABLE:
+                why = explain_allocations(problem, optimal, greedy)
         if fmt is CompareFormat.XLSX and output is not None:
             write_document_xlsx(comparison.model_dump(mode="json"), output)
             return
-        text = to_json(comparison) if fmt is CompareFormat.JSON else comparison_tables(comparison)
+        if fmt is CompareFormat.JSON:
+            text = to_json(comparison)
+        else:
+            text = comparison_tables(comparison) + chains_summary(why)
         emit(text, output)
 
 
@@ -182,9 +217,16 @@ def validate(
 
 
 # Commands in their own modules register themselves on `app` when imported.
-from lcm_opt.adapters import cli_overview, cli_report, cli_schema, cli_serve, cli_whatif  # noqa: E402
+from lcm_opt.adapters import (  # noqa: E402
+    cli_explain,
+    cli_overview,
+    cli_report,
+    cli_schema,
+    cli_serve,
+    cli_whatif,
+)
 
-COMMAND_MODULES = (cli_overview, cli_report, cli_schema, cli_serve, cli_whatif)
+COMMAND_MODULES = (cli_explain, cli_overview, cli_report, cli_schema, cli_serve, cli_whatif)
 
 
 def main() -> None:

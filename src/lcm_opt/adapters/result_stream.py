@@ -21,8 +21,10 @@ import numpy as np
 from lcm_opt.adapters.cli_common import Format
 from lcm_opt.adapters.csv_cells import bool_cell, text_cell
 from lcm_opt.adapters.render import MAX_DEFICITS, RESULT_CSV_COLUMNS, result_tables, to_json
+from lcm_opt.adapters.render_explain import explain_tables
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DeficitReason
+from lcm_opt.domain.explain import Explanations
 from lcm_opt.engines.assemble import deficit_row, summary
 from lcm_opt.engines.base import Allocation, DeficitRecord, GrantRecord
 
@@ -42,15 +44,24 @@ _WHITESPACE = (
 _EMPTY_RECORDS = '\n  "grants": [],\n  "deficits": [],\n'
 
 
-def write_result(problem: Problem, allocation: Allocation, fmt: Format, handle: TextIO) -> None:
+def write_result(
+    problem: Problem,
+    allocation: Allocation,
+    fmt: Format,
+    handle: TextIO,
+    explanations: Explanations | None = None,
+) -> None:
     """Write the result of `allocation` in `fmt`: exactly `to_json`, `result_csv` or
-    `result_tables` of `assemble(problem, allocation)`."""
+    `result_tables` of `assemble(problem, allocation)` (with `explanations` added to the
+    JSON, or its tables after the result's; csv has no place for them)."""
     if fmt is Format.JSON:
-        _write_json(problem, allocation, handle)
+        _write_json(problem, allocation, handle, explanations)
     elif fmt is Format.CSV:
         _write_csv(problem, allocation, handle)
     else:
         handle.write(_tables(problem, allocation))
+        if explanations is not None:
+            handle.write(explain_tables(explanations))
 
 
 def _sorted_grants(allocation: Allocation) -> list[GrantRecord]:
@@ -132,8 +143,13 @@ def _deficit_json(problem: Problem, deficits: list[DeficitRecord]) -> Iterator[s
         )
 
 
-def _write_json(problem: Problem, allocation: Allocation, handle: TextIO) -> None:
-    head = to_json(summary(problem, allocation))
+def _write_json(
+    problem: Problem, allocation: Allocation, handle: TextIO, explanations: Explanations | None
+) -> None:
+    head_model = summary(problem, allocation)
+    if explanations is not None:
+        head_model = head_model.model_copy(update={"explanations": explanations})
+    head = to_json(head_model)
     at = head.index(_EMPTY_RECORDS)
     handle.write(head[:at] + '\n  "grants": ')
     _write_array(handle, _grant_json(problem, _sorted_grants(allocation)))

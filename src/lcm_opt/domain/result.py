@@ -4,12 +4,15 @@ optional fields, never rename."""
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Final, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 
 from pydantic import Field, SerializerFunctionWrapHandler, StrictInt, model_serializer
 from pydantic import Strict as _Strict
 
 from lcm_opt.domain.base import Frozen
+
+if TYPE_CHECKING:
+    from lcm_opt.domain.explain import Explanations
 
 # Strict numbers: a result states integers and finite numbers, never `true`, "1", 1.0 for a
 # count, nor NaN or infinity for a cost, bound or gap (the checker compares them as given).
@@ -190,12 +193,27 @@ class Result(Frozen):
         None, description="present when the scenario names a previous_allocation"
     )
 
+    explanations: Explanations | None = Field(
+        None, description="why each deficit exists; only when explanations were asked for"
+    )
+
     @model_serializer(mode="wrap")
     def _omit_absent_sections(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """Optional sections appear only when present, so results without LCM allocations
         or a previous allocation carry no such keys."""
         data: dict[str, Any] = handler(self)
-        for key in ("overview", "churn"):
+        for key in ("overview", "churn", "explanations"):
             if data.get(key) is None:
                 data.pop(key, None)
         return data
+
+
+def _resolve_explanations() -> None:
+    """explain.py imports this module's number types: resolve the forward reference once
+    both exist."""
+    from lcm_opt.domain.explain import Explanations
+
+    Result.model_rebuild(_types_namespace={"Explanations": Explanations})
+
+
+_resolve_explanations()

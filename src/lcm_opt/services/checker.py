@@ -23,6 +23,7 @@ from lcm_opt.domain import Result, Scenario, natural_key
 from lcm_opt.errors import ScenarioError
 from lcm_opt.services.checker_context import CheckContext
 from lcm_opt.services.checker_coverage import check_coverage
+from lcm_opt.services.checker_explain import check_explanations
 from lcm_opt.services.checker_grants import check_capacity, check_grants, check_units
 from lcm_opt.services.checker_overview import check_overview
 from lcm_opt.services.checker_pins import check_direct_grants, check_pin_overflow, recompute_pins
@@ -52,6 +53,11 @@ def check_result(scenario: Scenario, result: Result) -> list[str]:
     out += check_status(ctx, result)
     out += check_overview(ctx, result)
     out += check_order(result)
+    if result.explanations is not None:
+        optimal = result.engine == "optimal"
+        out += check_explanations(
+            scenario, result.explanations, result if optimal else None, None if optimal else result
+        )
     return out
 
 

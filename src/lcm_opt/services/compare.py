@@ -6,8 +6,10 @@ from collections import defaultdict
 
 from pydantic import Field
 
+from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import Result, Scenario
 from lcm_opt.domain.base import Frozen
+from lcm_opt.engines.base import Allocation
 from lcm_opt.services.solve import compiled, run
 
 
@@ -60,6 +62,12 @@ def _licences_by_consumption(result: Result) -> dict[str, frozenset[str]]:
 
 
 def compare(scenario: Scenario) -> Comparison:
+    return compare_runs(scenario)[0]
+
+
+def compare_runs(scenario: Scenario) -> tuple[Comparison, Problem, Allocation, Allocation]:
+    """The comparison, with the compiled problem and both allocations (greedy, optimal)
+    for callers that explain the difference."""
     problem = compiled(scenario)
     greedy = run(problem, "greedy")
     # The optimiser is seeded with the greedy allocation; reuse it instead of recomputing.
@@ -70,7 +78,7 @@ def compare(scenario: Scenario) -> Comparison:
     o_deficit = {d.consumption for d in optimal.result.deficits}
     order = {c: i for i, c in enumerate(problem.consumption_ids)}
     optimal_rows = {p.product: p for p in optimal.result.products}
-    return Comparison(
+    comparison = Comparison(
         scenario=scenario.name,
         greedy=_totals(greedy.result, greedy.seconds),
         optimal=_totals(optimal.result, optimal.seconds),
@@ -90,3 +98,4 @@ def compare(scenario: Scenario) -> Comparison:
         greedy_result=greedy.result,
         optimal_result=optimal.result,
     )
+    return comparison, problem, greedy.allocation, optimal.allocation

@@ -202,6 +202,7 @@ class _Compiler(_Checker):
             vector, out, raw = self._vector(side, direct[side])
             vectors[side], outputs[side], raw_fields[side] = vector, out, raw
         requirements: list[_Pred] = []
+        described: list[tuple[str, tuple[tuple[str, Side, int], ...]]] = []
         affinities: list[tuple[_Pred, int]] = []
         plans: dict[str, list[Plan]] = {"req": [], "aff": []}
         slots = {ref: (ref.side, i) for side in ("C", "L") for ref, i in outputs[side].items()}
@@ -216,6 +217,8 @@ class _Compiler(_Checker):
             node = self._compile(rule.expr, slots, requirement=rule.kind == "req")
             if rule.kind == "req":
                 requirements.append(_predicate(node))
+                reads = sorted((r.display, *slots[r]) for r in rule.refs)
+                described.append((rule.line.strip(), tuple(reads)))
             else:
                 affinities.append((_predicate(node), rule.weight))
             plans[rule.kind].append(build_plan(rule.expr, resolve, rule.kind == "req"))
@@ -230,6 +233,7 @@ class _Compiler(_Checker):
             _requirements=tuple(requirements),
             _affinities=tuple(affinities),
             _plans=VectorRules(tuple(plans["req"]), tuple(plans["aff"])),
+            _described=tuple(described),
         )
 
     def _vector(

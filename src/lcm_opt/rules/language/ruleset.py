@@ -32,6 +32,10 @@ class RuleSet:
     _requirements: tuple[_Pred, ...] = field(repr=False, compare=False)
     _affinities: tuple[tuple[_Pred, int], ...] = field(repr=False, compare=False)
     _plans: VectorRules = field(repr=False, compare=False)
+    # per Requirement: its line and the fields it reads, (display name, side, slot)
+    _described: tuple[tuple[str, tuple[tuple[str, str, int], ...]], ...] = field(
+        default=(), repr=False, compare=False
+    )
 
     def consumption_values(self, raw: Mapping[str, object]) -> Values:
         """Hashable vector of exactly what the rules read from a consumption (its class key)."""
@@ -76,6 +80,20 @@ class RuleSet:
             within,
             exclusive,
         )
+
+    def failing_requirement(
+        self, cv: Values, lv: Values, within: WithinFn
+    ) -> tuple[str, tuple[tuple[str, object], ...]] | None:
+        """The first Requirement the pair fails, as its line and the values of the fields
+        it reads (consumption side first); None when all hold. For explanations only."""
+        for req, (line, reads) in zip(self._requirements, self._described, strict=False):
+            if not req(cv, lv, within, False):
+                values = sorted(
+                    ((name, (cv if side == "C" else lv)[slot]) for name, side, slot in reads),
+                    key=lambda item: (not item[0].startswith("Consumption."), item[0]),
+                )
+                return line, tuple(values)
+        return None
 
     def has_requirements(self) -> bool:
         return bool(self._requirements)
