@@ -28,6 +28,7 @@ from tests.conftest import SCENARIOS
 DEMO = SCENARIOS / "demo" / "demo.yaml"
 LE1A = SCENARIOS / "lcm" / "LE1a.yaml"
 E23 = SCENARIOS / "suboptimal" / "E23.yaml"
+E19 = SCENARIOS / "examples" / "E19.yaml"
 runner = CliRunner()
 
 
@@ -114,9 +115,12 @@ def test_churn_section_from_previous_allocation(tmp_path: Path) -> None:
 
 
 def test_later_blocks_render_generically(tmp_path: Path) -> None:
-    """Sections the report does not know (explanations, a purchase plan) still show."""
-    result = json.loads(_invoke("solve", str(E23), "--format", "json")[1])
-    result["explanations"] = [{"consumption": "c2", "why": "L_A is taken by c1"}]
+    """Blocks the report does not know (a purchase plan) still show; explanations show as
+    tables beside the deficits."""
+    result = json.loads(
+        _invoke("solve", str(E19), "--engine", "greedy", "--format", "json", "--explain")[1]
+    )
+    assert result["explanations"]["certificates"] or result["explanations"]["reasons"]
     result["purchase_plan"] = {"lines": [{"product": "P", "buy": 1, "cost": 10.0}]}
     path = tmp_path / "result.json"
     path.write_text(json.dumps(result))
@@ -125,13 +129,17 @@ def test_later_blocks_render_generically(tmp_path: Path) -> None:
     document = report_document([path, plan])
     deficits, extras = _section(document, "deficits"), _section(document, "extras")
     assert deficits is not None and extras is not None
-    assert [b["data"] for b in _blocks(deficits, "json")] == [result["explanations"]]
+    titles = [b.get("title", "") for b in deficits["blocks"]]
+    for part, title in (("certificates", "certificates"), ("reasons", "why no licence")):
+        assert bool(result["explanations"][part]) == any(title in t for t in titles), titles
     assert [b["data"] for b in _blocks(extras, "json")] == [
         result["purchase_plan"],
         {"recommendations": [{"licence": "L_A", "add": 2}]},
     ]
     page = render_html(document)
-    assert "L_A is taken by c1" in page and "recommendations" in page
+    for cert in result["explanations"]["certificates"]:
+        assert cert["proof"].replace('"', "&quot;")[:40] in page or cert["id"] in page
+    assert "recommendations" in page
 
 
 def test_registered_section_appears_when_its_data_does() -> None:
@@ -221,12 +229,16 @@ def test_api_serves_a_finished_runs_report(tmp_path: Path) -> None:
         warnings.filterwarnings("ignore", message=".*httpx2.*")
         from fastapi.testclient import TestClient
 
+    from sqlalchemy import update
+
     from lcm_opt.adapters.api import create_app
     from lcm_opt.adapters.api.settings import ApiSettings
+    from lcm_opt.adapters.api.store import RunRow
+    from tests.api_support import ALICE, BOB, KEYS, bearer
 
     scenario = load_scenario(E23).model_dump(mode="json")
-    settings = ApiSettings(database_url=f"sqlite:///{tmp_path / 'runs.db'}")
-    with TestClient(create_app(settings)) as client:
+    settings = ApiSettings(database_url=f"sqlite:///{tmp_path / 'runs.db'}", api_keys=KEYS)
+    with TestClient(create_app(settings), headers=bearer(ALICE)) as client:
         body = {"kind": "compare", "scenario": scenario}
         run_id = client.post("/v1/runs", json=body).json()["id"]
         for _ in range(600):
@@ -242,7 +254,12 @@ def test_api_serves_a_finished_runs_report(tmp_path: Path) -> None:
         assert response.text == expected
         assert 'data-key="optimal.outstanding_units"' in response.text
         assert client.get("/v1/runs/nope/report").status_code == 404
-        client.app.state.lcm_opt.store.fail(run_id, "broken")  # type: ignore[attr-defined]
+        assert client.get(f"/v1/runs/{run_id}/report", headers=bearer(BOB)).status_code == 404
+        unauthenticated = {"Authorization": ""}
+        assert client.get(f"/v1/runs/{run_id}/report", headers=unauthenticated).status_code == 401
+        store = client.app.state.lcm_opt.store  # type: ignore[attr-defined]
+        with store.engine.begin() as connection:
+            connection.execute(update(RunRow).where(RunRow.id == run_id).values(status="failed"))
         conflict = client.get(f"/v1/runs/{run_id}/report")
         assert conflict.status_code == 409 and "failed" in conflict.json()["detail"]
 

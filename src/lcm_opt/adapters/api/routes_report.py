@@ -8,7 +8,7 @@ import json
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse
 
-from lcm_opt.adapters.api.deps import StateDep
+from lcm_opt.adapters.api.deps import CallerDep, StateDep
 from lcm_opt.adapters.api.routes_compute import Message
 from lcm_opt.adapters.report import document_of_json, render_html
 
@@ -20,14 +20,14 @@ router = APIRouter(prefix="/v1/runs", tags=["runs"])
     response_class=HTMLResponse,
     responses={
         200: {"content": {"text/html": {}}, "description": "the report page"},
-        404: {"model": Message, "description": "no such run"},
+        404: {"model": Message, "description": "no such run (or another key's)"},
         409: {"model": Message, "description": "the run has not succeeded (yet)"},
     },
 )
-def run_report(run_id: str, state: StateDep) -> HTMLResponse:
+def run_report(run_id: str, state: StateDep, caller: CallerDep) -> HTMLResponse:
     """The run's result as an HTML report: headline, positions, utilisation, deficits and,
-    for a what-if run, the variants side by side."""
-    record = state.store.get(run_id)
+    for a what-if run, the variants side by side. Another key's run is not found."""
+    record = state.store.get(run_id, owner=caller.owner)
     if record is None:
         raise HTTPException(404, f"no run with id {run_id!r}")
     if record.status != "succeeded" or record.result_json is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lcm_opt.adapters.report.explain_tables import explanation_tables
 from lcm_opt.adapters.report.registry import (
     Block,
     Bundle,
@@ -51,9 +52,9 @@ def deficits(bundle: Bundle) -> Section | None:
     ]
     for name, run in runs.items():
         blocks += _deficit_tables(name, run["deficit_summary"])
-        if run.get("explanations") is not None:
-            blocks.append({"type": "json", "title": f"{name}: explanations",
-                           "data": run["explanations"]})  # fmt: skip
+        why = run.get("explanations")
+        if isinstance(why, dict):
+            blocks += explanation_tables(name, _slug(name), why)
     return {"title": "Deficits by reason", "blocks": blocks}
 
 
