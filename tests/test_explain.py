@@ -65,7 +65,8 @@ def test_certificate_one_pool_e19() -> None:
 
 
 def test_certificate_spans_a_downgrade_chain_e14() -> None:
-    # v17 x2, v19 x6 and v22 x4 all reach only L19 (3 seats) and L22 (5 seats): 12 - 8 = 4
+    # v17 x2, v19 x6 and v22 x4 all reach only licences "L19" (3 seats) and "L22" (5 seats):
+    # 12 - 8 = 4
     scenario, done, _, _ = explained("E14")
     [(s, n, bound, left)] = cert_sets(scenario, done.explanations)
     assert n == {"L19": 3, "L22": 5}
