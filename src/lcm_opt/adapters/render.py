@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lcm_opt.domain import Result
-from lcm_opt.domain.result import AllocatedByType, OverviewRow, Quantity
+from lcm_opt.domain.result import AllocatedByType, Churn, OverviewRow, Quantity
 from lcm_opt.services.compare import Comparison
 from lcm_opt.services.overview import OverviewReport
 
@@ -97,7 +97,22 @@ def result_tables(
             f"Against {ch.previous}: {ch.kept} kept their licences, {len(ch.moved)} moved, "
             f"{len(ch.newly_covered)} newly covered, {len(ch.newly_uncovered)} newly uncovered"
         )
+        tail.extend(churn_lines(ch))
     return _render(head, products, licences, deficits, *tail, *warnings)
+
+
+def churn_lines(ch: Churn) -> list[str]:
+    """Why consumptions moved, by reason, and the documented engine's moves beside them."""
+    counts: dict[str, int] = {}
+    for move in ch.moves:
+        counts[move.reason.value] = counts.get(move.reason.value, 0) + 1
+    lines = []
+    if counts:
+        why = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in sorted(counts.items()))
+        lines.append(f"Moved because: {why} (stability: {ch.stability})")
+    if ch.greedy_moved is not None:
+        lines.append(f"The documented engine would move {ch.greedy_moved}")
+    return lines
 
 
 def comparison_tables(cmp: Comparison, max_ids: int = 20) -> str:

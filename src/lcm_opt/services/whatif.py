@@ -15,10 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lcm_opt.compile.build import compile_scenario
-from lcm_opt.domain import Result, Scenario
+from lcm_opt.domain import Result, Scenario, Stability
+from lcm_opt.engines.assemble import assemble
 from lcm_opt.errors import ScenarioError
 from lcm_opt.rules.language import RuleSet, parse_rules
 from lcm_opt.services.solve import ENGINES, run
+from lcm_opt.services.stable import solve_stable
 from lcm_opt.services.whatif_blocks import Block, partition, solve_block
 from lcm_opt.services.whatif_merge import BlockOutcome, merge
 from lcm_opt.services.whatif_report import (
@@ -46,6 +48,8 @@ class BlockSolver:
 
     def __init__(self, engine: str) -> None:
         self.engine = engine
+        # Under `stability: prefer`, variants keep what they can of the baseline's grants.
+        self.previous: Result | None = None
         self.cache: dict[str, BlockOutcome] = {}
         self._rules: dict[tuple[str, ...], RuleSet] = {}
 
@@ -60,7 +64,12 @@ class BlockSolver:
             result, resolved = self._by_blocks(scenario, blocks, rules)
         full = result is None
         if result is None:
-            result = run(compile_scenario(scenario, rules), self.engine).result
+            problem = compile_scenario(scenario, rules)
+            previous = self._previous(scenario)
+            if previous is None:
+                result = run(problem, self.engine).result
+            else:
+                result = assemble(problem, solve_stable(problem, previous)[0])
             resolved = list(labels)
         return Solved(result, labels, tuple(resolved), full, time.perf_counter() - started)
 
@@ -72,11 +81,15 @@ class BlockSolver:
         for block in blocks:
             outcome = self.cache.get(block.fingerprint)
             if outcome is None:
-                outcome = solve_block(block, rules, self.engine)
+                outcome = solve_block(block, rules, self.engine, self._previous(scenario))
                 self.cache[block.fingerprint] = outcome
                 resolved.append(block.label)
             outcomes.append(outcome)
         return merge(scenario, outcomes), resolved
+
+    def _previous(self, scenario: Scenario) -> Result | None:
+        stable = scenario.settings.stability is Stability.PREFER and self.engine == "optimal"
+        return self.previous if stable else None
 
     def _parsed(self, scenario: Scenario) -> RuleSet:
         lines = scenario.rules.lines
@@ -102,6 +115,7 @@ def compare_variants(scenario: Scenario, applied: Sequence[Applied], engine: str
         raise ScenarioError(f"unknown engine {engine!r}; accepted: {accepted}", field="engine")
     solver = BlockSolver(engine)
     base = solver.solve(scenario)
+    solver.previous = base.result
     base_position = position("baseline", base.result, scenario)
     reports = [_variant_report(solver, changed, base_position, base.result) for changed in applied]
     return WhatIfReport(
