@@ -73,7 +73,8 @@ def test_a_previous_optimum_is_kept_whole(scenario: Scenario) -> None:
     scenario with every affinity weight 0), nothing moves."""
     note(scenario_yaml(scenario))
     lines = tuple(re.sub(r", *-?\d+ *(#.*)?$", ", 0", x) for x in scenario.rules.lines)
-    blind = scenario.model_copy(update={"rules": scenario.rules.model_copy(update={"lines": lines})})
+    rules = scenario.rules.model_copy(update={"lines": lines})
+    blind = scenario.model_copy(update={"rules": rules})
     previous = solve(blind, "optimal")
     stable = _solve(scenario, previous, stability="prefer")
     assert _moved(stable) == 0
@@ -103,16 +104,23 @@ SMALL: dict[str, Any] = {
     "name": "two pools",
     "rules": "xassets-default",
     "settings": {"stability": "prefer"},
-    "org": {"locations": {"UK": None, "London": "UK", "Bath": "UK"},
-            "departments": {"Corp": None, "Sales": "Corp"}},  # fmt: skip
+    "org": {
+        "locations": {"UK": None, "London": "UK", "Bath": "UK"},
+        "departments": {"Corp": None, "Sales": "Corp"},
+    },
     "products": [{"id": "P", "metric": "device"}],
     "licences": [
         {"id": "A", "product": "P", "type": "device", "seats": 2, "department": "Sales"},
         {"id": "B", "product": "P", "type": "device", "seats": 5},
     ],
     "consumptions": [
-        {"id": f"c{i}", "product": "P", "asset": f"pc{i}", "department": "Sales",
-         "location": "Bath"}  # fmt: skip
+        {
+            "id": f"c{i}",
+            "product": "P",
+            "asset": f"pc{i}",
+            "department": "Sales",
+            "location": "Bath",
+        }
         for i in (1, 2, 3)
     ],
 }
@@ -148,8 +156,9 @@ def test_solve_table_prints_why_consumptions_moved(tmp_path: Path) -> None:
 
     runner = CliRunner()
     previous = tmp_path / "previous.json"
-    first = runner.invoke(app, ["solve", str(DEMO), "--engine", "greedy", "--format", "json",
-                                "-o", str(previous)])  # fmt: skip
+    first = runner.invoke(
+        app, ["solve", str(DEMO), "--engine", "greedy", "--format", "json", "-o", str(previous)]
+    )
     assert first.exit_code == 0, first.output
     text = DEMO.read_text(encoding="utf-8").replace(
         "consumptions: {csv: consumptions.csv}",

@@ -117,8 +117,9 @@ def explain_churn(
     moves = []
     for cid in base.moved:
         left = sorted(before[cid] - after[cid], key=natural_key) or sorted(before[cid])
-        reasons = [_reason(problem, index[cid], lid, capacity, held_before, licences)
-            for lid in left]
+        reasons = [
+            _reason(problem, index[cid], lid, capacity, held_before, licences) for lid in left
+        ]
         moves.append(
             Move(
                 consumption=cid,
