@@ -49,6 +49,7 @@ from lcm_opt.domain.catalog import Product
 from lcm_opt.domain.estate import Consumption, DirectAssignment
 from lcm_opt.domain.lcm import Contract, Reservation, TrackedDeployment
 from lcm_opt.domain.licences import Licence
+from lcm_opt.domain.offers import Offer
 from lcm_opt.domain.org import Org
 from lcm_opt.domain.scenario import RuleText, Scenario, Variant
 from lcm_opt.domain.settings import Settings
@@ -63,6 +64,7 @@ M = TypeVar("M", bound=BaseModel)
 ID_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
     Product: ("id", "family", "version"),
     Licence: ("id", "product", "contract", "location", "department", "cost_centre", "custodian"),
+    Offer: ("id", "product", "contract", "location", "department", "cost_centre", "custodian"),
     Consumption: (
         *("id", "product", "asset", "user"),
         *("location", "department", "cost_centre", "custodian"),
@@ -159,6 +161,7 @@ class _Loader:
         reservations = self._load("reservations", Reservation, check=self._reservation_check)
         tracked = self._load("tracked_deployments", TrackedDeployment, check=self._tracked_check)
         variants = self._load("variants", Variant, key_field="name")
+        offers = self._load("offers", Offer, check=self._offer_check(org))
         previous = self._previous()
         check_pools(licences, reservations, tracked, self._list_where, self.problems)  # A23
         self.problems.raise_if_any()
@@ -175,6 +178,7 @@ class _Loader:
             reservations=tuple(reservations),
             tracked_deployments=tuple(tracked),
             previous_allocation=previous,
+            offers=tuple(offers),
             variants=tuple(variants),
         )
 
@@ -421,6 +425,18 @@ class _Loader:
         def check(raw: Mapping[str, Any], where: str) -> None:
             check_ref(raw, "product", products, where, problems)
             check_org_values(raw, where, problems)
+
+        return check
+
+    def _offer_check(self, org: Org) -> Callable[[Mapping[str, Any], str], None]:
+        """As a licence's, and the id must not be a licence's: buying adds that licence."""
+        licence_check, licences = self._licence_check(org), self._known("licences")
+
+        def check(raw: Mapping[str, Any], where: str) -> None:
+            licence_check(raw, where)
+            ident = raw.get("id")
+            if isinstance(ident, str) and ident in licences:
+                self.problems.add(where, "id", f"{ident!r} is already a licence id")
 
         return check
 
