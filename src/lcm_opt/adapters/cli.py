@@ -127,9 +127,9 @@ def validate(scenario: ScenarioArg) -> None:
 
 
 # Commands of later features register themselves on `app` when imported.
-from lcm_opt.adapters import cli_overview, cli_serve, cli_whatif  # noqa: E402
+from lcm_opt.adapters import cli_overview, cli_recommend, cli_serve, cli_whatif  # noqa: E402
 
-COMMAND_MODULES = (cli_overview, cli_serve, cli_whatif)
+COMMAND_MODULES = (cli_overview, cli_recommend, cli_serve, cli_whatif)
 
 
 def main() -> None:

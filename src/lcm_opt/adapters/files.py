@@ -429,16 +429,9 @@ class _Loader:
         return check
 
     def _offer_check(self, org: Org) -> Callable[[Mapping[str, Any], str], None]:
-        """As a licence's, and the id must not be a licence's: buying adds that licence."""
-        licence_check, licences = self._licence_check(org), self._known("licences")
-
-        def check(raw: Mapping[str, Any], where: str) -> None:
-            licence_check(raw, where)
-            ident = raw.get("id")
-            if isinstance(ident, str) and ident in licences:
-                self.problems.add(where, "id", f"{ident!r} is already a licence id")
-
-        return check
+        """As a licence's references (an id equal to a licence's is `recommend`'s error:
+        a what-if of the bought plan holds both)."""
+        return self._licence_check(org)
 
     def _pin_check(self) -> Callable[[Mapping[str, Any], str], None]:
         licences, consumptions = self._known("licences"), self._known("consumptions")

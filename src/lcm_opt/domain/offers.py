@@ -49,9 +49,7 @@ class Offer(Frozen):
     @model_validator(mode="after")
     def _packs(self) -> Offer:
         if self.max_packs is not None and self.min_packs > self.max_packs:
-            raise ValueError(
-                f"min_packs ({self.min_packs}) exceeds max_packs ({self.max_packs})"
-            )
+            raise ValueError(f"min_packs ({self.min_packs}) exceeds max_packs ({self.max_packs})")
         return self
 
     def licence(self, packs: int | None) -> Licence:

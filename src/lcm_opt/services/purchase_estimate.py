@@ -1,7 +1,8 @@
 """How purchases are estimated today, beside the joint optimum.
 
 A SAM tool's true-up is each product's shortfall times a price. Here the price is that
-product's cheapest offer with pack economics: n outstanding units need
+product's cheapest offer (among offers without a scope when it has any: a scoped offer
+cannot cover every shortfall) with pack economics: n outstanding units need
 max(min_packs, ceil(n / pack_size)) packs of pack_size x unit_price each, and the offer
 with the lowest total wins (max_packs is not enforced, as a per-product estimate cannot).
 (a) prices the documented engine's shortfall, (b) the optimiser's, allocated without
@@ -48,7 +49,13 @@ def _packs(offer: Offer, units: int) -> int:
     return max(offer.min_packs, math.ceil(units / offer.pack_size))
 
 
+def _unscoped(offer: Offer) -> bool:
+    scope = (offer.location, offer.department, offer.cost_centre, offer.custodian)
+    return all(value is None for value in scope) and not offer.allocation_rule
+
+
 def _cheapest(offers: list[Offer], units: int) -> tuple[Offer, int] | None:
+    offers = [o for o in offers if _unscoped(o)] or offers
     priced = [(o.pack_cost(_packs(o, units)), o.id, o) for o in offers]
     if not priced:
         return None

@@ -5,6 +5,7 @@ must reach exactly the claimed coverage), and the estimates it replaces (purchas
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from decimal import Decimal
 
 from pydantic import Field
@@ -17,7 +18,7 @@ from lcm_opt.domain.offers import Offer
 from lcm_opt.engines.base import Allocation
 from lcm_opt.engines.components import class_weights
 from lcm_opt.engines.purchase import Goal, OfferSpec, PurchasePlan, TargetOutOfReach, solve_purchase
-from lcm_opt.errors import EngineError, ScenarioError
+from lcm_opt.errors import EngineError, ScenarioError, ScenarioErrors
 from lcm_opt.services.purchase_estimate import SideBySide, side_by_side
 from lcm_opt.services.solve import Timed, run
 
@@ -61,7 +62,7 @@ class Recommendation(Frozen):
     side_by_side: SideBySide
 
 
-def apply_plan(scenario: Scenario, bought: list[tuple[Offer, int | None]]) -> Scenario:
+def apply_plan(scenario: Scenario, bought: Sequence[tuple[Offer, int | None]]) -> Scenario:
     """The scenario with each bought offer as a licence of packs x pack_size seats."""
     added = tuple(offer.licence(packs) for offer, packs in bought)
     return scenario.model_copy(update={"licences": scenario.licences + added})
@@ -157,6 +158,14 @@ def recommend(
     target, or a target out of reach."""
     if not scenario.offers:
         raise ScenarioError("the scenario lists no offers to buy from", field="offers")
+    licences = {lic.id for lic in scenario.licences}
+    clashes = [
+        ScenarioError(f"{o.id!r} is already a licence id", where=f"offers[{i}]", field="id")
+        for i, o in enumerate(scenario.offers)
+        if o.id in licences
+    ]
+    if clashes:
+        raise ScenarioErrors(clashes)
     _check_goal(budget, target_coverage)
     plan, problem, total = _plan(scenario, budget, target_coverage)
     offer_of = {problem.licence_ids[li]: n for li, n in plan.packs.items()}

@@ -10,7 +10,7 @@ from functools import partial
 from fastapi import FastAPI
 
 import lcm_opt
-from lcm_opt.adapters.api import operations, routes_compute, routes_runs
+from lcm_opt.adapters.api import operations, routes_compute, routes_recommend, routes_runs
 from lcm_opt.adapters.api.deps import ApiState, state_of
 from lcm_opt.adapters.api.errors import LOGGER, CatchAllMiddleware, install_error_handlers
 from lcm_opt.adapters.api.limits import BodySizeLimitMiddleware
@@ -62,6 +62,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(routes_compute.router)
     app.include_router(routes_runs.router)
+    app.include_router(routes_recommend.router)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(CatchAllMiddleware)  # added last = outermost
     return app
