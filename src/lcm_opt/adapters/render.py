@@ -145,6 +145,10 @@ def comparison_tables(cmp: Comparison, max_ids: int = 20) -> str:
         "(traded for more coverage elsewhere).",
         f"{cmp.changed_licence} consumption(s) covered by both engines change licence.",
     ]
+    if cmp.purchase is not None:
+        from lcm_opt.adapters.render_recommend import side_by_side_table
+
+        return _render(totals, products, side_by_side_table(cmp.purchase), *lines)
     return _render(totals, products, *lines)
 
 

@@ -5,7 +5,8 @@ product's cheapest offer (among offers without a scope when it has any: a scoped
 cannot cover every shortfall) with pack economics: n outstanding units need
 max(min_packs, ceil(n / pack_size)) packs of pack_size x unit_price each, and the offer
 with the lowest total wins (max_packs is not enforced, as a per-product estimate cannot).
-(a) prices the documented engine's shortfall, (b) the optimiser's, allocated without
+A product without an offer is priced at its catalog unit_price (a list price), as the
+tools do. (a) prices the documented engine's shortfall, (b) the optimiser's, allocated without
 knowing what could be bought; (c) is the recommended plan's cost, which buys only what
 existing licences cannot cover once they are allocated knowing the offers."""
 
@@ -26,6 +27,7 @@ class ProductEstimate(Frozen):
     product: str
     outstanding: int = Field(description="units in the product's metric")
     offer: str | None = Field(description="the cheapest offer for it; None: no offer")
+    list_price: bool = Field(False, description="no offer: priced at the catalog unit_price")
     packs: int
     cost: float | None
 
@@ -35,7 +37,9 @@ class Estimate(Frozen):
     outstanding_units: int
     cost: float = Field(description="sum over priced products")
     products: tuple[ProductEstimate, ...] = Field(description="products with a shortfall")
-    unpriced: tuple[str, ...] = Field(description="products short with no offer for them")
+    unpriced: tuple[str, ...] = Field(
+        description="products short with neither an offer nor a catalog unit_price"
+    )
 
 
 class SideBySide(Frozen):
@@ -63,7 +67,12 @@ def _cheapest(offers: list[Offer], units: int) -> tuple[Offer, int] | None:
     return best, _packs(best, units)
 
 
-def estimate(result: Result, offers: tuple[Offer, ...]) -> Estimate:
+def estimate(
+    result: Result, offers: tuple[Offer, ...], list_price: dict[str, float] | None = None
+) -> Estimate:
+    """`result`'s shortfall priced per product; a product without an offer at its
+    catalog unit_price (`list_price`) when it has one, else listed as unpriced."""
+    list_price = list_price or {}
     by_product: dict[str, list[Offer]] = {}
     for offer in offers:
         by_product.setdefault(offer.product, []).append(offer)
@@ -73,9 +82,19 @@ def estimate(result: Result, offers: tuple[Offer, ...]) -> Estimate:
             continue
         chosen = _cheapest(by_product.get(row.product, []), row.outstanding)
         if chosen is None:
-            unpriced.append(row.product)
-            rows.append(ProductEstimate(product=row.product, outstanding=row.outstanding,
-                                        offer=None, packs=0, cost=None))  # fmt: skip
+            price = list_price.get(row.product)
+            if price is None:
+                unpriced.append(row.product)
+            rows.append(
+                ProductEstimate(
+                    product=row.product,
+                    outstanding=row.outstanding,
+                    offer=None,
+                    list_price=price is not None,
+                    packs=0,
+                    cost=None if price is None else row.outstanding * price,
+                )
+            )
             continue
         offer, packs = chosen
         rows.append(
@@ -97,10 +116,11 @@ def estimate(result: Result, offers: tuple[Offer, ...]) -> Estimate:
 
 
 def side_by_side(scenario: Scenario, greedy: Result, optimal: Result, joint: float) -> SideBySide:
-    a = estimate(greedy, scenario.offers)
+    prices = {p.id: p.unit_price for p in scenario.products if p.unit_price is not None}
+    a = estimate(greedy, scenario.offers, prices)
     return SideBySide(
         documented_engine=a,
-        optimiser=estimate(optimal, scenario.offers),
+        optimiser=estimate(optimal, scenario.offers, prices),
         joint=joint,
         savings=a.cost - joint,
     )

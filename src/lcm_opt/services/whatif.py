@@ -19,6 +19,7 @@ from lcm_opt.domain import Result, Scenario, Stability
 from lcm_opt.engines.assemble import assemble
 from lcm_opt.errors import ScenarioError
 from lcm_opt.rules.language import RuleSet, parse_rules
+from lcm_opt.services.purchase_estimate import SideBySide
 from lcm_opt.services.solve import ENGINES, run
 from lcm_opt.services.stable import solve_stable
 from lcm_opt.services.whatif_blocks import Block, partition, solve_block
@@ -126,7 +127,23 @@ def compare_variants(scenario: Scenario, applied: Sequence[Applied], engine: str
         baseline_seconds=round(base.seconds, 4),
         variants=tuple(reports),
         baseline_result=base.result,
+        purchase=_purchase(scenario, base.result),
     )
+
+
+def _purchase(scenario: Scenario, baseline: Result) -> SideBySide | None:
+    """The baseline's purchase estimates beside the joint optimum, when it lists offers."""
+    if not scenario.offers:
+        return None
+    from lcm_opt.services.compare import purchase_side_by_side
+
+    greedy = run(compile_scenario(scenario), "greedy").result
+    optimal = (
+        baseline
+        if baseline.engine == "optimal"
+        else run(compile_scenario(scenario), "optimal").result
+    )
+    return purchase_side_by_side(scenario, greedy, optimal)
 
 
 def _variant_report(
