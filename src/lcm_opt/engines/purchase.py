@@ -204,14 +204,23 @@ class _Phases:
         self.proven = status == cp_model.OPTIMAL
         self.optimal = self.optimal and self.proven
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            self.values = [int(solver.value(v)) for v in self.m.variables]
+            found = [int(solver.value(v)) for v in self.m.variables]
+            # The last answer satisfies every constraint added since: a time-limited search
+            # that ended below it (it may drop a hint) never replaces it.
+            if self.values is None or not self._worse(terms, found, maximise):
+                self.values = found
         elif self.values is None:
             raise EngineError(f"CP-SAT found no purchase plan (status {solver.status_name()})")
         return self.value(terms), solver.best_objective_bound
 
-    def value(self, terms: Terms) -> int:
-        assert self.values is not None
-        return sum(coef * self.values[i] for coef, i in terms)
+    def value(self, terms: Terms, values: list[int] | None = None) -> int:
+        values = self.values if values is None else values
+        assert values is not None
+        return sum(coef * values[i] for coef, i in terms)
+
+    def _worse(self, terms: Terms, found: list[int], maximise: bool) -> bool:
+        new, old = self.value(terms, found), self.value(terms)
+        return new < old if maximise else new > old
 
 
 def _relaxed(
