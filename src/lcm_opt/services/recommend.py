@@ -17,7 +17,8 @@ from lcm_opt.domain.base import Frozen
 from lcm_opt.domain.offers import Offer
 from lcm_opt.engines.base import Allocation
 from lcm_opt.engines.components import class_weights
-from lcm_opt.engines.purchase import Goal, OfferSpec, PurchasePlan, TargetOutOfReach, solve_purchase
+from lcm_opt.engines.purchase import Goal, PurchasePlan, TargetOutOfReach, solve_purchase
+from lcm_opt.engines.purchase_model import OfferSpec
 from lcm_opt.errors import EngineError, ScenarioError, ScenarioErrors
 from lcm_opt.services.purchase_estimate import SideBySide, side_by_side
 from lcm_opt.services.solve import Timed, run
