@@ -70,9 +70,11 @@ def apply_plan(scenario: Scenario, bought: Sequence[tuple[Offer, int | None]]) -
 
 
 def _scale(offers: tuple[Offer, ...]) -> int:
+    """10^d so that every price (to 6 decimals: 0.7 * 130 is 91, not 91.00000000000001)
+    is an integer; the smaller it is, the further the solvers' integers reach."""
     decimals = 0
     for offer in offers:
-        exponent = Decimal(repr(offer.unit_price)).normalize().as_tuple().exponent
+        exponent = Decimal(repr(round(offer.unit_price, 6))).normalize().as_tuple().exponent
         assert isinstance(exponent, int)
         decimals = max(decimals, -exponent)
     return int(10 ** min(decimals, 6))
