@@ -223,6 +223,8 @@ def _solve_group(
                                 rounded_cost, score)  # fmt: skip
     if goal.budget is not None:
         m.model.add(m.expr(m.cost) <= goal.budget)
+        if start.relaxed is not None:  # buying nothing fits any budget: a feasible start
+            phases.values = hint(m, problem, _without(start.relaxed, price), {})
     if start.proven and goal.budget is None:
         best = reach = phases.value(m.cover)  # the relaxation's coverage is the best there is
     else:
@@ -254,3 +256,10 @@ def _solve_group(
         cost_bound=min(spent, lower),
         affinity=score,
     )
+
+
+def _without(allocation: Allocation, offers: dict[int, int]) -> Allocation:
+    """`allocation` less every consumption that draws on an offer (all of its grants)."""
+    buying = {g.consumption for g in allocation.grants if g.licence in offers}
+    kept = [g for g in allocation.grants if g.consumption not in buying]
+    return Allocation(allocation.engine, allocation.status, kept)
