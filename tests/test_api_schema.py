@@ -46,6 +46,7 @@ def test_schema_documents_every_operation() -> None:
         "/v1/whatif",
         "/v1/validate",
         "/v1/explain",
+        "/v1/recommend",
         "/v1/health",
         "/v1/runs",
         "/v1/runs/{run_id}",

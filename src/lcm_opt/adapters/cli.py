@@ -220,13 +220,22 @@ def validate(
 from lcm_opt.adapters import (  # noqa: E402
     cli_explain,
     cli_overview,
+    cli_recommend,
     cli_report,
     cli_schema,
     cli_serve,
     cli_whatif,
 )
 
-COMMAND_MODULES = (cli_explain, cli_overview, cli_report, cli_schema, cli_serve, cli_whatif)
+COMMAND_MODULES = (
+    cli_explain,
+    cli_overview,
+    cli_recommend,
+    cli_report,
+    cli_schema,
+    cli_serve,
+    cli_whatif,
+)
 
 
 def main() -> None:

@@ -57,6 +57,7 @@ from lcm_opt.domain.catalog import Product
 from lcm_opt.domain.estate import Consumption, DirectAssignment
 from lcm_opt.domain.lcm import Contract, Reservation, TrackedDeployment
 from lcm_opt.domain.licences import Licence
+from lcm_opt.domain.offers import Offer
 from lcm_opt.domain.org import Org
 from lcm_opt.domain.scenario import RuleText, Scenario, Variant
 from lcm_opt.domain.settings import Settings
@@ -77,6 +78,7 @@ M = TypeVar("M", bound=BaseModel)
 ID_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
     Product: ("id", "family", "version"),
     Licence: ("id", "product", "contract", "location", "department", "cost_centre", "custodian"),
+    Offer: ("id", "product", "contract", "location", "department", "cost_centre", "custodian"),
     Consumption: (
         *("id", "product", "asset", "user"),
         *("location", "department", "cost_centre", "custodian"),
@@ -173,6 +175,7 @@ class _Loader:
         reservations = self._load("reservations", Reservation, check=self._reservation_check)
         tracked = self._load("tracked_deployments", TrackedDeployment, check=self._tracked_check)
         variants = self._load("variants", Variant, key_field="name")
+        offers = self._load("offers", Offer, check=self._offer_check(org))
         previous = self._previous()
         check_pools(licences, reservations, tracked, self._list_where, self.problems)  # A23
         self.problems.raise_if_any()
@@ -189,6 +192,7 @@ class _Loader:
             reservations=tuple(reservations),
             tracked_deployments=tuple(tracked),
             previous_allocation=previous,
+            offers=tuple(offers),
             variants=tuple(variants),
         )
 
@@ -441,6 +445,11 @@ class _Loader:
             check_org_values(raw, where, problems)
 
         return check
+
+    def _offer_check(self, org: Org) -> Callable[[Mapping[str, Any], str], None]:
+        """As a licence's references (an id equal to a licence's is `recommend`'s error:
+        a what-if of the bought plan holds both)."""
+        return self._licence_check(org)
 
     def _pin_check(self) -> Callable[[Mapping[str, Any], str], None]:
         licences, consumptions = self._known("licences"), self._known("consumptions")

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from lcm_opt.adapters.csv_cells import bool_cell, text_cell
 from lcm_opt.domain import Result
-from lcm_opt.domain.result import AllocatedByType, OverviewRow, Quantity
+from lcm_opt.domain.result import AllocatedByType, Churn, OverviewRow, Quantity
 from lcm_opt.services.compare import Comparison
 from lcm_opt.services.overview import OverviewReport
 
@@ -112,7 +112,22 @@ def result_tables(
             f"Against {ch.previous}: {ch.kept} kept their licences, {len(ch.moved)} moved, "
             f"{len(ch.newly_covered)} newly covered, {len(ch.newly_uncovered)} newly uncovered"
         )
+        tail.extend(churn_lines(ch))
     return _render(head, products, licences, deficits, *tail, *warnings)
+
+
+def churn_lines(ch: Churn) -> list[str]:
+    """Why consumptions moved, by reason, and the documented engine's moves beside them."""
+    counts: dict[str, int] = {}
+    for move in ch.moves:
+        counts[move.reason.value] = counts.get(move.reason.value, 0) + 1
+    lines = []
+    if counts:
+        why = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in sorted(counts.items()))
+        lines.append(f"Moved because: {why} (stability: {ch.stability})")
+    if ch.greedy_moved is not None:
+        lines.append(f"The documented engine would move {ch.greedy_moved}")
+    return lines
 
 
 _OPTIMISER_STATUS = {
@@ -152,6 +167,10 @@ def comparison_tables(cmp: Comparison, max_ids: int = 20) -> str:
         "(traded for more coverage elsewhere).",
         f"{cmp.changed_licence} consumption(s) covered by both engines change licence.",
     ]
+    if cmp.purchase is not None:
+        from lcm_opt.adapters.render_recommend import side_by_side_table
+
+        return _render(totals, products, side_by_side_table(cmp.purchase), *lines)
     return _render(totals, products, *lines)
 
 

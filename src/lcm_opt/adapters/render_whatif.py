@@ -121,9 +121,15 @@ def _variant_lines(v: VariantReport) -> list[str]:
 
 def whatif_tables(report: WhatIfReport) -> str:
     details = [line for v in report.variants for line in _variant_lines(v)]
+    purchase = []
+    if report.purchase is not None:
+        from lcm_opt.adapters.render_recommend import side_by_side_table
+
+        purchase.append(side_by_side_table(report.purchase))
     return _render(
         _totals(report),
         _per_product(report, money=False),
         _per_product(report, money=True),
+        *purchase,
         *details,
     )

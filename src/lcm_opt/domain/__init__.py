@@ -25,6 +25,8 @@ from lcm_opt.domain.settings import (
     OrderMode,
     Settings,
     SplitMode,
+    Stability,
+    StabilityOrder,
 )
 from lcm_opt.domain.table import ConsumptionTable
 
@@ -58,6 +60,8 @@ __all__ = [
     "Settings",
     "Source",
     "SplitMode",
+    "Stability",
+    "StabilityOrder",
     "Status",
     "TrackedDeployment",
     "Variant",

@@ -161,6 +161,21 @@ class Overview(Frozen):
     contracts: tuple[ContractOverview, ...] = ()
 
 
+class MoveReason(StrEnum):
+    LICENCE_GONE = "licence_gone"  # removed, or no longer in service
+    NOT_ELIGIBLE = "not_eligible"  # the rules or scope no longer allow the pair
+    LICENCE_FULL = "licence_full"  # its capacity fell below what it held before
+    NEEDED_TO_COVER = "needed_to_cover"  # full because its room covers someone else now
+    AFFINITY = "affinity"  # it had room: the move only raised affinity
+
+
+class Move(Frozen):
+    consumption: str
+    before: tuple[str, ...] = Field(description="licences in the previous run")
+    after: tuple[str, ...] = Field(description="licences now")
+    reason: MoveReason
+
+
 class Churn(Frozen):
     """Stability against `previous_allocation`, compared by consumption id."""
 
@@ -169,6 +184,11 @@ class Churn(Frozen):
     moved: tuple[str, ...] = Field(description="covered in both runs, by other licences")
     newly_covered: tuple[str, ...] = Field(description="covered now, not before (or new)")
     newly_uncovered: tuple[str, ...] = Field(description="covered before, not now (or gone)")
+    moves: tuple[Move, ...] = Field((), description="why each moved consumption moved")
+    stability: str = Field("off", description="settings.stability the run used")
+    greedy_moved: StrictInt | None = Field(
+        None, description="consumptions the documented engine would move, for comparison"
+    )
 
 
 class Result(Frozen):

@@ -13,6 +13,7 @@ from lcm_opt.domain.catalog import Product
 from lcm_opt.domain.estate import Consumption, DirectAssignment
 from lcm_opt.domain.lcm import Contract, Reservation, TrackedDeployment
 from lcm_opt.domain.licences import Licence
+from lcm_opt.domain.offers import Offer
 from lcm_opt.domain.org import Org
 from lcm_opt.domain.settings import Settings
 from lcm_opt.domain.table import ConsumptionTable
@@ -73,4 +74,5 @@ class Scenario(Frozen):
     reservations: tuple[Reservation, ...] = ()
     tracked_deployments: tuple[TrackedDeployment, ...] = ()
     previous_allocation: str | None = None
+    offers: tuple[Offer, ...] = ()  # what `recommend` may buy; no other command reads them
     variants: tuple[Variant, ...] = ()

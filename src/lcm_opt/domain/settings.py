@@ -36,6 +36,16 @@ class Objective(StrEnum):
     COUNT = "count"
 
 
+class Stability(StrEnum):
+    OFF = "off"
+    PREFER = "prefer"  # keep consumptions on their previous licence where that is free
+
+
+class StabilityOrder(StrEnum):
+    CHURN_FIRST = "churn_first"  # fewest moves, then the most affinity
+    AFFINITY_FIRST = "affinity_first"  # the most affinity, then fewest moves
+
+
 class Settings(Frozen):
     downgrades_allowed: bool = Field(True, description="R36 kill switch")
     hierarchy_scoring: HierarchyScoring = Field(HierarchyScoring.STACK, description="A6")
@@ -57,6 +67,16 @@ class Settings(Frozen):
         "(roughly seconds; deterministic so that results repeat byte for byte)",
     )
     seed: Seed = Field(0, description="optimiser: CP-SAT random seed (0 to 2^31 - 1)")
+    stability: Stability = Field(
+        Stability.OFF,
+        description="optimiser with a previous allocation: `prefer` keeps each consumption on "
+        "its previous licence wherever that costs nothing in the first criterion",
+    )
+    stability_order: StabilityOrder = Field(
+        StabilityOrder.CHURN_FIRST,
+        description="under `stability: prefer`, whether fewer moves come before affinity "
+        "(churn_first) or after it (affinity_first)",
+    )
 
     @field_validator("core_minimums")
     @classmethod

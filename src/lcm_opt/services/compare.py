@@ -10,6 +10,7 @@ from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import Result, Scenario
 from lcm_opt.domain.base import Frozen
 from lcm_opt.engines.base import Allocation
+from lcm_opt.services.purchase_estimate import SideBySide, side_by_side
 from lcm_opt.services.solve import compiled, run
 
 
@@ -41,6 +42,9 @@ class Comparison(Frozen):
     changed_licence: int = Field(description="consumptions covered by both, on other licences")
     greedy_result: Result
     optimal_result: Result
+    purchase: SideBySide | None = Field(
+        None, description="with offers: today's purchase estimates beside the joint optimum"
+    )
 
 
 def _totals(result: Result, seconds: float) -> Totals:
@@ -97,5 +101,17 @@ def compare_runs(scenario: Scenario) -> tuple[Comparison, Problem, Allocation, A
         changed_licence=sum(1 for c in g_held.keys() & o_held.keys() if g_held[c] != o_held[c]),
         greedy_result=greedy.result,
         optimal_result=optimal.result,
+        purchase=purchase_side_by_side(scenario, greedy.result, optimal.result),
     )
     return comparison, problem, greedy.allocation, optimal.allocation
+
+
+def purchase_side_by_side(scenario: Scenario, greedy: Result, optimal: Result) -> SideBySide | None:
+    """(a), (b) and (c) of purchase_estimate.py when the scenario lists offers."""
+    if not scenario.offers:
+        return None
+    # Imported here: recommend builds on the solve service this module shares.
+    from lcm_opt.services.recommend import recommend
+
+    joint = recommend(scenario).cost
+    return side_by_side(scenario, greedy, optimal, joint)

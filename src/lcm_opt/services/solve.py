@@ -13,7 +13,6 @@ from lcm_opt.engines.base import Allocation, Engine
 from lcm_opt.engines.greedy import GreedyEngine
 from lcm_opt.engines.optimal import OptimalEngine
 from lcm_opt.progress import phase
-from lcm_opt.services.churn import churn
 
 ENGINES: dict[str, type[Engine]] = {"greedy": GreedyEngine, "optimal": OptimalEngine}
 
@@ -67,8 +66,17 @@ def allocate(scenario: Scenario, engine: str = "greedy") -> tuple[Problem, Alloc
 def solve(scenario: Scenario, engine: str = "greedy", previous: Result | None = None) -> Result:
     """The result; with `previous` (the scenario's previous_allocation, loaded by the
     caller) it carries the churn against it."""
-    result = run(compiled(scenario), engine).result
+    problem = compiled(scenario)
     if previous is None:
-        return result
+        return run(problem, engine).result
+    # Imported here: services/stable.py builds on this module's engines.
+    from lcm_opt.services.stable import explain_churn, greedy_result, solve_stable, stable_applies
+
+    if stable_applies(problem, engine):
+        result = assemble(problem, solve_stable(problem, previous)[0])
+    else:
+        result = run(problem, engine).result
+    greedy = greedy_result(problem) if engine != "greedy" else None
     source = scenario.previous_allocation or "previous allocation"
-    return result.model_copy(update={"churn": churn(previous, result, source)})
+    report = explain_churn(problem, previous, result, source, greedy)
+    return result.model_copy(update={"churn": report})

@@ -15,11 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lcm_opt.compile.build import compile_scenario
-from lcm_opt.domain import Result, Scenario
+from lcm_opt.domain import Result, Scenario, Stability
+from lcm_opt.engines.assemble import assemble
 from lcm_opt.errors import ScenarioError
 from lcm_opt.progress import advance, phase
 from lcm_opt.rules.language import RuleSet, parse_rules
+from lcm_opt.services.purchase_estimate import SideBySide
 from lcm_opt.services.solve import ENGINES, run
+from lcm_opt.services.stable import solve_stable
 from lcm_opt.services.whatif_blocks import Block, partition, solve_block
 from lcm_opt.services.whatif_merge import BlockOutcome, merge
 from lcm_opt.services.whatif_report import (
@@ -47,6 +50,8 @@ class BlockSolver:
 
     def __init__(self, engine: str) -> None:
         self.engine = engine
+        # Under `stability: prefer`, variants keep what they can of the baseline's grants.
+        self.previous: Result | None = None
         self.cache: dict[str, BlockOutcome] = {}
         self._rules: dict[tuple[str, ...], RuleSet] = {}
 
@@ -61,7 +66,12 @@ class BlockSolver:
             result, resolved = self._by_blocks(scenario, blocks, rules)
         full = result is None
         if result is None:
-            result = run(compile_scenario(scenario, rules), self.engine).result
+            problem = compile_scenario(scenario, rules)
+            previous = self._previous(scenario)
+            if previous is None:
+                result = run(problem, self.engine).result
+            else:
+                result = assemble(problem, solve_stable(problem, previous)[0])
             resolved = list(labels)
         return Solved(result, labels, tuple(resolved), full, time.perf_counter() - started)
 
@@ -73,11 +83,15 @@ class BlockSolver:
         for block in blocks:
             outcome = self.cache.get(block.fingerprint)
             if outcome is None:
-                outcome = solve_block(block, rules, self.engine)
+                outcome = solve_block(block, rules, self.engine, self._previous(scenario))
                 self.cache[block.fingerprint] = outcome
                 resolved.append(block.label)
             outcomes.append(outcome)
         return merge(scenario, outcomes), resolved
+
+    def _previous(self, scenario: Scenario) -> Result | None:
+        stable = scenario.settings.stability is Stability.PREFER and self.engine == "optimal"
+        return self.previous if stable else None
 
     def _parsed(self, scenario: Scenario) -> RuleSet:
         lines = scenario.rules.lines
@@ -105,6 +119,7 @@ def compare_variants(scenario: Scenario, applied: Sequence[Applied], engine: str
     with phase(f"baseline ({engine})") as step:
         base = solver.solve(scenario)
         step.summary = f"{len(base.blocks):,} blocks"
+    solver.previous = base.result
     base_position = position("baseline", base.result, scenario)
     reports = []
     with phase("variants") as step:
@@ -120,7 +135,23 @@ def compare_variants(scenario: Scenario, applied: Sequence[Applied], engine: str
         baseline_seconds=round(base.seconds, 4),
         variants=tuple(reports),
         baseline_result=base.result,
+        purchase=_purchase(scenario, base.result),
     )
+
+
+def _purchase(scenario: Scenario, baseline: Result) -> SideBySide | None:
+    """The baseline's purchase estimates beside the joint optimum, when it lists offers."""
+    if not scenario.offers:
+        return None
+    from lcm_opt.services.compare import purchase_side_by_side
+
+    greedy = run(compile_scenario(scenario), "greedy").result
+    optimal = (
+        baseline
+        if baseline.engine == "optimal"
+        else run(compile_scenario(scenario), "optimal").result
+    )
+    return purchase_side_by_side(scenario, greedy, optimal)
 
 
 def _variant_report(

@@ -31,6 +31,7 @@ from lcm_opt.domain import (
     Objective,
     Product,
     Reservation,
+    Result,
     Scenario,
     TrackedDeployment,
     natural_key,
@@ -40,6 +41,7 @@ from lcm_opt.engines.components import price_scale
 from lcm_opt.errors import ScenarioError, ScenarioErrors
 from lcm_opt.rules.language import RuleSet
 from lcm_opt.services.solve import ENGINES
+from lcm_opt.services.stable import solve_stable
 from lcm_opt.services.whatif_merge import BlockOutcome, outcome_of
 
 __all__ = ["Block", "global_digest", "partition", "solve_block"]
@@ -184,10 +186,16 @@ def partition(scenario: Scenario) -> list[Block]:
     return sorted(blocks, key=lambda b: natural_key(b.label))
 
 
-def solve_block(block: Block, rules: RuleSet, engine: str) -> BlockOutcome:
-    """Compile and solve one block's sub-scenario, keeping what merging needs."""
+def solve_block(
+    block: Block, rules: RuleSet, engine: str, previous: Result | None = None
+) -> BlockOutcome:
+    """Compile and solve one block's sub-scenario, keeping what merging needs; with
+    `previous`, the stable optimiser keeps what it can of that allocation."""
     problem = compile_scenario(block.scenario, rules)
-    allocation = ENGINES[engine]().solve(problem)
+    if previous is not None:
+        allocation = solve_stable(problem, previous)[0]
+    else:
+        allocation = ENGINES[engine]().solve(problem)
     result = assemble(problem, allocation)
     return outcome_of(block.products, problem, result, len(allocation.warnings), _scale(problem))
 

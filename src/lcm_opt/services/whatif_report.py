@@ -10,6 +10,7 @@ from pydantic import Field
 
 from lcm_opt.domain import Result, Scenario, natural_key
 from lcm_opt.domain.base import Frozen
+from lcm_opt.services.purchase_estimate import SideBySide
 
 
 class ProductPosition(Frozen):
@@ -87,6 +88,9 @@ class WhatIfReport(Frozen):
     baseline_seconds: float
     variants: tuple[VariantReport, ...]
     baseline_result: Result
+    purchase: SideBySide | None = Field(
+        None, description="with offers: the baseline's purchase estimates and joint optimum"
+    )
 
 
 def position(name: str, result: Result, scenario: Scenario) -> Position:

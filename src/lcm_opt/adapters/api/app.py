@@ -15,7 +15,13 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 import lcm_opt
-from lcm_opt.adapters.api import routes_compute, routes_explain, routes_report, routes_runs
+from lcm_opt.adapters.api import (
+    routes_compute,
+    routes_explain,
+    routes_recommend,
+    routes_report,
+    routes_runs,
+)
 from lcm_opt.adapters.api.auth import (
     AuthMiddleware,
     HostCheckMiddleware,
@@ -87,6 +93,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(routes_runs.router)
     app.include_router(routes_report.router)
     app.include_router(routes_explain.router)
+    app.include_router(routes_recommend.router)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(
         AuthMiddleware, keys=KeyRing(settings.api_keys), public=public_paths(app, HEALTH)

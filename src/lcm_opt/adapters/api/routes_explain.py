@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import Field
 
 from lcm_opt.adapters.api.body import StrictJsonRoute
-from lcm_opt.adapters.api.deps import SettingsDep
+from lcm_opt.adapters.api.deps import CallerDep, StateDep, bounded
 from lcm_opt.adapters.api.operations import scenario_of
 from lcm_opt.adapters.api.routes_compute import ERRORS
 from lcm_opt.adapters.api.scenario_body import REQUEST
 from lcm_opt.adapters.api.schemas import ScenarioRequest
+from lcm_opt.adapters.api.settings import ApiSettings
 from lcm_opt.domain.explain import Explanations
 from lcm_opt.errors import ScenarioError, ScenarioErrors
 from lcm_opt.services.explain import explain_scenario, focus
@@ -28,10 +29,15 @@ class ExplainRequest(ScenarioRequest):
 router = APIRouter(prefix="/v1", responses=ERRORS, route_class=StrictJsonRoute)
 
 
-@router.post("/explain", tags=["solve"])
-def explain(body: ExplainRequest, settings: SettingsDep) -> Explanations:
+@router.post("/explain", tags=["solve"], response_model=Explanations)
+async def explain(body: ExplainRequest, state: StateDep, caller: CallerDep) -> Response:
     """Certificates no allocation can beat, reasons for consumptions no licence may cover,
     the documented engine's wrong turns, and where one more seat helps."""
+    return await bounded(state, caller, explained, body, state.settings)
+
+
+def explained(body: ExplainRequest, settings: ApiSettings) -> Explanations:
+    """The work of a request, in a solver process (within the work limits and deadline)."""
     done = explain_scenario(scenario_of(body, settings))
     unknown = [
         ScenarioError(f"unknown {kind} {value!r}", where=f"{REQUEST}: {field}[{i}]")
