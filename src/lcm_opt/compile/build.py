@@ -23,6 +23,7 @@ from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.rules.eligibility import (
     Chains,
     Reach,
+    effective_allocation_rule,
     has_capacity,
     is_in_service,
     licence_metric,
@@ -234,6 +235,16 @@ def _warnings(classes: list[ConsumptionClass], products: Sequence[Product]) -> l
     ]
 
 
+def _ruled_dimensions(ctx: Evaluator) -> tuple[str, ...]:
+    """The dimensions any licence's Allocation Rule (its own or its product's) reads."""
+    used = {
+        dimension.value
+        for licence in ctx.licences
+        for dimension in effective_allocation_rule(licence, ctx.products[licence.product])
+    }
+    return tuple(sorted(used))
+
+
 def compile_scenario(
     scenario: Scenario, rules: RuleSet | None = None, *, reference: bool = False
 ) -> Problem:
@@ -248,7 +259,7 @@ def compile_scenario(
     reaching = _reaching(ctx)
     candidates = {p.id: _candidates(ctx, p, reaching.get(p.id, [])) for p in products}
     sized = {pid: _needs_size(ctx, pid, cands) for pid, (cands, _) in candidates.items()}
-    key_of = class_key(ctx.rules, sized.__getitem__)
+    key_of = class_key(ctx.rules, sized.__getitem__, _ruled_dimensions(ctx))
     table = scenario.consumptions
     if not reference and isinstance(table, ConsumptionTable) and groupable(table, ctx.rules):
         grouped = group_table(table, ctx.products, key_of)

@@ -10,7 +10,7 @@ uses the per-row grouping instead (`groupable`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +21,9 @@ from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.rules.language import RuleSet, consumption_raw
 from lcm_opt.rules.language.types import Values
 
-ClassKey = tuple[str, Values, tuple[int | None, int | None] | None]
+ClassKey = tuple[
+    str, Values, tuple[int | None, int | None] | None, tuple[object, ...]
+]
 """(product, rule values, cores and processors where units depend on them)."""
 
 
@@ -35,7 +37,7 @@ class Grouped:
     firsts: list[Consumption]  # per class, its first member (or a row equal but for id,
     # asset and user: its prototype)
     raws: list[dict[str, object]]  # per class, the rule-language attributes of its first member
-    keys: list[ClassKey]  # per class, (product, rule values, size)
+    keys: list[ClassKey]  # per class, (product, rule values, size, Allocation Rule values)
     free: list[str]  # consumptions of free products, natural order
     merged: dict[str, str]  # A18: merged row id -> kept id
 
@@ -124,11 +126,16 @@ def _natural_order(ids: list[str] | tuple[str, ...], rows: list[int]) -> list[in
     return sorted(rows, key=ids.__getitem__)
 
 
-def class_key(rules: RuleSet, sized: Callable[[str], bool]) -> Callable[[Consumption], ClassKey]:
-    """build.py's class key of one consumption: (product, rule values, size)."""
+def class_key(
+    rules: RuleSet, sized: Callable[[str], bool], ruled: Sequence[str] = ()
+) -> Callable[[Consumption], ClassKey]:
+    """build.py's class key of one consumption: (product, rule values, size, and its values
+    on the `ruled` dimensions). Members of a class must be alike in everything eligibility
+    reads: Allocation Rules read dimensions no rule line may name, so those are in the key."""
 
     def key_of(c: Consumption) -> ClassKey:
         cv = rules.consumption_values(consumption_raw(c))
-        return (c.product, cv, (c.cores, c.processors) if sized(c.product) else None)
+        size = (c.cores, c.processors) if sized(c.product) else None
+        return (c.product, cv, size, tuple(getattr(c, name) for name in ruled))
 
     return key_of
