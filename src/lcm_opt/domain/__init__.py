@@ -15,6 +15,7 @@ from lcm_opt.domain.result import (
     ProductRow,
     Result,
     Source,
+    StageResult,
     Status,
 )
 from lcm_opt.domain.scenario import RuleText, Scenario, Variant
@@ -58,6 +59,7 @@ __all__ = [
     "Settings",
     "Source",
     "SplitMode",
+    "StageResult",
     "Status",
     "TrackedDeployment",
     "Variant",
