@@ -27,9 +27,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from lcm_opt.domain import Status
 from lcm_opt.engines.cpsat import Solution, feasible, score, split_groups
 from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
+from lcm_opt.engines.symmetry import merged, spread
 
 if TYPE_CHECKING:
     import highspy
@@ -126,7 +129,6 @@ def _model(cols: _Columns, seed: int) -> highspy.Highs:
     """Only the cover counts are integer: for fixed counts the flows form a network (each
     flow sits in one group row and in a laminar chain of cap and pool rows), so a
     continuous flow optimum has an integral vertex with the same objective."""
-    import numpy as np
 
     h = new_highs()
     for name, value in (
@@ -153,7 +155,6 @@ def highspy_module() -> Any:
 
 
 def _integer(h: highspy.Highs, cols: _Columns, integer: bool) -> None:
-    import numpy as np
 
     hs = highspy_module()
     kind = hs.HighsVarType.kInteger if integer else hs.HighsVarType.kContinuous
@@ -175,7 +176,6 @@ class _Run:
 
 def _stage(h: highspy.Highs, cols: _Columns, start: list[float], limit: float) -> _Run | None:
     """Runs the model's current objective from `start`; None when HiGHS has no solution."""
-    import numpy as np
 
     hs = highspy_module()
     h.setOptionValue("mip_max_nodes", max(int(NODES_PER_SECOND * limit), 1))
@@ -198,7 +198,6 @@ def _flows(
 ) -> Solution | None:
     """The best-affinity integral flows for fixed cover counts: an LP whose simplex vertex
     is integral (network matrix). None when its rounded answer fails the integer check."""
-    import numpy as np
 
     index = np.array(list(cols.cover.values()), dtype=np.int32)
     fixed = np.array([float(counts.get(key, 0)) for key in cols.cover], dtype=np.float64)
@@ -213,29 +212,63 @@ def _flows(
     return sol if feasible(sub, sol) else None
 
 
-def solve_milp(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentSolution | None:
-    """Maximise coverage value, then affinity, over the class model with HiGHS (module
-    docstring). None when the model is outside the range doubles certify, or HiGHS's
-    answer fails the integer re-check: the caller then uses CP-SAT."""
-    import numpy as np
+def _release(h: highspy.Highs, cols: _Columns) -> None:
+    """Undoes `_flows`: the cover counts free and integer again."""
 
-    cols = _columns(sub)
-    if not cols.upper or not _exact_range(sub, cols):
+    index = np.array(list(cols.cover.values()), dtype=np.int32)
+    upper = np.array([cols.upper[i] for i in index], dtype=np.float64)
+    h.changeColsBounds(len(index), index, np.zeros(len(index)), upper)
+    _integer(h, cols, True)
+
+
+def _x(cols: _Columns, sol: Solution) -> list[float]:
+    x = [0.0] * len(cols.upper)
+    for key, v in sol[0].items():
+        x[cols.flow[key]] = float(v)
+    for cover_key, v in sol[1].items():
+        x[cols.cover[cover_key]] = float(v)
+    return x
+
+
+def _first_stage(
+    sub: SubProblem, time_limit_s: float, seed: int
+) -> tuple[_Run, dict[tuple[int, str], int]] | None:
+    """Stage 1 on the merged classes (symmetry.py): the run, and its counts spread back."""
+    small, members = merged(sub)
+    cols = _columns(small)
+    if not cols.upper or not _exact_range(small, cols):
         return None
     h = _model(cols, seed)
     every = np.arange(len(cols.upper), dtype=np.int32)
     h.changeColsCost(len(every), every, np.array(cols.coverage))
     first = _stage(h, cols, [0.0] * len(cols.upper), time_limit_s)
-    if first is None:
+    return None if first is None else (first, spread(first.counts, members, sub))
+
+
+def solve_milp(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentSolution | None:
+    """Maximise coverage value, then affinity, over the class model with HiGHS (module
+    docstring). None when the model is outside the range doubles certify, or HiGHS's
+    answer fails the integer re-check: the caller then uses CP-SAT."""
+    cols = _columns(sub)
+    if not cols.upper or not _exact_range(sub, cols):
         return None
-    value1 = sum(sub.weight[k] * n for (k, _), n in first.counts.items())
+    staged = _first_stage(sub, time_limit_s, seed)
+    if staged is None:
+        return None
+    first, counts1 = staged
+    h = _model(cols, seed)
+    start = _flows(h, sub, cols, counts1)
+    if start is None:
+        return None
+    _release(h, cols)
+    value1 = score(sub, start)[0]
+    every = np.arange(len(cols.upper), dtype=np.int32)
     cover = list(cols.cover.values())
     weights = np.array([cols.coverage[i] for i in cover])
     h.addRow(value1 - 0.5, math.inf, len(cover), np.array(cover, dtype=np.int32), weights)
     h.changeColsCost(len(every), every, np.array(cols.affinity))
-    second = _stage(h, cols, first.x, time_limit_s)
-    counts = second.counts if second is not None else first.counts
-    sol = _flows(h, sub, cols, counts)
+    second = _stage(h, cols, _x(cols, start), time_limit_s)
+    sol = start if second is None else _flows(h, sub, cols, second.counts)
     if sol is None:
         return None
     value, affinity = score(sub, sol)
