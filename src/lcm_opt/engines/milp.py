@@ -137,14 +137,14 @@ def _model(cols: _Columns, seed: int) -> highspy.Highs:
     continuous flow optimum has an integral vertex with the same objective."""
 
     h = new_highs()
-    for name, value in (
-        ("threads", 1),
-        ("random_seed", seed),
-        ("mip_rel_gap", 0.0),
-        ("mip_abs_gap", ABS_GAP),
-        ("presolve", "on"),
-        *TUNING.items(),
-    ):
+    options: dict[str, bool | int | float | str] = {
+        "threads": 1,
+        "random_seed": seed,
+        "mip_rel_gap": 0.0,
+        "mip_abs_gap": ABS_GAP,
+        "presolve": "on",
+    }
+    for name, value in {**options, **TUNING}.items():
         h.setOptionValue(name, value)
     n = len(cols.upper)
     h.addVars(n, np.zeros(n), np.array(cols.upper))
