@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from pydantic import ValidationError
 
@@ -171,24 +173,35 @@ def test_cost_objective_covers_the_expensive_install_first() -> None:
     assert result.objective.bound == 100.5 and result.status.value == "optimal"
 
 
-def test_time_limited_cpsat_reports_feasible_with_a_bound() -> None:
-    """A CP-SAT time limit gives status feasible, a proven bound and a gap,
-    and the result is still never worse than greedy (hinted with it)."""
-    servers = [{"id": f"s{i:02d}", "product": "S", "asset": f"s{i:02d}", "cores": c}
-               for i, c in enumerate([32, 20, 20, 12, 12, 8, 8, 8, 6, 4, 4, 2] * 3)]  # fmt: skip
-    licences = [{"id": f"L{j}", "product": "S", "type": "CORE", "seats": s}
-                for j, s in enumerate([41, 37, 29, 23, 19])]  # fmt: skip
+def test_time_limited_solve_reports_each_stage() -> None:
+    """A deterministic limit too small for the affinity stage: status feasible, the first
+    stage proven (HiGHS closes it at the root), the affinity stage feasible with a proven
+    upper bound and its gap; never worse than greedy."""
+    rng = random.Random(0)
+    depts = ["Sales", "HR", "Finance"]
+    servers = [{"id": f"s{i:02d}", "product": "S", "asset": f"s{i:02d}",
+                "cores": rng.choice([3, 5, 7, 11, 13, 17, 19, 23, 29, 31]),
+                "department": rng.choice(depts)} for i in range(40)]  # fmt: skip
+    licences = [{"id": f"L{j}", "product": "S", "type": "CORE", "seats": rng.randint(30, 90),
+                 "department": rng.choice(depts)} for j in range(6)]  # fmt: skip
     rows = ([{"id": "S", "metric": "core"}], licences, servers)
-    # Deterministic time units: the same tiny limit stops CP-SAT at the same point every run.
     limited = scenario(*rows, settings={"time_limit_s": 0.0001})
     greedy = solve_checked(limited, "greedy")
     result = solve_checked(limited, "optimal")
-    outstanding = result.objective.outstanding_units
-    assert outstanding <= greedy.objective.outstanding_units
+    o = result.objective
+    assert o.outstanding_units <= greedy.objective.outstanding_units
     assert result.status.value == "feasible"
-    bound, gap = result.objective.bound, result.objective.gap
-    assert bound is not None and 0 < bound < outstanding
-    assert gap == round((outstanding - bound) / outstanding, 9)
+    assert o.stages is not None
+    first, second = o.stages
+    assert (first.criterion, first.status, first.bound, first.gap) == (
+        "outstanding_units", "optimal", o.outstanding_units, 0.0)  # fmt: skip
+    assert second.criterion == "affinity" and second.status == "feasible"
+    assert second.bound is not None and second.bound > o.affinity
+    assert second.gap == round((second.bound - o.affinity) / second.bound, 9)
+    unlimited = solve_checked(scenario(*rows), "optimal")
+    assert unlimited.status.value == "optimal"
+    assert unlimited.objective.outstanding_units == o.outstanding_units
+    assert o.affinity <= unlimited.objective.affinity <= second.bound
 
 
 def test_negative_affinity_weights_do_not_outweigh_coverage() -> None:

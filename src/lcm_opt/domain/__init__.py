@@ -15,6 +15,7 @@ from lcm_opt.domain.result import (
     ProductRow,
     Result,
     Source,
+    StageResult,
     Status,
 )
 from lcm_opt.domain.scenario import RuleText, Scenario, Variant
@@ -62,6 +63,7 @@ __all__ = [
     "SplitMode",
     "Stability",
     "StabilityOrder",
+    "StageResult",
     "Status",
     "TrackedDeployment",
     "Variant",

@@ -38,6 +38,20 @@ class DeficitReason(StrEnum):
     PIN_UNHONOURED = "pin_unhonoured"
 
 
+class StageResult(Frozen):
+    """One lexicographic stage of the optimiser: the first criterion, then affinity."""
+
+    criterion: Literal["outstanding_units", "outstanding_cost", "uncovered", "affinity"]
+    status: Literal["optimal", "feasible"] = Field(
+        description="optimal: proven; the affinity stage is never proven unless the first is"
+    )
+    bound: Number | None = Field(
+        description="proven bound: a lower bound of the first criterion (minimised), an upper "
+        "bound of affinity (maximised, at the first stage's optimum); null when unknown"
+    )
+    gap: Number | None = Field(description="|value - bound| / max(|value|, 1); null when unknown")
+
+
 class ObjectiveValues(Frozen):
     outstanding_units: Int
     outstanding_cost: Number
@@ -45,6 +59,17 @@ class ObjectiveValues(Frozen):
     affinity: Int
     bound: Number | None = None
     gap: Number | None = 0.0
+    stages: tuple[StageResult, ...] | None = Field(
+        None, description="optimal engine: status, bound and gap of each stage, first first"
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_stages(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Greedy results keep their exact former bytes."""
+        data: dict[str, Any] = handler(self)
+        if data.get("stages") is None:
+            data.pop("stages", None)
+        return data
 
 
 class Grant(Frozen):

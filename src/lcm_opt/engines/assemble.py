@@ -114,6 +114,7 @@ def objective_values(problem: Problem, allocation: Allocation) -> ObjectiveValue
         affinity=sum(g.score * g.units for g in allocation.grants),
         bound=allocation.bound,
         gap=allocation.gap,
+        stages=allocation.stages,
     )
 
 

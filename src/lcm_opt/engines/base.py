@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
 from lcm_opt.compile.problem import Problem
-from lcm_opt.domain import DeficitReason, Status
+from lcm_opt.domain import DeficitReason, StageResult, Status
 from lcm_opt.rules.eligibility import is_in_service, licence_metric
 
 
@@ -37,6 +37,7 @@ class Allocation:
     bound: float | None = None
     gap: float | None = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds; never in results
+    stages: tuple[StageResult, ...] | None = None  # optimal engine: per lexicographic stage
 
 
 class Engine(Protocol):

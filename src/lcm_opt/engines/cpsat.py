@@ -223,10 +223,11 @@ def solve_cpsat(sub: SubProblem, *, time_limit_s: float, seed: int) -> Component
     value1 = score(sub, sol1)[0]
     m.model.add(m.coverage >= value1)
     m.model.maximize(m.affinity)
-    status2, sol2, _ = _solve(m, sol1, time_limit_s, seed)
+    status2, sol2, bound2 = _solve(m, sol1, time_limit_s, seed)
     best = max([sol2, sol1, *candidates], key=lambda sol: score(sub, sol))
     value, affinity = score(sub, best)
-    optimal = status1 == status2 == cp_model.OPTIMAL
+    primary = status1 == cp_model.OPTIMAL and value == value1
+    optimal = primary and status2 == cp_model.OPTIMAL and best is sol2
     if status1 == cp_model.OPTIMAL:
         bound = value
     else:  # a float from CP-SAT: floor it, and never report less than the trivial facts
@@ -238,4 +239,15 @@ def solve_cpsat(sub: SubProblem, *, time_limit_s: float, seed: int) -> Component
         value=value,
         bound=max(bound, value),
         affinity=affinity,
+        primary_optimal=primary,
+        affinity_optimal=optimal,
+        affinity_bound=affinity if optimal else _affinity_bound(bound2, affinity, value == value1),
+        solver="cpsat",
     )
+
+
+def _affinity_bound(bound2: float, affinity: int, same_value: bool) -> int | None:
+    """CP-SAT's phase-2 bound holds for the phase-1 value only; unknown otherwise."""
+    if not same_value or math.isinf(bound2):
+        return None
+    return max(math.floor(bound2), affinity)

@@ -1,6 +1,7 @@
 """The optimiser: pins exactly as the documented pre-pass (A13), then each component
-solved exactly — min-cost flow where every edge asks 1 unit, CP-SAT otherwise — for the
-lexicographic objective (settings.objective first, then affinity)."""
+solved exactly — min-cost flow where every edge asks 1 unit, otherwise the class-model
+MILP by HiGHS with CP-SAT as fallback (portfolio.py) — for the lexicographic objective
+(settings.objective first, then affinity)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,15 @@ from lcm_opt.engines.components import (
     price_scale,
     subproblems,
 )
-from lcm_opt.engines.cpsat import preload, solve_cpsat
+from lcm_opt.engines.cpsat import preload
 from lcm_opt.engines.expand import expand
 from lcm_opt.engines.flow import FlowUnsafe, solve_flow
 from lcm_opt.engines.greedy import GreedyEngine, choose, deficit_records
+from lcm_opt.engines.milp import new_highs
 from lcm_opt.engines.parallel import solve_all, workers_for
 from lcm_opt.engines.pins import apply_pins
+from lcm_opt.engines.portfolio import solve_exact
+from lcm_opt.engines.stages import Stages, stage_summary
 from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
 
 
@@ -38,8 +42,9 @@ def _flow(sub: SubProblem) -> ComponentSolution | None:
 
 
 class _CpSat:
-    """CP-SAT for one component, hinted with the greedy allocation (computed once, and only
-    when some component needs it)."""
+    """The exact multi-unit backends for one component (portfolio.py); CP-SAT, when it
+    runs without a HiGHS solution, is hinted with the greedy allocation (computed once,
+    and only when some component needs it)."""
 
     def __init__(self, problem: Problem, greedy: Allocation | None) -> None:
         self.problem = problem
@@ -51,12 +56,15 @@ class _CpSat:
             self.greedy = GreedyEngine().solve(self.problem)
         return self.greedy
 
-    def __call__(self, sub: SubProblem) -> ComponentSolution:
+    def hinted(self, sub: SubProblem) -> SubProblem:
         if self._hints is None:
             self._hints = greedy_hints(self.problem, self.baseline())
+        return hinted(sub, self._hints)
+
+    def __call__(self, sub: SubProblem) -> ComponentSolution:
         settings = self.problem.scenario.settings
-        return solve_cpsat(
-            hinted(sub, self._hints), time_limit_s=settings.time_limit_s, seed=settings.seed
+        return solve_exact(
+            sub, time_limit_s=settings.time_limit_s, seed=settings.seed, greedy_hinted=self.hinted
         )
 
 
@@ -65,10 +73,10 @@ def _solve_components(subs: list[SubProblem], cpsat: _CpSat) -> list[ComponentSo
     flows = solve_all(subs, _flow, workers_for(subs))
     rest = [sub for sub, done in zip(subs, flows, strict=True) if done is None]
     if rest:
-        cpsat.baseline()  # before any fork: workers inherit the hint source
-        preload()
+        preload()  # before any fork: workers share the solver imports
+        new_highs()
     workers = workers_for(rest) if len(rest) > 1 else 1
-    solved = iter(solve_all(rest, cpsat, workers, counted="CP-SAT components"))
+    solved = iter(solve_all(rest, cpsat, workers, counted="all-or-nothing components"))
     return [done if done is not None else next(solved) for done in flows]
 
 
@@ -123,6 +131,12 @@ class OptimalEngine:
                 allocation = Allocation(self.name, Status.FEASIBLE, greedy.grants, greedy.deficits)
                 allocation.warnings = [*greedy.warnings, "optimiser kept the greedy allocation"]
         allocation.bound, allocation.gap = _bound_and_gap(problem, allocation, bound - value)
+        allocation.stages = stage_summary(
+            Stages.of(solutions),
+            allocation,
+            problem.scenario.settings.objective,
+            kept_greedy=allocation.grants is not grants,
+        )
         allocation.timings["expand"] = expanding
         return allocation
 

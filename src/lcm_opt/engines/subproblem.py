@@ -51,3 +51,9 @@ class ComponentSolution:
     value: int  # first criterion: sum of weight * covered
     bound: int  # proven upper bound of `value`
     affinity: int  # sum of score * units
+    # Per lexicographic stage: whether it is proven, and the affinity stage's upper bound
+    # (given this `value`). The affinity stage is never proven while the first is not.
+    primary_optimal: bool = True
+    affinity_optimal: bool = True
+    affinity_bound: int | None = None  # None: equal to `affinity` (proven)
+    solver: str = "flow"  # flow, highs or cpsat: which backend produced this solution

@@ -27,6 +27,7 @@ from lcm_opt.services.checker_explain import check_explanations
 from lcm_opt.services.checker_grants import check_capacity, check_grants, check_units
 from lcm_opt.services.checker_overview import check_overview
 from lcm_opt.services.checker_pins import check_direct_grants, check_pin_overflow, recompute_pins
+from lcm_opt.services.checker_stages import check_stages
 from lcm_opt.services.checker_status import check_status
 from lcm_opt.services.checker_totals import check_totals
 
@@ -51,6 +52,7 @@ def check_result(scenario: Scenario, result: Result) -> list[str]:
     out += check_coverage(ctx, result, covered, pins)
     out += check_totals(ctx, result)
     out += check_status(ctx, result)
+    out += check_stages(ctx, result)
     out += check_overview(ctx, result)
     out += check_order(result)
     if result.explanations is not None:

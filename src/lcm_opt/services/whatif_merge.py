@@ -25,6 +25,7 @@ from lcm_opt.domain import (
     ObjectiveValues,
     Result,
     Scenario,
+    StageResult,
     Status,
     natural_key,
 )
@@ -129,13 +130,30 @@ def _objective(
         cost += d.units * (price[d.product] or 0.0)
     lowers = [o.lower for o in outcomes]
     bound = None if None in lowers else sum(o.lower or 0 for o in outcomes) / outcomes[0].scale
+    affinity = sum(g.score * g.units for g in grants)
+    gap = outcomes[0].result.objective.gap
     return ObjectiveValues(
         outstanding_units=sum(d.units for d in deficits),
         outstanding_cost=round(cost, 6),
         uncovered=len(deficits),
-        affinity=sum(g.score * g.units for g in grants),
+        affinity=affinity,
         bound=bound,
-        gap=outcomes[0].result.objective.gap,
+        gap=gap,
+        stages=_stages(outcomes, bound, gap, affinity),
+    )
+
+
+def _stages(
+    outcomes: list[BlockOutcome], bound: float | None, gap: float | None, affinity: int
+) -> tuple[StageResult, ...] | None:
+    """Mergeable optimiser blocks are proven in both stages, so the merge is too."""
+    stages = outcomes[0].result.objective.stages
+    if stages is None:
+        return None
+    assert all(o.result.status is Status.OPTIMAL for o in outcomes)
+    return (
+        StageResult(criterion=stages[0].criterion, status="optimal", bound=bound, gap=gap),
+        StageResult(criterion="affinity", status="optimal", bound=float(affinity), gap=0.0),
     )
 
 

@@ -1,0 +1,322 @@
+"""Exact class-compressed MILP for multi-unit components, solved by HiGHS.
+
+The model is cpsat.py's, row for row: c[k,g] members of class k covered through split group
+g, f[k,l] units class k draws from licence l, sum_{l in g} f[k,l] = u[k,g] * c[k,g],
+sum_g c[k,g] <= count[k], licence pools (R27) and Track Deployment caps (L5, A45). Two
+lexicographic stages: maximise sum weight * c; then add sum weight * c >= stage-1 value and
+maximise sum score * f, started from the stage-1 solution. HiGHS's LP relaxation of this
+model is the transportation bound, which proves most per-core estates at the root or in a
+few nodes, where CP-SAT's search has to close the gap itself (models/FORMULATION.md).
+
+Exactness: HiGHS computes in doubles, so every value it returns is rounded and re-checked
+in integers (`cpsat.feasible`, `cpsat.score`); a solution that fails the check, or a model
+whose objective could exceed EXACT_LIMIT (where a gap below 1 is no longer a proof), is
+left to CP-SAT (returns None). A stage is proven when HiGHS reports it optimal with
+mip_rel_gap 0 and mip_abs_gap < 1 on an objective with integer coefficients.
+
+Determinism: one thread, a fixed random_seed and a node limit per stage (deterministic);
+the wall-clock limit is a guard far above what the node limit needs.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from lcm_opt.domain import Status
+from lcm_opt.engines.cpsat import Solution, feasible, score, split_groups
+from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
+from lcm_opt.engines.symmetry import merged, spread
+
+if TYPE_CHECKING:
+    import highspy
+
+EXACT_LIMIT = 2**40  # |objective| beyond this: doubles cannot certify a gap below 1
+NODES_PER_SECOND = 500  # stage node limit = this x settings.time_limit_s
+QUICK = 0.2  # the run without primal heuristics gets this share of the node limit
+GUARD = (60.0, 12.0)  # wall-clock guard per stage: a + b x settings.time_limit_s
+ABS_GAP = 0.999  # integer objectives: a gap below 1 proves the incumbent optimal
+# HiGHS's primal heuristics, off in each stage's first, short run: on most all-or-nothing
+# components the LP-guided search finds the incumbents anyway (stage 2 starts from stage
+# 1's) and these cost 2-3x the proof time; the second run turns them back on.
+TUNING: dict[str, bool | int | float | str] = {
+    f"mip_heuristic_run_{name}": False
+    for name in ("feasibility_jump", "rins", "rens", "root_reduced_cost", "zi_round", "shifting")
+}
+
+_banner_done = False
+
+
+def new_highs() -> highspy.Highs:
+    """A silent HiGHS instance. Its first construction in a process prints a banner on the
+    C stdout, which would corrupt a result written there, so that one goes to /dev/null."""
+    import highspy
+
+    global _banner_done
+    if _banner_done:
+        h = highspy.Highs()  # type: ignore[no-untyped-call]
+    else:
+        sys.stdout.flush()
+        saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        try:
+            h = highspy.Highs()  # type: ignore[no-untyped-call]
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(null)
+        _banner_done = True
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+@dataclass
+class _Columns:
+    cover: dict[tuple[int, str], int] = field(default_factory=dict)  # (class, group) -> column
+    flow: dict[tuple[int, int], int] = field(default_factory=dict)  # (class, licence) -> column
+    upper: list[float] = field(default_factory=list)
+    coverage: list[float] = field(default_factory=list)  # stage-1 objective per column
+    affinity: list[float] = field(default_factory=list)  # stage-2 objective per column
+    rows: list[tuple[list[int], list[float], float, float]] = field(default_factory=list)
+
+
+def _columns(sub: SubProblem) -> _Columns:
+    from lcm_opt.engines.cpsat import _cover_ub, _flow_ub
+
+    cols = _Columns()
+    by_licence: dict[int, list[int]] = {}
+    reach: dict[int, int] = {}
+
+    def add(upper: int, coverage: int, affinity: int) -> int:
+        cols.upper.append(float(upper))
+        cols.coverage.append(float(coverage))
+        cols.affinity.append(float(affinity))
+        return len(cols.upper) - 1
+
+    for k in sub.classes:
+        groups = split_groups(sub, k)
+        covers = []
+        for g, (u, edges) in groups.items():
+            c = cols.cover[k, g] = add(_cover_ub(sub, k, u, edges), sub.weight[k], 0)
+            covers.append(c)
+            index, values = [c], [-float(u)]
+            for e in edges:
+                ub = _flow_ub(sub, k, e.licence, u)
+                f = cols.flow[k, e.licence] = add(ub, 0, e.score)
+                index.append(f)
+                values.append(1.0)
+                by_licence.setdefault(e.licence, []).append(f)
+                reach[e.licence] = reach.get(e.licence, 0) + ub
+            cols.rows.append((index, values, 0.0, 0.0))
+        if len(covers) > 1:
+            cols.rows.append((covers, [1.0] * len(covers), -math.inf, float(sub.count[k])))
+    for li, fs in by_licence.items():
+        cap = sub.capacity[li]
+        if cap is not None and reach[li] > cap:
+            cols.rows.append((fs, [1.0] * len(fs), -math.inf, float(cap)))
+    for (li, _), classes in sub.capped().items():
+        fs = [cols.flow[k, li] for k in classes]
+        cap = sub.caps[li, sub.product[classes[0]]]
+        cols.rows.append((fs, [1.0] * len(fs), -math.inf, float(cap)))
+    return cols
+
+
+def _exact_range(sub: SubProblem, cols: _Columns) -> bool:
+    coverage = sum(sub.weight[k] * sub.count[k] for k in sub.classes)
+    affinity = sum(abs(a) * u for a, u in zip(cols.affinity, cols.upper, strict=True))
+    return coverage < EXACT_LIMIT and affinity < EXACT_LIMIT and max(cols.upper) < EXACT_LIMIT
+
+
+def _model(cols: _Columns, seed: int) -> highspy.Highs:
+    """Only the cover counts are integer: for fixed counts the flows form a network (each
+    flow sits in one group row and in a laminar chain of cap and pool rows), so a
+    continuous flow optimum has an integral vertex with the same objective."""
+
+    h = new_highs()
+    options: dict[str, bool | int | float | str] = {
+        "threads": 1,
+        "random_seed": seed,
+        "mip_rel_gap": 0.0,
+        "mip_abs_gap": ABS_GAP,
+        "presolve": "on",
+    }
+    for name, value in {**options, **TUNING}.items():
+        h.setOptionValue(name, value)
+    n = len(cols.upper)
+    h.addVars(n, np.zeros(n), np.array(cols.upper))
+    _integer(h, cols, True)
+    for index, values, lower, upper in cols.rows:
+        h.addRow(lower, upper, len(index), np.array(index, dtype=np.int32), np.array(values))
+    h.changeObjectiveSense(highspy_module().ObjSense.kMaximize)
+    return h
+
+
+def highspy_module() -> Any:
+    import highspy
+
+    return highspy
+
+
+def _integer(h: highspy.Highs, cols: _Columns, integer: bool) -> None:
+
+    hs = highspy_module()
+    kind = hs.HighsVarType.kInteger if integer else hs.HighsVarType.kContinuous
+    index = np.array(list(cols.cover.values()), dtype=np.int32)
+    h.changeColsIntegrality(len(index), index, np.full(len(index), kind))
+
+
+def _counts(x: Sequence[float], cols: _Columns) -> dict[tuple[int, str], int]:
+    return {key: v for key, i in cols.cover.items() if (v := round(x[i]))}
+
+
+@dataclass(frozen=True)
+class _Run:
+    proven: bool
+    bound: int
+    x: list[float]  # HiGHS's column values (the start of the next stage)
+    counts: dict[tuple[int, str], int]
+
+
+def _stage(h: highspy.Highs, cols: _Columns, start: list[float], limit: float) -> _Run | None:
+    """The model's current objective from `start`: first a short run without the primal
+    heuristics (TUNING), which proves most stages fastest; where that does not prove it,
+    a full run with HiGHS's own heuristics from the best solution so far (some stage-2
+    searches need them to find the incumbent that closes the gap). Both limits are node
+    counts, so the outcome is deterministic. None when HiGHS has no solution."""
+    quick = _run(h, cols, start, QUICK * limit) if TUNING else None
+    if quick is not None and quick.proven:
+        return quick
+    for name in TUNING:
+        h.setOptionValue(name, True)
+    full = _run(h, cols, start if quick is None else quick.x, limit)
+    for name, value in TUNING.items():
+        h.setOptionValue(name, value)
+    if full is None or quick is None:
+        return full or quick
+    return replace(full, bound=min(full.bound, quick.bound), proven=full.proven)
+
+
+def _run(h: highspy.Highs, cols: _Columns, start: list[float], limit: float) -> _Run | None:
+    hs = highspy_module()
+    h.setOptionValue("mip_max_nodes", max(int(NODES_PER_SECOND * limit), 1))
+    h.setOptionValue("time_limit", GUARD[0] + GUARD[1] * limit)
+    n = len(start)
+    h.setSolution(n, np.arange(n, dtype=np.int32), np.array(start))
+    h.run()
+    info = h.getInfo()
+    if info.primal_solution_status != hs.kSolutionStatusFeasible:
+        return None
+    x = list(h.getSolution().col_value)
+    dual = info.mip_dual_bound
+    bound = math.floor(dual + 1e-6) if math.isfinite(dual) else EXACT_LIMIT
+    optimal = h.getModelStatus() == hs.HighsModelStatus.kOptimal
+    return _Run(optimal, bound, x, _counts(x, cols))
+
+
+def _flows(
+    h: highspy.Highs, sub: SubProblem, cols: _Columns, counts: dict[tuple[int, str], int]
+) -> Solution | None:
+    """The best-affinity integral flows for fixed cover counts: an LP whose simplex vertex
+    is integral (network matrix). None when its rounded answer fails the integer check."""
+
+    index = np.array(list(cols.cover.values()), dtype=np.int32)
+    fixed = np.array([float(counts.get(key, 0)) for key in cols.cover], dtype=np.float64)
+    h.changeColsBounds(len(index), index, fixed, fixed)
+    _integer(h, cols, False)
+    h.setOptionValue("time_limit", math.inf)  # one LP; a stage's guard must not cut it
+    h.run()
+    if h.getModelStatus() != highspy_module().HighsModelStatus.kOptimal:
+        return None
+    x = h.getSolution().col_value
+    units = {key: v for key, i in cols.flow.items() if (v := round(x[i]))}
+    sol = (units, dict(counts))
+    return sol if feasible(sub, sol) else None
+
+
+def _release(h: highspy.Highs, cols: _Columns) -> None:
+    """Undoes `_flows`: the cover counts free and integer again."""
+
+    index = np.array(list(cols.cover.values()), dtype=np.int32)
+    upper = np.array([cols.upper[i] for i in index], dtype=np.float64)
+    h.changeColsBounds(len(index), index, np.zeros(len(index)), upper)
+    _integer(h, cols, True)
+
+
+def _x(cols: _Columns, sol: Solution) -> list[float]:
+    x = [0.0] * len(cols.upper)
+    for key, v in sol[0].items():
+        x[cols.flow[key]] = float(v)
+    for cover_key, v in sol[1].items():
+        x[cols.cover[cover_key]] = float(v)
+    return x
+
+
+def _first_stage(
+    sub: SubProblem, time_limit_s: float, seed: int
+) -> tuple[_Run, dict[tuple[int, str], int]] | None:
+    """Stage 1 on the merged classes (symmetry.py): the run, and its counts spread back."""
+    small, members = merged(sub)
+    cols = _columns(small)
+    if not cols.upper or not _exact_range(small, cols):
+        return None
+    h = _model(cols, seed)
+    every = np.arange(len(cols.upper), dtype=np.int32)
+    h.changeColsCost(len(every), every, np.array(cols.coverage))
+    first = _stage(h, cols, [0.0] * len(cols.upper), time_limit_s)
+    return None if first is None else (first, spread(first.counts, members, sub))
+
+
+def solve_milp(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentSolution | None:
+    """Maximise coverage value, then affinity, over the class model with HiGHS (module
+    docstring). None when the model is outside the range doubles certify, or HiGHS's
+    answer fails the integer re-check: the caller then uses CP-SAT."""
+    cols = _columns(sub)
+    if not cols.upper or not _exact_range(sub, cols):
+        return None
+    staged = _first_stage(sub, time_limit_s, seed)
+    if staged is None:
+        return None
+    first, counts1 = staged
+    h = _model(cols, seed)
+    start = _flows(h, sub, cols, counts1)
+    if start is None:
+        return None
+    _release(h, cols)
+    value1 = score(sub, start)[0]
+    every = np.arange(len(cols.upper), dtype=np.int32)
+    cover = list(cols.cover.values())
+    weights = np.array([cols.coverage[i] for i in cover])
+    h.addRow(value1 - 0.5, math.inf, len(cover), np.array(cover, dtype=np.int32), weights)
+    h.changeColsCost(len(every), every, np.array(cols.affinity))
+    second = _stage(h, cols, _x(cols, start), time_limit_s)
+    sol = None if second is None else _flows(h, sub, cols, second.counts)
+    if sol is None:  # keep the first stage's proof with its own solution
+        sol, second = start, None
+    value, affinity = score(sub, sol)
+    if value < value1:
+        return None
+    primary = first.proven and value1 >= first.bound
+    proven = primary and second is not None and second.proven and affinity >= second.bound
+    affinity_bound = None if second is None else max(second.bound, affinity)
+    return ComponentSolution(
+        units=sol[0],
+        covered=sol[1],
+        status=Status.OPTIMAL if proven else Status.FEASIBLE,
+        value=value,
+        bound=max(min(first.bound, _trivial(sub)), value),
+        affinity=affinity,
+        primary_optimal=primary,
+        affinity_optimal=proven,
+        affinity_bound=affinity if proven else affinity_bound,
+        solver="highs",
+    )
+
+
+def _trivial(sub: SubProblem) -> int:
+    return sum(sub.weight[k] * sub.count[k] for k in sub.classes)

@@ -1,0 +1,71 @@
+"""Status, bound and gap of each lexicographic stage of the optimiser, for the result.
+
+The first stage is proven when its bound meets its value (gap 0). The affinity stage is
+proven only when the first is and every component proved its own affinity stage; its bound
+(the allocation's affinity plus each component's proven slack) is stated only then: a
+bound at an unproven first-stage value is not a bound of the lexicographic optimum."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from lcm_opt.domain import Objective, StageResult
+from lcm_opt.engines.base import Allocation
+from lcm_opt.engines.subproblem import ComponentSolution
+
+CRITERION = {
+    Objective.UNITS: "outstanding_units",
+    Objective.COST: "outstanding_cost",
+    Objective.COUNT: "uncovered",
+}
+
+
+@dataclass(frozen=True)
+class Stages:
+    primary: bool  # every component proved its first stage
+    affinity: bool  # every component proved both stages
+    affinity_slack: int | None  # sum of (affinity bound - affinity); None when unknown
+
+    @classmethod
+    def of(cls, solutions: Sequence[ComponentSolution]) -> Stages:
+        slack: int | None = 0
+        for s in solutions:
+            if s.affinity_optimal:
+                continue
+            if s.affinity_bound is None or slack is None:
+                slack = None
+            else:
+                slack += s.affinity_bound - s.affinity
+        return cls(
+            primary=all(s.primary_optimal for s in solutions),
+            affinity=all(s.affinity_optimal for s in solutions),
+            affinity_slack=slack,
+        )
+
+
+def stage_summary(
+    stages: Stages, allocation: Allocation, objective: Objective, *, kept_greedy: bool
+) -> tuple[StageResult, ...]:
+    """`kept_greedy`: the optimiser returned the documented engine's allocation instead
+    of its own (its components' affinity bounds do not describe it)."""
+    primary = allocation.gap == 0.0 and allocation.bound is not None
+    first = StageResult(
+        criterion=CRITERION[objective],
+        status="optimal" if primary else "feasible",
+        bound=allocation.bound,
+        gap=allocation.gap,
+    )
+    affinity = sum(g.score * g.units for g in allocation.grants)
+    bound: int | None = None
+    if primary and stages.primary and not kept_greedy and stages.affinity_slack is not None:
+        bound = affinity + stages.affinity_slack
+    proven = bound is not None and bound == affinity and stages.affinity
+    gap = None if bound is None else round((bound - affinity) / max(abs(bound), 1), 9)
+    second = StageResult(
+        criterion="affinity",
+        status="optimal" if proven else "feasible",
+        bound=None if bound is None else float(bound),
+        gap=gap,
+    )
+    return first, second
