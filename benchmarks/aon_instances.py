@@ -32,7 +32,7 @@ CODES = ("CORE", "CORE4", "CORE8")
 SITES = {"EU": ("London", "Paris"), "US": ("NewYork", "Austin")}
 DIVISIONS = {"Tech": ("Eng", "Ops", "Data"), "Business": ("Sales", "Finance", "HR")}
 FEATURES = ("downgrades", "pins", "lcm")
-RULES = "models/rulesets/xassets-default.rules"
+RULES = "src/lcm_opt/data/rulesets/xassets-default.rules"
 PRICES = (1890.5, 2410.25, 3120.75)  # per core, by version
 
 

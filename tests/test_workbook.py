@@ -86,8 +86,15 @@ def _assert_summary(rows: list[list[Any]], document: dict[str, Any]) -> None:
 def test_solve_workbook_equals_the_result(tmp_path: Path, engine: str) -> None:
     """The streamed path: grants and deficits written from the engine's records."""
     result, sheets = _json_and_xlsx(tmp_path, "solve", str(DEMO), "--engine", engine)
-    assert list(sheets) == ["summary", "grants", "deficits", "products", "licences",
-                            "warnings", "merged"]  # fmt: skip
+    # the optimiser states its stages: the objective then has a summary and a stages sheet
+    objective = ["objective summary", "objective stages"] if engine == "optimal" else []
+    assert list(sheets) == ["summary", *objective, "grants", "deficits", "products",
+                            "licences", "warnings", "merged"]  # fmt: skip
+    if engine == "optimal":
+        stages = result["objective"].pop("stages")
+        _assert_records(sheets["objective stages"], stages)
+        _assert_summary(sheets["objective summary"], result["objective"])
+        del result["objective"]
     _assert_summary(sheets["summary"], result)
     for key in ("grants", "deficits", "products", "licences"):
         _assert_records(sheets[key], result[key])

@@ -25,7 +25,7 @@ from collections import defaultdict
 from dataclasses import replace
 
 from lcm_opt.compile.problem import ConsumptionClass, Edge, Problem
-from lcm_opt.domain import StabilityOrder
+from lcm_opt.domain import StabilityOrder, StageResult
 from lcm_opt.engines.base import Allocation
 from lcm_opt.engines.components import product_components
 
@@ -103,4 +103,20 @@ def restore_scores(problem: Problem, allocation: Allocation) -> Allocation:
             g = g._replace(score=scores[k][g.licence])
         grants.append(g)
     allocation.grants = grants
+    allocation.stages = _restored_stages(allocation)
     return allocation
+
+
+def _restored_stages(allocation: Allocation) -> tuple[StageResult, ...] | None:
+    """The affinity stage in the rule set's points. The solver proved the rewritten second
+    stage (affinity and moves, in the chosen order), so a proven one is proven at the
+    affinity found; an unproven bound in rewritten points says nothing about affinity."""
+    if allocation.stages is None:
+        return None
+    first, second = allocation.stages
+    affinity = sum(g.score * g.units for g in allocation.grants)
+    if second.status == "optimal":
+        second = second.model_copy(update={"bound": float(affinity), "gap": 0.0})
+    else:
+        second = second.model_copy(update={"bound": None, "gap": None})
+    return (first, second)
