@@ -322,3 +322,24 @@ def test_saved_json_is_checked_against_its_contract(tmp_path: Path) -> None:
     code, _, err = _invoke("report", str(broken))
     assert code == 2 and "lost: Field required" in err
     assert "optimal_result.objective.uncovered" in err
+
+
+def test_purchase_plan_and_estimates_have_their_section(tmp_path: Path) -> None:
+    small = SCENARIOS / "decide" / "small.yaml"
+    plan = tmp_path / "plan.json"
+    assert _invoke("recommend", str(small), "--format", "json", "-o", str(plan))[0] == 0
+    compared = tmp_path / "compare.json"
+    assert _invoke("compare", str(small), "--format", "json", "-o", str(compared))[0] == 0
+    data = json.loads(plan.read_text())
+    for inputs in ([plan], [compared]):
+        section = _section(report_document(inputs), "purchase")
+        assert section is not None, inputs
+        figures = {i["key"]: i["value"] for b in section["blocks"] if b["type"] == "figures"
+                   for i in b["items"]}  # fmt: skip
+        assert figures["purchase.savings"] == data["side_by_side"]["savings"]
+        assert figures["purchase.c"] == data["side_by_side"]["joint"]
+    section = _section(report_document([plan]), "purchase")
+    assert section is not None
+    [plan_table] = [b for b in section["blocks"] if b.get("id") == "purchase-plan"]
+    assert [r[0] for r in plan_table["rows"]] == [p["offer"] for p in data["purchases"]]
+    assert _section(report_document([E23]), "purchase") is None

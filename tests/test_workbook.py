@@ -206,3 +206,15 @@ def test_xlsx_needs_an_output_file(tmp_path: Path) -> None:
         assert code == 2 and "-o FILE.xlsx" in err
     code, _, err = _run("solve", str(E23), "--format", "xlsx", "-o", str(tmp_path / "no/x.xlsx"))
     assert code == 2 and "cannot write" in err
+
+
+def test_recommend_workbook_equals_the_plan(tmp_path: Path) -> None:
+    small = DEMO.parent.parent / "decide" / "small.yaml"
+    plan, sheets = _json_and_xlsx(tmp_path, "recommend", str(small))
+    assert plan["purchases"], "the small office buys something"
+    assert {"summary", "purchases", "newly_covered", "products_after"} <= set(sheets)
+    _assert_summary(sheets["summary"], {k: v for k, v in plan.items()
+                                        if not isinstance(v, dict | list)})  # fmt: skip
+    _assert_records(sheets["purchases"], plan["purchases"])
+    _assert_records(sheets["products_after"], plan["products_after"])
+    assert [r[0] for r in sheets["newly_covered"][1:]] == plan["newly_covered"]

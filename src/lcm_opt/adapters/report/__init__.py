@@ -10,12 +10,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from lcm_opt.adapters.report import sections_core, sections_more
+from lcm_opt.adapters.report import sections_core, sections_more, sections_purchase
 from lcm_opt.adapters.report.html import render_html
 from lcm_opt.adapters.report.inputs import Progress, add_document, load_inputs, new_bundle
 from lcm_opt.adapters.report.registry import build_document, register
 
-SECTION_MODULES = (sections_core, sections_more)
+SECTION_MODULES = (sections_core, sections_more, sections_purchase)
 
 
 def report_document(paths: Iterable[Path], progress: Progress | None = None) -> dict[str, Any]:

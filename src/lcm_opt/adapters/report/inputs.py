@@ -38,6 +38,7 @@ from lcm_opt.services.checker import load_result
 from lcm_opt.services.churn import churn
 from lcm_opt.services.compare import Comparison
 from lcm_opt.services.overview import OverviewReport
+from lcm_opt.services.recommend import Recommendation
 from lcm_opt.services.solve import ENGINES
 from lcm_opt.services.whatif import WhatIfReport
 
@@ -52,7 +53,7 @@ def _quiet(_message: str) -> None:
 
 def new_bundle() -> Bundle:
     return {"title": "", "sources": [], "runs": {}, "comparison": None, "whatif": None,
-            "extras": {}}  # fmt: skip
+            "extras": {}, "purchase": {}}  # fmt: skip
 
 
 def load_inputs(paths: Iterable[Path], progress: Progress = _quiet) -> Bundle:
@@ -60,7 +61,7 @@ def load_inputs(paths: Iterable[Path], progress: Progress = _quiet) -> Bundle:
     for path in paths:
         progress(f"reading {path}")
         add_input(bundle, path, progress)
-    if not bundle["runs"] and not bundle["whatif"] and not bundle["extras"]:
+    if not (bundle["runs"] or bundle["whatif"] or bundle["extras"] or bundle["purchase"]):
         raise ScenarioError("nothing to report: give a scenario or a result JSON file")
     return bundle
 
@@ -78,7 +79,10 @@ def add_input(bundle: Bundle, path: Path, progress: Progress = _quiet) -> None:
 
 
 def kind_of(data: Mapping[str, Any]) -> str:
-    """comparison, whatif, result, scenario or other, by the keys each one always has."""
+    """comparison, whatif, result, recommendation, scenario or other, by the keys each one
+    always has."""
+    if "purchases" in data and "side_by_side" in data:
+        return "recommendation"
     if "greedy_result" in data and "optimal_result" in data:
         return "comparison"
     if "baseline_result" in data and "variants" in data:
@@ -95,6 +99,7 @@ CONTRACTS: dict[str, tuple[type[BaseModel], str]] = {
     "whatif": (WhatIfReport, "what-if report (whatif --format json)"),
     "result": (Result, "result (solve --format json)"),
     "overview": (OverviewReport, "overview (overview --format json)"),
+    "recommendation": (Recommendation, "purchase plan (recommend --format json)"),
 }
 
 
@@ -111,6 +116,8 @@ def add_document(
         _add_comparison_json(bundle, data)
     elif kind == "whatif":
         _add_whatif_json(bundle, data)
+    elif kind == "recommendation":
+        bundle["purchase"].update(plan=dict(data), estimates=data["side_by_side"])
     elif kind in ("result", "overview"):
         _add_run(bundle, data["engine"], run_from_json(data))
     else:
@@ -132,6 +139,8 @@ def _add_comparison_json(bundle: Bundle, data: Mapping[str, Any]) -> None:
     bundle["comparison"] = comparison_of(
         data["recovered"], data["lost"], int(data["changed_licence"])
     )
+    if data.get("purchase") is not None:
+        bundle["purchase"].setdefault("estimates", data["purchase"])
 
 
 def comparison_of(recovered: list[str], lost: list[str], changed: int) -> dict[str, Any]:
