@@ -132,7 +132,7 @@ def churn_lines(ch: Churn) -> list[str]:
 
 _OPTIMISER_STATUS = {
     "optimal": "proven optimal",
-    "feasible": "feasible, not proven optimal: a CP-SAT time limit was hit",
+    "feasible": "feasible, not proven optimal: a solver limit was hit (see the stages)",
 }
 
 
