@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
-import time
 from pathlib import Path
+
+from measure import measured
 
 HERE = Path(__file__).resolve().parent
 CLI = Path(sys.executable).parent / "lcm-opt"
@@ -29,20 +28,13 @@ def timed(scenario: Path, explain: bool) -> dict[str, float]:
     out = scenario.parent / ("result-explained.json" if explain else "result-plain.json")
     command = [str(CLI), "solve", str(scenario), "--engine", "optimal", "--format", "json"]
     command += ["-o", str(out), *(["--explain"] if explain else [])]
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    if status != 0:
-        stderr = process.stderr.read().decode() if process.stderr else ""
-        raise SystemExit(f"{' '.join(command)} failed:\n{stderr}")
+    run = measured(command)
     size = out.stat().st_size
     out.unlink()
-    cpu = usage.ru_utime + usage.ru_stime  # the process and the solver workers it reaped
     return {
-        "seconds": seconds,
-        "cpu": cpu,
-        "peak_rss_mib": usage.ru_maxrss / 1024,
+        "seconds": run.seconds,
+        "cpu": run.cpu,
+        "peak_rss_mib": run.peak_rss_mib,
         "mb": size / 1e6,
     }
 

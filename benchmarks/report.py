@@ -11,11 +11,11 @@ Target: the demo report under 3 MB. Single runs on a shared machine: compare rat
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from measure import measured
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -24,20 +24,9 @@ DEMO = ROOT / "scenarios" / "demo" / "demo.yaml"
 DEMO_TARGET_BYTES = 3 * 1024 * 1024
 
 
-def timed(command: list[str]) -> tuple[float, float]:
-    """Seconds and peak RSS (MiB) of one command."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    if status != 0:
-        stderr = process.stderr.read().decode() if process.stderr else ""
-        raise SystemExit(f"{' '.join(command)} failed:\n{stderr}")
-    return seconds, usage.ru_maxrss / 1024
-
-
 def row(label: str, command: list[str], out: Path) -> dict[str, float]:
-    seconds, rss = timed(command)
+    run = measured(command)
+    seconds, rss = run.seconds, run.peak_rss_mib
     size = out.stat().st_size
     print(f"{label:<44} {size / 1e6:9.2f} MB {seconds:8.2f} s {rss:8.0f} MiB", flush=True)
     return {"bytes": size, "seconds": seconds, "rss": rss}

@@ -24,6 +24,8 @@ import sys
 import time
 from pathlib import Path
 
+from measure import measured
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 ENGINES = ("greedy", "optimal")
@@ -86,18 +88,12 @@ def end_to_end(scenario_path: Path, engine: str) -> dict[str, object]:
     out = scenario_path.parent / f"result-{engine}.json"
     command = [str(CLI), "solve", str(scenario_path), "--engine", engine]
     command += ["--format", "json", "-o", str(out)]
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    stderr = process.stderr.read().decode() if process.stderr else ""
-    if status != 0:
-        raise SystemExit(f"{' '.join(command)} failed:\n{stderr}")
+    run = measured(command)
     result = _head(out)
     out.unlink()
     return {
-        "seconds": seconds,
-        "peak_rss_mib": usage.ru_maxrss / 1024,
+        "seconds": run.seconds,
+        "peak_rss_mib": run.peak_rss_mib,
         "status": result["status"],
         "objective": result["objective"],
     }
