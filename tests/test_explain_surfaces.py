@@ -138,3 +138,24 @@ def test_readme_excerpts_match_the_demo() -> None:
         for line in excerpt.splitlines():
             if line != "...":
                 assert line in out.splitlines(), line
+
+
+def test_explain_workbook_and_progress(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from openpyxl import load_workbook
+
+    monkeypatch.setenv("LCM_OPT_PROGRESS", "always")
+    shown = runner.invoke(app, ["explain", str(E14), "--format", "json"])
+    assert shown.exit_code == 0
+    phases = [line.split(":")[0] for line in shown.stderr.splitlines()[:-1]]
+    assert phases == ["load", "compile", "solve (greedy, optimal)", "explain"]
+    why = json.loads(shown.stdout)
+    out = tmp_path / "why.xlsx"
+    assert invoke("explain", str(E14), "--format", "xlsx", "-o", str(out))[0] == 0
+    book = load_workbook(out, read_only=True)
+    rows = [list(r) for r in book["certificates"].iter_rows(values_only=True)]
+    book.close()
+    header = rows[0]
+    assert [dict(zip(header, r, strict=True))["id"] for r in rows[1:]] == [
+        c["id"] for c in why["certificates"]
+    ]
+    assert invoke("explain", str(E14), "--format", "xlsx")[0] == 2  # a workbook needs -o

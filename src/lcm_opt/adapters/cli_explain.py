@@ -10,13 +10,16 @@ import typer
 from lcm_opt.adapters.cli_common import (
     CompareFormat,
     OutputOpt,
+    QuietOpt,
     ScenarioArg,
     app,
     emit,
     fail,
     handled,
+    load,
+    progress,
 )
-from lcm_opt.adapters.files import load_scenario
+from lcm_opt.adapters.cli_xlsx import require_output, write_document_xlsx
 from lcm_opt.adapters.render import to_json
 from lcm_opt.adapters.render_explain import explain_tables
 from lcm_opt.services.explain import explain_scenario, focus
@@ -33,11 +36,14 @@ def explain(
         CompareFormat.TABLE
     ),
     output: OutputOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Explain every deficit: certificates no allocation can beat, why a consumption has no
     eligible licence, the documented engine's wrong turns, and where one more seat helps."""
-    with handled():
-        loaded = load_scenario(scenario)
+    if fmt is CompareFormat.XLSX:
+        output = require_output(output)
+    with progress(quiet), handled():
+        loaded = load(scenario)
         done = explain_scenario(loaded)
         known_c = set(done.problem.consumption_ids)
         known_l = set(done.problem.licence_ids)
@@ -48,4 +54,7 @@ def explain(
             if lid not in known_l:
                 fail(f"--licence: unknown licence {lid!r} in {scenario}", 2)
         shown = focus(done, consumption or (), licence or ())
-    emit(to_json(shown) if fmt is CompareFormat.JSON else explain_tables(shown), output)
+    if fmt is CompareFormat.XLSX and output is not None:
+        write_document_xlsx(shown.model_dump(mode="json"), output)
+    else:
+        emit(to_json(shown) if fmt is CompareFormat.JSON else explain_tables(shown), output)

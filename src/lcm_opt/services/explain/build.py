@@ -5,19 +5,20 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from lcm_opt.compile.build import compile_scenario
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DeficitReason, Scenario, Status
 from lcm_opt.domain.explain import Certificate, Explanations
 from lcm_opt.engines.base import Allocation
 from lcm_opt.engines.greedy import GreedyEngine
 from lcm_opt.engines.optimal import OptimalEngine
+from lcm_opt.progress import phase
 from lcm_opt.services.explain.base import base_of
 from lcm_opt.services.explain.certificates import Group, capacity_deficits, certificate_groups
 from lcm_opt.services.explain.chains import affinity_changes, chains
 from lcm_opt.services.explain.marginal import binding, headroom, marginals
 from lcm_opt.services.explain.network import Network, build
 from lcm_opt.services.explain.reasons import reasons
+from lcm_opt.services.solve import compiled
 
 
 def explain(problem: Problem, optimal: Allocation, greedy: Allocation) -> Explanations:
@@ -90,10 +91,14 @@ class Explained:
 def explain_scenario(scenario: Scenario) -> Explained:
     """Compile once, run both engines (the optimiser reuses the greedy allocation) and
     explain."""
-    problem = compile_scenario(scenario)
-    greedy = GreedyEngine().solve(problem)
-    optimal = OptimalEngine().solve(problem, greedy)
-    return Explained(problem, greedy, optimal, explain(problem, optimal, greedy))
+    problem = compiled(scenario)
+    with phase("solve (greedy, optimal)"):
+        greedy = GreedyEngine().solve(problem)
+        optimal = OptimalEngine().solve(problem, greedy)
+    with phase("explain") as step:
+        explanations = explain(problem, optimal, greedy)
+        step.summary = f"{len(explanations.certificates):,} certificates"
+    return Explained(problem, greedy, optimal, explanations)
 
 
 def focus(
