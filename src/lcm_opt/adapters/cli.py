@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from lcm_opt.adapters.cli_cluster import ClusterOpt, clustered
 from lcm_opt.adapters.cli_common import (
     CompareFormat,
     EngineName,
@@ -61,6 +62,7 @@ def solve(
     explain: Annotated[
         bool, typer.Option("--explain", help="Add the explanations block (json, table).")
     ] = False,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Allocate licences to consumptions and report the licensing position."""
     if explain and fmt in (Format.CSV, Format.XLSX):
@@ -68,7 +70,7 @@ def solve(
     if fmt is Format.XLSX:
         output = require_output(output)
     limits = CliLimits(max_consumptions, max_pairs, deadline_s=deadline)
-    with progress(quiet), limits.deadline():
+    with progress(quiet), limits.deadline(), clustered(cluster):
         _solve(scenario, engine, fmt, output, limits, explain)
 
 
@@ -152,13 +154,14 @@ def compare(
     max_consumptions: MaxConsumptionsOpt = None,
     max_pairs: MaxPairsOpt = None,
     deadline: DeadlineOpt = None,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Run the documented greedy engine and the optimiser side by side."""
     if fmt is CompareFormat.XLSX:
         output = require_output(output)
     limits = CliLimits(max_consumptions, max_pairs, deadline_s=deadline)
     with progress(quiet):
-        with limits.deadline(), handled():
+        with limits.deadline(), clustered(cluster), handled():
             loaded = load(scenario)
             limits.check(loaded)
             comparison, problem, greedy, optimal = compare_runs(loaded)
@@ -218,6 +221,7 @@ def validate(
 
 # Commands in their own modules register themselves on `app` when imported.
 from lcm_opt.adapters import (  # noqa: E402
+    cli_batch,
     cli_explain,
     cli_overview,
     cli_recommend,
@@ -228,6 +232,7 @@ from lcm_opt.adapters import (  # noqa: E402
 )
 
 COMMAND_MODULES = (
+    cli_batch,
     cli_explain,
     cli_overview,
     cli_recommend,

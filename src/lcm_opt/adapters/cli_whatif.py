@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from lcm_opt.adapters.cli_cluster import ClusterOpt, clustered
 from lcm_opt.adapters.cli_common import (
     CompareFormat,
     EngineName,
@@ -59,12 +60,13 @@ def whatif(
     max_pairs: MaxPairsOpt = None,
     max_variants: MaxVariantsOpt = None,
     deadline: DeadlineOpt = None,
+    cluster: ClusterOpt = None,
 ) -> None:
     """Compare the baseline with what-if variants, re-solving only the blocks they touch."""
     if fmt is CompareFormat.XLSX:
         output = require_output(output)
     limits = CliLimits(max_consumptions, max_pairs, max_variants, deadline)
-    with progress(quiet), limits.deadline(), handled():
+    with progress(quiet), limits.deadline(), clustered(cluster), handled():
         with phase("load") as step:
             loaded = load_whatif_input(file)
             step.summary = f"{len(loaded.scenario.variants):,} variants"

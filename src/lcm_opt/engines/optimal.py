@@ -9,6 +9,7 @@ import time
 
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DirectOverflow, Objective, SplitMode, Status
+from lcm_opt.engines import cluster
 from lcm_opt.engines.base import Allocation, GrantRecord, Remaining
 from lcm_opt.engines.components import (
     Hints,
@@ -69,7 +70,13 @@ class _CpSat:
 
 
 def _solve_components(subs: list[SubProblem], cpsat: _CpSat) -> list[ComponentSolution]:
-    """Flows in the pool; then CP-SAT where flow cannot (in the pool too when several)."""
+    """Flows in the pool; then CP-SAT where flow cannot (in the pool too when several).
+    With a cluster address set, every component is solved on the cluster instead."""
+    if subs and cluster.address() is not None:
+        from lcm_opt.engines.cluster_components import solve_components
+
+        settings = cpsat.problem.scenario.settings
+        return solve_components(subs, settings.time_limit_s, settings.seed, cpsat.hinted)
     flows = solve_all(subs, _flow, workers_for(subs))
     rest = [sub for sub, done in zip(subs, flows, strict=True) if done is None]
     if rest:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from lcm_opt.compile.build import compile_scenario
 from lcm_opt.domain import Result, Scenario, Stability
+from lcm_opt.engines import cluster
 from lcm_opt.engines.assemble import assemble
 from lcm_opt.errors import ScenarioError
 from lcm_opt.progress import advance, phase
@@ -24,6 +25,7 @@ from lcm_opt.services.purchase_estimate import SideBySide
 from lcm_opt.services.solve import ENGINES, run
 from lcm_opt.services.stable import solve_stable
 from lcm_opt.services.whatif_blocks import Block, partition, solve_block
+from lcm_opt.services.whatif_cluster import prefetch
 from lcm_opt.services.whatif_merge import BlockOutcome, merge
 from lcm_opt.services.whatif_report import (
     Position,
@@ -54,6 +56,8 @@ class BlockSolver:
         self.previous: Result | None = None
         self.cache: dict[str, BlockOutcome] = {}
         self._rules: dict[tuple[str, ...], RuleSet] = {}
+        # Block outcomes solved ahead on a cluster (whatif_cluster.py), taken on first use.
+        self.prefetched: dict[str, BlockOutcome] = {}
 
     def solve(self, scenario: Scenario) -> Solved:
         started = time.perf_counter()
@@ -83,7 +87,9 @@ class BlockSolver:
         for block in blocks:
             outcome = self.cache.get(block.fingerprint)
             if outcome is None:
-                outcome = solve_block(block, rules, self.engine, self._previous(scenario))
+                outcome = self.prefetched.pop(block.fingerprint, None) or solve_block(
+                    block, rules, self.engine, self._previous(scenario)
+                )
                 self.cache[block.fingerprint] = outcome
                 resolved.append(block.label)
             outcomes.append(outcome)
@@ -116,13 +122,18 @@ def compare_variants(scenario: Scenario, applied: Sequence[Applied], engine: str
         accepted = ", ".join(ENGINES)
         raise ScenarioError(f"unknown engine {engine!r}; accepted: {accepted}", field="engine")
     solver = BlockSolver(engine)
+    clustered = cluster.address() is not None
     with phase(f"baseline ({engine})") as step:
+        if clustered:
+            prefetch(solver, [scenario])
         base = solver.solve(scenario)
         step.summary = f"{len(base.blocks):,} blocks"
     solver.previous = base.result
     base_position = position("baseline", base.result, scenario)
     reports = []
     with phase("variants") as step:
+        if clustered:
+            prefetch(solver, [changed.scenario for changed in applied])
         for changed in applied:
             reports.append(_variant_report(solver, changed, base_position, base.result))
             advance("variants", len(reports), len(applied))

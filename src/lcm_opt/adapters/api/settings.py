@@ -81,6 +81,12 @@ class ApiSettings(BaseModel):
     lease_s: float = Field(
         30.0, ge=1, description="how long a claimed run stays held without renewal"
     )
+    cluster: str | None = Field(
+        None,
+        min_length=1,
+        description="address of a Dask scheduler queued runs are solved on (docs/scaling.md); "
+        "None = the server's own solver processes",
+    )
 
     @property
     def limits(self) -> WorkLimits:
@@ -102,9 +108,11 @@ class ApiSettings(BaseModel):
             key = f"{ENV_PREFIX}{name.upper()}"
             if key in env and name != "api_keys":
                 text = env[key]
-                values[name] = tuple(filter(None, map(str.strip, text.split(",")))) if (
-                    name in _LISTS
-                ) else text
+                values[name] = (
+                    tuple(filter(None, map(str.strip, text.split(","))))
+                    if (name in _LISTS)
+                    else text
+                )
         keys = keys_from_env(env)
         if keys:
             values["api_keys"] = keys

@@ -19,7 +19,7 @@ import time
 import uuid
 from datetime import timedelta
 
-from lcm_opt.adapters.api import child, operations
+from lcm_opt.adapters.api import child, cluster_runs
 from lcm_opt.adapters.api.runner import ProcessRunner, run_error
 from lcm_opt.adapters.api.settings import ApiSettings
 from lcm_opt.adapters.api.store import INTERRUPTED, RunRecord, RunStore, StoreBusy
@@ -141,7 +141,7 @@ class RunWorker:
 
         deadline_s = self.settings.run_deadline_s
         outcome = self.runner.call(
-            operations.execute_run,
+            cluster_runs.execute_run,
             (record.request_json or "{}", self.settings),
             time.monotonic() + deadline_s,
             deadline_s,
