@@ -56,7 +56,7 @@ class Outcome:
     outstanding: int | None = None  # outstanding units
     uncovered: int | None = None
     grants: int | None = None
-    error: str | None = None
+    error: str | None = None  # names the file
     code: int = 0  # 0, INPUT_ERROR or ENGINE_ERROR
 
 
@@ -168,7 +168,8 @@ def _attempt(job: Job) -> Solved | tuple[str, int]:
 
 def _write(estate: Estate, answer: Solved | tuple[str, int]) -> Outcome:
     if isinstance(answer, tuple):
-        return Outcome(estate, "error", error=answer[0], code=answer[1])
+        message, code = answer
+        return Outcome(estate, "error", error=f"{estate.source}: {message}", code=code)
     try:
         estate.output.parent.mkdir(parents=True, exist_ok=True)
         estate.output.write_text(answer.text, encoding="utf-8")

@@ -51,7 +51,7 @@ def batch(
     typer.echo(summary(outcomes, engine.value), nl=False)
     for outcome in outcomes:
         if outcome.error is not None:
-            typer.echo(f"error: {outcome.estate.source}: {outcome.error}", err=True)
+            typer.echo(f"error: {outcome.error}", err=True)
     code = max((o.code for o in outcomes), default=0)
     if code:
         failed = sum(1 for o in outcomes if o.code)
