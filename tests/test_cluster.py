@@ -1,7 +1,8 @@
 """A real Dask cluster (a scheduler and two worker processes on this machine) solves the
-components of an estate, a ten-variant what-if sweep and a batch of estates: every result
-byte-identical to the in-process run, which the independent checker verifies. An
-unreachable cluster is an engine error (exit 3) with its reason, never a traceback."""
+components of an estate, a ten-variant what-if sweep, a batch of estates and the HTTP API's
+queued runs: every result byte-identical to the in-process run, which the independent
+checker verifies. An unreachable cluster is an engine error (exit 3) with its reason, never
+a traceback."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from lcm_opt.adapters.cli import app
 from lcm_opt.adapters.files import load_scenario
 from lcm_opt.adapters.render import to_json
 from lcm_opt.adapters.variants import run_whatif
-from lcm_opt.domain import Scenario, Variant
+from lcm_opt.domain import Result, Scenario, Variant
 from lcm_opt.engines import cluster
 from lcm_opt.services.checker import check_result
 from lcm_opt.services.solve import solve
@@ -203,9 +204,7 @@ def test_batch_in_process_and_on_the_cluster_write_what_solve_writes(
     assert "results/E01.result.json" in there.output
 
 
-def _result(text: str) -> Any:
-    from lcm_opt.domain import Result
-
+def _result(text: str) -> Result:
     return Result.model_validate_json(text)
 
 
@@ -275,3 +274,32 @@ def test_a_component_that_needs_the_greedy_hint_gets_it_in_a_second_round(
     monkeypatch.setenv(cluster.CLUSTER_ENV, "tcp://127.0.0.1:9")  # never reached: run here
     assert to_json(solve(scenario, "optimal")) == to_json(local)
     assert rounds == ["solve_component", "solve_hinted"]
+
+
+def test_the_api_solves_queued_runs_on_its_cluster(
+    address: str, sweep_base: Path, tmp_path: Path
+) -> None:
+    import warnings
+
+    from lcm_opt.adapters.api import ApiSettings, create_app
+    from tests.api_support import ALICE, KEYS, bearer
+    from tests.test_api import wait_for_run
+
+    with warnings.catch_warnings():  # starlette prefers httpx2; httpx is what we ship with
+        warnings.filterwarnings("ignore", message=".*httpx2.*")
+        from fastapi.testclient import TestClient
+
+    scenario = load_scenario(sweep_base)
+    local = solve(scenario, "optimal")
+    settings = ApiSettings(
+        database_url=f"sqlite:///{tmp_path / 'runs.db'}", api_keys=KEYS, cluster=address
+    )
+    before = _tasks_run(address)
+    with TestClient(create_app(settings), headers=bearer(ALICE)) as client:
+        body = {"kind": "solve", "scenario": scenario.model_dump(mode="json"), "engine": "optimal"}
+        submitted = client.post("/v1/runs", json=body)
+        assert submitted.status_code == 202, submitted.text
+        run = wait_for_run(client, submitted.json()["id"], timeout_s=120)
+    assert run["status"] == "succeeded", run
+    assert _tasks_run(address) - before >= 6, "the run was not solved on the cluster"
+    assert to_json(Result.model_validate(run["result"])) == to_json(local)
