@@ -336,7 +336,9 @@ class _Loader:
 
         def row_path(seen: dict[str, int], problems: Problems) -> RowPath:
             check = self._consumption_check(org, problems)
-            return self._row_path(Consumption, where_of, form == "csv", check, "id", seen, problems)
+            return self._row_path(
+                Consumption, where_of, form == "csv", check, "id", seen, problems
+            )
 
         read = (
             partial(stream_csv, path, display)

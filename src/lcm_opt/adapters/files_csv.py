@@ -99,7 +99,9 @@ def row_item(names: list[str], cells: list[str]) -> dict[str, Any]:
 
 
 def width_problem(cells: int, width: int) -> str:
-    return f"row has {cells} cell{'' if cells == 1 else 's'} but the header has {width} columns"
+    return (
+        f"row has {cells} cell{'' if cells == 1 else 's'} but the header has {width} columns"
+    )
 
 
 def csv_header(
