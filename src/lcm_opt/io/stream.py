@@ -1,4 +1,4 @@
-"""Streaming a `consumptions: {csv: ...}` or `{jsonl: ...}` section into a ConsumptionTable.
+"""Streaming a `consumptions:` table block (any format) into a ConsumptionTable.
 
 A million rows repeat a few thousand attribute sets (everything but `id`, `asset` and
 `user`), so each set is validated and checked once. A row is a *clean hit* when its
@@ -20,37 +20,35 @@ point: the errors are exactly those of `group=False`, in the same order.
 
 from __future__ import annotations
 
-import csv
 import operator
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
-from itertools import chain, islice, repeat
-from operator import itemgetter
+from itertools import islice
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-from lcm_opt.adapters.files_csv import (
-    convert_cells,
-    csv_header,
-    open_csv,
-    row_item,
-    row_where,
-    typed_columns,
-    width_problem,
-)
 from lcm_opt.adapters.files_errors import Problems
-from lcm_opt.adapters.files_jsonl import (
+from lcm_opt.domain.estate import Consumption
+from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable, attribute_key
+from lcm_opt.io.rows.jsonl import (
     jsonl_item,
     line_where,
     open_jsonl,
     quick_object,
     read_line,
 )
-from lcm_opt.domain.estate import Consumption
-from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable, attribute_key
 
-__all__ = ["RowPath", "TableBuilder", "stream_csv", "stream_jsonl", "stream_table"]
+__all__ = [
+    "RowPath",
+    "StopAtFirst",
+    "TableBuilder",
+    "Unclean",
+    "stream_jsonl",
+    "stream_rows",
+    "stream_table",
+    "unique_ids",
+]
 
 RowPath = Callable[[int, dict[str, Any], bool], Consumption | None]
 """The loader's per-row path: (locator, raw item, cells_ok) -> the row's model when it is
@@ -59,13 +57,13 @@ kept, None when it is not (every problem reported)."""
 _validate = Consumption.__pydantic_validator__.validate_python
 
 
-class _Unclean(Exception):
+class Unclean(Exception):
     """The optimistic read met a problem: read the section again in exact mode."""
 
 
-class _StopAtFirst(Problems):
+class StopAtFirst(Problems):
     def add(self, where: str, field: str, message: str) -> None:
-        raise _Unclean
+        raise Unclean
 
 
 def stream_table(
@@ -77,24 +75,29 @@ def stream_table(
     """The section `read` reads (stream_csv or stream_jsonl with its file), and its ids for
     references. `row_path(seen, problems)` makes the loader's per-row path reporting to
     `problems`; `seen` is the loader's id -> first locator for the section."""
-    optimistic = _StopAtFirst()
+    optimistic = StopAtFirst()
     builder = TableBuilder(row_path({}, optimistic), None, optimistic)
     try:
         read(builder)
-    except _Unclean:
+    except Unclean:
         pass
     else:
         table = builder.table()
-        ids = table.ids
-        # Ids exported in order (as most are) are unique without hashing a million of them.
-        if all(map(operator.lt, ids, islice(ids, 1, None))):
-            return table, _SortedIds(ids)
-        unique = set(ids)
-        if len(unique) == len(ids):
-            return table, unique
+        known = unique_ids(table.ids)
+        if known is not None:
+            return table, known
     builder = TableBuilder(row_path(seen, problems), seen, problems)
     read(builder)
     return builder.table(), seen
+
+
+def unique_ids(ids: tuple[str, ...]) -> Collection[str] | None:
+    """The ids as a collection for references, or None when one repeats. Ids exported in
+    order (as most are) are unique without hashing a million of them."""
+    if all(map(operator.lt, ids, islice(ids, 1, None))):
+        return _SortedIds(ids)
+    unique = set(ids)
+    return unique if len(unique) == len(ids) else None
 
 
 class _SortedIds(Collection[str]):
@@ -176,12 +179,12 @@ class TableBuilder:
         item = self.full(locator, raw, cells_ok)
         if item is None:
             return
-        number = self._number(item, raw)
+        number = self.prototype_number(item, raw)
         self.add(item.id, number, item.asset, item.user)
         if key is not None and len(problems.errors) + problems.suppressed == reported:
             self.cache[key] = number
 
-    def _number(self, item: Consumption, raw: dict[str, Any]) -> int:
+    def prototype_number(self, item: Consumption, raw: dict[str, Any]) -> int:
         """The index of the item's prototype, made from this row if it is the first with
         these attribute values (without asset and user, validated again so that its fields
         set is the row's)."""
@@ -205,192 +208,6 @@ class TableBuilder:
 
 
 _OWN = frozenset(("asset", "user"))  # a prototype keeps the first row's id, but no asset/user
-
-
-# --- CSV -------------------------------------------------------------------------------------
-
-
-def stream_csv(path: Path, display: str, builder: TableBuilder) -> None:
-    """The rows of a consumptions CSV (files_csv.py) into `builder`, with the problems
-    files_csv.read_csv_rows reports, at the same lines."""
-    problems = builder.problems
-    handle = open_csv(path, display, problems)
-    if handle is None:
-        return
-    with handle:
-        reader = csv.reader(handle, strict=True)
-        try:
-            names = csv_header(next(reader, None), display, Consumption, problems)
-        except UnicodeDecodeError:
-            problems.add(row_where(display, reader.line_num + 1), "", "not valid UTF-8 text")
-            return
-        if names is not None:
-            _CsvStream(builder, display, names).read(handle, reader.line_num)
-
-
-class _CsvStream:
-    """The data rows of one CSV file after its header.
-
-    Lines are read directly from the file and split on commas, which is what csv.reader
-    makes of a line without a quote and shorter than its field size limit (a file opened
-    with newline="" ends lines where csv.reader ends records outside quotes; a NUL is text
-    to both). Other lines go to csv.reader, fed this line and then the following ones, so a
-    quoted cell may span lines; `count` is csv.reader's line_num.
-
-    When `id` is the first column and there is no asset or user column (`by_line`), the
-    cache key of a plain line is its text after the first comma, so a clean hit needs no
-    split; otherwise it is the attribute cells. An optimistic by_line read takes the file in
-    chunks of lines and looks them up together (_read_chunks), leaving only the lines that
-    are not clean hits to the row-by-row loop (_rows)."""
-
-    def __init__(self, builder: TableBuilder, display: str, names: list[str]) -> None:
-        self.builder = builder
-        self.display = display
-        self.names = names
-        self.typed = typed_columns(Consumption, names)
-        self.width = len(names)
-        at = {name: index for index, name in enumerate(names)}
-        self.id_at, self.asset_at, self.user_at = at["id"], at.get("asset"), at.get("user")
-        attributes = [index for index, name in enumerate(names) if name not in ROW_FIELDS]
-        # `product` is a required column, so there is one; itemgetter of one position gives
-        # the cell itself rather than a tuple, which is as good a key.
-        self.key_of = itemgetter(*attributes)
-        self.by_line = self.id_at == 0 and self.asset_at is None and self.user_at is None
-        self.assets = None if self.asset_at is None else builder.column("asset")
-        self.users = None if self.user_at is None else builder.column("user")
-        self.limit = csv.field_size_limit()
-
-    def read(self, lines: TextIO, count: int) -> None:
-        """`lines`: the file after the header, which took `count` lines."""
-        if self.by_line and not self.builder.exact:
-            self._read_chunks(lines, count)
-        else:
-            self._rows(lines, (), count)
-
-    def _read_chunks(self, lines: TextIO, count: int) -> None:
-        """Chunks without a quote or an overlong line hold one row per line; in those, the
-        runs of clean hits are appended at once. Optimistic reads only (ids unchecked)."""
-        builder, cached, limit = self.builder, self.builder.cache.get, self.limit
-        while True:
-            try:
-                chunk = lines.readlines(_CHUNK)
-            except UnicodeDecodeError:
-                # readlines drops the lines before the bad one, so its number is not known
-                # here: only the optimistic read comes here, and the exact one reports it
-                raise _Unclean from None
-            if not chunk:
-                return
-            if '"' in "".join(chunk) or max(map(len, chunk)) >= limit:
-                # a quoted cell may go on past the chunk: _rows reads on from the file
-                after = self._rows(iter(chunk), lines, count)
-                if after is None:
-                    return
-                count = after
-                continue
-            cells, _, rests = zip(*map(str.partition, chunk, repeat(",")), strict=True)
-            numbers = list(map(cached, rests))
-            start, end = 0, len(chunk)
-            while start < end:
-                miss = _index(numbers, None, start, end)
-                if miss > start:
-                    idents = list(map(str.strip, cells[start:miss]))
-                    if all(idents):
-                        builder.ids += idents
-                        builder.rows.extend(numbers[start:miss])  # type: ignore[arg-type]
-                    else:
-                        self._rows(iter(chunk[start:miss]), (), count + start)
-                if miss < end:
-                    self._rows(iter((chunk[miss],)), (), count + miss)
-                start = miss + 1
-            count += end
-
-    def _rows(self, lines: Iterator[str], more: Iterable[str], count: int) -> int | None:
-        """The rows of `lines` (and of `more`, for a quoted cell going on past `lines`), one
-        by one; `count` lines came before. The new count, or None when the file must not be
-        read further (malformed CSV, text that is not UTF-8)."""
-        builder, problems, display = self.builder, self.builder.problems, self.display
-        cached, exact = builder.cache.get, builder.exact
-        seen = builder.seen if builder.seen is not None else {}
-        add_id, add_row = builder.ids.append, builder.rows.append
-        by_line, limit = self.by_line, self.limit
-        try:
-            for line in lines:
-                count += 1
-                start = count
-                comma = line.find(",") if by_line else -1
-                if comma > 0:  # the id cell is line[:comma]
-                    number = cached(line[comma + 1 :])
-                    if number is not None:
-                        cell = line[:comma]
-                        ident = cell.strip()
-                        if ident and '"' not in cell and comma < limit:
-                            if not exact:
-                                add_id(ident)
-                                add_row(number)
-                                continue
-                            if ident not in seen:
-                                seen[ident] = start
-                                add_id(ident)
-                                add_row(number)
-                                continue
-                key: Hashable
-                if '"' in line or len(line) >= limit:
-                    record = csv.reader(chain((line,), lines, more), strict=True)
-                    try:
-                        cells = next(record)
-                    except csv.Error as exc:
-                        problems.add(row_where(display, start), "", f"malformed CSV: {exc}")
-                        return None
-                    finally:
-                        count += record.line_num - 1
-                    key = None
-                else:
-                    text = line.rstrip("\r\n")
-                    cells = text.split(",") if text else []
-                    key = line[comma + 1 :] if comma > 0 else None
-                if not cells:
-                    continue  # a blank line holds no row
-                if len(cells) != self.width:
-                    message = width_problem(len(cells), self.width)
-                    problems.add(row_where(display, start), "", message)
-                    continue
-                if key is None:
-                    key = self.key_of(cells)
-                    if self._hit(cells, cached(key), start):
-                        continue
-                raw = row_item(self.names, cells)
-                cells_ok = convert_cells(raw, self.typed, display, start, problems)
-                builder.slow(start, raw, cells_ok, key)
-        except UnicodeDecodeError:
-            problems.add(row_where(display, count + 1), "", "not valid UTF-8 text")
-            return None
-        return count
-
-    def _hit(self, cells: list[str], number: int | None, start: int) -> bool:
-        """Appends the row if it is a clean hit (a CSV cell is always text, and an empty
-        asset or user cell means none)."""
-        ident = cells[self.id_at].strip()
-        builder = self.builder
-        if number is None or not ident or not builder.new_id(ident, start):
-            return False
-        builder.ids.append(ident)
-        builder.rows.append(number)
-        if self.assets is not None and self.asset_at is not None:
-            self.assets.append(cells[self.asset_at].strip() or None)
-        if self.users is not None and self.user_at is not None:
-            self.users.append(cells[self.user_at].strip() or None)
-        return True
-
-
-_CHUNK = 1 << 16  # characters of whole lines per chunk: about a thousand rows
-
-
-def _index(values: list[int | None], value: None, start: int, end: int) -> int:
-    """The first position of `value` in values[start:end], or `end`."""
-    try:
-        return values.index(value, start, end)
-    except ValueError:
-        return end
 
 
 # --- JSON Lines ------------------------------------------------------------------------------
@@ -483,3 +300,33 @@ def _text_id(value: object) -> str | None:
         except UnicodeEncodeError:
             return None
     return text
+
+
+# --- any row source --------------------------------------------------------------------------
+
+
+def stream_rows(
+    rows: Callable[[Problems], Iterator[tuple[int, dict[str, Any], bool]]], builder: TableBuilder
+) -> None:
+    """The rows a row source (io/sources.py) reads into `builder`, reporting to the
+    builder's problems. A row whose attribute values (keys, types and values) match those
+    of an earlier clean row, and whose id, asset and user are plain text, is a clean hit."""
+    cached = builder.cache.get
+    for locator, raw, cells_ok in rows(builder.problems):
+        key: Hashable = None
+        if cells_ok:
+            attributes = [(k, type(v), v) for k, v in raw.items() if k not in ROW_FIELDS]
+            try:
+                key = tuple(sorted(attributes, key=_first))
+                number = cached(key)
+            except TypeError:  # a list or mapping among the values: never a clean row
+                key = number = None
+            if number is not None and _jsonl_hit(
+                builder, number, locator, raw.get("id"), raw.get("asset"), raw.get("user")
+            ):
+                continue
+        builder.slow(locator, raw, cells_ok, key)
+
+
+def _first(item: tuple[str, type, Any]) -> str:
+    return item[0]
