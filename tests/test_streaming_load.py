@@ -396,7 +396,7 @@ def test_a_section_that_is_neither_a_list_nor_a_file(tmp_path: Path) -> None:
         ({"csv": "c.csv", "jsonl": "c.jsonl"}, "jsonl", "expected one file, got csv and jsonl"),
         ({"jsonl": "gone.jsonl"}, "jsonl", "JSON Lines file not found"),
         ({"jsonl": 3}, "jsonl", "expected a path to a JSON Lines file, got 3"),
-        ({"parquet": "c.parquet"}, "parquet", "unknown key; accepted keys: csv, jsonl"),
+        ({"feather": "c.feather"}, "feather", "unknown key; accepted keys: csv, jsonl"),
     ],
 )
 def test_bad_file_references(

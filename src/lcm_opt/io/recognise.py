@@ -10,7 +10,7 @@ counted by title and reported in the result's warnings and by `lcm-opt validate`
 (`unrecognised: error` in the block makes each one an error instead).
 
 A `recognise:` value is a list of patterns and `{file: path}` entries (a YAML or JSON
-file holding such a list), or one `{file: path}`.
+file whose `patterns:` holds such a list), or one `{file: path}`.
 """
 
 from __future__ import annotations
@@ -145,10 +145,11 @@ def _from_file(
         for error in exc.errors:
             problems.add(error.where, error.field, error.message)
         return []
+    data = data.get("patterns") if isinstance(data, Mapping) else data
     if not isinstance(data, list):
-        problems.add(str(path), "", f"expected a list of patterns, got {shown(data)}")
+        problems.add(str(path), "patterns", f"expected a list of patterns, got {shown(data)}")
         return []
-    found = [_pattern(entry, str(path), f"[{i}]", problems) for i, entry in enumerate(data)]
+    found = [_pattern(e, str(path), f"patterns[{i}]", problems) for i, e in enumerate(data)]
     return [pattern for pattern in found if pattern is not None]
 
 
