@@ -37,7 +37,7 @@ class ImportReport:
 
 
 def _fail(where: str, field_name: str, message: str) -> ScenarioErrors:
-    return ScenarioErrors([ScenarioError(where, field_name, message)])
+    return ScenarioErrors([ScenarioError(message, where=where, field=field_name)])
 
 
 def _relative(path: Path, to: Path) -> str:
