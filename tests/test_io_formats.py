@@ -22,8 +22,15 @@ from tests.support import solve_checked
 
 FIELDS = ["id", "product", "asset", "user", "location", "department", "cores", "virtual"]
 ROWS: list[dict[str, Any]] = [
-    {"id": f"PC-{n}/{p}", "product": p, "asset": f"PC-{n}", "location": loc,
-     "department": dep, "cores": cores, "virtual": n % 5 == 0}
+    {
+        "id": f"PC-{n}/{p}",
+        "product": p,
+        "asset": f"PC-{n}",
+        "location": loc,
+        "department": dep,
+        "cores": cores,
+        "virtual": n % 5 == 0,
+    }
     for n in range(1, 61)
     for p, loc, dep, cores in [
         ("office", ["Zürich", "Montréal", "London"][n % 3], ["IT", "Sales"][n % 2], None),
@@ -253,3 +260,23 @@ def test_bad_block_options(tmp_path: Path, block: dict[str, Any], field: str, me
     errors = both_fail(scenario_with(tmp_path, b"id,product\nA,office\n", **block))
     assert (f"{tmp_path / 'scenario.yaml'}: consumptions", field) == errors[0][:2]
     assert message in errors[0][2]
+
+
+def test_parquet_takes_the_columnar_path(tmp_path: Path) -> None:
+    """The columnar read (no Python work per row) builds the table by itself for clean
+    data, equal to what the per-row path loads; a bad id hands the file back (None)."""
+    from lcm_opt.domain.estate import Consumption
+    from lcm_opt.io.blocks import TableBlock
+    from lcm_opt.io.columnar import parquet_table
+
+    def row_path(seen: dict[str, int], problems: Any) -> Any:
+        return lambda locator, raw, cells_ok: Consumption.model_validate(raw)
+
+    path = make(tmp_path, "parquet")
+    found = parquet_table(TableBlock("parquet", path.parent / "c.parquet"), row_path)
+    assert found is not None
+    table, ids = found
+    assert list(table) == list(load_scenario(path, group=False).consumptions)
+    assert len(table.prototypes) < len(table) and "PC-4/sql" in ids
+    write_parquet(tmp_path / "bad.parquet", [*ROWS, {"id": " ", "product": "office"}], FIELDS)
+    assert parquet_table(TableBlock("parquet", tmp_path / "bad.parquet"), row_path) is None

@@ -86,7 +86,9 @@ def test_unrecognised_can_be_an_error(tmp_path: Path) -> None:
     errors = errors_of(scenario(tmp_path, unrecognised="error"))
     at = f"{tmp_path / 'export.csv'}: row"
     assert [e[:2] for e in errors] == [
-        (f"{at} 4", "product_title"), (f"{at} 5", "product_title"), (f"{at} 7", "product_title")
+        (f"{at} 4", "product_title"),
+        (f"{at} 5", "product_title"),
+        (f"{at} 7", "product_title"),
     ]
     assert "no recognise: pattern matches 'Contoso Timesheet'" in errors[0][2]
 
@@ -104,7 +106,11 @@ def test_a_template_field_empty_on_a_row(tmp_path: Path) -> None:
     text = EXPORT + ";Microsoft Visio 2019;Microsoft;16;2024\n"
     errors = errors_of(scenario(tmp_path, text))
     assert errors == [
-        (f"{tmp_path / 'export.csv'}: row 8", "id", "the id template needs asset, empty in this row")
+        (
+            f"{tmp_path / 'export.csv'}: row 8",
+            "id",
+            "the id template needs asset, empty in this row",
+        )
     ]
 
 

@@ -225,9 +225,7 @@ def test_csv_that_is_not_utf8(tmp_path: Path, header: bytes) -> None:
     scenario["consumptions"]["encoding"] = "utf-8"
     path.write_text(yaml.safe_dump(scenario))
     errors = errors_of(path)
-    assert errors == [
-        (f"{tmp_path / 'c.csv'}: row 3002", "", "not valid UTF-8 text: byte 0xFF")
-    ]
+    assert errors == [(f"{tmp_path / 'c.csv'}: row 3002", "", "not valid UTF-8 text: byte 0xFF")]
     (tmp_path / "c.csv").write_bytes(b"id,pr\xffoduct\nc1,P\n")
     errors = errors_of(path)
     assert errors[0][:2] == (f"{tmp_path / 'c.csv'}: row 1", "")
@@ -333,8 +331,11 @@ def test_jsonl_errors_name_the_line_and_field(tmp_path: Path) -> None:
         (f"{at} 6", "cores", text_number),
         (f"{at} 7", "cores", "expected a whole number, got True"),
     ]
-    assert (f"{at} 8", "colour", "unknown key 'colour'; accepted keys: " + ", ".join(
-        Consumption.model_fields)) in errors
+    assert (
+        f"{at} 8",
+        "colour",
+        "unknown key 'colour'; accepted keys: " + ", ".join(Consumption.model_fields),
+    ) in errors
     assert (f"{at} 9", "id", "key appears twice in one mapping") in errors
     assert (f"{at} 11", "id", "duplicate id 'a'; first at line 1") in errors
     assert (f"{at} 14", "id", "duplicate id '5'; first at line 13") in errors
@@ -386,7 +387,9 @@ def test_a_section_that_is_neither_a_list_nor_a_file(tmp_path: Path) -> None:
     errors = errors_of(path)
     expected = "expected a list, {csv: path}, {xlsx: path} or {parquet: path}, got a number"
     assert (str(path), "licences", expected) in errors
-    expected = "expected a list, {csv: path}, {jsonl: path}, {parquet: path} or {xlsx: path}, got text"
+    expected = (
+        "expected a list, {csv: path}, {jsonl: path}, {parquet: path} or {xlsx: path}, got text"
+    )
     assert (str(path), "consumptions", expected) in errors
 
 
@@ -509,8 +512,11 @@ def test_a_table_behaves_as_its_tuple() -> None:
     assert pickle.loads(pickle.dumps(table)) == table
     assert repr(table) == "ConsumptionTable(5 rows, 2 prototypes)"
     renumbered = ConsumptionTable(
-        table.ids, table.prototypes[::-1], [1 - i for i in table.row_prototype],
-        table.assets, table.users,
+        table.ids,
+        table.prototypes[::-1],
+        [1 - i for i in table.row_prototype],
+        table.assets,
+        table.users,
     )
     assert renumbered == table and table == renumbered
     other_sizes = ConsumptionTable(table.ids, table.prototypes, [0, 0, 1, 1, 1], table.assets)

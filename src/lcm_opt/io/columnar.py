@@ -38,24 +38,23 @@ def parquet_table(
     if mapping.id_template or mapping.recogniser:
         return None
     try:
-        table = pq.read_table(block.path)
+        names = pq.read_schema(block.path).names
+        # Every column but the ids as dictionaries: Parquet stores text that way, so
+        # grouping needs no string hashing and each distinct value is decoded once.
+        table = pq.read_table(block.path, read_dictionary=[n for n in names if n.strip() != "id"])
     except (OSError, pa.ArrowException):
         return None
     columns = _columns(table, mapping.columns, mapping.constants)
     if columns is None or table.num_rows == 0:
         return None
-    ids = _text(columns.pop("id"), keep_empty=True)
-    if ids is None or ids.null_count or not pc.all(pc.utf8_is_printable(ids)).as_py():
+    ids = _text(columns.pop("id"), ids=True)
+    if not pa.types.is_string(ids.type) or ids.null_count:
         return None
-    own = {name: _text(columns.pop(name)) for name in ("asset", "user") if name in columns}
-    if any(column is None for column in own.values()):
+    if not pc.all(pc.utf8_is_printable(ids)).as_py():
         return None
-    attributes = {
-        name: column if not pa.types.is_string(column.type) else _text(column)
-        for name, column in columns.items()
-    }
+    own: dict[str, Any] = {n: columns.pop(n) for n in ("asset", "user") if n in columns}
     try:
-        return _build(ids, own, attributes, mapping.constants, row_path)
+        return _build(ids, own, columns, mapping.constants, row_path)
     except Unclean:
         return None
 
@@ -81,33 +80,46 @@ def _columns(
     return found
 
 
-def _text(column: Any, keep_empty: bool = False) -> Any | None:
-    """A text (or integer, read as text) column trimmed, empty text as null; None for a
-    column of another type."""
-    if pa.types.is_integer(column.type):
-        column = column.cast(pa.string())
-    if pa.types.is_large_string(column.type):
+def _text(column: Any, ids: bool = False) -> Any:
+    """Plain values of a column: text trimmed, empty text as null (as an empty CSV cell);
+    with `ids`, integers as text too (as YAML ids)."""
+    if pa.types.is_dictionary(column.type):
+        column = column.dictionary_decode()
+    if pa.types.is_large_string(column.type) or (ids and pa.types.is_integer(column.type)):
         column = column.cast(pa.string())
     if not pa.types.is_string(column.type):
-        return None
+        return column
     trimmed = pc.utf8_trim_whitespace(column)
-    if keep_empty:
-        return None if pc.any(pc.equal(trimmed, "")).as_py() else trimmed
     return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
 
 
+def _codes(column: Any) -> tuple[Any, int]:
+    """Per row, a code for the column's value (null included), and how many codes."""
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column, null_encoding="encode")
+    codes = column.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64) + 1
+    return codes, len(column.dictionary) + 1
+
+
 def _groups(attributes: dict[str, Any], rows: int) -> tuple[Any, Any]:
-    """(group of each row, first row of each group), groups numbered in sorted code order."""
+    """(group of each row, first row of each group), groups numbered in order of first
+    appearance, in time linear in the rows (hashing, no sort)."""
     combined = np.zeros(rows, dtype=np.int64)
     for column in attributes.values():
-        encoded = pc.dictionary_encode(column, null_encoding="encode")
-        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        size = len(encoded.dictionary) + 1
+        codes, size = _codes(column)
         if int(combined.max(initial=0)) >= (1 << 62) // size:
-            combined = np.unique(combined, return_inverse=True)[1].astype(np.int64)
+            combined = _first_seen(combined)
         combined = combined * size + codes
-    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
-    return inverse, first
+    group = _first_seen(combined)
+    running = np.maximum.accumulate(group)
+    first = np.flatnonzero(np.concatenate(([True], running[1:] > running[:-1])))
+    return group, first
+
+
+def _first_seen(values: Any) -> Any:
+    """Values renumbered 0, 1, ... in order of first appearance (pyarrow's hash encoding)."""
+    encoded = pc.dictionary_encode(pa.array(values))
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _build(
@@ -117,28 +129,28 @@ def _build(
     constants: dict[str, Any],
     row_path: Callable[[dict[str, int], Problems], RowPath],
 ) -> tuple[ConsumptionTable, Collection[str]] | None:
-    rows = len(ids)
     id_values: tuple[str, ...] = tuple(ids.to_pylist())
     known = unique_ids(id_values)
     if known is None:
         return None
-    inverse, first = _groups(attributes, rows)
+    group, first = _groups(attributes, len(id_values))
+    taken = pa.array(first)
+    firsts = {name: _text(column.take(taken)).to_pylist() for name, column in attributes.items()}
     problems = StopAtFirst()
     full = row_path({}, problems)
     builder = TableBuilder(full, None, problems)
     number = np.empty(len(first), dtype=np.uintc)
-    for group in np.argsort(first, kind="stable"):
-        row = int(first[group])
-        raw = {name: column[row].as_py() for name, column in attributes.items()}
-        raw = {name: value for name, value in raw.items() if value is not None}
-        raw = {**constants, **raw, "id": id_values[row]}
+    for index, row in enumerate(first.tolist()):
+        raw = {name: values[index] for name, values in firsts.items()}
+        raw = {**constants, **{k: v for k, v in raw.items() if v is not None}}
+        raw["id"] = id_values[row]
         item = full(row + 1, coerce_ids(raw, _ID_FIELDS), True)
         if item is None:
             return None
-        number[group] = builder.prototype_number(item, raw)
+        number[index] = builder.prototype_number(item, raw)
     per_row = array("I")
-    per_row.frombytes(number[inverse].astype(np.uintc).tobytes())
-    own_values = {name: tuple(column.to_pylist()) for name, column in own.items()}
+    per_row.frombytes(number[group].tobytes())
+    own_values = {name: _own(column) for name, column in own.items()}
     table = ConsumptionTable.trusted(
         id_values,
         tuple(builder.prototypes),
@@ -147,6 +159,14 @@ def _build(
         own_values.get("user"),
     )
     return table, known
+
+
+def _own(column: Any) -> tuple[str | None, ...] | None:
+    """An asset or user column as the table keeps it (trimmed text, None for none)."""
+    values = _text(column, ids=True)
+    if not pa.types.is_string(values.type):
+        raise Unclean
+    return tuple(values.to_pylist())
 
 
 __all__ = ["ROW_FIELDS", "parquet_table"]

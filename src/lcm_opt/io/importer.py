@@ -59,7 +59,7 @@ def build(exports: list[Path], mapping_path: Path, output: Path) -> ImportReport
     notes: list[str] = []
     for section, forms in _SECTIONS.items():
         spec = mapping.get(section)
-        if not isinstance(spec, Mapping) or "export" not in spec and section != "consumptions":
+        if not isinstance(spec, Mapping) or ("export" not in spec and section != "consumptions"):
             if spec is not None:
                 scenario[section] = spec
             continue

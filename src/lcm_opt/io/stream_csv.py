@@ -36,10 +36,10 @@ def stream_csv(block: TableBlock, builder: TableBuilder) -> None:
 class _CsvStream:
     """The data rows of one CSV file after its header.
 
-    Lines are read directly from the file and split on the delimiter, which is what csv.reader
-    makes of a line without a quote (or the delimiter's quote rules) and shorter than its field size limit (a file opened
-    with newline="" ends lines where csv.reader ends records outside quotes; a NUL is text
-    to both). Other lines go to csv.reader, fed this line and then the following ones, so a
+    Lines are read directly from the file and split on the delimiter, which is what
+    csv.reader makes of a line without a quote and shorter than its field size limit (a file
+    opened with newline="" ends lines where csv.reader ends records outside quotes; a NUL is
+    text to both). Other lines go to csv.reader, fed this line and then the following ones, so a
     quoted cell may span lines; `count` is csv.reader's line_num.
 
     When `id` is the first column and there is no asset or user column (`by_line`), the
