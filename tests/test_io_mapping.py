@@ -182,3 +182,22 @@ def test_import_reports_a_mapping_that_matches_no_export(tmp_path: Path) -> None
     assert run.exit_code == 2
     assert "no export matches 'licences*.csv'" in run.output
     assert "Traceback" not in run.output
+
+
+@pytest.mark.parametrize("folder", ["contoso", "fabrikam"])
+def test_the_bundled_imported_scenarios_are_what_import_writes(
+    tmp_path: Path, folder: str
+) -> None:
+    """scenarios/imports/*/scenario.yaml is the import's output, byte for byte (paths are
+    written relative to the output, so a copy of the folders gives the same text)."""
+    copy = tmp_path / "scenarios"
+    shutil.copytree(ROOT / "scenarios/recognise", copy / "recognise")
+    shutil.copytree(IMPORTS / folder, copy / "imports" / folder)
+    bundled = copy / "imports" / folder / "scenario.yaml"
+    expected = bundled.read_text(encoding="utf-8")
+    bundled.unlink()
+    exports = {"contoso": ["installs.xlsx", "licences.csv"], "fabrikam": ["sccm_installs.csv"]}
+    args = ["import", *(str(bundled.parent / name) for name in exports[folder])]
+    args += ["--mapping", str(bundled.parent / "mapping.yaml"), "-o", str(bundled)]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    assert bundled.read_text(encoding="utf-8") == expected

@@ -22,8 +22,16 @@ HERE = Path(__file__).resolve().parent
 SITES = ["London", "Manchester", "Zürich", "Montréal"]
 DEPARTMENTS = ["Finance", "Sales", "Engineering", "IT"]
 TITLES = [
-    ("Microsoft Office Professional Plus 2019 - en-us", "Microsoft Corporation", "16.0.10396.20023"),
-    ("Microsoft Office LTSC Professional Plus 2021 - en-us", "Microsoft Corporation", "16.0.14332.20447"),
+    (
+        "Microsoft Office Professional Plus 2019 - en-us",
+        "Microsoft Corporation",
+        "16.0.10396.20023",
+    ),
+    (
+        "Microsoft Office LTSC Professional Plus 2021 - en-us",
+        "Microsoft Corporation",
+        "16.0.14332.20447",
+    ),
     ("Microsoft Visio Professional 2019", "Microsoft Corporation", "16.0.10396.20023"),
     ("Adobe Acrobat DC (64-bit)", "Adobe", "23.006.20320"),
     ("Adobe Acrobat Reader DC", "Adobe", "23.006.20320"),

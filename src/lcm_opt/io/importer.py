@@ -5,7 +5,8 @@ of `{csv: path, columns: ...}` a section holds `{export: GLOB, columns: ...}`, a
 export whose file name matches GLOB (any case; the first export when GLOB is absent) fills
 it, in the form its suffix says (`.csv`, `.xlsx`, `.parquet`, `.jsonl`). Paths in the
 mapping (rules, recognition files) and the exports are rewritten relative to the written
-scenario. The importer then loads what it wrote and reports what it could not map: export
+scenario. A mapping section that is a mapping without `export:` takes the first export; a
+list is copied as it is. The importer then loads what it wrote and reports what it could not map: export
 columns no field takes, unrecognised product titles, and every loading error.
 """
 
@@ -32,6 +33,7 @@ _SECTIONS = {"consumptions": CONSUMPTION_FILES, "licences": LICENCE_FILES}
 @dataclass
 class ImportReport:
     scenario: dict[str, Any]
+    header: str
     notes: list[str] = field(default_factory=list)
     errors: ScenarioErrors | None = None
 
@@ -52,22 +54,26 @@ def build(exports: list[Path], mapping_path: Path, output: Path) -> ImportReport
     for export in exports:
         if not export.is_file():
             raise _fail(str(export), "", "export file not found")
-    scenario = {key: value for key, value in mapping.items() if key not in _SECTIONS}
+    scenario: dict[str, Any] = {}
+    notes: list[str] = []
+    for key, value in mapping.items():
+        forms = _SECTIONS.get(key)
+        if forms is None or not isinstance(value, Mapping):
+            scenario[key] = value
+            continue
+        block = _block(key, value, forms, exports, mapping_path, there)
+        scenario[key] = block
+        form = next(form for form in forms if form in block)
+        notes += _unmapped(key, there / block[form], form, block)
     rules = scenario.get("rules")
     if isinstance(rules, str) and (here / rules).is_file():
         scenario["rules"] = _relative(here / rules, there)
-    notes: list[str] = []
-    for section, forms in _SECTIONS.items():
-        spec = mapping.get(section)
-        if not isinstance(spec, Mapping) or ("export" not in spec and section != "consumptions"):
-            if spec is not None:
-                scenario[section] = spec
-            continue
-        block = _block(section, spec, forms, exports, mapping_path, there)
-        scenario[section] = block
-        form = next(form for form in forms if form in block)
-        notes += _unmapped(section, there / block[form], form, block)
-    return ImportReport(scenario, notes)
+    names = " ".join(_relative(export, there) for export in exports)
+    header = (
+        f"# Written by lcm-opt import from {names}\n"
+        f"# with the mapping {_relative(mapping_path, there)}; edit freely.\n"
+    )
+    return ImportReport(scenario, header, notes)
 
 
 def _block(
@@ -158,7 +164,7 @@ def _headers(path: Path, form: str, block: Mapping[str, Any]) -> list[str]:
 def write(report: ImportReport, output: Path) -> None:
     """Writes the scenario, then loads it: `report.errors` and the load warnings."""
     text = yaml.safe_dump(report.scenario, sort_keys=False, allow_unicode=True, width=100)
-    output.write_text(text, encoding="utf-8")
+    output.write_text(report.header + text, encoding="utf-8")
     try:
         scenario = scenario_from_mapping(
             report.scenario, base_dir=output.parent, source=str(output)
