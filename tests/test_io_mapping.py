@@ -185,9 +185,7 @@ def test_import_reports_a_mapping_that_matches_no_export(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("folder", ["contoso", "fabrikam"])
-def test_the_bundled_imported_scenarios_are_what_import_writes(
-    tmp_path: Path, folder: str
-) -> None:
+def test_the_bundled_imported_scenarios_are_what_import_writes(tmp_path: Path, folder: str) -> None:
     """scenarios/imports/*/scenario.yaml is the import's output, byte for byte (paths are
     written relative to the output, so a copy of the folders gives the same text)."""
     copy = tmp_path / "scenarios"

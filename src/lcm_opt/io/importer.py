@@ -6,8 +6,9 @@ export whose file name matches GLOB (any case; the first export when GLOB is abs
 it, in the form its suffix says (`.csv`, `.xlsx`, `.parquet`, `.jsonl`). Paths in the
 mapping (rules, recognition files) and the exports are rewritten relative to the written
 scenario. A mapping section that is a mapping without `export:` takes the first export; a
-list is copied as it is. The importer then loads what it wrote and reports what it could not map: export
-columns no field takes, unrecognised product titles, and every loading error.
+list is copied as it is. The importer then loads what it wrote and reports what it could
+not map: export columns no field takes, unrecognised product titles, and every loading
+error.
 """
 
 from __future__ import annotations
