@@ -1,4 +1,4 @@
-"""Consumption files streamed into a ConsumptionTable (adapters/files_stream.py,
+"""Consumption files streamed into a ConsumptionTable (io/stream*.py,
 domain/table.py): `group=True` (the default) must load the same rows and report exactly the
 same errors, in the same order, as the per-row path (`group=False`), for CSV and JSON Lines;
 a table scenario dumps, round-trips and takes what-if variants as a tuple scenario does."""

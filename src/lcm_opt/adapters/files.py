@@ -2,11 +2,13 @@
 
 `load_scenario(path)` reads a `.yaml`/`.yml`/`.json` scenario (docs/scenario.md);
 `scenario_from_mapping(data, base_dir=..., source=...)` validates an already-parsed mapping
-(the HTTP API), naming `source` in messages. `licences` may be a list or `{csv: path}`,
-`consumptions` a list, `{csv: path}` or `{jsonl: path}`, paths relative to `base_dir` (see
-files_csv.py, files_jsonl.py); `rules` is resolved by files_rules.py.
+(the HTTP API), naming `source` in messages. `licences` and `consumptions` may be a list or
+a table block (`{csv: path}`, `{xlsx: path}`, `{parquet: path}`, and for consumptions
+`{jsonl: path}`, with their options: io/blocks.py), paths relative to `base_dir`, read by
+io/sources.py; `rules` is resolved by files_rules.py.
 
-A consumptions file is streamed into a ConsumptionTable (files_stream.py): each distinct
+A consumptions file is streamed into a ConsumptionTable (io/stream*.py; a clean Parquet
+file column by column, io/columnar.py): each distinct
 attribute set is validated once instead of one model per row, with exactly the errors of
 the per-row path. `group=False` keeps that per-row path (a tuple of Consumption), for tests
 and comparison; lists are always a tuple.
@@ -14,10 +16,10 @@ and comparison; lists are always a tuple.
 Every problem found in one pass is raised together as ScenarioErrors (a ScenarioError whose
 `.errors` lists them). Each names where (`<file>: licences[3]`, `<file>: settings`,
 `<file>: org.locations`, `<csv file>: row 14`, the CSV's 1-based line with the header on
-line 1, or `<jsonl file>: line 14`), the field (or CSV column) and what was expected. Ids
-are strings: integer ids and references are read as their string form. Org values on
-licences and consumptions must be declared in their tree when that tree is non-empty (see
-files_checks.check_org_values).
+line 1 (an XLSX sheet's row; a Parquet record from 1), or `<jsonl file>: line 14`), the
+field (or CSV column) and what was expected. Ids are strings: integer ids and references
+are read as their string form. Org values on licences and consumptions must be declared in
+their tree when that tree is non-empty (see files_checks.check_org_values).
 """
 
 from __future__ import annotations
@@ -63,8 +65,9 @@ from lcm_opt.errors import ScenarioError
 from lcm_opt.io.blocks import TableBlock, table_block
 from lcm_opt.io.columnar import parquet_table
 from lcm_opt.io.sources import block_rows, where_of
-from lcm_opt.io.stream import RowPath, TableBuilder, stream_jsonl, stream_rows, stream_table
+from lcm_opt.io.stream import RowPath, TableBuilder, stream_table
 from lcm_opt.io.stream_csv import stream_csv
+from lcm_opt.io.stream_rows import stream_jsonl, stream_rows
 
 __all__ = [
     "dump_json",
