@@ -280,3 +280,17 @@ def test_parquet_takes_the_columnar_path(tmp_path: Path) -> None:
     assert len(table.prototypes) < len(table) and "PC-4/sql" in ids
     write_parquet(tmp_path / "bad.parquet", [*ROWS, {"id": " ", "product": "office"}], FIELDS)
     assert parquet_table(TableBlock("parquet", tmp_path / "bad.parquet"), row_path) is None
+
+
+def test_parquet_columns_the_loader_does_not_know(tmp_path: Path) -> None:
+    """Unknown columns are named at the file (a Parquet file has no header row); a list
+    column is not grouped by the columnar read, and the per-row path reports it."""
+    table = pa.table({"id": ["a"], "product": ["office"], "tags": pa.array([[1]])})
+    pq.write_table(table, tmp_path / "c.parquet")
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump({**BASE, "consumptions": {"parquet": "c.parquet"}}))
+    errors = both_fail(path)
+    assert errors[0][:2] == (str(tmp_path / "c.parquet"), "tags")
+    table = pa.table({"id": ["a"], "product": ["office"], "location": pa.array([["HQ"]])})
+    pq.write_table(table, tmp_path / "c.parquet")
+    assert both_fail(path)[0][:2] == (f"{tmp_path / 'c.parquet'}: row 1", "location")

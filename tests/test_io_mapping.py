@@ -199,3 +199,15 @@ def test_the_bundled_imported_scenarios_are_what_import_writes(tmp_path: Path, f
     args += ["--mapping", str(bundled.parent / "mapping.yaml"), "-o", str(bundled)]
     assert CliRunner().invoke(app, args).exit_code == 0
     assert bundled.read_text(encoding="utf-8") == expected
+
+
+def test_import_bad_options_and_an_unwritable_output_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "e.csv").write_text("id;product\na;office-2019\n", encoding="utf-8")
+    mapping = tmp_path / "m.yaml"
+    spec = {"export": "*.csv", "encoding": "klingon", "columns": {"id": "id", "product": "product"}}
+    mapping.write_text(yaml.safe_dump({**BASE, "consumptions": spec}), encoding="utf-8")
+    base = ["import", str(tmp_path / "e.csv"), "--mapping", str(mapping), "-o"]
+    run = CliRunner().invoke(app, [*base, str(tmp_path / "s.yaml")])
+    assert run.exit_code == 2 and "encoding: expected a text encoding" in run.output
+    run = CliRunner().invoke(app, [*base, str(tmp_path / "missing" / "s.yaml")])
+    assert run.exit_code == 2 and "cannot write the scenario" in run.output

@@ -55,7 +55,7 @@ def parquet_table(
     own: dict[str, Any] = {n: columns.pop(n) for n in ("asset", "user") if n in columns}
     try:
         return _build(ids, own, columns, mapping.constants, row_path)
-    except Unclean:
+    except (Unclean, pa.ArrowException):  # a column type the grouping does not take
         return None
 
 

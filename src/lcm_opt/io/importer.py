@@ -26,6 +26,7 @@ from lcm_opt.adapters.files import CONSUMPTION_FILES, LICENCE_FILES, scenario_fr
 from lcm_opt.adapters.files_parse import read_document
 from lcm_opt.errors import ScenarioError, ScenarioErrors
 from lcm_opt.io.recognise import RECOGNITION_FIELDS
+from lcm_opt.io.text import known_encoding
 
 _FORMS = {".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet", ".jsonl": "jsonl"}
 _SECTIONS = {"consumptions": CONSUMPTION_FILES, "licences": LICENCE_FILES}
@@ -142,13 +143,12 @@ def _headers(path: Path, form: str, block: Mapping[str, Any]) -> list[str]:
 
     problems = Problems()
     if form == "csv":
-        file = open_csv(
-            path,
-            str(path),
-            problems,
-            encoding=block.get("encoding"),
-            delimiter=block.get("delimiter"),
-        )
+        encoding, delimiter = block.get("encoding"), block.get("delimiter")
+        if encoding is not None and known_encoding(str(encoding)) is None:
+            return []  # loading reports the option
+        if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
+            return []
+        file = open_csv(path, str(path), problems, encoding=encoding, delimiter=delimiter)
         if file is None:
             return []
         file.close()
@@ -165,7 +165,10 @@ def _headers(path: Path, form: str, block: Mapping[str, Any]) -> list[str]:
 def write(report: ImportReport, output: Path) -> None:
     """Writes the scenario, then loads it: `report.errors` and the load warnings."""
     text = yaml.safe_dump(report.scenario, sort_keys=False, allow_unicode=True, width=100)
-    output.write_text(report.header + text, encoding="utf-8")
+    try:
+        output.write_text(report.header + text, encoding="utf-8")
+    except OSError as exc:
+        raise _fail(str(output), "", f"cannot write the scenario: {exc.strerror or exc}") from None
     try:
         scenario = scenario_from_mapping(
             report.scenario, base_dir=output.parent, source=str(output)

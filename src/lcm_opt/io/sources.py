@@ -93,10 +93,10 @@ def _layout(
         if block.form == "xlsx":  # empty header cells: columns not read
             header = [name.strip() for name in header]
             kept = [(index, name) for index, name in enumerate(header) if name]
-            names = csv_header([name for _, name in kept], block.display, model, problems)
+            names = csv_header([n for _, n in kept], block.display, model, problems, where=where)
             positions = [index for index, _ in kept]
         else:
-            names = csv_header(header, block.display, model, problems, delimiter)
+            names = csv_header(header, block.display, model, problems, delimiter, where)
             positions = list(range(len(header)))
         if names is None:
             return None

@@ -115,10 +115,12 @@ def csv_header(
     model: type[BaseModel],
     problems: Problems,
     delimiter: str = ",",
+    where: str | None = None,
 ) -> list[str] | None:
     """The column names of a valid header row (`model`'s fields, each once, every
-    required one present); None with every problem reported otherwise."""
-    where = row_where(display, 1)
+    required one present); None with every problem reported otherwise. `where`: the
+    header's place (default: row 1)."""
+    where = row_where(display, 1) if where is None else where
     if header is None:
         problems.add(display, "", "the CSV file is empty; expected a header row")
         return None

@@ -59,13 +59,19 @@ def read_sheet(
     for number, cells in enumerate(rows, 1):
         header = [cell_text(cell).strip() for cell in cells]
         if any(header):
-            return number, header, _rows(rows, number)
+            return number, header, _rows(rows, number, display, problems)
     problems.add(display, "", "the sheet is empty; expected a header row")
     return None
 
 
-def _rows(rows: Iterator[list[Cell]], after: int) -> Iterator[tuple[int, list[str]]]:
-    for number, cells in enumerate(rows, after + 1):
-        text = [cell_text(cell) for cell in cells]
-        if any(part.strip() for part in text):
-            yield number, text
+def _rows(
+    rows: Iterator[list[Cell]], after: int, display: str, problems: Problems
+) -> Iterator[tuple[int, list[str]]]:
+    number = after
+    try:
+        for number, cells in enumerate(rows, after + 1):
+            text = [cell_text(cell) for cell in cells]
+            if any(part.strip() for part in text):
+                yield number, text
+    except (CalamineError, ValueError) as exc:
+        problems.add(f"{display}: row {number + 1}", "", f"cannot read the XLSX file: {exc}")
