@@ -211,3 +211,15 @@ def test_import_bad_options_and_an_unwritable_output_exit_2(tmp_path: Path) -> N
     assert run.exit_code == 2 and "encoding: expected a text encoding" in run.output
     run = CliRunner().invoke(app, [*base, str(tmp_path / "missing" / "s.yaml")])
     assert run.exit_code == 2 and "cannot write the scenario" in run.output
+
+
+def test_a_title_column_needs_recognise(tmp_path: Path) -> None:
+    errors = errors_of(scenario(tmp_path, recognise=None))
+    assert errors[0] == (
+        f"{tmp_path / 'scenario.yaml'}: consumptions",
+        "columns.Display Name",
+        "product_title is read only with recognise:",
+    )
+    assert [e[1] for e in errors] == [
+        f"columns.{h}" for h in ("Display Name", "Publisher", "Version")
+    ]

@@ -191,7 +191,9 @@ def mapping_options(
     known = set(model.model_fields) | set(RECOGNITION_FIELDS)
     columns = _str_map(spec.get("columns"), "columns", where, problems)
     for header, target in columns.items():
-        if target not in known:
+        if target in RECOGNITION_FIELDS and recogniser is None and "recognise" not in spec:
+            problems.add(where, f"columns.{header}", f"{target} is read only with recognise:")
+        elif target not in known:
             problems.add(
                 where,
                 f"columns.{header}",
