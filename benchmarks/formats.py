@@ -39,6 +39,14 @@ def prepare(folder: Path, xlsx: bool) -> dict[str, Path]:
             table = table.set_column(table.column_names.index(name), name, column)
         pq.write_table(table, parquet)
     paths["parquet"] = _variant(folder, base, "parquet", {"parquet": parquet.name})
+    # the consumptions alone (products and org for their references, no licences or rules)
+    alone = {key: base[key] for key in ("name", "org", "products")}
+    paths["csv, consumptions only"] = _variant(
+        folder, alone, "csv-only", {"csv": "consumptions.csv"}
+    )
+    paths["parquet, consumptions only"] = _variant(
+        folder, alone, "parquet-only", {"parquet": parquet.name}
+    )
     if xlsx:
         workbook = folder / "consumptions.xlsx"
         if not workbook.exists():
@@ -112,7 +120,7 @@ def main() -> None:
     for form, path in paths.items():
         measured = _child(["--load", str(path)])
         seconds = measured["seconds"]
-        print(f"  load {form:8s} {seconds:6.2f}s  {int(measured['consumptions']):,} consumptions"
+        print(f"  load {form:27s} {seconds:6.2f}s  {int(measured['consumptions']):,} consumptions"
               f"  / parse floor {seconds / floor:.2f}")  # fmt: skip
 
 
