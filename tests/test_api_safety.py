@@ -162,7 +162,9 @@ def test_keys_are_read_hashed_from_env_and_file(tmp_path: Path) -> None:
         ),
     ],
 )
-def test_bad_key_settings_name_the_problem_not_the_token(env: dict[str, str], message: str) -> None:
+def test_bad_key_settings_name_the_problem_not_the_token(
+    env: dict[str, str], message: str
+) -> None:
     with pytest.raises(ValueError) as caught:
         keys_from_env(env)
     assert str(caught.value) == message

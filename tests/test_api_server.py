@@ -42,7 +42,9 @@ KEYS_ENV = {"LCM_OPT_API_KEYS": f"alice:{ALICE},bob:{BOB}"}
 
 
 @contextmanager
-def server(tmp_path: Path, db: str, token: str = ALICE, **env: str) -> Iterator[httpx.Client]:
+def server(
+    tmp_path: Path, db: str, token: str = ALICE, **env: str
+) -> Iterator[httpx.Client]:
     """`lcm-opt serve` with the test keys until the block ends; always stopped, killed if
     it will not stop. The client sends `token`; `client.process` is the server."""
     port = free_port()

@@ -148,20 +148,14 @@ def _headed() -> set[str]:
 def test_every_cited_spec_id_has_a_heading_in_docs() -> None:
     cited = _cited()
     assert {"R29", "A32", "L4", "E23", "LE1", "A9b"} <= set(cited)  # the scan sees citations
-    missing = {
-        spec_id: sorted(where)[:3] for spec_id, where in cited.items() if spec_id not in _headed()
-    }
+    missing = {spec_id: sorted(where)[:3] for spec_id, where in cited.items()
+               if spec_id not in _headed()}
     assert not missing, f"spec ids cited without a heading in docs/: {missing}"
 
 
 def test_the_id_scan_reads_ids_as_cited() -> None:
     assert _ids("(R12-R24, A15(c); E05.yaml, E02b, LE1a)") == {
-        "R12",
-        "R24",
-        "A15",
-        "E5",
-        "E2b",
-        "LE1a",
+        "R12", "R24", "A15", "E5", "E2b", "LE1a",
     }
     assert _ids("L-1, CORE4, x.A3, E40z9, path/E5") == set()
     text = 'licence "L99" and # noqa: E402'
@@ -180,11 +174,8 @@ def test_every_engine_rule_and_resolution_has_a_heading() -> None:
 
 def test_every_bundled_example_file_is_named_in_the_engine_docs() -> None:
     engine = (DOCS / "engine.md").read_text(encoding="utf-8")
-    files = [
-        *ROOT.glob("scenarios/examples/*.yaml"),
-        *ROOT.glob("scenarios/suboptimal/*.yaml"),
-        *ROOT.glob("scenarios/lcm/*.yaml"),
-    ]
+    files = [*ROOT.glob("scenarios/examples/*.yaml"), *ROOT.glob("scenarios/suboptimal/*.yaml"),
+             *ROOT.glob("scenarios/lcm/*.yaml")]
     assert files
     unnamed = [f.name for f in files if f"`{f.name}`" not in engine and f"/{f.name}`" not in engine]
     assert not unnamed, f"docs/engine.md never points to {unnamed}"

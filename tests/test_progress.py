@@ -214,3 +214,4 @@ def test_cli_progress_for_compare_whatif_and_check(
     monkeypatch.setenv(PROGRESS_ENV, "loud")
     code, _, err = _cli("solve", str(E23))
     assert code == 2 and "LCM_OPT_PROGRESS: must be one of auto, always, never" in err
+

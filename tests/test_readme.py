@@ -190,7 +190,9 @@ def test_readme_block_runs(line: int, body: str, workdir: Path, servers: Servers
 def test_make_demo_recipe(workdir: Path) -> None:
     recipe = re.search(r"^demo:.*\n\t(.+)$", (ROOT / "Makefile").read_text(), re.M)
     assert recipe is not None
-    command = recipe.group(1).replace("$(BIN)/", "").replace("$(DEMO)", "scenarios/demo/demo.yaml")
+    command = recipe.group(1).replace("$(BIN)/", "").replace(
+        "$(DEMO)", "scenarios/demo/demo.yaml"
+    )
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     done = _run(command, workdir, env)
     assert done.returncode == 0, done.stderr

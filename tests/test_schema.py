@@ -82,15 +82,8 @@ def test_bundled_variant_files_validate(path: Path) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    [
-        "negative-seats",
-        "boolean-seats",
-        "bad-enum",
-        "unknown-key",
-        "infinite-price",
-        "seed-beyond-int32",
-        "cores-beyond-bound",
-    ],
+    ["negative-seats", "boolean-seats", "bad-enum", "unknown-key", "infinite-price",
+     "seed-beyond-int32", "cores-beyond-bound"],
 )
 def test_invalid_shapes_fail(name: str) -> None:
     """Bundled bad inputs whose problem is the shape of one value: the schema sees it too."""
@@ -149,14 +142,8 @@ def test_a_json_scenario_with_its_schema_key_loads(tmp_path: Path) -> None:
     assert load_scenario(path).name == "probe"
     variants = tmp_path / "variants.json"
     variants.write_text(
-        json.dumps(
-            {
-                "$schema": "./variants.schema.json",
-                "base": "estate.json",
-                "name": "v",
-                "changes": [{"op": "remove_licence", "id": "L1"}],
-            }
-        ),
+        json.dumps({"$schema": "./variants.schema.json", "base": "estate.json", "name": "v",
+                    "changes": [{"op": "remove_licence", "id": "L1"}]}),
         encoding="utf-8",
     )
     assert [v.name for v in load_whatif_input(variants).scenario.variants] == ["v"]

@@ -331,11 +331,8 @@ def test_jsonl_errors_name_the_line_and_field(tmp_path: Path) -> None:
         (f"{at} 6", "cores", text_number),
         (f"{at} 7", "cores", "expected a whole number, got True"),
     ]
-    assert (
-        f"{at} 8",
-        "colour",
-        "unknown key 'colour'; accepted keys: " + ", ".join(Consumption.model_fields),
-    ) in errors
+    assert (f"{at} 8", "colour", "unknown key 'colour'; accepted keys: " + ", ".join(
+        Consumption.model_fields)) in errors
     assert (f"{at} 9", "id", "key appears twice in one mapping") in errors
     assert (f"{at} 11", "id", "duplicate id 'a'; first at line 1") in errors
     assert (f"{at} 14", "id", "duplicate id '5'; first at line 13") in errors
@@ -512,11 +509,8 @@ def test_a_table_behaves_as_its_tuple() -> None:
     assert pickle.loads(pickle.dumps(table)) == table
     assert repr(table) == "ConsumptionTable(5 rows, 2 prototypes)"
     renumbered = ConsumptionTable(
-        table.ids,
-        table.prototypes[::-1],
-        [1 - i for i in table.row_prototype],
-        table.assets,
-        table.users,
+        table.ids, table.prototypes[::-1], [1 - i for i in table.row_prototype],
+        table.assets, table.users,
     )
     assert renumbered == table and table == renumbered
     other_sizes = ConsumptionTable(table.ids, table.prototypes, [0, 0, 1, 1, 1], table.assets)

@@ -23,7 +23,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from lcm_opt.adapters.files import CONSUMPTION_FILES, ID_FIELDS, IGNORED_TOP_KEYS, LICENCE_FILES
+from lcm_opt.adapters.files import (
+    CONSUMPTION_FILES,
+    ID_FIELDS,
+    IGNORED_TOP_KEYS,
+    LICENCE_FILES,
+)
 from lcm_opt.adapters.files_variants import VARIANT_FILE_KEYS
 from lcm_opt.domain.catalog import TYPE_CODES
 from lcm_opt.domain.result import Result
@@ -74,16 +79,10 @@ def variant_file_schema() -> Schema:
     _integer_ids(defs)
     _licence_type(defs["Licence"]["properties"]["type"])
     props: dict[str, Schema] = {
-        "base": {
-            "type": "string",
-            "minLength": 1,
-            "description": "The base scenario file, relative to this file.",
-        },
-        "variants": {
-            "type": "array",
-            "items": variant,
-            "description": "The variants to run; they replace the base scenario's own.",
-        },
+        "base": {"type": "string", "minLength": 1, "description": "The base scenario file, "
+                 "relative to this file."},
+        "variants": {"type": "array", "items": variant, "description": "The variants to run; "
+                     "they replace the base scenario's own."},
         "name": variant["properties"]["name"],
         "changes": variant["properties"]["changes"],
         "description": {"description": "Free text, ignored."},
@@ -96,9 +95,8 @@ def variant_file_schema() -> Schema:
         "additionalProperties": False,
         "required": ["base"],
         "anyOf": [{"required": ["variants"]}, {"required": ["name"]}],
-        "not": {
-            "anyOf": [{"required": ["variants", "name"]}, {"required": ["variants", "changes"]}]
-        },
+        "not": {"anyOf": [{"required": ["variants", "name"]}, {"required": ["variants",
+                                                                            "changes"]}]},
         "$defs": defs,
     }
     return _document(schema, "lcm-opt variant file")
@@ -205,12 +203,12 @@ def _integer_ids(defs: dict[str, Schema]) -> None:
 def _licence_type(prop: Schema) -> None:
     """A licence type: a metric name or a type code, in any case."""
     codes = sorted(TYPE_CODES)
-    anycase = "|".join(
-        "".join(f"[{c.lower()}{c}]" if c.isalpha() else c for c in code) for code in codes
-    )
+    anycase = "|".join("".join(f"[{c.lower()}{c}]" if c.isalpha() else c for c in code)
+                       for code in codes)
     prop["pattern"] = rf"^\s*(?:{anycase})\s*$"
     prop["description"] = (
-        "A metric (device, user, core, processor) or a type code, in any case: " + ", ".join(codes)
+        "A metric (device, user, core, processor) or a type code, in any case: "
+        + ", ".join(codes)
     )
 
 

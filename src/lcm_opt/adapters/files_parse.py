@@ -307,7 +307,9 @@ def _too_deep_key(text: str) -> str | None:
                 if expect_key:
                     key = event.value
                 expect_key = not expect_key
-            elif depth == 1 and isinstance(event, yaml.CollectionEndEvent | yaml.MappingStartEvent):
+            elif depth == 1 and isinstance(
+                event, yaml.CollectionEndEvent | yaml.MappingStartEvent
+            ):
                 expect_key = True
     except (yaml.YAMLError, RecursionError):
         return None

@@ -48,7 +48,9 @@ def visible(value: str) -> str:
     return value
 
 
-Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(visible)]
+Id = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(visible)
+]
 """An id or a reference to one: a non-empty string (a YAML integer id is read as its string)
 without control or text-direction characters."""
 
