@@ -19,7 +19,11 @@ from lcm_opt.adapters.files_variants import load_whatif_input
 from tests.conftest import SCENARIOS
 
 runner = CliRunner()
-BUNDLED = sorted(p for p in SCENARIOS.rglob("*.yaml") if p.parent.name != "invalid")
+BUNDLED = sorted(
+    p
+    for p in SCENARIOS.rglob("*.yaml")
+    if p.parent.name not in ("invalid", "recognise") and p.name != "mapping.yaml"
+)  # recognition pattern files and `lcm-opt import` mapping files are not scenarios
 VARIANT_FILES = [p for p in BUNDLED if "base" in yaml.safe_load(p.read_text(encoding="utf-8"))]
 SCENARIO_FILES = [p for p in BUNDLED if p not in VARIANT_FILES]
 
@@ -102,7 +106,11 @@ BASE: dict[str, Any] = {
         ({"licences": [{"id": "L1", "product": "P", "type": "Core4", "seats": 2}]}, False),
         ({"consumptions": {"csv": "rows.csv"}}, False),
         ({"consumptions": {"jsonl": "rows.jsonl"}}, False),
-        ({"consumptions": {"xlsx": "rows.xlsx"}}, True),
+        ({"consumptions": {"xlsx": "rows.xlsx", "sheet": "Installs"}}, False),
+        ({"consumptions": {"parquet": "rows.parquet", "id": "{asset}/{product}"}}, False),
+        ({"consumptions": {"csv": "rows.csv", "encoding": "cp1252", "delimiter": ";"}}, False),
+        ({"consumptions": {"csv": "rows.csv", "sheet": "Installs"}}, True),
+        ({"consumptions": {"feather": "rows.feather"}}, True),
         ({"licences": {"jsonl": "licences.jsonl"}}, True),
         ({"rules": ["Affinity Consumption.DepartmentID = License.DepartmentID, 5"]}, False),
         ({"rules": {"name": "x"}}, True),

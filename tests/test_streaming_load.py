@@ -1,4 +1,4 @@
-"""Consumption files streamed into a ConsumptionTable (adapters/files_stream.py,
+"""Consumption files streamed into a ConsumptionTable (io/stream*.py,
 domain/table.py): `group=True` (the default) must load the same rows and report exactly the
 same errors, in the same order, as the per-row path (`group=False`), for CSV and JSON Lines;
 a table scenario dumps, round-trips and takes what-if variants as a tuple scenario does."""
@@ -214,13 +214,22 @@ def test_bad_csv_files_match_the_per_row_path(tmp_path: Path, text: str) -> None
 
 @pytest.mark.parametrize("header", [b"id,product", b"product,id"])
 def test_csv_that_is_not_utf8(tmp_path: Path, header: bytes) -> None:
+    """A wrong byte is reported at its own row, however many rows come before it (the file
+    is decoded in large blocks). `encoding: utf-8` is named: a file whose start is not UTF-8
+    would otherwise be read as cp1252."""
     row = b"c%d,P\n" if header.startswith(b"id") else b"P,c%d\n"
     rows = b"".join(row % i for i in range(3000))
     text = header + b"\n" + rows + b"c\xff,P\n" + rows
-    errors = errors_of(write(tmp_path, "c.csv", text))
-    assert errors[-1][2] == "not valid UTF-8 text"
-    errors = errors_of(write(tmp_path, "c.csv", b"id,pr\xffoduct\nc1,P\n"))
-    assert errors == [(f"{tmp_path / 'c.csv'}: row 1", "", "not valid UTF-8 text")]
+    path = write(tmp_path, "c.csv", text)
+    scenario = yaml.safe_load(path.read_text())
+    scenario["consumptions"]["encoding"] = "utf-8"
+    path.write_text(yaml.safe_dump(scenario))
+    errors = errors_of(path)
+    assert errors == [(f"{tmp_path / 'c.csv'}: row 3002", "", "not valid UTF-8 text: byte 0xFF")]
+    (tmp_path / "c.csv").write_bytes(b"id,pr\xffoduct\nc1,P\n")
+    errors = errors_of(path)
+    assert errors[0][:2] == (f"{tmp_path / 'c.csv'}: row 1", "")
+    assert errors[0][2].startswith("not valid UTF-8 text: byte 0xFF")
 
 
 def test_a_late_problem_in_a_long_csv_reports_as_the_per_row_path(tmp_path: Path) -> None:
@@ -373,8 +382,11 @@ def test_a_section_that_is_neither_a_list_nor_a_file(tmp_path: Path) -> None:
     path = tmp_path / "scenario.yaml"
     path.write_text(yaml.safe_dump({**BASE, "consumptions": "c.csv", "licences": 3}))
     errors = errors_of(path)
-    assert (str(path), "licences", "expected a list or {csv: path}, got a number") in errors
-    expected = "expected a list, {csv: path} or {jsonl: path}, got text"
+    expected = "expected a list, {csv: path}, {xlsx: path} or {parquet: path}, got a number"
+    assert (str(path), "licences", expected) in errors
+    expected = (
+        "expected a list, {csv: path}, {jsonl: path}, {parquet: path} or {xlsx: path}, got text"
+    )
     assert (str(path), "consumptions", expected) in errors
 
 
@@ -384,7 +396,7 @@ def test_a_section_that_is_neither_a_list_nor_a_file(tmp_path: Path) -> None:
         ({"csv": "c.csv", "jsonl": "c.jsonl"}, "jsonl", "expected one file, got csv and jsonl"),
         ({"jsonl": "gone.jsonl"}, "jsonl", "JSON Lines file not found"),
         ({"jsonl": 3}, "jsonl", "expected a path to a JSON Lines file, got 3"),
-        ({"parquet": "c.parquet"}, "parquet", "unknown key; accepted keys: csv, jsonl"),
+        ({"feather": "c.feather"}, "feather", "unknown key; accepted keys: csv, jsonl"),
     ],
 )
 def test_bad_file_references(

@@ -217,12 +217,15 @@ def validate(
         f"{len(loaded.consumptions)} consumptions in {len(problem.classes)} classes, "
         f"{edges} eligible class-licence pairs"
     )
+    for warning in loaded.load_warnings:
+        typer.echo(f"warning: {warning}")
 
 
 # Commands in their own modules register themselves on `app` when imported.
 from lcm_opt.adapters import (  # noqa: E402
     cli_batch,
     cli_explain,
+    cli_import,
     cli_overview,
     cli_recommend,
     cli_report,
@@ -234,6 +237,7 @@ from lcm_opt.adapters import (  # noqa: E402
 COMMAND_MODULES = (
     cli_batch,
     cli_explain,
+    cli_import,
     cli_overview,
     cli_recommend,
     cli_report,

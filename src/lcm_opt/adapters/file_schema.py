@@ -6,7 +6,8 @@ can say it):
 
 * ids and references may be written as integers (the loader reads them as text);
 * `rules` is a rule-set name, a path or a list of lines (the model holds the lines);
-* `licences` may be `{csv: path}`, `consumptions` `{csv: path}` or `{jsonl: path}`;
+* `licences` and `consumptions` may be table blocks (`{csv: path}`, `{xlsx: path}`, ...,
+  with their options, io/blocks.py);
 * variants hold typed changes (the model keeps them raw until a what-if run parses them);
 * `$schema`, `description` and `expect` are accepted and ignored at the top level.
 
@@ -22,12 +23,18 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from lcm_opt.adapters.files import ID_FIELDS, IGNORED_TOP_KEYS
+from lcm_opt.adapters.files import (
+    CONSUMPTION_FILES,
+    ID_FIELDS,
+    IGNORED_TOP_KEYS,
+    LICENCE_FILES,
+)
 from lcm_opt.adapters.files_variants import VARIANT_FILE_KEYS
 from lcm_opt.domain.catalog import TYPE_CODES
 from lcm_opt.domain.result import Result
 from lcm_opt.domain.scenario import Scenario
 from lcm_opt.domain.variants import OP_MODELS, TypedVariant
+from lcm_opt.io.blocks import option_schemas
 
 __all__ = ["SCHEMAS", "result_schema", "scenario_file_schema", "variant_file_schema"]
 
@@ -53,8 +60,9 @@ def scenario_file_schema() -> Schema:
     props["name"] = _with_integer(props["name"])
     props["name"]["description"] = "The scenario's name, carried into every result."
     props["rules"] = _rules_schema()
-    props["licences"] = _rows_or_files(props["licences"], ("csv",))
-    props["consumptions"] = _rows_or_files(props["consumptions"], ("csv", "jsonl"))
+    props.pop("load_warnings", None)
+    props["licences"] = _rows_or_files(props["licences"], LICENCE_FILES)
+    props["consumptions"] = _rows_or_files(props["consumptions"], CONSUMPTION_FILES)
     props["variants"] = {**_meta(props["variants"]), "type": "array", "items": variant}
     props.update(_ignored_top_keys())
     schema["required"] = ["name"]  # `rules` defaults to xassets-default
@@ -141,7 +149,7 @@ def _rows_or_files(prop: Schema, forms: tuple[str, ...]) -> Schema:
     files = [
         {
             "type": "object",
-            "properties": {form: {"type": "string", "minLength": 1}},
+            "properties": {form: {"type": "string", "minLength": 1}, **option_schemas(form)},
             "required": [form],
             "additionalProperties": False,
         }
@@ -152,7 +160,7 @@ def _rows_or_files(prop: Schema, forms: tuple[str, ...]) -> Schema:
     return {
         **_meta(prop),
         "description": f"A list of rows, or {shapes}: a file relative to the scenario whose "
-        "rows use the same field names.",
+        "rows use the same field names, or the block's columns: mapping.",
         "anyOf": [rows, *files],
     }
 

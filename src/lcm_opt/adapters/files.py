@@ -2,11 +2,13 @@
 
 `load_scenario(path)` reads a `.yaml`/`.yml`/`.json` scenario (docs/scenario.md);
 `scenario_from_mapping(data, base_dir=..., source=...)` validates an already-parsed mapping
-(the HTTP API), naming `source` in messages. `licences` may be a list or `{csv: path}`,
-`consumptions` a list, `{csv: path}` or `{jsonl: path}`, paths relative to `base_dir` (see
-files_csv.py, files_jsonl.py); `rules` is resolved by files_rules.py.
+(the HTTP API), naming `source` in messages. `licences` and `consumptions` may be a list or
+a table block (`{csv: path}`, `{xlsx: path}`, `{parquet: path}`, and for consumptions
+`{jsonl: path}`, with their options: io/blocks.py), paths relative to `base_dir`, read by
+io/sources.py; `rules` is resolved by files_rules.py.
 
-A consumptions file is streamed into a ConsumptionTable (files_stream.py): each distinct
+A consumptions file is streamed into a ConsumptionTable (io/stream*.py; a clean Parquet
+file column by column, io/columnar.py): each distinct
 attribute set is validated once instead of one model per row, with exactly the errors of
 the per-row path. `group=False` keeps that per-row path (a tuple of Consumption), for tests
 and comparison; lists are always a tuple.
@@ -14,10 +16,10 @@ and comparison; lists are always a tuple.
 Every problem found in one pass is raised together as ScenarioErrors (a ScenarioError whose
 `.errors` lists them). Each names where (`<file>: licences[3]`, `<file>: settings`,
 `<file>: org.locations`, `<csv file>: row 14`, the CSV's 1-based line with the header on
-line 1, or `<jsonl file>: line 14`), the field (or CSV column) and what was expected. Ids
-are strings: integer ids and references are read as their string form. Org values on
-licences and consumptions must be declared in their tree when that tree is non-empty (see
-files_checks.check_org_values).
+line 1 (an XLSX sheet's row; a Parquet record from 1), or `<jsonl file>: line 14`), the
+field (or CSV column) and what was expected. Ids are strings: integer ids and references
+are read as their string form. Org values on licences and consumptions must be declared in
+their tree when that tree is non-empty (see files_checks.check_org_values).
 """
 
 from __future__ import annotations
@@ -39,7 +41,6 @@ from lcm_opt.adapters.files_checks import (
     load_org,
     org_value_check,
 )
-from lcm_opt.adapters.files_csv import read_csv_rows, row_where
 from lcm_opt.adapters.files_errors import (
     Problems,
     as_id,
@@ -48,10 +49,8 @@ from lcm_opt.adapters.files_errors import (
     shown,
     validate_item,
 )
-from lcm_opt.adapters.files_jsonl import jsonl_item, line_where, read_jsonl_objects
 from lcm_opt.adapters.files_parse import check_depth, read_document
 from lcm_opt.adapters.files_rules import resolve_rules, rulesets_dir
-from lcm_opt.adapters.files_stream import RowPath, stream_csv, stream_jsonl, stream_table
 from lcm_opt.domain.base import visible
 from lcm_opt.domain.catalog import Product
 from lcm_opt.domain.estate import Consumption, DirectAssignment
@@ -63,6 +62,12 @@ from lcm_opt.domain.scenario import RuleText, Scenario, Variant
 from lcm_opt.domain.settings import Settings
 from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.errors import ScenarioError
+from lcm_opt.io.blocks import TableBlock, table_block
+from lcm_opt.io.columnar import parquet_table
+from lcm_opt.io.sources import block_rows, where_of
+from lcm_opt.io.stream import RowPath, TableBuilder, stream_table
+from lcm_opt.io.stream_csv import stream_csv
+from lcm_opt.io.stream_rows import stream_jsonl, stream_rows
 
 __all__ = [
     "dump_json",
@@ -73,16 +78,17 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound=BaseModel)
+_CONSUMPTION_IDS = (
+    *("id", "product", "asset", "user"),
+    *("location", "department", "cost_centre", "custodian"),
+)
 
 # Fields read as ids: an integer there becomes its string form.
 ID_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
     Product: ("id", "family", "version"),
     Licence: ("id", "product", "contract", "location", "department", "cost_centre", "custodian"),
     Offer: ("id", "product", "contract", "location", "department", "cost_centre", "custodian"),
-    Consumption: (
-        *("id", "product", "asset", "user"),
-        *("location", "department", "cost_centre", "custodian"),
-    ),
+    Consumption: _CONSUMPTION_IDS,
     DirectAssignment: ("licence", "consumption"),
     Contract: ("id",),
     Reservation: ("licence",),
@@ -90,10 +96,9 @@ ID_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
     Variant: ("name",),
 }
 IGNORED_TOP_KEYS = ("expect", "description", "$schema")  # fixtures; an editor's schema
-# The file forms a section accepts, `{form: path}`, and what the messages call them.
-_LICENCE_FILES = ("csv",)
-_CONSUMPTION_FILES = ("csv", "jsonl")
-_FILE_KINDS = {"csv": "CSV", "jsonl": "JSON Lines"}
+# The file forms a section accepts, `{form: path, ...}` (io/blocks.py).
+LICENCE_FILES = ("csv", "xlsx", "parquet")
+CONSUMPTION_FILES = ("csv", "jsonl", "parquet", "xlsx")
 
 
 def load_scenario(path: str | Path, *, group: bool = True) -> Scenario:
@@ -160,6 +165,7 @@ class _Loader:
         self.ids: dict[str, dict[str, int]] = {}  # section -> id -> locator of first use
         # section -> its ids, for references; a streamed section's ids have no locators
         self.known: dict[str, Collection[str]] = {}
+        self.load_warnings: list[str] = []  # what the table blocks noted (io/recognise.py)
 
     def build(self) -> Scenario:
         self._top_keys()
@@ -168,7 +174,7 @@ class _Loader:
         products = self._products()
         contracts = self._load("contracts", Contract)
         licences = self._load(
-            "licences", Licence, files=_LICENCE_FILES, check=self._licence_check(org)
+            "licences", Licence, files=LICENCE_FILES, check=self._licence_check(org)
         )
         consumptions = self._consumptions(org)
         pins = self._load("direct_assignments", DirectAssignment, check=self._pin_check())
@@ -194,12 +200,13 @@ class _Loader:
             previous_allocation=previous,
             offers=tuple(offers),
             variants=tuple(variants),
+            load_warnings=tuple(self.load_warnings),
         )
 
     # top level --------------------------------------------------------------------------
 
     def _top_keys(self) -> None:
-        accepted = [*Scenario.model_fields, *IGNORED_TOP_KEYS]
+        accepted = [*Scenario.input_fields(), *IGNORED_TOP_KEYS]
         for key in self.data:
             if key not in accepted:
                 self.problems.add(
@@ -325,29 +332,43 @@ class _Loader:
         value = self.data.get("consumptions")
         if not (self.group and isinstance(value, Mapping)):
             check = self._consumption_check(org, self.problems)
-            rows = self._load("consumptions", Consumption, files=_CONSUMPTION_FILES, check=check)
+            rows = self._load("consumptions", Consumption, files=CONSUMPTION_FILES, check=check)
             return tuple(rows)
-        found = self._file("consumptions", value, _CONSUMPTION_FILES)
-        if found is None:
+        block = self._file("consumptions", value, CONSUMPTION_FILES, Consumption)
+        if block is None:
             return ()
-        form, path = found
-        display = str(path)
-        where_of = partial(row_where if form == "csv" else line_where, display)
+        at = where_of(block)
 
         def row_path(seen: dict[str, int], problems: Problems) -> RowPath:
             check = self._consumption_check(org, problems)
             return self._row_path(
-                Consumption, where_of, form == "csv", check, "id", seen, problems
+                Consumption, at, block.form != "jsonl", check, "id", seen, problems
             )
 
-        read = (
-            partial(stream_csv, path, display)
-            if form == "csv"
-            else partial(stream_jsonl, path, display, id_fields=ID_FIELDS[Consumption])
-        )
         seen = self.ids.setdefault("consumptions", {})
-        table, self.known["consumptions"] = stream_table(read, row_path, seen, self.problems)
+        fast = parquet_table(block, row_path) if block.form == "parquet" else None
+        if fast is not None:
+            table, self.known["consumptions"] = fast
+            return table
+        table, self.known["consumptions"] = stream_table(
+            self._reader(block), row_path, seen, self.problems
+        )
+        self._note(block)
         return table
+
+    @staticmethod
+    def _reader(block: TableBlock) -> Callable[[TableBuilder], None]:
+        if block.form == "csv" and block.mapping.plain:
+            return partial(stream_csv, block)
+        if block.form == "jsonl":
+            return partial(stream_jsonl, block.path, block.display, id_fields=_CONSUMPTION_IDS)
+        rows = partial(block_rows, block, Consumption, _CONSUMPTION_IDS)
+        return partial(stream_rows, rows)
+
+    def _note(self, block: TableBlock) -> None:
+        warning = block.warning()
+        if warning is not None:
+            self.load_warnings.append(warning)
 
     def _rows(
         self, key: str, model: type[BaseModel], files: tuple[str, ...]
@@ -359,15 +380,11 @@ class _Loader:
         if isinstance(value, list):
             return self._list_rows(key, value, model), list_where, False
         if files and isinstance(value, Mapping):
-            found = self._file(key, value, files)
-            if found is None:
+            block = self._file(key, value, files, model)
+            if block is None:
                 return iter(()), list_where, False
-            form, path = found
-            display = str(path)
-            if form == "csv":
-                rows = read_csv_rows(path, display, model, self.problems)
-                return rows, partial(row_where, display), True
-            return self._jsonl_rows(path, display, model), partial(line_where, display), False
+            rows = block_rows(block, model, ID_FIELDS.get(model, ()), self.problems)
+            return self._noted(rows, block), where_of(block), block.form != "jsonl"
         shapes = ["a list", *(f"{{{form}: path}}" for form in files)]
         shape = " or ".join([", ".join(shapes[:-1]), shapes[-1]]) if files else shapes[0]
         self.problems.add(self.source, key, f"expected {shape}, got {kind_of(value)}")
@@ -385,38 +402,16 @@ class _Loader:
                 where = f"{self.source}: {key}[{index}]"
                 self.problems.add(where, "", f"expected a mapping, got {shown(item)}")
 
-    def _jsonl_rows(self, path: Path, display: str, model: type[BaseModel]) -> _Rows:
-        id_fields = ID_FIELDS.get(model, ())
-        for line, value in read_jsonl_objects(path, display, self.problems):
-            raw = jsonl_item(value, id_fields, line_where(display, line), self.problems)
-            if raw is not None:
-                yield line, raw, True
+    def _noted(self, rows: _Rows, block: TableBlock) -> _Rows:
+        yield from rows
+        self._note(block)
 
     def _file(
-        self, key: str, spec: Mapping[str, Any], forms: tuple[str, ...]
-    ) -> tuple[str, Path] | None:
-        """`{form: path}` -> (form, existing file), or None with the problem reported."""
+        self, key: str, spec: Mapping[str, Any], forms: tuple[str, ...], model: type[BaseModel]
+    ) -> TableBlock | None:
+        """A `{form: path, ...}` block, or None with the problem reported."""
         where = f"{self.source}: {key}"
-        for extra in spec:
-            if extra not in forms:
-                accepted = ", ".join(forms)
-                self.problems.add(where, str(extra), f"unknown key; accepted keys: {accepted}")
-        given = [form for form in forms if form in spec]
-        if len(given) > 1:
-            self.problems.add(where, given[-1], f"expected one file, got {' and '.join(given)}")
-            return None
-        form = given[0] if given else forms[0]
-        relative = spec.get(form)
-        kind = _FILE_KINDS[form]
-        if not isinstance(relative, str) or not relative.strip():
-            message = f"expected a path to a {kind} file, got {shown(relative)}"
-            self.problems.add(where, form, message)
-            return None
-        path = self.base_dir / relative.strip()
-        if not path.is_file():
-            self.problems.add(where, form, f"{kind} file not found: {path}")
-            return None
-        return form, path
+        return table_block(spec, forms, model, self.base_dir, where, self.problems, read_document)
 
     # cross-reference checks ----------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from lcm_opt.errors import ScenarioError, ScenarioErrors
 
 M = TypeVar("M", bound=BaseModel)
 
-# The only number text the loader reads, in YAML (files_parse.py) and CSV cells (files_csv.py):
+# The only number text the loader reads, in YAML (files_parse.py) and CSV cells (io/cells.py):
 # plain decimal without leading zeros; a float has a decimal point and, optionally, an
 # exponent with its sign. Every such text is a number of the same value in YAML 1.1 too, so
 # a file written by a YAML 1.1 emitter (PyYAML) reads back unchanged.

@@ -76,3 +76,18 @@ class Scenario(Frozen):
     previous_allocation: str | None = None
     offers: tuple[Offer, ...] = ()  # what `recommend` may buy; no other command reads them
     variants: tuple[Variant, ...] = ()
+    load_warnings: tuple[str, ...] = Field(
+        (),
+        exclude=True,
+        description="what loading the table files noted without refusing it, such as rows "
+        "whose product title no recognise: pattern matched (set by the loader, not read "
+        "from a scenario file; carried into the result's warnings)",
+    )
+
+    @classmethod
+    def input_fields(cls) -> tuple[str, ...]:
+        """The fields a scenario file may set (load_warnings is the loader's)."""
+        return tuple(name for name in cls.model_fields if name not in _LOADER_FIELDS)
+
+
+_LOADER_FIELDS = frozenset({"load_warnings"})

@@ -133,7 +133,12 @@ def _result(
         deficits=deficits,
         products=tuple(_product_rows(problem, allocation)),
         licences=tuple(_licence_rows(problem, allocation)),
-        warnings=(*problem.warnings, *_unpriced_warning(problem), *allocation.warnings),
+        warnings=(
+            *problem.warnings,
+            *_unpriced_warning(problem),
+            *problem.scenario.load_warnings,
+            *allocation.warnings,
+        ),
         merged=dict(sorted(problem.merged.items(), key=lambda item: natural_key(item[0]))),
         overview=build_overview(problem, allocation) if has_allocations(problem) else None,
     )

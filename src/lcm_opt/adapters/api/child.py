@@ -63,9 +63,7 @@ def evaluate(fn: Callable[..., object], args: tuple[Any, ...]) -> Outcome:
         return Outcome(INTERNAL, type(error).__name__)
 
 
-def main(
-    conn: Connection, fn: Callable[..., object], args: tuple[Any, ...], nice: int = 0
-) -> None:
+def main(conn: Connection, fn: Callable[..., object], args: tuple[Any, ...], nice: int = 0) -> None:
     """The solver process: one call, its outcome sent, exit. The engines' own component
     pool stays serial here unless the operator set LCM_OPT_PROCESSES."""
     os.environ.setdefault(PROCESSES_ENV, "1")

@@ -57,9 +57,9 @@ def scenario_of(request: ScenarioRequest, settings: ApiSettings) -> Scenario:
         variants = len(listed) if listed is not None else _rows(request.scenario, "variants")
     check_limits(WorkEstimate(_rows(request.scenario, "consumptions"), 0, variants, 0), limits)
     scenario = parse_scenario(request.scenario, max_time_limit_s=settings.max_time_limit_s)
-    applied = check_variants(scenario, request.variants) if isinstance(
-        request, WhatIfRequest
-    ) else []
+    applied = (
+        check_variants(scenario, request.variants) if isinstance(request, WhatIfRequest) else []
+    )
     check_scenarios([scenario, *applied], variants, limits)
     return scenario
 

@@ -108,9 +108,11 @@ class ApiSettings(BaseModel):
             key = f"{ENV_PREFIX}{name.upper()}"
             if key in env and name != "api_keys":
                 text = env[key]
-                values[name] = tuple(filter(None, map(str.strip, text.split(",")))) if (
-                    name in _LISTS
-                ) else text
+                values[name] = (
+                    tuple(filter(None, map(str.strip, text.split(","))))
+                    if (name in _LISTS)
+                    else text
+                )
         keys = keys_from_env(env)
         if keys:
             values["api_keys"] = keys

@@ -1,0 +1,106 @@
+"""Text cells (CSV, XLSX) -> the values the models take.
+
+Cells: empty means absent; booleans are true/false/1/0/yes/no (any case); list fields such
+as `allocation_rule` are semicolon-separated (`department;location`); numbers are plain
+decimal as in YAML (`12`, `-3`, `12.50`, `1.5e+3`): other text (`1_000`, `012`, `0x10`,
+`inf`) is left as text, which the model rejects with a message naming the row and the
+column.
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel
+
+from lcm_opt.adapters.files_errors import FLOAT_TEXT, INT_TEXT, Problems, shown
+from lcm_opt.adapters.files_parse import read_int
+
+CellKind = Literal["text", "bool", "list", "number"]
+
+_TRUE = frozenset({"true", "1", "yes"})
+_FALSE = frozenset({"false", "0", "no"})
+_CONVERTED: tuple[CellKind, ...] = ("bool", "list", "number")
+
+
+def row_where(display: str, line: int) -> str:
+    return f"{display}: row {line}"
+
+
+def _kind(annotation: object) -> CellKind:
+    if annotation is bool:
+        return "bool"
+    if annotation in (int, float):
+        return "number"
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _kind(get_args(annotation)[0])
+    if origin in (tuple, list):
+        return "list"
+    if origin in (Union, types.UnionType):
+        kinds = {_kind(arg) for arg in get_args(annotation) if arg is not type(None)}
+        return kinds.pop() if len(kinds) == 1 else "text"
+    return "text"
+
+
+def typed_columns(model: type[BaseModel], names: list[str]) -> dict[CellKind, list[str]]:
+    """The header's columns that convert_cells converts, by kind (names that are no field
+    of `model` are left as text)."""
+    fields = model.model_fields
+    kinds = [(name, _kind(fields[name].annotation)) for name in names if name in fields]
+    return {kind: [name for name, k in kinds if k == kind] for kind in _CONVERTED}
+
+
+def row_item(names: list[str], cells: list[str]) -> dict[str, Any]:
+    """One row's non-empty cells, stripped, by column name (before convert_cells)."""
+    return {name: text for name, text in zip(names, map(str.strip, cells), strict=True) if text}
+
+
+def convert_cells(
+    raw: dict[str, Any],
+    typed: dict[CellKind, list[str]],
+    display: str,
+    start: int,
+    problems: Problems,
+) -> bool:
+    """Converts one row's typed cells in place; False when a boolean cell is not one (it is
+    reported and dropped). Numbers that are not plain decimal stay text for the model."""
+    ok = True
+    for name in typed["bool"]:
+        if name in raw and not _to_bool(raw, name):
+            problems.add(
+                row_where(display, start),
+                name,
+                f"expected true/false/1/0/yes/no, got {shown(raw.pop(name))}",
+            )
+            ok = False
+    for name in typed["list"]:
+        if name in raw:
+            raw[name] = [part.strip() for part in raw[name].split(";") if part.strip()]
+    for name in typed["number"]:
+        if name in raw:
+            raw[name] = read_number(raw[name])
+    return ok
+
+
+def read_number(text: str) -> int | float | str:
+    """Plain decimal text as an int (`12`) or a float (`12.5`, `1.5e+3`); other text, and
+    integers too long for int(), unchanged for the model to reject."""
+    if INT_TEXT.fullmatch(text):
+        return read_int(text)
+    if FLOAT_TEXT.fullmatch(text):
+        return float(text)
+    return text
+
+
+def _to_bool(raw: dict[str, Any], name: str) -> bool:
+    """Converts raw[name] in place; False when the text is not a boolean."""
+    lowered = raw[name].lower()
+    if lowered in _TRUE:
+        raw[name] = True
+    elif lowered in _FALSE:
+        raw[name] = False
+    else:
+        return False
+    return True

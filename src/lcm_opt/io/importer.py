@@ -1,0 +1,183 @@
+"""`lcm-opt import`: a scenario skeleton from exports and a mapping file.
+
+The mapping file is a scenario (YAML or JSON) whose table sections name no file: instead
+of `{csv: path, columns: ...}` a section holds `{export: GLOB, columns: ...}`, and the
+export whose file name matches GLOB (any case; the first export when GLOB is absent) fills
+it, in the form its suffix says (`.csv`, `.xlsx`, `.parquet`, `.jsonl`). Paths in the
+mapping (rules, recognition files) and the exports are rewritten relative to the written
+scenario. A mapping section that is a mapping without `export:` takes the first export; a
+list is copied as it is. The importer then loads what it wrote and reports what it could
+not map: export columns no field takes, unrecognised product titles, and every loading
+error.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from lcm_opt.adapters.files import CONSUMPTION_FILES, LICENCE_FILES, scenario_from_mapping
+from lcm_opt.adapters.files_parse import read_document
+from lcm_opt.errors import ScenarioError, ScenarioErrors
+from lcm_opt.io.recognise import RECOGNITION_FIELDS
+from lcm_opt.io.text import known_encoding
+
+_FORMS = {".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet", ".jsonl": "jsonl"}
+_SECTIONS = {"consumptions": CONSUMPTION_FILES, "licences": LICENCE_FILES}
+
+
+@dataclass
+class ImportReport:
+    scenario: dict[str, Any]
+    header: str
+    notes: list[str] = field(default_factory=list)
+    errors: ScenarioErrors | None = None
+
+
+def _fail(where: str, field_name: str, message: str) -> ScenarioErrors:
+    return ScenarioErrors([ScenarioError(message, where=where, field=field_name)])
+
+
+def _relative(path: Path, to: Path) -> str:
+    return Path(os.path.relpath(path.resolve(), to.resolve())).as_posix()
+
+
+def build(exports: list[Path], mapping_path: Path, output: Path) -> ImportReport:
+    """The scenario the exports and the mapping make, written nowhere yet; raises
+    ScenarioErrors when the mapping itself is wrong."""
+    mapping = dict(read_document(mapping_path))
+    here, there = mapping_path.parent, output.parent
+    for export in exports:
+        if not export.is_file():
+            raise _fail(str(export), "", "export file not found")
+    scenario: dict[str, Any] = {}
+    notes: list[str] = []
+    for key, value in mapping.items():
+        forms = _SECTIONS.get(key)
+        if forms is None or not isinstance(value, Mapping):
+            scenario[key] = value
+            continue
+        block = _block(key, value, forms, exports, mapping_path, there)
+        scenario[key] = block
+        form = next(form for form in forms if form in block)
+        notes += _unmapped(key, there / block[form], form, block)
+    rules = scenario.get("rules")
+    if isinstance(rules, str) and (here / rules).is_file():
+        scenario["rules"] = _relative(here / rules, there)
+    names = " ".join(_relative(export, there) for export in exports)
+    header = (
+        f"# Written by lcm-opt import from {names}\n"
+        f"# with the mapping {_relative(mapping_path, there)}; edit freely.\n"
+    )
+    return ImportReport(scenario, header, notes)
+
+
+def _block(
+    section: str,
+    spec: Mapping[str, Any],
+    forms: tuple[str, ...],
+    exports: list[Path],
+    mapping_path: Path,
+    there: Path,
+) -> dict[str, Any]:
+    where = f"{mapping_path}: {section}"
+    pattern = spec.get("export")
+    chosen = [
+        export
+        for export in exports
+        if pattern is None or fnmatch.fnmatch(export.name.lower(), str(pattern).lower())
+    ]
+    if not chosen:
+        names = ", ".join(export.name for export in exports)
+        raise _fail(where, "export", f"no export matches {pattern!r}; exports: {names}")
+    export = chosen[0]
+    form = _FORMS.get(export.suffix.lower())
+    if form is None or form not in forms:
+        accepted = ", ".join(s for s, f in _FORMS.items() if f in forms)
+        raise _fail(str(export), "", f"unsupported export type for {section}; expected {accepted}")
+    block: dict[str, Any] = {form: _relative(export, there)}
+    for key, value in spec.items():
+        if key == "export":
+            continue
+        block[key] = (
+            _recognise_paths(value, mapping_path.parent, there) if key == "recognise" else value
+        )
+    return block
+
+
+def _recognise_paths(value: Any, here: Path, there: Path) -> Any:
+    entries = value if isinstance(value, list) else [value]
+    moved = [
+        {"file": _relative(here / entry["file"], there)}
+        if isinstance(entry, Mapping) and set(entry) == {"file"} and isinstance(entry["file"], str)
+        else entry
+        for entry in entries
+    ]
+    return moved if isinstance(value, list) else moved[0]
+
+
+def _unmapped(section: str, path: Path, form: str, block: Mapping[str, Any]) -> list[str]:
+    """A note naming the export's columns that no field takes (when `columns:` is given)."""
+    columns = block.get("columns")
+    if not isinstance(columns, Mapping):
+        return []
+    headers = _headers(path, form, block)
+    fields = set(columns) | set(RECOGNITION_FIELDS)
+    left = [header for header in headers if header and header not in fields]
+    if not left:
+        return []
+    return [f"{section}: columns not read from {path.name}: {', '.join(map(repr, left))}"]
+
+
+def _headers(path: Path, form: str, block: Mapping[str, Any]) -> list[str]:
+    from lcm_opt.adapters.files_errors import Problems
+    from lcm_opt.io.rows.csv import open_csv
+    from lcm_opt.io.rows.parquet import read_parquet
+    from lcm_opt.io.rows.xlsx import read_sheet
+
+    problems = Problems()
+    if form == "csv":
+        encoding, delimiter = block.get("encoding"), block.get("delimiter")
+        if encoding is not None and known_encoding(str(encoding)) is None:
+            return []  # loading reports the option
+        if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
+            return []
+        file = open_csv(path, str(path), problems, encoding=encoding, delimiter=delimiter)
+        if file is None:
+            return []
+        file.close()
+        return [name.strip() for name in file.header or ()]
+    if form == "xlsx":
+        sheet = read_sheet(path, str(path), block.get("sheet"), problems)
+        return [] if sheet is None else sheet[1]
+    if form == "parquet":
+        found = read_parquet(path, str(path), problems)
+        return [] if found is None else found[0]
+    return []
+
+
+def write(report: ImportReport, output: Path) -> None:
+    """Writes the scenario, then loads it: `report.errors` and the load warnings."""
+    text = yaml.safe_dump(report.scenario, sort_keys=False, allow_unicode=True, width=100)
+    try:
+        output.write_text(report.header + text, encoding="utf-8")
+    except OSError as exc:
+        raise _fail(str(output), "", f"cannot write the scenario: {exc.strerror or exc}") from None
+    try:
+        scenario = scenario_from_mapping(
+            report.scenario, base_dir=output.parent, source=str(output)
+        )
+    except ScenarioErrors as exc:
+        report.errors = exc
+        return
+    report.notes += list(scenario.load_warnings)
+    report.notes.append(
+        f"loaded: {len(scenario.products)} products, {len(scenario.licences)} licences, "
+        f"{len(scenario.consumptions)} consumptions"
+    )

@@ -1,0 +1,248 @@
+"""A table block's column mapping: file headers -> fields, constants, an id template and
+product recognition, applied the same way to every format.
+
+* `columns: {"Computer Name": asset, ...}`: file header -> field. With `columns:`, headers
+  it does not name are read only when they are field names themselves; the rest are
+  ignored. Without it, every header must be a field name, as before.
+* `constants: {location: HQ}`: a value for every row (a column may not give it too).
+* `id: "{asset}/{product}"`: each row's id from its fields (after recognition, so
+  `{product}` is the recognised product); a field empty on a row is an error there.
+* `recognise:` (io/recognise.py): the product from `product_title` (and `publisher`,
+  `product_version`), three fields only the mapping knows.
+
+A required field that no column, constant, template or recognition provides is one error
+listing the file's headers.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from lcm_opt.adapters.files_errors import Problems, accepted_keys, shown
+from lcm_opt.io.recognise import RECOGNITION_FIELDS, Recogniser, Tally
+
+_TEMPLATE_FIELD = re.compile(r"^[a-z_]+$")
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """A block's mapping options; `plain` when it has none (the file's headers are the
+    field names)."""
+
+    columns: dict[str, str] = field(default_factory=dict)
+    constants: dict[str, Any] = field(default_factory=dict)
+    id_template: str | None = None
+    recogniser: Recogniser | None = None
+
+    @property
+    def plain(self) -> bool:
+        return not (self.columns or self.constants or self.id_template or self.recogniser)
+
+
+@dataclass
+class Layout:
+    """A header read through a mapping: which cell positions give which fields."""
+
+    positions: list[tuple[int, str]]
+    mapping: ColumnMapping
+    template: list[tuple[str, str | None]]  # (literal text, field or None)
+    tally: Tally | None
+
+    def raw(self, cells: list[Any]) -> dict[str, Any]:
+        """One row's mapped cells; text is stripped and empty text means absent."""
+        raw: dict[str, Any] = {}
+        for index, name in self.positions:
+            value = cells[index]
+            if isinstance(value, str):
+                value = value.strip()
+                if not value:
+                    continue
+            elif value is None:
+                continue
+            raw[name] = value
+        return raw
+
+    def complete(self, raw: dict[str, Any], where: str, problems: Problems) -> bool:
+        """Adds the recognised product and the templated id; False when the row is not
+        kept (unrecognised or ignored title, counted; or an id it cannot make, reported)."""
+        recogniser = self.mapping.recogniser
+        if recogniser is not None and self.tally is not None:
+            parts = [raw.pop(name, None) for name in RECOGNITION_FIELDS]
+            if parts[0] is not None and "product" not in raw:
+                product = recogniser.product(*map(_text, parts))
+                if product is None:
+                    self.tally.miss(_text(parts[0]), where, problems, recogniser.strict)
+                    return False
+                if not product:
+                    self.tally.ignored += 1
+                    return False
+                raw["product"] = product
+        if self.template:
+            text: list[str] = []
+            for literal, name in self.template:
+                text.append(literal)
+                if name is None:
+                    continue
+                value = raw.get(name, self.mapping.constants.get(name))
+                if value is None or value == "":
+                    problems.add(where, "id", f"the id template needs {name}, empty in this row")
+                    return False
+                text.append(_text(value))
+            raw["id"] = "".join(text)
+        return True
+
+    def add_constants(self, raw: dict[str, Any]) -> None:
+        for name, value in self.mapping.constants.items():
+            raw.setdefault(name, value)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def layout(
+    header: list[str],
+    mapping: ColumnMapping,
+    model: type[BaseModel],
+    where: str,
+    problems: Problems,
+    hint: str = "",
+) -> Layout | None:
+    """The header read through `mapping`; None with every problem reported (at `where`,
+    the header row). `hint` ends the messages about unknown or missing columns."""
+    fields = model.model_fields
+    known = set(fields) | (set(RECOGNITION_FIELDS) if mapping.recogniser else set())
+    names = [name.strip() for name in header]
+    positions: list[tuple[int, str]] = []
+    given: dict[str, str] = {}
+    ok = True
+    for index, name in enumerate(names):
+        target = mapping.columns.get(name, name if name in known else None)
+        if target is None:
+            if not mapping.columns:
+                problems.add(where, name, f"unknown column; accepted: {accepted_keys(model)}{hint}")
+                ok = False
+            continue
+        if target in given:
+            problems.add(where, name, f"column gives {target}, as {given[target]!r} does")
+            ok = False
+            continue
+        given[target] = name
+        positions.append((index, target))
+    for name in mapping.columns:
+        if name not in names:
+            problems.add(where, name, f"mapped column not in the file; its headers: {_list(names)}")
+            ok = False
+    provided = set(given) | set(mapping.constants)
+    if mapping.id_template:
+        provided.add("id")
+    if mapping.recogniser and "product_title" in given:
+        provided.add("product")
+    missing = [n for n, info in fields.items() if info.is_required() and n not in provided]
+    if missing:
+        problems.add(
+            where,
+            ", ".join(missing),
+            f"required field{'s' if len(missing) > 1 else ''} not given by any column"
+            f"{hint}; the file's headers: {_list(names)}",
+        )
+        ok = False
+    for name in mapping.constants:
+        if name in given:
+            problems.add(where, name, f"given both by column {given[name]!r} and constants:")
+            ok = False
+    template = parse_template(mapping.id_template or "")
+    if not ok:
+        return None
+    tally = Tally() if mapping.recogniser else None
+    return Layout(positions, mapping, template, tally)
+
+
+def _list(names: list[str]) -> str:
+    return ", ".join(repr(name) for name in names) or "(none)"
+
+
+def parse_template(text: str) -> list[tuple[str, str | None]]:
+    """`"{asset}/{product}"` -> [("", "asset"), ("/", "product")]; field names checked
+    by mapping_options."""
+    return [(literal, name) for literal, name, _, _ in string.Formatter().parse(text)]
+
+
+def mapping_options(
+    spec: Mapping[str, Any],
+    model: type[BaseModel],
+    recogniser: Recogniser | None,
+    where: str,
+    problems: Problems,
+) -> ColumnMapping:
+    """The mapping options of a block (`columns`, `constants`, `id`), each checked."""
+    known = set(model.model_fields) | set(RECOGNITION_FIELDS)
+    columns = _str_map(spec.get("columns"), "columns", where, problems)
+    for header, target in columns.items():
+        if target in RECOGNITION_FIELDS and recogniser is None and "recognise" not in spec:
+            problems.add(where, f"columns.{header}", f"{target} is read only with recognise:")
+        elif target not in known:
+            problems.add(
+                where,
+                f"columns.{header}",
+                f"unknown field {target!r}; accepted: {', '.join(sorted(known))}",
+            )
+    constants = spec.get("constants") or {}
+    if not isinstance(constants, Mapping):
+        problems.add(where, "constants", f"expected a mapping, got {shown(constants)}")
+        constants = {}
+    for name in constants:
+        if name not in model.model_fields or name == "id":
+            problems.add(
+                where, f"constants.{name}", f"not a field; accepted: {accepted_keys(model)}"
+            )
+    template = spec.get("id")
+    if template is not None:
+        template = _template(template, model, where, problems)
+    return ColumnMapping(dict(columns), dict(constants), template, recogniser)
+
+
+def _str_map(value: Any, key: str, where: str, problems: Problems) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        problems.add(where, key, f"expected a mapping of header to field name, got {shown(value)}")
+        return {}
+    return {k.strip(): v.strip() for k, v in value.items()}
+
+
+def _template(value: Any, model: type[BaseModel], where: str, problems: Problems) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        problems.add(
+            where, "id", f"expected a template such as '{{asset}}/{{product}}', got {shown(value)}"
+        )
+        return None
+    try:
+        parts = parse_template(value)
+    except ValueError as exc:
+        problems.add(where, "id", f"bad template: {exc}")
+        return None
+    names = [name for _, name in parts if name is not None]
+    bad = [
+        n for n in names if n not in model.model_fields or n == "id" or not _TEMPLATE_FIELD.match(n)
+    ]
+    if not names or bad:
+        problems.add(
+            where, "id", f"the template must name fields in braces, e.g. {{asset}}; got {value!r}"
+        )
+        return None
+    return value

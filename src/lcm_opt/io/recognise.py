@@ -1,0 +1,188 @@
+"""Product recognition: raw software titles (with publisher and version where the export
+has them) -> product ids, through ordered patterns; the first that matches wins.
+
+A pattern is a mapping: `product` (the id) or `ignore: true` (a title that needs no
+licence, dropped on purpose and counted), and one or more of `title`, `publisher`,
+`version`, each a glob (`*`, `?`, `[...]`; whole value, any case) or, with `regex: true`,
+a regular expression searched in the value (any case). A row's `product_title` cell is
+matched against them; a title no pattern matches is an *unrecognised* row: not loaded,
+counted by title and reported in the result's warnings and by `lcm-opt validate`
+(`unrecognised: error` in the block makes each one an error instead).
+
+A `recognise:` value is a list of patterns and `{file: path}` entries (a YAML or JSON
+file whose `patterns:` holds such a list), or one `{file: path}`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lcm_opt.adapters.files_errors import Problems, shown
+from lcm_opt.errors import ScenarioErrors
+
+RECOGNITION_FIELDS = ("product_title", "publisher", "product_version")
+_KEYS = ("title", "publisher", "version")
+_ACCEPTED = ("product", "ignore", "regex", *_KEYS)
+TOP = 10  # titles listed in a warning
+
+
+Matcher = Callable[[str], bool]
+
+
+@dataclass(frozen=True)
+class Pattern:
+    product: str  # "" for ignore
+    matchers: tuple[tuple[int, Matcher], ...]  # (index into title/publisher/version, test)
+
+    def matches(self, values: tuple[str, str, str]) -> bool:
+        return all(test(values[index]) for index, test in self.matchers)
+
+
+@dataclass
+class Recogniser:
+    patterns: tuple[Pattern, ...]
+    strict: bool = False
+    _cache: dict[tuple[str, str, str], str | None] = field(default_factory=dict)
+
+    def product(self, title: str, publisher: str, version: str) -> str | None:
+        """The product id of the first matching pattern, "" for an ignored title, None
+        when none matches."""
+        key = (title, publisher, version)
+        if key in self._cache:
+            return self._cache[key]
+        found = next((p.product for p in self.patterns if p.matches(key)), None)
+        self._cache[key] = found
+        return found
+
+
+@dataclass
+class Tally:
+    """Unrecognised titles of one table block, with their row counts."""
+
+    titles: Counter[str] = field(default_factory=Counter)
+    ignored: int = 0
+
+    def miss(self, title: str, where: str, problems: Problems, strict: bool) -> None:
+        if strict:
+            problems.add(where, "product_title", f"no recognise: pattern matches {title!r}")
+        self.titles[title] += 1
+
+    def warning(self, display: str) -> str | None:
+        """One line for the result's warnings, or None when every title was recognised."""
+        if not self.titles:
+            return None
+        rows = sum(self.titles.values())
+        top = sorted(self.titles.items(), key=lambda item: (-item[1], item[0]))[:TOP]
+        listed = "; ".join(f"{title!r}: {count}" for title, count in top)
+        more = "" if len(self.titles) <= TOP else f"; and {len(self.titles) - TOP} more titles"
+        return (
+            f"{display}: {rows} row{'s' if rows != 1 else ''} with {len(self.titles)} "
+            f"unrecognised product title{'s' if len(self.titles) != 1 else ''} not loaded "
+            f"(by installs: {listed}{more})"
+        )
+
+
+def _matcher(text: str, regex: bool) -> Matcher:
+    if regex:
+        searched = re.compile(text, re.IGNORECASE)
+        return lambda value: searched.search(value) is not None
+    compiled = re.compile(fnmatch.translate(text), re.IGNORECASE)
+    return lambda value: compiled.match(value) is not None
+
+
+def load_recogniser(
+    value: Any,
+    base_dir: Path,
+    where: str,
+    problems: Problems,
+    read_document: Callable[[Path], Any],
+    *,
+    strict: bool = False,
+) -> Recogniser | None:
+    """The `recognise:` value (see the module docstring) as a Recogniser; None with every
+    problem reported."""
+    entries = [value] if isinstance(value, Mapping) else value
+    if not isinstance(entries, list):
+        problems.add(where, "recognise", f"expected a list of patterns, got {shown(value)}")
+        return None
+    patterns: list[Pattern] = []
+    before = len(problems.errors)
+    for index, entry in enumerate(entries):
+        at = f"recognise[{index}]"
+        if isinstance(entry, Mapping) and set(entry) == {"file"}:
+            patterns += _from_file(entry["file"], base_dir, where, at, problems, read_document)
+        else:
+            pattern = _pattern(entry, where, at, problems)
+            if pattern is not None:
+                patterns.append(pattern)
+    return None if len(problems.errors) > before else Recogniser(tuple(patterns), strict)
+
+
+def _from_file(
+    name: Any,
+    base_dir: Path,
+    where: str,
+    at: str,
+    problems: Problems,
+    read_document: Callable[[Path], Any],
+) -> list[Pattern]:
+    if not isinstance(name, str) or not name.strip():
+        problems.add(where, f"{at}.file", f"expected a path, got {shown(name)}")
+        return []
+    path = base_dir / name.strip()
+    if not path.is_file():
+        problems.add(where, f"{at}.file", f"recognition file not found: {path}")
+        return []
+    try:
+        data = read_document(path)
+    except ScenarioErrors as exc:
+        for error in exc.errors:
+            problems.add(error.where, error.field, error.message)
+        return []
+    data = data.get("patterns") if isinstance(data, Mapping) else data
+    if not isinstance(data, list):
+        problems.add(str(path), "patterns", f"expected a list of patterns, got {shown(data)}")
+        return []
+    found = [_pattern(e, str(path), f"patterns[{i}]", problems) for i, e in enumerate(data)]
+    return [pattern for pattern in found if pattern is not None]
+
+
+def _pattern(entry: Any, where: str, at: str, problems: Problems) -> Pattern | None:
+    if not isinstance(entry, Mapping):
+        problems.add(where, at, f"expected a pattern mapping, got {shown(entry)}")
+        return None
+    unknown = [key for key in entry if key not in _ACCEPTED]
+    if unknown:
+        problems.add(where, f"{at}.{unknown[0]}", f"unknown key; accepted: {', '.join(_ACCEPTED)}")
+        return None
+    product, ignore, regex = (
+        entry.get("product"),
+        entry.get("ignore", False),
+        entry.get("regex", False),
+    )
+    if ignore is not True and (not isinstance(product, str | int) or isinstance(product, bool)):
+        problems.add(where, at, "expected product: ID or ignore: true")
+        return None
+    matchers: list[tuple[int, Matcher]] = []
+    for index, key in enumerate(_KEYS):
+        text = entry.get(key)
+        if text is None:
+            continue
+        if not isinstance(text, str | int) or isinstance(text, bool):
+            problems.add(where, f"{at}.{key}", f"expected a pattern text, got {shown(text)}")
+            return None
+        try:
+            matchers.append((index, _matcher(str(text), regex is True)))
+        except re.error as exc:
+            problems.add(where, f"{at}.{key}", f"bad regular expression: {exc}")
+            return None
+    if not matchers:
+        problems.add(where, at, "expected at least one of title, publisher, version")
+        return None
+    return Pattern("" if ignore is True else str(product).strip(), tuple(matchers))

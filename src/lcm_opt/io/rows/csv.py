@@ -1,0 +1,172 @@
+"""CSV files for `{csv: ...}` blocks: encoding and delimiter, header, rows.
+
+The encoding and the delimiter are the block's `encoding:` / `delimiter:` or detected
+(io/text.py). The header row uses the scenario's field names, or the block's `columns:`
+mapping (io/mapping.py). Cells convert as io/cells.py says. Rows are read one at a time
+with the stdlib csv module, so memory holds only what the caller keeps. Every error names
+the 1-based line where its row starts (the header is line 1); text the encoding cannot
+decode names the line of the first such byte.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import chain
+from pathlib import Path
+from typing import Any, TextIO
+
+from pydantic import BaseModel
+
+from lcm_opt.adapters.files_errors import Problems, accepted_keys
+from lcm_opt.io.cells import row_where
+from lcm_opt.io.text import (
+    DELIMITERS,
+    bad_text,
+    detect_delimiter,
+    detect_encoding,
+    shown_delimiter,
+)
+
+__all__ = ["CsvFile", "csv_header", "open_csv", "read_csv_cells", "row_where", "width_problem"]
+
+
+@dataclass
+class CsvFile:
+    """An open CSV file: `lines` reads on after the header (which took `header_lines`
+    lines); `header` is the header row's cells, None for an empty file."""
+
+    path: Path
+    display: str
+    lines: TextIO
+    codec: str
+    detected: bool
+    delimiter: str
+    header: list[str] | None
+    header_lines: int
+
+    def reader(self, lines: Any) -> Any:
+        return csv.reader(lines, strict=True, delimiter=self.delimiter)
+
+    def decode_problem(self, problems: Problems) -> None:
+        """Reports the first byte the file's encoding cannot decode, at its line."""
+        line, message = bad_text(self.path, self.codec, self.detected)
+        problems.add(row_where(self.display, line), "", message)
+
+    def close(self) -> None:
+        self.lines.close()
+
+
+def open_csv(
+    path: Path,
+    display: str,
+    problems: Problems,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> CsvFile | None:
+    """The file opened and its header read, or None with the problem reported."""
+    try:
+        codec = encoding or detect_encoding(path)
+        handle = path.open(newline="", encoding=codec)
+    except OSError as exc:
+        problems.add(display, "", f"cannot read the CSV file: {exc.strerror or exc}")
+        return None
+    try:
+        first = handle.readline()
+        chosen = delimiter or detect_delimiter(first.rstrip("\r\n"))
+        header_reader = csv.reader(chain((first,), handle), strict=True, delimiter=chosen)
+        header = next(header_reader, None) if first else None
+    except UnicodeDecodeError:
+        handle.close()
+        line, message = bad_text(path, codec, encoding is None)
+        problems.add(row_where(display, line), "", message)
+        return None
+    except csv.Error as exc:
+        handle.close()
+        problems.add(row_where(display, 1), "", f"malformed CSV header: {exc}")
+        return None
+    lines = header_reader.line_num
+    return CsvFile(path, display, handle, codec, encoding is None, chosen, header, lines)
+
+
+def width_problem(cells: int, width: int, delimiter: str = ",") -> str:
+    split = "" if delimiter == "," else f" (cells split on {shown_delimiter(delimiter)})"
+    return (
+        f"row has {cells} cell{'' if cells == 1 else 's'} but the header has {width} columns{split}"
+    )
+
+
+def _delimiter_hint(names: list[str], delimiter: str) -> str:
+    """A hint when a header name holds another delimiter: the file likely uses that one."""
+    for other in DELIMITERS:
+        if other != delimiter and any(other in name for name in names):
+            return (
+                f"; the header was split on {shown_delimiter(delimiter)} but holds "
+                f"{shown_delimiter(other)}: set delimiter: {other!r} in the block"
+            )
+    return ""
+
+
+def csv_header(
+    header: list[str] | None,
+    display: str,
+    model: type[BaseModel],
+    problems: Problems,
+    delimiter: str = ",",
+    where: str | None = None,
+) -> list[str] | None:
+    """The column names of a valid header row (`model`'s fields, each once, every
+    required one present); None with every problem reported otherwise. `where`: the
+    header's place (default: row 1)."""
+    where = row_where(display, 1) if where is None else where
+    if header is None:
+        problems.add(display, "", "the CSV file is empty; expected a header row")
+        return None
+    names = [name.strip() for name in header]
+    fields = model.model_fields
+    hint = _delimiter_hint(names, delimiter)
+    ok = True
+    for name in dict.fromkeys(names):  # each column name once, in header order
+        if name not in fields:
+            problems.add(where, name, f"unknown column; accepted: {accepted_keys(model)}{hint}")
+            ok = False
+        elif names.count(name) > 1:
+            problems.add(where, name, f"column appears {names.count(name)} times")
+            ok = False
+    for name, info in fields.items():
+        if info.is_required() and name not in names:
+            problems.add(where, name, f"required column is missing{hint}")
+            ok = False
+    return names if ok else None
+
+
+def read_csv_cells(
+    file: CsvFile, width: int, problems: Problems
+) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells) per data row after the header, `line` where the row starts; malformed
+    rows and rows of the wrong width are reported and not yielded. Stops at the first
+    malformed record or undecodable byte (reported)."""
+    reader = file.reader(file.lines)
+    end = file.header_lines
+    while True:
+        start = end + 1
+        try:
+            cells = next(reader, None)
+        except csv.Error as exc:
+            problems.add(row_where(file.display, start), "", f"malformed CSV: {exc}")
+            return
+        except UnicodeDecodeError:
+            file.decode_problem(problems)
+            return
+        if cells is None:
+            return
+        end = file.header_lines + reader.line_num
+        if not cells:
+            continue  # a blank line holds no row
+        if len(cells) != width:
+            message = width_problem(len(cells), width, file.delimiter)
+            problems.add(row_where(file.display, start), "", message)
+            continue
+        yield start, cells

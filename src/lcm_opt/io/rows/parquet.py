@@ -1,0 +1,53 @@
+"""Parquet files for `{parquet: path}` blocks, read with pyarrow.
+
+Columns hold typed values: strings, integers, floats, booleans (a null, or text that is
+empty after stripping, means absent, as an empty CSV cell). Integer ids read as text, as in
+YAML. Records are numbered from 1 (`row 1` is the first record). This module reads record
+by record (the path every row takes when something needs reporting); io/columnar.py
+builds a consumptions table from the columns without Python work per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from lcm_opt.adapters.files_errors import Problems
+
+_BATCH = 1 << 14
+
+
+def open_parquet(path: Path, display: str, problems: Problems) -> Any | None:
+    """The pyarrow ParquetFile, or None with the problem reported."""
+    try:
+        return pq.ParquetFile(path)
+    except (OSError, pa.ArrowException) as exc:
+        problems.add(display, "", f"cannot read the Parquet file: {exc}")
+        return None
+
+
+def read_parquet(
+    path: Path, display: str, problems: Problems
+) -> tuple[list[str], Iterator[tuple[int, list[Any]]]] | None:
+    """(column names, (record number, values) per record); None with the problem reported."""
+    file = open_parquet(path, display, problems)
+    if file is None:
+        return None
+    names = list(file.schema_arrow.names)
+    return names, _records(file, display, problems)
+
+
+def _records(file: Any, display: str, problems: Problems) -> Iterator[tuple[int, list[Any]]]:
+    number = 0
+    try:
+        for batch in file.iter_batches(batch_size=_BATCH):
+            columns = [column.to_pylist() for column in batch.columns]
+            for values in zip(*columns, strict=True):
+                number += 1
+                yield number, list(values)
+    except (OSError, pa.ArrowException) as exc:
+        problems.add(f"{display}: row {number + 1}", "", f"cannot read the Parquet file: {exc}")

@@ -1,0 +1,200 @@
+"""Streaming a `consumptions:` table block (any format) into a ConsumptionTable.
+
+A million rows repeat a few thousand attribute sets (everything but `id`, `asset` and
+`user`), so each set is validated and checked once. A row is a *clean hit* when its
+attribute cells, exactly as read (CSV text, or JSON keys, value types and values), were
+seen before on a row that loaded without any problem, and its id, asset and user are text
+the model takes as it is (or absent, for asset and user). Such a row can produce no error
+but a duplicate id (validation, references and org values depend only on those cells) and
+the model it would validate to is its prototype with its own id, asset and user: it costs a
+dict lookup and a few appends. Every other row takes the loader's own per-row path
+(`RowPath`, the code `group=False` runs), and a row that loads cleanly there teaches the
+cache its attribute set.
+
+The section is read optimistically first: ids are not checked one by one, and the first
+problem of any kind stops the read. Then the ids are checked for duplicates at once. A
+section with any problem is read again in exact mode, where every id is checked as it is
+read and every other problem is reported by the same code as the per-row path, at the same
+point: the errors are exactly those of `group=False`, in the same order.
+"""
+
+from __future__ import annotations
+
+import operator
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Collection, Hashable, Iterator
+from itertools import islice
+from typing import Any
+
+from lcm_opt.adapters.files_errors import Problems
+from lcm_opt.domain.estate import Consumption
+from lcm_opt.domain.table import ConsumptionTable, attribute_key
+
+__all__ = [
+    "RowPath",
+    "StopAtFirst",
+    "TableBuilder",
+    "Unclean",
+    "stream_table",
+    "unique_ids",
+]
+
+RowPath = Callable[[int, dict[str, Any], bool], Consumption | None]
+"""The loader's per-row path: (locator, raw item, cells_ok) -> the row's model when it is
+kept, None when it is not (every problem reported)."""
+
+_validate = Consumption.__pydantic_validator__.validate_python
+
+
+class Unclean(Exception):
+    """The optimistic read met a problem: read the section again in exact mode."""
+
+
+class StopAtFirst(Problems):
+    def add(self, where: str, field: str, message: str) -> None:
+        raise Unclean
+
+
+def stream_table(
+    read: Callable[[TableBuilder], None],
+    row_path: Callable[[dict[str, int], Problems], RowPath],
+    seen: dict[str, int],
+    problems: Problems,
+) -> tuple[ConsumptionTable, Collection[str]]:
+    """The section `read` reads (stream_csv or stream_jsonl with its file), and its ids for
+    references. `row_path(seen, problems)` makes the loader's per-row path reporting to
+    `problems`; `seen` is the loader's id -> first locator for the section."""
+    optimistic = StopAtFirst()
+    builder = TableBuilder(row_path({}, optimistic), None, optimistic)
+    try:
+        read(builder)
+    except Unclean:
+        pass
+    else:
+        table = builder.table()
+        known = unique_ids(table.ids)
+        if known is not None:
+            return table, known
+    builder = TableBuilder(row_path(seen, problems), seen, problems)
+    read(builder)
+    return builder.table(), seen
+
+
+def unique_ids(ids: tuple[str, ...]) -> Collection[str] | None:
+    """The ids as a collection for references, or None when one repeats. Ids exported in
+    order (as most are) are unique without hashing a million of them."""
+    if all(map(operator.lt, ids, islice(ids, 1, None))):
+        return _SortedIds(ids)
+    unique = set(ids)
+    return unique if len(unique) == len(ids) else None
+
+
+class _SortedIds(Collection[str]):
+    """Strictly increasing ids: `in` by bisection, for the references to them."""
+
+    __slots__ = ("_ids",)
+
+    def __init__(self, ids: tuple[str, ...]) -> None:
+        self._ids = ids
+
+    def __contains__(self, value: object) -> bool:
+        if not isinstance(value, str):
+            return False
+        index = bisect_left(self._ids, value)
+        return index < len(self._ids) and self._ids[index] == value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+class TableBuilder:
+    """Collects one section's rows as prototypes plus per-row columns. With `seen` (exact
+    mode) every id is checked as it is read; without, ids are checked once at the end."""
+
+    def __init__(self, full: RowPath, seen: dict[str, int] | None, problems: Problems) -> None:
+        self.full = full
+        self.seen = seen
+        self.exact = seen is not None
+        self.problems = problems
+        self.ids: list[str] = []
+        self.rows = array("I")
+        self.assets: list[str | None] | None = None
+        self.users: list[str | None] | None = None
+        self.prototypes: list[Consumption] = []
+        self.numbers: dict[tuple[Any, ...], int] = {}  # attribute values -> prototype
+        self.cache: dict[Hashable, int] = {}  # attribute cells of a clean row -> prototype
+
+    def new_id(self, ident: str, locator: int) -> bool:
+        """False when exact mode has seen `ident` before (the row takes the per-row path,
+        which reports the duplicate); otherwise records it."""
+        seen = self.seen
+        if seen is None:
+            return True
+        if ident in seen:
+            return False
+        seen[ident] = locator
+        return True
+
+    def add(self, ident: str, number: int, asset: str | None, user: str | None) -> None:
+        # the columns first: a column started now holds None for the rows before this one
+        if asset is not None or self.assets is not None:
+            self.column("asset").append(asset)
+        if user is not None or self.users is not None:
+            self.column("user").append(user)
+        self.ids.append(ident)
+        self.rows.append(number)
+
+    def column(self, name: str) -> list[str | None]:
+        """The assets or users column, started (None for the rows so far) if need be."""
+        current = self.assets if name == "asset" else self.users
+        if current is not None:
+            return current
+        started: list[str | None] = [None] * len(self.ids)
+        if name == "asset":
+            self.assets = started
+        else:
+            self.users = started
+        return started
+
+    def slow(self, locator: int, raw: dict[str, Any], cells_ok: bool, key: Hashable) -> None:
+        """A row that is not a clean hit, through the loader's per-row path; `key` (its
+        attribute cells; None when they cannot be a dict key) is cached if it loads
+        cleanly."""
+        problems = self.problems
+        reported = len(problems.errors) + problems.suppressed
+        item = self.full(locator, raw, cells_ok)
+        if item is None:
+            return
+        number = self.prototype_number(item, raw)
+        self.add(item.id, number, item.asset, item.user)
+        if key is not None and len(problems.errors) + problems.suppressed == reported:
+            self.cache[key] = number
+
+    def prototype_number(self, item: Consumption, raw: dict[str, Any]) -> int:
+        """The index of the item's prototype, made from this row if it is the first with
+        these attribute values (without asset and user, validated again so that its fields
+        set is the row's)."""
+        values = attribute_key(item)
+        number = self.numbers.get(values)
+        if number is None:
+            number = self.numbers[values] = len(self.prototypes)
+            if "asset" in raw or "user" in raw:
+                item = _validate({k: v for k, v in raw.items() if k not in _OWN})
+            self.prototypes.append(item)
+        return number
+
+    def table(self) -> ConsumptionTable:
+        return ConsumptionTable.trusted(
+            tuple(self.ids),
+            tuple(self.prototypes),
+            self.rows,
+            None if self.assets is None else tuple(self.assets),
+            None if self.users is None else tuple(self.users),
+        )
+
+
+_OWN = frozenset(("asset", "user"))  # a prototype keeps the first row's id, but no asset/user
