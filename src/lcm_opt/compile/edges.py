@@ -132,28 +132,32 @@ def _evaluate(
     _explicit_rules(ctx, k, lic, raws, ok)
     sized = np.zeros(len(out), dtype=bool)
     sized[k] = True
-    order = np.lexsort((lic, -score, k))
+    # Per class: exact edges, then downgrade ones, each by (score desc, licence asc).
+    order = np.lexsort((lic, -score, down, k))
     order = order[ok[order]]
-    cache: dict[tuple[int, int, int, bool], Edge] = {}
-    groups = [split_group(licence) for licence in ctx.licences]
-    exact: dict[int, list[Edge]] = {}
-    downgrade: dict[int, list[Edge]] = {}
-    for kk, li, sc, u, dg in zip(
-        k[order].tolist(),
-        lic[order].tolist(),
-        score[order].tolist(),
-        units[order].tolist(),
-        down[order].tolist(),
-        strict=True,
-    ):
-        key = (li, sc, u, dg)
-        edge = cache.get(key)
-        if edge is None:
-            edge = cache[key] = Edge(li, sc, u, groups[li], dg)
-        (downgrade if dg else exact).setdefault(kk, []).append(edge)
+    k, lic, score, units, down = k[order], lic[order], score[order], units[order], down[order]
+    objects = _shared_edges(ctx, lic, score, units, down)
+    ends = np.searchsorted(k, np.arange(len(out) + 1))  # class kk's edges: ends[kk]:ends[kk+1]
+    mids = np.searchsorted(k * 2 + down, np.arange(len(out)) * 2 + 1)  # first downgrade edge
     for kk in np.flatnonzero(sized).tolist():
-        ex, dn = tuple(exact.get(kk, ())), tuple(downgrade.get(kk, ()))
+        start, mid, end = int(ends[kk]), int(mids[kk]), int(ends[kk + 1])
+        ex, dn = tuple(objects[start:mid]), tuple(objects[mid:end])
         out[kk] = (ex, dn, None if ex or dn else NO_REQUIREMENT)
+
+
+def _shared_edges(
+    ctx: Evaluator, lic: np.ndarray, score: np.ndarray, units: np.ndarray, down: np.ndarray
+) -> list[Edge]:
+    """One Edge object per distinct (licence, score, units, downgrade), shared by every
+    class that has it: the pairs are numbered by that key in arrays, and only the distinct
+    keys become Python objects."""
+    if not len(lic):
+        return []
+    columns = np.stack([lic, score, units, down.astype(np.int64)], axis=1)
+    distinct, inverse = np.unique(columns, axis=0, return_inverse=True)
+    groups = [split_group(licence) for licence in ctx.licences]
+    shared = [Edge(li, sc, u, groups[li], bool(dg)) for li, sc, u, dg in distinct.tolist()]
+    return [shared[i] for i in inverse.reshape(-1).tolist()]
 
 
 def _explicit_rules(
