@@ -149,15 +149,44 @@ def _shared_edges(
     ctx: Evaluator, lic: np.ndarray, score: np.ndarray, units: np.ndarray, down: np.ndarray
 ) -> list[Edge]:
     """One Edge object per distinct (licence, score, units, downgrade), shared by every
-    class that has it: the pairs are numbered by that key in arrays, and only the distinct
-    keys become Python objects."""
+    class that has it: the pairs are numbered by that key as one integer in arrays, and
+    only the distinct keys become Python objects."""
     if not len(lic):
         return []
-    columns = np.stack([lic, score, units, down.astype(np.int64)], axis=1)
-    distinct, inverse = np.unique(columns, axis=0, return_inverse=True)
     groups = [split_group(licence) for licence in ctx.licences]
-    shared = [Edge(li, sc, u, groups[li], bool(dg)) for li, sc, u, dg in distinct.tolist()]
+    key = _pair_key(lic, score, units, down)
+    if key is None:  # keys too wide for one int64: a dictionary instead
+        cache: dict[tuple[int, int, int, bool], Edge] = {}
+        columns = (lic.tolist(), score.tolist(), units.tolist(), down.tolist())
+        return [
+            cache.get(k) or cache.setdefault(k, Edge(k[0], k[1], k[2], groups[k[0]], k[3]))
+            for k in zip(*columns, strict=True)
+        ]
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    shared = [
+        Edge(li, sc, u, groups[li], dg)
+        for li, sc, u, dg in zip(
+            lic[first].tolist(),
+            score[first].tolist(),
+            units[first].tolist(),
+            down[first].tolist(),
+            strict=True,
+        )
+    ]
     return [shared[i] for i in inverse.reshape(-1).tolist()]
+
+
+def _pair_key(
+    lic: np.ndarray, score: np.ndarray, units: np.ndarray, down: np.ndarray
+) -> np.ndarray | None:
+    """(licence, downgrade, units, score) as one int64 per pair, None when it cannot hold
+    them (licence indices and unit counts are small; score spans are bounded by rules)."""
+    s_min, u_min = int(score.min()), int(units.min())
+    s_span, u_span = int(score.max()) - s_min + 1, int(units.max()) - u_min + 1
+    if (int(lic.max()) + 1) * 2 * u_span * s_span >= 2**62:
+        return None
+    key: np.ndarray = ((lic * 2 + down) * u_span + (units - u_min)) * s_span + (score - s_min)
+    return key
 
 
 def _explicit_rules(
