@@ -41,13 +41,15 @@ class _Free:
     def __init__(self, scenario: Path) -> None:
         from lcm_opt.adapters.files import load_scenario
         from lcm_opt.compile.build import compile_scenario
+        from lcm_opt.domain import DirectOverflow
         from lcm_opt.engines.base import Remaining
         from lcm_opt.engines.pins import apply_pins
 
         problem = compile_scenario(load_scenario(scenario))
         remaining = Remaining(problem)
         pins = apply_pins(problem, remaining)
-        settled = pins.covered | pins.failed
+        deficit = problem.scenario.settings.direct_overflow is DirectOverflow.DEFICIT
+        settled = pins.covered | (pins.failed if deficit else set())  # as the optimiser does
         count, ptr, lic, score = [], [0], [], []
         for cls in problem.classes:
             edges = cls.edges
