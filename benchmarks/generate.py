@@ -82,6 +82,7 @@ SIZES = {
     "M": Params("M", 100_000, 500, 20),
     "L": Params("L", 1_000_000, 2_000, 80),
     "XL": Params("XL", 1_000_000, 20_000, 1_000),
+    "XXL": Params("XXL", 10_000_000, 20_000, 1_000),  # ten times XL's installs
     "C-S": Params("C-S", 1_000, 50, 2, units="cores"),
     "C-M": Params("C-M", 10_000, 200, 8, units="cores"),
 }

@@ -30,9 +30,9 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 ENGINES = ("greedy", "optimal")
 CLI = Path(sys.executable).parent / "lcm-opt"
-FLOOR_TARGET = {"L": 2.0, "XL": 3.0}  # optimal end to end / parse floor
+FLOOR_TARGET = {"L": 2.0, "XL": 3.0, "XXL": 3.0}  # optimal end to end / parse floor
 ENGINES_TARGET = 1.2  # optimal / greedy end to end, at L and XL
-RSS_TARGET_MIB = 1024.0  # peak RSS of the optimal solve, at L and XL
+RSS_TARGET_MIB = {"L": 1024.0, "XL": 1024.0, "XXL": 8192.0}  # peak RSS of the optimal solve
 GAP_TARGET = 0.01  # C-M within the time limit
 
 
@@ -93,6 +93,7 @@ def end_to_end(scenario_path: Path, engine: str) -> dict[str, object]:
     out.unlink()
     return {
         "seconds": run.seconds,
+        "cpu": run.cpu,
         "peak_rss_mib": run.peak_rss_mib,
         "status": result["status"],
         "objective": result["objective"],
@@ -116,12 +117,12 @@ def parse_floor(scenario_dir: Path) -> dict[str, float]:
     with path.open(newline="") as handle:
         count = sum(1 for _ in csv.reader(handle))
     scan = time.perf_counter() - t
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     with path.open(newline="") as handle:
         rows = list(csv.reader(handle))
-    read = time.perf_counter() - t
+    read, read_cpu = time.perf_counter() - t, time.process_time() - cpu
     assert len(rows) == count > 0
-    return {"read": read, "scan": scan}
+    return {"read": read, "scan": scan, "read_cpu": read_cpu}
 
 
 def _child(args: list[str]) -> dict[str, object]:
@@ -141,7 +142,7 @@ def _instance(size: str, rho: float) -> Path:
     return target
 
 
-def run(sizes: list[str], rhos: list[float]) -> list[dict[str, object]]:
+def run(sizes: list[str], rhos: list[float], phases: bool = True) -> list[dict[str, object]]:
     rows = []
     for size in sizes:
         for rho in rhos:
@@ -150,7 +151,7 @@ def run(sizes: list[str], rhos: list[float]) -> list[dict[str, object]]:
             row: dict[str, object] = {"size": size, "rho": rho}
             row["floor"] = _child(["--floor", str(path)])
             for engine in ENGINES:
-                row[engine] = _child(["--one", str(scenario), engine])
+                row[engine] = _child(["--one", str(scenario), engine]) if phases else {}
                 row[f"{engine}_e2e"] = end_to_end(scenario, engine)
             row["digest"] = json.loads((path / "digest.json").read_text())
             rows.append(row)
@@ -169,11 +170,13 @@ def report(row: dict[str, object]) -> None:
     go, oo = _dict(ge["objective"]), _dict(oe["objective"])
     floor = _dict(row["floor"])
     size = str(row["size"])
-    print(f"\n== {size}  rho={row['rho']}  N={o['consumptions']:,}  classes={o['classes']:,}"
-          f"  compression {o['raw_pairs'] / max(o['class_pairs'], 1):.1f}x"
-          f" ({o['raw_pairs']:,} raw pairs -> {o['class_pairs']:,} class pairs)")  # fmt: skip
+    digest = _dict(row["digest"])
+    print(f"\n== {size}  rho={row['rho']}  N={digest['N']:,}  classes={digest['K']:,}"
+          f"  compression {digest['compression']}x"
+          f" ({digest['raw_pairs']:,} raw pairs ->"
+          f" {digest['class_pairs']:,} class pairs)")  # fmt: skip
     for name, m, e in (("greedy", g, ge), ("optimal", o, oe)):
-        ph = _dict(m["phases"])
+        ph = _dict(m.get("phases", {}))
         print(f"  {name:8s} " + "  ".join(f"{k} {v:.2f}s" for k, v in ph.items())
               + f"  | end to end {e['seconds']:.2f}s  peak {e['peak_rss_mib']:.0f} MiB"
               + f"  status {e['status']}")  # fmt: skip
@@ -196,6 +199,13 @@ def report(row: dict[str, object]) -> None:
         f" {e2e / floor['scan']:.2f}); optimal/greedy end to end {ratios['optimal / greedy']:.2f};"
         f" optimal peak {oe['peak_rss_mib']:.0f} MiB"
     )
+    # On a machine shared with other work the wall clock stretches; CPU time much less.
+    print(
+        f"  CPU time: optimal {oe['cpu']:.2f}s, greedy {ge['cpu']:.2f}s, csv read"
+        f" {floor['read_cpu']:.2f}s -> optimal/parse floor"
+        f" {float(oe['cpu']) / floor['read_cpu']:.2f},"
+        f" optimal/greedy {float(oe['cpu']) / float(ge['cpu']):.2f}"
+    )
     _targets(size, ratios, float(oe["peak_rss_mib"]), oo, go)
 
 
@@ -211,8 +221,10 @@ def _targets(
     if size in FLOOR_TARGET:
         limit = FLOOR_TARGET[size]
         checks.append((f"optimal/parse floor <= {limit}", ratios["optimal / parse floor"] <= limit))
-        checks.append(("optimal/greedy <= 1.2", ratios["optimal / greedy"] <= ENGINES_TARGET))
-        checks.append(("peak RSS <= 1 GiB", rss <= RSS_TARGET_MIB))
+        if size != "XXL":
+            checks.append(("optimal/greedy <= 1.2", ratios["optimal / greedy"] <= ENGINES_TARGET))
+        rss_limit = RSS_TARGET_MIB[size]
+        checks.append((f"peak RSS <= {rss_limit / 1024:.0f} GiB", rss <= rss_limit))
     if size.startswith("C-"):
         gap = float(str(optimal["gap"]))
         if size == "C-M":
@@ -230,6 +242,9 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", default=["S", "M"])
     parser.add_argument("--rho", nargs="+", type=float, default=[0.9, 1.1])
     parser.add_argument("--json", type=Path, help="also write all figures here")
+    parser.add_argument(
+        "--end-to-end-only", action="store_true", help="skip the phase-by-phase runs"
+    )
     parser.add_argument("--one", nargs=2, metavar=("SCENARIO", "ENGINE"), help=argparse.SUPPRESS)
     parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -243,7 +258,7 @@ def main() -> None:
         f"machine: {platform.machine()}, {os.cpu_count()} cores,"
         f" Python {platform.python_version()}, {platform.platform()}"
     )
-    rows = run(args.sizes, args.rho)
+    rows = run(args.sizes, args.rho, phases=not args.end_to_end_only)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
 

@@ -59,6 +59,7 @@ def test_sizes_follow_performance_spec() -> None:
         "M": (100_000, 500, 20, "installs"),
         "L": (1_000_000, 2_000, 80, "installs"),
         "XL": (1_000_000, 20_000, 1_000, "installs"),
+        "XXL": (10_000_000, 20_000, 1_000, "installs"),
         "C-S": (1_000, 50, 2, "cores"),
         "C-M": (10_000, 200, 8, "cores"),
     }

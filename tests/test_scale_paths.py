@@ -4,7 +4,8 @@ to the straightforward path, for both engines.
 Straightforward: every row validated into its own model (`group=False`), rows grouped
 one by one and every (class, licence) pair evaluated through the rule closures
 (`reference=True`), the per-consumption greedy walk (`GreedyEngine(reference=True)`),
-a serial optimiser, and the result built as pydantic models and serialised whole.
+a serial optimiser with the flow network stated arc by arc (`OptimalEngine(reference=True)`),
+and the result built as pydantic models and serialised whole.
 Scalable: CSV / JSON Lines rows streamed into a ConsumptionTable, grouped by prototype,
 pairs evaluated as arrays, the linear-time greedy tier, components in a process pool, and
 the result written record by record. Every result passes the independent checker."""
@@ -47,7 +48,9 @@ def straightforward(path: Path, engine: str, monkeypatch: pytest.MonkeyPatch) ->
     problem = compile_scenario(scenario, reference=True)
     with monkeypatch.context() as serial:
         serial.setattr(optimal, "workers_for", lambda subs: 1)
-        chosen: Engine = GreedyEngine(reference=True) if engine == "greedy" else OptimalEngine()
+        chosen: Engine = (
+            GreedyEngine(reference=True) if engine == "greedy" else OptimalEngine(reference=True)
+        )
         result = assemble(problem, chosen.solve(problem))
     violations = check_result(scenario, result)
     assert not violations, "\n".join(violations)

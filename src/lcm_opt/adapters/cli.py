@@ -27,6 +27,7 @@ from lcm_opt.adapters.cli_common import (
     load,
     progress,
 )
+from lcm_opt.adapters.cli_exit import run_and_exit
 from lcm_opt.adapters.cli_limits import CliLimits, DeadlineOpt, MaxConsumptionsOpt, MaxPairsOpt
 from lcm_opt.adapters.cli_xlsx import require_output, write_document_xlsx, write_result_xlsx
 from lcm_opt.adapters.render import (
@@ -248,7 +249,7 @@ COMMAND_MODULES = (
 
 
 def main() -> None:
-    app()
+    run_and_exit(app)
 
 
 __all__ = ["app", "main"]

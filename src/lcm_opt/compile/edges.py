@@ -132,28 +132,61 @@ def _evaluate(
     _explicit_rules(ctx, k, lic, raws, ok)
     sized = np.zeros(len(out), dtype=bool)
     sized[k] = True
-    order = np.lexsort((lic, -score, k))
+    # Per class: exact edges, then downgrade ones, each by (score desc, licence asc).
+    order = np.lexsort((lic, -score, down, k))
     order = order[ok[order]]
-    cache: dict[tuple[int, int, int, bool], Edge] = {}
-    groups = [split_group(licence) for licence in ctx.licences]
-    exact: dict[int, list[Edge]] = {}
-    downgrade: dict[int, list[Edge]] = {}
-    for kk, li, sc, u, dg in zip(
-        k[order].tolist(),
-        lic[order].tolist(),
-        score[order].tolist(),
-        units[order].tolist(),
-        down[order].tolist(),
-        strict=True,
-    ):
-        key = (li, sc, u, dg)
-        edge = cache.get(key)
-        if edge is None:
-            edge = cache[key] = Edge(li, sc, u, groups[li], dg)
-        (downgrade if dg else exact).setdefault(kk, []).append(edge)
+    k, lic, score, units, down = k[order], lic[order], score[order], units[order], down[order]
+    objects = _shared_edges(ctx, lic, score, units, down)
+    ends = np.searchsorted(k, np.arange(len(out) + 1))  # class kk's edges: ends[kk]:ends[kk+1]
+    mids = np.searchsorted(k * 2 + down, np.arange(len(out)) * 2 + 1)  # first downgrade edge
     for kk in np.flatnonzero(sized).tolist():
-        ex, dn = tuple(exact.get(kk, ())), tuple(downgrade.get(kk, ()))
+        start, mid, end = int(ends[kk]), int(mids[kk]), int(ends[kk + 1])
+        ex, dn = tuple(objects[start:mid]), tuple(objects[mid:end])
         out[kk] = (ex, dn, None if ex or dn else NO_REQUIREMENT)
+
+
+def _shared_edges(
+    ctx: Evaluator, lic: np.ndarray, score: np.ndarray, units: np.ndarray, down: np.ndarray
+) -> list[Edge]:
+    """One Edge object per distinct (licence, score, units, downgrade), shared by every
+    class that has it: the pairs are numbered by that key as one integer in arrays, and
+    only the distinct keys become Python objects."""
+    if not len(lic):
+        return []
+    groups = [split_group(licence) for licence in ctx.licences]
+    key = _pair_key(lic, score, units, down)
+    if key is None:  # keys too wide for one int64: a dictionary instead
+        cache: dict[tuple[int, int, int, bool], Edge] = {}
+        columns = (lic.tolist(), score.tolist(), units.tolist(), down.tolist())
+        return [
+            cache.get(k) or cache.setdefault(k, Edge(k[0], k[1], k[2], groups[k[0]], k[3]))
+            for k in zip(*columns, strict=True)
+        ]
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    shared = [
+        Edge(li, sc, u, groups[li], dg)
+        for li, sc, u, dg in zip(
+            lic[first].tolist(),
+            score[first].tolist(),
+            units[first].tolist(),
+            down[first].tolist(),
+            strict=True,
+        )
+    ]
+    return [shared[i] for i in inverse.reshape(-1).tolist()]
+
+
+def _pair_key(
+    lic: np.ndarray, score: np.ndarray, units: np.ndarray, down: np.ndarray
+) -> np.ndarray | None:
+    """(licence, downgrade, units, score) as one int64 per pair, None when it cannot hold
+    them (licence indices and unit counts are small; score spans are bounded by rules)."""
+    s_min, u_min = int(score.min()), int(units.min())
+    s_span, u_span = int(score.max()) - s_min + 1, int(units.max()) - u_min + 1
+    if (int(lic.max()) + 1) * 2 * u_span * s_span >= 2**62:
+        return None
+    key: np.ndarray = ((lic * 2 + down) * u_span + (units - u_min)) * s_span + (score - s_min)
+    return key
 
 
 def _explicit_rules(

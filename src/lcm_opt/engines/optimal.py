@@ -22,6 +22,7 @@ from lcm_opt.engines.components import (
 from lcm_opt.engines.cpsat import preload
 from lcm_opt.engines.expand import expand
 from lcm_opt.engines.flow import FlowUnsafe, solve_flow
+from lcm_opt.engines.flow_arrays import solve_flow_arrays
 from lcm_opt.engines.greedy import GreedyEngine, choose, deficit_records
 from lcm_opt.engines.milp import new_highs
 from lcm_opt.engines.parallel import solve_all, workers_for
@@ -34,6 +35,16 @@ from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
 def _flow(sub: SubProblem) -> ComponentSolution | None:
     """The exact flow of a unit-demand component; None where CP-SAT must solve it (multi-
     unit demand, or weights the flow's int64 encoding cannot hold)."""
+    if not sub.unit_demand:
+        return None
+    try:
+        return solve_flow_arrays(sub)
+    except FlowUnsafe:
+        return None
+
+
+def _reference_flow(sub: SubProblem) -> ComponentSolution | None:
+    """_flow through the straightforward network (flow.py)."""
     if not sub.unit_demand:
         return None
     try:
@@ -69,7 +80,9 @@ class _CpSat:
         )
 
 
-def _solve_components(subs: list[SubProblem], cpsat: _CpSat) -> list[ComponentSolution]:
+def _solve_components(
+    subs: list[SubProblem], cpsat: _CpSat, reference: bool
+) -> list[ComponentSolution]:
     """Flows in the pool; then CP-SAT where flow cannot (in the pool too when several).
     With a cluster address set, every component is solved on the cluster instead."""
     if subs and cluster.address() is not None:
@@ -77,7 +90,7 @@ def _solve_components(subs: list[SubProblem], cpsat: _CpSat) -> list[ComponentSo
 
         settings = cpsat.problem.scenario.settings
         return solve_components(subs, settings.time_limit_s, settings.seed, cpsat.hinted)
-    flows = solve_all(subs, _flow, workers_for(subs))
+    flows = solve_all(subs, _reference_flow if reference else _flow, workers_for(subs))
     rest = [sub for sub, done in zip(subs, flows, strict=True) if done is None]
     if rest:
         preload()  # before any fork: workers share the solver imports
@@ -95,7 +108,13 @@ def _lex_key(problem: Problem, allocation: Allocation) -> tuple[int, int]:
 
 
 class OptimalEngine:
+    """`reference` takes the straightforward flow network (flow.py) instead of the one
+    built as arrays (flow_arrays.py); both give the same allocation."""
+
     name = "optimal"
+
+    def __init__(self, reference: bool = False) -> None:
+        self.reference = reference
 
     def solve(self, problem: Problem, baseline: Allocation | None = None) -> Allocation:
         remaining = Remaining(problem)
@@ -112,7 +131,7 @@ class OptimalEngine:
         expanding = 0.0
         cpsat = _CpSat(problem, baseline)
         subs = subproblems(problem, free, remaining)
-        solutions = _solve_components(subs, cpsat)
+        solutions = _solve_components(subs, cpsat, self.reference)
         for solution in solutions:
             started = time.perf_counter()
             more, counts = expand(problem, solution, free)

@@ -6,6 +6,7 @@ class-level aggregates; expand.py turns those into per-consumption grants."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from lcm_opt.compile.problem import Edge
 from lcm_opt.domain import Status
@@ -30,6 +31,8 @@ class SubProblem:
     def capped(self) -> dict[tuple[int, int], list[int]]:
         """Each cap that some edge of this component touches -> its classes, ascending."""
         out: dict[tuple[int, int], list[int]] = {}
+        if not self.caps:
+            return out
         for k in self.classes:
             for e in self.edges[k]:
                 key = (e.licence, self.product.get(k, -1))
@@ -37,9 +40,10 @@ class SubProblem:
                     out.setdefault(key, []).append(k)
         return out
 
-    @property
+    @cached_property
     def unit_demand(self) -> bool:
-        """Every edge asks 1 unit: coverage is a flow (totally unimodular)."""
+        """Every edge asks 1 unit: coverage is a flow (totally unimodular). Computed once:
+        a component can have hundreds of thousands of edges."""
         return all(e.units == 1 for edges in self.edges.values() for e in edges)
 
 

@@ -79,13 +79,21 @@ def _check_references(scenario: Scenario) -> None:
     }
     sections = ("licences", "consumptions", "direct_assignments", "reservations",
                 "tracked_deployments")  # fmt: skip
-    errors = [
-        ScenarioError(f"unknown {field} {value!r}", where=f"{section}[{i}]", field=field)
-        for section in sections
-        for i, row in enumerate(getattr(scenario, section))
-        for field, ids in known.items()
-        if (value := getattr(row, field, None)) is not None and value not in ids
-    ]  # fmt: skip
+    fields_of: dict[type, list[tuple[str, set[str]]]] = {}  # a row type's reference fields
+    errors = []
+    for section in sections:
+        for i, row in enumerate(getattr(scenario, section)):
+            fields = fields_of.get(type(row))
+            if fields is None:  # asking a model for a field it lacks is slow: once per type
+                fields = fields_of[type(row)] = [
+                    (field, ids) for field, ids in known.items() if hasattr(row, field)
+                ]
+            for field, ids in fields:
+                if (value := getattr(row, field)) is not None and value not in ids:
+                    where = f"{section}[{i}]"
+                    errors.append(
+                        ScenarioError(f"unknown {field} {value!r}", where=where, field=field)
+                    )
     if errors:
         raise ScenarioErrors(errors)
 

@@ -1,0 +1,86 @@
+"""What-if at scale (docs/benchmarks.md): one variant that changes one product (the seats of
+one licence of product p0) on a generated instance, against the full solve.
+
+    python benchmarks/whatif.py --sizes L XL
+
+Prints, in one run each: `lcm-opt solve` end to end; `lcm-opt whatif` end to end (it loads
+and solves the baseline, then the variant); and from the what-if report the seconds of the
+baseline and of the variant (the variant re-solves only the blocks its change touches).
+The target: the variant's own time <= 0.1 x the full solve end to end."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from pathlib import Path
+
+from measure import measured
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+CLI = Path(sys.executable).parent / "lcm-opt"
+TARGET = 0.1
+
+
+def variant_file(instance: Path) -> Path:
+    """A variant file naming the instance as its base: licence l's seats + 10, where l is
+    the first licence with seats (of product p0: licences.csv lists them product by product)."""
+    with (instance / "licences.csv").open(encoding="utf-8") as handle:
+        next(handle)
+        rows = (line.split(",")[:4] for line in handle)
+        licence, _, _, seats = next(row for row in rows if row[3].isdigit())
+    path = instance / "whatif-one-product.yaml"
+    path.write_text(
+        "base: scenario.yaml\n"
+        "name: one-product\n"
+        f"changes: [{{op: set, licence: {licence}, field: seats, value: {int(seats) + 10}}}]\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _row(text: str, label: str) -> list[str]:
+    line = next(line for line in text.splitlines() if label in line)
+    return [cell.strip() for cell in re.split(r"[│|]", line) if cell.strip()][1:]
+
+
+def run(instance: Path) -> None:
+    scenario, variants = instance / "scenario.yaml", variant_file(instance)
+    out = instance / "result-whatif.txt"
+    solve = measured([str(CLI), "solve", str(scenario), "--engine", "optimal", "-q",
+                      "--format", "json", "-o", str(instance / "result-whatif.json")])  # fmt: skip
+    (instance / "result-whatif.json").unlink()
+    os.environ["COLUMNS"] = "200"  # one table row per line
+    whatif = measured([str(CLI), "whatif", str(variants), "-q", "-o", str(out)])
+    text = out.read_text(encoding="utf-8")
+    out.unlink()
+    base_s, variant_s = (float(cell) for cell in _row(text, "Run time (s)"))
+    blocks = _row(text, "Blocks solved")[1]
+    ratio = variant_s / solve.seconds
+    print(f"== {instance.name}: solve end to end {solve.seconds:.2f} s"
+          f" ({solve.cpu:.2f} s CPU, peak {solve.peak_rss_mib:.0f} MiB);"
+          f" whatif end to end {whatif.seconds:.2f} s ({whatif.cpu:.2f} s CPU,"
+          f" peak {whatif.peak_rss_mib:.0f} MiB)", flush=True)  # fmt: skip
+    print(f"  baseline {base_s:.2f} s, variant {variant_s:.2f} s ({blocks} blocks solved);"
+          f" variant / solve end to end {ratio:.3f};"
+          f" variant / baseline {variant_s / base_s:.3f};"
+          f" target <= {TARGET}: {'met' if ratio <= TARGET else 'NOT MET'}",
+          flush=True)  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", nargs="+", default=["L", "XL"])
+    parser.add_argument("--rho", type=float, default=0.9)
+    args = parser.parse_args()
+    for size in args.sizes:
+        instance = DATA / f"{size}-rho{args.rho}"
+        if not (instance / "scenario.yaml").exists():
+            raise SystemExit(f"{instance} is missing: generate it with benchmarks/run.py first")
+        run(instance)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""The min-cost flow of flow.py built and read back as arrays: the same network, arc for
+arc and node for node, so the same flows and the same ComponentSolution; Python touches each
+edge once (to read its licence and score) instead of once per network column.
+
+flow.py stays the straightforward statement of the network; the tests hold the two to the
+same result on every fixture and generated estate."""
+
+from __future__ import annotations
+
+from operator import attrgetter
+
+import numpy as np
+from ortools.graph.python import min_cost_flow
+
+from lcm_opt.compile.problem import Edge
+from lcm_opt.domain import Status
+from lcm_opt.engines.flow import _COST_LIMIT, SINK, SOURCE, FlowUnsafe
+from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
+from lcm_opt.errors import EngineError
+
+_licence, _score = attrgetter("licence"), attrgetter("score")
+
+
+class _Flat:
+    """A component's edges in (class, edge) order as columns."""
+
+    def __init__(self, sub: SubProblem) -> None:
+        self.classes = sub.classes
+        per_class = [sub.edges[k] for k in self.classes]
+        self.edges: list[Edge] = [e for edges in per_class for e in edges]
+        n = len(self.edges)
+        self.degree = np.fromiter(map(len, per_class), np.int64, len(per_class))
+        self.at = np.repeat(np.arange(len(per_class)), self.degree)  # class position per edge
+        self.licence = np.fromiter(map(_licence, self.edges), np.int64, n)
+        self.score = np.fromiter(map(_score, self.edges), np.int64, n)
+        self.count = np.array([sub.count[k] for k in self.classes], dtype=np.int64)
+
+
+def solve_flow_arrays(sub: SubProblem) -> ComponentSolution:
+    assert sub.unit_demand, "flow needs every edge to ask 1 unit"
+    weights = {sub.weight[k] for k in sub.classes}
+    weighted = not (len(weights) == 1 and weights.pop() > 0)
+    flat = _Flat(sub)
+    total = int(flat.count.sum())
+    scores = flat.score
+    spread = max(int(scores.max(initial=0)), 0) - min(int(scores.min(initial=0)), 0)
+    big_w = spread * total + 1
+    value = [big_w * sub.weight[k] if weighted else 0 for k in sub.classes]
+    top = max(
+        (v + best for v, best in zip(value, _class_max(flat), strict=True) if best is not None),
+        default=0,
+    )
+    top = max(top, sub.max_score)
+    capped = sub.capped()
+    nodes = 2 + len(sub.classes) + len(sub.licences) + len(capped)
+    if top * (nodes + 1) >= _COST_LIMIT:
+        raise FlowUnsafe
+    tails, heads, caps, costs = _network(sub, flat, np.array(value, np.int64), top, weighted)
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    arcs = smcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
+    smcf.set_nodes_supplies(np.array([SOURCE, SINK]), np.array([total, -total]))
+    status = smcf.solve() if weighted else smcf.solve_max_flow_with_min_cost()
+    if status != smcf.OPTIMAL:
+        raise EngineError(f"min-cost flow returned status {status}")
+    first = len(sub.classes)
+    return _solution(sub, flat, smcf.flows(arcs)[first : first + len(flat.edges)])
+
+
+def _class_max(flat: _Flat) -> list[int | None]:
+    """Each class's highest edge score, None for a class without edges."""
+    has = flat.degree > 0
+    out: list[int | None] = [None] * len(flat.degree)
+    if has.any():
+        starts = (np.cumsum(flat.degree) - flat.degree)[has]
+        best = np.maximum.reduceat(flat.score, starts).tolist()
+        for position, score in zip(np.flatnonzero(has).tolist(), best, strict=True):
+            out[position] = score
+    return out
+
+
+def _network(
+    sub: SubProblem, flat: _Flat, value: np.ndarray, top: int, weighted: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """flow._network's arcs in its order: source -> class, class -> licence, licence ->
+    sink, cap node -> licence, then the 'uncovered' bypasses."""
+    n_class, total = len(sub.classes), int(flat.count.sum())
+    class_node = 2 + np.arange(n_class, dtype=np.int64)
+    licences = np.array(sub.licences, dtype=np.int64)
+    licence_node = 2 + n_class + np.arange(len(licences), dtype=np.int64)
+    capped = sub.capped()
+    cap_node = {key: 2 + n_class + len(licences) + i for i, key in enumerate(capped)}
+    heads = licence_node[np.searchsorted(licences, flat.licence)]
+    if cap_node:
+        product = [sub.product.get(k, -1) for k in sub.classes]
+        at = flat.at.tolist()
+        for i, li in enumerate(flat.licence.tolist()):
+            node = cap_node.get((li, product[at[i]]))
+            if node is not None:
+                heads[i] = node
+    seats = [sub.capacity[li] for li in sub.licences]
+    parts = [
+        (np.full(n_class, SOURCE), class_node, flat.count, np.zeros(n_class, np.int64)),
+        (class_node[flat.at], heads, flat.count[flat.at], top - value[flat.at] - flat.score),
+        (
+            licence_node,
+            np.full(len(licences), SINK),
+            np.array([total if s is None else min(s, total) for s in seats], np.int64),
+            np.zeros(len(licences), np.int64),
+        ),
+        (
+            np.array(list(cap_node.values()), np.int64),
+            np.array([licence_node[np.searchsorted(licences, li)] for li, _ in cap_node], np.int64),
+            np.array([min(sub.caps[key], total) for key in cap_node], np.int64),
+            np.zeros(len(cap_node), np.int64),
+        ),
+    ]
+    if weighted:
+        parts.append((class_node, np.full(n_class, SINK), flat.count, np.full(n_class, top)))
+    tails, heads_, caps, costs = (np.concatenate([p[i] for p in parts]) for i in range(4))
+    return (
+        tails.astype(np.int32),
+        heads_.astype(np.int32),
+        caps.astype(np.int64),
+        costs.astype(np.int64),
+    )
+
+
+def _solution(sub: SubProblem, flat: _Flat, flows: np.ndarray) -> ComponentSolution:
+    """flow._solution from the flow column: entries in edge order, only where it flows."""
+    units: dict[tuple[int, int], int] = {}
+    covered: dict[tuple[int, str], int] = {}
+    used = np.flatnonzero(flows)
+    classes, edges = flat.classes, flat.edges
+    for i, k, li, f in zip(
+        used.tolist(),
+        flat.at[used].tolist(),
+        flat.licence[used].tolist(),
+        flows[used].tolist(),
+        strict=True,
+    ):
+        units[(classes[k], li)] = f
+        gkey = (classes[k], edges[i].group)
+        covered[gkey] = covered.get(gkey, 0) + f
+    affinity = sum(
+        s * f for s, f in zip(flat.score[used].tolist(), flows[used].tolist(), strict=True)
+    )
+    value = sum(sub.weight[k] * n for (k, _), n in covered.items())
+    return ComponentSolution(units, covered, Status.OPTIMAL, value, value, affinity)
