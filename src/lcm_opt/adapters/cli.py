@@ -5,6 +5,8 @@ Commands with more options live in their own `cli_*.py` modules, registered at t
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
@@ -35,7 +37,7 @@ from lcm_opt.adapters.render import (
     to_json,
 )
 from lcm_opt.adapters.render_explain import chains_summary, explain_tables
-from lcm_opt.adapters.result_stream import write_result
+from lcm_opt.adapters.result_stream import Why, write_result
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain.explain import Explanations
 from lcm_opt.engines.base import Allocation
@@ -44,6 +46,7 @@ from lcm_opt.services.checker import check_result, load_result
 from lcm_opt.services.compare import compare_runs
 from lcm_opt.services.explain import explain as explain_allocations
 from lcm_opt.services.explain import solve_explained
+from lcm_opt.services.explain.deferred import deferred
 from lcm_opt.services.solve import allocate, compiled
 from lcm_opt.services.solve import solve as solve_scenario
 
@@ -80,24 +83,22 @@ def _solve(
     limits: CliLimits,
     explain: bool,
 ) -> None:
-    why = None
-    with handled():
-        loaded = load(scenario)
-        limits.check(loaded)
-        path = loaded.previous_allocation
-        if not path:
-            # No churn to report: write the records as they stream, never the whole Result.
-            if explain:
-                problem, allocation, why = solve_explained(loaded, engine.value)
-            else:
+    why: Callable[[], Explanations] | None = None
+    with ExitStack() as stack:
+        with handled():
+            loaded = load(scenario)
+            limits.check(loaded)
+            path = loaded.previous_allocation
+            if not path and explain:
+                # The explanations follow the records: computed while (or once) they go out.
+                done = stack.enter_context(deferred(loaded, engine.value))
+                problem, allocation, why = done.problem, done.allocation, done.explanations
+            elif not path:
+                # No churn to report: write the records as they stream, never the whole Result.
                 problem, allocation = allocate(loaded, engine.value)
-    if not path:
-        with phase("write") as step:
-            _stream(problem, allocation, fmt, output, why)
-            step.summary = (
-                f"{len(allocation.grants):,} grants, {len(allocation.deficits):,} deficits"
-            )
-        return
+        if not path:
+            _write(problem, allocation, fmt, output, None if why is None else _handled(why))
+            return
     with handled():
         result = solve_scenario(loaded, engine.value, load_result(path))
         if explain:
@@ -118,12 +119,30 @@ def _solve(
         step.summary = f"{len(result.grants):,} grants, {len(result.deficits):,} deficits"
 
 
+def _write(
+    problem: Problem, allocation: Allocation, fmt: Format, output: Path | None, why: Why = None
+) -> None:
+    with phase("write") as step:
+        _stream(problem, allocation, fmt, output, why)
+        step.summary = f"{len(allocation.grants):,} grants, {len(allocation.deficits):,} deficits"
+
+
+def _handled(compute: Callable[[], Explanations]) -> Callable[[], Explanations]:
+    """`compute` with the errors and collector settings of the solve it belongs to."""
+
+    def run() -> Explanations:
+        with handled():
+            return compute()
+
+    return run
+
+
 def _stream(
     problem: Problem,
     allocation: Allocation,
     fmt: Format,
     output: Path | None,
-    why: Explanations | None = None,
+    why: Why = None,
 ) -> None:
     """`emit` for a streamed result: opened only once solved, so input and engine errors
     still come first; a path that cannot be written exits 2 naming it."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from json.encoder import encode_basestring
 from operator import attrgetter
@@ -27,6 +27,10 @@ from lcm_opt.domain import DeficitReason
 from lcm_opt.domain.explain import Explanations
 from lcm_opt.engines.assemble import deficit_row, summary
 from lcm_opt.engines.base import Allocation, DeficitRecord, GrantRecord
+
+Why = Explanations | Callable[[], Explanations] | None
+"""Explanations, or how to compute them once the records are written: they follow the
+records in either format, so a caller can compute them while the records go out."""
 
 CHUNK = 10_000
 """Records joined per write: few enough calls to be fast, small enough to stay lean."""
@@ -49,7 +53,7 @@ def write_result(
     allocation: Allocation,
     fmt: Format,
     handle: TextIO,
-    explanations: Explanations | None = None,
+    explanations: Why = None,
 ) -> None:
     """Write the result of `allocation` in `fmt`: exactly `to_json`, `result_csv` or
     `result_tables` of `assemble(problem, allocation)` (with `explanations` added to the
@@ -61,7 +65,7 @@ def write_result(
     else:
         handle.write(_tables(problem, allocation))
         if explanations is not None:
-            handle.write(explain_tables(explanations))
+            handle.write(explain_tables(_resolved(explanations)))
 
 
 def _sorted_grants(allocation: Allocation) -> list[GrantRecord]:
@@ -144,10 +148,10 @@ def _deficit_json(problem: Problem, deficits: list[DeficitRecord]) -> Iterator[s
 
 
 def _write_json(
-    problem: Problem, allocation: Allocation, handle: TextIO, explanations: Explanations | None
+    problem: Problem, allocation: Allocation, handle: TextIO, explanations: Why
 ) -> None:
     head_model = summary(problem, allocation)
-    if explanations is not None:
+    if explanations is not None and not callable(explanations):
         head_model = head_model.model_copy(update={"explanations": explanations})
     head = to_json(head_model)
     at = head.index(_EMPTY_RECORDS)
@@ -155,7 +159,15 @@ def _write_json(
     _write_array(handle, _grant_json(problem, _sorted_grants(allocation)))
     handle.write(',\n  "deficits": ')
     _write_array(handle, _deficit_json(problem, _sorted_deficits(allocation)))
+    if callable(explanations):  # explanations come last: the head up to the records is the same
+        head_model = head_model.model_copy(update={"explanations": explanations()})
+        head = to_json(head_model)
+        at = head.index(_EMPTY_RECORDS)
     handle.write(",\n" + head[at + len(_EMPTY_RECORDS) :])
+
+
+def _resolved(explanations: Explanations | Callable[[], Explanations]) -> Explanations:
+    return explanations() if callable(explanations) else explanations
 
 
 def _write_csv(problem: Problem, allocation: Allocation, handle: TextIO) -> None:

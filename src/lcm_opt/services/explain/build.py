@@ -15,13 +15,17 @@ from lcm_opt.progress import phase
 from lcm_opt.services.explain.base import base_of
 from lcm_opt.services.explain.certificates import Group, capacity_deficits, certificate_groups
 from lcm_opt.services.explain.chains import affinity_changes, chains
+from lcm_opt.services.explain.holdings import Documented
 from lcm_opt.services.explain.marginal import binding, headroom, marginals
 from lcm_opt.services.explain.network import Network, build
 from lcm_opt.services.explain.reasons import reasons
 from lcm_opt.services.solve import compiled
 
 
-def explain(problem: Problem, optimal: Allocation, greedy: Allocation) -> Explanations:
+def explain(problem: Problem, optimal: Allocation, greedy: Allocation | Documented) -> Explanations:
+    """`greedy`: the documented engine's allocation, or what the explanations need of it."""
+    if isinstance(greedy, Allocation):
+        greedy = Documented.of(len(problem.consumption_ids), greedy)
     base = base_of(problem, optimal)
     groups: list[Group] = []
     nets: list[Network] = []
@@ -91,7 +95,11 @@ class Explained:
 def explain_scenario(scenario: Scenario) -> Explained:
     """Compile once, run both engines (the optimiser reuses the greedy allocation) and
     explain."""
-    problem = compiled(scenario)
+    return explained(compiled(scenario))
+
+
+def explained(problem: Problem) -> Explained:
+    """explain_scenario of a compiled problem."""
     with phase("solve (greedy, optimal)"):
         greedy = GreedyEngine().solve(problem)
         optimal = OptimalEngine().solve(problem, greedy)

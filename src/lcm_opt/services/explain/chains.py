@@ -15,12 +15,11 @@ from operator import itemgetter
 
 import numpy as np
 
-from lcm_opt.domain import DeficitReason
 from lcm_opt.domain.explain import AffinityChange, Chain, ChainStep
 from lcm_opt.engines.base import Allocation
 from lcm_opt.services.explain.base import Base
 from lcm_opt.services.explain.chains_multi import multi_unit
-from lcm_opt.services.explain.holdings import BoolArray, Holdings, IntArray
+from lcm_opt.services.explain.holdings import BoolArray, Documented, Holdings, IntArray
 
 
 def _class_counts(base: Base, held: Holdings, unit: BoolArray) -> tuple[IntArray, IntArray]:
@@ -133,20 +132,16 @@ def _path(
 
 
 def chains(
-    base: Base, greedy: Allocation, optimal: Allocation
+    base: Base, greedy: Documented, optimal: Allocation
 ) -> tuple[list[Chain], list[int], Holdings, Holdings]:
     """A chain per start class (covering all its greedy-only deficits) and the greedy-only
     deficits left unchained (multi-unit demand, or no path)."""
     problem = base.problem
     n = len(problem.consumption_ids)
-    g_held, o_held = Holdings(n, greedy, units=True), Holdings(n, optimal)
+    g_held, o_held = greedy.held, Holdings.of(n, optimal)
     unit: BoolArray = np.array(base.unit, dtype=np.bool_)
     cls = base.classes
-    deficits = greedy.deficits
-    short = np.fromiter(
-        (d.reason is DeficitReason.CAPACITY for d in deficits), np.bool_, len(deficits)
-    )
-    gained = np.fromiter(map(itemgetter(0), deficits), np.int64, len(deficits))[short]
+    gained = greedy.short
     gained = np.sort(gained[o_held.licence[gained] >= 0])
     chained = unit[cls[gained]] & (o_held.count[gained] == 1)
     unchained: list[int] = []

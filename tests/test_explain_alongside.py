@@ -1,0 +1,131 @@
+"""The documented engine's run in a forked process for `solve --explain`: the same
+explanations and the same bytes as computing everything in one process."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from lcm_opt.adapters.cli import app
+from lcm_opt.adapters.files import load_scenario
+from lcm_opt.adapters.render import to_json
+from lcm_opt.engines.greedy import GreedyEngine
+from lcm_opt.engines.optimal import OptimalEngine
+from lcm_opt.errors import EngineError
+from lcm_opt.services.explain import alongside, explain_scenario
+from lcm_opt.services.explain.alongside import Alongside
+from lcm_opt.services.explain.base import base_of
+from lcm_opt.services.explain.chains_multi import _Room
+from lcm_opt.services.explain.deferred import deferred
+from lcm_opt.services.explain.holdings import Documented, Holdings
+from lcm_opt.services.solve import compiled
+from tests.conftest import SCENARIOS
+
+runner = CliRunner()
+CASES = ["suboptimal/E23", "suboptimal/E24", "suboptimal/E26", "lcm/LE2", "demo/demo"]
+
+
+def scenario_path(name: str) -> Path:
+    return SCENARIOS / f"{name}.yaml"
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_forked_documented_engine_explains_the_same(name: str) -> None:
+    scenario = load_scenario(scenario_path(name))
+    expected = explain_scenario(scenario)
+    with deferred(scenario, "optimal", fork=True) as done:
+        assert done.forked
+        assert done.allocation.grants == expected.optimal.grants
+        assert done.allocation.deficits == expected.optimal.deficits
+        assert to_json(done.explanations()) == to_json(expected.explanations)
+        assert done.explanations() is done.explanations()  # computed once
+
+
+def test_serial_when_asked_or_for_the_documented_engine() -> None:
+    scenario = load_scenario(scenario_path("suboptimal/E23"))
+    expected = explain_scenario(scenario)
+    for engine, fork in (("optimal", False), ("greedy", True)):
+        with deferred(scenario, engine, fork=fork) as done:
+            assert not done.forked
+            assert to_json(done.explanations()) == to_json(expected.explanations)
+    with deferred(scenario, "greedy") as done:
+        assert done.allocation.grants == expected.greedy.grants
+
+
+def test_columns_round_trip() -> None:
+    problem = compiled(load_scenario(scenario_path("suboptimal/E24")))
+    n = len(problem.consumption_ids)
+    sent = Documented.of(n, GreedyEngine().solve(problem))
+    got = Documented.from_columns(n, [c.copy() for c in sent.columns()])
+    for a, b in zip(sent.columns(), got.columns(), strict=True):
+        assert np.array_equal(a, b)
+    for name in ("licence", "first", "count"):
+        assert np.array_equal(getattr(sent.held, name), getattr(got.held, name))
+    covered = int(np.flatnonzero(sent.held.count)[0])
+    assert got.held.units_of(covered) == sent.held.units_of(covered) > 0
+
+
+def test_unasked_process_is_ended() -> None:
+    problem = compiled(load_scenario(scenario_path("demo/demo")))
+    with Alongside(problem, fork=True) as running:
+        assert running.forked
+        pid = running._pid
+        assert pid is not None
+    assert not running.forked
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped: no zombie left behind
+
+
+def test_failure_in_the_process_is_raised_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = compiled(load_scenario(scenario_path("suboptimal/E23")))
+
+    def broken(self: GreedyEngine, problem: object, baseline: object = None) -> None:
+        raise EngineError("documented engine broke")
+
+    monkeypatch.setattr(GreedyEngine, "solve", broken)
+    with Alongside(problem, fork=True) as running, pytest.raises(EngineError, match="broke"):
+        running.result()
+
+
+def test_room_sums_caps_per_grant_with_pins() -> None:
+    # a Track Deployment estate; every other grant counted as a pin
+    problem = compiled(load_scenario(scenario_path("lcm/LE2")))
+    greedy = GreedyEngine().solve(problem)
+    base = base_of(problem, OptimalEngine().solve(problem, greedy))
+    assert base.caps
+    n = len(problem.consumption_ids)
+    held = Holdings.of(n, greedy, units=True)
+    assert held.direct is not None
+    held.direct[::2] = True
+    room = _Room(base, held)
+    product = [problem.class_of(c).product for c in range(n)]
+    drawn: dict[tuple[int, int], int] = {}
+    caps0 = dict(base.caps)
+    for g, pinned in zip(greedy.grants, held.direct.tolist(), strict=True):
+        key = (g.licence, product[g.consumption])
+        drawn[key] = drawn.get(key, 0) + g.units
+        if pinned and key in caps0:
+            caps0[key] += g.units
+    assert room.drawn == drawn
+    assert room.caps0 == caps0 != base.caps
+
+
+def test_solve_explain_bytes_do_not_depend_on_the_fork(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = str(scenario_path("suboptimal/E23"))
+    outputs = []
+    for smallest in (10**9, 0):  # never forked, always forked
+        monkeypatch.setattr(alongside, "FORK_MIN_CONSUMPTIONS", smallest)
+        for fmt in ("json", "table"):
+            out = tmp_path / f"{smallest}.{fmt}"
+            args = ["solve", path, "--engine", "optimal", "--explain", "--format", fmt]
+            result = runner.invoke(app, [*args, "-o", str(out)])
+            assert result.exit_code == 0, result.output
+            outputs.append(out.read_text(encoding="utf-8"))
+    assert outputs[:2] == outputs[2:]
+    assert '"explanations"' in outputs[0] and "wrong turns" in outputs[1]
