@@ -1,9 +1,10 @@
-"""The documented engine's run in a forked process for `solve --explain`: the same
-explanations and the same bytes as computing everything in one process."""
+"""`solve --explain` with the documented engine and the explanations in forked processes:
+the same explanations and the same bytes as computing everything in one process."""
 
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -11,16 +12,18 @@ import pytest
 from typer.testing import CliRunner
 
 from lcm_opt.adapters.cli import app
+from lcm_opt.adapters.cli_common import Format
 from lcm_opt.adapters.files import load_scenario
-from lcm_opt.adapters.render import to_json
+from lcm_opt.adapters.result_stream import explained_rest
 from lcm_opt.engines.greedy import GreedyEngine
 from lcm_opt.engines.optimal import OptimalEngine
 from lcm_opt.errors import EngineError
-from lcm_opt.services.explain import alongside, explain_scenario
-from lcm_opt.services.explain.alongside import Alongside
+from lcm_opt.services.explain import deferred as deferred_module
+from lcm_opt.services.explain import explain_scenario
 from lcm_opt.services.explain.base import base_of
 from lcm_opt.services.explain.chains_multi import _Room
 from lcm_opt.services.explain.deferred import deferred
+from lcm_opt.services.explain.forked import Forked
 from lcm_opt.services.explain.holdings import Documented, Holdings
 from lcm_opt.services.solve import compiled
 from tests.conftest import SCENARIOS
@@ -34,26 +37,30 @@ def scenario_path(name: str) -> Path:
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_forked_documented_engine_explains_the_same(name: str) -> None:
+@pytest.mark.parametrize("fmt", [Format.JSON, Format.TABLE])
+def test_forked_explanations_render_the_same(name: str, fmt: Format) -> None:
     scenario = load_scenario(scenario_path(name))
     expected = explain_scenario(scenario)
-    with deferred(scenario, "optimal", fork=True) as done:
+    render = partial(explained_rest, fmt)
+    with deferred(scenario, "optimal", render, fork=True) as done:
         assert done.forked
         assert done.allocation.grants == expected.optimal.grants
         assert done.allocation.deficits == expected.optimal.deficits
-        assert to_json(done.explanations()) == to_json(expected.explanations)
-        assert done.explanations() is done.explanations()  # computed once
+        text = done.rest()
+        assert text == render(expected.problem, expected.optimal, expected.explanations)
+        assert done.rest() is text  # read once
 
 
 def test_serial_when_asked_or_for_the_documented_engine() -> None:
     scenario = load_scenario(scenario_path("suboptimal/E23"))
     expected = explain_scenario(scenario)
+    render = partial(explained_rest, Format.JSON)
     for engine, fork in (("optimal", False), ("greedy", True)):
-        with deferred(scenario, engine, fork=fork) as done:
+        with deferred(scenario, engine, render, fork=fork) as done:
             assert not done.forked
-            assert to_json(done.explanations()) == to_json(expected.explanations)
-    with deferred(scenario, "greedy") as done:
-        assert done.allocation.grants == expected.greedy.grants
+            allocation = expected.optimal if engine == "optimal" else expected.greedy
+            assert done.allocation.grants == allocation.grants
+            assert done.rest() == render(expected.problem, allocation, expected.explanations)
 
 
 def test_columns_round_trip() -> None:
@@ -69,26 +76,29 @@ def test_columns_round_trip() -> None:
     assert got.held.units_of(covered) == sent.held.units_of(covered) > 0
 
 
-def test_unasked_process_is_ended() -> None:
-    problem = compiled(load_scenario(scenario_path("demo/demo")))
-    with Alongside(problem, fork=True) as running:
-        assert running.forked
+def test_result_read_by_a_later_process() -> None:
+    with Forked(lambda: [1, 2, 3]) as first:
+        with Forked(lambda: sum(first.receive())) as second:
+            first.release()
+            assert second.receive() == 6
+        with pytest.raises(EngineError, match="read elsewhere"):
+            first.receive()
+
+
+def test_unread_process_is_ended() -> None:
+    with Forked(lambda: os.getpid()) as running:
         pid = running._pid
-        assert pid is not None
-    assert not running.forked
+        assert pid is not None and pid != os.getpid()
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # reaped: no zombie left behind
 
 
-def test_failure_in_the_process_is_raised_here(monkeypatch: pytest.MonkeyPatch) -> None:
-    problem = compiled(load_scenario(scenario_path("suboptimal/E23")))
-
-    def broken(self: GreedyEngine, problem: object, baseline: object = None) -> None:
+def test_failure_in_the_process_is_raised_here() -> None:
+    def broken() -> int:
         raise EngineError("documented engine broke")
 
-    monkeypatch.setattr(GreedyEngine, "solve", broken)
-    with Alongside(problem, fork=True) as running, pytest.raises(EngineError, match="broke"):
-        running.result()
+    with Forked(broken) as running, pytest.raises(EngineError, match="broke"):
+        running.receive()
 
 
 def test_room_sums_caps_per_grant_with_pins() -> None:
@@ -120,7 +130,7 @@ def test_solve_explain_bytes_do_not_depend_on_the_fork(
     path = str(scenario_path("suboptimal/E23"))
     outputs = []
     for smallest in (10**9, 0):  # never forked, always forked
-        monkeypatch.setattr(alongside, "FORK_MIN_CONSUMPTIONS", smallest)
+        monkeypatch.setattr(deferred_module, "FORK_MIN_CONSUMPTIONS", smallest)
         for fmt in ("json", "table"):
             out = tmp_path / f"{smallest}.{fmt}"
             args = ["solve", path, "--engine", "optimal", "--explain", "--format", fmt]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -37,9 +38,8 @@ from lcm_opt.adapters.render import (
     to_json,
 )
 from lcm_opt.adapters.render_explain import chains_summary, explain_tables
-from lcm_opt.adapters.result_stream import Why, write_result
+from lcm_opt.adapters.result_stream import explained_rest, write_result
 from lcm_opt.compile.problem import Problem
-from lcm_opt.domain.explain import Explanations
 from lcm_opt.engines.base import Allocation
 from lcm_opt.progress import phase
 from lcm_opt.services.checker import check_result, load_result
@@ -83,7 +83,7 @@ def _solve(
     limits: CliLimits,
     explain: bool,
 ) -> None:
-    why: Callable[[], Explanations] | None = None
+    rest: Callable[[], str] | None = None
     with ExitStack() as stack:
         with handled():
             loaded = load(scenario)
@@ -91,13 +91,18 @@ def _solve(
             path = loaded.previous_allocation
             if not path and explain:
                 # The explanations follow the records: computed while (or once) they go out.
-                done = stack.enter_context(deferred(loaded, engine.value))
-                problem, allocation, why = done.problem, done.allocation, done.explanations
+                render = partial(explained_rest, fmt)
+                done = stack.enter_context(deferred(loaded, engine.value, render))
+                problem, allocation, rest = done.problem, done.allocation, done.rest
             elif not path:
                 # No churn to report: write the records as they stream, never the whole Result.
                 problem, allocation = allocate(loaded, engine.value)
         if not path:
-            _write(problem, allocation, fmt, output, None if why is None else _handled(why))
+            with phase("write") as step:
+                _stream(problem, allocation, fmt, output, None if rest is None else _handled(rest))
+                step.summary = (
+                    f"{len(allocation.grants):,} grants, {len(allocation.deficits):,} deficits"
+                )
             return
     with handled():
         result = solve_scenario(loaded, engine.value, load_result(path))
@@ -119,20 +124,12 @@ def _solve(
         step.summary = f"{len(result.grants):,} grants, {len(result.deficits):,} deficits"
 
 
-def _write(
-    problem: Problem, allocation: Allocation, fmt: Format, output: Path | None, why: Why = None
-) -> None:
-    with phase("write") as step:
-        _stream(problem, allocation, fmt, output, why)
-        step.summary = f"{len(allocation.grants):,} grants, {len(allocation.deficits):,} deficits"
+def _handled(rest: Callable[[], str]) -> Callable[[], str]:
+    """`rest` with the errors and collector settings of the solve it belongs to."""
 
-
-def _handled(compute: Callable[[], Explanations]) -> Callable[[], Explanations]:
-    """`compute` with the errors and collector settings of the solve it belongs to."""
-
-    def run() -> Explanations:
+    def run() -> str:
         with handled():
-            return compute()
+            return rest()
 
     return run
 
@@ -142,7 +139,7 @@ def _stream(
     allocation: Allocation,
     fmt: Format,
     output: Path | None,
-    why: Why = None,
+    rest: Callable[[], str] | None = None,
 ) -> None:
     """`emit` for a streamed result: opened only once solved, so input and engine errors
     still come first; a path that cannot be written exits 2 naming it."""
@@ -150,11 +147,11 @@ def _stream(
         write_result_xlsx(problem, allocation, output)
         return
     if output is None:
-        write_result(problem, allocation, fmt, sys.stdout, why)
+        write_result(problem, allocation, fmt, sys.stdout, rest=rest)
         return
     try:
         with output.open("w", encoding="utf-8") as handle:
-            write_result(problem, allocation, fmt, handle, why)
+            write_result(problem, allocation, fmt, handle, rest=rest)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         fail(f"{output}: cannot write the output file: {reason}", 2)

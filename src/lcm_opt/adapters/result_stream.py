@@ -28,10 +28,6 @@ from lcm_opt.domain.explain import Explanations
 from lcm_opt.engines.assemble import deficit_row, summary
 from lcm_opt.engines.base import Allocation, DeficitRecord, GrantRecord
 
-Why = Explanations | Callable[[], Explanations] | None
-"""Explanations, or how to compute them once the records are written: they follow the
-records in either format, so a caller can compute them while the records go out."""
-
 CHUNK = 10_000
 """Records joined per write: few enough calls to be fast, small enough to stay lean."""
 
@@ -53,19 +49,38 @@ def write_result(
     allocation: Allocation,
     fmt: Format,
     handle: TextIO,
-    explanations: Why = None,
+    explanations: Explanations | None = None,
+    rest: Callable[[], str] | None = None,
 ) -> None:
     """Write the result of `allocation` in `fmt`: exactly `to_json`, `result_csv` or
     `result_tables` of `assemble(problem, allocation)` (with `explanations` added to the
-    JSON, or its tables after the result's; csv has no place for them)."""
+    JSON, or its tables after the result's; csv has no place for them). `rest`: instead of
+    `explanations`, their `explained_rest`, asked for once the records are written."""
     if fmt is Format.JSON:
-        _write_json(problem, allocation, handle, explanations)
+        _write_json(problem, allocation, handle, explanations, rest)
     elif fmt is Format.CSV:
         _write_csv(problem, allocation, handle)
     else:
         handle.write(_tables(problem, allocation))
-        if explanations is not None:
-            handle.write(explain_tables(_resolved(explanations)))
+        if rest is not None:
+            handle.write(rest())
+        elif explanations is not None:
+            handle.write(explain_tables(explanations))
+
+
+def explained_rest(
+    fmt: Format, problem: Problem, allocation: Allocation, explanations: Explanations
+) -> str:
+    """What follows the records of `allocation` in `fmt` when `explanations` are added: the
+    rest of the JSON object, or the explanation tables."""
+    if fmt is not Format.JSON:
+        return explain_tables(explanations)
+    head = to_json(summary(problem, allocation).model_copy(update={"explanations": explanations}))
+    return _after_records(head)
+
+
+def _after_records(head: str) -> str:
+    return ",\n" + head[head.index(_EMPTY_RECORDS) + len(_EMPTY_RECORDS) :]
 
 
 def _sorted_grants(allocation: Allocation) -> list[GrantRecord]:
@@ -148,10 +163,14 @@ def _deficit_json(problem: Problem, deficits: list[DeficitRecord]) -> Iterator[s
 
 
 def _write_json(
-    problem: Problem, allocation: Allocation, handle: TextIO, explanations: Why
+    problem: Problem,
+    allocation: Allocation,
+    handle: TextIO,
+    explanations: Explanations | None,
+    rest: Callable[[], str] | None = None,
 ) -> None:
     head_model = summary(problem, allocation)
-    if explanations is not None and not callable(explanations):
+    if explanations is not None:
         head_model = head_model.model_copy(update={"explanations": explanations})
     head = to_json(head_model)
     at = head.index(_EMPTY_RECORDS)
@@ -159,15 +178,8 @@ def _write_json(
     _write_array(handle, _grant_json(problem, _sorted_grants(allocation)))
     handle.write(',\n  "deficits": ')
     _write_array(handle, _deficit_json(problem, _sorted_deficits(allocation)))
-    if callable(explanations):  # explanations come last: the head up to the records is the same
-        head_model = head_model.model_copy(update={"explanations": explanations()})
-        head = to_json(head_model)
-        at = head.index(_EMPTY_RECORDS)
-    handle.write(",\n" + head[at + len(_EMPTY_RECORDS) :])
-
-
-def _resolved(explanations: Explanations | Callable[[], Explanations]) -> Explanations:
-    return explanations() if callable(explanations) else explanations
+    # explanations come last: everything up to the records is the same without them
+    handle.write(_after_records(head) if rest is None else rest())
 
 
 def _write_csv(problem: Problem, allocation: Allocation, handle: TextIO) -> None:
