@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+import numpy as np
+
 from lcm_opt.compile.problem import Problem
-from lcm_opt.domain import DeficitReason, Scenario, Status
+from lcm_opt.domain import Scenario, Status
 from lcm_opt.domain.explain import Certificate, Explanations
 from lcm_opt.engines.base import Allocation
 from lcm_opt.engines.greedy import GreedyEngine
@@ -24,14 +26,16 @@ from lcm_opt.services.solve import compiled
 
 def explain(problem: Problem, optimal: Allocation, greedy: Allocation | Documented) -> Explanations:
     """`greedy`: the documented engine's allocation, or what the explanations need of it."""
+    n = len(problem.consumption_ids)
     if isinstance(greedy, Allocation):
-        greedy = Documented.of(len(problem.consumption_ids), greedy)
-    base = base_of(problem, optimal)
+        greedy = Documented.of(n, greedy)
+    held = Documented.of(n, optimal)
+    base = base_of(problem, optimal, held.held.direct)
     groups: list[Group] = []
     nets: list[Network] = []
     exact: dict[str, bool] = {}
     products_exact = True
-    uncovered = capacity_deficits(base, optimal)
+    uncovered = capacity_deficits(base, held.short)
     by_product: dict[int, list[int]] = {}
     for k in sorted(base.free):
         if problem.classes[k].edges:
@@ -51,11 +55,9 @@ def explain(problem: Problem, optimal: Allocation, greedy: Allocation | Document
     certified = {c for g in groups for c in g.certificate.uncovered}
     ids = problem.consumption_ids
     uncertified = tuple(
-        ids[d.consumption]
-        for d in sorted(optimal.deficits)
-        if d.reason is DeficitReason.CAPACITY and ids[d.consumption] not in certified
+        cid for cid in (ids[c] for c in np.sort(held.short).tolist()) if cid not in certified
     )
-    chain_list, unchained, g_held, o_held = chains(base, greedy, optimal)
+    chain_list, unchained, g_held, o_held = chains(base, greedy, held.held)
     bound = binding(nets)
     return Explanations.model_construct(
         objective=str(problem.scenario.settings.objective),

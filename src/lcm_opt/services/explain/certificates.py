@@ -12,10 +12,10 @@ from itertools import chain
 from operator import itemgetter
 
 import numpy as np
+import numpy.typing as npt
 
-from lcm_opt.domain import DeficitReason, Objective, natural_key
+from lcm_opt.domain import Objective, natural_key
 from lcm_opt.domain.explain import Certificate, CertificateLicence
-from lcm_opt.engines.base import Allocation
 from lcm_opt.services.explain.base import Base
 from lcm_opt.services.explain.network import Network, licence_capacity
 
@@ -67,16 +67,10 @@ def _smallest(base: Base, classes: list[int], n: int) -> int:
     return total
 
 
-def capacity_deficits(base: Base, optimal: Allocation) -> dict[int, list[int]]:
-    """The optimum's capacity deficits by class."""
-    deficits = optimal.deficits
-    short = np.fromiter(
-        (d.reason is DeficitReason.CAPACITY for d in deficits), np.bool_, len(deficits)
-    )
-    cons = np.fromiter(map(itemgetter(0), deficits), np.int64, len(deficits))[short]
-    cls = base.classes[cons]
+def capacity_deficits(base: Base, short: npt.NDArray[np.int64]) -> dict[int, list[int]]:
+    """The optimum's capacity deficits (`short`, ascending) by class."""
     uncovered: dict[int, list[int]] = {}
-    for c, k in zip(cons.tolist(), cls.tolist(), strict=True):
+    for c, k in zip(short.tolist(), base.classes[short].tolist(), strict=True):
         uncovered.setdefault(k, []).append(c)
     return uncovered
 
