@@ -69,10 +69,12 @@ def _smallest(base: Base, classes: list[int], n: int) -> int:
 
 def capacity_deficits(base: Base, short: npt.NDArray[np.int64]) -> dict[int, list[int]]:
     """The optimum's capacity deficits (`short`, ascending) by class."""
-    uncovered: dict[int, list[int]] = {}
-    for c, k in zip(short.tolist(), base.classes[short].tolist(), strict=True):
-        uncovered.setdefault(k, []).append(c)
-    return uncovered
+    of = base.classes[short]
+    order = np.argsort(of, kind="stable")
+    cuts = np.flatnonzero(np.diff(of[order])) + 1
+    keys = of[order][np.concatenate(([0], cuts))].tolist() if len(short) else []
+    runs = np.split(short[order], cuts)
+    return {k: run.tolist() for k, run in zip(keys, runs, strict=True)} if keys else {}
 
 
 def certificate_groups(
@@ -119,7 +121,7 @@ def _group(
     widest = max(base.min_units[k] for k in classes)
     bound = -(-excess // widest)
     left = sorted(c for k in classes for c in uncovered.get(k, ()))
-    left_value = sum(base.weight[problem.consumption_class[c]] for c in left)
+    left_value = sum(len(uncovered.get(k, ())) * base.weight[k] for k in classes)
     bound_value = _smallest(base, classes, bound)
     licences = sorted(capacity, key=lambda li: natural_key(problem.licence_ids[li]))
     ids = problem.consumption_ids

@@ -248,8 +248,8 @@ def affinity_changes(base: Base, greedy: Holdings, optimal: Holdings) -> list[Af
     ids, lids = problem.consumption_ids, problem.licence_ids
     members = moved[order].tolist()
     out = []
-    for start, end in zip(starts, ends, strict=True):
-        key = rows[:, start].tolist()
+    keys = rows[:, starts].T.tolist()
+    for start, end, key in zip(starts, ends, keys, strict=True):
         chosen = members[start:end]
         out.append(
             AffinityChange.model_construct(
