@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,11 +24,14 @@ from lcm_opt.services.explain.reasons import reasons
 from lcm_opt.services.solve import compiled
 
 
-def explain(problem: Problem, optimal: Allocation, greedy: Allocation | Documented) -> Explanations:
-    """`greedy`: the documented engine's allocation, or what the explanations need of it."""
+def explain(
+    problem: Problem,
+    optimal: Allocation,
+    greedy: Allocation | Documented | Callable[[], Documented],
+) -> Explanations:
+    """`greedy`: the documented engine's allocation, or what the explanations need of it, or
+    how to wait for that (asked for only once everything the optimum alone explains is done)."""
     n = len(problem.consumption_ids)
-    if isinstance(greedy, Allocation):
-        greedy = Documented.of(n, greedy)
     held = Documented.of(n, optimal)
     base = base_of(problem, optimal, held.held.direct)
     groups: list[Group] = []
@@ -57,19 +60,26 @@ def explain(problem: Problem, optimal: Allocation, greedy: Allocation | Document
     uncertified = tuple(
         cid for cid in (ids[c] for c in np.sort(held.short).tolist()) if cid not in certified
     )
-    chain_list, unchained, g_held, o_held = chains(base, greedy, held.held)
+    why_not = tuple(reasons(problem, optimal))
     bound = binding(nets)
+    marginal = tuple(marginals(base, groups, bound, exact))
+    room = tuple(headroom(base, nets))
+    if isinstance(greedy, Allocation):
+        greedy = Documented.of(n, greedy)
+    elif not isinstance(greedy, Documented):
+        greedy = greedy()
+    chain_list, unchained, g_held, o_held = chains(base, greedy, held.held)
     return Explanations.model_construct(
         objective=str(problem.scenario.settings.objective),
         certificates=tuple(g.certificate for g in groups),
         uncertified=uncertified,
         proven=None if products_exact else _proven(base.value, optimal),
-        reasons=tuple(reasons(problem, optimal)),
+        reasons=why_not,
         chains=tuple(chain_list),
         unchained=tuple(ids[c] for c in unchained),
         affinity=tuple(affinity_changes(base, g_held, o_held)),
-        marginal=tuple(marginals(base, groups, bound, exact)),
-        headroom=tuple(headroom(base, nets)),
+        marginal=marginal,
+        headroom=room,
     )
 
 

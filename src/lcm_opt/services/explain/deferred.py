@@ -65,8 +65,10 @@ def deferred(
         greedy = stack.enter_context(Forked(lambda: _documented(problem)))
         optimal = allocated(problem, "optimal")
 
-        def rest() -> str:
-            documented = Documented.from_columns(n, greedy.receive())
+        def documented() -> Documented:
+            return Documented.from_columns(n, greedy.receive())
+
+        def rest() -> str:  # what the optimum alone explains first, while greedy runs
             return render(problem, optimal, explain(problem, optimal, documented))
 
         text = stack.enter_context(Forked(rest))
