@@ -5,10 +5,11 @@ documented engine's allocation beside the optimum's: two more solves' worth of w
 need not wait for each other. So, where a fork pays and is safe (forked.py), one process
 runs the documented engine while this one runs the optimiser; a second, forked once the
 optimum is known, reads the documented engine's allocation (a few arrays, holdings.py),
-explains and renders the text that follows the records, while this one writes them. Both
-engines are deterministic and the text is rendered by the same function, so the output is
-the same bytes as when everything runs here, as it does on small estates, for the
-documented engine's own result, and wherever forking is not safe."""
+explains and renders the text that follows the records, while this one writes them (only
+while the machine has a core to spare: on a busy one the forks add CPU time and gain no
+wall clock). Both engines are deterministic and the text is rendered by the same function,
+so the output is the same bytes as when everything runs here, as it does on small estates,
+for the documented engine's own result, and wherever forking is not safe."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from lcm_opt.domain.explain import Explanations
 from lcm_opt.engines.base import Allocation
 from lcm_opt.engines.greedy import GreedyEngine
 from lcm_opt.services.explain.build import explain, explained
-from lcm_opt.services.explain.forked import Forked, can_fork
+from lcm_opt.services.explain.forked import Forked, can_fork, spare_core
 from lcm_opt.services.explain.holdings import Documented
 from lcm_opt.services.solve import allocated, compiled
 
@@ -49,10 +50,10 @@ def deferred(
     scenario: Scenario, engine: str, render: Render, fork: bool | None = None
 ) -> Iterator[Deferred]:
     """`engine`'s allocation, and `render` of its explanations when asked for. `fork`: None
-    decides by size; the text is the same either way."""
+    decides by size and load; the text is the same either way."""
     problem = compiled(scenario)
     if fork is None:
-        fork = len(problem.consumption_ids) >= FORK_MIN_CONSUMPTIONS
+        fork = len(problem.consumption_ids) >= FORK_MIN_CONSUMPTIONS and spare_core()
     if engine != "optimal" or not fork or not can_fork():
         done = explained(problem)
         allocation = done.optimal if engine == "optimal" else done.greedy

@@ -34,6 +34,15 @@ def can_fork() -> bool:
     return _cores() > 1 and _forkable()
 
 
+def spare_core() -> bool:
+    """Fewer runnable processes than cores over the last minute: a forked process would
+    run beside this one instead of taking turns with it."""
+    try:
+        return os.getloadavg()[0] < _cores()
+    except OSError:  # no load average on this platform
+        return True
+
+
 class Forked(Generic[T]):
     """`call()` started in a forked process at construction. Use as a context manager:
     leaving the block ends the process (in the process that forked it)."""
