@@ -8,7 +8,10 @@ Single runs on a shared machine: compare the ratio, not the seconds. CPU time (u
 the solver workers included) is printed beside the wall clock: on a loaded machine it is the
 steadier of the two. `--explain` runs the
 documented engine as well (chains compare the two allocations), so its cost includes a
-greedy solve, the class-network cuts, the chains and a larger result file."""
+greedy solve, the class-network cuts, the chains and a larger result file. On a large
+estate those run in two forked processes beside the optimiser and the record writing
+(services/explain/deferred.py): the wall clock gains from a free core, the CPU time does not,
+so on a machine whose cores are all busy the wall-clock ratio tends to the CPU ratio."""
 
 from __future__ import annotations
 

@@ -5,6 +5,9 @@ Commands with more options live in their own `cli_*.py` modules, registered at t
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -37,15 +40,15 @@ from lcm_opt.adapters.render import (
     to_json,
 )
 from lcm_opt.adapters.render_explain import chains_summary, explain_tables
-from lcm_opt.adapters.result_stream import write_result
+from lcm_opt.adapters.result_stream import explained_rest, write_result
 from lcm_opt.compile.problem import Problem
-from lcm_opt.domain.explain import Explanations
 from lcm_opt.engines.base import Allocation
 from lcm_opt.progress import phase
 from lcm_opt.services.checker import check_result, load_result
 from lcm_opt.services.compare import compare_runs
 from lcm_opt.services.explain import explain as explain_allocations
 from lcm_opt.services.explain import solve_explained
+from lcm_opt.services.explain.deferred import deferred
 from lcm_opt.services.solve import allocate, compiled
 from lcm_opt.services.solve import solve as solve_scenario
 
@@ -83,24 +86,27 @@ def _solve(
     limits: CliLimits,
     explain: bool,
 ) -> None:
-    why = None
-    with handled():
-        loaded = load(scenario)
-        limits.check(loaded)
-        path = loaded.previous_allocation
-        if not path:
-            # No churn to report: write the records as they stream, never the whole Result.
-            if explain:
-                problem, allocation, why = solve_explained(loaded, engine.value)
-            else:
+    rest: Callable[[], str] | None = None
+    with ExitStack() as stack:
+        with handled():
+            loaded = load(scenario)
+            limits.check(loaded)
+            path = loaded.previous_allocation
+            if not path and explain:
+                # The explanations follow the records: computed while (or once) they go out.
+                render = partial(explained_rest, fmt)
+                done = stack.enter_context(deferred(loaded, engine.value, render))
+                problem, allocation, rest = done.problem, done.allocation, done.rest
+            elif not path:
+                # No churn to report: write the records as they stream, never the whole Result.
                 problem, allocation = allocate(loaded, engine.value)
-    if not path:
-        with phase("write") as step:
-            _stream(problem, allocation, fmt, output, why)
-            step.summary = (
-                f"{len(allocation.grants):,} grants, {len(allocation.deficits):,} deficits"
-            )
-        return
+        if not path:
+            with phase("write") as step:
+                _stream(problem, allocation, fmt, output, None if rest is None else _handled(rest))
+                step.summary = (
+                    f"{len(allocation.grants):,} grants, {len(allocation.deficits):,} deficits"
+                )
+            return
     with handled():
         result = solve_scenario(loaded, engine.value, load_result(path))
         if explain:
@@ -121,12 +127,22 @@ def _solve(
         step.summary = f"{len(result.grants):,} grants, {len(result.deficits):,} deficits"
 
 
+def _handled(rest: Callable[[], str]) -> Callable[[], str]:
+    """`rest` with the errors and collector settings of the solve it belongs to."""
+
+    def run() -> str:
+        with handled():
+            return rest()
+
+    return run
+
+
 def _stream(
     problem: Problem,
     allocation: Allocation,
     fmt: Format,
     output: Path | None,
-    why: Explanations | None = None,
+    rest: Callable[[], str] | None = None,
 ) -> None:
     """`emit` for a streamed result: opened only once solved, so input and engine errors
     still come first; a path that cannot be written exits 2 naming it."""
@@ -134,11 +150,11 @@ def _stream(
         write_result_xlsx(problem, allocation, output)
         return
     if output is None:
-        write_result(problem, allocation, fmt, sys.stdout, why)
+        write_result(problem, allocation, fmt, sys.stdout, rest=rest)
         return
     try:
         with output.open("w", encoding="utf-8") as handle:
-            write_result(problem, allocation, fmt, handle, why)
+            write_result(problem, allocation, fmt, handle, rest=rest)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         fail(f"{output}: cannot write the output file: {reason}", 2)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from json.encoder import encode_basestring
 from operator import attrgetter
@@ -50,18 +50,37 @@ def write_result(
     fmt: Format,
     handle: TextIO,
     explanations: Explanations | None = None,
+    rest: Callable[[], str] | None = None,
 ) -> None:
     """Write the result of `allocation` in `fmt`: exactly `to_json`, `result_csv` or
     `result_tables` of `assemble(problem, allocation)` (with `explanations` added to the
-    JSON, or its tables after the result's; csv has no place for them)."""
+    JSON, or its tables after the result's; csv has no place for them). `rest`: instead of
+    `explanations`, their `explained_rest`, asked for once the records are written."""
     if fmt is Format.JSON:
-        _write_json(problem, allocation, handle, explanations)
+        _write_json(problem, allocation, handle, explanations, rest)
     elif fmt is Format.CSV:
         _write_csv(problem, allocation, handle)
     else:
         handle.write(_tables(problem, allocation))
-        if explanations is not None:
+        if rest is not None:
+            handle.write(rest())
+        elif explanations is not None:
             handle.write(explain_tables(explanations))
+
+
+def explained_rest(
+    fmt: Format, problem: Problem, allocation: Allocation, explanations: Explanations
+) -> str:
+    """What follows the records of `allocation` in `fmt` when `explanations` are added: the
+    rest of the JSON object, or the explanation tables."""
+    if fmt is not Format.JSON:
+        return explain_tables(explanations)
+    head = to_json(summary(problem, allocation).model_copy(update={"explanations": explanations}))
+    return _after_records(head)
+
+
+def _after_records(head: str) -> str:
+    return ",\n" + head[head.index(_EMPTY_RECORDS) + len(_EMPTY_RECORDS) :]
 
 
 def _sorted_grants(allocation: Allocation) -> list[GrantRecord]:
@@ -144,7 +163,11 @@ def _deficit_json(problem: Problem, deficits: list[DeficitRecord]) -> Iterator[s
 
 
 def _write_json(
-    problem: Problem, allocation: Allocation, handle: TextIO, explanations: Explanations | None
+    problem: Problem,
+    allocation: Allocation,
+    handle: TextIO,
+    explanations: Explanations | None,
+    rest: Callable[[], str] | None = None,
 ) -> None:
     head_model = summary(problem, allocation)
     if explanations is not None:
@@ -155,7 +178,8 @@ def _write_json(
     _write_array(handle, _grant_json(problem, _sorted_grants(allocation)))
     handle.write(',\n  "deficits": ')
     _write_array(handle, _deficit_json(problem, _sorted_deficits(allocation)))
-    handle.write(",\n" + head[at + len(_EMPTY_RECORDS) :])
+    # explanations come last: everything up to the records is the same without them
+    handle.write(_after_records(head) if rest is None else rest())
 
 
 def _write_csv(problem: Problem, allocation: Allocation, handle: TextIO) -> None:

@@ -16,6 +16,8 @@ from lcm_opt.domain import DeficitReason, DirectOverflow, Objective
 from lcm_opt.engines.base import Allocation, Remaining
 from lcm_opt.engines.components import class_weights, price_scale, product_components
 
+BoolArray = npt.NDArray[np.bool_]
+
 
 @dataclass(frozen=True)
 class Base:
@@ -40,15 +42,16 @@ class Base:
         return amount / self.scale
 
 
-def base_of(problem: Problem, allocation: Allocation) -> Base:
+def base_of(problem: Problem, allocation: Allocation, direct: BoolArray | None = None) -> Base:
     """From an allocation of `problem` (either engine's: both run the same pin pre-pass,
     A13): its direct grants are the honoured pins, its pin_unhonoured deficits the
-    consumptions a failed pin blocks."""
+    consumptions a failed pin blocks. `direct`: its grants' pin flags, when already known."""
     remaining = Remaining(problem)
     pool0 = list(remaining.pool_view())
     classes = problem.classes
     grants = allocation.grants
-    direct = np.fromiter(map(itemgetter(3), grants), np.bool_, len(grants))
+    if direct is None:
+        direct = np.fromiter(map(itemgetter(3), grants), np.bool_, len(grants))
     settled = set()
     for i in np.flatnonzero(direct).tolist():
         g = grants[i]
@@ -65,14 +68,17 @@ def base_of(problem: Problem, allocation: Allocation) -> Base:
     mask[list(settled)] = True
     free: dict[int, Sequence[int]] = {}
     for k, cls in enumerate(classes):
-        members = [c for c in cls.members if c not in settled] if k in touched else cls.members
+        members: Sequence[int] = cls.members
+        if k in touched:
+            at = np.asarray(members, np.int64)
+            members = at[~mask[at]].tolist()
         if members:
             free[k] = members
     product_classes: dict[int, list[int]] = {}
     for k in free:
         product_classes.setdefault(classes[k].product, []).append(k)
     objective = problem.scenario.settings.objective
-    units = [[e.units for e in cls.edges] for cls in classes]
+    units = [[e.units for e in (*cls.exact, *cls.downgrade)] for cls in classes]
     return Base(
         problem=problem,
         free=free,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
+import numpy as np
+
 from lcm_opt.compile.problem import Problem
-from lcm_opt.domain import DeficitReason, Scenario, Status
+from lcm_opt.domain import Scenario, Status
 from lcm_opt.domain.explain import Certificate, Explanations
 from lcm_opt.engines.base import Allocation
 from lcm_opt.engines.greedy import GreedyEngine
@@ -15,19 +17,28 @@ from lcm_opt.progress import phase
 from lcm_opt.services.explain.base import base_of
 from lcm_opt.services.explain.certificates import Group, capacity_deficits, certificate_groups
 from lcm_opt.services.explain.chains import affinity_changes, chains
+from lcm_opt.services.explain.holdings import Documented
 from lcm_opt.services.explain.marginal import binding, headroom, marginals
 from lcm_opt.services.explain.network import Network, build
 from lcm_opt.services.explain.reasons import reasons
 from lcm_opt.services.solve import compiled
 
 
-def explain(problem: Problem, optimal: Allocation, greedy: Allocation) -> Explanations:
-    base = base_of(problem, optimal)
+def explain(
+    problem: Problem,
+    optimal: Allocation,
+    greedy: Allocation | Documented | Callable[[], Documented],
+) -> Explanations:
+    """`greedy`: the documented engine's allocation, or what the explanations need of it, or
+    how to wait for that (asked for only once everything the optimum alone explains is done)."""
+    n = len(problem.consumption_ids)
+    held = Documented.of(n, optimal)
+    base = base_of(problem, optimal, held.held.direct)
     groups: list[Group] = []
     nets: list[Network] = []
     exact: dict[str, bool] = {}
     products_exact = True
-    uncovered = capacity_deficits(base, optimal)
+    uncovered = capacity_deficits(base, held.short)
     by_product: dict[int, list[int]] = {}
     for k in sorted(base.free):
         if problem.classes[k].edges:
@@ -47,23 +58,28 @@ def explain(problem: Problem, optimal: Allocation, greedy: Allocation) -> Explan
     certified = {c for g in groups for c in g.certificate.uncovered}
     ids = problem.consumption_ids
     uncertified = tuple(
-        ids[d.consumption]
-        for d in sorted(optimal.deficits)
-        if d.reason is DeficitReason.CAPACITY and ids[d.consumption] not in certified
+        cid for cid in (ids[c] for c in np.sort(held.short).tolist()) if cid not in certified
     )
-    chain_list, unchained, g_held, o_held = chains(base, greedy, optimal)
+    why_not = tuple(reasons(problem, optimal))
     bound = binding(nets)
+    marginal = tuple(marginals(base, groups, bound, exact))
+    room = tuple(headroom(base, nets))
+    if isinstance(greedy, Allocation):
+        greedy = Documented.of(n, greedy)
+    elif not isinstance(greedy, Documented):
+        greedy = greedy()
+    chain_list, unchained, g_held, o_held = chains(base, greedy, held.held)
     return Explanations.model_construct(
         objective=str(problem.scenario.settings.objective),
         certificates=tuple(g.certificate for g in groups),
         uncertified=uncertified,
         proven=None if products_exact else _proven(base.value, optimal),
-        reasons=tuple(reasons(problem, optimal)),
+        reasons=why_not,
         chains=tuple(chain_list),
         unchained=tuple(ids[c] for c in unchained),
         affinity=tuple(affinity_changes(base, g_held, o_held)),
-        marginal=tuple(marginals(base, groups, bound, exact)),
-        headroom=tuple(headroom(base, nets)),
+        marginal=marginal,
+        headroom=room,
     )
 
 
@@ -91,7 +107,11 @@ class Explained:
 def explain_scenario(scenario: Scenario) -> Explained:
     """Compile once, run both engines (the optimiser reuses the greedy allocation) and
     explain."""
-    problem = compiled(scenario)
+    return explained(compiled(scenario))
+
+
+def explained(problem: Problem) -> Explained:
+    """explain_scenario of a compiled problem."""
     with phase("solve (greedy, optimal)"):
         greedy = GreedyEngine().solve(problem)
         optimal = OptimalEngine().solve(problem, greedy)

@@ -12,10 +12,10 @@ from itertools import chain
 from operator import itemgetter
 
 import numpy as np
+import numpy.typing as npt
 
-from lcm_opt.domain import DeficitReason, Objective, natural_key
+from lcm_opt.domain import Objective, natural_key
 from lcm_opt.domain.explain import Certificate, CertificateLicence
-from lcm_opt.engines.base import Allocation
 from lcm_opt.services.explain.base import Base
 from lcm_opt.services.explain.network import Network, licence_capacity
 
@@ -67,18 +67,14 @@ def _smallest(base: Base, classes: list[int], n: int) -> int:
     return total
 
 
-def capacity_deficits(base: Base, optimal: Allocation) -> dict[int, list[int]]:
-    """The optimum's capacity deficits by class."""
-    deficits = optimal.deficits
-    short = np.fromiter(
-        (d.reason is DeficitReason.CAPACITY for d in deficits), np.bool_, len(deficits)
-    )
-    cons = np.fromiter(map(itemgetter(0), deficits), np.int64, len(deficits))[short]
-    cls = base.classes[cons]
-    uncovered: dict[int, list[int]] = {}
-    for c, k in zip(cons.tolist(), cls.tolist(), strict=True):
-        uncovered.setdefault(k, []).append(c)
-    return uncovered
+def capacity_deficits(base: Base, short: npt.NDArray[np.int64]) -> dict[int, list[int]]:
+    """The optimum's capacity deficits (`short`, ascending) by class."""
+    of = base.classes[short]
+    order = np.argsort(of, kind="stable")
+    cuts = np.flatnonzero(np.diff(of[order])) + 1
+    keys = of[order][np.concatenate(([0], cuts))].tolist() if len(short) else []
+    runs = np.split(short[order], cuts)
+    return {k: run.tolist() for k, run in zip(keys, runs, strict=True)} if keys else {}
 
 
 def certificate_groups(
@@ -125,7 +121,7 @@ def _group(
     widest = max(base.min_units[k] for k in classes)
     bound = -(-excess // widest)
     left = sorted(c for k in classes for c in uncovered.get(k, ()))
-    left_value = sum(base.weight[problem.consumption_class[c]] for c in left)
+    left_value = sum(len(uncovered.get(k, ())) * base.weight[k] for k in classes)
     bound_value = _smallest(base, classes, bound)
     licences = sorted(capacity, key=lambda li: natural_key(problem.licence_ids[li]))
     ids = problem.consumption_ids

@@ -15,12 +15,10 @@ from operator import itemgetter
 
 import numpy as np
 
-from lcm_opt.domain import DeficitReason
 from lcm_opt.domain.explain import AffinityChange, Chain, ChainStep
-from lcm_opt.engines.base import Allocation
 from lcm_opt.services.explain.base import Base
 from lcm_opt.services.explain.chains_multi import multi_unit
-from lcm_opt.services.explain.holdings import BoolArray, Holdings, IntArray
+from lcm_opt.services.explain.holdings import BoolArray, Documented, Holdings, IntArray
 
 
 def _class_counts(base: Base, held: Holdings, unit: BoolArray) -> tuple[IntArray, IntArray]:
@@ -133,34 +131,28 @@ def _path(
 
 
 def chains(
-    base: Base, greedy: Allocation, optimal: Allocation
+    base: Base, greedy: Documented, optimal: Holdings
 ) -> tuple[list[Chain], list[int], Holdings, Holdings]:
     """A chain per start class (covering all its greedy-only deficits) and the greedy-only
     deficits left unchained (multi-unit demand, or no path)."""
-    problem = base.problem
-    n = len(problem.consumption_ids)
-    g_held, o_held = Holdings(n, greedy, units=True), Holdings(n, optimal)
+    g_held, o_held = greedy.held, optimal
     unit: BoolArray = np.array(base.unit, dtype=np.bool_)
     cls = base.classes
-    deficits = greedy.deficits
-    short = np.fromiter(
-        (d.reason is DeficitReason.CAPACITY for d in deficits), np.bool_, len(deficits)
-    )
-    gained = np.fromiter(map(itemgetter(0), deficits), np.int64, len(deficits))[short]
+    gained = greedy.short
     gained = np.sort(gained[o_held.licence[gained] >= 0])
     chained = unit[cls[gained]] & (o_held.count[gained] == 1)
     unchained: list[int] = []
-    out: list[tuple[int, Chain]] = []
+    out: list[tuple[int, _Found]] = []
     for x, steps, room, dropped in multi_unit(base, g_held, o_held, gained[~chained].tolist()):
         if steps:
-            out.append((x, _chain(base, "", [x], steps, room, dropped)))
+            out.append((x, ([x], steps, room, dropped)))
         else:
             unchained.append(x)
     starts: dict[int, list[int]] = {}
     for c, k in zip(gained[chained].tolist(), cls[gained[chained]].tolist(), strict=True):
         starts.setdefault(k, []).append(c)
     if not starts:
-        return _numbered(out), sorted(unchained), g_held, o_held
+        return _numbered(base, out), sorted(unchained), g_held, o_held
     search = _Search(base, g_held, o_held, unit)
     ahead = search.backwards(search.room, set())
     drops: set[int] = set()
@@ -181,14 +173,17 @@ def chains(
         else:
             unchained.extend(xs)
             continue
-        out.append((xs[0], _chain(base, "", xs, *found)))
-    return _numbered(out), sorted(unchained), g_held, o_held
+        out.append((xs[0], (xs, *found)))
+    return _numbered(base, out), sorted(unchained), g_held, o_held
 
 
-def _numbered(chains: list[tuple[int, Chain]]) -> list[Chain]:
+_Found = tuple[list[int], list[tuple[int, int | None, int]], int | None, int | None]
+
+
+def _numbered(base: Base, found: list[tuple[int, _Found]]) -> list[Chain]:
     """In the order of the first consumption each covers (natural id order), X1, X2, ..."""
-    chains.sort(key=lambda pair: pair[0])
-    return [ch.model_copy(update={"id": f"X{n}"}) for n, (_, ch) in enumerate(chains, 1)]
+    found.sort(key=itemgetter(0))
+    return [_chain(base, f"X{n}", *chain) for n, (_, chain) in enumerate(found, 1)]
 
 
 def _chain(
@@ -244,7 +239,7 @@ def affinity_changes(base: Base, greedy: Holdings, optimal: Holdings) -> list[Af
     problem = base.problem
     cls = base.classes[moved]
     g_lic, o_lic = greedy.licence[moved], optimal.licence[moved]
-    g_score, o_score = _scores(base, cls, g_lic), _scores(base, cls, o_lic)
+    g_score, o_score = _scores(base, cls, g_lic, o_lic)
     order = np.lexsort((moved, o_score, g_score, o_lic, g_lic))
     rows = np.stack([g_lic, o_lic, g_score, o_score])[:, order]
     cuts = np.flatnonzero(np.any(np.diff(rows, axis=1) != 0, axis=0)) + 1
@@ -253,8 +248,8 @@ def affinity_changes(base: Base, greedy: Holdings, optimal: Holdings) -> list[Af
     ids, lids = problem.consumption_ids, problem.licence_ids
     members = moved[order].tolist()
     out = []
-    for start, end in zip(starts, ends, strict=True):
-        key = rows[:, start].tolist()
+    keys = rows[:, starts].T.tolist()
+    for start, end, key in zip(starts, ends, keys, strict=True):
         chosen = members[start:end]
         out.append(
             AffinityChange.model_construct(
@@ -271,13 +266,21 @@ def affinity_changes(base: Base, greedy: Holdings, optimal: Holdings) -> list[Af
     return out
 
 
-def _scores(base: Base, cls: IntArray, lic: IntArray) -> IntArray:
+def _scores(base: Base, cls: IntArray, *lics: IntArray) -> list[IntArray]:
+    """The score of each (class, licence) pair, for each licence column."""
     width = max(len(base.problem.licence_ids), 1)
-    keys = cls * width + lic
+    keys = np.concatenate([cls * width + lic for lic in lics])
     unique, inverse = np.unique(keys, return_inverse=True)
+    classes = base.problem.classes
+    scores: dict[int, dict[int, int]] = {}
     found = []
     for key in unique.tolist():
         k, li = divmod(key, width)
-        found.append(next(e.score for e in base.problem.classes[k].edges if e.licence == li))
-    scores: IntArray = np.asarray(found, np.int64)[inverse.reshape(-1)]
-    return scores
+        of = scores.get(k)
+        if of is None:
+            of = scores[k] = {}
+            for e in (*classes[k].exact, *classes[k].downgrade):
+                of.setdefault(e.licence, e.score)
+        found.append(of[li])
+    every: IntArray = np.asarray(found, np.int64)[inverse.reshape(-1)]
+    return np.split(every, len(lics))

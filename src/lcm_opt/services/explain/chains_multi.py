@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from lcm_opt.services.explain.base import Base
-from lcm_opt.services.explain.holdings import Holdings
+from lcm_opt.services.explain.holdings import Holdings, IntArray
 
 Step = tuple[int, int | None, int]
 Found = tuple[int, list[Step], int | None, int | None]
@@ -27,16 +27,18 @@ class _Room:
         self.base = base
         self.used = greedy.used(len(base.pool)).tolist()
         self.drawn: dict[tuple[int, int], int] = {}
-        if base.caps:
-            for g in greedy.grants:
-                key = (g.licence, problem.classes[problem.consumption_class[g.consumption]].product)
-                self.drawn[key] = self.drawn.get(key, 0) + g.units
         self.caps0 = dict(base.caps)
-        for g in greedy.grants:
-            if g.direct:  # base.caps are after pins; greedy's own pins are in `drawn`
-                key = (g.licence, problem.classes[problem.consumption_class[g.consumption]].product)
-                if key in self.caps0:
-                    self.caps0[key] += g.units
+        if not base.caps:
+            return
+        assert greedy.units is not None and greedy.direct is not None
+        width = max(len(problem.product_ids), 1)
+        of_class = np.asarray([cls.product for cls in problem.classes], np.int64)
+        keys = greedy.licences * width + of_class[base.classes[greedy.cons]]
+        self.drawn = _by_key(keys, greedy.units, width)
+        pinned = _by_key(keys[greedy.direct], greedy.units[greedy.direct], width)
+        for pair, units in pinned.items():
+            if pair in self.caps0:  # base.caps are after pins; greedy's own pins are drawn
+                self.caps0[pair] += units
 
     def fits(self, changes: dict[tuple[int, int], int]) -> bool:
         """`changes`: (licence, product) -> units added (negative: released)."""
@@ -66,7 +68,7 @@ def multi_unit(base: Base, greedy: Holdings, optimal: Holdings, xs: list[int]) -
         return problem.classes[problem.consumption_class[c]].product
 
     def units(held: Holdings, c: int) -> int:
-        return held.grants[int(held.first[c])].units
+        return held.units_of(c)
 
     for x in xs:
         if optimal.count[x] != 1:
@@ -97,6 +99,14 @@ def multi_unit(base: Base, greedy: Holdings, optimal: Holdings, xs: list[int]) -
                 found = (x, [(x, None, l1)], None, y)
                 break
         yield found if found is not None else (x, [], None, None)
+
+
+def _by_key(keys: IntArray, units: IntArray, width: int) -> dict[tuple[int, int], int]:
+    """Units summed per key licence * width + product, as (licence, product) -> units."""
+    found, at = np.unique(keys, return_inverse=True)
+    sums = np.zeros(len(found), np.int64)
+    np.add.at(sums, at.reshape(-1), units)
+    return {divmod(k, width): u for k, u in zip(found.tolist(), sums.tolist(), strict=True)}
 
 
 def _change(*items: tuple[tuple[int, int], int]) -> dict[tuple[int, int], int]:
