@@ -354,8 +354,6 @@ def _fix(h: highspy.Highs, cols: _Columns, value: int, start: list[float]) -> No
         return
     cols.lower, cols.upper = [float(v) for v in b.lower], [float(v) for v in b.upper]
     h.changeColsBounds(len(every), every, np.array(cols.lower), np.array(cols.upper))
-    for i, (lo, hi) in enumerate(b.rows):
-        h.changeRowBounds(i, lo, hi)
 
 
 def _trivial(sub: SubProblem) -> int:
