@@ -14,8 +14,9 @@ whose objective could exceed EXACT_LIMIT (where a gap below 1 is no longer a pro
 left to CP-SAT (returns None). A stage is proven when HiGHS reports it optimal with
 mip_rel_gap 0 and mip_abs_gap < 1 on an objective with integer coefficients.
 
-Determinism: one thread, a fixed random_seed and a node limit per stage (deterministic);
-the wall-clock limit is a guard far above what the node limit needs.
+Determinism: one thread, a fixed random_seed and a node limit per stage (deterministic).
+The wall-clock limit is only a guard far above what the node limit needs: reaching it
+raises EngineError rather than returning an answer that depends on the machine's speed.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ import numpy as np
 
 from lcm_opt.domain import Status
 from lcm_opt.engines.cpsat import Solution, feasible, score, split_groups
+from lcm_opt.engines.fixing import stage_two_bounds
 from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
 from lcm_opt.engines.symmetry import merged, spread
+from lcm_opt.errors import EngineError
 
 if TYPE_CHECKING:
     import highspy
@@ -40,7 +43,9 @@ if TYPE_CHECKING:
 EXACT_LIMIT = 2**40  # |objective| beyond this: doubles cannot certify a gap below 1
 NODES_PER_SECOND = 500  # stage node limit = this x settings.time_limit_s
 QUICK = 0.2  # the run without primal heuristics gets this share of the node limit
-GUARD = (60.0, 12.0)  # wall-clock guard per stage: a + b x settings.time_limit_s
+# Wall-clock guard per run, a + b x settings.time_limit_s: far above what the node limit
+# takes. Reaching it is a failure (EngineError), never a silently different answer.
+GUARD = (600.0, 60.0)
 ABS_GAP = 0.999  # integer objectives: a gap below 1 proves the incumbent optimal
 # HiGHS's primal heuristics, off in each stage's first, short run: on most all-or-nothing
 # components the LP-guided search finds the incumbents anyway (stage 2 starts from stage
@@ -81,6 +86,7 @@ class _Columns:
     cover: dict[tuple[int, str], int] = field(default_factory=dict)  # (class, group) -> column
     flow: dict[tuple[int, int], int] = field(default_factory=dict)  # (class, licence) -> column
     upper: list[float] = field(default_factory=list)
+    lower: list[float] = field(default_factory=list)
     coverage: list[float] = field(default_factory=list)  # stage-1 objective per column
     affinity: list[float] = field(default_factory=list)  # stage-2 objective per column
     rows: list[tuple[list[int], list[float], float, float]] = field(default_factory=list)
@@ -95,6 +101,7 @@ def _columns(sub: SubProblem) -> _Columns:
 
     def add(upper: int, coverage: int, affinity: int) -> int:
         cols.upper.append(float(upper))
+        cols.lower.append(0.0)
         cols.coverage.append(float(coverage))
         cols.affinity.append(float(affinity))
         return len(cols.upper) - 1
@@ -149,7 +156,7 @@ def _model(cols: _Columns, seed: int) -> highspy.Highs:
     for name, value in {**options, **TUNING}.items():
         h.setOptionValue(name, value)
     n = len(cols.upper)
-    h.addVars(n, np.zeros(n), np.array(cols.upper))
+    h.addVars(n, np.array(cols.lower), np.array(cols.upper))
     _integer(h, cols, True)
     for index, values, lower, upper in cols.rows:
         h.addRow(lower, upper, len(index), np.array(index, dtype=np.int32), np.array(values))
@@ -209,6 +216,13 @@ def _run(h: highspy.Highs, cols: _Columns, start: list[float], limit: float) -> 
     n = len(start)
     h.setSolution(n, np.arange(n, dtype=np.int32), np.array(start))
     h.run()
+    if h.getModelStatus() == hs.HighsModelStatus.kTimeLimit:
+        raise EngineError(
+            f"HiGHS reached its wall-clock guard of {GUARD[0] + GUARD[1] * limit:.0f} s before "
+            f"its node limit on a component of {len(cols.cover)} class groups; an answer "
+            "now would depend on the machine's speed, so none is given (a lower "
+            "settings.time_limit_s lowers the node limit)"
+        )
     info = h.getInfo()
     if info.primal_solution_status != hs.kSolutionStatusFeasible:
         return None
@@ -243,8 +257,9 @@ def _release(h: highspy.Highs, cols: _Columns) -> None:
     """Undoes `_flows`: the cover counts free and integer again."""
 
     index = np.array(list(cols.cover.values()), dtype=np.int32)
+    lower = np.array([cols.lower[i] for i in index], dtype=np.float64)
     upper = np.array([cols.upper[i] for i in index], dtype=np.float64)
-    h.changeColsBounds(len(index), index, np.zeros(len(index)), upper)
+    h.changeColsBounds(len(index), index, lower, upper)
     _integer(h, cols, True)
 
 
@@ -289,6 +304,7 @@ def solve_milp(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentS
         return None
     _release(h, cols)
     value1 = score(sub, start)[0]
+    _fix(h, cols, value1, _x(cols, start))
     every = np.arange(len(cols.upper), dtype=np.int32)
     cover = list(cols.cover.values())
     weights = np.array([cols.coverage[i] for i in cover])
@@ -316,6 +332,28 @@ def solve_milp(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentS
         affinity_bound=affinity if proven else affinity_bound,
         solver="highs",
     )
+
+
+def _fix(h: highspy.Highs, cols: _Columns, value: int, start: list[float]) -> None:
+    """Tightens the model's bounds to those every solution of coverage >= `value` keeps
+    (fixing.py, from the coverage LP's duals); `start` must keep them, or nothing changes."""
+    every = np.arange(len(cols.upper), dtype=np.int32)
+    h.changeColsCost(len(every), every, np.array(cols.coverage))
+    _integer(h, cols, False)
+    h.setOptionValue("time_limit", math.inf)
+    h.run()
+    solved = h.getModelStatus() == highspy_module().HighsModelStatus.kOptimal
+    duals = list(h.getSolution().row_dual)
+    _integer(h, cols, True)
+    if not solved:
+        return
+    b = stage_two_bounds(duals, cols.rows, cols.coverage, cols.upper, value)
+    if b is None or not b.fixed:
+        return
+    if any(not lo <= x <= hi for x, lo, hi in zip(start, b.lower, b.upper, strict=True)):
+        return
+    cols.lower, cols.upper = [float(v) for v in b.lower], [float(v) for v in b.upper]
+    h.changeColsBounds(len(every), every, np.array(cols.lower), np.array(cols.upper))
 
 
 def _trivial(sub: SubProblem) -> int:
