@@ -12,9 +12,9 @@ import numpy as np
 import numpy.typing as npt
 
 from lcm_opt.compile.problem import Problem
-from lcm_opt.domain import DeficitReason, DirectOverflow, Objective
+from lcm_opt.domain import DeficitReason, DirectOverflow
 from lcm_opt.engines.base import Allocation, Remaining
-from lcm_opt.engines.components import class_weights, price_scale, product_components
+from lcm_opt.engines.components import class_weights, objective_scale, product_components
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,6 @@ def base_of(problem: Problem, allocation: Allocation) -> Base:
     product_classes: dict[int, list[int]] = {}
     for k in free:
         product_classes.setdefault(classes[k].product, []).append(k)
-    objective = problem.scenario.settings.objective
     units = [[e.units for e in cls.edges] for cls in classes]
     return Base(
         problem=problem,
@@ -81,7 +80,7 @@ def base_of(problem: Problem, allocation: Allocation) -> Base:
         settled=mask,
         caps=remaining.caps_left(),
         weight=class_weights(problem),
-        scale=price_scale(problem) if objective is Objective.COST else 1,
+        scale=objective_scale(problem),
         components=product_components(problem),
         min_units={k: min(u, default=1) for k, u in enumerate(units)},
         unit=[max(u, default=1) == 1 for u in units],
