@@ -22,10 +22,9 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from lcm_opt.adapters.files_errors import surrogate_message
-from lcm_opt.adapters.files_parse import read_int
+from lcm_opt.adapters.files_parse import MAX_DEPTH, read_int
 
-MAX_DEPTH = 64
-"""Most nested arrays and objects in a body; a scenario with variants needs about ten."""
+# The nesting limit is the scenario files' (files_parse.MAX_DEPTH), counted from the body.
 
 _TOO_DEEP = f"JSON nested too deeply: at most {MAX_DEPTH} levels of arrays and objects"
 
