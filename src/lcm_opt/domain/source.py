@@ -78,10 +78,8 @@ class ScenarioSource:
             self._raise(issues)
             return
         for issue in issues:
-            message = issue.message
-            if issue.unknown is not None and not sink.full:
-                message += did_you_mean(*issue.unknown)
-            sink.add(self.where(issue.section, issue.index), issue.field, message)
+            hint = issue.unknown is not None and not sink.full
+            sink.add(self.where(issue.section, issue.index), issue.field, _text(issue, hint))
 
     def _raise(self, issues: Iterable[Issue]) -> None:
         lines: list[str] = []
@@ -91,11 +89,18 @@ class ScenarioSource:
             if len(lines) < _RAISED:
                 field = f"{issue.field}: " if issue.field else ""
                 where = self.where(issue.section, issue.index)
-                lines.append(f"{where}: {field}{issue.message}")
+                lines.append(f"{where}: {field}{_text(issue, True)}")
         if count > len(lines):
             lines.append(f"... and {count - len(lines)} more")
         if lines:
             raise ValueError("\n".join(lines))
+
+
+def _text(issue: Issue, hint: bool) -> str:
+    """The issue's message, with a "did you mean" for an unknown reference when `hint`."""
+    if hint and issue.unknown is not None:
+        return issue.message + did_you_mean(*issue.unknown)
+    return issue.message
 
 
 def _ids(scenario: Scenario, section: str) -> Collection[str]:
