@@ -23,16 +23,22 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from lcm_opt.adapters.files import (
-    CONSUMPTION_FILES,
-    ID_FIELDS,
-    IGNORED_TOP_KEYS,
-    LICENCE_FILES,
-)
+from lcm_opt.adapters.files import CONSUMPTION_FILES, IGNORED_TOP_KEYS, LICENCE_FILES
 from lcm_opt.adapters.files_variants import VARIANT_FILE_KEYS
+from lcm_opt.domain import (
+    Consumption,
+    Contract,
+    DirectAssignment,
+    Licence,
+    Product,
+    Reservation,
+    TrackedDeployment,
+)
 from lcm_opt.domain.catalog import TYPE_CODES
+from lcm_opt.domain.offers import Offer
 from lcm_opt.domain.result import Result
-from lcm_opt.domain.scenario import Scenario
+from lcm_opt.domain.scenario import Scenario, Variant
+from lcm_opt.domain.types import text_id_fields
 from lcm_opt.domain.variants import OP_MODELS, TypedVariant
 from lcm_opt.io.blocks import option_schemas
 
@@ -40,6 +46,10 @@ __all__ = ["SCHEMAS", "result_schema", "scenario_file_schema", "variant_file_sch
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 Schema = dict[str, Any]
+_ROW_MODELS: tuple[type[BaseModel], ...] = (
+    *(Product, Licence, Offer, Consumption, DirectAssignment),
+    *(Contract, Reservation, TrackedDeployment, Variant),
+)
 _META = ("title", "description", "default")
 # References inside variant changes, read as ids like the loader's (variants/parse.py).
 _OP_REFERENCES = ("licence", "product", "consumption", "id")
@@ -79,10 +89,16 @@ def variant_file_schema() -> Schema:
     _integer_ids(defs)
     _licence_type(defs["Licence"]["properties"]["type"])
     props: dict[str, Schema] = {
-        "base": {"type": "string", "minLength": 1, "description": "The base scenario file, "
-                 "relative to this file."},
-        "variants": {"type": "array", "items": variant, "description": "The variants to run; "
-                     "they replace the base scenario's own."},
+        "base": {
+            "type": "string",
+            "minLength": 1,
+            "description": "The base scenario file, relative to this file.",
+        },
+        "variants": {
+            "type": "array",
+            "items": variant,
+            "description": "The variants to run; they replace the base scenario's own.",
+        },
         "name": variant["properties"]["name"],
         "changes": variant["properties"]["changes"],
         "description": {"description": "Free text, ignored."},
@@ -95,8 +111,9 @@ def variant_file_schema() -> Schema:
         "additionalProperties": False,
         "required": ["base"],
         "anyOf": [{"required": ["variants"]}, {"required": ["name"]}],
-        "not": {"anyOf": [{"required": ["variants", "name"]}, {"required": ["variants",
-                                                                            "changes"]}]},
+        "not": {
+            "anyOf": [{"required": ["variants", "name"]}, {"required": ["variants", "changes"]}]
+        },
         "$defs": defs,
     }
     return _document(schema, "lcm-opt variant file")
@@ -189,13 +206,12 @@ def _variant_schema(defs: dict[str, Schema]) -> Schema:
 
 
 def _integer_ids(defs: dict[str, Schema]) -> None:
-    models: dict[type[BaseModel], tuple[str, ...]] = ID_FIELDS
-    for model, fields in models.items():
+    for model in _ROW_MODELS:
         found = defs.get(model.__name__)
         if found is None:
             continue
         props = found["properties"]
-        for name in fields:
+        for name in text_id_fields(model):
             if name in props:
                 props[name] = _with_integer(props[name])
 
@@ -203,12 +219,12 @@ def _integer_ids(defs: dict[str, Schema]) -> None:
 def _licence_type(prop: Schema) -> None:
     """A licence type: a metric name or a type code, in any case."""
     codes = sorted(TYPE_CODES)
-    anycase = "|".join("".join(f"[{c.lower()}{c}]" if c.isalpha() else c for c in code)
-                       for code in codes)
+    anycase = "|".join(
+        "".join(f"[{c.lower()}{c}]" if c.isalpha() else c for c in code) for code in codes
+    )
     prop["pattern"] = rf"^\s*(?:{anycase})\s*$"
     prop["description"] = (
-        "A metric (device, user, core, processor) or a type code, in any case: "
-        + ", ".join(codes)
+        "A metric (device, user, core, processor) or a type code, in any case: " + ", ".join(codes)
     )
 
 

@@ -13,19 +13,24 @@ attribute set is validated once instead of one model per row, with exactly the e
 the per-row path. `group=False` keeps that per-row path (a tuple of Consumption), for tests
 and comparison; lists are always a tuple.
 
-Every problem found in one pass is raised together as ScenarioErrors (a ScenarioError whose
-`.errors` lists them). Each names where (`<file>: licences[3]`, `<file>: settings`,
+Loading is two passes over one Problems. Each row is validated by its model (its own
+fields; ids unique within the section), then `Scenario.model_validate` checks the scenario
+as a whole (references, org trees and values, families, pools: domain/checks.py) with a
+FileSource as its context, which names each row where the file has it. A row that fails
+its own validation is not in the Scenario, so its references are checked once it is valid;
+its id is still known, so it causes no "unknown reference" elsewhere.
+
+Every problem found is raised together as ScenarioErrors (a ScenarioError whose `.errors`
+lists them). Each names where (`<file>: licences[3]`, `<file>: settings`,
 `<file>: org.locations`, `<csv file>: row 14`, the CSV's 1-based line with the header on
 line 1 (an XLSX sheet's row; a Parquet record from 1), or `<jsonl file>: line 14`), the
 field (or CSV column) and what was expected. Ids are strings: integer ids and references
-are read as their string form. Org values on licences and consumptions must be declared in
-their tree when that tree is non-empty (see files_checks.check_org_values).
+are read as their string form (domain/types.py).
 """
 
 from __future__ import annotations
 
 import gc
-import json
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from functools import partial
@@ -34,33 +39,22 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from lcm_opt.adapters.files_checks import (
-    check_families,
-    check_pools,
-    check_ref,
-    load_org,
-    org_value_check,
-)
-from lcm_opt.adapters.files_errors import (
-    Problems,
-    as_id,
-    coerce_ids,
-    kind_of,
-    shown,
-    validate_item,
-)
+from lcm_opt.adapters.files_checks import load_org
+from lcm_opt.adapters.files_errors import Problems, kind_of, shown, validate_item
 from lcm_opt.adapters.files_parse import check_depth, read_document
 from lcm_opt.adapters.files_rules import resolve_rules, rulesets_dir
-from lcm_opt.domain.base import visible
+from lcm_opt.adapters.files_source import FileSource, TableLines
+from lcm_opt.adapters.json_text import to_json as dump_json
 from lcm_opt.domain.catalog import Product
+from lcm_opt.domain.checks import duplicate_message
 from lcm_opt.domain.estate import Consumption, DirectAssignment
 from lcm_opt.domain.lcm import Contract, Reservation, TrackedDeployment
 from lcm_opt.domain.licences import Licence
 from lcm_opt.domain.offers import Offer
-from lcm_opt.domain.org import Org
 from lcm_opt.domain.scenario import RuleText, Scenario, Variant
 from lcm_opt.domain.settings import Settings
 from lcm_opt.domain.table import ConsumptionTable
+from lcm_opt.domain.types import as_text_id, text_id_fields, visible
 from lcm_opt.errors import ScenarioError
 from lcm_opt.io.blocks import TableBlock, table_block
 from lcm_opt.io.columnar import parquet_table
@@ -78,23 +72,9 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound=BaseModel)
-_CONSUMPTION_IDS = (
-    *("id", "product", "asset", "user"),
-    *("location", "department", "cost_centre", "custodian"),
-)
+# Read as ids before validation by the readers that look at a row's id first (streaming).
+_CONSUMPTION_IDS = text_id_fields(Consumption)
 
-# Fields read as ids: an integer there becomes its string form.
-ID_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
-    Product: ("id", "family", "version"),
-    Licence: ("id", "product", "contract", "location", "department", "cost_centre", "custodian"),
-    Offer: ("id", "product", "contract", "location", "department", "cost_centre", "custodian"),
-    Consumption: _CONSUMPTION_IDS,
-    DirectAssignment: ("licence", "consumption"),
-    Contract: ("id",),
-    Reservation: ("licence",),
-    TrackedDeployment: ("licence", "product"),
-    Variant: ("name",),
-}
 IGNORED_TOP_KEYS = ("expect", "description", "$schema")  # fixtures; an editor's schema
 # The file forms a section accepts, `{form: path, ...}` (io/blocks.py).
 LICENCE_FILES = ("csv", "xlsx", "parquet")
@@ -141,12 +121,6 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def dump_json(obj: BaseModel) -> str:
-    """Result JSON: field order as declared, 2-space indent, trailing newline; byte-identical
-    between runs."""
-    return json.dumps(obj.model_dump(mode="json"), indent=2, sort_keys=False) + "\n"
-
-
 # --- validation ----------------------------------------------------------------------------
 
 # One section's rows: (locator, raw item, cells_ok); the locator is a list index or CSV line.
@@ -166,42 +140,34 @@ class _Loader:
         # section -> its ids, for references; a streamed section's ids have no locators
         self.known: dict[str, Collection[str]] = {}
         self.load_warnings: list[str] = []  # what the table blocks noted (io/recognise.py)
+        # section -> (the locator of the model at an index, the location of a locator)
+        self.rows_at: dict[str, tuple[Callable[[int], int], Callable[[int], str]]] = {}
 
     def build(self) -> Scenario:
+        """Each section row by row (every row's own problems), then the Scenario validates
+        itself as a whole, reporting through a FileSource to the same Problems."""
         self._top_keys()
-        name, rules, settings = self._name(), self._rules(), self._settings()
-        org = load_org(self.data.get("org"), self.source, self.problems)
-        products = self._products()
-        contracts = self._load("contracts", Contract)
-        licences = self._load(
-            "licences", Licence, files=LICENCE_FILES, check=self._licence_check(org)
-        )
-        consumptions = self._consumptions(org)
-        pins = self._load("direct_assignments", DirectAssignment, check=self._pin_check())
-        reservations = self._load("reservations", Reservation, check=self._reservation_check)
-        tracked = self._load("tracked_deployments", TrackedDeployment, check=self._tracked_check)
-        variants = self._load("variants", Variant, key_field="name")
-        offers = self._load("offers", Offer, check=self._offer_check(org))
-        previous = self._previous()
-        check_pools(licences, reservations, tracked, self._list_where, self.problems)  # A23
+        sections: dict[str, Any] = {
+            "name": self._name(),
+            "rules": self._rules(),
+            "settings": self._settings(),
+            "org": load_org(self.data.get("org"), self.source, self.problems),
+            "products": self._load("products", Product),
+            "contracts": self._load("contracts", Contract),
+            "licences": self._load("licences", Licence, files=LICENCE_FILES),
+            "consumptions": self._consumptions(),
+            "direct_assignments": self._load("direct_assignments", DirectAssignment),
+            "reservations": self._load("reservations", Reservation),
+            "tracked_deployments": self._load("tracked_deployments", TrackedDeployment),
+            "variants": self._load("variants", Variant, key_field="name"),
+            "offers": self._load("offers", Offer),
+            "previous_allocation": self._previous(),
+        }
+        sections["load_warnings"] = tuple(self.load_warnings)
+        source = FileSource(self.source, self.problems, self.rows_at, self.known)
+        scenario = Scenario.model_validate(sections, context=source)
         self.problems.raise_if_any()
-        return Scenario(
-            name=name,
-            rules=rules,
-            settings=settings,
-            org=org,
-            products=tuple(products),
-            licences=tuple(licences),
-            consumptions=consumptions,
-            direct_assignments=tuple(pins),
-            contracts=tuple(contracts),
-            reservations=tuple(reservations),
-            tracked_deployments=tuple(tracked),
-            previous_allocation=previous,
-            offers=tuple(offers),
-            variants=tuple(variants),
-            load_warnings=tuple(self.load_warnings),
-        )
+        return scenario
 
     # top level --------------------------------------------------------------------------
 
@@ -214,7 +180,7 @@ class _Loader:
                 )
 
     def _name(self) -> str:
-        name = as_id(self.data.get("name"))
+        name = as_text_id(self.data.get("name"))
         if isinstance(name, str) and name:
             try:
                 return visible(name)
@@ -260,44 +226,35 @@ class _Loader:
 
     # sections ---------------------------------------------------------------------------
 
-    def _products(self) -> list[Product]:
-        indexed: list[tuple[int, Product]] = []
-        self._load("products", Product, collect=indexed)
-        check_families(indexed, self._list_where("products"), self.problems)
-        return [product for _, product in indexed]
-
     def _load(
         self,
         key: str,
         model: type[M],
         *,
         files: tuple[str, ...] = (),
-        check: Callable[[Mapping[str, Any], str], None] | None = None,
         key_field: str = "id",
-        collect: list[tuple[int, M]] | None = None,
-    ) -> list[M]:
-        """Validates every row of one section (`files`: the `{form: path}` forms it
-        accepts besides a list) through `_row_path`."""
+    ) -> tuple[M, ...]:
+        """Validates every row of one section (`files`: the table-block forms it accepts
+        besides a list) through `_row_path`."""
         rows, where_of, is_csv = self._rows(key, model, files)
         seen = self.ids.setdefault(key, {})
         self.known[key] = seen
-        keep = self._row_path(model, where_of, is_csv, check, key_field, seen, self.problems)
+        keep = self._row_path(model, where_of, is_csv, key_field, seen, self.problems)
         items: list[M] = []
+        locators: list[int] = []
         for locator, raw, cells_ok in rows:
             item = keep(locator, raw, cells_ok)
-            if item is None:
-                continue
-            items.append(item)
-            if collect is not None:
-                collect.append((locator, item))
-        return items
+            if item is not None:
+                items.append(item)
+                locators.append(locator)
+        self.rows_at[key] = (locators.__getitem__, where_of)
+        return tuple(items)
 
     @staticmethod
     def _row_path(
         model: type[M],
         where_of: Callable[[int], str],
         is_csv: bool,
-        check: Callable[[Mapping[str, Any], str], None] | None,
         key_field: str,
         seen: dict[str, int],
         problems: Problems,
@@ -305,55 +262,45 @@ class _Loader:
         """One row of a section: (locator, raw item, cells_ok) -> its model, or None when
         the row is not kept. Ids (or `key_field`) must be unique (`seen`: id -> locator of
         its first row); a row's id counts as known even when the row is invalid, so one bad
-        row does not cascade into "unknown reference" errors elsewhere. `check` sees the raw
-        row (ids already text), so references are checked on invalid rows too."""
+        row does not cascade into "unknown reference" errors elsewhere."""
         has_key = key_field in model.model_fields
 
         def keep(locator: int, raw: dict[str, Any], cells_ok: bool) -> M | None:
             where = where_of(locator)
             item = validate_item(model, raw, where, problems, csv_columns=is_csv)
-            ident = raw.get(key_field) if has_key else None
+            ident = as_text_id(raw.get(key_field)) if has_key else None
             if isinstance(ident, str) and seen.setdefault(ident, locator) != locator:
-                problems.add(
-                    where,
-                    key_field,
-                    f"duplicate {key_field} {ident!r}; first at {_short(where_of(seen[ident]))}",
-                )
+                first = _short(where_of(seen[ident]))
+                problems.add(where, key_field, duplicate_message(key_field, ident, first))
                 return None
-            if check is not None:
-                check(raw, where)
             if item is None or not cells_ok:
                 return None
             return item
 
         return keep
 
-    def _consumptions(self, org: Org) -> tuple[Consumption, ...] | ConsumptionTable:
+    def _consumptions(self) -> tuple[Consumption, ...] | ConsumptionTable:
         value = self.data.get("consumptions")
         if not (self.group and isinstance(value, Mapping)):
-            check = self._consumption_check(org, self.problems)
-            rows = self._load("consumptions", Consumption, files=CONSUMPTION_FILES, check=check)
-            return tuple(rows)
+            return self._load("consumptions", Consumption, files=CONSUMPTION_FILES)
         block = self._file("consumptions", value, CONSUMPTION_FILES, Consumption)
         if block is None:
             return ()
         at = where_of(block)
 
         def row_path(seen: dict[str, int], problems: Problems) -> RowPath:
-            check = self._consumption_check(org, problems)
-            return self._row_path(
-                Consumption, at, block.form != "jsonl", check, "id", seen, problems
-            )
+            return self._row_path(Consumption, at, block.form != "jsonl", "id", seen, problems)
 
         seen = self.ids.setdefault("consumptions", {})
+        read = self._reader(block)
         fast = parquet_table(block, row_path) if block.form == "parquet" else None
         if fast is not None:
             table, self.known["consumptions"] = fast
-            return table
-        table, self.known["consumptions"] = stream_table(
-            self._reader(block), row_path, seen, self.problems
-        )
-        self._note(block)
+        else:
+            table, self.known["consumptions"] = stream_table(read, row_path, seen, self.problems)
+            self._note(block)
+        lines = TableLines(table, self.known["consumptions"], read, row_path)
+        self.rows_at["consumptions"] = (lines.locator, at)
         return table
 
     @staticmethod
@@ -383,7 +330,7 @@ class _Loader:
             block = self._file(key, value, files, model)
             if block is None:
                 return iter(()), list_where, False
-            rows = block_rows(block, model, ID_FIELDS.get(model, ()), self.problems)
+            rows = block_rows(block, model, text_id_fields(model), self.problems)
             return self._noted(rows, block), where_of(block), block.form != "jsonl"
         shapes = ["a list", *(f"{{{form}: path}}" for form in files)]
         shape = " or ".join([", ".join(shapes[:-1]), shapes[-1]]) if files else shapes[0]
@@ -394,10 +341,9 @@ class _Loader:
         return lambda index: f"{self.source}: {key}[{index}]"
 
     def _list_rows(self, key: str, items: list[Any], model: type[BaseModel]) -> _Rows:
-        id_fields = ID_FIELDS.get(model, ())
         for index, item in enumerate(items):
             if isinstance(item, Mapping):
-                yield index, coerce_ids(item, id_fields), True
+                yield index, dict(item), True
             else:
                 where = f"{self.source}: {key}[{index}]"
                 self.problems.add(where, "", f"expected a mapping, got {shown(item)}")
@@ -412,64 +358,3 @@ class _Loader:
         """A `{form: path, ...}` block, or None with the problem reported."""
         where = f"{self.source}: {key}"
         return table_block(spec, forms, model, self.base_dir, where, self.problems, read_document)
-
-    # cross-reference checks ----------------------------------------------------------------
-
-    def _known(self, section: str) -> Collection[str]:
-        return self.known.get(section, {})
-
-    def _licence_check(self, org: Org) -> Callable[[Mapping[str, Any], str], None]:
-        products, contracts = self._known("products"), self._known("contracts")
-        check_org_values = org_value_check(org)
-
-        def check(raw: Mapping[str, Any], where: str) -> None:
-            check_ref(raw, "product", products, where, self.problems)
-            check_ref(raw, "contract", contracts, where, self.problems)
-            check_org_values(raw, where, self.problems)
-
-        return check
-
-    def _consumption_check(
-        self, org: Org, problems: Problems
-    ) -> Callable[[Mapping[str, Any], str], None]:
-        products = self._known("products")
-        check_org_values = org_value_check(org)
-
-        def check(raw: Mapping[str, Any], where: str) -> None:
-            check_ref(raw, "product", products, where, problems)
-            check_org_values(raw, where, problems)
-
-        return check
-
-    def _offer_check(self, org: Org) -> Callable[[Mapping[str, Any], str], None]:
-        """As a licence's references (an id equal to a licence's is `recommend`'s error:
-        a what-if of the bought plan holds both)."""
-        return self._licence_check(org)
-
-    def _pin_check(self) -> Callable[[Mapping[str, Any], str], None]:
-        licences, consumptions = self._known("licences"), self._known("consumptions")
-        first: dict[tuple[object, object], str] = {}
-
-        def check(raw: Mapping[str, Any], where: str) -> None:
-            check_ref(raw, "licence", licences, where, self.problems)
-            check_ref(raw, "consumption", consumptions, where, self.problems)
-            pair = (raw.get("licence"), raw.get("consumption"))
-            if not all(isinstance(part, str) for part in pair):
-                return  # not a pair of ids: validation reports the type
-            earlier = first.setdefault(pair, where)
-            if earlier != where:
-                self.problems.add(
-                    where,
-                    "consumption",
-                    f"duplicate pin of licence {pair[0]!r} to consumption {pair[1]!r}; "
-                    f"first at {_short(earlier)}",
-                )
-
-        return check
-
-    def _reservation_check(self, raw: Mapping[str, Any], where: str) -> None:
-        check_ref(raw, "licence", self._known("licences"), where, self.problems)
-
-    def _tracked_check(self, raw: Mapping[str, Any], where: str) -> None:
-        check_ref(raw, "licence", self._known("licences"), where, self.problems)
-        check_ref(raw, "product", self._known("products"), where, self.problems)

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from lcm_opt.domain.licences import Licence
+from lcm_opt.domain.types import as_text_id
 from lcm_opt.errors import ScenarioError, ScenarioErrors
 
 M = TypeVar("M", bound=BaseModel)
@@ -61,21 +62,13 @@ def fail(message: str, *, where: str = "", field: str = "") -> ScenarioErrors:
     return ScenarioErrors([ScenarioError(message, where=where, field=field)])
 
 
-def as_id(value: object) -> object:
-    """Ids are strings: a YAML/JSON integer id is read as its string form. Anything else is
-    returned unchanged for the model to accept or reject."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, str):
-        return value.strip()
-    return value
-
-
 def coerce_ids(item: Mapping[str, Any], id_fields: Iterable[str]) -> dict[str, Any]:
+    """`item` with `id_fields` read as ids ahead of the model, which reads them so itself
+    (domain/types.py); for readers that look at an id before validating the row."""
     raw = dict(item)
     for name in id_fields:
         if name in raw:
-            raw[name] = as_id(raw[name])
+            raw[name] = as_text_id(raw[name])
     return raw
 
 

@@ -1,4 +1,5 @@
-"""Reading scenario documents: YAML (safe, rejecting repeated keys) or JSON.
+"""Reading scenario documents: YAML (safe, rejecting repeated keys) or JSON (the same, through
+json_object, which the API's request bodies share).
 
 YAML numbers are read only from plain decimal text, not in YAML 1.1's other forms: an integer
 is `[-+]?(0|[1-9][0-9]*)`, a float has a decimal point and optionally a signed exponent
@@ -250,7 +251,11 @@ _plain_numbers(_StrictLoader)
 def _parse(text: str, suffix: str, source: str) -> object:
     try:
         if suffix == ".json":
-            return json.loads(text, object_pairs_hook=_json_object, parse_int=read_int)
+            data = json.loads(text, object_pairs_hook=json_object, parse_int=read_int)
+            repeated = _first_repeated(data)
+            if repeated is not None:
+                raise _DuplicateKeyError(repeated, 0)
+            return data
         return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass: safe
     except RecursionError:
         raise fail(
@@ -316,10 +321,32 @@ def _too_deep_key(text: str) -> str | None:
     return None
 
 
-def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in data:
-            raise _DuplicateKeyError(key, 0)
-        data[key] = value
+class JsonObject(dict[str, Any]):
+    """A JSON object that remembers the keys it saw more than once: the one duplicate-key
+    policy of JSON scenario files and API request bodies (plain `json` keeps the last value
+    silently)."""
+
+    repeated: tuple[str, ...] = ()
+
+
+def json_object(pairs: list[tuple[str, Any]]) -> JsonObject:
+    """`object_pairs_hook` for json.loads."""
+    data = JsonObject(pairs)
+    if len(data) < len(pairs):
+        keys = [key for key, _ in pairs]
+        data.repeated = tuple(k for k in data if keys.count(k) > 1)
     return data
+
+
+def _first_repeated(data: object) -> str | None:
+    """A key repeated in some object of a json_object document, or None. Iterative."""
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, JsonObject):
+            if node.repeated:
+                return node.repeated[0]
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return None

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from lcm_opt.adapters.files import load_scenario, scenario_from_mapping
-from lcm_opt.adapters.files_errors import Problems, coerce_ids, kind_of, shown, validate_item
+from lcm_opt.adapters.files_errors import Problems, kind_of, shown, validate_item
 from lcm_opt.adapters.files_parse import read_document
 from lcm_opt.domain import Scenario, Variant
 
@@ -90,7 +90,7 @@ def _variants(data: Mapping[str, Any], source: str, problems: Problems) -> list[
                 where, "", f"expected a mapping with `name` and `changes`, got {shown(item)}"
             )
             continue
-        variant = validate_item(Variant, coerce_ids(item, ("name",)), where, problems)
+        variant = validate_item(Variant, dict(item), where, problems)
         if variant is None:
             continue
         if first.setdefault(variant.name, where) != where:

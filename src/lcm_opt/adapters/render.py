@@ -7,22 +7,15 @@ import csv
 import io
 from collections.abc import Mapping
 
-from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
 from lcm_opt.adapters.csv_cells import bool_cell, text_cell
+from lcm_opt.adapters.json_text import to_json as to_json  # the one JSON writer
 from lcm_opt.domain import Result
 from lcm_opt.domain.result import AllocatedByType, Churn, OverviewRow, Quantity
 from lcm_opt.services.compare import Comparison
 from lcm_opt.services.overview import OverviewReport
-
-
-def to_json(model: BaseModel) -> str:
-    """Stable JSON in the contract's field order (pydantic's serializer: same bytes as
-    json.dumps(indent=2, ensure_ascii=False), several times faster on large results)."""
-    return model.model_dump_json(indent=2) + "\n"
-
 
 RESULT_CSV_COLUMNS = (
     "consumption", "product", "licence", "units", "source", "downgrade", "score", "status",

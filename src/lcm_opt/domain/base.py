@@ -9,10 +9,31 @@ these bounds keep every single value far inside that range."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, Strict
+
+from lcm_opt.domain.types import Id, Name, visible
+
+__all__ = [
+    "MAX_CORES",
+    "MAX_CORE_MINIMUM",
+    "MAX_COUNT",
+    "MAX_PRICE",
+    "MAX_PROCESSORS",
+    "MAX_SEED",
+    "CoreMinimum",
+    "Cores",
+    "Count",
+    "Frozen",
+    "Id",
+    "Name",
+    "Price",
+    "Processors",
+    "Seconds",
+    "Seed",
+    "visible",
+]
 
 MAX_CORES = 1_000_000
 """Cores of one host (consumption or licence)."""
@@ -31,31 +52,6 @@ MAX_SEED = 2**31 - 1
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-
-_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-"""Control characters and the text-direction controls (RLO and the like), which would let
-an id or name print as another one."""
-
-
-def visible(value: str) -> str:
-    found = _HIDDEN.search(value)
-    if found:
-        raise ValueError(
-            f"contains the invisible character U+{ord(found.group()):04X} at position "
-            f"{found.start() + 1}; ids and names must not hold control or text-direction "
-            "characters"
-        )
-    return value
-
-
-Id = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(visible)
-]
-"""An id or a reference to one: a non-empty string (a YAML integer id is read as its string)
-without control or text-direction characters."""
-
-Name = Annotated[str, AfterValidator(visible)]
-"""A scenario's or variant's name: text without control or text-direction characters."""
 
 Count = Annotated[int, Strict(), Field(ge=0, le=MAX_COUNT)]
 Cores = Annotated[int, Strict(), Field(ge=1, le=MAX_CORES)]

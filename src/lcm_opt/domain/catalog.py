@@ -8,6 +8,7 @@ from pydantic import Field
 
 from lcm_opt.domain.base import Frozen, Id, Price
 from lcm_opt.domain.org import Dimension
+from lcm_opt.domain.types import TextId
 
 
 class Metric(StrEnum):
@@ -62,7 +63,7 @@ class Product(Frozen):
     vendor: str | None = None
     name: str | None = None
     family: Id | None = Field(None, description="products of one family form a version chain")
-    version: str | None = None
+    version: TextId | None = None
     metric: Metric = Metric.DEVICE
     downgrade: DowngradeRule = Field(DowngradeRule.NONE, description="R32 catalog default")
     allocation_rule: tuple[Dimension, ...] = Field(default=(), description="R16 default rule")

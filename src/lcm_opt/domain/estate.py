@@ -5,13 +5,14 @@ from __future__ import annotations
 from pydantic import Field
 
 from lcm_opt.domain.base import Cores, Frozen, Id, Processors
+from lcm_opt.domain.types import TextId
 
 
 class Consumption(Frozen):
     id: Id
     product: Id
-    asset: str | None = Field(None, description="device metrics")
-    user: str | None = Field(None, description="user metrics (A18)")
+    asset: TextId | None = Field(None, description="device metrics")
+    user: TextId | None = Field(None, description="user metrics (A18)")
     location: Id | None = None
     department: Id | None = None
     cost_centre: Id | None = None

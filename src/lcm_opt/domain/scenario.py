@@ -1,11 +1,14 @@
-"""The Scenario aggregate: everything one solve reads. Built by adapters/files.py, which
-also checks every reference and reports errors with file/row/field."""
+"""The Scenario aggregate: everything one solve reads. It validates itself: each row by its
+model, and the scenario as a whole (unique ids, references, org trees, families, pools:
+domain/checks.py) in a model validator, when validated with a ScenarioSource naming the
+input as context (domain/source.py): `Scenario.model_validate(data,
+context=ScenarioSource("name"))` raises every broken rule, located by section and row."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, GetCoreSchemaHandler, GetPydanticSchema
+from pydantic import Field, GetCoreSchemaHandler, GetPydanticSchema, ValidationInfo, model_validator
 from pydantic_core import CoreSchema, core_schema
 
 from lcm_opt.domain.base import Frozen, Name
@@ -16,6 +19,7 @@ from lcm_opt.domain.licences import Licence
 from lcm_opt.domain.offers import Offer
 from lcm_opt.domain.org import Org
 from lcm_opt.domain.settings import Settings
+from lcm_opt.domain.source import ScenarioSource
 from lcm_opt.domain.table import ConsumptionTable
 
 
@@ -88,6 +92,15 @@ class Scenario(Frozen):
     def input_fields(cls) -> tuple[str, ...]:
         """The fields a scenario file may set (load_warnings is the loader's)."""
         return tuple(name for name in cls.model_fields if name not in _LOADER_FIELDS)
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> Scenario:
+        """The whole-scenario rules, when validated with a ScenarioSource as context:
+        reported to its sink, or raised. A Scenario built in code (`Scenario(...)`, a
+        test's or a service's) is taken as its builder made it."""
+        if isinstance(info.context, ScenarioSource):
+            info.context.check(self)
+        return self
 
 
 _LOADER_FIELDS = frozenset({"load_warnings"})

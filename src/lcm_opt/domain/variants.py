@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from lcm_opt.domain.base import Frozen
+from lcm_opt.domain.base import Frozen, Id, Name
 from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.licences import Licence
 
@@ -19,8 +19,8 @@ class SetField(Frozen):
     add instead)."""
 
     op: Literal["set"]
-    licence: str | None = None
-    product: str | None = None
+    licence: Id | None = None
+    product: Id | None = None
     field: str
     value: Any = None
 
@@ -48,7 +48,7 @@ class RemoveLicence(Frozen):
     """Removes the licence with its pins, reservations and tracked deployments."""
 
     op: Literal["remove_licence"]
-    id: str
+    id: Id
 
 
 class AddConsumptions(Frozen):
@@ -80,14 +80,14 @@ class SetRules(Frozen):
 
 class AddPin(Frozen):
     op: Literal["add_pin"]
-    licence: str
-    consumption: str
+    licence: Id
+    consumption: Id
 
 
 class RemovePin(Frozen):
     op: Literal["remove_pin"]
-    licence: str
-    consumption: str
+    licence: Id
+    consumption: Id
 
 
 VariantOp = Annotated[
@@ -119,5 +119,5 @@ OP_MODELS: dict[str, type[Frozen]] = {
 class TypedVariant(Frozen):
     """A variant whose changes are parsed ops."""
 
-    name: str
+    name: Name
     changes: tuple[VariantOp, ...] = ()

@@ -9,7 +9,6 @@ from lcm_opt.domain import (
     Deficit,
     Grant,
     LicenceRow,
-    Objective,
     ObjectiveValues,
     ProductRow,
     Result,
@@ -18,6 +17,7 @@ from lcm_opt.domain import (
 )
 from lcm_opt.engines.base import Allocation, DeficitRecord, available
 from lcm_opt.engines.overview import build_overview, has_allocations
+from lcm_opt.objectives import objective_unit
 
 
 def _product_rows(problem: Problem, allocation: Allocation) -> list[ProductRow]:
@@ -76,13 +76,8 @@ def _licence_rows(problem: Problem, allocation: Allocation) -> list[LicenceRow]:
     return rows
 
 
-def _unpriced_warning(problem: Problem) -> list[str]:
-    if problem.scenario.settings.objective is not Objective.COST:
-        return []
-    unpriced = [p.id for p in problem.products if p.unit_price is None and not p.free]
-    if not unpriced:
-        return []
-    return [f"objective cost: products without unit_price count 0: {', '.join(unpriced)}"]
+def _objective_warnings(problem: Problem) -> list[str]:
+    return objective_unit(problem.scenario.settings.objective).warnings(problem.products)
 
 
 def deficit_row(problem: Problem, record: DeficitRecord) -> Deficit:
@@ -135,7 +130,7 @@ def _result(
         licences=tuple(_licence_rows(problem, allocation)),
         warnings=(
             *problem.warnings,
-            *_unpriced_warning(problem),
+            *_objective_warnings(problem),
             *problem.scenario.load_warnings,
             *allocation.warnings,
         ),

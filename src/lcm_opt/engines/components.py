@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-from decimal import Decimal
 
 import networkx as nx
 
 from lcm_opt.compile.problem import Edge, Problem
-from lcm_opt.domain import Objective
 from lcm_opt.engines.base import Allocation, Remaining
 from lcm_opt.engines.subproblem import SubProblem
+from lcm_opt.objectives import objective_unit
 
 
 def product_components(problem: Problem) -> list[list[int]]:
@@ -36,31 +35,20 @@ def product_components(problem: Problem) -> list[list[int]]:
 Hints = tuple[dict[tuple[int, int], int], dict[tuple[int, str], int]]
 
 
-def price_scale(problem: Problem) -> int:
-    """10^d so that every unit_price * 10^d is an integer (d <= 6): integer solver data."""
-    decimals = 0
-    for product in problem.products:
-        if product.unit_price is not None:
-            exponent = Decimal(repr(product.unit_price)).normalize().as_tuple().exponent
-            assert isinstance(exponent, int)
-            decimals = max(decimals, -exponent)
-    return int(10 ** min(decimals, 6))
+def objective_scale(problem: Problem) -> int:
+    """The factor that makes the first criterion's weights integers (objectives/)."""
+    return objective_unit(problem.scenario.settings.objective).scale(problem.products)
 
 
 def class_weights(problem: Problem) -> dict[int, int]:
     """First-criterion value of covering one member of each class (settings.objective)."""
-    objective = problem.scenario.settings.objective
-    scale = price_scale(problem) if objective is Objective.COST else 1
-    weights = {}
-    for k, cls in enumerate(problem.classes):
-        if objective is Objective.COUNT:
-            weights[k] = 1
-        elif objective is Objective.UNITS:
-            weights[k] = cls.product_units
-        else:
-            price = problem.products[cls.product].unit_price or 0.0
-            weights[k] = round(cls.product_units * price * scale)
-    return weights
+    unit = objective_unit(problem.scenario.settings.objective)
+    scale = unit.scale(problem.products)
+    products = problem.products
+    return {
+        k: unit.weight(cls.product_units, products[cls.product].unit_price, scale)
+        for k, cls in enumerate(problem.classes)
+    }
 
 
 def greedy_hints(problem: Problem, greedy: Allocation) -> Hints:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 from lcm_opt.compile.problem import Problem
-from lcm_opt.domain import DirectOverflow, Objective, SplitMode, Status
+from lcm_opt.domain import DirectOverflow, SplitMode, Status
 from lcm_opt.engines import cluster
 from lcm_opt.engines.base import Allocation, GrantRecord, Remaining
 from lcm_opt.engines.components import (
@@ -16,7 +16,7 @@ from lcm_opt.engines.components import (
     class_weights,
     greedy_hints,
     hinted,
-    price_scale,
+    objective_scale,
     subproblems,
 )
 from lcm_opt.engines.cpsat import preload
@@ -201,7 +201,7 @@ def _bound_and_gap(problem: Problem, allocation: Allocation, slack: int) -> tupl
     outstanding = sum(
         weights[problem.consumption_class[d.consumption]] for d in allocation.deficits
     )
-    scale = price_scale(problem) if problem.scenario.settings.objective is Objective.COST else 1
+    scale = objective_scale(problem)
     lower = max(outstanding - slack, 0)
     gap = (outstanding - lower) / max(outstanding, 1)
     return lower / scale, round(gap, 9)

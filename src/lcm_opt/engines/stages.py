@@ -13,12 +13,7 @@ from dataclasses import dataclass
 from lcm_opt.domain import Objective, StageResult
 from lcm_opt.engines.base import Allocation
 from lcm_opt.engines.subproblem import ComponentSolution
-
-CRITERION = {
-    Objective.UNITS: "outstanding_units",
-    Objective.COST: "outstanding_cost",
-    Objective.COUNT: "uncovered",
-}
+from lcm_opt.objectives import objective_unit
 
 
 @dataclass(frozen=True)
@@ -51,7 +46,7 @@ def stage_summary(
     of its own (its components' affinity bounds do not describe it)."""
     primary = allocation.gap == 0.0 and allocation.bound is not None
     first = StageResult(
-        criterion=CRITERION[objective],
+        criterion=objective_unit(objective).criterion,
         status="optimal" if primary else "feasible",
         bound=allocation.bound,
         gap=allocation.gap,

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from lcm_opt.domain import DeficitReason, DirectOverflow, Objective, Result, Scenario
+from lcm_opt.domain import DeficitReason, DirectOverflow, Result, Scenario
 from lcm_opt.domain.explain import Certificate, Chain, Explanations
+from lcm_opt.objectives import objective_unit
 from lcm_opt.services.checker_context import CheckContext
 from lcm_opt.services.checker_pins import PinOutcome, recompute_pins
 
@@ -69,14 +70,9 @@ class _Eligibility:
 
 
 def _weight(ctx: CheckContext, cid: str) -> float:
-    objective = ctx.settings.objective
     c = ctx.consumptions[cid]
-    if objective is Objective.COUNT:
-        return 1.0
-    units = ctx.product_units(c)
-    if objective is Objective.UNITS:
-        return float(units)
-    return units * (ctx.products[c.product].unit_price or 0.0)
+    price = ctx.products[c.product].unit_price
+    return objective_unit(ctx.settings.objective).value(ctx.product_units(c), price)
 
 
 def _close(a: float, b: float) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lcm_opt.domain import Result
 from lcm_opt.services.checker_context import CheckContext
-from lcm_opt.services.checker_status import _CRITERION
+from lcm_opt.services.checker_status import criterion
 
 TOLERANCE = 1e-9
 
@@ -20,7 +20,7 @@ def check_stages(ctx: CheckContext, result: Result) -> list[str]:
         if result.engine == "greedy" and stages is not None:
             return ["objective: stages stated by the greedy engine, which proves nothing"]
         return []
-    name = _CRITERION[ctx.settings.objective]
+    name = criterion(ctx)
     if [s.criterion for s in stages] != [name, "affinity"]:
         return [f"objective: stages {[s.criterion for s in stages]}, expected [{name}, affinity]"]
     first, second = stages

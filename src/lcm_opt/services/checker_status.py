@@ -12,44 +12,28 @@ deficit's units x unit_price rounded to that step."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from lcm_opt.domain import Objective, Result, Status
+from lcm_opt.domain import Result, Status
+from lcm_opt.objectives import objective_unit
 from lcm_opt.services.checker_context import CheckContext
 from lcm_opt.services.checker_totals import deficit_product
 
 TOLERANCE = 1e-6
-MAX_PRICE_DECIMALS = 6
-_CRITERION = {
-    Objective.UNITS: "outstanding_units",
-    Objective.COST: "outstanding_cost",
-    Objective.COUNT: "uncovered",
-}
 
 
-def _price_scale(ctx: CheckContext) -> int:
-    """10^d so that every unit_price x 10^d is an integer (d <= 6)."""
-    decimals = 0
-    for product in ctx.scenario.products:
-        if product.unit_price is not None:
-            exponent = Decimal(repr(product.unit_price)).normalize().as_tuple().exponent
-            decimals = max(decimals, -exponent if isinstance(exponent, int) else 0)
-    return int(10 ** min(decimals, MAX_PRICE_DECIMALS))
+def criterion(ctx: CheckContext) -> str:
+    """The name of the first criterion (a Result.objective field)."""
+    return objective_unit(ctx.settings.objective).criterion
 
 
 def first_criterion(ctx: CheckContext, result: Result) -> tuple[float, float]:
-    """The first criterion's value from the deficits, and its smallest step."""
-    objective = ctx.settings.objective
-    if objective is Objective.COUNT:
-        return float(len(result.deficits)), 1.0
-    if objective is Objective.UNITS:
-        return float(sum(d.units for d in result.deficits)), 1.0
-    scale = _price_scale(ctx)
+    """The first criterion's value from the deficits, and its smallest step: each deficit's
+    integer weight at the objective's scale, summed, then scaled back."""
+    unit = objective_unit(ctx.settings.objective)
+    scale = unit.scale(ctx.scenario.products)
     total = 0
     for d in result.deficits:
         product = ctx.products.get(deficit_product(ctx, d.consumption, d.product))
-        price = (product.unit_price if product is not None else None) or 0.0
-        total += round(d.units * price * scale)
+        total += unit.weight(d.units, product.unit_price if product is not None else None, scale)
     return total / scale, 1 / scale
 
 
@@ -103,7 +87,7 @@ def _optimal(ctx: CheckContext, result: Result) -> list[str]:
             f"objective: bound {o.bound} and gap {o.gap}: the optimal engine states both "
             "(a number each)"
         ]
-    name = _CRITERION[ctx.settings.objective]
+    name = criterion(ctx)
     value, step = first_criterion(ctx, result)
     if result.status is Status.OPTIMAL:
         return _proven(name, value, o.bound, o.gap)

@@ -28,7 +28,6 @@ from lcm_opt.domain import (
     Consumption,
     DirectAssignment,
     Licence,
-    Objective,
     Product,
     Reservation,
     Result,
@@ -37,8 +36,9 @@ from lcm_opt.domain import (
     natural_key,
 )
 from lcm_opt.engines.assemble import assemble
-from lcm_opt.engines.components import price_scale
+from lcm_opt.engines.components import objective_scale
 from lcm_opt.errors import ScenarioError, ScenarioErrors
+from lcm_opt.objectives import objective_unit
 from lcm_opt.rules.language import RuleSet
 from lcm_opt.services.solve import ENGINES
 from lcm_opt.services.stable import solve_stable
@@ -132,8 +132,7 @@ def global_digest(scenario: Scenario) -> str:
         [c.model_dump(mode="json") for c in scenario.contracts],
         scenario.previous_allocation,
     ]
-    if scenario.settings.objective is Objective.COST:
-        parts.append([(p.id, p.unit_price, p.free) for p in scenario.products])
+    parts += objective_unit(scenario.settings.objective).reads(scenario.products)
     return _sha(json.dumps(parts, sort_keys=True, separators=(",", ":")).encode())
 
 
@@ -209,5 +208,4 @@ def solve_block(
 
 
 def _scale(problem: Problem) -> int:
-    cost = problem.scenario.settings.objective is Objective.COST
-    return price_scale(problem) if cost else 1
+    return objective_scale(problem)

@@ -22,10 +22,9 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from lcm_opt.adapters.files_errors import surrogate_message
-from lcm_opt.adapters.files_parse import read_int
+from lcm_opt.adapters.files_parse import MAX_DEPTH, JsonObject, json_object, read_int
 
-MAX_DEPTH = 64
-"""Most nested arrays and objects in a body; a scenario with variants needs about ten."""
+# The nesting limit is the scenario files' (files_parse.MAX_DEPTH), counted from the body.
 
 _TOO_DEEP = f"JSON nested too deeply: at most {MAX_DEPTH} levels of arrays and objects"
 
@@ -38,20 +37,6 @@ class BodyError(Exception):
     def __init__(self, problems: list[tuple[Loc, str]]) -> None:
         super().__init__(problems)
         self.problems = problems
-
-
-class _Object(dict[str, Any]):
-    """A JSON object that remembers the keys it saw more than once."""
-
-    repeated: tuple[str, ...] = ()
-
-
-def _object(pairs: list[tuple[str, Any]]) -> _Object:
-    data = _Object(pairs)
-    if len(data) < len(pairs):
-        keys = [key for key, _ in pairs]
-        data.repeated = tuple(k for k in data if keys.count(k) > 1)
-    return data
 
 
 def _children(node: object) -> Iterator[tuple[str | int, object]]:
@@ -80,7 +65,7 @@ def _walk(data: object) -> list[tuple[Loc, str]]:
             return [(loc, _TOO_DEEP)]
         if isinstance(node, str) and (message := _unicode(node)):
             problems.append((loc, message))
-        for key in node.repeated if isinstance(node, _Object) else ():
+        for key in node.repeated if isinstance(node, JsonObject) else ():
             problems.append(((*loc, key), "key appears twice in one JSON object"))
         for key in node if isinstance(node, dict) else ():
             if message := _unicode(key):
@@ -92,7 +77,7 @@ def _walk(data: object) -> list[tuple[Loc, str]]:
 def parse_json_body(raw: bytes) -> Any:
     """The body's JSON value; BodyError naming each problem's location otherwise."""
     try:
-        data = json.loads(raw, object_pairs_hook=_object, parse_int=read_int)
+        data = json.loads(raw, object_pairs_hook=json_object, parse_int=read_int)
     except UnicodeDecodeError as exc:
         message = f"the body is not UTF-8 JSON text: {exc.reason} at byte {exc.start}"
         raise BodyError([((), message)]) from None

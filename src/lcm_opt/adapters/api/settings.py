@@ -1,5 +1,6 @@
-"""Server settings: validated, defaulted, read from `LCM_OPT_*` environment variables at the
-adapter edge (`ApiSettings.from_env()`), never looked up inside the app.
+"""Server settings (pydantic-settings): validated, defaulted, read from `LCM_OPT_*`
+environment variables at the adapter edge (`ApiSettings.from_env()`), never looked up
+inside the app: `ApiSettings(...)` takes only its arguments.
 
 API keys never reach the settings in clear: `LCM_OPT_API_KEYS` / `LCM_OPT_API_KEYS_FILE`
 are hashed as they are read (auth.py), and the settings hold (name, sha256) pairs."""
@@ -8,14 +9,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from lcm_opt.services.estimate import WorkLimits
 
 ENV_PREFIX = "LCM_OPT_"
 MIB = 1024 * 1024
-_LISTS = ("allowed_hosts",)  # comma-separated in the environment
 
 
 class ApiKey(BaseModel):
@@ -25,11 +33,11 @@ class ApiKey(BaseModel):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
-class ApiSettings(BaseModel):
+class ApiSettings(BaseSettings):
     """Limits, keys and storage of one API server. Every field but `api_keys` is read from
-    `LCM_OPT_<FIELD>`; keys from LCM_OPT_API_KEYS and LCM_OPT_API_KEYS_FILE."""
+    `LCM_OPT_<FIELD>` by `from_env`; keys from LCM_OPT_API_KEYS and LCM_OPT_API_KEYS_FILE."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = SettingsConfigDict(frozen=True, extra="forbid", env_prefix=ENV_PREFIX)
 
     max_request_bytes: int = Field(
         20 * MIB, gt=0, description="larger request bodies are refused with 413"
@@ -48,8 +56,8 @@ class ApiSettings(BaseModel):
     api_keys: tuple[ApiKey, ...] = Field(
         (), description="hashed bearer tokens; none = no authentication (loopback only)"
     )
-    allowed_hosts: tuple[str, ...] | None = Field(
-        None, description="Host header values accepted (any port); None = any"
+    allowed_hosts: Annotated[tuple[str, ...] | None, NoDecode] = Field(
+        None, description="Host header values accepted (any port); None = any (comma-separated)"
     )
     retention_days: float | None = Field(
         None, gt=0, description="finished runs older than this are deleted; None = kept"
@@ -96,25 +104,48 @@ class ApiSettings(BaseModel):
             max_variants=self.max_variants,
         )
 
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(filter(None, map(str.strip, value.split(","))))
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only the arguments: the environment is read by `from_env`, at the edge."""
+        return (init_settings,)
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> ApiSettings:
         """Defaults, then `LCM_OPT_<FIELD>` variables, then `overrides` (CLI options that
         were given; None values are skipped)."""
-        from lcm_opt.adapters.api.auth import keys_from_env
+        from lcm_opt.adapters.api.auth import KEYS_ENV, keys_from_env
 
         env = os.environ if environ is None else environ
-        values: dict[str, object] = {}
-        for name in cls.model_fields:
-            key = f"{ENV_PREFIX}{name.upper()}"
-            if key in env and name != "api_keys":
-                text = env[key]
-                values[name] = (
-                    tuple(filter(None, map(str.strip, text.split(","))))
-                    if (name in _LISTS)
-                    else text
-                )
+        # the keys' own variables are read (and hashed) by auth.py, never as a field
+        fields = {k: v for k, v in env.items() if not k.upper().startswith(KEYS_ENV)}
+        values: dict[str, object] = dict(_Environment(cls, fields)())
         keys = keys_from_env(env)
         if keys:
             values["api_keys"] = keys
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls.model_validate(values)
+
+
+class _Environment(EnvSettingsSource):
+    """pydantic-settings' environment source over a given mapping (os.environ or a test's)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {key.lower(): value for key, value in self.environ.items()}  # case-insensitive

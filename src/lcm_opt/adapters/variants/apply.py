@@ -1,10 +1,10 @@
-"""Applying a variant to a base Scenario: immutably, each op checked with the loader's own
-checks (files_errors, files_checks), then the whole result re-validated through
-`scenario_from_mapping`, so a variant scenario obeys every rule a loaded one does.
+"""Applying a variant to a base Scenario: immutably, each op checked with the Scenario's own
+rules (domain/checks.py) where it is applied, then the whole result checked by those rules
+(a ScenarioSource), so a variant scenario obeys every rule a loaded one does.
 
 Errors read `variant <name>: changes[<i>] (<op>): <field>: <what is wrong>`; a rule broken
 only by the combination of ops (a pool over-declared after `set seats`, ...) is reported by
-the re-validation as `variant <name>: <section>[<row>]: <field>: ...`. An op that matches
+the final check as `variant <name>: <section>[<row>]: <field>: ...`. An op that matches
 nothing (an unknown id, a filter no consumption meets, a pin that does not exist) is an
 error: nothing is silently dropped. Removing a licence removes its pins, reservations and
 tracked deployments; removing consumptions removes their pins; the notes say how many."""
@@ -14,13 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from lcm_opt.adapters.files import scenario_from_mapping
 from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.adapters.variants.ops import HANDLERS
 from lcm_opt.adapters.variants.parse import op_where, parse_variant
 from lcm_opt.adapters.variants.state import WorkingScenario
 from lcm_opt.domain import Scenario, Variant
-from lcm_opt.domain.lcm import pool_issues
+from lcm_opt.domain.source import ScenarioSource
 
 __all__ = ["Applied", "apply_variant"]
 
@@ -49,15 +48,9 @@ def apply_variant(base: Scenario, variant: Variant, *, base_dir: Path) -> Applie
 
 
 def _revalidate(scenario: Scenario, variant: str) -> None:
-    """The loader's whole-scenario validation and the pool rules (A21, A23), on the variant
-    scenario's sections: what no single op broke but their combination did."""
-    source = f"variant {variant}"
-    data = scenario.model_dump(mode="json", exclude={"variants", "previous_allocation", "rules"})
-    data["rules"] = list(scenario.rules.lines)
-    scenario_from_mapping(data, base_dir=Path("."), source=source)
+    """The Scenario's whole-scenario rules (domain/checks.py: references, ids, pools, ...)
+    on the variant scenario: what no single op broke but their combination did. Every row
+    is a validated model already, so nothing is dumped or read again."""
     problems = Problems()
-    for issue in pool_issues(
-        scenario.licences, scenario.reservations, scenario.tracked_deployments
-    ):
-        problems.add(f"{source}: {issue.section}[{issue.index}]", issue.field, issue.message)
+    ScenarioSource(f"variant {variant}", problems).check(scenario)
     problems.raise_if_any()

@@ -8,15 +8,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from lcm_opt.adapters.files import ID_FIELDS
-from lcm_opt.adapters.files_checks import ORG_FIELDS, hint
-from lcm_opt.adapters.files_errors import Problems, as_id
+from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.domain import Consumption, Dimension, Org
+from lcm_opt.domain.checks import ORG_FIELDS, did_you_mean
+from lcm_opt.domain.types import as_text_id, text_id_fields
 from lcm_opt.rules.hierarchy import Hierarchy
 
 __all__ = ["consumption_filter"]
 
 Test = Callable[[Consumption], bool]
+_TEXT_IDS = text_id_fields(Consumption)
 
 _DIMENSIONS = {
     "location": Dimension.LOCATION,
@@ -43,8 +44,8 @@ def consumption_filter(
         if not values:
             problems.add(where, name, "an empty list matches nothing")
             continue
-        if key in ID_FIELDS[Consumption]:
-            values = [as_id(v) for v in values]
+        if key in _TEXT_IDS:
+            values = [as_text_id(v) for v in values]
         if key in _DIMENSIONS:
             _check_declared(key, values, org, where, problems)
             hierarchy = hierarchy or Hierarchy(org)
@@ -64,7 +65,7 @@ def _check_declared(key: str, values: list[Any], org: Org, where: str, problems:
         if value is not None and not isinstance(value, str):
             problems.add(where, f"where.{key}", f"expected a node name, got {value!r}")
         elif tree and value is not None and value not in tree:
-            message = f"{value!r} is not declared in org.{tree_name}{hint(value, tree)}"
+            message = f"{value!r} is not declared in org.{tree_name}{did_you_mean(value, tree)}"
             problems.add(where, f"where.{key}", message)
 
 

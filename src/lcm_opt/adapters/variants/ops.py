@@ -10,7 +10,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from lcm_opt.adapters.files_checks import check_families
 from lcm_opt.adapters.files_errors import Problems, validate_item
 from lcm_opt.adapters.files_rules import resolve_rules
 from lcm_opt.adapters.variants.filter import consumption_filter
@@ -24,6 +23,7 @@ from lcm_opt.adapters.variants.state import (
     validated,
 )
 from lcm_opt.domain import DirectAssignment, Licence, Product, Settings
+from lcm_opt.domain.checks import family_issues
 from lcm_opt.domain.variants import (
     AddConsumptions,
     AddLicence,
@@ -75,7 +75,8 @@ def _set(state: WorkingScenario, op: SetField, where: str) -> str | None:
         pool_check(state, item, op.field, where, local)
     if item is not None and kind == "product" and op.field in ("family", "version"):
         products = {**state.products, ident: item}
-        check_families(list(enumerate(products.values())), lambda _: where, local)
+        for issue in family_issues(tuple(products.values())):
+            local.add(where, issue.field, issue.message)
     if not copy_errors(local, state.problems):
         return None
     table[ident] = item

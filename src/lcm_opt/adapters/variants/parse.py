@@ -2,7 +2,7 @@
 
 Every problem is a ScenarioError located at `variant <name>: changes[<i>] (<op>)` with the
 op's field (`licence.seats`, `consumptions[2].product`, `id`, ...), all reported together.
-Ids are strings: integer ids and references are read as their string form, as in files."""
+Ids are strings: integer ids and references are read as their string form (domain/types)."""
 
 from __future__ import annotations
 
@@ -11,17 +11,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from lcm_opt.adapters.files import ID_FIELDS
-from lcm_opt.adapters.files_errors import Problems, as_id, coerce_ids, validate_item
+from lcm_opt.adapters.files_errors import Problems, validate_item
 from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.licences import Licence
 from lcm_opt.domain.scenario import Variant
 from lcm_opt.domain.variants import OP_MODELS, TypedVariant
 
 __all__ = ["op_where", "parse_variant"]
-
-# Reference fields of each op, read as ids.
-_REFERENCES = ("licence", "product", "consumption", "id")
 
 
 def op_where(variant: str, index: int, op: str | None = None) -> str:
@@ -54,9 +50,6 @@ def _parse_change(name: str, index: int, change: object, problems: Problems) -> 
         return None
     where = op_where(name, index, str(op))
     raw = dict(change)
-    for key in _REFERENCES:
-        if key in raw and not isinstance(raw[key], Mapping):
-            raw[key] = as_id(raw[key])
     failed: list[str] = []
     if op == "add_licence":
         _nested(raw, "licence", Licence, where, problems, failed)
@@ -97,7 +90,7 @@ def _nested(
     if not isinstance(value, Mapping):
         return  # missing or not a mapping: the op model says so
     local = Problems()
-    item = validate_item(model, coerce_ids(value, ID_FIELDS[model]), where, local)
+    item = validate_item(model, dict(value), where, local)
     label = prefix if prefix is not None else key
     for error in local.errors:
         field = f"{label}.{error.field}" if error.field else label

@@ -11,9 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from lcm_opt.adapters.files import ID_FIELDS
-from lcm_opt.adapters.files_checks import check_ref, hint, org_value_check
-from lcm_opt.adapters.files_errors import Problems, coerce_ids, validate_item
+from lcm_opt.adapters.files_errors import Problems, validate_item
 from lcm_opt.domain import (
     Consumption,
     DirectAssignment,
@@ -25,6 +23,7 @@ from lcm_opt.domain import (
     Settings,
     TrackedDeployment,
 )
+from lcm_opt.domain.checks import did_you_mean, row_issues
 from lcm_opt.domain.lcm import pool_issues
 
 __all__ = [
@@ -95,16 +94,17 @@ def copy_errors(local: Problems, into: Problems, prefix: str = "") -> bool:
 
 
 def validated(model: type[BaseModel], raw: dict[str, Any], where: str, local: Problems) -> Any:
-    return validate_item(model, coerce_ids(raw, ID_FIELDS[model]), where, local)
+    return validate_item(model, raw, where, local)
 
 
-def row_refs(state: WorkingScenario, row: BaseModel, where: str, local: Problems) -> None:
-    """References and org values of a licence or consumption row, as the loader checks."""
-    raw = row.model_dump()
-    check_ref(raw, "product", state.products, where, local)
-    if isinstance(row, Licence):
-        check_ref(raw, "contract", {c.id for c in state.base.contracts}, where, local)
-    org_value_check(state.base.org)(raw, where, local)
+def row_refs(
+    state: WorkingScenario, row: Licence | Consumption, where: str, local: Problems
+) -> None:
+    """References and org values of a licence or consumption row: the Scenario's rules."""
+    contracts = {c.id for c in state.base.contracts}
+    for issue in row_issues(row, state.products, contracts, state.base.org):
+        hint = did_you_mean(*issue.unknown) if issue.unknown else ""
+        local.add(where, issue.field, issue.message + hint)
 
 
 def pool_check(
@@ -120,7 +120,7 @@ def pool_check(
 def unknown(
     state: WorkingScenario, where: str, name: str, kind: str, ident: str, known: Any
 ) -> None:
-    state.problems.add(where, name, f"unknown {kind} {ident!r}{hint(ident, known)}")
+    state.problems.add(where, name, f"unknown {kind} {ident!r}{did_you_mean(ident, known)}")
 
 
 def drop(rows: list[Any], gone: Callable[[Any], bool]) -> int:

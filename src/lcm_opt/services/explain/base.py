@@ -12,9 +12,9 @@ import numpy as np
 import numpy.typing as npt
 
 from lcm_opt.compile.problem import Problem
-from lcm_opt.domain import DeficitReason, DirectOverflow, Objective
+from lcm_opt.domain import DeficitReason, DirectOverflow
 from lcm_opt.engines.base import Allocation, Remaining
-from lcm_opt.engines.components import class_weights, price_scale, product_components
+from lcm_opt.engines.components import class_weights, objective_scale, product_components
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -77,7 +77,6 @@ def base_of(problem: Problem, allocation: Allocation, direct: BoolArray | None =
     product_classes: dict[int, list[int]] = {}
     for k in free:
         product_classes.setdefault(classes[k].product, []).append(k)
-    objective = problem.scenario.settings.objective
     units = [[e.units for e in (*cls.exact, *cls.downgrade)] for cls in classes]
     return Base(
         problem=problem,
@@ -87,7 +86,7 @@ def base_of(problem: Problem, allocation: Allocation, direct: BoolArray | None =
         settled=mask,
         caps=remaining.caps_left(),
         weight=class_weights(problem),
-        scale=price_scale(problem) if objective is Objective.COST else 1,
+        scale=objective_scale(problem),
         components=product_components(problem),
         min_units={k: min(u, default=1) for k, u in enumerate(units)},
         unit=[max(u, default=1) == 1 for u in units],

@@ -14,8 +14,9 @@ from operator import itemgetter
 import numpy as np
 import numpy.typing as npt
 
-from lcm_opt.domain import Objective, natural_key
+from lcm_opt.domain import natural_key
 from lcm_opt.domain.explain import Certificate, CertificateLicence
+from lcm_opt.objectives import objective_unit
 from lcm_opt.services.explain.base import Base
 from lcm_opt.services.explain.network import Network, licence_capacity
 
@@ -192,10 +193,7 @@ def proof(base: Base, cert: Certificate, widest: int) -> str:
             f"bound), so under any allocation at least {cert.bound} stay "
         )
     head += "uncovered"
-    if objective is Objective.COST:
-        head += f", worth at least {cert.bound_value:g} (the cheapest {cert.bound})"
-    elif objective is Objective.UNITS and cert.bound_value != cert.bound:
-        head += f", at least {cert.bound_value:g} product units"
+    head += objective_unit(objective).bound_text(cert.bound, cert.bound_value)
     left = f"{len(cert.uncovered)}"
     if cert.uncovered_value != len(cert.uncovered):
         left += f" ({cert.uncovered_value:g})"

@@ -1,0 +1,74 @@
+"""Where a loaded Scenario's rows are in their input, for the Scenario's own validation
+(domain/source.py): a row of a YAML list is `licences[3]`, of a CSV file `row 14`, of a
+JSON Lines file `line 7`, also for a streamed consumptions file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+
+from lcm_opt.adapters.files_errors import Problems
+from lcm_opt.domain.source import ScenarioSource
+from lcm_opt.domain.table import ConsumptionTable
+from lcm_opt.io.stream import RowPath, TableBuilder
+
+__all__ = ["FileSource", "RowsAt", "TableLines"]
+
+RowsAt = Mapping[str, tuple[Callable[[int], int], Callable[[int], str]]]
+"""section -> (the locator of the model at an index, the location of a locator)."""
+
+
+class FileSource(ScenarioSource):
+    """Locates a loaded Scenario's rows in the file (or list) each section was read from,
+    and counts the ids of rows that failed validation as known (`known`: section -> every
+    id its rows claimed)."""
+
+    def __init__(
+        self,
+        name: str,
+        problems: Problems,
+        rows_at: RowsAt,
+        known: Mapping[str, Collection[str]],
+    ) -> None:
+        super().__init__(name, problems)
+        self.rows_at = rows_at
+        self.ids = known
+
+    def at(self, section: str, index: int) -> str:
+        """`licences[3]` or `row 14` without the file name, for "first at ..."."""
+        return self.where(section, index).rsplit(": ", 1)[-1]
+
+    def where(self, section: str, index: int | None) -> str:
+        found = self.rows_at.get(section)
+        if index is None or found is None:
+            return super().where(section, index)
+        locator, where_of = found
+        return where_of(locator(index))
+
+    def known(self, section: str) -> Collection[str] | None:
+        return self.ids.get(section)
+
+
+class TableLines:
+    """The file line of a streamed table's row, by its id. The exact read records every
+    id's line; after a clean optimistic read (which does not) the file is read once more in
+    exact mode, only when a problem needs a row's line."""
+
+    def __init__(
+        self,
+        table: ConsumptionTable,
+        known: Collection[str],
+        read: Callable[[TableBuilder], None],
+        row_path: Callable[[dict[str, int], Problems], RowPath],
+    ) -> None:
+        self.table = table
+        self.lines: dict[str, int] | None = known if isinstance(known, dict) else None
+        self.read = read
+        self.row_path = row_path
+
+    def locator(self, index: int) -> int:
+        if self.lines is None:
+            lines: dict[str, int] = {}
+            scratch = Problems()
+            self.read(TableBuilder(self.row_path(lines, scratch), lines, scratch))
+            self.lines = lines
+        return self.lines[self.table.ids[index]]

@@ -1,0 +1,75 @@
+"""The text types every id, reference and name goes through.
+
+Ids are strings. A YAML or JSON integer written where an id, a reference, a version or a
+name is expected is read as its string form (`7` -> "7"), so the same file reads alike
+whether its ids are quoted or not; any other non-text value (a bool, a float, a list) is
+left for the string type to refuse. The coercion lives here, in the type, so that every
+source (YAML, JSON Lines, CSV cells, the HTTP API, a variant's changes) gets it without a
+table of id fields to keep in step with the models."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, get_args
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, StringConstraints
+
+__all__ = ["Id", "Name", "TextId", "as_text_id", "text_id_fields", "visible"]
+
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Control characters and the text-direction controls (RLO and the like), which would let
+an id or name print as another one."""
+
+
+def visible(value: str) -> str:
+    found = _HIDDEN.search(value)
+    if found:
+        raise ValueError(
+            f"contains the invisible character U+{ord(found.group()):04X} at position "
+            f"{found.start() + 1}; ids and names must not hold control or text-direction "
+            "characters"
+        )
+    return value
+
+
+def as_text_id(value: object) -> object:
+    """An integer's string form (not a bool's); text stripped; anything else unchanged, for
+    the string type to accept or refuse."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+Id = Annotated[
+    str,
+    BeforeValidator(as_text_id),
+    StringConstraints(strip_whitespace=True, min_length=1),
+    AfterValidator(visible),
+]
+"""An id or a reference to one: a non-empty string (an integer is read as its string)
+without control or text-direction characters."""
+
+Name = Annotated[str, BeforeValidator(as_text_id), AfterValidator(visible)]
+"""A scenario's or variant's name: text without control or text-direction characters."""
+
+TextId = Annotated[str, BeforeValidator(as_text_id)]
+"""Text that may be written as an integer (a product's version, a consumption's asset or
+user), read as its string form; a float is refused, since `2.10` would read as 2.1."""
+
+
+def text_id_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of `model` read through `as_text_id` (Id, Name, TextId, optional or not),
+    for adapters that compare raw values with a model's (a filter, an editor's schema)."""
+    return tuple(
+        name
+        for name, info in model.model_fields.items()
+        if any(_reads_ids(part) for part in (*info.metadata, info.annotation))
+    )
+
+
+def _reads_ids(annotation: object) -> bool:
+    if isinstance(annotation, BeforeValidator):
+        return annotation.func is as_text_id
+    return any(_reads_ids(part) for part in get_args(annotation))
