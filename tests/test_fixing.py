@@ -4,7 +4,6 @@ guard, and which backend answers a component (portfolio.py)."""
 from __future__ import annotations
 
 import random
-import sys
 
 import pytest
 
@@ -89,11 +88,14 @@ def test_cpsat_does_not_rerun_a_first_stage_highs_proved() -> None:
     pytest.fail("no component left its affinity stage open at this node limit")
 
 
-def test_suite_estate_where_narrowed_rows_misled_highs() -> None:
+def test_suite_estate_where_narrowed_rows_misled_highs(monkeypatch: pytest.MonkeyPatch) -> None:
     """On this suite estate HiGHS, given rows narrowed by the same argument as the
     columns, claimed an affinity its own solution did not reach: column bounds only, and
     both stages proven at the textbook MILP's optimum."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
+    # the suite solves in one process and says so in the environment, which must not
+    # outlive this test (the pool's own tests read it)
+    monkeypatch.setenv("LCM_OPT_PROCESSES", "1")
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
     from aon import run_one  # type: ignore[import-not-found]
 
     row = run_one(100, "count", ("lcm",), 101)
