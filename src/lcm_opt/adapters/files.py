@@ -57,7 +57,6 @@ from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.domain.types import as_text_id, text_id_fields, visible
 from lcm_opt.errors import ScenarioError
 from lcm_opt.io.blocks import TableBlock, table_block
-from lcm_opt.io.columnar import parquet_table
 from lcm_opt.io.sources import block_rows, where_of
 from lcm_opt.io.stream import RowPath, TableBuilder, stream_table
 from lcm_opt.io.stream_csv import stream_csv
@@ -293,7 +292,11 @@ class _Loader:
 
         seen = self.ids.setdefault("consumptions", {})
         read = self._reader(block)
-        fast = parquet_table(block, row_path) if block.form == "parquet" else None
+        fast = None
+        if block.form == "parquet":  # pyarrow loads only for Parquet files
+            from lcm_opt.io.columnar import parquet_table
+
+            fast = parquet_table(block, row_path)
         if fast is not None:
             table, self.known["consumptions"] = fast
         else:

@@ -18,8 +18,6 @@ from lcm_opt.io.cells import convert_cells, row_where, typed_columns
 from lcm_opt.io.mapping import Layout, layout
 from lcm_opt.io.rows.csv import csv_header, open_csv, read_csv_cells
 from lcm_opt.io.rows.jsonl import jsonl_item, line_where, read_jsonl_objects
-from lcm_opt.io.rows.parquet import read_parquet
-from lcm_opt.io.rows.xlsx import read_sheet
 from lcm_opt.io.text import shown_delimiter
 
 Rows = Iterator[tuple[int, dict[str, Any], bool]]
@@ -58,7 +56,10 @@ def block_rows(
         finally:
             file.close()
         return
+    # the readers' libraries load only for their own files: most runs read none
     if block.form == "xlsx":
+        from lcm_opt.io.rows.xlsx import read_sheet
+
         sheet = read_sheet(block.path, display, block.sheet, problems)
         if sheet is not None:
             at, header, cells = sheet
@@ -66,6 +67,8 @@ def block_rows(
             if lay is not None:
                 yield from _mapped(lay, cells, block, model, id_fields, problems)
         return
+    from lcm_opt.io.rows.parquet import read_parquet
+
     records = read_parquet(block.path, display, problems)
     if records is not None:
         names, values = records
