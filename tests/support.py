@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from lcm_opt.adapters.files import load_scenario
 from lcm_opt.domain import Result, Scenario
+from lcm_opt.errors import ScenarioErrors
 from lcm_opt.services.checker import check_result
 from lcm_opt.services.solve import solve
 
@@ -13,3 +19,15 @@ def solve_checked(scenario: Scenario, engine: str) -> Result:
     violations = check_result(scenario, result)
     assert not violations, "\n".join(violations)
     return result
+
+
+def load_errors(path: Path) -> list[tuple[str, str, str]]:
+    """(where, field, message) of each error a scenario file's load raises, checked the
+    same grouped (streamed into classes) and row by row."""
+    found = []
+    for group in (True, False):
+        with pytest.raises(ScenarioErrors) as caught:
+            load_scenario(path, group=group)
+        found.append([(e.where, e.field, e.message) for e in caught.value.errors])
+    assert found[0] == found[1]
+    return found[0]

@@ -17,8 +17,7 @@ import yaml
 
 from lcm_opt.adapters.files import load_scenario
 from lcm_opt.domain.table import ConsumptionTable
-from lcm_opt.errors import ScenarioErrors
-from tests.support import solve_checked
+from tests.support import load_errors, solve_checked
 
 FIELDS = ["id", "product", "asset", "user", "location", "department", "cores", "virtual"]
 ROWS: list[dict[str, Any]] = [
@@ -155,17 +154,6 @@ def test_every_format_gives_the_same_scenario_and_results(
         assert solve_checked(grouped, engine) == result
 
 
-def both_fail(path: Path) -> list[tuple[str, str, str]]:
-    """The errors of the grouped and the per-row load, checked equal."""
-    found = []
-    for group in (True, False):
-        with pytest.raises(ScenarioErrors) as caught:
-            load_scenario(path, group=group)
-        found.append([(e.where, e.field, e.message) for e in caught.value.errors])
-    assert found[0] == found[1]
-    return found[0]
-
-
 @pytest.mark.parametrize("form", ["parquet", "xlsx"])
 def test_a_bad_row_is_reported_alike_by_streaming_and_per_row(tmp_path: Path, form: str) -> None:
     """A bad row late in the file: the columnar (Parquet) or cached (XLSX) read gives up and
@@ -181,7 +169,7 @@ def test_a_bad_row_is_reported_alike_by_streaming_and_per_row(tmp_path: Path, fo
     path = folder / "scenario.yaml"
     block = {form: name, **({"sheet": "Installs"} if form == "xlsx" else {})}
     path.write_text(yaml.safe_dump({**BASE, "consumptions": block}), encoding="utf-8")
-    errors = both_fail(path)
+    errors = load_errors(path)
     first = len(ROWS) + (1 if form == "parquet" else 2)  # Parquet counts records from 1
     # a row's own problems (the duplicate id) come before the scenario's (the reference)
     assert [error[:2] for error in errors] == [
@@ -214,7 +202,7 @@ def test_a_wrong_byte_is_reported_at_its_row(
     tmp_path: Path, encoding: str | None, data: bytes, row: int, byte: str
 ) -> None:
     block = {} if encoding is None else {"encoding": encoding}
-    errors = both_fail(scenario_with(tmp_path, data, **block))
+    errors = load_errors(scenario_with(tmp_path, data, **block))
     assert errors[0][0] == f"{tmp_path / 'c.csv'}: row {row}"
     assert f"byte 0x{byte}" in errors[0][2]
 
@@ -222,7 +210,7 @@ def test_a_wrong_byte_is_reported_at_its_row(
 def test_a_wrong_byte_past_the_detection_sample_suggests_an_encoding(tmp_path: Path) -> None:
     rows = b"".join(b"PC-%d,office\n" % n for n in range(120_000))  # more than a MiB
     path = scenario_with(tmp_path, b"id,product\n" + rows + b"Z\xe9,office\n")
-    errors = both_fail(path)
+    errors = load_errors(path)
     assert errors == [
         (f"{tmp_path / 'c.csv'}: row 120002", "", errors[0][2]),
     ]
@@ -237,10 +225,10 @@ def test_cp1252_is_detected_and_read(tmp_path: Path) -> None:
 
 def test_a_wrong_delimiter_is_named_in_the_error(tmp_path: Path) -> None:
     data = b"id;product\nA;office\n"
-    errors = both_fail(scenario_with(tmp_path, data, delimiter=","))
+    errors = load_errors(scenario_with(tmp_path, data, delimiter=","))
     assert any("delimiter: ';'" in message for _, _, message in errors)
     data = b"id;product;location\nA;office\nB;office;London\n"
-    errors = both_fail(scenario_with(tmp_path, data))
+    errors = load_errors(scenario_with(tmp_path, data))
     assert errors == [
         (f"{tmp_path / 'c.csv'}: row 2", "",
          "row has 2 cells but the header has 3 columns (cells split on ';')"),
@@ -260,7 +248,7 @@ def test_a_wrong_delimiter_is_named_in_the_error(tmp_path: Path) -> None:
     ],
 )
 def test_bad_block_options(tmp_path: Path, block: dict[str, Any], field: str, message: str) -> None:
-    errors = both_fail(scenario_with(tmp_path, b"id,product\nA,office\n", **block))
+    errors = load_errors(scenario_with(tmp_path, b"id,product\nA,office\n", **block))
     assert (f"{tmp_path / 'scenario.yaml'}: consumptions", field) == errors[0][:2]
     assert message in errors[0][2]
 
@@ -292,8 +280,8 @@ def test_parquet_columns_the_loader_does_not_know(tmp_path: Path) -> None:
     pq.write_table(table, tmp_path / "c.parquet")
     path = tmp_path / "scenario.yaml"
     path.write_text(yaml.safe_dump({**BASE, "consumptions": {"parquet": "c.parquet"}}))
-    errors = both_fail(path)
+    errors = load_errors(path)
     assert errors[0][:2] == (str(tmp_path / "c.parquet"), "tags")
     table = pa.table({"id": ["a"], "product": ["office"], "location": pa.array([["HQ"]])})
     pq.write_table(table, tmp_path / "c.parquet")
-    assert both_fail(path)[0][:2] == (f"{tmp_path / 'c.parquet'}: row 1", "location")
+    assert load_errors(path)[0][:2] == (f"{tmp_path / 'c.parquet'}: row 1", "location")

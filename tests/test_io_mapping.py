@@ -15,10 +15,9 @@ from typer.testing import CliRunner
 from lcm_opt.adapters.cli import app
 from lcm_opt.adapters.files import load_scenario
 from lcm_opt.domain.table import ConsumptionTable
-from lcm_opt.errors import ScenarioErrors
 from lcm_opt.services.checker import check_result
 from lcm_opt.services.solve import solve
-from tests.support import solve_checked
+from tests.support import load_errors, solve_checked
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE: dict[str, Any] = {
@@ -55,16 +54,6 @@ def scenario(tmp_path: Path, text: str = EXPORT, **block: Any) -> Path:
     return path
 
 
-def errors_of(path: Path) -> list[tuple[str, str, str]]:
-    found = []
-    for group in (True, False):
-        with pytest.raises(ScenarioErrors) as caught:
-            load_scenario(path, group=group)
-        found.append([(e.where, e.field, e.message) for e in caught.value.errors])
-    assert found[0] == found[1]
-    return found[0]
-
-
 def test_columns_constants_template_and_recognition(tmp_path: Path) -> None:
     path = scenario(tmp_path)
     loaded, per_row = load_scenario(path), load_scenario(path, group=False)
@@ -83,7 +72,7 @@ def test_columns_constants_template_and_recognition(tmp_path: Path) -> None:
 
 
 def test_unrecognised_can_be_an_error(tmp_path: Path) -> None:
-    errors = errors_of(scenario(tmp_path, unrecognised="error"))
+    errors = load_errors(scenario(tmp_path, unrecognised="error"))
     at = f"{tmp_path / 'export.csv'}: row"
     assert [e[:2] for e in errors] == [
         (f"{at} 4", "product_title"),
@@ -95,7 +84,7 @@ def test_unrecognised_can_be_an_error(tmp_path: Path) -> None:
 
 def test_duplicate_generated_ids_name_both_rows(tmp_path: Path) -> None:
     text = EXPORT + "PC-1;Microsoft Office Professional Plus 2019;Microsoft;16;2024\n"
-    errors = errors_of(scenario(tmp_path, text))
+    errors = load_errors(scenario(tmp_path, text))
     assert errors == [
         (f"{tmp_path / 'export.csv'}: row 8", "id",
          "duplicate id 'PC-1/office-2019'; first at row 2"),
@@ -104,7 +93,7 @@ def test_duplicate_generated_ids_name_both_rows(tmp_path: Path) -> None:
 
 def test_a_template_field_empty_on_a_row(tmp_path: Path) -> None:
     text = EXPORT + ";Microsoft Visio 2019;Microsoft;16;2024\n"
-    errors = errors_of(scenario(tmp_path, text))
+    errors = load_errors(scenario(tmp_path, text))
     assert errors == [
         (
             f"{tmp_path / 'export.csv'}: row 8",
@@ -115,7 +104,7 @@ def test_a_template_field_empty_on_a_row(tmp_path: Path) -> None:
 
 
 def test_unmapped_required_fields_list_the_headers(tmp_path: Path) -> None:
-    errors = errors_of(scenario(tmp_path, columns={"Computer Name": "asset"}, recognise=None,
+    errors = load_errors(scenario(tmp_path, columns={"Computer Name": "asset"}, recognise=None,
                                 id=None))  # fmt: skip
     where = f"{tmp_path / 'export.csv'}: row 1"
     assert [e[:2] for e in errors] == [(where, "id, product")]
@@ -123,7 +112,7 @@ def test_unmapped_required_fields_list_the_headers(tmp_path: Path) -> None:
 
 
 def test_a_mapped_column_missing_from_the_file(tmp_path: Path) -> None:
-    errors = errors_of(scenario(tmp_path, columns={**COLUMNS, "Site": "location"}, constants={}))
+    errors = load_errors(scenario(tmp_path, columns={**COLUMNS, "Site": "location"}, constants={}))
     assert errors[0][1:] == ("Site", errors[0][2])
     assert "mapped column not in the file" in errors[0][2]
 
@@ -133,7 +122,7 @@ def test_recognition_from_files(tmp_path: Path) -> None:
     loaded = load_scenario(scenario(tmp_path, recognise=[{"file": "ms.yaml"}]))
     assert [c.product for c in loaded.consumptions] == ["office-2019", "visio"]
     (tmp_path / "bad.yaml").write_text("patterns: [{title: x}]\n")
-    errors = errors_of(scenario(tmp_path, recognise={"file": "bad.yaml"}))
+    errors = load_errors(scenario(tmp_path, recognise={"file": "bad.yaml"}))
     assert errors == [(str(tmp_path / "bad.yaml"), "patterns[0]",
                        "expected product: ID or ignore: true")]  # fmt: skip
 
@@ -214,7 +203,7 @@ def test_import_bad_options_and_an_unwritable_output_exit_2(tmp_path: Path) -> N
 
 
 def test_a_title_column_needs_recognise(tmp_path: Path) -> None:
-    errors = errors_of(scenario(tmp_path, recognise=None))
+    errors = load_errors(scenario(tmp_path, recognise=None))
     assert errors[0] == (
         f"{tmp_path / 'scenario.yaml'}: consumptions",
         "columns.Display Name",
