@@ -328,7 +328,7 @@ class _Loader:
         if value is None:
             return iter(()), list_where, False
         if isinstance(value, list):
-            return self._list_rows(key, value, model), list_where, False
+            return self._list_rows(key, value), list_where, False
         if files and isinstance(value, Mapping):
             block = self._file(key, value, files, model)
             if block is None:
@@ -343,7 +343,7 @@ class _Loader:
     def _list_where(self, key: str) -> Callable[[int], str]:
         return lambda index: f"{self.source}: {key}[{index}]"
 
-    def _list_rows(self, key: str, items: list[Any], model: type[BaseModel]) -> _Rows:
+    def _list_rows(self, key: str, items: list[Any]) -> _Rows:
         for index, item in enumerate(items):
             if isinstance(item, Mapping):
                 yield index, dict(item), True
