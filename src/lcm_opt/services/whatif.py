@@ -2,11 +2,13 @@
 the blocks a variant touches.
 
 `compare_variants(scenario, applied, engine)` takes variant scenarios already built and
-validated by adapters/variants, splits every scenario into independent blocks
+validated by adapters/variants, splits the baseline into independent blocks
 (whatif_blocks.py), solves only blocks whose fingerprint no earlier solve in this run had
 (the baseline's first), and merges block results into exactly the Result a full solve of
-the variant scenario gives (whatif_merge.py); when blocks cannot be merged exactly, the
-variant is solved whole."""
+the variant scenario gives (whatif_merge.py). A variant that says what it touched (its
+footprint) is solved from the baseline's blocks, visiting only the region it reaches
+(whatif_local.py); one that does not is partitioned whole. When blocks cannot be merged
+exactly, the variant is solved whole."""
 
 from __future__ import annotations
 
@@ -165,7 +167,7 @@ def compare_variants(scenario: Scenario, applied: Sequence[Applied], engine: str
     clustered = cluster.address() is not None
     with phase(f"baseline ({engine})") as step:
         if clustered:
-            prefetch(solver, [scenario])
+            prefetch(solver, [(scenario, None)])
         base = solver.solve(scenario, baseline=True)
         step.summary = f"{len(base.blocks):,} blocks"
     solver.previous = base.result
@@ -173,7 +175,7 @@ def compare_variants(scenario: Scenario, applied: Sequence[Applied], engine: str
     reports = []
     with phase("variants") as step:
         if clustered:
-            prefetch(solver, [changed.scenario for changed in applied])
+            prefetch(solver, [(changed.scenario, changed.footprint) for changed in applied])
         for changed in applied:
             reports.append(_variant_report(solver, changed, base_position, base.result))
             advance("variants", len(reports), len(applied))

@@ -28,7 +28,7 @@ from lcm_opt.errors import ScenarioError
 from lcm_opt.services.whatif_blocks import Block, global_digest, partition
 from lcm_opt.services.whatif_merge import BlockOutcome, MergeIndex, merge_spliced
 
-__all__ = ["Baseline", "Footprint", "Local", "solve_local"]
+__all__ = ["Baseline", "Footprint", "Local", "Region", "region_of", "solve_local"]
 
 
 @dataclass(frozen=True)
@@ -75,10 +75,16 @@ class Local:
 Solve = Callable[[Block], tuple[BlockOutcome, bool]]  # an outcome, and whether it was solved
 
 
-def solve_local(
-    base: Baseline, variant: Scenario, footprint: Footprint, solve: Solve
-) -> Local | None:
-    """The variant's result from the baseline's, or None when the change is not local."""
+@dataclass(frozen=True)
+class Region:
+    """A local variant's blocks where it differs from the baseline."""
+
+    blocks: list[Block]  # the variant's blocks of the region, by label
+    dropped: list[int]  # the baseline's blocks they replace
+
+
+def region_of(base: Baseline, variant: Scenario, footprint: Footprint) -> Region | None:
+    """The region a variant changes, partitioned; None when the change is not local."""
     if (variant.reservations or variant.tracked_deployments
             or global_digest(variant) != base.digest):  # fmt: skip
         return None
@@ -86,9 +92,19 @@ def solve_local(
     dropped = sorted({base.block_of[p] for p in region if p in base.block_of})
     sub = _region_scenario(base, variant, region, dropped, footprint)
     try:
-        blocks = partition(sub, whole=variant)
+        return Region(partition(sub, whole=variant), dropped)
     except ScenarioError:
         return None  # a reference leaves the region: the whole partition reports or copes
+
+
+def solve_local(
+    base: Baseline, variant: Scenario, footprint: Footprint, solve: Solve
+) -> Local | None:
+    """The variant's result from the baseline's, or None when the change is not local."""
+    found = region_of(base, variant, footprint)
+    if found is None:
+        return None
+    blocks, dropped = found.blocks, found.dropped
     added, resolved = [], []
     for block in blocks:
         outcome, solved = solve(block)
