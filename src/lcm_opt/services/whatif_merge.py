@@ -10,7 +10,14 @@ are keyed accordingly and merged the same way.
 A block outcome is not mergeable when it carries something this merge cannot order or
 total: a CP-SAT time limit (FEASIBLE: the optimiser may then fall back to greedy globally
 and its bound is global), a non-zero gap, an LCM overview, or a warning of unknown form.
-The caller then solves the whole scenario instead."""
+The caller then solves the whole scenario instead.
+
+A variant that replaces a few blocks of the baseline is merged by splicing (whatif_splice.py):
+the baseline's merged rows, less the replaced blocks' rows (found by the block index kept
+from the baseline's merge), plus the new blocks' rows in their natural-order places. Every
+per-row total but the cost is an integer sum over blocks, so only the changed blocks' rows
+are visited (the cost, a float sum in deficit order, is summed again when any product has a
+price)."""
 
 from __future__ import annotations
 
@@ -162,8 +169,8 @@ def merge_spliced(
     for section, ident in SECTIONS:
         key = _grant_key if section == "grants" else _natural(ident)
         new = _sorted(results, section, key)
-        rows[section] = splice(getattr(base, section), getattr(index, section), dropped, new,
-                               ident)  # fmt: skip
+        owner = getattr(index, section)
+        rows[section] = splice(getattr(base, section), owner, dropped, new, ident)
     return _result(scenario, outcomes, shared, rows)
 
 
