@@ -5,7 +5,8 @@ one licence of product p0) on a generated instance, against the full solve.
 
 Prints, in one run each: `lcm-opt solve` end to end; `lcm-opt whatif` end to end (it loads
 and solves the baseline, then the variant); and from the what-if report the seconds of the
-baseline and of the variant (the variant re-solves only the blocks its change touches).
+baseline and of the variant (building the variant from the base, solving only the blocks
+its change touches, merging and comparing it with the baseline).
 The target: the variant's own time <= 0.1 x the full solve end to end."""
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from lcm_opt.adapters.variants.apply import apply_variant
 from lcm_opt.domain import Reservation, Result, Scenario, Stability, TrackedDeployment, Variant
 from lcm_opt.errors import ScenarioError, ScenarioErrors
 from lcm_opt.services import whatif as whatif_service
+from lcm_opt.services import whatif_local
 from lcm_opt.services.checker import check_result
 from lcm_opt.services.solve import solve
 from lcm_opt.services.whatif import WhatIfReport
@@ -373,6 +374,7 @@ def test_unmergeable_blocks_fall_back_to_a_full_solve(
     estate: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(whatif_service, "merge", lambda scenario, outcomes: None)
+    monkeypatch.setattr(whatif_local, "merge_spliced", lambda *args: None)
     report = whatif(estate, ["pin-viewer"], engine="greedy")
     (variant,) = report.variants
     assert variant.full_solve and variant.blocks_resolved == report.blocks

@@ -53,6 +53,8 @@ class Block:
     products: frozenset[str]
     scenario: Scenario  # the sub-scenario
     fingerprint: str
+    # where the block's consumptions sit in the partitioned scenario's consumptions
+    rows: tuple[int, ...] = ()
 
 
 class _Union:
@@ -163,33 +165,40 @@ def _fingerprint(digest: str, sub: Scenario, products: frozenset[str]) -> str:
     return sha.hexdigest()
 
 
-def partition(scenario: Scenario) -> list[Block]:
-    """The scenario's non-empty blocks (with licences or consumptions), by label."""
+def partition(scenario: Scenario, whole: Scenario | None = None) -> list[Block]:
+    """The scenario's non-empty blocks (with licences or consumptions), by label. With
+    `whole`, `scenario` holds some of `whole`'s products and the rows of those (a region
+    closed under families and pins): its blocks are those of `whole`, whose catalog the
+    sub-scenarios keep and whose settings the fingerprints read."""
     _check_references(scenario)
+    whole = whole or scenario
     groups = _groups(scenario)
     block_of = {p: i for i, group in enumerate(groups) for p in group}
     rows: list[dict[str, list[Any]]] = [defaultdict(list) for _ in groups]
     licence_block = {lic.id: block_of[lic.product] for lic in scenario.licences}
-    consumption_block = {c.id: block_of[c.product] for c in scenario.consumptions}
+    consumption_block = {}
     for lic in scenario.licences:
         rows[licence_block[lic.id]]["licences"].append(lic)
-    for c in scenario.consumptions:
-        rows[consumption_block[c.id]]["consumptions"].append(c)
+    for position, c in enumerate(scenario.consumptions):
+        block = consumption_block[c.id] = block_of[c.product]
+        rows[block]["consumptions"].append(c)
+        rows[block]["rows"].append(position)
     for pin in scenario.direct_assignments:
         rows[consumption_block[pin.consumption]]["direct_assignments"].append(pin)
     for r in scenario.reservations:
         rows[licence_block[r.licence]]["reservations"].append(r)
     for t in scenario.tracked_deployments:
         rows[licence_block[t.licence]]["tracked_deployments"].append(t)
-    digest = global_digest(scenario)
+    digest = global_digest(whole)
     blocks = []
     for group, sections in zip(groups, rows, strict=True):
         if not sections["licences"] and not sections["consumptions"]:
             continue  # a catalog entry only: no rows in any result
         update = {name: tuple(sections[name]) for name, _ in _SECTIONS if name != "products"}
-        sub = scenario.model_copy(update={**update, "variants": ()})
+        sub = whole.model_copy(update={**update, "variants": ()})
         fingerprint = _fingerprint(digest, sub, group)
-        blocks.append(Block(_label(scenario, group), group, sub, fingerprint))
+        label = _label(scenario, group)
+        blocks.append(Block(label, group, sub, fingerprint, tuple(sections["rows"])))
     return sorted(blocks, key=lambda b: natural_key(b.label))
 
 

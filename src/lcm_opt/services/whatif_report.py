@@ -5,12 +5,16 @@ change licence, become covered or become uncovered."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 
 from pydantic import Field
 
-from lcm_opt.domain import Result, Scenario, natural_key
+from lcm_opt.domain import Deficit, ProductRow, Result, Scenario, natural_key
 from lcm_opt.domain.base import Frozen
 from lcm_opt.services.purchase_estimate import SideBySide
+
+Local = tuple[Sequence[Result], Sequence[Result]]
+"""A local variant's block results: the baseline's it dropped, and those it added."""
 
 
 class ProductPosition(Frozen):
@@ -94,10 +98,48 @@ class WhatIfReport(Frozen):
 
 
 def position(name: str, result: Result, scenario: Scenario) -> Position:
+    rows = tuple(_product_position(result.deficits, scenario, result.products))
+    return _position(name, result, len({g.consumption for g in result.grants}), rows)
+
+
+def local_position(
+    name: str, result: Result, scenario: Scenario, base: Position, local: Local
+) -> Position:
+    """position(), from the baseline's and the blocks a local variant replaced (`local`:
+    the baseline's block results it dropped, the block results it added)."""
+    dropped, added = local
+    covered = base.covered - _covered(dropped) + _covered(added)
+    changed = [row for r in added for row in r.products]
+    deficits = [d for r in added for d in r.deficits]
+    fresh = {p.product: p for p in _product_position(deficits, scenario, changed)}
+    old = {p.product: p for p in base.products}
+    rows = tuple(fresh.get(row.product) or old[row.product] for row in result.products)
+    return _position(name, result, covered, rows)
+
+
+def _covered(results: Sequence[Result]) -> int:
+    return sum(len({g.consumption for g in r.grants}) for r in results)
+
+
+def _product_position(
+    deficits: Iterable[Deficit], scenario: Scenario, products: Iterable[ProductRow]
+) -> Iterator[ProductPosition]:
     price = {p.id: p.unit_price or 0.0 for p in scenario.products}
     cost: dict[str, float] = defaultdict(float)
-    for d in result.deficits:
+    for d in deficits:
         cost[d.product] += d.units * price[d.product]
+    for row in products:
+        yield ProductPosition(
+            product=row.product,
+            required=row.required,
+            outstanding=row.outstanding,
+            outstanding_cost=round(cost[row.product], 6),
+        )
+
+
+def _position(
+    name: str, result: Result, covered: int, products: tuple[ProductPosition, ...]
+) -> Position:
     o = result.objective
     return Position(
         name=name,
@@ -105,24 +147,21 @@ def position(name: str, result: Result, scenario: Scenario) -> Position:
         outstanding_units=o.outstanding_units,
         outstanding_cost=o.outstanding_cost,
         uncovered=o.uncovered,
-        covered=len({g.consumption for g in result.grants}),
+        covered=covered,
         affinity=o.affinity,
-        products=tuple(
-            ProductPosition(
-                product=row.product,
-                required=row.required,
-                outstanding=row.outstanding,
-                outstanding_cost=round(cost[row.product], 6),
-            )
-            for row in result.products
-        ),
+        products=products,
         exhausted=tuple(
             lic.licence for lic in result.licences if lic.available == 0 and lic.allocated > 0
         ),
     )
 
 
-def delta(base: Position, base_result: Result, pos: Position, result: Result) -> Delta:
+def delta(
+    base: Position, base_result: Result, pos: Position, result: Result, local: Local | None = None
+) -> Delta:
+    """Variant minus baseline; with `local` (see local_position) consumptions are compared
+    only in the blocks the variant replaced, the only ones where they can differ."""
+    before, after = local if local is not None else ((base_result,), (result,))
     return Delta(
         outstanding_units=pos.outstanding_units - base.outstanding_units,
         outstanding_cost=round(pos.outstanding_cost - base.outstanding_cost, 6),
@@ -132,7 +171,7 @@ def delta(base: Position, base_result: Result, pos: Position, result: Result) ->
         products=_product_deltas(base, pos),
         freed=_freed(base_result, result),
         exhausted=_exhausted(base, base_result, pos, result),
-        **_consumption_changes(base_result, result),
+        **_consumption_changes(before, after),
     )
 
 
@@ -187,17 +226,20 @@ def _exhausted(
     return _shift(base_result, result, set(pos.exhausted) - set(base.exhausted))
 
 
-def _holders(result: Result) -> dict[str, frozenset[str]]:
+def _holders(results: Sequence[Result]) -> dict[str, frozenset[str]]:
     held: dict[str, set[str]] = defaultdict(set)
-    for g in result.grants:
-        held[g.consumption].add(g.licence)
+    for result in results:
+        for g in result.grants:
+            held[g.consumption].add(g.licence)
     return {c: frozenset(ls) for c, ls in held.items()}
 
 
-def _consumption_changes(base_result: Result, result: Result) -> dict[str, tuple[str, ...]]:
-    before, after = _holders(base_result), _holders(result)
-    short_before = {d.consumption for d in base_result.deficits}
-    short_after = {d.consumption for d in result.deficits}
+def _consumption_changes(
+    base_results: Sequence[Result], results: Sequence[Result]
+) -> dict[str, tuple[str, ...]]:
+    before, after = _holders(base_results), _holders(results)
+    short_before = {d.consumption for r in base_results for d in r.deficits}
+    short_after = {d.consumption for r in results for d in r.deficits}
 
     def ids(values: set[str]) -> tuple[str, ...]:
         return tuple(sorted(values, key=natural_key))

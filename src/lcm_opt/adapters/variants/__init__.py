@@ -4,6 +4,7 @@ parsed, applied immutably and validated with the loader's own checks. The servic
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from lcm_opt.adapters.variants.apply import apply_variant
@@ -54,8 +55,12 @@ def apply_all(scenario: Scenario, variants: list[Variant], base_dir: Path) -> li
     applied, errors = [], []
     for variant in variants:
         try:
+            started = time.perf_counter()
             built = apply_variant(scenario, variant, base_dir=base_dir)
-            applied.append(Applied(variant.name, built.scenario, built.notes))
+            seconds = time.perf_counter() - started
+            applied.append(
+                Applied(variant.name, built.scenario, built.notes, built.footprint, seconds)
+            )
         except ScenarioError as exc:
             errors.extend(exc.errors if isinstance(exc, ScenarioErrors) else [exc])
     if errors:

@@ -80,6 +80,7 @@ def _set(state: WorkingScenario, op: SetField, where: str) -> str | None:
     if not copy_errors(local, state.problems):
         return None
     table[ident] = item
+    state.touch(ident if kind == "product" else current.product, getattr(item, "product", ident))
     return f"{kind} {ident}: {op.field} = {_as_written(op.value)}"
 
 
@@ -92,6 +93,7 @@ def _add_licence(state: WorkingScenario, op: AddLicence, where: str) -> str | No
     if not copy_errors(local, state.problems, "licence"):
         return None
     state.licences[licence.id] = licence
+    state.touch(licence.product)
     return f"added licence {licence.id}"
 
 
@@ -99,7 +101,7 @@ def _remove_licence(state: WorkingScenario, op: RemoveLicence, where: str) -> st
     if op.id not in state.licences:
         unknown(state, where, "id", "licence", op.id, state.licences)
         return None
-    del state.licences[op.id]
+    state.touch(state.licences.pop(op.id).product)  # its pins are of its product's block
     pins = drop(state.pins, lambda p: p.licence == op.id)
     reservations = drop(state.reservations, lambda r: r.licence == op.id)
     tracked = drop(state.tracked, lambda t: t.licence == op.id)
@@ -122,7 +124,8 @@ def _add_consumptions(state: WorkingScenario, op: AddConsumptions, where: str) -
         copy_errors(row, local, f"consumptions[{j}]")
     if not copy_errors(local, state.problems):
         return None
-    state.consumptions.update((c.id, c) for c in op.consumptions)
+    state.consumptions.add(op.consumptions)
+    state.touch(*(c.product for c in op.consumptions))
     return f"added {len(op.consumptions)} consumption(s)"
 
 
@@ -130,12 +133,13 @@ def _remove_consumptions(state: WorkingScenario, op: RemoveConsumptions, where: 
     matches = consumption_filter(op.where, state.base.org, where, state.problems)
     if matches is None:
         return None
-    gone = {cid for cid, c in state.consumptions.items() if matches(c)}
-    if not gone:
+    rows = state.consumptions.matching(matches, set(op.where))
+    if not rows:
         state.problems.add(where, "where", f"no consumption matches {dict(op.where)!r}")
         return None
-    for cid in gone:
-        del state.consumptions[cid]
+    gone = {c.id for c in rows}
+    state.consumptions.remove(gone)
+    state.touch(*{c.product for c in rows})
     pins = drop(state.pins, lambda p: p.consumption in gone)
     return f"removed {len(gone)} consumption(s) with {pins} pin(s)"
 
@@ -151,6 +155,7 @@ def _set_setting(state: WorkingScenario, op: SetSetting, where: str) -> str | No
     if not copy_errors(local, state.problems) or settings is None:
         return None
     state.settings = settings
+    state.touched = None  # every block reads the settings
     return f"settings.{op.field} = {_as_written(op.value)}"
 
 
@@ -164,6 +169,7 @@ def _set_rules(state: WorkingScenario, op: SetRules, where: str) -> str | None:
             state.problems.add(located, error.field, error.message)
         return None
     state.rules = rules
+    state.touched = None  # every block reads the rules
     return f"rules = {rules.name} ({len(rules.lines)} lines)"
 
 
@@ -181,6 +187,7 @@ def _add_pin(state: WorkingScenario, op: AddPin, where: str) -> str | None:
     if len(state.problems.errors) > errors:
         return None
     state.pins.append(pin)
+    _touch_pin(state, pin)
     return f"pinned {op.licence} -> {op.consumption}"
 
 
@@ -192,7 +199,16 @@ def _remove_pin(state: WorkingScenario, op: RemovePin, where: str) -> str | None
         )
         return None
     state.pins.remove(pin)
+    _touch_pin(state, pin)
     return f"unpinned {op.licence} -> {op.consumption}"
+
+
+def _touch_pin(state: WorkingScenario, pin: DirectAssignment) -> None:
+    licence, consumption = state.licences.get(pin.licence), state.consumptions.get(pin.consumption)
+    if licence is None or consumption is None:
+        state.touched = None  # a pin of a removed row is gone with it; not expected here
+        return
+    state.touch(licence.product, consumption.product)
 
 
 HANDLERS: dict[type[Any], Callable[[WorkingScenario, Any, str], str | None]] = {

@@ -1,6 +1,8 @@
 """The working copy a variant's ops change, and the loader's checks the ops share. The
-base Scenario is never touched: its sections are copied into dicts and lists here, and
-`build` makes the variant Scenario from them (model_copy, no mutation)."""
+base Scenario is never touched: its small sections are copied into dicts and lists here,
+its consumptions are shared (rows.py), and `build` makes the variant Scenario from them
+(model_copy, no mutation). The copy also keeps the variant's footprint: the products of
+every row an op changed, or none at all once an op changes what every product reads."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from lcm_opt.adapters.files_errors import Problems, validate_item
+from lcm_opt.adapters.variants.rows import WorkingConsumptions
 from lcm_opt.domain import (
     Consumption,
     DirectAssignment,
@@ -25,6 +28,7 @@ from lcm_opt.domain import (
 )
 from lcm_opt.domain.checks import did_you_mean, row_issues
 from lcm_opt.domain.lcm import pool_issues
+from lcm_opt.services.whatif_local import Footprint
 
 __all__ = [
     "WorkingScenario",
@@ -45,13 +49,26 @@ class WorkingScenario:
     base_dir: Path
     products: dict[str, Product]
     licences: dict[str, Licence]
-    consumptions: dict[str, Consumption]
+    consumptions: WorkingConsumptions
     pins: list[DirectAssignment]
     reservations: list[Reservation]
     tracked: list[TrackedDeployment]
     settings: Settings
     rules: RuleText
     problems: Problems = field(default_factory=Problems)
+    touched: set[str] | None = field(default_factory=set)  # None: not local
+
+    def touch(self, *products: str) -> None:
+        if self.touched is not None:
+            self.touched.update(products)
+
+    def footprint(self) -> Footprint | None:
+        if self.touched is None:
+            return None
+        rows = self.consumptions
+        return Footprint(
+            frozenset(self.touched), frozenset(rows.removed), tuple(rows.added.values())
+        )
 
     @classmethod
     def of(cls, base: Scenario, base_dir: Path) -> WorkingScenario:
@@ -60,7 +77,7 @@ class WorkingScenario:
             base_dir=base_dir,
             products={p.id: p for p in base.products},
             licences={lic.id: lic for lic in base.licences},
-            consumptions={c.id: c for c in base.consumptions},
+            consumptions=WorkingConsumptions(base.consumptions),
             pins=list(base.direct_assignments),
             reservations=list(base.reservations),
             tracked=list(base.tracked_deployments),
@@ -76,7 +93,7 @@ class WorkingScenario:
                 "rules": self.rules,
                 "products": tuple(self.products.values()),
                 "licences": tuple(self.licences.values()),
-                "consumptions": tuple(self.consumptions.values()),
+                "consumptions": self.consumptions.build(),
                 "direct_assignments": tuple(self.pins),
                 "reservations": tuple(self.reservations),
                 "tracked_deployments": tuple(self.tracked),
