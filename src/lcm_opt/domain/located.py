@@ -1,7 +1,9 @@
-"""Validation errors located inside the value being validated. A validator that raises
-`located([(loc, message, value), ...])` reports each problem at `loc` under its own
-position (pydantic prefixes the path it is validating), all in one ValidationError: so a
-model validator can name the field or the row it is about, not only the model."""
+"""Validation errors located inside the value being validated.
+
+A validator that raises `located([(loc, message, value), ...])` reports each problem at
+`loc` under its own position (pydantic prefixes the path it is validating), all in one
+ValidationError: a model validator can name the field or the row it is about.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +15,6 @@ from pydantic_core import InitErrorDetails
 Loc = tuple[str | int, ...]
 Located = tuple[Loc, str, object]
 """(where under the value, the message, the value at fault)."""
-
 
 def located(problems: Iterable[Located], title: str = "lcm-opt") -> ValidationError:
     """One ValidationError of `value_error`s, each message kept as written."""
