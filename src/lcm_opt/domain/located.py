@@ -16,6 +16,7 @@ Loc = tuple[str | int, ...]
 Located = tuple[Loc, str, object]
 """(where under the value, the message, the value at fault)."""
 
+
 def located(problems: Iterable[Located], title: str = "lcm-opt") -> ValidationError:
     """One ValidationError of `value_error`s, each message kept as written."""
     details = [

@@ -83,7 +83,7 @@ def whole_checks(
         rows[section] = [i for i in range(len(raw)) if i not in bad]
         pruned[section] = [raw[i] for i in rows[section]]
         if key := ROW_KEYS[section]:
-            claimed[section] = {as_text_id(r.get(key)) for r in raw if isinstance(r, Mapping)}
+            claimed[section] = {str(as_text_id(r.get(key))) for r in raw if isinstance(r, Mapping)}
     try:
         model.model_validate(pruned, context=LocatedSource(rows=rows, claimed=claimed))
     except ValidationError as whole:
@@ -100,5 +100,6 @@ def as_detail(error: Any) -> InitErrorDetails:
     try:
         ValidationError.from_exception_data("", [{"type": kind, "loc": (), "input": 0, "ctx": ctx}])
     except (KeyError, TypeError, ValueError):
-        return {"type": PydanticCustomError(kind, error["msg"]), "loc": error["loc"], "input": error["input"]}
+        custom = PydanticCustomError(kind, error["msg"])
+        return {"type": custom, "loc": error["loc"], "input": error["input"]}
     return {"type": kind, "loc": error["loc"], "input": error["input"], "ctx": ctx}

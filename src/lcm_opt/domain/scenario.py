@@ -21,7 +21,7 @@ from lcm_opt.domain.org import Org
 from lcm_opt.domain.settings import Settings
 from lcm_opt.domain.source import ScenarioSource
 from lcm_opt.domain.table import ConsumptionTable
-from lcm_opt.domain.variants import Variant
+from lcm_opt.domain.variants import Variant as Variant  # re-exported: its former home
 
 
 class RuleText(Frozen):

@@ -152,8 +152,10 @@ def _reworded(model: type[BaseModel], exc: ValidationError) -> ValidationError:
         loc: Loc = tuple(error["loc"])
         if error["type"] == "extra_forbidden":
             keys = ", ".join(_model_at(model, loc[:-1]).model_fields)
-            ctx = {"error": f"unknown key {loc[-1]!r}; accepted keys: {keys}"}
-            details.append(InitErrorDetails(type="value_error", loc=loc, input=None, ctx=ctx))
+            message = f"unknown key {loc[-1]!r}; accepted keys: {keys}"
+            details.append(
+                InitErrorDetails(type="value_error", loc=loc, input=None, ctx={"error": message})
+            )
         else:
             kind, value, ctx = error["type"], error["input"], error.get("ctx")
             details.append(InitErrorDetails(type=kind, loc=loc, input=value, ctx=ctx or {}))

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from email.message import Message
 from typing import Any
 
 from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
@@ -39,10 +40,10 @@ class BodyError(ScenarioErrors):
     strict parse here and by operations that find a request wrong (an unknown variant
     named). The API answers 422 with these locations (errors.py)."""
 
-    def __init__(self, problems: list[tuple[Loc, str]]) -> None:
-        self.problems = problems
-        where = (".".join(map(str, loc)) for loc, _ in problems)
-        super().__init__([ScenarioError(m, where=w) for w, (_, m) in zip(where, problems)])
+    def __init__(self, problems: Sequence[tuple[Loc, str]]) -> None:
+        self.problems = list(problems)
+        errors = [ScenarioError(m, where=".".join(map(str, loc))) for loc, m in self.problems]
+        super().__init__(errors)
 
 
 def _children(node: object) -> Iterator[tuple[str | int, object]]:
@@ -115,10 +116,15 @@ def _declares_json(request: Request, untyped: bool) -> bool:
 
 
 OFF_LOOP_BYTES = 32 * 1024
-"""Larger bodies are parsed in a worker thread: the event loop keeps answering (health)."""
+"""Larger bodies are parsed and validated in a worker thread: the event loop keeps
+answering (health) while a large scenario is read."""
 
 
 class _StrictJsonRequest(Request):
+    """`json()` is the body parsed strictly and then validated by the route's body field
+    (FastAPI's own validation of the declared model, run here so that it can leave the
+    event loop); FastAPI then meets a validated model, which pydantic takes as it is."""
+
     _parsed: Any = None
     _has_parsed = False
 
@@ -132,19 +138,33 @@ class _StrictJsonRequest(Request):
             self._has_parsed = True
         return self._parsed
 
+    async def validate(self, field: Any) -> None:
+        data = await self.json()
+        if len(await self.body()) > OFF_LOOP_BYTES:
+            value, errors = await run_in_threadpool(field.validate, data, {}, loc=("body",))
+        else:
+            value, errors = field.validate(data, {}, loc=("body",))
+        if errors:
+            raise RequestValidationError(errors)
+        self._parsed = value
+
 
 class StrictJsonRoute(APIRoute):
-    """Parses a JSON body strictly first; its problems are 422s at their location."""
+    """Parses a JSON body strictly and validates it with the declared model; problems are
+    422s at their location (errors.py)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         strict_type = getattr(self, "strict_content_type", True)
         untyped = getattr(strict_type, "value", strict_type) is False
+        field = self.body_field
 
         async def strict(request: Request) -> Response:
             request = _StrictJsonRequest(request.scope, request.receive)
             if _declares_json(request, untyped) and await request.body():
-                await request.json()  # a BodyError is a 422 (errors.py)
+                await request.json()
+                if field is not None:
+                    await request.validate(field)
             return await handler(request)
 
         return strict

@@ -32,7 +32,9 @@ def scenario_error_detail(error: ScenarioError) -> list[dict[str, Any]]:
     """A BodyError's entries at their locations; any other input error (not located in
     the request) in full, at the scenario."""
     if isinstance(error, BodyError):
-        return [{"loc": ["body", *loc], "msg": msg, "type": "scenario"} for loc, msg in error.problems]
+        return [
+            {"loc": ["body", *loc], "msg": msg, "type": "scenario"} for loc, msg in error.problems
+        ]
     errors = error.errors if isinstance(error, ScenarioErrors) else [error]
     return [{"loc": ["body", "scenario"], "msg": e.render(), "type": "scenario"} for e in errors]
 

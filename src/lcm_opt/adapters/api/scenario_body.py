@@ -47,6 +47,24 @@ NO_FILES = Path("/nonexistent/lcm-opt-api")  # never read: paths are refused fir
 _NO_PATHS = "a server does not read files named by a request"
 
 
+EXAMPLE_SCENARIO: dict[str, Any] = {
+    "name": "Two seats for three PCs",
+    "rules": "xassets-default",
+    "org": {"locations": {"UK": None, "London": "UK"}},
+    "products": [{"id": "office-2021", "family": "office", "version": "2021", "metric": "device"}],
+    "licences": [{"id": "L-1", "product": "office-2021", "type": "device", "seats": 2}],
+    "consumptions": [
+        {
+            "id": f"PC-{n}/office-2021",
+            "product": "office-2021",
+            "asset": f"PC-{n}",
+            "location": "London",
+        }
+        for n in (1, 2, 3)
+    ],
+}
+
+
 def _is_path(value: object) -> bool:
     text = value.strip() if isinstance(value, str) else ""
     return text.endswith(".rules") or "/" in text or "\\" in text or text.startswith(".")
@@ -56,7 +74,9 @@ def _rule_text(value: object) -> object:
     """`rules` as the request writes it -> RuleText, its lines parsed."""
     if value is None or isinstance(value, str):
         if _is_path(value):
-            message = f"rule-set paths are not accepted: name a rule set or send the lines ({_NO_PATHS})"
+            message = (
+                f"rule-set paths are not accepted: name a rule set or send the lines ({_NO_PATHS})"
+            )
             raise ValueError(message)
         try:
             return resolve_rules(value or DEFAULT_RULES, base_dir=NO_FILES, source=SOURCE)
@@ -92,16 +112,16 @@ class ScenarioBody(Scenario):
     """A scenario in a request: the scenario file format (docs/scenario.md) with inline
     rows; paths are refused."""
 
-    model_config = ConfigDict(title="Scenario")
+    model_config = ConfigDict(title="Scenario", json_schema_extra={"examples": [EXAMPLE_SCENARIO]})
 
-    rules: RulesIn = Field(  # type: ignore[assignment]
+    rules: RulesIn = Field(
         DEFAULT_RULES,
         description="a rule set bundled with the server by name, the rule lines, or the "
         "`{name, lines, source}` a dumped scenario holds; paths are refused",
         validate_default=True,
     )
     licences: tuple[Licence, ...] = ()
-    consumptions: tuple[Consumption, ...] = ()  # type: ignore[assignment]
+    consumptions: tuple[Consumption, ...] = ()
     previous_allocation: None = Field(None, description=f"refused: {_NO_PATHS}")
     description: Any = Field(None, exclude=True, description="free text, ignored")
     expect: Any = Field(None, exclude=True, description="ignored (test fixtures use it)")
@@ -111,7 +131,9 @@ class ScenarioBody(Scenario):
     @classmethod
     def _inline_rows(cls, value: object) -> object:
         if isinstance(value, Mapping):
-            message = f"file references are not accepted: send the rows inline as a list ({_NO_PATHS})"
+            message = (
+                f"file references are not accepted: send the rows inline as a list ({_NO_PATHS})"
+            )
             forms = [key for key in value if key in ("csv", "jsonl", "xlsx", "parquet")]
             raise located([((forms[0],) if forms else (), message, value)])
         return value
@@ -148,7 +170,9 @@ class ScenarioBody(Scenario):
 
     def domain(self) -> Scenario:
         """The domain Scenario it holds (every part already validated)."""
-        return Scenario.model_construct(**{name: getattr(self, name) for name in Scenario.model_fields})
+        return Scenario.model_construct(
+            **{name: getattr(self, name) for name in Scenario.model_fields}
+        )
 
 
 def _rule_paths(variants: Sequence[Variant], source: LocatedSource) -> Iterable[Located]:
@@ -156,7 +180,11 @@ def _rule_paths(variants: Sequence[Variant], source: LocatedSource) -> Iterable[
         for i, op in enumerate(variant.changes):
             if isinstance(op, SetRules) and _is_path(op.rules):
                 message = f"rule-set paths are not accepted ({_NO_PATHS})"
-                yield (("variants", source.row("variants", k), "changes", i, "rules"), message, op.rules)
+                yield (
+                    ("variants", source.row("variants", k), "changes", i, "rules"),
+                    message,
+                    op.rules,
+                )
 
 
 def parse_scenario(data: Mapping[str, Any], *, max_time_limit_s: float) -> Scenario:

@@ -9,29 +9,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator
 
-from lcm_opt.adapters.api.scenario_body import ScenarioBody
+from lcm_opt.adapters.api.scenario_body import EXAMPLE_SCENARIO, ScenarioBody
 from lcm_opt.domain.located import located
 
 Engine = Literal["greedy", "optimal"]
 RunKind = Literal["solve", "compare", "whatif"]
 RunStatus = Literal["queued", "running", "succeeded", "failed"]
-
-EXAMPLE_SCENARIO: dict[str, Any] = {
-    "name": "Two seats for three PCs",
-    "rules": "xassets-default",
-    "org": {"locations": {"UK": None, "London": "UK"}},
-    "products": [{"id": "office-2021", "family": "office", "version": "2021", "metric": "device"}],
-    "licences": [{"id": "L-1", "product": "office-2021", "type": "device", "seats": 2}],
-    "consumptions": [
-        {
-            "id": f"PC-{n}/office-2021",
-            "product": "office-2021",
-            "asset": f"PC-{n}",
-            "location": "London",
-        }
-        for n in (1, 2, 3)
-    ],
-}
+__all__ = ["EXAMPLE_SCENARIO", "ScenarioBody"]  # and the models below
 
 
 class _Request(BaseModel):
@@ -39,7 +23,7 @@ class _Request(BaseModel):
 
 
 class ScenarioRequest(_Request):
-    scenario: ScenarioBody = Field(examples=[EXAMPLE_SCENARIO])
+    scenario: ScenarioBody
 
 
 class SolveRequest(ScenarioRequest):
@@ -65,7 +49,11 @@ class WhatIfRun(WhatIfRequest):
     kind: Literal["whatif"]
 
 
-_RUNS: dict[object, type[BaseModel]] = {"solve": SolveRun, "compare": CompareRun, "whatif": WhatIfRun}
+_RUNS: dict[object, type[BaseModel]] = {
+    "solve": SolveRun,
+    "compare": CompareRun,
+    "whatif": WhatIfRun,
+}
 
 
 def _by_kind(value: object) -> object:
