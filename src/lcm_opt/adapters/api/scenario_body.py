@@ -210,16 +210,15 @@ def cap_time_limit(scenario: Scenario, cap: float) -> Scenario:
 
 
 def _capped(op: Any, cap: float) -> Any:
-    if not isinstance(op, SetSetting) or op.field != "time_limit_s":
-        return op
-    value = op.value
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return op
-    try:
-        above = float(value) > cap  # pydantic reads "1e9" as a number too
-    except ValueError:
-        return op
-    return op.model_copy(update={"value": cap}) if above else op
+    """A `set_setting` of time_limit_s over `cap` (read as pydantic reads it, "1e9" too)
+    set to `cap`."""
+    if isinstance(op, SetSetting) and op.field == "time_limit_s" and not isinstance(op.value, bool):
+        try:
+            if float(op.value) > cap:
+                return op.model_copy(update={"value": cap})
+        except (TypeError, ValueError):
+            pass
+    return op
 
 
 def check_variants(scenario: Scenario, names: list[str] | None) -> list[Scenario]:
