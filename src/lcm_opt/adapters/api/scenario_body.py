@@ -30,6 +30,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from lcm_opt.adapters.api.body import BodyError, Loc
 from lcm_opt.adapters.files_rules import DEFAULT_RULES, resolve_rules
@@ -130,6 +131,7 @@ class ScenarioBody(Scenario):
     description: Any = Field(None, exclude=True, description="free text, ignored")
     expect: Any = Field(None, exclude=True, description="ignored (test fixtures use it)")
     schema_: Any = Field(None, alias="$schema", exclude=True, description="ignored")
+    load_warnings: SkipJsonSchema[tuple[()]] = Field((), exclude=True)  # the loader's, not sent
 
     @field_validator("products", "licences", "consumptions", mode="before")
     @classmethod
