@@ -174,7 +174,7 @@ def test_time_limit_is_capped() -> None:
     variants = [{"name": "slow", "changes": [change]}]
     scenario = parse_scenario(example(settings=settings, variants=variants), max_time_limit_s=3)
     assert scenario.settings.time_limit_s == 3
-    assert scenario.variants[0].changes[0]["value"] == 3
+    assert scenario.variants[0].changes[0].value == 3
 
 
 # --- errors ----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from lcm_opt.adapters.cli import app
 from lcm_opt.adapters.files import dump_json, load_scenario
 from lcm_opt.adapters.files_variants import load_whatif_input
-from lcm_opt.adapters.variants import run_whatif, whatif
+from lcm_opt.adapters.variants import run_whatif, variant_of, whatif
 from lcm_opt.adapters.variants.apply import apply_variant
 from lcm_opt.domain import Reservation, Result, Scenario, Stability, TrackedDeployment, Variant
 from lcm_opt.errors import ScenarioError, ScenarioErrors
@@ -46,8 +46,7 @@ def demo() -> Scenario:
 
 
 def _apply(base: Scenario, *changes: Any, name: str = "v") -> Scenario:
-    variant = Variant(name=name, changes=changes)
-    return apply_variant(base, variant, base_dir=WHATIF).scenario
+    return apply_variant(base, variant_of(name, changes), base_dir=WHATIF).scenario
 
 
 def _licence(s: Scenario, lid: str) -> Any:

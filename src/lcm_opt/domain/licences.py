@@ -8,6 +8,7 @@ from pydantic import Field, field_validator, model_validator
 
 from lcm_opt.domain.base import Cores, Count, Frozen, Id, Price
 from lcm_opt.domain.catalog import DowngradeRule, normalise_type
+from lcm_opt.domain.located import located
 from lcm_opt.domain.org import Dimension
 
 
@@ -45,8 +46,12 @@ class Licence(Frozen):
 
     @model_validator(mode="after")
     def _seats_or_unlimited(self) -> Licence:
+        """Located at `seats`, the field to change (a pydantic error list and the file
+        loader's messages name it)."""
         if self.unlimited and self.seats is not None:
-            raise ValueError("an unlimited licence takes no seats (A20): drop `seats`")
+            message = "an unlimited licence takes no seats (A20): drop `seats`"
+            raise located([(("seats",), message, self.seats)])
         if not self.unlimited and self.seats is None:
-            raise ValueError("a finite licence needs `seats` (or `unlimited: true`)")
+            message = "a finite licence needs `seats` (or `unlimited: true`)"
+            raise located([(("seats",), message, None)])
         return self

@@ -21,6 +21,7 @@ from lcm_opt.domain.org import Org
 from lcm_opt.domain.settings import Settings
 from lcm_opt.domain.source import ScenarioSource
 from lcm_opt.domain.table import ConsumptionTable
+from lcm_opt.domain.variants import Variant as Variant  # re-exported: its former home
 
 
 class RuleText(Frozen):
@@ -30,13 +31,6 @@ class RuleText(Frozen):
     name: Name
     lines: tuple[str, ...]
     source: str
-
-
-class Variant(Frozen):
-    """A what-if variant: named list of changes (ops in docs/scenario.md)."""
-
-    name: Name
-    changes: tuple[dict[str, Any], ...] = ()
 
 
 def _keep_table(value: Any, rows: core_schema.ValidatorFunctionWrapHandler) -> Any:

@@ -1,16 +1,27 @@
-"""What-if variant operations (docs/scenario.md, "Variants"), typed: a discriminated union
-on `op`. adapters/variants/parse.py reads a Variant's raw changes into these; apply.py
-applies them to a base Scenario, immutably, and validates the result like a loaded one."""
+"""What-if variants (docs/scenario.md, "Variants"): a name and typed changes, a union
+discriminated on `op`, validated where a scenario or variant file is read (or a request
+body): an unknown op, a missing field, a bad licence in `add_licence` are errors there,
+located at the change and its field (`changes[2].licence.seats`). adapters/variants
+applies the changes to a base Scenario, immutably, and checks what they refer to.
+
+The union is dispatched by hand on `op` rather than by pydantic's discriminator, so that
+error locations have no tag in them (`changes[0].licence.seats`, not
+`changes[0].add_licence.licence.seats`) and an unknown key names the keys of the model it
+is in; the JSON schema is the discriminated union's.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, ValidationError, WrapValidator, model_validator
+from pydantic_core import InitErrorDetails
 
 from lcm_opt.domain.base import Frozen, Id, Name
 from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.licences import Licence
+from lcm_opt.domain.located import Loc, located
 
 
 class SetField(Frozen):
@@ -90,7 +101,7 @@ class RemovePin(Frozen):
     consumption: Id
 
 
-VariantOp = Annotated[
+AnyOp = (
     SetField
     | AddLicence
     | RemoveLicence
@@ -99,9 +110,8 @@ VariantOp = Annotated[
     | SetSetting
     | SetRules
     | AddPin
-    | RemovePin,
-    Field(discriminator="op"),
-]
+    | RemovePin
+)
 
 OP_MODELS: dict[str, type[Frozen]] = {
     "set": SetField,
@@ -114,10 +124,72 @@ OP_MODELS: dict[str, type[Frozen]] = {
     "add_pin": AddPin,
     "remove_pin": RemovePin,
 }
+_ACCEPTED = ", ".join(OP_MODELS)
 
 
-class TypedVariant(Frozen):
-    """A variant whose changes are parsed ops."""
+def _op(value: object, _: object) -> AnyOp:
+    """A change as its op's model; errors located under the change (see the docstring)."""
+    if isinstance(value, tuple(OP_MODELS.values())):
+        return value  # type: ignore[return-value]
+    if not isinstance(value, Mapping):
+        raise located([((), f"expected a mapping with an `op`, got {value!r:.60}", value)])
+    op = value.get("op")
+    model = OP_MODELS.get(op) if isinstance(op, str) else None
+    if model is None:
+        what = "required field is missing" if op is None else f"unknown op {op!r:.60}"
+        raise located([(("op",), f"{what}; accepted ops: {_ACCEPTED}", op)])
+    try:
+        return model.model_validate(value)  # type: ignore[return-value]
+    except ValidationError as exc:
+        raise _reworded(model, exc) from None
+
+
+def _reworded(model: type[BaseModel], exc: ValidationError) -> ValidationError:
+    """The op's errors as they are, but an unknown key names the keys of the model it is
+    in (pydantic's own message names none)."""
+    details: list[InitErrorDetails] = []
+    for error in exc.errors(include_url=False):
+        loc: Loc = tuple(error["loc"])
+        if error["type"] == "extra_forbidden":
+            keys = ", ".join(_model_at(model, loc[:-1]).model_fields)
+            message = f"unknown key {loc[-1]!r}; accepted keys: {keys}"
+            details.append(
+                InitErrorDetails(type="value_error", loc=loc, input=None, ctx={"error": message})
+            )
+        else:
+            kind, value, ctx = error["type"], error["input"], error.get("ctx")
+            details.append(InitErrorDetails(type=kind, loc=loc, input=value, ctx=ctx or {}))
+    return ValidationError.from_exception_data(model.__name__, details)
+
+
+def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel]:
+    """The model a location inside `model` is in (`licence` -> Licence)."""
+    for part in loc:
+        model = _NESTED.get((model, part), model) if isinstance(part, str) else model
+    return model
+
+
+_NESTED: dict[tuple[type[BaseModel], str], type[BaseModel]] = {
+    (AddLicence, "licence"): Licence,
+    (AddConsumptions, "consumptions"): Consumption,
+}
+
+VariantOp = Annotated[AnyOp, Field(discriminator="op"), WrapValidator(_op)]
+"""One change: validated into its op's model (see the module docstring)."""
+
+
+def op_where(variant: str, index: int, op: str | None = None) -> str:
+    """`variant <name>: changes[<i>] (<op>)`: where messages about one change point."""
+    base = f"variant {variant}: changes[{index}]"
+    return f"{base} ({op})" if op else base
+
+
+class Variant(Frozen):
+    """A what-if variant: a name and its changes, applied in order."""
 
     name: Name
     changes: tuple[VariantOp, ...] = ()
+
+
+TypedVariant = Variant
+"""The same model under its former name (the file schemas and the docs test use it)."""

@@ -34,7 +34,6 @@ from lcm_opt.adapters.api.errors import CatchAllMiddleware, install_error_handle
 from lcm_opt.adapters.api.limits import BodySizeLimitMiddleware
 from lcm_opt.adapters.api.routes_compute import HEALTH
 from lcm_opt.adapters.api.runner import ProcessRunner
-from lcm_opt.adapters.api.schemas import install_scenario_schema
 from lcm_opt.adapters.api.settings import ApiSettings
 from lcm_opt.adapters.api.store import RunStore
 from lcm_opt.adapters.api.worker import RunWorker
@@ -85,7 +84,6 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         runner=runner,
         gate=KeyGate(settings.max_concurrent_per_key),
     )
-    install_scenario_schema(app)
     install_security_schema(app, HEALTH)
     install_error_handlers(app)
     app.include_router(routes_compute.health_router)

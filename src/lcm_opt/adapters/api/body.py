@@ -1,18 +1,23 @@
-"""JSON request bodies, parsed strictly before FastAPI sees them: a key repeated in one object
-(plain `json` keeps the last one silently, a scenario file is refused for it), a body nested
-beyond MAX_DEPTH, text holding half a surrogate pair (`"\\ud800"`) and a body that is not
-UTF-8 JSON text are 422s at their location in
-FastAPI's `{"detail": [{loc, msg, type}]}` shape; FastAPI would answer the last two with a
-bare 400, and deep nesting could exhaust the recursion of later passes. An integer too long
-for a count stays text, as in a scenario file, so the field says "out of range" (Python's
-int() refuses more than 4300 digits with a ValueError).
+"""JSON request bodies, parsed strictly before FastAPI validates them with the request
+models: a key repeated in one object (plain `json` keeps the last one silently, a scenario
+file is refused for it), a body nested beyond MAX_DEPTH (the scenario files' limit,
+counted from the body), a number that is not finite (Python's parser reads NaN and
+Infinity, JSON has neither), text holding half a surrogate pair (`"\\ud800"`) and a body
+that is not UTF-8 JSON text are 422s at their location in FastAPI's `{"detail": [{loc,
+msg, type}]}` shape. FastAPI would answer the last two with a bare 400, and deep nesting
+could exhaust the recursion of pydantic and of later passes. An integer too long for a
+count stays text, as in a scenario file, so the field says "out of range" (Python's int()
+refuses more than 4300 digits with a ValueError).
 
-Routers use `StrictJsonRoute` as their `route_class`."""
+So a hostile body is bounded before pydantic sees it: its size by BodySizeLimitMiddleware
+(limits.py), its shape here. Routers use `StrictJsonRoute` as their `route_class`; the
+route still declares its typed body, which FastAPI validates and documents."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Coroutine, Iterator
+import math
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from email.message import Message
 from typing import Any
 
@@ -23,20 +28,22 @@ from starlette.concurrency import run_in_threadpool
 
 from lcm_opt.adapters.files_errors import surrogate_message
 from lcm_opt.adapters.files_parse import MAX_DEPTH, JsonObject, json_object, read_int
-
-# The nesting limit is the scenario files' (files_parse.MAX_DEPTH), counted from the body.
+from lcm_opt.errors import ScenarioError, ScenarioErrors
 
 _TOO_DEEP = f"JSON nested too deeply: at most {MAX_DEPTH} levels of arrays and objects"
 
 Loc = tuple[str | int, ...]
 
 
-class BodyError(Exception):
-    """Problems of one body: (location under the body, message) each."""
+class BodyError(ScenarioErrors):
+    """Problems of one request body, each at its location under the body: raised by the
+    strict parse here and by operations that find a request wrong (an unknown variant
+    named). The API answers 422 with these locations (errors.py)."""
 
-    def __init__(self, problems: list[tuple[Loc, str]]) -> None:
-        super().__init__(problems)
-        self.problems = problems
+    def __init__(self, problems: Sequence[tuple[Loc, str]]) -> None:
+        self.problems = list(problems)
+        errors = [ScenarioError(m, where=".".join(map(str, loc))) for loc, m in self.problems]
+        super().__init__(errors)
 
 
 def _children(node: object) -> Iterator[tuple[str | int, object]]:
@@ -65,6 +72,8 @@ def _walk(data: object) -> list[tuple[Loc, str]]:
             return [(loc, _TOO_DEEP)]
         if isinstance(node, str) and (message := _unicode(node)):
             problems.append((loc, message))
+        if isinstance(node, float) and not math.isfinite(node):
+            problems.append((loc, f"expected a finite number, got {node!r}"))
         for key in node.repeated if isinstance(node, JsonObject) else ():
             problems.append(((*loc, key), "key appears twice in one JSON object"))
         for key in node if isinstance(node, dict) else ():
@@ -107,10 +116,15 @@ def _declares_json(request: Request, untyped: bool) -> bool:
 
 
 OFF_LOOP_BYTES = 32 * 1024
-"""Larger bodies are parsed in a worker thread: the event loop keeps answering (health)."""
+"""Larger bodies are parsed and validated in a worker thread: the event loop keeps
+answering (health) while a large scenario is read."""
 
 
 class _StrictJsonRequest(Request):
+    """`json()` is the body parsed strictly and then validated by the route's body field
+    (FastAPI's own validation of the declared model, run here so that it can leave the
+    event loop); FastAPI then meets a validated model, which pydantic takes as it is."""
+
     _parsed: Any = None
     _has_parsed = False
 
@@ -124,27 +138,33 @@ class _StrictJsonRequest(Request):
             self._has_parsed = True
         return self._parsed
 
+    async def validate(self, field: Any) -> None:
+        data = await self.json()
+        if len(await self.body()) > OFF_LOOP_BYTES:
+            value, errors = await run_in_threadpool(field.validate, data, {}, loc=("body",))
+        else:
+            value, errors = field.validate(data, {}, loc=("body",))
+        if errors:
+            raise RequestValidationError(errors)
+        self._parsed = value
+
 
 class StrictJsonRoute(APIRoute):
-    """Parses a JSON body strictly first; its problems become 422s at their location."""
+    """Parses a JSON body strictly and validates it with the declared model; problems are
+    422s at their location (errors.py)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         strict_type = getattr(self, "strict_content_type", True)
         untyped = getattr(strict_type, "value", strict_type) is False
+        field = self.body_field
 
         async def strict(request: Request) -> Response:
             request = _StrictJsonRequest(request.scope, request.receive)
             if _declares_json(request, untyped) and await request.body():
-                try:
-                    await request.json()
-                except BodyError as exc:
-                    raise RequestValidationError(
-                        [
-                            {"type": "json_invalid", "loc": ("body", *loc), "msg": msg}
-                            for loc, msg in exc.problems
-                        ]
-                    ) from None
+                await request.json()
+                if field is not None:
+                    await request.validate(field)
             return await handler(request)
 
         return strict

@@ -28,6 +28,7 @@ from lcm_opt.adapters.api.runner import ProcessRunner, respond
 from lcm_opt.adapters.api.settings import ApiSettings
 from lcm_opt.adapters.api.store import RunStore
 from lcm_opt.adapters.api.worker import RunWorker
+from lcm_opt.domain import Scenario
 
 
 class KeyGate:
@@ -98,20 +99,14 @@ async def bounded(
     return respond(outcome, status=status)
 
 
-def _rows(data: object, key: str) -> int:
-    value = data.get(key) if isinstance(data, dict) else None
-    return len(value) if isinstance(value, list) else 0
-
-
 def is_light(body: object, light_rows: int) -> bool:
     """Whether a request body is small enough for the light lane: its consumptions times
-    its licences times (1 + variants), counted from the JSON before anything is parsed.
-    A body without a `scenario` is heavy."""
+    its licences times (1 + variants). A body without a `scenario` is heavy."""
     scenario = getattr(body, "scenario", None)
-    if not isinstance(scenario, dict):
+    if not isinstance(scenario, Scenario):
         return False
-    rows = max(1, _rows(scenario, "consumptions")) * max(1, _rows(scenario, "licences"))
-    return rows * (1 + _rows(scenario, "variants")) <= light_rows
+    rows = max(1, len(scenario.consumptions)) * max(1, len(scenario.licences))
+    return rows * (1 + len(scenario.variants)) <= light_rows
 
 
 __all__ = ["ApiState", "CallerDep", "SettingsDep", "StateDep", "bounded", "state_of"]

@@ -1,62 +1,65 @@
-"""HTTP error mapping: invalid scenarios -> 422 in FastAPI's `{"detail": [{loc, msg, type}]}`
-shape, with `loc` built from the ScenarioError's where/field; an engine failure -> 500 naming
-it; a busy runs database -> 503 with Retry-After; anything unexpected -> 500 with a generic
-message, logged (CatchAllMiddleware)."""
+"""HTTP error mapping, in one place: a request FastAPI finds invalid (its
+RequestValidationError, from the typed request models) and a request an operation finds
+wrong (a BodyError, body.py) -> 422 in FastAPI's `{"detail": [{loc, msg, type}]}` shape,
+each message in the scenario loader's words; an engine failure -> 500 naming it; a busy
+runs database -> 503 with Retry-After; anything unexpected -> 500 with a generic message,
+logged (CatchAllMiddleware)."""
 
 from __future__ import annotations
 
 import logging
-import re
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lcm_opt.adapters.api.scenario_body import REQUEST, SOURCE
+from lcm_opt.adapters.api.body import BodyError
 from lcm_opt.adapters.api.store import StoreBusy
+from lcm_opt.adapters.files_errors import Problems, report_validation
+from lcm_opt.domain import Scenario
+from lcm_opt.domain.one_pass import as_detail
 from lcm_opt.errors import EngineError, ScenarioError, ScenarioErrors
 
 LOGGER = logging.getLogger("lcm_opt.api")
 GENERIC_500 = "internal server error; the server log has the details"
 
-# `changes[0].op`, `licences[3]`: a path; anything else (an org node name) is one key.
-_PATH = re.compile(r"[A-Za-z_]\w*(?:\[\d+\]|\.[A-Za-z_]\w*)*")
-_PART = re.compile(r"\[(\d+)\]|\.?([A-Za-z_]\w*)")
-_RULE_LINE = re.compile(r"^(?P<path>.*):(?P<line>\d+)$")
-
 
 def scenario_error_detail(error: ScenarioError) -> list[dict[str, Any]]:
-    """One FastAPI-style entry per error: loc = ["body", <where as a path>, <field>]."""
+    """A BodyError's entries at their locations; any other input error (not located in
+    the request) in full, at the scenario."""
+    if isinstance(error, BodyError):
+        return [
+            {"loc": ["body", *loc], "msg": msg, "type": "scenario"} for loc, msg in error.problems
+        ]
     errors = error.errors if isinstance(error, ScenarioErrors) else [error]
-    return [_entry(e) for e in errors]
+    return [{"loc": ["body", "scenario"], "msg": e.render(), "type": "scenario"} for e in errors]
 
 
-def _entry(error: ScenarioError) -> dict[str, Any]:
-    root, _, rest = error.where.partition(": ")
-    if root == REQUEST:
-        loc: list[str | int] = ["body", *_path(rest)]
-    elif root == SOURCE:
-        loc = ["body", SOURCE]
-        rule_line = _RULE_LINE.match(rest)
-        if rule_line:  # a rule-language error: `rules:<1-based line>`, field = the snippet
-            loc += [*_path(rule_line["path"]), int(rule_line["line"]) - 1]
-            message = f"{error.field}: {error.message}" if error.field else error.message
-            return {"loc": loc, "msg": message, "type": "scenario"}
-        loc += _path(rest)
-    else:  # not a request location (e.g. a server rule file): say it all in the message
-        return {"loc": ["body", SOURCE], "msg": error.render(), "type": "scenario"}
-    if error.field:
-        loc += _path(error.field) if _PATH.fullmatch(error.field) else [error.field]
-    return {"loc": loc, "msg": error.message, "type": "scenario"}
+def validation_detail(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """FastAPI's errors as `{loc, msg, type}` (no input echoed back), worded as the
+    scenario loader words them ("must not be negative, got -1")."""
+    return [{"loc": list(e["loc"]), "msg": _worded(e), "type": e["type"]} for e in errors]
 
 
-def _path(text: str) -> list[str | int]:
-    if not text:
-        return []
-    if not _PATH.fullmatch(text):
-        return [text]
-    return [int(index) if index else name for index, name in _PART.findall(text)]
+def _worded(error: Any) -> str:
+    if error["type"] == "extra_forbidden":
+        return f"unknown key {str(error['loc'][-1])!r}"
+    try:
+        exc = ValidationError.from_exception_data("body", [as_detail(error)])
+    except (KeyError, TypeError, ValueError):
+        return str(error["msg"])
+    problems = Problems()
+    report_validation(Scenario, exc, {}, "", problems)
+    return problems.errors[0].message if problems.errors else str(error["msg"])
+
+
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse({"detail": validation_detail(exc.errors())}, status_code=422)
 
 
 async def _scenario_error(request: Request, exc: Exception) -> JSONResponse:
@@ -77,6 +80,7 @@ async def _store_busy(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(ScenarioError, _scenario_error)
     app.add_exception_handler(EngineError, _engine_error)
     app.add_exception_handler(StoreBusy, _store_busy)

@@ -6,13 +6,12 @@ model. No allocation logic. Every function here that computes runs in a solver p
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
 from lcm_opt.adapters.api.scenario_body import (
+    cap_time_limit,
     check_variants,
-    parse_scenario,
     variant_errors_located,
 )
 from lcm_opt.adapters.api.schemas import (
@@ -42,21 +41,17 @@ from lcm_opt.services.whatif import WhatIfReport
 RUN_REQUEST: TypeAdapter[SolveRun | CompareRun | WhatIfRun] = TypeAdapter(RunRequest)
 
 
-def _rows(data: dict[str, Any], key: str) -> int:
-    value = data.get(key)
-    return len(value) if isinstance(value, list) else 0
-
-
 def scenario_of(request: ScenarioRequest, settings: ApiSettings) -> Scenario:
-    """The validated scenario, within the work limits; for a what-if, the named variants
-    must exist and apply. The cheap figures are checked before anything is parsed."""
+    """The request's scenario, its time limits capped, within the work limits; for a
+    what-if, the named variants must exist and apply. The cheap figures first."""
     limits = settings.limits
     variants = 0
     if isinstance(request, WhatIfRequest):
         listed = request.variants
-        variants = len(listed) if listed is not None else _rows(request.scenario, "variants")
-    check_limits(WorkEstimate(_rows(request.scenario, "consumptions"), 0, variants, 0), limits)
-    scenario = parse_scenario(request.scenario, max_time_limit_s=settings.max_time_limit_s)
+        variants = len(listed) if listed is not None else len(request.scenario.variants)
+    consumptions = len(request.scenario.consumptions)
+    check_limits(WorkEstimate(consumptions, 0, variants, 0), limits)
+    scenario = cap_time_limit(request.scenario.domain(), settings.max_time_limit_s)
     applied = (
         check_variants(scenario, request.variants) if isinstance(request, WhatIfRequest) else []
     )

@@ -10,7 +10,7 @@ from lcm_opt.adapters.api.settings import ApiSettings
 
 
 def warm() -> None:
-    request = SolveRequest(scenario=EXAMPLE_SCENARIO, engine="optimal")
+    request = SolveRequest.model_validate({"scenario": EXAMPLE_SCENARIO, "engine": "optimal"})
     operations.solve(request, ApiSettings())
     operations.solve(request.model_copy(update={"engine": "greedy"}), ApiSettings())
 

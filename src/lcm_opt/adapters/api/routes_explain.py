@@ -5,15 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from pydantic import Field
 
-from lcm_opt.adapters.api.body import StrictJsonRoute
+from lcm_opt.adapters.api.body import BodyError, StrictJsonRoute
 from lcm_opt.adapters.api.deps import CallerDep, StateDep, bounded
 from lcm_opt.adapters.api.operations import scenario_of
 from lcm_opt.adapters.api.routes_compute import ERRORS
-from lcm_opt.adapters.api.scenario_body import REQUEST
 from lcm_opt.adapters.api.schemas import ScenarioRequest
 from lcm_opt.adapters.api.settings import ApiSettings
 from lcm_opt.domain.explain import Explanations
-from lcm_opt.errors import ScenarioError, ScenarioErrors
 from lcm_opt.services.explain import explain_scenario, focus
 
 
@@ -40,7 +38,7 @@ def explained(body: ExplainRequest, settings: ApiSettings) -> Explanations:
     """The work of a request, in a solver process (within the work limits and deadline)."""
     done = explain_scenario(scenario_of(body, settings))
     unknown = [
-        ScenarioError(f"unknown {kind} {value!r}", where=f"{REQUEST}: {field}[{i}]")
+        ((field, i), f"unknown {kind} {value!r}")
         for field, kind, known in (
             ("consumptions", "consumption", set(done.problem.consumption_ids)),
             ("licences", "licence", set(done.problem.licence_ids)),
@@ -49,5 +47,5 @@ def explained(body: ExplainRequest, settings: ApiSettings) -> Explanations:
         if value not in known
     ]
     if unknown:
-        raise ScenarioErrors(unknown)
+        raise BodyError(unknown)
     return focus(done, body.consumptions, body.licences)

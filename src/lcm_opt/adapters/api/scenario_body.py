@@ -1,95 +1,242 @@
-"""A scenario sent over HTTP -> Scenario, through the same validation as a scenario file.
+"""The scenario a request sends: the domain Scenario as a request model, so that FastAPI
+validates it, reports each problem at its location (`loc`) and documents its schema.
 
-The body is the file format with inline rows. A server must not read paths named by a
-request, so file references are refused: `{csv: ...}` sections, rule-set paths (a named
-rule set bundled with the server, or inline lines only), `previous_allocation`,
-and `set_rules` paths inside variants. `rules` may also be the `{name, lines, source}` object
-that `Scenario.model_dump()` writes, so a loaded scenario can be posted as it dumps.
+It is the file format with inline rows. A server must not read paths named by a request, so
+file references are refused: table blocks (`{csv: ...}`), rule-set paths, a
+`previous_allocation` and `set_rules` paths in variants. `rules` is a rule set bundled with
+the server by name, the rule lines, or the `{name, lines, source}` object a dumped Scenario
+holds, so a loaded scenario can be posted as it dumps; its lines are parsed here, so a rule
+error is located at its line (`rules[3]`).
 
-Errors are ScenarioErrors whose `where` starts with SOURCE ("scenario") or REQUEST
-("request"): errors.py turns them into 422 locations under the request body."""
+Every problem in one pass, as the file loader does: when rows fail their own validation,
+the other rows are checked as a whole (references, duplicate ids, org trees, pools:
+domain/checks.py), the failed rows' ids counting as known, so a reference error on a valid
+row is reported beside the invalid rows' errors."""
 
 from __future__ import annotations
 
-import logging
-import math
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from lcm_opt.adapters.files import scenario_from_mapping
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
+
+from lcm_opt.adapters.api.body import BodyError, Loc
+from lcm_opt.adapters.files_rules import DEFAULT_RULES, resolve_rules
 from lcm_opt.adapters.variants.apply import apply_variant
-from lcm_opt.domain import RuleText, Scenario, Variant
+from lcm_opt.domain import Consumption, Licence, RuleText, Scenario
+from lcm_opt.domain.located import Located, located
+from lcm_opt.domain.one_pass import LocatedSource, whole_checks
+from lcm_opt.domain.variants import SetRules, SetSetting, Variant, op_where
 from lcm_opt.errors import ScenarioError, ScenarioErrors
+from lcm_opt.rules.language import parse_rules
 
-LOGGER = logging.getLogger("lcm_opt.api")
 SOURCE = "scenario"
-REQUEST = "request"
-# Never read: every path-like value is refused before loading. A directory that does not
-# exist makes sure nothing relative could be found even so.
-NO_FILES = Path("/nonexistent/lcm-opt-api")
+RULES_SOURCE = f"{SOURCE}: rules"
+NO_FILES = Path("/nonexistent/lcm-opt-api")  # never read: paths are refused first
 _NO_PATHS = "a server does not read files named by a request"
-_VARIANT_WHERE = re.compile(r"variant (?P<name>.+): changes\[(?P<index>\d+)\]( \(.*\))?")
+
+
+EXAMPLE_SCENARIO: dict[str, Any] = {
+    "name": "Two seats for three PCs",
+    "rules": "xassets-default",
+    "org": {"locations": {"UK": None, "London": "UK"}},
+    "products": [{"id": "office-2021", "family": "office", "version": "2021", "metric": "device"}],
+    "licences": [{"id": "L-1", "product": "office-2021", "type": "device", "seats": 2}],
+    "consumptions": [
+        {
+            "id": f"PC-{n}/office-2021",
+            "product": "office-2021",
+            "asset": f"PC-{n}",
+            "location": "London",
+        }
+        for n in (1, 2, 3)
+    ],
+}
+
+# OpenAPI documents leave out nulls, so the documented example has no org tree (a root's
+# parent is null); a value of an org field is then a root.
+_DOCUMENTED = {key: value for key, value in EXAMPLE_SCENARIO.items() if key != "org"}
+
+
+def _is_path(value: object) -> bool:
+    text = value.strip() if isinstance(value, str) else ""
+    return text.endswith(".rules") or "/" in text or "\\" in text or text.startswith(".")
+
+
+def _rule_text(value: object) -> object:
+    """`rules` as the request writes it -> RuleText, its lines parsed."""
+    if value is None or isinstance(value, str):
+        if _is_path(value):
+            message = (
+                f"rule-set paths are not accepted: name a rule set or send the lines ({_NO_PATHS})"
+            )
+            raise ValueError(message)
+        try:
+            return resolve_rules(value or DEFAULT_RULES, base_dir=NO_FILES, source=SOURCE)
+        except ScenarioError as error:
+            raise ValueError(error.message) from None
+    if isinstance(value, list):
+        text = RuleText.model_validate({"name": "inline", "lines": value, "source": RULES_SOURCE})
+    elif isinstance(value, Mapping):
+        text = RuleText.model_validate({**value, "source": RULES_SOURCE})
+    else:
+        return value  # RuleText says what it expects
+    try:
+        parse_rules(text)
+    except ScenarioError as error:
+        errors = error.errors if isinstance(error, ScenarioErrors) else [error]
+        raise located(_rule_problem(e) for e in errors) from None
+    return text
+
+
+def _rule_problem(error: ScenarioError) -> Located:
+    """A rule-language error at its line: the parser names it `scenario: rules:<line>`."""
+    line = error.where.removeprefix(f"{RULES_SOURCE}:")
+    message = f"{error.field}: {error.message}" if error.field else error.message
+    return ((int(line) - 1,) if line.isdigit() else (), message, None)
+
+
+RulesIn = Annotated[
+    RuleText, BeforeValidator(_rule_text, json_schema_input_type=str | list[str] | RuleText)
+]
+
+
+class ScenarioBody(Scenario):
+    """A scenario in a request: the scenario file format (docs/scenario.md) with inline
+    rows; paths are refused."""
+
+    model_config = ConfigDict(title="Scenario", json_schema_extra={"examples": [_DOCUMENTED]})
+
+    rules: RulesIn = Field(
+        DEFAULT_RULES,
+        description="a rule set bundled with the server by name, the rule lines, or the "
+        "`{name, lines, source}` a dumped scenario holds; paths are refused",
+        validate_default=True,
+    )
+    licences: tuple[Licence, ...] = ()
+    consumptions: tuple[Consumption, ...] = ()
+    previous_allocation: None = Field(None, description=f"refused: {_NO_PATHS}")
+    description: Any = Field(None, exclude=True, description="free text, ignored")
+    expect: Any = Field(None, exclude=True, description="ignored (test fixtures use it)")
+    schema_: Any = Field(None, alias="$schema", exclude=True, description="ignored")
+    load_warnings: SkipJsonSchema[tuple[()]] = Field((), exclude=True)  # the loader's, not sent
+
+    @field_validator("products", "licences", "consumptions", mode="before")
+    @classmethod
+    def _inline_rows(cls, value: object) -> object:
+        if isinstance(value, Mapping):
+            message = (
+                f"file references are not accepted: send the rows inline as a list ({_NO_PATHS})"
+            )
+            forms = [key for key in value if key in ("csv", "jsonl", "xlsx", "parquet")]
+            raise located([((forms[0],) if forms else (), message, value)])
+        return value
+
+    @field_validator("previous_allocation", mode="before")
+    @classmethod
+    def _no_previous(cls, value: object) -> object:
+        if value is not None:
+            raise ValueError(f"previous_allocation names a file; it is not accepted ({_NO_PATHS})")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> ScenarioBody:
+        """The Scenario's whole-scenario rules, and no `set_rules` path in a variant."""
+        source = info.context if isinstance(info.context, LocatedSource) else LocatedSource()
+        source.check(self)
+        problems = [*source.problems, *_rule_paths(self.variants, source)]
+        if problems:
+            raise located(problems)
+        return self
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _one_pass(
+        cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> ScenarioBody:
+        try:
+            body: ScenarioBody = handler(data)
+        except ValidationError as exc:
+            if isinstance(info.context, LocatedSource) or not isinstance(data, Mapping):
+                raise
+            raise whole_checks(cls, data, exc) from None
+        return body
+
+    def domain(self) -> Scenario:
+        """The domain Scenario it holds (every part already validated)."""
+        return Scenario.model_construct(
+            **{name: getattr(self, name) for name in Scenario.model_fields}
+        )
+
+
+def _rule_paths(variants: Sequence[Variant], source: LocatedSource) -> Iterable[Located]:
+    for k, variant in enumerate(variants):
+        for i, op in enumerate(variant.changes):
+            if isinstance(op, SetRules) and _is_path(op.rules):
+                message = f"rule-set paths are not accepted ({_NO_PATHS})"
+                yield (
+                    ("variants", source.row("variants", k), "changes", i, "rules"),
+                    message,
+                    op.rules,
+                )
 
 
 def parse_scenario(data: Mapping[str, Any], *, max_time_limit_s: float) -> Scenario:
-    """Validates a scenario body; raises ScenarioErrors naming every problem. The optimiser's
-    time limit (base settings and `set_setting` in variants) is capped at `max_time_limit_s`."""
-    refused = [*_non_finite(data), *_file_references(data)]
-    if refused:
-        raise ScenarioErrors(refused)
-    rules = data.get("rules")
-    named: str | None = None
-    if isinstance(rules, Mapping):
-        named, lines = _dumped_rules(rules)
-        data = {**data, "rules": lines}
-    scenario = _load(data)
-    if named is not None:
-        scenario = scenario.model_copy(
-            update={
-                "rules": RuleText(name=named, lines=scenario.rules.lines, source=f"{SOURCE}: rules")
-            }
-        )
-    return cap_time_limit(scenario, max_time_limit_s)
+    """A scenario body -> the domain Scenario, its time limits capped (pydantic's
+    ValidationError when it is not valid)."""
+    return cap_time_limit(ScenarioBody.model_validate(data).domain(), max_time_limit_s)
 
 
-def _load(data: Mapping[str, Any]) -> Scenario:
-    """The loader reads nothing but `data`, so anything it raises is about the input: a
-    crash (a loader bug) is still a 422, logged with its traceback to be fixed."""
-    try:
-        return scenario_from_mapping(data, base_dir=NO_FILES, source=SOURCE)
-    except ScenarioError:
-        raise
-    except Exception as exc:
-        LOGGER.warning("the scenario loader crashed on a request (a loader bug)", exc_info=True)
-        message = f"the scenario could not be read ({type(exc).__name__}: {exc})"
-        raise ScenarioErrors([ScenarioError(message, where=SOURCE)]) from exc
+def cap_time_limit(scenario: Scenario, cap: float) -> Scenario:
+    """`settings.time_limit_s` and every `set_setting` of it in a variant at most `cap`."""
+    settings = scenario.settings
+    if settings.time_limit_s > cap:
+        settings = settings.model_copy(update={"time_limit_s": cap})
+    variants = tuple(
+        variant.model_copy(update={"changes": tuple(_capped(op, cap) for op in variant.changes)})
+        for variant in scenario.variants
+    )
+    return scenario.model_copy(update={"settings": settings, "variants": variants})
+
+
+def _capped(op: Any, cap: float) -> Any:
+    """A `set_setting` of time_limit_s over `cap` (read as pydantic reads it, "1e9" too)
+    set to `cap`."""
+    if isinstance(op, SetSetting) and op.field == "time_limit_s" and not isinstance(op.value, bool):
+        try:
+            if float(op.value) > cap:
+                return op.model_copy(update={"value": cap})
+        except (TypeError, ValueError):
+            pass
+    return op
 
 
 def check_variants(scenario: Scenario, names: list[str] | None) -> list[Scenario]:
     """A what-if request: the scenario has variants, the named ones (default all) exist,
-    and they apply to the scenario (returned, applied). Locations as for the scenario."""
+    and they apply to the scenario (returned, applied)."""
     if not scenario.variants:
-        raise ScenarioErrors(
-            [
-                ScenarioError(
-                    "the scenario has no variants to compare", where=SOURCE, field="variants"
-                )
-            ]
-        )
+        raise BodyError([((SOURCE, "variants"), "the scenario has no variants to compare")])
     known = {variant.name: variant for variant in scenario.variants}
-    errors = [
-        ScenarioError(
-            f"unknown variant {name!r}; the scenario has: {', '.join(known)}",
-            where=f"{REQUEST}: variants[{index}]",
-        )
-        for index, name in enumerate(names or [])
+    listed = ", ".join(known)
+    unknown = [
+        (("variants", i), f"unknown variant {name!r}; the scenario has: {listed}")
+        for i, name in enumerate(names or [])
         if name not in known
     ]
-    if errors:
-        raise ScenarioErrors(errors)
+    if unknown:
+        raise BodyError(unknown)
     with variant_errors_located(scenario):
         return [
             apply_variant(scenario, known[name], base_dir=NO_FILES).scenario
@@ -99,133 +246,24 @@ def check_variants(scenario: Scenario, names: list[str] | None) -> list[Scenario
 
 @contextmanager
 def variant_errors_located(scenario: Scenario) -> Iterator[None]:
-    """The what-if service names a variant (`variant <name>: changes[<i>] (<op>)`); a
-    request location names its index: `scenario: variants[<k>].changes[<i>]`."""
+    """Errors of applying the variants at their change in the request: the apply code
+    names a change `variant <name>: changes[<i>] (<op>)` (op_where), looked up here;
+    what it names otherwise is reported in full at the variant, or the scenario."""
     try:
         yield
     except ScenarioError as error:
-        errors = error.errors if isinstance(error, ScenarioErrors) else [error]
-        raise ScenarioErrors([_located(e, scenario) for e in errors]) from None
-
-
-def _located(error: ScenarioError, scenario: Scenario) -> ScenarioError:
-    if error.where == scenario.name:  # the what-if service names the scenario
-        return ScenarioError(error.message, where=SOURCE, field=error.field)
-    match = _VARIANT_WHERE.match(error.where)
-    names = [variant.name for variant in scenario.variants]
-    if match is None or match["name"] not in names:
-        return error
-    where = f"{SOURCE}: variants[{names.index(match['name'])}].changes[{match['index']}]"
-    return ScenarioError(error.message, where=where, field=error.field)
-
-
-def cap_time_limit(scenario: Scenario, cap: float) -> Scenario:
-    settings = scenario.settings
-    if settings.time_limit_s > cap:
-        settings = settings.model_copy(update={"time_limit_s": cap})
-    variants = tuple(_capped_variant(variant, cap) for variant in scenario.variants)
-    return scenario.model_copy(update={"settings": settings, "variants": variants})
-
-
-def _capped_variant(variant: Variant, cap: float) -> Variant:
-    changes = tuple(
-        {**change, "value": cap} if _raises_time_limit(change, cap) else change
-        for change in variant.changes
-    )
-    return variant.model_copy(update={"changes": changes})
-
-
-def _raises_time_limit(change: Mapping[str, Any], cap: float) -> bool:
-    if change.get("op") != "set_setting" or change.get("field") != "time_limit_s":
-        return False
-    value = change.get("value")
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return False
-    try:
-        return float(value) > cap  # pydantic would read "1e9" as a number too
-    except ValueError:
-        return False
-
-
-def _dumped_rules(rules: Mapping[str, Any]) -> tuple[str, object]:
-    """`{name, lines, source?}` -> (name, lines); the lines are checked by the loader."""
-    where = f"{SOURCE}: rules"
-    problems = [
-        ScenarioError("unknown key; accepted keys: name, lines, source", where=where, field=str(k))
-        for k in rules
-        if k not in ("name", "lines", "source")
-    ]
-    name = rules.get("name")
-    if not isinstance(name, str) or not name.strip():
-        problems.append(
-            ScenarioError(f"expected a rule-set name, got {name!r}", where=where, field="name")
-        )
-    lines = rules.get("lines")
-    if not isinstance(lines, list):
-        problems.append(
-            ScenarioError(
-                f"expected a list of rule lines, got {lines!r}", where=where, field="lines"
-            )
-        )
-    if problems:
-        raise ScenarioErrors(problems)
-    return str(name).strip(), lines
-
-
-def _non_finite(value: object, path: str = "") -> Iterator[ScenarioError]:
-    """JSON has no NaN or Infinity, though Python's parser reads them: refuse them."""
-    if isinstance(value, float) and not math.isfinite(value):
-        where = f"{SOURCE}: {path}" if path else SOURCE
-        yield ScenarioError(f"expected a finite number, got {value!r}", where=where)
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            yield from _non_finite(item, f"{path}.{key}" if path else str(key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _non_finite(item, f"{path}[{index}]")
-
-
-def _file_references(data: Mapping[str, Any]) -> Iterator[ScenarioError]:
-    for key in ("products", "licences", "consumptions"):
-        section = data.get(key)
-        if isinstance(section, Mapping):
-            forms = [form for form in ("csv", "jsonl") if form in section]
-            yield ScenarioError(
-                f"file references are not accepted: send the rows inline as a list ({_NO_PATHS})",
-                where=f"{SOURCE}: {key}",
-                field=forms[0] if forms else "",
-            )
-    if _is_path(data.get("rules")):
-        yield ScenarioError(
-            f"rule-set paths are not accepted: name a rule set or send the lines ({_NO_PATHS})",
-            where=SOURCE,
-            field="rules",
-        )
-    if data.get("previous_allocation") is not None:
-        yield ScenarioError(
-            f"previous_allocation names a file; it is not accepted ({_NO_PATHS})",
-            where=SOURCE,
-            field="previous_allocation",
-        )
-    yield from _variant_paths(data.get("variants"))
-
-
-def _variant_paths(variants: object) -> Iterator[ScenarioError]:
-    if not isinstance(variants, list):
-        return
-    for v_index, variant in enumerate(variants):
-        changes = variant.get("changes") if isinstance(variant, Mapping) else None
-        for c_index, change in enumerate(changes if isinstance(changes, list) else []):
-            if isinstance(change, Mapping) and _is_path(change.get("rules")):
-                yield ScenarioError(
-                    f"rule-set paths are not accepted ({_NO_PATHS})",
-                    where=f"{SOURCE}: variants[{v_index}]",
-                    field=f"changes[{c_index}].rules",
-                )
-
-
-def _is_path(value: object) -> bool:
-    if not isinstance(value, str):
-        return False
-    text = value.strip()
-    return text.endswith(".rules") or "/" in text or "\\" in text or text.startswith(".")
+        changes: dict[str, Loc] = {}
+        variants: dict[str, Loc] = {scenario.name: (SOURCE,)}
+        for k, variant in enumerate(scenario.variants):
+            variants[f"variant {variant.name}"] = (SOURCE, "variants", k)
+            for i, op in enumerate(variant.changes):
+                changes[op_where(variant.name, i, op.op)] = (SOURCE, "variants", k, "changes", i)
+        problems: list[tuple[Loc, str]] = []
+        for e in error.errors if isinstance(error, ScenarioErrors) else [error]:
+            if e.where in changes or e.where in variants:
+                loc = changes.get(e.where) or variants[e.where]
+                problems.append(((*loc, e.field) if e.field else loc, e.message))
+            else:
+                head = e.where.partition(": ")[0]
+                problems.append((variants.get(head, (SOURCE,)), e.render()))
+        raise BodyError(problems) from None

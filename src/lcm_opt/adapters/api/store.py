@@ -18,156 +18,36 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import (
-    DateTime,
-    Dialect,
-    Integer,
-    String,
-    Text,
-    create_engine,
-    delete,
-    func,
-    inspect,
-    select,
-    text,
-    update,
+from sqlalchemy import delete, func, inspect, select, text, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, load_only, sessionmaker
+
+from lcm_opt.adapters.api.store_rows import (
+    ADDED_COLUMNS,
+    Base,
+    RunRecord,
+    RunRow,
+    StoreBusy,
+    fair_pick,
+    make_engine,
+    now,
+    reason,
+    retrying,
 )
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, load_only, mapped_column, sessionmaker
-from sqlalchemy.pool import StaticPool
-from sqlalchemy.types import TypeDecorator
+
+__all__ = ["INTERRUPTED", "RunRecord", "RunRow", "RunStore", "StoreBusy"]
 
 LOGGER = logging.getLogger("lcm_opt.api.store")
 INTERRUPTED = "interrupted: the server holding this run stopped before it finished"
 READ_BUDGET_S = 2.0
 WRITE_BUDGET_S = 10.0
 T = TypeVar("T")
-
-
-class StoreBusy(Exception):
-    """The database stayed busy or unreachable past the retry budget."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"the runs database is busy: {reason}")
-        self.reason = reason
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC in and out; SQLite stores it naive, PostgreSQL as timestamptz."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None or value.tzinfo is not None:
-            return value
-        return value.replace(tzinfo=UTC)
-
-
-class _Base(DeclarativeBase):
-    pass
-
-
-class RunRow(_Base):
-    __tablename__ = "runs"
-
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    id: Mapped[str] = mapped_column(String(32), unique=True, index=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), index=True)
-    request_json: Mapped[str] = mapped_column(Text)
-    result_json: Mapped[str | None] = mapped_column(Text, nullable=True)
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    owner: Mapped[str] = mapped_column(String(64), index=True, default="", server_default="")
-    lease_holder: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    lease_expires: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-
-
-# Added to a table made by an earlier version (which had none of them).
-_ADDED_COLUMNS = ("owner", "lease_holder", "lease_expires")
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    id: str
-    kind: str
-    status: str
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    error: str | None
-    request_json: str | None = None  # None in listings
-    result_json: str | None = None
-    owner: str = ""
-
-    @classmethod
-    def of(cls, row: RunRow, *, payload: bool = True) -> RunRecord:
-        return cls(
-            id=row.id,
-            kind=row.kind,
-            status=row.status,
-            created_at=row.created_at,
-            started_at=row.started_at,
-            finished_at=row.finished_at,
-            error=row.error,
-            request_json=row.request_json if payload else None,
-            result_json=row.result_json if payload else None,
-            owner=row.owner,
-        )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def make_engine(url: str) -> Engine:
-    """An engine safe to share between request threads and worker threads. SQLite waits
-    briefly on a lock itself; the store's own back-off does the rest."""
-    if url.startswith("sqlite") and (url.endswith(":memory:") or url.rstrip("/") == "sqlite:"):
-        # One in-memory database for every thread (the default pool gives one per thread).
-        return create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
-    if url.startswith("sqlite"):
-        return create_engine(url, connect_args={"timeout": 0.5})
-    return create_engine(url, pool_pre_ping=True)
-
-
-def _reason(exc: DBAPIError) -> str:
-    """The driver's message, first line: never the URL (it may hold a password)."""
-    return (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
-
-
-def retrying(action: Callable[[], T], budget_s: float) -> T:
-    """`action()`, again with jittered exponential back-off while the database is busy."""
-    deadline = time.monotonic() + budget_s
-    delay = 0.02
-    while True:
-        try:
-            return action()
-        except (OperationalError, DBAPIError) as exc:
-            if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
-                raise
-            if time.monotonic() + delay > deadline:
-                raise StoreBusy(_reason(exc)) from None
-            time.sleep(delay * (0.5 + random.random()))
-            delay = min(delay * 2, 1.0)
 
 
 class RunStore:
@@ -186,19 +66,19 @@ class RunStore:
 
     def _create_schema(self) -> None:
         try:
-            _Base.metadata.create_all(self.engine)
+            Base.metadata.create_all(self.engine)
             self._add_missing_columns()
         except DBAPIError as exc:  # e.g. "table runs already exists": created meanwhile
-            LOGGER.info("schema creation raced another server: %s", _reason(exc))
+            LOGGER.info("schema creation raced another server: %s", reason(exc))
             time.sleep(0.1)
-            _Base.metadata.create_all(self.engine)
+            Base.metadata.create_all(self.engine)
             self._add_missing_columns()
 
     def _add_missing_columns(self) -> None:
         present = {column["name"] for column in inspect(self.engine).get_columns("runs")}
         table = RunRow.__table__
         with self.engine.begin() as connection:
-            for name in _ADDED_COLUMNS:
+            for name in ADDED_COLUMNS:
                 if name in present:
                     continue
                 column = table.c[name]
@@ -231,7 +111,7 @@ class RunStore:
             kind=kind,
             status="queued",
             request_json=json.dumps(request, ensure_ascii=False, allow_nan=False),
-            created_at=_now(),
+            created_at=now(),
             owner=owner,
         )
 
@@ -292,7 +172,7 @@ class RunStore:
 
     def purge(self, older_than: timedelta) -> int:
         """Deletes finished runs that finished more than `older_than` ago."""
-        cutoff = _now() - older_than
+        cutoff = now() - older_than
         query = delete(RunRow).where(
             RunRow.status.in_(("succeeded", "failed")), RunRow.finished_at < cutoff
         )
@@ -305,7 +185,7 @@ class RunStore:
         Fair between owners: the owner with the fewest runs running, then the one served
         longest ago, then the oldest run."""
         while True:
-            picked = self._read(_fair_pick)
+            picked = self._read(fair_pick)
             if picked is None:
                 return None
             record = self._claim(picked, holder, lease_s)
@@ -319,9 +199,9 @@ class RunStore:
             .where(RunRow.seq == seq, RunRow.status == "queued")
             .values(
                 status="running",
-                started_at=_now(),
+                started_at=now(),
                 lease_holder=holder,
-                lease_expires=_now() + timedelta(seconds=lease_s),
+                lease_expires=now() + timedelta(seconds=lease_s),
             )
         )
         if self._write(lambda session: _count(session.execute(claim))) != 1:
@@ -334,7 +214,7 @@ class RunStore:
         query = (
             update(RunRow)
             .where(*_held(run_id, holder))
-            .values(lease_expires=_now() + timedelta(seconds=lease_s))
+            .values(lease_expires=now() + timedelta(seconds=lease_s))
         )
         return self._write(lambda session: _count(session.execute(query))) == 1
 
@@ -350,7 +230,7 @@ class RunStore:
         query = (
             update(RunRow)
             .where(*_held(run_id, holder))
-            .values(finished_at=_now(), lease_expires=None, **values)
+            .values(finished_at=now(), lease_expires=None, **values)
         )
         return self._write(lambda session: _count(session.execute(query))) == 1
 
@@ -360,9 +240,9 @@ class RunStore:
             update(RunRow)
             .where(
                 RunRow.status == "running",
-                (RunRow.lease_expires.is_(None)) | (RunRow.lease_expires < _now()),
+                (RunRow.lease_expires.is_(None)) | (RunRow.lease_expires < now()),
             )
-            .values(status="failed", error=INTERRUPTED, finished_at=_now(), lease_expires=None)
+            .values(status="failed", error=INTERRUPTED, finished_at=now(), lease_expires=None)
         )
         return self._write(lambda session: _count(session.execute(query)))
 
@@ -373,36 +253,3 @@ def _held(run_id: str, holder: str) -> tuple[Any, ...]:
 
 def _count(result: Any) -> int:
     return int(result.rowcount)
-
-
-_NEVER = datetime.min.replace(tzinfo=UTC)
-
-
-def _fair_pick(session: Session) -> int | None:
-    queued = session.execute(
-        select(RunRow.owner, func.min(RunRow.seq))
-        .where(RunRow.status == "queued")
-        .group_by(RunRow.owner)
-    ).all()
-    if not queued:
-        return None
-    owners = [owner for owner, _ in queued]
-    running = dict(
-        session.execute(
-            select(RunRow.owner, func.count())
-            .where(RunRow.status == "running", RunRow.owner.in_(owners))
-            .group_by(RunRow.owner)
-        ).all()
-    )
-    served = dict(
-        session.execute(
-            select(RunRow.owner, func.max(RunRow.started_at))
-            .where(RunRow.owner.in_(owners), RunRow.started_at.is_not(None))
-            .group_by(RunRow.owner)
-        ).all()
-    )
-    _, seq = min(
-        queued,
-        key=lambda item: (running.get(item[0], 0), served.get(item[0]) or _NEVER, item[1]),
-    )
-    return int(seq)

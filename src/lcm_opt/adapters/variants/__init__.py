@@ -1,18 +1,42 @@
-"""What-if variants as the user writes them (docs/scenario.md, "Variants"): typed ops
-parsed, applied immutably and validated with the loader's own checks. The service
-(services/whatif.py) receives the built variant scenarios."""
+"""What-if variants (docs/scenario.md, "Variants"): typed changes (domain/variants.py,
+validated where the scenario is read) applied immutably and checked with the Scenario's own
+rules. The service (services/whatif.py) receives the built variant scenarios."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
+from lcm_opt.adapters.files_errors import Problems, report_validation
 from lcm_opt.adapters.variants.apply import apply_variant
 from lcm_opt.domain import Scenario, Variant
+from lcm_opt.domain.variants import OP_MODELS, VariantOp, op_where
 from lcm_opt.errors import ScenarioError, ScenarioErrors
 from lcm_opt.services.whatif import Applied, WhatIfReport, compare_variants
 
-__all__ = ["apply_all", "apply_variant", "run_whatif", "select_variants", "whatif"]
+__all__ = ["apply_all", "apply_variant", "run_whatif", "select_variants", "variant_of", "whatif"]
+
+_OP: TypeAdapter[Any] = TypeAdapter(VariantOp)
+
+
+def variant_of(name: str, changes: Iterable[object]) -> Variant:
+    """A Variant built from raw changes in code; a bad change is a ScenarioErrors at
+    `variant <name>: changes[<i>] (<op>)` with the field, every change checked."""
+    problems = Problems()
+    ops = []
+    for index, change in enumerate(changes):
+        op = change.get("op") if isinstance(change, Mapping) else None
+        where = op_where(name, index, op if op in OP_MODELS else None)
+        try:
+            ops.append(_OP.validate_python(change))
+        except ValidationError as exc:
+            report_validation(Variant, exc, {}, where, problems)
+    problems.raise_if_any()
+    return Variant(name=name, changes=tuple(ops))
 
 
 def whatif(

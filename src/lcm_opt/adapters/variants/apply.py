@@ -25,11 +25,11 @@ from typing import Any
 
 from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.adapters.variants.ops import HANDLERS
-from lcm_opt.adapters.variants.parse import op_where, parse_variant
 from lcm_opt.adapters.variants.rows import WorkingConsumptions
 from lcm_opt.adapters.variants.state import WorkingScenario
 from lcm_opt.domain import Scenario, Variant
 from lcm_opt.domain.source import ScenarioSource
+from lcm_opt.domain.variants import op_where
 from lcm_opt.services.whatif_local import Footprint
 
 __all__ = ["Applied", "apply_variant"]
@@ -45,10 +45,9 @@ class Applied:
 def apply_variant(base: Scenario, variant: Variant, *, base_dir: Path) -> Applied:
     """The base scenario with the variant's changes applied, named `<base> [<variant>]`.
     `base_dir` resolves a `set_rules` path. Raises ScenarioErrors listing every problem."""
-    typed = parse_variant(variant)
     state = WorkingScenario.of(base, base_dir)
     notes: list[str] = []
-    for index, op in enumerate(typed.changes):
+    for index, op in enumerate(variant.changes):
         where = op_where(variant.name, index, op.op)
         note = HANDLERS[type(op)](state, op, where)
         if note is not None:
