@@ -310,7 +310,7 @@ class _Loader:
     def _reader(block: TableBlock) -> Callable[[TableBuilder], None]:
         if block.form == "csv" and block.mapping.plain:
             return partial(stream_csv, block)
-        if block.form == "jsonl":
+        if block.form == "jsonl" and block.mapping.plain:
             return partial(stream_jsonl, block.path, block.display, id_fields=_CONSUMPTION_IDS)
         rows = partial(block_rows, block, Consumption, _CONSUMPTION_IDS)
         return partial(stream_rows, rows)

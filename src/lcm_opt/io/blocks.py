@@ -22,7 +22,7 @@ TEXT_CELLS = ("csv", "xlsx")  # formats whose cells are text to convert (io/cell
 _MAPPING = ("columns", "constants", "id", "recognise", "unrecognised")
 OPTIONS = {
     "csv": ("encoding", "delimiter", *_MAPPING),
-    "jsonl": (),
+    "jsonl": _MAPPING,
     "parquet": _MAPPING,
     "xlsx": ("sheet", *_MAPPING),
 }

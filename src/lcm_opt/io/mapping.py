@@ -53,9 +53,22 @@ class Layout:
     mapping: ColumnMapping
     template: list[tuple[str, str | None]]  # (literal text, field or None)
     tally: Tally | None
+    known: frozenset[str] = frozenset()  # the fields a JSON Lines key may name as it is
 
-    def raw(self, cells: list[Any]) -> dict[str, Any]:
-        """One row's mapped cells; text is stripped and empty text means absent."""
+    def raw(self, cells: list[Any] | dict[str, Any]) -> dict[str, Any]:
+        """One row's mapped cells; text is stripped and empty text means absent. A JSON
+        Lines object is keyed, not positional: its keys are renamed as `columns:` says,
+        other keys kept when they are fields (all of them without `columns:`, for the
+        model to judge), its values kept as they are."""
+        if isinstance(cells, dict):
+            columns = self.mapping.columns
+            if not columns:
+                return dict(cells)
+            named = (
+                (columns.get(k.strip(), k if k in self.known else None), v)
+                for k, v in cells.items()
+            )
+            return {name: value for name, value in named if name is not None}
         raw: dict[str, Any] = {}
         for index, name in self.positions:
             value = cells[index]
@@ -168,6 +181,14 @@ def layout(
         return None
     tally = Tally() if mapping.recogniser else None
     return Layout(positions, mapping, template, tally)
+
+
+def keyed_layout(mapping: ColumnMapping, model: type[BaseModel]) -> Layout:
+    """The layout of rows that name their fields (JSON Lines): no header to check, so a
+    required field no key gives is the model's error on each row."""
+    known = set(model.model_fields) | (set(RECOGNITION_FIELDS) if mapping.recogniser else set())
+    tally = Tally() if mapping.recogniser else None
+    return Layout([], mapping, parse_template(mapping.id_template or ""), tally, frozenset(known))
 
 
 def _list(names: list[str]) -> str:

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from lcm_opt.adapters.files_errors import Problems, coerce_ids
 from lcm_opt.io.blocks import TEXT_CELLS, TableBlock
 from lcm_opt.io.cells import convert_cells, row_where, typed_columns
-from lcm_opt.io.mapping import Layout, layout
+from lcm_opt.io.mapping import Layout, keyed_layout, layout
 from lcm_opt.io.rows.csv import csv_header, open_csv, read_csv_cells
 from lcm_opt.io.rows.jsonl import jsonl_item, line_where, read_jsonl_objects
 from lcm_opt.io.text import shown_delimiter
@@ -36,10 +36,16 @@ def block_rows(
     id_fields = tuple(id_fields)
     display = block.display
     if block.form == "jsonl":
-        for line, value in read_jsonl_objects(block.path, display, problems):
-            raw = jsonl_item(value, id_fields, line_where(display, line), problems)
-            if raw is not None:
-                yield line, raw, True
+        keyed = keyed_layout(block.mapping, model)
+        if keyed.tally is not None:
+            block.tallies.append(keyed.tally)
+        objects = read_jsonl_objects(block.path, display, problems)
+        shallow = (
+            (line, value)
+            for line, value in objects
+            if jsonl_item(value, (), line_where(display, line), problems) is not None
+        )
+        yield from _mapped(keyed, shallow, block, model, id_fields, problems)
         return
     if block.form == "csv":
         file = open_csv(
@@ -112,19 +118,19 @@ def _layout(
 
 def _mapped(
     lay: Layout,
-    rows: Iterable[tuple[int, list[Any]]],
+    rows: Iterable[tuple[int, list[Any]]] | Iterable[tuple[int, dict[str, Any]]],
     block: TableBlock,
     model: type[BaseModel],
     id_fields: tuple[str, ...],
     problems: Problems,
 ) -> Rows:
-    display = block.display
+    display, at = block.display, where_of(block)
     text = block.form in TEXT_CELLS
     typed = typed_columns(model, [name for _, name in lay.positions])
     plain = block.mapping.plain
     for start, cells in rows:
         raw = lay.raw(cells)
-        if not plain and not lay.complete(raw, row_where(display, start), problems):
+        if not plain and not lay.complete(raw, at(start), problems):
             continue
         cells_ok = convert_cells(raw, typed, display, start, problems) if text else True
         if not plain:
