@@ -33,7 +33,6 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -54,13 +53,11 @@ from lcm_opt.domain.offers import Offer
 from lcm_opt.domain.scenario import RuleText, Scenario, Variant
 from lcm_opt.domain.settings import Settings
 from lcm_opt.domain.table import ConsumptionTable
-from lcm_opt.domain.types import as_text_id, text_id_fields, visible
+from lcm_opt.domain.types import as_text_id, visible
 from lcm_opt.errors import ScenarioError
 from lcm_opt.io.blocks import TableBlock, table_block
-from lcm_opt.io.sources import block_rows, where_of
-from lcm_opt.io.stream import RowPath, TableBuilder, stream_table
-from lcm_opt.io.stream_csv import stream_csv
-from lcm_opt.io.stream_rows import stream_jsonl, stream_rows
+from lcm_opt.io.sources import block_rows, row_source, where_of
+from lcm_opt.io.stream import RowPath, TableBuilder, stream_rows, stream_table
 
 __all__ = [
     "dump_json",
@@ -71,8 +68,6 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound=BaseModel)
-# Read as ids before validation by the readers that look at a row's id first (streaming).
-_CONSUMPTION_IDS = text_id_fields(Consumption)
 
 IGNORED_TOP_KEYS = ("expect", "description", "$schema")  # fixtures; an editor's schema
 # The file forms a section accepts, `{form: path, ...}` (io/blocks.py).
@@ -308,12 +303,7 @@ class _Loader:
 
     @staticmethod
     def _reader(block: TableBlock) -> Callable[[TableBuilder], None]:
-        if block.form == "csv" and block.mapping.plain:
-            return partial(stream_csv, block)
-        if block.form == "jsonl" and block.mapping.plain:
-            return partial(stream_jsonl, block.path, block.display, id_fields=_CONSUMPTION_IDS)
-        rows = partial(block_rows, block, Consumption, _CONSUMPTION_IDS)
-        return partial(stream_rows, rows)
+        return lambda builder: stream_rows(row_source(block, Consumption), builder)
 
     def _note(self, block: TableBlock) -> None:
         warning = block.warning()
@@ -333,7 +323,7 @@ class _Loader:
             block = self._file(key, value, files, model)
             if block is None:
                 return iter(()), list_where, False
-            rows = block_rows(block, model, text_id_fields(model), self.problems)
+            rows = block_rows(block, model, self.problems)
             return self._noted(rows, block), where_of(block), block.form != "jsonl"
         shapes = ["a list", *(f"{{{form}: path}}" for form in files)]
         shape = " or ".join([", ".join(shapes[:-1]), shapes[-1]]) if files else shapes[0]

@@ -252,7 +252,7 @@ def _parse(text: str, suffix: str, source: str) -> object:
     try:
         if suffix == ".json":
             data = json.loads(text, object_pairs_hook=json_object, parse_int=read_int)
-            repeated = _first_repeated(data)
+            repeated = first_repeated(data)
             if repeated is not None:
                 raise _DuplicateKeyError(repeated, 0)
             return data
@@ -338,7 +338,7 @@ def json_object(pairs: list[tuple[str, Any]]) -> JsonObject:
     return data
 
 
-def _first_repeated(data: object) -> str | None:
+def first_repeated(data: object) -> str | None:
     """A key repeated in some object of a json_object document, or None. Iterative."""
     stack = [data]
     while stack:

@@ -29,7 +29,15 @@ from lcm_opt.io.text import (
     shown_delimiter,
 )
 
-__all__ = ["CsvFile", "csv_header", "open_csv", "read_csv_cells", "row_where", "width_problem"]
+__all__ = [
+    "CsvFile",
+    "csv_header",
+    "open_csv",
+    "read_csv_records",
+    "row_where",
+    "split_line",
+    "width_problem",
+]
 
 
 @dataclass
@@ -142,31 +150,49 @@ def csv_header(
     return names if ok else None
 
 
-def read_csv_cells(
-    file: CsvFile, width: int, problems: Problems
-) -> Iterator[tuple[int, list[str]]]:
-    """(line, cells) per data row after the header, `line` where the row starts; malformed
-    rows and rows of the wrong width are reported and not yielded. Stops at the first
-    malformed record or undecodable byte (reported)."""
-    reader = file.reader(file.lines)
-    end = file.header_lines
-    while True:
-        start = end + 1
-        try:
-            cells = next(reader, None)
-        except csv.Error as exc:
-            problems.add(row_where(file.display, start), "", f"malformed CSV: {exc}")
-            return
-        except UnicodeDecodeError:
-            file.decode_problem(problems)
-            return
-        if cells is None:
-            return
-        end = file.header_lines + reader.line_num
-        if not cells:
-            continue  # a blank line holds no row
-        if len(cells) != width:
-            message = width_problem(len(cells), width, file.delimiter)
-            problems.add(row_where(file.display, start), "", message)
-            continue
-        yield start, cells
+def read_csv_records(file: CsvFile, problems: Problems) -> Iterator[tuple[int, str | list[str]]]:
+    """(line, record) per data row after the header, `line` where the row starts. The
+    record is the line itself when it holds no quote and is shorter than the field size
+    limit (csv.reader would split it on the delimiter alone: split_line), else its cells
+    as csv.reader reads them from there on (a quoted cell may span lines; such a record of
+    the wrong width is reported). Stops at the first malformed record or undecodable byte
+    (reported); closes the file at the end."""
+    lines, count, limit = file.lines, file.header_lines, csv.field_size_limit()
+    width = len(file.header or ())
+    try:
+        for line in lines:
+            count += 1
+            start = count
+            if '"' not in line and len(line) < limit:
+                if line.rstrip("\r\n"):  # a blank line holds no row
+                    yield start, line
+                continue
+            record = file.reader(chain((line,), lines))
+            try:
+                cells = next(record)
+            except csv.Error as exc:
+                problems.add(row_where(file.display, start), "", f"malformed CSV: {exc}")
+                return
+            finally:
+                count += record.line_num - 1
+            if len(cells) != width:
+                message = width_problem(len(cells), width, file.delimiter)
+                problems.add(row_where(file.display, start), "", message)
+                continue
+            yield start, cells
+    except UnicodeDecodeError:
+        file.decode_problem(problems)
+    finally:
+        file.close()
+
+
+def split_line(line: str, file: CsvFile, start: int, problems: Problems) -> list[str] | None:
+    """A line read_csv_records gave as it is, as cells; None (reported) at the wrong width."""
+    cells = line.rstrip("\r\n").split(file.delimiter)
+    width = len(file.header or ())
+    if len(cells) == width:
+        return cells
+    problems.add(
+        row_where(file.display, start), "", width_problem(len(cells), width, file.delimiter)
+    )
+    return None
