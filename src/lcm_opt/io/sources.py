@@ -22,8 +22,7 @@ from lcm_opt.domain.table import ROW_FIELDS
 from lcm_opt.io.blocks import TEXT_CELLS, TableBlock
 from lcm_opt.io.cells import convert_cells, line_where, row_where, typed_columns
 from lcm_opt.io.mapping import Layout, layout
-from lcm_opt.io.rows.csv import CsvFile, csv_header, open_csv, read_csv_records, split_line
-from lcm_opt.io.text import shown_delimiter
+from lcm_opt.io.rows.csv import CsvFile, delimiter_hint, open_csv, read_csv_records, split_line
 
 Rows = Iterator[tuple[int, dict[str, Any], bool]]
 Own = tuple[str, str | None, str | None]
@@ -161,11 +160,10 @@ class _Positional(MappedSource):
             )
             if file is None:
                 return iter(())
-            sep = file.delimiter
-            hint = "" if sep == "," else f" (split on {shown_delimiter(sep)})"
+            hint = delimiter_hint(file.header or [], file.delimiter)
             self.file, ok = file, False
             try:
-                ok = self._header(file.header, 1, problems, hint, sep)
+                ok = self._header(file.header, 1, problems, hint)
             finally:  # also when an optimistic read stops at the first problem
                 if not ok:
                     file.close()
@@ -188,9 +186,8 @@ class _Positional(MappedSource):
         at: int | None,
         problems: Problems,
         hint: str = "",
-        sep: str = ",",
     ) -> bool:
-        lay = self.lay = _layout(self.block, header, self.model, at, problems, hint, sep)
+        lay = self.lay = _layout(self.block, header, self.model, at, problems, hint)
         if lay is None:
             return False
         self.typed = typed_columns(self.model, [name for _, name in lay.positions])
@@ -255,27 +252,14 @@ def _layout(
     at: int | None,
     problems: Problems,
     hint: str = "",
-    delimiter: str = ",",
 ) -> Layout | None:
-    """The header read: by the plain rules (every header a field name) or through the
-    block's mapping. `at`: the header's row (None for Parquet, whose names are its schema)."""
+    """The header read through the block's mapping. `at`: the header's row (None for
+    Parquet, whose names are its schema)."""
     where = block.display if at is None else row_where(block.display, at)
     if header is None:
         problems.add(block.display, "", f"the {block.kind} file is empty; expected a header row")
         return None
-    if block.mapping.plain:
-        if block.form == "xlsx":  # empty header cells: columns not read
-            header = [name.strip() for name in header]
-            kept = [(index, name) for index, name in enumerate(header) if name]
-            names = csv_header([n for _, n in kept], block.display, model, problems, where=where)
-            positions = [index for index, _ in kept]
-        else:
-            names = csv_header(header, block.display, model, problems, delimiter, where)
-            positions = list(range(len(header)))
-        if names is None:
-            return None
-        return Layout(list(zip(positions, names, strict=True)), block.mapping, [], None)
-    found = layout(header, block.mapping, model, where, problems, hint)
+    found = layout(header, block.mapping, model, where, problems, hint, block.form == "xlsx")
     if found is not None and found.tally is not None:
         block.tallies.append(found.tally)
     return found

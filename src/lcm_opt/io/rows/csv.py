@@ -17,9 +17,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, TextIO
 
-from pydantic import BaseModel
-
-from lcm_opt.adapters.files_errors import Problems, accepted_keys
+from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.io.cells import row_where
 from lcm_opt.io.text import (
     DELIMITERS,
@@ -31,7 +29,7 @@ from lcm_opt.io.text import (
 
 __all__ = [
     "CsvFile",
-    "csv_header",
+    "delimiter_hint",
     "open_csv",
     "read_csv_records",
     "row_where",
@@ -106,8 +104,9 @@ def width_problem(cells: int, width: int, delimiter: str = ",") -> str:
     )
 
 
-def _delimiter_hint(names: list[str], delimiter: str) -> str:
+def delimiter_hint(header: list[str], delimiter: str) -> str:
     """A hint when a header name holds another delimiter: the file likely uses that one."""
+    names = [name.strip() for name in header]
     for other in DELIMITERS:
         if other != delimiter and any(other in name for name in names):
             return (
@@ -115,39 +114,6 @@ def _delimiter_hint(names: list[str], delimiter: str) -> str:
                 f"{shown_delimiter(other)}: set delimiter: {other!r} in the block"
             )
     return ""
-
-
-def csv_header(
-    header: list[str] | None,
-    display: str,
-    model: type[BaseModel],
-    problems: Problems,
-    delimiter: str = ",",
-    where: str | None = None,
-) -> list[str] | None:
-    """The column names of a valid header row (`model`'s fields, each once, every
-    required one present); None with every problem reported otherwise. `where`: the
-    header's place (default: row 1)."""
-    where = row_where(display, 1) if where is None else where
-    if header is None:
-        problems.add(display, "", "the CSV file is empty; expected a header row")
-        return None
-    names = [name.strip() for name in header]
-    fields = model.model_fields
-    hint = _delimiter_hint(names, delimiter)
-    ok = True
-    for name in dict.fromkeys(names):  # each column name once, in header order
-        if name not in fields:
-            problems.add(where, name, f"unknown column; accepted: {accepted_keys(model)}{hint}")
-            ok = False
-        elif names.count(name) > 1:
-            problems.add(where, name, f"column appears {names.count(name)} times")
-            ok = False
-    for name, info in fields.items():
-        if info.is_required() and name not in names:
-            problems.add(where, name, f"required column is missing{hint}")
-            ok = False
-    return names if ok else None
 
 
 def read_csv_records(file: CsvFile, problems: Problems) -> Iterator[tuple[int, str | list[str]]]:
