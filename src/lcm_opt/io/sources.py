@@ -10,10 +10,11 @@ mapping, so the same data gives the same items whatever the file."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Generator, Hashable, Iterator
+from contextlib import closing
 from functools import partial
 from operator import itemgetter
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from pydantic import BaseModel
 
@@ -50,7 +51,7 @@ class RowSource(Protocol):
     key: Callable[[Any], Hashable | None]
     own: Callable[[Any], Own | None]
 
-    def records(self, problems: Problems) -> Iterator[tuple[int, Any]]: ...
+    def records(self, problems: Problems) -> Generator[tuple[int, Any]]: ...
 
     def item(
         self, locator: int, record: Any, problems: Problems
@@ -66,10 +67,11 @@ def where_of(block: TableBlock) -> Callable[[int], str]:
 def block_rows(block: TableBlock, model: type[BaseModel], problems: Problems) -> Rows:
     """The rows of `block` read as `model`'s items; every problem reported to `problems`."""
     source = row_source(block, model)
-    for locator, record in source.records(problems):
-        found = source.item(locator, record, problems)
-        if found is not None:
-            yield locator, *found
+    with closing(source.records(problems)) as records:
+        for locator, record in records:
+            found = source.item(locator, record, problems)
+            if found is not None:
+                yield locator, *found
 
 
 def row_source(block: TableBlock, model: type[BaseModel]) -> RowSource:
@@ -152,14 +154,14 @@ class MappedSource:
 class _Positional(MappedSource):
     """CSV, XLSX and Parquet: a header, then cells by position."""
 
-    def records(self, problems: Problems) -> Iterator[tuple[int, Any]]:
+    def records(self, problems: Problems) -> Generator[tuple[int, Any]]:
         block, display = self.block, self.block.display
         if block.form == "csv":
             file = open_csv(
                 block.path, display, problems, encoding=block.encoding, delimiter=block.delimiter
             )
             if file is None:
-                return iter(())
+                return nothing()
             hint = delimiter_hint(file.header or [], file.delimiter)
             self.file, ok = file, False
             try:
@@ -167,18 +169,18 @@ class _Positional(MappedSource):
             finally:  # also when an optimistic read stops at the first problem
                 if not ok:
                     file.close()
-            return read_csv_records(file, problems) if ok else iter(())
+            return read_csv_records(file, problems) if ok else nothing()
         if block.form == "xlsx":  # the readers' libraries load only for their own files
             from lcm_opt.io.rows.xlsx import read_sheet
 
             sheet = read_sheet(block.path, display, block.sheet, problems)
             ok = sheet is not None and self._header(sheet[1], sheet[0], problems)
-            return sheet[2] if sheet is not None and ok else iter(())
+            return sheet[2] if sheet is not None and ok else nothing()
         from lcm_opt.io.rows.parquet import read_parquet
 
         found = read_parquet(block.path, display, problems)
         ok = found is not None and self._header(found[0], None, problems)
-        return found[1] if found is not None and ok else iter(())
+        return cast(Generator[tuple[int, Any]], found[1]) if found is not None and ok else nothing()
 
     def _header(
         self,
@@ -239,6 +241,11 @@ class _Positional(MappedSource):
             return own(last[0])
 
         self.key, self.own = key, line_own
+
+
+def nothing() -> Generator[tuple[int, Any]]:
+    """The records of a file that cannot be read."""
+    yield from ()
 
 
 def _no_key(record: Any) -> None:

@@ -24,6 +24,7 @@ import operator
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Hashable, Iterator
+from contextlib import closing
 from itertools import islice
 from operator import itemgetter
 from typing import Any
@@ -93,36 +94,37 @@ def stream_rows(source: RowSource, builder: TableBuilder) -> None:
     add_id, add_row = builder.ids.append, builder.rows.append
     records = source.records(problems)  # the header read: `key` and `own` are set
     key_of, own_of_record, exact = source.key, source.own, builder.exact
-    for locator, record in records:
-        key = key_of(record)
-        if key is not None:
-            try:
-                number = cached(key)
-            except TypeError:  # a list among the values: never a clean row
-                key = number = None
-            if number is not None and (own := own_of_record(record)) is not None:
-                if exact or own[1] is not None or own[2] is not None or not builder.plain_rows:
-                    if builder.hit(locator, number, own):
+    with closing(records):  # a file stays open no longer than its read, even one that stops
+        for locator, record in records:
+            key = key_of(record)
+            if key is not None:
+                try:
+                    number = cached(key)
+                except TypeError:  # a list among the values: never a clean row
+                    key = number = None
+                if number is not None and (own := own_of_record(record)) is not None:
+                    if exact or own[1] is not None or own[2] is not None or not builder.plain_rows:
+                        if builder.hit(locator, number, own):
+                            continue
+                    else:
+                        add_id(own[0])
+                        add_row(number)
                         continue
-                else:
-                    add_id(own[0])
-                    add_row(number)
-                    continue
-        found = source.item(locator, record, problems)
-        if found is None:
-            continue
-        raw, cells_ok = found
-        if key is None and cells_ok:
-            attributes = [(k, type(v), v) for k, v in raw.items() if k not in ROW_FIELDS]
-            try:
-                key = tuple(sorted(attributes, key=itemgetter(0)))
-                number = cached(key)
-            except TypeError:
-                key = number = None
-            given = raw.get("id"), raw.get("asset"), raw.get("user")
-            if number is not None and builder.hit(locator, number, own_of(*given, blank=False)):
+            found = source.item(locator, record, problems)
+            if found is None:
                 continue
-        builder.slow(locator, raw, cells_ok, key)
+            raw, cells_ok = found
+            if key is None and cells_ok:
+                attributes = [(k, type(v), v) for k, v in raw.items() if k not in ROW_FIELDS]
+                try:
+                    key = tuple(sorted(attributes, key=itemgetter(0)))
+                    number = cached(key)
+                except TypeError:
+                    key = number = None
+                given = raw.get("id"), raw.get("asset"), raw.get("user")
+                if number is not None and builder.hit(locator, number, own_of(*given, blank=False)):
+                    continue
+            builder.slow(locator, raw, cells_ok, key)
 
 
 def unique_ids(ids: tuple[str, ...]) -> Collection[str] | None:

@@ -11,7 +11,7 @@ decode names the line of the first such byte.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -116,7 +116,7 @@ def delimiter_hint(header: list[str], delimiter: str) -> str:
     return ""
 
 
-def read_csv_records(file: CsvFile, problems: Problems) -> Iterator[tuple[int, str | list[str]]]:
+def read_csv_records(file: CsvFile, problems: Problems) -> Generator[tuple[int, str | list[str]]]:
     """(line, record) per data row after the header, `line` where the row starts. The
     record is the line itself when it holds no quote and is shorter than the field size
     limit (csv.reader would split it on the delimiter alone: split_line), else its cells

@@ -14,7 +14,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Hashable, Iterator
+from collections.abc import Generator, Hashable
 from typing import Any
 
 from lcm_opt.adapters.files_errors import Problems, shown
@@ -29,7 +29,7 @@ from lcm_opt.adapters.files_parse import (
 from lcm_opt.errors import ScenarioErrors
 from lcm_opt.io.cells import line_where
 from lcm_opt.io.mapping import keyed_layout
-from lcm_opt.io.sources import MappedSource, Own, own_of
+from lcm_opt.io.sources import MappedSource, Own, nothing, own_of
 
 _JSON_SPACE = b" \t\r\n"  # JSON's whitespace: a line of only these holds no row
 _JSON_TEXT_SPACE = " \t\r\n"
@@ -44,7 +44,7 @@ class JsonLinesSource(MappedSource):
 
     found: tuple[object, object, object] = (None, None, None)  # the line `_key` read
 
-    def records(self, problems: Problems) -> Iterator[tuple[int, Any]]:
+    def records(self, problems: Problems) -> Generator[tuple[int, Any]]:
         self.lay = keyed_layout(self.block.mapping, self.model)
         if self.lay.tally is not None:
             self.block.tallies.append(self.lay.tally)
@@ -55,7 +55,7 @@ class JsonLinesSource(MappedSource):
         except OSError as exc:
             message = f"cannot read the JSON Lines file: {exc.strerror or exc}"
             problems.add(self.block.display, "", message)
-            return iter(())
+            return nothing()
         # Binary lines end at b"\n" only: a text-mode reader would also end a line at a
         # lone \r, and line numbers would no longer match what an editor shows.
         return _lines(handle)
@@ -79,7 +79,7 @@ class JsonLinesSource(MappedSource):
         return own_of(*self.found, blank=False)
 
 
-def _lines(handle: Any) -> Iterator[tuple[int, bytes]]:
+def _lines(handle: Any) -> Generator[tuple[int, bytes]]:
     with handle:
         yield from enumerate(handle, 1)
 
