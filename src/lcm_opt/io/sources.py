@@ -50,8 +50,11 @@ class RowSource(Protocol):
 
     key: Callable[[Any], Hashable | None]
     own: Callable[[Any], Own | None]
+    sep: str | None  # set when records may be whole CSV Lines (io/rows/csv.py)
 
-    def records(self, problems: Problems) -> Generator[tuple[int, Any]]: ...
+    def records(self, problems: Problems, chunked: bool = False) -> Generator[tuple[int, Any]]:
+        """`chunked`: an optimistic read, which may take whole CSV Lines."""
+        ...
 
     def item(
         self, locator: int, record: Any, problems: Problems
@@ -130,6 +133,8 @@ class MappedSource:
         self.key: Callable[[Any], Hashable | None] = _no_key
         self.own: Callable[[Any], Own | None] = _no_key
         self.file: CsvFile | None = None
+        self.sep: str | None = None
+        self.by_line = False
 
     def item(
         self, locator: int, record: Any, problems: Problems
@@ -154,7 +159,7 @@ class MappedSource:
 class _Positional(MappedSource):
     """CSV, XLSX and Parquet: a header, then cells by position."""
 
-    def records(self, problems: Problems) -> Generator[tuple[int, Any]]:
+    def records(self, problems: Problems, chunked: bool = False) -> Generator[tuple[int, Any]]:
         block, display = self.block, self.block.display
         if block.form == "csv":
             file = open_csv(
@@ -169,7 +174,11 @@ class _Positional(MappedSource):
             finally:  # also when an optimistic read stops at the first problem
                 if not ok:
                     file.close()
-            return read_csv_records(file, problems) if ok else nothing()
+            if not ok:
+                return nothing()
+            chunked = chunked and self.key is not _no_key and self.by_line
+            self.sep = file.delimiter if chunked else None
+            return read_csv_records(file, problems, chunked)
         if block.form == "xlsx":  # the readers' libraries load only for their own files
             from lcm_opt.io.rows.xlsx import read_sheet
 
@@ -210,7 +219,8 @@ class _Positional(MappedSource):
 
         self.key, self.own = itemgetter(*attributes), own
         if self.file is not None:  # CSV records may be lines: key and own split them
-            self._lines(self.file, own, id_at == 0 and asset_at is None and user_at is None)
+            self.by_line = id_at == 0 and asset_at is None and user_at is None
+            self._lines(self.file, own, self.by_line)
         return True
 
     def _lines(self, file: CsvFile, own: Callable[[Any], Own | None], by_line: bool) -> None:

@@ -32,6 +32,7 @@ from typing import Any
 from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable, attribute_key
+from lcm_opt.io.rows.csv import Lines
 from lcm_opt.io.sources import Own, RowSource, own_of
 
 __all__ = [
@@ -92,10 +93,11 @@ def stream_rows(source: RowSource, builder: TableBuilder) -> None:
     user are text the model takes as it is; every other record takes the per-row path."""
     problems, cached = builder.problems, builder.cache.get
     add_id, add_row = builder.ids.append, builder.rows.append
-    records = source.records(problems)  # the header read: `key` and `own` are set
+    records = source.records(problems, chunked=not builder.exact)  # `key`, `own` now set
     key_of, own_of_record, exact = source.key, source.own, builder.exact
+    each = records if source.sep is None else _lines(records, source.sep, builder)
     with closing(records):  # a file stays open no longer than its read, even one that stops
-        for locator, record in records:
+        for locator, record in each:
             key = key_of(record)
             if key is not None:
                 try:
@@ -125,6 +127,17 @@ def stream_rows(source: RowSource, builder: TableBuilder) -> None:
                 if number is not None and builder.hit(locator, number, own_of(*given, blank=False)):
                     continue
             builder.slow(locator, raw, cells_ok, key)
+
+
+def _lines(
+    records: Iterator[tuple[int, Any]], sep: str, builder: TableBuilder
+) -> Iterator[tuple[int, Any]]:
+    """CSV records, with the clean hits among whole Lines appended at once."""
+    for locator, record in records:
+        if type(record) is Lines:
+            yield from record.misses(locator, sep, builder)
+        else:
+            yield locator, record
 
 
 def unique_ids(ids: tuple[str, ...]) -> Collection[str] | None:

@@ -11,9 +11,9 @@ decode names the line of the first such byte.
 from __future__ import annotations
 
 import csv
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -29,6 +29,7 @@ from lcm_opt.io.text import (
 
 __all__ = [
     "CsvFile",
+    "Lines",
     "delimiter_hint",
     "open_csv",
     "read_csv_records",
@@ -116,16 +117,65 @@ def delimiter_hint(header: list[str], delimiter: str) -> str:
     return ""
 
 
-def read_csv_records(file: CsvFile, problems: Problems) -> Generator[tuple[int, str | list[str]]]:
+class Lines(list[str]):
+    """Whole lines of a CSV file read in one go, none holding a quote or longer than the
+    field size limit: each is one row or blank. With the id first (and no asset or user
+    column), a line is its id, the delimiter, and its attributes as read."""
+
+    def misses(self, start: int, sep: str, builder: Any) -> list[tuple[int, str]]:
+        """Appends the runs of lines whose attributes are a clean row's at once (an
+        optimistic read: ids are checked at the end) and returns the others, numbered and
+        without the blank ones, for the per-row path."""
+        cells, _, rests = zip(*map(str.partition, self, repeat(sep)), strict=True)
+        numbers = list(map(builder.cache.get, rests))
+        others: list[tuple[int, str]] = []
+        at, end = 0, len(self)
+        while at < end:
+            miss = _index(numbers, at, end)
+            idents = list(map(str.strip, cells[at:miss]))
+            text = "".join(idents)
+            if all(idents) and text.isascii() and text.isprintable():
+                builder.ids += idents
+                builder.rows.extend(numbers[at:miss])
+            else:
+                others += [(start + n, self[n]) for n in range(at, miss)]
+            if miss < end and self[miss].rstrip("\r\n"):  # a blank line holds no row
+                others.append((start + miss, self[miss]))
+            at = miss + 1
+        return others
+
+
+def _index(values: list[int | None], start: int, end: int) -> int:
+    """The first position of None in values[start:end], or `end`."""
+    try:
+        return values.index(None, start, end)
+    except ValueError:
+        return end
+
+
+_CHUNK = 1 << 16  # characters of whole lines per chunk: about a thousand rows
+
+
+def read_csv_records(
+    file: CsvFile, problems: Problems, chunked: bool = False
+) -> Generator[tuple[int, str | list[str]]]:
     """(line, record) per data row after the header, `line` where the row starts. The
     record is the line itself when it holds no quote and is shorter than the field size
     limit (csv.reader would split it on the delimiter alone: split_line), else its cells
     as csv.reader reads them from there on (a quoted cell may span lines; such a record of
-    the wrong width is reported). Stops at the first malformed record or undecodable byte
-    (reported); closes the file at the end."""
-    lines, count, limit = file.lines, file.header_lines, csv.field_size_limit()
+    the wrong width is reported). `chunked`: whole Lines at a time (with their first
+    line's number) until a chunk holds a quote or a long line. Stops at the first malformed
+    record or undecodable byte (reported); closes the file at the end."""
+    lines: Iterator[str] = file.lines
+    count, limit = file.header_lines, csv.field_size_limit()
     width = len(file.header or ())
     try:
+        while chunked and (chunk := file.lines.readlines(_CHUNK)):
+            if '"' in "".join(chunk) or max(map(len, chunk)) >= limit:
+                lines = chain(chunk, lines)
+                break
+            yield count + 1, Lines(chunk)
+            count += len(chunk)
         for line in lines:
             count += 1
             start = count

@@ -44,7 +44,7 @@ class JsonLinesSource(MappedSource):
 
     found: tuple[object, object, object] = (None, None, None)  # the line `_key` read
 
-    def records(self, problems: Problems) -> Generator[tuple[int, Any]]:
+    def records(self, problems: Problems, chunked: bool = False) -> Generator[tuple[int, Any]]:
         self.lay = keyed_layout(self.block.mapping, self.model)
         if self.lay.tally is not None:
             self.block.tallies.append(self.lay.tally)
