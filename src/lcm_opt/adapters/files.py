@@ -33,6 +33,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -95,11 +96,6 @@ def scenario_from_mapping(
     check_depth(data, source)
     with _gc_paused():
         return _Loader(data, Path(base_dir), source, group=group).build()
-
-
-def _short(where: str) -> str:
-    """`licences[3]` or `row 14` without the file name, for "first at ..." in messages."""
-    return where.rsplit(": ", 1)[-1]
 
 
 @contextmanager
@@ -264,7 +260,7 @@ class _Loader:
             item = validate_item(model, raw, where, problems, csv_columns=is_csv)
             ident = as_text_id(raw.get(key_field)) if has_key else None
             if isinstance(ident, str) and seen.setdefault(ident, locator) != locator:
-                first = _short(where_of(seen[ident]))
+                first = where_of(seen[ident]).rsplit(": ", 1)[-1]  # without the file
                 problems.add(where, key_field, duplicate_message(key_field, ident, first))
                 return None
             if item is None or not cells_ok:
@@ -286,7 +282,10 @@ class _Loader:
             return self._row_path(Consumption, at, block.form != "jsonl", "id", seen, problems)
 
         seen = self.ids.setdefault("consumptions", {})
-        read = self._reader(block)
+
+        def read(builder: TableBuilder) -> None:
+            stream_rows(row_source(block, Consumption), builder)
+
         fast = None
         if block.form == "parquet":  # pyarrow loads only for Parquet files
             from lcm_opt.io.columnar import parquet_table
@@ -301,10 +300,6 @@ class _Loader:
         self.rows_at["consumptions"] = (lines.locator, at)
         return table
 
-    @staticmethod
-    def _reader(block: TableBlock) -> Callable[[TableBuilder], None]:
-        return lambda builder: stream_rows(row_source(block, Consumption), builder)
-
     def _note(self, block: TableBlock) -> None:
         warning = block.warning()
         if warning is not None:
@@ -314,11 +309,11 @@ class _Loader:
         self, key: str, model: type[BaseModel], files: tuple[str, ...]
     ) -> tuple[_Rows, Callable[[int], str], bool]:
         value = self.data.get(key)
-        list_where = self._list_where(key)
+        list_where = partial("{}: {}[{}]".format, self.source, key)
         if value is None:
             return iter(()), list_where, False
         if isinstance(value, list):
-            return self._list_rows(key, value), list_where, False
+            return self._list_rows(value, list_where), list_where, False
         if files and isinstance(value, Mapping):
             block = self._file(key, value, files, model)
             if block is None:
@@ -330,16 +325,12 @@ class _Loader:
         self.problems.add(self.source, key, f"expected {shape}, got {kind_of(value)}")
         return iter(()), list_where, False
 
-    def _list_where(self, key: str) -> Callable[[int], str]:
-        return lambda index: f"{self.source}: {key}[{index}]"
-
-    def _list_rows(self, key: str, items: list[Any]) -> _Rows:
+    def _list_rows(self, items: list[Any], where: Callable[[int], str]) -> _Rows:
         for index, item in enumerate(items):
             if isinstance(item, Mapping):
                 yield index, dict(item), True
             else:
-                where = f"{self.source}: {key}[{index}]"
-                self.problems.add(where, "", f"expected a mapping, got {shown(item)}")
+                self.problems.add(where(index), "", f"expected a mapping, got {shown(item)}")
 
     def _noted(self, rows: _Rows, block: TableBlock) -> _Rows:
         yield from rows
