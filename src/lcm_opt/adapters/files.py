@@ -1,31 +1,19 @@
 """Scenario files -> Scenario, and result models -> JSON text.
 
 `load_scenario(path)` reads a `.yaml`/`.yml`/`.json` scenario (docs/scenario.md);
-`scenario_from_mapping(data, base_dir=..., source=...)` validates an already-parsed mapping
-(the HTTP API), naming `source` in messages. `licences` and `consumptions` may be a list or
-a table block (`{csv: path}`, `{xlsx: path}`, `{parquet: path}`, and for consumptions
-`{jsonl: path}`, with their options: io/blocks.py), paths relative to `base_dir`, read by
-io/sources.py; `rules` is resolved by files_rules.py.
+`scenario_from_mapping(data, base_dir=..., source=...)` validates a parsed one (the HTTP
+API), naming `source` in messages. `licences` and `consumptions` may be a list or a table
+block (io/blocks.py), read by a row source (io/sources.py); a consumptions file is streamed
+into a ConsumptionTable (io/stream.py; a clean Parquet file column by column,
+io/columnar.py) with exactly the errors of the per-row path, which `group=False` keeps.
 
-A consumptions file is streamed into a ConsumptionTable (io/stream*.py; a clean Parquet
-file column by column, io/columnar.py): each distinct
-attribute set is validated once instead of one model per row, with exactly the errors of
-the per-row path. `group=False` keeps that per-row path (a tuple of Consumption), for tests
-and comparison; lists are always a tuple.
-
-Loading is two passes over one Problems. Each row is validated by its model (its own
-fields; ids unique within the section), then `Scenario.model_validate` checks the scenario
-as a whole (references, org trees and values, families, pools: domain/checks.py) with a
-FileSource as its context, which names each row where the file has it. A row that fails
-its own validation is not in the Scenario, so its references are checked once it is valid;
-its id is still known, so it causes no "unknown reference" elsewhere.
-
-Every problem found is raised together as ScenarioErrors (a ScenarioError whose `.errors`
-lists them). Each names where (`<file>: licences[3]`, `<file>: settings`,
-`<file>: org.locations`, `<csv file>: row 14`, the CSV's 1-based line with the header on
-line 1 (an XLSX sheet's row; a Parquet record from 1), or `<jsonl file>: line 14`), the
-field (or CSV column) and what was expected. Ids are strings: integer ids and references
-are read as their string form (domain/types.py).
+Loading is two passes over one Problems: each row is validated by its model (ids unique
+within the section), then `Scenario.model_validate` checks the scenario as a whole
+(domain/checks.py) with a FileSource naming each row where the input has it. A row that
+fails its own validation is not in the Scenario, so its references are checked once it is
+valid; its id still counts as known. Every problem is raised together as ScenarioErrors,
+each naming where (`<file>: licences[3]`, `<file>: settings`, `<csv file>: row 14` with
+the header on row 1, `<jsonl file>: line 14`), the field (or column) and what was expected.
 """
 
 from __future__ import annotations
@@ -43,7 +31,7 @@ from lcm_opt.adapters.files_checks import load_org
 from lcm_opt.adapters.files_errors import Problems, kind_of, shown, validate_item
 from lcm_opt.adapters.files_parse import check_depth, read_document
 from lcm_opt.adapters.files_rules import resolve_rules, rulesets_dir
-from lcm_opt.adapters.files_source import FileSource, TableLines
+from lcm_opt.adapters.files_source import FileSource, read_table
 from lcm_opt.adapters.json_text import to_json as dump_json
 from lcm_opt.domain.catalog import Product
 from lcm_opt.domain.checks import duplicate_message
@@ -57,8 +45,8 @@ from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.domain.types import as_text_id, visible
 from lcm_opt.errors import ScenarioError
 from lcm_opt.io.blocks import TableBlock, table_block
-from lcm_opt.io.sources import block_rows, row_source, where_of
-from lcm_opt.io.stream import RowPath, TableBuilder, stream_rows, stream_table
+from lcm_opt.io.sources import block_rows, where_of
+from lcm_opt.io.stream import RowPath
 
 __all__ = [
     "dump_json",
@@ -282,22 +270,11 @@ class _Loader:
             return self._row_path(Consumption, at, block.form != "jsonl", "id", seen, problems)
 
         seen = self.ids.setdefault("consumptions", {})
-
-        def read(builder: TableBuilder) -> None:
-            stream_rows(row_source(block, Consumption), builder)
-
-        fast = None
-        if block.form == "parquet":  # pyarrow loads only for Parquet files
-            from lcm_opt.io.columnar import parquet_table
-
-            fast = parquet_table(block, row_path)
-        if fast is not None:
-            table, self.known["consumptions"] = fast
-        else:
-            table, self.known["consumptions"] = stream_table(read, row_path, seen, self.problems)
-            self._note(block)
-        lines = TableLines(table, self.known["consumptions"], read, row_path)
-        self.rows_at["consumptions"] = (lines.locator, at)
+        table, self.known["consumptions"], locator = read_table(
+            block, row_path, seen, self.problems
+        )
+        self._note(block)
+        self.rows_at["consumptions"] = (locator, at)
         return table
 
     def _note(self, block: TableBlock) -> None:
