@@ -67,7 +67,7 @@ def stream_table(
     seen: dict[str, int],
     problems: Problems,
 ) -> tuple[ConsumptionTable, Collection[str]]:
-    """The section `read` reads (stream_csv or stream_jsonl with its file), and its ids for
+    """The section `read` reads (stream_rows with its source), and its ids for
     references. `row_path(seen, problems)` makes the loader's per-row path reporting to
     `problems`; `seen` is the loader's id -> first locator for the section."""
     optimistic = StopAtFirst()
