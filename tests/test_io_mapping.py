@@ -242,3 +242,15 @@ def test_json_lines_take_the_same_mapping(tmp_path: Path) -> None:
     errors = load_errors(jsonl_path)
     assert errors == [(f"{tmp_path / 'export.jsonl'}: line 13", "id",
                        "the id template needs asset, empty in this row")]  # fmt: skip
+
+
+def test_recognition_patterns_are_checked_where_they_stand(tmp_path: Path) -> None:
+    patterns = [{"title": "(", "regex": True, "product": "visio"},
+                {"title": "x", "product": "visio", "colour": 1}, {"product": "visio"}]  # fmt: skip
+    errors = load_errors(scenario(tmp_path, recognise=patterns))
+    where = f"{tmp_path / 'scenario.yaml'}: consumptions"
+    fields = ["recognise[0]", "recognise[1].colour", "recognise[2]"]
+    assert [e[:2] for e in errors] == [(where, field) for field in fields]
+    assert "bad regular expression in title" in errors[0][2]
+    assert "unknown key 'colour'" in errors[1][2]
+    assert errors[2][2] == "expected at least one of title, publisher, version"
