@@ -285,3 +285,16 @@ def test_parquet_columns_the_loader_does_not_know(tmp_path: Path) -> None:
     table = pa.table({"id": ["a"], "product": ["office"], "location": pa.array([["HQ"]])})
     pq.write_table(table, tmp_path / "c.parquet")
     assert load_errors(path)[0][:2] == (f"{tmp_path / 'c.parquet'}: row 1", "location")
+
+
+def test_rows_read_in_bulk_keep_the_id_rules(tmp_path: Path) -> None:
+    """Lines a grouped read appends in bulk (their attributes are an earlier clean row's)
+    are held to the model's id rules: an invisible character or an empty id is an error at
+    its row, as row by row; a blank line holds no row."""
+    rows = "".join(f"c{n},office\n" for n in range(50))
+    data = f"id,product\n{rows}c\u202e1,office\n\n ,office\nlast,office\n".encode()
+    errors = load_errors(scenario_with(tmp_path, data))
+    at = f"{tmp_path / 'c.csv'}: row"
+    assert [e[:2] for e in errors] == [(f"{at} 52", "id"), (f"{at} 54", "id")]
+    clean = scenario_with(tmp_path, f"id,product\n{rows}\nlast,office".encode())
+    assert [c.id for c in load_scenario(clean).consumptions][-2:] == ["c49", "last"]

@@ -212,3 +212,45 @@ def test_a_title_column_needs_recognise(tmp_path: Path) -> None:
     assert [e[1] for e in errors] == [
         f"columns.{h}" for h in ("Display Name", "Publisher", "Version")
     ]
+
+
+def test_json_lines_take_the_same_mapping(tmp_path: Path) -> None:
+    """A JSON Lines block reads through the same columns, constants, id template and
+    recognition as a CSV one: the same data gives the same scenario and the same result,
+    grouped and row by row; a line the template cannot complete is an error at its line."""
+    csv_path = scenario(tmp_path)
+    lines = [row.split(";") for row in EXPORT.splitlines()]
+    with (tmp_path / "export.jsonl").open("w", encoding="utf-8") as handle:
+        for cells in lines[1:]:
+            handle.write(json.dumps(dict(zip(lines[0], cells, strict=True))) + "\n\n")
+    spec = yaml.safe_load(csv_path.read_text())
+    spec["consumptions"] = {"jsonl": "export.jsonl", **{
+        k: v for k, v in spec["consumptions"].items() if k != "csv"}}  # fmt: skip
+    jsonl_path = tmp_path / "jsonl.yaml"
+    jsonl_path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    from_csv, from_jsonl = load_scenario(csv_path), load_scenario(jsonl_path)
+    assert isinstance(from_jsonl.consumptions, ConsumptionTable)
+    assert from_jsonl == load_scenario(jsonl_path, group=False)
+    assert list(from_jsonl.consumptions) == list(from_csv.consumptions)
+    assert from_jsonl.load_warnings == tuple(
+        w.replace("export.csv", "export.jsonl") for w in from_csv.load_warnings
+    )
+    for engine in ("greedy", "optimal"):
+        assert solve_checked(from_jsonl, engine).grants == solve_checked(from_csv, engine).grants
+    with (tmp_path / "export.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"Display Name": "Microsoft Visio 2021", "Publisher": "Microsoft"}))
+    errors = load_errors(jsonl_path)
+    assert errors == [(f"{tmp_path / 'export.jsonl'}: line 13", "id",
+                       "the id template needs asset, empty in this row")]  # fmt: skip
+
+
+def test_recognition_patterns_are_checked_where_they_stand(tmp_path: Path) -> None:
+    patterns = [{"title": "(", "regex": True, "product": "visio"},
+                {"title": "x", "product": "visio", "colour": 1}, {"product": "visio"}]  # fmt: skip
+    errors = load_errors(scenario(tmp_path, recognise=patterns))
+    where = f"{tmp_path / 'scenario.yaml'}: consumptions"
+    fields = ["recognise[0]", "recognise[1].colour", "recognise[2]"]
+    assert [e[:2] for e in errors] == [(where, field) for field in fields]
+    assert "bad regular expression in title" in errors[0][2]
+    assert "unknown key 'colour'" in errors[1][2]
+    assert errors[2][2] == "expected at least one of title, publisher, version"

@@ -8,7 +8,7 @@ can say it):
 * `rules` is a rule-set name, a path or a list of lines (the model holds the lines);
 * `licences` and `consumptions` may be table blocks (`{csv: path}`, `{xlsx: path}`, ...,
   with their options, io/blocks.py);
-* variants hold typed changes (the model keeps them raw until a what-if run parses them);
+* variant changes are the typed operations of domain/variants.py, their references ids;
 * `$schema`, `description` and `expect` are accepted and ignored at the top level.
 
 What a schema cannot say (references resolve, hierarchies have no cycles, seats or
@@ -51,7 +51,7 @@ _ROW_MODELS: tuple[type[BaseModel], ...] = (
     *(Contract, Reservation, TrackedDeployment, Variant),
 )
 _META = ("title", "description", "default")
-# References inside variant changes, read as ids like the loader's (variants/parse.py).
+# References inside variant changes, which the operations read as ids.
 _OP_REFERENCES = ("licence", "product", "consumption", "id")
 _SCHEMA_KEY: Schema = {
     "type": "string",

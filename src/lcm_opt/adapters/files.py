@@ -1,31 +1,19 @@
 """Scenario files -> Scenario, and result models -> JSON text.
 
 `load_scenario(path)` reads a `.yaml`/`.yml`/`.json` scenario (docs/scenario.md);
-`scenario_from_mapping(data, base_dir=..., source=...)` validates an already-parsed mapping
-(the HTTP API), naming `source` in messages. `licences` and `consumptions` may be a list or
-a table block (`{csv: path}`, `{xlsx: path}`, `{parquet: path}`, and for consumptions
-`{jsonl: path}`, with their options: io/blocks.py), paths relative to `base_dir`, read by
-io/sources.py; `rules` is resolved by files_rules.py.
+`scenario_from_mapping(data, base_dir=..., source=...)` validates a parsed one (the HTTP
+API), naming `source` in messages. `licences` and `consumptions` may be a list or a table
+block (io/blocks.py), read by a row source (io/sources.py); a consumptions file is streamed
+into a ConsumptionTable (io/stream.py; a clean Parquet file column by column,
+io/columnar.py) with exactly the errors of the per-row path, which `group=False` keeps.
 
-A consumptions file is streamed into a ConsumptionTable (io/stream*.py; a clean Parquet
-file column by column, io/columnar.py): each distinct
-attribute set is validated once instead of one model per row, with exactly the errors of
-the per-row path. `group=False` keeps that per-row path (a tuple of Consumption), for tests
-and comparison; lists are always a tuple.
-
-Loading is two passes over one Problems. Each row is validated by its model (its own
-fields; ids unique within the section), then `Scenario.model_validate` checks the scenario
-as a whole (references, org trees and values, families, pools: domain/checks.py) with a
-FileSource as its context, which names each row where the file has it. A row that fails
-its own validation is not in the Scenario, so its references are checked once it is valid;
-its id is still known, so it causes no "unknown reference" elsewhere.
-
-Every problem found is raised together as ScenarioErrors (a ScenarioError whose `.errors`
-lists them). Each names where (`<file>: licences[3]`, `<file>: settings`,
-`<file>: org.locations`, `<csv file>: row 14`, the CSV's 1-based line with the header on
-line 1 (an XLSX sheet's row; a Parquet record from 1), or `<jsonl file>: line 14`), the
-field (or CSV column) and what was expected. Ids are strings: integer ids and references
-are read as their string form (domain/types.py).
+Loading is two passes over one Problems: each row is validated by its model (ids unique
+within the section), then `Scenario.model_validate` checks the scenario as a whole
+(domain/checks.py) with a FileSource naming each row where the input has it. A row that
+fails its own validation is not in the Scenario, so its references are checked once it is
+valid; its id still counts as known. Every problem is raised together as ScenarioErrors,
+each naming where (`<file>: licences[3]`, `<file>: settings`, `<csv file>: row 14` with
+the header on row 1, `<jsonl file>: line 14`), the field (or column) and what was expected.
 """
 
 from __future__ import annotations
@@ -43,7 +31,7 @@ from lcm_opt.adapters.files_checks import load_org
 from lcm_opt.adapters.files_errors import Problems, kind_of, shown, validate_item
 from lcm_opt.adapters.files_parse import check_depth, read_document
 from lcm_opt.adapters.files_rules import resolve_rules, rulesets_dir
-from lcm_opt.adapters.files_source import FileSource, TableLines
+from lcm_opt.adapters.files_source import FileSource, read_table
 from lcm_opt.adapters.json_text import to_json as dump_json
 from lcm_opt.domain.catalog import Product
 from lcm_opt.domain.checks import duplicate_message
@@ -54,13 +42,11 @@ from lcm_opt.domain.offers import Offer
 from lcm_opt.domain.scenario import RuleText, Scenario, Variant
 from lcm_opt.domain.settings import Settings
 from lcm_opt.domain.table import ConsumptionTable
-from lcm_opt.domain.types import as_text_id, text_id_fields, visible
+from lcm_opt.domain.types import as_text_id, visible
 from lcm_opt.errors import ScenarioError
 from lcm_opt.io.blocks import TableBlock, table_block
 from lcm_opt.io.sources import block_rows, where_of
-from lcm_opt.io.stream import RowPath, TableBuilder, stream_table
-from lcm_opt.io.stream_csv import stream_csv
-from lcm_opt.io.stream_rows import stream_jsonl, stream_rows
+from lcm_opt.io.stream import RowPath
 
 __all__ = [
     "dump_json",
@@ -71,8 +57,6 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound=BaseModel)
-# Read as ids before validation by the readers that look at a row's id first (streaming).
-_CONSUMPTION_IDS = text_id_fields(Consumption)
 
 IGNORED_TOP_KEYS = ("expect", "description", "$schema")  # fixtures; an editor's schema
 # The file forms a section accepts, `{form: path, ...}` (io/blocks.py).
@@ -100,11 +84,6 @@ def scenario_from_mapping(
     check_depth(data, source)
     with _gc_paused():
         return _Loader(data, Path(base_dir), source, group=group).build()
-
-
-def _short(where: str) -> str:
-    """`licences[3]` or `row 14` without the file name, for "first at ..." in messages."""
-    return where.rsplit(": ", 1)[-1]
 
 
 @contextmanager
@@ -269,7 +248,7 @@ class _Loader:
             item = validate_item(model, raw, where, problems, csv_columns=is_csv)
             ident = as_text_id(raw.get(key_field)) if has_key else None
             if isinstance(ident, str) and seen.setdefault(ident, locator) != locator:
-                first = _short(where_of(seen[ident]))
+                first = where_of(seen[ident]).rsplit(": ", 1)[-1]  # without the file
                 problems.add(where, key_field, duplicate_message(key_field, ident, first))
                 return None
             if item is None or not cells_ok:
@@ -291,29 +270,12 @@ class _Loader:
             return self._row_path(Consumption, at, block.form != "jsonl", "id", seen, problems)
 
         seen = self.ids.setdefault("consumptions", {})
-        read = self._reader(block)
-        fast = None
-        if block.form == "parquet":  # pyarrow loads only for Parquet files
-            from lcm_opt.io.columnar import parquet_table
-
-            fast = parquet_table(block, row_path)
-        if fast is not None:
-            table, self.known["consumptions"] = fast
-        else:
-            table, self.known["consumptions"] = stream_table(read, row_path, seen, self.problems)
-            self._note(block)
-        lines = TableLines(table, self.known["consumptions"], read, row_path)
-        self.rows_at["consumptions"] = (lines.locator, at)
+        table, self.known["consumptions"], locator = read_table(
+            block, row_path, seen, self.problems
+        )
+        self._note(block)
+        self.rows_at["consumptions"] = (locator, at)
         return table
-
-    @staticmethod
-    def _reader(block: TableBlock) -> Callable[[TableBuilder], None]:
-        if block.form == "csv" and block.mapping.plain:
-            return partial(stream_csv, block)
-        if block.form == "jsonl":
-            return partial(stream_jsonl, block.path, block.display, id_fields=_CONSUMPTION_IDS)
-        rows = partial(block_rows, block, Consumption, _CONSUMPTION_IDS)
-        return partial(stream_rows, rows)
 
     def _note(self, block: TableBlock) -> None:
         warning = block.warning()
@@ -324,32 +286,28 @@ class _Loader:
         self, key: str, model: type[BaseModel], files: tuple[str, ...]
     ) -> tuple[_Rows, Callable[[int], str], bool]:
         value = self.data.get(key)
-        list_where = self._list_where(key)
+        list_where = partial("{}: {}[{}]".format, self.source, key)
         if value is None:
             return iter(()), list_where, False
         if isinstance(value, list):
-            return self._list_rows(key, value), list_where, False
+            return self._list_rows(value, list_where), list_where, False
         if files and isinstance(value, Mapping):
             block = self._file(key, value, files, model)
             if block is None:
                 return iter(()), list_where, False
-            rows = block_rows(block, model, text_id_fields(model), self.problems)
+            rows = block_rows(block, model, self.problems)
             return self._noted(rows, block), where_of(block), block.form != "jsonl"
         shapes = ["a list", *(f"{{{form}: path}}" for form in files)]
         shape = " or ".join([", ".join(shapes[:-1]), shapes[-1]]) if files else shapes[0]
         self.problems.add(self.source, key, f"expected {shape}, got {kind_of(value)}")
         return iter(()), list_where, False
 
-    def _list_where(self, key: str) -> Callable[[int], str]:
-        return lambda index: f"{self.source}: {key}[{index}]"
-
-    def _list_rows(self, key: str, items: list[Any]) -> _Rows:
+    def _list_rows(self, items: list[Any], where: Callable[[int], str]) -> _Rows:
         for index, item in enumerate(items):
             if isinstance(item, Mapping):
                 yield index, dict(item), True
             else:
-                where = f"{self.source}: {key}[{index}]"
-                self.problems.add(where, "", f"expected a mapping, got {shown(item)}")
+                self.problems.add(where(index), "", f"expected a mapping, got {shown(item)}")
 
     def _noted(self, rows: _Rows, block: TableBlock) -> _Rows:
         yield from rows

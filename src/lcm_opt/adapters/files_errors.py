@@ -10,7 +10,6 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from lcm_opt.domain.licences import Licence
 from lcm_opt.domain.types import as_text_id
 from lcm_opt.errors import ScenarioError, ScenarioErrors
 
@@ -89,7 +88,7 @@ def validate_item(
     try:
         item: M = model.__pydantic_validator__.validate_python(raw)  # model_validate, minus a call
     except ValidationError as exc:
-        report_validation(model, exc, raw, where, problems, csv_columns=csv_columns)
+        report_validation(model, exc, where, problems, csv_columns=csv_columns)
         return None
     return item
 
@@ -97,42 +96,16 @@ def validate_item(
 def report_validation(
     model: type[BaseModel],
     exc: ValidationError,
-    raw: Mapping[str, Any],
     where: str,
     problems: Problems,
     *,
     csv_columns: bool = False,
 ) -> None:
-    bad_fields: set[str] = set()
+    """Each pydantic error of `model` in the loader's wording, at `where`."""
     for error in exc.errors(include_url=False):
         loc = error["loc"]
-        if loc:
-            bad_fields.add(str(loc[0]))
-            field = str(loc[0]) if csv_columns else _loc_text(loc)
-        else:
-            field = _model_level_field(error)
+        field = (str(loc[0]) if csv_columns else _loc_text(loc)) if loc else ""
         problems.add(where, field, _message(model, error))
-    _seats_check_after_field_errors(model, raw, bad_fields, where, problems)
-
-
-def _seats_check_after_field_errors(
-    model: type[BaseModel],
-    raw: Mapping[str, Any],
-    bad_fields: set[str],
-    where: str,
-    problems: Problems,
-) -> None:
-    """Licence's seats/unlimited check is a model validator, which pydantic skips when a
-    field fails; run it here too so one pass reports both."""
-    if model is not Licence or not bad_fields or {"seats", "unlimited"} & bad_fields:
-        return
-    unlimited = raw.get("unlimited", False)
-    if not isinstance(unlimited, bool):
-        return
-    if unlimited and raw.get("seats") is not None:
-        problems.add(where, "seats", "an unlimited licence takes no seats (A20): drop `seats`")
-    elif not unlimited and raw.get("seats") is None:
-        problems.add(where, "seats", "a finite licence needs `seats` (or `unlimited: true`)")
 
 
 def _loc_text(loc: tuple[int | str, ...]) -> str:
@@ -142,27 +115,45 @@ def _loc_text(loc: tuple[int | str, ...]) -> str:
     return text
 
 
-def _model_level_field(error: Mapping[str, Any]) -> str:
-    text = str(error.get("msg", ""))
-    for name in ("seats", "unlimited"):
-        if f"`{name}`" in text:
-            return name
-    return ""
+# pydantic's error types in the project's words; {value} is the input as shown(), {ge},
+# {gt}, {le} a bound as a reader writes it (1,000,000), {expected} pydantic's own list.
+_TEMPLATES = {
+    "missing": "required field is missing",
+    "enum": "{value} is not accepted; expected one of {expected}",
+    "greater_than_equal": "must be at least {ge}, got {value}",
+    "greater_than": "must be greater than {gt}, got {value}",
+    "less_than_equal": "must be at most {le}, got {value}",
+    "finite_number": "must be a finite number, got {value}",
+    "bool_parsing": "expected true or false, got {value}",
+    "bool_type": "expected true or false, got {value}",
+    "string_type": "expected text, got {value}",
+    "tuple_type": "expected a list, got {value}",
+    "list_type": "expected a list, got {value}",
+    "dict_type": "expected a mapping, got {value}",
+    "model_type": "expected a mapping, got {value}",
+    "model_attributes_type": "expected a mapping, got {value}",
+}
+_NUMBER_KINDS = {
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "float_parsing": "a number",
+    "float_type": "a number",
+}
+# Text that looks like a number the loader does not read: YAML 1.1 forms (012 octal, 0x10,
+# 1_000, 1:30 sexagesimal) and decimals with leading zeros.
+_NUMBER_LIKE = re.compile(r"[-+]?(?:0[xXoObB][0-9a-fA-F_]+|[0-9][0-9_:.]*(?:[eE][-+]?[0-9]+)?)")
+_LONG_DIGITS = 100
 
 
 def _message(model: type[BaseModel], error: Mapping[str, Any]) -> str:
-    kind = str(error["type"])
-    value = error.get("input")
+    kind, value = str(error["type"]), error.get("input")
     ctx: Mapping[str, Any] = error.get("ctx") or {}
     if kind == "extra_forbidden":
         key = str(error["loc"][-1]) if error["loc"] else "?"
         if key in _A26_KEYS:
             return f"unknown key {key!r}: Software License Groups are not modelled (A26)"
         return f"unknown key {key!r}; accepted keys: {accepted_keys(model)}"
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "enum":
-        return f"{shown(value)} is not accepted; expected one of {ctx.get('expected', '')}"
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
     if kind == "string_unicode" and isinstance(value, str):
@@ -172,25 +163,15 @@ def _message(model: type[BaseModel], error: Mapping[str, Any]) -> str:
             f"got the number {shown(value)}; ids and versions are text: quote them "
             f'(e.g. "2.10", which a bare number would read as 2.1)'
         )
-    return (
-        _bound_message(kind, value, ctx)
-        or _type_message(kind, value)
-        or f"{error['msg']} (got {shown(value)})"
-    )
-
-
-def _bound_message(kind: str, value: object, ctx: Mapping[str, Any]) -> str | None:
     if kind == "greater_than_equal" and ctx.get("ge") == 0:
         return f"must not be negative, got {shown(value)}"
-    if kind == "greater_than_equal":
-        return f"must be at least {_figure(ctx.get('ge'))}, got {shown(value)}"
-    if kind == "greater_than":
-        return f"must be greater than {_figure(ctx.get('gt'))}, got {shown(value)}"
-    if kind == "less_than_equal":
-        return f"must be at most {_figure(ctx.get('le'))}, got {shown(value)}"
-    if kind == "finite_number":
-        return f"must be a finite number, got {shown(value)}"
-    return None
+    if kind in _NUMBER_KINDS:
+        return _number_message(_NUMBER_KINDS[kind], value)
+    template = _TEMPLATES.get(kind)
+    if template is None:
+        return f"{error['msg']} (got {shown(value)})"
+    bounds = {name: _figure(bound) for name, bound in ctx.items() if name in ("ge", "gt", "le")}
+    return template.format(value=shown(value), expected=ctx.get("expected", ""), **bounds)
 
 
 def _figure(bound: object) -> str:
@@ -198,37 +179,6 @@ def _figure(bound: object) -> str:
     if isinstance(bound, float) and bound.is_integer():
         bound = int(bound)
     return f"{bound:,}" if isinstance(bound, int) else str(bound)
-
-
-_NUMBER_KINDS = {
-    "int_parsing": "a whole number",
-    "int_type": "a whole number",
-    "int_from_float": "a whole number",
-    "float_parsing": "a number",
-    "float_type": "a number",
-}
-_OTHER_KINDS = {
-    "bool_parsing": "true or false",
-    "bool_type": "true or false",
-    "string_type": "text",
-    "tuple_type": "a list",
-    "list_type": "a list",
-    "dict_type": "a mapping",
-    "model_type": "a mapping",
-    "model_attributes_type": "a mapping",
-}
-# Text that looks like a number the loader does not read: YAML 1.1 forms (012 octal, 0x10,
-# 1_000, 1:30 sexagesimal) and decimals with leading zeros.
-_NUMBER_LIKE = re.compile(r"[-+]?(?:0[xXoObB][0-9a-fA-F_]+|[0-9][0-9_:.]*(?:[eE][-+]?[0-9]+)?)")
-_LONG_DIGITS = 100
-
-
-def _type_message(kind: str, value: object) -> str | None:
-    expected = _NUMBER_KINDS.get(kind)
-    if expected is not None:
-        return _number_message(expected, value)
-    expected = _OTHER_KINDS.get(kind)
-    return None if expected is None else f"expected {expected}, got {shown(value)}"
 
 
 def _number_message(expected: str, value: object) -> str:

@@ -7,11 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 
 from lcm_opt.adapters.files_errors import Problems
+from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.source import ScenarioSource
 from lcm_opt.domain.table import ConsumptionTable
-from lcm_opt.io.stream import RowPath, TableBuilder
+from lcm_opt.io.blocks import TableBlock
+from lcm_opt.io.sources import row_source
+from lcm_opt.io.stream import RowPath, TableBuilder, stream_rows, stream_table
 
-__all__ = ["FileSource", "RowsAt", "TableLines"]
+__all__ = ["FileSource", "RowsAt", "TableLines", "read_table"]
 
 RowsAt = Mapping[str, tuple[Callable[[int], int], Callable[[int], str]]]
 """section -> (the locator of the model at an index, the location of a locator)."""
@@ -72,3 +75,25 @@ class TableLines:
             self.read(TableBuilder(self.row_path(lines, scratch), lines, scratch))
             self.lines = lines
         return self.lines[self.table.ids[index]]
+
+
+def read_table(
+    block: TableBlock,
+    row_path: Callable[[dict[str, int], Problems], RowPath],
+    seen: dict[str, int],
+    problems: Problems,
+) -> tuple[ConsumptionTable, Collection[str], Callable[[int], int]]:
+    """A consumptions block as a table, its ids and the locator of its row at an index:
+    a clean Parquet file column by column, anything else streamed (io/stream.py)."""
+
+    def read(builder: TableBuilder) -> None:
+        stream_rows(row_source(block, Consumption), builder)
+
+    found = None
+    if block.form == "parquet":  # pyarrow loads only for Parquet files
+        from lcm_opt.io.columnar import parquet_table
+
+        found = parquet_table(block, row_path)
+    if found is None:
+        found = stream_table(read, row_path, seen, problems)
+    return *found, TableLines(*found, read, row_path).locator

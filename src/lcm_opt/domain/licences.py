@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any, cast
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import (
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails
 
 from lcm_opt.domain.base import Cores, Count, Frozen, Id, Price
 from lcm_opt.domain.catalog import DowngradeRule, normalise_type
-from lcm_opt.domain.located import located
 from lcm_opt.domain.org import Dimension
 
 
@@ -44,14 +52,35 @@ class Licence(Frozen):
     def _known_type(cls, value: str) -> str:
         return normalise_type(value)
 
-    @model_validator(mode="after")
-    def _seats_or_unlimited(self) -> Licence:
-        """Located at `seats`, the field to change (a pydantic error list and the file
-        loader's messages name it)."""
-        if self.unlimited and self.seats is not None:
-            message = "an unlimited licence takes no seats (A20): drop `seats`"
-            raise located([(("seats",), message, self.seats)])
-        if not self.unlimited and self.seats is None:
-            message = "a finite licence needs `seats` (or `unlimited: true`)"
-            raise located([(("seats",), message, None)])
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _seats_or_unlimited(cls, data: Any, handler: ModelWrapValidatorHandler[Licence]) -> Licence:
+        """Seats or unlimited (A17, A20), on the licence; and on the input when other fields
+        fail (pydantic then skips model checks), so that one pass reports both."""
+        try:
+            licence = handler(data)
+        except ValidationError as exc:
+            failed = {error["loc"][0] for error in exc.errors() if error["loc"]}
+            unlimited = data.get("unlimited", False) if isinstance(data, Mapping) else None
+            if failed & {"seats", "unlimited"} or not isinstance(unlimited, bool):
+                raise
+            issue = _seats_issue(unlimited, data.get("seats"))
+            if issue is None:
+                raise
+            raise ValidationError.from_exception_data(
+                exc.title, [*cast(list[InitErrorDetails], exc.errors()), issue]
+            ) from None
+        issue = _seats_issue(licence.unlimited, licence.seats)
+        if issue is not None:
+            raise ValidationError.from_exception_data(cls.__name__, [issue])
+        return licence
+
+
+def _seats_issue(unlimited: bool, seats: object) -> InitErrorDetails | None:
+    if unlimited and seats is not None:
+        message = "an unlimited licence takes no seats (A20): drop `seats`"
+    elif not unlimited and seats is None:
+        message = "a finite licence needs `seats` (or `unlimited: true`)"
+    else:
+        return None
+    return {"type": "value_error", "loc": ("seats",), "input": seats, "ctx": {"error": message}}

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from lcm_opt.adapters.files_errors import Problems, shown
 from lcm_opt.io.mapping import ColumnMapping, mapping_options
-from lcm_opt.io.recognise import Recogniser, Tally, load_recogniser
+from lcm_opt.io.recognise import PatternSpec, Recogniser, Tally, load_recogniser
 from lcm_opt.io.text import known_encoding
 
 KINDS = {"csv": "CSV", "jsonl": "JSON Lines", "parquet": "Parquet", "xlsx": "XLSX"}
@@ -22,7 +22,7 @@ TEXT_CELLS = ("csv", "xlsx")  # formats whose cells are text to convert (io/cell
 _MAPPING = ("columns", "constants", "id", "recognise", "unrecognised")
 OPTIONS = {
     "csv": ("encoding", "delimiter", *_MAPPING),
-    "jsonl": (),
+    "jsonl": _MAPPING,
     "parquet": _MAPPING,
     "xlsx": ("sheet", *_MAPPING),
 }
@@ -136,19 +136,9 @@ def _recogniser(
     )
 
 
-_PATTERN: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "product": {"type": ["string", "integer"]},
-        "ignore": {"type": "boolean"},
-        "regex": {"type": "boolean"},
-        "title": {"type": ["string", "integer"]},
-        "publisher": {"type": ["string", "integer"]},
-        "version": {"type": ["string", "integer"]},
-        "file": {"type": "string", "minLength": 1},
-    },
-    "additionalProperties": False,
-}
+_FILE = {"type": "object", "properties": {"file": {"type": "string", "minLength": 1}},
+         "required": ["file"], "additionalProperties": False}  # fmt: skip
+_PATTERN = {"anyOf": [PatternSpec.model_json_schema(), _FILE]}
 _OPTION_SCHEMAS: dict[str, dict[str, Any]] = {
     "encoding": {"type": "string", "description": "text encoding; detected when absent"},
     "delimiter": {

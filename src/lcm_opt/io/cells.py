@@ -28,6 +28,10 @@ def row_where(display: str, line: int) -> str:
     return f"{display}: row {line}"
 
 
+def line_where(display: str, line: int) -> str:
+    return f"{display}: line {line}"
+
+
 def _kind(annotation: object) -> CellKind:
     if annotation is bool:
         return "bool"
@@ -50,11 +54,6 @@ def typed_columns(model: type[BaseModel], names: list[str]) -> dict[CellKind, li
     fields = model.model_fields
     kinds = [(name, _kind(fields[name].annotation)) for name in names if name in fields]
     return {kind: [name for name, k in kinds if k == kind] for kind in _CONVERTED}
-
-
-def row_item(names: list[str], cells: list[str]) -> dict[str, Any]:
-    """One row's non-empty cells, stripped, by column name (before convert_cells)."""
-    return {name: text for name, text in zip(names, map(str.strip, cells), strict=True) if text}
 
 
 def convert_cells(

@@ -21,12 +21,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel
 
 from lcm_opt.adapters.files import CONSUMPTION_FILES, LICENCE_FILES, scenario_from_mapping
 from lcm_opt.adapters.files_parse import read_document
+from lcm_opt.domain.estate import Consumption
+from lcm_opt.domain.licences import Licence
 from lcm_opt.errors import ScenarioError, ScenarioErrors
+from lcm_opt.io.blocks import table_block
 from lcm_opt.io.recognise import RECOGNITION_FIELDS
-from lcm_opt.io.text import known_encoding
 
 _FORMS = {".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet", ".jsonl": "jsonl"}
 _SECTIONS = {"consumptions": CONSUMPTION_FILES, "licences": LICENCE_FILES}
@@ -66,7 +69,7 @@ def build(exports: list[Path], mapping_path: Path, output: Path) -> ImportReport
         block = _block(key, value, forms, exports, mapping_path, there)
         scenario[key] = block
         form = next(form for form in forms if form in block)
-        notes += _unmapped(key, there / block[form], form, block)
+        notes += _unmapped(key, there, form, block)
     rules = scenario.get("rules")
     if isinstance(rules, str) and (here / rules).is_file():
         scenario["rules"] = _relative(here / rules, there)
@@ -122,12 +125,14 @@ def _recognise_paths(value: Any, here: Path, there: Path) -> Any:
     return moved if isinstance(value, list) else moved[0]
 
 
-def _unmapped(section: str, path: Path, form: str, block: Mapping[str, Any]) -> list[str]:
+def _unmapped(section: str, there: Path, form: str, block: Mapping[str, Any]) -> list[str]:
     """A note naming the export's columns that no field takes (when `columns:` is given)."""
     columns = block.get("columns")
     if not isinstance(columns, Mapping):
         return []
-    headers = _headers(path, form, block)
+    path = there / block[form]
+    model = Licence if section == "licences" else Consumption
+    headers = _headers(path, form, block, model, there)
     fields = set(columns) | set(RECOGNITION_FIELDS)
     left = [header for header in headers if header and header not in fields]
     if not left:
@@ -135,26 +140,30 @@ def _unmapped(section: str, path: Path, form: str, block: Mapping[str, Any]) -> 
     return [f"{section}: columns not read from {path.name}: {', '.join(map(repr, left))}"]
 
 
-def _headers(path: Path, form: str, block: Mapping[str, Any]) -> list[str]:
+def _headers(
+    path: Path, form: str, spec: Mapping[str, Any], model: type[BaseModel], there: Path
+) -> list[str]:
+    """The export's header, read with the block's options (none when they are wrong:
+    loading reports them)."""
     from lcm_opt.adapters.files_errors import Problems
     from lcm_opt.io.rows.csv import open_csv
     from lcm_opt.io.rows.parquet import read_parquet
     from lcm_opt.io.rows.xlsx import read_sheet
 
     problems = Problems()
+    block = table_block(spec, (form,), model, there, "", problems, read_document)
+    if block is None or problems.errors:
+        return []
     if form == "csv":
-        encoding, delimiter = block.get("encoding"), block.get("delimiter")
-        if encoding is not None and known_encoding(str(encoding)) is None:
-            return []  # loading reports the option
-        if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
-            return []
-        file = open_csv(path, str(path), problems, encoding=encoding, delimiter=delimiter)
+        file = open_csv(
+            path, str(path), problems, encoding=block.encoding, delimiter=block.delimiter
+        )
         if file is None:
             return []
         file.close()
         return [name.strip() for name in file.header or ()]
     if form == "xlsx":
-        sheet = read_sheet(path, str(path), block.get("sheet"), problems)
+        sheet = read_sheet(path, str(path), block.sheet, problems)
         return [] if sheet is None else sheet[1]
     if form == "parquet":
         found = read_parquet(path, str(path), problems)

@@ -53,9 +53,22 @@ class Layout:
     mapping: ColumnMapping
     template: list[tuple[str, str | None]]  # (literal text, field or None)
     tally: Tally | None
+    known: frozenset[str] = frozenset()  # the fields a JSON Lines key may name as it is
 
-    def raw(self, cells: list[Any]) -> dict[str, Any]:
-        """One row's mapped cells; text is stripped and empty text means absent."""
+    def raw(self, cells: list[Any] | dict[str, Any]) -> dict[str, Any]:
+        """One row's mapped cells; text is stripped and empty text means absent. A JSON
+        Lines object is keyed, not positional: its keys are renamed as `columns:` says,
+        other keys kept when they are fields (all of them without `columns:`, for the
+        model to judge), its values kept as they are."""
+        if isinstance(cells, dict):
+            columns = self.mapping.columns
+            if not columns:
+                return dict(cells)
+            named = (
+                (columns.get(k.strip(), k if k in self.known else None), v)
+                for k, v in cells.items()
+            )
+            return {name: value for name, value in named if name is not None}
         raw: dict[str, Any] = {}
         for index, name in self.positions:
             value = cells[index]
@@ -119,9 +132,12 @@ def layout(
     where: str,
     problems: Problems,
     hint: str = "",
+    skip_blank: bool = False,
 ) -> Layout | None:
-    """The header read through `mapping`; None with every problem reported (at `where`,
-    the header row). `hint` ends the messages about unknown or missing columns."""
+    """The header read through `mapping` (without `columns:`, every header must be a field
+    name); None with every problem reported (at `where`, the header row). `hint` ends the
+    messages about unknown or missing columns; `skip_blank`: columns with an empty header
+    are not read."""
     fields = model.model_fields
     known = set(fields) | (set(RECOGNITION_FIELDS) if mapping.recogniser else set())
     names = [name.strip() for name in header]
@@ -130,17 +146,22 @@ def layout(
     ok = True
     for index, name in enumerate(names):
         target = mapping.columns.get(name, name if name in known else None)
+        if (skip_blank and not name) or (target is None and mapping.columns):
+            continue
+        if name in names[:index]:
+            continue  # a repeated header, reported at its first column
         if target is None:
-            if not mapping.columns:
-                problems.add(where, name, f"unknown column; accepted: {accepted_keys(model)}{hint}")
-                ok = False
-            continue
-        if target in given:
+            problems.add(where, name, f"unknown column; accepted: {accepted_keys(model)}{hint}")
+        elif target in given:
             problems.add(where, name, f"column gives {target}, as {given[target]!r} does")
-            ok = False
+        elif names.count(name) > 1:
+            problems.add(where, name, f"column appears {names.count(name)} times")
+            given[target] = name
+        else:
+            given[target] = name
+            positions.append((index, target))
             continue
-        given[target] = name
-        positions.append((index, target))
+        ok = False
     for name in mapping.columns:
         if name not in names:
             problems.add(where, name, f"mapped column not in the file; its headers: {_list(names)}")
@@ -151,23 +172,33 @@ def layout(
     if mapping.recogniser and "product_title" in given:
         provided.add("product")
     missing = [n for n, info in fields.items() if info.is_required() and n not in provided]
-    if missing:
+    if missing and mapping.plain:
+        for name in missing:
+            problems.add(where, name, f"required column is missing{hint}")
+    elif missing:
         problems.add(
             where,
             ", ".join(missing),
             f"required field{'s' if len(missing) > 1 else ''} not given by any column"
             f"{hint}; the file's headers: {_list(names)}",
         )
-        ok = False
     for name in mapping.constants:
         if name in given:
             problems.add(where, name, f"given both by column {given[name]!r} and constants:")
             ok = False
     template = parse_template(mapping.id_template or "")
-    if not ok:
+    if not ok or missing:
         return None
     tally = Tally() if mapping.recogniser else None
     return Layout(positions, mapping, template, tally)
+
+
+def keyed_layout(mapping: ColumnMapping, model: type[BaseModel]) -> Layout:
+    """The layout of rows that name their fields (JSON Lines): no header to check, so a
+    required field no key gives is the model's error on each row."""
+    known = set(model.model_fields) | (set(RECOGNITION_FIELDS) if mapping.recogniser else set())
+    tally = Tally() if mapping.recogniser else None
+    return Layout([], mapping, parse_template(mapping.id_template or ""), tally, frozenset(known))
 
 
 def _list(names: list[str]) -> str:

@@ -21,14 +21,15 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from lcm_opt.adapters.files_errors import Problems, shown
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StrictBool, model_validator
+
+from lcm_opt.adapters.files_errors import Problems, shown, validate_item
+from lcm_opt.domain.types import as_text_id
 from lcm_opt.errors import ScenarioErrors
 
 RECOGNITION_FIELDS = ("product_title", "publisher", "product_version")
-_KEYS = ("title", "publisher", "version")
-_ACCEPTED = ("product", "ignore", "regex", *_KEYS)
 TOP = 10  # titles listed in a warning
 
 
@@ -154,35 +155,43 @@ def _from_file(
 
 
 def _pattern(entry: Any, where: str, at: str, problems: Problems) -> Pattern | None:
-    if not isinstance(entry, Mapping):
-        problems.add(where, at, f"expected a pattern mapping, got {shown(entry)}")
+    scratch = Problems()
+    spec = validate_item(PatternSpec, entry, where, scratch)
+    for error in scratch.errors:
+        problems.add(error.where, f"{at}.{error.field}" if error.field else at, error.message)
+    if spec is None:
         return None
-    unknown = [key for key in entry if key not in _ACCEPTED]
-    if unknown:
-        problems.add(where, f"{at}.{unknown[0]}", f"unknown key; accepted: {', '.join(_ACCEPTED)}")
-        return None
-    product, ignore, regex = (
-        entry.get("product"),
-        entry.get("ignore", False),
-        entry.get("regex", False),
-    )
-    if ignore is not True and (not isinstance(product, str | int) or isinstance(product, bool)):
-        problems.add(where, at, "expected product: ID or ignore: true")
-        return None
-    matchers: list[tuple[int, Matcher]] = []
-    for index, key in enumerate(_KEYS):
-        text = entry.get(key)
-        if text is None:
-            continue
-        if not isinstance(text, str | int) or isinstance(text, bool):
-            problems.add(where, f"{at}.{key}", f"expected a pattern text, got {shown(text)}")
-            return None
-        try:
-            matchers.append((index, _matcher(str(text), regex is True)))
-        except re.error as exc:
-            problems.add(where, f"{at}.{key}", f"bad regular expression: {exc}")
-            return None
-    if not matchers:
-        problems.add(where, at, "expected at least one of title, publisher, version")
-        return None
-    return Pattern("" if ignore is True else str(product).strip(), tuple(matchers))
+    values = (spec.title, spec.publisher, spec.version)
+    matchers = tuple((i, _matcher(text, spec.regex)) for i, text in enumerate(values) if text)
+    return Pattern("" if spec.ignore else spec.product or "", matchers)
+
+
+_Text = Annotated[str, BeforeValidator(as_text_id, json_schema_input_type=str | int)]
+
+
+class PatternSpec(BaseModel):
+    """A recognition pattern: `product` (or `ignore: true`) and at least one of `title`,
+    `publisher`, `version`, each a glob, or with `regex: true` a regular expression."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    product: _Text | None = None
+    ignore: StrictBool = False
+    regex: StrictBool = False
+    title: _Text | None = None
+    publisher: _Text | None = None
+    version: _Text | None = None
+
+    @model_validator(mode="after")
+    def _usable(self) -> PatternSpec:
+        if not (self.ignore or self.product):
+            raise ValueError("expected product: ID or ignore: true")
+        values = {"title": self.title, "publisher": self.publisher, "version": self.version}
+        if not any(values.values()):
+            raise ValueError("expected at least one of title, publisher, version")
+        for key, text in values.items():
+            try:
+                _matcher(text or "", self.regex)
+            except re.error as exc:
+                raise ValueError(f"bad regular expression in {key}: {exc}") from None
+        return self

@@ -24,18 +24,23 @@ import operator
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Hashable, Iterator
+from contextlib import closing
 from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.domain.estate import Consumption
-from lcm_opt.domain.table import ConsumptionTable, attribute_key
+from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable, attribute_key
+from lcm_opt.io.rows.csv import Lines
+from lcm_opt.io.sources import Own, RowSource, own_of
 
 __all__ = [
     "RowPath",
     "StopAtFirst",
     "TableBuilder",
     "Unclean",
+    "stream_rows",
     "stream_table",
     "unique_ids",
 ]
@@ -62,7 +67,7 @@ def stream_table(
     seen: dict[str, int],
     problems: Problems,
 ) -> tuple[ConsumptionTable, Collection[str]]:
-    """The section `read` reads (stream_csv or stream_jsonl with its file), and its ids for
+    """The section `read` reads (stream_rows with its source), and its ids for
     references. `row_path(seen, problems)` makes the loader's per-row path reporting to
     `problems`; `seen` is the loader's id -> first locator for the section."""
     optimistic = StopAtFirst()
@@ -79,6 +84,60 @@ def stream_table(
     builder = TableBuilder(row_path(seen, problems), seen, problems)
     read(builder)
     return builder.table(), seen
+
+
+def stream_rows(source: RowSource, builder: TableBuilder) -> None:
+    """The records of `source` into `builder`. A record is a clean hit when its key (its
+    attribute cells as read) or, for a source that has none, its raw item's attribute
+    keys, value types and values are those of an earlier clean row, and its id, asset and
+    user are text the model takes as it is; every other record takes the per-row path."""
+    problems, cached = builder.problems, builder.cache.get
+    add_id, add_row = builder.ids.append, builder.rows.append
+    records = source.records(problems, chunked=not builder.exact)  # `key`, `own` now set
+    key_of, own_of_record, exact = source.key, source.own, builder.exact
+    each = records if source.sep is None else _lines(records, source.sep, builder)
+    with closing(records):  # a file stays open no longer than its read, even one that stops
+        for locator, record in each:
+            key = key_of(record)
+            if key is not None:
+                try:
+                    number = cached(key)
+                except TypeError:  # a list among the values: never a clean row
+                    key = number = None
+                if number is not None and (own := own_of_record(record)) is not None:
+                    if exact or own[1] is not None or own[2] is not None or not builder.plain_rows:
+                        if builder.hit(locator, number, own):
+                            continue
+                    else:
+                        add_id(own[0])
+                        add_row(number)
+                        continue
+            found = source.item(locator, record, problems)
+            if found is None:
+                continue
+            raw, cells_ok = found
+            if key is None and cells_ok:
+                attributes = [(k, type(v), v) for k, v in raw.items() if k not in ROW_FIELDS]
+                try:
+                    key = tuple(sorted(attributes, key=itemgetter(0)))
+                    number = cached(key)
+                except TypeError:
+                    key = number = None
+                given = raw.get("id"), raw.get("asset"), raw.get("user")
+                if number is not None and builder.hit(locator, number, own_of(*given, blank=False)):
+                    continue
+            builder.slow(locator, raw, cells_ok, key)
+
+
+def _lines(
+    records: Iterator[tuple[int, Any]], sep: str, builder: TableBuilder
+) -> Iterator[tuple[int, Any]]:
+    """CSV records, with the clean hits among whole Lines appended at once."""
+    for locator, record in records:
+        if type(record) is Lines:
+            yield from record.misses(locator, sep, builder)
+        else:
+            yield locator, record
 
 
 def unique_ids(ids: tuple[str, ...]) -> Collection[str] | None:
@@ -137,6 +196,19 @@ class TableBuilder:
         if ident in seen:
             return False
         seen[ident] = locator
+        return True
+
+    @property
+    def plain_rows(self) -> bool:
+        """No asset or user column yet: a row is its id and prototype."""
+        return self.assets is None is self.users
+
+    def hit(self, locator: int, number: int, own: Own | None) -> bool:
+        """Appends a clean hit unless its id, asset or user need the model, or its id is
+        one exact mode has seen."""
+        if own is None or not self.new_id(own[0], locator):
+            return False
+        self.add(own[0], number, own[1], own[2])
         return True
 
     def add(self, ident: str, number: int, asset: str | None, user: str | None) -> None:

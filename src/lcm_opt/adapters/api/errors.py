@@ -53,7 +53,7 @@ def _worded(error: Any) -> str:
     except (KeyError, TypeError, ValueError):
         return str(error["msg"])
     problems = Problems()
-    report_validation(Scenario, exc, {}, "", problems)
+    report_validation(Scenario, exc, "", problems)
     return problems.errors[0].message if problems.errors else str(error["msg"])
 
 

@@ -24,9 +24,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     ValidationError,
     ValidationInfo,
-    ValidatorFunctionWrapHandler,
     field_validator,
     model_validator,
 )
@@ -164,7 +164,7 @@ class ScenarioBody(Scenario):
     @model_validator(mode="wrap")
     @classmethod
     def _one_pass(
-        cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+        cls, data: Any, handler: ModelWrapValidatorHandler[ScenarioBody], info: ValidationInfo
     ) -> ScenarioBody:
         try:
             body: ScenarioBody = handler(data)

@@ -34,7 +34,7 @@ def variant_of(name: str, changes: Iterable[object]) -> Variant:
         try:
             ops.append(_OP.validate_python(change))
         except ValidationError as exc:
-            report_validation(Variant, exc, {}, where, problems)
+            report_validation(Variant, exc, where, problems)
     problems.raise_if_any()
     return Variant(name=name, changes=tuple(ops))
 

@@ -11,15 +11,13 @@ decode names the line of the first such byte.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any, TextIO
 
-from pydantic import BaseModel
-
-from lcm_opt.adapters.files_errors import Problems, accepted_keys
+from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.io.cells import row_where
 from lcm_opt.io.text import (
     DELIMITERS,
@@ -29,7 +27,16 @@ from lcm_opt.io.text import (
     shown_delimiter,
 )
 
-__all__ = ["CsvFile", "csv_header", "open_csv", "read_csv_cells", "row_where", "width_problem"]
+__all__ = [
+    "CsvFile",
+    "Lines",
+    "delimiter_hint",
+    "open_csv",
+    "read_csv_records",
+    "row_where",
+    "split_line",
+    "width_problem",
+]
 
 
 @dataclass
@@ -98,8 +105,9 @@ def width_problem(cells: int, width: int, delimiter: str = ",") -> str:
     )
 
 
-def _delimiter_hint(names: list[str], delimiter: str) -> str:
+def delimiter_hint(header: list[str], delimiter: str) -> str:
     """A hint when a header name holds another delimiter: the file likely uses that one."""
+    names = [name.strip() for name in header]
     for other in DELIMITERS:
         if other != delimiter and any(other in name for name in names):
             return (
@@ -109,64 +117,98 @@ def _delimiter_hint(names: list[str], delimiter: str) -> str:
     return ""
 
 
-def csv_header(
-    header: list[str] | None,
-    display: str,
-    model: type[BaseModel],
-    problems: Problems,
-    delimiter: str = ",",
-    where: str | None = None,
-) -> list[str] | None:
-    """The column names of a valid header row (`model`'s fields, each once, every
-    required one present); None with every problem reported otherwise. `where`: the
-    header's place (default: row 1)."""
-    where = row_where(display, 1) if where is None else where
-    if header is None:
-        problems.add(display, "", "the CSV file is empty; expected a header row")
-        return None
-    names = [name.strip() for name in header]
-    fields = model.model_fields
-    hint = _delimiter_hint(names, delimiter)
-    ok = True
-    for name in dict.fromkeys(names):  # each column name once, in header order
-        if name not in fields:
-            problems.add(where, name, f"unknown column; accepted: {accepted_keys(model)}{hint}")
-            ok = False
-        elif names.count(name) > 1:
-            problems.add(where, name, f"column appears {names.count(name)} times")
-            ok = False
-    for name, info in fields.items():
-        if info.is_required() and name not in names:
-            problems.add(where, name, f"required column is missing{hint}")
-            ok = False
-    return names if ok else None
+class Lines(list[str]):
+    """Whole lines of a CSV file read in one go, none holding a quote or longer than the
+    field size limit: each is one row or blank. With the id first (and no asset or user
+    column), a line is its id, the delimiter, and its attributes as read."""
+
+    def misses(self, start: int, sep: str, builder: Any) -> list[tuple[int, str]]:
+        """Appends the runs of lines whose attributes are a clean row's at once (an
+        optimistic read: ids are checked at the end) and returns the others, numbered and
+        without the blank ones, for the per-row path."""
+        cells, _, rests = zip(*map(str.partition, self, repeat(sep)), strict=True)
+        numbers = list(map(builder.cache.get, rests))
+        others: list[tuple[int, str]] = []
+        at, end = 0, len(self)
+        while at < end:
+            miss = _index(numbers, at, end)
+            idents = list(map(str.strip, cells[at:miss]))
+            text = "".join(idents)
+            if all(idents) and text.isascii() and text.isprintable():
+                builder.ids += idents
+                builder.rows.extend(numbers[at:miss])
+            else:
+                others += [(start + n, self[n]) for n in range(at, miss)]
+            if miss < end and self[miss].rstrip("\r\n"):  # a blank line holds no row
+                others.append((start + miss, self[miss]))
+            at = miss + 1
+        return others
 
 
-def read_csv_cells(
-    file: CsvFile, width: int, problems: Problems
-) -> Iterator[tuple[int, list[str]]]:
-    """(line, cells) per data row after the header, `line` where the row starts; malformed
-    rows and rows of the wrong width are reported and not yielded. Stops at the first
-    malformed record or undecodable byte (reported)."""
-    reader = file.reader(file.lines)
-    end = file.header_lines
-    while True:
-        start = end + 1
-        try:
-            cells = next(reader, None)
-        except csv.Error as exc:
-            problems.add(row_where(file.display, start), "", f"malformed CSV: {exc}")
-            return
-        except UnicodeDecodeError:
-            file.decode_problem(problems)
-            return
-        if cells is None:
-            return
-        end = file.header_lines + reader.line_num
-        if not cells:
-            continue  # a blank line holds no row
-        if len(cells) != width:
-            message = width_problem(len(cells), width, file.delimiter)
-            problems.add(row_where(file.display, start), "", message)
-            continue
-        yield start, cells
+def _index(values: list[int | None], start: int, end: int) -> int:
+    """The first position of None in values[start:end], or `end`."""
+    try:
+        return values.index(None, start, end)
+    except ValueError:
+        return end
+
+
+_CHUNK = 1 << 16  # characters of whole lines per chunk: about a thousand rows
+
+
+def read_csv_records(
+    file: CsvFile, problems: Problems, chunked: bool = False
+) -> Generator[tuple[int, str | list[str]]]:
+    """(line, record) per data row after the header, `line` where the row starts. The
+    record is the line itself when it holds no quote and is shorter than the field size
+    limit (csv.reader would split it on the delimiter alone: split_line), else its cells
+    as csv.reader reads them from there on (a quoted cell may span lines; such a record of
+    the wrong width is reported). `chunked`: whole Lines at a time (with their first
+    line's number) until a chunk holds a quote or a long line. Stops at the first malformed
+    record or undecodable byte (reported); closes the file at the end."""
+    lines: Iterator[str] = file.lines
+    count, limit = file.header_lines, csv.field_size_limit()
+    width = len(file.header or ())
+    try:
+        while chunked and (chunk := file.lines.readlines(_CHUNK)):
+            if '"' in "".join(chunk) or max(map(len, chunk)) >= limit:
+                lines = chain(chunk, lines)
+                break
+            yield count + 1, Lines(chunk)
+            count += len(chunk)
+        for line in lines:
+            count += 1
+            start = count
+            if '"' not in line and len(line) < limit:
+                if line.rstrip("\r\n"):  # a blank line holds no row
+                    yield start, line
+                continue
+            record = file.reader(chain((line,), lines))
+            try:
+                cells = next(record)
+            except csv.Error as exc:
+                problems.add(row_where(file.display, start), "", f"malformed CSV: {exc}")
+                return
+            finally:
+                count += record.line_num - 1
+            if len(cells) != width:
+                message = width_problem(len(cells), width, file.delimiter)
+                problems.add(row_where(file.display, start), "", message)
+                continue
+            yield start, cells
+    except UnicodeDecodeError:
+        file.decode_problem(problems)
+    finally:
+        file.close()
+
+
+def split_line(line: str, file: CsvFile, start: int, problems: Problems) -> list[str] | None:
+    """A line read_csv_records gave as it is, as cells; None (reported) at the wrong width."""
+    cells = line.rstrip("\r\n").split(file.delimiter)
+    width = len(file.header or ())
+    if len(cells) == width:
+        return cells
+    problems.add(
+        row_where(file.display, start), "", width_problem(len(cells), width, file.delimiter)
+    )
+    return None

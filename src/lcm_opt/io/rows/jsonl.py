@@ -1,7 +1,7 @@
-"""Streaming JSON Lines rows for `consumptions: {jsonl: ...}`.
+"""JSON Lines files for `{jsonl: path}` blocks: one JSON object per line.
 
-One JSON object per line, with the field names of a YAML item; ids are read as in YAML (an
-integer id or reference becomes its string form, see files_errors.as_id). Lines holding
+Each object holds the field names of a YAML item (or the keys a `columns:` mapping names);
+ids are read as in YAML (an integer becomes its string form). Lines holding
 only whitespace are skipped. Every other line is a row or an error naming `<file>: line N`:
 text that is not UTF-8 or not JSON, a value that is not an object, a key repeated in one
 object, nesting deeper than files_parse.MAX_DEPTH. Numbers read as in a JSON scenario file:
@@ -14,69 +14,74 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Iterable, Iterator
-from pathlib import Path
-from typing import Any, BinaryIO
+from collections.abc import Generator, Hashable
+from typing import Any
 
-from lcm_opt.adapters.files_errors import Problems, coerce_ids, shown
-from lcm_opt.adapters.files_parse import MAX_DEPTH, MAX_INT_DIGITS, check_depth, read_int
+from lcm_opt.adapters.files_errors import Problems, shown
+from lcm_opt.adapters.files_parse import (
+    MAX_DEPTH,
+    MAX_INT_DIGITS,
+    check_depth,
+    first_repeated,
+    json_object,
+    read_int,
+)
 from lcm_opt.errors import ScenarioErrors
+from lcm_opt.io.cells import line_where
+from lcm_opt.io.mapping import keyed_layout
+from lcm_opt.io.sources import MappedSource, Own, nothing, own_of
 
 _JSON_SPACE = b" \t\r\n"  # JSON's whitespace: a line of only these holds no row
 _JSON_TEXT_SPACE = " \t\r\n"
-
-
-def line_where(display: str, line: int) -> str:
-    return f"{display}: line {line}"
-
-
-class _RepeatedKey(Exception):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A JSON object; a repeated key is an error, as in a JSON scenario file, instead of
-    json's silent last-one-wins."""
-    data = dict(pairs)
-    if len(data) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _RepeatedKey(key)
-            seen.add(key)
-    return data
-
-
 # One decoder for the whole file: json.loads with hooks would build one per line.
-_DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_int=read_int)
+_DECODER = json.JSONDecoder(object_pairs_hook=json_object, parse_int=read_int)
 
 
-def read_jsonl_objects(
-    path: Path, display: str, problems: Problems
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yields (line, object) per line holding a JSON object, `line` 1-based; reports every
-    other non-blank line to `problems` (see the module docstring) and reads on."""
-    handle = open_jsonl(path, display, problems)
-    if handle is None:
-        return
-    with handle:
+class JsonLinesSource(MappedSource):
+    """The row source of a JSON Lines file. A line that is a flat object (quick_object) is
+    keyed by its attribute keys, value types and values; any other line, and every line of
+    a mapped block, is read by read_line, exactly as the per-row path reads it."""
+
+    found: tuple[object, object, object] = (None, None, None)  # the line `_key` read
+
+    def records(self, problems: Problems, chunked: bool = False) -> Generator[tuple[int, Any]]:
+        self.lay = keyed_layout(self.block.mapping, self.model)
+        if self.lay.tally is not None:
+            self.block.tallies.append(self.lay.tally)
+        if self.block.mapping.plain:
+            self.key, self.own = self._key, self._own
+        try:
+            handle = self.block.path.open("rb")
+        except OSError as exc:
+            message = f"cannot read the JSON Lines file: {exc.strerror or exc}"
+            problems.add(self.block.display, "", message)
+            return nothing()
         # Binary lines end at b"\n" only: a text-mode reader would also end a line at a
         # lone \r, and line numbers would no longer match what an editor shows.
-        for number, line in enumerate(handle, 1):
-            value = read_line(number, line, display, problems)
-            if value is not None:
-                yield number, value
+        return _lines(handle)
+
+    def item(
+        self, locator: int, record: Any, problems: Problems
+    ) -> tuple[dict[str, Any], bool] | None:
+        value = read_line(locator, record, self.block.display, problems)
+        return None if value is None else super().item(locator, value, problems)
+
+    def _key(self, line: bytes) -> Hashable | None:
+        value = quick_object(line)
+        if value is None:
+            return None
+        self.found = value.pop("id", None), value.pop("asset", None), value.pop("user", None)
+        # Value types are part of the key: 1, 1.0 and true are equal as dict keys but not
+        # to the model. A nested object is a tuple here, a list unhashable: never a hit.
+        return (*value, *map(type, value.values()), *value.values())
+
+    def _own(self, line: bytes) -> Own | None:
+        return own_of(*self.found, blank=False)
 
 
-def open_jsonl(path: Path, display: str, problems: Problems) -> BinaryIO | None:
-    """The file opened for read_line, or None with the problem reported."""
-    try:
-        return path.open("rb")
-    except OSError as exc:
-        problems.add(display, "", f"cannot read the JSON Lines file: {exc.strerror or exc}")
-        return None
+def _lines(handle: Any) -> Generator[tuple[int, bytes]]:
+    with handle:
+        yield from enumerate(handle, 1)
 
 
 def read_line(number: int, line: bytes, display: str, problems: Problems) -> dict[str, Any] | None:
@@ -91,9 +96,6 @@ def read_line(number: int, line: bytes, display: str, problems: Problems) -> dic
     except UnicodeDecodeError:
         problems.add(where, "", "not valid UTF-8 text")
         return None
-    except _RepeatedKey as exc:
-        problems.add(where, exc.key, "key appears twice in one mapping")
-        return None
     except json.JSONDecodeError as exc:
         problems.add(where, "", f"invalid JSON: {exc.msg} (column {exc.colno})")
         return None
@@ -104,10 +106,19 @@ def read_line(number: int, line: bytes, display: str, problems: Problems) -> dic
         )
         problems.add(where, "", message)
         return None
-    if type(value) is not dict:
+    repeated = first_repeated(value)
+    if repeated is not None:
+        problems.add(where, repeated, "key appears twice in one mapping")
+    elif not isinstance(value, dict):
         problems.add(where, "", f"expected a JSON object, got {shown(value)}")
-        return None
-    return value
+    elif any(isinstance(part, dict | list) for part in value.values()):
+        try:
+            check_depth(value, where)
+        except ScenarioErrors as exc:
+            for error in exc.errors:
+                problems.add(error.where, error.field, error.message)
+            return None
+    return value if repeated is None and isinstance(value, dict) else None
 
 
 # A second decoder for lines that are plain flat objects (quick_object): its object hook is
@@ -135,18 +146,3 @@ def quick_object(line: bytes) -> dict[str, Any] | None:
         return None
     value = dict(pairs)
     return value if len(value) == len(pairs) else None
-
-
-def jsonl_item(
-    value: dict[str, Any], id_fields: Iterable[str], where: str, problems: Problems
-) -> dict[str, Any] | None:
-    """One line's object as the loader validates it: ids as text; None (reported) when it
-    nests deeper than a scenario file may."""
-    if any(isinstance(part, dict | list) for part in value.values()):
-        try:
-            check_depth(value, where)
-        except ScenarioErrors as exc:
-            for error in exc.errors:
-                problems.add(error.where, error.field, error.message)
-            return None
-    return coerce_ids(value, id_fields)

@@ -11,7 +11,7 @@ row.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 from python_calamine import CalamineError, CalamineWorkbook
@@ -42,7 +42,7 @@ def cell_text(value: Cell) -> str:
 
 def read_sheet(
     path: Path, display: str, sheet: str | None, problems: Problems
-) -> tuple[int, list[str], Iterator[tuple[int, list[str]]]] | None:
+) -> tuple[int, list[str], Generator[tuple[int, list[str]]]] | None:
     """(header row number, header, (row number, cells) per later non-blank row); None with
     the problem reported when the workbook, the sheet or the header cannot be read."""
     try:
@@ -66,7 +66,7 @@ def read_sheet(
 
 def _rows(
     rows: Iterator[list[Cell]], after: int, display: str, problems: Problems
-) -> Iterator[tuple[int, list[str]]]:
+) -> Generator[tuple[int, list[str]]]:
     number = after
     try:
         for number, cells in enumerate(rows, after + 1):
