@@ -297,6 +297,10 @@ class _Loader:
             from lcm_opt.io.columnar import parquet_table
 
             fast = parquet_table(block, row_path)
+        elif block.form == "csv" and block.mapping.plain:  # the same, through pyarrow's CSV
+            from lcm_opt.io.columnar_csv import csv_table
+
+            fast = csv_table(block, row_path)
         if fast is not None:
             table, self.known["consumptions"] = fast
         else:

@@ -1,0 +1,191 @@
+"""A plain consumptions CSV straight into a ConsumptionTable through pyarrow's CSV reader
+(C++, on every core), with the outcome of the streaming reader (io/stream_csv.py).
+
+Only text that both readers split the same way is taken: UTF-8 (detected, as io/text.py
+detects it), no quote character, no control or text-direction character, no carriage
+return but before a line feed, and no cell beyond the csv module's field size limit. Every
+cell is read as text. The ids are the cells stripped, as a clean row's are; rows are
+grouped by their attribute cells exactly as read, and each group's first row goes through
+the loader's per-row path, which is what the streaming reader does with the first row of
+each attribute text it meets. So the table is the streaming reader's, row for row.
+
+Anything else, or any problem on any row (a cell that does not convert, a value the model
+refuses, a row of the wrong width, a duplicate or missing id), returns None and the
+streaming reader reads the file, reporting exactly what it reports where it reports it.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from array import array
+from collections.abc import Callable, Collection
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+
+from lcm_opt.adapters.files_errors import Problems
+from lcm_opt.domain.estate import Consumption
+from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable
+from lcm_opt.io.arrow_groups import row_groups
+from lcm_opt.io.blocks import TableBlock
+from lcm_opt.io.cells import convert_cells, row_item, typed_columns
+from lcm_opt.io.rows.csv import csv_header
+from lcm_opt.io.stream import RowPath, StopAtFirst, TableBuilder, Unclean, unique_ids
+from lcm_opt.io.text import detect_delimiter, detect_encoding
+
+_BOM = b"\xef\xbb\xbf"
+# Printable ASCII but the quote, and tab and line ends: what a plain file is made of.
+_PLAIN = bytes(range(0x20, 0x7F)).replace(b'"', b"") + b"\t\r\n"
+# Beyond ASCII: the C1 controls and the text-direction controls an id must not hold.
+_HIDDEN = re.compile("[\x80-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def csv_table(
+    block: TableBlock, row_path: Callable[[dict[str, int], Problems], RowPath]
+) -> tuple[ConsumptionTable, Collection[str]] | None:
+    """The block's table and its ids, or None: read the file row by row instead."""
+    if block.form != "csv" or not block.mapping.plain or block.encoding is not None:
+        return None
+    try:
+        found = _table(block, row_path)
+    finally:
+        # the reader's buffers are freed by now; hand their pages back rather than keep
+        # them in pyarrow's allocator for the rest of the solve
+        pa.default_memory_pool().release_unused()
+    return found
+
+
+def _table(
+    block: TableBlock, row_path: Callable[[dict[str, int], Problems], RowPath]
+) -> tuple[ConsumptionTable, Collection[str]] | None:
+    try:
+        if detect_encoding(block.path) != "utf-8-sig":
+            return None
+        data = block.path.read_bytes()
+    except OSError:
+        return None
+    data = data.removeprefix(_BOM)
+    if not _plain(data):
+        return None
+    names = _header(data, block)
+    if names is None:
+        return None
+    table = _read(data, names, block.delimiter or detect_delimiter(_first_line(data)))
+    del data
+    if table is None or table.num_rows == 0:
+        return None
+    try:
+        return _build(table, names, row_path)
+    except (Unclean, pa.ArrowException):
+        return None
+
+
+def _first_line(data: bytes) -> str:
+    end = data.find(b"\n")
+    return data[: len(data) if end < 0 else end].decode("utf-8").rstrip("\r\n")
+
+
+def _header(data: bytes, block: TableBlock) -> list[str] | None:
+    """The field names of a valid header, or None (the streaming reader reports why)."""
+    line = _first_line(data)
+    delimiter = block.delimiter or detect_delimiter(line)
+    if not line:
+        return None
+    try:
+        return csv_header(line.split(delimiter), block.display, Consumption, StopAtFirst())
+    except Unclean:
+        return None
+
+
+def _plain(data: bytes) -> bool:
+    """No byte the two readers could take differently (see the module docstring)."""
+    rest = data.translate(None, _PLAIN)
+    if any(byte < 0x80 for byte in set(rest)):
+        return False  # a quote or a control character
+    if data.count(b"\r") != data.count(b"\r\n"):
+        return False
+    if rest:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        if _HIDDEN.search(text):
+            return False
+    return True
+
+
+def _read(data: bytes, names: list[str], delimiter: str) -> Any | None:
+    """Every cell as text; None on anything pyarrow refuses (width, UTF-8, ...)."""
+    try:
+        table = pcsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pcsv.ReadOptions(skip_rows=1, column_names=names, use_threads=False),
+            parse_options=pcsv.ParseOptions(
+                delimiter=delimiter,
+                quote_char=False,
+                double_quote=False,
+                escape_char=False,
+                newlines_in_values=False,
+                ignore_empty_lines=True,
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types={name: pa.string() for name in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                check_utf8=True,
+            ),
+        )
+    except (pa.ArrowException, ValueError):
+        return None
+    limit = csv.field_size_limit()
+    for column in table.columns:
+        if len(column) and pc.max(pc.binary_length(column)).as_py() >= limit:
+            return None
+    return table
+
+
+def _build(
+    table: Any, names: list[str], row_path: Callable[[dict[str, int], Problems], RowPath]
+) -> tuple[ConsumptionTable, Collection[str]] | None:
+    columns = {name: table.column(name).combine_chunks() for name in names}
+    ids: tuple[str, ...] = tuple(map(str.strip, columns["id"].to_pylist()))
+    if not all(ids):
+        return None
+    known = unique_ids(ids)
+    if known is None:
+        return None
+    attributes = {name: column for name, column in columns.items() if name not in ROW_FIELDS}
+    group, first = row_groups(attributes, len(ids))
+    taken = pa.array(first)
+    firsts = [columns[name].take(taken).to_pylist() for name in names]
+    problems = StopAtFirst()
+    full = row_path({}, problems)
+    builder = TableBuilder(full, None, problems)
+    typed = typed_columns(Consumption, names)
+    number = np.empty(len(first), dtype=np.uintc)
+    rows = zip(*firsts, strict=True)
+    for index, (row, cells) in enumerate(zip(first.tolist(), rows, strict=True)):
+        raw = row_item(names, list(cells))
+        cells_ok = convert_cells(raw, typed, "", row + 2, problems)
+        item = full(row + 2, raw, cells_ok)
+        if item is None:
+            return None
+        number[index] = builder.prototype_number(item, raw)
+    per_row = array("I")
+    per_row.frombytes(number[group].tobytes())
+    own = {name: _own(columns[name]) for name in ("asset", "user") if name in columns}
+    return (
+        ConsumptionTable.trusted(
+            ids, tuple(builder.prototypes), per_row, own.get("asset"), own.get("user")
+        ),
+        known,
+    )
+
+
+def _own(column: Any) -> tuple[str | None, ...]:
+    """An asset or user column as a clean row keeps it: stripped, empty as none."""
+    return tuple(text.strip() or None for text in column.to_pylist())
