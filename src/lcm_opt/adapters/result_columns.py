@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from functools import cached_property
 from itertools import chain
 from json.encoder import encode_basestring
 from typing import Any
@@ -37,61 +36,64 @@ _ESCAPED = re.compile(r'[\x00-\x1f\\"]')
 
 
 class GrantColumns:
-    """Grants as int64 columns in record order, and the order that sorts them by
-    (consumption, licence), stably, as the result lists them."""
+    """What writing and summing the grants needs, made from the records in one pass: per
+    grant in result order (consumption, then licence, stably) its consumption and its tail
+    number; per distinct tail its values and how many grants have it. The record-order
+    columns are dropped once these are made: at a million grants they are the bulk."""
 
-    def __init__(self, columns: list[Any], consumptions: int, licences: int) -> None:
-        self.consumption, self.licence, self.units, self.direct, self.score, self.downgrade = (
-            columns
+    def __init__(self, table: Any, consumptions: int, licences: int) -> None:
+        consumption, licence, units, direct, score, downgrade = (
+            table[:, i] for i in range(table.shape[1])
         )
         if consumptions * licences < _LIMIT:
-            key = self.consumption * licences + self.licence
-            self.order = np.argsort(key, kind="stable")
+            key = consumption.astype(np.int64) * licences + licence
+            order = np.argsort(key, kind="stable")
+            del key
         else:
-            self.order = np.lexsort((self.licence, self.consumption))
+            order = np.lexsort((licence, consumption))
+        number, first = _tails(licence, units, direct, downgrade, score)
+        self.consumption = consumption[order]
+        self.number = number[order]
+        del order
+        self.counts = np.bincount(number, minlength=len(first)).tolist()
+        self.tail_values = [
+            column[first].tolist() for column in (licence, units, direct, downgrade, score)
+        ]
+        chosen = np.flatnonzero(downgrade)
+        self.downgraded = (consumption[chosen].tolist(), units[chosen].tolist())
 
     def __len__(self) -> int:
         return len(self.consumption)
 
-    @cached_property
-    def tails(self) -> tuple[Any, Any]:
-        """(tail number per grant, record of each tail's first grant)."""
-        key = np.zeros(len(self), dtype=np.int64)
-        for column in (self.licence, self.units, self.direct, self.downgrade, self.score):
-            codes, size = _codes(column)
-            if int(key.max(initial=0)) >= _LIMIT // size:
-                key = np.unique(key, return_inverse=True)[1].reshape(-1).astype(np.int64)
-            key = key * size + codes
-        _, first, number = np.unique(key, return_index=True, return_inverse=True)
-        return number.reshape(-1), first
-
     def totals(self, problem: Problem) -> GrantTotals:
         """assemble.grant_totals from the columns: per tail, its grants counted, the sums
         taken in Python integers (exact at any size)."""
-        number, first = self.tails
-        counts = np.bincount(number, minlength=len(first)).tolist()
         used: dict[int, int] = defaultdict(int)
         as_downgrade: dict[int, int] = defaultdict(int)
         affinity = 0
-        for n, licence, units, score, downgrade in zip(
-            counts,
-            self.licence[first].tolist(),
-            self.units[first].tolist(),
-            self.score[first].tolist(),
-            self.downgrade[first].tolist(),
-            strict=True,
-        ):
-            used[licence] += n * units
-            affinity += n * units * score
-            if downgrade:
-                as_downgrade[problem.licence_product[licence]] += n * units
+        licence, units, _, downgrade, score = self.tail_values
+        for n, li, u, s, down in zip(self.counts, licence, units, score, downgrade, strict=True):
+            used[li] += n * u
+            affinity += n * u * s
+            if down:
+                as_downgrade[problem.licence_product[li]] += n * u
         from_downgrade: dict[int, int] = defaultdict(int)
-        chosen = np.flatnonzero(self.downgrade)
-        for consumption, units in zip(
-            self.consumption[chosen].tolist(), self.units[chosen].tolist(), strict=True
-        ):
-            from_downgrade[problem.class_of(consumption).product] += units
+        for consumption, u in zip(*self.downgraded, strict=True):
+            from_downgrade[problem.class_of(consumption).product] += u
         return GrantTotals(dict(used), affinity, dict(as_downgrade), dict(from_downgrade))
+
+
+def _tails(*columns: Any) -> tuple[Any, Any]:
+    """(tail number per grant, record of each tail's first grant): the columns factorised
+    together, tails numbered in the order of their values."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        codes, size = _codes(column)
+        if int(key.max(initial=0)) >= _LIMIT // size:
+            key = np.unique(key, return_inverse=True)[1].reshape(-1).astype(np.int64)
+        key = key * size + codes
+    _, first, number = np.unique(key, return_index=True, return_inverse=True)
+    return number.reshape(-1).astype(np.int64), first
 
 
 def _codes(column: Any) -> tuple[Any, int]:
@@ -112,12 +114,18 @@ def grant_columns(
     if not n:
         return None
     width = len(GrantRecord._fields)
-    try:  # one pass over the records, flattened in C
-        flat = np.fromiter(chain.from_iterable(grants), np.int64, width * n)
-    except (OverflowError, TypeError, ValueError):
+    flat = None
+    for dtype in (np.int32, np.int64):  # the narrower where every value fits
+        try:  # one pass over the records, flattened in C
+            flat = np.fromiter(chain.from_iterable(grants), dtype, width * n)
+            break
+        except OverflowError:
+            continue
+        except (TypeError, ValueError):
+            return None
+    if flat is None:
         return None
-    table = flat.reshape(n, width)
-    return GrantColumns([table[:, i] for i in range(width)], consumptions, licences)
+    return GrantColumns(flat.reshape(n, width), consumptions, licences)
 
 
 def grant_json(
@@ -129,30 +137,22 @@ def grant_json(
     """The grants' JSON records, sorted, as pydantic's indent=2 writes them inside the
     result, joined by ",\\n" in chunks of `chunk` records. `licence_json(i)`: licence i's
     id as a JSON string (trimmed, as the result model holds it)."""
-    number, first = columns.tails
+    licence, units, direct, downgrade, score = columns.tail_values
     tails = [
-        _tail(licence_json(licence), units, bool(direct), bool(downgrade), score)
-        for licence, units, direct, downgrade, score in zip(
-            columns.licence[first].tolist(),
-            columns.units[first].tolist(),
-            columns.direct[first].tolist(),
-            columns.downgrade[first].tolist(),
-            columns.score[first].tolist(),
-            strict=True,
-        )
+        _tail(licence_json(li), u, bool(d), bool(dg), sc)
+        for li, u, d, dg, sc in zip(licence, units, direct, downgrade, score, strict=True)
     ]
     # Each tail followed by the next record's head, so that a chunk is its ids and tails
     # interleaved; the chunk's last record takes the plain tail.
     joined = [tail + _SEPARATOR + _HEAD for tail in tails]
     ids = consumption_ids.__getitem__
     plain = _ESCAPED.search("".join(consumption_ids)) is None
-    order = columns.order
     for start in range(0, len(columns), chunk):
-        part = order[start : start + chunk]
+        part = slice(start, start + chunk)
         texts: Iterator[str] = map(ids, columns.consumption[part].tolist())
         if not plain:
             texts = map(encode_basestring, texts)
-        numbers = number[part].tolist()
+        numbers = columns.number[part].tolist()
         pieces = list(
             chain.from_iterable(zip(texts, map(joined.__getitem__, numbers), strict=True))
         )

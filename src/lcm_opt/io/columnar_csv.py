@@ -24,13 +24,11 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable
-from lcm_opt.io.arrow_groups import row_groups
 from lcm_opt.io.blocks import TableBlock
 from lcm_opt.io.cells import convert_cells, row_item, typed_columns
 from lcm_opt.io.rows.csv import csv_header
@@ -119,7 +117,11 @@ def _plain(data: bytes) -> bool:
 
 
 def _read(data: bytes, names: list[str], delimiter: str) -> Any | None:
-    """Every cell as text; None on anything pyarrow refuses (width, UTF-8, ...)."""
+    """Every cell as text, attribute columns dictionary-encoded by the reader itself (so
+    that grouping needs neither string hashing here nor pyarrow's compute functions, whose
+    first use costs tens of MiB); None on anything pyarrow refuses (width, UTF-8, ...)."""
+    text, coded = pa.string(), pa.dictionary(pa.int32(), pa.string())
+    types = {name: text if name in ROW_FIELDS else coded for name in names}
     try:
         table = pcsv.read_csv(
             pa.py_buffer(data),
@@ -133,7 +135,7 @@ def _read(data: bytes, names: list[str], delimiter: str) -> Any | None:
                 ignore_empty_lines=True,
             ),
             convert_options=pcsv.ConvertOptions(
-                column_types={name: pa.string() for name in names},
+                column_types=types,
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
                 check_utf8=True,
@@ -141,27 +143,50 @@ def _read(data: bytes, names: list[str], delimiter: str) -> Any | None:
         )
     except (pa.ArrowException, ValueError):
         return None
-    limit = csv.field_size_limit()
-    for column in table.columns:
-        if len(column) and pc.max(pc.binary_length(column)).as_py() >= limit:
-            return None
     return table
+
+
+def _columns(table: Any, names: list[str]) -> dict[str, Any] | None:
+    """Each column as one array; None when a cell reaches the csv module's field size
+    limit (measured in bytes, at least its length in characters)."""
+    limit = csv.field_size_limit()
+    columns = {name: table.column(name).combine_chunks() for name in names}
+    for column in columns.values():
+        values = column.dictionary if pa.types.is_dictionary(column.type) else column
+        offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)
+        offsets = offsets[values.offset : values.offset + len(values) + 1]
+        if len(values) and int(np.diff(offsets).max()) >= limit:
+            return None
+    return columns
 
 
 def _build(
     table: Any, names: list[str], row_path: Callable[[dict[str, int], Problems], RowPath]
 ) -> tuple[ConsumptionTable, Collection[str]] | None:
-    columns = {name: table.column(name).combine_chunks() for name in names}
+    columns = _columns(table, names)
+    if columns is None:
+        return None
     ids: tuple[str, ...] = tuple(map(str.strip, columns["id"].to_pylist()))
     if not all(ids):
         return None
     known = unique_ids(ids)
     if known is None:
         return None
+    own: dict[str, tuple[str | None, ...]] = {
+        name: _own(columns[name]) for name in ("asset", "user") if name in columns
+    }
     attributes = {name: column for name, column in columns.items() if name not in ROW_FIELDS}
-    group, first = row_groups(attributes, len(ids))
-    taken = pa.array(first)
-    firsts = [columns[name].take(taken).to_pylist() for name in names]
+    codes = {name: _indices(column) for name, column in attributes.items()}
+    group, first = _groups([(codes[n], len(c.dictionary)) for n, c in attributes.items()], len(ids))
+    firsts: list[list[str]] = []
+    for name in names:
+        if name in attributes:
+            values = attributes[name].dictionary.to_pylist()
+            firsts.append([values[c] for c in codes[name][first].tolist()])
+        elif name == "id":
+            firsts.append([ids[row] for row in first.tolist()])
+        else:
+            firsts.append([own[name][row] or "" for row in first.tolist()])
     problems = StopAtFirst()
     full = row_path({}, problems)
     builder = TableBuilder(full, None, problems)
@@ -177,13 +202,40 @@ def _build(
         number[index] = builder.prototype_number(item, raw)
     per_row = array("I")
     per_row.frombytes(number[group].tobytes())
-    own = {name: _own(columns[name]) for name in ("asset", "user") if name in columns}
     return (
         ConsumptionTable.trusted(
             ids, tuple(builder.prototypes), per_row, own.get("asset"), own.get("user")
         ),
         known,
     )
+
+
+def _groups(columns: list[tuple[Any, int]], rows: int) -> tuple[Any, Any]:
+    """(group of each row, first row of each group), groups numbered in order of first
+    appearance; `columns`: per attribute column, its codes and how many there are."""
+    combined = np.zeros(rows, dtype=np.int64)
+    for column_codes, size in columns:
+        if int(combined.max(initial=0)) >= (1 << 62) // max(size, 1):
+            combined = _first_seen(combined)[0]
+        combined = combined * max(size, 1) + column_codes
+    return _first_seen(combined)
+
+
+def _first_seen(values: Any) -> tuple[Any, Any]:
+    """Values renumbered 0, 1, ... in order of first appearance, and the first row of each."""
+    _, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    by_first = np.argsort(first, kind="stable")
+    rank[by_first] = np.arange(len(first))
+    return rank[inverse.reshape(-1)], first[by_first]
+
+
+def _indices(column: Any) -> Any:
+    """A dictionary column's codes, read from its buffer (no nulls: every cell is text).
+    Array.to_numpy would import pandas, and with it pyarrow's compute functions."""
+    indices = column.indices
+    values = np.frombuffer(indices.buffers()[1], dtype=np.int32)
+    return values[indices.offset : indices.offset + len(indices)].astype(np.int64)
 
 
 def _own(column: Any) -> tuple[str | None, ...]:
