@@ -281,3 +281,54 @@ def test_previous_allocation_keeps_the_churn(tmp_path: Path) -> None:
     assert code == 0
     churn = json.loads(out)["churn"]
     assert churn["newly_covered"] == [] and churn["kept"] > 0
+
+
+# --- the grants written from columns -------------------------------------------------------
+
+
+def test_the_fixtures_write_grants_from_columns() -> None:
+    """The byte comparisons above go through the columns (result_columns.py), and the
+    totals summed from them are those of the records."""
+    from lcm_opt.adapters.result_columns import grant_columns
+    from lcm_opt.engines.assemble import grant_totals
+
+    written = 0
+    for path in FILES:
+        for engine in ENGINES:
+            solved = _solved(path, engine)
+            assert solved is not None, path
+            problem, allocation = solved
+            n, m = len(problem.consumption_ids), len(problem.licence_ids)
+            columns = grant_columns(allocation.grants, n, m)
+            if not allocation.grants:
+                assert columns is None
+                continue
+            assert columns is not None
+            assert columns.totals(problem) == grant_totals(problem, allocation.grants)
+            written += 1
+    assert written > 20
+
+
+def test_a_generated_estate_streams_the_assembled_bytes(tmp_path: Path) -> None:
+    from tests.test_generators import gen
+
+    params = gen.Params("writer", 3_000, 40, 4, classes_per_product=60)
+    path = gen.generate(params, tmp_path, seed=4, rho=0.9)
+    for engine in ENGINES:
+        problem, allocation = allocate(load_scenario(path), engine)
+        assert len(allocation.grants) > 2_000
+        _assert_identical(problem, allocation)
+
+
+def test_values_beyond_int64_are_written_record_by_record(tmp_path: Path) -> None:
+    from lcm_opt.adapters.result_columns import grant_columns
+
+    problem = compile_scenario(load_scenario(_rich_scenario(tmp_path)))
+    allocation = _records(problem)
+    allocation.grants[3] = allocation.grants[3]._replace(score=2**70)
+    n, m = len(problem.consumption_ids), len(problem.licence_ids)
+    assert grant_columns(allocation.grants, n, m) is None
+    _assert_identical(problem, allocation)
+    allocation.grants[3] = allocation.grants[3]._replace(score=-(2**62))
+    assert grant_columns(allocation.grants, n, m) is not None
+    _assert_identical(problem, allocation)

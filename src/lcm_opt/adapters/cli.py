@@ -30,7 +30,7 @@ from lcm_opt.adapters.cli_common import (
     load,
     progress,
 )
-from lcm_opt.adapters.cli_exit import run_and_exit
+from lcm_opt.adapters.cli_exit import keep_until_exit, run_and_exit
 from lcm_opt.adapters.cli_limits import CliLimits, DeadlineOpt, MaxConsumptionsOpt, MaxPairsOpt
 from lcm_opt.adapters.cli_xlsx import require_output, write_document_xlsx, write_result_xlsx
 from lcm_opt.adapters.render import (
@@ -101,6 +101,7 @@ def _solve(
                 # No churn to report: write the records as they stream, never the whole Result.
                 problem, allocation = allocate(loaded, engine.value)
         if not path:
+            keep_until_exit(loaded, problem, allocation)  # freed by the exit, not one by one
             with phase("write") as step:
                 _stream(problem, allocation, fmt, output, None if rest is None else _handled(rest))
                 step.summary = (

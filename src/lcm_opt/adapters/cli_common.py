@@ -14,6 +14,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from lcm_opt import __version__
+from lcm_opt.adapters.cli_exit import ends_the_process
 from lcm_opt.adapters.files import load_scenario
 from lcm_opt.adapters.progress import make_reporter
 from lcm_opt.domain import Scenario
@@ -88,7 +89,9 @@ def handled() -> Iterator[None]:
     """Input errors exit 2, engine failures 3; the message names file, row and field.
     The cyclic garbage collector is paused meanwhile: a command builds millions of
     acyclic records at scale, and each full collection would walk all of them again (a
-    third of a large solve); the process is short-lived and frees everything on exit."""
+    third of a large solve); the process is short-lived and frees everything on exit.
+    In the console script, what exists when the pause ends is frozen (never walked by a
+    collection again) rather than walked once more as the youngest generation."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -99,6 +102,8 @@ def handled() -> Iterator[None]:
         fail(str(error), 3)
     finally:
         if was_enabled:
+            if ends_the_process():
+                gc.freeze()
             gc.enable()
 
 

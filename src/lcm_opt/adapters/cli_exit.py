@@ -10,10 +10,27 @@ import os
 import sys
 from collections.abc import Callable
 
+_kept: list[object] = []
+_exiting = False
+
+
+def ends_the_process() -> bool:
+    """True inside the console script: what the command builds is freed by the exit."""
+    return _exiting
+
+
+def keep_until_exit(*objects: object) -> None:
+    """Inside the console script, keeps `objects` alive until the process ends, so that
+    they are not freed object by object when the command lets go of them."""
+    if _exiting:
+        _kept.extend(objects)
+
 
 def run_and_exit(command: Callable[[], object]) -> None:
     """Runs `command` (a Typer app in standalone mode, which ends in SystemExit) and exits
     with its code. Output files are closed by the commands themselves (`with` blocks)."""
+    global _exiting
+    _exiting = True
     try:
         command()
         code = 0

@@ -84,7 +84,8 @@ def read_table(
     problems: Problems,
 ) -> tuple[ConsumptionTable, Collection[str], Callable[[int], int]]:
     """A consumptions block as a table, its ids and the locator of its row at an index:
-    a clean Parquet file column by column, anything else streamed (io/stream.py)."""
+    a clean Parquet or plain CSV file column by column (pyarrow), anything else streamed
+    (io/stream.py)."""
 
     def read(builder: TableBuilder) -> None:
         stream_rows(row_source(block, Consumption), builder)
@@ -94,6 +95,10 @@ def read_table(
         from lcm_opt.io.columnar import parquet_table
 
         found = parquet_table(block, row_path)
+    elif block.form == "csv" and block.mapping.plain:  # the same, through pyarrow's CSV
+        from lcm_opt.io.columnar_csv import csv_table
+
+        found = csv_table(block, row_path)
     if found is None:
         found = stream_table(read, row_path, seen, problems)
     return *found, TableLines(*found, read, row_path).locator

@@ -22,6 +22,7 @@ from lcm_opt.adapters.cli_common import Format
 from lcm_opt.adapters.csv_cells import bool_cell, text_cell
 from lcm_opt.adapters.render import MAX_DEFICITS, RESULT_CSV_COLUMNS, result_tables, to_json
 from lcm_opt.adapters.render_explain import explain_tables
+from lcm_opt.adapters.result_columns import GrantColumns, grant_columns, grant_json
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DeficitReason
 from lcm_opt.domain.explain import Explanations
@@ -111,11 +112,28 @@ def _json(value: str) -> str:
 def _write_array(handle: TextIO, records: Iterable[str]) -> None:
     """A top-level array's value as pydantic's indent=2 writes it, CHUNK records a write."""
     it = iter(records)
+    _write_chunks(handle, map(",\n".join, iter(lambda: list(islice(it, CHUNK)), [])))
+
+
+def _write_chunks(handle: TextIO, chunks: Iterable[str]) -> None:
+    """A top-level array's value from its records already joined by ",\n" in chunks."""
     opening = "[\n"
-    while chunk := list(islice(it, CHUNK)):
-        handle.write(opening + ",\n".join(chunk))
+    for chunk in chunks:
+        handle.write(opening + chunk)
         opening = ",\n"
     handle.write("[]" if opening == "[\n" else "\n  ]")
+
+
+def _write_grants(
+    problem: Problem, allocation: Allocation, columns: GrantColumns | None, handle: TextIO
+) -> None:
+    """From columns (result_columns.py) where the records allow, else record by record."""
+    if columns is None:
+        _write_array(handle, _grant_json(problem, _sorted_grants(allocation)))
+        return
+    licences = [_json(lid) for lid in problem.licence_ids]
+    ids = problem.consumption_ids
+    _write_chunks(handle, grant_json(columns, ids, licences.__getitem__, CHUNK))
 
 
 def _grant_json(problem: Problem, grants: list[GrantRecord]) -> Iterator[str]:
@@ -147,19 +165,25 @@ _SOURCES = {True: '"direct"', False: '"auto"'}
 
 
 def _deficit_json(problem: Problem, deficits: list[DeficitRecord]) -> Iterator[str]:
-    ids = problem.consumption_ids
+    """As _grant_json: the text after the id depends only on (class, reason, detail)."""
+    ids, classes = problem.consumption_ids, problem.consumption_class
     products = [_json(p.id) for p in problem.products]
+    tails: dict[tuple[int, str, str | None], str] = {}
     for d in deficits:
-        cls = problem.class_of(d.consumption)
-        detail = "null" if d.detail is None else _json(d.detail)
-        yield (
-            f'    {{\n      "consumption": {_json(ids[d.consumption])},\n'
-            f'      "product": {products[cls.product]},\n'
-            f'      "units": {cls.product_units},\n'
-            f'      "reason": "{DeficitReason(d.reason).value}",\n'
-            f'      "detail": {detail}\n'
-            "    }"
-        )
+        k = classes[d.consumption]
+        key = (k, d.reason, d.detail)
+        tail = tails.get(key)
+        if tail is None:
+            cls = problem.classes[k]
+            detail = "null" if d.detail is None else _json(d.detail)
+            tail = tails[key] = (
+                f',\n      "product": {products[cls.product]},\n'
+                f'      "units": {cls.product_units},\n'
+                f'      "reason": "{DeficitReason(d.reason).value}",\n'
+                f'      "detail": {detail}\n'
+                "    }"
+            )
+        yield '    {\n      "consumption": ' + _json(ids[d.consumption]) + tail
 
 
 def _write_json(
@@ -169,13 +193,16 @@ def _write_json(
     explanations: Explanations | None,
     rest: Callable[[], str] | None = None,
 ) -> None:
-    head_model = summary(problem, allocation)
+    ids = problem.consumption_ids
+    columns = grant_columns(allocation.grants, len(ids), len(problem.licence_ids))
+    totals = None if columns is None else columns.totals(problem)
+    head_model = summary(problem, allocation, totals)
     if explanations is not None:
         head_model = head_model.model_copy(update={"explanations": explanations})
     head = to_json(head_model)
     at = head.index(_EMPTY_RECORDS)
     handle.write(head[:at] + '\n  "grants": ')
-    _write_array(handle, _grant_json(problem, _sorted_grants(allocation)))
+    _write_grants(problem, allocation, columns, handle)
     handle.write(',\n  "deficits": ')
     _write_array(handle, _deficit_json(problem, _sorted_deficits(allocation)))
     # explanations come last: everything up to the records is the same without them

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import (
@@ -15,12 +17,40 @@ from lcm_opt.domain import (
     Source,
     natural_key,
 )
-from lcm_opt.engines.base import Allocation, DeficitRecord, available
+from lcm_opt.engines.base import Allocation, DeficitRecord, GrantRecord, available
 from lcm_opt.engines.overview import build_overview, has_allocations
 from lcm_opt.objectives import objective_unit
 
 
-def _product_rows(problem: Problem, allocation: Allocation) -> list[ProductRow]:
+@dataclass(frozen=True)
+class GrantTotals:
+    """What the summary sections need of the grants: units per licence, the affinity,
+    and downgrade units per newer product (`as_downgrade`, R35, A34) and per older one."""
+
+    used: dict[int, int]
+    affinity: int
+    as_downgrade: dict[int, int]
+    from_downgrade: dict[int, int]
+
+
+def grant_totals(problem: Problem, grants: Iterable[GrantRecord]) -> GrantTotals:
+    """The totals record by record (adapters/result_columns.py sums the same from columns)."""
+    used: dict[int, int] = defaultdict(int)
+    as_downgrade: dict[int, int] = defaultdict(int)
+    from_downgrade: dict[int, int] = defaultdict(int)
+    affinity = 0
+    for g in grants:
+        used[g.licence] += g.units
+        affinity += g.score * g.units
+        if g.downgrade:
+            as_downgrade[problem.licence_product[g.licence]] += g.units
+            from_downgrade[problem.class_of(g.consumption).product] += g.units
+    return GrantTotals(dict(used), affinity, dict(as_downgrade), dict(from_downgrade))
+
+
+def _product_rows(
+    problem: Problem, allocation: Allocation, totals: GrantTotals
+) -> list[ProductRow]:
     required: dict[int, int] = defaultdict(int)
     for cls in problem.classes:
         required[cls.product] += cls.product_units * len(cls.members)
@@ -28,12 +58,7 @@ def _product_rows(problem: Problem, allocation: Allocation) -> list[ProductRow]:
     for d in allocation.deficits:
         cls = problem.class_of(d.consumption)
         outstanding[cls.product] += cls.product_units
-    as_downgrade: dict[int, int] = defaultdict(int)  # on the newer product (R35, A34)
-    from_downgrade: dict[int, int] = defaultdict(int)  # on the older product
-    for g in allocation.grants:
-        if g.downgrade:
-            as_downgrade[problem.licence_product[g.licence]] += g.units
-            from_downgrade[problem.class_of(g.consumption).product] += g.units
+    as_downgrade, from_downgrade = totals.as_downgrade, totals.from_downgrade
     listed = set(problem.licence_product) | set(required)
     index = {pid: i for i, pid in enumerate(problem.product_ids)}
     listed |= {index[p] for p in _free_products(problem)}
@@ -42,8 +67,8 @@ def _product_rows(problem: Problem, allocation: Allocation) -> list[ProductRow]:
             product=problem.product_ids[p],
             required=required[p],
             allocated=required[p] - outstanding[p],
-            allocated_as_downgrade=as_downgrade[p],
-            allocated_from_downgrade=from_downgrade[p],
+            allocated_as_downgrade=as_downgrade.get(p, 0),
+            allocated_from_downgrade=from_downgrade.get(p, 0),
             outstanding=outstanding[p],
         )
         for p in sorted(listed)
@@ -57,20 +82,18 @@ def _free_products(problem: Problem) -> set[str]:
     return {c.product for c in problem.scenario.consumptions if c.product in free}
 
 
-def _licence_rows(problem: Problem, allocation: Allocation) -> list[LicenceRow]:
-    used: dict[int, int] = defaultdict(int)
-    for g in allocation.grants:
-        used[g.licence] += g.units
+def _licence_rows(problem: Problem, totals: GrantTotals) -> list[LicenceRow]:
     rows = []
     for index, licence in enumerate(problem.licences):
         reserved = problem.lcm.reserved[index] if problem.lcm.reserved else 0
+        used = totals.used.get(index, 0)
         rows.append(
             LicenceRow(
                 licence=licence.id,
                 seats=licence.seats,
                 unlimited=licence.unlimited,
-                allocated=used[index],
-                available=available(problem, index, reserved, used[index]),
+                allocated=used,
+                available=available(problem, index, reserved, used),
             )
         )
     return rows
@@ -91,9 +114,12 @@ def deficit_row(problem: Problem, record: DeficitRecord) -> Deficit:
     )
 
 
-def objective_values(problem: Problem, allocation: Allocation) -> ObjectiveValues:
+def objective_values(
+    problem: Problem, allocation: Allocation, totals: GrantTotals | None = None
+) -> ObjectiveValues:
     """The result's objective straight from the index records, so that writers which never
-    build Grant or Deficit models (adapters/result_stream.py) state the same figures."""
+    build Grant or Deficit models (adapters/result_stream.py) state the same figures.
+    `totals`: the grants' totals when the caller has them."""
     outstanding_units = 0
     outstanding_cost = 0.0
     # Summed in consumption order: float addition is not associative, and the cost's last
@@ -106,7 +132,9 @@ def objective_values(problem: Problem, allocation: Allocation) -> ObjectiveValue
         outstanding_units=outstanding_units,
         outstanding_cost=round(outstanding_cost, 6),
         uncovered=len(allocation.deficits),
-        affinity=sum(g.score * g.units for g in allocation.grants),
+        affinity=(
+            sum(g.score * g.units for g in allocation.grants) if totals is None else totals.affinity
+        ),
         bound=allocation.bound,
         gap=allocation.gap,
         stages=allocation.stages,
@@ -118,16 +146,19 @@ def _result(
     allocation: Allocation,
     grants: tuple[Grant, ...],
     deficits: tuple[Deficit, ...],
+    totals: GrantTotals | None = None,
 ) -> Result:
+    if totals is None:
+        totals = grant_totals(problem, allocation.grants)
     return Result(
         scenario=problem.scenario.name,
         engine=allocation.engine,
         status=allocation.status,
-        objective=objective_values(problem, allocation),
+        objective=objective_values(problem, allocation, totals),
         grants=grants,
         deficits=deficits,
-        products=tuple(_product_rows(problem, allocation)),
-        licences=tuple(_licence_rows(problem, allocation)),
+        products=tuple(_product_rows(problem, allocation, totals)),
+        licences=tuple(_licence_rows(problem, totals)),
         warnings=(
             *problem.warnings,
             *_objective_warnings(problem),
@@ -139,10 +170,11 @@ def _result(
     )
 
 
-def summary(problem: Problem, allocation: Allocation) -> Result:
+def summary(problem: Problem, allocation: Allocation, totals: GrantTotals | None = None) -> Result:
     """The result with every section but the per-record ones: `grants` and `deficits` are
-    empty, the objective and totals are those of the full result."""
-    return _result(problem, allocation, (), ())
+    empty, the objective and totals are those of the full result. `totals`: the grants'
+    totals when the caller has them (else summed from the records)."""
+    return _result(problem, allocation, (), (), totals)
 
 
 def assemble(problem: Problem, allocation: Allocation) -> Result:

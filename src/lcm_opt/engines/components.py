@@ -1,15 +1,13 @@
 """Split the problem into independent components and state each as a SubProblem.
 
 Products are linked when a licence of one has an eligible edge to a consumption of the
-other (exact or downgrade reach); networkx connected components over that graph are
-solved independently."""
+other (exact or downgrade reach); the connected components of that graph are solved
+independently."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-
-import networkx as nx
 
 from lcm_opt.compile.problem import Edge, Problem
 from lcm_opt.engines.base import Allocation, Remaining
@@ -19,8 +17,6 @@ from lcm_opt.objectives import objective_unit
 
 def product_components(problem: Problem) -> list[list[int]]:
     """Groups of product indices that share licences, each sorted, in ascending order."""
-    graph = nx.Graph()
-    graph.add_nodes_from(range(len(problem.product_ids)))
     owner = problem.licence_product
     links = {
         (cls.product, owner[edge.licence])
@@ -28,8 +24,22 @@ def product_components(problem: Problem) -> list[list[int]]:
         for edge in cls.edges
         if owner[edge.licence] != cls.product  # only downgrade reach links two products
     }
-    graph.add_edges_from(links)
-    return sorted(sorted(c) for c in nx.connected_components(graph))
+    root = list(range(len(problem.product_ids)))  # union-find over the products
+
+    def find(node: int) -> int:
+        while root[node] != node:
+            root[node] = root[root[node]]
+            node = root[node]
+        return node
+
+    for a, b in links:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            root[max(ra, rb)] = min(ra, rb)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for node in range(len(root)):
+        groups[find(node)].append(node)
+    return sorted(groups.values())
 
 
 Hints = tuple[dict[tuple[int, int], int], dict[tuple[int, str], int]]

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from lcm_opt.adapters.files_errors import Problems, coerce_ids
 from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable
+from lcm_opt.io.arrow_groups import row_groups
 from lcm_opt.io.blocks import TableBlock
 from lcm_opt.io.stream import RowPath, StopAtFirst, TableBuilder, Unclean, unique_ids
 
@@ -93,35 +94,6 @@ def _text(column: Any, ids: bool = False) -> Any:
     return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
 
 
-def _codes(column: Any) -> tuple[Any, int]:
-    """Per row, a code for the column's value (null included), and how many codes."""
-    if not pa.types.is_dictionary(column.type):
-        column = pc.dictionary_encode(column, null_encoding="encode")
-    codes = column.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64) + 1
-    return codes, len(column.dictionary) + 1
-
-
-def _groups(attributes: dict[str, Any], rows: int) -> tuple[Any, Any]:
-    """(group of each row, first row of each group), groups numbered in order of first
-    appearance, in time linear in the rows (hashing, no sort)."""
-    combined = np.zeros(rows, dtype=np.int64)
-    for column in attributes.values():
-        codes, size = _codes(column)
-        if int(combined.max(initial=0)) >= (1 << 62) // size:
-            combined = _first_seen(combined)
-        combined = combined * size + codes
-    group = _first_seen(combined)
-    running = np.maximum.accumulate(group)
-    first = np.flatnonzero(np.concatenate(([True], running[1:] > running[:-1])))
-    return group, first
-
-
-def _first_seen(values: Any) -> Any:
-    """Values renumbered 0, 1, ... in order of first appearance (pyarrow's hash encoding)."""
-    encoded = pc.dictionary_encode(pa.array(values))
-    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-
-
 def _build(
     ids: Any,
     own: dict[str, Any],
@@ -133,7 +105,7 @@ def _build(
     known = unique_ids(id_values)
     if known is None:
         return None
-    group, first = _groups(attributes, len(id_values))
+    group, first = row_groups(attributes, len(id_values))
     taken = pa.array(first)
     firsts = {name: _text(column.take(taken)).to_pylist() for name, column in attributes.items()}
     problems = StopAtFirst()

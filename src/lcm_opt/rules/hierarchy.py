@@ -1,21 +1,29 @@
 """`within` over the three org hierarchies (R15, A16): equal or a descendant at any depth.
-Trees are validated acyclic by the loader; ancestor sets are computed once with networkx."""
+Trees are validated acyclic by the loader; ancestor sets are computed once, by walking up
+each node's parents (no graph library: this runs in every solve, and importing one costs
+more than the walk)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-import networkx as nx
-
 from lcm_opt.domain import Dimension, Org
 
 
 def _ancestor_sets(tree: Mapping[str, str | None]) -> dict[str, frozenset[str]]:
-    graph = nx.DiGraph()
-    graph.add_nodes_from(tree)
-    graph.add_edges_from((child, parent) for child, parent in tree.items() if parent is not None)
-    # Edges point child -> parent, so a node's "descendants" in the graph are its ancestors.
-    return {node: frozenset(nx.descendants(graph, node)) for node in graph.nodes}
+    """Every node (a key, or a parent named by one) -> its ancestors at any depth."""
+    nodes = dict.fromkeys(tree)
+    nodes.update(dict.fromkeys(parent for parent in tree.values() if parent is not None))
+    out: dict[str, frozenset[str]] = {}
+    for node in nodes:
+        found: set[str] = set()
+        parent = tree.get(node)
+        while parent is not None and parent not in found:  # the guard is for cycles
+            found.add(parent)
+            parent = tree.get(parent)
+        found.discard(node)
+        out[node] = frozenset(found)
+    return out
 
 
 class Hierarchy:

@@ -122,13 +122,12 @@ class Lines(list[str]):
     field size limit: each is one row or blank. With the id first (and no asset or user
     column), a line is its id, the delimiter, and its attributes as read."""
 
-    def misses(self, start: int, sep: str, builder: Any) -> list[tuple[int, str]]:
+    def misses(self, start: int, sep: str, builder: Any) -> Iterator[tuple[int, str]]:
         """Appends the runs of lines whose attributes are a clean row's at once (an
-        optimistic read: ids are checked at the end) and returns the others, numbered and
-        without the blank ones, for the per-row path."""
+        optimistic read: ids are checked at the end) and yields the others in their place,
+        numbered and without the blank ones, for the per-row path: rows keep file order."""
         cells, _, rests = zip(*map(str.partition, self, repeat(sep)), strict=True)
         numbers = list(map(builder.cache.get, rests))
-        others: list[tuple[int, str]] = []
         at, end = 0, len(self)
         while at < end:
             miss = _index(numbers, at, end)
@@ -138,11 +137,10 @@ class Lines(list[str]):
                 builder.ids += idents
                 builder.rows.extend(numbers[at:miss])
             else:
-                others += [(start + n, self[n]) for n in range(at, miss)]
+                yield from ((start + n, self[n]) for n in range(at, miss))
             if miss < end and self[miss].rstrip("\r\n"):  # a blank line holds no row
-                others.append((start + miss, self[miss]))
+                yield start + miss, self[miss]
             at = miss + 1
-        return others
 
 
 def _index(values: list[int | None], start: int, end: int) -> int:

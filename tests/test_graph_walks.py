@@ -1,0 +1,60 @@
+"""The org trees' ancestor sets and the product components are computed without a graph
+library (it is not imported on the solve path); networkx, which the benchmarks' peers use,
+checks them on random trees and graphs."""
+
+from __future__ import annotations
+
+import random
+from types import SimpleNamespace
+from typing import Any
+
+import networkx as nx
+import pytest
+
+from lcm_opt.compile.problem import Edge
+from lcm_opt.engines.components import product_components
+from lcm_opt.rules.hierarchy import _ancestor_sets
+
+
+def _networkx_ancestors(tree: dict[str, str | None]) -> dict[str, frozenset[str]]:
+    graph = nx.DiGraph()
+    graph.add_nodes_from(tree)
+    graph.add_edges_from((child, parent) for child, parent in tree.items() if parent is not None)
+    return {node: frozenset(nx.descendants(graph, node)) for node in graph.nodes}
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_ancestor_sets_match_networkx(seed: int) -> None:
+    rng = random.Random(seed)
+    names = [f"n{i}" for i in range(rng.randint(1, 40))]
+    tree: dict[str, str | None] = {}
+    for i, name in enumerate(names):
+        # a parent earlier in the list keeps the tree acyclic; some parents are not keys
+        tree[name] = rng.choice([None, *names[:i], "outside"]) if i else None
+    assert _ancestor_sets(tree) == _networkx_ancestors(tree)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_product_components_match_networkx(seed: int) -> None:
+    rng = random.Random(seed)
+    products, licences = rng.randint(1, 30), rng.randint(1, 40)
+    owner = [rng.randrange(products) for _ in range(licences)]
+    classes = [
+        SimpleNamespace(
+            product=rng.randrange(products),
+            edges=tuple(
+                Edge(rng.randrange(licences), 0, 1, "", False) for _ in range(rng.randint(0, 3))
+            ),
+        )
+        for _ in range(rng.randint(0, 25))
+    ]
+    problem: Any = SimpleNamespace(
+        product_ids=[f"p{i}" for i in range(products)], licence_product=owner, classes=classes
+    )
+    graph = nx.Graph()
+    graph.add_nodes_from(range(products))
+    graph.add_edges_from(
+        (cls.product, owner[e.licence]) for cls in classes for e in cls.edges
+    )
+    expected = sorted(sorted(c) for c in nx.connected_components(graph))
+    assert product_components(problem) == expected
