@@ -88,7 +88,7 @@ def test_an_unknown_reference_beside_a_bad_row(client: TestClient) -> None:
         ({"op": "explode"}, ["op"], "unknown op 'explode'; accepted ops: set, add_licence"),
         ({"licence": "L-1"}, ["op"], "required field is missing"),
         (
-            {"op": "add_licence", "licence": {"id": "L-2", "product": "office-2021"}},
+            {"op": "add_licence", "licence": {"id": "L-2", "product": "office-2021", "seats": 5}},
             ["licence", "type"],
             "required field is missing",
         ),
@@ -171,3 +171,12 @@ def test_a_variant_file_with_a_bad_change_is_refused_at_load(tmp_path: Path) -> 
     assert rendered[0].startswith(f"{where}: changes[1].op: unknown op 'explode'; accepted")
     assert f"{where}: changes[2].licence.seats: must not be negative, got -1" in rendered
     assert f"{where}: changes[2].licence.product: required field is missing" in rendered
+
+
+def test_a_licence_change_missing_type_and_seats_reports_both(client: TestClient) -> None:
+    """Seats-or-unlimited is the licence's own rule, reported beside its other fields' errors."""
+    change = {"op": "add_licence", "licence": {"id": "L-2", "product": "office-2021"}}
+    body = {"scenario": scenario(variants=[{"name": "v", "changes": [change]}])}
+    found = detail(client.post("/v1/validate", json=body))
+    assert [loc[-2:] for loc, _ in found] == [["licence", "type"], ["licence", "seats"]]
+    assert "a finite licence needs `seats`" in found[1][1]
