@@ -102,15 +102,15 @@ def run_one(hosts: int, objective: str, features: tuple[str, ...], seed: int) ->
     violations = check_result(scenario, result)
     raw, pinned = raw_subproblem(problem)
     started, cpu = time.perf_counter(), time.process_time()
-    guard, tuning = milp.GUARD, milp.TUNING
+    guard, tuning, cuts = milp.GUARD, milp.TUNING, milp.CUTS
     milp.GUARD = (max(PEER_WALL[0], PEER_WALL[1] * ours_s), 0.0)
-    milp.TUNING = {}  # HiGHS's defaults
+    milp.TUNING, milp.CUTS = {}, False  # HiGHS's defaults, the model as written
     try:
         peer = milp.solve_milp(raw, time_limit_s=PEER_NODES_S, seed=0) if raw.classes else None
     except EngineError:  # its wall-clock cap: reported `feasible`
         peer = None
     finally:
-        milp.GUARD, milp.TUNING = guard, tuning
+        milp.GUARD, milp.TUNING, milp.CUTS = guard, tuning, cuts
     peer_s, peer_cpu = time.perf_counter() - started, time.process_time() - cpu
     o = result.objective
     return {
@@ -147,6 +147,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="one objective, plain and all")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--only", nargs="+", default=(), metavar="NAME",
+        help="run only the instances whose name contains one of these strings",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     run_one(30, "units", (), 0)  # warm-up: imports and first-use costs are not timed
     rows = []
@@ -156,6 +160,10 @@ def main(argv: list[str] | None = None) -> None:
             variants = (VARIANTS[-1],)
         for objective in OBJECTIVES[:1] if args.quick else OBJECTIVES:
             for features in variants:
+                variant = "+".join(features) or "plain"
+                name = f"aon-{hosts}-{objective}-{variant}-s{args.seed + hosts}"
+                if args.only and not any(part in name for part in args.only):
+                    continue
                 row = run_one(hosts, objective, features, args.seed + hosts)
                 rows.append(row)
                 print(_line(row), flush=True)
