@@ -104,3 +104,17 @@ def test_same_answer_with_and_without_the_rows() -> None:
 def test_the_tiny_estates_exercise_the_rows() -> None:
     subs = [per_core_sub(random.Random(seed)) for seed in range(40)]
     assert sum(bool(divisibility_rows(s, _columns(s).cover)) for s in subs) >= 20
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_models_past_the_small_size_go_straight_to_the_heuristic_run(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The path larger models take (no heuristic-free run first) proves the same optimum."""
+    monkeypatch.setattr(milp_module, "SMALL", 0)
+    sub = per_core_sub(random.Random(100 + seed))
+    sol = solve_milp(sub, time_limit_s=LIMIT, seed=0)
+    assert sol is not None
+    check(sub, sol)
+    assert sol.status is Status.OPTIMAL
+    assert (sol.value, sol.affinity) == brute_force(sub)
