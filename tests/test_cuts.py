@@ -1,0 +1,120 @@
+"""Divisibility rows of the class-model MILP (engines/cuts.py): valid for every integral
+solution, and they close the parity gap of per-core estates at the LP."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from lcm_opt.domain import Status
+from lcm_opt.engines import milp as milp_module
+from lcm_opt.engines.cuts import divisibility_rows
+from lcm_opt.engines.milp import _columns, solve_milp
+from lcm_opt.engines.subproblem import SubProblem
+from tests.test_cpsat import LIMIT, brute_force, check, edge, sub_of
+
+
+def per_core_sub(rng: random.Random) -> SubProblem:
+    """Tiny estates of even per-host units (core counts, CORE4/CORE8 minimums) over pools
+    of random, often odd, capacity: where the rows apply."""
+    licences = rng.randint(1, 3)
+    spec = {}
+    for k in range(rng.randint(1, 3)):
+        units = {g: rng.choice((2, 4, 6, 8)) for g in "ab"}
+        edges = []
+        for li in rng.sample(range(licences), rng.randint(1, licences)):
+            group = "a" if li % 2 == 0 else "b"
+            edges.append(edge(li, rng.randint(0, 9), units[group], group))
+        spec[k] = (rng.randint(1, 3), units["a"] // 2 + rng.randint(0, 2), edges)
+    capacity = {li: None if rng.random() < 0.1 else rng.randint(1, 15) for li in range(licences)}
+    return sub_of(spec, capacity)
+
+
+def lhs(row: tuple[list[int], list[float], float, float], x: list[float]) -> float:
+    return sum(v * x[i] for i, v in zip(row[0], row[1], strict=True))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_matches_brute_force_and_keeps_the_optimum(seed: int) -> None:
+    sub = per_core_sub(random.Random(seed))
+    sol = solve_milp(sub, time_limit_s=LIMIT, seed=0)
+    assert sol is not None
+    check(sub, sol)
+    assert sol.status is Status.OPTIMAL
+    assert (sol.value, sol.affinity) == brute_force(sub)
+    cols = _columns(sub)
+    x = [0.0] * len(cols.upper)
+    for key, n in sol.covered.items():
+        x[cols.cover[key]] = float(n)
+    for row in divisibility_rows(sub, cols.cover):
+        assert lhs(row, x) <= row[3]
+
+
+def test_odd_pool_of_two_core_hosts_loses_one_core() -> None:
+    """Nine units, hosts of two cores: the LP covers 4.5 hosts, the row says 4."""
+    sub = sub_of({0: (6, 2, [edge(0, 1, 2), edge(1, 1, 2)])}, {0: 4, 1: 5})
+    cols = _columns(sub)
+    rows = divisibility_rows(sub, cols.cover)
+    assert rows == [([cols.cover[0, "core"]], [1.0], -math.inf, 4.0)]
+    sol = solve_milp(sub, time_limit_s=LIMIT, seed=0)
+    assert sol is not None and (sol.value, sol.bound, sol.status) == (8, 8, Status.OPTIMAL)
+
+
+def test_no_row_where_a_pool_is_unlimited_or_the_gcd_divides() -> None:
+    unlimited = sub_of({0: (6, 2, [edge(0, 1, 2), edge(1, 1, 2)])}, {0: 4, 1: None})
+    assert divisibility_rows(unlimited, _columns(unlimited).cover) == []
+    even = sub_of({0: (6, 2, [edge(0, 1, 2)]), 1: (3, 4, [edge(0, 1, 4)])}, {0: 10})
+    assert divisibility_rows(even, _columns(even).cover) == []
+    mixed = sub_of({0: (6, 2, [edge(0, 1, 2)]), 1: (3, 3, [edge(0, 1, 3)])}, {0: 11})
+    assert divisibility_rows(mixed, _columns(mixed).cover) == []  # gcd 1
+
+
+def test_a_class_reaching_two_pools_joins_them_into_one_set() -> None:
+    """Class 1 links licences 0 and 1, so the set is {0, 1} (capacity 7 + 8)."""
+    sub = sub_of(
+        {0: (3, 2, [edge(0, 1, 2)]), 1: (3, 4, [edge(0, 1, 4), edge(1, 1, 4)]),
+         2: (3, 2, [edge(2, 1, 2)])},
+        {0: 7, 1: 8, 2: 9},
+    )  # fmt: skip
+    cols = _columns(sub)
+    rows = sorted(divisibility_rows(sub, cols.cover), key=lambda r: r[3])
+    cover = cols.cover
+    assert rows == [
+        ([cover[2, "core"]], [1.0], -math.inf, 4.0),
+        ([cover[0, "core"], cover[1, "core"]], [1.0, 2.0], -math.inf, 7.0),
+    ]
+
+
+def test_same_answer_with_and_without_the_rows() -> None:
+    rng = random.Random(7)
+    for _ in range(6):
+        sub = per_core_sub(rng)
+        with_rows = solve_milp(sub, time_limit_s=LIMIT, seed=0)
+        milp_module.CUTS = False
+        try:
+            without = solve_milp(sub, time_limit_s=LIMIT, seed=0)
+        finally:
+            milp_module.CUTS = True
+        assert with_rows is not None and without is not None
+        assert (with_rows.value, with_rows.affinity) == (without.value, without.affinity)
+
+
+def test_the_tiny_estates_exercise_the_rows() -> None:
+    subs = [per_core_sub(random.Random(seed)) for seed in range(40)]
+    assert sum(bool(divisibility_rows(s, _columns(s).cover)) for s in subs) >= 20
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_models_past_the_small_size_go_straight_to_the_heuristic_run(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The path larger models take (no heuristic-free run first) proves the same optimum."""
+    monkeypatch.setattr(milp_module, "SMALL", 0)
+    sub = per_core_sub(random.Random(100 + seed))
+    sol = solve_milp(sub, time_limit_s=LIMIT, seed=0)
+    assert sol is not None
+    check(sub, sol)
+    assert sol.status is Status.OPTIMAL
+    assert (sol.value, sol.affinity) == brute_force(sub)
