@@ -19,9 +19,11 @@ from pydantic import BaseModel, Field, ValidationError, WrapValidator, model_val
 from pydantic_core import InitErrorDetails
 
 from lcm_opt.domain.base import Frozen, Id, Name
+from lcm_opt.domain.catalog import Product
 from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.licences import Licence
-from lcm_opt.domain.located import Loc, located
+from lcm_opt.domain.located import Loc, Located, located
+from lcm_opt.domain.settings import Settings
 
 
 class SetField(Frozen):
@@ -39,6 +41,14 @@ class SetField(Frozen):
     def _one_target(self) -> SetField:
         if (self.licence is None) == (self.product is None):
             raise ValueError("`set` takes exactly one of `licence` or `product`")
+        kind, _ = self.target
+        model: type[BaseModel] = Licence if kind == "licence" else Product
+        if self.field not in model.model_fields or self.field == "id":
+            accepted = ", ".join(f for f in model.model_fields if f != "id")
+            what = f"unknown {kind} field {self.field!r}"
+            if self.field == "id":
+                what = "ids cannot be changed (remove and add instead)"
+            raise located([(("field",), f"{what}; settable fields: {accepted}", self.field)])
         return self
 
     @property
@@ -75,11 +85,33 @@ class RemoveConsumptions(Frozen):
     op: Literal["remove_consumptions"]
     where: dict[str, Any] = Field(min_length=1)
 
+    @model_validator(mode="after")
+    def _known_fields(self) -> RemoveConsumptions:
+        problems: list[Located] = []
+        for key, value in self.where.items():
+            if key not in Consumption.model_fields:
+                accepted = ", ".join(Consumption.model_fields)
+                message = f"unknown consumption field {key!r}; accepted: {accepted}"
+                problems.append((("where", key), message, key))
+            elif isinstance(value, list) and not value:
+                problems.append((("where", key), "an empty list matches nothing", value))
+        if problems:
+            raise located(problems)
+        return self
+
 
 class SetSetting(Frozen):
     op: Literal["set_setting"]
     field: str
     value: Any = None
+
+    @model_validator(mode="after")
+    def _known_setting(self) -> SetSetting:
+        if self.field not in Settings.model_fields:
+            accepted = ", ".join(Settings.model_fields)
+            message = f"unknown setting {self.field!r}; accepted: {accepted}"
+            raise located([(("field",), message, self.field)])
+        return self
 
 
 class SetRules(Frozen):

@@ -1,0 +1,84 @@
+"""Rules the domain models hold themselves: a model built in Python (the Python API) is
+refused at the same field as a scenario file with the same mistake, and the file loader
+still words and places the mistake as its file has it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from lcm_opt.adapters.files import load_scenario
+from lcm_opt.domain import Variant
+from lcm_opt.domain.variants import RemoveConsumptions, SetField, SetSetting
+from lcm_opt.errors import ScenarioErrors
+
+
+def refused(build: Any, *args: Any, **kwargs: Any) -> list[tuple[tuple[int | str, ...], str]]:
+    """(loc, message) of every error building with `build` raises."""
+    with pytest.raises(ValidationError) as caught:
+        build(*args, **kwargs)
+    return [(tuple(e["loc"]), str(e["msg"])) for e in caught.value.errors(include_url=False)]
+
+
+def file_errors(tmp_path: Path, **sections: Any) -> list[tuple[str, str, str]]:
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump({"name": "s", "rules": [], **sections}, sort_keys=False))
+    with pytest.raises(ScenarioErrors) as caught:
+        load_scenario(path)
+    return [(e.where.replace(str(path), "FILE"), e.field, e.message) for e in caught.value.errors]
+
+
+# --- variant ops: what needs no base scenario is checked when the op is built ---------------
+
+OPS: list[tuple[dict[str, Any], tuple[int | str, ...], str]] = [
+    ({"op": "set", "licence": "L1", "field": "colour", "value": 1}, ("field",),
+     "unknown licence field 'colour'; settable fields: product, type"),
+    ({"op": "set", "product": "p", "field": "colour", "value": 1}, ("field",),
+     "unknown product field 'colour'; settable fields: vendor, name"),
+    ({"op": "set", "licence": "L1", "field": "id", "value": "L2"}, ("field",),
+     "ids cannot be changed (remove and add instead); settable fields: product"),
+    ({"op": "set_setting", "field": "speed", "value": 3}, ("field",),
+     "unknown setting 'speed'; accepted: downgrades_allowed"),
+    ({"op": "remove_consumptions", "where": {"colour": "red"}}, ("where", "colour"),
+     "unknown consumption field 'colour'; accepted: id, product"),
+    ({"op": "remove_consumptions", "where": {"asset": []}}, ("where", "asset"),
+     "an empty list matches nothing"),
+]  # fmt: skip
+MODELS = {"set": SetField, "set_setting": SetSetting, "remove_consumptions": RemoveConsumptions}
+
+
+@pytest.mark.parametrize(("change", "loc", "message"), OPS)
+def test_an_op_built_in_python_is_refused_at_its_field(
+    change: dict[str, Any], loc: tuple[int | str, ...], message: str
+) -> None:
+    [(where, text)] = refused(MODELS[change["op"]], **change)
+    assert where == loc and message in text, text
+    pin = {"op": "add_pin", "licence": "a", "consumption": "b"}
+    [(where, text)] = refused(Variant, name="v", changes=[pin, change])
+    assert where == ("changes", 1, *loc) and message in text, text
+
+
+@pytest.mark.parametrize(("change", "loc", "message"), OPS)
+def test_a_scenario_file_reports_the_same_op_mistake_when_it_is_read(
+    tmp_path: Path, change: dict[str, Any], loc: tuple[int | str, ...], message: str
+) -> None:
+    errors = file_errors(tmp_path, variants=[{"name": "v", "changes": [change]}])
+    field = "changes[0]." + ".".join(map(str, loc))
+    assert any(e[:2] == ("FILE: variants[0]", field) and message in e[2] for e in errors), errors
+
+
+def test_every_bad_key_of_a_where_filter_is_reported_at_once() -> None:
+    errors = refused(RemoveConsumptions, op="remove_consumptions",
+                     where={"colour": 1, "size": 2, "asset": "pc1"})  # fmt: skip
+    assert [loc for loc, _ in errors] == [("where", "colour"), ("where", "size")]
+
+
+def test_good_ops_still_build() -> None:
+    assert SetField(op="set", licence="L1", field="seats", value=3).target == ("licence", "L1")
+    assert SetSetting(op="set_setting", field="objective", value="cost").field == "objective"
+    where = {"location": "London", "asset": ["pc1", "pc2"]}
+    assert RemoveConsumptions(op="remove_consumptions", where=where).where == where
