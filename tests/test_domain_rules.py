@@ -12,9 +12,11 @@ import yaml
 from pydantic import ValidationError
 
 from lcm_opt.adapters.files import load_scenario
-from lcm_opt.domain import Variant
+from lcm_opt.domain import Org, RuleText, Scenario, Variant
 from lcm_opt.domain.variants import RemoveConsumptions, SetField, SetSetting
 from lcm_opt.errors import ScenarioErrors
+
+RULES = RuleText(name="r", lines=(), source="r")
 
 
 def refused(build: Any, *args: Any, **kwargs: Any) -> list[tuple[tuple[int | str, ...], str]]:
@@ -82,3 +84,45 @@ def test_good_ops_still_build() -> None:
     assert SetSetting(op="set_setting", field="objective", value="cost").field == "objective"
     where = {"location": "London", "asset": ["pc1", "pc2"]}
     assert RemoveConsumptions(op="remove_consumptions", where=where).where == where
+
+
+# --- org trees: their shape is the Org's rule -----------------------------------------------
+
+ORGS: list[tuple[object, tuple[int | str, ...], str, str, str]] = [
+    ({"locations": {"UK": None, " UK": None}}, ("locations", "UK"),
+     "FILE: org.locations", "UK", "node 'UK' is declared twice, as 'UK' and ' UK'"),
+    ({"locations": {"UK": 1.5}}, ("locations", "UK"),
+     "FILE: org.locations", "UK", "parent must be a node name or null, got 1.5"),
+    ({"locations": {"": None}}, ("locations", ""),
+     "FILE: org.locations", "", "a node name must be non-empty text"),
+    ({"locations": ["UK"]}, ("locations",),
+     "FILE: org.locations", "", "expected a mapping child -> parent (null for a root)"),
+    ({"regions": {}}, ("regions",),
+     "FILE: org", "regions", "unknown key; accepted keys: locations, departments, cost_centres"),
+    (["UK"], (), "FILE", "org", "expected a mapping of locations, departments, cost_centres"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("org", "loc", "where", "field", "message"), ORGS)
+def test_an_org_built_in_python_is_refused_at_its_tree_and_node(
+    org: object, loc: tuple[int | str, ...], where: str, field: str, message: str
+) -> None:
+    [(at, text)] = refused(Org.model_validate, org)
+    assert at == loc and message in text, text
+    [(at, text)] = refused(Scenario, name="s", rules=RULES, org=org)
+    assert at == ("org", *loc) and message in text, text
+
+
+@pytest.mark.parametrize(("org", "loc", "where", "field", "message"), ORGS)
+def test_a_scenario_file_places_the_same_org_mistake_at_its_tree(
+    tmp_path: Path, org: object, loc: tuple[int | str, ...], where: str, field: str, message: str
+) -> None:
+    errors = file_errors(tmp_path, org=org)
+    assert any(e[:2] == (where, field) and message in e[2] for e in errors), errors
+
+
+def test_integer_node_names_read_as_text_and_every_problem_is_reported() -> None:
+    assert Org.model_validate({"locations": {1: None, "2": 1}}).locations == {"1": None, "2": "1"}
+    errors = refused(Org.model_validate, {"regions": {}, "locations": {"A": [], "B": None},
+                                          "departments": 3})  # fmt: skip
+    assert [loc for loc, _ in errors] == [("regions",), ("locations", "A"), ("departments",)]

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from lcm_opt.domain.lcm import pool_issues
 from lcm_opt.domain.ordering import VersionKey, version_key
+from lcm_opt.domain.org import ORG_TREES
 
 if TYPE_CHECKING:
     from lcm_opt.domain.catalog import Product
@@ -37,7 +38,6 @@ __all__ = [
     "scenario_issues",
 ]
 
-ORG_TREES = ("locations", "departments", "cost_centres")
 ORG_FIELDS = {"location": "locations", "department": "departments", "cost_centre": "cost_centres"}
 """Field on a licence, offer or consumption -> the org tree its value must be declared in."""
 
