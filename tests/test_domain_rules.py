@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from lcm_opt.adapters.files import load_scenario
 from lcm_opt.domain import Org, RuleText, Scenario, Variant
-from lcm_opt.domain.variants import RemoveConsumptions, SetField, SetSetting
+from lcm_opt.domain.variants import AddConsumptions, RemoveConsumptions, SetField, SetSetting
 from lcm_opt.errors import ScenarioErrors
 
 RULES = RuleText(name="r", lines=(), source="r")
@@ -49,8 +49,17 @@ OPS: list[tuple[dict[str, Any], tuple[int | str, ...], str]] = [
      "unknown consumption field 'colour'; accepted: id, product"),
     ({"op": "remove_consumptions", "where": {"asset": []}}, ("where", "asset"),
      "an empty list matches nothing"),
+    ({"op": "add_consumptions", "consumptions": [{"id": "c1", "product": "p"},
+                                                 {"id": 7, "product": "p"},
+                                                 {"id": "7", "product": "q"}]},
+     ("consumptions", 2, "id"), "duplicate id '7'; first at consumptions[1]"),
 ]  # fmt: skip
-MODELS = {"set": SetField, "set_setting": SetSetting, "remove_consumptions": RemoveConsumptions}
+MODELS = {
+    "set": SetField,
+    "set_setting": SetSetting,
+    "remove_consumptions": RemoveConsumptions,
+    "add_consumptions": AddConsumptions,
+}
 
 
 @pytest.mark.parametrize(("change", "loc", "message"), OPS)
@@ -69,7 +78,7 @@ def test_a_scenario_file_reports_the_same_op_mistake_when_it_is_read(
     tmp_path: Path, change: dict[str, Any], loc: tuple[int | str, ...], message: str
 ) -> None:
     errors = file_errors(tmp_path, variants=[{"name": "v", "changes": [change]}])
-    field = "changes[0]." + ".".join(map(str, loc))
+    field = "changes[0]" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
     assert any(e[:2] == ("FILE: variants[0]", field) and message in e[2] for e in errors), errors
 
 
@@ -126,3 +135,52 @@ def test_integer_node_names_read_as_text_and_every_problem_is_reported() -> None
     errors = refused(Org.model_validate, {"regions": {}, "locations": {"A": [], "B": None},
                                           "departments": 3})  # fmt: skip
     assert [loc for loc, _ in errors] == [("regions",), ("locations", "A"), ("departments",)]
+
+
+# --- top-level fields: the loader reads them through the Scenario's own rules ---------------
+
+FIELDS: list[tuple[str, object, tuple[int | str, ...], str, str, str]] = [
+    ("name", "", ("name",), "FILE", "name", "expected text, got ''"),
+    ("name", "a\u202eb", ("name",), "FILE", "name", "contains the invisible character U+202E"),
+    ("previous_allocation", " ", ("previous_allocation",), "FILE", "previous_allocation",
+     "expected a path, got ' '"),
+    ("previous_allocation", 3, ("previous_allocation",), "FILE", "previous_allocation",
+     "expected a path, got 3"),
+    ("settings", 3, ("settings",), "FILE", "settings", "expected a mapping, got 3"),
+    ("settings", {"speed": 1}, ("settings", "speed"), "FILE: settings", "speed",
+     "unknown key 'speed'; accepted keys: downgrades_allowed"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("key", "value", "loc", "where", "field", "message"), FIELDS)
+def test_a_top_level_field_is_refused_alike_in_python_and_in_a_file(
+    tmp_path: Path,
+    key: str,
+    value: object,
+    loc: tuple[int | str, ...],
+    where: str,
+    field: str,
+    message: str,
+) -> None:
+    given = {"name": "s", key: value}
+    [(at, text)] = refused(Scenario, rules=RULES, **given)
+    assert at == loc, text  # pydantic's own wording; the loader rewords it
+    assert message in text or key == "settings", text
+    errors = file_errors(tmp_path, **given)
+    assert any(e[:2] == (where, field) and message in e[2] for e in errors), errors
+
+
+def test_a_missing_name_and_a_missing_previous_allocation_file(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("rules: []\nprevious_allocation: ' gone.json '\n")
+    with pytest.raises(ScenarioErrors) as caught:
+        load_scenario(path)
+    assert [(e.field, e.message) for e in caught.value.errors] == [
+        ("name", "required field is missing"),
+        ("previous_allocation", f"file not found: {tmp_path / 'gone.json'}"),
+    ]
+    assert [loc for loc, _ in refused(Scenario, rules=RULES)] == [("name",)]
+    path.write_text("name: 7\nrules: []\nprevious_allocation: ' prev.json '\n")
+    (tmp_path / "prev.json").write_text("{}")
+    scenario = load_scenario(path)
+    assert scenario.name == "7" and scenario.previous_allocation == str(tmp_path / "prev.json")

@@ -109,6 +109,18 @@ def report_validation(
         problems.add(where, field, _message(model, error))
 
 
+def report_field(
+    model: object, exc: ValidationError, source: str, key: str, problems: Problems
+) -> None:
+    """The errors of one top-level field `key`: inside it at `<source>: key` and the path
+    in it, of the value itself at `<source>` naming `key`."""
+    owner = model if isinstance(model, type) and issubclass(model, BaseModel) else BaseModel
+    for error in exc.errors(include_url=False):
+        loc = error["loc"]
+        where, field = (f"{source}: {key}", _loc_text(loc)) if loc else (source, key)
+        problems.add(where, field, _message(owner, error))
+
+
 def _loc_text(loc: tuple[int | str, ...]) -> str:
     text = ""
     for part in loc:

@@ -20,6 +20,7 @@ from pydantic_core import InitErrorDetails
 
 from lcm_opt.domain.base import Frozen, Id, Name
 from lcm_opt.domain.catalog import Product
+from lcm_opt.domain.checks import duplicate_message
 from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.licences import Licence
 from lcm_opt.domain.located import Loc, Located, located
@@ -75,6 +76,18 @@ class RemoveLicence(Frozen):
 class AddConsumptions(Frozen):
     op: Literal["add_consumptions"]
     consumptions: tuple[Consumption, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> AddConsumptions:
+        first: dict[str, int] = {}
+        problems: list[Located] = [
+            (("consumptions", j, "id"), duplicate_message("id", c.id, f"consumptions[{at}]"), c.id)
+            for j, c in enumerate(self.consumptions)
+            if (at := first.setdefault(c.id, j)) != j
+        ]
+        if problems:
+            raise located(problems)
+        return self
 
 
 class RemoveConsumptions(Frozen):

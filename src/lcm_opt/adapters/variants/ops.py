@@ -106,13 +106,10 @@ def _remove_licence(state: WorkingScenario, op: RemoveLicence, where: str) -> st
 
 def _add_consumptions(state: WorkingScenario, op: AddConsumptions, where: str) -> str | None:
     local = Problems()
-    seen: dict[str, int] = {}
-    for j, c in enumerate(op.consumptions):
+    for j, c in enumerate(op.consumptions):  # duplicates within the op: its model's rule
         row = Problems()
         if c.id in state.consumptions:
             row.add(where, "id", f"duplicate id {c.id!r}: the scenario has that consumption")
-        elif seen.setdefault(c.id, j) != j:
-            row.add(where, "id", f"duplicate id {c.id!r}; first at consumptions[{seen[c.id]}]")
         row_refs(state, c, where, row)
         copy_errors(row, local, f"consumptions[{j}]")
     if not copy_errors(local, state.problems):
