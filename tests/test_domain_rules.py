@@ -49,6 +49,8 @@ OPS: list[tuple[dict[str, Any], tuple[int | str, ...], str]] = [
      "unknown consumption field 'colour'; accepted: id, product"),
     ({"op": "remove_consumptions", "where": {"asset": []}}, ("where", "asset"),
      "an empty list matches nothing"),
+    ({"op": "remove_consumptions", "where": {"location": ["UK", 1.5]}}, ("where", "location"),
+     "expected a node name, got 1.5"),
     ({"op": "add_consumptions", "consumptions": [{"id": "c1", "product": "p"},
                                                  {"id": 7, "product": "p"},
                                                  {"id": "7", "product": "q"}]},

@@ -20,11 +20,12 @@ from pydantic_core import InitErrorDetails
 
 from lcm_opt.domain.base import Frozen, Id, Name
 from lcm_opt.domain.catalog import Product
-from lcm_opt.domain.checks import duplicate_message
+from lcm_opt.domain.checks import ORG_FIELDS, duplicate_message
 from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.licences import Licence
-from lcm_opt.domain.located import Loc, Located, located
+from lcm_opt.domain.located import Loc, Located, located, shown
 from lcm_opt.domain.settings import Settings
+from lcm_opt.domain.types import as_text_id
 
 
 class SetField(Frozen):
@@ -108,6 +109,11 @@ class RemoveConsumptions(Frozen):
                 problems.append((("where", key), message, key))
             elif isinstance(value, list) and not value:
                 problems.append((("where", key), "an empty list matches nothing", value))
+            elif key in ORG_FIELDS:
+                for node in value if isinstance(value, list) else [value]:
+                    if node is not None and not isinstance(as_text_id(node), str):
+                        message = f"expected a node name, got {shown(node)}"
+                        problems.append((("where", key), message, node))
         if problems:
             raise located(problems)
         return self
