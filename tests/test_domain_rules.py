@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from lcm_opt.adapters.files import load_scenario
+from lcm_opt.adapters.files_variants import load_whatif_input
 from lcm_opt.domain import Org, RuleText, Scenario, Variant
 from lcm_opt.domain.variants import AddConsumptions, RemoveConsumptions, SetField, SetSetting
 from lcm_opt.errors import ScenarioErrors
@@ -186,3 +187,17 @@ def test_a_missing_name_and_a_missing_previous_allocation_file(tmp_path: Path) -
     (tmp_path / "prev.json").write_text("{}")
     scenario = load_scenario(path)
     assert scenario.name == "7" and scenario.previous_allocation == str(tmp_path / "prev.json")
+
+
+def test_a_variant_file_and_a_scenario_file_word_a_repeated_variant_name_alike(
+    tmp_path: Path,
+) -> None:
+    variants: list[dict[str, Any]] = [{"name": n, "changes": []} for n in ("a", "b", "a")]
+    expected = ("variants[2]", "name", "duplicate name 'a'; first at variants[0]")
+    errors = file_errors(tmp_path, variants=variants)
+    assert (f"FILE: {expected[0]}", *expected[1:]) in errors, errors
+    (tmp_path / "v.yaml").write_text(yaml.safe_dump({"base": "s.yaml", "variants": variants}))
+    with pytest.raises(ScenarioErrors) as caught:
+        load_whatif_input(tmp_path / "v.yaml")
+    found = [(e.where, e.field, e.message) for e in caught.value.errors]
+    assert found == [(f"{tmp_path / 'v.yaml'}: {expected[0]}", *expected[1:])]

@@ -33,6 +33,7 @@ __all__ = [
     "ORG_TREES",
     "Issue",
     "did_you_mean",
+    "duplicate_issues",
     "duplicate_message",
     "row_issues",
     "scenario_issues",
@@ -183,12 +184,17 @@ def _duplicates(scenario: Scenario, at: At) -> Iterator[Issue]:
     if isinstance(scenario.consumptions, tuple):
         sections.insert(3, ("consumptions", "id", [c.id for c in scenario.consumptions]))
     for section, field, ids in sections:
-        first: dict[str, int] = {}
-        for index, ident in enumerate(ids):
-            earlier = first.setdefault(ident, index)
-            if earlier != index:
-                message = duplicate_message(field, ident, at(section, earlier))
-                yield Issue(section, index, field, message)
+        yield from duplicate_issues(section, field, ids, at)
+
+
+def duplicate_issues(section: str, field: str, ids: Sequence[str], at: At) -> Iterator[Issue]:
+    """Every repeat of an id in `ids` (the rows of `section`), naming the first."""
+    first: dict[str, int] = {}
+    for index, ident in enumerate(ids):
+        earlier = first.setdefault(ident, index)
+        if earlier != index:
+            message = duplicate_message(field, ident, at(section, earlier))
+            yield Issue(section, index, field, message)
 
 
 def _reference(

@@ -20,7 +20,7 @@ from pydantic_core import InitErrorDetails
 
 from lcm_opt.domain.base import Frozen, Id, Name
 from lcm_opt.domain.catalog import Product
-from lcm_opt.domain.checks import ORG_FIELDS, duplicate_message
+from lcm_opt.domain.checks import ORG_FIELDS, duplicate_issues
 from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.licences import Licence
 from lcm_opt.domain.located import Loc, Located, located, shown
@@ -80,12 +80,9 @@ class AddConsumptions(Frozen):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> AddConsumptions:
-        first: dict[str, int] = {}
-        problems: list[Located] = [
-            (("consumptions", j, "id"), duplicate_message("id", c.id, f"consumptions[{at}]"), c.id)
-            for j, c in enumerate(self.consumptions)
-            if (at := first.setdefault(c.id, j)) != j
-        ]
+        ids = [c.id for c in self.consumptions]
+        issues = duplicate_issues("consumptions", "id", ids, "{}[{}]".format)
+        problems = [((i.section, i.index or 0, i.field), i.message, None) for i in issues]
         if problems:
             raise located(problems)
         return self
