@@ -1,8 +1,10 @@
 """What-if variants (docs/scenario.md, "Variants"): a name and typed changes, a union
 discriminated on `op`, validated where a scenario or variant file is read (or a request
-body): an unknown op, a missing field, a bad licence in `add_licence` are errors there,
-located at the change and its field (`changes[2].licence.seats`). adapters/variants
-applies the changes to a base Scenario, immutably, and checks what they refer to.
+body): an unknown op, a missing field, a bad licence in `add_licence`, a field `set` cannot
+change, an unknown setting or `where` key, an id repeated within `add_consumptions` are
+errors there, located at the change and its field (`changes[2].licence.seats`).
+adapters/variants applies the changes to a base Scenario, immutably, and checks what they
+refer to.
 
 The union is dispatched by hand on `op` rather than by pydantic's discriminator, so that
 error locations have no tag in them (`changes[0].licence.seats`, not
