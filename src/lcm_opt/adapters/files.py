@@ -18,20 +18,18 @@ the header on row 1, `<jsonl file>: line 14`), the field (or column) and what wa
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Collection, Iterator, Mapping
-from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from lcm_opt.adapters.files_checks import load_org
-from lcm_opt.adapters.files_errors import Problems, kind_of, shown, validate_item
+from lcm_opt.adapters.files_errors import Problems, kind_of, report_field, shown, validate_item
 from lcm_opt.adapters.files_parse import check_depth, read_document
 from lcm_opt.adapters.files_rules import resolve_rules, rulesets_dir
-from lcm_opt.adapters.files_source import FileSource, read_table
+from lcm_opt.adapters.files_source import FileSource, gc_paused, read_table
 from lcm_opt.adapters.json_text import to_json as dump_json
 from lcm_opt.domain.catalog import Product
 from lcm_opt.domain.checks import duplicate_message
@@ -42,7 +40,7 @@ from lcm_opt.domain.offers import Offer
 from lcm_opt.domain.scenario import RuleText, Scenario, Variant
 from lcm_opt.domain.settings import Settings
 from lcm_opt.domain.table import ConsumptionTable
-from lcm_opt.domain.types import as_text_id, visible
+from lcm_opt.domain.types import as_text_id
 from lcm_opt.errors import ScenarioError
 from lcm_opt.io.blocks import TableBlock, table_block
 from lcm_opt.io.sources import block_rows, where_of
@@ -82,21 +80,8 @@ def scenario_from_mapping(
     deeper than files_parse.MAX_DEPTH are refused before anything else is read. A
     consumptions file becomes a ConsumptionTable, or with `group=False` a tuple."""
     check_depth(data, source)
-    with _gc_paused():
+    with gc_paused():
         return _Loader(data, Path(base_dir), source, group=group).build()
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Building a million frozen models triggers the cyclic GC over and over (about a third
-    of a large CSV load); the loader creates no cycles, so pause it and restore its state."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -126,9 +111,9 @@ class _Loader:
         itself as a whole, reporting through a FileSource to the same Problems."""
         self._top_keys()
         sections: dict[str, Any] = {
-            "name": self._name(),
+            "name": self._field("name", "?"),
             "rules": self._rules(),
-            "settings": self._settings(),
+            "settings": self._field("settings", Settings()),
             "org": load_org(self.data.get("org"), self.source, self.problems),
             "products": self._load("products", Product),
             "contracts": self._load("contracts", Contract),
@@ -157,20 +142,6 @@ class _Loader:
                     self.source, str(key), f"unknown top-level key; accepted: {', '.join(accepted)}"
                 )
 
-    def _name(self) -> str:
-        name = as_text_id(self.data.get("name"))
-        if isinstance(name, str) and name:
-            try:
-                return visible(name)
-            except ValueError as error:
-                self.problems.add(self.source, "name", str(error))
-                return ""
-        message = (
-            "required field is missing" if name is None else f"expected text, got {shown(name)}"
-        )
-        self.problems.add(self.source, "name", message)
-        return ""
-
     def _rules(self) -> RuleText:
         try:
             return resolve_rules(self.data.get("rules"), base_dir=self.base_dir, source=self.source)
@@ -178,26 +149,26 @@ class _Loader:
             self.problems.add(exc.where, exc.field, exc.message)
             return RuleText(name="", lines=(), source="")
 
-    def _settings(self) -> Settings:
-        value = self.data.get("settings")
+    def _field(self, key: str, fallback: Any) -> Any:
+        """A top-level field through the Scenario's own rules for it (`fallback` once it is
+        reported: the problems are raised before the Scenario is used)."""
+        value, info = self.data.get(key), Scenario.model_fields[key]
         if value is None:
-            return Settings()
-        where = f"{self.source}: settings"
-        if not isinstance(value, Mapping):
-            self.problems.add(self.source, "settings", f"expected a mapping, got {shown(value)}")
-            return Settings()
-        return validate_item(Settings, dict(value), where, self.problems) or Settings()
+            if info.is_required():
+                self.problems.add(self.source, key, "required field is missing")
+                return fallback
+            return info.get_default(call_default_factory=True)
+        try:
+            return Scenario.validate_field(key, value)
+        except ValidationError as exc:
+            report_field(info.annotation, exc, self.source, key, self.problems)
+            return fallback
 
     def _previous(self) -> str | None:
-        value = self.data.get("previous_allocation")
-        if value is None:
+        relative = self._field("previous_allocation", None)
+        if relative is None:
             return None
-        if not isinstance(value, str) or not value.strip():
-            self.problems.add(
-                self.source, "previous_allocation", f"expected a path, got {shown(value)}"
-            )
-            return None
-        path = self.base_dir / value.strip()
+        path = self.base_dir / relative
         if not path.is_file():
             self.problems.add(self.source, "previous_allocation", f"file not found: {path}")
         return str(path)

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from lcm_opt.domain.located import shown as shown  # re-exported: the loader's wording
 from lcm_opt.domain.types import as_text_id
 from lcm_opt.errors import ScenarioError, ScenarioErrors
 
@@ -108,6 +109,18 @@ def report_validation(
         problems.add(where, field, _message(model, error))
 
 
+def report_field(
+    model: object, exc: ValidationError, source: str, key: str, problems: Problems
+) -> None:
+    """The errors of one top-level field `key`: inside it at `<source>: key` and the path
+    in it, of the value itself at `<source>` naming `key`."""
+    owner = model if isinstance(model, type) and issubclass(model, BaseModel) else BaseModel
+    for error in exc.errors(include_url=False):
+        loc = error["loc"]
+        where, field = (f"{source}: {key}", _loc_text(loc)) if loc else (source, key)
+        problems.add(where, field, _message(owner, error))
+
+
 def _loc_text(loc: tuple[int | str, ...]) -> str:
     text = ""
     for part in loc:
@@ -202,9 +215,6 @@ def _number_message(expected: str, value: object) -> str:
     return message
 
 
-_SHOWN_LIMIT = 60
-
-
 def surrogate_message(char: str) -> str:
     return f"not Unicode text: a lone surrogate {char} (half of a JSON escape pair)"
 
@@ -231,17 +241,3 @@ def kind_of(value: object) -> str:
     if isinstance(value, list | tuple):
         return "a list"
     return type(value).__name__
-
-
-def shown(value: object) -> str:
-    """repr(value) for a message, cut to a readable length; safe for integers too long for
-    repr() (more than 4300 digits) and for structures too deep for it."""
-    if isinstance(value, int) and value.bit_length() > 3 * _SHOWN_LIMIT:
-        return f"a number of about {int(value.bit_length() * 0.30103)} digits"
-    try:
-        text = repr(value)
-    except (ValueError, RecursionError):
-        return f"a {type(value).__name__} too large to show"
-    if len(text) <= _SHOWN_LIMIT:
-        return text
-    return f"{text[:_SHOWN_LIMIT]}... ({len(text):,} characters)"

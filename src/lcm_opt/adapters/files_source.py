@@ -1,10 +1,13 @@
 """Where a loaded Scenario's rows are in their input, for the Scenario's own validation
 (domain/source.py): a row of a YAML list is `licences[3]`, of a CSV file `row 14`, of a
-JSON Lines file `line 7`, also for a streamed consumptions file."""
+JSON Lines file `line 7`, also for a streamed consumptions file; and the cyclic GC paused
+while a load builds its models."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+import gc
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 
 from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.domain.estate import Consumption
@@ -102,3 +105,16 @@ def read_table(
     if found is None:
         found = stream_table(read, row_path, seen, problems)
     return *found, TableLines(*found, read, row_path).locator
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Building a million frozen models triggers the cyclic GC over and over (about a third
+    of a large CSV load); the loader creates no cycles, so pause it and restore its state."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

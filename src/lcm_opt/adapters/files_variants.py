@@ -22,6 +22,7 @@ from lcm_opt.adapters.files import load_scenario, scenario_from_mapping
 from lcm_opt.adapters.files_errors import Problems, kind_of, shown, validate_item
 from lcm_opt.adapters.files_parse import read_document
 from lcm_opt.domain import Scenario, Variant
+from lcm_opt.domain.checks import duplicate_issues
 
 __all__ = ["VARIANT_FILE_KEYS", "WhatIfInput", "load_variant_file", "load_whatif_input"]
 
@@ -83,7 +84,7 @@ def _variants(data: Mapping[str, Any], source: str, problems: Problems) -> list[
         problems.add(source, "variants", f"{what}: a `variants` list, or `name` and `changes`")
         return []
     variants: list[Variant] = []
-    first: dict[str, str] = {}
+    at: list[str] = []  # where each valid variant is in the file
     for where, item in entries:
         if not isinstance(item, Mapping):
             problems.add(
@@ -91,10 +92,10 @@ def _variants(data: Mapping[str, Any], source: str, problems: Problems) -> list[
             )
             continue
         variant = validate_item(Variant, dict(item), where, problems)
-        if variant is None:
-            continue
-        if first.setdefault(variant.name, where) != where:
-            problems.add(where, "name", f"duplicate variant name {variant.name!r}")
-            continue
-        variants.append(variant)
+        if variant is not None:
+            variants.append(variant)
+            at.append(where)
+    names = [v.name for v in variants]
+    for issue in duplicate_issues("variants", "name", names, lambda _, i: at[i].split(": ")[-1]):
+        problems.add(at[issue.index or 0], issue.field, issue.message)
     return variants

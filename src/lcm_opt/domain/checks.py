@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from lcm_opt.domain.lcm import pool_issues
 from lcm_opt.domain.ordering import VersionKey, version_key
+from lcm_opt.domain.org import ORG_TREES
 
 if TYPE_CHECKING:
     from lcm_opt.domain.catalog import Product
@@ -32,12 +33,12 @@ __all__ = [
     "ORG_TREES",
     "Issue",
     "did_you_mean",
+    "duplicate_issues",
     "duplicate_message",
     "row_issues",
     "scenario_issues",
 ]
 
-ORG_TREES = ("locations", "departments", "cost_centres")
 ORG_FIELDS = {"location": "locations", "department": "departments", "cost_centre": "cost_centres"}
 """Field on a licence, offer or consumption -> the org tree its value must be declared in."""
 
@@ -183,12 +184,17 @@ def _duplicates(scenario: Scenario, at: At) -> Iterator[Issue]:
     if isinstance(scenario.consumptions, tuple):
         sections.insert(3, ("consumptions", "id", [c.id for c in scenario.consumptions]))
     for section, field, ids in sections:
-        first: dict[str, int] = {}
-        for index, ident in enumerate(ids):
-            earlier = first.setdefault(ident, index)
-            if earlier != index:
-                message = duplicate_message(field, ident, at(section, earlier))
-                yield Issue(section, index, field, message)
+        yield from duplicate_issues(section, field, ids, at)
+
+
+def duplicate_issues(section: str, field: str, ids: Sequence[str], at: At) -> Iterator[Issue]:
+    """Every repeat of an id in `ids` (the rows of `section`), naming the first."""
+    first: dict[str, int] = {}
+    for index, ident in enumerate(ids):
+        earlier = first.setdefault(ident, index)
+        if earlier != index:
+            message = duplicate_message(field, ident, at(section, earlier))
+            yield Issue(section, index, field, message)
 
 
 def _reference(

@@ -24,3 +24,20 @@ def located(problems: Iterable[Located], title: str = "lcm-opt") -> ValidationEr
         for loc, message, value in problems
     ]
     return ValidationError.from_exception_data(title, details)
+
+
+SHOWN_LIMIT = 60
+
+
+def shown(value: object) -> str:
+    """repr(value) for a message, cut to a readable length; safe for integers too long for
+    repr() (more than 4300 digits) and for structures too deep for it."""
+    if isinstance(value, int) and value.bit_length() > 3 * SHOWN_LIMIT:
+        return f"a number of about {int(value.bit_length() * 0.30103)} digits"
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        return f"a {type(value).__name__} too large to show"
+    if len(text) <= SHOWN_LIMIT:
+        return text
+    return f"{text[:SHOWN_LIMIT]}... ({len(text):,} characters)"

@@ -6,9 +6,19 @@ context=ScenarioSource("name"))` raises every broken rule, located by section an
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Annotated, Any
 
-from pydantic import Field, GetCoreSchemaHandler, GetPydanticSchema, ValidationInfo, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    GetCoreSchemaHandler,
+    GetPydanticSchema,
+    TypeAdapter,
+    ValidationInfo,
+    model_validator,
+)
 from pydantic_core import CoreSchema, core_schema
 
 from lcm_opt.domain.base import Frozen, Name
@@ -16,6 +26,7 @@ from lcm_opt.domain.catalog import Product
 from lcm_opt.domain.estate import Consumption, DirectAssignment
 from lcm_opt.domain.lcm import Contract, Reservation, TrackedDeployment
 from lcm_opt.domain.licences import Licence
+from lcm_opt.domain.located import shown
 from lcm_opt.domain.offers import Offer
 from lcm_opt.domain.org import Org
 from lcm_opt.domain.settings import Settings
@@ -59,8 +70,26 @@ variants) or a ConsumptionTable (a streamed `{csv: ...}` / `{jsonl: ...}` sectio
 dump as the list of rows."""
 
 
+def _named(value: str) -> str:
+    if not value:
+        raise ValueError("expected text, got ''")
+    return value
+
+
+def _a_path(value: object) -> object:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    raise ValueError(f"expected a path, got {shown(value)}")
+
+
+ScenarioName = Annotated[Name, AfterValidator(_named)]
+"""A scenario's name: non-empty text (an integer read as its string)."""
+FilePath = Annotated[str, BeforeValidator(_a_path)]
+"""A path as written (stripped, non-empty); a loader resolves it against its file."""
+
+
 class Scenario(Frozen):
-    name: Name
+    name: ScenarioName
     rules: RuleText
     settings: Settings = Field(default_factory=Settings)
     org: Org = Field(default_factory=Org)
@@ -71,7 +100,7 @@ class Scenario(Frozen):
     contracts: tuple[Contract, ...] = ()
     reservations: tuple[Reservation, ...] = ()
     tracked_deployments: tuple[TrackedDeployment, ...] = ()
-    previous_allocation: str | None = None
+    previous_allocation: FilePath | None = None
     offers: tuple[Offer, ...] = ()  # what `recommend` may buy; no other command reads them
     variants: tuple[Variant, ...] = ()
     load_warnings: tuple[str, ...] = Field(
@@ -87,6 +116,12 @@ class Scenario(Frozen):
         """The fields a scenario file may set (load_warnings is the loader's)."""
         return tuple(name for name in cls.model_fields if name not in _LOADER_FIELDS)
 
+    @classmethod
+    def validate_field(cls, key: str, value: object) -> Any:
+        """`value` by the Scenario's own rules for its field `key`, for a loader that reads
+        its input field by field; a ValidationError is located inside the field."""
+        return _adapter(key).validate_python(value)
+
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Scenario:
         """The whole-scenario rules, when validated with a ScenarioSource as context:
@@ -98,3 +133,8 @@ class Scenario(Frozen):
 
 
 _LOADER_FIELDS = frozenset({"load_warnings"})
+
+
+@cache
+def _adapter(key: str) -> TypeAdapter[Any]:
+    return TypeAdapter(Scenario.model_fields[key].rebuild_annotation())

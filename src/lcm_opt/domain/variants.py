@@ -1,8 +1,10 @@
 """What-if variants (docs/scenario.md, "Variants"): a name and typed changes, a union
 discriminated on `op`, validated where a scenario or variant file is read (or a request
-body): an unknown op, a missing field, a bad licence in `add_licence` are errors there,
-located at the change and its field (`changes[2].licence.seats`). adapters/variants
-applies the changes to a base Scenario, immutably, and checks what they refer to.
+body): an unknown op, a missing field, a bad licence in `add_licence`, a field `set` cannot
+change, an unknown setting or `where` key, an id repeated within `add_consumptions` are
+errors there, located at the change and its field (`changes[2].licence.seats`).
+adapters/variants applies the changes to a base Scenario, immutably, and checks what they
+refer to.
 
 The union is dispatched by hand on `op` rather than by pydantic's discriminator, so that
 error locations have no tag in them (`changes[0].licence.seats`, not
@@ -19,9 +21,13 @@ from pydantic import BaseModel, Field, ValidationError, WrapValidator, model_val
 from pydantic_core import InitErrorDetails
 
 from lcm_opt.domain.base import Frozen, Id, Name
+from lcm_opt.domain.catalog import Product
+from lcm_opt.domain.checks import ORG_FIELDS, duplicate_issues
 from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.licences import Licence
-from lcm_opt.domain.located import Loc, located
+from lcm_opt.domain.located import Loc, Located, located, shown
+from lcm_opt.domain.settings import Settings
+from lcm_opt.domain.types import as_text_id
 
 
 class SetField(Frozen):
@@ -39,6 +45,14 @@ class SetField(Frozen):
     def _one_target(self) -> SetField:
         if (self.licence is None) == (self.product is None):
             raise ValueError("`set` takes exactly one of `licence` or `product`")
+        kind, _ = self.target
+        model: type[BaseModel] = Licence if kind == "licence" else Product
+        if self.field not in model.model_fields or self.field == "id":
+            accepted = ", ".join(f for f in model.model_fields if f != "id")
+            what = f"unknown {kind} field {self.field!r}"
+            if self.field == "id":
+                what = "ids cannot be changed (remove and add instead)"
+            raise located([(("field",), f"{what}; settable fields: {accepted}", self.field)])
         return self
 
     @property
@@ -66,6 +80,15 @@ class AddConsumptions(Frozen):
     op: Literal["add_consumptions"]
     consumptions: tuple[Consumption, ...] = Field(min_length=1)
 
+    @model_validator(mode="after")
+    def _unique_ids(self) -> AddConsumptions:
+        ids = [c.id for c in self.consumptions]
+        issues = duplicate_issues("consumptions", "id", ids, "{}[{}]".format)
+        problems = [((i.section, i.index or 0, i.field), i.message, None) for i in issues]
+        if problems:
+            raise located(problems)
+        return self
+
 
 class RemoveConsumptions(Frozen):
     """Removes every consumption matching all of `where` (field -> value, or a list of
@@ -75,11 +98,38 @@ class RemoveConsumptions(Frozen):
     op: Literal["remove_consumptions"]
     where: dict[str, Any] = Field(min_length=1)
 
+    @model_validator(mode="after")
+    def _known_fields(self) -> RemoveConsumptions:
+        problems: list[Located] = []
+        for key, value in self.where.items():
+            if key not in Consumption.model_fields:
+                accepted = ", ".join(Consumption.model_fields)
+                message = f"unknown consumption field {key!r}; accepted: {accepted}"
+                problems.append((("where", key), message, key))
+            elif isinstance(value, list) and not value:
+                problems.append((("where", key), "an empty list matches nothing", value))
+            elif key in ORG_FIELDS:
+                for node in value if isinstance(value, list) else [value]:
+                    if node is not None and not isinstance(as_text_id(node), str):
+                        message = f"expected a node name, got {shown(node)}"
+                        problems.append((("where", key), message, node))
+        if problems:
+            raise located(problems)
+        return self
+
 
 class SetSetting(Frozen):
     op: Literal["set_setting"]
     field: str
     value: Any = None
+
+    @model_validator(mode="after")
+    def _known_setting(self) -> SetSetting:
+        if self.field not in Settings.model_fields:
+            accepted = ", ".join(Settings.model_fields)
+            message = f"unknown setting {self.field!r}; accepted: {accepted}"
+            raise located([(("field",), message, self.field)])
+        return self
 
 
 class SetRules(Frozen):

@@ -29,21 +29,13 @@ _DIMENSIONS = {
 def consumption_filter(
     conditions: Mapping[str, Any], org: Org, where: str, problems: Problems
 ) -> Test | None:
-    """A predicate for `conditions`, or None after reporting why it cannot be built (an
-    unknown field, an empty list, an org value not declared in its tree)."""
+    """A predicate for `conditions` (their fields and lists checked by the op's model), or
+    None after reporting an org value not declared in its tree."""
     tests: list[Test] = []
     hierarchy: Hierarchy | None = None
     errors = len(problems.errors)
     for key, value in conditions.items():
-        name = f"where.{key}"
-        if key not in Consumption.model_fields:
-            accepted = ", ".join(Consumption.model_fields)
-            problems.add(where, name, f"unknown consumption field {key!r}; accepted: {accepted}")
-            continue
         values = value if isinstance(value, list) else [value]
-        if not values:
-            problems.add(where, name, "an empty list matches nothing")
-            continue
         if key in _TEXT_IDS:
             values = [as_text_id(v) for v in values]
         if key in _DIMENSIONS:
@@ -58,13 +50,12 @@ def consumption_filter(
 
 
 def _check_declared(key: str, values: list[Any], org: Org, where: str, problems: Problems) -> None:
-    """Org values must be declared in their tree when the tree is (as on rows)."""
+    """Org values must be declared in their tree when the tree is (as on rows); that they
+    are node names is the op's own rule."""
     tree_name = ORG_FIELDS[key]
     tree = getattr(org, tree_name)
     for value in values:
-        if value is not None and not isinstance(value, str):
-            problems.add(where, f"where.{key}", f"expected a node name, got {value!r}")
-        elif tree and value is not None and value not in tree:
+        if tree and isinstance(value, str) and value not in tree:
             message = f"{value!r} is not declared in org.{tree_name}{did_you_mean(value, tree)}"
             problems.add(where, f"where.{key}", message)
 

@@ -55,13 +55,6 @@ def _set(state: WorkingScenario, op: SetField, where: str) -> str | None:
     if current is None:
         unknown(state, where, kind, kind, ident, table)
         return None
-    if op.field not in model.model_fields or op.field == "id":
-        accepted = ", ".join(f for f in model.model_fields if f != "id")
-        what = f"unknown {kind} field {op.field!r}"
-        if op.field == "id":
-            what = "ids cannot be changed (remove and add instead)"
-        state.problems.add(where, "field", f"{what}; settable fields: {accepted}")
-        return None
     raw = current.model_dump(mode="json")
     raw[op.field] = op.value
     if kind == "licence" and op.field == "seats" and op.value is not None:
@@ -113,13 +106,10 @@ def _remove_licence(state: WorkingScenario, op: RemoveLicence, where: str) -> st
 
 def _add_consumptions(state: WorkingScenario, op: AddConsumptions, where: str) -> str | None:
     local = Problems()
-    seen: dict[str, int] = {}
-    for j, c in enumerate(op.consumptions):
+    for j, c in enumerate(op.consumptions):  # duplicates within the op: its model's rule
         row = Problems()
         if c.id in state.consumptions:
             row.add(where, "id", f"duplicate id {c.id!r}: the scenario has that consumption")
-        elif seen.setdefault(c.id, j) != j:
-            row.add(where, "id", f"duplicate id {c.id!r}; first at consumptions[{seen[c.id]}]")
         row_refs(state, c, where, row)
         copy_errors(row, local, f"consumptions[{j}]")
     if not copy_errors(local, state.problems):
@@ -145,10 +135,6 @@ def _remove_consumptions(state: WorkingScenario, op: RemoveConsumptions, where: 
 
 
 def _set_setting(state: WorkingScenario, op: SetSetting, where: str) -> str | None:
-    if op.field not in Settings.model_fields:
-        accepted = ", ".join(Settings.model_fields)
-        state.problems.add(where, "field", f"unknown setting {op.field!r}; accepted: {accepted}")
-        return None
     raw = {**state.settings.model_dump(mode="json"), op.field: op.value}
     local = Problems()
     settings = validate_item(Settings, raw, where, local)
