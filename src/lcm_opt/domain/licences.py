@@ -10,6 +10,7 @@ from pydantic import (
     Field,
     ModelWrapValidatorHandler,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -54,9 +55,13 @@ class Licence(Frozen):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _seats_or_unlimited(cls, data: Any, handler: ModelWrapValidatorHandler[Licence]) -> Licence:
+    def _seats_or_unlimited(
+        cls, data: Any, handler: ModelWrapValidatorHandler[Licence], _: ValidationInfo
+    ) -> Licence:
         """Seats or unlimited (A17, A20), on the licence; and on the input when other fields
-        fail (pydantic then skips model checks), so that one pass reports both."""
+        fail (pydantic then skips model checks), so that one pass reports both. It takes
+        the validation info it does not read: with both wrap-validator forms in one program,
+        mypy (1.x, pydantic's plugin) rejects the API body's form with info."""
         try:
             licence = handler(data)
         except ValidationError as exc:
