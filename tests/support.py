@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from lcm_opt.domain import Result, Scenario
 from lcm_opt.errors import ScenarioErrors
 from lcm_opt.services.checker import check_result
 from lcm_opt.services.solve import solve
+from lcm_opt.services.whatif import WhatIfReport
 
 
 def solve_checked(scenario: Scenario, engine: str) -> Result:
@@ -31,3 +33,12 @@ def load_errors(path: Path) -> list[tuple[str, str, str]]:
         found.append([(e.where, e.field, e.message) for e in caught.value.errors])
     assert found[0] == found[1]
     return found[0]
+
+
+def without_timings(report: WhatIfReport) -> str:
+    """A what-if report as sorted JSON with its seconds zeroed: what two runs must share."""
+    data = report.model_dump(mode="json")
+    data["baseline_seconds"] = 0
+    for variant in data["variants"]:
+        variant["seconds"] = 0
+    return json.dumps(data, sort_keys=True)

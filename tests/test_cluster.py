@@ -6,7 +6,6 @@ a traceback."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import socket
 from collections.abc import Iterator
@@ -24,8 +23,8 @@ from lcm_opt.domain import Result, Scenario, Variant
 from lcm_opt.engines import cluster
 from lcm_opt.services.checker import check_result
 from lcm_opt.services.solve import solve
-from lcm_opt.services.whatif import WhatIfReport
 from tests.conftest import SCENARIOS
+from tests.support import without_timings
 from tests.test_generators import gen
 
 runner = CliRunner()
@@ -118,14 +117,6 @@ def _sweep(base: Scenario) -> Scenario:
     return base.model_copy(update={"variants": variants})
 
 
-def _without_timings(report: WhatIfReport) -> str:
-    data = report.model_dump(mode="json")
-    data["baseline_seconds"] = 0
-    for variant in data["variants"]:
-        variant["seconds"] = 0
-    return json.dumps(data, sort_keys=True)
-
-
 def test_a_ten_variant_sweep_on_the_cluster_gives_the_in_process_report(
     address: str, sweep_base: Path
 ) -> None:
@@ -141,7 +132,7 @@ def test_a_ten_variant_sweep_on_the_cluster_gives_the_in_process_report(
     with cluster.using(address):
         shipped = run_whatif(base, None, "optimal", base_dir=folder)
     assert _tasks_run(address) - before >= 10, "the variants were not solved on the cluster"
-    assert _without_timings(shipped) == _without_timings(local)
+    assert without_timings(shipped) == without_timings(local)
     for mine, theirs in zip(shipped.variants, local.variants, strict=True):
         assert mine.result is not None and theirs.result is not None
         assert to_json(mine.result) == to_json(theirs.result)

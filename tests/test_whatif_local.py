@@ -6,7 +6,6 @@ a generated estate loaded as a table; every result passes the independent checke
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -25,18 +24,11 @@ from lcm_opt.services.checker import check_result
 from lcm_opt.services.whatif import Applied, WhatIfReport, compare_variants
 from lcm_opt.services.whatif_local import solve_local
 from tests.conftest import SCENARIOS
+from tests.support import without_timings
 from tests.test_generators import gen
 from tests.test_whatif import _full_solve
 
 WHATIF = SCENARIOS / "whatif"
-
-
-def _without_timings(report: WhatIfReport) -> str:
-    data = report.model_dump(mode="json")
-    data["baseline_seconds"] = 0
-    for variant in data["variants"]:
-        variant["seconds"] = 0
-    return json.dumps(data, sort_keys=True)
 
 
 def _both_paths(
@@ -56,7 +48,7 @@ def _both_paths(
     monkeypatch.setattr(whatif_service, "solve_local", counted)
     local = compare_variants(base, applied, engine)
     whole = compare_variants(base, [replace(a, footprint=None) for a in applied], engine)
-    assert _without_timings(local) == _without_timings(whole)
+    assert without_timings(local) == without_timings(whole)
     return local, applied, sum(calls)
 
 
