@@ -35,6 +35,7 @@ __all__ = [
     "did_you_mean",
     "duplicate_issues",
     "duplicate_message",
+    "org_value_issues",
     "row_issues",
     "scenario_issues",
 ]
@@ -101,6 +102,11 @@ def row_issues(
     yield from _reference(section, 0, "product", row.product, products)
     yield from _reference(section, 0, "contract", getattr(row, "contract", None), contracts)
     yield from _org_values(section, 0, row.__dict__, _declared(org))
+
+
+def org_value_issues(values: Mapping[str, object], org: Org) -> Iterator[Issue]:
+    """Org values (field -> node name) not declared in their tree, where it is declared."""
+    return _org_values("", 0, values, _declared(org))
 
 
 def _licence_issues(

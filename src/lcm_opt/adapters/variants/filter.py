@@ -10,7 +10,7 @@ from typing import Any
 
 from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.domain import Consumption, Dimension, Org
-from lcm_opt.domain.checks import ORG_FIELDS, did_you_mean
+from lcm_opt.domain.checks import did_you_mean, org_value_issues
 from lcm_opt.domain.types import as_text_id, text_id_fields
 from lcm_opt.rules.hierarchy import Hierarchy
 
@@ -30,7 +30,7 @@ def consumption_filter(
     conditions: Mapping[str, Any], org: Org, where: str, problems: Problems
 ) -> Test | None:
     """A predicate for `conditions` (their fields and lists checked by the op's model), or
-    None after reporting an org value not declared in its tree."""
+    None after reporting an org value not declared in its tree (the rule rows obey)."""
     tests: list[Test] = []
     hierarchy: Hierarchy | None = None
     errors = len(problems.errors)
@@ -39,7 +39,9 @@ def consumption_filter(
         if key in _TEXT_IDS:
             values = [as_text_id(v) for v in values]
         if key in _DIMENSIONS:
-            _check_declared(key, values, org, where, problems)
+            for issue in (i for v in values for i in org_value_issues({key: v}, org)):
+                hint = did_you_mean(*issue.unknown) if issue.unknown else ""
+                problems.add(where, f"where.{key}", issue.message + hint)
             hierarchy = hierarchy or Hierarchy(org)
             tests.append(_within_test(hierarchy, key, values))
         else:
@@ -47,17 +49,6 @@ def consumption_filter(
     if len(problems.errors) > errors:
         return None
     return lambda c: all(test(c) for test in tests)
-
-
-def _check_declared(key: str, values: list[Any], org: Org, where: str, problems: Problems) -> None:
-    """Org values must be declared in their tree when the tree is (as on rows); that they
-    are node names is the op's own rule."""
-    tree_name = ORG_FIELDS[key]
-    tree = getattr(org, tree_name)
-    for value in values:
-        if tree and isinstance(value, str) and value not in tree:
-            message = f"{value!r} is not declared in org.{tree_name}{did_you_mean(value, tree)}"
-            problems.add(where, f"where.{key}", message)
 
 
 def _within_test(hierarchy: Hierarchy, key: str, values: list[Any]) -> Test:

@@ -1,6 +1,10 @@
-"""The variant ops (domain/variants.py) applied to a WorkingScenario, each checked with the
-loader's checks before it changes anything: a failing op reports under its `where`
-(`variant <name>: changes[<i>] (<op>)`) and leaves the working copy as it was."""
+"""The variant ops (domain/variants.py) applied to a WorkingScenario. An op checks only
+what it needs in order to apply at all: that its target exists, that what it adds is not
+there yet, that its filter matches, and the changed row or settings by their own model. The
+rules of the scenario as a whole (references, org values, families, pools) are the
+Scenario's, checked once on the variant (apply.py) and reported at the op that made the
+row. A failing op reports under its `where` (`variant <name>: changes[<i>] (<op>)`) and
+leaves the working copy as it was."""
 
 from __future__ import annotations
 
@@ -8,22 +12,11 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel
-
-from lcm_opt.adapters.files_errors import Problems, validate_item
+from lcm_opt.adapters.files_errors import validate_item
 from lcm_opt.adapters.files_rules import resolve_rules
 from lcm_opt.adapters.variants.filter import consumption_filter
-from lcm_opt.adapters.variants.state import (
-    WorkingScenario,
-    copy_errors,
-    drop,
-    pool_check,
-    row_refs,
-    unknown,
-    validated,
-)
-from lcm_opt.domain import DirectAssignment, Licence, Product, Settings
-from lcm_opt.domain.checks import family_issues
+from lcm_opt.adapters.variants.state import WorkingScenario, drop
+from lcm_opt.domain import DirectAssignment, Settings
 from lcm_opt.domain.variants import (
     AddConsumptions,
     AddLicence,
@@ -50,49 +43,39 @@ def _as_written(value: object) -> str:
 def _set(state: WorkingScenario, op: SetField, where: str) -> str | None:
     kind, ident = op.target
     table: dict[str, Any] = state.licences if kind == "licence" else state.products
-    model: type[BaseModel] = Licence if kind == "licence" else Product
     current = table.get(ident)
     if current is None:
-        unknown(state, where, kind, kind, ident, table)
+        state.unknown(where, kind, kind, ident, table)
         return None
-    raw = current.model_dump(mode="json")
-    raw[op.field] = op.value
+    raw = {**current.model_dump(mode="json"), op.field: op.value}
     if kind == "licence" and op.field == "seats" and op.value is not None:
         raw["unlimited"] = False  # setting seats makes an unlimited licence finite
     if kind == "licence" and op.field == "unlimited" and op.value is True:
         raw["seats"] = None
-    local = Problems()
-    item = validated(model, raw, where, local)
-    if item is not None and kind == "licence":
-        row_refs(state, item, where, local)
-        pool_check(state, item, op.field, where, local)
-    if item is not None and kind == "product" and op.field in ("family", "version"):
-        products = {**state.products, ident: item}
-        for issue in family_issues(tuple(products.values())):
-            local.add(where, issue.field, issue.message)
-    if not copy_errors(local, state.problems):
+    item = validate_item(type(current), raw, where, state.problems)
+    if item is None:
         return None
     table[ident] = item
+    state.made(f"{kind}s", ident, where, of=op.field)
     state.touch(ident if kind == "product" else current.product, getattr(item, "product", ident))
     return f"{kind} {ident}: {op.field} = {_as_written(op.value)}"
 
 
 def _add_licence(state: WorkingScenario, op: AddLicence, where: str) -> str | None:
     licence = op.licence
-    local = Problems()
     if licence.id in state.licences:
-        local.add(where, "id", f"duplicate id {licence.id!r}: the scenario has that licence")
-    row_refs(state, licence, where, local)
-    if not copy_errors(local, state.problems, "licence"):
+        message = f"duplicate id {licence.id!r}: the scenario has that licence"
+        state.problems.add(where, "licence.id", message)
         return None
     state.licences[licence.id] = licence
+    state.made("licences", licence.id, where, "licence.")
     state.touch(licence.product)
     return f"added licence {licence.id}"
 
 
 def _remove_licence(state: WorkingScenario, op: RemoveLicence, where: str) -> str | None:
     if op.id not in state.licences:
-        unknown(state, where, "id", "licence", op.id, state.licences)
+        state.unknown(where, "id", "licence", op.id, state.licences)
         return None
     state.touch(state.licences.pop(op.id).product)  # its pins are of its product's block
     pins = drop(state.pins, lambda p: p.licence == op.id)
@@ -105,18 +88,18 @@ def _remove_licence(state: WorkingScenario, op: RemoveLicence, where: str) -> st
 
 
 def _add_consumptions(state: WorkingScenario, op: AddConsumptions, where: str) -> str | None:
-    local = Problems()
-    for j, c in enumerate(op.consumptions):  # duplicates within the op: its model's rule
-        row = Problems()
-        if c.id in state.consumptions:
-            row.add(where, "id", f"duplicate id {c.id!r}: the scenario has that consumption")
-        row_refs(state, c, where, row)
-        copy_errors(row, local, f"consumptions[{j}]")
-    if not copy_errors(local, state.problems):
+    rows = op.consumptions  # ids repeated within the op: its model's rule
+    there = [(j, c.id) for j, c in enumerate(rows) if c.id in state.consumptions]
+    for j, cid in there:
+        message = f"duplicate id {cid!r}: the scenario has that consumption"
+        state.problems.add(where, f"consumptions[{j}].id", message)
+    if there:
         return None
-    state.consumptions.add(op.consumptions)
-    state.touch(*(c.product for c in op.consumptions))
-    return f"added {len(op.consumptions)} consumption(s)"
+    state.consumptions.add(rows)
+    for j, c in enumerate(rows):
+        state.made("consumptions", c.id, where, f"consumptions[{j}].")
+    state.touch(*(c.product for c in rows))
+    return f"added {len(rows)} consumption(s)"
 
 
 def _remove_consumptions(state: WorkingScenario, op: RemoveConsumptions, where: str) -> str | None:
@@ -136,9 +119,8 @@ def _remove_consumptions(state: WorkingScenario, op: RemoveConsumptions, where: 
 
 def _set_setting(state: WorkingScenario, op: SetSetting, where: str) -> str | None:
     raw = {**state.settings.model_dump(mode="json"), op.field: op.value}
-    local = Problems()
-    settings = validate_item(Settings, raw, where, local)
-    if not copy_errors(local, state.problems) or settings is None:
+    settings = validate_item(Settings, raw, where, state.problems)
+    if settings is None:
         return None
     state.settings = settings
     state.touched = None  # every block reads the settings
@@ -160,19 +142,13 @@ def _set_rules(state: WorkingScenario, op: SetRules, where: str) -> str | None:
 
 
 def _add_pin(state: WorkingScenario, op: AddPin, where: str) -> str | None:
-    errors = len(state.problems.errors)
-    if op.licence not in state.licences:
-        unknown(state, where, "licence", "licence", op.licence, state.licences)
-    if op.consumption not in state.consumptions:
-        unknown(state, where, "consumption", "consumption", op.consumption, state.consumptions)
     pin = DirectAssignment(licence=op.licence, consumption=op.consumption)
     if pin in state.pins:
-        state.problems.add(
-            where, "consumption", f"licence {op.licence} is already pinned to {op.consumption}"
-        )
-    if len(state.problems.errors) > errors:
+        message = f"licence {op.licence} is already pinned to {op.consumption}"
+        state.problems.add(where, "consumption", message)
         return None
     state.pins.append(pin)
+    state.made("direct_assignments", (op.licence, op.consumption), where)
     _touch_pin(state, pin)
     return f"pinned {op.licence} -> {op.consumption}"
 
@@ -180,9 +156,8 @@ def _add_pin(state: WorkingScenario, op: AddPin, where: str) -> str | None:
 def _remove_pin(state: WorkingScenario, op: RemovePin, where: str) -> str | None:
     pin = DirectAssignment(licence=op.licence, consumption=op.consumption)
     if pin not in state.pins:
-        state.problems.add(
-            where, "consumption", f"no pin of licence {op.licence} to {op.consumption}"
-        )
+        message = f"no pin of licence {op.licence} to {op.consumption}"
+        state.problems.add(where, "consumption", message)
         return None
     state.pins.remove(pin)
     _touch_pin(state, pin)
@@ -192,7 +167,7 @@ def _remove_pin(state: WorkingScenario, op: RemovePin, where: str) -> str | None
 def _touch_pin(state: WorkingScenario, pin: DirectAssignment) -> None:
     licence, consumption = state.licences.get(pin.licence), state.consumptions.get(pin.consumption)
     if licence is None or consumption is None:
-        state.touched = None  # a pin of a removed row is gone with it; not expected here
+        state.touched = None  # a pin naming nothing is reported; the footprint is moot
         return
     state.touch(licence.product, consumption.product)
 

@@ -1,22 +1,20 @@
-"""The working copy a variant's ops change, and the loader's checks the ops share. The
-base Scenario is never touched: its small sections are copied into dicts and lists here,
-its consumptions are shared (rows.py), and `build` makes the variant Scenario from them
-(model_copy, no mutation). The copy also keeps the variant's footprint: the products of
-every row an op changed, or none at all once an op changes what every product reads."""
+"""The working copy a variant's ops change. The base Scenario is never touched: its small
+sections are copied into dicts and lists here, its consumptions are shared (rows.py), and
+`build` makes the variant Scenario from them (model_copy, no mutation). The copy keeps
+which op made each row it added or changed (`origins`, so that the Scenario's own rules can
+report a broken one at that op) and the variant's footprint: the products of every row an
+op changed, or none at all once an op changes what every product reads."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
-from lcm_opt.adapters.files_errors import Problems, validate_item
+from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.adapters.variants.rows import WorkingConsumptions
 from lcm_opt.domain import (
-    Consumption,
     DirectAssignment,
     Licence,
     Product,
@@ -26,19 +24,14 @@ from lcm_opt.domain import (
     Settings,
     TrackedDeployment,
 )
-from lcm_opt.domain.checks import did_you_mean, row_issues
-from lcm_opt.domain.lcm import pool_issues
+from lcm_opt.domain.checks import did_you_mean
 from lcm_opt.services.whatif_local import Footprint
 
-__all__ = [
-    "WorkingScenario",
-    "copy_errors",
-    "drop",
-    "pool_check",
-    "row_refs",
-    "unknown",
-    "validated",
-]
+__all__ = ["Origin", "WorkingScenario", "drop"]
+
+Origin = tuple[str, str, str]
+"""Where the op that made a row is (`variant v: changes[2] (add_licence)`), the prefix of a
+field of the row within the op (`licence.`), and the field a `set` changed (or "")."""
 
 
 @dataclass
@@ -56,7 +49,16 @@ class WorkingScenario:
     settings: Settings
     rules: RuleText
     problems: Problems = field(default_factory=Problems)
+    origins: dict[tuple[str, object], Origin] = field(default_factory=dict)
     touched: set[str] | None = field(default_factory=set)  # None: not local
+
+    def made(self, section: str, key: object, where: str, prefix: str = "", of: str = "") -> None:
+        """Row `key` of `section` (an id, or a pin's pair) was made by the op at `where`."""
+        self.origins[section, key] = (where, prefix, of)
+
+    def unknown(self, where: str, name: str, kind: str, ident: str, known: Collection[str]) -> None:
+        """An op's target that does not exist."""
+        self.problems.add(where, name, f"unknown {kind} {ident!r}{did_you_mean(ident, known)}")
 
     def touch(self, *products: str) -> None:
         if self.touched is not None:
@@ -100,44 +102,6 @@ class WorkingScenario:
                 "variants": (),
             }
         )
-
-
-def copy_errors(local: Problems, into: Problems, prefix: str = "") -> bool:
-    """Moves `local`'s errors into `into`, fields prefixed; True when there were none."""
-    for error in local.errors:
-        name = ".".join(part for part in (prefix, error.field) if part)
-        into.add(error.where, name, error.message)
-    return not local.errors
-
-
-def validated(model: type[BaseModel], raw: dict[str, Any], where: str, local: Problems) -> Any:
-    return validate_item(model, raw, where, local)
-
-
-def row_refs(
-    state: WorkingScenario, row: Licence | Consumption, where: str, local: Problems
-) -> None:
-    """References and org values of a licence or consumption row: the Scenario's rules."""
-    contracts = {c.id for c in state.base.contracts}
-    for issue in row_issues(row, state.products, contracts, state.base.org):
-        hint = did_you_mean(*issue.unknown) if issue.unknown else ""
-        local.add(where, issue.field, issue.message + hint)
-
-
-def pool_check(
-    state: WorkingScenario, licence: Licence, name: str, where: str, local: Problems
-) -> None:
-    """A21/A23 pool rules of one changed licence (its reservations and tracked caps)."""
-    reservations = [r for r in state.reservations if r.licence == licence.id]
-    tracked = [t for t in state.tracked if t.licence == licence.id]
-    for issue in pool_issues([licence], reservations, tracked):
-        local.add(where, name, issue.message)
-
-
-def unknown(
-    state: WorkingScenario, where: str, name: str, kind: str, ident: str, known: Any
-) -> None:
-    state.problems.add(where, name, f"unknown {kind} {ident!r}{did_you_mean(ident, known)}")
 
 
 def drop(rows: list[Any], gone: Callable[[Any], bool]) -> int:
