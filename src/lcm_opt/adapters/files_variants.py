@@ -23,6 +23,7 @@ from lcm_opt.adapters.files_errors import Problems, kind_of, shown, validate_ite
 from lcm_opt.adapters.files_parse import read_document
 from lcm_opt.domain import Scenario, Variant
 from lcm_opt.domain.checks import duplicate_issues
+from lcm_opt.domain.variants import unknown_key
 
 __all__ = ["VARIANT_FILE_KEYS", "WhatIfInput", "load_variant_file", "load_whatif_input"]
 
@@ -57,8 +58,9 @@ def _variant_file(data: Mapping[str, Any], path: Path) -> Scenario:
     problems = Problems()
     for key in data:
         if key not in VARIANT_FILE_KEYS:
-            accepted = ", ".join(VARIANT_FILE_KEYS)
-            problems.add(source, str(key), f"unknown key in a variant file; accepted: {accepted}")
+            problems.add(
+                source, str(key), unknown_key(VARIANT_FILE_KEYS, within=" in a variant file")
+            )
     base = data.get("base")
     if not isinstance(base, str) or not base.strip():
         problems.add(source, "base", f"expected a path to the base scenario, got {shown(base)}")

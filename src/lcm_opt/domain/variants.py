@@ -14,8 +14,8 @@ is in; the JSON schema is the discriminated union's.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, Field, ValidationError, WrapValidator, model_validator
 from pydantic_core import InitErrorDetails
@@ -201,8 +201,7 @@ def _reworded(model: type[BaseModel], exc: ValidationError) -> ValidationError:
     for error in exc.errors(include_url=False):
         loc: Loc = tuple(error["loc"])
         if error["type"] == "extra_forbidden":
-            keys = ", ".join(_model_at(model, loc[:-1]).model_fields)
-            message = f"unknown key {loc[-1]!r}; accepted keys: {keys}"
+            message = unknown_key((model_at(model, loc[:-1]) or model).model_fields, loc[-1])
             details.append(
                 InitErrorDetails(type="value_error", loc=loc, input=None, ctx={"error": message})
             )
@@ -212,17 +211,30 @@ def _reworded(model: type[BaseModel], exc: ValidationError) -> ValidationError:
     return ValidationError.from_exception_data(model.__name__, details)
 
 
-def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel]:
-    """The model a location inside `model` is in (`licence` -> Licence)."""
+def unknown_key(accepted: Iterable[str], key: object = None, within: str = "") -> str:
+    """The one wording of a key no model accepts: "unknown key 'x'; accepted keys: a, b"
+    (without the key where the error's field names it; `within`: " in a variant file")."""
+    named = "" if key is None else f" {str(key)!r}"
+    return f"unknown key{named}{within}; accepted keys: {', '.join(accepted)}"
+
+
+def model_at(root: object, loc: Sequence[str | int]) -> type[BaseModel] | None:
+    """The model a location inside `root` (a model, or a union of models) is in, as
+    pydantic locates an error without its last step: `("licences", 0)` inside a Scenario
+    is in a Licence."""
+    models = _models(root)
     for part in loc:
-        model = _NESTED.get((model, part), model) if isinstance(part, str) else model
-    return model
+        fields = [m.model_fields[str(part)] for m in models if str(part) in m.model_fields]
+        models = (_models(fields[0].annotation) if fields else []) or models
+    return models[0] if models else None
 
 
-_NESTED: dict[tuple[type[BaseModel], str], type[BaseModel]] = {
-    (AddLicence, "licence"): Licence,
-    (AddConsumptions, "consumptions"): Consumption,
-}
+def _models(annotation: object) -> list[type[BaseModel]]:
+    """The models an annotation holds: itself, or inside a tuple, union or Annotated."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [model for arg in get_args(annotation) for model in _models(arg)]
+
 
 VariantOp = Annotated[AnyOp, Field(discriminator="op"), WrapValidator(_op)]
 """One change: validated into its op's model (see the module docstring)."""

@@ -120,33 +120,26 @@ OFF_LOOP_BYTES = 32 * 1024
 answering (health) while a large scenario is read."""
 
 
-class _StrictJsonRequest(Request):
-    """`json()` is the body parsed strictly and then validated by the route's body field
-    (FastAPI's own validation of the declared model, run here so that it can leave the
-    event loop); FastAPI then meets a validated model, which pydantic takes as it is."""
+def _validated(raw: bytes, field: Any) -> Any:
+    """The body parsed strictly, then validated by the route's body field (FastAPI's own
+    validation of the declared model, run here so that it can leave the event loop)."""
+    data = parse_json_body(raw)
+    if field is None:
+        return data
+    value, errors = field.validate(data, {}, loc=("body",))
+    if errors:
+        raise RequestValidationError(errors)
+    return value
 
-    _parsed: Any = None
-    _has_parsed = False
+
+class _Parsed(Request):
+    """A request whose `json()` is its body already parsed and validated: FastAPI then
+    meets a validated model, which pydantic takes as it is."""
+
+    value: Any = None
 
     async def json(self) -> Any:
-        if not self._has_parsed:
-            raw = await self.body()
-            if len(raw) > OFF_LOOP_BYTES:
-                self._parsed = await run_in_threadpool(parse_json_body, raw)
-            else:
-                self._parsed = parse_json_body(raw)
-            self._has_parsed = True
-        return self._parsed
-
-    async def validate(self, field: Any) -> None:
-        data = await self.json()
-        if len(await self.body()) > OFF_LOOP_BYTES:
-            value, errors = await run_in_threadpool(field.validate, data, {}, loc=("body",))
-        else:
-            value, errors = field.validate(data, {}, loc=("body",))
-        if errors:
-            raise RequestValidationError(errors)
-        self._parsed = value
+        return self.value
 
 
 class StrictJsonRoute(APIRoute):
@@ -160,11 +153,13 @@ class StrictJsonRoute(APIRoute):
         field = self.body_field
 
         async def strict(request: Request) -> Response:
-            request = _StrictJsonRequest(request.scope, request.receive)
-            if _declares_json(request, untyped) and await request.body():
-                await request.json()
-                if field is not None:
-                    await request.validate(field)
+            request = _Parsed(request.scope, request.receive)
+            raw = await request.body()
+            if raw and _declares_json(request, untyped):
+                if len(raw) > OFF_LOOP_BYTES:
+                    request.value = await run_in_threadpool(_validated, raw, field)
+                else:
+                    request.value = _validated(raw, field)
             return await handler(request)
 
         return strict

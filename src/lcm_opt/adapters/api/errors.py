@@ -8,20 +8,19 @@ logged (CatchAllMiddleware)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lcm_opt.adapters.api.body import BodyError
 from lcm_opt.adapters.api.store import StoreBusy
 from lcm_opt.adapters.files_errors import Problems, report_validation
-from lcm_opt.domain import Scenario
 from lcm_opt.domain.one_pass import as_detail
+from lcm_opt.domain.variants import model_at
 from lcm_opt.errors import EngineError, ScenarioError, ScenarioErrors
 
 LOGGER = logging.getLogger("lcm_opt.api")
@@ -32,34 +31,35 @@ def scenario_error_detail(error: ScenarioError) -> list[dict[str, Any]]:
     """A BodyError's entries at their locations; any other input error (not located in
     the request) in full, at the scenario."""
     if isinstance(error, BodyError):
-        return [
-            {"loc": ["body", *loc], "msg": msg, "type": "scenario"} for loc, msg in error.problems
-        ]
-    errors = error.errors if isinstance(error, ScenarioErrors) else [error]
-    return [{"loc": ["body", "scenario"], "msg": e.render(), "type": "scenario"} for e in errors]
+        problems = error.problems
+    else:
+        errors = error.errors if isinstance(error, ScenarioErrors) else [error]
+        problems = [(("scenario",), e.render()) for e in errors]
+    return [{"loc": ["body", *loc], "msg": msg, "type": "scenario"} for loc, msg in problems]
 
 
-def validation_detail(errors: Sequence[Any]) -> list[dict[str, Any]]:
-    """FastAPI's errors as `{loc, msg, type}` (no input echoed back), worded as the
-    scenario loader words them ("must not be negative, got -1")."""
-    return [{"loc": list(e["loc"]), "msg": _worded(e), "type": e["type"]} for e in errors]
-
-
-def _worded(error: Any) -> str:
-    if error["type"] == "extra_forbidden":
-        return f"unknown key {str(error['loc'][-1])!r}"
+def _worded(error: Any, body: object) -> str:
+    """FastAPI's error as the scenario loader words it ("must not be negative, got -1"),
+    an unknown key naming the keys of the model it is in (`body`: the route's model)."""
     try:
         exc = ValidationError.from_exception_data("body", [as_detail(error)])
     except (KeyError, TypeError, ValueError):
         return str(error["msg"])
     problems = Problems()
-    report_validation(Scenario, exc, "", problems)
+    model = model_at(body, error["loc"][1:-1]) if error["loc"][:1] == ("body",) else None
+    report_validation(model or BaseModel, exc, "", problems)
     return problems.errors[0].message if problems.errors else str(error["msg"])
 
 
 async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    """Each error as `{loc, msg, type}`, in the loader's words; no input echoed back."""
     assert isinstance(exc, RequestValidationError)
-    return JSONResponse({"detail": validation_detail(exc.errors())}, status_code=422)
+    field = getattr(request.scope.get("route"), "body_field", None)
+    body = getattr(getattr(field, "field_info", None), "annotation", None)
+    detail = [
+        {"loc": list(e["loc"]), "msg": _worded(e, body), "type": e["type"]} for e in exc.errors()
+    ]
+    return JSONResponse({"detail": detail}, status_code=422)
 
 
 async def _scenario_error(request: Request, exc: Exception) -> JSONResponse:

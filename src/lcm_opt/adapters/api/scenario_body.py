@@ -15,7 +15,7 @@ row is reported beside the invalid rows' errors."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -34,7 +34,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from lcm_opt.adapters.api.body import BodyError, Loc
 from lcm_opt.adapters.files_rules import DEFAULT_RULES, resolve_rules
-from lcm_opt.adapters.variants.apply import apply_variant
+from lcm_opt.adapters.variants import apply_variant, select_variants
 from lcm_opt.domain import Consumption, Licence, RuleText, Scenario
 from lcm_opt.domain.located import Located, located
 from lcm_opt.domain.one_pass import LocatedSource, whole_checks
@@ -151,14 +151,27 @@ class ScenarioBody(Scenario):
             raise ValueError(f"previous_allocation names a file; it is not accepted ({_NO_PATHS})")
         return value
 
+    @field_validator("variants")
+    @classmethod
+    def _no_rule_paths(cls, variants: tuple[Variant, ...]) -> tuple[Variant, ...]:
+        message = f"rule-set paths are not accepted ({_NO_PATHS})"
+        paths = [
+            ((k, "changes", i, "rules"), message, op.rules)
+            for k, variant in enumerate(variants)
+            for i, op in enumerate(variant.changes)
+            if isinstance(op, SetRules) and _is_path(op.rules)
+        ]
+        if paths:
+            raise located(paths)
+        return variants
+
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> ScenarioBody:
-        """The Scenario's whole-scenario rules, and no `set_rules` path in a variant."""
+        """The Scenario's whole-scenario rules, always (a request is always checked)."""
         source = info.context if isinstance(info.context, LocatedSource) else LocatedSource()
         source.check(self)
-        problems = [*source.problems, *_rule_paths(self.variants, source)]
-        if problems:
-            raise located(problems)
+        if source.problems:
+            raise located(source.problems)
         return self
 
     @model_validator(mode="wrap")
@@ -179,18 +192,6 @@ class ScenarioBody(Scenario):
         return Scenario.model_construct(
             **{name: getattr(self, name) for name in Scenario.model_fields}
         )
-
-
-def _rule_paths(variants: Sequence[Variant], source: LocatedSource) -> Iterable[Located]:
-    for k, variant in enumerate(variants):
-        for i, op in enumerate(variant.changes):
-            if isinstance(op, SetRules) and _is_path(op.rules):
-                message = f"rule-set paths are not accepted ({_NO_PATHS})"
-                yield (
-                    ("variants", source.row("variants", k), "changes", i, "rules"),
-                    message,
-                    op.rules,
-                )
 
 
 def parse_scenario(data: Mapping[str, Any], *, max_time_limit_s: float) -> Scenario:
@@ -226,22 +227,14 @@ def _capped(op: Any, cap: float) -> Any:
 def check_variants(scenario: Scenario, names: list[str] | None) -> list[Scenario]:
     """A what-if request: the scenario has variants, the named ones (default all) exist,
     and they apply to the scenario (returned, applied)."""
-    if not scenario.variants:
-        raise BodyError([((SOURCE, "variants"), "the scenario has no variants to compare")])
-    known = {variant.name: variant for variant in scenario.variants}
-    listed = ", ".join(known)
-    unknown = [
-        (("variants", i), f"unknown variant {name!r}; the scenario has: {listed}")
-        for i, name in enumerate(names or [])
-        if name not in known
-    ]
-    if unknown:
-        raise BodyError(unknown)
+    try:
+        chosen = select_variants(scenario, names)
+    except ScenarioError as error:
+        known = {variant.name for variant in scenario.variants}
+        at: list[Loc] = [("variants", i) for i, n in enumerate(names or []) if n not in known]
+        raise BodyError([(loc, error.message) for loc in at or [(SOURCE, "variants")]]) from None
     with variant_errors_located(scenario):
-        return [
-            apply_variant(scenario, known[name], base_dir=NO_FILES).scenario
-            for name in (known if names is None else dict.fromkeys(names))
-        ]
+        return [apply_variant(scenario, variant, base_dir=NO_FILES).scenario for variant in chosen]
 
 
 @contextmanager
@@ -252,18 +245,15 @@ def variant_errors_located(scenario: Scenario) -> Iterator[None]:
     try:
         yield
     except ScenarioError as error:
-        changes: dict[str, Loc] = {}
-        variants: dict[str, Loc] = {scenario.name: (SOURCE,)}
+        places: dict[str, Loc] = {scenario.name: (SOURCE,)}
         for k, variant in enumerate(scenario.variants):
-            variants[f"variant {variant.name}"] = (SOURCE, "variants", k)
+            places[f"variant {variant.name}"] = (SOURCE, "variants", k)
             for i, op in enumerate(variant.changes):
-                changes[op_where(variant.name, i, op.op)] = (SOURCE, "variants", k, "changes", i)
+                places[op_where(variant.name, i, op.op)] = (SOURCE, "variants", k, "changes", i)
         problems: list[tuple[Loc, str]] = []
         for e in error.errors if isinstance(error, ScenarioErrors) else [error]:
-            if e.where in changes or e.where in variants:
-                loc = changes.get(e.where) or variants[e.where]
+            if (loc := places.get(e.where)) is not None:
                 problems.append(((*loc, e.field) if e.field else loc, e.message))
             else:
-                head = e.where.partition(": ")[0]
-                problems.append((variants.get(head, (SOURCE,)), e.render()))
+                problems.append((places.get(e.where.partition(": ")[0], (SOURCE,)), e.render()))
         raise BodyError(problems) from None
