@@ -3,8 +3,8 @@ discriminated on `op`, validated where a scenario or variant file is read (or a 
 body): an unknown op, a missing field, a bad licence in `add_licence`, a field `set` cannot
 change, an unknown setting or `where` key, an id repeated within `add_consumptions` are
 errors there, located at the change and its field (`changes[2].licence.seats`).
-adapters/variants applies the changes to a base Scenario, immutably, and checks what they
-refer to.
+adapters/variants applies the changes to a base Scenario, immutably, and the variant
+Scenario is checked by the Scenario's own rules (services/variant_check.py).
 
 The union is dispatched by hand on `op` rather than by pydantic's discriminator, so that
 error locations have no tag in them (`changes[0].licence.seats`, not

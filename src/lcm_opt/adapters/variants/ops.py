@@ -1,10 +1,11 @@
-"""The variant ops (domain/variants.py) applied to a WorkingScenario. An op checks only
-what it needs in order to apply at all: that its target exists, that what it adds is not
-there yet, that its filter matches, and the changed row or settings by their own model. The
-rules of the scenario as a whole (references, org values, families, pools) are the
-Scenario's, checked once on the variant (apply.py) and reported at the op that made the
-row. A failing op reports under its `where` (`variant <name>: changes[<i>] (<op>)`) and
-leaves the working copy as it was."""
+"""The variant ops (domain/variants.py) applied to a WorkingScenario
+(services/variant_state.py). An op checks only what it needs in order to apply at all: that
+its target exists, that what it adds is not there yet, that its filter matches, and the
+changed row or settings by their own model. The rules of the scenario as a whole
+(references, org values, families, pools) are the Scenario's, checked once on the variant
+(services/variant_check.py) and reported at the op that made the row. A failing op reports
+under its `where` (`variant <name>: changes[<i>] (<op>)`) and leaves the working copy as it
+was."""
 
 from __future__ import annotations
 
@@ -12,10 +13,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from lcm_opt.adapters.files_errors import validate_item
+from lcm_opt.adapters.files_errors import M, Problems, validate_item
 from lcm_opt.adapters.files_rules import resolve_rules
-from lcm_opt.adapters.variants.filter import consumption_filter
-from lcm_opt.adapters.variants.state import WorkingScenario, drop
 from lcm_opt.domain import DirectAssignment, Settings
 from lcm_opt.domain.variants import (
     AddConsumptions,
@@ -30,6 +29,8 @@ from lcm_opt.domain.variants import (
 )
 from lcm_opt.errors import ScenarioError, ScenarioErrors
 from lcm_opt.rules.language import parse_rules
+from lcm_opt.services.variant_filter import consumption_filter
+from lcm_opt.services.variant_state import WorkingScenario, drop
 
 __all__ = ["HANDLERS"]
 
@@ -38,6 +39,12 @@ def _as_written(value: object) -> str:
     """A value as a scenario file spells it (`null`, `true`, `60`, `"Berlin"`), not as
     Python prints it."""
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _validated(state: WorkingScenario, model: type[M], raw: dict[str, Any], where: str) -> M | None:
+    """`raw` as `model`, or None after reporting its errors in the loader's words."""
+    assert isinstance(state.problems, Problems)  # apply.py's
+    return validate_item(model, raw, where, state.problems)
 
 
 def _set(state: WorkingScenario, op: SetField, where: str) -> str | None:
@@ -52,7 +59,7 @@ def _set(state: WorkingScenario, op: SetField, where: str) -> str | None:
         raw["unlimited"] = False  # setting seats makes an unlimited licence finite
     if kind == "licence" and op.field == "unlimited" and op.value is True:
         raw["seats"] = None
-    item = validate_item(type(current), raw, where, state.problems)
+    item = _validated(state, type(current), raw, where)
     if item is None:
         return None
     table[ident] = item
@@ -119,7 +126,7 @@ def _remove_consumptions(state: WorkingScenario, op: RemoveConsumptions, where: 
 
 def _set_setting(state: WorkingScenario, op: SetSetting, where: str) -> str | None:
     raw = {**state.settings.model_dump(mode="json"), op.field: op.value}
-    settings = validate_item(Settings, raw, where, state.problems)
+    settings = _validated(state, Settings, raw, where)
     if settings is None:
         return None
     state.settings = settings

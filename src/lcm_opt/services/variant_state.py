@@ -1,9 +1,10 @@
-"""The working copy a variant's ops change. The base Scenario is never touched: its small
-sections are copied into dicts and lists here, its consumptions are shared (rows.py), and
-`build` makes the variant Scenario from them (model_copy, no mutation). The copy keeps
-which op made each row it added or changed (`origins`, so that the Scenario's own rules can
-report a broken one at that op) and the variant's footprint: the products of every row an
-op changed, or none at all once an op changes what every product reads."""
+"""The working copy a variant's ops (adapters/variants/ops.py) change. The base Scenario is
+never touched: its small sections are copied into dicts and lists here, its consumptions
+are shared (variant_rows.py), and `build` makes the variant Scenario from them (model_copy,
+no mutation). The copy keeps which op made each row it added or changed (`origins`, so that
+the Scenario's own rules can report a broken one at that op: variant_check.py) and the
+variant's footprint: the products of every row an op changed, or none at all once an op
+changes what every product reads."""
 
 from __future__ import annotations
 
@@ -12,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lcm_opt.adapters.files_errors import Problems
-from lcm_opt.adapters.variants.rows import WorkingConsumptions
 from lcm_opt.domain import (
     DirectAssignment,
     Licence,
@@ -25,6 +24,8 @@ from lcm_opt.domain import (
     TrackedDeployment,
 )
 from lcm_opt.domain.checks import did_you_mean
+from lcm_opt.domain.source import Sink
+from lcm_opt.services.variant_rows import WorkingConsumptions
 from lcm_opt.services.whatif_local import Footprint
 
 __all__ = ["Origin", "WorkingScenario", "drop"]
@@ -48,7 +49,7 @@ class WorkingScenario:
     tracked: list[TrackedDeployment]
     settings: Settings
     rules: RuleText
-    problems: Problems = field(default_factory=Problems)
+    problems: Sink  # where the ops report what keeps them from applying
     origins: dict[tuple[str, object], Origin] = field(default_factory=dict)
     touched: set[str] | None = field(default_factory=set)  # None: not local
 
@@ -73,7 +74,7 @@ class WorkingScenario:
         )
 
     @classmethod
-    def of(cls, base: Scenario, base_dir: Path) -> WorkingScenario:
+    def of(cls, base: Scenario, base_dir: Path, problems: Sink) -> WorkingScenario:
         return cls(
             base=base,
             base_dir=base_dir,
@@ -85,6 +86,7 @@ class WorkingScenario:
             tracked=list(base.tracked_deployments),
             settings=base.settings,
             rules=base.rules,
+            problems=problems,
         )
 
     def build(self, name: str) -> Scenario:

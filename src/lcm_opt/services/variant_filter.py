@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.domain import Consumption, Dimension, Org
 from lcm_opt.domain.checks import did_you_mean, org_value_issues
+from lcm_opt.domain.source import Sink
 from lcm_opt.domain.types import as_text_id, text_id_fields
 from lcm_opt.rules.hierarchy import Hierarchy
 
@@ -27,13 +27,13 @@ _DIMENSIONS = {
 
 
 def consumption_filter(
-    conditions: Mapping[str, Any], org: Org, where: str, problems: Problems
+    conditions: Mapping[str, Any], org: Org, where: str, problems: Sink
 ) -> Test | None:
     """A predicate for `conditions` (their fields and lists checked by the op's model), or
     None after reporting an org value not declared in its tree (the rule rows obey)."""
     tests: list[Test] = []
     hierarchy: Hierarchy | None = None
-    errors = len(problems.errors)
+    undeclared = False
     for key, value in conditions.items():
         values = value if isinstance(value, list) else [value]
         if key in _TEXT_IDS:
@@ -42,11 +42,12 @@ def consumption_filter(
             for issue in (i for v in values for i in org_value_issues({key: v}, org)):
                 hint = did_you_mean(*issue.unknown) if issue.unknown else ""
                 problems.add(where, f"where.{key}", issue.message + hint)
+                undeclared = True
             hierarchy = hierarchy or Hierarchy(org)
             tests.append(_within_test(hierarchy, key, values))
         else:
             tests.append(_equal_test(key, values))
-    if len(problems.errors) > errors:
+    if undeclared:
         return None
     return lambda c: all(test(c) for test in tests)
 
