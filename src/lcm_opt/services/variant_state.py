@@ -1,4 +1,4 @@
-"""The working copy a variant's ops (adapters/variants/ops.py) change. The base Scenario is
+"""The working copy a variant's ops (variant_ops.py) change. The base Scenario is
 never touched: its small sections are copied into dicts and lists here, its consumptions
 are shared (variant_rows.py), and `build` makes the variant Scenario from them (model_copy,
 no mutation). The copy keeps which op made each row it added or changed (`origins`, so that
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from lcm_opt.domain import (
@@ -30,6 +29,10 @@ from lcm_opt.services.whatif_local import Footprint
 
 __all__ = ["Origin", "WorkingScenario", "drop"]
 
+Validate = Callable[[type[Any], dict[str, Any], str], Any]
+"""(model, raw, where) -> the model validated, or None after reporting its errors at where."""
+ReadRules = Callable[[object, str], RuleText]
+"""(a rule-set name, path or lines, where) -> RuleText; raises ScenarioError."""
 Origin = tuple[str, str, str]
 """Where the op that made a row is (`variant v: changes[2] (add_licence)`), the prefix of a
 field of the row within the op (`licence.`), and the field a `set` changed (or "")."""
@@ -40,7 +43,6 @@ class WorkingScenario:
     """Working copies of the sections ops change; the base Scenario is never touched."""
 
     base: Scenario
-    base_dir: Path
     products: dict[str, Product]
     licences: dict[str, Licence]
     consumptions: WorkingConsumptions
@@ -50,6 +52,8 @@ class WorkingScenario:
     settings: Settings
     rules: RuleText
     problems: Sink  # where the ops report what keeps them from applying
+    validate: Validate
+    read_rules: ReadRules
     origins: dict[tuple[str, object], Origin] = field(default_factory=dict)
     touched: set[str] | None = field(default_factory=set)  # None: not local
 
@@ -74,10 +78,11 @@ class WorkingScenario:
         )
 
     @classmethod
-    def of(cls, base: Scenario, base_dir: Path, problems: Sink) -> WorkingScenario:
+    def of(
+        cls, base: Scenario, problems: Sink, validate: Validate, read_rules: ReadRules
+    ) -> WorkingScenario:
         return cls(
             base=base,
-            base_dir=base_dir,
             products={p.id: p for p in base.products},
             licences={lic.id: lic for lic in base.licences},
             consumptions=WorkingConsumptions(base.consumptions),
@@ -87,6 +92,8 @@ class WorkingScenario:
             settings=base.settings,
             rules=base.rules,
             problems=problems,
+            validate=validate,
+            read_rules=read_rules,
         )
 
     def build(self, name: str) -> Scenario:

@@ -1,7 +1,8 @@
-"""Applying a variant to a base Scenario, immutably: the ops change a working copy (ops.py,
-services/variant_state.py), then the variant Scenario is validated by the Scenario's own
-rules (services/variant_check.py), so a variant scenario obeys every rule a loaded one
-does, each checked once.
+"""Applying a variant to a base Scenario, immutably: the ops (services/variant_ops.py)
+change a working copy, then the variant Scenario is validated by the Scenario's own rules
+(services/variant_check.py), so a variant scenario obeys every rule a loaded one does,
+each checked once. The file side is supplied here: a `set_rules` path resolves against
+`base_dir`, and a changed row's errors are worded as the loader words them.
 
 Errors read `variant <name>: changes[<i>] (<op>): <field>: <what is wrong>`. An op that
 matches nothing (an unknown id, a filter no consumption meets, a pin that does not exist)
@@ -15,12 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from lcm_opt.adapters.files_errors import Problems
-from lcm_opt.adapters.variants.ops import HANDLERS
-from lcm_opt.domain import Scenario, Variant
+from lcm_opt.adapters.files_errors import Problems, validate_item
+from lcm_opt.adapters.files_rules import resolve_rules
+from lcm_opt.domain import RuleText, Scenario, Variant
 from lcm_opt.domain.variants import op_where
 from lcm_opt.services.variant_check import check_variant
+from lcm_opt.services.variant_ops import HANDLERS
 from lcm_opt.services.variant_state import WorkingScenario
 from lcm_opt.services.whatif_local import Footprint
 
@@ -38,7 +41,14 @@ def apply_variant(base: Scenario, variant: Variant, *, base_dir: Path) -> Applie
     """The base scenario with the variant's changes applied, named `<base> [<variant>]`.
     `base_dir` resolves a `set_rules` path. Raises ScenarioErrors listing every problem."""
     problems = Problems()
-    state = WorkingScenario.of(base, base_dir, problems)
+
+    def validate(model: type[Any], raw: dict[str, Any], where: str) -> Any:
+        return validate_item(model, raw, where, problems)
+
+    def read_rules(value: object, where: str) -> RuleText:
+        return resolve_rules(value, base_dir=base_dir, source=where)
+
+    state = WorkingScenario.of(base, problems, validate, read_rules)
     notes: list[str] = []
     for index, op in enumerate(variant.changes):
         note = HANDLERS[type(op)](state, op, op_where(variant.name, index, op.op))

@@ -1,11 +1,11 @@
-"""The variant ops (domain/variants.py) applied to a WorkingScenario
-(services/variant_state.py). An op checks only what it needs in order to apply at all: that
-its target exists, that what it adds is not there yet, that its filter matches, and the
-changed row or settings by their own model. The rules of the scenario as a whole
-(references, org values, families, pools) are the Scenario's, checked once on the variant
-(services/variant_check.py) and reported at the op that made the row. A failing op reports
-under its `where` (`variant <name>: changes[<i>] (<op>)`) and leaves the working copy as it
-was."""
+"""The variant ops (domain/variants.py) applied to a WorkingScenario (variant_state.py). An
+op checks only what it needs in order to apply at all: that its target exists, that what it
+adds is not there yet, that its filter matches, and the changed row or settings by their
+own model. The rules of the scenario as a whole (references, org values, families, pools)
+are the Scenario's, checked once on the variant (variant_check.py) and reported at the op
+that made the row. A failing op reports under its `where` (`variant <name>: changes[<i>]
+(<op>)`) and leaves the working copy as it was. Reading a rule file and wording a model's
+errors are the caller's (adapters/variants/apply.py), through the working copy."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from lcm_opt.adapters.files_errors import M, Problems, validate_item
-from lcm_opt.adapters.files_rules import resolve_rules
 from lcm_opt.domain import DirectAssignment, Settings
 from lcm_opt.domain.variants import (
     AddConsumptions,
@@ -41,12 +39,6 @@ def _as_written(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def _validated(state: WorkingScenario, model: type[M], raw: dict[str, Any], where: str) -> M | None:
-    """`raw` as `model`, or None after reporting its errors in the loader's words."""
-    assert isinstance(state.problems, Problems)  # apply.py's
-    return validate_item(model, raw, where, state.problems)
-
-
 def _set(state: WorkingScenario, op: SetField, where: str) -> str | None:
     kind, ident = op.target
     table: dict[str, Any] = state.licences if kind == "licence" else state.products
@@ -59,7 +51,7 @@ def _set(state: WorkingScenario, op: SetField, where: str) -> str | None:
         raw["unlimited"] = False  # setting seats makes an unlimited licence finite
     if kind == "licence" and op.field == "unlimited" and op.value is True:
         raw["seats"] = None
-    item = _validated(state, type(current), raw, where)
+    item = state.validate(type(current), raw, where)
     if item is None:
         return None
     table[ident] = item
@@ -126,7 +118,7 @@ def _remove_consumptions(state: WorkingScenario, op: RemoveConsumptions, where: 
 
 def _set_setting(state: WorkingScenario, op: SetSetting, where: str) -> str | None:
     raw = {**state.settings.model_dump(mode="json"), op.field: op.value}
-    settings = _validated(state, Settings, raw, where)
+    settings = state.validate(Settings, raw, where)
     if settings is None:
         return None
     state.settings = settings
@@ -136,7 +128,7 @@ def _set_setting(state: WorkingScenario, op: SetSetting, where: str) -> str | No
 
 def _set_rules(state: WorkingScenario, op: SetRules, where: str) -> str | None:
     try:
-        rules = resolve_rules(op.rules, base_dir=state.base_dir, source=where)
+        rules = state.read_rules(op.rules, where)
         parse_rules(rules)  # a malformed line is an error here, not at solve time
     except ScenarioError as exc:
         for error in exc.errors if isinstance(exc, ScenarioErrors) else [exc]:
