@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from lcm_opt.domain.located import shown as shown  # re-exported: the loader's wording
+from lcm_opt.domain.messages import unknown_key
 from lcm_opt.domain.types import as_text_id
 from lcm_opt.errors import ScenarioError, ScenarioErrors
 
@@ -22,11 +23,6 @@ M = TypeVar("M", bound=BaseModel)
 # a file written by a YAML 1.1 emitter (PyYAML) reads back unchanged.
 INT_TEXT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 FLOAT_TEXT = re.compile(r"[-+]?(?:(?:0|[1-9][0-9]*)\.[0-9]*|\.[0-9]+)(?:[eE][-+][0-9]+)?")
-
-# Software License Groups are deliberately not modelled (A26): say so instead of "unknown key".
-_A26_KEYS = frozenset(
-    {"group", "licence_group", "license_group", "software_licence_group", "software_license_group"}
-)
 
 
 class Problems:
@@ -163,10 +159,7 @@ def _message(model: type[BaseModel], error: Mapping[str, Any]) -> str:
     kind, value = str(error["type"]), error.get("input")
     ctx: Mapping[str, Any] = error.get("ctx") or {}
     if kind == "extra_forbidden":
-        key = str(error["loc"][-1]) if error["loc"] else "?"
-        if key in _A26_KEYS:
-            return f"unknown key {key!r}: Software License Groups are not modelled (A26)"
-        return f"unknown key {key!r}; accepted keys: {accepted_keys(model)}"
+        return unknown_key(model.model_fields, error["loc"][-1] if error["loc"] else "?")
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
     if kind == "string_unicode" and isinstance(value, str):

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from lcm_opt.adapters.files_errors import Problems, shown
+from lcm_opt.domain.messages import unknown_key
 from lcm_opt.io.mapping import ColumnMapping, mapping_options
 from lcm_opt.io.recognise import PatternSpec, Recogniser, Tally, load_recogniser
 from lcm_opt.io.text import known_encoding
@@ -68,7 +69,7 @@ def table_block(
     accepted = (*forms, *OPTIONS[form])
     for extra in spec:
         if extra not in accepted:
-            problems.add(where, str(extra), f"unknown key; accepted keys: {', '.join(accepted)}")
+            problems.add(where, str(extra), unknown_key(accepted))
     relative = spec.get(form)
     if not isinstance(relative, str) or not relative.strip():
         message = f"expected a path to a {KINDS[form]} file, got {shown(relative)}"
