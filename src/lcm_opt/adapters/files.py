@@ -266,7 +266,7 @@ class _Loader:
             block = self._file(key, value, files, model)
             if block is None:
                 return iter(()), list_where, False
-            rows = block_rows(block, model, self.problems)
+            rows = ((at, raw, ok) for at, raw, ok, _ in block_rows(block, model, self.problems))
             return self._noted(rows, block), where_of(block), block.form != "jsonl"
         shapes = ["a list", *(f"{{{form}: path}}" for form in files)]
         shape = " or ".join([", ".join(shapes[:-1]), shapes[-1]]) if files else shapes[0]

@@ -24,12 +24,14 @@ import yaml
 from pydantic import BaseModel
 
 from lcm_opt.adapters.files import CONSUMPTION_FILES, LICENCE_FILES, scenario_from_mapping
+from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.adapters.files_parse import read_document
 from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.licences import Licence
 from lcm_opt.errors import ScenarioError, ScenarioErrors
 from lcm_opt.io.blocks import table_block
 from lcm_opt.io.recognise import RECOGNITION_FIELDS
+from lcm_opt.io.sources import open_sheet
 
 _FORMS = {".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet", ".jsonl": "jsonl"}
 _SECTIONS = {"consumptions": CONSUMPTION_FILES, "licences": LICENCE_FILES}
@@ -145,30 +147,16 @@ def _headers(
 ) -> list[str]:
     """The export's header, read with the block's options (none when they are wrong:
     loading reports them)."""
-    from lcm_opt.adapters.files_errors import Problems
-    from lcm_opt.io.rows.csv import open_csv
-    from lcm_opt.io.rows.parquet import read_parquet
-    from lcm_opt.io.rows.xlsx import read_sheet
-
     problems = Problems()
     block = table_block(spec, (form,), model, there, "", problems, read_document)
-    if block is None or problems.errors:
+    if block is None or problems.errors or form == "jsonl":
         return []
-    if form == "csv":
-        file = open_csv(
-            path, str(path), problems, encoding=block.encoding, delimiter=block.delimiter
-        )
-        if file is None:
-            return []
-        file.close()
-        return [name.strip() for name in file.header or ()]
-    if form == "xlsx":
-        sheet = read_sheet(path, str(path), block.sheet, problems)
-        return [] if sheet is None else sheet[1]
-    if form == "parquet":
-        found = read_parquet(path, str(path), problems)
-        return [] if found is None else found[0]
-    return []
+    sheet = open_sheet(block, problems)
+    if sheet is None:
+        return []
+    sheet.records.close()
+    sheet.close()
+    return [name.strip() for name in sheet.header]
 
 
 def write(report: ImportReport, output: Path) -> None:

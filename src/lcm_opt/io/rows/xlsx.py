@@ -17,6 +17,7 @@ from pathlib import Path
 from python_calamine import CalamineError, CalamineWorkbook
 
 from lcm_opt.adapters.files_errors import Problems
+from lcm_opt.io.cells import Sheet
 
 Cell = (
     int
@@ -40,9 +41,7 @@ def cell_text(value: Cell) -> str:
     return str(value)
 
 
-def read_sheet(
-    path: Path, display: str, sheet: str | None, problems: Problems
-) -> tuple[int, list[str], Generator[tuple[int, list[str]]]] | None:
+def read_sheet(path: Path, display: str, sheet: str | None, problems: Problems) -> Sheet | None:
     """(header row number, header, (row number, cells) per later non-blank row); None with
     the problem reported when the workbook, the sheet or the header cannot be read."""
     try:
@@ -59,7 +58,7 @@ def read_sheet(
     for number, cells in enumerate(rows, 1):
         header = [cell_text(cell).strip() for cell in cells]
         if any(header):
-            return number, header, _rows(rows, number, display, problems)
+            return Sheet(number, header, _rows(rows, number, display, problems))
     problems.add(display, "", "the sheet is empty; expected a header row")
     return None
 
