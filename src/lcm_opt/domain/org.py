@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 from lcm_opt.domain.base import Frozen
 from lcm_opt.domain.located import Located, located, shown
 from lcm_opt.domain.messages import unknown_key
-from lcm_opt.domain.types import as_text_id
+from lcm_opt.domain.types import TextId, as_text_id
 
 ORG_TREES = ("locations", "departments", "cost_centres")
 _ROOTED = "expected a mapping child -> parent (null for a root)"
@@ -27,9 +27,9 @@ class Dimension(StrEnum):
 
 
 class Org(Frozen):
-    locations: dict[str, str | None] = Field(default_factory=dict)
-    departments: dict[str, str | None] = Field(default_factory=dict)
-    cost_centres: dict[str, str | None] = Field(default_factory=dict)
+    locations: dict[str, TextId | None] = Field(default_factory=dict)  # a parent may be a number
+    departments: dict[str, TextId | None] = Field(default_factory=dict)
+    cost_centres: dict[str, TextId | None] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
