@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from lcm_opt.adapters.files_errors import fail, surrogate_message
+from lcm_opt.errors import ScenarioError
 from lcm_opt.io.yaml_text import (
     MAX_ALIAS_NODES,
     MAX_DEPTH,
@@ -44,6 +45,7 @@ __all__ = [
     "check_depth",
     "first_repeated",
     "json_object",
+    "parse_json",
     "read_document",
     "read_int",
 ]
@@ -143,18 +145,13 @@ def _too_deep(value: object, limit: int) -> bool:
 def _parse(text: str, suffix: str, source: str) -> object:
     try:
         if suffix == ".json":
-            data = json.loads(text, object_pairs_hook=json_object, parse_int=read_int)
-            repeated = first_repeated(data)
-            if repeated is not None:
-                raise DuplicateKeyError(repeated, 0)
-            return data
+            return parse_json(text)
         return yaml.load(text, Loader=StrictLoader)  # a SafeLoader subclass: safe
+    except ScenarioError as exc:  # JSON's
+        where = f"{source}: {exc.where}" if exc.where else source
+        raise fail(exc.message, where=where, field=exc.field) from None
     except RecursionError:
-        raise fail(
-            f"nested too deeply: more than the parser can read (limit {MAX_DEPTH} levels of "
-            "lists and mappings)",
-            where=source,
-        ) from None
+        raise fail(TOO_DEEP_TO_PARSE, where=source) from None
     except AliasBomb:
         raise fail(
             f"YAML aliases repeat more than {MAX_ALIAS_NODES:,} nodes (nested aliases "
@@ -162,12 +159,7 @@ def _parse(text: str, suffix: str, source: str) -> object:
             where=source,
         ) from None
     except DuplicateKeyError as exc:
-        where = f"{source}: line {exc.line}" if exc.line else source
-        raise fail("key appears twice in one mapping", where=where, field=str(exc.key)) from None
-    except json.JSONDecodeError as exc:
-        raise fail(
-            f"invalid JSON: {exc.msg} (column {exc.colno})", where=f"{source}: line {exc.lineno}"
-        ) from None
+        raise fail(REPEATED, where=f"{source}: line {exc.line}", field=str(exc.key)) from None
     except yaml.YAMLError as exc:
         key = too_deep_key(text)
         if key is not None:
@@ -180,6 +172,32 @@ def _parse(text: str, suffix: str, source: str) -> object:
         where = f"{source}: line {mark.line + 1}" if mark is not None else source
         problem = getattr(exc, "problem", None) or str(exc)
         raise fail(f"invalid YAML: {problem}", where=where) from None
+
+
+TOO_DEEP_TO_PARSE = (
+    f"nested too deeply: more than the parser can read (limit {MAX_DEPTH} levels of lists "
+    "and mappings)"
+)
+REPEATED = "key appears twice in one mapping"
+
+
+def parse_json(text: str) -> Any:
+    """JSON text as Python values: integers too long for int() stay text; a key repeated
+    in one object, or text that does not parse, is a ScenarioError (at `line N` if known)."""
+    try:
+        value = _DECODER.decode(text)
+    except json.JSONDecodeError as exc:
+        message = f"invalid JSON: {exc.msg} (column {exc.colno})"
+        raise ScenarioError(message, where=f"line {exc.lineno}") from None
+    except RecursionError:
+        raise ScenarioError(TOO_DEEP_TO_PARSE) from None
+    nested = not isinstance(value, JsonObject) or any(
+        isinstance(part, dict | list) for part in value.values()
+    )
+    repeated = first_repeated(value) if nested else next(iter(value.repeated), None)
+    if repeated is not None:
+        raise ScenarioError(REPEATED, field=repeated)
+    return value
 
 
 class JsonObject(dict[str, Any]):
@@ -211,3 +229,7 @@ def first_repeated(data: object) -> str | None:
         elif isinstance(node, list):
             stack.extend(node)
     return None
+
+
+# One decoder for every JSON text: json.loads with hooks would build one per call.
+_DECODER = json.JSONDecoder(object_pairs_hook=json_object, parse_int=read_int)

@@ -12,26 +12,16 @@ time, so memory holds only what the caller keeps.
 from __future__ import annotations
 
 import codecs
-import json
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
 from lcm_opt.adapters.files_errors import Problems, shown
-from lcm_opt.adapters.files_parse import (
-    MAX_DEPTH,
-    JsonObject,
-    check_depth,
-    first_repeated,
-    json_object,
-    read_int,
-)
-from lcm_opt.errors import ScenarioErrors
+from lcm_opt.adapters.files_parse import check_depth, parse_json
+from lcm_opt.errors import ScenarioError, ScenarioErrors
 from lcm_opt.io.cells import line_where
 
 _JSON_SPACE = b" \t\r\n"  # JSON's whitespace: a line of only these holds no row
-# One decoder for the whole file: json.loads with hooks would build one per line.
-_DECODER = json.JSONDecoder(object_pairs_hook=json_object, parse_int=read_int)
 
 
 def jsonl_records(path: Path, display: str, problems: Problems) -> Generator[tuple[int, Any]]:
@@ -58,33 +48,21 @@ def read_line(number: int, line: bytes, display: str, problems: Problems) -> dic
         return None
     where = line_where(display, number)
     try:
-        value = _DECODER.decode(line.decode("utf-8"))
+        value = parse_json(line.decode("utf-8"))
     except UnicodeDecodeError:
         problems.add(where, "", "not valid UTF-8 text")
         return None
-    except json.JSONDecodeError as exc:
-        problems.add(where, "", f"invalid JSON: {exc.msg} (column {exc.colno})")
+    except ScenarioError as exc:
+        problems.add(where, exc.field, exc.message)
         return None
-    except RecursionError:
-        message = (
-            f"nested too deeply: more than the parser can read (limit {MAX_DEPTH} levels "
-            "of lists and mappings)"
-        )
-        problems.add(where, "", message)
-        return None
-    flat = isinstance(value, JsonObject) and not any(
-        isinstance(v, dict | list) for v in value.values()
-    )
-    repeated = (value.repeated[:1] or (None,))[0] if flat else first_repeated(value)
-    if repeated is not None:
-        problems.add(where, repeated, "key appears twice in one mapping")
-    elif not isinstance(value, dict):
+    if not isinstance(value, dict):
         problems.add(where, "", f"expected a JSON object, got {shown(value)}")
-    elif not flat:
+        return None
+    if any(isinstance(part, dict | list) for part in value.values()):
         try:
             check_depth(value, where)
         except ScenarioErrors as exc:
             for error in exc.errors:
                 problems.add(error.where, error.field, error.message)
             return None
-    return value if repeated is None and isinstance(value, dict) else None
+    return value
