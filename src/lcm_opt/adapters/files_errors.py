@@ -79,11 +79,12 @@ def validate_item(
     problems: Problems,
     *,
     csv_columns: bool = False,
+    context: Any = None,
 ) -> M | None:
     """Validates one item; on failure reports each pydantic error and returns None. With
     `csv_columns`, `field` is the column name (no list index inside a cell)."""
-    try:
-        item: M = model.__pydantic_validator__.validate_python(raw)  # model_validate, minus a call
+    try:  # model_validate, minus a call
+        item: M = model.__pydantic_validator__.validate_python(raw, context=context)
     except ValidationError as exc:
         report_validation(model, exc, where, problems, csv_columns=csv_columns)
         return None
@@ -129,6 +130,7 @@ def _loc_text(loc: tuple[int | str, ...]) -> str:
 _TEMPLATES = {
     "missing": "required field is missing",
     "enum": "{value} is not accepted; expected one of {expected}",
+    "literal_error": "{value} is not accepted; expected one of {expected}",
     "greater_than_equal": "must be at least {ge}, got {value}",
     "greater_than": "must be greater than {gt}, got {value}",
     "less_than_equal": "must be at most {le}, got {value}",
