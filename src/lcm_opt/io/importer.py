@@ -24,11 +24,11 @@ import yaml
 from pydantic import BaseModel
 
 from lcm_opt.adapters.files import CONSUMPTION_FILES, LICENCE_FILES, scenario_from_mapping
-from lcm_opt.adapters.files_errors import Problems
+from lcm_opt.adapters.files_errors import Problems, fail
 from lcm_opt.adapters.files_parse import read_document
 from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.licences import Licence
-from lcm_opt.errors import ScenarioError, ScenarioErrors
+from lcm_opt.errors import ScenarioErrors
 from lcm_opt.io.blocks import table_block
 from lcm_opt.io.recognise import RECOGNITION_FIELDS
 from lcm_opt.io.sources import open_sheet
@@ -45,10 +45,6 @@ class ImportReport:
     errors: ScenarioErrors | None = None
 
 
-def _fail(where: str, field_name: str, message: str) -> ScenarioErrors:
-    return ScenarioErrors([ScenarioError(message, where=where, field=field_name)])
-
-
 def _relative(path: Path, to: Path) -> str:
     return Path(os.path.relpath(path.resolve(), to.resolve())).as_posix()
 
@@ -60,7 +56,7 @@ def build(exports: list[Path], mapping_path: Path, output: Path) -> ImportReport
     here, there = mapping_path.parent, output.parent
     for export in exports:
         if not export.is_file():
-            raise _fail(str(export), "", "export file not found")
+            raise fail("export file not found", where=str(export))
     scenario: dict[str, Any] = {}
     notes: list[str] = []
     for key, value in mapping.items():
@@ -100,12 +96,13 @@ def _block(
     ]
     if not chosen:
         names = ", ".join(export.name for export in exports)
-        raise _fail(where, "export", f"no export matches {pattern!r}; exports: {names}")
+        raise fail(f"no export matches {pattern!r}; exports: {names}", where=where, field="export")
     export = chosen[0]
     form = _FORMS.get(export.suffix.lower())
     if form is None or form not in forms:
         accepted = ", ".join(s for s, f in _FORMS.items() if f in forms)
-        raise _fail(str(export), "", f"unsupported export type for {section}; expected {accepted}")
+        message = f"unsupported export type for {section}; expected {accepted}"
+        raise fail(message, where=str(export))
     block: dict[str, Any] = {form: _relative(export, there)}
     for key, value in spec.items():
         if key == "export":
@@ -165,7 +162,8 @@ def write(report: ImportReport, output: Path) -> None:
     try:
         output.write_text(report.header + text, encoding="utf-8")
     except OSError as exc:
-        raise _fail(str(output), "", f"cannot write the scenario: {exc.strerror or exc}") from None
+        message = f"cannot write the scenario: {exc.strerror or exc}"
+        raise fail(message, where=str(output)) from None
     try:
         scenario = scenario_from_mapping(
             report.scenario, base_dir=output.parent, source=str(output)
