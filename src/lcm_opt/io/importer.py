@@ -148,7 +148,7 @@ def _headers(
     block = table_block(spec, (form,), model, there, "", problems, read_document)
     if block is None or problems.errors or form == "jsonl":
         return []
-    sheet = open_sheet(block, problems)
+    sheet = open_sheet(block, model, problems)
     if sheet is None:
         return []
     sheet.records.close()

@@ -20,7 +20,7 @@ from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.domain.table import ROW_FIELDS
 from lcm_opt.io.blocks import TEXT_CELLS, TableBlock
 from lcm_opt.io.cells import Sheet, convert_cells, line_where, row_where, typed_columns
-from lcm_opt.io.mapping import Layout, keyed_layout, layout
+from lcm_opt.io.mapping import ColumnMapping, Layout, keyed_layout, layout
 from lcm_opt.io.rows.csv import open_csv
 
 Rows = Iterator[tuple[int, dict[str, Any], bool, Hashable]]
@@ -45,16 +45,17 @@ def where_of(block: TableBlock) -> Callable[[int], str]:
     return partial(line_where if block.form == "jsonl" else row_where, block.display)
 
 
-def open_sheet(block: TableBlock, problems: Problems) -> Sheet | None:
-    """A CSV, XLSX or Parquet block's file opened at its header; None with the problem
-    reported."""
+def open_sheet(block: TableBlock, model: type[BaseModel], problems: Problems) -> Sheet | None:
+    """A CSV, XLSX or Parquet block's file opened at its header (in a worksheet, the first
+    row holding the names `_header_names` expects); None with the problem reported."""
     if block.form == "csv":
         return open_csv(block.path, block.display, problems, encoding=block.encoding,
                         delimiter=block.delimiter)  # fmt: skip
     if block.form == "xlsx":  # the readers' libraries load only for their own files
         from lcm_opt.io.rows.xlsx import read_sheet
 
-        return read_sheet(block.path, block.display, block.sheet, problems)
+        wanted = _header_names(block.mapping, model)
+        return read_sheet(block.path, block.display, block.sheet, problems, wanted)
     from lcm_opt.io.rows.parquet import read_parquet
 
     return read_parquet(block.path, block.display, problems)
@@ -72,7 +73,7 @@ def block_rows(
 
         found: Sheet | None = Sheet(None, [], jsonl_records(block.path, block.display, problems))
     else:
-        found = open_sheet(block, problems)
+        found = open_sheet(block, model, problems)
     if found is None:
         return
     sheet = found
@@ -164,6 +165,17 @@ def _cells_key(
         return own_of(cells[id_at], asset, None if user_at is None else _cell(cells[user_at]))
 
     return itemgetter(*attributes), own
+
+
+def _header_names(mapping: ColumnMapping, model: type[BaseModel]) -> frozenset[str]:
+    """The headers a block's header row holds: its mapped columns, or the required fields
+    that no constant, id template or recognition gives."""
+    if mapping.columns:
+        return frozenset(mapping.columns)
+    given = {*mapping.constants, *(["id"] if mapping.id_template else [])}
+    given |= {"product"} if mapping.recogniser else set()
+    required = (name for name, info in model.model_fields.items() if info.is_required())
+    return frozenset(name for name in required if name not in given)
 
 
 def _layout(
