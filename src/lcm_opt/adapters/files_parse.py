@@ -35,7 +35,6 @@ from lcm_opt.io.yaml_text import (
     DuplicateKeyError,
     StrictLoader,
     read_int,
-    too_deep_key,
 )
 
 __all__ = [
@@ -161,16 +160,11 @@ def _parse(text: str, suffix: str, source: str) -> object:
     except DuplicateKeyError as exc:
         raise fail(REPEATED, where=f"{source}: line {exc.line}", field=str(exc.key)) from None
     except yaml.YAMLError as exc:
-        key = too_deep_key(text)
-        if key is not None:
-            raise fail(
-                f"nested too deeply: more than {MAX_DEPTH} levels of lists and mappings",
-                where=source,
-                field=key,
-            ) from None
+        problem = getattr(exc, "problem", None) or str(exc)
+        if "nesting depth" in problem:  # libyaml's own limit, far beyond MAX_DEPTH
+            raise fail(TOO_DEEP_TO_PARSE, where=source) from None
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}: line {mark.line + 1}" if mark is not None else source
-        problem = getattr(exc, "problem", None) or str(exc)
         raise fail(f"invalid YAML: {problem}", where=where) from None
 
 
