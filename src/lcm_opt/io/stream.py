@@ -141,7 +141,6 @@ class TableBuilder:
     def __init__(self, full: RowPath, seen: dict[str, int] | None, problems: Problems) -> None:
         self.full = full
         self.seen = seen
-        self.exact = seen is not None
         self.problems = problems
         self.ids: list[str] = []
         self.rows = array("I")
@@ -151,45 +150,27 @@ class TableBuilder:
         self.numbers: dict[tuple[Any, ...], int] = {}  # attribute values -> prototype
         self.cache: dict[Hashable, int] = {}  # attribute cells of a clean row -> prototype
 
-    def new_id(self, ident: str, locator: int) -> bool:
-        """False when exact mode has seen `ident` before (the row takes the per-row path,
-        which reports the duplicate); otherwise records it."""
-        seen = self.seen
-        if seen is None:
-            return True
-        if ident in seen:
-            return False
-        seen[ident] = locator
-        return True
-
     def hit(self, locator: int, number: int, own: Own | None) -> bool:
         """Appends a clean hit unless its id, asset or user need the model, or its id is
-        one exact mode has seen."""
-        if own is None or not self.new_id(own[0], locator):
+        one exact mode has seen (the per-row path then reports the duplicate)."""
+        seen = self.seen
+        if own is None or (seen is not None and seen.setdefault(own[0], locator) != locator):
             return False
         self.add(own[0], number, own[1], own[2])
         return True
 
     def add(self, ident: str, number: int, asset: str | None, user: str | None) -> None:
-        # the columns first: a column started now holds None for the rows before this one
-        if asset is not None or self.assets is not None:
-            self.column("asset").append(asset)
-        if user is not None or self.users is not None:
-            self.column("user").append(user)
+        # a column started now holds None for the rows before this one
+        if asset is not None and self.assets is None:
+            self.assets = [None] * len(self.ids)
+        if user is not None and self.users is None:
+            self.users = [None] * len(self.ids)
+        if self.assets is not None:
+            self.assets.append(asset)
+        if self.users is not None:
+            self.users.append(user)
         self.ids.append(ident)
         self.rows.append(number)
-
-    def column(self, name: str) -> list[str | None]:
-        """The assets or users column, started (None for the rows so far) if need be."""
-        current = self.assets if name == "asset" else self.users
-        if current is not None:
-            return current
-        started: list[str | None] = [None] * len(self.ids)
-        if name == "asset":
-            self.assets = started
-        else:
-            self.users = started
-        return started
 
     def slow(self, locator: int, raw: dict[str, Any], cells_ok: bool, key: Hashable) -> None:
         """A row that is not a clean hit, through the loader's per-row path; `key` (its
