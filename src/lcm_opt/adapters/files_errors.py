@@ -80,13 +80,15 @@ def validate_item(
     *,
     csv_columns: bool = False,
     context: Any = None,
+    loc: tuple[int | str, ...] = (),
 ) -> M | None:
     """Validates one item; on failure reports each pydantic error and returns None. With
-    `csv_columns`, `field` is the column name (no list index inside a cell)."""
+    `csv_columns`, `field` is the column name (no list index inside a cell); `loc`: where
+    the item is in its document, before each field."""
     try:  # model_validate, minus a call
         item: M = model.__pydantic_validator__.validate_python(raw, context=context)
     except ValidationError as exc:
-        report_validation(model, exc, where, problems, csv_columns=csv_columns)
+        report_validation(model, exc, where, problems, csv_columns=csv_columns, loc=loc)
         return None
     return item
 
@@ -98,11 +100,12 @@ def report_validation(
     problems: Problems,
     *,
     csv_columns: bool = False,
+    loc: tuple[int | str, ...] = (),
 ) -> None:
     """Each pydantic error of `model` in the loader's wording, at `where`."""
     for error in exc.errors(include_url=False):
-        loc = error["loc"]
-        field = (str(loc[0]) if csv_columns else _loc_text(loc)) if loc else ""
+        at = error["loc"]
+        field = str(at[0]) if csv_columns and at else _loc_text((*loc, *at))
         problems.add(where, field, _message(model, error))
 
 
