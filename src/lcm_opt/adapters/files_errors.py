@@ -105,7 +105,7 @@ def report_validation(
     """Each pydantic error of `model` in the loader's wording, at `where`."""
     for error in exc.errors(include_url=False):
         at = error["loc"]
-        field = str(at[0]) if csv_columns and at else _loc_text((*loc, *at))
+        field = str(at[0]) if csv_columns and at else loc_text((*loc, *at))
         problems.add(where, field, _message(model, error))
 
 
@@ -117,11 +117,11 @@ def report_field(
     owner = model if isinstance(model, type) and issubclass(model, BaseModel) else BaseModel
     for error in exc.errors(include_url=False):
         loc = error["loc"]
-        where, field = (f"{source}: {key}", _loc_text(loc)) if loc else (source, key)
+        where, field = (f"{source}: {key}", loc_text(loc)) if loc else (source, key)
         problems.add(where, field, _message(owner, error))
 
 
-def _loc_text(loc: tuple[int | str, ...]) -> str:
+def loc_text(loc: tuple[int | str, ...]) -> str:
     text = ""
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))

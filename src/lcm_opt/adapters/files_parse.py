@@ -19,13 +19,13 @@ escape of half a surrogate pair (`"\\ud800"`) is refused where it stands.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from lcm_opt.adapters.files_errors import fail, surrogate_message
+from lcm_opt.adapters.files_errors import fail, loc_text, surrogate_message
 from lcm_opt.errors import ScenarioError
 from lcm_opt.io.yaml_text import (
     MAX_ALIAS_NODES,
@@ -72,73 +72,52 @@ def read_document(path: Path) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
         raise fail("expected a mapping (name, licences, ...) at the top level", where=source)
     check_depth(data, source)
-    check_unicode(data, source)
     return data
-
-
-def lone_surrogate(data: object) -> tuple[str, str] | None:
-    """(path, the character escaped) of the first key or text holding half a surrogate
-    pair, which no Unicode text can hold; None when all is well. Iterative."""
-    stack: list[tuple[object, str]] = [(data, "")]
-    while stack:
-        node, path = stack.pop()
-        if isinstance(node, str):
-            texts = [node]
-        elif isinstance(node, Mapping):
-            texts = [key for key in node if isinstance(key, str)]
-            stack.extend((v, f"{path}.{k}" if path else str(k)) for k, v in node.items())
-        elif isinstance(node, list | tuple):
-            texts = []
-            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node))
-        else:
-            continue
-        for text in texts:
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError as exc:
-                return path, f"\\u{ord(text[exc.start]):04x}"
-    return None
-
-
-def check_unicode(data: Mapping[str, Any], source: str) -> None:
-    found = lone_surrogate(data)
-    if found is not None:
-        raise fail(surrogate_message(found[1]), where=source, field=found[0])
 
 
 def check_depth(data: Mapping[str, Any], source: str) -> None:
     """Raises a ScenarioErrors naming the top-level key whose value nests lists and
-    mappings more than MAX_DEPTH deep (or contains itself)."""
-    for key, value in data.items():
-        if _too_deep(value, MAX_DEPTH - 2):  # `data` is level 1, a container in `value` 2
-            raise fail(
-                f"nested too deeply: more than {MAX_DEPTH} levels of lists and mappings",
-                where=source,
-                field=str(key),
-            )
-
-
-def _too_deep(value: object, limit: int) -> bool:
-    """True when a container lies more than `limit` containers below `value`. Iterative; each
-    container is walked again only when reached deeper than before, so shared (aliased)
-    parts cost at most `limit` visits each and a cycle ends at the limit."""
+    mappings more than MAX_DEPTH deep (or contains itself), or the path of a key or text
+    holding half a surrogate pair, which no Unicode text can hold. Iterative; a container
+    is walked again only when reached deeper than before, so shared (aliased) parts cost
+    at most MAX_DEPTH visits each and a cycle ends at the limit."""
     deepest: dict[int, int] = {}
-    stack: list[tuple[object, int]] = [(value, 0)]
+    stack: list[tuple[object, int, Any]] = [(data, 1, None)]  # path: (parent's path, key)
     while stack:
-        node, depth = stack.pop()
-        if isinstance(node, Mapping):
-            children: Iterator[object] = iter(node.values())
-        elif isinstance(node, list | tuple):
-            children = iter(node)
+        node, depth, path = stack.pop()
+        if isinstance(node, str):
+            texts: Iterable[object] = (node,)
+        elif isinstance(node, Mapping | list | tuple):
+            if depth > MAX_DEPTH:
+                message = f"nested too deeply: more than {MAX_DEPTH} levels of lists and mappings"
+                raise fail(message, where=source, field=_path_text(path, top=True))
+            if deepest.get(id(node), 0) >= depth:
+                continue
+            deepest[id(node)] = depth
+            items = node.items() if isinstance(node, Mapping) else enumerate(node)
+            stack.extend((v, depth + 1, (path, k)) for k, v in reversed(list(items)))
+            texts = node if isinstance(node, Mapping) else ()
         else:
             continue
-        if depth > limit:
-            return True
-        if deepest.get(id(node), -1) >= depth:
-            continue
-        deepest[id(node)] = depth
-        stack.extend((child, depth + 1) for child in children)
-    return False
+        for text in texts:
+            if not isinstance(text, str) or text.isascii():
+                continue
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                char = f"\\u{ord(text[exc.start]):04x}"
+                raise fail(surrogate_message(char), where=source, field=_path_text(path)) from None
+
+
+def _path_text(path: Any, top: bool = False) -> str:
+    """`licences[3].id` from check_depth's (parent's path, key) pairs; with `top`, only
+    the top-level key."""
+    parts: list[int | str] = []
+    while path is not None:
+        path, key = path
+        parts.append(key)
+    parts.reverse()
+    return (str(parts[0]) if parts else "") if top else loc_text(tuple(parts))
 
 
 def _parse(text: str, suffix: str, source: str) -> object:
