@@ -2,9 +2,10 @@
 
 A million rows repeat a few thousand attribute sets (everything but `id`, `asset` and
 `user`), so each set is validated and checked once. A row is a *clean hit* when its
-attributes (keys, value types and values of its raw item, as every format's row source
-makes it) were seen before on a row that loaded without any problem, and its id, asset and
-user are text the model takes as it is (or absent, for asset and user). Such a row can
+attributes were seen before on a row that loaded without any problem (the attribute cells
+as read, for a CSV, XLSX or Parquet block whose mapping makes no field; else the keys,
+value types and values of its raw item), and its id, asset and user are text the model
+takes as it is (or absent, for asset and user). Such a row can
 produce no error but a duplicate id (validation, references and org values depend only on
 those attributes) and the model it would validate to is its prototype with its own id, asset
 and user: it costs a dict lookup and a few appends. Every other row takes the loader's own
