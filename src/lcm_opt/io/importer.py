@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel
 
 from lcm_opt.adapters.files import CONSUMPTION_FILES, LICENCE_FILES, scenario_from_mapping
 from lcm_opt.adapters.files_errors import Problems, fail
@@ -125,35 +124,26 @@ def _recognise_paths(value: Any, here: Path, there: Path) -> Any:
 
 
 def _unmapped(section: str, there: Path, form: str, block: Mapping[str, Any]) -> list[str]:
-    """A note naming the export's columns that no field takes (when `columns:` is given)."""
+    """A note naming the export's columns that no field takes (when `columns:` is given),
+    its header read with the block's options (no note when they are wrong: loading
+    reports them)."""
     columns = block.get("columns")
-    if not isinstance(columns, Mapping):
+    if not isinstance(columns, Mapping) or form == "jsonl":
         return []
-    path = there / block[form]
-    model = Licence if section == "licences" else Consumption
-    headers = _headers(path, form, block, model, there)
-    fields = set(columns) | set(RECOGNITION_FIELDS)
-    left = [header for header in headers if header and header not in fields]
-    if not left:
-        return []
-    return [f"{section}: columns not read from {path.name}: {', '.join(map(repr, left))}"]
-
-
-def _headers(
-    path: Path, form: str, spec: Mapping[str, Any], model: type[BaseModel], there: Path
-) -> list[str]:
-    """The export's header, read with the block's options (none when they are wrong:
-    loading reports them)."""
     problems = Problems()
-    block = table_block(spec, (form,), model, there, "", problems, read_document)
-    if block is None or problems.errors or form == "jsonl":
-        return []
-    sheet = open_sheet(block, model, problems)
+    model = Licence if section == "licences" else Consumption
+    found = table_block(block, (form,), model, there, "", problems, read_document)
+    sheet = None if found is None or problems.errors else open_sheet(found, model, problems)
     if sheet is None:
         return []
     sheet.records.close()
     sheet.close()
-    return [name.strip() for name in sheet.header]
+    fields = set(columns) | set(RECOGNITION_FIELDS)
+    left = [name for name in map(str.strip, sheet.header) if name and name not in fields]
+    if not left:
+        return []
+    name = Path(block[form]).name
+    return [f"{section}: columns not read from {name}: {', '.join(map(repr, left))}"]
 
 
 def write(report: ImportReport, output: Path) -> None:
