@@ -9,6 +9,7 @@ column.
 
 from __future__ import annotations
 
+import datetime
 import types
 from collections.abc import Callable, Generator
 from typing import Annotated, Any, Literal, NamedTuple, Union, get_args, get_origin
@@ -35,6 +36,18 @@ class Sheet(NamedTuple):
     records: Generator[tuple[int, list[Any]]]
     hint: str = ""
     close: Callable[[], object] = lambda: None
+
+
+def cell_text(value: object) -> str:
+    """A typed cell (a worksheet's, a Parquet or JSON value) as the text a CSV would hold:
+    a whole number `4`, not `4.0`; booleans `true`/`false`; dates in ISO form."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return str(value)
 
 
 def row_where(display: str, line: int) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from lcm_opt.adapters.files_errors import Problems, accepted_keys
+from lcm_opt.io.cells import cell_text
 from lcm_opt.io.recognise import RECOGNITION_FIELDS, Recogniser, Tally
 
 
@@ -112,13 +113,7 @@ class Layout:
 
 
 def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+    return "" if value is None else cell_text(value).strip()
 
 
 def layout(

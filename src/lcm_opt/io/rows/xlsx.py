@@ -20,7 +20,7 @@ from pathlib import Path
 from python_calamine import CalamineError, CalamineWorkbook
 
 from lcm_opt.adapters.files_errors import Problems
-from lcm_opt.io.cells import Sheet
+from lcm_opt.io.cells import Sheet, cell_text
 
 _TITLE_ROWS = 10  # non-blank rows looked through for the header
 Cell = (
@@ -33,16 +33,6 @@ Cell = (
     | datetime.datetime
     | datetime.timedelta
 )
-
-
-def cell_text(value: Cell) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime.date | datetime.time):
-        return value.isoformat()
-    return str(value)
 
 
 def read_sheet(
