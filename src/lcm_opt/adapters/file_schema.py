@@ -21,38 +21,19 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel
-
 from lcm_opt.adapters.files import CONSUMPTION_FILES, IGNORED_TOP_KEYS, LICENCE_FILES
 from lcm_opt.adapters.files_variants import VARIANT_FILE_KEYS
-from lcm_opt.domain import (
-    Consumption,
-    Contract,
-    DirectAssignment,
-    Licence,
-    Product,
-    Reservation,
-    TrackedDeployment,
-)
 from lcm_opt.domain.catalog import TYPE_CODES
-from lcm_opt.domain.offers import Offer
 from lcm_opt.domain.result import Result
-from lcm_opt.domain.scenario import Scenario, Variant
-from lcm_opt.domain.types import text_id_fields
-from lcm_opt.domain.variants import OP_MODELS, TypedVariant
+from lcm_opt.domain.scenario import Scenario
+from lcm_opt.domain.variants import TypedVariant
 from lcm_opt.io.blocks import option_schemas
 
 __all__ = ["SCHEMAS", "result_schema", "scenario_file_schema", "variant_file_schema"]
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 Schema = dict[str, Any]
-_ROW_MODELS: tuple[type[BaseModel], ...] = (
-    *(Product, Licence, Offer, Consumption, DirectAssignment),
-    *(Contract, Reservation, TrackedDeployment, Variant),
-)
 _META = ("title", "description", "default")
-# References inside variant changes, which the operations read as ids.
-_OP_REFERENCES = ("licence", "product", "consumption", "id")
 _SCHEMA_KEY: Schema = {
     "type": "string",
     "description": "The JSON Schema an editor validates this file with; ignored by the loader.",
@@ -67,7 +48,6 @@ def scenario_file_schema() -> Schema:
     defs.pop("Variant", None)
     variant = _variant_schema(defs)
     props: dict[str, Schema] = schema["properties"]
-    props["name"] = _with_integer(props["name"])
     props["name"]["description"] = "The scenario's name, carried into every result."
     props["rules"] = _rules_schema()
     props.pop("load_warnings", None)
@@ -76,9 +56,7 @@ def scenario_file_schema() -> Schema:
     props["variants"] = {**_meta(props["variants"]), "type": "array", "items": variant}
     props.update(_ignored_top_keys())
     schema["required"] = ["name"]  # `rules` defaults to xassets-default
-    _integer_ids(defs)
     _licence_type(defs["Licence"]["properties"]["type"])
-    _org_parents(defs["Org"])
     return _document(schema, "lcm-opt scenario file")
 
 
@@ -86,7 +64,6 @@ def variant_file_schema() -> Schema:
     """A variant file: `base` and a `variants` list, or `base` and one `name` + `changes`."""
     defs: dict[str, Schema] = {}
     variant = _variant_schema(defs)
-    _integer_ids(defs)
     _licence_type(defs["Licence"]["properties"]["type"])
     props: dict[str, Schema] = {
         "base": {
@@ -142,14 +119,6 @@ def _meta(prop: Schema) -> Schema:
     return {key: prop[key] for key in _META if key in prop}
 
 
-def _with_integer(prop: Schema) -> Schema:
-    """`prop` that also accepts an integer (an id the loader reads as its string form)."""
-    alternatives = prop.get("anyOf") or [{k: v for k, v in prop.items() if k not in _META}]
-    if {"type": "integer"} in alternatives:
-        return prop
-    return {**_meta(prop), "anyOf": [*alternatives, {"type": "integer"}]}
-
-
 def _rules_schema() -> Schema:
     return {
         "description": "A rule set by name (one bundled with lcm-opt, such as xassets-default), "
@@ -192,28 +161,10 @@ def _ignored_top_keys() -> dict[str, Schema]:
 
 
 def _variant_schema(defs: dict[str, Schema]) -> Schema:
-    """TypedVariant's schema with its definitions merged into `defs`; op references accept
-    integers."""
+    """TypedVariant's schema with its definitions merged into `defs`."""
     schema = copy.deepcopy(TypedVariant.model_json_schema())
     defs.update(schema.pop("$defs"))
-    for model in OP_MODELS.values():
-        props = defs[model.__name__]["properties"]
-        for name in _OP_REFERENCES:
-            if name in props and "$ref" not in props[name]:
-                props[name] = _with_integer(props[name])
-    schema["properties"]["name"] = _with_integer(schema["properties"]["name"])
     return schema
-
-
-def _integer_ids(defs: dict[str, Schema]) -> None:
-    for model in _ROW_MODELS:
-        found = defs.get(model.__name__)
-        if found is None:
-            continue
-        props = found["properties"]
-        for name in text_id_fields(model):
-            if name in props:
-                props[name] = _with_integer(props[name])
 
 
 def _licence_type(prop: Schema) -> None:
@@ -226,8 +177,3 @@ def _licence_type(prop: Schema) -> None:
     prop["description"] = (
         "A metric (device, user, core, processor) or a type code, in any case: " + ", ".join(codes)
     )
-
-
-def _org_parents(org: Schema) -> None:
-    for tree in org["properties"].values():
-        tree["additionalProperties"] = _with_integer(tree["additionalProperties"])

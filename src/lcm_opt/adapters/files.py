@@ -185,9 +185,9 @@ class _Loader:
     ) -> tuple[M, ...]:
         """Validates every row of one section (`files`: the table-block forms it accepts
         besides a list) through `_row_path`."""
-        rows, where_of, is_csv = self._rows(key, model, files)
-        seen = self.ids.setdefault(key, {})
-        self.known[key] = seen
+        rows, where_of, block = self._rows(key, model, files)
+        seen = self.known[key] = self.ids.setdefault(key, {})
+        is_csv = block is not None and block.form != "jsonl"
         keep = self._row_path(model, where_of, is_csv, key_field, seen, self.problems)
         items: list[M] = []
         locators: list[int] = []
@@ -196,6 +196,7 @@ class _Loader:
             if item is not None:
                 items.append(item)
                 locators.append(locator)
+        self._note(block)
         self.rows_at[key] = (locators.__getitem__, where_of)
         return tuple(items)
 
@@ -248,30 +249,28 @@ class _Loader:
         self.rows_at["consumptions"] = (locator, at)
         return table
 
-    def _note(self, block: TableBlock) -> None:
-        warning = block.warning()
+    def _note(self, block: TableBlock | None) -> None:
+        warning = None if block is None else block.warning()
         if warning is not None:
             self.load_warnings.append(warning)
 
     def _rows(
         self, key: str, model: type[BaseModel], files: tuple[str, ...]
-    ) -> tuple[_Rows, Callable[[int], str], bool]:
+    ) -> tuple[_Rows, Callable[[int], str], TableBlock | None]:
         value = self.data.get(key)
         list_where = partial("{}: {}[{}]".format, self.source, key)
-        if value is None:
-            return iter(()), list_where, False
         if isinstance(value, list):
-            return self._list_rows(value, list_where), list_where, False
+            return self._list_rows(value, list_where), list_where, None
         if files and isinstance(value, Mapping):
             block = self._file(key, value, files, model)
-            if block is None:
-                return iter(()), list_where, False
-            rows = block_rows(block, model, self.problems)
-            return self._noted(rows, block), where_of(block), block.form != "jsonl"
-        shapes = ["a list", *(f"{{{form}: path}}" for form in files)]
-        shape = " or ".join([", ".join(shapes[:-1]), shapes[-1]]) if files else shapes[0]
-        self.problems.add(self.source, key, f"expected {shape}, got {kind_of(value)}")
-        return iter(()), list_where, False
+            if block is not None:
+                rows = ((at, raw, ok) for at, raw, ok, _ in block_rows(block, model, self.problems))
+                return rows, where_of(block), block
+        elif value is not None:
+            shapes = ["a list", *(f"{{{form}: path}}" for form in files)]
+            shape = " or ".join([", ".join(shapes[:-1]), shapes[-1]]) if files else shapes[0]
+            self.problems.add(self.source, key, f"expected {shape}, got {kind_of(value)}")
+        return iter(()), list_where, None
 
     def _list_rows(self, items: list[Any], where: Callable[[int], str]) -> _Rows:
         for index, item in enumerate(items):
@@ -279,10 +278,6 @@ class _Loader:
                 yield index, dict(item), True
             else:
                 self.problems.add(where(index), "", f"expected a mapping, got {shown(item)}")
-
-    def _noted(self, rows: _Rows, block: TableBlock) -> _Rows:
-        yield from rows
-        self._note(block)
 
     def _file(
         self, key: str, spec: Mapping[str, Any], forms: tuple[str, ...], model: type[BaseModel]

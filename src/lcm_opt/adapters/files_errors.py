@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from lcm_opt.domain.located import shown as shown  # re-exported: the loader's wording
+from lcm_opt.domain.messages import unknown_key
 from lcm_opt.domain.types import as_text_id
 from lcm_opt.errors import ScenarioError, ScenarioErrors
 
@@ -22,11 +23,6 @@ M = TypeVar("M", bound=BaseModel)
 # a file written by a YAML 1.1 emitter (PyYAML) reads back unchanged.
 INT_TEXT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 FLOAT_TEXT = re.compile(r"[-+]?(?:(?:0|[1-9][0-9]*)\.[0-9]*|\.[0-9]+)(?:[eE][-+][0-9]+)?")
-
-# Software License Groups are deliberately not modelled (A26): say so instead of "unknown key".
-_A26_KEYS = frozenset(
-    {"group", "licence_group", "license_group", "software_licence_group", "software_license_group"}
-)
 
 
 class Problems:
@@ -83,13 +79,16 @@ def validate_item(
     problems: Problems,
     *,
     csv_columns: bool = False,
+    context: Any = None,
+    loc: tuple[int | str, ...] = (),
 ) -> M | None:
     """Validates one item; on failure reports each pydantic error and returns None. With
-    `csv_columns`, `field` is the column name (no list index inside a cell)."""
-    try:
-        item: M = model.__pydantic_validator__.validate_python(raw)  # model_validate, minus a call
+    `csv_columns`, `field` is the column name (no list index inside a cell); `loc`: where
+    the item is in its document, before each field."""
+    try:  # model_validate, minus a call
+        item: M = model.__pydantic_validator__.validate_python(raw, context=context)
     except ValidationError as exc:
-        report_validation(model, exc, where, problems, csv_columns=csv_columns)
+        report_validation(model, exc, where, problems, csv_columns=csv_columns, loc=loc)
         return None
     return item
 
@@ -101,11 +100,12 @@ def report_validation(
     problems: Problems,
     *,
     csv_columns: bool = False,
+    loc: tuple[int | str, ...] = (),
 ) -> None:
     """Each pydantic error of `model` in the loader's wording, at `where`."""
     for error in exc.errors(include_url=False):
-        loc = error["loc"]
-        field = (str(loc[0]) if csv_columns else _loc_text(loc)) if loc else ""
+        at = error["loc"]
+        field = str(at[0]) if csv_columns and at else loc_text((*loc, *at))
         problems.add(where, field, _message(model, error))
 
 
@@ -117,11 +117,11 @@ def report_field(
     owner = model if isinstance(model, type) and issubclass(model, BaseModel) else BaseModel
     for error in exc.errors(include_url=False):
         loc = error["loc"]
-        where, field = (f"{source}: {key}", _loc_text(loc)) if loc else (source, key)
+        where, field = (f"{source}: {key}", loc_text(loc)) if loc else (source, key)
         problems.add(where, field, _message(owner, error))
 
 
-def _loc_text(loc: tuple[int | str, ...]) -> str:
+def loc_text(loc: tuple[int | str, ...]) -> str:
     text = ""
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
@@ -133,6 +133,7 @@ def _loc_text(loc: tuple[int | str, ...]) -> str:
 _TEMPLATES = {
     "missing": "required field is missing",
     "enum": "{value} is not accepted; expected one of {expected}",
+    "literal_error": "{value} is not accepted; expected one of {expected}",
     "greater_than_equal": "must be at least {ge}, got {value}",
     "greater_than": "must be greater than {gt}, got {value}",
     "less_than_equal": "must be at most {le}, got {value}",
@@ -163,10 +164,7 @@ def _message(model: type[BaseModel], error: Mapping[str, Any]) -> str:
     kind, value = str(error["type"]), error.get("input")
     ctx: Mapping[str, Any] = error.get("ctx") or {}
     if kind == "extra_forbidden":
-        key = str(error["loc"][-1]) if error["loc"] else "?"
-        if key in _A26_KEYS:
-            return f"unknown key {key!r}: Software License Groups are not modelled (A26)"
-        return f"unknown key {key!r}; accepted keys: {accepted_keys(model)}"
+        return unknown_key(model.model_fields, error["loc"][-1] if error["loc"] else "?")
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
     if kind == "string_unicode" and isinstance(value, str):

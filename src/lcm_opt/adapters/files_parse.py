@@ -19,13 +19,14 @@ escape of half a surrogate pair (`"\\ud800"`) is refused where it stands.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from lcm_opt.adapters.files_errors import fail, surrogate_message
+from lcm_opt.adapters.files_errors import fail, loc_text, surrogate_message
+from lcm_opt.errors import ScenarioError
 from lcm_opt.io.yaml_text import (
     MAX_ALIAS_NODES,
     MAX_DEPTH,
@@ -34,7 +35,6 @@ from lcm_opt.io.yaml_text import (
     DuplicateKeyError,
     StrictLoader,
     read_int,
-    too_deep_key,
 )
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "check_depth",
     "first_repeated",
     "json_object",
+    "parse_json",
     "read_document",
     "read_int",
 ]
@@ -71,90 +72,64 @@ def read_document(path: Path) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
         raise fail("expected a mapping (name, licences, ...) at the top level", where=source)
     check_depth(data, source)
-    check_unicode(data, source)
     return data
-
-
-def lone_surrogate(data: object) -> tuple[str, str] | None:
-    """(path, the character escaped) of the first key or text holding half a surrogate
-    pair, which no Unicode text can hold; None when all is well. Iterative."""
-    stack: list[tuple[object, str]] = [(data, "")]
-    while stack:
-        node, path = stack.pop()
-        if isinstance(node, str):
-            texts = [node]
-        elif isinstance(node, Mapping):
-            texts = [key for key in node if isinstance(key, str)]
-            stack.extend((v, f"{path}.{k}" if path else str(k)) for k, v in node.items())
-        elif isinstance(node, list | tuple):
-            texts = []
-            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node))
-        else:
-            continue
-        for text in texts:
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError as exc:
-                return path, f"\\u{ord(text[exc.start]):04x}"
-    return None
-
-
-def check_unicode(data: Mapping[str, Any], source: str) -> None:
-    found = lone_surrogate(data)
-    if found is not None:
-        raise fail(surrogate_message(found[1]), where=source, field=found[0])
 
 
 def check_depth(data: Mapping[str, Any], source: str) -> None:
     """Raises a ScenarioErrors naming the top-level key whose value nests lists and
-    mappings more than MAX_DEPTH deep (or contains itself)."""
-    for key, value in data.items():
-        if _too_deep(value, MAX_DEPTH - 2):  # `data` is level 1, a container in `value` 2
-            raise fail(
-                f"nested too deeply: more than {MAX_DEPTH} levels of lists and mappings",
-                where=source,
-                field=str(key),
-            )
-
-
-def _too_deep(value: object, limit: int) -> bool:
-    """True when a container lies more than `limit` containers below `value`. Iterative; each
-    container is walked again only when reached deeper than before, so shared (aliased)
-    parts cost at most `limit` visits each and a cycle ends at the limit."""
+    mappings more than MAX_DEPTH deep (or contains itself), or the path of a key or text
+    holding half a surrogate pair, which no Unicode text can hold. Iterative; a container
+    is walked again only when reached deeper than before, so shared (aliased) parts cost
+    at most MAX_DEPTH visits each and a cycle ends at the limit."""
     deepest: dict[int, int] = {}
-    stack: list[tuple[object, int]] = [(value, 0)]
+    stack: list[tuple[object, int, Any]] = [(data, 1, None)]  # path: (parent's path, key)
     while stack:
-        node, depth = stack.pop()
-        if isinstance(node, Mapping):
-            children: Iterator[object] = iter(node.values())
-        elif isinstance(node, list | tuple):
-            children = iter(node)
+        node, depth, path = stack.pop()
+        if isinstance(node, str):
+            texts: Iterable[object] = (node,)
+        elif isinstance(node, Mapping | list | tuple):
+            if depth > MAX_DEPTH:
+                message = f"nested too deeply: more than {MAX_DEPTH} levels of lists and mappings"
+                raise fail(message, where=source, field=_path_text(path, top=True))
+            if deepest.get(id(node), 0) >= depth:
+                continue
+            deepest[id(node)] = depth
+            items = node.items() if isinstance(node, Mapping) else enumerate(node)
+            stack.extend((v, depth + 1, (path, k)) for k, v in reversed(list(items)))
+            texts = node if isinstance(node, Mapping) else ()
         else:
             continue
-        if depth > limit:
-            return True
-        if deepest.get(id(node), -1) >= depth:
-            continue
-        deepest[id(node)] = depth
-        stack.extend((child, depth + 1) for child in children)
-    return False
+        for text in texts:
+            if not isinstance(text, str) or text.isascii():
+                continue
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                char = f"\\u{ord(text[exc.start]):04x}"
+                raise fail(surrogate_message(char), where=source, field=_path_text(path)) from None
+
+
+def _path_text(path: Any, top: bool = False) -> str:
+    """`licences[3].id` from check_depth's (parent's path, key) pairs; with `top`, only
+    the top-level key."""
+    parts: list[int | str] = []
+    while path is not None:
+        path, key = path
+        parts.append(key)
+    parts.reverse()
+    return (str(parts[0]) if parts else "") if top else loc_text(tuple(parts))
 
 
 def _parse(text: str, suffix: str, source: str) -> object:
     try:
         if suffix == ".json":
-            data = json.loads(text, object_pairs_hook=json_object, parse_int=read_int)
-            repeated = first_repeated(data)
-            if repeated is not None:
-                raise DuplicateKeyError(repeated, 0)
-            return data
+            return parse_json(text)
         return yaml.load(text, Loader=StrictLoader)  # a SafeLoader subclass: safe
+    except ScenarioError as exc:  # JSON's
+        where = f"{source}: {exc.where}" if exc.where else source
+        raise fail(exc.message, where=where, field=exc.field) from None
     except RecursionError:
-        raise fail(
-            f"nested too deeply: more than the parser can read (limit {MAX_DEPTH} levels of "
-            "lists and mappings)",
-            where=source,
-        ) from None
+        raise fail(TOO_DEEP_TO_PARSE, where=source) from None
     except AliasBomb:
         raise fail(
             f"YAML aliases repeat more than {MAX_ALIAS_NODES:,} nodes (nested aliases "
@@ -162,24 +137,40 @@ def _parse(text: str, suffix: str, source: str) -> object:
             where=source,
         ) from None
     except DuplicateKeyError as exc:
-        where = f"{source}: line {exc.line}" if exc.line else source
-        raise fail("key appears twice in one mapping", where=where, field=str(exc.key)) from None
-    except json.JSONDecodeError as exc:
-        raise fail(
-            f"invalid JSON: {exc.msg} (column {exc.colno})", where=f"{source}: line {exc.lineno}"
-        ) from None
+        raise fail(REPEATED, where=f"{source}: line {exc.line}", field=str(exc.key)) from None
     except yaml.YAMLError as exc:
-        key = too_deep_key(text)
-        if key is not None:
-            raise fail(
-                f"nested too deeply: more than {MAX_DEPTH} levels of lists and mappings",
-                where=source,
-                field=key,
-            ) from None
+        problem = getattr(exc, "problem", None) or str(exc)
+        if "nesting depth" in problem:  # libyaml's own limit, far beyond MAX_DEPTH
+            raise fail(TOO_DEEP_TO_PARSE, where=source) from None
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}: line {mark.line + 1}" if mark is not None else source
-        problem = getattr(exc, "problem", None) or str(exc)
         raise fail(f"invalid YAML: {problem}", where=where) from None
+
+
+TOO_DEEP_TO_PARSE = (
+    f"nested too deeply: more than the parser can read (limit {MAX_DEPTH} levels of lists "
+    "and mappings)"
+)
+REPEATED = "key appears twice in one mapping"
+
+
+def parse_json(text: str) -> Any:
+    """JSON text as Python values: integers too long for int() stay text; a key repeated
+    in one object, or text that does not parse, is a ScenarioError (at `line N` if known)."""
+    try:
+        value = _DECODER.decode(text)
+    except json.JSONDecodeError as exc:
+        message = f"invalid JSON: {exc.msg} (column {exc.colno})"
+        raise ScenarioError(message, where=f"line {exc.lineno}") from None
+    except RecursionError:
+        raise ScenarioError(TOO_DEEP_TO_PARSE) from None
+    nested = not isinstance(value, JsonObject) or any(
+        isinstance(part, dict | list) for part in value.values()
+    )
+    repeated = first_repeated(value) if nested else next(iter(value.repeated), None)
+    if repeated is not None:
+        raise ScenarioError(REPEATED, field=repeated)
+    return value
 
 
 class JsonObject(dict[str, Any]):
@@ -211,3 +202,7 @@ def first_repeated(data: object) -> str | None:
         elif isinstance(node, list):
             stack.extend(node)
     return None
+
+
+# One decoder for every JSON text: json.loads with hooks would build one per call.
+_DECODER = json.JSONDecoder(object_pairs_hook=json_object, parse_int=read_int)

@@ -14,7 +14,7 @@ from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.source import ScenarioSource
 from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.io.blocks import TableBlock
-from lcm_opt.io.sources import row_source
+from lcm_opt.io.sources import block_rows
 from lcm_opt.io.stream import RowPath, TableBuilder, stream_rows, stream_table
 
 __all__ = ["FileSource", "RowsAt", "TableLines", "read_table"]
@@ -91,7 +91,7 @@ def read_table(
     (io/stream.py)."""
 
     def read(builder: TableBuilder) -> None:
-        stream_rows(row_source(block, Consumption), builder)
+        stream_rows(block_rows(block, Consumption, builder.problems, builder), builder)
 
     found = None
     if block.form == "parquet":  # pyarrow loads only for Parquet files

@@ -13,7 +13,8 @@ from pydantic import Field, model_validator
 
 from lcm_opt.domain.base import Frozen
 from lcm_opt.domain.located import Located, located, shown
-from lcm_opt.domain.types import as_text_id
+from lcm_opt.domain.messages import unknown_key
+from lcm_opt.domain.types import TextId, as_text_id
 
 ORG_TREES = ("locations", "departments", "cost_centres")
 _ROOTED = "expected a mapping child -> parent (null for a root)"
@@ -26,9 +27,9 @@ class Dimension(StrEnum):
 
 
 class Org(Frozen):
-    locations: dict[str, str | None] = Field(default_factory=dict)
-    departments: dict[str, str | None] = Field(default_factory=dict)
-    cost_centres: dict[str, str | None] = Field(default_factory=dict)
+    locations: dict[str, TextId | None] = Field(default_factory=dict)  # a parent may be a number
+    departments: dict[str, TextId | None] = Field(default_factory=dict)
+    cost_centres: dict[str, TextId | None] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -40,7 +41,7 @@ class Org(Frozen):
         if not isinstance(value, Mapping):
             raise located([((), f"expected a mapping of {', '.join(ORG_TREES)}", value)])
         problems: list[Located] = []
-        accepted = f"unknown key; accepted keys: {', '.join(ORG_TREES)}"
+        accepted = unknown_key(ORG_TREES)
         problems += [((str(key),), accepted, key) for key in value if key not in ORG_TREES]
         trees: dict[str, dict[str, str | None]] = {}
         for name in ORG_TREES:

@@ -5,7 +5,8 @@ name is expected is read as its string form (`7` -> "7"), so the same file reads
 whether its ids are quoted or not; any other non-text value (a bool, a float, a list) is
 left for the string type to refuse. The coercion lives here, in the type, so that every
 source (YAML, JSON Lines, CSV cells, the HTTP API, a variant's changes) gets it without a
-table of id fields to keep in step with the models."""
+table of id fields to keep in step with the models; their JSON Schema (an editor's, the
+API's) accepts an integer too."""
 
 from __future__ import annotations
 
@@ -42,19 +43,21 @@ def as_text_id(value: object) -> object:
     return value
 
 
+_READ_AS_TEXT = BeforeValidator(as_text_id, json_schema_input_type=str | int)
+
 Id = Annotated[
     str,
-    BeforeValidator(as_text_id),
+    _READ_AS_TEXT,
     StringConstraints(strip_whitespace=True, min_length=1),
     AfterValidator(visible),
 ]
 """An id or a reference to one: a non-empty string (an integer is read as its string)
 without control or text-direction characters."""
 
-Name = Annotated[str, BeforeValidator(as_text_id), AfterValidator(visible)]
+Name = Annotated[str, _READ_AS_TEXT, AfterValidator(visible)]
 """A scenario's or variant's name: text without control or text-direction characters."""
 
-TextId = Annotated[str, BeforeValidator(as_text_id)]
+TextId = Annotated[str, _READ_AS_TEXT]
 """Text that may be written as an integer (a product's version, a consumption's asset or
 user), read as its string form; a float is refused, since `2.10` would read as 2.1."""
 

@@ -1,20 +1,24 @@
 """A table block: `{csv: path, ...}`, `{jsonl: path}`, `{parquet: path, ...}` or
 `{xlsx: path, sheet: NAME, ...}`, with its reading options (`encoding`, `delimiter` for CSV;
 `sheet` for XLSX) and mapping options (io/mapping.py: `columns`, `constants`, `id`,
-`recognise`, `unrecognised`), each checked, every problem reported together."""
+`recognise`, `unrecognised`), each checked by BlockOptions (which also gives their JSON
+Schema), every problem reported together."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
-from lcm_opt.adapters.files_errors import Problems, shown
-from lcm_opt.io.mapping import ColumnMapping, mapping_options
-from lcm_opt.io.recognise import PatternSpec, Recogniser, Tally, load_recogniser
+from lcm_opt.adapters.files_errors import Problems, shown, validate_item
+from lcm_opt.domain.located import Located, located
+from lcm_opt.domain.messages import unknown_key
+from lcm_opt.io.mapping import ColumnMapping, parse_template
+from lcm_opt.io.recognise import RECOGNITION_FIELDS, PatternSpec, Tally, load_recogniser
 from lcm_opt.io.text import known_encoding
 
 KINDS = {"csv": "CSV", "jsonl": "JSON Lines", "parquet": "Parquet", "xlsx": "XLSX"}
@@ -26,6 +30,121 @@ OPTIONS = {
     "parquet": _MAPPING,
     "xlsx": ("sheet", *_MAPPING),
 }
+_TEMPLATE_FIELD = re.compile(r"^[a-z_]+$")
+
+
+def _codec(value: object) -> str | None:
+    codec = known_encoding(value) if isinstance(value, str) else None
+    if codec is None and value is not None:
+        raise ValueError(
+            f"expected a text encoding such as utf-8, utf-16 or cp1252, got {shown(value)}"
+        )
+    return codec
+
+
+def _delimiter(value: object) -> object:
+    if value is not None and not (
+        isinstance(value, str) and len(value) == 1 and value not in '"\r\n'
+    ):
+        raise ValueError(f"expected one character such as ',' ';' or a tab, got {shown(value)}")
+    return value
+
+
+def _sheet(value: object) -> object:
+    if value is not None and not (isinstance(value, str) and value.strip()):
+        raise ValueError(f"expected a sheet name, got {shown(value)}")
+    return value.strip() if isinstance(value, str) else value
+
+
+_FILE = {"type": "object", "properties": {"file": {"type": "string", "minLength": 1}},
+         "required": ["file"], "additionalProperties": False}  # fmt: skip
+_PATTERN: dict[str, Any] = {"anyOf": [PatternSpec.model_json_schema(), _FILE]}
+
+
+class BlockOptions(BaseModel):
+    """The options of a table block besides its file. The validation context's `model` is
+    the section's row model, whose fields the mapping options name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    encoding: Annotated[str | None, BeforeValidator(_codec)] = Field(
+        None, description="text encoding; detected when absent"
+    )
+    delimiter: Annotated[str | None, BeforeValidator(_delimiter)] = Field(
+        None, min_length=1, max_length=1,
+        description="CSV delimiter; detected from the header when absent",
+    )  # fmt: skip
+    sheet: Annotated[str | None, BeforeValidator(_sheet)] = Field(
+        None, min_length=1, description="worksheet; the first if absent"
+    )
+    recognise: Any = Field(
+        None,
+        json_schema_extra={"anyOf": [_PATTERN, {"type": "array", "items": _PATTERN}]},
+        description="ordered product recognition patterns or {file: path}",
+    )
+    unrecognised: Literal["warn", "error"] = "warn"
+    columns: dict[str, str] | None = Field(None, description="file header -> field")
+    constants: dict[str, Any] | None = Field(None, description="field -> value for every row")
+    id: str | None = Field(None, description="id template, e.g. {asset}/{product}")
+
+    @field_validator("unrecognised")
+    @classmethod
+    def _with_recognise(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("recognise") is None:
+            raise ValueError("applies only with recognise:")
+        return value
+
+    @field_validator("columns")
+    @classmethod
+    def _targets(cls, value: dict[str, str] | None, info: ValidationInfo) -> dict[str, str]:
+        columns = {header.strip(): target.strip() for header, target in (value or {}).items()}
+        known = {*_fields(info), *RECOGNITION_FIELDS}
+        problems: list[Located] = []
+        for header, target in columns.items():
+            if target in RECOGNITION_FIELDS and info.data.get("recognise") is None:
+                problems.append(((header,), f"{target} is read only with recognise:", target))
+            elif target not in known:
+                message = f"unknown field {target!r}; accepted: {', '.join(sorted(known))}"
+                problems.append(((header,), message, target))
+        if problems:
+            raise located(problems)
+        return columns
+
+    @field_validator("constants")
+    @classmethod
+    def _constants(cls, value: dict[str, Any] | None, info: ValidationInfo) -> dict[str, Any]:
+        fields = _fields(info)
+        message = f"not a field; accepted: {', '.join(fields)}"
+        bad: list[Located] = [
+            ((k,), message, k) for k in value or {} if k not in fields or k == "id"
+        ]
+        if bad:
+            raise located(bad)
+        return value or {}
+
+    @field_validator("id")
+    @classmethod
+    def _template(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError(f"expected a template such as '{{asset}}/{{product}}', got {value!r}")
+        try:
+            names = [name for _, name in parse_template(value or "") if name is not None]
+        except ValueError as exc:
+            raise ValueError(f"bad template: {exc}") from None
+        fields = _fields(info)
+        if value is not None and (
+            not names
+            or any(n not in fields or n == "id" or not _TEMPLATE_FIELD.match(n) for n in names)
+        ):
+            raise ValueError(
+                f"the template must name fields in braces, e.g. {{asset}}; got {value!r}"
+            )
+        return value
+
+
+def _fields(info: ValidationInfo) -> dict[str, Any]:
+    model: type[BaseModel] = (info.context or {})["model"]
+    return dict(model.model_fields)
 
 
 @dataclass
@@ -68,7 +187,7 @@ def table_block(
     accepted = (*forms, *OPTIONS[form])
     for extra in spec:
         if extra not in accepted:
-            problems.add(where, str(extra), f"unknown key; accepted keys: {', '.join(accepted)}")
+            problems.add(where, str(extra), unknown_key(accepted))
     relative = spec.get(form)
     if not isinstance(relative, str) or not relative.strip():
         message = f"expected a path to a {KINDS[form]} file, got {shown(relative)}"
@@ -78,91 +197,22 @@ def table_block(
     if not path.is_file():
         problems.add(where, form, f"{KINDS[form]} file not found: {path}")
         return None
+    options = {key: value for key, value in spec.items() if key in OPTIONS[form]}
     before = len(problems.errors)
-    block = TableBlock(form, path)
-    block.encoding = _encoding(spec.get("encoding"), where, problems)
-    block.delimiter = _delimiter(spec.get("delimiter"), where, problems)
-    sheet = spec.get("sheet")
-    if sheet is not None and not (isinstance(sheet, str) and sheet.strip()):
-        problems.add(where, "sheet", f"expected a sheet name, got {shown(sheet)}")
-    block.sheet = sheet.strip() if isinstance(sheet, str) else None
-    recogniser = _recogniser(spec, base_dir, where, problems, read_document)
-    block.mapping = mapping_options(spec, model, recogniser, where, problems)
-    return None if len(problems.errors) > before else block
-
-
-def _encoding(value: Any, where: str, problems: Problems) -> str | None:
-    if value is None:
-        return None
-    codec = known_encoding(value) if isinstance(value, str) else None
-    if codec is None:
-        problems.add(
-            where,
-            "encoding",
-            f"expected a text encoding such as utf-8, utf-16 or cp1252, got {shown(value)}",
+    found = validate_item(BlockOptions, options, where, problems, context={"model": model})
+    recogniser = None
+    if "recognise" in spec:
+        strict = spec.get("unrecognised") == "error"
+        recogniser = load_recogniser(
+            spec["recognise"], base_dir, where, problems, read_document, strict=strict
         )
-    return codec
-
-
-def _delimiter(value: Any, where: str, problems: Problems) -> str | None:
-    if value is None:
+    if found is None or len(problems.errors) > before:
         return None
-    if not isinstance(value, str) or len(value) != 1 or value in '"\r\n':
-        problems.add(
-            where,
-            "delimiter",
-            f"expected one character such as ',' ';' or a tab, got {shown(value)}",
-        )
-        return None
-    return value
-
-
-def _recogniser(
-    spec: Mapping[str, Any],
-    base_dir: Path,
-    where: str,
-    problems: Problems,
-    read_document: Callable[[Path], Any],
-) -> Recogniser | None:
-    mode = spec.get("unrecognised", "warn")
-    if mode not in ("warn", "error"):
-        problems.add(where, "unrecognised", f"expected warn or error, got {shown(mode)}")
-    if "recognise" not in spec:
-        if "unrecognised" in spec:
-            problems.add(where, "unrecognised", "applies only with recognise:")
-        return None
-    return load_recogniser(
-        spec["recognise"], base_dir, where, problems, read_document, strict=mode == "error"
-    )
-
-
-_FILE = {"type": "object", "properties": {"file": {"type": "string", "minLength": 1}},
-         "required": ["file"], "additionalProperties": False}  # fmt: skip
-_PATTERN = {"anyOf": [PatternSpec.model_json_schema(), _FILE]}
-_OPTION_SCHEMAS: dict[str, dict[str, Any]] = {
-    "encoding": {"type": "string", "description": "text encoding; detected when absent"},
-    "delimiter": {
-        "type": "string",
-        "minLength": 1,
-        "maxLength": 1,
-        "description": "CSV delimiter; detected from the header when absent",
-    },
-    "sheet": {"type": "string", "minLength": 1, "description": "worksheet; the first if absent"},
-    "columns": {
-        "type": "object",
-        "additionalProperties": {"type": "string"},
-        "description": "file header -> field",
-    },
-    "constants": {"type": "object", "description": "field -> value for every row"},
-    "id": {"type": "string", "description": "id template, e.g. {asset}/{product}"},
-    "recognise": {
-        "anyOf": [_PATTERN, {"type": "array", "items": _PATTERN}],
-        "description": "ordered product recognition patterns or {file: path}",
-    },
-    "unrecognised": {"enum": ["warn", "error"]},
-}
+    mapping = ColumnMapping(found.columns or {}, found.constants or {}, found.id, recogniser)
+    return TableBlock(form, path, found.encoding, found.delimiter, found.sheet, mapping)
 
 
 def option_schemas(form: str) -> dict[str, dict[str, Any]]:
     """JSON Schema of the options a `form` block accepts (adapters/file_schema.py)."""
-    return {name: _OPTION_SCHEMAS[name] for name in OPTIONS[form]}
+    properties = BlockOptions.model_json_schema()["properties"]
+    return {name: properties[name] for name in OPTIONS[form]}

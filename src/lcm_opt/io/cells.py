@@ -9,8 +9,10 @@ column.
 
 from __future__ import annotations
 
+import datetime
 import types
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from collections.abc import Callable, Generator
+from typing import Annotated, Any, Literal, NamedTuple, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -22,6 +24,30 @@ CellKind = Literal["text", "bool", "list", "number"]
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
 _CONVERTED: tuple[CellKind, ...] = ("bool", "list", "number")
+
+
+class Sheet(NamedTuple):
+    """A positional file opened: the header's row (None: Parquet's schema names), its
+    cells, (row, cells) per later row, a hint ending messages about its columns, and how
+    to close the file should its rows never be read."""
+
+    at: int | None
+    header: list[str]
+    records: Generator[tuple[int, list[Any]]]
+    hint: str = ""
+    close: Callable[[], object] = lambda: None
+
+
+def cell_text(value: object) -> str:
+    """A typed cell (a worksheet's, a Parquet or JSON value) as the text a CSV would hold:
+    a whole number `4`, not `4.0`; booleans `true`/`false`; dates in ISO form."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return str(value)
 
 
 def row_where(display: str, line: int) -> str:

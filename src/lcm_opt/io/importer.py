@@ -21,15 +21,16 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel
 
 from lcm_opt.adapters.files import CONSUMPTION_FILES, LICENCE_FILES, scenario_from_mapping
+from lcm_opt.adapters.files_errors import Problems, fail
 from lcm_opt.adapters.files_parse import read_document
 from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.licences import Licence
-from lcm_opt.errors import ScenarioError, ScenarioErrors
+from lcm_opt.errors import ScenarioErrors
 from lcm_opt.io.blocks import table_block
 from lcm_opt.io.recognise import RECOGNITION_FIELDS
+from lcm_opt.io.sources import open_sheet
 
 _FORMS = {".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet", ".jsonl": "jsonl"}
 _SECTIONS = {"consumptions": CONSUMPTION_FILES, "licences": LICENCE_FILES}
@@ -43,10 +44,6 @@ class ImportReport:
     errors: ScenarioErrors | None = None
 
 
-def _fail(where: str, field_name: str, message: str) -> ScenarioErrors:
-    return ScenarioErrors([ScenarioError(message, where=where, field=field_name)])
-
-
 def _relative(path: Path, to: Path) -> str:
     return Path(os.path.relpath(path.resolve(), to.resolve())).as_posix()
 
@@ -58,7 +55,7 @@ def build(exports: list[Path], mapping_path: Path, output: Path) -> ImportReport
     here, there = mapping_path.parent, output.parent
     for export in exports:
         if not export.is_file():
-            raise _fail(str(export), "", "export file not found")
+            raise fail("export file not found", where=str(export))
     scenario: dict[str, Any] = {}
     notes: list[str] = []
     for key, value in mapping.items():
@@ -98,12 +95,13 @@ def _block(
     ]
     if not chosen:
         names = ", ".join(export.name for export in exports)
-        raise _fail(where, "export", f"no export matches {pattern!r}; exports: {names}")
+        raise fail(f"no export matches {pattern!r}; exports: {names}", where=where, field="export")
     export = chosen[0]
     form = _FORMS.get(export.suffix.lower())
     if form is None or form not in forms:
         accepted = ", ".join(s for s, f in _FORMS.items() if f in forms)
-        raise _fail(str(export), "", f"unsupported export type for {section}; expected {accepted}")
+        message = f"unsupported export type for {section}; expected {accepted}"
+        raise fail(message, where=str(export))
     block: dict[str, Any] = {form: _relative(export, there)}
     for key, value in spec.items():
         if key == "export":
@@ -126,49 +124,26 @@ def _recognise_paths(value: Any, here: Path, there: Path) -> Any:
 
 
 def _unmapped(section: str, there: Path, form: str, block: Mapping[str, Any]) -> list[str]:
-    """A note naming the export's columns that no field takes (when `columns:` is given)."""
+    """A note naming the export's columns that no field takes (when `columns:` is given),
+    its header read with the block's options (no note when they are wrong: loading
+    reports them)."""
     columns = block.get("columns")
-    if not isinstance(columns, Mapping):
+    if not isinstance(columns, Mapping) or form == "jsonl":
         return []
-    path = there / block[form]
+    problems = Problems()
     model = Licence if section == "licences" else Consumption
-    headers = _headers(path, form, block, model, there)
+    found = table_block(block, (form,), model, there, "", problems, read_document)
+    sheet = None if found is None or problems.errors else open_sheet(found, model, problems)
+    if sheet is None:
+        return []
+    sheet.records.close()
+    sheet.close()
     fields = set(columns) | set(RECOGNITION_FIELDS)
-    left = [header for header in headers if header and header not in fields]
+    left = [name for name in map(str.strip, sheet.header) if name and name not in fields]
     if not left:
         return []
-    return [f"{section}: columns not read from {path.name}: {', '.join(map(repr, left))}"]
-
-
-def _headers(
-    path: Path, form: str, spec: Mapping[str, Any], model: type[BaseModel], there: Path
-) -> list[str]:
-    """The export's header, read with the block's options (none when they are wrong:
-    loading reports them)."""
-    from lcm_opt.adapters.files_errors import Problems
-    from lcm_opt.io.rows.csv import open_csv
-    from lcm_opt.io.rows.parquet import read_parquet
-    from lcm_opt.io.rows.xlsx import read_sheet
-
-    problems = Problems()
-    block = table_block(spec, (form,), model, there, "", problems, read_document)
-    if block is None or problems.errors:
-        return []
-    if form == "csv":
-        file = open_csv(
-            path, str(path), problems, encoding=block.encoding, delimiter=block.delimiter
-        )
-        if file is None:
-            return []
-        file.close()
-        return [name.strip() for name in file.header or ()]
-    if form == "xlsx":
-        sheet = read_sheet(path, str(path), block.sheet, problems)
-        return [] if sheet is None else sheet[1]
-    if form == "parquet":
-        found = read_parquet(path, str(path), problems)
-        return [] if found is None else found[0]
-    return []
+    name = Path(block[form]).name
+    return [f"{section}: columns not read from {name}: {', '.join(map(repr, left))}"]
 
 
 def write(report: ImportReport, output: Path) -> None:
@@ -177,7 +152,8 @@ def write(report: ImportReport, output: Path) -> None:
     try:
         output.write_text(report.header + text, encoding="utf-8")
     except OSError as exc:
-        raise _fail(str(output), "", f"cannot write the scenario: {exc.strerror or exc}") from None
+        message = f"cannot write the scenario: {exc.strerror or exc}"
+        raise fail(message, where=str(output)) from None
     try:
         scenario = scenario_from_mapping(
             report.scenario, base_dir=output.parent, source=str(output)

@@ -16,18 +16,15 @@ listing the file's headers.
 
 from __future__ import annotations
 
-import re
 import string
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
 
-from lcm_opt.adapters.files_errors import Problems, accepted_keys, shown
+from lcm_opt.adapters.files_errors import Problems, accepted_keys
+from lcm_opt.io.cells import cell_text
 from lcm_opt.io.recognise import RECOGNITION_FIELDS, Recogniser, Tally
-
-_TEMPLATE_FIELD = re.compile(r"^[a-z_]+$")
 
 
 @dataclass(frozen=True)
@@ -116,13 +113,7 @@ class Layout:
 
 
 def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+    return "" if value is None else cell_text(value).strip()
 
 
 def layout(
@@ -207,73 +198,5 @@ def _list(names: list[str]) -> str:
 
 def parse_template(text: str) -> list[tuple[str, str | None]]:
     """`"{asset}/{product}"` -> [("", "asset"), ("/", "product")]; field names checked
-    by mapping_options."""
+    by io/blocks.py."""
     return [(literal, name) for literal, name, _, _ in string.Formatter().parse(text)]
-
-
-def mapping_options(
-    spec: Mapping[str, Any],
-    model: type[BaseModel],
-    recogniser: Recogniser | None,
-    where: str,
-    problems: Problems,
-) -> ColumnMapping:
-    """The mapping options of a block (`columns`, `constants`, `id`), each checked."""
-    known = set(model.model_fields) | set(RECOGNITION_FIELDS)
-    columns = _str_map(spec.get("columns"), "columns", where, problems)
-    for header, target in columns.items():
-        if target in RECOGNITION_FIELDS and recogniser is None and "recognise" not in spec:
-            problems.add(where, f"columns.{header}", f"{target} is read only with recognise:")
-        elif target not in known:
-            problems.add(
-                where,
-                f"columns.{header}",
-                f"unknown field {target!r}; accepted: {', '.join(sorted(known))}",
-            )
-    constants = spec.get("constants") or {}
-    if not isinstance(constants, Mapping):
-        problems.add(where, "constants", f"expected a mapping, got {shown(constants)}")
-        constants = {}
-    for name in constants:
-        if name not in model.model_fields or name == "id":
-            problems.add(
-                where, f"constants.{name}", f"not a field; accepted: {accepted_keys(model)}"
-            )
-    template = spec.get("id")
-    if template is not None:
-        template = _template(template, model, where, problems)
-    return ColumnMapping(dict(columns), dict(constants), template, recogniser)
-
-
-def _str_map(value: Any, key: str, where: str, problems: Problems) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        problems.add(where, key, f"expected a mapping of header to field name, got {shown(value)}")
-        return {}
-    return {k.strip(): v.strip() for k, v in value.items()}
-
-
-def _template(value: Any, model: type[BaseModel], where: str, problems: Problems) -> str | None:
-    if not isinstance(value, str) or not value.strip():
-        problems.add(
-            where, "id", f"expected a template such as '{{asset}}/{{product}}', got {shown(value)}"
-        )
-        return None
-    try:
-        parts = parse_template(value)
-    except ValueError as exc:
-        problems.add(where, "id", f"bad template: {exc}")
-        return None
-    names = [name for _, name in parts if name is not None]
-    bad = [
-        n for n in names if n not in model.model_fields or n == "id" or not _TEMPLATE_FIELD.match(n)
-    ]
-    if not names or bad:
-        problems.add(
-            where, "id", f"the template must name fields in braces, e.g. {{asset}}; got {value!r}"
-        )
-        return None
-    return value

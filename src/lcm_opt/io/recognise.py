@@ -26,6 +26,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StrictBool, model_validator
 
 from lcm_opt.adapters.files_errors import Problems, shown, validate_item
+from lcm_opt.domain.located import Loc
 from lcm_opt.domain.types import as_text_id
 from lcm_opt.errors import ScenarioErrors
 
@@ -115,13 +116,11 @@ def load_recogniser(
     patterns: list[Pattern] = []
     before = len(problems.errors)
     for index, entry in enumerate(entries):
-        at = f"recognise[{index}]"
         if isinstance(entry, Mapping) and set(entry) == {"file"}:
+            at = f"recognise[{index}].file"
             patterns += _from_file(entry["file"], base_dir, where, at, problems, read_document)
         else:
-            pattern = _pattern(entry, where, at, problems)
-            if pattern is not None:
-                patterns.append(pattern)
+            patterns += _pattern(entry, where, ("recognise", index), problems)
     return None if len(problems.errors) > before else Recogniser(tuple(patterns), strict)
 
 
@@ -134,11 +133,11 @@ def _from_file(
     read_document: Callable[[Path], Any],
 ) -> list[Pattern]:
     if not isinstance(name, str) or not name.strip():
-        problems.add(where, f"{at}.file", f"expected a path, got {shown(name)}")
+        problems.add(where, at, f"expected a path, got {shown(name)}")
         return []
     path = base_dir / name.strip()
     if not path.is_file():
-        problems.add(where, f"{at}.file", f"recognition file not found: {path}")
+        problems.add(where, at, f"recognition file not found: {path}")
         return []
     try:
         data = read_document(path)
@@ -150,20 +149,19 @@ def _from_file(
     if not isinstance(data, list):
         problems.add(str(path), "patterns", f"expected a list of patterns, got {shown(data)}")
         return []
-    found = [_pattern(e, str(path), f"patterns[{i}]", problems) for i, e in enumerate(data)]
-    return [pattern for pattern in found if pattern is not None]
+    return [
+        p for i, e in enumerate(data) for p in _pattern(e, str(path), ("patterns", i), problems)
+    ]
 
 
-def _pattern(entry: Any, where: str, at: str, problems: Problems) -> Pattern | None:
-    scratch = Problems()
-    spec = validate_item(PatternSpec, entry, where, scratch)
-    for error in scratch.errors:
-        problems.add(error.where, f"{at}.{error.field}" if error.field else at, error.message)
+def _pattern(entry: Any, where: str, loc: Loc, problems: Problems) -> list[Pattern]:
+    """The entry at `loc` as a pattern (none when it is reported)."""
+    spec = validate_item(PatternSpec, entry, where, problems, loc=loc)
     if spec is None:
-        return None
+        return []
     values = (spec.title, spec.publisher, spec.version)
     matchers = tuple((i, _matcher(text, spec.regex)) for i, text in enumerate(values) if text)
-    return Pattern("" if spec.ignore else spec.product or "", matchers)
+    return [Pattern("" if spec.ignore else spec.product or "", matchers)]
 
 
 _Text = Annotated[str, BeforeValidator(as_text_id, json_schema_input_type=str | int)]

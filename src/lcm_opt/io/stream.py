@@ -2,14 +2,15 @@
 
 A million rows repeat a few thousand attribute sets (everything but `id`, `asset` and
 `user`), so each set is validated and checked once. A row is a *clean hit* when its
-attribute cells, exactly as read (CSV text, or JSON keys, value types and values), were
-seen before on a row that loaded without any problem, and its id, asset and user are text
-the model takes as it is (or absent, for asset and user). Such a row can produce no error
-but a duplicate id (validation, references and org values depend only on those cells) and
-the model it would validate to is its prototype with its own id, asset and user: it costs a
-dict lookup and a few appends. Every other row takes the loader's own per-row path
-(`RowPath`, the code `group=False` runs), and a row that loads cleanly there teaches the
-cache its attribute set.
+attributes were seen before on a row that loaded without any problem (the attribute cells
+as read, for a CSV, XLSX or Parquet block whose mapping makes no field; else the keys,
+value types and values of its raw item), and its id, asset and user are text the model
+takes as it is (or absent, for asset and user). Such a row can
+produce no error but a duplicate id (validation, references and org values depend only on
+those attributes) and the model it would validate to is its prototype with its own id, asset
+and user: it costs a dict lookup and a few appends. Every other row takes the loader's own
+per-row path (`RowPath`, the code `group=False` runs), and a row that loads cleanly there
+teaches the cache its attribute set.
 
 The section is read optimistically first: ids are not checked one by one, and the first
 problem of any kind stops the read. Then the ids are checked for duplicates at once. A
@@ -24,7 +25,6 @@ import operator
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Hashable, Iterator
-from contextlib import closing
 from itertools import islice
 from operator import itemgetter
 from typing import Any
@@ -32,8 +32,7 @@ from typing import Any
 from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable, attribute_key
-from lcm_opt.io.rows.csv import Lines
-from lcm_opt.io.sources import Own, RowSource, own_of
+from lcm_opt.io.sources import Own, Rows, own_of
 
 __all__ = [
     "RowPath",
@@ -86,58 +85,24 @@ def stream_table(
     return builder.table(), seen
 
 
-def stream_rows(source: RowSource, builder: TableBuilder) -> None:
-    """The records of `source` into `builder`. A record is a clean hit when its key (its
-    attribute cells as read) or, for a source that has none, its raw item's attribute
-    keys, value types and values are those of an earlier clean row, and its id, asset and
-    user are text the model takes as it is; every other record takes the per-row path."""
-    problems, cached = builder.problems, builder.cache.get
-    add_id, add_row = builder.ids.append, builder.rows.append
-    records = source.records(problems, chunked=not builder.exact)  # `key`, `own` now set
-    key_of, own_of_record, exact = source.key, source.own, builder.exact
-    each = records if source.sep is None else _lines(records, source.sep, builder)
-    with closing(records):  # a file stays open no longer than its read, even one that stops
-        for locator, record in each:
-            key = key_of(record)
-            if key is not None:
-                try:
-                    number = cached(key)
-                except TypeError:  # a list among the values: never a clean row
-                    key = number = None
-                if number is not None and (own := own_of_record(record)) is not None:
-                    if exact or own[1] is not None or own[2] is not None or not builder.plain_rows:
-                        if builder.hit(locator, number, own):
-                            continue
-                    else:
-                        add_id(own[0])
-                        add_row(number)
-                        continue
-            found = source.item(locator, record, problems)
-            if found is None:
+def stream_rows(rows: Rows, builder: TableBuilder) -> None:
+    """The rows that are no clean hit of their source (block_rows with `hits`) into
+    `builder`. A row is a clean hit when its attribute keys, value types and values are
+    those of an earlier clean row, and its id, asset and user are text the model takes as
+    it is; every other row takes the per-row path."""
+    cached = builder.cache.get
+    for locator, raw, cells_ok, key in rows:
+        if key is None and cells_ok:
+            attributes = [(k, type(v), v) for k, v in raw.items() if k not in ROW_FIELDS]
+            try:
+                key = tuple(sorted(attributes, key=itemgetter(0)))
+                number = cached(key)
+            except TypeError:  # a list or a mapping among the values: never a clean row
+                key = number = None
+            given = raw.get("id"), raw.get("asset"), raw.get("user")
+            if number is not None and builder.hit(locator, number, own_of(*given)):
                 continue
-            raw, cells_ok = found
-            if key is None and cells_ok:
-                attributes = [(k, type(v), v) for k, v in raw.items() if k not in ROW_FIELDS]
-                try:
-                    key = tuple(sorted(attributes, key=itemgetter(0)))
-                    number = cached(key)
-                except TypeError:
-                    key = number = None
-                given = raw.get("id"), raw.get("asset"), raw.get("user")
-                if number is not None and builder.hit(locator, number, own_of(*given, blank=False)):
-                    continue
-            builder.slow(locator, raw, cells_ok, key)
-
-
-def _lines(
-    records: Iterator[tuple[int, Any]], sep: str, builder: TableBuilder
-) -> Iterator[tuple[int, Any]]:
-    """CSV records, with the clean hits among whole Lines appended at once."""
-    for locator, record in records:
-        if type(record) is Lines:
-            yield from record.misses(locator, sep, builder)
-        else:
-            yield locator, record
+        builder.slow(locator, raw, cells_ok, key)
 
 
 def unique_ids(ids: tuple[str, ...]) -> Collection[str] | None:
@@ -177,7 +142,6 @@ class TableBuilder:
     def __init__(self, full: RowPath, seen: dict[str, int] | None, problems: Problems) -> None:
         self.full = full
         self.seen = seen
-        self.exact = seen is not None
         self.problems = problems
         self.ids: list[str] = []
         self.rows = array("I")
@@ -187,50 +151,27 @@ class TableBuilder:
         self.numbers: dict[tuple[Any, ...], int] = {}  # attribute values -> prototype
         self.cache: dict[Hashable, int] = {}  # attribute cells of a clean row -> prototype
 
-    def new_id(self, ident: str, locator: int) -> bool:
-        """False when exact mode has seen `ident` before (the row takes the per-row path,
-        which reports the duplicate); otherwise records it."""
-        seen = self.seen
-        if seen is None:
-            return True
-        if ident in seen:
-            return False
-        seen[ident] = locator
-        return True
-
-    @property
-    def plain_rows(self) -> bool:
-        """No asset or user column yet: a row is its id and prototype."""
-        return self.assets is None is self.users
-
     def hit(self, locator: int, number: int, own: Own | None) -> bool:
         """Appends a clean hit unless its id, asset or user need the model, or its id is
-        one exact mode has seen."""
-        if own is None or not self.new_id(own[0], locator):
+        one exact mode has seen (the per-row path then reports the duplicate)."""
+        seen = self.seen
+        if own is None or (seen is not None and seen.setdefault(own[0], locator) != locator):
             return False
         self.add(own[0], number, own[1], own[2])
         return True
 
     def add(self, ident: str, number: int, asset: str | None, user: str | None) -> None:
-        # the columns first: a column started now holds None for the rows before this one
-        if asset is not None or self.assets is not None:
-            self.column("asset").append(asset)
-        if user is not None or self.users is not None:
-            self.column("user").append(user)
+        # a column started now holds None for the rows before this one
+        if asset is not None and self.assets is None:
+            self.assets = [None] * len(self.ids)
+        if user is not None and self.users is None:
+            self.users = [None] * len(self.ids)
+        if self.assets is not None:
+            self.assets.append(asset)
+        if self.users is not None:
+            self.users.append(user)
         self.ids.append(ident)
         self.rows.append(number)
-
-    def column(self, name: str) -> list[str | None]:
-        """The assets or users column, started (None for the rows so far) if need be."""
-        current = self.assets if name == "asset" else self.users
-        if current is not None:
-            return current
-        started: list[str | None] = [None] * len(self.ids)
-        if name == "asset":
-            self.assets = started
-        else:
-            self.users = started
-        return started
 
     def slow(self, locator: int, raw: dict[str, Any], cells_ok: bool, key: Hashable) -> None:
         """A row that is not a clean hit, through the loader's per-row path; `key` (its

@@ -1,7 +1,6 @@
 """The strict YAML reader of scenario documents (adapters/files_parse.py): PyYAML's safe
 loader that refuses a key repeated in one mapping, reads numbers only from plain decimal
-text, and bounds what aliases repeat; and the key under which a document that failed to
-parse nests too deeply."""
+text, and bounds what aliases repeat."""
 
 from __future__ import annotations
 
@@ -140,32 +139,3 @@ def _plain_numbers(loader: type[StrictLoader]) -> None:
 
 
 _plain_numbers(StrictLoader)
-
-
-def too_deep_key(text: str) -> str | None:
-    """The top-level key under which the YAML text nests more than MAX_DEPTH containers
-    ("" when it is the document itself), or None. Parsers give up on deep nesting each with
-    its own limit and wording; reading the events stops at ours first, so the message and
-    the key named do not depend on the parser's version. The pure-Python parser reads events
-    lazily (libyaml's scanner refuses deep nesting before any event); this runs only once a
-    document has already failed to parse."""
-    depth = 0
-    key = ""
-    expect_key = False
-    try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    return key
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-            if depth == 1 and isinstance(event, yaml.ScalarEvent):
-                if expect_key:
-                    key = event.value
-                expect_key = not expect_key
-            elif depth == 1 and isinstance(event, yaml.CollectionEndEvent | yaml.MappingStartEvent):
-                expect_key = True
-    except (yaml.YAMLError, RecursionError):
-        return None
-    return None

@@ -9,7 +9,7 @@ builds a consumptions table from the columns without Python work per row.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -17,31 +17,23 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from lcm_opt.adapters.files_errors import Problems
+from lcm_opt.io.cells import Sheet
 
 _BATCH = 1 << 14
 
 
-def open_parquet(path: Path, display: str, problems: Problems) -> Any | None:
-    """The pyarrow ParquetFile, or None with the problem reported."""
+def read_parquet(path: Path, display: str, problems: Problems) -> Sheet | None:
+    """The column names and (record number, values) per record; None with the problem
+    reported."""
     try:
-        return pq.ParquetFile(path)
+        file = pq.ParquetFile(path)
     except (OSError, pa.ArrowException) as exc:
         problems.add(display, "", f"cannot read the Parquet file: {exc}")
         return None
+    return Sheet(None, list(file.schema_arrow.names), _records(file, display, problems))
 
 
-def read_parquet(
-    path: Path, display: str, problems: Problems
-) -> tuple[list[str], Iterator[tuple[int, list[Any]]]] | None:
-    """(column names, (record number, values) per record); None with the problem reported."""
-    file = open_parquet(path, display, problems)
-    if file is None:
-        return None
-    names = list(file.schema_arrow.names)
-    return names, _records(file, display, problems)
-
-
-def _records(file: Any, display: str, problems: Problems) -> Iterator[tuple[int, list[Any]]]:
+def _records(file: Any, display: str, problems: Problems) -> Generator[tuple[int, list[Any]]]:
     number = 0
     try:
         for batch in file.iter_batches(batch_size=_BATCH):

@@ -1,23 +1,28 @@
 """XLSX (and XLS, ODS) worksheets for `{xlsx: path, sheet: NAME}` blocks, read with
 python-calamine (Rust, streaming rows; several times faster than a pure-Python reader).
 
-The sheet is `sheet:` or the workbook's first; its first non-empty row is the header. Cells
-become the text a CSV would hold (a whole number `4`, not `4.0`; booleans `true`/`false`;
-dates in ISO form), so cells convert exactly as a CSV's (io/cells.py). Columns with an empty
-header are not read. Rows are numbered as the spreadsheet shows them; blank rows hold no
-row.
+The sheet is `sheet:` or the workbook's first; its header is the first non-empty row that
+holds the block's mapped columns (or, without `columns:`, its required field names) among
+the first rows, so an export's title rows above the header are skipped; else the first
+non-empty row. Cells become the text a CSV would hold (a whole number `4`, not `4.0`;
+booleans `true`/`false`; dates in ISO form), so cells convert exactly as a CSV's
+(io/cells.py). Columns with an empty header are not read. Rows are numbered as the
+spreadsheet shows them; blank rows hold no row.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Set
+from itertools import chain
 from pathlib import Path
 
 from python_calamine import CalamineError, CalamineWorkbook
 
 from lcm_opt.adapters.files_errors import Problems
+from lcm_opt.io.cells import Sheet, cell_text
 
+_TITLE_ROWS = 10  # non-blank rows looked through for the header
 Cell = (
     int
     | float
@@ -30,21 +35,13 @@ Cell = (
 )
 
 
-def cell_text(value: Cell) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime.date | datetime.time):
-        return value.isoformat()
-    return str(value)
-
-
 def read_sheet(
-    path: Path, display: str, sheet: str | None, problems: Problems
-) -> tuple[int, list[str], Generator[tuple[int, list[str]]]] | None:
-    """(header row number, header, (row number, cells) per later non-blank row); None with
-    the problem reported when the workbook, the sheet or the header cannot be read."""
+    path: Path, display: str, sheet: str | None, problems: Problems, wanted: Set[str] = frozenset()
+) -> Sheet | None:
+    """The header and (row number, cells) per later non-blank row; None with the problem
+    reported when the workbook, the sheet or the header cannot be read. The header is the
+    first non-blank row holding every name in `wanted`, looked for in the first rows (an
+    export's title rows above it are skipped), else the first non-blank row."""
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         names = workbook.sheet_names
@@ -52,24 +49,38 @@ def read_sheet(
             listed = ", ".join(repr(name) for name in names)
             problems.add(display, "sheet", f"no sheet {sheet!r}; the workbook has {listed}")
             return None
-        rows = workbook.get_sheet_by_name(sheet or names[0]).iter_rows()
+        numbered = enumerate(workbook.get_sheet_by_name(sheet or names[0]).iter_rows(), 1)
+        seen: list[tuple[int, list[Cell]]] = []
+        for number, cells in numbered:
+            if any(_names(cells)):
+                seen.append((number, cells))
+                if wanted <= set(_names(cells)) or len(seen) > _TITLE_ROWS:
+                    break
     except (CalamineError, OSError, ValueError) as exc:
         problems.add(display, "", f"cannot read the XLSX file: {exc}")
         return None
-    for number, cells in enumerate(rows, 1):
-        header = [cell_text(cell).strip() for cell in cells]
-        if any(header):
-            return number, header, _rows(rows, number, display, problems)
-    problems.add(display, "", "the sheet is empty; expected a header row")
-    return None
+    if not seen:
+        problems.add(display, "", "the sheet is empty; expected a header row")
+        return None
+    at = len(seen) - 1 if wanted <= set(_names(seen[-1][1])) else 0
+    number = seen[at][0]
+    return Sheet(
+        number,
+        _names(seen[at][1]),
+        _rows(chain(seen[at + 1 :], numbered), number, display, problems),
+    )
+
+
+def _names(cells: list[Cell]) -> list[str]:
+    return [cell_text(cell).strip() for cell in cells]
 
 
 def _rows(
-    rows: Iterator[list[Cell]], after: int, display: str, problems: Problems
+    rows: Iterator[tuple[int, list[Cell]]], after: int, display: str, problems: Problems
 ) -> Generator[tuple[int, list[str]]]:
     number = after
     try:
-        for number, cells in enumerate(rows, after + 1):
+        for number, cells in rows:
             text = [cell_text(cell) for cell in cells]
             if any(part.strip() for part in text):
                 yield number, text
