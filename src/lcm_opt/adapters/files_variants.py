@@ -23,7 +23,7 @@ from lcm_opt.adapters.files_errors import Problems, kind_of, shown, validate_ite
 from lcm_opt.adapters.files_parse import read_document
 from lcm_opt.domain import Scenario, Variant
 from lcm_opt.domain.checks import duplicate_issues
-from lcm_opt.domain.variants import unknown_key
+from lcm_opt.domain.messages import unknown_key
 
 __all__ = ["VARIANT_FILE_KEYS", "WhatIfInput", "load_variant_file", "load_whatif_input"]
 

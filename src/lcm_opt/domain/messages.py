@@ -11,9 +11,10 @@ A26_KEYS = frozenset(
 )
 
 
-def unknown_key(accepted: Iterable[str], key: object = None) -> str:
-    """`unknown key 'x'; accepted keys: a, b`; without `key` when the error's field names it."""
+def unknown_key(accepted: Iterable[str], key: object = None, within: str = "") -> str:
+    """`unknown key 'x'; accepted keys: a, b`; without `key` when the error's field names it
+    (`within`: where, when the location alone does not say, e.g. " in a variant file")."""
     if key is not None and str(key) in A26_KEYS:
         return f"unknown key {str(key)!r}: Software License Groups are not modelled (A26)"
     named = "" if key is None else f" {str(key)!r}"
-    return f"unknown key{named}; accepted keys: {', '.join(accepted)}"
+    return f"unknown key{named}{within}; accepted keys: {', '.join(accepted)}"

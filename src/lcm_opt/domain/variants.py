@@ -14,7 +14,7 @@ is in; the JSON schema is the discriminated union's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, Field, ValidationError, WrapValidator, model_validator
@@ -26,6 +26,7 @@ from lcm_opt.domain.checks import ORG_FIELDS, duplicate_issues
 from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.licences import Licence
 from lcm_opt.domain.located import Loc, Located, located, shown
+from lcm_opt.domain.messages import unknown_key
 from lcm_opt.domain.settings import Settings
 from lcm_opt.domain.types import as_text_id
 
@@ -209,13 +210,6 @@ def _reworded(model: type[BaseModel], exc: ValidationError) -> ValidationError:
             kind, value, ctx = error["type"], error["input"], error.get("ctx")
             details.append(InitErrorDetails(type=kind, loc=loc, input=value, ctx=ctx or {}))
     return ValidationError.from_exception_data(model.__name__, details)
-
-
-def unknown_key(accepted: Iterable[str], key: object = None, within: str = "") -> str:
-    """The one wording of a key no model accepts: "unknown key 'x'; accepted keys: a, b"
-    (without the key where the error's field names it; `within`: " in a variant file")."""
-    named = "" if key is None else f" {str(key)!r}"
-    return f"unknown key{named}{within}; accepted keys: {', '.join(accepted)}"
 
 
 def model_at(root: object, loc: Sequence[str | int]) -> type[BaseModel] | None:
