@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 from pathlib import Path
@@ -36,7 +37,8 @@ def pytest_configure(config: pytest.Config) -> None:
         # session (autogroup), the API's heavy lane (solver processes at nice 19) then
         # yields the CPU only to its own worker, as in a run in one process, and not to
         # the other workers' tests, which on a busy machine starved it past its deadline.
-        os.setsid()
+        with contextlib.suppress(OSError):  # already a session or group leader: as it is
+            os.setsid()
 
 
 # Under `pytest -n`, files are handed to the workers in collection order (`--dist loadfile
