@@ -7,6 +7,10 @@ STAMP := $(VENV)/.installed
 LOCK := requirements/lock.txt
 UV_VERSION := 0.13.9
 DEMO := scenarios/demo/demo.yaml
+# pytest spreads the test files over this many processes (pytest-xdist; `auto`: one a core);
+# each file runs whole in one of them (pyproject.toml's addopts), so its module fixtures are
+# built once. `make test WORKERS=0` runs the suite in a single process.
+WORKERS ?= auto
 
 .PHONY: demo test lint bench bench-full lock clean
 
@@ -31,7 +35,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 from pathlib import Path
@@ -31,9 +32,36 @@ CHROMIUM = Path(os.environ.get("LCM_OPT_TEST_CHROMIUM", "/usr/bin/chromium"))
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: runs in headless Chromium (skipped without it)")
+    if hasattr(config, "workerinput") and hasattr(os, "setsid"):
+        # A worker of `pytest -n` leads a session of its own. Where Linux schedules by
+        # session (autogroup), the API's heavy lane (solver processes at nice 19) then
+        # yields the CPU only to its own worker, as in a run in one process, and not to
+        # the other workers' tests, which on a busy machine starved it past its deadline.
+        with contextlib.suppress(OSError):  # already a session or group leader: as it is
+            os.setsid()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+# Under `pytest -n`, files are handed to the workers in collection order (`--dist loadfile
+# --no-loadscope-reorder`): the longest files start first, so none is left running alone
+# at the end. The order only matters for speed.
+LONGEST_FIRST = (
+    "test_readme.py",
+    "test_api_server.py",
+    "test_wheel.py",
+    "test_api_safety.py",
+    "test_properties.py",
+    "test_api.py",
+)
+
+
+def _longest_first(item: pytest.Item) -> int:
+    name = item.path.name
+    return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if hasattr(config, "workerinput"):
+        items.sort(key=_longest_first)  # stable: each file keeps its own order
     reason = browser_missing()
     if reason is None:
         return

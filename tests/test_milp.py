@@ -71,10 +71,10 @@ def test_agrees_with_cpsat_on_random_components() -> None:
 
 def test_deterministic_across_runs() -> None:
     sub = random_sub(random.Random(3), 60, 15)
-    runs = [solve_milp(sub, time_limit_s=0.05, seed=5) for _ in range(3)]
+    runs = [solve_milp(sub, time_limit_s=0.05, seed=5) for _ in range(2)]
     assert runs[0] is not None
     check(sub, runs[0])
-    assert repr(runs[0]) == repr(runs[1]) == repr(runs[2])
+    assert repr(runs[0]) == repr(runs[1])
 
 
 def test_objective_beyond_double_range_is_left_to_cpsat() -> None:
