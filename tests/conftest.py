@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,7 @@ def _longest_first(item: pytest.Item) -> int:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _unique_ids(items)
     if hasattr(config, "workerinput"):
         items.sort(key=_longest_first)  # stable: each file keeps its own order
     reason = browser_missing()
@@ -68,6 +70,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.skip(reason=f"browser tests skipped: {reason}"))
+
+
+def _unique_ids(items: list[pytest.Item]) -> None:
+    """schemathesis gives every operation's test the function's own node id; pytest-xdist
+    schedules by node id, so all but one operation would silently not run. Each gets a
+    child id named after its operation instead (`...::test_x::test_x[POST /v1/solve]`),
+    and any id still repeated stops the run rather than dropping tests."""
+    counts = Counter(item.nodeid for item in items)
+    for item in items:
+        if counts[item.nodeid] > 1 and item.parent is not None:
+            item._id = item.parent.id.child(item.name)
+    repeated = [nodeid for nodeid, n in Counter(i.nodeid for i in items).items() if n > 1]
+    if repeated:
+        raise pytest.UsageError(f"tests share a node id (pytest-xdist would drop them): {repeated}")
 
 
 def browser_missing() -> str | None:
