@@ -26,6 +26,7 @@ from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable
 from lcm_opt.io.arrow_groups import row_groups
 from lcm_opt.io.blocks import TableBlock
+from lcm_opt.io.compact import Compactor
 from lcm_opt.io.stream import RowPath, StopAtFirst, TableBuilder, Unclean, unique_ids
 
 _ID_FIELDS = ("id", "product", "location", "department", "cost_centre", "custodian")
@@ -112,6 +113,7 @@ def _build(
     full = row_path({}, problems)
     builder = TableBuilder(full, None, problems)
     number = np.empty(len(first), dtype=np.uintc)
+    compact, known_prototypes = Compactor(), 0
     for index, row in enumerate(first.tolist()):
         raw = {name: values[index] for name, values in firsts.items()}
         raw = {**constants, **{k: v for k, v in raw.items() if v is not None}}
@@ -120,6 +122,9 @@ def _build(
         if item is None:
             return None
         number[index] = builder.prototype_number(item, raw)
+        if len(builder.prototypes) > known_prototypes:
+            known_prototypes += 1
+            compact(builder.prototypes[-1], id_values[row])
     per_row = array("I")
     per_row.frombytes(number[group].tobytes())
     own_values = {name: _own(column) for name, column in own.items()}

@@ -32,6 +32,7 @@ from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable
 from lcm_opt.io.blocks import TableBlock
 from lcm_opt.io.cells import convert_cells, typed_columns
 from lcm_opt.io.mapping import layout
+from lcm_opt.io.compact import Compactor
 from lcm_opt.io.stream import RowPath, StopAtFirst, TableBuilder, Unclean, unique_ids
 from lcm_opt.io.text import detect_delimiter, detect_encoding
 
@@ -194,6 +195,7 @@ def _build(
     builder = TableBuilder(full, None, problems)
     typed = typed_columns(Consumption, names)
     number = np.empty(len(first), dtype=np.uintc)
+    compact, known_prototypes = Compactor(), 0
     rows = zip(*firsts, strict=True)
     for index, (row, cells) in enumerate(zip(first.tolist(), rows, strict=True)):
         raw = {name: text for name, text in zip(names, map(str.strip, cells), strict=True) if text}
@@ -202,6 +204,9 @@ def _build(
         if item is None:
             return None
         number[index] = builder.prototype_number(item, raw)
+        if len(builder.prototypes) > known_prototypes:
+            known_prototypes += 1
+            compact(builder.prototypes[-1], ids[row])
     per_row = array("I")
     per_row.frombytes(number[group].tobytes())
     return (
