@@ -21,9 +21,7 @@ from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.rules.language import RuleSet, consumption_raw
 from lcm_opt.rules.language.types import Values
 
-ClassKey = tuple[
-    str, Values, tuple[int | None, int | None] | None, tuple[object, ...]
-]
+ClassKey = tuple[str, Values, tuple[int | None, int | None] | None, tuple[object, ...]]
 """(product, rule values, cores and processors where units depend on them)."""
 
 

@@ -6,6 +6,7 @@ MILP by HiGHS with CP-SAT as fallback (portfolio.py) — for the lexicographic o
 from __future__ import annotations
 
 import time
+from collections import deque
 
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DirectOverflow, SplitMode, Status
@@ -21,6 +22,7 @@ from lcm_opt.engines.components import (
 )
 from lcm_opt.engines.cpsat import preload
 from lcm_opt.engines.expand import expand
+from lcm_opt.engines.expand_arrays import expand_flows
 from lcm_opt.engines.flow import FlowUnsafe, solve_flow
 from lcm_opt.engines.flow_arrays import solve_flow_arrays
 from lcm_opt.engines.greedy import GreedyEngine, choose, deficit_records
@@ -132,9 +134,16 @@ class OptimalEngine:
         cpsat = _CpSat(problem, baseline)
         subs = subproblems(problem, free, remaining)
         solutions = _solve_components(subs, cpsat, self.reference)
-        for solution in solutions:
+        pending = deque(zip(subs, solutions, strict=True))
+        del subs  # each component's columns go once it is expanded
+        while pending:
+            sub, solution = pending.popleft()
             started = time.perf_counter()
-            more, counts = expand(problem, solution, free)
+            if solution.flows is not None and sub.columns is not None and not self.reference:
+                more, counts = expand_flows(sub.classes, sub.columns, solution.flows, free)
+                solution.flows = None
+            else:
+                more, counts = expand(problem, solution, free)
             expanding += time.perf_counter() - started
             grants.extend(more)
             covered.update(counts)

@@ -31,10 +31,11 @@ from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable
 from lcm_opt.io.blocks import TableBlock
 from lcm_opt.io.cells import convert_cells, typed_columns
-from lcm_opt.io.mapping import layout
 from lcm_opt.io.compact import Compactor
+from lcm_opt.io.mapping import layout
 from lcm_opt.io.stream import RowPath, StopAtFirst, TableBuilder, Unclean, unique_ids
 from lcm_opt.io.text import detect_delimiter, detect_encoding
+from lcm_opt.memory import release_free_memory
 
 _BOM = b"\xef\xbb\xbf"
 # Printable ASCII but the quote, and tab and line ends: what a plain file is made of.
@@ -55,6 +56,8 @@ def csv_table(
         # the reader's buffers are freed by now; hand their pages back rather than keep
         # them in pyarrow's allocator for the rest of the solve
         pa.default_memory_pool().release_unused()
+    if found is not None:
+        release_free_memory(len(found[0]))  # the text, the cells and the first rows
     return found
 
 
