@@ -32,6 +32,7 @@ from lcm_opt.engines.pins import apply_pins
 from lcm_opt.engines.portfolio import solve_exact
 from lcm_opt.engines.stages import Stages, stage_summary
 from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
+from lcm_opt.memory import release_free_memory
 
 
 def _flow(sub: SubProblem) -> ComponentSolution | None:
@@ -134,6 +135,7 @@ class OptimalEngine:
         cpsat = _CpSat(problem, baseline)
         subs = subproblems(problem, free, remaining)
         solutions = _solve_components(subs, cpsat, self.reference)
+        release_free_memory(len(problem.consumption_ids))  # what building and solving left
         pending = deque(zip(subs, solutions, strict=True))
         del subs  # each component's columns go once it is expanded
         while pending:
@@ -173,6 +175,7 @@ class OptimalEngine:
             kept_greedy=allocation.grants is not grants,
         )
         allocation.timings["expand"] = expanding
+        release_free_memory(len(problem.consumption_ids))  # the components, before writing
         return allocation
 
 
