@@ -11,7 +11,7 @@ from collections import deque
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DirectOverflow, SplitMode, Status
 from lcm_opt.engines import cluster
-from lcm_opt.engines.base import Allocation, GrantRecord, Remaining
+from lcm_opt.engines.base import Allocation, GrantRecord, Remaining, take_all
 from lcm_opt.engines.components import (
     Hints,
     class_weights,
@@ -136,6 +136,7 @@ class OptimalEngine:
         subs = subproblems(problem, free, remaining)
         solutions = _solve_components(subs, cpsat, self.reference)
         release_free_memory(len(problem.consumption_ids))  # what building and solving left
+        class_product = [cls.product for cls in problem.classes]
         pending = deque(zip(subs, solutions, strict=True))
         del subs  # each component's columns go once it is expanded
         while pending:
@@ -152,8 +153,7 @@ class OptimalEngine:
             value, bound = value + solution.value, bound + solution.bound
             if solution.status is not Status.OPTIMAL:
                 status = Status.FEASIBLE
-            for (k, licence), units in solution.units.items():
-                remaining.take(licence, units, problem.classes[k].product)
+            take_all(remaining, solution.units, class_product)
         left = sorted(c for k, members in free.items() for c in members[covered.get(k, 0) :])
         repaired, missing = _repair(problem, remaining, left)
         grants.extend(repaired)
