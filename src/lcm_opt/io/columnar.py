@@ -28,6 +28,7 @@ from lcm_opt.io.arrow_groups import row_groups
 from lcm_opt.io.blocks import TableBlock
 from lcm_opt.io.compact import Compactor
 from lcm_opt.io.stream import RowPath, StopAtFirst, TableBuilder, Unclean, unique_ids
+from lcm_opt.memory import release_free_memory
 
 _ID_FIELDS = ("id", "product", "location", "department", "cost_centre", "custodian")
 
@@ -56,9 +57,15 @@ def parquet_table(
         return None
     own: dict[str, Any] = {n: columns.pop(n) for n in ("asset", "user") if n in columns}
     try:
-        return _build(ids, own, columns, mapping.constants, row_path)
+        found = _build(ids, own, columns, mapping.constants, row_path)
     except (Unclean, pa.ArrowException):  # a column type the grouping does not take
         return None
+    # the Arrow columns are no longer needed: hand their pages, and the heap's, back
+    del table, columns, ids, own
+    pa.default_memory_pool().release_unused()
+    if found is not None:
+        release_free_memory(len(found[0]))
+    return found
 
 
 def _columns(
