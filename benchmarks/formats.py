@@ -7,7 +7,13 @@ write at L) beside the generated CSV, then in fresh processes times: the parse f
 (benchmarks/run.py: the CSV read by the standard library csv module into lists), and
 `load_scenario` of the scenario with its consumptions as CSV, Parquet and XLSX. The
 target: Parquet loads well under the parse floor. Single runs on a shared machine:
-compare the ratios, not the seconds."""
+compare the ratios, not the seconds.
+
+With --end-to-end, also `lcm-opt solve` (optimal, JSON written to a file) on the whole
+scenario with its consumptions as CSV and as Parquet, timed from outside (wall clock and
+CPU time of the process and its solver workers), each against the parse floor of the same
+data in CPU time and in wall clock: the target is Parquet end to end <= 1x the CSV parse
+floor."""
 
 from __future__ import annotations
 
@@ -98,6 +104,9 @@ def main() -> None:
     parser.add_argument("--size", default="L")
     parser.add_argument("--rho", type=float, default=0.9)
     parser.add_argument("--xlsx", action="store_true", help="also the estate as a workbook")
+    parser.add_argument(
+        "--end-to-end", action="store_true", help="also solve from CSV and from Parquet"
+    )
     parser.add_argument("--load", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -115,13 +124,31 @@ def main() -> None:
 
     folder = _instance(args.size, args.rho)
     paths = prepare(folder, args.xlsx)
-    floor = _child(["--floor", str(folder)])["read"]
-    print(f"{args.size} rho={args.rho}: parse floor (csv.reader into lists) {floor:.2f}s")
+    floors = _child(["--floor", str(folder)])
+    floor = floors["read"]
+    print(f"{args.size} rho={args.rho}: parse floor (csv.reader into lists) {floor:.2f}s"
+          f" ({floors['read_cpu']:.2f}s CPU)")  # fmt: skip
+    if args.end_to_end:
+        for form in ("csv", "parquet"):
+            _solve(paths[form], form, floors)
     for form, path in paths.items():
         measured = _child(["--load", str(path)])
         seconds = measured["seconds"]
         print(f"  load {form:27s} {seconds:6.2f}s  {int(measured['consumptions']):,} consumptions"
               f"  / parse floor {seconds / floor:.2f}")  # fmt: skip
+
+
+def _solve(path: Path, form: str, floors: dict[str, float]) -> None:
+    from measure import measured
+
+    out = path.parent / f"result-{form}.json"
+    cli = Path(sys.executable).parent / "lcm-opt"
+    run = measured([str(cli), "solve", str(path), "--format", "json", "-o", str(out)])
+    out.unlink()
+    cpu, wall = run.cpu / floors["read_cpu"], run.seconds / floors["read"]
+    print(f"  solve from {form:8s} end to end {run.seconds:6.2f}s wall, {run.cpu:6.2f}s CPU,"
+          f" peak {run.peak_rss_mib:.0f} MiB  / parse floor: CPU {cpu:.2f},"
+          f" wall {wall:.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from typing import Any
 import networkx as nx
 import pytest
 
+from lcm_opt.compile.edge_arrays import from_classes
 from lcm_opt.compile.problem import Edge
 from lcm_opt.engines.components import product_components
 from lcm_opt.rules.hierarchy import _ancestor_sets
@@ -39,17 +40,19 @@ def test_product_components_match_networkx(seed: int) -> None:
     rng = random.Random(seed)
     products, licences = rng.randint(1, 30), rng.randint(1, 40)
     owner = [rng.randrange(products) for _ in range(licences)]
-    classes = [
-        SimpleNamespace(
-            product=rng.randrange(products),
-            edges=tuple(
-                Edge(rng.randrange(licences), 0, 1, "", False) for _ in range(rng.randint(0, 3))
-            ),
+    classes: list[Any] = []
+    for _ in range(rng.randint(0, 25)):
+        edges = tuple(
+            Edge(rng.randrange(licences), 0, 1, "", False) for _ in range(rng.randint(0, 3))
         )
-        for _ in range(rng.randint(0, 25))
-    ]
+        classes.append(
+            SimpleNamespace(product=rng.randrange(products), edges=edges, exact=edges, downgrade=())
+        )
     problem: Any = SimpleNamespace(
-        product_ids=[f"p{i}" for i in range(products)], licence_product=owner, classes=classes
+        product_ids=[f"p{i}" for i in range(products)],
+        licence_product=owner,
+        classes=classes,
+        edge_arrays=from_classes(classes),
     )
     graph = nx.Graph()
     graph.add_nodes_from(range(products))

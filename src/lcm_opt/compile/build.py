@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
+from lcm_opt.compile.edge_arrays import EdgeArrays
 from lcm_opt.compile.edges import Candidates, ClassEdges, class_edges
 from lcm_opt.compile.evaluator import Evaluator
 from lcm_opt.compile.lcm import pools, validate_pools
@@ -20,6 +21,7 @@ from lcm_opt.domain import (
     version_key,
 )
 from lcm_opt.domain.table import ConsumptionTable
+from lcm_opt.memory import release_free_memory
 from lcm_opt.rules.eligibility import (
     Chains,
     Reach,
@@ -162,19 +164,20 @@ def _classes(
     product_index: Mapping[str, int],
     candidates: Candidates,
     reference: bool,
-) -> list[ConsumptionClass]:
+) -> tuple[list[ConsumptionClass], EdgeArrays | None]:
     """Each class's edges: per pair through the closures (`reference`), else all pairs at
-    once (edges.py); the two agree exactly."""
+    once (edges.py, which gives them as columns too); the two agree exactly."""
     raws = grouped.raws
     values = [key[1] for key in grouped.keys]
     products = [c.product for c in grouped.firsts]
+    arrays: EdgeArrays | None = None
     if reference:
         edges = [
             _reference_edges(ctx, candidates[product], raw, cv)
             for product, raw, cv in zip(products, raws, values, strict=True)
         ]
     else:
-        edges = class_edges(ctx, products, raws, values, candidates)
+        edges, arrays = class_edges(ctx, products, raws, values, candidates)
     classes = []
     for k, (c, raw, cv) in enumerate(zip(grouped.firsts, raws, values, strict=True)):
         exact, downgrade, detail = edges[k]
@@ -190,7 +193,7 @@ def _classes(
                 raw=raw,
             )
         )
-    return classes
+    return classes, arrays
 
 
 def _reference_edges(
@@ -265,9 +268,9 @@ def compile_scenario(
         grouped = group_table(table, ctx.products, key_of)
     else:
         grouped = _group_rows(ctx, scenario.consumptions, key_of)
-    classes = _classes(ctx, grouped, product_index, candidates, reference)
+    classes, arrays = _classes(ctx, grouped, product_index, candidates, reference)
     pins, free_pins = _pins(scenario, ctx, grouped)
-    return Problem(
+    problem = Problem(
         scenario=scenario,
         evaluator=ctx,
         product_ids=tuple(p.id for p in products),
@@ -286,6 +289,11 @@ def compile_scenario(
         warnings=(*_warnings(classes, products), *free_pins),
         lcm=pools(scenario, ctx.licence_index, product_index),
     )
+    if arrays is not None:
+        problem.__dict__["edge_arrays"] = arrays  # the cached property, already known
+    del grouped, arrays
+    release_free_memory(len(problem.consumption_ids))
+    return problem
 
 
 def _pins(scenario: Scenario, ctx: Evaluator, grouped: Grouped) -> tuple[list[Pin], list[str]]:

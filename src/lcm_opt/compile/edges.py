@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from lcm_opt.compile.edge_arrays import EdgeArrays, from_columns
 from lcm_opt.compile.evaluator import Evaluator
 from lcm_opt.compile.problem import Edge
 from lcm_opt.domain import TYPE_CODES, Metric
@@ -37,9 +38,9 @@ def class_edges(
     raws: Sequence[Mapping[str, object]],
     values: Sequence[Values],
     candidates: Candidates,
-) -> list[ClassEdges]:
+) -> tuple[list[ClassEdges], EdgeArrays]:
     """Per class (its product, first member's raw attributes and rule values): its exact
-    and downgrade edges, and why it has none."""
+    and downgrade edges, and why it has none; and all of them as columns."""
     out: list[ClassEdges | None] = [None] * len(products)
     pairs = _Pairs()
     by_product: dict[str, list[int]] = {}
@@ -52,19 +53,25 @@ def class_edges(
                 out[k] = ((), (), detail)
             continue
         pairs.add(ctx, ks, cands, raws)
+    groups = [split_group(licence) for licence in ctx.licences]
     if pairs.size:
-        _evaluate(ctx, pairs, raws, values, out)
+        columns = _evaluate(ctx, pairs, raws, values, out)
+    else:
+        empty = np.zeros(0, dtype=np.int64)
+        columns = (empty, empty, empty, empty, np.zeros(0, dtype=bool))
     for k, edges in enumerate(out):
         if edges is None:  # candidates, but none sized
             out[k] = ((), (), NO_SIZE)
-    return [edges for edges in out if edges is not None]
+    arrays = from_columns(*columns, classes=len(out), licence_groups=groups)
+    return [edges for edges in out if edges is not None], arrays
 
 
 class _Pairs:
-    """Candidate (class, licence) pairs with known units, as growing array parts."""
+    """Candidate (class, licence) pairs with known units, as growing array parts: per
+    column (class, licence, units, downgrade), its parts."""
 
     def __init__(self) -> None:
-        self.parts: list[tuple[np.ndarray, ...]] = []
+        self.columns: list[list[np.ndarray]] = [[], [], [], []]
         self.size = 0
 
     def add(
@@ -80,13 +87,18 @@ class _Pairs:
         k_arr = np.repeat(np.array(ks, dtype=np.int64), len(lic))
         flat = units.ravel()
         keep = flat >= 0
-        self.parts.append(
-            (k_arr[keep], np.tile(lic, len(ks))[keep], flat[keep], np.tile(down, len(ks))[keep])
-        )
+        parts = (k_arr[keep], np.tile(lic, len(ks))[keep], flat[keep], np.tile(down, len(ks))[keep])
+        for column, part in zip(self.columns, parts, strict=True):
+            column.append(part)
         self.size += int(keep.sum())
 
-    def arrays(self) -> tuple[np.ndarray, ...]:
-        return tuple(np.concatenate(column) for column in zip(*self.parts, strict=True))
+    def arrays(self) -> list[np.ndarray]:
+        """The pairs as columns; each column's parts are let go once it is joined, so that
+        the pairs are never held twice over."""
+        out = []
+        while self.columns:
+            out.append(np.concatenate(self.columns.pop(0)))
+        return out
 
 
 def _units(
@@ -122,7 +134,9 @@ def _evaluate(
     raws: Sequence[Mapping[str, object]],
     values: Sequence[Values],
     out: list[ClassEdges | None],
-) -> None:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Fills `out` for every class with sized pairs; returns the edges as columns (class,
+    licence, score, units, downgrade), sorted by class and each class's edge order."""
     k, lic, units, down = pairs.arrays()
     distinct: dict[Values, int] = {}
     cv_of_class = np.array([distinct.setdefault(v, len(distinct)) for v in values], dtype=np.int64)
@@ -135,14 +149,17 @@ def _evaluate(
     # Per class: exact edges, then downgrade ones, each by (score desc, licence asc).
     order = np.lexsort((lic, -score, down, k))
     order = order[ok[order]]
+    del ok
     k, lic, score, units, down = k[order], lic[order], score[order], units[order], down[order]
+    del order
     objects = _shared_edges(ctx, lic, score, units, down)
-    ends = np.searchsorted(k, np.arange(len(out) + 1))  # class kk's edges: ends[kk]:ends[kk+1]
-    mids = np.searchsorted(k * 2 + down, np.arange(len(out)) * 2 + 1)  # first downgrade edge
+    ends = np.searchsorted(k, np.arange(len(out) + 1)).tolist()  # class kk: ends[kk]:ends[kk+1]
+    mids = np.searchsorted(k * 2 + down, np.arange(len(out)) * 2 + 1).tolist()  # 1st downgrade
     for kk in np.flatnonzero(sized).tolist():
-        start, mid, end = int(ends[kk]), int(mids[kk]), int(ends[kk + 1])
+        start, mid, end = ends[kk], mids[kk], ends[kk + 1]
         ex, dn = tuple(objects[start:mid]), tuple(objects[mid:end])
         out[kk] = (ex, dn, None if ex or dn else NO_REQUIREMENT)
+    return k, lic, score, units, down
 
 
 def _shared_edges(
@@ -163,7 +180,9 @@ def _shared_edges(
             for k in zip(*columns, strict=True)
         ]
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    shared = [
+    del key
+    shared = np.empty(len(first), dtype=object)
+    shared[:] = [
         Edge(li, sc, u, groups[li], dg)
         for li, sc, u, dg in zip(
             lic[first].tolist(),
@@ -173,7 +192,9 @@ def _shared_edges(
             strict=True,
         )
     ]
-    return [shared[i] for i in inverse.reshape(-1).tolist()]
+    # an object array indexed in C: no Python int per pair on the way
+    picked: list[Edge] = shared[inverse.reshape(-1)].tolist()
+    return picked
 
 
 def _pair_key(

@@ -4,8 +4,10 @@ edges, licence capacities, pins and the product processing order. Built by build
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
+from lcm_opt.compile.edge_arrays import EdgeArrays, from_classes
 from lcm_opt.compile.lcm import Pools
 from lcm_opt.domain import Licence, Product, Scenario
 from lcm_opt.rules.eligibility import Reach
@@ -68,6 +70,12 @@ class Problem:
     merged: dict[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     lcm: Pools = field(default_factory=Pools)  # reservations (A45) and caps (L5), lcm.py
+
+    @cached_property
+    def edge_arrays(self) -> EdgeArrays:
+        """Every class's edges as columns (edge_arrays.py); compile sets it from the arrays
+        it evaluated, any other Problem reads it from its classes once."""
+        return from_classes(self.classes)
 
     def candidate(self, licence: int) -> bool:
         return self.capacity[licence] != 0

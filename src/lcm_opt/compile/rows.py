@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -21,9 +22,7 @@ from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.rules.language import RuleSet, consumption_raw
 from lcm_opt.rules.language.types import Values
 
-ClassKey = tuple[
-    str, Values, tuple[int | None, int | None] | None, tuple[object, ...]
-]
+ClassKey = tuple[str, Values, tuple[int | None, int | None] | None, tuple[object, ...]]
 """(product, rule values, cores and processors where units depend on them)."""
 
 
@@ -51,7 +50,7 @@ def groupable(table: ConsumptionTable, rules: RuleSet) -> bool:
 def group_table(
     table: ConsumptionTable,
     products: Mapping[str, Product],
-    key_of: Callable[[Consumption], ClassKey],
+    key_of: KeyOf,
 ) -> Grouped:
     """`key_of(consumption)` is build.py's class key, evaluated once per prototype."""
     protos = table.prototypes
@@ -67,7 +66,13 @@ def group_table(
     ids = table.ids
     order = _natural_order(ids, used.tolist())
     key_index: dict[ClassKey, int] = {}
-    proto_key = np.array([key_index.setdefault(key_of(p), len(key_index)) for p in protos])
+    raws = [consumption_raw(p) for p in protos]
+    proto_key = np.array(
+        [
+            key_index.setdefault(key_of(p, raw), len(key_index))
+            for p, raw in zip(protos, raws, strict=True)
+        ]
+    )
     row_key = proto_key[rows[order]] if len(order) else np.zeros(0, dtype=np.int64)
     keys_by_id = list(key_index)
     # Classes are numbered by their first member, as the per-row grouping numbers them.
@@ -78,23 +83,32 @@ def group_table(
     class_of = class_of_key[row_key]
     sorted_members = np.argsort(class_of, kind="stable")
     bounds = np.cumsum(np.bincount(class_of, minlength=len(present)))[:-1]
-    members = [part.tolist() for part in np.split(sorted_members, bounds)] if len(present) else []
+    every = sorted_members.tolist()
+    ends = [*bounds.tolist(), len(every)] if len(present) else []
+    starts = [0, *ends[:-1]] if ends else []
+    members = [every[start:end] for start, end in zip(starts, ends, strict=True)]
+    del every
     first_rows = [order[m[0]] for m in members]
-    firsts = [protos[int(rows[r])] for r in first_rows]
+    first_protos = [int(rows[r]) for r in first_rows]
+    firsts = [protos[i] for i in first_protos]
     return Grouped(
         ids=[ids[r] for r in order],
         class_of=class_of.tolist(),
         members=members,
         firsts=firsts,
-        raws=[_raw(table, proto, r) for proto, r in zip(firsts, first_rows, strict=True)],
+        raws=[_raw(table, raws[i], r) for i, r in zip(first_protos, first_rows, strict=True)],
         keys=[keys_by_id[int(k)] for k in present[by_first]],
         free=[ids[r] for r in _natural_order(ids, free_rows.tolist())],
         merged=merged,
     )
 
 
-def _raw(table: ConsumptionTable, proto: Consumption, row: int) -> dict[str, object]:
-    raw = consumption_raw(proto)
+def _raw(table: ConsumptionTable, proto_raw: dict[str, object], row: int) -> dict[str, object]:
+    """The first member's attributes: its prototype's (whose asset and user are None),
+    with the row's own asset and user where the table has them."""
+    if table.assets is None and table.users is None:
+        return proto_raw
+    raw = dict(proto_raw)
     raw["asset"] = None if table.assets is None else table.assets[row]
     raw["user"] = None if table.users is None else table.users[row]
     return raw
@@ -126,15 +140,19 @@ def _natural_order(ids: list[str] | tuple[str, ...], rows: list[int]) -> list[in
     return sorted(rows, key=ids.__getitem__)
 
 
-def class_key(
-    rules: RuleSet, sized: Callable[[str], bool], ruled: Sequence[str] = ()
-) -> Callable[[Consumption], ClassKey]:
+class KeyOf(Protocol):
+    def __call__(self, c: Consumption, raw: Mapping[str, object] | None = None) -> ClassKey:
+        """`raw`: `consumption_raw(c)`, where the caller has it already."""
+        ...
+
+
+def class_key(rules: RuleSet, sized: Callable[[str], bool], ruled: Sequence[str] = ()) -> KeyOf:
     """build.py's class key of one consumption: (product, rule values, size, and its values
     on the `ruled` dimensions). Members of a class must be alike in everything eligibility
     reads: Allocation Rules read dimensions no rule line may name, so those are in the key."""
 
-    def key_of(c: Consumption) -> ClassKey:
-        cv = rules.consumption_values(consumption_raw(c))
+    def key_of(c: Consumption, raw: Mapping[str, object] | None = None) -> ClassKey:
+        cv = rules.consumption_values(consumption_raw(c) if raw is None else raw)
         size = (c.cores, c.processors) if sized(c.product) else None
         return (c.product, cv, size, tuple(getattr(c, name) for name in ruled))
 

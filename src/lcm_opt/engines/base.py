@@ -107,6 +107,21 @@ class Remaining:
             caps[licence] -= units
 
 
+def take_all(remaining: Remaining, units: dict[tuple[int, int], int], product: list[int]) -> None:
+    """`remaining.take` of every (class, licence) -> units, `product` per class. Without
+    Track Deployment caps, one subtraction per licence: capacity only shrinks, so the
+    total fits exactly when every step would have."""
+    if remaining.caps_left():
+        for (k, licence), amount in units.items():
+            remaining.take(licence, amount, product[k])
+        return
+    per_licence: dict[int, int] = {}
+    for (_, licence), amount in units.items():
+        per_licence[licence] = per_licence.get(licence, 0) + amount
+    for licence, amount in per_licence.items():
+        remaining.take(licence, amount)
+
+
 def available(problem: Problem, licence: int, reserved: int, used: int) -> int | None:
     """What a licence still offers: 0 when it is not in service (A35) or FREE-type (R9,
     A9b), None when unlimited, else seats - reserved - used (A23, A45)."""

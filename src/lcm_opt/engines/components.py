@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
+import numpy as np
+
 from lcm_opt.compile.problem import Edge, Problem
 from lcm_opt.engines.base import Allocation, Remaining
 from lcm_opt.engines.subproblem import SubProblem
@@ -17,13 +19,15 @@ from lcm_opt.objectives import objective_unit
 
 def product_components(problem: Problem) -> list[list[int]]:
     """Groups of product indices that share licences, each sorted, in ascending order."""
-    owner = problem.licence_product
-    links = {
-        (cls.product, owner[edge.licence])
-        for cls in problem.classes
-        for edge in cls.edges
-        if owner[edge.licence] != cls.product  # only downgrade reach links two products
-    }
+    arrays = problem.edge_arrays
+    products = len(problem.product_ids)
+    classes = problem.classes
+    class_product = np.fromiter((c.product for c in classes), np.int64, len(classes))
+    mine = class_product[arrays.owner]
+    theirs = np.asarray(problem.licence_product, dtype=np.int64)[arrays.licence]
+    cross = mine != theirs  # only downgrade reach links two products
+    linked = np.unique(mine[cross] * products + theirs[cross]).tolist()
+    links = [(pair // products, pair % products) for pair in linked]
     root = list(range(len(problem.product_ids)))  # union-find over the products
 
     def find(node: int) -> int:
@@ -92,9 +96,11 @@ def subproblems(
     to its members not settled by the pin pre-pass. With `greedy`, each carries its part of
     that allocation as a hint (CP-SAT reads it; flow needs none)."""
     weights = class_weights(problem)
+    arrays = problem.edge_arrays
+    has_edges = (arrays.start[1:] > arrays.start[:-1]).tolist()
     by_product: dict[int, list[int]] = defaultdict(list)
     for k, cls in enumerate(problem.classes):
-        if free.get(k) and cls.edges:
+        if has_edges[k] and free.get(k):
             by_product[cls.product].append(k)
     subs = []
     caps = remaining.caps_left()
@@ -103,10 +109,12 @@ def subproblems(
         if not classes:
             continue
         edges = {k: problem.classes[k].edges for k in classes}
-        licences = tuple(sorted({e.licence for k in classes for e in edges[k]}))
+        ordered = tuple(sorted(classes))
+        columns = arrays.take(np.array(ordered, dtype=np.int64))
+        licences = tuple(np.unique(columns.licence).tolist())
         subs.append(
             SubProblem(
-                classes=tuple(sorted(classes)),
+                classes=ordered,
                 count={k: len(free[k]) for k in classes},
                 edges=edges,
                 licences=licences,
@@ -119,6 +127,7 @@ def subproblems(
                     if p in products and li in licences
                 },
                 product={k: problem.classes[k].product for k in classes},
+                columns=columns,
             )
         )
     if greedy is None:

@@ -26,14 +26,29 @@ class _Flat:
 
     def __init__(self, sub: SubProblem) -> None:
         self.classes = sub.classes
-        per_class = [sub.edges[k] for k in self.classes]
-        self.edges: list[Edge] = [e for edges in per_class for e in edges]
-        n = len(self.edges)
-        self.degree = np.fromiter(map(len, per_class), np.int64, len(per_class))
-        self.at = np.repeat(np.arange(len(per_class)), self.degree)  # class position per edge
-        self.licence = np.fromiter(map(_licence, self.edges), np.int64, n)
-        self.score = np.fromiter(map(_score, self.edges), np.int64, n)
         self.count = np.array([sub.count[k] for k in self.classes], dtype=np.int64)
+        if sub.columns is not None:  # the same edges, already columns
+            columns = sub.columns
+            self.degree = np.diff(columns.start)
+            self.licence, self.score = columns.licence, columns.score
+            self._names, self._codes = columns.groups, columns.group
+        else:
+            per_class = [sub.edges[k] for k in self.classes]
+            edges: list[Edge] = [e for edges in per_class for e in edges]
+            n = len(edges)
+            self.degree = np.fromiter(map(len, per_class), np.int64, len(per_class))
+            self.licence = np.fromiter(map(_licence, edges), np.int64, n)
+            self.score = np.fromiter(map(_score, edges), np.int64, n)
+            self._names = tuple(dict.fromkeys(e.group for e in edges))
+            code = {name: i for i, name in enumerate(self._names)}
+            self._codes = np.fromiter((code[e.group] for e in edges), np.int64, n)
+        self.at = np.repeat(np.arange(len(self.classes)), self.degree)  # class position per edge
+        self.size = len(self.licence)
+
+    def groups(self, rows: np.ndarray) -> list[str]:
+        """The split group of each of these edges."""
+        names = self._names
+        return [names[g] for g in self._codes[rows].tolist()]
 
 
 def solve_flow_arrays(sub: SubProblem) -> ComponentSolution:
@@ -63,7 +78,7 @@ def solve_flow_arrays(sub: SubProblem) -> ComponentSolution:
     if status != smcf.OPTIMAL:
         raise EngineError(f"min-cost flow returned status {status}")
     first = len(sub.classes)
-    return _solution(sub, flat, smcf.flows(arcs)[first : first + len(flat.edges)])
+    return _solution(sub, flat, smcf.flows(arcs)[first : first + flat.size])
 
 
 def _class_max(flat: _Flat) -> list[int | None]:
@@ -130,19 +145,22 @@ def _solution(sub: SubProblem, flat: _Flat, flows: np.ndarray) -> ComponentSolut
     units: dict[tuple[int, int], int] = {}
     covered: dict[tuple[int, str], int] = {}
     used = np.flatnonzero(flows)
-    classes, edges = flat.classes, flat.edges
-    for i, k, li, f in zip(
-        used.tolist(),
+    classes = flat.classes
+    for group, k, li, f in zip(
+        flat.groups(used),
         flat.at[used].tolist(),
         flat.licence[used].tolist(),
         flows[used].tolist(),
         strict=True,
     ):
         units[(classes[k], li)] = f
-        gkey = (classes[k], edges[i].group)
+        gkey = (classes[k], group)
         covered[gkey] = covered.get(gkey, 0) + f
     affinity = sum(
         s * f for s, f in zip(flat.score[used].tolist(), flows[used].tolist(), strict=True)
     )
     value = sum(sub.weight[k] * n for (k, _), n in covered.items())
-    return ComponentSolution(units, covered, Status.OPTIMAL, value, value, affinity)
+    solution = ComponentSolution(units, covered, Status.OPTIMAL, value, value, affinity)
+    if sub.columns is not None:
+        solution.flows = flows.astype(np.int64)
+    return solution

@@ -6,11 +6,12 @@ MILP by HiGHS with CP-SAT as fallback (portfolio.py) — for the lexicographic o
 from __future__ import annotations
 
 import time
+from collections import deque
 
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DirectOverflow, SplitMode, Status
 from lcm_opt.engines import cluster
-from lcm_opt.engines.base import Allocation, GrantRecord, Remaining
+from lcm_opt.engines.base import Allocation, GrantRecord, Remaining, take_all
 from lcm_opt.engines.components import (
     Hints,
     class_weights,
@@ -21,6 +22,7 @@ from lcm_opt.engines.components import (
 )
 from lcm_opt.engines.cpsat import preload
 from lcm_opt.engines.expand import expand
+from lcm_opt.engines.expand_arrays import expand_flows
 from lcm_opt.engines.flow import FlowUnsafe, solve_flow
 from lcm_opt.engines.flow_arrays import solve_flow_arrays
 from lcm_opt.engines.greedy import GreedyEngine, choose, deficit_records
@@ -30,6 +32,7 @@ from lcm_opt.engines.pins import apply_pins
 from lcm_opt.engines.portfolio import solve_exact
 from lcm_opt.engines.stages import Stages, stage_summary
 from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
+from lcm_opt.memory import release_free_memory
 
 
 def _flow(sub: SubProblem) -> ComponentSolution | None:
@@ -132,17 +135,25 @@ class OptimalEngine:
         cpsat = _CpSat(problem, baseline)
         subs = subproblems(problem, free, remaining)
         solutions = _solve_components(subs, cpsat, self.reference)
-        for solution in solutions:
+        release_free_memory(len(problem.consumption_ids))  # what building and solving left
+        class_product = [cls.product for cls in problem.classes]
+        pending = deque(zip(subs, solutions, strict=True))
+        del subs  # each component's columns go once it is expanded
+        while pending:
+            sub, solution = pending.popleft()
             started = time.perf_counter()
-            more, counts = expand(problem, solution, free)
+            if solution.flows is not None and sub.columns is not None and not self.reference:
+                more, counts = expand_flows(sub.classes, sub.columns, solution.flows, free)
+                solution.flows = None
+            else:
+                more, counts = expand(problem, solution, free)
             expanding += time.perf_counter() - started
             grants.extend(more)
             covered.update(counts)
             value, bound = value + solution.value, bound + solution.bound
             if solution.status is not Status.OPTIMAL:
                 status = Status.FEASIBLE
-            for (k, licence), units in solution.units.items():
-                remaining.take(licence, units, problem.classes[k].product)
+            take_all(remaining, solution.units, class_product)
         left = sorted(c for k, members in free.items() for c in members[covered.get(k, 0) :])
         repaired, missing = _repair(problem, remaining, left)
         grants.extend(repaired)
@@ -164,6 +175,7 @@ class OptimalEngine:
             kept_greedy=allocation.grants is not grants,
         )
         allocation.timings["expand"] = expanding
+        release_free_memory(len(problem.consumption_ids))  # the components, before writing
         return allocation
 
 

@@ -8,6 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
+import numpy.typing as npt
+
+from lcm_opt.compile.edge_arrays import EdgeArrays
 from lcm_opt.compile.problem import Edge
 from lcm_opt.domain import Status
 
@@ -27,6 +31,9 @@ class SubProblem:
     # the classes of that product together: sum_{k of product} units[k, licence] <= cap
     caps: dict[tuple[int, int], int] = field(default_factory=dict)
     product: dict[int, int] = field(default_factory=dict)  # class -> product (for `caps`)
+    # `edges` as columns, classes in `classes` order (the same edges), where the caller
+    # has them; None: read from `edges`
+    columns: EdgeArrays | None = field(default=None, compare=False, repr=False)
 
     def capped(self) -> dict[tuple[int, int], list[int]]:
         """Each cap that some edge of this component touches -> its classes, ascending."""
@@ -44,6 +51,8 @@ class SubProblem:
     def unit_demand(self) -> bool:
         """Every edge asks 1 unit: coverage is a flow (totally unimodular). Computed once:
         a component can have hundreds of thousands of edges."""
+        if self.columns is not None:
+            return bool((self.columns.units == 1).all())
         return all(e.units == 1 for edges in self.edges.values() for e in edges)
 
 
@@ -61,3 +70,6 @@ class ComponentSolution:
     affinity_optimal: bool = True
     affinity_bound: int | None = None  # None: equal to `affinity` (proven)
     solver: str = "flow"  # flow, highs or cpsat: which backend produced this solution
+    # min-cost flow from a SubProblem with columns: the flow on each of its edges, in the
+    # columns' order (expand.py expands from it without a lookup per edge)
+    flows: npt.NDArray[np.int64] | None = field(default=None, compare=False, repr=False)

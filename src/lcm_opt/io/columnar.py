@@ -26,7 +26,9 @@ from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable
 from lcm_opt.io.arrow_groups import row_groups
 from lcm_opt.io.blocks import TableBlock
+from lcm_opt.io.compact import Compactor
 from lcm_opt.io.stream import RowPath, StopAtFirst, TableBuilder, Unclean, unique_ids
+from lcm_opt.memory import release_free_memory
 
 _ID_FIELDS = ("id", "product", "location", "department", "cost_centre", "custodian")
 
@@ -55,9 +57,15 @@ def parquet_table(
         return None
     own: dict[str, Any] = {n: columns.pop(n) for n in ("asset", "user") if n in columns}
     try:
-        return _build(ids, own, columns, mapping.constants, row_path)
+        found = _build(ids, own, columns, mapping.constants, row_path)
     except (Unclean, pa.ArrowException):  # a column type the grouping does not take
         return None
+    # the Arrow columns are no longer needed: hand their pages, and the heap's, back
+    del table, columns, ids, own
+    pa.default_memory_pool().release_unused()
+    if found is not None:
+        release_free_memory(len(found[0]))
+    return found
 
 
 def _columns(
@@ -112,6 +120,7 @@ def _build(
     full = row_path({}, problems)
     builder = TableBuilder(full, None, problems)
     number = np.empty(len(first), dtype=np.uintc)
+    compact, known_prototypes = Compactor(), 0
     for index, row in enumerate(first.tolist()):
         raw = {name: values[index] for name, values in firsts.items()}
         raw = {**constants, **{k: v for k, v in raw.items() if v is not None}}
@@ -120,6 +129,9 @@ def _build(
         if item is None:
             return None
         number[index] = builder.prototype_number(item, raw)
+        if len(builder.prototypes) > known_prototypes:
+            known_prototypes += 1
+            compact(builder.prototypes[-1], id_values[row])
     per_row = array("I")
     per_row.frombytes(number[group].tobytes())
     own_values = {name: _own(column) for name, column in own.items()}

@@ -31,9 +31,11 @@ from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable
 from lcm_opt.io.blocks import TableBlock
 from lcm_opt.io.cells import convert_cells, typed_columns
+from lcm_opt.io.compact import Compactor
 from lcm_opt.io.mapping import layout
 from lcm_opt.io.stream import RowPath, StopAtFirst, TableBuilder, Unclean, unique_ids
 from lcm_opt.io.text import detect_delimiter, detect_encoding
+from lcm_opt.memory import release_free_memory
 
 _BOM = b"\xef\xbb\xbf"
 # Printable ASCII but the quote, and tab and line ends: what a plain file is made of.
@@ -54,6 +56,8 @@ def csv_table(
         # the reader's buffers are freed by now; hand their pages back rather than keep
         # them in pyarrow's allocator for the rest of the solve
         pa.default_memory_pool().release_unused()
+    if found is not None:
+        release_free_memory(len(found[0]))  # the text, the cells and the first rows
     return found
 
 
@@ -194,6 +198,7 @@ def _build(
     builder = TableBuilder(full, None, problems)
     typed = typed_columns(Consumption, names)
     number = np.empty(len(first), dtype=np.uintc)
+    compact, known_prototypes = Compactor(), 0
     rows = zip(*firsts, strict=True)
     for index, (row, cells) in enumerate(zip(first.tolist(), rows, strict=True)):
         raw = {name: text for name, text in zip(names, map(str.strip, cells), strict=True) if text}
@@ -202,6 +207,9 @@ def _build(
         if item is None:
             return None
         number[index] = builder.prototype_number(item, raw)
+        if len(builder.prototypes) > known_prototypes:
+            known_prototypes += 1
+            compact(builder.prototypes[-1], ids[row])
     per_row = array("I")
     per_row.frombytes(number[group].tobytes())
     return (

@@ -1,0 +1,82 @@
+"""expand.py's grants made from a flow solution's edge column: the same records in the same
+order, with array work per component instead of Python work per class and per edge.
+
+A flow component asks one unit per edge, so expand.py's staircase gives each flowing edge
+the next `flow` free members of its class: the class's edges taken group by group (groups
+in order of first appearance among the class's edges), edge order within a group, members
+in id order. Here that order is one sort of the flowing edges by (first edge of their
+group in the class, edge), and the members one gather from the classes' free lists."""
+
+from __future__ import annotations
+
+from itertools import chain, repeat
+
+import numpy as np
+
+from lcm_opt.compile.edge_arrays import EdgeArrays
+from lcm_opt.engines.base import GrantRecord
+
+_new = tuple.__new__
+
+
+def expand_flows(
+    classes: tuple[int, ...],
+    columns: EdgeArrays,
+    flows: np.ndarray,
+    free: dict[int, list[int]],
+) -> tuple[list[GrantRecord], dict[int, int]]:
+    """Grants for one unit-demand component (its classes ascending, their edges as columns,
+    the flow on each), and per class how many of its free members they cover."""
+    degree = np.diff(columns.start)
+    at = np.repeat(np.arange(len(classes), dtype=np.int64), degree)
+    first = _group_first(at, columns.group)
+    used = np.flatnonzero(flows)
+    order = used[np.lexsort((used, first[used]))]  # classes stay ascending: first is global
+    amount = flows[order].astype(np.int64)
+    owner = at[order]
+    # where each flowing edge's members start among its class's free members
+    before = np.cumsum(amount) - amount
+    run_start = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if len(owner) else owner
+    run_of = np.repeat(np.arange(len(run_start)), np.diff(np.r_[run_start, len(owner)]))
+    offset = before - before[run_start][run_of] if len(owner) else before
+    sizes = np.fromiter((len(free[k]) for k in classes), np.int64, len(classes))
+    base = np.cumsum(sizes) - sizes
+    # Object columns, gathered in C: a grant refers to its member's int in the free list and
+    # to its edge's licence and score ints, as the per-class staircase's grants do, rather
+    # than to a new int object each.
+    members = _objects(list(chain.from_iterable(free[k] for k in classes)))
+    total = int(amount.sum())
+    edge = np.repeat(np.arange(len(order)), amount)
+    step = np.arange(total, dtype=np.int64) - np.repeat(before, amount)
+    picked = members[(base[owner] + offset)[edge] + step]
+    records = zip(
+        picked.tolist(),
+        _objects(columns.licence[order].tolist())[edge].tolist(),
+        repeat(1),
+        repeat(False),
+        _objects(columns.score[order].tolist())[edge].tolist(),
+        columns.downgrade[order][edge].tolist(),
+        strict=False,  # the columns bound it
+    )
+    grants: list[GrantRecord] = list(map(_new, repeat(GrantRecord), records))
+    covered_at = owner[run_start] if len(owner) else owner
+    counts = np.add.reduceat(amount, run_start) if len(owner) else amount
+    assert (counts <= sizes[covered_at]).all(), "a class covers at most its free members"
+    covered = {classes[i]: n for i, n in zip(covered_at.tolist(), counts.tolist(), strict=True)}
+    return grants, covered
+
+
+def _group_first(at: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """For each edge, the index of the first edge of its class with its split group."""
+    if not len(at):
+        return at
+    key = at * (int(group.max()) + 1) + group
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    out: np.ndarray = first[inverse.reshape(-1)]
+    return out
+
+
+def _objects(values: list[int]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out

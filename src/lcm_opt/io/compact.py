@@ -1,0 +1,38 @@
+"""Prototypes held in less memory: a large estate keeps a few hundred thousand validated
+`Consumption` prototypes alive from load to write, and most of their bytes are not their
+values. Each one's fields set (which fields the row gave: a set of its own, 728 bytes) is
+shared with every other prototype that gave the same fields, and each text value is the
+one object of that text among the prototypes (validation makes a fresh copy per row).
+
+Neither changes what a prototype is: its values are equal and its `model_fields_set`
+equal. A frozen model never changes its fields set in place (pydantic copies it when it
+copies a model), so sharing it is safe."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class Compactor:
+    """Shares fields sets and text values among the models it is given."""
+
+    def __init__(self) -> None:
+        self._texts: dict[str, str] = {}
+        self._sets: dict[frozenset[str], set[str]] = {}
+
+    def __call__(self, model: BaseModel, ident: str | None = None) -> None:
+        """`ident`: the row's own id text, kept instead of the model's copy of it (ids
+        are unique, so sharing them through the text table would only grow it)."""
+        values = model.__dict__
+        texts = self._texts
+        for name, value in values.items():
+            if type(value) is str:
+                if name == "id":
+                    if value == ident:
+                        values[name] = ident
+                else:
+                    values[name] = texts.setdefault(value, value)
+        fields = model.__pydantic_fields_set__
+        shared = self._sets.setdefault(frozenset(fields), fields)
+        if shared is not fields:
+            object.__setattr__(model, "__pydantic_fields_set__", shared)
