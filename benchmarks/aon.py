@@ -135,13 +135,14 @@ def run_one(
     result = assemble(problem, allocation)
     violations = check_result(scenario, result)
     raw, pinned = raw_subproblem(problem)
-    guard, tuning, cuts = milp.GUARD, milp.TUNING, milp.CUTS
+    guard, tuning, cuts, columns = milp.GUARD, milp.TUNING, milp.CUTS, milp.COLUMNS
     milp.GUARD = (max(PEER_WALL[0], peer_cap * ours_s), 0.0)
     milp.TUNING, milp.CUTS = {}, False  # HiGHS's defaults, the model as written
+    milp.COLUMNS = 10**9  # its own node limit whatever the model's size
     try:
         peer, peer_s, peer_cpu = _timed(lambda: _peer(raw))
     finally:
-        milp.GUARD, milp.TUNING, milp.CUTS = guard, tuning, cuts
+        milp.GUARD, milp.TUNING, milp.CUTS, milp.COLUMNS = guard, tuning, cuts, columns
     o = result.objective
     return {
         "name": scenario.name,
