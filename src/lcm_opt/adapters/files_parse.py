@@ -19,7 +19,8 @@ escape of half a surrogate pair (`"\\ud800"`) is refused where it stands.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import math
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ __all__ = [
     "MAX_INT_DIGITS",
     "JsonObject",
     "check_depth",
+    "document_problems",
     "first_repeated",
     "json_object",
     "parse_json",
@@ -76,48 +78,72 @@ def read_document(path: Path) -> Mapping[str, Any]:
 
 
 def check_depth(data: Mapping[str, Any], source: str) -> None:
-    """Raises a ScenarioErrors naming the top-level key whose value nests lists and
-    mappings more than MAX_DEPTH deep (or contains itself), or the path of a key or text
-    holding half a surrogate pair, which no Unicode text can hold. Iterative; a container
-    is walked again only when reached deeper than before, so shared (aliased) parts cost
-    at most MAX_DEPTH visits each and a cycle ends at the limit."""
+    """Raises a ScenarioErrors for the first of document_problems: a too-deep value at its
+    top-level key, text that is not Unicode at its path."""
+    for loc, message in document_problems(data):
+        if message.startswith(NOT_FINITE):
+            continue  # the models refuse it in their own words, at the field they name
+        field = str(loc[0]) if message == TOO_DEEP and loc else loc_text(loc)
+        raise fail(message, where=source, field=field)
+
+
+Loc = tuple[str | int, ...]
+NOT_FINITE = "expected a finite number"
+TOO_DEEP = f"nested too deeply: more than {MAX_DEPTH} levels of lists and mappings"
+
+
+def document_problems(data: object) -> Iterator[tuple[Loc, str]]:
+    """What no model can see in a parsed document, in document order: a key repeated in
+    one JSON object, text or a key holding half a surrogate pair (no Unicode text can), a
+    number that is not finite (JSON has none, Python's parser reads NaN and Infinity), and
+    a list or mapping nested more than MAX_DEPTH deep, which ends the walk (a YAML alias
+    may contain itself). The one policy of scenario files, JSON Lines rows and request
+    bodies. Iterative; a container is walked again only when reached deeper than before,
+    so shared (aliased) parts cost at most MAX_DEPTH visits each."""
     deepest: dict[int, int] = {}
-    stack: list[tuple[object, int, Any]] = [(data, 1, None)]  # path: (parent's path, key)
+    stack: list[tuple[object, int, Any]] = [(data, 0, None)]  # path: (parent's path, key)
     while stack:
         node, depth, path = stack.pop()
         if isinstance(node, str):
-            texts: Iterable[object] = (node,)
-        elif isinstance(node, Mapping | list | tuple):
-            if depth > MAX_DEPTH:
-                message = f"nested too deeply: more than {MAX_DEPTH} levels of lists and mappings"
-                raise fail(message, where=source, field=_path_text(path, top=True))
-            if deepest.get(id(node), 0) >= depth:
-                continue
-            deepest[id(node)] = depth
-            items = node.items() if isinstance(node, Mapping) else enumerate(node)
-            stack.extend((v, depth + 1, (path, k)) for k, v in reversed(list(items)))
-            texts = node if isinstance(node, Mapping) else ()
-        else:
+            if not node.isascii() and (message := _not_unicode(node)):
+                yield _loc(path), message
             continue
-        for text in texts:
-            if not isinstance(text, str) or text.isascii():
-                continue
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError as exc:
-                char = f"\\u{ord(text[exc.start]):04x}"
-                raise fail(surrogate_message(char), where=source, field=_path_text(path)) from None
+        if isinstance(node, float) and not math.isfinite(node):
+            yield _loc(path), f"{NOT_FINITE}, got {node!r}"
+        if not isinstance(node, Mapping | list | tuple):
+            continue
+        if depth >= MAX_DEPTH:
+            yield _loc(path), TOO_DEEP
+            return
+        if deepest.get(id(node), -1) >= depth:
+            continue
+        deepest[id(node)] = depth
+        for repeated in node.repeated if isinstance(node, JsonObject) else ():
+            yield (*_loc(path), repeated), REPEATED_IN_OBJECT
+        items: list[tuple[Any, Any]] = list(
+            node.items() if isinstance(node, Mapping) else enumerate(node)
+        )
+        for key, _ in items if isinstance(node, Mapping) else ():
+            if isinstance(key, str) and not key.isascii() and (message := _not_unicode(key)):
+                yield (*_loc(path), key.encode("utf-8", "replace").decode()), message
+        stack.extend((value, depth + 1, (path, key)) for key, value in reversed(items))
 
 
-def _path_text(path: Any, top: bool = False) -> str:
-    """`licences[3].id` from check_depth's (parent's path, key) pairs; with `top`, only
-    the top-level key."""
+def _not_unicode(text: str) -> str | None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return surrogate_message(f"\\u{ord(text[exc.start]):04x}")
+    return None
+
+
+def _loc(path: Any) -> Loc:
+    """The location of check's (parent's path, key) pairs as a tuple."""
     parts: list[int | str] = []
     while path is not None:
-        path, key = path
-        parts.append(key)
-    parts.reverse()
-    return (str(parts[0]) if parts else "") if top else loc_text(tuple(parts))
+        path, part = path
+        parts.append(part)
+    return tuple(reversed(parts))
 
 
 def _parse(text: str, suffix: str, source: str) -> object:
@@ -152,6 +178,7 @@ TOO_DEEP_TO_PARSE = (
     "and mappings)"
 )
 REPEATED = "key appears twice in one mapping"
+REPEATED_IN_OBJECT = "key appears twice in one JSON object"
 
 
 def parse_json(text: str) -> Any:

@@ -1,13 +1,13 @@
 """JSON request bodies, parsed strictly before FastAPI validates them with the request
-models: a key repeated in one object (plain `json` keeps the last one silently, a scenario
-file is refused for it), a body nested beyond MAX_DEPTH (the scenario files' limit,
-counted from the body), a number that is not finite (Python's parser reads NaN and
-Infinity, JSON has neither), text holding half a surrogate pair (`"\\ud800"`) and a body
-that is not UTF-8 JSON text are 422s at their location in FastAPI's `{"detail": [{loc,
-msg, type}]}` shape. FastAPI would answer the last two with a bare 400, and deep nesting
-could exhaust the recursion of pydantic and of later passes. An integer too long for a
-count stays text, as in a scenario file, so the field says "out of range" (Python's int()
-refuses more than 4300 digits with a ValueError).
+models. The scenario files' one policy (`document_problems`: a key repeated in one
+object, which plain `json` keeps silently; nesting beyond the files' depth, counted from
+the body; a number that is not finite, which Python's parser reads and JSON has not; text
+holding half a surrogate pair, `"\\ud800"`) and a body that is not UTF-8 JSON text are
+422s at their location in FastAPI's `{"detail": [{loc, msg, type}]}` shape. FastAPI
+would answer the last two with a bare 400, and deep nesting could exhaust the recursion
+of pydantic and of later passes. An integer too long for a count stays text, as in a
+scenario file, so the field says "out of range" (Python's int() refuses more than 4300
+digits with a ValueError).
 
 So a hostile body is bounded before pydantic sees it: its size by BodySizeLimitMiddleware
 (limits.py), its shape here. Routers use `StrictJsonRoute` as their `route_class`; the
@@ -16,8 +16,7 @@ route still declares its typed body, which FastAPI validates and documents."""
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from email.message import Message
 from typing import Any
 
@@ -26,11 +25,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
-from lcm_opt.adapters.files_errors import surrogate_message
-from lcm_opt.adapters.files_parse import MAX_DEPTH, JsonObject, json_object, read_int
+from lcm_opt.adapters.files_parse import TOO_DEEP, document_problems, json_object, read_int
 from lcm_opt.errors import ScenarioError, ScenarioErrors
-
-_TOO_DEEP = f"JSON nested too deeply: at most {MAX_DEPTH} levels of arrays and objects"
 
 Loc = tuple[str | int, ...]
 
@@ -46,43 +42,6 @@ class BodyError(ScenarioErrors):
         super().__init__(errors)
 
 
-def _children(node: object) -> Iterator[tuple[str | int, object]]:
-    if isinstance(node, dict):
-        yield from node.items()
-    elif isinstance(node, list):
-        yield from enumerate(node)
-
-
-def _unicode(text: str) -> str | None:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        return surrogate_message(f"\\u{ord(text[exc.start]):04x}")
-    return None
-
-
-def _walk(data: object) -> list[tuple[Loc, str]]:
-    """Repeated keys, text that is not Unicode and excess nesting, iteratively (the body
-    may be deep)."""
-    problems: list[tuple[Loc, str]] = []
-    stack: list[tuple[object, Loc]] = [(data, ())]
-    while stack:
-        node, loc = stack.pop()
-        if len(loc) >= MAX_DEPTH and isinstance(node, dict | list):
-            return [(loc, _TOO_DEEP)]
-        if isinstance(node, str) and (message := _unicode(node)):
-            problems.append((loc, message))
-        if isinstance(node, float) and not math.isfinite(node):
-            problems.append((loc, f"expected a finite number, got {node!r}"))
-        for key in node.repeated if isinstance(node, JsonObject) else ():
-            problems.append(((*loc, key), "key appears twice in one JSON object"))
-        for key in node if isinstance(node, dict) else ():
-            if message := _unicode(key):
-                problems.append(((*loc, key.encode("utf-8", "replace").decode()), message))
-        stack.extend((child, (*loc, key)) for key, child in _children(node))
-    return sorted(problems, key=lambda p: [str(part) for part in p[0]])
-
-
 def parse_json_body(raw: bytes) -> Any:
     """The body's JSON value; BodyError naming each problem's location otherwise."""
     try:
@@ -91,11 +50,11 @@ def parse_json_body(raw: bytes) -> Any:
         message = f"the body is not UTF-8 JSON text: {exc.reason} at byte {exc.start}"
         raise BodyError([((), message)]) from None
     except RecursionError:
-        raise BodyError([((), _TOO_DEEP)]) from None
+        raise BodyError([((), TOO_DEEP)]) from None
     except json.JSONDecodeError as exc:
         message = f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         raise BodyError([((), message)]) from None
-    problems = _walk(data)
+    problems = sorted(document_problems(data), key=lambda p: [str(part) for part in p[0]])
     if problems:
         raise BodyError(problems)
     return data
