@@ -74,9 +74,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def _unique_ids(items: list[pytest.Item]) -> None:
     """schemathesis gives every operation's test the function's own node id; pytest-xdist
-    schedules by node id, so all but one operation would silently not run. Each gets a
-    child id named after its operation instead (`...::test_x::test_x[POST /v1/solve]`),
-    and any id still repeated stops the run rather than dropping tests."""
+    schedules by node id, so all but one operation would silently not run. Each gets its
+    own name as its id instead (`test_x.py::test_x[POST /v1/solve]`), and any id still
+    repeated stops the run rather than dropping tests."""
     counts = Counter(item.nodeid for item in items)
     for item in items:
         if counts[item.nodeid] > 1 and item.parent is not None:
