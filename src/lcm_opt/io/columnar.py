@@ -12,11 +12,9 @@ reads the file, reporting exactly what it reports.
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Callable, Collection
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -26,7 +24,7 @@ from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable
 from lcm_opt.io.arrow_groups import row_groups
 from lcm_opt.io.blocks import TableBlock
-from lcm_opt.io.compact import Compactor
+from lcm_opt.io.compact import PrototypeRows
 from lcm_opt.io.stream import RowPath, StopAtFirst, TableBuilder, Unclean, unique_ids
 from lcm_opt.memory import release_free_memory
 
@@ -119,8 +117,7 @@ def _build(
     problems = StopAtFirst()
     full = row_path({}, problems)
     builder = TableBuilder(full, None, problems)
-    number = np.empty(len(first), dtype=np.uintc)
-    compact, known_prototypes = Compactor(), 0
+    prototypes = PrototypeRows(builder, len(first))
     for index, row in enumerate(first.tolist()):
         raw = {name: values[index] for name, values in firsts.items()}
         raw = {**constants, **{k: v for k, v in raw.items() if v is not None}}
@@ -128,12 +125,8 @@ def _build(
         item = full(row + 1, coerce_ids(raw, _ID_FIELDS), True)
         if item is None:
             return None
-        number[index] = builder.prototype_number(item, raw)
-        if len(builder.prototypes) > known_prototypes:
-            known_prototypes += 1
-            compact(builder.prototypes[-1], id_values[row])
-    per_row = array("I")
-    per_row.frombytes(number[group].tobytes())
+        prototypes.add(index, item, raw, id_values[row])
+    per_row = prototypes.per_row(group)
     own_values = {name: _own(column) for name, column in own.items()}
     table = ConsumptionTable.trusted(
         id_values,

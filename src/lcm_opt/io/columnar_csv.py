@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import re
-from array import array
 from collections.abc import Callable, Collection
 from typing import Any
 
@@ -31,7 +30,7 @@ from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable
 from lcm_opt.io.blocks import TableBlock
 from lcm_opt.io.cells import convert_cells, typed_columns
-from lcm_opt.io.compact import Compactor
+from lcm_opt.io.compact import PrototypeRows
 from lcm_opt.io.mapping import layout
 from lcm_opt.io.stream import RowPath, StopAtFirst, TableBuilder, Unclean, unique_ids
 from lcm_opt.io.text import detect_delimiter, detect_encoding
@@ -197,8 +196,7 @@ def _build(
     full = row_path({}, problems)
     builder = TableBuilder(full, None, problems)
     typed = typed_columns(Consumption, names)
-    number = np.empty(len(first), dtype=np.uintc)
-    compact, known_prototypes = Compactor(), 0
+    prototypes = PrototypeRows(builder, len(first))
     rows = zip(*firsts, strict=True)
     for index, (row, cells) in enumerate(zip(first.tolist(), rows, strict=True)):
         raw = {name: text for name, text in zip(names, map(str.strip, cells), strict=True) if text}
@@ -206,12 +204,8 @@ def _build(
         item = full(row + 2, raw, cells_ok)
         if item is None:
             return None
-        number[index] = builder.prototype_number(item, raw)
-        if len(builder.prototypes) > known_prototypes:
-            known_prototypes += 1
-            compact(builder.prototypes[-1], ids[row])
-    per_row = array("I")
-    per_row.frombytes(number[group].tobytes())
+        prototypes.add(index, item, raw, ids[row])
+    per_row = prototypes.per_row(group)
     return (
         ConsumptionTable.trusted(
             ids, tuple(builder.prototypes), per_row, own.get("asset"), own.get("user")
