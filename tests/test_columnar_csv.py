@@ -137,6 +137,7 @@ UNUSUAL = {
     "control character": "id,product\nc\x071,P\nc2,P\n",
     "text direction": "id,product\nc\u202e1,P\nc2,P\n",
     "C1 control": "id,product\nc\x851,P\nc2,P\n",
+    "tab in an id": "id,product\nc1,P\nc\t2,P\n",
     "duplicate id": "id,product\nc1,P\nc2,P\nc1,P\n",
     "empty id": "id,product\nc1,P\n ,P\n",
     "short row": "id,product,cores\nc1,P,2\nc2,P\n",

@@ -1,13 +1,17 @@
-"""A consumptions Parquet file straight into a ConsumptionTable, from its columns.
+"""Consumptions read column by column into a ConsumptionTable: Parquet files (here) and
+plain CSV files (io/columnar_csv.py), with the outcome of the streaming reader (io/stream.py).
 
-The per-row path (io/sources.py -> io/stream.py) validates each distinct attribute set
-once but still makes a dict per row. Here pyarrow and numpy do the per-row work in C:
-strings trimmed (empty means absent, as in a CSV), ids checked present, printable and
-unique, rows grouped by their attribute values (each column dictionary-encoded, the codes
-combined); then each group's first row goes through the loader's per-row path, as the
-first row of an attribute set does when streaming. Anything this path does not take as it
-is (a problem on any row, an id template, recognition) returns None, and the per-row path
-reads the file, reporting exactly what it reports.
+The per-row path validates each distinct attribute set once but still makes a dict per
+row. Here pyarrow and numpy do the per-row work in C: rows are grouped by their attribute
+cells as read (each column dictionary-encoded, the codes combined), as the streaming reader
+caches a clean row's attribute cells; each group's first row goes through the block's
+layout and the loader's per-row path, as the first row of an attribute set does when
+streaming. The ids are taken as a clean row's are: stripped, not empty, visible (the id
+type's own rule) and unique; asset and user stripped, empty as none.
+
+Anything this path does not take as it is (a problem on any row, an id template,
+recognition, a column it does not group) returns None, and the streaming reader reads the
+file, reporting exactly what it reports where it reports it.
 """
 
 from __future__ import annotations
@@ -15,135 +19,173 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from lcm_opt.adapters.files_errors import Problems, coerce_ids
+from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable
-from lcm_opt.io.arrow_groups import row_groups
-from lcm_opt.io.blocks import TableBlock
+from lcm_opt.domain.types import visible
+from lcm_opt.io.blocks import TEXT_CELLS, TableBlock
+from lcm_opt.io.cells import convert_cells, typed_columns
 from lcm_opt.io.compact import PrototypeRows
+from lcm_opt.io.mapping import Layout, layout
 from lcm_opt.io.stream import RowPath, StopAtFirst, TableBuilder, Unclean, unique_ids
 from lcm_opt.memory import release_free_memory
 
-_ID_FIELDS = ("id", "product", "location", "department", "cost_centre", "custodian")
+RowPaths = Callable[[dict[str, int], Problems], RowPath]
+Found = tuple[ConsumptionTable, Collection[str]]
 
 
-def parquet_table(
-    block: TableBlock, row_path: Callable[[dict[str, int], Problems], RowPath]
-) -> tuple[ConsumptionTable, Collection[str]] | None:
+def parquet_table(block: TableBlock, row_path: RowPaths) -> Found | None:
     """The block's table and its ids, or None: read the file row by row instead."""
-    mapping = block.mapping
-    if mapping.id_template or mapping.recogniser:
-        return None
-    try:
+
+    def read() -> Found | None:
+        import pyarrow.parquet as pq
+
         names = pq.read_schema(block.path).names
+        lay = header_layout(names, block)
         # Every column but the ids as dictionaries: Parquet stores text that way, so
         # grouping needs no string hashing and each distinct value is decoded once.
-        table = pq.read_table(block.path, read_dictionary=[n for n in names if n.strip() != "id"])
-    except (OSError, pa.ArrowException):
+        ids = next(index for index, name in lay.positions if name == "id")
+        coded = [name for index, name in enumerate(names) if index != ids]
+        table = pq.read_table(block.path, read_dictionary=coded)
+        columns = [column.combine_chunks() for column in table.columns]
+        del table
+        return table_of(block, lay, columns, 1, row_path)
+
+    return columnar(block, read)
+
+
+def columnar(block: TableBlock, read: Callable[[], Found | None]) -> Found | None:
+    """`read()`'s table, or None when it meets anything it does not take (see the module
+    docstring); the reader's buffers, and the heap's free pages, handed back after it."""
+    if block.mapping.id_template or block.mapping.recogniser:
         return None
-    columns = _columns(table, mapping.columns, mapping.constants)
-    if columns is None or table.num_rows == 0:
-        return None
-    ids = _text(columns.pop("id"), ids=True)
-    if not pa.types.is_string(ids.type) or ids.null_count:
-        return None
-    if not pc.all(pc.utf8_is_printable(ids)).as_py():
-        return None
-    own: dict[str, Any] = {n: columns.pop(n) for n in ("asset", "user") if n in columns}
     try:
-        found = _build(ids, own, columns, mapping.constants, row_path)
-    except (Unclean, pa.ArrowException):  # a column type the grouping does not take
-        return None
-    # the Arrow columns are no longer needed: hand their pages, and the heap's, back
-    del table, columns, ids, own
-    pa.default_memory_pool().release_unused()
+        found = read()
+    except (Unclean, OSError, ValueError, pa.ArrowException):
+        found = None
+    finally:
+        pa.default_memory_pool().release_unused()
     if found is not None:
-        release_free_memory(len(found[0]))
+        release_free_memory(len(found[0]))  # the text, the cells and the first rows
     return found
 
 
-def _columns(
-    table: Any, renames: dict[str, str], constants: dict[str, Any]
-) -> dict[str, Any] | None:
-    """Field -> column, when every column maps to a distinct field and id and product
-    are given; None otherwise (the per-row path reports why)."""
-    fields = Consumption.model_fields
-    found: dict[str, Any] = {}
-    for name, column in zip(table.column_names, table.columns, strict=True):
-        target = renames.get(name.strip(), name.strip() if name.strip() in fields else None)
-        if target is None and not renames:
-            return None
-        if target is None:
-            continue
-        if target in found or target in constants:
-            return None
-        found[target] = column.combine_chunks()
-    if "id" not in found or not ({"product"} & (set(found) | set(constants))):
-        return None
+def header_layout(header: list[str], block: TableBlock) -> Layout:
+    """The header read through the block's mapping; Unclean on any problem with it."""
+    found = layout(header, block.mapping, Consumption, block.display, StopAtFirst())
+    if found is None:
+        raise Unclean
     return found
 
 
-def _text(column: Any, ids: bool = False) -> Any:
-    """Plain values of a column: text trimmed, empty text as null (as an empty CSV cell);
-    with `ids`, integers as text too (as YAML ids)."""
-    if pa.types.is_dictionary(column.type):
-        column = column.dictionary_decode()
-    if pa.types.is_large_string(column.type) or (ids and pa.types.is_integer(column.type)):
-        column = column.cast(pa.string())
-    if not pa.types.is_string(column.type):
-        return column
-    trimmed = pc.utf8_trim_whitespace(column)
-    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
-
-
-def _build(
-    ids: Any,
-    own: dict[str, Any],
-    attributes: dict[str, Any],
-    constants: dict[str, Any],
-    row_path: Callable[[dict[str, int], Problems], RowPath],
-) -> tuple[ConsumptionTable, Collection[str]] | None:
-    id_values: tuple[str, ...] = tuple(ids.to_pylist())
-    known = unique_ids(id_values)
-    if known is None:
+def table_of(
+    block: TableBlock, lay: Layout, columns: list[Any], start: int, row_path: RowPaths
+) -> Found | None:
+    """The table of `columns` (by header position) read through `lay`, the first row at
+    locator `start`."""
+    at = {name: index for index, name in lay.positions}
+    ids = _ids(columns[at["id"]])
+    known = None if ids is None else unique_ids(ids)
+    if ids is None or known is None:
         return None
-    group, first = row_groups(attributes, len(id_values))
-    taken = pa.array(first)
-    firsts = {name: _text(column.take(taken)).to_pylist() for name, column in attributes.items()}
+    own = {name: _own(columns[at[name]]) for name in ("asset", "user") if name in at}
+    coded = {i: _dictionary(columns[i]) for i, name in lay.positions if name not in ROW_FIELDS}
+    codes = {index: _indices(column) for index, column in coded.items()}
+    group, first = _groups([(codes[i], len(c.dictionary)) for i, c in coded.items()], len(ids))
+    firsts = {}
+    for index, column in coded.items():
+        values = column.dictionary.to_pylist()
+        firsts[index] = [values[code] for code in codes[index][first].tolist()]
     problems = StopAtFirst()
     full = row_path({}, problems)
     builder = TableBuilder(full, None, problems)
+    typed = typed_columns(Consumption, list(at)) if block.form in TEXT_CELLS else None
     prototypes = PrototypeRows(builder, len(first))
-    for index, row in enumerate(first.tolist()):
-        raw = {name: values[index] for name, values in firsts.items()}
-        raw = {**constants, **{k: v for k, v in raw.items() if v is not None}}
-        raw["id"] = id_values[row]
-        item = full(row + 1, coerce_ids(raw, _ID_FIELDS), True)
+    record: list[Any] = [None] * (max(at.values()) + 1)
+    for number, row in enumerate(first.tolist()):
+        for index, values in firsts.items():
+            record[index] = values[number]
+        for name, texts in (("id", ids), *own.items()):
+            record[at[name]] = texts[row]
+        raw = lay.raw(record)
+        cells_ok = typed is None or convert_cells(raw, typed, "", row + start, problems)
+        lay.add_constants(raw)
+        item = full(row + start, raw, cells_ok)
         if item is None:
             return None
-        prototypes.add(index, item, raw, id_values[row])
-    per_row = prototypes.per_row(group)
-    own_values = {name: _own(column) for name, column in own.items()}
+        prototypes.add(number, item, raw, ids[row])
     table = ConsumptionTable.trusted(
-        id_values,
-        tuple(builder.prototypes),
-        per_row,
-        own_values.get("asset"),
-        own_values.get("user"),
+        ids, tuple(builder.prototypes), prototypes.per_row(group), own.get("asset"), own.get("user")
     )
     return table, known
 
 
-def _own(column: Any) -> tuple[str | None, ...] | None:
-    """An asset or user column as the table keeps it (trimmed text, None for none)."""
-    values = _text(column, ids=True)
-    if not pa.types.is_string(values.type):
+def _texts(column: Any) -> list[str | None]:
+    """A column's cells as text (integers as their string form, as ids in YAML);
+    Unclean for a column of any other type."""
+    if pa.types.is_dictionary(column.type):
+        column = column.dictionary_decode()
+    if pa.types.is_integer(column.type):
+        column = column.cast(pa.string())
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         raise Unclean
-    return tuple(values.to_pylist())
+    values: list[str | None] = column.to_pylist()
+    return values
 
 
-__all__ = ["ROW_FIELDS", "parquet_table"]
+def _ids(column: Any) -> tuple[str, ...] | None:
+    """The ids as a clean row's, or None when one is absent, empty or not visible."""
+    if column.null_count:
+        return None
+    ids = tuple(map(str.strip, _texts(column)))  # type: ignore[arg-type]
+    try:
+        visible("".join(ids))
+    except ValueError:
+        return None
+    return ids if ids and all(ids) else None
+
+
+def _own(column: Any) -> tuple[str | None, ...]:
+    """An asset or user column as a clean row keeps it: stripped, empty as none."""
+    return tuple(None if text is None else text.strip() or None for text in _texts(column))
+
+
+def _dictionary(column: Any) -> Any:
+    """The column dictionary-encoded with no null index (a null is a value of its own)."""
+    if pa.types.is_dictionary(column.type):
+        if not column.null_count:
+            return column
+        column = column.dictionary_decode()
+    return column.dictionary_encode(null_encoding="encode")
+
+
+def _indices(column: Any) -> Any:
+    """A dictionary column's codes, read from its buffer (it has no null index).
+    Array.to_numpy would import pandas, and with it pyarrow's compute functions."""
+    indices = column.indices
+    values = np.frombuffer(indices.buffers()[1], dtype=np.int32)
+    return values[indices.offset : indices.offset + len(indices)].astype(np.int64)
+
+
+def _groups(columns: list[tuple[Any, int]], rows: int) -> tuple[Any, Any]:
+    """(group of each row, first row of each group), groups numbered in order of first
+    appearance; `columns`: per attribute column, its codes and how many there are."""
+    combined = np.zeros(rows, dtype=np.int64)
+    for column_codes, size in columns:
+        if int(combined.max(initial=0)) >= (1 << 62) // max(size, 1):
+            combined = _first_seen(combined)
+        combined = combined * max(size, 1) + column_codes
+    group = _first_seen(combined)
+    running = np.maximum.accumulate(group)
+    return group, np.flatnonzero(np.concatenate(([True], running[1:] > running[:-1])))
+
+
+def _first_seen(values: Any) -> Any:
+    """Values renumbered 0, 1, ... in order of first appearance (pyarrow's hash encoding)."""
+    return _indices(pa.array(values).dictionary_encode())
+
+
+__all__ = ["columnar", "header_layout", "parquet_table", "table_of"]
