@@ -6,7 +6,6 @@ Schema), every problem reported together."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +29,6 @@ OPTIONS = {
     "parquet": _MAPPING,
     "xlsx": ("sheet", *_MAPPING),
 }
-_TEMPLATE_FIELD = re.compile(r"^[a-z_]+$")
 
 
 def _codec(value: object) -> str | None:
@@ -132,10 +130,7 @@ class BlockOptions(BaseModel):
         except ValueError as exc:
             raise ValueError(f"bad template: {exc}") from None
         fields = _fields(info)
-        if value is not None and (
-            not names
-            or any(n not in fields or n == "id" or not _TEMPLATE_FIELD.match(n) for n in names)
-        ):
+        if value is not None and (not names or any(n not in fields or n == "id" for n in names)):
             raise ValueError(
                 f"the template must name fields in braces, e.g. {{asset}}; got {value!r}"
             )

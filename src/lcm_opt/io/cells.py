@@ -21,8 +21,7 @@ from lcm_opt.adapters.files_parse import read_int
 
 CellKind = Literal["text", "bool", "list", "number"]
 
-_TRUE = frozenset({"true", "1", "yes"})
-_FALSE = frozenset({"false", "0", "no"})
+_BOOLS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 _CONVERTED: tuple[CellKind, ...] = ("bool", "list", "number")
 
 
@@ -93,7 +92,12 @@ def convert_cells(
     reported and dropped). Numbers that are not plain decimal stay text for the model."""
     ok = True
     for name in typed["bool"]:
-        if name in raw and not _to_bool(raw, name):
+        if name not in raw:
+            continue
+        value = _BOOLS.get(raw[name].lower())
+        if value is not None:
+            raw[name] = value
+        else:
             problems.add(
                 row_where(display, start),
                 name,
@@ -117,15 +121,3 @@ def read_number(text: str) -> int | float | str:
     if FLOAT_TEXT.fullmatch(text):
         return float(text)
     return text
-
-
-def _to_bool(raw: dict[str, Any], name: str) -> bool:
-    """Converts raw[name] in place; False when the text is not a boolean."""
-    lowered = raw[name].lower()
-    if lowered in _TRUE:
-        raw[name] = True
-    elif lowered in _FALSE:
-        raw[name] = False
-    else:
-        return False
-    return True

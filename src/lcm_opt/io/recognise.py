@@ -21,13 +21,13 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StrictBool, model_validator
+from pydantic import BaseModel, ConfigDict, StrictBool, model_validator
 
 from lcm_opt.adapters.files_errors import Problems, shown, validate_item
 from lcm_opt.domain.located import Loc
-from lcm_opt.domain.types import as_text_id
+from lcm_opt.domain.types import TextId
 from lcm_opt.errors import ScenarioErrors
 
 RECOGNITION_FIELDS = ("product_title", "publisher", "product_version")
@@ -164,21 +164,18 @@ def _pattern(entry: Any, where: str, loc: Loc, problems: Problems) -> list[Patte
     return [Pattern("" if spec.ignore else spec.product or "", matchers)]
 
 
-_Text = Annotated[str, BeforeValidator(as_text_id, json_schema_input_type=str | int)]
-
-
 class PatternSpec(BaseModel):
     """A recognition pattern: `product` (or `ignore: true`) and at least one of `title`,
     `publisher`, `version`, each a glob, or with `regex: true` a regular expression."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    product: _Text | None = None
+    product: TextId | None = None
     ignore: StrictBool = False
     regex: StrictBool = False
-    title: _Text | None = None
-    publisher: _Text | None = None
-    version: _Text | None = None
+    title: TextId | None = None
+    publisher: TextId | None = None
+    version: TextId | None = None
 
     @model_validator(mode="after")
     def _usable(self) -> PatternSpec:

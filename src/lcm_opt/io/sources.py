@@ -115,20 +115,13 @@ def text_id(value: object) -> str | None:
     """An id, asset or user as the model keeps it, when it certainly validates: non-empty
     text after stripping, or an integer's string form. None means "the model judges it":
     other types, empty text, and text the model refuses or may refuse (control and
-    text-direction characters are not printable; lone surrogates are not UTF-8)."""
+    text-direction characters are not printable, nor are lone surrogates)."""
     if type(value) is int:  # not bool, which the model refuses
         return str(value)
     if type(value) is not str:
         return None
     text = value.strip()
-    if not text or not text.isprintable():
-        return None
-    if not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            return None
-    return text
+    return text if text and text.isprintable() else None
 
 
 def own_of(ident: object, asset: object, user: object) -> Own | None:
