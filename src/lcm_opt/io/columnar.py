@@ -16,6 +16,7 @@ file, reporting exactly what it reports where it reports it.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Collection
 from typing import Any
 
@@ -28,7 +29,7 @@ from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable
 from lcm_opt.domain.types import visible
 from lcm_opt.io.blocks import TEXT_CELLS, TableBlock
 from lcm_opt.io.cells import convert_cells, typed_columns
-from lcm_opt.io.compact import PrototypeRows
+from lcm_opt.io.compact import Compactor
 from lcm_opt.io.mapping import Layout, layout
 from lcm_opt.io.stream import RowPath, StopAtFirst, TableBuilder, Unclean, unique_ids
 from lcm_opt.memory import release_free_memory
@@ -103,7 +104,7 @@ def table_of(
     full = row_path({}, problems)
     builder = TableBuilder(full, None, problems)
     typed = typed_columns(Consumption, list(at)) if block.form in TEXT_CELLS else None
-    prototypes = PrototypeRows(builder, len(first))
+    numbers, compact = np.empty(len(first), dtype=np.uintc), Compactor()
     record: list[Any] = [None] * (max(at.values()) + 1)
     for number, row in enumerate(first.tolist()):
         for index, values in firsts.items():
@@ -116,9 +117,13 @@ def table_of(
         item = full(row + start, raw, cells_ok)
         if item is None:
             return None
-        prototypes.add(number, item, raw, ids[row])
+        made = len(builder.prototypes)
+        numbers[number] = builder.prototype_number(item, raw)
+        if len(builder.prototypes) > made:  # compacted as it is made
+            compact(builder.prototypes[-1], ids[row])
+    per_row = array("I", numbers[group].tobytes())
     table = ConsumptionTable.trusted(
-        ids, tuple(builder.prototypes), prototypes.per_row(group), own.get("asset"), own.get("user")
+        ids, tuple(builder.prototypes), per_row, own.get("asset"), own.get("user")
     )
     return table, known
 

@@ -10,15 +10,7 @@ copies a model), so sharing it is safe."""
 
 from __future__ import annotations
 
-from array import array
-from typing import TYPE_CHECKING, Any
-
-import numpy as np
 from pydantic import BaseModel
-
-if TYPE_CHECKING:
-    from lcm_opt.domain.estate import Consumption
-    from lcm_opt.io.stream import TableBuilder
 
 
 class Compactor:
@@ -44,25 +36,3 @@ class Compactor:
         shared = self._sets.setdefault(frozenset(fields), fields)
         if shared is not fields:
             object.__setattr__(model, "__pydantic_fields_set__", shared)
-
-
-class PrototypeRows:
-    """The prototype number of each group's first row, as the columnar readers number
-    them through the table builder; each new prototype is compacted as it is made."""
-
-    def __init__(self, builder: TableBuilder, groups: int) -> None:
-        self.builder = builder
-        self.number = np.empty(groups, dtype=np.uintc)
-        self._compact = Compactor()
-
-    def add(self, index: int, item: Consumption, raw: dict[str, Any], ident: str) -> None:
-        known = len(self.builder.prototypes)
-        self.number[index] = self.builder.prototype_number(item, raw)
-        if len(self.builder.prototypes) > known:
-            self._compact(self.builder.prototypes[-1], ident)
-
-    def per_row(self, group: np.ndarray) -> array[int]:
-        """Every row's prototype number, from its group's (`group`: each row's group)."""
-        numbers = array("I")
-        numbers.frombytes(self.number[group].tobytes())
-        return numbers

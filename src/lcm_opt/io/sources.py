@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterator
 from functools import partial
 from operator import itemgetter
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -23,22 +23,16 @@ from lcm_opt.io.cells import Sheet, convert_cells, line_where, row_where, typed_
 from lcm_opt.io.mapping import ColumnMapping, Layout, keyed_layout, layout
 from lcm_opt.io.rows.csv import open_csv
 
+if TYPE_CHECKING:
+    from lcm_opt.io.stream import TableBuilder
+
 Rows = Iterator[tuple[int, dict[str, Any], bool, Hashable]]
 """(locator, raw item, cells_ok, key) per row: the locator is a row or line number, the
 key the row's attribute cells as read (None when its raw item must give one)."""
 Own = tuple[str, str | None, str | None]
 """A row's id, asset and user as the model keeps them."""
 
-__all__ = ["Hits", "Own", "Rows", "block_rows", "open_sheet", "own_of", "text_id", "where_of"]
-
-
-class Hits(Protocol):
-    """Where block_rows sends a row whose attribute cells, as read, are a clean row's
-    (io/stream.py): `cache` maps them to a prototype; `hit` takes the row, or refuses it."""
-
-    cache: dict[Hashable, int]
-
-    def hit(self, locator: int, number: int, own: Own | None) -> bool: ...
+__all__ = ["Own", "Rows", "block_rows", "open_sheet", "own_of", "text_id", "where_of"]
 
 
 def where_of(block: TableBlock) -> Callable[[int], str]:
@@ -62,12 +56,12 @@ def open_sheet(block: TableBlock, model: type[BaseModel], problems: Problems) ->
 
 
 def block_rows(
-    block: TableBlock, model: type[BaseModel], problems: Problems, hits: Hits | None = None
+    block: TableBlock, model: type[BaseModel], problems: Problems, hits: TableBuilder | None = None
 ) -> Rows:
     """The rows of `block` read as `model`'s raw items; every problem reported to
     `problems`. With `hits`, a row of cells whose attribute cells are a cached clean row's
-    goes there first, without a raw item. The file opens when the first row is asked for
-    and closes when the rows end or stop being read."""
+    (its `cache`) is a clean hit there first, without a raw item. The file opens when the
+    first row is asked for and closes when the rows end or stop being read."""
     if block.form == "jsonl":
         from lcm_opt.io.rows.jsonl import jsonl_records
 

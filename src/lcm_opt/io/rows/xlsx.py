@@ -12,10 +12,10 @@ spreadsheet shows them; blank rows hold no row.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Generator, Iterator, Set
 from itertools import chain
 from pathlib import Path
+from typing import Any
 
 from python_calamine import CalamineError, CalamineWorkbook
 
@@ -23,16 +23,6 @@ from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.io.cells import Sheet, cell_text
 
 _TITLE_ROWS = 10  # non-blank rows looked through for the header
-Cell = (
-    int
-    | float
-    | str
-    | bool
-    | datetime.time
-    | datetime.date
-    | datetime.datetime
-    | datetime.timedelta
-)
 
 
 def read_sheet(
@@ -50,7 +40,7 @@ def read_sheet(
             problems.add(display, "sheet", f"no sheet {sheet!r}; the workbook has {listed}")
             return None
         numbered = enumerate(workbook.get_sheet_by_name(sheet or names[0]).iter_rows(), 1)
-        seen: list[tuple[int, list[Cell]]] = []
+        seen: list[tuple[int, list[Any]]] = []
         for number, cells in numbered:
             if any(_names(cells)):
                 seen.append((number, cells))
@@ -71,12 +61,12 @@ def read_sheet(
     )
 
 
-def _names(cells: list[Cell]) -> list[str]:
+def _names(cells: list[Any]) -> list[str]:
     return [cell_text(cell).strip() for cell in cells]
 
 
 def _rows(
-    rows: Iterator[tuple[int, list[Cell]]], after: int, display: str, problems: Problems
+    rows: Iterator[tuple[int, list[Any]]], after: int, display: str, problems: Problems
 ) -> Generator[tuple[int, list[str]]]:
     number = after
     try:
