@@ -44,13 +44,18 @@ class ColumnMapping:
 
 @dataclass
 class Layout:
-    """A header read through a mapping: which cell positions give which fields."""
+    """A header read through a mapping: which cell positions give which fields (none for
+    rows that name their fields, JSON Lines: a required field no key gives is then the
+    model's error on each row)."""
 
     positions: list[tuple[int, str]]
     mapping: ColumnMapping
-    template: list[tuple[str, str | None]]  # (literal text, field or None)
-    tally: Tally | None
-    known: frozenset[str] = frozenset()  # the fields a JSON Lines key may name as it is
+    model: type[BaseModel]
+
+    def __post_init__(self) -> None:
+        self.template = parse_template(self.mapping.id_template or "")  # (text, field|None)
+        self.tally = Tally() if self.mapping.recogniser else None
+        self.known = _known(self.mapping, self.model)  # what a JSON Lines key may name
 
     def raw(self, cells: list[Any] | dict[str, Any]) -> dict[str, Any]:
         """One row's mapped cells; text is stripped and empty text means absent. A JSON
@@ -129,8 +134,7 @@ def layout(
     name); None with every problem reported (at `where`, the header row). `hint` ends the
     messages about unknown or missing columns; `skip_blank`: columns with an empty header
     are not read."""
-    fields = model.model_fields
-    known = set(fields) | (set(RECOGNITION_FIELDS) if mapping.recogniser else set())
+    fields, known = model.model_fields, _known(mapping, model)
     names = [name.strip() for name in header]
     positions: list[tuple[int, str]] = []
     given: dict[str, str] = {}
@@ -177,19 +181,13 @@ def layout(
         if name in given:
             problems.add(where, name, f"given both by column {given[name]!r} and constants:")
             ok = False
-    template = parse_template(mapping.id_template or "")
-    if not ok or missing:
-        return None
-    tally = Tally() if mapping.recogniser else None
-    return Layout(positions, mapping, template, tally)
+    return Layout(positions, mapping, model) if ok and not missing else None
 
 
-def keyed_layout(mapping: ColumnMapping, model: type[BaseModel]) -> Layout:
-    """The layout of rows that name their fields (JSON Lines): no header to check, so a
-    required field no key gives is the model's error on each row."""
-    known = set(model.model_fields) | (set(RECOGNITION_FIELDS) if mapping.recogniser else set())
-    tally = Tally() if mapping.recogniser else None
-    return Layout([], mapping, parse_template(mapping.id_template or ""), tally, frozenset(known))
+def _known(mapping: ColumnMapping, model: type[BaseModel]) -> frozenset[str]:
+    """The fields a header may name as they are: the model's, and with recognition its
+    three fields."""
+    return frozenset(model.model_fields).union(RECOGNITION_FIELDS if mapping.recogniser else ())
 
 
 def _list(names: list[str]) -> str:

@@ -20,7 +20,7 @@ from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.domain.table import ROW_FIELDS
 from lcm_opt.io.blocks import TEXT_CELLS, TableBlock
 from lcm_opt.io.cells import Sheet, convert_cells, line_where, row_where, typed_columns
-from lcm_opt.io.mapping import ColumnMapping, Layout, keyed_layout, layout
+from lcm_opt.io.mapping import ColumnMapping, Layout, layout
 from lcm_opt.io.rows.csv import open_csv
 
 if TYPE_CHECKING:
@@ -40,8 +40,13 @@ def where_of(block: TableBlock) -> Callable[[int], str]:
 
 
 def open_sheet(block: TableBlock, model: type[BaseModel], problems: Problems) -> Sheet | None:
-    """A CSV, XLSX or Parquet block's file opened at its header (in a worksheet, the first
-    row holding the names `_header_names` expects); None with the problem reported."""
+    """A block's file opened at its header (in a worksheet, the first row holding the
+    names `_header_names` expects; at the file for Parquet, whose names are its schema;
+    none for JSON Lines); None with the problem reported."""
+    if block.form == "jsonl":
+        from lcm_opt.io.rows.jsonl import jsonl_records
+
+        return Sheet(None, [], jsonl_records(block.path, block.display, problems))
     if block.form == "csv":
         return open_csv(block.path, block.display, problems, encoding=block.encoding,
                         delimiter=block.delimiter)  # fmt: skip
@@ -62,20 +67,17 @@ def block_rows(
     `problems`. With `hits`, a row of cells whose attribute cells are a cached clean row's
     (its `cache`) is a clean hit there first, without a raw item. The file opens when the
     first row is asked for and closes when the rows end or stop being read."""
-    if block.form == "jsonl":
-        from lcm_opt.io.rows.jsonl import jsonl_records
-
-        found: Sheet | None = Sheet(None, [], jsonl_records(block.path, block.display, problems))
-    else:
-        found = open_sheet(block, model, problems)
+    found = open_sheet(block, model, problems)
     if found is None:
         return
     sheet = found
     try:  # the layout too: an optimistic read stops at its first problem
+        where = block.display if sheet.at is None else row_where(block.display, sheet.at)
         if block.form == "jsonl":
-            lay: Layout | None = keyed_layout(block.mapping, model)
+            lay: Layout | None = Layout([], block.mapping, model)
         else:
-            lay = _layout(block, sheet, model, problems)
+            xlsx = block.form == "xlsx"
+            lay = layout(sheet.header, block.mapping, model, where, problems, sheet.hint, xlsx)
         if lay is None:
             return
         if lay.tally is not None:
@@ -163,13 +165,3 @@ def _header_names(mapping: ColumnMapping, model: type[BaseModel]) -> frozenset[s
     given |= {"product"} if mapping.recogniser else set()
     required = (name for name, info in model.model_fields.items() if info.is_required())
     return frozenset(name for name in required if name not in given)
-
-
-def _layout(
-    block: TableBlock, sheet: Sheet, model: type[BaseModel], problems: Problems
-) -> Layout | None:
-    """The header read through the block's mapping, at its row (at the file for Parquet,
-    whose names are its schema)."""
-    where = block.display if sheet.at is None else row_where(block.display, sheet.at)
-    xlsx = block.form == "xlsx"
-    return layout(sheet.header, block.mapping, model, where, problems, sheet.hint, xlsx)

@@ -46,28 +46,24 @@ def known_encoding(name: str) -> str | None:
     return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
-def encoding_name(codec: str) -> str:
-    return _NAMES.get(codec, codec)
-
-
 def bad_text(path: Path, codec: str, detected: bool) -> tuple[int, str]:
     """The 1-based line holding the first byte `codec` cannot decode, and the message
     for it. Only called once decoding failed, so reading the whole file costs nothing
     the happy path pays."""
-    data = path.read_bytes()
+    data, name = path.read_bytes(), _NAMES.get(codec, codec)
     try:
         data.decode(codec)
     except UnicodeDecodeError as exc:
         before = data[: exc.start].decode(codec, errors="replace")
         byte = data[exc.start : exc.start + 1].hex().upper()
-        message = f"not valid {encoding_name(codec)} text: byte 0x{byte}"
+        message = f"not valid {name} text: byte 0x{byte}"
         if detected:
             message += (
                 " (the encoding was detected from the start of the file; name it with"
                 " `encoding:` in the block, e.g. cp1252)"
             )
         return before.count("\n") + 1, message
-    return 1, f"not valid {encoding_name(codec)} text"
+    return 1, f"not valid {name} text"
 
 
 def detect_delimiter(header: str) -> str:
