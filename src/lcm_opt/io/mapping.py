@@ -17,6 +17,7 @@ listing the file's headers.
 from __future__ import annotations
 
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,7 +135,7 @@ def layout(
     name); None with every problem reported (at `where`, the header row). `hint` ends the
     messages about unknown or missing columns; `skip_blank`: columns with an empty header
     are not read."""
-    fields, known = model.model_fields, _known(mapping, model)
+    known = _known(mapping, model)
     names = [name.strip() for name in header]
     positions: list[tuple[int, str]] = []
     given: dict[str, str] = {}
@@ -161,12 +162,7 @@ def layout(
         if name not in names:
             problems.add(where, name, f"mapped column not in the file; its headers: {_list(names)}")
             ok = False
-    provided = set(given) | set(mapping.constants)
-    if mapping.id_template:
-        provided.add("id")
-    if mapping.recogniser and "product_title" in given:
-        provided.add("product")
-    missing = [n for n, info in fields.items() if info.is_required() and n not in provided]
+    missing = missing_fields(mapping, model, given)
     if missing and mapping.plain:
         for name in missing:
             problems.add(where, name, f"required column is missing{hint}")
@@ -182,6 +178,17 @@ def layout(
             problems.add(where, name, f"given both by column {given[name]!r} and constants:")
             ok = False
     return Layout(positions, mapping, model) if ok and not missing else None
+
+
+def missing_fields(
+    mapping: ColumnMapping, model: type[BaseModel], given: Iterable[str]
+) -> list[str]:
+    """The required fields that neither the columns `given` (the fields they give), the
+    constants, the id template nor recognition (from a `product_title` column) provide."""
+    provided = {*given, *mapping.constants, *(["id"] if mapping.id_template else [])}
+    if mapping.recogniser and "product_title" in provided:
+        provided.add("product")
+    return [n for n, info in model.model_fields.items() if info.is_required() and n not in provided]
 
 
 def _known(mapping: ColumnMapping, model: type[BaseModel]) -> frozenset[str]:

@@ -20,7 +20,7 @@ from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.domain.table import ROW_FIELDS
 from lcm_opt.io.blocks import TEXT_CELLS, TableBlock
 from lcm_opt.io.cells import Sheet, convert_cells, line_where, row_where, typed_columns
-from lcm_opt.io.mapping import ColumnMapping, Layout, layout
+from lcm_opt.io.mapping import ColumnMapping, Layout, layout, missing_fields
 from lcm_opt.io.rows.csv import open_csv
 
 if TYPE_CHECKING:
@@ -161,7 +161,5 @@ def _header_names(mapping: ColumnMapping, model: type[BaseModel]) -> frozenset[s
     that no constant, id template or recognition gives."""
     if mapping.columns:
         return frozenset(mapping.columns)
-    given = {*mapping.constants, *(["id"] if mapping.id_template else [])}
-    given |= {"product"} if mapping.recogniser else set()
-    required = (name for name, info in model.model_fields.items() if info.is_required())
-    return frozenset(name for name in required if name not in given)
+    title = ("product_title",) if mapping.recogniser else ()  # recognition gives product
+    return frozenset(missing_fields(mapping, model, title))
