@@ -89,11 +89,7 @@ def block_rows(
         for locator, record in sheet.records:
             if fast is not None and hits is not None:
                 key = fast[0](record)
-                try:
-                    number = hits.cache.get(key)
-                except TypeError:  # a list among the values: never a clean row
-                    key = number = None
-                if number is not None and hits.hit(locator, number, fast[1](record)):
+                if hits.hit(locator, key, fast[1](record)):
                     continue
             raw = lay.raw(record)
             if not plain and not lay.complete(raw, at(locator), problems):

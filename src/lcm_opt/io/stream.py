@@ -25,6 +25,7 @@ import operator
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Hashable, Iterator
+from contextlib import suppress
 from itertools import islice
 from operator import itemgetter
 from typing import Any
@@ -90,17 +91,12 @@ def stream_rows(rows: Rows, builder: TableBuilder) -> None:
     `builder`. A row is a clean hit when its attribute keys, value types and values are
     those of an earlier clean row, and its id, asset and user are text the model takes as
     it is; every other row takes the per-row path."""
-    cached = builder.cache.get
     for locator, raw, cells_ok, key in rows:
         if key is None and cells_ok:
             attributes = [(k, type(v), v) for k, v in raw.items() if k not in ROW_FIELDS]
-            try:
-                key = tuple(sorted(attributes, key=itemgetter(0)))
-                number = cached(key)
-            except TypeError:  # a list or a mapping among the values: never a clean row
-                key = number = None
-            given = raw.get("id"), raw.get("asset"), raw.get("user")
-            if number is not None and builder.hit(locator, number, own_of(*given)):
+            key = tuple(sorted(attributes, key=itemgetter(0)))
+            own = own_of(raw.get("id"), raw.get("asset"), raw.get("user"))
+            if builder.hit(locator, key, own):
                 continue
         builder.slow(locator, raw, cells_ok, key)
 
@@ -151,11 +147,18 @@ class TableBuilder:
         self.numbers: dict[tuple[Any, ...], int] = {}  # attribute values -> prototype
         self.cache: dict[Hashable, int] = {}  # attribute cells of a clean row -> prototype
 
-    def hit(self, locator: int, number: int, own: Own | None) -> bool:
-        """Appends a clean hit unless its id, asset or user need the model, or its id is
-        one exact mode has seen (the per-row path then reports the duplicate)."""
+    def hit(self, locator: int, key: Hashable, own: Own | None) -> bool:
+        """Appends the row as a clean hit when `key` (its attribute cells or values) is a
+        clean row's, unless its id, asset or user need the model, or its id is one exact
+        mode has seen (the per-row path then reports the duplicate)."""
+        try:
+            number = self.cache.get(key)
+        except TypeError:  # a list or a mapping among the values: never a clean row
+            return False
         seen = self.seen
-        if own is None or (seen is not None and seen.setdefault(own[0], locator) != locator):
+        if number is None or own is None:
+            return False
+        if seen is not None and seen.setdefault(own[0], locator) != locator:
             return False
         self.add(own[0], number, own[1], own[2])
         return True
@@ -175,8 +178,7 @@ class TableBuilder:
 
     def slow(self, locator: int, raw: dict[str, Any], cells_ok: bool, key: Hashable) -> None:
         """A row that is not a clean hit, through the loader's per-row path; `key` (its
-        attribute cells; None when they cannot be a dict key) is cached if it loads
-        cleanly."""
+        attribute cells or values, None for none) is cached if it loads cleanly."""
         problems = self.problems
         reported = len(problems.errors) + problems.suppressed
         item = self.full(locator, raw, cells_ok)
@@ -185,7 +187,8 @@ class TableBuilder:
         number = self.prototype_number(item, raw)
         self.add(item.id, number, item.asset, item.user)
         if key is not None and len(problems.errors) + problems.suppressed == reported:
-            self.cache[key] = number
+            with suppress(TypeError):  # a list or a mapping among the values
+                self.cache[key] = number
 
     def prototype_number(self, item: Consumption, raw: dict[str, Any]) -> int:
         """The index of the item's prototype, made from this row if it is the first with
