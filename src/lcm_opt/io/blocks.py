@@ -123,14 +123,16 @@ class BlockOptions(BaseModel):
     @field_validator("id")
     @classmethod
     def _template(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is not None and not value.strip():
+        if value is None:
+            return None
+        if not value.strip():
             raise ValueError(f"expected a template such as '{{asset}}/{{product}}', got {value!r}")
         try:
-            names = [name for _, name in parse_template(value or "") if name is not None]
+            names = [name for _, name in parse_template(value) if name is not None]
         except ValueError as exc:
             raise ValueError(f"bad template: {exc}") from None
         fields = _fields(info)
-        if value is not None and (not names or any(n not in fields or n == "id" for n in names)):
+        if not names or any(n not in fields or n == "id" for n in names):
             raise ValueError(
                 f"the template must name fields in braces, e.g. {{asset}}; got {value!r}"
             )

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, NamedTuple, Union, get_args, get_ori
 from pydantic import BaseModel
 
 from lcm_opt.adapters.files_errors import FLOAT_TEXT, INT_TEXT, Problems, shown
-from lcm_opt.adapters.files_parse import read_int
+from lcm_opt.io.yaml_text import read_int
 
 CellKind = Literal["text", "bool", "list", "number"]
 
