@@ -29,7 +29,7 @@ from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.licences import Licence
 from lcm_opt.errors import ScenarioErrors
 from lcm_opt.io.blocks import table_block
-from lcm_opt.io.recognise import RECOGNITION_FIELDS
+from lcm_opt.io.recognise import RECOGNITION_FIELDS, file_entry
 from lcm_opt.io.sources import open_sheet
 
 _FORMS = {".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet", ".jsonl": "jsonl"}
@@ -102,21 +102,19 @@ def _block(
         accepted = ", ".join(s for s, f in _FORMS.items() if f in forms)
         message = f"unsupported export type for {section}; expected {accepted}"
         raise fail(message, where=str(export))
-    block: dict[str, Any] = {form: _relative(export, there)}
-    for key, value in spec.items():
-        if key == "export":
-            continue
-        block[key] = (
-            _recognise_paths(value, mapping_path.parent, there) if key == "recognise" else value
-        )
-    return block
+    here = mapping_path.parent
+    return {form: _relative(export, there)} | {
+        key: _recognise_paths(value, here, there) if key == "recognise" else value
+        for key, value in spec.items()
+        if key != "export"
+    }
 
 
 def _recognise_paths(value: Any, here: Path, there: Path) -> Any:
     entries = value if isinstance(value, list) else [value]
     moved = [
         {"file": _relative(here / entry["file"], there)}
-        if isinstance(entry, Mapping) and set(entry) == {"file"} and isinstance(entry["file"], str)
+        if file_entry(entry) and isinstance(entry["file"], str)
         else entry
         for entry in entries
     ]

@@ -116,12 +116,17 @@ def load_recogniser(
     patterns: list[Pattern] = []
     before = len(problems.errors)
     for index, entry in enumerate(entries):
-        if isinstance(entry, Mapping) and set(entry) == {"file"}:
+        if file_entry(entry):
             at = f"recognise[{index}].file"
             patterns += _from_file(entry["file"], base_dir, where, at, problems, read_document)
         else:
             patterns += _pattern(entry, where, ("recognise", index), problems)
     return None if len(problems.errors) > before else Recogniser(tuple(patterns), strict)
+
+
+def file_entry(entry: object) -> bool:
+    """`{file: path}` among the patterns: the patterns of that file."""
+    return isinstance(entry, Mapping) and set(entry) == {"file"}
 
 
 def _from_file(
