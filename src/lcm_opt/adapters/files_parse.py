@@ -1,5 +1,5 @@
 """Reading scenario documents: YAML (safe, rejecting repeated keys) or JSON (the same, through
-json_object, which the API's request bodies share).
+decode_json, which the API's request bodies share).
 
 YAML numbers are read only from plain decimal text, not in YAML 1.1's other forms: an integer
 is `[-+]?(0|[1-9][0-9]*)`, a float has a decimal point and optionally a signed exponent
@@ -43,9 +43,9 @@ __all__ = [
     "MAX_INT_DIGITS",
     "JsonObject",
     "check_depth",
+    "decode_json",
     "document_problems",
     "first_repeated",
-    "json_object",
     "parse_json",
     "read_document",
     "read_int",
@@ -182,15 +182,9 @@ REPEATED_IN_OBJECT = "key appears twice in one JSON object"
 
 
 def parse_json(text: str) -> Any:
-    """JSON text as Python values: integers too long for int() stay text; a key repeated
-    in one object, or text that does not parse, is a ScenarioError (at `line N` if known)."""
-    try:
-        value = _DECODER.decode(text)
-    except json.JSONDecodeError as exc:
-        message = f"invalid JSON: {exc.msg} (column {exc.colno})"
-        raise ScenarioError(message, where=f"line {exc.lineno}") from None
-    except RecursionError:
-        raise ScenarioError(TOO_DEEP_TO_PARSE) from None
+    """JSON text as Python values (decode_json); a key repeated in one object is a
+    ScenarioError too."""
+    value = decode_json(text)
     nested = not isinstance(value, JsonObject) or any(
         isinstance(part, dict | list) for part in value.values()
     )
@@ -198,6 +192,19 @@ def parse_json(text: str) -> Any:
     if repeated is not None:
         raise ScenarioError(REPEATED, field=repeated)
     return value
+
+
+def decode_json(text: str) -> Any:
+    """JSON text as Python values: objects as JsonObject (which remember a repeated key),
+    integers too long for int() as text; text that does not parse is a ScenarioError (at
+    `line N` if known)."""
+    try:
+        return _DECODER.decode(text)
+    except json.JSONDecodeError as exc:
+        message = f"invalid JSON: {exc.msg} (column {exc.colno})"
+        raise ScenarioError(message, where=f"line {exc.lineno}") from None
+    except RecursionError:
+        raise ScenarioError(TOO_DEEP_TO_PARSE) from None
 
 
 class JsonObject(dict[str, Any]):
