@@ -42,7 +42,7 @@ from lcm_opt.domain.settings import Settings
 from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.domain.types import as_text_id
 from lcm_opt.errors import ScenarioError
-from lcm_opt.io.blocks import TableBlock, table_block
+from lcm_opt.io.blocks import KINDS, TableBlock, table_block
 from lcm_opt.io.sources import block_rows, where_of
 from lcm_opt.io.stream import RowPath
 
@@ -59,7 +59,7 @@ M = TypeVar("M", bound=BaseModel)
 IGNORED_TOP_KEYS = ("expect", "description", "$schema")  # fixtures; an editor's schema
 # The file forms a section accepts, `{form: path, ...}` (io/blocks.py).
 LICENCE_FILES = ("csv", "xlsx", "parquet")
-CONSUMPTION_FILES = ("csv", "jsonl", "parquet", "xlsx")
+CONSUMPTION_FILES = tuple(KINDS)
 
 
 def load_scenario(path: str | Path, *, group: bool = True) -> Scenario:
@@ -99,8 +99,8 @@ class _Loader:
         self.source = source
         self.group = group
         self.problems = Problems()
-        self.ids: dict[str, dict[str, int]] = {}  # section -> id -> locator of first use
-        # section -> its ids, for references; a streamed section's ids have no locators
+        # section -> its ids (id -> locator of its first row), for references and
+        # duplicates; a streamed section's ids have no locators
         self.known: dict[str, Collection[str]] = {}
         self.load_warnings: list[str] = []  # what the table blocks noted (io/recognise.py)
         # section -> (the locator of the model at an index, the location of a locator)
@@ -186,7 +186,8 @@ class _Loader:
         """Validates every row of one section (`files`: the table-block forms it accepts
         besides a list) through `_row_path`."""
         rows, where_of, block = self._rows(key, model, files)
-        seen = self.known[key] = self.ids.setdefault(key, {})
+        seen: dict[str, int] = {}
+        self.known[key] = seen
         is_csv = block is not None and block.form != "jsonl"
         keep = self._row_path(model, where_of, is_csv, key_field, seen, self.problems)
         items: list[M] = []
@@ -241,10 +242,7 @@ class _Loader:
         def row_path(seen: dict[str, int], problems: Problems) -> RowPath:
             return self._row_path(Consumption, at, block.form != "jsonl", "id", seen, problems)
 
-        seen = self.ids.setdefault("consumptions", {})
-        table, self.known["consumptions"], locator = read_table(
-            block, row_path, seen, self.problems
-        )
+        table, self.known["consumptions"], locator = read_table(block, row_path, {}, self.problems)
         self._note(block)
         self.rows_at["consumptions"] = (locator, at)
         return table

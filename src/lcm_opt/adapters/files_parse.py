@@ -45,7 +45,6 @@ __all__ = [
     "check_depth",
     "decode_json",
     "document_problems",
-    "first_repeated",
     "parse_json",
     "read_document",
     "read_int",
@@ -185,10 +184,12 @@ def parse_json(text: str) -> Any:
     """JSON text as Python values (decode_json); a key repeated in one object is a
     ScenarioError too."""
     value = decode_json(text)
-    nested = not isinstance(value, JsonObject) or any(
-        isinstance(part, dict | list) for part in value.values()
-    )
-    repeated = first_repeated(value) if nested else next(iter(value.repeated), None)
+    parts = value.values() if isinstance(value, JsonObject) else [[]]
+    if not any(isinstance(part, dict | list) for part in parts):  # a flat JSON Lines row
+        repeated = next(iter(value.repeated), None)
+    else:
+        found = (loc for loc, message in document_problems(value) if message == REPEATED_IN_OBJECT)
+        repeated = next((str(loc[-1]) for loc in found), None)
     if repeated is not None:
         raise ScenarioError(REPEATED, field=repeated)
     return value
@@ -222,20 +223,6 @@ def json_object(pairs: list[tuple[str, Any]]) -> JsonObject:
         keys = [key for key, _ in pairs]
         data.repeated = tuple(k for k in data if keys.count(k) > 1)
     return data
-
-
-def first_repeated(data: object) -> str | None:
-    """A key repeated in some object of a json_object document, or None. Iterative."""
-    stack = [data]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, JsonObject):
-            if node.repeated:
-                return node.repeated[0]
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return None
 
 
 # One decoder for every JSON text: json.loads with hooks would build one per call.

@@ -40,6 +40,7 @@ from lcm_opt.domain.located import Located, located
 from lcm_opt.domain.one_pass import LocatedSource, whole_checks
 from lcm_opt.domain.variants import SetRules, SetSetting, Variant, op_where
 from lcm_opt.errors import ScenarioError, ScenarioErrors
+from lcm_opt.io.blocks import KINDS
 from lcm_opt.rules.language import parse_rules
 
 SOURCE = "scenario"
@@ -135,7 +136,7 @@ class ScenarioBody(Scenario):
             message = (
                 f"file references are not accepted: send the rows inline as a list ({_NO_PATHS})"
             )
-            forms = [key for key in value if key in ("csv", "jsonl", "xlsx", "parquet")]
+            forms = [key for key in value if key in KINDS]
             raise located([((forms[0],) if forms else (), message, value)])
         return value
 
