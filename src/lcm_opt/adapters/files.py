@@ -28,7 +28,7 @@ from pydantic import BaseModel, ValidationError
 from lcm_opt.adapters.files_checks import load_org
 from lcm_opt.adapters.files_errors import Problems, kind_of, report_field, shown, validate_item
 from lcm_opt.adapters.files_parse import check_depth, read_document
-from lcm_opt.adapters.files_rules import resolve_rules, rulesets_dir
+from lcm_opt.adapters.files_rules import resolve_rules
 from lcm_opt.adapters.files_source import FileSource, gc_paused, read_table
 from lcm_opt.adapters.json_text import to_json as dump_json
 from lcm_opt.domain.catalog import Product
@@ -46,13 +46,7 @@ from lcm_opt.io.blocks import KINDS, TableBlock, table_block
 from lcm_opt.io.sources import block_rows, where_of
 from lcm_opt.io.stream import RowPath
 
-__all__ = [
-    "dump_json",
-    "load_scenario",
-    "resolve_rules",
-    "rulesets_dir",
-    "scenario_from_mapping",
-]
+__all__ = ["dump_json", "load_scenario", "scenario_from_mapping"]
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -32,7 +32,7 @@ from lcm_opt.domain.scenario import FilePath
 from lcm_opt.domain.types import Name
 from lcm_opt.domain.variants import VariantOp
 
-__all__ = ["VARIANT_FILE_KEYS", "VariantFile", "WhatIfInput", "load_variant_file"]
+__all__ = ["VARIANT_FILE_KEYS", "VariantFile", "WhatIfInput", "load_whatif_input"]
 
 # One form or the other, never both (the schema's words for `_one_form`).
 _FORMS: JsonDict = {
@@ -98,12 +98,6 @@ def load_whatif_input(path: str | Path) -> WhatIfInput:
     return WhatIfInput(
         scenario_from_mapping(data, base_dir=path.parent, source=str(path)), path.parent
     )
-
-
-def load_variant_file(path: str | Path) -> Scenario:
-    """The base scenario of a variant file, carrying the file's variants."""
-    path = Path(path)
-    return _variant_file(read_document(path), path)
 
 
 def _variant_file(data: Mapping[str, Any], path: Path) -> Scenario:
