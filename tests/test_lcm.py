@@ -17,11 +17,10 @@ from typer.testing import CliRunner
 
 from lcm_opt.adapters.cli import app
 from lcm_opt.adapters.files import load_scenario
-from lcm_opt.adapters.files_checks import check_pools
-from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.adapters.render import to_json
 from lcm_opt.compile.problem import Edge
 from lcm_opt.domain import Result, Scenario
+from lcm_opt.domain.lcm import pool_issues
 from lcm_opt.engines.cpsat import solve_cpsat
 from lcm_opt.engines.flow import solve_flow
 from lcm_opt.engines.subproblem import SubProblem
@@ -125,10 +124,8 @@ def test_over_declared_pool_names_the_licence_and_the_figures() -> None:
     assert "tracked_deployments[0]: quantity" in text
     assert "licence L1 is over-declared: reservations 6 + capped Track Deployments 5 = 11" in text
     assert "its 10 seats (A23)" in text
-    problems = Problems()
-    check_pools(s.licences, s.reservations, s.tracked_deployments,
-                lambda key: lambda i: f"f.yaml: {key}[{i}]", problems)  # fmt: skip
-    assert [e.where for e in problems.errors] == ["f.yaml: tracked_deployments[0]"]
+    issues = pool_issues(s.licences, s.reservations, s.tracked_deployments)
+    assert [(i.section, i.index) for i in issues] == [("tracked_deployments", 0)]
 
 
 def test_unlimited_licences_accept_any_declaration() -> None:

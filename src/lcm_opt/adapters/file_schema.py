@@ -17,16 +17,13 @@ What a schema cannot say (references resolve, hierarchies have no cycles, seats 
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
 from lcm_opt.adapters.files import CONSUMPTION_FILES, IGNORED_TOP_KEYS, LICENCE_FILES
-from lcm_opt.adapters.files_variants import VARIANT_FILE_KEYS
-from lcm_opt.domain.catalog import TYPE_CODES
+from lcm_opt.adapters.files_variants import VariantFile
 from lcm_opt.domain.result import Result
 from lcm_opt.domain.scenario import Scenario
-from lcm_opt.domain.variants import TypedVariant
 from lcm_opt.io.blocks import option_schemas
 
 __all__ = ["SCHEMAS", "result_schema", "scenario_file_schema", "variant_file_schema"]
@@ -43,57 +40,21 @@ _SCHEMA_KEY: Schema = {
 def scenario_file_schema() -> Schema:
     """A scenario file (`.yaml`, `.yml` or `.json`) as the loader reads it."""
     schema = Scenario.model_json_schema()
-    defs: dict[str, Schema] = schema["$defs"]
-    defs.pop("RuleText", None)
-    defs.pop("Variant", None)
-    variant = _variant_schema(defs)
+    schema["$defs"].pop("RuleText", None)
     props: dict[str, Schema] = schema["properties"]
     props["name"]["description"] = "The scenario's name, carried into every result."
     props["rules"] = _rules_schema()
     props.pop("load_warnings", None)
     props["licences"] = _rows_or_files(props["licences"], LICENCE_FILES)
     props["consumptions"] = _rows_or_files(props["consumptions"], CONSUMPTION_FILES)
-    props["variants"] = {**_meta(props["variants"]), "type": "array", "items": variant}
     props.update(_ignored_top_keys())
     schema["required"] = ["name"]  # `rules` defaults to xassets-default
-    _licence_type(defs["Licence"]["properties"]["type"])
     return _document(schema, "lcm-opt scenario file")
 
 
 def variant_file_schema() -> Schema:
     """A variant file: `base` and a `variants` list, or `base` and one `name` + `changes`."""
-    defs: dict[str, Schema] = {}
-    variant = _variant_schema(defs)
-    _licence_type(defs["Licence"]["properties"]["type"])
-    props: dict[str, Schema] = {
-        "base": {
-            "type": "string",
-            "minLength": 1,
-            "description": "The base scenario file, relative to this file.",
-        },
-        "variants": {
-            "type": "array",
-            "items": variant,
-            "description": "The variants to run; they replace the base scenario's own.",
-        },
-        "name": variant["properties"]["name"],
-        "changes": variant["properties"]["changes"],
-        "description": {"description": "Free text, ignored."},
-        "$schema": _SCHEMA_KEY,
-    }
-    assert set(props) == set(VARIANT_FILE_KEYS)
-    schema: Schema = {
-        "type": "object",
-        "properties": props,
-        "additionalProperties": False,
-        "required": ["base"],
-        "anyOf": [{"required": ["variants"]}, {"required": ["name"]}],
-        "not": {
-            "anyOf": [{"required": ["variants", "name"]}, {"required": ["variants", "changes"]}]
-        },
-        "$defs": defs,
-    }
-    return _document(schema, "lcm-opt variant file")
+    return _document(VariantFile.model_json_schema(by_alias=True), "lcm-opt variant file")
 
 
 def result_schema() -> Schema:
@@ -158,22 +119,3 @@ def _ignored_top_keys() -> dict[str, Schema]:
     }
     keys["$schema"] = _SCHEMA_KEY
     return keys
-
-
-def _variant_schema(defs: dict[str, Schema]) -> Schema:
-    """TypedVariant's schema with its definitions merged into `defs`."""
-    schema = copy.deepcopy(TypedVariant.model_json_schema())
-    defs.update(schema.pop("$defs"))
-    return schema
-
-
-def _licence_type(prop: Schema) -> None:
-    """A licence type: a metric name or a type code, in any case."""
-    codes = sorted(TYPE_CODES)
-    anycase = "|".join(
-        "".join(f"[{c.lower()}{c}]" if c.isalpha() else c for c in code) for code in codes
-    )
-    prop["pattern"] = rf"^\s*(?:{anycase})\s*$"
-    prop["description"] = (
-        "A metric (device, user, core, processor) or a type code, in any case: " + ", ".join(codes)
-    )

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ValidationError
 from lcm_opt.adapters.files_checks import load_org
 from lcm_opt.adapters.files_errors import Problems, kind_of, report_field, shown, validate_item
 from lcm_opt.adapters.files_parse import check_depth, read_document
-from lcm_opt.adapters.files_rules import resolve_rules, rulesets_dir
+from lcm_opt.adapters.files_rules import resolve_rules
 from lcm_opt.adapters.files_source import FileSource, gc_paused, read_table
 from lcm_opt.adapters.json_text import to_json as dump_json
 from lcm_opt.domain.catalog import Product
@@ -42,24 +42,18 @@ from lcm_opt.domain.settings import Settings
 from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.domain.types import as_text_id
 from lcm_opt.errors import ScenarioError
-from lcm_opt.io.blocks import TableBlock, table_block
+from lcm_opt.io.blocks import KINDS, TableBlock, table_block
 from lcm_opt.io.sources import block_rows, where_of
 from lcm_opt.io.stream import RowPath
 
-__all__ = [
-    "dump_json",
-    "load_scenario",
-    "resolve_rules",
-    "rulesets_dir",
-    "scenario_from_mapping",
-]
+__all__ = ["dump_json", "load_scenario", "scenario_from_mapping"]
 
 M = TypeVar("M", bound=BaseModel)
 
 IGNORED_TOP_KEYS = ("expect", "description", "$schema")  # fixtures; an editor's schema
 # The file forms a section accepts, `{form: path, ...}` (io/blocks.py).
 LICENCE_FILES = ("csv", "xlsx", "parquet")
-CONSUMPTION_FILES = ("csv", "jsonl", "parquet", "xlsx")
+CONSUMPTION_FILES = tuple(KINDS)
 
 
 def load_scenario(path: str | Path, *, group: bool = True) -> Scenario:
@@ -99,8 +93,8 @@ class _Loader:
         self.source = source
         self.group = group
         self.problems = Problems()
-        self.ids: dict[str, dict[str, int]] = {}  # section -> id -> locator of first use
-        # section -> its ids, for references; a streamed section's ids have no locators
+        # section -> its ids (id -> locator of its first row), for references and
+        # duplicates; a streamed section's ids have no locators
         self.known: dict[str, Collection[str]] = {}
         self.load_warnings: list[str] = []  # what the table blocks noted (io/recognise.py)
         # section -> (the locator of the model at an index, the location of a locator)
@@ -186,7 +180,8 @@ class _Loader:
         """Validates every row of one section (`files`: the table-block forms it accepts
         besides a list) through `_row_path`."""
         rows, where_of, block = self._rows(key, model, files)
-        seen = self.known[key] = self.ids.setdefault(key, {})
+        seen: dict[str, int] = {}
+        self.known[key] = seen
         is_csv = block is not None and block.form != "jsonl"
         keep = self._row_path(model, where_of, is_csv, key_field, seen, self.problems)
         items: list[M] = []
@@ -241,10 +236,7 @@ class _Loader:
         def row_path(seen: dict[str, int], problems: Problems) -> RowPath:
             return self._row_path(Consumption, at, block.form != "jsonl", "id", seen, problems)
 
-        seen = self.ids.setdefault("consumptions", {})
-        table, self.known["consumptions"], locator = read_table(
-            block, row_path, seen, self.problems
-        )
+        table, self.known["consumptions"], locator = read_table(block, row_path, {}, self.problems)
         self._note(block)
         self.rows_at["consumptions"] = (locator, at)
         return table

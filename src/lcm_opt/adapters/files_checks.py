@@ -1,16 +1,12 @@
 """The `org` section as the file names its places (the trees' shape is the Org's rule,
 domain/org.py; unknown parents, cycles and undeclared org values the Scenario's,
-domain/checks.py), and the pool rules on sections outside a Scenario."""
+domain/checks.py)."""
 
 from __future__ import annotations
-
-from collections.abc import Callable, Sequence
 
 from pydantic import ValidationError
 
 from lcm_opt.adapters.files_errors import Problems
-from lcm_opt.domain.lcm import Reservation, TrackedDeployment, pool_issues
-from lcm_opt.domain.licences import Licence
 from lcm_opt.domain.org import ORG_TREES, Org
 
 
@@ -37,15 +33,3 @@ def _place(source: str, loc: tuple[int | str, ...]) -> tuple[str, str]:
         return (f"{source}: org.{first}", "") if first in ORG_TREES else (f"{source}: org", first)
     return f"{source}: org.{first}", str(loc[1])
 
-
-def check_pools(
-    licences: Sequence[Licence],
-    reservations: Sequence[Reservation],
-    tracked: Sequence[TrackedDeployment],
-    list_where: Callable[[str], Callable[[int], str]],
-    problems: Problems,
-) -> None:
-    """The pool rules (A21, A23, L4: domain/lcm.pool_issues) on sections outside a
-    Scenario, located by `list_where(section)(index)`."""
-    for issue in pool_issues(licences, reservations, tracked):
-        problems.add(list_where(issue.section)(issue.index), issue.field, issue.message)

@@ -106,7 +106,7 @@ def report_validation(
     for error in exc.errors(include_url=False):
         at = error["loc"]
         field = str(at[0]) if csv_columns and at else loc_text((*loc, *at))
-        problems.add(where, field, _message(model, error))
+        problems.add(where, field, worded(model, error))
 
 
 def report_field(
@@ -118,7 +118,7 @@ def report_field(
     for error in exc.errors(include_url=False):
         loc = error["loc"]
         where, field = (f"{source}: {key}", loc_text(loc)) if loc else (source, key)
-        problems.add(where, field, _message(owner, error))
+        problems.add(where, field, worded(owner, error))
 
 
 def loc_text(loc: tuple[int | str, ...]) -> str:
@@ -160,7 +160,9 @@ _NUMBER_LIKE = re.compile(r"[-+]?(?:0[xXoObB][0-9a-fA-F_]+|[0-9][0-9_:.]*(?:[eE]
 _LONG_DIGITS = 100
 
 
-def _message(model: type[BaseModel], error: Mapping[str, Any]) -> str:
+def worded(model: type[BaseModel], error: Mapping[str, Any]) -> str:
+    """One pydantic error (an item of `errors()`) in the project's words; an unknown key
+    names the keys of `model`, the model the error is in."""
     kind, value = str(error["type"]), error.get("input")
     ctx: Mapping[str, Any] = error.get("ctx") or {}
     if kind == "extra_forbidden":

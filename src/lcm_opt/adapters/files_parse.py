@@ -1,5 +1,5 @@
 """Reading scenario documents: YAML (safe, rejecting repeated keys) or JSON (the same, through
-json_object, which the API's request bodies share).
+decode_json, which the API's request bodies share).
 
 YAML numbers are read only from plain decimal text, not in YAML 1.1's other forms: an integer
 is `[-+]?(0|[1-9][0-9]*)`, a float has a decimal point and optionally a signed exponent
@@ -43,9 +43,8 @@ __all__ = [
     "MAX_INT_DIGITS",
     "JsonObject",
     "check_depth",
+    "decode_json",
     "document_problems",
-    "first_repeated",
-    "json_object",
     "parse_json",
     "read_document",
     "read_int",
@@ -182,22 +181,31 @@ REPEATED_IN_OBJECT = "key appears twice in one JSON object"
 
 
 def parse_json(text: str) -> Any:
-    """JSON text as Python values: integers too long for int() stay text; a key repeated
-    in one object, or text that does not parse, is a ScenarioError (at `line N` if known)."""
+    """JSON text as Python values (decode_json); a key repeated in one object is a
+    ScenarioError too."""
+    value = decode_json(text)
+    parts = value.values() if isinstance(value, JsonObject) else [[]]
+    if not any(isinstance(part, dict | list) for part in parts):  # a flat JSON Lines row
+        repeated = next(iter(value.repeated), None)
+    else:
+        found = (loc for loc, message in document_problems(value) if message == REPEATED_IN_OBJECT)
+        repeated = next((str(loc[-1]) for loc in found), None)
+    if repeated is not None:
+        raise ScenarioError(REPEATED, field=repeated)
+    return value
+
+
+def decode_json(text: str) -> Any:
+    """JSON text as Python values: objects as JsonObject (which remember a repeated key),
+    integers too long for int() as text; text that does not parse is a ScenarioError (at
+    `line N` if known)."""
     try:
-        value = _DECODER.decode(text)
+        return _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         message = f"invalid JSON: {exc.msg} (column {exc.colno})"
         raise ScenarioError(message, where=f"line {exc.lineno}") from None
     except RecursionError:
         raise ScenarioError(TOO_DEEP_TO_PARSE) from None
-    nested = not isinstance(value, JsonObject) or any(
-        isinstance(part, dict | list) for part in value.values()
-    )
-    repeated = first_repeated(value) if nested else next(iter(value.repeated), None)
-    if repeated is not None:
-        raise ScenarioError(REPEATED, field=repeated)
-    return value
 
 
 class JsonObject(dict[str, Any]):
@@ -215,20 +223,6 @@ def json_object(pairs: list[tuple[str, Any]]) -> JsonObject:
         keys = [key for key, _ in pairs]
         data.repeated = tuple(k for k in data if keys.count(k) > 1)
     return data
-
-
-def first_repeated(data: object) -> str | None:
-    """A key repeated in some object of a json_object document, or None. Iterative."""
-    stack = [data]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, JsonObject):
-            if node.repeated:
-                return node.repeated[0]
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return None
 
 
 # One decoder for every JSON text: json.loads with hooks would build one per call.

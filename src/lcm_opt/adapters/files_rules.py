@@ -37,10 +37,17 @@ def _is_rules(item: Traversable) -> bool:
     return item.name.endswith(".rules") and item.is_file()
 
 
+def is_rule_path(value: object) -> bool:
+    """Whether a `rules` value names a file rather than a bundled rule set: it ends in
+    `.rules`, holds a path separator or starts with a dot."""
+    text = value.strip() if isinstance(value, str) else ""
+    return text.endswith(".rules") or "/" in text or "\\" in text or text.startswith(".")
+
+
 def resolve_rules(value: object, *, base_dir: Path, source: str) -> RuleText:
     """`value` is None (the default rule set), a rule-set name (a bundled `<name>.rules`),
-    a path relative to `base_dir` (ends in `.rules` or contains a `/`), or a list of rule
-    lines. Raises ScenarioError naming `source` and the `rules` key."""
+    a path relative to `base_dir` (is_rule_path), or a list of rule lines. Raises
+    ScenarioError naming `source` and the `rules` key."""
     if value is None:
         value = DEFAULT_RULES
     if isinstance(value, list):
@@ -53,7 +60,7 @@ def resolve_rules(value: object, *, base_dir: Path, source: str) -> RuleText:
             field="rules",
         )
     text = value.strip()
-    if text.endswith(".rules") or "/" in text:
+    if is_rule_path(text):
         return _read(Path(text).stem, base_dir / text, source)
     folder = rulesets_dir()
     path = folder / f"{text}.rules"

@@ -18,16 +18,69 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic.config import JsonDict
+
 from lcm_opt.adapters.files import load_scenario, scenario_from_mapping
-from lcm_opt.adapters.files_errors import Problems, kind_of, shown, validate_item
+from lcm_opt.adapters.files_errors import Problems, loc_text, worded
 from lcm_opt.adapters.files_parse import read_document
 from lcm_opt.domain import Scenario, Variant
 from lcm_opt.domain.checks import duplicate_issues
+from lcm_opt.domain.located import located
 from lcm_opt.domain.messages import unknown_key
+from lcm_opt.domain.scenario import FilePath
+from lcm_opt.domain.types import Name
+from lcm_opt.domain.variants import VariantOp
 
-__all__ = ["VARIANT_FILE_KEYS", "WhatIfInput", "load_variant_file", "load_whatif_input"]
+__all__ = ["VARIANT_FILE_KEYS", "VariantFile", "WhatIfInput", "load_whatif_input"]
 
-VARIANT_FILE_KEYS = ("base", "variants", "name", "changes", "description", "$schema")
+# One form or the other, never both (the schema's words for `_one_form`).
+_FORMS: JsonDict = {
+    "anyOf": [{"required": ["variants"]}, {"required": ["name"]}],
+    "not": {"anyOf": [{"required": ["variants", "name"]}, {"required": ["variants", "changes"]}]},
+}
+
+
+class VariantFile(BaseModel):
+    """A variant file: `base` and a `variants` list, or `base` and one `name` + `changes`."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_FORMS)
+
+    base: FilePath = Field(description="The base scenario file, relative to this file.")
+    variants: tuple[Variant, ...] | None = Field(
+        None, description="The variants to run; they replace the base scenario's own."
+    )
+    name: Name | None = Field(None, description="A single variant's name, instead of `variants`.")
+    changes: tuple[VariantOp, ...] = Field((), description="The single variant's changes.")
+    description: Any = Field(None, description="Free text, ignored.")
+    schema_: str | None = Field(
+        None, alias="$schema", description="The JSON Schema an editor validates this file with."
+    )
+
+    @model_validator(mode="after")
+    def _one_form(self) -> VariantFile:
+        single = self.name is not None or "changes" in self.model_fields_set
+        if self.variants is not None and single:
+            message = "give a `variants` list or one `name` with `changes`"
+            raise located([(("variants",), message, None)])
+        if self.variants is None and self.name is None:
+            message = "required: a `variants` list, or `name` and `changes`"
+            raise located([(("variants",), message, None)])
+        names = [v.name for v in self.variants or ()]
+        issues = duplicate_issues("variants", "name", names, "{}[{}]".format)
+        problems = [(("variants", i.index or 0, i.field), i.message, None) for i in issues]
+        if problems:
+            raise located(problems)
+        return self
+
+    def chosen(self) -> tuple[Variant, ...]:
+        if self.variants is not None:
+            return self.variants
+        assert self.name is not None
+        return (Variant(name=self.name, changes=self.changes),)
+
+
+VARIANT_FILE_KEYS = tuple(info.alias or key for key, info in VariantFile.model_fields.items())
 
 
 @dataclass(frozen=True)
@@ -47,13 +100,9 @@ def load_whatif_input(path: str | Path) -> WhatIfInput:
     )
 
 
-def load_variant_file(path: str | Path) -> Scenario:
-    """The base scenario of a variant file, carrying the file's variants."""
-    path = Path(path)
-    return _variant_file(read_document(path), path)
-
-
 def _variant_file(data: Mapping[str, Any], path: Path) -> Scenario:
+    """Every problem of the file, each at its variant (`<file>: variants[2]`) and the path
+    in it, or at the file; then the base scenario, loaded."""
     source = str(path)
     problems = Problems()
     for key in data:
@@ -61,43 +110,16 @@ def _variant_file(data: Mapping[str, Any], path: Path) -> Scenario:
             problems.add(
                 source, str(key), unknown_key(VARIANT_FILE_KEYS, within=" in a variant file")
             )
-    base = data.get("base")
-    if not isinstance(base, str) or not base.strip():
-        problems.add(source, "base", f"expected a path to the base scenario, got {shown(base)}")
-    variants = _variants(data, source, problems)
+    found = None
+    try:
+        found = VariantFile.model_validate({k: data[k] for k in data if k in VARIANT_FILE_KEYS})
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            loc = error["loc"]
+            row = 2 if loc[:1] == ("variants",) and len(loc) > 1 and isinstance(loc[1], int) else 0
+            where = f"{source}: {loc_text(loc[:row])}" if row else source
+            problems.add(where, loc_text(loc[row:]), worded(VariantFile, error))
     problems.raise_if_any()
-    assert isinstance(base, str)
-    scenario = load_scenario(path.parent / base.strip())
-    return scenario.model_copy(update={"variants": tuple(variants)})
-
-
-def _variants(data: Mapping[str, Any], source: str, problems: Problems) -> list[Variant]:
-    single = "name" in data or "changes" in data
-    if "variants" in data and single:
-        problems.add(source, "variants", "give a `variants` list or one `name` with `changes`")
-        return []
-    if single:
-        entries = [(source, {"name": data.get("name"), "changes": data.get("changes", [])})]
-    elif isinstance(data.get("variants"), list):
-        entries = [(f"{source}: variants[{i}]", item) for i, item in enumerate(data["variants"])]
-    else:
-        found = data.get("variants")
-        what = "required" if found is None else f"expected a list, got {kind_of(found)}"
-        problems.add(source, "variants", f"{what}: a `variants` list, or `name` and `changes`")
-        return []
-    variants: list[Variant] = []
-    at: list[str] = []  # where each valid variant is in the file
-    for where, item in entries:
-        if not isinstance(item, Mapping):
-            problems.add(
-                where, "", f"expected a mapping with `name` and `changes`, got {shown(item)}"
-            )
-            continue
-        variant = validate_item(Variant, dict(item), where, problems)
-        if variant is not None:
-            variants.append(variant)
-            at.append(where)
-    names = [v.name for v in variants]
-    for issue in duplicate_issues("variants", "name", names, lambda _, i: at[i].split(": ")[-1]):
-        problems.add(at[issue.index or 0], issue.field, issue.message)
-    return variants
+    assert found is not None
+    scenario = load_scenario(path.parent / found.base)
+    return scenario.model_copy(update={"variants": found.chosen()})

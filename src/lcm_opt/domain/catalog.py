@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from lcm_opt.domain.base import Frozen, Id, Price
 from lcm_opt.domain.org import Dimension
@@ -56,6 +57,18 @@ def normalise_type(code: str) -> str:
         accepted = ", ".join(sorted(TYPE_CODES))
         raise ValueError(f"unknown licence type {code!r}; accepted: {accepted} (any case)")
     return canonical
+
+
+def _any_case(code: str) -> str:
+    return "".join(f"[{c.lower()}{c}]" if c.isalpha() else c for c in code)
+
+
+_TYPE_PATTERN = rf"^\s*(?:{'|'.join(map(_any_case, sorted(TYPE_CODES)))})\s*$"
+LicenceType = Annotated[
+    str, AfterValidator(normalise_type), Field(json_schema_extra={"pattern": _TYPE_PATTERN})
+]
+"""A licence's (an offer's) type: a metric name or a type code in any case, stored as the
+canonical code; an editor's schema accepts exactly the codes."""
 
 
 class Product(Frozen):

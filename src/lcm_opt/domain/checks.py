@@ -61,6 +61,12 @@ class Issue:
     message: str
     unknown: tuple[str, Collection[str]] | None = None
 
+    def text(self, hint: bool = True) -> str:
+        """The message, with a "did you mean" for an unknown reference when `hint`."""
+        if hint and self.unknown is not None:
+            return self.message + did_you_mean(*self.unknown)
+        return self.message
+
 
 def did_you_mean(value: str, known: Collection[str]) -> str:
     close = difflib.get_close_matches(value, list(known), n=1)

@@ -11,13 +11,12 @@ from pydantic import (
     ModelWrapValidatorHandler,
     ValidationError,
     ValidationInfo,
-    field_validator,
     model_validator,
 )
 from pydantic_core import InitErrorDetails
 
 from lcm_opt.domain.base import Cores, Count, Frozen, Id, Price
-from lcm_opt.domain.catalog import DowngradeRule, normalise_type
+from lcm_opt.domain.catalog import DowngradeRule, LicenceType
 from lcm_opt.domain.org import Dimension
 
 
@@ -32,7 +31,7 @@ class LicenceStatus(StrEnum):
 class Licence(Frozen):
     id: Id
     product: Id
-    type: str = Field(description="metric name or type code, stored upper-case (R44)")
+    type: LicenceType = Field(description="metric name or type code, stored upper-case (R44)")
     seats: Count | None = Field(None, description="capacity in the type's units (A17)")
     unlimited: bool = Field(False, description="A20 / L3")
     status: LicenceStatus = LicenceStatus.IN_SERVICE
@@ -47,11 +46,6 @@ class Licence(Frozen):
     cores: Cores | None = Field(None, description="A7 cores-exact affinity")
     contract: Id | None = None
     unit_cost: Price | None = None
-
-    @field_validator("type")
-    @classmethod
-    def _known_type(cls, value: str) -> str:
-        return normalise_type(value)
 
     @model_validator(mode="wrap")
     @classmethod

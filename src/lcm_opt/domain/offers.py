@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, Strict, field_validator, model_validator
+from pydantic import Field, Strict, model_validator
 
 from lcm_opt.domain.base import Cores, Frozen, Id, Price
-from lcm_opt.domain.catalog import DowngradeRule, normalise_type
+from lcm_opt.domain.catalog import DowngradeRule, LicenceType
 from lcm_opt.domain.licences import Licence
 from lcm_opt.domain.org import Dimension
 
@@ -27,7 +27,7 @@ PackSize = Annotated[int, Strict(), Field(ge=1, le=MAX_PACK_SIZE)]
 class Offer(Frozen):
     id: Id = Field(description="the id the bought licence takes; unique among licences")
     product: Id
-    type: str = Field(description="metric name or type code, as a licence's")
+    type: LicenceType = Field(description="metric name or type code, as a licence's")
     downgrade: DowngradeRule | None = Field(None, description="None = the product's (R32)")
     allocation_rule: tuple[Dimension, ...] | None = None
     location: Id | None = None
@@ -40,11 +40,6 @@ class Offer(Frozen):
     pack_size: PackSize = Field(1, description="licence units per pack")
     min_packs: Packs = Field(0, description="if bought at all, at least this many packs")
     max_packs: Packs | None = Field(None, description="at most this many packs; None = no cap")
-
-    @field_validator("type")
-    @classmethod
-    def _known_type(cls, value: str) -> str:
-        return normalise_type(value)
 
     @model_validator(mode="after")
     def _packs(self) -> Offer:

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from lcm_opt.domain.checks import Issue, did_you_mean
+from lcm_opt.domain.checks import Issue
 from lcm_opt.domain.located import Loc, Located
 from lcm_opt.domain.source import ScenarioSource
 from lcm_opt.domain.types import as_text_id
@@ -60,9 +60,8 @@ class LocatedSource(ScenarioSource):
             loc: Loc = tuple(issue.section.split("."))
             if issue.index is not None:
                 loc += (self.row(issue.section, issue.index),)
-            hint = did_you_mean(*issue.unknown) if issue.unknown is not None else ""
             loc += (issue.field,) if issue.field else ()
-            self.problems.append((loc, issue.message + hint, None))
+            self.problems.append((loc, issue.text(), None))
 
 
 def whole_checks(

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Protocol
 
-from lcm_opt.domain.checks import Issue, did_you_mean, scenario_issues
+from lcm_opt.domain.checks import Issue, scenario_issues
 
 if TYPE_CHECKING:
     from lcm_opt.domain.scenario import Scenario
@@ -79,7 +79,7 @@ class ScenarioSource:
             return
         for issue in issues:
             hint = issue.unknown is not None and not sink.full
-            sink.add(self.where(issue.section, issue.index), issue.field, _text(issue, hint))
+            sink.add(self.where(issue.section, issue.index), issue.field, issue.text(hint))
 
     def _raise(self, issues: Iterable[Issue]) -> None:
         lines: list[str] = []
@@ -89,18 +89,11 @@ class ScenarioSource:
             if len(lines) < _RAISED:
                 field = f"{issue.field}: " if issue.field else ""
                 where = self.where(issue.section, issue.index)
-                lines.append(f"{where}: {field}{_text(issue, True)}")
+                lines.append(f"{where}: {field}{issue.text()}")
         if count > len(lines):
             lines.append(f"... and {count - len(lines)} more")
         if lines:
             raise ValueError("\n".join(lines))
-
-
-def _text(issue: Issue, hint: bool) -> str:
-    """The issue's message, with a "did you mean" for an unknown reference when `hint`."""
-    if hint and issue.unknown is not None:
-        return issue.message + did_you_mean(*issue.unknown)
-    return issue.message
 
 
 def _ids(scenario: Scenario, section: str) -> Collection[str]:

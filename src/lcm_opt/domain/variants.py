@@ -248,4 +248,4 @@ class Variant(Frozen):
 
 
 TypedVariant = Variant
-"""The same model under its former name (the file schemas and the docs test use it)."""
+"""The same model under its former name (the docs test uses it)."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 
 from lcm_opt.domain import Scenario
-from lcm_opt.domain.checks import Issue, did_you_mean
+from lcm_opt.domain.checks import Issue
 from lcm_opt.domain.source import ScenarioSource
 from lcm_opt.services.variant_state import Origin, WorkingScenario
 
@@ -56,7 +56,7 @@ class _AtOps(ScenarioSource):
 
     def report(self, issues: Iterable[Issue]) -> None:
         for issue in issues:
-            message = issue.message + (did_you_mean(*issue.unknown) if issue.unknown else "")
+            message = issue.text()
             origin = self._origin(issue)
             if origin is None:
                 where = self.where(issue.section, issue.index)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from lcm_opt.domain import Consumption, Dimension, Org
-from lcm_opt.domain.checks import did_you_mean, org_value_issues
+from lcm_opt.domain.checks import org_value_issues
 from lcm_opt.domain.source import Sink
 from lcm_opt.domain.types import as_text_id, text_id_fields
 from lcm_opt.rules.hierarchy import Hierarchy
@@ -40,8 +40,7 @@ def consumption_filter(
             values = [as_text_id(v) for v in values]
         if key in _DIMENSIONS:
             for issue in (i for v in values for i in org_value_issues({key: v}, org)):
-                hint = did_you_mean(*issue.unknown) if issue.unknown else ""
-                problems.add(where, f"where.{key}", issue.message + hint)
+                problems.add(where, f"where.{key}", issue.text())
                 undeclared = True
             hierarchy = hierarchy or Hierarchy(org)
             tests.append(_within_test(hierarchy, key, values))

@@ -15,7 +15,6 @@ route still declares its typed body, which FastAPI validates and documents."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Coroutine, Sequence
 from email.message import Message
 from typing import Any
@@ -25,7 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
-from lcm_opt.adapters.files_parse import TOO_DEEP, document_problems, json_object, read_int
+from lcm_opt.adapters.files_parse import decode_json, document_problems
 from lcm_opt.errors import ScenarioError, ScenarioErrors
 
 Loc = tuple[str | int, ...]
@@ -45,15 +44,12 @@ class BodyError(ScenarioErrors):
 def parse_json_body(raw: bytes) -> Any:
     """The body's JSON value; BodyError naming each problem's location otherwise."""
     try:
-        data = json.loads(raw, object_pairs_hook=json_object, parse_int=read_int)
+        data = decode_json(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         message = f"the body is not UTF-8 JSON text: {exc.reason} at byte {exc.start}"
         raise BodyError([((), message)]) from None
-    except RecursionError:
-        raise BodyError([((), TOO_DEEP)]) from None
-    except json.JSONDecodeError as exc:
-        message = f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        raise BodyError([((), message)]) from None
+    except ScenarioError as exc:
+        raise BodyError([((), exc.render())]) from None
     problems = sorted(document_problems(data), key=lambda p: [str(part) for part in p[0]])
     if problems:
         raise BodyError(problems)

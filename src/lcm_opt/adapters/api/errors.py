@@ -13,13 +13,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lcm_opt.adapters.api.body import BodyError
 from lcm_opt.adapters.api.store import StoreBusy
-from lcm_opt.adapters.files_errors import Problems, report_validation
-from lcm_opt.domain.one_pass import as_detail
+from lcm_opt.adapters.files_errors import worded
 from lcm_opt.domain.variants import model_at
 from lcm_opt.errors import EngineError, ScenarioError, ScenarioErrors
 
@@ -41,14 +40,8 @@ def scenario_error_detail(error: ScenarioError) -> list[dict[str, Any]]:
 def _worded(error: Any, body: object) -> str:
     """FastAPI's error as the scenario loader words it ("must not be negative, got -1"),
     an unknown key naming the keys of the model it is in (`body`: the route's model)."""
-    try:
-        exc = ValidationError.from_exception_data("body", [as_detail(error)])
-    except (KeyError, TypeError, ValueError):
-        return str(error["msg"])
-    problems = Problems()
     model = model_at(body, error["loc"][1:-1]) if error["loc"][:1] == ("body",) else None
-    report_validation(model or BaseModel, exc, "", problems)
-    return problems.errors[0].message if problems.errors else str(error["msg"])
+    return worded(model or BaseModel, error)
 
 
 async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:

@@ -33,13 +33,14 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from lcm_opt.adapters.api.body import BodyError, Loc
-from lcm_opt.adapters.files_rules import DEFAULT_RULES, resolve_rules
+from lcm_opt.adapters.files_rules import DEFAULT_RULES, is_rule_path, resolve_rules
 from lcm_opt.adapters.variants import apply_variant, select_variants
 from lcm_opt.domain import Consumption, Licence, RuleText, Scenario
 from lcm_opt.domain.located import Located, located
 from lcm_opt.domain.one_pass import LocatedSource, whole_checks
 from lcm_opt.domain.variants import SetRules, SetSetting, Variant, op_where
 from lcm_opt.errors import ScenarioError, ScenarioErrors
+from lcm_opt.io.blocks import KINDS
 from lcm_opt.rules.language import parse_rules
 
 SOURCE = "scenario"
@@ -70,15 +71,10 @@ EXAMPLE_SCENARIO: dict[str, Any] = {
 _DOCUMENTED = {key: value for key, value in EXAMPLE_SCENARIO.items() if key != "org"}
 
 
-def _is_path(value: object) -> bool:
-    text = value.strip() if isinstance(value, str) else ""
-    return text.endswith(".rules") or "/" in text or "\\" in text or text.startswith(".")
-
-
 def _rule_text(value: object) -> object:
     """`rules` as the request writes it -> RuleText, its lines parsed."""
     if value is None or isinstance(value, str):
-        if _is_path(value):
+        if is_rule_path(value):
             message = (
                 f"rule-set paths are not accepted: name a rule set or send the lines ({_NO_PATHS})"
             )
@@ -140,7 +136,7 @@ class ScenarioBody(Scenario):
             message = (
                 f"file references are not accepted: send the rows inline as a list ({_NO_PATHS})"
             )
-            forms = [key for key in value if key in ("csv", "jsonl", "xlsx", "parquet")]
+            forms = [key for key in value if key in KINDS]
             raise located([((forms[0],) if forms else (), message, value)])
         return value
 
@@ -159,7 +155,7 @@ class ScenarioBody(Scenario):
             ((k, "changes", i, "rules"), message, op.rules)
             for k, variant in enumerate(variants)
             for i, op in enumerate(variant.changes)
-            if isinstance(op, SetRules) and _is_path(op.rules)
+            if isinstance(op, SetRules) and is_rule_path(op.rules)
         ]
         if paths:
             raise located(paths)
