@@ -5,14 +5,13 @@ and the field, and say what was expected."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from lcm_opt.domain.located import shown as shown  # re-exported: the loader's wording
 from lcm_opt.domain.messages import unknown_key
-from lcm_opt.domain.types import as_text_id
 from lcm_opt.errors import ScenarioError, ScenarioErrors
 
 M = TypeVar("M", bound=BaseModel)
@@ -56,16 +55,6 @@ class Problems:
 def fail(message: str, *, where: str = "", field: str = "") -> ScenarioErrors:
     """A one-error ScenarioErrors, so every loader failure has the same type and `.errors`."""
     return ScenarioErrors([ScenarioError(message, where=where, field=field)])
-
-
-def coerce_ids(item: Mapping[str, Any], id_fields: Iterable[str]) -> dict[str, Any]:
-    """`item` with `id_fields` read as ids ahead of the model, which reads them so itself
-    (domain/types.py); for readers that look at an id before validating the row."""
-    raw = dict(item)
-    for name in id_fields:
-        if name in raw:
-            raw[name] = as_text_id(raw[name])
-    return raw
 
 
 def accepted_keys(model: type[BaseModel]) -> str:

@@ -22,15 +22,16 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import TypeAdapter, ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from lcm_opt.adapters.api.settings import ApiKey
+from lcm_opt.adapters.api.settings import ApiKey, KeyName
 
 MIN_TOKEN_CHARS = 32
 KEYS_ENV = "LCM_OPT_API_KEYS"
 KEYS_FILE_ENV = "LCM_OPT_API_KEYS_FILE"
 ANONYMOUS = ""  # the owner of every run on a server without keys
-_NAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
+_NAME = TypeAdapter(KeyName)
 _HASHED = re.compile(r"^sha256:([0-9a-f]{64})$")
 CALLER = "lcm_opt_caller"
 
@@ -45,8 +46,10 @@ def new_token() -> str:
 
 def _key(name: str, secret: str, where: str) -> ApiKey:
     """One configured key; errors name where it came from, never the token."""
-    if not _NAME.match(name):
-        raise ValueError(f"{where}: key name must be 1-64 of A-Z a-z 0-9 . _ @ -")
+    try:
+        _NAME.validate_python(name)
+    except ValidationError:
+        raise ValueError(f"{where}: key name must be 1-64 of A-Z a-z 0-9 . _ @ -") from None
     hashed = _HASHED.match(secret)
     if hashed:
         return ApiKey(name=name, sha256=hashed[1])

@@ -26,10 +26,13 @@ ENV_PREFIX = "LCM_OPT_"
 MIB = 1024 * 1024
 
 
+KeyName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")]
+
+
 class ApiKey(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
+    name: KeyName
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
