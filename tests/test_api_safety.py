@@ -157,6 +157,14 @@ def test_keys_are_read_hashed_from_env_and_file(tmp_path: Path) -> None:
         ),
         ({"LCM_OPT_API_KEYS": "x" * 40}, "LCM_OPT_API_KEYS: entry 1 is not name:token"),
         (
+            {"LCM_OPT_API_KEYS": f"al ice:{'x' * 40}"},
+            "LCM_OPT_API_KEYS: entry 1: key name must be 1-64 of A-Z a-z 0-9 . _ @ -",
+        ),
+        (
+            {"LCM_OPT_API_KEYS": f"{'a' * 65}:{'x' * 40}"},
+            "LCM_OPT_API_KEYS: entry 1: key name must be 1-64 of A-Z a-z 0-9 . _ @ -",
+        ),
+        (
             {"LCM_OPT_API_KEYS": f"a:{'x' * 40},a:{'y' * 40}"},
             "API key names must be unique; repeated: a",
         ),
