@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import math
 import random
+from functools import cache
 
 import pytest
 
 from lcm_opt.domain import Status
 from lcm_opt.engines import milp as milp_module
+from lcm_opt.engines.cpsat import split_groups
 from lcm_opt.engines.cuts import divisibility_rows
 from lcm_opt.engines.milp import _columns, solve_milp
 from lcm_opt.engines.subproblem import SubProblem
@@ -72,10 +74,11 @@ def test_no_row_where_a_pool_is_unlimited_or_the_gcd_divides() -> None:
 
 
 def test_a_class_reaching_two_pools_joins_them_into_one_set() -> None:
-    """Class 1 links licences 0 and 1, so the set is {0, 1} (capacity 7 + 8)."""
+    """Class 1 links licences 0 and 1, so the set is {0, 1} (capacity 7 + 8); class 0's own
+    pool (capacity 7, six units at most) cannot overfill, so it gets no row of its own."""
     sub = sub_of(
         {0: (3, 2, [edge(0, 1, 2)]), 1: (3, 4, [edge(0, 1, 4), edge(1, 1, 4)]),
-         2: (3, 2, [edge(2, 1, 2)])},
+         2: (5, 2, [edge(2, 1, 2)])},
         {0: 7, 1: 8, 2: 9},
     )  # fmt: skip
     cols = _columns(sub)
@@ -85,6 +88,81 @@ def test_a_class_reaching_two_pools_joins_them_into_one_set() -> None:
         ([cover[2, "core"]], [1.0], -math.inf, 4.0),
         ([cover[0, "core"], cover[1, "core"]], [1.0, 2.0], -math.inf, 7.0),
     ]
+
+
+def test_a_site_inside_its_region_gets_the_row_its_closed_set_does_not() -> None:
+    """Licence 0 serves one site (capacity 5), licence 1 the region (7). The site's hosts
+    reach both, the other site's hosts only the region's pool: the closed set {0, 1} holds
+    12 units (even: no row), but the other site's hosts alone fill at most 6 of pool 1's 7.
+    The LP covers 3.5 of them and one more site host; the row leaves 3, and the optimum
+    (3 + 2 hosts = 5 of them, 10 units) is proven at once."""
+    sub = sub_of(
+        {0: (4, 2, [edge(0, 9, 2), edge(1, 1, 2)]), 1: (5, 2, [edge(1, 5, 2)])},
+        {0: 5, 1: 7},
+    )
+    cols = _columns(sub)
+    assert divisibility_rows(sub, cols.cover) == [([cols.cover[1, "core"]], [1.0], -math.inf, 3.0)]
+    sol = solve_milp(sub, time_limit_s=LIMIT, seed=0)
+    assert sol is not None
+    check(sub, sol)
+    assert sol.status is Status.OPTIMAL
+    assert (sol.value, sol.affinity) == brute_force(sub)
+
+
+def reachable_counts(sub: SubProblem) -> set[tuple[tuple[tuple[int, str], int], ...]]:
+    """Every cover-count vector some per-member assignment reaches: each member uncovered,
+    or all its units split in any way over the licences of one group."""
+    members = [k for k in sub.classes for _ in range(sub.count[k])]
+    big = sum(u for k in members for u, _ in split_groups(sub, k).values())
+    index = {li: i for i, li in enumerate(sub.licences)}
+
+    def splits(amount: int, caps: list[int]) -> list[list[int]]:
+        if not caps:
+            return [[]] if amount == 0 else []
+        return [
+            [take, *rest]
+            for take in range(min(amount, caps[0]) + 1)
+            for rest in splits(amount - take, caps[1:])
+        ]
+
+    @cache
+    def suffix(i: int, left: tuple[int, ...]) -> frozenset[tuple[tuple[int, str], ...]]:
+        if i == len(members):
+            return frozenset({()})
+        k = members[i]
+        out = set(suffix(i + 1, left))
+        for g, (u, edges) in split_groups(sub, k).items():
+            slots = [index[e.licence] for e in edges]
+            for split in splits(u, [left[s] for s in slots]):
+                rest = list(left)
+                for s, take in zip(slots, split, strict=True):
+                    rest[s] -= take
+                out.update(((k, g), *tail) for tail in suffix(i + 1, tuple(rest)))
+        return frozenset(out)
+
+    caps = tuple(big if sub.capacity[li] is None else sub.capacity[li] or 0 for li in sub.licences)
+    vectors = set()
+    for picks in suffix(0, caps):
+        counts: dict[tuple[int, str], int] = {}
+        for key in picks:
+            counts[key] = counts.get(key, 0) + 1
+        vectors.add(tuple(sorted(counts.items())))
+    return vectors
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_every_row_keeps_every_reachable_cover_vector(seed: int) -> None:
+    """Validity against enumeration, not against one optimum: each row holds for every
+    cover-count vector that some assignment of the members reaches."""
+    sub = per_core_sub(random.Random(1000 + seed))
+    cols = _columns(sub)
+    rows = divisibility_rows(sub, cols.cover)
+    for vector in reachable_counts(sub):
+        x = [0.0] * len(cols.upper)
+        for key, n in vector:
+            x[cols.cover[key]] = float(n)
+        for row in rows:
+            assert lhs(row, x) <= row[3]
 
 
 def test_same_answer_with_and_without_the_rows() -> None:

@@ -22,11 +22,9 @@ raises EngineError rather than returning an answer that depends on the machine's
 from __future__ import annotations
 
 import math
-import os
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -34,6 +32,8 @@ from lcm_opt.domain import Status
 from lcm_opt.engines.cpsat import Solution, feasible, score, split_groups
 from lcm_opt.engines.cuts import divisibility_rows
 from lcm_opt.engines.fixing import stage_two_bounds
+from lcm_opt.engines.milp_highs import highspy_module, objective_of
+from lcm_opt.engines.milp_highs import new_highs as new_highs  # the optimiser preloads it
 from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
 from lcm_opt.engines.symmetry import merged, spread
 from lcm_opt.errors import EngineError
@@ -67,31 +67,9 @@ TUNING: dict[str, bool | int | float | str] = {
 }
 
 CUTS = True  # the divisibility rows (cuts.py); off only to time the model without them
-
-_banner_done = False
-
-
-def new_highs() -> highspy.Highs:
-    """A silent HiGHS instance. Its first construction in a process prints a banner on the
-    C stdout, which would corrupt a result written there, so that one goes to /dev/null."""
-    import highspy
-
-    global _banner_done
-    if _banner_done:
-        h = highspy.Highs()  # type: ignore[no-untyped-call]
-    else:
-        sys.stdout.flush()
-        saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, 1)
-        try:
-            h = highspy.Highs()  # type: ignore[no-untyped-call]
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-            os.close(null)
-        _banner_done = True
-    h.setOptionValue("output_flag", False)
-    return h
+# Stage 1 merges classes whose edges agree in any order (symmetry.py); off only to time the
+# merge of identical classes alone
+ANY_ORDER = True
 
 
 @dataclass
@@ -179,12 +157,6 @@ def _model(cols: _Columns, seed: int) -> highspy.Highs:
     return h
 
 
-def highspy_module() -> Any:
-    import highspy
-
-    return highspy
-
-
 def _integer(h: highspy.Highs, cols: _Columns, integer: bool) -> None:
 
     hs = highspy_module()
@@ -231,6 +203,17 @@ def _run(h: highspy.Highs, cols: _Columns, start: list[float], limit: float) -> 
     n = len(start)
     h.setSolution(n, np.arange(n, dtype=np.int32), np.array(start))
     h.run()
+    info = h.getInfo()
+    if (
+        info.primal_solution_status == hs.kSolutionStatusFeasible
+        and abs(objective_of(h) - info.objective_function_value) > 0.5
+    ):
+        # HiGHS 1.16 has returned the start while reporting a better objective (its
+        # presolve on a tiny stage-2 model); the same search without presolve does not
+        h.setOptionValue("presolve", "off")
+        h.setSolution(n, np.arange(n, dtype=np.int32), np.array(start))
+        h.run()
+        h.setOptionValue("presolve", "on")
     if h.getModelStatus() == hs.HighsModelStatus.kTimeLimit:
         raise EngineError(
             f"HiGHS reached its wall-clock guard of {GUARD[0] + GUARD[1] * limit:.0f} s before "
@@ -297,7 +280,7 @@ def _first_stage(
     sub: SubProblem, time_limit_s: float, seed: int
 ) -> tuple[_Run, dict[tuple[int, str], int]] | None:
     """Stage 1 on the merged classes (symmetry.py): the run, and its counts spread back."""
-    small, members = merged(sub)
+    small, members = merged(sub, any_order=ANY_ORDER)
     cols = _columns(small)
     if not cols.upper or not _exact_range(small, cols):
         return None

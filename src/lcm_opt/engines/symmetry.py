@@ -1,10 +1,11 @@
 """Classes the first stage cannot tell apart, merged (the MILP's stage 1, milp.py).
 
 The first criterion sees a class only through its weight, its product (Track Deployment
-caps) and its edges' licences, units and split groups; affinity scores play no part. Classes
-that agree on all of these are one class for stage 1 with their counts summed: hosts that
-differ only in department or cost centre collapse, and so does the symmetry a branch-and-
-bound would otherwise enumerate. The merged model has the same stage-1 optimum: any merged
+caps) and its edges' licences, units and split groups, in any order; affinity scores play
+no part. Classes that agree on all of these are one class for stage 1 with their counts
+summed: hosts that differ only in department or cost centre collapse (even where those
+rank the same licences differently), and so does the symmetry a branch-and-bound would
+otherwise enumerate. The merged model has the same stage-1 optimum: any merged
 solution spreads back over the member classes (`spread`), and the flows then exist because
 members share every edge (a transportation problem with equal totals)."""
 
@@ -18,12 +19,16 @@ from lcm_opt.engines.subproblem import SubProblem
 Members = dict[int, list[int]]  # representative class -> its classes, ascending
 
 
-def merged(sub: SubProblem) -> tuple[SubProblem, Members]:
-    """`sub` with stage-1-identical classes merged into the first of each (scores zeroed)."""
+def merged(sub: SubProblem, *, any_order: bool = True) -> tuple[SubProblem, Members]:
+    """`sub` with stage-1-identical classes merged into the first of each (scores zeroed).
+    `any_order` False merges only classes whose edges also come in the same order."""
     by_key: dict[tuple[object, ...], int] = {}
     members: Members = {}
     for k in sub.classes:
+        # sorted: edges come in score order, which stage 1 ignores; classes that differ only
+        # in how they rank the same licences (a department's preference) merge too
         shape = tuple((e.licence, e.units, e.group) for e in sub.edges[k])
+        shape = tuple(sorted(shape)) if any_order else shape
         key = (sub.weight[k], sub.product.get(k, -1), shape)
         rep = by_key.setdefault(key, k)
         members.setdefault(rep, []).append(k)
