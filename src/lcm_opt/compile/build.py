@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from itertools import compress, count
 
 from lcm_opt.compile.edge_arrays import EdgeArrays
 from lcm_opt.compile.edges import Candidates, ClassEdges, class_edges
@@ -301,7 +302,8 @@ def _pins(scenario: Scenario, ctx: Evaluator, grouped: Grouped) -> tuple[list[Pi
     pin on a consumption of a free product (R9, A36). Only pinned ids are indexed."""
     merged = grouped.merged
     wanted = {merged.get(pin.consumption, pin.consumption) for pin in scenario.direct_assignments}
-    index = {cid: i for i, cid in enumerate(grouped.ids) if cid in wanted}
+    ids = grouped.ids
+    index = {ids[i]: i for i in compress(count(), map(wanted.__contains__, ids))}
     pins = sorted(
         {
             Pin(ctx.licence_index[pin.licence], index[cid])

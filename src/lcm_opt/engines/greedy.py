@@ -68,7 +68,7 @@ class GreedyEngine:
     def solve(self, problem: Problem, baseline: Allocation | None = None) -> Allocation:
         settings = problem.scenario.settings
         remaining = Remaining(problem)
-        pins = apply_pins(problem, remaining)
+        pins = apply_pins(problem, remaining, reference=self.reference)
         grants = list(pins.grants)
         covered = set(pins.covered)
         blocked = pins.failed if settings.direct_overflow is DirectOverflow.DEFICIT else set()

@@ -121,13 +121,15 @@ class OptimalEngine:
 
     def solve(self, problem: Problem, baseline: Allocation | None = None) -> Allocation:
         remaining = Remaining(problem)
-        pins = apply_pins(problem, remaining)
+        pins = apply_pins(problem, remaining, reference=self.reference)
         deficit_mode = problem.scenario.settings.direct_overflow is DirectOverflow.DEFICIT
         blocked = pins.failed if deficit_mode else set()
         settled = pins.covered | blocked
-        free: dict[int, list[int]] = {}
-        for k, cls in enumerate(problem.classes):
-            free[k] = [c for c in cls.members if c not in settled]
+        touched = {problem.consumption_class[c] for c in settled}
+        free: dict[int, list[int]] = {
+            k: [c for c in cls.members if c not in settled] if k in touched else list(cls.members)
+            for k, cls in enumerate(problem.classes)
+        }
         grants = list(pins.grants)
         covered: dict[int, int] = {}  # class -> its first free members covered
         status, value, bound = Status.OPTIMAL, 0, 0
