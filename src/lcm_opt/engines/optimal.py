@@ -6,7 +6,9 @@ MILP by HiGHS with CP-SAT as fallback (portfolio.py) — for the lexicographic o
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from collections import deque
+from operator import itemgetter
 
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DirectOverflow, SplitMode, Status
@@ -125,11 +127,7 @@ class OptimalEngine:
         deficit_mode = problem.scenario.settings.direct_overflow is DirectOverflow.DEFICIT
         blocked = pins.failed if deficit_mode else set()
         settled = pins.covered | blocked
-        touched = {problem.consumption_class[c] for c in settled}
-        free: dict[int, list[int]] = {
-            k: [c for c in cls.members if c not in settled] if k in touched else list(cls.members)
-            for k, cls in enumerate(problem.classes)
-        }
+        free = _free_members(problem, settled)
         grants = list(pins.grants)
         covered: dict[int, int] = {}  # class -> its first free members covered
         status, value, bound = Status.OPTIMAL, 0, 0
@@ -181,6 +179,31 @@ class OptimalEngine:
         return allocation
 
 
+def _free_members(problem: Problem, settled: set[int]) -> dict[int, list[int]]:
+    """Per class, its members the pins did not settle, ascending: each class's members
+    copied whole, then the few settled ones found by bisection and cut out."""
+    free = {k: list(cls.members) for k, cls in enumerate(problem.classes)}
+    for c in sorted(settled, reverse=True):
+        members = free[problem.consumption_class[c]]
+        at = bisect_left(members, c)
+        if at < len(members) and members[at] == c:
+            del members[at]
+        else:  # members out of order: filter the class instead
+            members[:] = [m for m in members if m != c]
+    return free
+
+
+def _room(problem: Problem, remaining: Remaining, k: int) -> bool:
+    """Whether some edge of class k scoring >= 0 has any capacity left (None: unlimited)."""
+    cls = problem.classes[k]
+    for edge in cls.edges:
+        if edge.score >= 0:
+            left = remaining.left(edge.licence, cls.product)
+            if left is None or left > 0:
+                return True
+    return False
+
+
 def _repair(
     problem: Problem, remaining: Remaining, uncovered: list[int]
 ) -> tuple[list[GrantRecord], list[int]]:
@@ -192,7 +215,11 @@ def _repair(
     the grants added and the consumptions still uncovered."""
     added: list[GrantRecord] = []
     missing: list[int] = []
-    spent: set[int] = set()
+    # A class with no room at the start never gets any: seen as spent before the walk.
+    classes = set(map(problem.consumption_class.__getitem__, uncovered))
+    spent = {k for k in classes if not _room(problem, remaining, k)}
+    if spent == classes:
+        return added, list(uncovered)
     for c in uncovered:
         k = problem.consumption_class[c]
         cls = problem.classes[k]
@@ -212,9 +239,8 @@ def _bound_and_gap(problem: Problem, allocation: Allocation, slack: int) -> tupl
     """The proven lower bound on the first criterion, in its own units (outstanding units,
     cost or count), and the relative gap to it. `slack` = bound - value over components."""
     weights = class_weights(problem)
-    outstanding = sum(
-        weights[problem.consumption_class[d.consumption]] for d in allocation.deficits
-    )
+    classes = map(problem.consumption_class.__getitem__, map(itemgetter(0), allocation.deficits))
+    outstanding = sum(map(weights.__getitem__, classes))
     scale = objective_scale(problem)
     lower = max(outstanding - slack, 0)
     gap = (outstanding - lower) / max(outstanding, 1)
