@@ -142,10 +142,13 @@ def _natural_order(
     digit-only ids that is plain string order, which sorts without building a key per row,
     and rows whose ids already come in order (as exports usually list them) are only
     checked, not sorted (a stable sort would leave them as they are)."""
+    if not rows:
+        return [], []
     if any(map(str.isdigit, ids)) and any(ids[r].isdigit() and ids[r].isascii() for r in rows):
         order = sorted(rows, key=lambda r: natural_key(ids[r]))
         return order, [ids[r] for r in order]
-    texts = [ids[r] for r in rows]
+    every = len(rows) == len(ids)  # then rows are 0, 1, ... (ascending, distinct)
+    texts = list(ids) if every else list(map(ids.__getitem__, rows))
     if all(map(le, texts, islice(texts, 1, None))):
         return rows, texts
     order = sorted(rows, key=ids.__getitem__)
