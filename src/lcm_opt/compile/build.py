@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from itertools import compress, count
 
@@ -302,8 +303,7 @@ def _pins(scenario: Scenario, ctx: Evaluator, grouped: Grouped) -> tuple[list[Pi
     pin on a consumption of a free product (R9, A36). Only pinned ids are indexed."""
     merged = grouped.merged
     wanted = {merged.get(pin.consumption, pin.consumption) for pin in scenario.direct_assignments}
-    ids = grouped.ids
-    index = {ids[i]: i for i in compress(count(), map(wanted.__contains__, ids))}
+    index = _positions(grouped, wanted)
     pins = sorted(
         {
             Pin(ctx.licence_index[pin.licence], index[cid])
@@ -320,3 +320,17 @@ def _pins(scenario: Scenario, ctx: Evaluator, grouped: Grouped) -> tuple[list[Pi
         if merged.get(pin.consumption, pin.consumption) in free_ids
     ]
     return pins, free_pins
+
+
+def _positions(grouped: Grouped, wanted: set[str]) -> dict[str, int]:
+    """The index of each wanted id among the kept consumptions: by bisection where the ids
+    are in plain string order and few are wanted, else by one pass over the ids."""
+    ids = grouped.ids
+    if grouped.plain and len(wanted) * 64 < len(ids):
+        out = {}
+        for cid in wanted:
+            at = bisect_left(ids, cid)
+            if at < len(ids) and ids[at] == cid:
+                out[cid] = at
+        return out
+    return {ids[i]: i for i in compress(count(), map(wanted.__contains__, ids))}

@@ -42,6 +42,7 @@ class Grouped:
     keys: list[ClassKey]  # per class, (product, rule values, size, Allocation Rule values)
     free: list[str]  # consumptions of free products, natural order
     merged: dict[str, str]  # A18: merged row id -> kept id
+    plain: bool = False  # `ids` are in plain string order too (so bisect finds an id)
 
 
 def groupable(table: ConsumptionTable, rules: RuleSet) -> bool:
@@ -67,7 +68,7 @@ def group_table(
     free_rows = np.flatnonzero(keep & free_proto[rows])
     used = np.flatnonzero(keep & ~free_proto[rows])
     ids = table.ids
-    order, order_ids = _natural_order(ids, used.tolist())
+    order, order_ids, plain = _natural_order(ids, used.tolist())
     key_index: dict[ClassKey, int] = {}
     raws = [consumption_raw(p) for p in protos]
     proto_key = np.array(
@@ -103,6 +104,7 @@ def group_table(
         keys=[keys_by_id[int(k)] for k in present[by_first]],
         free=_natural_order(ids, free_rows.tolist())[1],
         merged=merged,
+        plain=plain,
     )
 
 
@@ -137,22 +139,22 @@ def _merge_users(
 
 def _natural_order(
     ids: list[str] | tuple[str, ...], rows: list[int]
-) -> tuple[list[int], list[str]]:
-    """`rows` sorted by natural id order (A31), and their ids in that order. Without
-    digit-only ids that is plain string order, which sorts without building a key per row,
-    and rows whose ids already come in order (as exports usually list them) are only
-    checked, not sorted (a stable sort would leave them as they are)."""
+) -> tuple[list[int], list[str], bool]:
+    """`rows` sorted by natural id order (A31), their ids in that order, and whether that
+    is plain string order. Without digit-only ids it is, and it sorts without building a
+    key per row; rows whose ids already come in order (as exports usually list them) are
+    only checked, not sorted (a stable sort would leave them as they are)."""
     if not rows:
-        return [], []
+        return [], [], True
     if any(map(str.isdigit, ids)) and any(ids[r].isdigit() and ids[r].isascii() for r in rows):
         order = sorted(rows, key=lambda r: natural_key(ids[r]))
-        return order, [ids[r] for r in order]
+        return order, [ids[r] for r in order], False
     every = len(rows) == len(ids)  # then rows are 0, 1, ... (ascending, distinct)
     texts = list(ids) if every else list(map(ids.__getitem__, rows))
     if all(map(le, texts, islice(texts, 1, None))):
-        return rows, texts
+        return rows, texts, True
     order = sorted(rows, key=ids.__getitem__)
-    return order, [ids[r] for r in order]
+    return order, [ids[r] for r in order], True
 
 
 class KeyOf(Protocol):

@@ -51,13 +51,13 @@ def grant_totals(problem: Problem, grants: Iterable[GrantRecord]) -> GrantTotals
 
 
 def _product_rows(
-    problem: Problem, allocation: Allocation, totals: GrantTotals
+    problem: Problem, allocation: Allocation, totals: GrantTotals, counts: Counter[int]
 ) -> list[ProductRow]:
     required: dict[int, int] = defaultdict(int)
     for cls in problem.classes:
         required[cls.product] += cls.product_units * len(cls.members)
     outstanding: dict[int, int] = defaultdict(int)
-    for k, n in _deficit_classes(problem, allocation.deficits).items():
+    for k, n in counts.items():
         cls = problem.classes[k]
         outstanding[cls.product] += cls.product_units * n
     as_downgrade, from_downgrade = totals.as_downgrade, totals.from_downgrade
@@ -117,13 +117,17 @@ def deficit_row(problem: Problem, record: DeficitRecord) -> Deficit:
 
 
 def objective_values(
-    problem: Problem, allocation: Allocation, totals: GrantTotals | None = None
+    problem: Problem,
+    allocation: Allocation,
+    totals: GrantTotals | None = None,
+    counts: Counter[int] | None = None,
 ) -> ObjectiveValues:
     """The result's objective straight from the index records, so that writers which never
     build Grant or Deficit models (adapters/result_stream.py) state the same figures.
-    `totals`: the grants' totals when the caller has them."""
+    `totals`: the grants' totals, `counts` the deficits per class, when the caller has them."""
     products = problem.products
-    counts = _deficit_classes(problem, allocation.deficits)
+    if counts is None:
+        counts = _deficit_classes(problem, allocation.deficits)
     outstanding_units = sum(problem.classes[k].product_units * n for k, n in counts.items())
     # Summed one deficit at a time in consumption order: float addition is not
     # associative, and the cost's last digits are part of the result's bytes.
@@ -166,14 +170,15 @@ def _result(
 ) -> Result:
     if totals is None:
         totals = grant_totals(problem, allocation.grants)
+    counts = _deficit_classes(problem, allocation.deficits)
     return Result(
         scenario=problem.scenario.name,
         engine=allocation.engine,
         status=allocation.status,
-        objective=objective_values(problem, allocation, totals),
+        objective=objective_values(problem, allocation, totals, counts),
         grants=grants,
         deficits=deficits,
-        products=tuple(_product_rows(problem, allocation, totals)),
+        products=tuple(_product_rows(problem, allocation, totals, counts)),
         licences=tuple(_licence_rows(problem, totals)),
         warnings=(
             *problem.warnings,
