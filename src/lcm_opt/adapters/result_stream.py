@@ -200,7 +200,8 @@ def _write_json(
     rest: Callable[[], str] | None = None,
 ) -> None:
     ids = problem.consumption_ids
-    columns = grant_columns(allocation.grants, len(ids), len(problem.licence_ids))
+    lids = problem.licence_ids
+    columns = grant_columns(allocation.grants, len(ids), len(lids), allocation.table())
     totals = None if columns is None else columns.totals(problem)
     head_model = summary(problem, allocation, totals)
     if explanations is not None:

@@ -8,12 +8,15 @@ from __future__ import annotations
 import time
 from bisect import bisect_left
 from collections import deque
+from itertools import chain
 from operator import itemgetter
+
+import numpy as np
 
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DirectOverflow, SplitMode, Status
 from lcm_opt.engines import cluster
-from lcm_opt.engines.base import Allocation, GrantRecord, Remaining, take_all
+from lcm_opt.engines.base import Allocation, GrantRecord, GrantTable, Remaining, take_all
 from lcm_opt.engines.components import (
     Hints,
     class_weights,
@@ -129,6 +132,7 @@ class OptimalEngine:
         settled = pins.covered | blocked
         free = _free_members(problem, settled)
         grants = list(pins.grants)
+        tables = None if self.reference else _Tables(grants)
         covered: dict[int, int] = {}  # class -> its first free members covered
         status, value, bound = Status.OPTIMAL, 0, 0
         expanding = 0.0
@@ -143,10 +147,13 @@ class OptimalEngine:
             sub, solution = pending.popleft()
             started = time.perf_counter()
             if solution.flows is not None and sub.columns is not None and not self.reference:
-                more, counts = expand_flows(sub.classes, sub.columns, solution.flows, free)
+                made = None if tables is None else tables.parts
+                more, counts = expand_flows(sub.classes, sub.columns, solution.flows, free, made)
                 solution.flows = None
             else:
                 more, counts = expand(problem, solution, free)
+                if tables is not None:
+                    tables.add(more)
             expanding += time.perf_counter() - started
             grants.extend(more)
             covered.update(counts)
@@ -158,6 +165,9 @@ class OptimalEngine:
         repaired, missing = _repair(problem, remaining, left)
         grants.extend(repaired)
         allocation = Allocation(self.name, status, grants, warnings=pins.warnings)
+        if tables is not None:
+            tables.add(repaired)
+            allocation.grant_table = tables.joined(grants)
         allocation.deficits = deficit_records(problem, sorted([*missing, *blocked]), blocked)
         # Every component proven optimal cannot lose to the greedy allocation; otherwise
         # (a time-limited CP-SAT phase ended below its hint) the optimiser never returns a
@@ -177,6 +187,38 @@ class OptimalEngine:
         allocation.timings["expand"] = expanding
         release_free_memory(len(problem.consumption_ids))  # the components, before writing
         return allocation
+
+
+class _Tables:
+    """The allocation's grants as integer arrays, part by part in the order of the records
+    (flow components add theirs as they expand; other records are read into one)."""
+
+    def __init__(self, records: list[GrantRecord]) -> None:
+        self.parts: list[np.ndarray] = []
+        self.whole = True
+        self.add(records)
+
+    def add(self, records: list[GrantRecord]) -> None:
+        width = len(GrantRecord._fields)
+        try:
+            flat = np.fromiter(chain.from_iterable(records), np.int64, width * len(records))
+        except (OverflowError, TypeError, ValueError):  # not machine integers: no table
+            self.whole = False
+            return
+        self.parts.append(flat.reshape(len(records), width))
+
+    def joined(self, grants: list[GrantRecord]) -> GrantTable | None:
+        """The parts as one table of `grants`, as int32 where every value fits."""
+        if not self.whole:
+            return None
+        table = np.concatenate(self.parts) if self.parts else np.zeros((0, 6), np.int64)
+        self.parts = []
+        if len(table) != len(grants):
+            return None
+        info = np.iinfo(np.int32)
+        if not len(table) or (int(table.min()) >= info.min and int(table.max()) <= info.max):
+            table = table.astype(np.int32)
+        return GrantTable(grants, table)
 
 
 def _free_members(problem: Problem, settled: set[int]) -> dict[int, list[int]]:
