@@ -68,12 +68,20 @@ def expand_flows(
         table[:, 2] = 1
         table[:, 4] = columns.score[order][edge]
         table[:, 5] = columns.downgrade[order][edge]
-        tables.append(table)
+        tables.append(narrowed(table))
     covered_at = owner[run_start] if len(owner) else owner
     counts = np.add.reduceat(amount, run_start) if len(owner) else amount
     assert (counts <= sizes[covered_at]).all(), "a class covers at most its free members"
     covered = {classes[i]: n for i, n in zip(covered_at.tolist(), counts.tolist(), strict=True)}
     return grants, covered
+
+
+def narrowed(table: np.ndarray) -> np.ndarray:
+    """`table` as int32 where every value fits (half the memory), else as it is."""
+    info = np.iinfo(np.int32)
+    if len(table) and (int(table.min()) < info.min or int(table.max()) > info.max):
+        return table
+    return table.astype(np.int32)
 
 
 def _group_first(at: np.ndarray, group: np.ndarray) -> np.ndarray:

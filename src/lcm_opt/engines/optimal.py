@@ -27,7 +27,7 @@ from lcm_opt.engines.components import (
 )
 from lcm_opt.engines.cpsat import preload
 from lcm_opt.engines.expand import expand
-from lcm_opt.engines.expand_arrays import expand_flows
+from lcm_opt.engines.expand_arrays import expand_flows, narrowed
 from lcm_opt.engines.flow import FlowUnsafe, solve_flow
 from lcm_opt.engines.flow_arrays import solve_flow_arrays
 from lcm_opt.engines.greedy import GreedyEngine, choose, deficit_records
@@ -205,20 +205,14 @@ class _Tables:
         except (OverflowError, TypeError, ValueError):  # not machine integers: no table
             self.whole = False
             return
-        self.parts.append(flat.reshape(len(records), width))
+        self.parts.append(narrowed(flat.reshape(len(records), width)))
 
     def joined(self, grants: list[GrantRecord]) -> GrantTable | None:
-        """The parts as one table of `grants`, as int32 where every value fits."""
-        if not self.whole:
+        """The parts as one table of `grants` (int32 where every part is)."""
+        parts, self.parts = self.parts, []
+        if not self.whole or sum(map(len, parts)) != len(grants):
             return None
-        table = np.concatenate(self.parts) if self.parts else np.zeros((0, 6), np.int64)
-        self.parts = []
-        if len(table) != len(grants):
-            return None
-        info = np.iinfo(np.int32)
-        if not len(table) or (int(table.min()) >= info.min and int(table.max()) <= info.max):
-            table = table.astype(np.int32)
-        return GrantTable(grants, table)
+        return GrantTable(grants, np.concatenate(parts) if parts else np.zeros((0, 6), np.int32))
 
 
 def _free_members(problem: Problem, settled: set[int]) -> dict[int, list[int]]:
