@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from itertools import chain
 from json.encoder import encode_basestring
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -45,11 +46,12 @@ class GrantColumns:
         consumption, licence, units, direct, score, downgrade = (
             table[:, i] for i in range(table.shape[1])
         )
-        if consumptions * licences < _LIMIT:
+        order = _by_consumption(consumption, consumptions)
+        if order is None and consumptions * licences < _LIMIT:
             key = consumption.astype(np.int64) * licences + licence
             order = np.argsort(key, kind="stable")
             del key
-        else:
+        elif order is None:
             order = np.lexsort((licence, consumption))
         number, first = _tails(licence, units, direct, downgrade, score)
         self.consumption = consumption[order]
@@ -83,6 +85,16 @@ class GrantColumns:
         return GrantTotals(dict(used), affinity, dict(as_downgrade), dict(from_downgrade))
 
 
+def _by_consumption(consumption: Any, consumptions: int) -> Any:
+    """The grants in consumption order where no consumption has two (the usual case: then
+    the licence never breaks a tie), by scattering each to its consumption's place instead
+    of sorting; None where some consumption has several."""
+    at = np.full(consumptions, -1, dtype=np.int64)
+    at[consumption] = np.arange(len(consumption), dtype=np.int64)
+    order = at[at >= 0]
+    return order if len(order) == len(consumption) else None
+
+
 def _tails(*columns: Any) -> tuple[Any, Any]:
     """(tail number per grant, record of each tail's first grant): the columns factorised
     together, tails numbered in the order of their values."""
@@ -106,13 +118,16 @@ def _codes(column: Any) -> tuple[Any, int]:
 
 
 def grant_columns(
-    grants: Sequence[GrantRecord], consumptions: int, licences: int
+    grants: Sequence[GrantRecord], consumptions: int, licences: int, table: Any = None
 ) -> GrantColumns | None:
     """The columns of `grants` (indices below `consumptions` and `licences`), or None when
-    there are none or some value is not a machine integer."""
+    there are none or some value is not a machine integer. `table`: the same records as an
+    (n, 6) integer array, where the engine made one (engines/base.py GrantTable)."""
     n = len(grants)
     if not n:
         return None
+    if table is not None:
+        return GrantColumns(table, consumptions, licences)
     width = len(GrantRecord._fields)
     flat = None
     for dtype in (np.int32, np.int64):  # the narrower where every value fits
@@ -145,19 +160,23 @@ def grant_json(
     # Each tail followed by the next record's head, so that a chunk is its ids and tails
     # interleaved; the chunk's last record takes the plain tail.
     joined = [tail + _SEPARATOR + _HEAD for tail in tails]
-    ids = consumption_ids.__getitem__
     plain = _ESCAPED.search("".join(consumption_ids)) is None
     for start in range(0, len(columns), chunk):
         part = slice(start, start + chunk)
-        texts: Iterator[str] = map(ids, columns.consumption[part].tolist())
-        if not plain:
-            texts = map(encode_basestring, texts)
         numbers = columns.number[part].tolist()
-        pieces = list(
-            chain.from_iterable(zip(texts, map(joined.__getitem__, numbers), strict=True))
-        )
+        # ids and tails interleaved by slice assignment, gathered by itemgetter: C loops
+        pieces: list[str] = [""] * (2 * len(numbers))
+        pieces[0::2] = _gather(consumption_ids, columns.consumption[part].tolist())
+        if not plain:
+            pieces[0::2] = map(encode_basestring, pieces[0::2])
+        pieces[1::2] = _gather(joined, numbers)
         pieces[-1] = tails[numbers[-1]]
         yield (_HEAD + '"' if plain else _HEAD) + ('"' if plain else "").join(pieces)
+
+
+def _gather(values: Sequence[str], at: list[int]) -> Sequence[str]:
+    """`[values[i] for i in at]`, in C."""
+    return itemgetter(*at)(values) if len(at) > 1 else [values[i] for i in at]
 
 
 def _tail(licence: str, units: int, direct: bool, downgrade: bool, score: int) -> str:

@@ -13,7 +13,7 @@ import io
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from json.encoder import encode_basestring
-from operator import attrgetter
+from operator import add, attrgetter, itemgetter, methodcaller
 from typing import TextIO
 
 import numpy as np
@@ -165,25 +165,31 @@ _SOURCES = {True: '"direct"', False: '"auto"'}
 
 
 def _deficit_json(problem: Problem, deficits: list[DeficitRecord]) -> Iterator[str]:
-    """As _grant_json: the text after the id depends only on (class, reason, detail)."""
+    """As _grant_json: the text after the id depends only on (class, reason, detail), so
+    it is made once per distinct key; the records are put together in C (map, zip)."""
     ids, classes = problem.consumption_ids, problem.consumption_class
     products = [_json(p.id) for p in problem.products]
+    consumptions = list(map(_first, deficits))
+    reasons, details = map(_second, deficits), map(_third, deficits)
+    keys = list(zip(map(classes.__getitem__, consumptions), reasons, details, strict=True))
     tails: dict[tuple[int, str, str | None], str] = {}
-    for d in deficits:
-        k = classes[d.consumption]
-        key = (k, d.reason, d.detail)
-        tail = tails.get(key)
-        if tail is None:
-            cls = problem.classes[k]
-            detail = "null" if d.detail is None else _json(d.detail)
-            tail = tails[key] = (
-                f',\n      "product": {products[cls.product]},\n'
-                f'      "units": {cls.product_units},\n'
-                f'      "reason": "{DeficitReason(d.reason).value}",\n'
-                f'      "detail": {detail}\n'
-                "    }"
-            )
-        yield '    {\n      "consumption": ' + _json(ids[d.consumption]) + tail
+    for key in dict.fromkeys(keys):
+        k, reason, detail = key
+        cls = problem.classes[k]
+        tails[key] = (
+            f',\n      "product": {products[cls.product]},\n'
+            f'      "units": {cls.product_units},\n'
+            f'      "reason": "{DeficitReason(reason).value}",\n'
+            f'      "detail": {"null" if detail is None else _json(detail)}\n'
+            "    }"
+        )
+    texts = map(encode_basestring, map(_stripped, map(ids.__getitem__, consumptions)))
+    return map(add, map(_DEFICIT_HEAD.__add__, texts), map(tails.__getitem__, keys))
+
+
+_DEFICIT_HEAD = '    {\n      "consumption": '
+_first, _second, _third = itemgetter(0), itemgetter(1), itemgetter(2)
+_stripped = methodcaller("strip", _WHITESPACE)
 
 
 def _write_json(
@@ -194,7 +200,8 @@ def _write_json(
     rest: Callable[[], str] | None = None,
 ) -> None:
     ids = problem.consumption_ids
-    columns = grant_columns(allocation.grants, len(ids), len(problem.licence_ids))
+    lids = problem.licence_ids
+    columns = grant_columns(allocation.grants, len(ids), len(lids), allocation.table())
     totals = None if columns is None else columns.totals(problem)
     head_model = summary(problem, allocation, totals)
     if explanations is not None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
+from itertools import compress, count
 
 from lcm_opt.compile.edge_arrays import EdgeArrays
 from lcm_opt.compile.edges import Candidates, ClassEdges, class_edges
@@ -301,7 +303,7 @@ def _pins(scenario: Scenario, ctx: Evaluator, grouped: Grouped) -> tuple[list[Pi
     pin on a consumption of a free product (R9, A36). Only pinned ids are indexed."""
     merged = grouped.merged
     wanted = {merged.get(pin.consumption, pin.consumption) for pin in scenario.direct_assignments}
-    index = {cid: i for i, cid in enumerate(grouped.ids) if cid in wanted}
+    index = _positions(grouped, wanted)
     pins = sorted(
         {
             Pin(ctx.licence_index[pin.licence], index[cid])
@@ -318,3 +320,17 @@ def _pins(scenario: Scenario, ctx: Evaluator, grouped: Grouped) -> tuple[list[Pi
         if merged.get(pin.consumption, pin.consumption) in free_ids
     ]
     return pins, free_pins
+
+
+def _positions(grouped: Grouped, wanted: set[str]) -> dict[str, int]:
+    """The index of each wanted id among the kept consumptions: by bisection where the ids
+    are in plain string order and few are wanted, else by one pass over the ids."""
+    ids = grouped.ids
+    if grouped.plain and len(wanted) * 64 < len(ids):
+        out = {}
+        for cid in wanted:
+            at = bisect_left(ids, cid)
+            if at < len(ids) and ids[at] == cid:
+                out[cid] = at
+        return out
+    return {ids[i]: i for i in compress(count(), map(wanted.__contains__, ids))}

@@ -87,6 +87,20 @@ class Problem:
         cls = self.class_of(consumption)
         return self.evaluator.check(cls.raw, cls.values, licence, self.product_ids[cls.product])
 
+    def pair_check(self, consumption: int, licence: int) -> PairCheck:
+        """`check`, read from the class's edge where the pair is an eligible edge: an edge
+        exists only where the licence reaches the product, its metric is compatible, it may
+        draw for the product and the requirements pass, with the edge's units. The score is
+        the rule set's even so: rewritten problems (stability.py, purchase_relax.py) carry
+        edge scores of their own. Other pairs go through the rules."""
+        cls = self.class_of(consumption)
+        for tier, how in ((cls.exact, Reach.EXACT), (cls.downgrade, Reach.DOWNGRADE)):
+            for edge in tier:
+                if edge.licence == licence:
+                    score = self.evaluator.score(cls.values, licence)
+                    return PairCheck(how, True, edge.units, True, score)
+        return self.check(consumption, licence)
+
 
 @dataclass(frozen=True, slots=True)
 class PairCheck:

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
+from operator import le
 from typing import Protocol
 
 import numpy as np
 
 from lcm_opt.compile.merge import merge_per_user
+from lcm_opt.compile.order import first_occurrences, stable_order
 from lcm_opt.domain import Consumption, Metric, Product, natural_key
 from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.rules.language import RuleSet, consumption_raw
@@ -39,6 +42,7 @@ class Grouped:
     keys: list[ClassKey]  # per class, (product, rule values, size, Allocation Rule values)
     free: list[str]  # consumptions of free products, natural order
     merged: dict[str, str]  # A18: merged row id -> kept id
+    plain: bool = False  # `ids` are in plain string order too (so bisect finds an id)
 
 
 def groupable(table: ConsumptionTable, rules: RuleSet) -> bool:
@@ -64,7 +68,7 @@ def group_table(
     free_rows = np.flatnonzero(keep & free_proto[rows])
     used = np.flatnonzero(keep & ~free_proto[rows])
     ids = table.ids
-    order = _natural_order(ids, used.tolist())
+    order, order_ids, plain = _natural_order(ids, used.tolist())
     key_index: dict[ClassKey, int] = {}
     raws = [consumption_raw(p) for p in protos]
     proto_key = np.array(
@@ -76,12 +80,12 @@ def group_table(
     row_key = proto_key[rows[order]] if len(order) else np.zeros(0, dtype=np.int64)
     keys_by_id = list(key_index)
     # Classes are numbered by their first member, as the per-row grouping numbers them.
-    present, first_at = np.unique(row_key, return_index=True)
+    present, first_at = first_occurrences(row_key, len(key_index))
     by_first = np.argsort(first_at, kind="stable")
     class_of_key = np.full(len(key_index), -1, dtype=np.int64)
     class_of_key[present[by_first]] = np.arange(len(present))
     class_of = class_of_key[row_key]
-    sorted_members = np.argsort(class_of, kind="stable")
+    sorted_members = stable_order(class_of, len(present))
     bounds = np.cumsum(np.bincount(class_of, minlength=len(present)))[:-1]
     every = sorted_members.tolist()
     ends = [*bounds.tolist(), len(every)] if len(present) else []
@@ -92,14 +96,15 @@ def group_table(
     first_protos = [int(rows[r]) for r in first_rows]
     firsts = [protos[i] for i in first_protos]
     return Grouped(
-        ids=[ids[r] for r in order],
+        ids=order_ids,
         class_of=class_of.tolist(),
         members=members,
         firsts=firsts,
         raws=[_raw(table, raws[i], r) for i, r in zip(first_protos, first_rows, strict=True)],
         keys=[keys_by_id[int(k)] for k in present[by_first]],
-        free=[ids[r] for r in _natural_order(ids, free_rows.tolist())],
+        free=_natural_order(ids, free_rows.tolist())[1],
         merged=merged,
+        plain=plain,
     )
 
 
@@ -132,12 +137,24 @@ def _merge_users(
     return merged, {by_id[cid] for cid in merged}
 
 
-def _natural_order(ids: list[str] | tuple[str, ...], rows: list[int]) -> list[int]:
-    """`rows` sorted by natural id order (A31). Without digit-only ids that is plain string
-    order, which sorts without building a key per row."""
+def _natural_order(
+    ids: list[str] | tuple[str, ...], rows: list[int]
+) -> tuple[list[int], list[str], bool]:
+    """`rows` sorted by natural id order (A31), their ids in that order, and whether that
+    is plain string order. Without digit-only ids it is, and it sorts without building a
+    key per row; rows whose ids already come in order (as exports usually list them) are
+    only checked, not sorted (a stable sort would leave them as they are)."""
+    if not rows:
+        return [], [], True
     if any(map(str.isdigit, ids)) and any(ids[r].isdigit() and ids[r].isascii() for r in rows):
-        return sorted(rows, key=lambda r: natural_key(ids[r]))
-    return sorted(rows, key=ids.__getitem__)
+        order = sorted(rows, key=lambda r: natural_key(ids[r]))
+        return order, [ids[r] for r in order], False
+    every = len(rows) == len(ids)  # then rows are 0, 1, ... (ascending, distinct)
+    texts = list(ids) if every else list(map(ids.__getitem__, rows))
+    if all(map(le, texts, islice(texts, 1, None))):
+        return rows, texts, True
+    order = sorted(rows, key=ids.__getitem__)
+    return order, [ids[r] for r in order], True
 
 
 class KeyOf(Protocol):

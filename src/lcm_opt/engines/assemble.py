@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import reduce
+from operator import add, itemgetter
 
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import (
@@ -49,15 +51,15 @@ def grant_totals(problem: Problem, grants: Iterable[GrantRecord]) -> GrantTotals
 
 
 def _product_rows(
-    problem: Problem, allocation: Allocation, totals: GrantTotals
+    problem: Problem, allocation: Allocation, totals: GrantTotals, counts: Counter[int]
 ) -> list[ProductRow]:
     required: dict[int, int] = defaultdict(int)
     for cls in problem.classes:
         required[cls.product] += cls.product_units * len(cls.members)
     outstanding: dict[int, int] = defaultdict(int)
-    for d in allocation.deficits:
-        cls = problem.class_of(d.consumption)
-        outstanding[cls.product] += cls.product_units
+    for k, n in counts.items():
+        cls = problem.classes[k]
+        outstanding[cls.product] += cls.product_units * n
     as_downgrade, from_downgrade = totals.as_downgrade, totals.from_downgrade
     listed = set(problem.licence_product) | set(required)
     index = {pid: i for i, pid in enumerate(problem.product_ids)}
@@ -115,19 +117,29 @@ def deficit_row(problem: Problem, record: DeficitRecord) -> Deficit:
 
 
 def objective_values(
-    problem: Problem, allocation: Allocation, totals: GrantTotals | None = None
+    problem: Problem,
+    allocation: Allocation,
+    totals: GrantTotals | None = None,
+    counts: Counter[int] | None = None,
 ) -> ObjectiveValues:
     """The result's objective straight from the index records, so that writers which never
     build Grant or Deficit models (adapters/result_stream.py) state the same figures.
-    `totals`: the grants' totals when the caller has them."""
-    outstanding_units = 0
-    outstanding_cost = 0.0
-    # Summed in consumption order: float addition is not associative, and the cost's last
-    # digits are part of the result's bytes.
-    for d in sorted(allocation.deficits, key=lambda d: d.consumption):
-        cls = problem.class_of(d.consumption)
-        outstanding_units += cls.product_units
-        outstanding_cost += cls.product_units * (problem.products[cls.product].unit_price or 0.0)
+    `totals`: the grants' totals, `counts` the deficits per class, when the caller has them."""
+    products = problem.products
+    if counts is None:
+        counts = _deficit_classes(problem, allocation.deficits)
+    outstanding_units = sum(problem.classes[k].product_units * n for k, n in counts.items())
+    # Summed one deficit at a time in consumption order: float addition is not
+    # associative, and the cost's last digits are part of the result's bytes.
+    cost = {
+        k: problem.classes[k].product_units
+        * (products[problem.classes[k].product].unit_price or 0.0)
+        for k in counts
+    }
+    in_order = sorted(map(_consumption, allocation.deficits))
+    outstanding_cost = reduce(
+        add, map(cost.__getitem__, map(problem.consumption_class.__getitem__, in_order)), 0.0
+    )
     return ObjectiveValues(
         outstanding_units=outstanding_units,
         outstanding_cost=round(outstanding_cost, 6),
@@ -141,6 +153,14 @@ def objective_values(
     )
 
 
+_consumption = itemgetter(0)
+
+
+def _deficit_classes(problem: Problem, deficits: Iterable[DeficitRecord]) -> Counter[int]:
+    """How many deficits each class has."""
+    return Counter(map(problem.consumption_class.__getitem__, map(_consumption, deficits)))
+
+
 def _result(
     problem: Problem,
     allocation: Allocation,
@@ -150,14 +170,15 @@ def _result(
 ) -> Result:
     if totals is None:
         totals = grant_totals(problem, allocation.grants)
+    counts = _deficit_classes(problem, allocation.deficits)
     return Result(
         scenario=problem.scenario.name,
         engine=allocation.engine,
         status=allocation.status,
-        objective=objective_values(problem, allocation, totals),
+        objective=objective_values(problem, allocation, totals, counts),
         grants=grants,
         deficits=deficits,
-        products=tuple(_product_rows(problem, allocation, totals)),
+        products=tuple(_product_rows(problem, allocation, totals, counts)),
         licences=tuple(_licence_rows(problem, totals)),
         warnings=(
             *problem.warnings,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
+
+import numpy as np
+import numpy.typing as npt
 
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DeficitReason, StageResult, Status
@@ -27,6 +30,16 @@ class DeficitRecord(NamedTuple):
     detail: str | None = None
 
 
+@dataclass(frozen=True, eq=False)
+class GrantTable:
+    """`records` as an (n, 6) integer array, one row per record, the GrantRecord fields in
+    order: what an engine that made its grants from arrays hands to the writers, which
+    would otherwise read the million records back into arrays."""
+
+    records: list[GrantRecord]
+    table: npt.NDArray[np.integer[Any]]
+
+
 @dataclass
 class Allocation:
     engine: str
@@ -38,6 +51,16 @@ class Allocation:
     gap: float | None = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds; never in results
     stages: tuple[StageResult, ...] | None = None  # optimal engine: per lexicographic stage
+    # `grants` as an array, where the engine made one (not part of what it allocated)
+    grant_table: GrantTable | None = field(default=None, compare=False, repr=False)
+
+    def table(self) -> npt.NDArray[np.integer[Any]] | None:
+        """`grants` as an integer array, when the engine made one of that very list (a
+        list replaced or grown since has none)."""
+        made = self.grant_table
+        if made is None or made.records is not self.grants or len(made.table) != len(self.grants):
+            return None
+        return made.table
 
 
 class Engine(Protocol):

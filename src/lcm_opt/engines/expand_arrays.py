@@ -24,9 +24,11 @@ def expand_flows(
     columns: EdgeArrays,
     flows: np.ndarray,
     free: dict[int, list[int]],
+    tables: list[np.ndarray] | None = None,
 ) -> tuple[list[GrantRecord], dict[int, int]]:
     """Grants for one unit-demand component (its classes ascending, their edges as columns,
-    the flow on each), and per class how many of its free members they cover."""
+    the flow on each), and per class how many of its free members they cover. `tables`:
+    where to add the grants as an (n, 6) integer array too (GrantRecord's fields)."""
     degree = np.diff(columns.start)
     at = np.repeat(np.arange(len(classes), dtype=np.int64), degree)
     first = _group_first(at, columns.group)
@@ -59,11 +61,27 @@ def expand_flows(
         strict=False,  # the columns bound it
     )
     grants: list[GrantRecord] = list(map(_new, repeat(GrantRecord), records))
+    if tables is not None:
+        table = np.zeros((total, len(GrantRecord._fields)), dtype=np.int64)
+        table[:, 0] = picked.astype(np.int64)
+        table[:, 1] = columns.licence[order][edge]
+        table[:, 2] = 1
+        table[:, 4] = columns.score[order][edge]
+        table[:, 5] = columns.downgrade[order][edge]
+        tables.append(narrowed(table))
     covered_at = owner[run_start] if len(owner) else owner
     counts = np.add.reduceat(amount, run_start) if len(owner) else amount
     assert (counts <= sizes[covered_at]).all(), "a class covers at most its free members"
     covered = {classes[i]: n for i, n in zip(covered_at.tolist(), counts.tolist(), strict=True)}
     return grants, covered
+
+
+def narrowed(table: np.ndarray) -> np.ndarray:
+    """`table` as int32 where every value fits (half the memory), else as it is."""
+    info = np.iinfo(np.int32)
+    if len(table) and (int(table.min()) < info.min or int(table.max()) > info.max):
+        return table
+    return table.astype(np.int32)
 
 
 def _group_first(at: np.ndarray, group: np.ndarray) -> np.ndarray:

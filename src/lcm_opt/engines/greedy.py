@@ -10,6 +10,8 @@ Deployment cap have left."""
 
 from __future__ import annotations
 
+from itertools import repeat
+
 from lcm_opt.compile.problem import Edge, Problem
 from lcm_opt.domain import DeficitReason, DirectOverflow, OrderMode, SplitMode, Status, natural_key
 from lcm_opt.engines.base import Allocation, DeficitRecord, GrantRecord, Remaining
@@ -17,6 +19,7 @@ from lcm_opt.engines.greedy_fast import run_tier
 from lcm_opt.engines.pins import apply_pins
 
 Take = list[tuple[Edge, int]]
+_new = tuple.__new__
 
 
 def _fill(edges: list[Edge], remaining: Remaining, product: int) -> Take | None:
@@ -68,7 +71,7 @@ class GreedyEngine:
     def solve(self, problem: Problem, baseline: Allocation | None = None) -> Allocation:
         settings = problem.scenario.settings
         remaining = Remaining(problem)
-        pins = apply_pins(problem, remaining)
+        pins = apply_pins(problem, remaining, reference=self.reference)
         grants = list(pins.grants)
         covered = set(pins.covered)
         blocked = pins.failed if settings.direct_overflow is DirectOverflow.DEFICIT else set()
@@ -168,24 +171,22 @@ def deficits(problem: Problem, covered: set[int], blocked: set[int]) -> list[Def
 def deficit_records(problem: Problem, missing: list[int], blocked: set[int]) -> list[DeficitRecord]:
     """`deficits` for the uncovered consumptions `missing`, in their order; the detail is
     worked out once per class."""
-    out = []
-    details: dict[int, DeficitRecord] = {}  # class -> its record with consumption 0
-    for c in missing:
-        if c in blocked:
-            out.append(DeficitRecord(c, DeficitReason.PIN_UNHONOURED, "every pin failed (A42)"))
-            continue
-        k = problem.consumption_class[c]
-        record = details.get(k)
-        if record is None:
-            cls = problem.classes[k]
-            if cls.edges:
-                detail = _full_detail(problem, cls.edges, cls.product)
-                record = DeficitRecord(0, DeficitReason.CAPACITY, detail)
-            else:
-                record = DeficitRecord(0, DeficitReason.NO_ELIGIBLE_LICENCE, cls.detail)
-            details[k] = record
-        out.append(DeficitRecord(c, record.reason, record.detail))
-    return out
+    pinned = (DeficitReason.PIN_UNHONOURED, "every pin failed (A42)")
+    # Per consumption its class, or -1 where a pin failed; each class's (reason, detail)
+    # worked out once; the records zipped together in C.
+    ks = list(map(problem.consumption_class.__getitem__, missing))
+    if blocked:
+        ks = [-1 if c in blocked else k for c, k in zip(missing, ks, strict=True)]
+    tails = {k: pinned if k < 0 else _class_deficit(problem, k) for k in dict.fromkeys(ks)}
+    reasons, details = zip(*map(tails.__getitem__, ks), strict=True) if ks else ((), ())
+    return list(map(_new, repeat(DeficitRecord), zip(missing, reasons, details, strict=True)))
+
+
+def _class_deficit(problem: Problem, k: int) -> tuple[DeficitReason, str | None]:
+    cls = problem.classes[k]
+    if cls.edges:
+        return DeficitReason.CAPACITY, _full_detail(problem, cls.edges, cls.product)
+    return DeficitReason.NO_ELIGIBLE_LICENCE, cls.detail
 
 
 def _full_detail(problem: Problem, edges: tuple[Edge, ...], product: int, shown: int = 5) -> str:

@@ -6,12 +6,17 @@ MILP by HiGHS with CP-SAT as fallback (portfolio.py) — for the lexicographic o
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from collections import deque
+from itertools import chain
+from operator import itemgetter
+
+import numpy as np
 
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DirectOverflow, SplitMode, Status
 from lcm_opt.engines import cluster
-from lcm_opt.engines.base import Allocation, GrantRecord, Remaining, take_all
+from lcm_opt.engines.base import Allocation, GrantRecord, GrantTable, Remaining, take_all
 from lcm_opt.engines.components import (
     Hints,
     class_weights,
@@ -22,7 +27,7 @@ from lcm_opt.engines.components import (
 )
 from lcm_opt.engines.cpsat import preload
 from lcm_opt.engines.expand import expand
-from lcm_opt.engines.expand_arrays import expand_flows
+from lcm_opt.engines.expand_arrays import expand_flows, narrowed
 from lcm_opt.engines.flow import FlowUnsafe, solve_flow
 from lcm_opt.engines.flow_arrays import solve_flow_arrays
 from lcm_opt.engines.greedy import GreedyEngine, choose, deficit_records
@@ -121,14 +126,13 @@ class OptimalEngine:
 
     def solve(self, problem: Problem, baseline: Allocation | None = None) -> Allocation:
         remaining = Remaining(problem)
-        pins = apply_pins(problem, remaining)
+        pins = apply_pins(problem, remaining, reference=self.reference)
         deficit_mode = problem.scenario.settings.direct_overflow is DirectOverflow.DEFICIT
         blocked = pins.failed if deficit_mode else set()
         settled = pins.covered | blocked
-        free: dict[int, list[int]] = {}
-        for k, cls in enumerate(problem.classes):
-            free[k] = [c for c in cls.members if c not in settled]
+        free = _free_members(problem, settled)
         grants = list(pins.grants)
+        tables = None if self.reference else _Tables(grants)
         covered: dict[int, int] = {}  # class -> its first free members covered
         status, value, bound = Status.OPTIMAL, 0, 0
         expanding = 0.0
@@ -143,10 +147,13 @@ class OptimalEngine:
             sub, solution = pending.popleft()
             started = time.perf_counter()
             if solution.flows is not None and sub.columns is not None and not self.reference:
-                more, counts = expand_flows(sub.classes, sub.columns, solution.flows, free)
+                made = None if tables is None else tables.parts
+                more, counts = expand_flows(sub.classes, sub.columns, solution.flows, free, made)
                 solution.flows = None
             else:
                 more, counts = expand(problem, solution, free)
+                if tables is not None:
+                    tables.add(more)
             expanding += time.perf_counter() - started
             grants.extend(more)
             covered.update(counts)
@@ -158,6 +165,9 @@ class OptimalEngine:
         repaired, missing = _repair(problem, remaining, left)
         grants.extend(repaired)
         allocation = Allocation(self.name, status, grants, warnings=pins.warnings)
+        if tables is not None:
+            tables.add(repaired)
+            allocation.grant_table = tables.joined(grants)
         allocation.deficits = deficit_records(problem, sorted([*missing, *blocked]), blocked)
         # Every component proven optimal cannot lose to the greedy allocation; otherwise
         # (a time-limited CP-SAT phase ended below its hint) the optimiser never returns a
@@ -179,6 +189,57 @@ class OptimalEngine:
         return allocation
 
 
+class _Tables:
+    """The allocation's grants as integer arrays, part by part in the order of the records
+    (flow components add theirs as they expand; other records are read into one)."""
+
+    def __init__(self, records: list[GrantRecord]) -> None:
+        self.parts: list[np.ndarray] = []
+        self.whole = True
+        self.add(records)
+
+    def add(self, records: list[GrantRecord]) -> None:
+        width = len(GrantRecord._fields)
+        try:
+            flat = np.fromiter(chain.from_iterable(records), np.int64, width * len(records))
+        except (OverflowError, TypeError, ValueError):  # not machine integers: no table
+            self.whole = False
+            return
+        self.parts.append(narrowed(flat.reshape(len(records), width)))
+
+    def joined(self, grants: list[GrantRecord]) -> GrantTable | None:
+        """The parts as one table of `grants` (int32 where every part is)."""
+        parts, self.parts = self.parts, []
+        if not self.whole or sum(map(len, parts)) != len(grants):
+            return None
+        return GrantTable(grants, np.concatenate(parts) if parts else np.zeros((0, 6), np.int32))
+
+
+def _free_members(problem: Problem, settled: set[int]) -> dict[int, list[int]]:
+    """Per class, its members the pins did not settle, ascending: each class's members
+    copied whole, then the few settled ones found by bisection and cut out."""
+    free = {k: list(cls.members) for k, cls in enumerate(problem.classes)}
+    for c in sorted(settled, reverse=True):
+        members = free[problem.consumption_class[c]]
+        at = bisect_left(members, c)
+        if at < len(members) and members[at] == c:
+            del members[at]
+        else:  # members out of order: filter the class instead
+            members[:] = [m for m in members if m != c]
+    return free
+
+
+def _room(problem: Problem, remaining: Remaining, k: int) -> bool:
+    """Whether some edge of class k scoring >= 0 has any capacity left (None: unlimited)."""
+    cls = problem.classes[k]
+    for edge in cls.edges:
+        if edge.score >= 0:
+            left = remaining.left(edge.licence, cls.product)
+            if left is None or left > 0:
+                return True
+    return False
+
+
 def _repair(
     problem: Problem, remaining: Remaining, uncovered: list[int]
 ) -> tuple[list[GrantRecord], list[int]]:
@@ -190,7 +251,11 @@ def _repair(
     the grants added and the consumptions still uncovered."""
     added: list[GrantRecord] = []
     missing: list[int] = []
-    spent: set[int] = set()
+    # A class with no room at the start never gets any: seen as spent before the walk.
+    classes = set(map(problem.consumption_class.__getitem__, uncovered))
+    spent = {k for k in classes if not _room(problem, remaining, k)}
+    if spent == classes:
+        return added, list(uncovered)
     for c in uncovered:
         k = problem.consumption_class[c]
         cls = problem.classes[k]
@@ -210,9 +275,8 @@ def _bound_and_gap(problem: Problem, allocation: Allocation, slack: int) -> tupl
     """The proven lower bound on the first criterion, in its own units (outstanding units,
     cost or count), and the relative gap to it. `slack` = bound - value over components."""
     weights = class_weights(problem)
-    outstanding = sum(
-        weights[problem.consumption_class[d.consumption]] for d in allocation.deficits
-    )
+    classes = map(problem.consumption_class.__getitem__, map(itemgetter(0), allocation.deficits))
+    outstanding = sum(map(weights.__getitem__, classes))
     scale = objective_scale(problem)
     lower = max(outstanding - slack, 0)
     gap = (outstanding - lower) / max(outstanding, 1)

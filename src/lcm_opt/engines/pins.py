@@ -44,19 +44,21 @@ def _refusal(
     return None
 
 
-def apply_pins(problem: Problem, remaining: Remaining) -> PinOutcome:
+def apply_pins(problem: Problem, remaining: Remaining, *, reference: bool = False) -> PinOutcome:
     """Pins in (licence, consumption) order (A3); each honoured only if the licence is a
     candidate, reaches the product, is not ring-fenced to other products (L4) and holds the
     whole consumption within its pool and Track Deployment cap (A13, A45). Requirements
-    are bypassed unless settings.direct_checks_requirements (A14)."""
+    are bypassed unless settings.direct_checks_requirements (A14). A pinned pair that is an
+    eligible edge is read from the edge; `reference` checks every pair through the rules."""
     outcome = PinOutcome()
+    pair_check = problem.check if reference else problem.pair_check
     for pin in problem.pins:
         c, lic = pin.consumption, pin.licence
         label = f"pin {problem.licence_ids[lic]} -> {problem.consumption_ids[c]}"
         if c in outcome.covered:
             outcome.warnings.append(f"{label} not honoured: already covered by another pin (A42)")
             continue
-        check = problem.check(c, lic)
+        check = pair_check(c, lic)
         product = problem.class_of(c).product
         refusal = _refusal(problem, lic, product, check, remaining)
         if refusal is not None:

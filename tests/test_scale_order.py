@@ -1,0 +1,62 @@
+"""The radix and scatter orderings of the scalable paths give exactly numpy's sorts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lcm_opt.adapters.result_columns import GrantColumns
+from lcm_opt.compile.order import first_occurrences, stable_order
+
+
+@pytest.mark.parametrize("bound", [1, 2, 300, 1 << 16, (1 << 16) + 1, 5_000_000])
+def test_stable_order_is_a_stable_argsort(bound: int) -> None:
+    rng = np.random.default_rng(bound)
+    values = rng.integers(0, bound, 20_000).astype(np.int64)
+    expected = np.argsort(values, kind="stable")
+    assert np.array_equal(stable_order(values, bound), expected)
+
+
+def test_stable_order_of_nothing() -> None:
+    assert len(stable_order(np.zeros(0, dtype=np.int64), 10)) == 0
+
+
+@pytest.mark.parametrize("bound", [1, 7, 1_000, 300_000])
+def test_first_occurrences_are_unique_with_index(bound: int) -> None:
+    rng = np.random.default_rng(bound)
+    values = rng.integers(0, bound, 5_000).astype(np.int64)
+    present, first = first_occurrences(values, bound)
+    expected_present, expected_first = np.unique(values, return_index=True)
+    assert np.array_equal(present, expected_present)
+    assert np.array_equal(first, expected_first)
+
+
+def test_first_occurrences_of_nothing() -> None:
+    present, first = first_occurrences(np.zeros(0, dtype=np.int64), 0)
+    assert len(present) == len(first) == 0
+
+
+def _grants(rng: np.random.Generator, repeats: bool) -> np.ndarray:
+    """(consumption, licence, units, direct, score, downgrade) rows in no order."""
+    n = 4_000
+    consumption = rng.permutation(10_000)[:n]
+    if repeats:  # split grants: some consumptions get two licences
+        consumption[: n // 4] = consumption[n // 4 : n // 2]
+    licence = rng.integers(0, 50, n)
+    units = rng.integers(1, 4, n)
+    direct = rng.integers(0, 2, n)
+    score = rng.integers(-5, 900, n)
+    downgrade = rng.integers(0, 2, n)
+    return np.stack([consumption, licence, units, direct, score, downgrade], axis=1)
+
+
+@pytest.mark.parametrize("repeats", [False, True])
+def test_grant_columns_are_in_consumption_then_licence_order(repeats: bool) -> None:
+    table = _grants(np.random.default_rng(int(repeats)), repeats)
+    columns = GrantColumns(table, 10_000, 50)
+    order = np.lexsort((table[:, 1], table[:, 0]))  # stable: ties keep record order
+    assert np.array_equal(columns.consumption, table[order, 0])
+    licence, units, direct, downgrade, score = (np.array(v) for v in columns.tail_values)
+    tails = (v[columns.number] for v in (licence, units, direct, score, downgrade))
+    rows = np.stack([columns.consumption, *tails], axis=1)
+    assert np.array_equal(rows, table[order])
