@@ -183,21 +183,23 @@ def test_int64_overflow_is_an_engine_error() -> None:
         solve_cpsat(sub, time_limit_s=LIMIT, seed=0)
 
 
+def splits(amount: int, caps: list[int]) -> list[list[int]]:
+    """Every way of taking `amount` units from licences with `caps` units left."""
+    if not caps:
+        return [[]] if amount == 0 else []
+    return [
+        [take, *rest]
+        for take in range(min(amount, caps[0]) + 1)
+        for rest in splits(amount - take, caps[1:])
+    ]
+
+
 def brute_force(sub: SubProblem) -> tuple[int, int]:
     """Best (value, affinity) over every per-member assignment: uncovered, or all its units
     split in any way over the licences of one group (memoised on capacity left)."""
     members = [k for k in sub.classes for _ in range(sub.count[k])]
     index = {li: i for i, li in enumerate(sub.licences)}
     big = sum(e.units for k in members for e in sub.edges[k][:1]) * 2
-
-    def splits(amount: int, caps: list[int]) -> list[list[int]]:
-        if not caps:
-            return [[]] if amount == 0 else []
-        return [
-            [take, *rest]
-            for take in range(min(amount, caps[0]) + 1)
-            for rest in splits(amount - take, caps[1:])
-        ]
 
     @cache
     def best(i: int, left: tuple[int, ...]) -> tuple[int, int]:

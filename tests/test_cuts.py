@@ -15,7 +15,7 @@ from lcm_opt.engines.cpsat import split_groups
 from lcm_opt.engines.cuts import divisibility_rows
 from lcm_opt.engines.milp import _columns, solve_milp
 from lcm_opt.engines.subproblem import SubProblem
-from tests.test_cpsat import LIMIT, brute_force, check, edge, sub_of
+from tests.test_cpsat import LIMIT, brute_force, check, edge, splits, sub_of
 
 
 def per_core_sub(rng: random.Random) -> SubProblem:
@@ -115,15 +115,6 @@ def reachable_counts(sub: SubProblem) -> set[tuple[tuple[tuple[int, str], int], 
     members = [k for k in sub.classes for _ in range(sub.count[k])]
     big = sum(u for k in members for u, _ in split_groups(sub, k).values())
     index = {li: i for i, li in enumerate(sub.licences)}
-
-    def splits(amount: int, caps: list[int]) -> list[list[int]]:
-        if not caps:
-            return [[]] if amount == 0 else []
-        return [
-            [take, *rest]
-            for take in range(min(amount, caps[0]) + 1)
-            for rest in splits(amount - take, caps[1:])
-        ]
 
     @cache
     def suffix(i: int, left: tuple[int, ...]) -> frozenset[tuple[tuple[int, str], ...]]:
