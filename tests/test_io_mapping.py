@@ -125,6 +125,10 @@ def test_recognition_from_files(tmp_path: Path) -> None:
     errors = load_errors(scenario(tmp_path, recognise={"file": "bad.yaml"}))
     assert errors == [(str(tmp_path / "bad.yaml"), "patterns[0]",
                        "expected product: ID or ignore: true")]  # fmt: skip
+    (tmp_path / "twice.yaml").write_text("patterns: []\npatterns: []\n")
+    errors = load_errors(scenario(tmp_path, recognise={"file": "twice.yaml"}))
+    assert errors == [(f"{tmp_path / 'twice.yaml'}: line 2", "patterns",
+                       "key appears twice in one mapping")]  # fmt: skip
 
 
 IMPORTS = ROOT / "scenarios/imports"

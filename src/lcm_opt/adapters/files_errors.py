@@ -5,7 +5,7 @@ and the field, and say what was expected."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -38,6 +38,10 @@ class Problems:
             self.errors.append(ScenarioError(message, where=where, field=field))
         else:
             self.suppressed += 1
+
+    def extend(self, errors: Iterable[ScenarioError]) -> None:
+        for error in errors:
+            self.add(error.where, error.field, error.message)
 
     @property
     def full(self) -> bool:

@@ -147,8 +147,7 @@ def _from_file(
     try:
         data = read_document(path)
     except ScenarioErrors as exc:
-        for error in exc.errors:
-            problems.add(error.where, error.field, error.message)
+        problems.extend(exc.errors)
         return []
     data = data.get("patterns") if isinstance(data, Mapping) else data
     if not isinstance(data, list):

@@ -62,7 +62,6 @@ def read_line(number: int, line: bytes, display: str, problems: Problems) -> dic
         try:
             check_depth(value, where)
         except ScenarioErrors as exc:
-            for error in exc.errors:
-                problems.add(error.where, error.field, error.message)
+            problems.extend(exc.errors)
             return None
     return value
