@@ -1,19 +1,10 @@
 """Scenario files -> Scenario, and result models -> JSON text.
 
-`load_scenario(path)` reads a `.yaml`/`.yml`/`.json` scenario (docs/scenario.md);
-`scenario_from_mapping(data, base_dir=..., source=...)` validates a parsed one (the HTTP
-API), naming `source` in messages. `licences` and `consumptions` may be a list or a table
-block (io/blocks.py), read by a row source (io/sources.py); a consumptions file is streamed
-into a ConsumptionTable (io/stream.py; a clean Parquet file column by column,
-io/columnar.py) with exactly the errors of the per-row path, which `group=False` keeps.
-
-Loading is two passes over one Problems: each row is validated by its model (ids unique
-within the section), then `Scenario.model_validate` checks the scenario as a whole
-(domain/checks.py) with a FileSource naming each row where the input has it. A row that
-fails its own validation is not in the Scenario, so its references are checked once it is
-valid; its id still counts as known. Every problem is raised together as ScenarioErrors,
-each naming where (`<file>: licences[3]`, `<file>: settings`, `<csv file>: row 14` with
-the header on row 1, `<jsonl file>: line 14`), the field (or column) and what was expected.
+Loading is two passes over one Problems (docs/scenario.md, "Rules for every file"): each
+row is validated by its model, then `Scenario.model_validate` checks the scenario as a
+whole with a FileSource naming each row where the input has it (`<file>: licences[3]`,
+`<csv file>: row 14`, `<jsonl file>: line 14`). A streamed consumptions file
+(io/stream.py) reports exactly the errors of the per-row path, which `group=False` keeps.
 """
 
 from __future__ import annotations
@@ -25,7 +16,6 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from lcm_opt.adapters.files_checks import load_org
 from lcm_opt.adapters.files_errors import Problems, kind_of, report_field, shown, validate_item
 from lcm_opt.adapters.files_parse import check_depth, read_document
 from lcm_opt.adapters.files_rules import resolve_rules
@@ -37,6 +27,7 @@ from lcm_opt.domain.estate import Consumption, DirectAssignment
 from lcm_opt.domain.lcm import Contract, Reservation, TrackedDeployment
 from lcm_opt.domain.licences import Licence
 from lcm_opt.domain.offers import Offer
+from lcm_opt.domain.org import ORG_TREES, Org
 from lcm_opt.domain.scenario import RuleText, Scenario, Variant
 from lcm_opt.domain.settings import Settings
 from lcm_opt.domain.table import ConsumptionTable
@@ -108,7 +99,7 @@ class _Loader:
             "name": self._field("name", "?"),
             "rules": self._rules(),
             "settings": self._field("settings", Settings()),
-            "org": load_org(self.data.get("org"), self.source, self.problems),
+            "org": self._org(),
             "products": self._load("products", Product),
             "contracts": self._load("contracts", Contract),
             "licences": self._load("licences", Licence, files=LICENCE_FILES),
@@ -157,6 +148,24 @@ class _Loader:
         except ValidationError as exc:
             report_field(info.annotation, exc, self.source, key, self.problems)
             return fallback
+
+    def _org(self) -> Org:
+        """`org` through the Org's own rules, each problem at `<file>: org.<tree>` and the
+        node (or at `<file>: org` naming what is not a tree)."""
+        value = self.data.get("org")
+        try:
+            return Org() if value is None else Org.model_validate(value)
+        except ValidationError as exc:
+            for error in exc.errors(include_url=False):
+                loc = [str(part) for part in error["loc"]]
+                where, field = self.source, "org"
+                if len(loc) > 1 or (loc and loc[0] in ORG_TREES):
+                    where, field = f"{self.source}: org.{loc[0]}", "".join(loc[1:2])
+                elif loc:
+                    where, field = f"{self.source}: org", loc[0]
+                message = str((error.get("ctx") or {}).get("error", error["msg"]))
+                self.problems.add(where, field, message)
+            return Org()
 
     def _previous(self) -> str | None:
         relative = self._field("previous_allocation", None)

@@ -125,27 +125,23 @@ def loc_text(loc: tuple[int | str, ...]) -> str:
 # {gt}, {le} a bound as a reader writes it (1,000,000), {expected} pydantic's own list.
 _TEMPLATES = {
     "missing": "required field is missing",
-    "enum": "{value} is not accepted; expected one of {expected}",
-    "literal_error": "{value} is not accepted; expected one of {expected}",
+    **dict.fromkeys(
+        ("enum", "literal_error"), "{value} is not accepted; expected one of {expected}"
+    ),
     "greater_than_equal": "must be at least {ge}, got {value}",
     "greater_than": "must be greater than {gt}, got {value}",
     "less_than_equal": "must be at most {le}, got {value}",
     "finite_number": "must be a finite number, got {value}",
-    "bool_parsing": "expected true or false, got {value}",
-    "bool_type": "expected true or false, got {value}",
+    **dict.fromkeys(("bool_parsing", "bool_type"), "expected true or false, got {value}"),
     "string_type": "expected text, got {value}",
-    "tuple_type": "expected a list, got {value}",
-    "list_type": "expected a list, got {value}",
-    "dict_type": "expected a mapping, got {value}",
-    "model_type": "expected a mapping, got {value}",
-    "model_attributes_type": "expected a mapping, got {value}",
+    **dict.fromkeys(("tuple_type", "list_type"), "expected a list, got {value}"),
+    **dict.fromkeys(
+        ("dict_type", "model_type", "model_attributes_type"), "expected a mapping, got {value}"
+    ),
 }
 _NUMBER_KINDS = {
-    "int_parsing": "a whole number",
-    "int_type": "a whole number",
-    "int_from_float": "a whole number",
-    "float_parsing": "a number",
-    "float_type": "a number",
+    **dict.fromkeys(("int_parsing", "int_type", "int_from_float"), "a whole number"),
+    **dict.fromkeys(("float_parsing", "float_type"), "a number"),
 }
 # Text that looks like a number the loader does not read: YAML 1.1 forms (012 octal, 0x10,
 # 1_000, 1:30 sexagesimal) and decimals with leading zeros.

@@ -1,19 +1,8 @@
-"""Reading scenario documents: YAML (safe, rejecting repeated keys) or JSON (the same, through
-decode_json, which the API's request bodies share).
-
-YAML numbers are read only from plain decimal text, not in YAML 1.1's other forms: an integer
-is `[-+]?(0|[1-9][0-9]*)`, a float has a decimal point and optionally a signed exponent
-(`1.5`, `.5`, `1.5e+3`), or is .inf/.nan (which the models reject). Anything else, such as
-`012` (YAML 1.1: octal 10), `0x10`, `0o7`, `1_000` or `1:30` (YAML 1.1: 90), stays text: an
-id `007` keeps its zeros, and a count written `012` is an error instead of 10. Text that
-YAML 1.1 reads as text (`1e3`, `2E5`) stays text too, so what a YAML 1.1 emitter writes
-reads back unchanged.
-
-A document nested deeper than MAX_DEPTH (or referring to itself through a YAML alias) is
-refused with "nested too deeply", and so is one that exhausts the parser's recursion. YAML
-aliases may repeat at most MAX_ALIAS_NODES nodes in all: a few lines of nested aliases
-(an "alias bomb") would otherwise stand for billions of nodes. Text must be Unicode: a JSON
-escape of half a surrogate pair (`"\\ud800"`) is refused where it stands.
+"""Reading scenario documents: YAML (io/yaml_text.py's strict loader) or JSON (decode_json,
+which JSON Lines rows and the API's request bodies share), with one policy for all of
+them (document_problems). Numbers are plain decimal only, so that `012` or `1:30` stay
+text instead of YAML 1.1's octal or sexagesimal (docs/scenario.md); aliases are bounded
+against an "alias bomb"; half a surrogate pair is refused where it stands.
 """
 
 from __future__ import annotations
