@@ -16,7 +16,14 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from lcm_opt.adapters.files_errors import Problems, kind_of, report_field, shown, validate_item
+from lcm_opt.adapters.files_errors import (
+    Problems,
+    kind_of,
+    loc_text,
+    report_validation,
+    shown,
+    validate_item,
+)
 from lcm_opt.adapters.files_parse import check_depth, read_document
 from lcm_opt.adapters.files_rules import resolve_rules
 from lcm_opt.adapters.files_source import FileSource, gc_paused, read_table
@@ -146,7 +153,7 @@ class _Loader:
         try:
             return Scenario.validate_field(key, value)
         except ValidationError as exc:
-            report_field(info.annotation, exc, self.source, key, self.problems)
+            report_validation(info.annotation, exc, self.problems, partial(self._at, key))
             return fallback
 
     def _org(self) -> Org:
@@ -156,16 +163,17 @@ class _Loader:
         try:
             return Org() if value is None else Org.model_validate(value)
         except ValidationError as exc:
-            for error in exc.errors(include_url=False):
-                loc = [str(part) for part in error["loc"]]
-                where, field = self.source, "org"
-                if len(loc) > 1 or (loc and loc[0] in ORG_TREES):
-                    where, field = f"{self.source}: org.{loc[0]}", "".join(loc[1:2])
-                elif loc:
-                    where, field = f"{self.source}: org", loc[0]
-                message = str((error.get("ctx") or {}).get("error", error["msg"]))
-                self.problems.add(where, field, message)
+            report_validation(Org, exc, self.problems, self._org_place)
             return Org()
+
+    def _at(self, key: str, loc: tuple[int | str, ...]) -> tuple[str, str]:
+        """Inside a top-level field at `<file>: key` and the path; the value itself at the file."""
+        return (f"{self.source}: {key}", loc_text(loc)) if loc else (self.source, key)
+
+    def _org_place(self, loc: tuple[int | str, ...]) -> tuple[str, str]:
+        if len(loc) > 1 or (loc and loc[0] in ORG_TREES):
+            return f"{self.source}: org.{loc[0]}", "".join(map(str, loc[1:2]))
+        return (f"{self.source}: org", str(loc[0])) if loc else (self.source, "org")
 
     def _previous(self) -> str | None:
         relative = self._field("previous_allocation", None)

@@ -5,7 +5,7 @@ and the field, and say what was expected."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -65,6 +65,10 @@ def accepted_keys(model: type[BaseModel]) -> str:
     return ", ".join(model.model_fields)
 
 
+Place = Callable[[tuple[int | str, ...]], tuple[str, str]]
+"""Where a pydantic error's location is for the reader: (where, field)."""
+
+
 def validate_item(
     model: type[M],
     raw: dict[str, Any],
@@ -81,37 +85,24 @@ def validate_item(
     try:  # model_validate, minus a call
         item: M = model.__pydantic_validator__.validate_python(raw, context=context)
     except ValidationError as exc:
-        report_validation(model, exc, where, problems, csv_columns=csv_columns, loc=loc)
+        report_validation(model, exc, problems, item_place(where, loc, csv_columns=csv_columns))
         return None
     return item
 
 
+def item_place(where: str, loc: tuple[int | str, ...] = (), *, csv_columns: bool = False) -> Place:
+    """Errors of an item at `where`, each field after the item's own `loc`."""
+    return lambda at: (where, str(at[0]) if csv_columns and at else loc_text((*loc, *at)))
+
+
 def report_validation(
-    model: type[BaseModel],
-    exc: ValidationError,
-    where: str,
-    problems: Problems,
-    *,
-    csv_columns: bool = False,
-    loc: tuple[int | str, ...] = (),
+    model: object, exc: ValidationError, problems: Problems, place: Place
 ) -> None:
-    """Each pydantic error of `model` in the loader's wording, at `where`."""
-    for error in exc.errors(include_url=False):
-        at = error["loc"]
-        field = str(at[0]) if csv_columns and at else loc_text((*loc, *at))
-        problems.add(where, field, worded(model, error))
-
-
-def report_field(
-    model: object, exc: ValidationError, source: str, key: str, problems: Problems
-) -> None:
-    """The errors of one top-level field `key`: inside it at `<source>: key` and the path
-    in it, of the value itself at `<source>` naming `key`."""
+    """Each pydantic error of `model` (an unknown key names its keys) in the loader's
+    wording, where `place` puts it."""
     owner = model if isinstance(model, type) and issubclass(model, BaseModel) else BaseModel
     for error in exc.errors(include_url=False):
-        loc = error["loc"]
-        where, field = (f"{source}: {key}", loc_text(loc)) if loc else (source, key)
-        problems.add(where, field, worded(owner, error))
+        problems.add(*place(error["loc"]), worded(owner, error))
 
 
 def loc_text(loc: tuple[int | str, ...]) -> str:

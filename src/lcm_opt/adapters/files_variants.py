@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic.config import JsonDict
 
 from lcm_opt.adapters.files import load_scenario, scenario_from_mapping
-from lcm_opt.adapters.files_errors import Problems, loc_text, worded
+from lcm_opt.adapters.files_errors import Problems, loc_text, report_validation
 from lcm_opt.adapters.files_parse import read_document
 from lcm_opt.domain import Scenario, Variant
 from lcm_opt.domain.checks import duplicate_issues
@@ -114,12 +115,14 @@ def _variant_file(data: Mapping[str, Any], path: Path) -> Scenario:
     try:
         found = VariantFile.model_validate({k: data[k] for k in data if k in VARIANT_FILE_KEYS})
     except ValidationError as exc:
-        for error in exc.errors(include_url=False):
-            loc = error["loc"]
-            row = 2 if loc[:1] == ("variants",) and len(loc) > 1 and isinstance(loc[1], int) else 0
-            where = f"{source}: {loc_text(loc[:row])}" if row else source
-            problems.add(where, loc_text(loc[row:]), worded(VariantFile, error))
+        report_validation(VariantFile, exc, problems, partial(_place, source))
     problems.raise_if_any()
     assert found is not None
     scenario = load_scenario(path.parent / found.base)
     return scenario.model_copy(update={"variants": found.chosen()})
+
+
+def _place(source: str, loc: tuple[int | str, ...]) -> tuple[str, str]:
+    """A variant's problem at `<file>: variants[2]` and the path in it; others at the file."""
+    row = 2 if loc[:1] == ("variants",) and len(loc) > 1 and isinstance(loc[1], int) else 0
+    return (f"{source}: {loc_text(loc[:row])}" if row else source), loc_text(loc[row:])

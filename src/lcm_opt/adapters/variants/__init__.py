@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from lcm_opt.adapters.files_errors import Problems, report_validation
+from lcm_opt.adapters.files_errors import Problems, item_place, report_validation
 from lcm_opt.adapters.variants.apply import apply_variant
 from lcm_opt.domain import Scenario, Variant
 from lcm_opt.domain.variants import OP_MODELS, VariantOp, op_where
@@ -34,7 +34,7 @@ def variant_of(name: str, changes: Iterable[object]) -> Variant:
         try:
             ops.append(_OP.validate_python(change))
         except ValidationError as exc:
-            report_validation(Variant, exc, where, problems)
+            report_validation(Variant, exc, problems, item_place(where))
     problems.raise_if_any()
     return Variant(name=name, changes=tuple(ops))
 
