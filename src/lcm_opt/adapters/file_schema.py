@@ -1,19 +1,9 @@
 """JSON Schema of the files users write and read: scenario files, variant files, results.
 
 Generated from the domain models, then adjusted where a file differs from the model it
-becomes, so that an editor accepts exactly what the loader accepts (as far as JSON Schema
-can say it):
-
-* ids and references may be written as integers (the loader reads them as text);
-* `rules` is a rule-set name, a path or a list of lines (the model holds the lines);
-* `licences` and `consumptions` may be table blocks (`{csv: path}`, `{xlsx: path}`, ...,
-  with their options, io/blocks.py);
-* variant changes are the typed operations of domain/variants.py, their references ids;
-* `$schema`, `description` and `expect` are accepted and ignored at the top level.
-
-What a schema cannot say (references resolve, hierarchies have no cycles, seats or
-`unlimited`, pool totals) the loader still checks, with messages naming file, row and field.
-"""
+becomes (`rules` as a name, path or lines; table blocks for `licences` and `consumptions`;
+the ignored top-level keys), so that an editor accepts what the loader accepts as far as
+JSON Schema can say it. The rest (references, cycles, pools) the loader checks."""
 
 from __future__ import annotations
 

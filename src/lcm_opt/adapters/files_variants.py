@@ -1,15 +1,6 @@
-"""What-if inputs: a scenario file (its own `variants`) or a variant file naming its base.
-
-A variant file is YAML or JSON::
-
-    base: ../demo/demo.yaml          # the base scenario, relative to this file
-    variants:                        # a list of {name, changes} ...
-      - name: buy-60
-        changes: [{op: add_licence, licence: {...}}]
-    # ... or a single variant:  name: buy-60   changes: [...]
-
-Its variants replace the base scenario's own. A `set_rules` path resolves against the file
-that holds the variant. Errors name the file and the YAML path, like the loader's."""
+"""What-if inputs: a scenario file (its own `variants`) or a variant file naming its base
+(docs/scenario.md, "Variants"). A `set_rules` path resolves against the file that holds
+the variant; errors name the file and the YAML path, like the loader's."""
 
 from __future__ import annotations
 

@@ -1,17 +1,9 @@
 """JSON request bodies, parsed strictly before FastAPI validates them with the request
-models. The scenario files' one policy (`document_problems`: a key repeated in one
-object, which plain `json` keeps silently; nesting beyond the files' depth, counted from
-the body; a number that is not finite, which Python's parser reads and JSON has not; text
-holding half a surrogate pair, `"\\ud800"`) and a body that is not UTF-8 JSON text are
-422s at their location in FastAPI's `{"detail": [{loc, msg, type}]}` shape. FastAPI
-would answer the last two with a bare 400, and deep nesting could exhaust the recursion
-of pydantic and of later passes. An integer too long for a count stays text, as in a
-scenario file, so the field says "out of range" (Python's int() refuses more than 4300
-digits with a ValueError).
-
-So a hostile body is bounded before pydantic sees it: its size by BodySizeLimitMiddleware
-(limits.py), its shape here. Routers use `StrictJsonRoute` as their `route_class`; the
-route still declares its typed body, which FastAPI validates and documents."""
+models: the scenario files' one policy (`document_problems`: repeated keys, depth,
+non-finite numbers, lone surrogates) and a body that is not UTF-8 JSON text are 422s at
+their location, where FastAPI would answer a bare 400 or recurse without bound. A hostile
+body is so bounded before pydantic sees it: its size by BodySizeLimitMiddleware
+(limits.py), its shape here. Routers use `StrictJsonRoute` as their `route_class`."""
 
 from __future__ import annotations
 

@@ -1,17 +1,10 @@
 """The scenario a request sends: the domain Scenario as a request model, so that FastAPI
-validates it, reports each problem at its location (`loc`) and documents its schema.
+validates it, reports each problem at its location and documents its schema.
 
-It is the file format with inline rows. A server must not read paths named by a request, so
-file references are refused: table blocks (`{csv: ...}`), rule-set paths, a
-`previous_allocation` and `set_rules` paths in variants. `rules` is a rule set bundled with
-the server by name, the rule lines, or the `{name, lines, source}` object a dumped Scenario
-holds, so a loaded scenario can be posted as it dumps; its lines are parsed here, so a rule
-error is located at its line (`rules[3]`).
-
-Every problem in one pass, as the file loader does: when rows fail their own validation,
-the other rows are checked as a whole (references, duplicate ids, org trees, pools:
-domain/checks.py), the failed rows' ids counting as known, so a reference error on a valid
-row is reported beside the invalid rows' errors."""
+It is the file format with inline rows. A server must not read paths a request names, so
+file references are refused (table blocks, rule-set paths, `previous_allocation`,
+`set_rules` paths). A rule error is located at its line (`rules[3]`). Every problem comes in
+one pass, as from the file loader (domain/one_pass.py)."""
 
 from __future__ import annotations
 

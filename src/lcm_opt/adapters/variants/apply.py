@@ -1,16 +1,9 @@
 """Applying a variant to a base Scenario, immutably: the ops (services/variant_ops.py)
-change a working copy, then the variant Scenario is validated by the Scenario's own rules
-(services/variant_check.py), so a variant scenario obeys every rule a loaded one does,
-each checked once. The file side is supplied here: a `set_rules` path resolves against
-`base_dir`, and a changed row's errors are worded as the loader words them.
-
-Errors read `variant <name>: changes[<i>] (<op>): <field>: <what is wrong>`. An op that
-matches nothing (an unknown id, a filter no consumption meets, a pin that does not exist)
-is an error: nothing is silently dropped. Removing a licence removes its pins, reservations
-and tracked deployments; removing consumptions removes their pins; the notes say how many.
-The base's rows are shared, not copied (services/variant_rows.py). What the changes
-touched goes with the variant (`footprint`, services/whatif_local.py), so that what-if
-visits only those blocks."""
+change a working copy, then the Scenario's own rules check the result
+(services/variant_check.py), so a variant obeys every rule a loaded scenario does, each
+checked once. The file side is supplied here: a `set_rules` path resolves against
+`base_dir`, and a changed row's errors are worded as the loader words them, at
+`variant <name>: changes[<i>] (<op>)`."""
 
 from __future__ import annotations
 
