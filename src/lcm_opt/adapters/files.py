@@ -236,7 +236,7 @@ class _Loader:
         def row_path(seen: dict[str, int], problems: Problems) -> RowPath:
             return self._row_path(Consumption, at, block.form != "jsonl", "id", seen, problems)
 
-        table, self.known["consumptions"], locator = read_table(block, row_path, {}, self.problems)
+        table, self.known["consumptions"], locator = read_table(block, row_path, self.problems)
         self._note(block)
         self.rows_at["consumptions"] = (locator, at)
         return table

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from lcm_opt.adapters.files_errors import Problems, shown
-from lcm_opt.adapters.files_parse import check_depth, parse_json
-from lcm_opt.errors import ScenarioError, ScenarioErrors
+from lcm_opt.adapters.files_parse import parse_json
+from lcm_opt.errors import ScenarioError
 from lcm_opt.io.cells import line_where
 
 _JSON_SPACE = b" \t\r\n"  # JSON's whitespace: a line of only these holds no row
@@ -58,10 +58,4 @@ def read_line(number: int, line: bytes, display: str, problems: Problems) -> dic
     if not isinstance(value, dict):
         problems.add(where, "", f"expected a JSON object, got {shown(value)}")
         return None
-    if any(isinstance(part, dict | list) for part in value.values()):
-        try:
-            check_depth(value, where)
-        except ScenarioErrors as exc:
-            problems.extend(exc.errors)
-            return None
     return value
