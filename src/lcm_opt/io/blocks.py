@@ -18,7 +18,7 @@ from lcm_opt.domain.located import Located, located
 from lcm_opt.domain.messages import unknown_key
 from lcm_opt.io.mapping import ColumnMapping, parse_template
 from lcm_opt.io.recognise import RECOGNITION_FIELDS, PatternSpec, Tally, load_recogniser
-from lcm_opt.io.text import known_encoding
+from lcm_opt.io.rows.csv import known_encoding
 
 KINDS = {"csv": "CSV", "jsonl": "JSON Lines", "parquet": "Parquet", "xlsx": "XLSX"}
 TEXT_CELLS = ("csv", "xlsx")  # formats whose cells are text to convert (io/cells.py)

@@ -1,11 +1,6 @@
-"""Text cells (CSV, XLSX) -> the values the models take.
-
-Cells: empty means absent; booleans are true/false/1/0/yes/no (any case); list fields such
-as `allocation_rule` are semicolon-separated (`department;location`); numbers are plain
-decimal as in YAML (`12`, `-3`, `12.50`, `1.5e+3`): other text (`1_000`, `012`, `0x10`,
-`inf`) is left as text, which the model rejects with a message naming the row and the
-column.
-"""
+"""Text cells (CSV, XLSX) -> the values the models take (docs/scenario.md). Numbers are
+plain decimal as in YAML; other text (`1_000`, `012`, `inf`) is left as text, which the
+model rejects with a message naming the row and the column."""
 
 from __future__ import annotations
 
@@ -47,14 +42,6 @@ def cell_text(value: object) -> str:
     if isinstance(value, datetime.date | datetime.time):
         return value.isoformat()
     return str(value)
-
-
-def row_where(display: str, line: int) -> str:
-    return f"{display}: row {line}"
-
-
-def line_where(display: str, line: int) -> str:
-    return f"{display}: line {line}"
 
 
 def _kind(annotation: object) -> CellKind:
@@ -99,7 +86,7 @@ def convert_cells(
             raw[name] = value
         else:
             problems.add(
-                row_where(display, start),
+                f"{display}: row {start}",
                 name,
                 f"expected true/false/1/0/yes/no, got {shown(raw.pop(name))}",
             )

@@ -23,7 +23,7 @@ import pyarrow.csv as pcsv
 from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable
 from lcm_opt.io.blocks import TableBlock
 from lcm_opt.io.columnar import Found, RowPaths, columnar, header_layout, table_of
-from lcm_opt.io.text import detect_delimiter, detect_encoding
+from lcm_opt.io.rows.csv import detect_delimiter, detect_encoding
 
 _OWN = frozenset(("asset", "user"))
 

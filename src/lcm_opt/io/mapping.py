@@ -1,18 +1,6 @@
 """A table block's column mapping: file headers -> fields, constants, an id template and
-product recognition, applied the same way to every format.
-
-* `columns: {"Computer Name": asset, ...}`: file header -> field. With `columns:`, headers
-  it does not name are read only when they are field names themselves; the rest are
-  ignored. Without it, every header must be a field name, as before.
-* `constants: {location: HQ}`: a value for every row (a column may not give it too).
-* `id: "{asset}/{product}"`: each row's id from its fields (after recognition, so
-  `{product}` is the recognised product); a field empty on a row is an error there.
-* `recognise:` (io/recognise.py): the product from `product_title` (and `publisher`,
-  `product_version`), three fields only the mapping knows.
-
-A required field that no column, constant, template or recognition provides is one error
-listing the file's headers.
-"""
+product recognition (io/recognise.py), applied the same way to every format (the options
+are described in docs/scenario.md, "Table blocks")."""
 
 from __future__ import annotations
 

@@ -1,17 +1,6 @@
 """Product recognition: raw software titles (with publisher and version where the export
-has them) -> product ids, through ordered patterns; the first that matches wins.
-
-A pattern is a mapping: `product` (the id) or `ignore: true` (a title that needs no
-licence, dropped on purpose and counted), and one or more of `title`, `publisher`,
-`version`, each a glob (`*`, `?`, `[...]`; whole value, any case) or, with `regex: true`,
-a regular expression searched in the value (any case). A row's `product_title` cell is
-matched against them; a title no pattern matches is an *unrecognised* row: not loaded,
-counted by title and reported in the result's warnings and by `lcm-opt validate`
-(`unrecognised: error` in the block makes each one an error instead).
-
-A `recognise:` value is a list of patterns and `{file: path}` entries (a YAML or JSON
-file whose `patterns:` holds such a list), or one `{file: path}`.
-"""
+has them) -> product ids, through ordered patterns; the first that matches wins (the
+patterns and `unrecognised:` are described in docs/scenario.md, "Table blocks")."""
 
 from __future__ import annotations
 
