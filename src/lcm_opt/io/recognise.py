@@ -24,15 +24,9 @@ TOP = 10  # titles listed in a warning
 
 
 Matcher = Callable[[str], bool]
-
-
-@dataclass(frozen=True)
-class Pattern:
-    product: str  # "" for ignore
-    matchers: tuple[tuple[int, Matcher], ...]  # (index into title/publisher/version, test)
-
-    def matches(self, values: tuple[str, str, str]) -> bool:
-        return all(test(values[index]) for index, test in self.matchers)
+Pattern = tuple[str, tuple[tuple[int, Matcher], ...]]
+"""A product id ("" for an ignored title) and its tests: (index into title, publisher and
+version, test)."""
 
 
 @dataclass
@@ -45,11 +39,10 @@ class Recogniser:
         """The product id of the first matching pattern, "" for an ignored title, None
         when none matches."""
         key = (title, publisher, version)
-        if key in self._cache:
-            return self._cache[key]
-        found = next((p.product for p in self.patterns if p.matches(key)), None)
-        self._cache[key] = found
-        return found
+        if key not in self._cache:
+            found = (p for p, tests in self.patterns if all(t(key[i]) for i, t in tests))
+            self._cache[key] = next(found, None)
+        return self._cache[key]
 
 
 @dataclass
@@ -138,7 +131,7 @@ def _from_file(
     except ScenarioErrors as exc:
         problems.extend(exc.errors)
         return []
-    data = data.get("patterns") if isinstance(data, Mapping) else data
+    data = data.get("patterns")  # a document is a mapping
     if not isinstance(data, list):
         problems.add(str(path), "patterns", f"expected a list of patterns, got {shown(data)}")
         return []
@@ -154,7 +147,7 @@ def _pattern(entry: Any, where: str, loc: Loc, problems: Problems) -> list[Patte
         return []
     values = (spec.title, spec.publisher, spec.version)
     matchers = tuple((i, _matcher(text, spec.regex)) for i, text in enumerate(values) if text)
-    return [Pattern("" if spec.ignore else spec.product or "", matchers)]
+    return [("" if spec.ignore else spec.product or "", matchers)]
 
 
 class PatternSpec(BaseModel):
