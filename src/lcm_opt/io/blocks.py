@@ -1,7 +1,5 @@
-"""A table block: `{csv: path, ...}`, `{jsonl: path}`, `{parquet: path, ...}` or
-`{xlsx: path, sheet: NAME, ...}`, with its reading options (`encoding`, `delimiter` for CSV;
-`sheet` for XLSX) and mapping options (io/mapping.py: `columns`, `constants`, `id`,
-`recognise`, `unrecognised`), each checked by BlockOptions (which also gives their JSON
+"""A table block (`{csv: path, ...}`, `{xlsx: path, sheet: NAME}`, ...; docs/scenario.md,
+"Table blocks") and its options, each checked by BlockOptions (which also gives their JSON
 Schema), every problem reported together."""
 
 from __future__ import annotations
@@ -157,10 +155,6 @@ class TableBlock:
     @property
     def display(self) -> str:
         return str(self.path)
-
-    @property
-    def kind(self) -> str:
-        return KINDS[self.form]
 
     def warning(self) -> str | None:
         return self.tallies[-1].warning(self.display) if self.tallies else None

@@ -78,19 +78,14 @@ def convert_cells(
     """Converts one row's typed cells in place; False when a boolean cell is not one (it is
     reported and dropped). Numbers that are not plain decimal stay text for the model."""
     ok = True
-    for name in typed["bool"]:
-        if name not in raw:
-            continue
+    for name in (name for name in typed["bool"] if name in raw):
         value = _BOOLS.get(raw[name].lower())
-        if value is not None:
-            raw[name] = value
-        else:
-            problems.add(
-                f"{display}: row {start}",
-                name,
-                f"expected true/false/1/0/yes/no, got {shown(raw.pop(name))}",
-            )
+        if value is None:
+            message = f"expected true/false/1/0/yes/no, got {shown(raw.pop(name))}"
+            problems.add(f"{display}: row {start}", name, message)
             ok = False
+        else:
+            raw[name] = value
     for name in typed["list"]:
         if name in raw:
             raw[name] = [part.strip() for part in raw[name].split(";") if part.strip()]

@@ -82,9 +82,7 @@ class Layout:
                 product = recogniser.product(*map(_text, parts))
                 if product is None:
                     self.tally.miss(_text(parts[0]), where, problems, recogniser.strict)
-                    return False
-                if not product:
-                    self.tally.ignored += 1
+                if not product:  # unrecognised, or ignored on purpose
                     return False
                 raw["product"] = product
         if self.template:

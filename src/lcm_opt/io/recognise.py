@@ -50,7 +50,6 @@ class Tally:
     """Unrecognised titles of one table block, with their row counts."""
 
     titles: Counter[str] = field(default_factory=Counter)
-    ignored: int = 0
 
     def miss(self, title: str, where: str, problems: Problems, strict: bool) -> None:
         if strict:

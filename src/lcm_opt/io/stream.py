@@ -1,19 +1,18 @@
 """Streaming a `consumptions:` table block (any format) into a ConsumptionTable.
 
 A million rows repeat a few thousand attribute sets (everything but `id`, `asset` and
-`user`), so each set is validated and checked once. A row is a *clean hit* when its
-attributes were seen before on a row that loaded without any problem (the attribute cells
-as read, for a block whose mapping makes no field; else the keys, value types and values of
-its raw item), and its id, asset and user are text the model takes as it is. Such a row can
-produce no error but a duplicate id, and its model is its prototype with its own id, asset
-and user: it costs a dict lookup and a few appends. Every other row takes the loader's own
-per-row path (`RowPath`, the code `group=False` runs), and a row that loads cleanly there
-teaches the cache its attribute set.
+`user`), so each set is validated once. A row is a *clean hit* when its attributes were seen
+on a row that loaded without any problem (its attribute cells as read, for a block whose
+mapping makes no field; else its raw item's keys, value types and values) and its id, asset
+and user are text the model takes as it is: it can produce no error but a duplicate id, and
+its model is its prototype with its own id, asset and user. Every other row takes the
+loader's per-row path (`RowPath`, the code `group=False` runs), and a row that loads cleanly
+there teaches the cache its attribute set.
 
-The section is read optimistically first: the first problem of any kind stops the read, and
-the ids are checked for duplicates at the end, at once. A section with any problem is read
-again in exact mode, where every id is checked as it is read: the errors are exactly those
-of `group=False`, in the same order.
+The section is read optimistically first: the first problem stops the read, and the ids are
+checked for duplicates at the end, at once. A section with any problem is read again in
+exact mode, every id checked as it is read: the errors are exactly those of `group=False`,
+in the same order.
 """
 
 from __future__ import annotations
