@@ -276,4 +276,4 @@ class _Loader:
     ) -> TableBlock | None:
         """A `{form: path, ...}` block, or None with the problem reported."""
         where = f"{self.source}: {key}"
-        return table_block(spec, forms, model, self.base_dir, where, self.problems, read_document)
+        return table_block(spec, forms, model, self.base_dir, where, self.problems)

@@ -4,7 +4,7 @@ Schema), every problem reported together."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -167,7 +167,6 @@ def table_block(
     base_dir: Path,
     where: str,
     problems: Problems,
-    read_document: Callable[[Path], Any],
 ) -> TableBlock | None:
     """The block `spec` of a section accepting `forms`; None with every problem reported."""
     given = [form for form in forms if form in spec]
@@ -194,9 +193,7 @@ def table_block(
     recogniser = None
     if "recognise" in spec:
         strict = spec.get("unrecognised") == "error"
-        recogniser = load_recogniser(
-            spec["recognise"], base_dir, where, problems, read_document, strict=strict
-        )
+        recogniser = load_recogniser(spec["recognise"], base_dir, where, problems, strict=strict)
     if found is None or len(problems.errors) > before:
         return None
     mapping = ColumnMapping(found.columns or {}, found.constants or {}, found.id, recogniser)

@@ -124,7 +124,7 @@ def _unmapped(section: str, there: Path, form: str, block: Mapping[str, Any]) ->
         return []
     problems = Problems()
     model = Licence if section == "licences" else Consumption
-    found = table_block(block, (form,), model, there, "", problems, read_document)
+    found = table_block(block, (form,), model, there, "", problems)
     sheet = None if found is None or problems.errors else open_sheet(found, model, problems)
     if sheet is None:
         return []

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, StrictBool, model_validator
 
 from lcm_opt.adapters.files_errors import Problems, shown, validate_item
+from lcm_opt.adapters.files_parse import read_document
 from lcm_opt.domain.located import Loc
 from lcm_opt.domain.types import TextId
 from lcm_opt.errors import ScenarioErrors
@@ -84,7 +85,6 @@ def load_recogniser(
     base_dir: Path,
     where: str,
     problems: Problems,
-    read_document: Callable[[Path], Any],
     *,
     strict: bool = False,
 ) -> Recogniser | None:
@@ -99,7 +99,7 @@ def load_recogniser(
     for index, entry in enumerate(entries):
         if file_entry(entry):
             at = f"recognise[{index}].file"
-            patterns += _from_file(entry["file"], base_dir, where, at, problems, read_document)
+            patterns += _from_file(entry["file"], base_dir, where, at, problems)
         else:
             patterns += _pattern(entry, where, ("recognise", index), problems)
     return None if len(problems.errors) > before else Recogniser(tuple(patterns), strict)
@@ -110,14 +110,7 @@ def file_entry(entry: object) -> bool:
     return isinstance(entry, Mapping) and set(entry) == {"file"}
 
 
-def _from_file(
-    name: Any,
-    base_dir: Path,
-    where: str,
-    at: str,
-    problems: Problems,
-    read_document: Callable[[Path], Any],
-) -> list[Pattern]:
+def _from_file(name: Any, base_dir: Path, where: str, at: str, problems: Problems) -> list[Pattern]:
     if not isinstance(name, str) or not name.strip():
         problems.add(where, at, f"expected a path, got {shown(name)}")
         return []
@@ -126,11 +119,10 @@ def _from_file(
         problems.add(where, at, f"recognition file not found: {path}")
         return []
     try:
-        data = read_document(path)
+        data = read_document(path).get("patterns")
     except ScenarioErrors as exc:
         problems.extend(exc.errors)
         return []
-    data = data.get("patterns")  # a document is a mapping
     if not isinstance(data, list):
         problems.add(str(path), "patterns", f"expected a list of patterns, got {shown(data)}")
         return []
