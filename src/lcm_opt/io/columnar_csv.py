@@ -25,8 +25,6 @@ from lcm_opt.io.blocks import TableBlock
 from lcm_opt.io.columnar import Found, RowPaths, columnar, header_layout, table_of
 from lcm_opt.io.rows.csv import detect_delimiter, detect_encoding
 
-_OWN = frozenset(("asset", "user"))
-
 _BOM = b"\xef\xbb\xbf"
 # Printable ASCII but the quote, and tab and line ends: what a plain file is made of.
 _PLAIN = bytes(range(0x20, 0x7F)).replace(b'"', b"") + b"\t\r\n"
@@ -36,8 +34,8 @@ def csv_table(
     block: TableBlock, row_path: RowPaths
 ) -> tuple[ConsumptionTable, Collection[str], Callable[[int], int]] | None:
     """The block's table, its ids and the line of its row at an index, or None: read the
-    file row by row instead. Constants giving an asset or a user are left to it."""
-    if block.form != "csv" or block.encoding is not None or _OWN & set(block.mapping.constants):
+    file row by row instead."""
+    if block.form != "csv" or block.encoding is not None or not block.mapping.cells_give_rows:
         return None
 
     def read() -> Found | None:
@@ -51,7 +49,8 @@ def csv_table(
         delimiter = block.delimiter or detect_delimiter(line)
         header = line.split(delimiter)
         lay = header_layout(header, block)
-        fields = [dict(lay.positions).get(index) for index in range(len(header))]
+        by_index = dict(lay.positions)
+        fields = [by_index.get(index) for index in range(len(header))]
         columns = _read(data, fields, delimiter)
         del data
         return None if columns is None else table_of(block, lay, columns, 2, row_path)

@@ -30,6 +30,13 @@ class ColumnMapping:
     def plain(self) -> bool:
         return not (self.columns or self.constants or self.id_template or self.recogniser)
 
+    @property
+    def cells_give_rows(self) -> bool:
+        """Each row's id, product, asset and user are its cells' (or no row's): no id
+        template, no recognition, no constant asset or user."""
+        own = {"asset", "user"}.intersection(self.constants)
+        return not (self.id_template or self.recogniser or own)
+
 
 @dataclass
 class Layout:

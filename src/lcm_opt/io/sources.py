@@ -130,13 +130,11 @@ def _cells_key(
     lay: Layout, block: TableBlock
 ) -> tuple[Callable[[Any], Any], Callable[[Any], Own | None]] | None:
     """The attribute cells of a record as a cache key, and its id, asset and user; None
-    when the block's mapping makes a row's id, product, asset or user."""
+    when the cells do not give them all."""
     by_field = {name: index for index, name in lay.positions}
     attributes = [index for index, name in lay.positions if name not in ROW_FIELDS]
     id_at, asset_at, user_at = (by_field.get(name) for name in ROW_FIELDS)
-    mapping = block.mapping
-    makes = mapping.id_template or mapping.recogniser or {"asset", "user"} & set(mapping.constants)
-    if id_at is None or not attributes or makes:
+    if id_at is None or not attributes or not block.mapping.cells_give_rows:
         return None
 
     def own(cells: Any) -> Own | None:
