@@ -17,6 +17,7 @@ from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.io import columnar_csv
 from lcm_opt.io.blocks import TableBlock
 from lcm_opt.io.columnar_csv import csv_table
+from lcm_opt.io.mapping import ColumnMapping
 from tests.test_generators import gen
 from tests.test_streaming_load import both, outcome, write
 
@@ -185,7 +186,7 @@ def test_other_encodings_go_back(
     _same_as_streamed(path, monkeypatch)
 
 
-def test_the_loader_takes_it_for_plain_files_only(
+def test_the_loader_takes_it_for_plain_and_mapped_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     taken: list[bool] = []
@@ -206,9 +207,13 @@ def test_the_loader_takes_it_for_plain_files_only(
     scenario_map = yaml.safe_load(mapped.read_text())
     scenario_map["consumptions"]["columns"] = {"Name": "id", "Software": "product"}
     mapped.write_text(yaml.safe_dump(scenario_map))
-    calls = len(taken)
     assert len(load_scenario(mapped).consumptions) == 1
-    assert len(taken) == calls  # a mapped file is never offered to it
+    assert taken[-1] is True  # columns: and constants: are read as a plain file's
+    scenario_map["consumptions"]["id"] = "{asset}/{product}"
+    scenario_map["consumptions"]["columns"] = {"Name": "asset", "Software": "product"}
+    mapped.write_text(yaml.safe_dump(scenario_map))
+    assert load_scenario(mapped).consumptions[0].id == "c1/P"
+    assert taken[-1] is False  # an id template is the streaming reader's
 
 
 def test_references_are_checked_after_the_table(
@@ -229,3 +234,64 @@ def test_a_generated_estate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert _fast(tmp_path / "consumptions.csv") is not None
     scenario, errors = _same_as_streamed(path, monkeypatch)
     assert not errors and scenario is not None and len(scenario.consumptions) == 3_000
+
+
+_NAMES = {"Name": "id", "Software": "product", "Site": "location", "Cores": "cores"}
+MAPPED = {
+    "renamed": ("Name,Software,Site,Cores\nc1,P,Bath,2\nc2,P,Bath,2\nc3,Q,,4\n", {}),
+    "ignored and repeated headers": (
+        "Name,Notes,Software,Notes,,Site,Cores,virtual\nc1,x,P,y,,Bath,2,yes\nc2,,P,,z,Bath,2,no\n",
+        {},
+    ),
+    "constants": ("Name,Software,Cores\nc1,P,2\nc2,P,2\n", {"location": "London", "virtual": True}),
+    "a blank line": ("Name,Software\nc1,P\n\nc2,P\nc3,P\n", {}),
+}
+
+
+@pytest.mark.parametrize(("text", "constants"), MAPPED.values(), ids=MAPPED.keys())
+def test_mapped_files_take_the_columnar_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, constants: dict[str, Any]
+) -> None:
+    columns = {k: v for k, v in _NAMES.items() if k in text.split("\n")[0].split(",")}
+    path = write(tmp_path, "c.csv", text)
+    block = {"csv": "c.csv", "columns": columns, **({"constants": constants} if constants else {})}
+    path.write_text(yaml.safe_dump({**yaml.safe_load(path.read_text()), "consumptions": block}))
+    mapping = ColumnMapping(columns, constants)
+    assert _fast(tmp_path / "c.csv", mapping=mapping) is not None
+    scenario, errors = _same_as_streamed(path, monkeypatch)
+    assert not errors and scenario is not None
+
+
+MAPPED_BACK = {
+    "constant asset": ("Name,Software\nc1,P\nc2,P\n", {"constants": {"asset": "A1"}}),
+    "id template": (
+        "Name,Software\nc1,P\nc2,P\n",
+        {"columns": {"Name": "asset", "Software": "product"}, "id": "{asset}-{product}"},
+    ),
+    "bad cell": ("Name,Software,Cores\nc1,P,2\nc2,P,two\n", {}),
+    "unknown product after a blank line": ("Name,Software\nc1,P\n\nc2,NOPE\n", {}),
+    "mapped column missing": ("Name,Program\nc1,P\n", {}),
+}
+
+
+@pytest.mark.parametrize(("text", "options"), MAPPED_BACK.values(), ids=MAPPED_BACK.keys())
+def test_mapped_files_report_as_streamed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, options: dict[str, Any]
+) -> None:
+    """Constants giving an asset or a user, and id templates, are the streaming reader's;
+    errors are its own, at the rows it names."""
+    columns = {"Name": "id", "Software": "product", "Cores": "cores"}
+    if "Cores" not in text:
+        columns.pop("Cores")
+    path = write(tmp_path, "c.csv", text)
+    block = {"csv": "c.csv", "columns": columns, **options}
+    path.write_text(yaml.safe_dump({**yaml.safe_load(path.read_text()), "consumptions": block}))
+    scenario, errors = _same_as_streamed(path, monkeypatch)
+    if "constants" in options:
+        assert scenario is not None and {c.asset for c in scenario.consumptions} == {"A1"}
+    if "id" in options:
+        assert scenario is not None and scenario.consumptions[1].id == "c2-P"
+    if "NOPE" in text:
+        assert [e[:2] for e in errors] == [(f"{tmp_path / 'c.csv'}: row 4", "product")]
+    if "two" in text or "Program" in text:
+        assert errors

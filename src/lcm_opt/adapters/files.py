@@ -253,7 +253,7 @@ class _Loader:
         def row_path(seen: dict[str, int], problems: Problems) -> RowPath:
             return self._row_path(Consumption, at, block.form != "jsonl", "id", seen, problems)
 
-        table, self.known["consumptions"], locator = read_table(block, row_path, {}, self.problems)
+        table, self.known["consumptions"], locator = read_table(block, row_path, self.problems)
         self._note(block)
         self.rows_at["consumptions"] = (locator, at)
         return table
@@ -293,4 +293,4 @@ class _Loader:
     ) -> TableBlock | None:
         """A `{form: path, ...}` block, or None with the problem reported."""
         where = f"{self.source}: {key}"
-        return table_block(spec, forms, model, self.base_dir, where, self.problems, read_document)
+        return table_block(spec, forms, model, self.base_dir, where, self.problems)

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from lcm_opt.adapters.files_errors import fail, loc_text, surrogate_message
-from lcm_opt.errors import ScenarioError
+from lcm_opt.errors import ScenarioError, ScenarioErrors
 from lcm_opt.io.yaml_text import (
     MAX_ALIAS_NODES,
     MAX_DEPTH,
@@ -171,7 +171,8 @@ REPEATED_IN_OBJECT = "key appears twice in one JSON object"
 
 def parse_json(text: str) -> Any:
     """JSON text as Python values (decode_json); a key repeated in one object is a
-    ScenarioError too."""
+    ScenarioError, and so is, in an object holding lists or objects, the first problem
+    check_depth finds (a flat JSON Lines row needs no walk)."""
     value = decode_json(text)
     parts = value.values() if isinstance(value, JsonObject) else [[]]
     if not any(isinstance(part, dict | list) for part in parts):  # a flat JSON Lines row
@@ -179,6 +180,11 @@ def parse_json(text: str) -> Any:
     else:
         found = (loc for loc, message in document_problems(value) if message == REPEATED_IN_OBJECT)
         repeated = next((str(loc[-1]) for loc in found), None)
+        if repeated is None and isinstance(value, Mapping):
+            try:
+                check_depth(value, "")
+            except ScenarioErrors as exc:
+                raise exc.errors[0] from None
     if repeated is not None:
         raise ScenarioError(REPEATED, field=repeated)
     return value

@@ -10,14 +10,12 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 
 from lcm_opt.adapters.files_errors import Problems
-from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.source import ScenarioSource
 from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.io.blocks import TableBlock
-from lcm_opt.io.sources import block_rows
-from lcm_opt.io.stream import RowPath, TableBuilder, stream_rows, stream_table
+from lcm_opt.io.stream import RowPaths, stream_table
 
-__all__ = ["FileSource", "RowsAt", "TableLines", "read_table"]
+__all__ = ["FileSource", "RowsAt", "read_table"]
 
 RowsAt = Mapping[str, tuple[Callable[[int], int], Callable[[int], str]]]
 """section -> (the locator of the model at an index, the location of a locator)."""
@@ -54,57 +52,25 @@ class FileSource(ScenarioSource):
         return self.ids.get(section)
 
 
-class TableLines:
-    """The file line of a streamed table's row, by its id. The exact read records every
-    id's line; after a clean optimistic read (which does not) the file is read once more in
-    exact mode, only when a problem needs a row's line."""
-
-    def __init__(
-        self,
-        table: ConsumptionTable,
-        known: Collection[str],
-        read: Callable[[TableBuilder], None],
-        row_path: Callable[[dict[str, int], Problems], RowPath],
-    ) -> None:
-        self.table = table
-        self.lines: dict[str, int] | None = known if isinstance(known, dict) else None
-        self.read = read
-        self.row_path = row_path
-
-    def locator(self, index: int) -> int:
-        if self.lines is None:
-            lines: dict[str, int] = {}
-            scratch = Problems()
-            self.read(TableBuilder(self.row_path(lines, scratch), lines, scratch))
-            self.lines = lines
-        return self.lines[self.table.ids[index]]
-
-
 def read_table(
-    block: TableBlock,
-    row_path: Callable[[dict[str, int], Problems], RowPath],
-    seen: dict[str, int],
-    problems: Problems,
+    block: TableBlock, row_path: RowPaths, problems: Problems
 ) -> tuple[ConsumptionTable, Collection[str], Callable[[int], int]]:
     """A consumptions block as a table, its ids and the locator of its row at an index:
-    a clean Parquet or plain CSV file column by column (pyarrow), anything else streamed
-    (io/stream.py)."""
-
-    def read(builder: TableBuilder) -> None:
-        stream_rows(block_rows(block, Consumption, builder.problems, builder), builder)
-
-    found = None
-    if block.form == "parquet":  # pyarrow loads only for Parquet files
+    a clean Parquet or CSV file column by column (pyarrow), anything else streamed
+    (io/stream.py, reporting to `problems`)."""
+    if block.form == "parquet":  # pyarrow loads only for Parquet and CSV files
         from lcm_opt.io.columnar import parquet_table
 
         found = parquet_table(block, row_path)
-    elif block.form == "csv" and block.mapping.plain:  # the same, through pyarrow's CSV
+        if found is not None:
+            return *found, (1).__add__  # records are numbered from 1
+    elif block.form == "csv":
         from lcm_opt.io.columnar_csv import csv_table
 
-        found = csv_table(block, row_path)
-    if found is None:
-        found = stream_table(read, row_path, seen, problems)
-    return *found, TableLines(*found, read, row_path).locator
+        read = csv_table(block, row_path)
+        if read is not None:
+            return read
+    return stream_table(block, row_path, problems)
 
 
 @contextmanager

@@ -1,12 +1,10 @@
-"""A table block: `{csv: path, ...}`, `{jsonl: path}`, `{parquet: path, ...}` or
-`{xlsx: path, sheet: NAME, ...}`, with its reading options (`encoding`, `delimiter` for CSV;
-`sheet` for XLSX) and mapping options (io/mapping.py: `columns`, `constants`, `id`,
-`recognise`, `unrecognised`), each checked by BlockOptions (which also gives their JSON
+"""A table block (`{csv: path, ...}`, `{xlsx: path, sheet: NAME}`, ...; docs/scenario.md,
+"Table blocks") and its options, each checked by BlockOptions (which also gives their JSON
 Schema), every problem reported together."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -18,7 +16,7 @@ from lcm_opt.domain.located import Located, located
 from lcm_opt.domain.messages import unknown_key
 from lcm_opt.io.mapping import ColumnMapping, parse_template
 from lcm_opt.io.recognise import RECOGNITION_FIELDS, PatternSpec, Tally, load_recogniser
-from lcm_opt.io.text import known_encoding
+from lcm_opt.io.rows.csv import known_encoding
 
 KINDS = {"csv": "CSV", "jsonl": "JSON Lines", "parquet": "Parquet", "xlsx": "XLSX"}
 TEXT_CELLS = ("csv", "xlsx")  # formats whose cells are text to convert (io/cells.py)
@@ -158,10 +156,6 @@ class TableBlock:
     def display(self) -> str:
         return str(self.path)
 
-    @property
-    def kind(self) -> str:
-        return KINDS[self.form]
-
     def warning(self) -> str | None:
         return self.tallies[-1].warning(self.display) if self.tallies else None
 
@@ -173,7 +167,6 @@ def table_block(
     base_dir: Path,
     where: str,
     problems: Problems,
-    read_document: Callable[[Path], Any],
 ) -> TableBlock | None:
     """The block `spec` of a section accepting `forms`; None with every problem reported."""
     given = [form for form in forms if form in spec]
@@ -200,9 +193,7 @@ def table_block(
     recogniser = None
     if "recognise" in spec:
         strict = spec.get("unrecognised") == "error"
-        recogniser = load_recogniser(
-            spec["recognise"], base_dir, where, problems, read_document, strict=strict
-        )
+        recogniser = load_recogniser(spec["recognise"], base_dir, where, problems, strict=strict)
     if found is None or len(problems.errors) > before:
         return None
     mapping = ColumnMapping(found.columns or {}, found.constants or {}, found.id, recogniser)

@@ -1,11 +1,6 @@
-"""Text cells (CSV, XLSX) -> the values the models take.
-
-Cells: empty means absent; booleans are true/false/1/0/yes/no (any case); list fields such
-as `allocation_rule` are semicolon-separated (`department;location`); numbers are plain
-decimal as in YAML (`12`, `-3`, `12.50`, `1.5e+3`): other text (`1_000`, `012`, `0x10`,
-`inf`) is left as text, which the model rejects with a message naming the row and the
-column.
-"""
+"""Text cells (CSV, XLSX) -> the values the models take (docs/scenario.md). Numbers are
+plain decimal as in YAML; other text (`1_000`, `012`, `inf`) is left as text, which the
+model rejects with a message naming the row and the column."""
 
 from __future__ import annotations
 
@@ -49,14 +44,6 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def row_where(display: str, line: int) -> str:
-    return f"{display}: row {line}"
-
-
-def line_where(display: str, line: int) -> str:
-    return f"{display}: line {line}"
-
-
 def _kind(annotation: object) -> CellKind:
     if annotation is bool:
         return "bool"
@@ -91,19 +78,14 @@ def convert_cells(
     """Converts one row's typed cells in place; False when a boolean cell is not one (it is
     reported and dropped). Numbers that are not plain decimal stay text for the model."""
     ok = True
-    for name in typed["bool"]:
-        if name not in raw:
-            continue
+    for name in (name for name in typed["bool"] if name in raw):
         value = _BOOLS.get(raw[name].lower())
-        if value is not None:
-            raw[name] = value
-        else:
-            problems.add(
-                row_where(display, start),
-                name,
-                f"expected true/false/1/0/yes/no, got {shown(raw.pop(name))}",
-            )
+        if value is None:
+            message = f"expected true/false/1/0/yes/no, got {shown(raw.pop(name))}"
+            problems.add(f"{display}: row {start}", name, message)
             ok = False
+        else:
+            raw[name] = value
     for name in typed["list"]:
         if name in raw:
             raw[name] = [part.strip() for part in raw[name].split(";") if part.strip()]

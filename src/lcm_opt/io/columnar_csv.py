@@ -1,7 +1,8 @@
-"""A plain consumptions CSV straight into a ConsumptionTable through pyarrow's CSV reader
-(C++, on every core), with the outcome of the streaming reader (io/stream.py).
+"""A consumptions CSV (plain, or with `columns:` and `constants:`) straight into a
+ConsumptionTable through pyarrow's CSV reader (C++), with the outcome of the streaming reader
+(io/stream.py).
 
-Only text that both readers split the same way is taken: UTF-8 (detected, as io/text.py
+Only text that both readers split the same way is taken: UTF-8 (detected, as io/rows/csv.py
 detects it), no quote character, no ASCII control character but tab and line ends, no
 carriage return but before a line feed, and no cell beyond the csv module's field size
 limit. Every cell is read as text, and the table built as io/columnar.py builds it.
@@ -10,25 +11,31 @@ limit. Every cell is read as text, and the table built as io/columnar.py builds 
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Collection
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
-from lcm_opt.domain.table import ROW_FIELDS
+from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable
 from lcm_opt.io.blocks import TableBlock
 from lcm_opt.io.columnar import Found, RowPaths, columnar, header_layout, table_of
-from lcm_opt.io.text import detect_delimiter, detect_encoding
+from lcm_opt.io.rows.csv import detect_delimiter, detect_encoding
 
 _BOM = b"\xef\xbb\xbf"
 # Printable ASCII but the quote, and tab and line ends: what a plain file is made of.
 _PLAIN = bytes(range(0x20, 0x7F)).replace(b'"', b"") + b"\t\r\n"
 
 
-def csv_table(block: TableBlock, row_path: RowPaths) -> Found | None:
-    """The block's table and its ids, or None: read the file row by row instead."""
-    if block.form != "csv" or not block.mapping.plain or block.encoding is not None:
+def csv_table(
+    block: TableBlock, row_path: RowPaths
+) -> tuple[ConsumptionTable, Collection[str], Callable[[int], int]] | None:
+    """The block's table, its ids and the line of its row at an index, or None: read the
+    file row by row instead."""
+    if block.form != "csv" or block.encoding is not None or not block.mapping.cells_give_rows:
         return None
 
     def read() -> Found | None:
@@ -42,11 +49,24 @@ def csv_table(block: TableBlock, row_path: RowPaths) -> Found | None:
         delimiter = block.delimiter or detect_delimiter(line)
         header = line.split(delimiter)
         lay = header_layout(header, block)
-        columns = _read(data, [name.strip() for name in header], delimiter)
+        by_index = dict(lay.positions)
+        fields = [by_index.get(index) for index in range(len(header))]
+        columns = _read(data, fields, delimiter)
         del data
         return None if columns is None else table_of(block, lay, columns, 2, row_path)
 
-    return columnar(block, read)
+    found = columnar(block, read)
+    return None if found is None else (*found, _lines(block.path))
+
+
+def _lines(path: Path) -> Callable[[int], int]:
+    """The line of the row at an index, counted when first asked: blank lines hold no row."""
+
+    @cache
+    def lines() -> list[int]:
+        return [n for n, text in enumerate(path.read_bytes().splitlines()[1:], 2) if text]
+
+    return lambda index: lines()[index]
 
 
 def _plain(data: bytes) -> bool:
@@ -55,13 +75,14 @@ def _plain(data: bytes) -> bool:
     return all(byte >= 0x80 for byte in set(rest)) and data.count(b"\r") == data.count(b"\r\n")
 
 
-def _read(data: bytes, names: list[str], delimiter: str) -> list[Any] | None:
+def _read(data: bytes, fields: list[str | None], delimiter: str) -> list[Any] | None:
     """Every cell as text, attribute columns dictionary-encoded by the reader itself (so
     that grouping needs neither string hashing here nor pyarrow's compute functions, whose
     first use costs tens of MiB); None when there is no row, or a cell reaches the csv
     module's field size limit (measured in bytes, at least its length in characters).
     pyarrow refuses what it cannot split (a row's width, text that is not UTF-8)."""
     text, coded = pa.string(), pa.dictionary(pa.int32(), pa.string())
+    names = [str(index) for index in range(len(fields))]  # by position: headers may repeat
     table = pcsv.read_csv(
         pa.py_buffer(data),
         read_options=pcsv.ReadOptions(skip_rows=1, column_names=names, use_threads=False),
@@ -74,7 +95,9 @@ def _read(data: bytes, names: list[str], delimiter: str) -> list[Any] | None:
             ignore_empty_lines=True,
         ),
         convert_options=pcsv.ConvertOptions(
-            column_types={name: text if name in ROW_FIELDS else coded for name in names},
+            column_types={
+                n: text if f in ROW_FIELDS else coded for n, f in zip(names, fields, strict=True)
+            },
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
             check_utf8=True,

@@ -1,15 +1,9 @@
-"""`lcm-opt import`: a scenario skeleton from exports and a mapping file.
+"""`lcm-opt import`: a scenario skeleton from exports and a mapping file (README).
 
-The mapping file is a scenario (YAML or JSON) whose table sections name no file: instead
-of `{csv: path, columns: ...}` a section holds `{export: GLOB, columns: ...}`, and the
-export whose file name matches GLOB (any case; the first export when GLOB is absent) fills
-it, in the form its suffix says (`.csv`, `.xlsx`, `.parquet`, `.jsonl`). Paths in the
-mapping (rules, recognition files) and the exports are rewritten relative to the written
-scenario. A mapping section that is a mapping without `export:` takes the first export; a
-list is copied as it is. The importer then loads what it wrote and reports what it could
-not map: export columns no field takes, unrecognised product titles, and every loading
-error.
-"""
+A mapping section `{export: GLOB, columns: ...}` is filled by the first export whose file
+name matches GLOB in any case (the first export without GLOB), in the form its suffix says;
+a list is copied as it is. Paths in the mapping and the exports are rewritten relative to
+the written scenario, which is then loaded to report what could not be mapped."""
 
 from __future__ import annotations
 
@@ -130,7 +124,7 @@ def _unmapped(section: str, there: Path, form: str, block: Mapping[str, Any]) ->
         return []
     problems = Problems()
     model = Licence if section == "licences" else Consumption
-    found = table_block(block, (form,), model, there, "", problems, read_document)
+    found = table_block(block, (form,), model, there, "", problems)
     sheet = None if found is None or problems.errors else open_sheet(found, model, problems)
     if sheet is None:
         return []

@@ -1,18 +1,6 @@
 """A table block's column mapping: file headers -> fields, constants, an id template and
-product recognition, applied the same way to every format.
-
-* `columns: {"Computer Name": asset, ...}`: file header -> field. With `columns:`, headers
-  it does not name are read only when they are field names themselves; the rest are
-  ignored. Without it, every header must be a field name, as before.
-* `constants: {location: HQ}`: a value for every row (a column may not give it too).
-* `id: "{asset}/{product}"`: each row's id from its fields (after recognition, so
-  `{product}` is the recognised product); a field empty on a row is an error there.
-* `recognise:` (io/recognise.py): the product from `product_title` (and `publisher`,
-  `product_version`), three fields only the mapping knows.
-
-A required field that no column, constant, template or recognition provides is one error
-listing the file's headers.
-"""
+product recognition (io/recognise.py), applied the same way to every format (the options
+are described in docs/scenario.md, "Table blocks")."""
 
 from __future__ import annotations
 
@@ -41,6 +29,13 @@ class ColumnMapping:
     @property
     def plain(self) -> bool:
         return not (self.columns or self.constants or self.id_template or self.recogniser)
+
+    @property
+    def cells_give_rows(self) -> bool:
+        """Each row's id, product, asset and user are its cells' (or no row's): no id
+        template, no recognition, no constant asset or user."""
+        own = {"asset", "user"}.intersection(self.constants)
+        return not (self.id_template or self.recogniser or own)
 
 
 @dataclass
@@ -94,9 +89,7 @@ class Layout:
                 product = recogniser.product(*map(_text, parts))
                 if product is None:
                     self.tally.miss(_text(parts[0]), where, problems, recogniser.strict)
-                    return False
-                if not product:
-                    self.tally.ignored += 1
+                if not product:  # unrecognised, or ignored on purpose
                     return False
                 raw["product"] = product
         if self.template:

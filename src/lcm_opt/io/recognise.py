@@ -1,17 +1,6 @@
 """Product recognition: raw software titles (with publisher and version where the export
-has them) -> product ids, through ordered patterns; the first that matches wins.
-
-A pattern is a mapping: `product` (the id) or `ignore: true` (a title that needs no
-licence, dropped on purpose and counted), and one or more of `title`, `publisher`,
-`version`, each a glob (`*`, `?`, `[...]`; whole value, any case) or, with `regex: true`,
-a regular expression searched in the value (any case). A row's `product_title` cell is
-matched against them; a title no pattern matches is an *unrecognised* row: not loaded,
-counted by title and reported in the result's warnings and by `lcm-opt validate`
-(`unrecognised: error` in the block makes each one an error instead).
-
-A `recognise:` value is a list of patterns and `{file: path}` entries (a YAML or JSON
-file whose `patterns:` holds such a list), or one `{file: path}`.
-"""
+has them) -> product ids, through ordered patterns; the first that matches wins (the
+patterns and `unrecognised:` are described in docs/scenario.md, "Table blocks")."""
 
 from __future__ import annotations
 
@@ -26,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, StrictBool, model_validator
 
 from lcm_opt.adapters.files_errors import Problems, shown, validate_item
+from lcm_opt.adapters.files_parse import read_document
 from lcm_opt.domain.located import Loc
 from lcm_opt.domain.types import TextId
 from lcm_opt.errors import ScenarioErrors
@@ -35,15 +25,9 @@ TOP = 10  # titles listed in a warning
 
 
 Matcher = Callable[[str], bool]
-
-
-@dataclass(frozen=True)
-class Pattern:
-    product: str  # "" for ignore
-    matchers: tuple[tuple[int, Matcher], ...]  # (index into title/publisher/version, test)
-
-    def matches(self, values: tuple[str, str, str]) -> bool:
-        return all(test(values[index]) for index, test in self.matchers)
+Pattern = tuple[str, tuple[tuple[int, Matcher], ...]]
+"""A product id ("" for an ignored title) and its tests: (index into title, publisher and
+version, test)."""
 
 
 @dataclass
@@ -56,11 +40,10 @@ class Recogniser:
         """The product id of the first matching pattern, "" for an ignored title, None
         when none matches."""
         key = (title, publisher, version)
-        if key in self._cache:
-            return self._cache[key]
-        found = next((p.product for p in self.patterns if p.matches(key)), None)
-        self._cache[key] = found
-        return found
+        if key not in self._cache:
+            found = (p for p, tests in self.patterns if all(t(key[i]) for i, t in tests))
+            self._cache[key] = next(found, None)
+        return self._cache[key]
 
 
 @dataclass
@@ -68,7 +51,6 @@ class Tally:
     """Unrecognised titles of one table block, with their row counts."""
 
     titles: Counter[str] = field(default_factory=Counter)
-    ignored: int = 0
 
     def miss(self, title: str, where: str, problems: Problems, strict: bool) -> None:
         if strict:
@@ -103,7 +85,6 @@ def load_recogniser(
     base_dir: Path,
     where: str,
     problems: Problems,
-    read_document: Callable[[Path], Any],
     *,
     strict: bool = False,
 ) -> Recogniser | None:
@@ -118,7 +99,7 @@ def load_recogniser(
     for index, entry in enumerate(entries):
         if file_entry(entry):
             at = f"recognise[{index}].file"
-            patterns += _from_file(entry["file"], base_dir, where, at, problems, read_document)
+            patterns += _from_file(entry["file"], base_dir, where, at, problems)
         else:
             patterns += _pattern(entry, where, ("recognise", index), problems)
     return None if len(problems.errors) > before else Recogniser(tuple(patterns), strict)
@@ -129,14 +110,7 @@ def file_entry(entry: object) -> bool:
     return isinstance(entry, Mapping) and set(entry) == {"file"}
 
 
-def _from_file(
-    name: Any,
-    base_dir: Path,
-    where: str,
-    at: str,
-    problems: Problems,
-    read_document: Callable[[Path], Any],
-) -> list[Pattern]:
+def _from_file(name: Any, base_dir: Path, where: str, at: str, problems: Problems) -> list[Pattern]:
     if not isinstance(name, str) or not name.strip():
         problems.add(where, at, f"expected a path, got {shown(name)}")
         return []
@@ -145,11 +119,10 @@ def _from_file(
         problems.add(where, at, f"recognition file not found: {path}")
         return []
     try:
-        data = read_document(path)
+        data = read_document(path).get("patterns")
     except ScenarioErrors as exc:
         problems.extend(exc.errors)
         return []
-    data = data.get("patterns") if isinstance(data, Mapping) else data
     if not isinstance(data, list):
         problems.add(str(path), "patterns", f"expected a list of patterns, got {shown(data)}")
         return []
@@ -165,7 +138,7 @@ def _pattern(entry: Any, where: str, loc: Loc, problems: Problems) -> list[Patte
         return []
     values = (spec.title, spec.publisher, spec.version)
     matchers = tuple((i, _matcher(text, spec.regex)) for i, text in enumerate(values) if text)
-    return [Pattern("" if spec.ignore else spec.product or "", matchers)]
+    return [("" if spec.ignore else spec.product or "", matchers)]
 
 
 class PatternSpec(BaseModel):

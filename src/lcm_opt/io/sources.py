@@ -1,16 +1,11 @@
-"""Row sources: a table block of any format read as a section's raw items.
-
-Every format gives records: CSV, XLSX and Parquet a header and cells by position (io/cells.py
-`Sheet`), JSON Lines one keyed object per line. Each record goes through the block's mapping
-(io/mapping.py) the same way, so the same data gives the same items whatever the file. CSV
-and XLSX cells are text (io/cells.py converts them); Parquet and JSON Lines values are typed,
-with ids read as text as in YAML.
-"""
+"""Row sources: a table block of any format read as a section's raw items. CSV, XLSX and
+Parquet give a header and cells by position (`Sheet`), JSON Lines one keyed object per line;
+each record goes through the block's mapping (io/mapping.py) the same way, so the same data
+gives the same items whatever the file."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator
-from functools import partial
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +14,7 @@ from pydantic import BaseModel
 from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.domain.table import ROW_FIELDS
 from lcm_opt.io.blocks import TEXT_CELLS, TableBlock
-from lcm_opt.io.cells import Sheet, convert_cells, line_where, row_where, typed_columns
+from lcm_opt.io.cells import Sheet, convert_cells, typed_columns
 from lcm_opt.io.mapping import ColumnMapping, Layout, layout, missing_fields
 from lcm_opt.io.rows.csv import open_csv
 
@@ -32,11 +27,10 @@ key the row's attribute cells as read (None when its raw item must give one)."""
 Own = tuple[str, str | None, str | None]
 """A row's id, asset and user as the model keeps them."""
 
-__all__ = ["Own", "Rows", "block_rows", "open_sheet", "own_of", "text_id", "where_of"]
-
 
 def where_of(block: TableBlock) -> Callable[[int], str]:
-    return partial(line_where if block.form == "jsonl" else row_where, block.display)
+    display, kind = block.display, "line" if block.form == "jsonl" else "row"
+    return lambda locator: f"{display}: {kind} {locator}"
 
 
 def open_sheet(block: TableBlock, model: type[BaseModel], problems: Problems) -> Sheet | None:
@@ -48,8 +42,7 @@ def open_sheet(block: TableBlock, model: type[BaseModel], problems: Problems) ->
 
         return Sheet(None, [], jsonl_records(block.path, block.display, problems))
     if block.form == "csv":
-        return open_csv(block.path, block.display, problems, encoding=block.encoding,
-                        delimiter=block.delimiter)  # fmt: skip
+        return open_csv(block.path, block.display, problems, block.encoding, block.delimiter)
     if block.form == "xlsx":  # the readers' libraries load only for their own files
         from lcm_opt.io.rows.xlsx import read_sheet
 
@@ -72,7 +65,7 @@ def block_rows(
         return
     sheet = found
     try:  # the layout too: an optimistic read stops at its first problem
-        where = block.display if sheet.at is None else row_where(block.display, sheet.at)
+        where = block.display if sheet.at is None else f"{block.display}: row {sheet.at}"
         if block.form == "jsonl":
             lay: Layout | None = Layout([], block.mapping, model)
         else:
@@ -137,12 +130,11 @@ def _cells_key(
     lay: Layout, block: TableBlock
 ) -> tuple[Callable[[Any], Any], Callable[[Any], Own | None]] | None:
     """The attribute cells of a record as a cache key, and its id, asset and user; None
-    when the block's mapping makes fields the cells do not hold."""
+    when the cells do not give them all."""
     by_field = {name: index for index, name in lay.positions}
     attributes = [index for index, name in lay.positions if name not in ROW_FIELDS]
     id_at, asset_at, user_at = (by_field.get(name) for name in ROW_FIELDS)
-    mapping = block.mapping
-    if id_at is None or not attributes or mapping.id_template or mapping.recogniser:
+    if id_at is None or not attributes or not block.mapping.cells_give_rows:
         return None
 
     def own(cells: Any) -> Own | None:

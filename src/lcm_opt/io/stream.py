@@ -1,22 +1,18 @@
 """Streaming a `consumptions:` table block (any format) into a ConsumptionTable.
 
 A million rows repeat a few thousand attribute sets (everything but `id`, `asset` and
-`user`), so each set is validated and checked once. A row is a *clean hit* when its
-attributes were seen before on a row that loaded without any problem (the attribute cells
-as read, for a CSV, XLSX or Parquet block whose mapping makes no field; else the keys,
-value types and values of its raw item), and its id, asset and user are text the model
-takes as it is (or absent, for asset and user). Such a row can
-produce no error but a duplicate id (validation, references and org values depend only on
-those attributes) and the model it would validate to is its prototype with its own id, asset
-and user: it costs a dict lookup and a few appends. Every other row takes the loader's own
-per-row path (`RowPath`, the code `group=False` runs), and a row that loads cleanly there
-teaches the cache its attribute set.
+`user`), so each set is validated once. A row is a *clean hit* when its attributes were seen
+on a row that loaded without any problem (its attribute cells as read, for a block whose
+mapping makes no field; else its raw item's keys, value types and values) and its id, asset
+and user are text the model takes as it is: it can produce no error but a duplicate id, and
+its model is its prototype with its own id, asset and user. Every other row takes the
+loader's per-row path (`RowPath`, the code `group=False` runs), and a row that loads cleanly
+there teaches the cache its attribute set.
 
-The section is read optimistically first: ids are not checked one by one, and the first
-problem of any kind stops the read. Then the ids are checked for duplicates at once. A
-section with any problem is read again in exact mode, where every id is checked as it is
-read and every other problem is reported by the same code as the per-row path, at the same
-point: the errors are exactly those of `group=False`, in the same order.
+The section is read optimistically first: the first problem stops the read, and the ids are
+checked for duplicates at the end, at once. A section with any problem is read again in
+exact mode, every id checked as it is read: the errors are exactly those of `group=False`,
+in the same order.
 """
 
 from __future__ import annotations
@@ -33,21 +29,13 @@ from typing import Any
 from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable, attribute_key
-from lcm_opt.io.sources import Own, Rows, own_of
-
-__all__ = [
-    "RowPath",
-    "StopAtFirst",
-    "TableBuilder",
-    "Unclean",
-    "stream_rows",
-    "stream_table",
-    "unique_ids",
-]
+from lcm_opt.io.blocks import TableBlock
+from lcm_opt.io.sources import Own, block_rows, own_of
 
 RowPath = Callable[[int, dict[str, Any], bool], Consumption | None]
 """The loader's per-row path: (locator, raw item, cells_ok) -> the row's model when it is
 kept, None when it is not (every problem reported)."""
+RowPaths = Callable[[dict[str, int], Problems], RowPath]
 
 _validate = Consumption.__pydantic_validator__.validate_python
 
@@ -62,36 +50,32 @@ class StopAtFirst(Problems):
 
 
 def stream_table(
-    read: Callable[[TableBuilder], None],
-    row_path: Callable[[dict[str, int], Problems], RowPath],
-    seen: dict[str, int],
-    problems: Problems,
-) -> tuple[ConsumptionTable, Collection[str]]:
-    """The section `read` reads (stream_rows with its source), and its ids for
-    references. `row_path(seen, problems)` makes the loader's per-row path reporting to
-    `problems`; `seen` is the loader's id -> first locator for the section."""
+    block: TableBlock, row_path: RowPaths, problems: Problems
+) -> tuple[ConsumptionTable, Collection[str], Callable[[int], int]]:
+    """The block's table, its ids for references and the locator of its row at an index.
+    `row_path(seen, problems)` makes the loader's per-row path reporting to `problems`
+    (`seen`: id -> locator of its first row)."""
     optimistic = StopAtFirst()
     builder = TableBuilder(row_path({}, optimistic), None, optimistic)
     try:
-        read(builder)
+        _read(block, builder)
     except Unclean:
         pass
     else:
         table = builder.table()
         known = unique_ids(table.ids)
         if known is not None:
-            return table, known
+            return table, known, builder.locators.__getitem__
+    seen: dict[str, int] = {}
     builder = TableBuilder(row_path(seen, problems), seen, problems)
-    read(builder)
-    return builder.table(), seen
+    _read(block, builder)
+    return builder.table(), seen, builder.locators.__getitem__
 
 
-def stream_rows(rows: Rows, builder: TableBuilder) -> None:
-    """The rows that are no clean hit of their source (block_rows with `hits`) into
-    `builder`. A row is a clean hit when its attribute keys, value types and values are
-    those of an earlier clean row, and its id, asset and user are text the model takes as
-    it is; every other row takes the per-row path."""
-    for locator, raw, cells_ok, key in rows:
+def _read(block: TableBlock, builder: TableBuilder) -> None:
+    """The block's rows that are no clean hit of their cells (block_rows) nor of their raw
+    item into `builder`, through the per-row path."""
+    for locator, raw, cells_ok, key in block_rows(block, Consumption, builder.problems, builder):
         if key is None and cells_ok:
             attributes = [(k, type(v), v) for k, v in raw.items() if k not in ROW_FIELDS]
             key = tuple(sorted(attributes, key=itemgetter(0)))
@@ -140,6 +124,7 @@ class TableBuilder:
         self.seen = seen
         self.problems = problems
         self.ids: list[str] = []
+        self.locators = array("I")
         self.rows = array("I")
         self.assets: list[str | None] | None = None
         self.users: list[str | None] | None = None
@@ -160,10 +145,12 @@ class TableBuilder:
             return False
         if seen is not None and seen.setdefault(own[0], locator) != locator:
             return False
-        self.add(own[0], number, own[1], own[2])
+        self.add(locator, own[0], number, own[1], own[2])
         return True
 
-    def add(self, ident: str, number: int, asset: str | None, user: str | None) -> None:
+    def add(
+        self, locator: int, ident: str, number: int, asset: str | None, user: str | None
+    ) -> None:
         # a column started now holds None for the rows before this one
         if asset is not None and self.assets is None:
             self.assets = [None] * len(self.ids)
@@ -174,6 +161,7 @@ class TableBuilder:
         if self.users is not None:
             self.users.append(user)
         self.ids.append(ident)
+        self.locators.append(locator)
         self.rows.append(number)
 
     def slow(self, locator: int, raw: dict[str, Any], cells_ok: bool, key: Hashable) -> None:
@@ -185,7 +173,7 @@ class TableBuilder:
         if item is None:
             return
         number = self.prototype_number(item, raw)
-        self.add(item.id, number, item.asset, item.user)
+        self.add(locator, item.id, number, item.asset, item.user)
         if key is not None and len(problems.errors) + problems.suppressed == reported:
             with suppress(TypeError):  # a list or a mapping among the values
                 self.cache[key] = number

@@ -1,13 +1,12 @@
-"""CSV files for `{csv: ...}` blocks: encoding and delimiter, header, rows.
-
-The encoding and the delimiter are the block's `encoding:` / `delimiter:` or detected
-(io/text.py). Rows are read one at a time with the stdlib csv module, so memory holds only
-what the caller keeps. Every error names the 1-based line where its row starts (the header
-is line 1); text the encoding cannot decode names the line of the first such byte.
-"""
+"""CSV files for `{csv: ...}` blocks: encoding and delimiter (the block's, or detected as
+docs/scenario.md says), header, rows. Rows are read one at a time with the stdlib csv
+module, so memory holds only what the caller keeps. Every error names the 1-based line where
+its row starts (the header is row 1); text the encoding cannot decode names the line of the
+first such byte."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 from collections.abc import Generator
 from itertools import chain
@@ -15,19 +14,15 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from lcm_opt.adapters.files_errors import Problems
-from lcm_opt.io.cells import Sheet, row_where
-from lcm_opt.io.text import DELIMITERS, bad_text, detect_delimiter, detect_encoding, shown_delimiter
+from lcm_opt.io.cells import Sheet
 
-__all__ = ["delimiter_hint", "open_csv", "width_problem"]
+_SAMPLE = 1 << 20  # bytes read to decide between UTF-8 and cp1252
+DELIMITERS = (",", ";", "\t", "|")
+_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16", "cp1252": "cp1252"}
 
 
 def open_csv(
-    path: Path,
-    display: str,
-    problems: Problems,
-    *,
-    encoding: str | None = None,
-    delimiter: str | None = None,
+    path: Path, display: str, problems: Problems, encoding: str | None, delimiter: str | None
 ) -> Sheet | None:
     """The file opened and its header read, or None with the problem reported."""
     try:
@@ -38,8 +33,8 @@ def open_csv(
         return None
 
     def decode_problem() -> None:
-        line, message = bad_text(path, codec, encoding is None)
-        problems.add(row_where(display, line), "", message)
+        line, message = _bad_text(path, codec, encoding is None)
+        problems.add(f"{display}: row {line}", "", message)
 
     try:
         first = handle.readline()
@@ -49,7 +44,7 @@ def open_csv(
     except (UnicodeDecodeError, csv.Error) as exc:
         handle.close()
         if isinstance(exc, csv.Error):
-            problems.add(row_where(display, 1), "", f"malformed CSV header: {exc}")
+            problems.add(f"{display}: row 1", "", f"malformed CSV header: {exc}")
         else:
             decode_problem()
         return None
@@ -58,7 +53,7 @@ def open_csv(
         problems.add(display, "", "the CSV file is empty; expected a header row")
         return None
     records = _records(handle, reader, len(header), display, problems, decode_problem)
-    return Sheet(1, header, records, delimiter_hint(header, chosen), handle.close)
+    return Sheet(1, header, records, _delimiter_hint(header, chosen), handle.close)
 
 
 def _records(
@@ -75,31 +70,88 @@ def _records(
                 continue
             if len(cells) == width:
                 yield line, cells
-            else:
-                message = width_problem(len(cells), width, reader.dialect.delimiter)
-                problems.add(row_where(display, line), "", message)
+                continue
+            used = reader.dialect.delimiter
+            split = "" if used == "," else f" (cells split on {_shown(used)})"
+            message = f"row has {len(cells)} cell{'' if len(cells) == 1 else 's'} but the header"
+            problems.add(f"{display}: row {line}", "", f"{message} has {width} columns{split}")
     except csv.Error as exc:
-        problems.add(row_where(display, start), "", f"malformed CSV: {exc}")
+        problems.add(f"{display}: row {start}", "", f"malformed CSV: {exc}")
     except UnicodeDecodeError:
         decode()
     finally:
         handle.close()
 
 
-def width_problem(cells: int, width: int, delimiter: str = ",") -> str:
-    split = "" if delimiter == "," else f" (cells split on {shown_delimiter(delimiter)})"
-    return (
-        f"row has {cells} cell{'' if cells == 1 else 's'} but the header has {width} columns{split}"
-    )
+def _shown(delimiter: str) -> str:
+    return "tab" if delimiter == "\t" else repr(delimiter)
 
 
-def delimiter_hint(header: list[str], delimiter: str) -> str:
+def _delimiter_hint(header: list[str], delimiter: str) -> str:
     """A hint when a header name holds another delimiter: the file likely uses that one."""
-    names = [name.strip() for name in header]
     for other in DELIMITERS:
-        if other != delimiter and any(other in name for name in names):
+        if other != delimiter and any(other in name.strip() for name in header):
             return (
-                f"; the header was split on {shown_delimiter(delimiter)} but holds "
-                f"{shown_delimiter(other)}: set delimiter: {other!r} in the block"
+                f"; the header was split on {_shown(delimiter)} but holds "
+                f"{_shown(other)}: set delimiter: {other!r} in the block"
             )
     return ""
+
+
+def detect_encoding(path: Path) -> str:
+    """The codec to read `path` with when the block names none: a byte-order mark decides,
+    else UTF-8 if the first MiB decodes as UTF-8, else cp1252."""
+    with path.open("rb") as handle:
+        sample = handle.read(_SAMPLE)
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(sample, final=len(sample) < _SAMPLE)
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8-sig"  # strips a BOM were there one; otherwise as utf-8
+
+
+def known_encoding(name: str) -> str | None:
+    """The codec's canonical name, or None when Python has no such text codec."""
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return None
+    return info.name if getattr(info, "_is_text_encoding", True) else None
+
+
+def _bad_text(path: Path, codec: str, detected: bool) -> tuple[int, str]:
+    """The 1-based line holding the first byte `codec` cannot decode, and the message
+    for it. Only called once decoding failed, so reading the whole file costs nothing
+    the happy path pays."""
+    data, name = path.read_bytes(), _NAMES.get(codec, codec)
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start].decode(codec, errors="replace")
+        byte = data[exc.start : exc.start + 1].hex().upper()
+        message = f"not valid {name} text: byte 0x{byte}"
+        if detected:
+            message += (
+                " (the encoding was detected from the start of the file; name it with"
+                " `encoding:` in the block, e.g. cp1252)"
+            )
+        return before.count("\n") + 1, message
+    return 1, f"not valid {name} text"
+
+
+def detect_delimiter(header: str) -> str:
+    """The delimiter that splits the header line into the most columns; `,` on a tie."""
+    best, width = ",", 0
+    for candidate in DELIMITERS:
+        try:
+            cells = next(csv.reader([header], delimiter=candidate), [])
+        except csv.Error:
+            continue
+        if len(cells) > width:
+            best, width = candidate, len(cells)
+    return best

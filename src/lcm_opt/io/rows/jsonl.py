@@ -1,13 +1,5 @@
-"""JSON Lines files for `{jsonl: path}` blocks: one JSON object per line.
-
-Each object holds the field names of a YAML item (or the keys a `columns:` mapping names);
-ids are read as in YAML (an integer becomes its string form). Lines holding
-only whitespace are skipped. Every other line is a row or an error naming `<file>: line N`:
-text that is not UTF-8 or not JSON, a value that is not an object, a key repeated in one
-object, nesting deeper than files_parse.MAX_DEPTH. Numbers read as in a JSON scenario file:
-integers too long for int() stay text for the model to reject. The file is read a line at a
-time, so memory holds only what the caller keeps.
-"""
+"""JSON Lines files for `{jsonl: path}` blocks: one JSON object per line, read as a JSON
+scenario file is (files_parse.parse_json), a line at a time; blank lines hold no row."""
 
 from __future__ import annotations
 
@@ -17,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from lcm_opt.adapters.files_errors import Problems, shown
-from lcm_opt.adapters.files_parse import check_depth, parse_json
-from lcm_opt.errors import ScenarioError, ScenarioErrors
-from lcm_opt.io.cells import line_where
+from lcm_opt.adapters.files_parse import parse_json
+from lcm_opt.errors import ScenarioError
 
 _JSON_SPACE = b" \t\r\n"  # JSON's whitespace: a line of only these holds no row
 
@@ -35,33 +26,18 @@ def jsonl_records(path: Path, display: str, problems: Problems) -> Generator[tup
     # lone \r, and line numbers would no longer match what an editor shows.
     with handle:
         for number, line in enumerate(handle, 1):
-            value = read_line(number, line, display, problems)
-            if value is not None:
-                yield number, value
-
-
-def read_line(number: int, line: bytes, display: str, problems: Problems) -> dict[str, Any] | None:
-    """The object on line `number`; None for a blank line or with the problem reported."""
-    if number == 1 and line.startswith(codecs.BOM_UTF8):
-        line = line[len(codecs.BOM_UTF8) :]
-    if not line.strip(_JSON_SPACE):
-        return None
-    where = line_where(display, number)
-    try:
-        value = parse_json(line.decode("utf-8"))
-    except UnicodeDecodeError:
-        problems.add(where, "", "not valid UTF-8 text")
-        return None
-    except ScenarioError as exc:
-        problems.add(where, exc.field, exc.message)
-        return None
-    if not isinstance(value, dict):
-        problems.add(where, "", f"expected a JSON object, got {shown(value)}")
-        return None
-    if any(isinstance(part, dict | list) for part in value.values()):
-        try:
-            check_depth(value, where)
-        except ScenarioErrors as exc:
-            problems.extend(exc.errors)
-            return None
-    return value
+            text = line.removeprefix(codecs.BOM_UTF8) if number == 1 else line
+            if not text.strip(_JSON_SPACE):
+                continue
+            where = f"{display}: line {number}"
+            try:
+                value = parse_json(text.decode("utf-8"))
+            except UnicodeDecodeError:
+                problems.add(where, "", "not valid UTF-8 text")
+            except ScenarioError as exc:
+                problems.add(where, exc.field, exc.message)
+            else:
+                if isinstance(value, dict):
+                    yield number, value
+                else:
+                    problems.add(where, "", f"expected a JSON object, got {shown(value)}")

@@ -1,11 +1,5 @@
-"""Parquet files for `{parquet: path}` blocks, read with pyarrow.
-
-Columns hold typed values: strings, integers, floats, booleans (a null, or text that is
-empty after stripping, means absent, as an empty CSV cell). Integer ids read as text, as in
-YAML. Records are numbered from 1 (`row 1` is the first record). This module reads record
-by record (the path every row takes when something needs reporting); io/columnar.py
-builds a consumptions table from the columns without Python work per row.
-"""
+"""Parquet files for `{parquet: path}` blocks, record by record (the path every row takes
+when something needs reporting; io/columnar.py reads a clean file by columns)."""
 
 from __future__ import annotations
 

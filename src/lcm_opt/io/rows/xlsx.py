@@ -1,14 +1,6 @@
 """XLSX (and XLS, ODS) worksheets for `{xlsx: path, sheet: NAME}` blocks, read with
-python-calamine (Rust, streaming rows; several times faster than a pure-Python reader).
-
-The sheet is `sheet:` or the workbook's first; its header is the first non-empty row that
-holds the block's mapped columns (or, without `columns:`, its required field names) among
-the first rows, so an export's title rows above the header are skipped; else the first
-non-empty row. Cells become the text a CSV would hold (a whole number `4`, not `4.0`;
-booleans `true`/`false`; dates in ISO form), so cells convert exactly as a CSV's
-(io/cells.py). Columns with an empty header are not read. Rows are numbered as the
-spreadsheet shows them; blank rows hold no row.
-"""
+python-calamine (Rust, streaming rows; several times faster than a pure-Python reader). Cells
+become the text a CSV would hold, so they convert exactly as a CSV's (io/cells.py)."""
 
 from __future__ import annotations
 
