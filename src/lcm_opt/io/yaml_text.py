@@ -32,8 +32,7 @@ def read_int(text: str) -> int | str:
 class DuplicateKeyError(Exception):
     def __init__(self, key: object, line: int) -> None:
         super().__init__(key, line)
-        self.key = key
-        self.line = line
+        self.key, self.line = key, line
 
 
 # libyaml's parser when PyYAML has it (several times faster on large scenario files);
