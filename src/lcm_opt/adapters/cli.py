@@ -32,25 +32,14 @@ from lcm_opt.adapters.cli_common import (
 )
 from lcm_opt.adapters.cli_exit import keep_until_exit, run_and_exit
 from lcm_opt.adapters.cli_limits import CliLimits, DeadlineOpt, MaxConsumptionsOpt, MaxPairsOpt
-from lcm_opt.adapters.cli_xlsx import require_output, write_document_xlsx, write_result_xlsx
-from lcm_opt.adapters.render import (
-    comparison_tables,
-    result_csv,
-    result_tables,
-    to_json,
-)
-from lcm_opt.adapters.render_explain import chains_summary, explain_tables
-from lcm_opt.adapters.result_stream import explained_rest, write_result
+from lcm_opt.adapters.result_stream import write_result
 from lcm_opt.compile.problem import Problem
 from lcm_opt.engines.base import Allocation
 from lcm_opt.progress import phase
-from lcm_opt.services.checker import check_result, load_result
-from lcm_opt.services.compare import compare_runs
-from lcm_opt.services.explain import explain as explain_allocations
-from lcm_opt.services.explain import solve_explained
-from lcm_opt.services.explain.deferred import deferred
 from lcm_opt.services.solve import allocate, compiled
-from lcm_opt.services.solve import solve as solve_scenario
+
+# What only some commands or options use (the workbook writer, the checker, explanations,
+# comparing engines) is imported where it is used: a plain `solve` starts without it.
 
 
 @app.command()
@@ -72,6 +61,8 @@ def solve(
     if explain and fmt in (Format.CSV, Format.XLSX):
         fail("--explain needs --format json or table (csv has one row per record)", 2)
     if fmt is Format.XLSX:
+        from lcm_opt.adapters.cli_xlsx import require_output
+
         output = require_output(output)
     limits = CliLimits(max_consumptions, max_pairs, deadline_s=deadline)
     with progress(quiet), limits.deadline(), clustered(cluster):
@@ -93,6 +84,9 @@ def _solve(
             limits.check(loaded)
             path = loaded.previous_allocation
             if not path and explain:
+                from lcm_opt.adapters.result_stream import explained_rest
+                from lcm_opt.services.explain.deferred import deferred
+
                 # The explanations follow the records: computed while (or once) they go out.
                 render = partial(explained_rest, fmt)
                 done = stack.enter_context(deferred(loaded, engine.value, render))
@@ -108,6 +102,13 @@ def _solve(
                     f"{len(allocation.grants):,} grants, {len(allocation.deficits):,} deficits"
                 )
             return
+    from lcm_opt.adapters.cli_xlsx import write_document_xlsx
+    from lcm_opt.adapters.render import result_csv, result_tables, to_json
+    from lcm_opt.adapters.render_explain import explain_tables
+    from lcm_opt.services.checker import load_result
+    from lcm_opt.services.explain import solve_explained
+    from lcm_opt.services.solve import solve as solve_scenario
+
     with handled():
         result = solve_scenario(loaded, engine.value, load_result(path))
         if explain:
@@ -148,6 +149,8 @@ def _stream(
     """`emit` for a streamed result: opened only once solved, so input and engine errors
     still come first; a path that cannot be written exits 2 naming it."""
     if fmt is Format.XLSX and output is not None:
+        from lcm_opt.adapters.cli_xlsx import write_result_xlsx
+
         write_result_xlsx(problem, allocation, output)
         return
     if output is None:
@@ -175,6 +178,12 @@ def compare(
     cluster: ClusterOpt = None,
 ) -> None:
     """Run the documented greedy engine and the optimiser side by side."""
+    from lcm_opt.adapters.cli_xlsx import require_output, write_document_xlsx
+    from lcm_opt.adapters.render import comparison_tables, to_json
+    from lcm_opt.adapters.render_explain import chains_summary
+    from lcm_opt.services.compare import compare_runs
+    from lcm_opt.services.explain import explain as explain_allocations
+
     if fmt is CompareFormat.XLSX:
         output = require_output(output)
     limits = CliLimits(max_consumptions, max_pairs, deadline_s=deadline)
@@ -203,6 +212,8 @@ def check(
 ) -> None:
     """Verify a result independently: eligibility, capacity, all-or-nothing, units, pins,
     totals. Exit 1 listing every violation."""
+    from lcm_opt.services.checker import check_result, load_result
+
     with progress(quiet), handled():
         loaded = load(scenario)
         with phase("check") as step:

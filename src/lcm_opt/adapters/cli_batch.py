@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from lcm_opt.adapters.batch import Outcome, estates, run_batch
 from lcm_opt.adapters.cli_cluster import ClusterOpt, clustered
 from lcm_opt.adapters.cli_common import (
     EngineName,
@@ -21,6 +18,9 @@ from lcm_opt.adapters.cli_common import (
     handled,
     progress,
 )
+
+if TYPE_CHECKING:
+    from lcm_opt.adapters.batch import Outcome
 
 InputsArg = Annotated[
     list[Path], typer.Argument(help="Folders of scenario files (.yaml, .yml, .json), or files.")
@@ -43,6 +43,8 @@ def batch(
     """Solve every scenario file of the folders, writing NAME.result.json (as `solve --format
     json` writes it) for each, and print a summary. Exit 2 if a scenario is invalid, 3 if a
     solve failed; the other results are written all the same."""
+    from lcm_opt.adapters.batch import estates, run_batch
+
     with progress(quiet):
         with handled():
             found = estates(inputs, output)
@@ -60,6 +62,9 @@ def batch(
 
 def summary(outcomes: list[Outcome], engine: str) -> str:
     """One row per scenario: its status and figures, and where its result went."""
+    from rich.console import Console
+    from rich.table import Table
+
     solved = sum(1 for o in outcomes if o.error is None)
     table = Table(title=f"Batch ({engine}): {solved} of {len(outcomes)} scenarios solved")
     for col in ("Scenario", "Status", "Outstanding units", "Uncovered", "Grants", "Result"):

@@ -19,10 +19,6 @@ from lcm_opt.adapters.cli_common import (
     load,
     progress,
 )
-from lcm_opt.adapters.cli_xlsx import require_output, write_document_xlsx
-from lcm_opt.adapters.render import to_json
-from lcm_opt.adapters.render_explain import explain_tables
-from lcm_opt.services.explain import explain_scenario, focus
 
 IdsOpt = Annotated[list[str] | None, typer.Option(help="Only what concerns this id (repeatable).")]
 
@@ -40,6 +36,11 @@ def explain(
 ) -> None:
     """Explain every deficit: certificates no allocation can beat, why a consumption has no
     eligible licence, the documented engine's wrong turns, and where one more seat helps."""
+    from lcm_opt.adapters.cli_xlsx import require_output, write_document_xlsx
+    from lcm_opt.adapters.render import to_json
+    from lcm_opt.adapters.render_explain import explain_tables
+    from lcm_opt.services.explain import explain_scenario, focus
+
     if fmt is CompareFormat.XLSX:
         output = require_output(output)
     with progress(quiet), handled():

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from lcm_opt.adapters.cli_common import app, handled
-from lcm_opt.io.importer import build, write
 
 
 @app.command("import")
@@ -18,6 +17,8 @@ def import_exports(
     output: Annotated[Path, typer.Option("-o", "--output", help="the scenario to write")],
 ) -> None:
     """Write a scenario from exports and a mapping; report what could not be mapped."""
+    from lcm_opt.io.importer import build, write
+
     with handled():
         report = build(exports, mapping, output)
         write(report, output)

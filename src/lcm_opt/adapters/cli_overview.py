@@ -16,9 +16,6 @@ from lcm_opt.adapters.cli_common import (
     load,
     progress,
 )
-from lcm_opt.adapters.cli_xlsx import require_output, write_document_xlsx
-from lcm_opt.adapters.render import overview_csv, overview_tables, to_json
-from lcm_opt.services.overview import overview as overview_of
 
 
 @app.command()
@@ -31,6 +28,10 @@ def overview(
 ) -> None:
     """Allocations Overview (LCM): Deployed, Allocated and Uncovered per Track Deployment
     and Custom Reservation, per licence and per contract, from what the engine granted."""
+    from lcm_opt.adapters.cli_xlsx import require_output, write_document_xlsx
+    from lcm_opt.adapters.render import overview_csv, overview_tables, to_json
+    from lcm_opt.services.overview import overview as overview_of
+
     if fmt is Format.XLSX:
         output = require_output(output)
     with progress(quiet), handled():

@@ -19,15 +19,7 @@ from lcm_opt.adapters.cli_common import (
     load,
     progress,
 )
-from lcm_opt.adapters.cli_xlsx import require_output, write_document_xlsx
-from lcm_opt.adapters.render import to_json
-from lcm_opt.adapters.render_recommend import (
-    recommendation_csv,
-    recommendation_tables,
-    variant_yaml,
-)
 from lcm_opt.progress import phase
-from lcm_opt.services.recommend import recommend as recommend_purchase
 
 BudgetOpt = Annotated[
     float | None, typer.Option("--budget", help="Spend at most this much; cover the most.")
@@ -54,6 +46,15 @@ def recommend(
 ) -> None:
     """The purchase from the scenario's offers that reaches the best coverage (or the
     target, or the most within the budget) at the least cost, existing licences first."""
+    from lcm_opt.adapters.cli_xlsx import require_output, write_document_xlsx
+    from lcm_opt.adapters.render import to_json
+    from lcm_opt.adapters.render_recommend import (
+        recommendation_csv,
+        recommendation_tables,
+        variant_yaml,
+    )
+    from lcm_opt.services.recommend import recommend as recommend_purchase
+
     if fmt is Format.XLSX:
         output = require_output(output)
     with progress(quiet), handled():

@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 
 from lcm_opt.adapters.cli_common import OutputOpt, QuietOpt, app, emit, handled, progress
-from lcm_opt.adapters.report import render_html, report_document
 from lcm_opt.progress import phase
 
 InputsArg = Annotated[
@@ -27,6 +26,8 @@ def report(inputs: InputsArg, output: OutputOpt = None, quiet: QuietOpt = False)
     """Write the analyst's report: headline, position per product, licence utilisation,
     deficits by reason, what-if variants, Allocations Overview and churn, with charts;
     one HTML file that needs no network."""
+    from lcm_opt.adapters.report import render_html, report_document
+
     with progress(quiet):
         steps = _Steps()
         with handled(), steps:

@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 
 from lcm_opt.adapters.cli_common import OutputOpt, app, emit
-from lcm_opt.adapters.file_schema import SCHEMAS
 
 
 class SchemaKind(StrEnum):
@@ -29,5 +28,7 @@ def schema(
     output: OutputOpt = None,
 ) -> None:
     """Print the JSON Schema of a file format, generated from the models."""
+    from lcm_opt.adapters.file_schema import SCHEMAS
+
     text = json.dumps(SCHEMAS[kind.value](), indent=2, sort_keys=True, ensure_ascii=False)
     emit(text + "\n", output)

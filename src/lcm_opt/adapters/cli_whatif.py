@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -26,15 +26,12 @@ from lcm_opt.adapters.cli_limits import (
     MaxPairsOpt,
     MaxVariantsOpt,
 )
-from lcm_opt.adapters.cli_xlsx import require_output, write_whatif_xlsx
-from lcm_opt.adapters.files_variants import load_whatif_input
-from lcm_opt.adapters.render import to_json
-from lcm_opt.adapters.render_whatif import whatif_tables
-from lcm_opt.adapters.variants import run_whatif
-from lcm_opt.domain import Scenario
 from lcm_opt.errors import ScenarioError, ScenarioErrors
 from lcm_opt.progress import phase
-from lcm_opt.services.whatif import WhatIfReport
+
+if TYPE_CHECKING:
+    from lcm_opt.domain import Scenario
+    from lcm_opt.services.whatif import WhatIfReport
 
 WhatIfArg = Annotated[
     Path,
@@ -63,6 +60,11 @@ def whatif(
     cluster: ClusterOpt = None,
 ) -> None:
     """Compare the baseline with what-if variants, re-solving only the blocks they touch."""
+    from lcm_opt.adapters.cli_xlsx import require_output, write_whatif_xlsx
+    from lcm_opt.adapters.files_variants import load_whatif_input
+    from lcm_opt.adapters.render import to_json
+    from lcm_opt.adapters.render_whatif import whatif_tables
+
     if fmt is CompareFormat.XLSX:
         output = require_output(output)
     limits = CliLimits(max_consumptions, max_pairs, max_variants, deadline)
@@ -83,6 +85,8 @@ def _run(
     file: Path, scenario: Scenario, variants: list[str] | None, engine: str, base_dir: Path
 ) -> WhatIfReport:
     """run_whatif, with the file named in front of every error it raises."""
+    from lcm_opt.adapters.variants import run_whatif
+
     try:
         return run_whatif(scenario, variants, engine, base_dir=base_dir)
     except ScenarioError as exc:

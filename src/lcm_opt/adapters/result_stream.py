@@ -20,8 +20,7 @@ import numpy as np
 
 from lcm_opt.adapters.cli_common import Format
 from lcm_opt.adapters.csv_cells import bool_cell, text_cell
-from lcm_opt.adapters.render import MAX_DEFICITS, RESULT_CSV_COLUMNS, result_tables, to_json
-from lcm_opt.adapters.render_explain import explain_tables
+from lcm_opt.adapters.json_text import to_json
 from lcm_opt.adapters.result_columns import GrantColumns, grant_columns, grant_json
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DeficitReason
@@ -66,6 +65,8 @@ def write_result(
         if rest is not None:
             handle.write(rest())
         elif explanations is not None:
+            from lcm_opt.adapters.render_explain import explain_tables
+
             handle.write(explain_tables(explanations))
 
 
@@ -75,6 +76,8 @@ def explained_rest(
     """What follows the records of `allocation` in `fmt` when `explanations` are added: the
     rest of the JSON object, or the explanation tables."""
     if fmt is not Format.JSON:
+        from lcm_opt.adapters.render_explain import explain_tables
+
         return explain_tables(explanations)
     head = to_json(summary(problem, allocation).model_copy(update={"explanations": explanations}))
     return _after_records(head)
@@ -217,6 +220,8 @@ def _write_json(
 
 
 def _write_csv(problem: Problem, allocation: Allocation, handle: TextIO) -> None:
+    from lcm_opt.adapters.render import RESULT_CSV_COLUMNS  # rich, for the tables: not here
+
     ids, lids = problem.consumption_ids, problem.licence_ids
     licences = [text_cell(_text(lid)) for lid in lids]
     products = [text_cell(_text(p.id)) for p in problem.products]
@@ -252,6 +257,8 @@ def _write_csv(problem: Problem, allocation: Allocation, handle: TextIO) -> None
 
 def _tables(problem: Problem, allocation: Allocation) -> str:
     """The tables list only the first MAX_DEFICITS deficits: build just those models."""
+    from lcm_opt.adapters.render import MAX_DEFICITS, result_tables
+
     deficits = _sorted_deficits(allocation)
     shown = tuple(deficit_row(problem, d) for d in deficits[:MAX_DEFICITS])
     result = summary(problem, allocation).model_copy(update={"deficits": shown})

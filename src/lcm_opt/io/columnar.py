@@ -168,8 +168,7 @@ def _dictionary(column: Any) -> Any:
 
 
 def _indices(column: Any) -> Any:
-    """A dictionary column's codes, read from its buffer (it has no null index).
-    Array.to_numpy would import pandas, and with it pyarrow's compute functions."""
+    """A dictionary column's codes from its buffer (no null index; to_numpy imports pandas)."""
     indices = column.indices
     values = np.frombuffer(indices.buffers()[1], dtype=np.int32)
     return values[indices.offset : indices.offset + len(indices)].astype(np.int64)
@@ -189,8 +188,9 @@ def _groups(columns: list[tuple[Any, int]], rows: int) -> tuple[Any, Any]:
 
 
 def _first_seen(values: Any) -> Any:
-    """Values renumbered 0, 1, ... in order of first appearance (pyarrow's hash encoding)."""
-    return _indices(pa.array(values).dictionary_encode())
+    """int64 values renumbered 0, 1, ... as first seen (hashed; pa.array would import pandas)."""
+    array = pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
+    return _indices(array.dictionary_encode())
 
 
 __all__ = ["columnar", "header_layout", "parquet_table", "table_of"]

@@ -32,8 +32,7 @@ def read_int(text: str) -> int | str:
 class DuplicateKeyError(Exception):
     def __init__(self, key: object, line: int) -> None:
         super().__init__(key, line)
-        self.key = key
-        self.line = line
+        self.key, self.line = key, line
 
 
 # libyaml's parser when PyYAML has it (several times faster on large scenario files);
@@ -41,8 +40,7 @@ class DuplicateKeyError(Exception):
 _BASE: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class AliasBomb(Exception):
-    pass
+class AliasBomb(Exception): ...
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
@@ -56,6 +54,8 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 def _node_size(node: yaml.Node, sizes: dict[int, int]) -> int:
     """Nodes under `node`, itself included, with aliases expanded; memoised in `sizes`,
     iterative, and a node met again on its own path (a recursive alias) counted once."""
+    if isinstance(node, yaml.ScalarNode):  # most often a mapping's key, constructed again
+        return 1
     visiting: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(node, False)]
     while stack:
