@@ -17,6 +17,9 @@ from typer.testing import CliRunner
 from lcm_opt.adapters.api import ApiSettings, create_app
 from lcm_opt.adapters.cli import app
 from lcm_opt.adapters.files import load_scenario
+from lcm_opt.adapters.files_parse import read_document
+from lcm_opt.errors import ScenarioErrors
+from lcm_opt.io import yaml_text
 from lcm_opt.services.checker import check_result
 from lcm_opt.services.solve import solve
 from tests.api_support import ALICE, KEYS, bearer, pair_bomb
@@ -148,6 +151,21 @@ def test_a_yaml_alias_bomb_is_refused_before_it_expands(tmp_path: Path) -> None:
     )
     few = "\n".join(["name: fine", "description: {a: &a [1, 2], b: *a, c: *a}", *lines[-3:]])
     assert cli("validate", str(write(tmp_path, "few.yaml", few + "\n")))[0] == 0
+
+
+def test_only_repeated_collections_count_towards_the_alias_limit(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Every mapping key is constructed twice and a scalar alias costs a token per use, so
+    neither counts: a scenario with more keys than the limit loads, a nested alias does not."""
+    monkeypatch.setattr(yaml_text, "MAX_ALIAS_NODES", 20)
+    pins = [f"  - {{licence: L{n}, consumption: c{n}}}" for n in range(30)]
+    many = ["name: many keys", "description: {a: &t text, b: *t, c: *t}", "direct_assignments:"]
+    data = read_document(write(tmp_path, "many.yaml", "\n".join([*many, *pins]) + "\n"))
+    assert len(data["direct_assignments"]) == 30
+    nested = "name: n\ndescription: {a: &a [[1, 2, 3], [4, 5, 6]], b: [*a, *a, *a, *a]}\n"
+    with pytest.raises(ScenarioErrors, match="YAML aliases repeat more than"):
+        read_document(write(tmp_path, "nested.yaml", nested))
 
 
 def test_sections_that_are_not_lists_say_so_in_the_formats_words(

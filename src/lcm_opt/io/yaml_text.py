@@ -54,8 +54,6 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 def _node_size(node: yaml.Node, sizes: dict[int, int]) -> int:
     """Nodes under `node`, itself included, with aliases expanded; memoised in `sizes`,
     iterative, and a node met again on its own path (a recursive alias) counted once."""
-    if isinstance(node, yaml.ScalarNode):  # most often a mapping's key, constructed again
-        return 1
     visiting: set[int] = set()
     stack: list[tuple[yaml.Node, bool]] = [(node, False)]
     while stack:
@@ -77,7 +75,9 @@ class StrictLoader(_BASE):  # type: ignore[valid-type,misc]
     aliases repeat (each repetition of an anchored node counts its expanded size)."""
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        if node in self.constructed_objects:
+        # A repeated scalar costs a token of the document each time, so only collections
+        # can multiply; and every mapping key is constructed twice (the duplicate check).
+        if node in self.constructed_objects and not isinstance(node, yaml.ScalarNode):
             sizes: dict[int, int] = self.__dict__.setdefault("_alias_sizes", {})
             repeated = self.__dict__.get("_alias_nodes", 0) + _node_size(node, sizes)
             self.__dict__["_alias_nodes"] = repeated
