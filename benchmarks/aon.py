@@ -16,7 +16,8 @@ solvers start from the same compiled problem after the pin pre-pass:
   ratio is then an upper bound of lcm-opt's. It goes through the same `milp.solve_milp`
   (so its stage 1 also merges identical hosts and its stage 2 also starts from the
   LP-dual bounds, which only makes it stronger than a textbook model), but without the
-  divisibility rows (milp.CUTS), without merging hosts that rank the same licences in a
+  divisibility rows (milp.CUTS), without the split groups' Lagrangian bound
+  (milp.LAGRANGE), without merging hosts that rank the same licences in a
   different order (milp.ANY_ORDER) and with HiGHS's heuristics on from the start.
 
 Printed per instance: sizes, both stage statuses, first-criterion values (they must agree
@@ -139,13 +140,14 @@ def run_one(
     guard, tuning, cuts, columns = milp.GUARD, milp.TUNING, milp.CUTS, milp.COLUMNS
     milp.GUARD = (max(PEER_WALL[0], peer_cap * ours_s), 0.0)
     milp.TUNING, milp.CUTS = {}, False  # HiGHS's defaults, the model as written
+    milp.LAGRANGE = False  # and no bound beyond HiGHS's own
     milp.ANY_ORDER = False  # its stage 1 merges identical hosts only
     milp.COLUMNS = 10**9  # its own node limit whatever the model's size
     try:
         peer, peer_s, peer_cpu = _timed(lambda: _peer(raw))
     finally:
         milp.GUARD, milp.TUNING, milp.CUTS, milp.COLUMNS = guard, tuning, cuts, columns
-        milp.ANY_ORDER = True
+        milp.ANY_ORDER = milp.LAGRANGE = True
     o = result.objective
     return {
         "name": scenario.name,

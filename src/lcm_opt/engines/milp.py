@@ -32,6 +32,7 @@ from lcm_opt.domain import Status
 from lcm_opt.engines.cpsat import Solution, feasible, score, split_groups
 from lcm_opt.engines.cuts import divisibility_rows
 from lcm_opt.engines.fixing import stage_two_bounds
+from lcm_opt.engines.lagrange import group_bound
 from lcm_opt.engines.milp_highs import highspy_module, objective_of
 from lcm_opt.engines.milp_highs import new_highs as new_highs  # the optimiser preloads it
 from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
@@ -50,6 +51,7 @@ NODES_PER_SECOND = 500  # stage node limit = this x settings.time_limit_s (x `_s
 # error); 223 end well inside it with the best answer found so far.
 COLUMNS = 8000
 QUICK = 0.06  # the run without primal heuristics gets this share of the node limit
+BLOCKS = 0.25  # each split group's MILP in the Lagrangian bound gets this share
 # Wall-clock guard per run, a + b x settings.time_limit_s: far above what the node limit
 # takes. Reaching it is a failure (EngineError), never a silently different answer.
 GUARD = (600.0, 60.0)
@@ -67,6 +69,10 @@ TUNING: dict[str, bool | int | float | str] = {
 }
 
 CUTS = True  # the divisibility rows (cuts.py); off only to time the model without them
+# Where a stage's first run does not prove it, the split groups' Lagrangian bound
+# (lagrange.py) is computed and the full run stops once its incumbent meets it; off only to
+# time the model as a textbook solve would state it
+LAGRANGE = True
 # Stage 1 merges classes whose edges agree in any order (symmetry.py); off only to time the
 # merge of identical classes alone
 ANY_ORDER = True
@@ -80,6 +86,7 @@ class _Columns:
     lower: list[float] = field(default_factory=list)
     coverage: list[float] = field(default_factory=list)  # stage-1 objective per column
     affinity: list[float] = field(default_factory=list)  # stage-2 objective per column
+    group: list[str] = field(default_factory=list)  # split group per column (lagrange.py)
     rows: list[tuple[list[int], list[float], float, float]] = field(default_factory=list)
 
 
@@ -90,7 +97,8 @@ def _columns(sub: SubProblem) -> _Columns:
     by_licence: dict[int, list[int]] = {}
     reach: dict[int, int] = {}
 
-    def add(upper: int, coverage: int, affinity: int) -> int:
+    def add(upper: int, coverage: int, affinity: int, group: str) -> int:
+        cols.group.append(group)
         cols.upper.append(float(upper))
         cols.lower.append(0.0)
         cols.coverage.append(float(coverage))
@@ -101,12 +109,12 @@ def _columns(sub: SubProblem) -> _Columns:
         groups = split_groups(sub, k)
         covers = []
         for g, (u, edges) in groups.items():
-            c = cols.cover[k, g] = add(_cover_ub(sub, k, u, edges), sub.weight[k], 0)
+            c = cols.cover[k, g] = add(_cover_ub(sub, k, u, edges), sub.weight[k], 0, g)
             covers.append(c)
             index, values = [c], [-float(u)]
             for e in edges:
                 ub = _flow_ub(sub, k, e.licence, u)
-                f = cols.flow[k, e.licence] = add(ub, 0, e.score)
+                f = cols.flow[k, e.licence] = add(ub, 0, e.score, g)
                 index.append(f)
                 values.append(1.0)
                 by_licence.setdefault(e.licence, []).append(f)
@@ -175,29 +183,74 @@ class _Run:
     bound: int
     x: list[float]  # HiGHS's column values (the start of the next stage)
     counts: dict[tuple[int, str], int]
+    value: float  # the objective at x
 
 
-def _stage(h: highspy.Highs, cols: _Columns, start: list[float], limit: float) -> _Run | None:
+def _stage(
+    h: highspy.Highs,
+    cols: _Columns,
+    start: list[float],
+    limit: float,
+    seed: int,
+    bound_on: _Columns | None = None,
+) -> _Run | None:
     """The model's current objective from `start`: first a short run without the primal
     heuristics (TUNING), which proves most stages fastest; where that does not prove it,
-    a full run with HiGHS's own heuristics from the best solution so far (some stage-2
-    searches need them to find the incumbent that closes the gap). Both limits are node
-    counts, so the outcome is deterministic. None when HiGHS has no solution."""
+    the split groups' Lagrangian bound (lagrange.py), then a full run with HiGHS's own
+    heuristics from the best solution so far (some stage-2 searches need them to find the
+    incumbent that closes the gap), which stops once its incumbent meets that bound. All
+    limits are node counts, so the outcome is deterministic. None when HiGHS has no
+    solution. `bound_on`: the model whose Lagrangian bound is taken (the unmerged one for
+    stage 1, whose LP duals gave the tighter bound on the suite), by default this one."""
     quick = _run(h, cols, start, QUICK * limit) if TUNING and len(cols.cover) < SMALL else None
     if quick is not None and quick.proven:
         return quick
+    objective = [float(c) for c in h.getLp().col_cost_]
+    if bound_on is not None:
+        objective = bound_on.coverage
+    target = _lagrange(bound_on or cols, objective, limit, seed) if LAGRANGE else None
     for name in TUNING:
         h.setOptionValue(name, True)
-    full = _run(h, cols, start if quick is None else quick.x, limit)
+    full = _run(h, cols, start if quick is None else quick.x, limit, target)
     for name, value in TUNING.items():
         h.setOptionValue(name, value)
-    if full is None or quick is None:
-        return full or quick
-    return replace(full, bound=min(full.bound, quick.bound), proven=full.proven)
+    best = full or quick
+    if best is None:
+        return None
+    bounds = [r.bound for r in (full, quick) if r is not None]
+    bound = min(bounds if target is None else [*bounds, target])
+    return replace(best, bound=bound, proven=best.proven or best.value >= bound - 0.5)
 
 
-def _run(h: highspy.Highs, cols: _Columns, start: list[float], limit: float) -> _Run | None:
+def _lagrange(cols: _Columns, objective: list[float], limit: float, seed: int) -> int | None:
+    """The split groups' Lagrangian bound of the model's current objective at its LP
+    duals, floored to the objective's step (the gcd of its coefficients: every solution
+    the stage returns has integral columns); None where it proves nothing."""
+    step = math.gcd(*(round(c) for c in objective if c)) or 1
+    lp = _model(cols, seed)  # a fresh LP: its duals do not depend on the runs before
+    every = np.arange(len(objective), dtype=np.int32)
+    lp.changeColsCost(len(every), every, np.array(objective))
+    _integer(lp, cols, False)
+    lp.run()
+    solved = lp.getModelStatus() == highspy_module().HighsModelStatus.kOptimal
+    duals = list(lp.getSolution().row_dual)
+    if not solved or len(duals) != len(cols.rows):
+        return None
+    z = group_bound(
+        cols.rows, cols.lower, cols.upper, objective, list(cols.cover.values()), cols.group,
+        duals, nodes=max(int(NODES_PER_SECOND * BLOCKS * limit * _scale(cols)), 1), seed=seed,
+        guard_s=GUARD[0] + GUARD[1] * limit,
+    )  # fmt: skip
+    return step * math.floor(z / step) if z < EXACT_LIMIT else None
+
+
+def _run(
+    h: highspy.Highs, cols: _Columns, start: list[float], limit: float, target: int | None = None
+) -> _Run | None:
+    """One HiGHS run from `start`; with a `target` (a proven bound) it stops once its
+    incumbent reaches it."""
     hs = highspy_module()
+    h.setOptionValue("objective_target", -math.inf if target is None else target - 0.5)
     h.setOptionValue("mip_max_nodes", max(int(NODES_PER_SECOND * limit * _scale(cols)), 1))
     h.setOptionValue("time_limit", GUARD[0] + GUARD[1] * limit)
     n = len(start)
@@ -214,6 +267,7 @@ def _run(h: highspy.Highs, cols: _Columns, start: list[float], limit: float) -> 
         h.setSolution(n, np.arange(n, dtype=np.int32), np.array(start))
         h.run()
         h.setOptionValue("presolve", "on")
+    h.setOptionValue("objective_target", -math.inf)  # the LPs after this run must not stop
     if h.getModelStatus() == hs.HighsModelStatus.kTimeLimit:
         raise EngineError(
             f"HiGHS reached its wall-clock guard of {GUARD[0] + GUARD[1] * limit:.0f} s before "
@@ -228,7 +282,7 @@ def _run(h: highspy.Highs, cols: _Columns, start: list[float], limit: float) -> 
     dual = info.mip_dual_bound
     bound = math.floor(dual + 1e-6) if math.isfinite(dual) else EXACT_LIMIT
     optimal = h.getModelStatus() == hs.HighsModelStatus.kOptimal
-    return _Run(optimal, bound, x, _counts(x, cols))
+    return _Run(optimal, bound, x, _counts(x, cols), objective_of(h))
 
 
 def _scale(cols: _Columns) -> float:
@@ -277,7 +331,7 @@ def _x(cols: _Columns, sol: Solution) -> list[float]:
 
 
 def _first_stage(
-    sub: SubProblem, time_limit_s: float, seed: int
+    sub: SubProblem, time_limit_s: float, seed: int, full: _Columns
 ) -> tuple[_Run, dict[tuple[int, str], int]] | None:
     """Stage 1 on the merged classes (symmetry.py): the run, and its counts spread back."""
     small, members = merged(sub, any_order=ANY_ORDER)
@@ -287,7 +341,7 @@ def _first_stage(
     h = _model(cols, seed)
     every = np.arange(len(cols.upper), dtype=np.int32)
     h.changeColsCost(len(every), every, np.array(cols.coverage))
-    first = _stage(h, cols, [0.0] * len(cols.upper), time_limit_s)
+    first = _stage(h, cols, [0.0] * len(cols.upper), time_limit_s, seed, full)
     return None if first is None else (first, spread(first.counts, members, sub))
 
 
@@ -298,7 +352,7 @@ def solve_milp(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentS
     cols = _columns(sub)
     if not cols.upper or not _exact_range(sub, cols):
         return None
-    staged = _first_stage(sub, time_limit_s, seed)
+    staged = _first_stage(sub, time_limit_s, seed, cols)
     if staged is None:
         return None
     first, counts1 = staged
@@ -312,9 +366,10 @@ def solve_milp(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentS
     every = np.arange(len(cols.upper), dtype=np.int32)
     cover = list(cols.cover.values())
     weights = np.array([cols.coverage[i] for i in cover])
+    cols.rows.append((cover, list(weights), float(value1), math.inf))  # exact, for lagrange.py
     h.addRow(value1 - 0.5, math.inf, len(cover), np.array(cover, dtype=np.int32), weights)
     h.changeColsCost(len(every), every, np.array(cols.affinity))
-    second = _stage(h, cols, _x(cols, start), time_limit_s)
+    second = _stage(h, cols, _x(cols, start), time_limit_s, seed)
     sol = None if second is None else _flows(h, sub, cols, second.counts)
     if sol is None:  # keep the first stage's proof with its own solution
         sol, second = start, None
