@@ -8,7 +8,7 @@ import random
 import pytest
 
 from lcm_opt.domain import Status
-from lcm_opt.engines import milp
+from lcm_opt.engines import milp, milp_columns
 from lcm_opt.engines.fixing import stage_two_bounds
 from lcm_opt.engines.portfolio import solve_exact
 from lcm_opt.errors import EngineError
@@ -32,7 +32,7 @@ def test_bounds_from_any_multipliers_keep_the_optimum(seed: int) -> None:
     cols = milp._columns(sub)
     if not cols.upper:
         return
-    x = milp._x(cols, (sol.units, sol.covered))
+    x = milp_columns.start_of(cols, (sol.units, sol.covered))
     for _ in range(20):
         duals = [
             rng.choice([0.0, rng.uniform(-3, 3), float(rng.randint(-2, 9))]) for _ in cols.rows
@@ -54,7 +54,7 @@ def test_the_lp_duals_fix_a_cover_every_optimum_uses() -> None:
     h = milp._model(cols, 0)
     start = ({(0, 0): 8}, {(0, "core"): 2})
     assert cols.lower[cols.cover[0, "core"]] == 0
-    milp._fix(h, cols, 8, milp._x(cols, start))
+    milp_columns.fix(h, cols, 8, milp_columns.start_of(cols, start))
     assert cols.lower[cols.cover[0, "core"]] == 2
     sol = milp.solve_milp(sub, time_limit_s=LIMIT, seed=0)
     assert sol is not None

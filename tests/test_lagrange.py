@@ -11,7 +11,7 @@ import pytest
 
 from lcm_opt.adapters.render import to_json
 from lcm_opt.domain import Status
-from lcm_opt.engines import milp
+from lcm_opt.engines import milp, milp_columns
 from lcm_opt.engines.lagrange import group_bound
 from lcm_opt.engines.milp_highs import highspy_module
 from lcm_opt.engines.subproblem import SubProblem
@@ -31,7 +31,7 @@ def _bound(sub: SubProblem, stage: int, value: int = 0) -> tuple[float, float]:
     h = milp._model(cols, 0)
     every = np.arange(len(objective), dtype=np.int32)
     h.changeColsCost(len(every), every, np.array(objective))
-    milp._integer(h, cols, False)
+    milp_columns.set_integer(h, cols, False)
     h.run()
     assert h.getModelStatus() == highspy_module().HighsModelStatus.kOptimal
     z = group_bound(

@@ -23,16 +23,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lcm_opt.domain import Status
-from lcm_opt.engines.cpsat import Solution, feasible, score, split_groups
-from lcm_opt.engines.cuts import divisibility_rows
-from lcm_opt.engines.fixing import stage_two_bounds
+from lcm_opt.engines.cpsat import score
 from lcm_opt.engines.lagrange import group_bound
+from lcm_opt.engines.milp_columns import (
+    EXACT_LIMIT,
+    Columns,
+    build_columns,
+    exact_range,
+    fix,
+    flows,
+    release,
+    set_integer,
+    start_of,
+)
 from lcm_opt.engines.milp_highs import highspy_module, objective_of
 from lcm_opt.engines.milp_highs import new_highs as new_highs  # the optimiser preloads it
 from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
@@ -42,7 +51,6 @@ from lcm_opt.errors import EngineError
 if TYPE_CHECKING:
     import highspy
 
-EXACT_LIMIT = 2**40  # |objective| beyond this: doubles cannot certify a gap below 1
 NODES_PER_SECOND = 500  # stage node limit = this x settings.time_limit_s (x `_scale`)
 # Columns up to which a run gets the full node limit; a larger model gets it times
 # (COLUMNS / columns)^3, since each node's LP grew about that fast on the per-core suite:
@@ -78,70 +86,11 @@ LAGRANGE = True
 ANY_ORDER = True
 
 
-@dataclass
-class _Columns:
-    cover: dict[tuple[int, str], int] = field(default_factory=dict)  # (class, group) -> column
-    flow: dict[tuple[int, int], int] = field(default_factory=dict)  # (class, licence) -> column
-    upper: list[float] = field(default_factory=list)
-    lower: list[float] = field(default_factory=list)
-    coverage: list[float] = field(default_factory=list)  # stage-1 objective per column
-    affinity: list[float] = field(default_factory=list)  # stage-2 objective per column
-    group: list[str] = field(default_factory=list)  # split group per column (lagrange.py)
-    rows: list[tuple[list[int], list[float], float, float]] = field(default_factory=list)
+def _columns(sub: SubProblem) -> Columns:
+    return build_columns(sub, cuts=CUTS)
 
 
-def _columns(sub: SubProblem) -> _Columns:
-    from lcm_opt.engines.cpsat import _cover_ub, _flow_ub
-
-    cols = _Columns()
-    by_licence: dict[int, list[int]] = {}
-    reach: dict[int, int] = {}
-
-    def add(upper: int, coverage: int, affinity: int, group: str) -> int:
-        cols.group.append(group)
-        cols.upper.append(float(upper))
-        cols.lower.append(0.0)
-        cols.coverage.append(float(coverage))
-        cols.affinity.append(float(affinity))
-        return len(cols.upper) - 1
-
-    for k in sub.classes:
-        groups = split_groups(sub, k)
-        covers = []
-        for g, (u, edges) in groups.items():
-            c = cols.cover[k, g] = add(_cover_ub(sub, k, u, edges), sub.weight[k], 0, g)
-            covers.append(c)
-            index, values = [c], [-float(u)]
-            for e in edges:
-                ub = _flow_ub(sub, k, e.licence, u)
-                f = cols.flow[k, e.licence] = add(ub, 0, e.score, g)
-                index.append(f)
-                values.append(1.0)
-                by_licence.setdefault(e.licence, []).append(f)
-                reach[e.licence] = reach.get(e.licence, 0) + ub
-            cols.rows.append((index, values, 0.0, 0.0))
-        if len(covers) > 1:
-            cols.rows.append((covers, [1.0] * len(covers), -math.inf, float(sub.count[k])))
-    for li, fs in by_licence.items():
-        cap = sub.capacity[li]
-        if cap is not None and reach[li] > cap:
-            cols.rows.append((fs, [1.0] * len(fs), -math.inf, float(cap)))
-    for (li, _), classes in sub.capped().items():
-        fs = [cols.flow[k, li] for k in classes]
-        cap = sub.caps[li, sub.product[classes[0]]]
-        cols.rows.append((fs, [1.0] * len(fs), -math.inf, float(cap)))
-    if CUTS:
-        cols.rows.extend(divisibility_rows(sub, cols.cover))
-    return cols
-
-
-def _exact_range(sub: SubProblem, cols: _Columns) -> bool:
-    coverage = sum(sub.weight[k] * sub.count[k] for k in sub.classes)
-    affinity = sum(abs(a) * u for a, u in zip(cols.affinity, cols.upper, strict=True))
-    return coverage < EXACT_LIMIT and affinity < EXACT_LIMIT and max(cols.upper) < EXACT_LIMIT
-
-
-def _model(cols: _Columns, seed: int) -> highspy.Highs:
+def _model(cols: Columns, seed: int) -> highspy.Highs:
     """Only the cover counts are integer: for fixed counts the flows form a network (each
     flow sits in one group row and in a laminar chain of cap and pool rows), so a
     continuous flow optimum has an integral vertex with the same objective."""
@@ -158,22 +107,14 @@ def _model(cols: _Columns, seed: int) -> highspy.Highs:
         h.setOptionValue(name, value)
     n = len(cols.upper)
     h.addVars(n, np.array(cols.lower), np.array(cols.upper))
-    _integer(h, cols, True)
+    set_integer(h, cols, True)
     for index, values, lower, upper in cols.rows:
         h.addRow(lower, upper, len(index), np.array(index, dtype=np.int32), np.array(values))
     h.changeObjectiveSense(highspy_module().ObjSense.kMaximize)
     return h
 
 
-def _integer(h: highspy.Highs, cols: _Columns, integer: bool) -> None:
-
-    hs = highspy_module()
-    kind = hs.HighsVarType.kInteger if integer else hs.HighsVarType.kContinuous
-    index = np.array(list(cols.cover.values()), dtype=np.int32)
-    h.changeColsIntegrality(len(index), index, np.full(len(index), kind))
-
-
-def _counts(x: Sequence[float], cols: _Columns) -> dict[tuple[int, str], int]:
+def _counts(x: Sequence[float], cols: Columns) -> dict[tuple[int, str], int]:
     return {key: v for key, i in cols.cover.items() if (v := round(x[i]))}
 
 
@@ -188,11 +129,11 @@ class _Run:
 
 def _stage(
     h: highspy.Highs,
-    cols: _Columns,
+    cols: Columns,
     start: list[float],
     limit: float,
     seed: int,
-    bound_on: _Columns | None = None,
+    bound_on: Columns | None = None,
 ) -> _Run | None:
     """The model's current objective from `start`: first a short run without the primal
     heuristics (TUNING), which proves most stages fastest; where that does not prove it,
@@ -222,7 +163,7 @@ def _stage(
     return replace(best, bound=bound, proven=best.proven or best.value >= bound - 0.5)
 
 
-def _lagrange(cols: _Columns, objective: list[float], limit: float, seed: int) -> int | None:
+def _lagrange(cols: Columns, objective: list[float], limit: float, seed: int) -> int | None:
     """The split groups' Lagrangian bound of the model's current objective at its LP
     duals, floored to the objective's step (the gcd of its coefficients: every solution
     the stage returns has integral columns); None where it proves nothing."""
@@ -230,7 +171,7 @@ def _lagrange(cols: _Columns, objective: list[float], limit: float, seed: int) -
     lp = _model(cols, seed)  # a fresh LP: its duals do not depend on the runs before
     every = np.arange(len(objective), dtype=np.int32)
     lp.changeColsCost(len(every), every, np.array(objective))
-    _integer(lp, cols, False)
+    set_integer(lp, cols, False)
     lp.run()
     solved = lp.getModelStatus() == highspy_module().HighsModelStatus.kOptimal
     duals = list(lp.getSolution().row_dual)
@@ -245,7 +186,7 @@ def _lagrange(cols: _Columns, objective: list[float], limit: float, seed: int) -
 
 
 def _run(
-    h: highspy.Highs, cols: _Columns, start: list[float], limit: float, target: int | None = None
+    h: highspy.Highs, cols: Columns, start: list[float], limit: float, target: int | None = None
 ) -> _Run | None:
     """One HiGHS run from `start`; with a `target` (a proven bound) it stops once its
     incumbent reaches it."""
@@ -285,58 +226,19 @@ def _run(
     return _Run(optimal, bound, x, _counts(x, cols), objective_of(h))
 
 
-def _scale(cols: _Columns) -> float:
+def _scale(cols: Columns) -> float:
     """The share of the node limit a model of this size gets (COLUMNS): 1 up to the
     suite's 1,000-host estates. Depends on the model alone, so it stays deterministic."""
     return min(1.0, (COLUMNS / max(len(cols.upper), 1)) ** 3)
 
 
-def _flows(
-    h: highspy.Highs, sub: SubProblem, cols: _Columns, counts: dict[tuple[int, str], int]
-) -> Solution | None:
-    """The best-affinity integral flows for fixed cover counts: an LP whose simplex vertex
-    is integral (network matrix). None when its rounded answer fails the integer check."""
-
-    index = np.array(list(cols.cover.values()), dtype=np.int32)
-    fixed = np.array([float(counts.get(key, 0)) for key in cols.cover], dtype=np.float64)
-    h.changeColsBounds(len(index), index, fixed, fixed)
-    _integer(h, cols, False)
-    h.setOptionValue("time_limit", math.inf)  # one LP; a stage's guard must not cut it
-    h.run()
-    if h.getModelStatus() != highspy_module().HighsModelStatus.kOptimal:
-        return None
-    x = h.getSolution().col_value
-    units = {key: v for key, i in cols.flow.items() if (v := round(x[i]))}
-    sol = (units, dict(counts))
-    return sol if feasible(sub, sol) else None
-
-
-def _release(h: highspy.Highs, cols: _Columns) -> None:
-    """Undoes `_flows`: the cover counts free and integer again."""
-
-    index = np.array(list(cols.cover.values()), dtype=np.int32)
-    lower = np.array([cols.lower[i] for i in index], dtype=np.float64)
-    upper = np.array([cols.upper[i] for i in index], dtype=np.float64)
-    h.changeColsBounds(len(index), index, lower, upper)
-    _integer(h, cols, True)
-
-
-def _x(cols: _Columns, sol: Solution) -> list[float]:
-    x = [0.0] * len(cols.upper)
-    for key, v in sol[0].items():
-        x[cols.flow[key]] = float(v)
-    for cover_key, v in sol[1].items():
-        x[cols.cover[cover_key]] = float(v)
-    return x
-
-
 def _first_stage(
-    sub: SubProblem, time_limit_s: float, seed: int, full: _Columns
+    sub: SubProblem, time_limit_s: float, seed: int, full: Columns
 ) -> tuple[_Run, dict[tuple[int, str], int]] | None:
     """Stage 1 on the merged classes (symmetry.py): the run, and its counts spread back."""
     small, members = merged(sub, any_order=ANY_ORDER)
     cols = _columns(small)
-    if not cols.upper or not _exact_range(small, cols):
+    if not cols.upper or not exact_range(small, cols):
         return None
     h = _model(cols, seed)
     every = np.arange(len(cols.upper), dtype=np.int32)
@@ -350,27 +252,27 @@ def solve_milp(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentS
     docstring). None when the model is outside the range doubles certify, or HiGHS's
     answer fails the integer re-check: the caller then uses CP-SAT."""
     cols = _columns(sub)
-    if not cols.upper or not _exact_range(sub, cols):
+    if not cols.upper or not exact_range(sub, cols):
         return None
     staged = _first_stage(sub, time_limit_s, seed, cols)
     if staged is None:
         return None
     first, counts1 = staged
     h = _model(cols, seed)
-    start = _flows(h, sub, cols, counts1)
+    start = flows(h, sub, cols, counts1)
     if start is None:
         return None
-    _release(h, cols)
+    release(h, cols)
     value1 = score(sub, start)[0]
-    _fix(h, cols, value1, _x(cols, start))
+    fix(h, cols, value1, start_of(cols, start))
     every = np.arange(len(cols.upper), dtype=np.int32)
     cover = list(cols.cover.values())
     weights = np.array([cols.coverage[i] for i in cover])
     cols.rows.append((cover, list(weights), float(value1), math.inf))  # exact, for lagrange.py
     h.addRow(value1 - 0.5, math.inf, len(cover), np.array(cover, dtype=np.int32), weights)
     h.changeColsCost(len(every), every, np.array(cols.affinity))
-    second = _stage(h, cols, _x(cols, start), time_limit_s, seed)
-    sol = None if second is None else _flows(h, sub, cols, second.counts)
+    second = _stage(h, cols, start_of(cols, start), time_limit_s, seed)
+    sol = None if second is None else flows(h, sub, cols, second.counts)
     if sol is None:  # keep the first stage's proof with its own solution
         sol, second = start, None
     value, affinity = score(sub, sol)
@@ -391,28 +293,6 @@ def solve_milp(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentS
         affinity_bound=affinity if proven else affinity_bound,
         solver="highs",
     )
-
-
-def _fix(h: highspy.Highs, cols: _Columns, value: int, start: list[float]) -> None:
-    """Tightens the model's bounds to those every solution of coverage >= `value` keeps
-    (fixing.py, from the coverage LP's duals); `start` must keep them, or nothing changes."""
-    every = np.arange(len(cols.upper), dtype=np.int32)
-    h.changeColsCost(len(every), every, np.array(cols.coverage))
-    _integer(h, cols, False)
-    h.setOptionValue("time_limit", math.inf)
-    h.run()
-    solved = h.getModelStatus() == highspy_module().HighsModelStatus.kOptimal
-    duals = list(h.getSolution().row_dual)
-    _integer(h, cols, True)
-    if not solved:
-        return
-    b = stage_two_bounds(duals, cols.rows, cols.coverage, cols.upper, value)
-    if b is None or not b.fixed:
-        return
-    if any(not lo <= x <= hi for x, lo, hi in zip(start, b.lower, b.upper, strict=True)):
-        return
-    cols.lower, cols.upper = [float(v) for v in b.lower], [float(v) for v in b.upper]
-    h.changeColsBounds(len(every), every, np.array(cols.lower), np.array(cols.upper))
 
 
 def _trivial(sub: SubProblem) -> int:
