@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
 from lcm_opt.adapters.files import load_scenario
+from lcm_opt.adapters.render import to_json
 from lcm_opt.domain import Result, Scenario
 from lcm_opt.errors import ScenarioErrors
 from lcm_opt.services.checker import check_result
@@ -42,3 +44,23 @@ def without_timings(report: WhatIfReport) -> str:
     for variant in data["variants"]:
         variant["seconds"] = 0
     return json.dumps(data, sort_keys=True)
+
+
+def assert_aon_estate_repeats(objective: str, seed: int) -> None:
+    """A 60-host per-core estate with every feature (benchmarks/aon_instances.py): the same
+    bytes twice, and with hosts and licences reversed; the checker passes."""
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root / "benchmarks"))
+    from aon_instances import FEATURES, RULES, instance  # type: ignore[import-not-found]
+
+    rules = tuple((root / RULES).read_text(encoding="utf-8").splitlines())
+    sc = instance(60, objective, FEATURES, seed, rules=rules)
+    shuffled = sc.model_copy(
+        update={
+            "consumptions": tuple(reversed(sc.consumptions)),
+            "licences": tuple(reversed(sc.licences)),
+        }
+    )
+    runs = [to_json(solve_checked(s, "optimal")) for s in (sc, sc, shuffled)]
+    assert runs[0] == runs[1] == runs[2]
+    assert '"stages"' in runs[0]

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import math
 import random
-import sys
 
 import numpy as np
 import pytest
 
-from lcm_opt.adapters.render import to_json
 from lcm_opt.domain import Status
 from lcm_opt.engines import milp, milp_columns
 from lcm_opt.engines.lagrange import group_bound
 from lcm_opt.engines.milp_highs import highspy_module
 from lcm_opt.engines.subproblem import SubProblem
-from tests.conftest import ROOT
-from tests.support import solve_checked
+from tests.support import assert_aon_estate_repeats
 from tests.test_cpsat import LIMIT, brute_force, check, edge, random_sub, sub_of, tiny_sub
 
 
@@ -123,17 +120,4 @@ def test_the_bound_stops_the_run_once_met(monkeypatch: pytest.MonkeyPatch) -> No
 def test_estate_with_the_bound_repeats_byte_for_byte_and_ignores_input_order() -> None:
     """A per-core estate with every feature, the bound taken on every component: same
     bytes twice and with hosts and licences reversed; the checker passes (solve_checked)."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from aon_instances import FEATURES, RULES, instance  # type: ignore[import-not-found]
-
-    rules = tuple((ROOT / RULES).read_text(encoding="utf-8").splitlines())
-    sc = instance(60, "cost", FEATURES, 7, rules=rules)
-    shuffled = sc.model_copy(
-        update={
-            "consumptions": tuple(reversed(sc.consumptions)),
-            "licences": tuple(reversed(sc.licences)),
-        }
-    )
-    runs = [to_json(solve_checked(s, "optimal")) for s in (sc, sc, shuffled)]
-    assert runs[0] == runs[1] == runs[2]
-    assert '"stages"' in runs[0]
+    assert_aon_estate_repeats("cost", 7)

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import sys
 
-from lcm_opt.adapters.render import to_json
 from lcm_opt.domain import Result, StageResult, Status
 from lcm_opt.services.checker import check_result
 from tests.builders import scenario
 from tests.conftest import ROOT
-from tests.support import solve_checked
+from tests.support import assert_aon_estate_repeats, solve_checked
 
 PRODUCTS = [{"id": "P", "metric": "core"}]
 LICENCES = [{"id": "L1", "product": "P", "type": "core", "seats": 40, "department": "Sales"}]
@@ -75,17 +74,4 @@ def test_aon_suite_smoke() -> None:
 def test_per_core_estate_repeats_byte_for_byte_and_ignores_input_order() -> None:
     """The HiGHS path: same bytes twice, and the same bytes with hosts and licences
     reversed."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from aon_instances import FEATURES, RULES, instance  # type: ignore[import-not-found]
-
-    rules = tuple((ROOT / RULES).read_text(encoding="utf-8").splitlines())
-    sc = instance(60, "count", FEATURES, 5, rules=rules)
-    shuffled = sc.model_copy(
-        update={
-            "consumptions": tuple(reversed(sc.consumptions)),
-            "licences": tuple(reversed(sc.licences)),
-        }
-    )
-    runs = [to_json(solve_checked(s, "optimal")) for s in (sc, sc, shuffled)]
-    assert runs[0] == runs[1] == runs[2]
-    assert '"stages"' in runs[0]
+    assert_aon_estate_repeats("count", 5)
