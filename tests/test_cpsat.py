@@ -194,6 +194,14 @@ def splits(amount: int, caps: list[int]) -> list[list[int]]:
     ]
 
 
+def assert_brute_force_optimum(sub: SubProblem, sol: ComponentSolution | None) -> None:
+    """The solver's answer passes the checks, is proven and is brute force's optimum."""
+    assert sol is not None
+    check(sub, sol)
+    assert sol.status is Status.OPTIMAL
+    assert (sol.value, sol.affinity) == brute_force(sub)
+
+
 def brute_force(sub: SubProblem) -> tuple[int, int]:
     """Best (value, affinity) over every per-member assignment: uncovered, or all its units
     split in any way over the licences of one group (memoised on capacity left)."""
@@ -240,9 +248,7 @@ def tiny_sub(rng: random.Random) -> SubProblem:
 def test_matches_brute_force_on_tiny_instances(seed: int) -> None:
     sub = tiny_sub(random.Random(seed))
     sol = solve_cpsat(sub, time_limit_s=LIMIT, seed=0)
-    check(sub, sol)
-    assert sol.status is Status.OPTIMAL
-    assert (sol.value, sol.affinity) == brute_force(sub)
+    assert_brute_force_optimum(sub, sol)
 
 
 def test_deterministic_across_runs() -> None:

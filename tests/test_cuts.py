@@ -15,7 +15,13 @@ from lcm_opt.engines.cpsat import split_groups
 from lcm_opt.engines.cuts import divisibility_rows
 from lcm_opt.engines.milp import _columns, solve_milp
 from lcm_opt.engines.subproblem import SubProblem
-from tests.test_cpsat import LIMIT, brute_force, check, edge, splits, sub_of
+from tests.test_cpsat import (
+    LIMIT,
+    assert_brute_force_optimum,
+    edge,
+    splits,
+    sub_of,
+)
 
 
 def per_core_sub(rng: random.Random) -> SubProblem:
@@ -42,10 +48,8 @@ def lhs(row: tuple[list[int], list[float], float, float], x: list[float]) -> flo
 def test_matches_brute_force_and_keeps_the_optimum(seed: int) -> None:
     sub = per_core_sub(random.Random(seed))
     sol = solve_milp(sub, time_limit_s=LIMIT, seed=0)
+    assert_brute_force_optimum(sub, sol)
     assert sol is not None
-    check(sub, sol)
-    assert sol.status is Status.OPTIMAL
-    assert (sol.value, sol.affinity) == brute_force(sub)
     cols = _columns(sub)
     x = [0.0] * len(cols.upper)
     for key, n in sol.covered.items():
@@ -103,10 +107,7 @@ def test_a_site_inside_its_region_gets_the_row_its_closed_set_does_not() -> None
     cols = _columns(sub)
     assert divisibility_rows(sub, cols.cover) == [([cols.cover[1, "core"]], [1.0], -math.inf, 3.0)]
     sol = solve_milp(sub, time_limit_s=LIMIT, seed=0)
-    assert sol is not None
-    check(sub, sol)
-    assert sol.status is Status.OPTIMAL
-    assert (sol.value, sol.affinity) == brute_force(sub)
+    assert_brute_force_optimum(sub, sol)
 
 
 def reachable_counts(sub: SubProblem) -> set[tuple[tuple[tuple[int, str], int], ...]]:
@@ -183,7 +184,4 @@ def test_models_past_the_small_size_go_straight_to_the_heuristic_run(
     monkeypatch.setattr(milp_module, "SMALL", 0)
     sub = per_core_sub(random.Random(100 + seed))
     sol = solve_milp(sub, time_limit_s=LIMIT, seed=0)
-    assert sol is not None
-    check(sub, sol)
-    assert sol.status is Status.OPTIMAL
-    assert (sol.value, sol.affinity) == brute_force(sub)
+    assert_brute_force_optimum(sub, sol)

@@ -8,11 +8,10 @@ import random
 
 import pytest
 
-from lcm_opt.domain import Status
 from lcm_opt.engines.milp import solve_milp
 from lcm_opt.engines.subproblem import SubProblem
 from lcm_opt.engines.symmetry import merged
-from tests.test_cpsat import LIMIT, brute_force, check, edge, sub_of
+from tests.test_cpsat import LIMIT, assert_brute_force_optimum, edge, sub_of
 
 
 def test_classes_ranking_the_same_licences_differently_merge() -> None:
@@ -58,10 +57,7 @@ def shuffled_sub(rng: random.Random) -> SubProblem:
 def test_merged_first_stage_keeps_both_optima(seed: int) -> None:
     sub = shuffled_sub(random.Random(seed))
     sol = solve_milp(sub, time_limit_s=LIMIT, seed=0)
-    assert sol is not None
-    check(sub, sol)
-    assert sol.status is Status.OPTIMAL
-    assert (sol.value, sol.affinity) == brute_force(sub)
+    assert_brute_force_optimum(sub, sol)
 
 
 def test_the_tiny_estates_exercise_the_merge() -> None:
