@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from lcm_opt.adapters.files_errors import fail, loc_text, surrogate_message
-from lcm_opt.errors import ScenarioError, ScenarioErrors
+from lcm_opt.errors import ScenarioError
 from lcm_opt.io.yaml_text import (
     MAX_ALIAS_NODES,
     MAX_DEPTH,
@@ -68,11 +68,18 @@ def read_document(path: Path) -> Mapping[str, Any]:
 def check_depth(data: Mapping[str, Any], source: str) -> None:
     """Raises a ScenarioErrors for the first of document_problems: a too-deep value at its
     top-level key, text that is not Unicode at its path."""
-    for loc, message in document_problems(data):
+    error = _first_problem(document_problems(data))
+    if error is not None:
+        raise fail(error.message, where=source, field=error.field)
+
+
+def _first_problem(problems: Iterable[tuple[Loc, str]]) -> ScenarioError | None:
+    for loc, message in problems:
         if message.startswith(NOT_FINITE):
             continue  # the models refuse it in their own words, at the field they name
         field = str(loc[0]) if message == TOO_DEEP and loc else loc_text(loc)
-        raise fail(message, where=source, field=field)
+        return ScenarioError(message, field=field)
+    return None
 
 
 Loc = tuple[str | int, ...]
@@ -178,13 +185,11 @@ def parse_json(text: str) -> Any:
     if not any(isinstance(part, dict | list) for part in parts):  # a flat JSON Lines row
         repeated = next(iter(value.repeated), None)
     else:
-        found = (loc for loc, message in document_problems(value) if message == REPEATED_IN_OBJECT)
-        repeated = next((str(loc[-1]) for loc in found), None)
-        if repeated is None and isinstance(value, Mapping):
-            try:
-                check_depth(value, "")
-            except ScenarioErrors as exc:
-                raise exc.errors[0] from None
+        found = list(document_problems(value))  # one walk for both checks
+        repeated = next((str(loc[-1]) for loc, m in found if m == REPEATED_IN_OBJECT), None)
+        error = _first_problem(found) if isinstance(value, Mapping) else None
+        if repeated is None and error is not None:
+            raise error
     if repeated is not None:
         raise ScenarioError(REPEATED, field=repeated)
     return value
