@@ -106,10 +106,10 @@ class _Loader:
             "name": self._field("name", "?"),
             "rules": self._rules(),
             "settings": self._field("settings", Settings()),
-            "org": self._org(),
+            "org": self._field("org", Org()),
             "products": self._load("products", Product),
             "contracts": self._load("contracts", Contract),
-            "licences": self._load("licences", Licence, files=LICENCE_FILES),
+            "licences": self._load("licences", Licence, LICENCE_FILES),
             "consumptions": self._consumptions(),
             "direct_assignments": self._load("direct_assignments", DirectAssignment),
             "reservations": self._load("reservations", Reservation),
@@ -156,24 +156,12 @@ class _Loader:
             report_validation(info.annotation, exc, self.problems, partial(self._at, key))
             return fallback
 
-    def _org(self) -> Org:
-        """`org` through the Org's own rules, each problem at `<file>: org.<tree>` and the
-        node (or at `<file>: org` naming what is not a tree)."""
-        value = self.data.get("org")
-        try:
-            return Org() if value is None else Org.model_validate(value)
-        except ValidationError as exc:
-            report_validation(Org, exc, self.problems, self._org_place)
-            return Org()
-
     def _at(self, key: str, loc: tuple[int | str, ...]) -> tuple[str, str]:
-        """Inside a top-level field at `<file>: key` and the path; the value itself at the file."""
-        return (f"{self.source}: {key}", loc_text(loc)) if loc else (self.source, key)
-
-    def _org_place(self, loc: tuple[int | str, ...]) -> tuple[str, str]:
-        if len(loc) > 1 or (loc and loc[0] in ORG_TREES):
+        """Inside a top-level field at `<file>: key` and the path (an org tree's node at
+        `<file>: org.<tree>`); the value itself at the file."""
+        if key == "org" and (len(loc) > 1 or (loc and loc[0] in ORG_TREES)):
             return f"{self.source}: org.{loc[0]}", "".join(map(str, loc[1:2]))
-        return (f"{self.source}: org", str(loc[0])) if loc else (self.source, "org")
+        return (f"{self.source}: {key}", loc_text(loc)) if loc else (self.source, key)
 
     def _previous(self) -> str | None:
         relative = self._field("previous_allocation", None)
@@ -187,71 +175,35 @@ class _Loader:
     # sections ---------------------------------------------------------------------------
 
     def _load(
-        self,
-        key: str,
-        model: type[M],
-        *,
-        files: tuple[str, ...] = (),
-        key_field: str = "id",
+        self, key: str, model: type[M], files: tuple[str, ...] = (), key_field: str = "id"
     ) -> tuple[M, ...]:
         """Validates every row of one section (`files`: the table-block forms it accepts
         besides a list) through `_row_path`."""
         rows, where_of, block = self._rows(key, model, files)
         seen: dict[str, int] = {}
         self.known[key] = seen
-        is_csv = block is not None and block.form != "jsonl"
-        keep = self._row_path(model, where_of, is_csv, key_field, seen, self.problems)
+        keep = _row_path(model, where_of, block, key_field, seen, self.problems)
         items: list[M] = []
         locators: list[int] = []
         for locator, raw, cells_ok in rows:
-            item = keep(locator, raw, cells_ok)
-            if item is not None:
+            if (item := keep(locator, raw, cells_ok)) is not None:
                 items.append(item)
                 locators.append(locator)
         self._note(block)
         self.rows_at[key] = (locators.__getitem__, where_of)
         return tuple(items)
 
-    @staticmethod
-    def _row_path(
-        model: type[M],
-        where_of: Callable[[int], str],
-        is_csv: bool,
-        key_field: str,
-        seen: dict[str, int],
-        problems: Problems,
-    ) -> Callable[[int, dict[str, Any], bool], M | None]:
-        """One row of a section: (locator, raw item, cells_ok) -> its model, or None when
-        the row is not kept. Ids (or `key_field`) must be unique (`seen`: id -> locator of
-        its first row); a row's id counts as known even when the row is invalid, so one bad
-        row does not cascade into "unknown reference" errors elsewhere."""
-        has_key = key_field in model.model_fields
-
-        def keep(locator: int, raw: dict[str, Any], cells_ok: bool) -> M | None:
-            where = where_of(locator)
-            item = validate_item(model, raw, where, problems, csv_columns=is_csv)
-            ident = as_text_id(raw.get(key_field)) if has_key else None
-            if isinstance(ident, str) and seen.setdefault(ident, locator) != locator:
-                first = where_of(seen[ident]).rsplit(": ", 1)[-1]  # without the file
-                problems.add(where, key_field, duplicate_message(key_field, ident, first))
-                return None
-            if item is None or not cells_ok:
-                return None
-            return item
-
-        return keep
-
     def _consumptions(self) -> tuple[Consumption, ...] | ConsumptionTable:
         value = self.data.get("consumptions")
         if not (self.group and isinstance(value, Mapping)):
-            return self._load("consumptions", Consumption, files=CONSUMPTION_FILES)
-        block = self._file("consumptions", value, CONSUMPTION_FILES, Consumption)
+            return self._load("consumptions", Consumption, CONSUMPTION_FILES)
+        block = self._block("consumptions", value, CONSUMPTION_FILES, Consumption)
         if block is None:
             return ()
         at = where_of(block)
 
         def row_path(seen: dict[str, int], problems: Problems) -> RowPath:
-            return self._row_path(Consumption, at, block.form != "jsonl", "id", seen, problems)
+            return _row_path(Consumption, at, block, "id", seen, problems)
 
         table, self.known["consumptions"], locator = read_table(block, row_path, self.problems)
         self._note(block)
@@ -259,8 +211,7 @@ class _Loader:
         return table
 
     def _note(self, block: TableBlock | None) -> None:
-        warning = None if block is None else block.warning()
-        if warning is not None:
+        if block is not None and (warning := block.warning()) is not None:
             self.load_warnings.append(warning)
 
     def _rows(
@@ -271,8 +222,7 @@ class _Loader:
         if isinstance(value, list):
             return self._list_rows(value, list_where), list_where, None
         if files and isinstance(value, Mapping):
-            block = self._file(key, value, files, model)
-            if block is not None:
+            if (block := self._block(key, value, files, model)) is not None:
                 rows = ((at, raw, ok) for at, raw, ok, _ in block_rows(block, model, self.problems))
                 return rows, where_of(block), block
         elif value is not None:
@@ -288,9 +238,39 @@ class _Loader:
             else:
                 self.problems.add(where(index), "", f"expected a mapping, got {shown(item)}")
 
-    def _file(
+    def _block(
         self, key: str, spec: Mapping[str, Any], forms: tuple[str, ...], model: type[BaseModel]
     ) -> TableBlock | None:
         """A `{form: path, ...}` block, or None with the problem reported."""
-        where = f"{self.source}: {key}"
-        return table_block(spec, forms, model, self.base_dir, where, self.problems)
+        return table_block(
+            spec, forms, model, self.base_dir, f"{self.source}: {key}", self.problems
+        )
+
+
+def _row_path(
+    model: type[M],
+    where_of: Callable[[int], str],
+    block: TableBlock | None,
+    key_field: str,
+    seen: dict[str, int],
+    problems: Problems,
+) -> Callable[[int, dict[str, Any], bool], M | None]:
+    """One row of a section: (locator, raw item, cells_ok) -> its model, or None when the
+    row is not kept. Ids (or `key_field`) must be unique (`seen`: id -> locator of its
+    first row); a row's id counts as known even when the row is invalid, so one bad row
+    does not cascade into "unknown reference" errors elsewhere. A table's cells are
+    located by column (`block`: the file the rows are in; a YAML list's by path)."""
+    has_key = key_field in model.model_fields
+    by_column = block is not None and block.form != "jsonl"
+
+    def keep(locator: int, raw: dict[str, Any], cells_ok: bool) -> M | None:
+        where = where_of(locator)
+        item = validate_item(model, raw, where, problems, csv_columns=by_column)
+        ident = as_text_id(raw.get(key_field)) if has_key else None
+        if isinstance(ident, str) and seen.setdefault(ident, locator) != locator:
+            first = where_of(seen[ident]).rsplit(": ", 1)[-1]  # without the file
+            problems.add(where, key_field, duplicate_message(key_field, ident, first))
+            return None
+        return item if cells_ok else None
+
+    return keep

@@ -20,26 +20,22 @@ from lcm_opt.errors import ScenarioError
 from lcm_opt.io.yaml_text import (
     MAX_ALIAS_NODES,
     MAX_DEPTH,
-    MAX_INT_DIGITS,
     AliasBomb,
     DuplicateKeyError,
     StrictLoader,
     read_int,
 )
 
-__all__ = [
-    "MAX_DEPTH",
-    "MAX_INT_DIGITS",
-    "JsonObject",
-    "check_depth",
-    "decode_json",
-    "document_problems",
-    "parse_json",
-    "read_document",
-    "read_int",
-]
-
 SUFFIXES = (".yaml", ".yml", ".json")
+Loc = tuple[str | int, ...]
+NOT_FINITE = "expected a finite number"
+TOO_DEEP = f"nested too deeply: more than {MAX_DEPTH} levels of lists and mappings"
+TOO_DEEP_TO_PARSE = (
+    f"nested too deeply: more than the parser can read (limit {MAX_DEPTH} levels of lists "
+    "and mappings)"
+)
+REPEATED = "key appears twice in one mapping"
+REPEATED_IN_OBJECT = "key appears twice in one JSON object"
 
 
 def read_document(path: Path) -> Mapping[str, Any]:
@@ -51,16 +47,15 @@ def read_document(path: Path) -> Mapping[str, Any]:
             where=source,
         )
     try:
-        text = path.read_text(encoding="utf-8")
+        data = _parse(path.read_text(encoding="utf-8"), path.suffix.lower(), source)
     except FileNotFoundError:
         raise fail("file not found", where=source) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise fail(f"cannot read the file: {exc}", where=source) from None
-    data = _parse(text, path.suffix.lower(), source)
-    if data is None:
-        raise fail("the file is empty; expected a scenario mapping", where=source)
     if not isinstance(data, Mapping):
-        raise fail("expected a mapping (name, licences, ...) at the top level", where=source)
+        empty = "the file is empty; expected a scenario mapping"
+        top = "expected a mapping (name, licences, ...) at the top level"
+        raise fail(empty if data is None else top, where=source)
     check_depth(data, source)
     return data
 
@@ -68,8 +63,7 @@ def read_document(path: Path) -> Mapping[str, Any]:
 def check_depth(data: Mapping[str, Any], source: str) -> None:
     """Raises a ScenarioErrors for the first of document_problems: a too-deep value at its
     top-level key, text that is not Unicode at its path."""
-    error = _first_problem(document_problems(data))
-    if error is not None:
+    if (error := _first_problem(document_problems(data))) is not None:
         raise fail(error.message, where=source, field=error.field)
 
 
@@ -80,11 +74,6 @@ def _first_problem(problems: Iterable[tuple[Loc, str]]) -> ScenarioError | None:
         field = str(loc[0]) if message == TOO_DEEP and loc else loc_text(loc)
         return ScenarioError(message, field=field)
     return None
-
-
-Loc = tuple[str | int, ...]
-NOT_FINITE = "expected a finite number"
-TOO_DEEP = f"nested too deeply: more than {MAX_DEPTH} levels of lists and mappings"
 
 
 def document_problems(data: object) -> Iterator[tuple[Loc, str]]:
@@ -161,19 +150,11 @@ def _parse(text: str, suffix: str, source: str) -> object:
         raise fail(REPEATED, where=f"{source}: line {exc.line}", field=str(exc.key)) from None
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or str(exc)
-        if "nesting depth" in problem:  # libyaml's own limit, far beyond MAX_DEPTH
-            raise fail(TOO_DEEP_TO_PARSE, where=source) from None
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}: line {mark.line + 1}" if mark is not None else source
+        if "nesting depth" in problem:  # libyaml's own limit, far beyond MAX_DEPTH
+            raise fail(TOO_DEEP_TO_PARSE, where=source) from None
         raise fail(f"invalid YAML: {problem}", where=where) from None
-
-
-TOO_DEEP_TO_PARSE = (
-    f"nested too deeply: more than the parser can read (limit {MAX_DEPTH} levels of lists "
-    "and mappings)"
-)
-REPEATED = "key appears twice in one mapping"
-REPEATED_IN_OBJECT = "key appears twice in one JSON object"
 
 
 def parse_json(text: str) -> Any:
@@ -181,17 +162,17 @@ def parse_json(text: str) -> Any:
     ScenarioError, and so is, in an object holding lists or objects, the first problem
     check_depth finds (a flat JSON Lines row needs no walk)."""
     value = decode_json(text)
-    parts = value.values() if isinstance(value, JsonObject) else [[]]
-    if not any(isinstance(part, dict | list) for part in parts):  # a flat JSON Lines row
-        repeated = next(iter(value.repeated), None)
-    else:
+    found: list[tuple[Loc, str]] = [
+        ((k,), REPEATED_IN_OBJECT) for k in getattr(value, "repeated", ())
+    ]
+    if not isinstance(value, JsonObject) or any(isinstance(v, dict | list) for v in value.values()):
         found = list(document_problems(value))  # one walk for both checks
-        repeated = next((str(loc[-1]) for loc, m in found if m == REPEATED_IN_OBJECT), None)
-        error = _first_problem(found) if isinstance(value, Mapping) else None
-        if repeated is None and error is not None:
-            raise error
-    if repeated is not None:
-        raise ScenarioError(REPEATED, field=repeated)
+    for loc, message in found:
+        if message == REPEATED_IN_OBJECT:
+            raise ScenarioError(REPEATED, field=str(loc[-1]))
+    error = _first_problem(found) if isinstance(value, Mapping) else None
+    if error is not None:
+        raise error
     return value
 
 
