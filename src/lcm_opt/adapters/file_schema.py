@@ -21,10 +21,6 @@ __all__ = ["SCHEMAS", "result_schema", "scenario_file_schema", "variant_file_sch
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 Schema = dict[str, Any]
 _META = ("title", "description", "default")
-_SCHEMA_KEY: Schema = {
-    "type": "string",
-    "description": "The JSON Schema an editor validates this file with; ignored by the loader.",
-}
 
 
 def scenario_file_schema() -> Schema:
@@ -59,15 +55,8 @@ SCHEMAS: dict[str, Callable[[], Schema]] = {
 }
 
 
-# --- pieces ---------------------------------------------------------------------------------
-
-
 def _document(schema: Schema, title: str) -> Schema:
     return {"$schema": JSON_SCHEMA_DIALECT, **schema, "title": title}
-
-
-def _meta(prop: Schema) -> Schema:
-    return {key: prop[key] for key in _META if key in prop}
 
 
 def _rules_schema() -> Schema:
@@ -95,7 +84,7 @@ def _rows_or_files(prop: Schema, forms: tuple[str, ...]) -> Schema:
     rows = {k: v for k, v in prop.items() if k not in _META}
     shapes = ", ".join(f"{{{form}: path}}" for form in forms)
     return {
-        **_meta(prop),
+        **{key: prop[key] for key in _META if key in prop},
         "description": f"A list of rows, or {shapes}: a file relative to the scenario whose "
         "rows use the same field names, or the block's columns: mapping.",
         "anyOf": [rows, *files],
@@ -107,5 +96,8 @@ def _ignored_top_keys() -> dict[str, Schema]:
         key: {"description": f"`{key}`: ignored by the loader (test fixtures use it)."}
         for key in IGNORED_TOP_KEYS
     }
-    keys["$schema"] = _SCHEMA_KEY
+    keys["$schema"] = {
+        "type": "string",
+        "description": "The JSON Schema an editor validates this file with; ignored by the loader.",
+    }
     return keys

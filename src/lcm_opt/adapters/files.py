@@ -2,10 +2,9 @@
 
 Loading is two passes over one Problems (docs/scenario.md, "Rules for every file"): each
 row is validated by its model, then `Scenario.model_validate` checks the scenario as a
-whole with a FileSource naming each row where the input has it (`<file>: licences[3]`,
-`<csv file>: row 14`, `<jsonl file>: line 14`). A streamed consumptions file
-(io/stream.py) reports exactly the errors of the per-row path, which `group=False` keeps.
-"""
+whole, the loader naming each row where the input has it (`<file>: licences[3]`, `<csv
+file>: row 14`, `<jsonl file>: line 14`). A streamed consumptions file (io/stream.py)
+reports exactly the errors of the per-row path, which `group=False` keeps."""
 
 from __future__ import annotations
 
@@ -26,7 +25,7 @@ from lcm_opt.adapters.files_errors import (
 )
 from lcm_opt.adapters.files_parse import check_depth, read_document
 from lcm_opt.adapters.files_rules import resolve_rules
-from lcm_opt.adapters.files_source import FileSource, gc_paused, read_table
+from lcm_opt.adapters.files_source import gc_paused, read_table
 from lcm_opt.adapters.json_text import to_json as dump_json
 from lcm_opt.domain.catalog import Product
 from lcm_opt.domain.checks import duplicate_message
@@ -37,6 +36,7 @@ from lcm_opt.domain.offers import Offer
 from lcm_opt.domain.org import ORG_TREES, Org
 from lcm_opt.domain.scenario import RuleText, Scenario, Variant
 from lcm_opt.domain.settings import Settings
+from lcm_opt.domain.source import ScenarioSource
 from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.domain.types import as_text_id
 from lcm_opt.errors import ScenarioError
@@ -82,25 +82,43 @@ def scenario_from_mapping(
 _Rows = Iterator[tuple[int, dict[str, Any], bool]]
 
 
-class _Loader:
+class _Loader(ScenarioSource):
+    """Reads each section row by row, then is the source (domain/source.py) the Scenario
+    validates itself with: it locates a row where its input has it (`licences[3]`, `row
+    14`) and counts the ids of rows that failed validation as known."""
+
     def __init__(
         self, data: Mapping[str, Any], base_dir: Path, source: str, *, group: bool
     ) -> None:
+        self.problems = Problems()
+        super().__init__(source, self.problems)
         self.data = data
         self.base_dir = base_dir
-        self.source = source
         self.group = group
-        self.problems = Problems()
         # section -> its ids (id -> locator of its first row), for references and
         # duplicates; a streamed section's ids have no locators
-        self.known: dict[str, Collection[str]] = {}
+        self.ids: dict[str, Collection[str]] = {}
         self.load_warnings: list[str] = []  # what the table blocks noted (io/recognise.py)
         # section -> (the locator of the model at an index, the location of a locator)
         self.rows_at: dict[str, tuple[Callable[[int], int], Callable[[int], str]]] = {}
 
+    def at(self, section: str, index: int) -> str:
+        """`licences[3]` or `row 14` without the file name, for "first at ..."."""
+        return self.where(section, index).rsplit(": ", 1)[-1]
+
+    def where(self, section: str, index: int | None) -> str:
+        found = self.rows_at.get(section)
+        if index is None or found is None:
+            return super().where(section, index)
+        locator, where_of = found
+        return where_of(locator(index))
+
+    def known(self, section: str) -> Collection[str] | None:
+        return self.ids.get(section)
+
     def build(self) -> Scenario:
         """Each section row by row (every row's own problems), then the Scenario validates
-        itself as a whole, reporting through a FileSource to the same Problems."""
+        itself as a whole, reporting to the same Problems."""
         self._top_keys()
         sections: dict[str, Any] = {
             "name": self._field("name", "?"),
@@ -119,8 +137,7 @@ class _Loader:
             "previous_allocation": self._previous(),
         }
         sections["load_warnings"] = tuple(self.load_warnings)
-        source = FileSource(self.source, self.problems, self.rows_at, self.known)
-        scenario = Scenario.model_validate(sections, context=source)
+        scenario = Scenario.model_validate(sections, context=self)
         self.problems.raise_if_any()
         return scenario
 
@@ -131,12 +148,12 @@ class _Loader:
         for key in self.data:
             if key not in accepted:
                 self.problems.add(
-                    self.source, str(key), f"unknown top-level key; accepted: {', '.join(accepted)}"
+                    self.name, str(key), f"unknown top-level key; accepted: {', '.join(accepted)}"
                 )
 
     def _rules(self) -> RuleText:
         try:
-            return resolve_rules(self.data.get("rules"), base_dir=self.base_dir, source=self.source)
+            return resolve_rules(self.data.get("rules"), base_dir=self.base_dir, source=self.name)
         except ScenarioError as exc:
             self.problems.add(exc.where, exc.field, exc.message)
             return RuleText(name="", lines=(), source="")
@@ -147,7 +164,7 @@ class _Loader:
         value, info = self.data.get(key), Scenario.model_fields[key]
         if value is None:
             if info.is_required():
-                self.problems.add(self.source, key, "required field is missing")
+                self.problems.add(self.name, key, "required field is missing")
                 return fallback
             return info.get_default(call_default_factory=True)
         try:
@@ -160,8 +177,8 @@ class _Loader:
         """Inside a top-level field at `<file>: key` and the path (an org tree's node at
         `<file>: org.<tree>`); the value itself at the file."""
         if key == "org" and (len(loc) > 1 or (loc and loc[0] in ORG_TREES)):
-            return f"{self.source}: org.{loc[0]}", "".join(map(str, loc[1:2]))
-        return (f"{self.source}: {key}", loc_text(loc)) if loc else (self.source, key)
+            return f"{self.name}: org.{loc[0]}", "".join(map(str, loc[1:2]))
+        return (f"{self.name}: {key}", loc_text(loc)) if loc else (self.name, key)
 
     def _previous(self) -> str | None:
         relative = self._field("previous_allocation", None)
@@ -169,7 +186,7 @@ class _Loader:
             return None
         path = self.base_dir / relative
         if not path.is_file():
-            self.problems.add(self.source, "previous_allocation", f"file not found: {path}")
+            self.problems.add(self.name, "previous_allocation", f"file not found: {path}")
         return str(path)
 
     # sections ---------------------------------------------------------------------------
@@ -181,7 +198,7 @@ class _Loader:
         besides a list) through `_row_path`."""
         rows, where_of, block = self._rows(key, model, files)
         seen: dict[str, int] = {}
-        self.known[key] = seen
+        self.ids[key] = seen
         keep = _row_path(model, where_of, block, key_field, seen, self.problems)
         items: list[M] = []
         locators: list[int] = []
@@ -205,7 +222,7 @@ class _Loader:
         def row_path(seen: dict[str, int], problems: Problems) -> RowPath:
             return _row_path(Consumption, at, block, "id", seen, problems)
 
-        table, self.known["consumptions"], locator = read_table(block, row_path, self.problems)
+        table, self.ids["consumptions"], locator = read_table(block, row_path, self.problems)
         self._note(block)
         self.rows_at["consumptions"] = (locator, at)
         return table
@@ -218,7 +235,7 @@ class _Loader:
         self, key: str, model: type[BaseModel], files: tuple[str, ...]
     ) -> tuple[_Rows, Callable[[int], str], TableBlock | None]:
         value = self.data.get(key)
-        list_where = partial("{}: {}[{}]".format, self.source, key)
+        list_where = partial("{}: {}[{}]".format, self.name, key)
         if isinstance(value, list):
             return self._list_rows(value, list_where), list_where, None
         if files and isinstance(value, Mapping):
@@ -228,7 +245,7 @@ class _Loader:
         elif value is not None:
             shapes = ["a list", *(f"{{{form}: path}}" for form in files)]
             shape = " or ".join([", ".join(shapes[:-1]), shapes[-1]]) if files else shapes[0]
-            self.problems.add(self.source, key, f"expected {shape}, got {kind_of(value)}")
+            self.problems.add(self.name, key, f"expected {shape}, got {kind_of(value)}")
         return iter(()), list_where, None
 
     def _list_rows(self, items: list[Any], where: Callable[[int], str]) -> _Rows:
@@ -242,9 +259,7 @@ class _Loader:
         self, key: str, spec: Mapping[str, Any], forms: tuple[str, ...], model: type[BaseModel]
     ) -> TableBlock | None:
         """A `{form: path, ...}` block, or None with the problem reported."""
-        return table_block(
-            spec, forms, model, self.base_dir, f"{self.source}: {key}", self.problems
-        )
+        return table_block(spec, forms, model, self.base_dir, f"{self.name}: {key}", self.problems)
 
 
 def _row_path(

@@ -150,7 +150,7 @@ def worded(model: type[BaseModel], error: Mapping[str, Any]) -> str:
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
     if kind == "string_unicode" and isinstance(value, str):
-        return surrogate_message(_first_surrogate(value))
+        return surrogate_message(value)
     if kind == "string_type" and isinstance(value, float):
         return (
             f"got the number {shown(value)}; ids and versions are text: quote them "
@@ -195,29 +195,16 @@ def _number_message(expected: str, value: object) -> str:
     return message
 
 
-def surrogate_message(char: str) -> str:
-    return f"not Unicode text: a lone surrogate {char} (half of a JSON escape pair)"
+def surrogate_message(text: str) -> str:
+    """`text` holds half a surrogate pair: the first, as its JSON escape."""
+    char = next((c for c in text if "\ud800" <= c <= "\udfff"), "\ufffd")
+    return f"not Unicode text: a lone surrogate \\u{ord(char):04x} (half of a JSON escape pair)"
 
 
-def _first_surrogate(text: str) -> str:
-    for char in text:
-        if "\ud800" <= char <= "\udfff":
-            return f"\\u{ord(char):04x}"
-    return "?"
+_KINDS = ((type(None), "null"), (bool, "a boolean"), (int | float, "a number"), (str, "text"),
+          (Mapping, "a mapping"), (list | tuple, "a list"))  # fmt: skip
 
 
 def kind_of(value: object) -> str:
     """What a value is, in the file format's words (never an internal class name)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list | tuple):
-        return "a list"
-    return type(value).__name__
+    return next((kind for cls, kind in _KINDS if isinstance(value, cls)), type(value).__name__)

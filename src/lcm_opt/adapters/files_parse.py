@@ -116,8 +116,8 @@ def document_problems(data: object) -> Iterator[tuple[Loc, str]]:
 def _not_unicode(text: str) -> str | None:
     try:
         text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        return surrogate_message(f"\\u{ord(text[exc.start]):04x}")
+    except UnicodeEncodeError:
+        return surrogate_message(text)
     return None
 
 

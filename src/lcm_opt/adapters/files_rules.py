@@ -30,11 +30,8 @@ def available_rule_sets() -> list[str]:
     folder = rulesets_dir()
     if not folder.is_dir():
         return []
-    return sorted(item.name[: -len(".rules")] for item in folder.iterdir() if _is_rules(item))
-
-
-def _is_rules(item: Traversable) -> bool:
-    return item.name.endswith(".rules") and item.is_file()
+    names = (item.name for item in folder.iterdir() if item.is_file())
+    return sorted(name[: -len(".rules")] for name in names if name.endswith(".rules"))
 
 
 def is_rule_path(value: object) -> bool:
@@ -48,53 +45,38 @@ def resolve_rules(value: object, *, base_dir: Path, source: str) -> RuleText:
     """`value` is None (the default rule set), a rule-set name (a bundled `<name>.rules`),
     a path relative to `base_dir` (is_rule_path), or a list of rule lines. Raises
     ScenarioError naming `source` and the `rules` key."""
-    if value is None:
-        value = DEFAULT_RULES
+    value = DEFAULT_RULES if value is None else value
     if isinstance(value, list):
         return _inline(value, source)
-    if not isinstance(value, str) or not value.strip():
-        raise ScenarioError(
-            f"expected a rule-set name, a path to a .rules file or a list of rule lines, "
-            f"got {shown(value)}",
-            where=source,
-            field="rules",
-        )
-    text = value.strip()
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        expected = "expected a rule-set name, a path to a .rules file or a list of rule lines"
+        raise ScenarioError(f"{expected}, got {shown(value)}", where=source, field="rules")
     if is_rule_path(text):
         return _read(Path(text).stem, base_dir / text, source)
     folder = rulesets_dir()
-    path = folder / f"{text}.rules"
-    if not path.is_file():
+    if not (path := folder / f"{text}.rules").is_file():
         names = ", ".join(available_rule_sets()) or f"none (no .rules files in {folder})"
-        raise ScenarioError(
-            f"unknown rule set {text!r}; available: {names}", where=source, field="rules"
-        )
+        message = f"unknown rule set {text!r}; available: {names}"
+        raise ScenarioError(message, where=source, field="rules")
     return _read(text, path, source)
 
 
 def _inline(lines: list[object], source: str) -> RuleText:
     for index, line in enumerate(lines):
         if not isinstance(line, str):
-            raise ScenarioError(
-                f"a rule line must be text, got {shown(line)}",
-                where=f"{source}: rules[{index}]",
-                field="rules",
-            )
-    inline = tuple(str(line) for line in lines)
-    return RuleText(name="inline", lines=inline, source=f"{source}: rules")
+            where = f"{source}: rules[{index}]"
+            message = f"a rule line must be text, got {shown(line)}"
+            raise ScenarioError(message, where=where, field="rules")
+    return RuleText(name="inline", lines=tuple(map(str, lines)), source=f"{source}: rules")
 
 
 def _read(name: str, path: Traversable, source: str) -> RuleText:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        if isinstance(exc, FileNotFoundError):
-            reason = "does not exist"
-        elif isinstance(exc, UnicodeDecodeError):
-            reason = "is not valid UTF-8"
-        else:
-            reason = "cannot be read"
-        raise ScenarioError(
-            f"rule file {str(path)!r} {reason}", where=source, field="rules"
-        ) from None
+        reasons = {FileNotFoundError: "does not exist", UnicodeDecodeError: "is not valid UTF-8"}
+        reason = reasons.get(type(exc), "cannot be read")
+        message = f"rule file {str(path)!r} {reason}"
+        raise ScenarioError(message, where=source, field="rules") from None
     return RuleText(name=name, lines=tuple(text.splitlines()), source=str(path))

@@ -1,55 +1,16 @@
-"""Where a loaded Scenario's rows are in their input, for the Scenario's own validation
-(domain/source.py): a row of a YAML list is `licences[3]`, of a CSV file `row 14`, of a
-JSON Lines file `line 7`, also for a streamed consumptions file; and the cyclic GC paused
-while a load builds its models."""
+"""Reading a consumptions block as a table (column by column where the file allows it,
+else streamed), and the cyclic GC paused while a load builds its models."""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 
 from lcm_opt.adapters.files_errors import Problems
-from lcm_opt.domain.source import ScenarioSource
 from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.io.blocks import TableBlock
 from lcm_opt.io.stream import RowPaths, stream_table
-
-__all__ = ["FileSource", "RowsAt", "read_table"]
-
-RowsAt = Mapping[str, tuple[Callable[[int], int], Callable[[int], str]]]
-"""section -> (the locator of the model at an index, the location of a locator)."""
-
-
-class FileSource(ScenarioSource):
-    """Locates a loaded Scenario's rows in the file (or list) each section was read from,
-    and counts the ids of rows that failed validation as known (`known`: section -> every
-    id its rows claimed)."""
-
-    def __init__(
-        self,
-        name: str,
-        problems: Problems,
-        rows_at: RowsAt,
-        known: Mapping[str, Collection[str]],
-    ) -> None:
-        super().__init__(name, problems)
-        self.rows_at = rows_at
-        self.ids = known
-
-    def at(self, section: str, index: int) -> str:
-        """`licences[3]` or `row 14` without the file name, for "first at ..."."""
-        return self.where(section, index).rsplit(": ", 1)[-1]
-
-    def where(self, section: str, index: int | None) -> str:
-        found = self.rows_at.get(section)
-        if index is None or found is None:
-            return super().where(section, index)
-        locator, where_of = found
-        return where_of(locator(index))
-
-    def known(self, section: str) -> Collection[str] | None:
-        return self.ids.get(section)
 
 
 def read_table(

@@ -97,18 +97,15 @@ def _variant_file(data: Mapping[str, Any], path: Path) -> Scenario:
     in it, or at the file; then the base scenario, loaded."""
     source = str(path)
     problems = Problems()
+    unknown = unknown_key(VARIANT_FILE_KEYS, within=" in a variant file")
     for key in data:
         if key not in VARIANT_FILE_KEYS:
-            problems.add(
-                source, str(key), unknown_key(VARIANT_FILE_KEYS, within=" in a variant file")
-            )
-    found = None
+            problems.add(source, str(key), unknown)
     try:
         found = VariantFile.model_validate({k: data[k] for k in data if k in VARIANT_FILE_KEYS})
     except ValidationError as exc:
         report_validation(VariantFile, exc, problems, partial(_place, source))
-    problems.raise_if_any()
-    assert found is not None
+    problems.raise_if_any()  # `found` is set: nothing was reported
     scenario = load_scenario(path.parent / found.base)
     return scenario.model_copy(update={"variants": found.chosen()})
 

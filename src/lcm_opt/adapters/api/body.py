@@ -8,7 +8,6 @@ body is so bounded before pydantic sees it: its size by BodySizeLimitMiddleware
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Sequence
-from email.message import Message
 from typing import Any
 
 from fastapi import Request, Response
@@ -33,33 +32,14 @@ class BodyError(ScenarioErrors):
         super().__init__(errors)
 
 
-def parse_json_body(raw: bytes) -> Any:
-    """The body's JSON value; BodyError naming each problem's location otherwise."""
-    try:
-        data = decode_json(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        message = f"the body is not UTF-8 JSON text: {exc.reason} at byte {exc.start}"
-        raise BodyError([((), message)]) from None
-    except ScenarioError as exc:
-        raise BodyError([((), exc.render())]) from None
-    problems = sorted(document_problems(data), key=lambda p: [str(part) for part in p[0]])
-    if problems:
-        raise BodyError(problems)
-    return data
-
-
 def _declares_json(request: Request, untyped: bool) -> bool:
     """Whether FastAPI reads the body as JSON: with application/json or */*+json, and
     without a content type unless the route is strict about it (the default)."""
     content_type = request.headers.get("content-type")
     if not content_type:
         return untyped
-    message = Message()
-    message["content-type"] = content_type
-    subtype = message.get_content_subtype()
-    return message.get_content_maintype() == "application" and (
-        subtype == "json" or subtype.endswith("+json")
-    )
+    kind = content_type.partition(";")[0].strip().lower()
+    return kind.startswith("application/") and (kind.endswith("/json") or kind.endswith("+json"))
 
 
 OFF_LOOP_BYTES = 32 * 1024
@@ -68,9 +48,18 @@ answering (health) while a large scenario is read."""
 
 
 def _validated(raw: bytes, field: Any) -> Any:
-    """The body parsed strictly, then validated by the route's body field (FastAPI's own
-    validation of the declared model, run here so that it can leave the event loop)."""
-    data = parse_json_body(raw)
+    """The body parsed strictly (BodyError naming each problem's location), then validated
+    by the route's body field (FastAPI's own validation of the declared model, run here so
+    that it can leave the event loop)."""
+    try:
+        data = decode_json(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        message = f"the body is not UTF-8 JSON text: {exc.reason} at byte {exc.start}"
+        raise BodyError([((), message)]) from None
+    except ScenarioError as exc:
+        raise BodyError([((), exc.render())]) from None
+    if problems := sorted(document_problems(data), key=lambda p: [str(part) for part in p[0]]):
+        raise BodyError(problems)
     if field is None:
         return data
     value, errors = field.validate(data, {}, loc=("body",))

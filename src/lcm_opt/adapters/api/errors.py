@@ -37,21 +37,19 @@ def scenario_error_detail(error: ScenarioError) -> list[dict[str, Any]]:
     return [{"loc": ["body", *loc], "msg": msg, "type": "scenario"} for loc, msg in problems]
 
 
-def _worded(error: Any, body: object) -> str:
-    """FastAPI's error as the scenario loader words it ("must not be negative, got -1"),
-    an unknown key naming the keys of the model it is in (`body`: the route's model)."""
-    model = model_at(body, error["loc"][1:-1]) if error["loc"][:1] == ("body",) else None
-    return worded(model or BaseModel, error)
-
-
 async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
-    """Each error as `{loc, msg, type}`, in the loader's words; no input echoed back."""
+    """Each error as `{loc, msg, type}` in the loader's words ("must not be negative, got
+    -1"), an unknown key naming the keys of the model it is in; no input echoed back."""
     assert isinstance(exc, RequestValidationError)
     field = getattr(request.scope.get("route"), "body_field", None)
     body = getattr(getattr(field, "field_info", None), "annotation", None)
-    detail = [
-        {"loc": list(e["loc"]), "msg": _worded(e, body), "type": e["type"]} for e in exc.errors()
-    ]
+    detail = []
+    for error in exc.errors():
+        loc = error["loc"]
+        model = model_at(body, loc[1:-1]) if loc[:1] == ("body",) else None
+        detail.append(
+            {"loc": list(loc), "msg": worded(model or BaseModel, error), "type": error["type"]}
+        )
     return JSONResponse({"detail": detail}, status_code=422)
 
 

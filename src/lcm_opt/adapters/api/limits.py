@@ -42,10 +42,5 @@ class BodySizeLimitMiddleware:
     @staticmethod
     def _declared(scope: Scope) -> int:
         """The Content-Length header, or -1 (absent or malformed: the stream is counted)."""
-        for name, value in scope["headers"]:
-            if name == b"content-length":
-                try:
-                    return int(value)
-                except ValueError:
-                    return -1
-        return -1
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        return int(declared) if declared.isdigit() else -1

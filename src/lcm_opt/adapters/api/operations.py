@@ -9,11 +9,7 @@ import json
 
 from pydantic import BaseModel, TypeAdapter
 
-from lcm_opt.adapters.api.scenario_body import (
-    cap_time_limit,
-    check_variants,
-    variant_errors_located,
-)
+from lcm_opt.adapters.api.scenario_body import cap_time_limit, check_variants
 from lcm_opt.adapters.api.schemas import (
     CompareRun,
     RunDetail,
@@ -68,9 +64,8 @@ def compare(request: ScenarioRequest, settings: ApiSettings) -> Comparison:
 
 
 def whatif(request: WhatIfRequest, settings: ApiSettings) -> WhatIfReport:
-    scenario = scenario_of(request, settings)
-    with variant_errors_located(scenario):
-        return whatif_scenario(scenario, request.variants, request.engine)
+    scenario = scenario_of(request, settings)  # the variants checked: they apply
+    return whatif_scenario(scenario, request.variants, request.engine)
 
 
 def validate(request: ScenarioRequest, settings: ApiSettings) -> ValidateResponse:

@@ -8,8 +8,8 @@ one pass, as from the file loader (domain/one_pass.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import suppress
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -68,20 +68,16 @@ def _rule_text(value: object) -> object:
     """`rules` as the request writes it -> RuleText, its lines parsed."""
     if value is None or isinstance(value, str):
         if is_rule_path(value):
-            message = (
-                f"rule-set paths are not accepted: name a rule set or send the lines ({_NO_PATHS})"
-            )
-            raise ValueError(message)
+            paths = "rule-set paths are not accepted: name a rule set or send the lines"
+            raise ValueError(f"{paths} ({_NO_PATHS})")
         try:
             return resolve_rules(value or DEFAULT_RULES, base_dir=NO_FILES, source=SOURCE)
         except ScenarioError as error:
             raise ValueError(error.message) from None
-    if isinstance(value, list):
-        text = RuleText.model_validate({"name": "inline", "lines": value, "source": RULES_SOURCE})
-    elif isinstance(value, Mapping):
-        text = RuleText.model_validate({**value, "source": RULES_SOURCE})
-    else:
+    if not isinstance(value, list | Mapping):
         return value  # RuleText says what it expects
+    raw = {"name": "inline", "lines": value} if isinstance(value, list) else value
+    text = RuleText.model_validate({**raw, "source": RULES_SOURCE})
     try:
         parse_rules(text)
     except ScenarioError as error:
@@ -178,9 +174,7 @@ class ScenarioBody(Scenario):
 
     def domain(self) -> Scenario:
         """The domain Scenario it holds (every part already validated)."""
-        return Scenario.model_construct(
-            **{name: getattr(self, name) for name in Scenario.model_fields}
-        )
+        return Scenario.model_construct(**{k: v for k, v in self if k in Scenario.model_fields})
 
 
 def parse_scenario(data: Mapping[str, Any], *, max_time_limit_s: float) -> Scenario:
@@ -205,34 +199,25 @@ def _capped(op: Any, cap: float) -> Any:
     """A `set_setting` of time_limit_s over `cap` (read as pydantic reads it, "1e9" too)
     set to `cap`."""
     if isinstance(op, SetSetting) and op.field == "time_limit_s" and not isinstance(op.value, bool):
-        try:
+        with suppress(TypeError, ValueError):
             if float(op.value) > cap:
                 return op.model_copy(update={"value": cap})
-        except (TypeError, ValueError):
-            pass
     return op
 
 
 def check_variants(scenario: Scenario, names: list[str] | None) -> list[Scenario]:
     """A what-if request: the scenario has variants, the named ones (default all) exist,
-    and they apply to the scenario (returned, applied)."""
+    and they apply to the scenario (returned, applied). The apply code names a change
+    `variant <name>: changes[<i>] (<op>)` (op_where): its errors are located at that
+    change in the request, what it names otherwise in full at the variant or scenario."""
     try:
         chosen = select_variants(scenario, names)
     except ScenarioError as error:
         known = {variant.name for variant in scenario.variants}
         at: list[Loc] = [("variants", i) for i, n in enumerate(names or []) if n not in known]
         raise BodyError([(loc, error.message) for loc in at or [(SOURCE, "variants")]]) from None
-    with variant_errors_located(scenario):
-        return [apply_variant(scenario, variant, base_dir=NO_FILES).scenario for variant in chosen]
-
-
-@contextmanager
-def variant_errors_located(scenario: Scenario) -> Iterator[None]:
-    """Errors of applying the variants at their change in the request: the apply code
-    names a change `variant <name>: changes[<i>] (<op>)` (op_where), looked up here;
-    what it names otherwise is reported in full at the variant, or the scenario."""
     try:
-        yield
+        return [apply_variant(scenario, variant, base_dir=NO_FILES).scenario for variant in chosen]
     except ScenarioError as error:
         places: dict[str, Loc] = {scenario.name: (SOURCE,)}
         for k, variant in enumerate(scenario.variants):

@@ -4,7 +4,6 @@ rules. The service (services/whatif.py) receives the built variant scenarios."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -79,12 +78,7 @@ def apply_all(scenario: Scenario, variants: list[Variant], base_dir: Path) -> li
     applied, errors = [], []
     for variant in variants:
         try:
-            started = time.perf_counter()
-            built = apply_variant(scenario, variant, base_dir=base_dir)
-            seconds = time.perf_counter() - started
-            applied.append(
-                Applied(variant.name, built.scenario, built.notes, built.footprint, seconds)
-            )
+            applied.append(apply_variant(scenario, variant, base_dir=base_dir))
         except ScenarioError as exc:
             errors.extend(exc.errors if isinstance(exc, ScenarioErrors) else [exc])
     if errors:

@@ -7,7 +7,7 @@ checked once. The file side is supplied here: a `set_rules` path resolves agains
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,21 +18,15 @@ from lcm_opt.domain.variants import op_where
 from lcm_opt.services.variant_check import check_variant
 from lcm_opt.services.variant_ops import HANDLERS
 from lcm_opt.services.variant_state import WorkingScenario
-from lcm_opt.services.whatif_local import Footprint
+from lcm_opt.services.whatif import Applied
 
 __all__ = ["Applied", "apply_variant"]
-
-
-@dataclass(frozen=True)
-class Applied:
-    scenario: Scenario
-    notes: tuple[str, ...]  # what each change did, e.g. "removed 47 consumption(s) ..."
-    footprint: Footprint | None = None  # None: the changes reach every block
 
 
 def apply_variant(base: Scenario, variant: Variant, *, base_dir: Path) -> Applied:
     """The base scenario with the variant's changes applied, named `<base> [<variant>]`.
     `base_dir` resolves a `set_rules` path. Raises ScenarioErrors listing every problem."""
+    started = time.perf_counter()
     problems = Problems()
 
     def validate(model: type[Any], raw: dict[str, Any], where: str) -> Any:
@@ -50,4 +44,5 @@ def apply_variant(base: Scenario, variant: Variant, *, base_dir: Path) -> Applie
     scenario = state.build(f"{base.name} [{variant.name}]")
     check_variant(scenario, state, variant.name)
     problems.raise_if_any()
-    return Applied(scenario, tuple(notes), state.footprint())
+    seconds = time.perf_counter() - started
+    return Applied(variant.name, scenario, tuple(notes), state.footprint(), seconds)
