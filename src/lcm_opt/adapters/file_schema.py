@@ -16,11 +16,23 @@ from lcm_opt.domain.result import Result
 from lcm_opt.domain.scenario import Scenario
 from lcm_opt.io.blocks import option_schemas
 
-__all__ = ["SCHEMAS", "result_schema", "scenario_file_schema", "variant_file_schema"]
+__all__ = ["SCHEMAS", "scenario_file_schema"]
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 Schema = dict[str, Any]
 _META = ("title", "description", "default")
+_RULES: Schema = {
+    "description": "A rule set by name (one bundled with lcm-opt, such as xassets-default), "
+    "a path to a .rules file relative to the scenario, or the rule lines themselves; "
+    "default xassets-default.",
+    "anyOf": [{"type": "string", "minLength": 1}, {"type": "array", "items": {"type": "string"}}],
+}
+_IGNORED: dict[str, Schema] = {
+    **{key: {"description": f"`{key}`: ignored by the loader (test fixtures use it)."}
+       for key in IGNORED_TOP_KEYS},
+    "$schema": {"type": "string", "description": "The JSON Schema an editor validates this "
+                "file with; ignored by the loader."},
+}  # fmt: skip
 
 
 def scenario_file_schema() -> Schema:
@@ -29,46 +41,28 @@ def scenario_file_schema() -> Schema:
     schema["$defs"].pop("RuleText", None)
     props: dict[str, Schema] = schema["properties"]
     props["name"]["description"] = "The scenario's name, carried into every result."
-    props["rules"] = _rules_schema()
+    props["rules"] = _RULES
     props.pop("load_warnings", None)
     props["licences"] = _rows_or_files(props["licences"], LICENCE_FILES)
     props["consumptions"] = _rows_or_files(props["consumptions"], CONSUMPTION_FILES)
-    props.update(_ignored_top_keys())
+    props.update(_IGNORED)
     schema["required"] = ["name"]  # `rules` defaults to xassets-default
     return _document(schema, "lcm-opt scenario file")
 
 
-def variant_file_schema() -> Schema:
-    """A variant file: `base` and a `variants` list, or `base` and one `name` + `changes`."""
-    return _document(VariantFile.model_json_schema(by_alias=True), "lcm-opt variant file")
-
-
-def result_schema() -> Schema:
-    """A result file, as `lcm-opt solve --format json` writes it."""
-    return _document(Result.model_json_schema(), "lcm-opt result")
-
-
+# A variant file: `base` and a `variants` list, or `base` and one `name` + `changes`; a
+# result file, as `lcm-opt solve --format json` writes it.
 SCHEMAS: dict[str, Callable[[], Schema]] = {
     "scenario": scenario_file_schema,
-    "result": result_schema,
-    "variants": variant_file_schema,
+    "result": lambda: _document(Result.model_json_schema(), "lcm-opt result"),
+    "variants": lambda: _document(
+        VariantFile.model_json_schema(by_alias=True), "lcm-opt variant file"
+    ),
 }
 
 
 def _document(schema: Schema, title: str) -> Schema:
     return {"$schema": JSON_SCHEMA_DIALECT, **schema, "title": title}
-
-
-def _rules_schema() -> Schema:
-    return {
-        "description": "A rule set by name (one bundled with lcm-opt, such as xassets-default), "
-        "a path to a .rules file relative to the scenario, or the rule lines themselves; "
-        "default xassets-default.",
-        "anyOf": [
-            {"type": "string", "minLength": 1},
-            {"type": "array", "items": {"type": "string"}},
-        ],
-    }
 
 
 def _rows_or_files(prop: Schema, forms: tuple[str, ...]) -> Schema:
@@ -89,15 +83,3 @@ def _rows_or_files(prop: Schema, forms: tuple[str, ...]) -> Schema:
         "rows use the same field names, or the block's columns: mapping.",
         "anyOf": [rows, *files],
     }
-
-
-def _ignored_top_keys() -> dict[str, Schema]:
-    keys: dict[str, Schema] = {
-        key: {"description": f"`{key}`: ignored by the loader (test fixtures use it)."}
-        for key in IGNORED_TOP_KEYS
-    }
-    keys["$schema"] = {
-        "type": "string",
-        "description": "The JSON Schema an editor validates this file with; ignored by the loader.",
-    }
-    return keys

@@ -56,8 +56,7 @@ CONSUMPTION_FILES = tuple(KINDS)
 
 def load_scenario(path: str | Path, *, group: bool = True) -> Scenario:
     """Reads and validates a scenario file; raises ScenarioErrors listing every problem.
-    `group=False`: consumption files are read row by row into a tuple (see the module
-    docstring)."""
+    `group=False`: consumption files are read row by row into a tuple."""
     path = Path(path)
     data = read_document(path)
     return scenario_from_mapping(data, base_dir=path.parent, source=str(path), group=group)
@@ -66,17 +65,13 @@ def load_scenario(path: str | Path, *, group: bool = True) -> Scenario:
 def scenario_from_mapping(
     data: Mapping[str, Any], *, base_dir: Path, source: str, group: bool = True
 ) -> Scenario:
-    """Validates a parsed scenario. Relative paths (CSV and JSON Lines sections, rule files,
-    `previous_allocation`) resolve against `base_dir`; `source` names the input in messages.
-    `previous_allocation` is stored resolved against `base_dir`. Lists and mappings nested
-    deeper than files_parse.MAX_DEPTH are refused before anything else is read. A
-    consumptions file becomes a ConsumptionTable, or with `group=False` a tuple."""
+    """Validates a parsed scenario. Relative paths (table blocks, rule files,
+    `previous_allocation`, stored resolved) resolve against `base_dir`; `source` names the
+    input in messages. Too deep a document is refused before anything else is read."""
     check_depth(data, source)
     with gc_paused():
         return _Loader(data, Path(base_dir), source, group=group).build()
 
-
-# --- validation ----------------------------------------------------------------------------
 
 # One section's rows: (locator, raw item, cells_ok); the locator is a list index or CSV line.
 _Rows = Iterator[tuple[int, dict[str, Any], bool]]
@@ -141,15 +136,12 @@ class _Loader(ScenarioSource):
         self.problems.raise_if_any()
         return scenario
 
-    # top level --------------------------------------------------------------------------
-
     def _top_keys(self) -> None:
         accepted = [*Scenario.input_fields(), *IGNORED_TOP_KEYS]
+        message = f"unknown top-level key; accepted: {', '.join(accepted)}"
         for key in self.data:
             if key not in accepted:
-                self.problems.add(
-                    self.name, str(key), f"unknown top-level key; accepted: {', '.join(accepted)}"
-                )
+                self.problems.add(self.name, str(key), message)
 
     def _rules(self) -> RuleText:
         try:
@@ -188,8 +180,6 @@ class _Loader(ScenarioSource):
         if not path.is_file():
             self.problems.add(self.name, "previous_allocation", f"file not found: {path}")
         return str(path)
-
-    # sections ---------------------------------------------------------------------------
 
     def _load(
         self, key: str, model: type[M], files: tuple[str, ...] = (), key_field: str = "id"

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from lcm_opt.adapters.files_errors import fail, loc_text, surrogate_message
+from lcm_opt.domain.located import Loc
 from lcm_opt.errors import ScenarioError
 from lcm_opt.io.yaml_text import (
     MAX_ALIAS_NODES,
@@ -27,7 +28,6 @@ from lcm_opt.io.yaml_text import (
 )
 
 SUFFIXES = (".yaml", ".yml", ".json")
-Loc = tuple[str | int, ...]
 NOT_FINITE = "expected a finite number"
 TOO_DEEP = f"nested too deeply: more than {MAX_DEPTH} levels of lists and mappings"
 TOO_DEEP_TO_PARSE = (

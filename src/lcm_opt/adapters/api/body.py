@@ -16,9 +16,8 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from lcm_opt.adapters.files_parse import decode_json, document_problems
+from lcm_opt.domain.located import Loc
 from lcm_opt.errors import ScenarioError, ScenarioErrors
-
-Loc = tuple[str | int, ...]
 
 
 class BodyError(ScenarioErrors):

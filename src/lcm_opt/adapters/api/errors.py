@@ -100,5 +100,4 @@ class CatchAllMiddleware:
         except Exception:
             LOGGER.exception("unexpected error on %s %s", scope["method"], scope["path"])
             if not started:
-                response = JSONResponse({"detail": GENERIC_500}, status_code=500)
-                await response(scope, receive, send)
+                await JSONResponse({"detail": GENERIC_500}, status_code=500)(scope, receive, send)

@@ -8,22 +8,18 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-def too_large_message(limit: int) -> str:
-    return f"request body is larger than the limit of {limit} bytes"
-
-
 class BodySizeLimitMiddleware:
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.too_large = f"request body is larger than the limit of {max_bytes} bytes"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         if self._declared(scope) > self.max_bytes:
-            response = JSONResponse({"detail": too_large_message(self.max_bytes)}, status_code=413)
-            await response(scope, receive, send)
+            await JSONResponse({"detail": self.too_large}, status_code=413)(scope, receive, send)
             return
         received = 0
 
@@ -34,7 +30,7 @@ class BodySizeLimitMiddleware:
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
                     # FastAPI re-raises an HTTPException met while reading the body.
-                    raise HTTPException(413, too_large_message(self.max_bytes))
+                    raise HTTPException(413, self.too_large)
             return message
 
         await self.app(scope, counting_receive, send)

@@ -25,11 +25,11 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from lcm_opt.adapters.api.body import BodyError, Loc
+from lcm_opt.adapters.api.body import BodyError
 from lcm_opt.adapters.files_rules import DEFAULT_RULES, is_rule_path, resolve_rules
 from lcm_opt.adapters.variants import apply_variant, select_variants
 from lcm_opt.domain import Consumption, Licence, RuleText, Scenario
-from lcm_opt.domain.located import Located, located
+from lcm_opt.domain.located import Loc, Located, located
 from lcm_opt.domain.one_pass import LocatedSource, whole_checks
 from lcm_opt.domain.variants import SetRules, SetSetting, Variant, op_where
 from lcm_opt.errors import ScenarioError, ScenarioErrors
@@ -118,22 +118,15 @@ class ScenarioBody(Scenario):
     schema_: Any = Field(None, alias="$schema", exclude=True, description="ignored")
     load_warnings: SkipJsonSchema[tuple[()]] = Field((), exclude=True)  # the loader's, not sent
 
-    @field_validator("products", "licences", "consumptions", mode="before")
+    @field_validator("products", "licences", "consumptions", "previous_allocation", mode="before")
     @classmethod
-    def _inline_rows(cls, value: object) -> object:
-        if isinstance(value, Mapping):
-            message = (
-                f"file references are not accepted: send the rows inline as a list ({_NO_PATHS})"
-            )
-            forms = [key for key in value if key in KINDS]
-            raise located([((forms[0],) if forms else (), message, value)])
-        return value
-
-    @field_validator("previous_allocation", mode="before")
-    @classmethod
-    def _no_previous(cls, value: object) -> object:
-        if value is not None:
+    def _no_files(cls, value: object, info: ValidationInfo) -> object:
+        if info.field_name == "previous_allocation" and value is not None:
             raise ValueError(f"previous_allocation names a file; it is not accepted ({_NO_PATHS})")
+        if isinstance(value, Mapping):
+            forms = [key for key in value if key in KINDS]
+            message = "file references are not accepted: send the rows inline as a list"
+            raise located([((forms[0],) if forms else (), f"{message} ({_NO_PATHS})", value)])
         return value
 
     @field_validator("variants")

@@ -49,16 +49,13 @@ class WhatIfRun(WhatIfRequest):
     kind: Literal["whatif"]
 
 
-_RUNS: dict[object, type[BaseModel]] = {
-    "solve": SolveRun,
-    "compare": CompareRun,
-    "whatif": WhatIfRun,
-}
+_Runs = SolveRun | CompareRun | WhatIfRun
+_RUNS: dict[Any, type[_Request]] = {"solve": SolveRun, "compare": CompareRun, "whatif": WhatIfRun}
 
 
 def _by_kind(value: object) -> object:
     """A run request as its kind's model; errors located without the kind as a step."""
-    if isinstance(value, SolveRun | CompareRun | WhatIfRun):
+    if isinstance(value, _Runs):
         return value
     model = _RUNS.get(value.get("kind")) if isinstance(value, Mapping) else None
     if model is None:
@@ -66,7 +63,6 @@ def _by_kind(value: object) -> object:
     return model.model_validate(value)
 
 
-_Runs = SolveRun | CompareRun | WhatIfRun
 RunRequest = Annotated[
     _Runs,
     PlainValidator(_by_kind, json_schema_input_type=Annotated[_Runs, Field(discriminator="kind")]),
