@@ -16,8 +16,6 @@ from lcm_opt.domain.result import Result
 from lcm_opt.domain.scenario import Scenario
 from lcm_opt.io.blocks import option_schemas
 
-__all__ = ["SCHEMAS", "scenario_file_schema"]
-
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 Schema = dict[str, Any]
 _META = ("title", "description", "default")

@@ -173,8 +173,7 @@ class _Loader(ScenarioSource):
         return (f"{self.name}: {key}", loc_text(loc)) if loc else (self.name, key)
 
     def _previous(self) -> str | None:
-        relative = self._field("previous_allocation", None)
-        if relative is None:
+        if (relative := self._field("previous_allocation", None)) is None:
             return None
         path = self.base_dir / relative
         if not path.is_file():
@@ -204,8 +203,7 @@ class _Loader(ScenarioSource):
         value = self.data.get("consumptions")
         if not (self.group and isinstance(value, Mapping)):
             return self._load("consumptions", Consumption, CONSUMPTION_FILES)
-        block = self._block("consumptions", value, CONSUMPTION_FILES, Consumption)
-        if block is None:
+        if (block := self._block("consumptions", value, CONSUMPTION_FILES, Consumption)) is None:
             return ()
         at = where_of(block)
 

@@ -114,26 +114,22 @@ def loc_text(loc: tuple[int | str, ...]) -> str:
 
 # pydantic's error types in the project's words; {value} is the input as shown(), {ge},
 # {gt}, {le} a bound as a reader writes it (1,000,000), {expected} pydantic's own list.
-_TEMPLATES = {
-    "missing": "required field is missing",
-    **dict.fromkeys(
-        ("enum", "literal_error"), "{value} is not accepted; expected one of {expected}"
-    ),
-    "greater_than_equal": "must be at least {ge}, got {value}",
-    "greater_than": "must be greater than {gt}, got {value}",
-    "less_than_equal": "must be at most {le}, got {value}",
-    "finite_number": "must be a finite number, got {value}",
-    **dict.fromkeys(("bool_parsing", "bool_type"), "expected true or false, got {value}"),
-    "string_type": "expected text, got {value}",
-    **dict.fromkeys(("tuple_type", "list_type"), "expected a list, got {value}"),
-    **dict.fromkeys(
-        ("dict_type", "model_type", "model_attributes_type"), "expected a mapping, got {value}"
-    ),
+_WORDING = {
+    "required field is missing": ("missing",),
+    "{value} is not accepted; expected one of {expected}": ("enum", "literal_error"),
+    "must be at least {ge}, got {value}": ("greater_than_equal",),
+    "must be greater than {gt}, got {value}": ("greater_than",),
+    "must be at most {le}, got {value}": ("less_than_equal",),
+    "must be a finite number, got {value}": ("finite_number",),
+    "expected true or false, got {value}": ("bool_parsing", "bool_type"),
+    "expected text, got {value}": ("string_type",),
+    "expected a list, got {value}": ("tuple_type", "list_type"),
+    "expected a mapping, got {value}": ("dict_type", "model_type", "model_attributes_type"),
+    "expected a whole number, got {value}": ("int_parsing", "int_type", "int_from_float"),
+    "expected a number, got {value}": ("float_parsing", "float_type"),
 }
-_NUMBER_KINDS = {
-    **dict.fromkeys(("int_parsing", "int_type", "int_from_float"), "a whole number"),
-    **dict.fromkeys(("float_parsing", "float_type"), "a number"),
-}
+_TEMPLATES = {kind: text for text, kinds in _WORDING.items() for kind in kinds}
+_NUMBER_KINDS = {"int_parsing", "int_type", "int_from_float", "float_parsing", "float_type"}
 # Text that looks like a number the loader does not read: YAML 1.1 forms (012 octal, 0x10,
 # 1_000, 1:30 sexagesimal) and decimals with leading zeros.
 _NUMBER_LIKE = re.compile(r"[-+]?(?:0[xXoObB][0-9a-fA-F_]+|[0-9][0-9_:.]*(?:[eE][-+]?[0-9]+)?)")
@@ -152,19 +148,15 @@ def worded(model: type[BaseModel], error: Mapping[str, Any]) -> str:
     if kind == "string_unicode" and isinstance(value, str):
         return surrogate_message(value)
     if kind == "string_type" and isinstance(value, float):
-        return (
-            f"got the number {shown(value)}; ids and versions are text: quote them "
-            f'(e.g. "2.10", which a bare number would read as 2.1)'
-        )
+        quote = 'quote them (e.g. "2.10", which a bare number would read as 2.1)'
+        return f"got the number {shown(value)}; ids and versions are text: {quote}"
     if kind == "greater_than_equal" and ctx.get("ge") == 0:
         return f"must not be negative, got {shown(value)}"
-    if kind in _NUMBER_KINDS:
-        return _number_message(_NUMBER_KINDS[kind], value)
-    template = _TEMPLATES.get(kind)
-    if template is None:
+    if (template := _TEMPLATES.get(kind)) is None:
         return f"{error['msg']} (got {shown(value)})"
     bounds = {name: _figure(bound) for name, bound in ctx.items() if name in ("ge", "gt", "le")}
-    return template.format(value=shown(value), expected=ctx.get("expected", ""), **bounds)
+    message = template.format(value=shown(value), expected=ctx.get("expected", ""), **bounds)
+    return _number_message(message, value) if kind in _NUMBER_KINDS else message
 
 
 def _figure(bound: object) -> str:
@@ -174,9 +166,8 @@ def _figure(bound: object) -> str:
     return f"{bound:,}" if isinstance(bound, int) else str(bound)
 
 
-def _number_message(expected: str, value: object) -> str:
+def _number_message(message: str, value: object) -> str:
     """A number field got something else; for text, say why it was not read as a number."""
-    message = f"expected {expected}, got {shown(value)}"
     if not isinstance(value, str):
         return message
     digits = value.lstrip("+-")

@@ -1,9 +1,7 @@
 """Reading scenario documents: YAML (io/yaml_text.py's strict loader) or JSON (decode_json,
 which JSON Lines rows and the API's request bodies share), with one policy for all of
-them (document_problems). Numbers are plain decimal only, so that `012` or `1:30` stay
-text instead of YAML 1.1's octal or sexagesimal (docs/scenario.md); aliases are bounded
-against an "alias bomb"; half a surrogate pair is refused where it stands.
-"""
+them (document_problems): numbers in plain decimal only (docs/scenario.md), aliases
+bounded against an "alias bomb", half a surrogate pair refused where it stands."""
 
 from __future__ import annotations
 
@@ -42,10 +40,8 @@ def read_document(path: Path) -> Mapping[str, Any]:
     """The top-level mapping of a `.yaml`/`.yml`/`.json` file; ScenarioErrors otherwise."""
     source = str(path)
     if path.suffix.lower() not in SUFFIXES:
-        raise fail(
-            f"unsupported file type {path.suffix!r}; expected {', '.join(SUFFIXES)}",
-            where=source,
-        )
+        message = f"unsupported file type {path.suffix!r}; expected {', '.join(SUFFIXES)}"
+        raise fail(message, where=source)
     try:
         data = _parse(path.read_text(encoding="utf-8"), path.suffix.lower(), source)
     except FileNotFoundError:
@@ -141,11 +137,9 @@ def _parse(text: str, suffix: str, source: str) -> object:
     except RecursionError:
         raise fail(TOO_DEEP_TO_PARSE, where=source) from None
     except AliasBomb:
-        raise fail(
-            f"YAML aliases repeat more than {MAX_ALIAS_NODES:,} nodes (nested aliases "
-            "multiply); write the data out or use fewer aliases",
-            where=source,
-        ) from None
+        message = f"YAML aliases repeat more than {MAX_ALIAS_NODES:,} nodes (nested aliases "
+        message += "multiply); write the data out or use fewer aliases"
+        raise fail(message, where=source) from None
     except DuplicateKeyError as exc:
         raise fail(REPEATED, where=f"{source}: line {exc.line}", field=str(exc.key)) from None
     except yaml.YAMLError as exc:

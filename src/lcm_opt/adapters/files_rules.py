@@ -20,8 +20,7 @@ def rulesets_dir() -> Traversable:
     """Where named rule sets live: the package's own `data/rulesets` (package data, so an
     installed wheel finds them as an editable install does), or `$LCM_OPT_MODELS/rulesets`
     when that variable names another folder."""
-    override = os.environ.get(MODELS_ENV)
-    if override:
+    if override := os.environ.get(MODELS_ENV):
         return Path(override) / "rulesets"
     return files("lcm_opt").joinpath("data", "rulesets")
 

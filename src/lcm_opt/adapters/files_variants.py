@@ -24,8 +24,6 @@ from lcm_opt.domain.scenario import FilePath
 from lcm_opt.domain.types import Name
 from lcm_opt.domain.variants import VariantOp
 
-__all__ = ["VARIANT_FILE_KEYS", "VariantFile", "WhatIfInput", "load_whatif_input"]
-
 # One form or the other, never both (the schema's words for `_one_form`).
 _FORMS: JsonDict = {
     "anyOf": [{"required": ["variants"]}, {"required": ["name"]}],
@@ -52,17 +50,16 @@ class VariantFile(BaseModel):
     @model_validator(mode="after")
     def _one_form(self) -> VariantFile:
         single = self.name is not None or "changes" in self.model_fields_set
+        form = None
         if self.variants is not None and single:
-            message = "give a `variants` list or one `name` with `changes`"
-            raise located([(("variants",), message, None)])
-        if self.variants is None and self.name is None:
-            message = "required: a `variants` list, or `name` and `changes`"
-            raise located([(("variants",), message, None)])
+            form = "give a `variants` list or one `name` with `changes`"
+        elif self.variants is None and self.name is None:
+            form = "required: a `variants` list, or `name` and `changes`"
         names = [v.name for v in self.variants or ()]
         issues = duplicate_issues("variants", "name", names, "{}[{}]".format)
         problems = [(("variants", i.index or 0, i.field), i.message, None) for i in issues]
-        if problems:
-            raise located(problems)
+        if form or problems:
+            raise located([(("variants",), form, None)] if form else problems)
         return self
 
     def chosen(self) -> tuple[Variant, ...]:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-__all__ = ["to_json"]
-
 
 def to_json(model: BaseModel) -> str:
     return model.model_dump_json(indent=2) + "\n"

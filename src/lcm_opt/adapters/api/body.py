@@ -34,8 +34,7 @@ class BodyError(ScenarioErrors):
 def _declares_json(request: Request, untyped: bool) -> bool:
     """Whether FastAPI reads the body as JSON: with application/json or */*+json, and
     without a content type unless the route is strict about it (the default)."""
-    content_type = request.headers.get("content-type")
-    if not content_type:
+    if not (content_type := request.headers.get("content-type")):
         return untyped
     kind = content_type.partition(";")[0].strip().lower()
     return kind.startswith("application/") and (kind.endswith("/json") or kind.endswith("+json"))

@@ -1,9 +1,7 @@
-"""HTTP error mapping, in one place: a request FastAPI finds invalid (its
-RequestValidationError, from the typed request models) and a request an operation finds
-wrong (a BodyError, body.py) -> 422 in FastAPI's `{"detail": [{loc, msg, type}]}` shape,
-each message in the scenario loader's words; an engine failure -> 500 naming it; a busy
-runs database -> 503 with Retry-After; anything unexpected -> 500 with a generic message,
-logged (CatchAllMiddleware)."""
+"""HTTP error mapping, in one place: a request FastAPI finds invalid (from the typed
+request models) or an operation finds wrong (a BodyError, body.py) is a 422 in FastAPI's
+`{"detail": [{loc, msg, type}]}` shape, each message in the scenario loader's words; an
+engine failure, a busy runs database and anything unexpected get a 500, 503 or 500."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ from pydantic.json_schema import SkipJsonSchema
 from lcm_opt.adapters.api.body import BodyError
 from lcm_opt.adapters.files_rules import DEFAULT_RULES, is_rule_path, resolve_rules
 from lcm_opt.adapters.variants import apply_variant, select_variants
-from lcm_opt.domain import Consumption, Licence, RuleText, Scenario
+from lcm_opt.domain import Consumption, RuleText, Scenario
 from lcm_opt.domain.located import Loc, Located, located
 from lcm_opt.domain.one_pass import LocatedSource, whole_checks
 from lcm_opt.domain.variants import SetRules, SetSetting, Variant, op_where
@@ -110,8 +110,7 @@ class ScenarioBody(Scenario):
         "`{name, lines, source}` a dumped scenario holds; paths are refused",
         validate_default=True,
     )
-    licences: tuple[Licence, ...] = ()
-    consumptions: tuple[Consumption, ...] = ()
+    consumptions: tuple[Consumption, ...] = ()  # rows, never a table
     previous_allocation: None = Field(None, description=f"refused: {_NO_PATHS}")
     description: Any = Field(None, exclude=True, description="free text, ignored")
     expect: Any = Field(None, exclude=True, description="ignored (test fixtures use it)")
@@ -158,12 +157,11 @@ class ScenarioBody(Scenario):
         cls, data: Any, handler: ModelWrapValidatorHandler[ScenarioBody], info: ValidationInfo
     ) -> ScenarioBody:
         try:
-            body: ScenarioBody = handler(data)
+            return handler(data)
         except ValidationError as exc:
             if isinstance(info.context, LocatedSource) or not isinstance(data, Mapping):
                 raise
             raise whole_checks(cls, data, exc) from None
-        return body
 
     def domain(self) -> Scenario:
         """The domain Scenario it holds (every part already validated)."""
@@ -200,9 +198,8 @@ def _capped(op: Any, cap: float) -> Any:
 
 def check_variants(scenario: Scenario, names: list[str] | None) -> list[Scenario]:
     """A what-if request: the scenario has variants, the named ones (default all) exist,
-    and they apply to the scenario (returned, applied). The apply code names a change
-    `variant <name>: changes[<i>] (<op>)` (op_where): its errors are located at that
-    change in the request, what it names otherwise in full at the variant or scenario."""
+    and they apply (returned, applied). An apply error is located at the change op_where
+    names, anything else it names in full at the variant or the scenario."""
     try:
         chosen = select_variants(scenario, names)
     except ScenarioError as error:

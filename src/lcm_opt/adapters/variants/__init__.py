@@ -57,19 +57,13 @@ def select_variants(scenario: Scenario, names: list[str] | None) -> list[Variant
     """The named variants in the order given (default: all, in scenario order)."""
     known = {v.name: v for v in scenario.variants}
     if not known:
-        raise ScenarioError(
-            "the scenario has no variants: add a `variants` block or use a variant file",
-            field="variants",
-        )
+        message = "the scenario has no variants: add a `variants` block or use a variant file"
+        raise ScenarioError(message, field="variants")
     if names is None:
         return list(scenario.variants)
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        listed = ", ".join(known)
-        raise ScenarioError(
-            f"unknown variant(s) {', '.join(map(repr, unknown))}; variants: {listed}",
-            field="variant",
-        )
+    if unknown := ", ".join(repr(n) for n in names if n not in known):
+        message = f"unknown variant(s) {unknown}; variants: {', '.join(known)}"
+        raise ScenarioError(message, field="variant")
     return [known[n] for n in dict.fromkeys(names)]
 
 

@@ -20,8 +20,6 @@ from lcm_opt.services.variant_ops import HANDLERS
 from lcm_opt.services.variant_state import WorkingScenario
 from lcm_opt.services.whatif import Applied
 
-__all__ = ["Applied", "apply_variant"]
-
 
 def apply_variant(base: Scenario, variant: Variant, *, base_dir: Path) -> Applied:
     """The base scenario with the variant's changes applied, named `<base> [<variant>]`.
