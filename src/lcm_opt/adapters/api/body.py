@@ -40,9 +40,7 @@ def _declares_json(request: Request, untyped: bool) -> bool:
     return kind.startswith("application/") and (kind.endswith("/json") or kind.endswith("+json"))
 
 
-OFF_LOOP_BYTES = 32 * 1024
-"""Larger bodies are parsed and validated in a worker thread: the event loop keeps
-answering (health) while a large scenario is read."""
+OFF_LOOP_BYTES = 32 * 1024  # larger bodies are read in a worker thread: health still answers
 
 
 def _validated(raw: bytes, field: Any) -> Any:

@@ -18,7 +18,8 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if self._declared(scope) > self.max_bytes:
+        declared = dict(scope["headers"]).get(b"content-length", b"")  # absent, malformed: counted
+        if declared.isdigit() and int(declared) > self.max_bytes:
             await JSONResponse({"detail": self.too_large}, status_code=413)(scope, receive, send)
             return
         received = 0
@@ -34,9 +35,3 @@ class BodySizeLimitMiddleware:
             return message
 
         await self.app(scope, counting_receive, send)
-
-    @staticmethod
-    def _declared(scope: Scope) -> int:
-        """The Content-Length header, or -1 (absent or malformed: the stream is counted)."""
-        declared = dict(scope["headers"]).get(b"content-length", b"")
-        return int(declared) if declared.isdigit() else -1

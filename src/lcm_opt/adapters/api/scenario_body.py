@@ -81,16 +81,13 @@ def _rule_text(value: object) -> object:
     try:
         parse_rules(text)
     except ScenarioError as error:
-        errors = error.errors if isinstance(error, ScenarioErrors) else [error]
-        raise located(_rule_problem(e) for e in errors) from None
+        problems: list[Located] = []
+        for e in error.errors if isinstance(error, ScenarioErrors) else [error]:
+            line = e.where.removeprefix(f"{RULES_SOURCE}:")  # the parser's `scenario: rules:<n>`
+            message = f"{e.field}: {e.message}" if e.field else e.message
+            problems.append(((int(line) - 1,) if line.isdigit() else (), message, None))
+        raise located(problems) from None
     return text
-
-
-def _rule_problem(error: ScenarioError) -> Located:
-    """A rule-language error at its line: the parser names it `scenario: rules:<line>`."""
-    line = error.where.removeprefix(f"{RULES_SOURCE}:")
-    message = f"{error.field}: {error.message}" if error.field else error.message
-    return ((int(line) - 1,) if line.isdigit() else (), message, None)
 
 
 RulesIn = Annotated[
