@@ -36,8 +36,8 @@ def _declares_json(request: Request, untyped: bool) -> bool:
     without a content type unless the route is strict about it (the default)."""
     if not (content_type := request.headers.get("content-type")):
         return untyped
-    kind = content_type.partition(";")[0].strip().lower()
-    return kind.startswith("application/") and (kind.endswith("/json") or kind.endswith("+json"))
+    kind, _, subtype = content_type.partition(";")[0].strip().lower().partition("/")
+    return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
 
 
 OFF_LOOP_BYTES = 32 * 1024  # larger bodies are read in a worker thread: health still answers
