@@ -204,7 +204,9 @@ def _write_json(
 ) -> None:
     ids = problem.consumption_ids
     lids = problem.licence_ids
-    columns = grant_columns(allocation.grants, len(ids), len(lids), allocation.table())
+    table = allocation.table()  # with it, the records need not be made at all
+    grants = allocation.grants if table is None else []
+    columns = grant_columns(grants, len(ids), len(lids), table)
     totals = None if columns is None else columns.totals(problem)
     head_model = summary(problem, allocation, totals)
     if explanations is not None:
