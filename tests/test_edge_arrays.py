@@ -20,7 +20,7 @@ from lcm_opt.engines.base import Remaining, records_of
 from lcm_opt.engines.components import subproblems
 from lcm_opt.engines.expand import expand
 from lcm_opt.engines.expand_arrays import expand_flows, flow_table
-from lcm_opt.engines.flow import FlowUnsafe
+from lcm_opt.engines.flow import FlowUnsafe, solve_flow
 from lcm_opt.engines.flow_arrays import solve_flow_arrays
 from tests.conftest import SCENARIOS
 from tests.test_generators import gen
@@ -77,6 +77,10 @@ def _check(problem: Problem) -> int:
         except FlowUnsafe:
             continue
         assert solution == solve_flow_arrays(replace(sub, columns=None))
+        reference = solve_flow(sub)
+        assert solution == reference
+        assert list(solution.units) == list(reference.units)
+        assert list(solution.covered) == list(reference.covered)
         assert solution.flows is not None
         got = expand_flows(sub.classes, sub.columns, solution.flows, free)
         want = expand(problem, solution, free)
