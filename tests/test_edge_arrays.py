@@ -16,11 +16,11 @@ from lcm_opt.adapters.files import load_scenario
 from lcm_opt.compile.build import compile_scenario
 from lcm_opt.compile.edge_arrays import EdgeArrays, from_classes
 from lcm_opt.compile.problem import Problem
-from lcm_opt.engines.base import Remaining
+from lcm_opt.engines.base import Remaining, records_of
 from lcm_opt.engines.components import subproblems
 from lcm_opt.engines.expand import expand
-from lcm_opt.engines.expand_arrays import expand_flows
-from lcm_opt.engines.flow import FlowUnsafe
+from lcm_opt.engines.expand_arrays import expand_flows, flow_table
+from lcm_opt.engines.flow import FlowUnsafe, solve_flow
 from lcm_opt.engines.flow_arrays import solve_flow_arrays
 from tests.conftest import SCENARIOS
 from tests.test_generators import gen
@@ -77,11 +77,18 @@ def _check(problem: Problem) -> int:
         except FlowUnsafe:
             continue
         assert solution == solve_flow_arrays(replace(sub, columns=None))
+        reference = solve_flow(sub)
+        assert solution == reference
+        assert list(solution.units) == list(reference.units)
+        assert list(solution.covered) == list(reference.covered)
         assert solution.flows is not None
         got = expand_flows(sub.classes, sub.columns, solution.flows, free)
         want = expand(problem, solution, free)
         assert got[0] == want[0]
         assert got[1] == want[1]
+        table, covered = flow_table(sub.classes, sub.columns, solution.flows, free)
+        assert records_of(table) == want[0]
+        assert covered == want[1]
         compared += len(want[0])
     return compared
 

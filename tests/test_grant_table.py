@@ -66,3 +66,27 @@ def test_a_changed_list_has_no_table(tmp_path: Path) -> None:
     assert allocation.table() is None
     allocation.grants = allocation.grants[:-1]
     assert allocation.table() is None
+
+
+def test_deferred_records_are_the_tables_rows(tmp_path: Path) -> None:
+    """The optimiser hands its grants over as a table; the records read from it are the
+    reference optimiser's, field for field and type for type, and a count or a writer
+    that works from the table never makes them."""
+    params = gen.Params("table", 3_000, 40, 4, classes_per_product=60)
+    problem = compile_scenario(load_scenario(gen.generate(params, tmp_path, seed=6, rho=0.9)))
+    allocation = OptimalEngine().solve(problem)
+    count = allocation.grant_count()
+    assert count > 1_000
+    written = _written(problem, allocation)
+    assert allocation.__dict__["_deferred"] is not None, "writing made no record"
+    reference = OptimalEngine(reference=True).solve(problem)
+    assert allocation.grants == reference.grants
+    assert len(allocation.grants) == count == allocation.grant_count()
+    kinds = {tuple(map(type, g)) for g in allocation.grants}
+    assert (
+        kinds
+        == {tuple(map(type, g)) for g in reference.grants}
+        == {(int, int, int, bool, int, bool)}
+    )
+    assert allocation.table() is not None, "records made from the table keep it"
+    assert written == _written(problem, reference)

@@ -99,7 +99,7 @@ def _solve(
             with phase("write") as step:
                 _stream(problem, allocation, fmt, output, None if rest is None else _handled(rest))
                 step.summary = (
-                    f"{len(allocation.grants):,} grants, {len(allocation.deficits):,} deficits"
+                    f"{allocation.grant_count():,} grants, {len(allocation.deficits):,} deficits"
                 )
             return
     from lcm_opt.adapters.cli_xlsx import write_document_xlsx

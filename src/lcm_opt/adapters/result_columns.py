@@ -122,12 +122,13 @@ def grant_columns(
 ) -> GrantColumns | None:
     """The columns of `grants` (indices below `consumptions` and `licences`), or None when
     there are none or some value is not a machine integer. `table`: the same records as an
-    (n, 6) integer array, where the engine made one (engines/base.py GrantTable)."""
+    (n, 6) integer array, where the engine made one (engines/base.py GrantTable): then
+    `grants` is not read."""
+    if table is not None:
+        return GrantColumns(table, consumptions, licences) if len(table) else None
     n = len(grants)
     if not n:
         return None
-    if table is not None:
-        return GrantColumns(table, consumptions, licences)
     width = len(GrantRecord._fields)
     flat = None
     for dtype in (np.int32, np.int64):  # the narrower where every value fits

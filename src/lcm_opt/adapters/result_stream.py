@@ -13,7 +13,7 @@ import io
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from json.encoder import encode_basestring
-from operator import add, attrgetter, itemgetter, methodcaller
+from operator import attrgetter, itemgetter, methodcaller
 from typing import TextIO
 
 import numpy as np
@@ -169,25 +169,41 @@ _SOURCES = {True: '"direct"', False: '"auto"'}
 
 def _deficit_json(problem: Problem, deficits: list[DeficitRecord]) -> Iterator[str]:
     """As _grant_json: the text after the id depends only on (class, reason, detail), so
-    it is made once per distinct key; the records are put together in C (map, zip)."""
+    it is made once per distinct key; CHUNK records at a time are put together in C (map,
+    itemgetter, one join of the ids and tails interleaved), joined by ",\n" as
+    _write_array joins records."""
     ids, classes = problem.consumption_ids, problem.consumption_class
     products = [_json(p.id) for p in problem.products]
     consumptions = list(map(_first, deficits))
     reasons, details = map(_second, deficits), map(_third, deficits)
     keys = list(zip(map(classes.__getitem__, consumptions), reasons, details, strict=True))
-    tails: dict[tuple[int, str, str | None], str] = {}
+    number: dict[tuple[int, str, str | None], int] = {}
+    tails: list[str] = []
     for key in dict.fromkeys(keys):
         k, reason, detail = key
         cls = problem.classes[k]
-        tails[key] = (
+        number[key] = len(tails)
+        tails.append(
             f',\n      "product": {products[cls.product]},\n'
             f'      "units": {cls.product_units},\n'
             f'      "reason": "{DeficitReason(reason).value}",\n'
             f'      "detail": {"null" if detail is None else _json(detail)}\n'
             "    }"
         )
-    texts = map(encode_basestring, map(_stripped, map(ids.__getitem__, consumptions)))
-    return map(add, map(_DEFICIT_HEAD.__add__, texts), map(tails.__getitem__, keys))
+    numbers = list(map(number.__getitem__, keys))
+    del keys
+    # each tail followed by the next record's head: a chunk is its ids and tails interleaved
+    joined = [tail + ",\n" + _DEFICIT_HEAD for tail in tails]
+    for start in range(0, len(consumptions), CHUNK):
+        part = slice(start, start + CHUNK)
+        at = numbers[part]
+        pieces: list[str] = [""] * (2 * len(at))
+        pieces[0::2] = map(
+            encode_basestring, map(_stripped, map(ids.__getitem__, consumptions[part]))
+        )
+        pieces[1::2] = map(joined.__getitem__, at)
+        pieces[-1] = tails[at[-1]]
+        yield _DEFICIT_HEAD + "".join(pieces)
 
 
 _DEFICIT_HEAD = '    {\n      "consumption": '
@@ -204,7 +220,9 @@ def _write_json(
 ) -> None:
     ids = problem.consumption_ids
     lids = problem.licence_ids
-    columns = grant_columns(allocation.grants, len(ids), len(lids), allocation.table())
+    table = allocation.table()  # with it, the records need not be made at all
+    grants = allocation.grants if table is None else []
+    columns = grant_columns(grants, len(ids), len(lids), table)
     totals = None if columns is None else columns.totals(problem)
     head_model = summary(problem, allocation, totals)
     if explanations is not None:
@@ -214,7 +232,7 @@ def _write_json(
     handle.write(head[:at] + '\n  "grants": ')
     _write_grants(problem, allocation, columns, handle)
     handle.write(',\n  "deficits": ')
-    _write_array(handle, _deficit_json(problem, _sorted_deficits(allocation)))
+    _write_chunks(handle, _deficit_json(problem, _sorted_deficits(allocation)))
     # explanations come last: everything up to the records is the same without them
     handle.write(_after_records(head) if rest is None else rest())
 

@@ -152,12 +152,12 @@ def _evaluate(
     del ok
     k, lic, score, units, down = k[order], lic[order], score[order], units[order], down[order]
     del order
-    objects = _shared_edges(ctx, lic, score, units, down)
+    objects = tuple(_shared_edges(ctx, lic, score, units, down))  # a slice is then a tuple
     ends = np.searchsorted(k, np.arange(len(out) + 1)).tolist()  # class kk: ends[kk]:ends[kk+1]
     mids = np.searchsorted(k * 2 + down, np.arange(len(out)) * 2 + 1).tolist()  # 1st downgrade
     for kk in np.flatnonzero(sized).tolist():
         start, mid, end = ends[kk], mids[kk], ends[kk + 1]
-        ex, dn = tuple(objects[start:mid]), tuple(objects[mid:end])
+        ex, dn = objects[start:mid], objects[mid:end]
         out[kk] = (ex, dn, None if ex or dn else NO_REQUIREMENT)
     return k, lic, score, units, down
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any, NamedTuple, Protocol
 
 import numpy as np
@@ -58,9 +59,58 @@ class Allocation:
         """`grants` as an integer array, when the engine made one of that very list (a
         list replaced or grown since has none)."""
         made = self.grant_table
-        if made is None or made.records is not self.grants or len(made.table) != len(self.grants):
+        if made is None:
+            return None
+        if self.__dict__.get("_deferred") is not None:  # the records are still the table
+            return made.table
+        if made.records is not self.grants or len(made.table) != len(self.grants):
             return None
         return made.table
+
+    def defer_grants(self, table: npt.NDArray[np.integer[Any]]) -> None:
+        """`grants` are the rows of `table` (GrantRecord's fields in order), made into
+        records only when something reads them: a writer that works from the table (and
+        a count) never builds a million records. Reading `grants` gives exactly the list
+        `records_of(table)`."""
+        self.__dict__["_grants"] = []
+        self.__dict__["_deferred"] = table
+        self.grant_table = GrantTable(self.__dict__["_grants"], table)
+
+    def grant_count(self) -> int:
+        """len(grants), without making deferred records."""
+        deferred = self.__dict__.get("_deferred")
+        return len(self.grants) if deferred is None else len(deferred)
+
+
+def _get_grants(self: Allocation) -> list[GrantRecord]:
+    deferred = self.__dict__.get("_deferred")
+    if deferred is not None:
+        records = records_of(deferred)
+        self.__dict__["_grants"], self.__dict__["_deferred"] = records, None
+        if self.grant_table is not None:
+            self.grant_table = GrantTable(records, self.grant_table.table)
+    grants: list[GrantRecord] = self.__dict__["_grants"]
+    return grants
+
+
+def _set_grants(self: Allocation, grants: list[GrantRecord]) -> None:
+    self.__dict__["_grants"], self.__dict__["_deferred"] = grants, None
+
+
+# The field `grants` read and written through the deferral above (the dataclass's __init__,
+# __eq__ and __repr__ go through it too).
+setattr(Allocation, "grants", property(_get_grants, _set_grants))  # noqa: B010
+
+
+def records_of(table: npt.NDArray[np.integer[Any]]) -> list[GrantRecord]:
+    """The grant records an (n, 6) integer table holds: ints, and bools for `direct` and
+    `downgrade`, as the engines make them."""
+    bools = {GrantRecord._fields.index("direct"), GrantRecord._fields.index("downgrade")}
+    columns = [
+        (table[:, i].astype(bool) if i in bools else table[:, i]).tolist()
+        for i in range(len(GrantRecord._fields))
+    ]
+    return list(map(tuple.__new__, repeat(GrantRecord), zip(*columns, strict=True)))
 
 
 class Engine(Protocol):

@@ -13,7 +13,7 @@ import numpy as np
 
 from lcm_opt.compile.problem import Edge, Problem
 from lcm_opt.engines.base import Allocation, Remaining
-from lcm_opt.engines.subproblem import SubProblem
+from lcm_opt.engines.subproblem import ClassEdges, SubProblem
 from lcm_opt.objectives import objective_unit
 
 
@@ -55,14 +55,21 @@ def objective_scale(problem: Problem) -> int:
 
 
 def class_weights(problem: Problem) -> dict[int, int]:
-    """First-criterion value of covering one member of each class (settings.objective)."""
-    unit = objective_unit(problem.scenario.settings.objective)
-    scale = unit.scale(problem.products)
-    products = problem.products
-    return {
-        k: unit.weight(cls.product_units, products[cls.product].unit_price, scale)
-        for k, cls in enumerate(problem.classes)
-    }
+    """First-criterion value of covering one member of each class (settings.objective).
+    Worked out once per problem (its fields never change), a copy handed out each time."""
+    made = problem.__dict__.get(_WEIGHTS)
+    if made is None:
+        unit = objective_unit(problem.scenario.settings.objective)
+        scale = unit.scale(problem.products)
+        products = problem.products
+        made = problem.__dict__[_WEIGHTS] = {
+            k: unit.weight(cls.product_units, products[cls.product].unit_price, scale)
+            for k, cls in enumerate(problem.classes)
+        }
+    return dict(made)
+
+
+_WEIGHTS = "_class_weights"
 
 
 def greedy_hints(problem: Problem, greedy: Allocation) -> Hints:
@@ -108,7 +115,7 @@ def subproblems(
         classes = tuple(k for p in products for k in by_product[p])
         if not classes:
             continue
-        edges = {k: problem.classes[k].edges for k in classes}
+        edges = ClassEdges(problem.classes, classes)
         ordered = tuple(sorted(classes))
         columns = arrays.take(np.array(ordered, dtype=np.int64))
         licences = tuple(np.unique(columns.licence).tolist())

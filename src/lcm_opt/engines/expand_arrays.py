@@ -29,28 +29,13 @@ def expand_flows(
     """Grants for one unit-demand component (its classes ascending, their edges as columns,
     the flow on each), and per class how many of its free members they cover. `tables`:
     where to add the grants as an (n, 6) integer array too (GrantRecord's fields)."""
-    degree = np.diff(columns.start)
-    at = np.repeat(np.arange(len(classes), dtype=np.int64), degree)
-    first = _group_first(at, columns.group)
-    used = np.flatnonzero(flows)
-    order = used[np.lexsort((used, first[used]))]  # classes stay ascending: first is global
-    amount = flows[order].astype(np.int64)
-    owner = at[order]
-    # where each flowing edge's members start among its class's free members
-    before = np.cumsum(amount) - amount
-    run_start = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if len(owner) else owner
-    run_of = np.repeat(np.arange(len(run_start)), np.diff(np.r_[run_start, len(owner)]))
-    offset = before - before[run_start][run_of] if len(owner) else before
-    sizes = np.fromiter((len(free[k]) for k in classes), np.int64, len(classes))
-    base = np.cumsum(sizes) - sizes
+    stair = _Staircase(classes, columns, flows, free)
+    order, edge = stair.order, stair.edge
     # Object columns, gathered in C: a grant refers to its member's int in the free list and
     # to its edge's licence and score ints, as the per-class staircase's grants do, rather
     # than to a new int object each.
     members = _objects(list(chain.from_iterable(free[k] for k in classes)))
-    total = int(amount.sum())
-    edge = np.repeat(np.arange(len(order)), amount)
-    step = np.arange(total, dtype=np.int64) - np.repeat(before, amount)
-    picked = members[(base[owner] + offset)[edge] + step]
+    picked = members[stair.at]
     records = zip(
         picked.tolist(),
         _objects(columns.licence[order].tolist())[edge].tolist(),
@@ -62,18 +47,73 @@ def expand_flows(
     )
     grants: list[GrantRecord] = list(map(_new, repeat(GrantRecord), records))
     if tables is not None:
-        table = np.zeros((total, len(GrantRecord._fields)), dtype=np.int64)
-        table[:, 0] = picked.astype(np.int64)
+        tables.append(stair.table(picked.astype(np.int64)))
+    return grants, stair.covered()
+
+
+def flow_table(
+    classes: tuple[int, ...], columns: EdgeArrays, flows: np.ndarray, free: dict[int, list[int]]
+) -> tuple[np.ndarray, dict[int, int]]:
+    """expand_flows' grants as its (n, 6) integer table only, no record made: the same rows
+    (`base.records_of` of it is expand_flows' list), and the same coverage per class."""
+    stair = _Staircase(classes, columns, flows, free)
+    sizes = stair.sizes
+    members = np.fromiter(chain.from_iterable(free[k] for k in classes), np.int64, int(sizes.sum()))
+    return stair.table(members[stair.at]), stair.covered()
+
+
+class _Staircase:
+    """Which free member each flowing unit goes to: `order` the flowing edges in grant
+    order, `edge` each grant's place in it, `at` each grant's member among the classes'
+    free members laid end to end."""
+
+    def __init__(
+        self,
+        classes: tuple[int, ...],
+        columns: EdgeArrays,
+        flows: np.ndarray,
+        free: dict[int, list[int]],
+    ) -> None:
+        degree = np.diff(columns.start)
+        at = np.repeat(np.arange(len(classes), dtype=np.int64), degree)
+        first = _group_first(at, columns.group)
+        used = np.flatnonzero(flows)
+        order = used[np.lexsort((used, first[used]))]  # classes stay ascending: first is global
+        amount = flows[order].astype(np.int64)
+        owner = at[order]
+        # where each flowing edge's members start among its class's free members
+        before = np.cumsum(amount) - amount
+        run_start = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if len(owner) else owner
+        run_of = np.repeat(np.arange(len(run_start)), np.diff(np.r_[run_start, len(owner)]))
+        offset = before - before[run_start][run_of] if len(owner) else before
+        sizes = np.fromiter((len(free[k]) for k in classes), np.int64, len(classes))
+        base = np.cumsum(sizes) - sizes
+        total = int(amount.sum())
+        edge = np.repeat(np.arange(len(order)), amount)
+        step = np.arange(total, dtype=np.int64) - np.repeat(before, amount)
+        self.classes, self.columns, self.sizes = classes, columns, sizes
+        self.order, self.edge, self.amount, self.owner = order, edge, amount, owner
+        self.run_start = run_start
+        self.at = (base[owner] + offset)[edge] + step
+
+    def table(self, members: np.ndarray) -> np.ndarray:
+        """The grants as GrantRecord's fields, `members` the consumption of each."""
+        columns, order, edge = self.columns, self.order, self.edge
+        table = np.zeros((len(edge), len(GrantRecord._fields)), dtype=np.int64)
+        table[:, 0] = members
         table[:, 1] = columns.licence[order][edge]
         table[:, 2] = 1
         table[:, 4] = columns.score[order][edge]
         table[:, 5] = columns.downgrade[order][edge]
-        tables.append(narrowed(table))
-    covered_at = owner[run_start] if len(owner) else owner
-    counts = np.add.reduceat(amount, run_start) if len(owner) else amount
-    assert (counts <= sizes[covered_at]).all(), "a class covers at most its free members"
-    covered = {classes[i]: n for i, n in zip(covered_at.tolist(), counts.tolist(), strict=True)}
-    return grants, covered
+        return narrowed(table)
+
+    def covered(self) -> dict[int, int]:
+        owner, run_start, amount = self.owner, self.run_start, self.amount
+        covered_at = owner[run_start] if len(owner) else owner
+        counts = np.add.reduceat(amount, run_start) if len(owner) else amount
+        assert (counts <= self.sizes[covered_at]).all(), "a class covers at most its free members"
+        classes = self.classes
+        return {classes[i]: n for i, n in zip(covered_at.tolist(), counts.tolist(), strict=True)}
 
 
 def narrowed(table: np.ndarray) -> np.ndarray:

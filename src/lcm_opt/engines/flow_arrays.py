@@ -7,7 +7,7 @@ same result on every fixture and generated estate."""
 
 from __future__ import annotations
 
-from operator import attrgetter
+from operator import attrgetter, mul
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -141,24 +141,34 @@ def _network(
 
 
 def _solution(sub: SubProblem, flat: _Flat, flows: np.ndarray) -> ComponentSolution:
-    """flow._solution from the flow column: entries in edge order, only where it flows."""
-    units: dict[tuple[int, int], int] = {}
-    covered: dict[tuple[int, str], int] = {}
+    """flow._solution from the flow column: entries in edge order, only where it flows.
+    A class has one edge per licence, so `units` is the flowing edges as they come; the
+    flows of a (class, group) are summed in arrays, the pair placed where it first flows."""
     used = np.flatnonzero(flows)
-    classes = flat.classes
-    for group, k, li, f in zip(
-        flat.groups(used),
-        flat.at[used].tolist(),
-        flat.licence[used].tolist(),
-        flows[used].tolist(),
-        strict=True,
-    ):
-        units[(classes[k], li)] = f
-        gkey = (classes[k], group)
-        covered[gkey] = covered.get(gkey, 0) + f
-    affinity = sum(
-        s * f for s, f in zip(flat.score[used].tolist(), flows[used].tolist(), strict=True)
+    amount = flows[used].astype(np.int64)
+    at = flat.at[used]
+    classes = np.asarray(flat.classes, dtype=np.int64)[at].tolist() if len(used) else []
+    amounts = amount.tolist()
+    units = dict(zip(zip(classes, flat.licence[used].tolist(), strict=True), amounts, strict=True))
+    groups = int(flat._codes.max(initial=0)) + 1
+    key = at.astype(np.int64) * groups + flat._codes[used]
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    sums = np.zeros(len(first), dtype=np.int64)
+    np.add.at(sums, inverse.reshape(-1), amount)
+    placed = np.argsort(first, kind="stable")
+    names = flat._names
+    covered = dict(
+        zip(
+            zip(
+                [classes[i] for i in first[placed].tolist()],
+                [names[g] for g in flat._codes[used][first[placed]].tolist()],
+                strict=True,
+            ),
+            sums[placed].tolist(),
+            strict=True,
+        )
     )
+    affinity = sum(map(mul, flat.score[used].tolist(), amounts))
     value = sum(sub.weight[k] * n for (k, _), n in covered.items())
     solution = ComponentSolution(units, covered, Status.OPTIMAL, value, value, affinity)
     if sub.columns is not None:

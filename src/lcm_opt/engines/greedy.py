@@ -10,7 +10,9 @@ Deployment cap have left."""
 
 from __future__ import annotations
 
-from itertools import repeat
+from collections.abc import Sequence
+from itertools import islice, repeat
+from operator import lt
 
 from lcm_opt.compile.problem import Edge, Problem
 from lcm_opt.domain import DeficitReason, DirectOverflow, OrderMode, SplitMode, Status, natural_key
@@ -177,22 +179,36 @@ def deficit_records(problem: Problem, missing: list[int], blocked: set[int]) -> 
     ks = list(map(problem.consumption_class.__getitem__, missing))
     if blocked:
         ks = [-1 if c in blocked else k for c, k in zip(missing, ks, strict=True)]
-    tails = {k: pinned if k < 0 else _class_deficit(problem, k) for k in dict.fromkeys(ks)}
+    ranked = _in_natural_order(problem.licence_ids)
+    tails = {k: pinned if k < 0 else _class_deficit(problem, k, ranked) for k in dict.fromkeys(ks)}
     reasons, details = zip(*map(tails.__getitem__, ks), strict=True) if ks else ((), ())
     return list(map(_new, repeat(DeficitRecord), zip(missing, reasons, details, strict=True)))
 
 
-def _class_deficit(problem: Problem, k: int) -> tuple[DeficitReason, str | None]:
+def _in_natural_order(ids: Sequence[str]) -> bool:
+    """Whether `ids` ascend in natural order (compile sorts the licences so): then their
+    indices sort as their ids do."""
+    keys = list(map(natural_key, ids))
+    return all(map(lt, keys, islice(keys, 1, None)))
+
+
+def _class_deficit(problem: Problem, k: int, ranked: bool) -> tuple[DeficitReason, str | None]:
     cls = problem.classes[k]
     if cls.edges:
-        return DeficitReason.CAPACITY, _full_detail(problem, cls.edges, cls.product)
+        return DeficitReason.CAPACITY, _full_detail(problem, cls.edges, cls.product, ranked)
     return DeficitReason.NO_ELIGIBLE_LICENCE, cls.detail
 
 
-def _full_detail(problem: Problem, edges: tuple[Edge, ...], product: int, shown: int = 5) -> str:
+def _full_detail(
+    problem: Problem, edges: tuple[Edge, ...], product: int, ranked: bool, shown: int = 5
+) -> str:
     """Name the eligible licences it competed for: 'outcompeted', not 'unlicensable', and
-    the Track Deployment caps (L5, A45) that bound the product on them."""
-    ids = sorted({problem.licence_ids[e.licence] for e in edges}, key=natural_key)
+    the Track Deployment caps (L5, A45) that bound the product on them. `ranked`: licence
+    ids ascend in natural order with their indices."""
+    if ranked:
+        ids = list(map(problem.licence_ids.__getitem__, sorted({e.licence for e in edges})))
+    else:
+        ids = sorted({problem.licence_ids[e.licence] for e in edges}, key=natural_key)
     more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
     detail = f"eligible licences full: {', '.join(ids[:shown])}{more}"
     caps = sorted(

@@ -16,7 +16,7 @@ import numpy as np
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DirectOverflow, SplitMode, Status
 from lcm_opt.engines import cluster
-from lcm_opt.engines.base import Allocation, GrantRecord, GrantTable, Remaining, take_all
+from lcm_opt.engines.base import Allocation, GrantRecord, Remaining, records_of, take_all
 from lcm_opt.engines.components import (
     Hints,
     class_weights,
@@ -27,7 +27,7 @@ from lcm_opt.engines.components import (
 )
 from lcm_opt.engines.cpsat import preload
 from lcm_opt.engines.expand import expand
-from lcm_opt.engines.expand_arrays import expand_flows, narrowed
+from lcm_opt.engines.expand_arrays import flow_table, narrowed
 from lcm_opt.engines.flow import FlowUnsafe, solve_flow
 from lcm_opt.engines.flow_arrays import solve_flow_arrays
 from lcm_opt.engines.greedy import GreedyEngine, choose, deficit_records
@@ -146,16 +146,16 @@ class OptimalEngine:
         while pending:
             sub, solution = pending.popleft()
             started = time.perf_counter()
-            if solution.flows is not None and sub.columns is not None and not self.reference:
-                made = None if tables is None else tables.parts
-                more, counts = expand_flows(sub.classes, sub.columns, solution.flows, free, made)
+            if solution.flows is not None and sub.columns is not None and tables is not None:
+                table, counts = flow_table(sub.classes, sub.columns, solution.flows, free)
+                tables.add_table(table)
                 solution.flows = None
             else:
                 more, counts = expand(problem, solution, free)
                 if tables is not None:
                     tables.add(more)
+                grants.extend(more)
             expanding += time.perf_counter() - started
-            grants.extend(more)
             covered.update(counts)
             value, bound = value + solution.value, bound + solution.bound
             if solution.status is not Status.OPTIMAL:
@@ -167,22 +167,24 @@ class OptimalEngine:
         allocation = Allocation(self.name, status, grants, warnings=pins.warnings)
         if tables is not None:
             tables.add(repaired)
-            allocation.grant_table = tables.joined(grants)
+            tables.finish(allocation)
         allocation.deficits = deficit_records(problem, sorted([*missing, *blocked]), blocked)
         # Every component proven optimal cannot lose to the greedy allocation; otherwise
         # (a time-limited CP-SAT phase ended below its hint) the optimiser never returns a
         # result worse than the documented engine's.
+        kept_greedy = False
         if status is not Status.OPTIMAL:
             greedy = cpsat.baseline()
             if _lex_key(problem, allocation) < _lex_key(problem, greedy):
                 allocation = Allocation(self.name, Status.FEASIBLE, greedy.grants, greedy.deficits)
                 allocation.warnings = [*greedy.warnings, "optimiser kept the greedy allocation"]
+                kept_greedy = True
         allocation.bound, allocation.gap = _bound_and_gap(problem, allocation, bound - value)
         allocation.stages = stage_summary(
             Stages.of(solutions),
             allocation,
             problem.scenario.settings.objective,
-            kept_greedy=allocation.grants is not grants,
+            kept_greedy=kept_greedy,
         )
         allocation.timings["expand"] = expanding
         release_free_memory(len(problem.consumption_ids))  # the components, before writing
@@ -191,14 +193,17 @@ class OptimalEngine:
 
 class _Tables:
     """The allocation's grants as integer arrays, part by part in the order of the records
-    (flow components add theirs as they expand; other records are read into one)."""
+    (flow components add theirs as tables and make no records; other records are read into
+    one); the allocation then reads its records from the joined table when asked."""
 
     def __init__(self, records: list[GrantRecord]) -> None:
         self.parts: list[np.ndarray] = []
+        self.segments: list[list[GrantRecord] | np.ndarray] = []
         self.whole = True
         self.add(records)
 
     def add(self, records: list[GrantRecord]) -> None:
+        self.segments.append(records)
         width = len(GrantRecord._fields)
         try:
             flat = np.fromiter(chain.from_iterable(records), np.int64, width * len(records))
@@ -207,12 +212,23 @@ class _Tables:
             return
         self.parts.append(narrowed(flat.reshape(len(records), width)))
 
-    def joined(self, grants: list[GrantRecord]) -> GrantTable | None:
-        """The parts as one table of `grants` (int32 where every part is)."""
-        parts, self.parts = self.parts, []
-        if not self.whole or sum(map(len, parts)) != len(grants):
-            return None
-        return GrantTable(grants, np.concatenate(parts) if parts else np.zeros((0, 6), np.int32))
+    def add_table(self, table: np.ndarray) -> None:
+        self.segments.append(table)
+        self.parts.append(table)
+
+    def finish(self, allocation: Allocation) -> None:
+        """The allocation's grants: the joined table, records made on demand (int32 where
+        every part is); without one (some record not machine integers), the records of
+        every part in order."""
+        parts, segments, self.parts, self.segments = self.parts, self.segments, [], []
+        if self.whole:
+            allocation.defer_grants(np.concatenate(parts) if parts else np.zeros((0, 6), np.int32))
+            return
+        allocation.grants = list(
+            chain.from_iterable(
+                records_of(part) if isinstance(part, np.ndarray) else part for part in segments
+            )
+        )
 
 
 def _free_members(problem: Problem, settled: set[int]) -> dict[int, list[int]]:

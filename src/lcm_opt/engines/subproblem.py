@@ -5,6 +5,7 @@ class-level aggregates; expand.py turns those into per-consumption grants."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -12,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lcm_opt.compile.edge_arrays import EdgeArrays
-from lcm_opt.compile.problem import Edge
+from lcm_opt.compile.problem import ConsumptionClass, Edge
 from lcm_opt.domain import Status
 
 
@@ -20,7 +21,7 @@ from lcm_opt.domain import Status
 class SubProblem:
     classes: tuple[int, ...]  # class indices, ascending
     count: dict[int, int]  # class -> members still to allocate (pinned/blocked removed)
-    edges: dict[int, tuple[Edge, ...]]  # class -> eligible edges (exact + downgrade)
+    edges: Mapping[int, tuple[Edge, ...]]  # class -> eligible edges (exact + downgrade)
     licences: tuple[int, ...]  # licence indices, ascending
     capacity: dict[int, int | None]  # licence -> capacity left after pins; None = unlimited
     weight: dict[int, int]  # class -> first-criterion value of one covered member (>= 0)
@@ -54,6 +55,33 @@ class SubProblem:
         if self.columns is not None:
             return bool((self.columns.units == 1).all())
         return all(e.units == 1 for edges in self.edges.values() for e in edges)
+
+
+class ClassEdges(Mapping[int, tuple[Edge, ...]]):
+    """`{k: classes[k].edges for k in keys}`, each class's edges joined only when asked
+    for: a flow solved from the columns never asks. Pickled as that dict."""
+
+    def __init__(self, classes: Sequence[ConsumptionClass], keys: Sequence[int]) -> None:
+        self._classes = classes
+        self._keys = keys
+        self._known = frozenset(keys)
+
+    def __getitem__(self, k: int) -> tuple[Edge, ...]:
+        if k not in self._known:
+            raise KeyError(k)
+        return self._classes[k].edges
+
+    def __contains__(self, k: object) -> bool:
+        return k in self._known
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __reduce__(self) -> tuple[type, tuple[dict[int, tuple[Edge, ...]]]]:
+        return dict, (dict(self.items()),)
 
 
 @dataclass

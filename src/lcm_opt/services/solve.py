@@ -42,7 +42,7 @@ def allocated(problem: Problem, engine: str, baseline: Allocation | None = None)
     with phase(f"solve ({engine})") as step:
         allocation = ENGINES[engine]().solve(problem, baseline)
         step.summary = (
-            f"{allocation.status.value}, {len(allocation.grants):,} grants, "
+            f"{allocation.status.value}, {allocation.grant_count():,} grants, "
             f"{len(allocation.deficits):,} deficits"
         )
     return allocation

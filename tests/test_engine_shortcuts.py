@@ -1,0 +1,77 @@
+"""The engines' shortcuts held to the straightforward computation they replace: a deficit's
+licence list ordered by licence index where the ids are in natural order, a component's
+edges joined per class on demand, and class weights worked out once per problem."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+
+from lcm_opt.adapters.files import load_scenario
+from lcm_opt.compile.build import compile_scenario
+from lcm_opt.compile.problem import Problem
+from lcm_opt.engines import greedy
+from lcm_opt.engines.base import Remaining
+from lcm_opt.engines.components import class_weights, subproblems
+from lcm_opt.engines.subproblem import ClassEdges
+from lcm_opt.objectives import objective_unit
+from tests.test_generators import gen
+from tests.test_scale_paths import FIXTURES
+
+
+def _problems(tmp_path: Path) -> list[Problem]:
+    params = gen.Params("shortcuts", 2_000, 30, 4, classes_per_product=40)
+    generated = gen.generate(params, tmp_path, seed=8, rho=0.8)
+    return [compile_scenario(load_scenario(path)) for path in [*FIXTURES, generated]]
+
+
+def test_deficit_details_by_index_are_by_natural_id(tmp_path: Path) -> None:
+    compared = 0
+    for problem in _problems(tmp_path):
+        assert greedy._in_natural_order(problem.licence_ids)
+        for cls in problem.classes:
+            if cls.edges:
+                by_id = greedy._full_detail(problem, cls.edges, cls.product, ranked=False)
+                assert greedy._full_detail(problem, cls.edges, cls.product, True) == by_id
+                compared += 1
+    assert compared > 100
+
+
+def test_ids_out_of_natural_order_are_noticed() -> None:
+    assert greedy._in_natural_order(("2", "10", "L-1", "L-10", "L-2"))
+    assert not greedy._in_natural_order(("10", "2"))
+    assert not greedy._in_natural_order(("L-2", "L-10"))
+    assert not greedy._in_natural_order(("a", "a"))
+
+
+def test_component_edges_are_the_classes_edges(tmp_path: Path) -> None:
+    for problem in _problems(tmp_path):
+        free = {k: list(cls.members) for k, cls in enumerate(problem.classes)}
+        for sub in subproblems(problem, free, Remaining(problem)):
+            plain = {k: problem.classes[k].edges for k in sub.edges}
+            assert isinstance(sub.edges, ClassEdges)
+            assert dict(sub.edges) == plain and sub.edges == plain
+            assert list(sub.edges) == list(plain) and len(sub.edges) == len(plain)
+            assert all(k in sub.edges for k in plain)
+            missing = len(problem.classes)
+            assert missing not in sub.edges
+            with pytest.raises(KeyError):
+                sub.edges[missing]
+            shipped = pickle.loads(pickle.dumps(sub))
+            assert type(shipped.edges) is dict and shipped.edges == plain
+
+
+def test_class_weights_once_per_problem(tmp_path: Path) -> None:
+    for problem in _problems(tmp_path):
+        unit = objective_unit(problem.scenario.settings.objective)
+        scale = unit.scale(problem.products)
+        expected = {
+            k: unit.weight(cls.product_units, problem.products[cls.product].unit_price, scale)
+            for k, cls in enumerate(problem.classes)
+        }
+        first = class_weights(problem)
+        assert first == expected
+        first.clear()  # a caller's copy: changing it changes nothing for the next
+        assert class_weights(problem) == expected
