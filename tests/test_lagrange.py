@@ -17,6 +17,13 @@ from tests.support import assert_aon_estate_repeats
 from tests.test_cpsat import LIMIT, brute_force, check, edge, random_sub, sub_of, tiny_sub
 
 
+@pytest.fixture(autouse=True)
+def _two_stages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the two-stage path, which the smallest components otherwise
+    skip by proving both stages as one MILP (milp_joint.py)."""
+    monkeypatch.setattr(milp, "JOINT", False)
+
+
 def _bound(sub: SubProblem, stage: int, value: int = 0) -> tuple[float, float]:
     """(Lagrangian bound, LP bound) of stage 1, or of stage 2 at first-criterion `value`."""
     cols = milp._columns(sub)

@@ -44,6 +44,7 @@ from lcm_opt.engines.milp_columns import (
 )
 from lcm_opt.engines.milp_highs import highspy_module, objective_of
 from lcm_opt.engines.milp_highs import new_highs as new_highs  # the optimiser preloads it
+from lcm_opt.engines.milp_joint import JOINT_COVERS, joint_weights, solve_joint
 from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
 from lcm_opt.engines.symmetry import merged, spread
 from lcm_opt.errors import EngineError
@@ -81,6 +82,9 @@ CUTS = True  # the divisibility rows (cuts.py); off only to time the model witho
 # (lagrange.py) is computed and the full run stops once its incumbent meets it; off only to
 # time the model as a textbook solve would state it
 LAGRANGE = True
+# Components of few cover columns first try both stages as one MILP (milp_joint.py); off
+# only to time the two stages alone
+JOINT = True
 # Stage 1 merges classes whose edges agree in any order (symmetry.py); off only to time the
 # merge of identical classes alone
 ANY_ORDER = True
@@ -254,6 +258,11 @@ def solve_milp(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentS
     cols = _columns(sub)
     if not cols.upper or not exact_range(sub, cols):
         return None
+    joint = joint_weights(sub, cols) if JOINT and len(cols.cover) <= JOINT_COVERS else None
+    if joint is not None:
+        both = solve_joint(sub, cols, _model(cols, seed), *joint)
+        if both is not None:
+            return both
     staged = _first_stage(sub, time_limit_s, seed, cols)
     if staged is None:
         return None
