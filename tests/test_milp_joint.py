@@ -123,4 +123,5 @@ def test_an_unproven_joint_run_falls_back_to_the_two_stages(
     unproven = milp_joint.solve_joint(sub, cols, milp_module._model(cols, 0), *joint)
     sol = solve_milp(sub, time_limit_s=LIMIT, seed=0)
     assert_brute_force_optimum(sub, sol)
+    assert sol is not None
     assert unproven is None or (unproven.value, unproven.affinity) == (sol.value, sol.affinity)
