@@ -118,9 +118,8 @@ def test_an_unproven_joint_run_falls_back_to_the_two_stages(
     monkeypatch.setattr(milp_joint, "JOINT_NODES", 0)
     sub = per_core_sub(random.Random(11))
     cols = _columns(sub)
-    joint = milp_joint.joint_weights(sub, cols)
-    assert joint is not None
-    unproven = milp_joint.solve_joint(sub, cols, milp_module._model(cols, 0), *joint)
+    assert milp_joint.joint_weights(sub, cols) is not None
+    unproven = milp_joint.solve_joint(sub, cols, lambda: milp_module._model(cols, 0))
     sol = solve_milp(sub, time_limit_s=LIMIT, seed=0)
     assert_brute_force_optimum(sub, sol)
     assert sol is not None

@@ -44,7 +44,7 @@ from lcm_opt.engines.milp_columns import (
 )
 from lcm_opt.engines.milp_highs import highspy_module, objective_of
 from lcm_opt.engines.milp_highs import new_highs as new_highs  # the optimiser preloads it
-from lcm_opt.engines.milp_joint import JOINT_COVERS, joint_weights, solve_joint
+from lcm_opt.engines.milp_joint import solve_joint
 from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
 from lcm_opt.engines.symmetry import merged, spread
 from lcm_opt.errors import EngineError
@@ -81,9 +81,7 @@ CUTS = True  # the divisibility rows (cuts.py); off only to time the model witho
 # Where a stage's first run does not prove it, the split groups' Lagrangian bound
 # (lagrange.py) is computed and the full run stops once its incumbent meets it; off only to
 # time the model as a textbook solve would state it. Models of more than COLUMNS columns
-# skip it: on the 10,000-host units estate with every feature (24,840 columns) it cost a
-# quarter of the solve and met HiGHS's own bound in stage 1 and stayed above it (by 1) in
-# stage 2, while HiGHS's group MILPs there get a node limit scaled down like the run's
+# skip it (at 10,000 hosts it cost a quarter of the solve and never beat HiGHS's own bound)
 LAGRANGE = True
 # Components of few cover columns first try both stages as one MILP (milp_joint.py); off
 # only to time the two stages alone
@@ -262,11 +260,9 @@ def solve_milp(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentS
     cols = _columns(sub)
     if not cols.upper or not exact_range(sub, cols):
         return None
-    joint = joint_weights(sub, cols) if JOINT and len(cols.cover) <= JOINT_COVERS else None
-    if joint is not None:
-        both = solve_joint(sub, cols, _model(cols, seed), *joint)
-        if both is not None:
-            return both
+    both = solve_joint(sub, cols, lambda: _model(cols, seed)) if JOINT else None
+    if both is not None:
+        return both
     staged = _first_stage(sub, time_limit_s, seed, cols)
     if staged is None:
         return None

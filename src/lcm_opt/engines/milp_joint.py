@@ -29,6 +29,7 @@ dual bound, floored, for the component to be returned as proven.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -59,10 +60,16 @@ def joint_weights(sub: SubProblem, cols: Columns) -> tuple[int, int] | None:
 
 
 def solve_joint(
-    sub: SubProblem, cols: Columns, h: highspy.Highs, step: int, width: int
+    sub: SubProblem, cols: Columns, model: Callable[[], highspy.Highs]
 ) -> ComponentSolution | None:
-    """One run of `h` (the class model of `cols`, heuristics as in a quick run) on J; the
-    component proven in both stages, or None."""
+    """The component proven in both stages by one run on J of `model()` (the class model
+    of `cols`, heuristics as in a quick run), or None where J does not apply or proves
+    nothing."""
+    weights = joint_weights(sub, cols) if len(cols.cover) <= JOINT_COVERS else None
+    if weights is None:
+        return None
+    step, width = weights
+    h = model()
     hs = highspy_module()
     every = np.arange(len(cols.upper), dtype=np.int32)
     joint = np.array(cols.coverage) / step * width + np.array(cols.affinity)
