@@ -19,6 +19,11 @@ from tests.test_cpsat import LIMIT, assert_brute_force_optimum, edge, sub_of, ti
 from tests.test_cuts import per_core_sub
 
 
+@pytest.fixture(autouse=True)
+def _joint_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(milp_module, "JOINT", True)
+
+
 @pytest.fixture
 def joint_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """The two-stage path raises: a test passing under this fixture took the joint one."""

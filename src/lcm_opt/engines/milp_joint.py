@@ -12,7 +12,9 @@ solutions whose coverage differs differ by at least W in J from the coverage ter
 any affinity difference, so a maximiser of J is lexicographically optimal, and a proof that
 J cannot exceed the incumbent's by 1 or more proves both stages at once.
 
-Where it applies: components of at most JOINT_COVERS cover columns whose J stays below
+Used only where milp.JOINT is on (off by default: among tied optima it picks another one
+than the two stages, and a what-if's blocks copied from its baseline then differ in bytes
+from a full solve under `stability: prefer`). Where it applies: components of at most JOINT_COVERS cover columns whose J stays below
 EXACT_LIMIT (units and count objectives; cost weights are too large), in one short run
 (JOINT_NODES nodes, deterministic). Anything else (J too large, not proven within the
 nodes, an answer failing the integer re-check) returns None and the two-stage path runs as
