@@ -14,8 +14,9 @@ J cannot exceed the incumbent's by 1 or more proves both stages at once.
 
 Used only where milp.JOINT is on (off by default: among tied optima it picks another one
 than the two stages, and a what-if's blocks copied from its baseline then differ in bytes
-from a full solve under `stability: prefer`). Where it applies: components of at most JOINT_COVERS cover columns whose J stays below
-EXACT_LIMIT (units and count objectives; cost weights are too large), in one short run
+from a full solve under `stability: prefer`). Where it applies: components of at most
+JOINT_COVERS cover columns whose J stays below EXACT_LIMIT (on the suite's 100-host
+estates every objective's, cost too once divided by its step), in one short run
 (JOINT_NODES nodes, deterministic). Anything else (J too large, not proven within the
 nodes, an answer failing the integer re-check) returns None and the two-stage path runs as
 before. On the all-or-nothing suite's 100-host estates the components of 21 to 71 cover
