@@ -24,6 +24,13 @@ from tests.test_cpsat import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _two_stages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the two-stage path, which the smallest components otherwise
+    skip by proving both stages as one MILP (milp_joint.py)."""
+    monkeypatch.setattr(milp_module, "JOINT", False)
+
+
 def per_core_sub(rng: random.Random) -> SubProblem:
     """Tiny estates of even per-host units (core counts, CORE4/CORE8 minimums) over pools
     of random, often odd, capacity: where the rows apply."""

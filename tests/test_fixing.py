@@ -16,6 +16,13 @@ from tests.conftest import ROOT
 from tests.test_cpsat import LIMIT, brute_force, check, edge, random_sub, sub_of, tiny_sub
 
 
+@pytest.fixture(autouse=True)
+def _two_stages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the two-stage path, which the smallest components otherwise
+    skip by proving both stages as one MILP (milp_joint.py)."""
+    monkeypatch.setattr(milp, "JOINT", False)
+
+
 def _inside(x: list[float], lower: list[int], upper: list[int]) -> bool:
     return all(lo <= v <= hi for v, lo, hi in zip(x, lower, upper, strict=True))
 

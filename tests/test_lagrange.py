@@ -17,6 +17,13 @@ from tests.support import assert_aon_estate_repeats
 from tests.test_cpsat import LIMIT, brute_force, check, edge, random_sub, sub_of, tiny_sub
 
 
+@pytest.fixture(autouse=True)
+def _two_stages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the two-stage path, which the smallest components otherwise
+    skip by proving both stages as one MILP (milp_joint.py)."""
+    monkeypatch.setattr(milp, "JOINT", False)
+
+
 def _bound(sub: SubProblem, stage: int, value: int = 0) -> tuple[float, float]:
     """(Lagrangian bound, LP bound) of stage 1, or of stage 2 at first-criterion `value`."""
     cols = milp._columns(sub)
@@ -121,3 +128,25 @@ def test_estate_with_the_bound_repeats_byte_for_byte_and_ignores_input_order() -
     """A per-core estate with every feature, the bound taken on every component: same
     bytes twice and with hosts and licences reversed; the checker passes (solve_checked)."""
     assert_aon_estate_repeats("cost", 7)
+
+
+@pytest.mark.usefixtures("lagrange_first")
+def test_models_past_the_reference_size_skip_the_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above COLUMNS columns no group MILP runs; the answer stays checked and honest."""
+    sub = random_sub(random.Random(4), 40, 9)
+    calls: list[int] = []
+    original = milp._lagrange
+
+    def counted(cols: milp_columns.Columns, *args: object) -> int | None:
+        calls.append(len(cols.upper))
+        return original(cols, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(milp, "_lagrange", counted)
+    assert milp.solve_milp(sub, time_limit_s=LIMIT, seed=0) is not None
+    assert calls  # this component takes the bound at the reference size
+    calls.clear()
+    monkeypatch.setattr(milp, "COLUMNS", 10)
+    sol = milp.solve_milp(sub, time_limit_s=LIMIT, seed=0)
+    assert sol is not None and not calls
+    check(sub, sol)
+    assert sol.bound >= sol.value

@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 
 from lcm_opt.domain import Status
+from lcm_opt.engines import milp as milp_module
 from lcm_opt.engines.cpsat import solve_cpsat
 from lcm_opt.engines.milp import solve_milp
 from lcm_opt.engines.portfolio import merge, solve_exact
@@ -23,8 +24,13 @@ def milp(sub: SubProblem, limit: float = LIMIT) -> ComponentSolution:
     return sol
 
 
+@pytest.mark.parametrize("joint", [True, False])
 @pytest.mark.parametrize("seed", range(40))
-def test_matches_brute_force_on_tiny_instances(seed: int) -> None:
+def test_matches_brute_force_on_tiny_instances(
+    seed: int, joint: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both paths: the two stages as one MILP (milp_joint.py) and one after the other."""
+    monkeypatch.setattr(milp_module, "JOINT", joint)
     sub = tiny_sub(random.Random(seed))
     sol = milp(sub)
     assert sol.status is Status.OPTIMAL and sol.primary_optimal and sol.affinity_optimal

@@ -14,6 +14,13 @@ from tests.test_cpsat import LIMIT, brute_force, check, random_sub, tiny_sub
 from tests.test_cuts import per_core_sub
 
 
+@pytest.fixture(autouse=True)
+def _two_stages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the two-stage path, which the smallest components otherwise
+    skip by proving both stages as one MILP (milp_joint.py)."""
+    monkeypatch.setattr(milp_module, "JOINT", False)
+
+
 def test_full_limit_up_to_the_reference_size_then_the_cube_of_the_ratio(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

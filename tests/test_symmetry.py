@@ -8,10 +8,18 @@ import random
 
 import pytest
 
+from lcm_opt.engines import milp as milp_module
 from lcm_opt.engines.milp import solve_milp
 from lcm_opt.engines.subproblem import SubProblem
 from lcm_opt.engines.symmetry import merged
 from tests.test_cpsat import LIMIT, assert_brute_force_optimum, edge, sub_of
+
+
+@pytest.fixture(autouse=True)
+def _two_stages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the two-stage path, which the smallest components otherwise
+    skip by proving both stages as one MILP (milp_joint.py)."""
+    monkeypatch.setattr(milp_module, "JOINT", False)
 
 
 def test_classes_ranking_the_same_licences_differently_merge() -> None:

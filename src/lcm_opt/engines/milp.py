@@ -44,6 +44,7 @@ from lcm_opt.engines.milp_columns import (
 )
 from lcm_opt.engines.milp_highs import highspy_module, objective_of
 from lcm_opt.engines.milp_highs import new_highs as new_highs  # the optimiser preloads it
+from lcm_opt.engines.milp_joint import solve_joint
 from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
 from lcm_opt.engines.symmetry import merged, spread
 from lcm_opt.errors import EngineError
@@ -79,8 +80,14 @@ TUNING: dict[str, bool | int | float | str] = {
 CUTS = True  # the divisibility rows (cuts.py); off only to time the model without them
 # Where a stage's first run does not prove it, the split groups' Lagrangian bound
 # (lagrange.py) is computed and the full run stops once its incumbent meets it; off only to
-# time the model as a textbook solve would state it
+# time the model as a textbook solve would state it. Models of more than COLUMNS columns
+# skip it (at 10,000 hosts it cost a quarter of the solve and never beat HiGHS's own bound)
 LAGRANGE = True
+# Components of few cover columns may first try both stages as one MILP (milp_joint.py).
+# Off by default: its answers are the same optima, but where equal optima tie it picks
+# another one than the two stages, and a what-if's unchanged blocks (copied from the
+# baseline) then differ in bytes from a full solve under `stability: prefer`
+JOINT = False
 # Stage 1 merges classes whose edges agree in any order (symmetry.py); off only to time the
 # merge of identical classes alone
 ANY_ORDER = True
@@ -149,7 +156,8 @@ def _stage(
     objective = [float(c) for c in h.getLp().col_cost_]
     if bound_on is not None:
         objective = bound_on.coverage
-    target = _lagrange(bound_on or cols, objective, limit, seed) if LAGRANGE else None
+    lagrange = LAGRANGE and len((bound_on or cols).upper) <= COLUMNS
+    target = _lagrange(bound_on or cols, objective, limit, seed) if lagrange else None
     for name in TUNING:
         h.setOptionValue(name, True)
     full = _run(h, cols, start if quick is None else quick.x, limit, target)
@@ -254,6 +262,9 @@ def solve_milp(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentS
     cols = _columns(sub)
     if not cols.upper or not exact_range(sub, cols):
         return None
+    both = solve_joint(sub, cols, lambda: _model(cols, seed)) if JOINT else None
+    if both is not None:
+        return both
     staged = _first_stage(sub, time_limit_s, seed, cols)
     if staged is None:
         return None
