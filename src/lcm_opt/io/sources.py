@@ -57,8 +57,8 @@ def block_rows(
     block: TableBlock, model: type[BaseModel], problems: Problems, hits: TableBuilder | None = None
 ) -> Rows:
     """The rows of `block` read as `model`'s raw items; every problem reported to
-    `problems`. With `hits`, a row of cells whose attribute cells are a cached clean row's
-    (its `cache`) is a clean hit there first, without a raw item. The file opens when the
+    `problems`. With `hits`, a row whose attribute cells (or else raw item) are a cached
+    clean row's is a clean hit there (TableBuilder.hit) instead. The file opens when the
     first row is asked for and closes when the rows end or stop being read."""
     found = open_sheet(block, model, problems)
     if found is None:
@@ -77,12 +77,12 @@ def block_rows(
             block.tallies.append(lay.tally)
         typed = typed_columns(model, [name for _, name in lay.positions])
         text, plain, at = block.form in TEXT_CELLS, block.mapping.plain, where_of(block)
-        fast = _cells_key(lay, block) if hits is not None else None
+        cells = _cells_key(lay, block) if hits is not None else None
         key: Hashable = None
         for locator, record in sheet.records:
-            if fast is not None and hits is not None:
-                key = fast[0](record)
-                if hits.hit(locator, key, fast[1](record)):
+            if cells is not None and hits is not None:
+                key = cells[0](record)
+                if hits.hit(locator, key, cells[1](record)):
                     continue
             raw = lay.raw(record)
             if not plain and not lay.complete(raw, at(locator), problems):
@@ -90,10 +90,21 @@ def block_rows(
             cells_ok = not text or convert_cells(raw, typed, block.display, locator, problems)
             if not plain:
                 lay.add_constants(raw)
+            if hits is not None and cells is None:
+                key = _raw_key(raw) if cells_ok else None
+                own = own_of(raw.get("id"), raw.get("asset"), raw.get("user"))
+                if key is not None and hits.hit(locator, key, own):
+                    continue
             yield locator, raw, cells_ok, key
     finally:
         sheet.records.close()
         sheet.close()
+
+
+def _raw_key(raw: dict[str, Any]) -> Hashable:
+    """A raw item's attribute keys, value types and values."""
+    attributes = [(k, type(v), v) for k, v in raw.items() if k not in ROW_FIELDS]
+    return tuple(sorted(attributes, key=itemgetter(0)))
 
 
 def text_id(value: object) -> str | None:

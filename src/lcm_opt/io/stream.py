@@ -23,14 +23,13 @@ from bisect import bisect_left
 from collections.abc import Callable, Collection, Hashable, Iterator
 from contextlib import suppress
 from itertools import islice
-from operator import itemgetter
 from typing import Any
 
 from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.domain.estate import Consumption
-from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable, attribute_key
+from lcm_opt.domain.table import ConsumptionTable, attribute_key
 from lcm_opt.io.blocks import TableBlock
-from lcm_opt.io.sources import Own, block_rows, own_of
+from lcm_opt.io.sources import Own, block_rows
 
 RowPath = Callable[[int, dict[str, Any], bool], Consumption | None]
 """The loader's per-row path: (locator, raw item, cells_ok) -> the row's model when it is
@@ -38,6 +37,7 @@ kept, None when it is not (every problem reported)."""
 RowPaths = Callable[[dict[str, int], Problems], RowPath]
 
 _validate = Consumption.__pydantic_validator__.validate_python
+_OWN = frozenset(("asset", "user"))  # a prototype keeps the first row's id, but no asset/user
 
 
 class Unclean(Exception):
@@ -55,34 +55,16 @@ def stream_table(
     """The block's table, its ids for references and the locator of its row at an index.
     `row_path(seen, problems)` makes the loader's per-row path reporting to `problems`
     (`seen`: id -> locator of its first row)."""
-    optimistic = StopAtFirst()
-    builder = TableBuilder(row_path({}, optimistic), None, optimistic)
-    try:
-        _read(block, builder)
-    except Unclean:
-        pass
-    else:
-        table = builder.table()
+    with suppress(Unclean):
+        optimistic = StopAtFirst()
+        builder = TableBuilder(row_path({}, optimistic), None, optimistic)
+        table = builder.read(block)
         known = unique_ids(table.ids)
         if known is not None:
             return table, known, builder.locators.__getitem__
     seen: dict[str, int] = {}
     builder = TableBuilder(row_path(seen, problems), seen, problems)
-    _read(block, builder)
-    return builder.table(), seen, builder.locators.__getitem__
-
-
-def _read(block: TableBlock, builder: TableBuilder) -> None:
-    """The block's rows that are no clean hit of their cells (block_rows) nor of their raw
-    item into `builder`, through the per-row path."""
-    for locator, raw, cells_ok, key in block_rows(block, Consumption, builder.problems, builder):
-        if key is None and cells_ok:
-            attributes = [(k, type(v), v) for k, v in raw.items() if k not in ROW_FIELDS]
-            key = tuple(sorted(attributes, key=itemgetter(0)))
-            own = own_of(raw.get("id"), raw.get("asset"), raw.get("user"))
-            if builder.hit(locator, key, own):
-                continue
-        builder.slow(locator, raw, cells_ok, key)
+    return builder.read(block), seen, builder.locators.__getitem__
 
 
 def unique_ids(ids: tuple[str, ...]) -> Collection[str] | None:
@@ -103,9 +85,7 @@ class _SortedIds(Collection[str]):
         self._ids = ids
 
     def __contains__(self, value: object) -> bool:
-        if not isinstance(value, str):
-            return False
-        index = bisect_left(self._ids, value)
+        index = bisect_left(self._ids, value) if isinstance(value, str) else len(self._ids)
         return index < len(self._ids) and self._ids[index] == value
 
     def __iter__(self) -> Iterator[str]:
@@ -120,17 +100,24 @@ class TableBuilder:
     mode) every id is checked as it is read; without, ids are checked once at the end."""
 
     def __init__(self, full: RowPath, seen: dict[str, int] | None, problems: Problems) -> None:
-        self.full = full
-        self.seen = seen
-        self.problems = problems
+        self.full, self.seen, self.problems = full, seen, problems
         self.ids: list[str] = []
         self.locators = array("I")
         self.rows = array("I")
-        self.assets: list[str | None] | None = None
-        self.users: list[str | None] | None = None
+        self.assets: list[str | None] = []
+        self.users: list[str | None] = []
         self.prototypes: list[Consumption] = []
         self.numbers: dict[tuple[Any, ...], int] = {}  # attribute values -> prototype
         self.cache: dict[Hashable, int] = {}  # attribute cells of a clean row -> prototype
+
+    def read(self, block: TableBlock) -> ConsumptionTable:
+        """The block's rows that are no clean hit (block_rows tries them) through the
+        per-row path, as a table."""
+        for row in block_rows(block, Consumption, self.problems, self):
+            self.slow(*row)
+        return ConsumptionTable.trusted(
+            tuple(self.ids), tuple(self.prototypes), self.rows, (*self.assets,), (*self.users,)
+        )
 
     def hit(self, locator: int, key: Hashable, own: Own | None) -> bool:
         """Appends the row as a clean hit when `key` (its attribute cells or values) is a
@@ -145,22 +132,15 @@ class TableBuilder:
             return False
         if seen is not None and seen.setdefault(own[0], locator) != locator:
             return False
-        self.add(locator, own[0], number, own[1], own[2])
+        self.add(locator, number, *own)
         return True
 
     def add(
-        self, locator: int, ident: str, number: int, asset: str | None, user: str | None
+        self, locator: int, number: int, ident: str, asset: str | None, user: str | None
     ) -> None:
-        # a column started now holds None for the rows before this one
-        if asset is not None and self.assets is None:
-            self.assets = [None] * len(self.ids)
-        if user is not None and self.users is None:
-            self.users = [None] * len(self.ids)
-        if self.assets is not None:
-            self.assets.append(asset)
-        if self.users is not None:
-            self.users.append(user)
         self.ids.append(ident)
+        self.assets.append(asset)
+        self.users.append(user)
         self.locators.append(locator)
         self.rows.append(number)
 
@@ -173,7 +153,7 @@ class TableBuilder:
         if item is None:
             return
         number = self.prototype_number(item, raw)
-        self.add(locator, item.id, number, item.asset, item.user)
+        self.add(locator, number, item.id, item.asset, item.user)
         if key is not None and len(problems.errors) + problems.suppressed == reported:
             with suppress(TypeError):  # a list or a mapping among the values
                 self.cache[key] = number
@@ -190,15 +170,3 @@ class TableBuilder:
                 item = _validate({k: v for k, v in raw.items() if k not in _OWN})
             self.prototypes.append(item)
         return number
-
-    def table(self) -> ConsumptionTable:
-        return ConsumptionTable.trusted(
-            tuple(self.ids),
-            tuple(self.prototypes),
-            self.rows,
-            None if self.assets is None else tuple(self.assets),
-            None if self.users is None else tuple(self.users),
-        )
-
-
-_OWN = frozenset(("asset", "user"))  # a prototype keeps the first row's id, but no asset/user
