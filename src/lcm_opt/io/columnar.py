@@ -1,17 +1,13 @@
 """Consumptions read column by column into a ConsumptionTable: Parquet files (here) and
 plain CSV files (io/columnar_csv.py), with the outcome of the streaming reader (io/stream.py).
 
-The per-row path validates each distinct attribute set once but still makes a dict per
-row. Here pyarrow and numpy do the per-row work in C: rows are grouped by their attribute
-cells as read (each column dictionary-encoded, the codes combined), as the streaming reader
-caches a clean row's attribute cells; each group's first row goes through the block's
-layout and the loader's per-row path, as the first row of an attribute set does when
-streaming. The ids are taken as a clean row's are: stripped, not empty, visible (the id
-type's own rule) and unique; asset and user stripped, empty as none.
-
-Anything this path does not take as it is (a problem on any row, an id template,
-recognition, a column it does not group) returns None, and the streaming reader reads the
-file, reporting exactly what it reports where it reports it.
+pyarrow and numpy do the per-row work in C: rows are grouped by their attribute cells as
+read (each column dictionary-encoded, the codes combined), as the streaming reader caches a
+clean row's attribute cells, and each group's first row takes the loader's per-row path.
+The ids are taken as a clean row's are: stripped, not empty, visible and unique; asset and
+user stripped, empty as none. Anything this path does not take as it is (a problem on any
+row, a mapping that makes a row's own fields, a column it does not group) returns None, and
+the streaming reader reads the file, reporting exactly what it reports where it reports it.
 """
 
 from __future__ import annotations
@@ -23,7 +19,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable
 from lcm_opt.domain.types import visible
@@ -31,10 +26,9 @@ from lcm_opt.io.blocks import TEXT_CELLS, TableBlock
 from lcm_opt.io.cells import convert_cells, typed_columns
 from lcm_opt.io.compact import Compactor
 from lcm_opt.io.mapping import Layout, layout
-from lcm_opt.io.stream import RowPath, StopAtFirst, TableBuilder, Unclean, unique_ids
+from lcm_opt.io.stream import RowPaths, StopAtFirst, TableBuilder, Unclean, unique_ids
 from lcm_opt.memory import release_free_memory
 
-RowPaths = Callable[[dict[str, int], Problems], RowPath]
 Found = tuple[ConsumptionTable, Collection[str]]
 
 
@@ -61,7 +55,7 @@ def parquet_table(block: TableBlock, row_path: RowPaths) -> Found | None:
 def columnar(block: TableBlock, read: Callable[[], Found | None]) -> Found | None:
     """`read()`'s table, or None when it meets anything it does not take (see the module
     docstring); the reader's buffers, and the heap's free pages, handed back after it."""
-    if block.mapping.id_template or block.mapping.recogniser:
+    if not block.mapping.cells_give_rows:
         return None
     try:
         found = read()
@@ -96,32 +90,26 @@ def table_of(
     coded = {i: _dictionary(columns[i]) for i, name in lay.positions if name not in ROW_FIELDS}
     codes = {index: _indices(column) for index, column in coded.items()}
     group, first = _groups([(codes[i], len(c.dictionary)) for i, c in coded.items()], len(ids))
-    firsts = {}
-    for index, column in coded.items():
-        values = column.dictionary.to_pylist()
-        firsts[index] = [values[code] for code in codes[index][first].tolist()]
+    firsts = [(i, c.dictionary.to_pylist(), codes[i][first].tolist()) for i, c in coded.items()]
     problems = StopAtFirst()
-    full = row_path({}, problems)
-    builder = TableBuilder(full, None, problems)
+    builder = TableBuilder(row_path({}, problems), None, problems)
     typed = typed_columns(Consumption, list(at)) if block.form in TEXT_CELLS else None
-    numbers, compact = np.empty(len(first), dtype=np.uintc), Compactor()
+    compact = Compactor()
     record: list[Any] = [None] * (max(at.values()) + 1)
     for number, row in enumerate(first.tolist()):
-        for index, values in firsts.items():
-            record[index] = values[number]
+        for index, values, at_first in firsts:
+            record[index] = values[at_first[number]]
         for name, texts in (("id", ids), *own.items()):
             record[at[name]] = texts[row]
         raw = lay.raw(record)
         cells_ok = typed is None or convert_cells(raw, typed, "", row + start, problems)
         lay.add_constants(raw)
-        item = full(row + start, raw, cells_ok)
-        if item is None:
-            return None
         made = len(builder.prototypes)
-        numbers[number] = builder.prototype_number(item, raw)
+        if not builder.slow(row + start, raw, cells_ok, None):
+            return None
         if len(builder.prototypes) > made:  # compacted as it is made
             compact(builder.prototypes[-1], ids[row])
-    per_row = array("I", numbers[group].tobytes())
+    per_row = array("I", np.frombuffer(builder.rows, dtype=np.uintc)[group].tobytes())
     table = ConsumptionTable.trusted(
         ids, tuple(builder.prototypes), per_row, own.get("asset"), own.get("user")
     )
@@ -191,6 +179,3 @@ def _first_seen(values: Any) -> Any:
     """int64 values renumbered 0, 1, ... as first seen (hashed; pa.array would import pandas)."""
     array = pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
     return _indices(array.dictionary_encode())
-
-
-__all__ = ["columnar", "header_layout", "parquet_table", "table_of"]

@@ -22,8 +22,9 @@ import pyarrow.csv as pcsv
 
 from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable
 from lcm_opt.io.blocks import TableBlock
-from lcm_opt.io.columnar import Found, RowPaths, columnar, header_layout, table_of
+from lcm_opt.io.columnar import Found, columnar, header_layout, table_of
 from lcm_opt.io.rows.csv import detect_delimiter, detect_encoding
+from lcm_opt.io.stream import RowPaths
 
 _BOM = b"\xef\xbb\xbf"
 # Printable ASCII but the quote, and tab and line ends: what a plain file is made of.
@@ -35,7 +36,7 @@ def csv_table(
 ) -> tuple[ConsumptionTable, Collection[str], Callable[[int], int]] | None:
     """The block's table, its ids and the line of its row at an index, or None: read the
     file row by row instead."""
-    if block.form != "csv" or block.encoding is not None or not block.mapping.cells_give_rows:
+    if block.form != "csv" or block.encoding is not None:
         return None
 
     def read() -> Found | None:

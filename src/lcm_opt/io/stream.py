@@ -144,19 +144,21 @@ class TableBuilder:
         self.locators.append(locator)
         self.rows.append(number)
 
-    def slow(self, locator: int, raw: dict[str, Any], cells_ok: bool, key: Hashable) -> None:
-        """A row that is not a clean hit, through the loader's per-row path; `key` (its
-        attribute cells or values, None for none) is cached if it loads cleanly."""
+    def slow(self, locator: int, raw: dict[str, Any], cells_ok: bool, key: Hashable) -> bool:
+        """A row that is not a clean hit, through the loader's per-row path (False: not
+        kept); `key` (its attribute cells or values, None for none) is cached if it loads
+        cleanly."""
         problems = self.problems
         reported = len(problems.errors) + problems.suppressed
         item = self.full(locator, raw, cells_ok)
         if item is None:
-            return
+            return False
         number = self.prototype_number(item, raw)
         self.add(locator, number, item.id, item.asset, item.user)
         if key is not None and len(problems.errors) + problems.suppressed == reported:
             with suppress(TypeError):  # a list or a mapping among the values
                 self.cache[key] = number
+        return True
 
     def prototype_number(self, item: Consumption, raw: dict[str, Any]) -> int:
         """The index of the item's prototype, made from this row if it is the first with
