@@ -15,7 +15,7 @@ from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.domain.table import ROW_FIELDS
 from lcm_opt.io.blocks import TEXT_CELLS, TableBlock
 from lcm_opt.io.cells import Sheet, convert_cells, typed_columns
-from lcm_opt.io.mapping import ColumnMapping, Layout, layout, missing_fields
+from lcm_opt.io.mapping import Layout, layout, missing_fields
 from lcm_opt.io.rows.csv import open_csv
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def where_of(block: TableBlock) -> Callable[[int], str]:
 
 def open_sheet(block: TableBlock, model: type[BaseModel], problems: Problems) -> Sheet | None:
     """A block's file opened at its header (in a worksheet, the first row holding the
-    names `_header_names` expects; at the file for Parquet, whose names are its schema;
+    names it expects; at the file for Parquet, whose names are its schema;
     none for JSON Lines); None with the problem reported."""
     if block.form == "jsonl":
         from lcm_opt.io.rows.jsonl import jsonl_records
@@ -46,7 +46,10 @@ def open_sheet(block: TableBlock, model: type[BaseModel], problems: Problems) ->
     if block.form == "xlsx":  # the readers' libraries load only for their own files
         from lcm_opt.io.rows.xlsx import read_sheet
 
-        wanted = _header_names(block.mapping, model)
+        # its mapped columns, or the required fields no constant, template or recognition gives
+        mapping = block.mapping
+        title = ("product_title",) if mapping.recogniser else ()
+        wanted = frozenset(mapping.columns or missing_fields(mapping, model, title))
         return read_sheet(block.path, block.display, block.sheet, problems, wanted)
     from lcm_opt.io.rows.parquet import read_parquet
 
@@ -60,10 +63,9 @@ def block_rows(
     `problems`. With `hits`, a row whose attribute cells (or else raw item) are a cached
     clean row's is a clean hit there (TableBuilder.hit) instead. The file opens when the
     first row is asked for and closes when the rows end or stop being read."""
-    found = open_sheet(block, model, problems)
-    if found is None:
+    sheet = open_sheet(block, model, problems)
+    if sheet is None:
         return
-    sheet = found
     try:  # the layout too: an optimistic read stops at its first problem
         where = block.display if sheet.at is None else f"{block.display}: row {sheet.at}"
         if block.form == "jsonl":
@@ -90,21 +92,17 @@ def block_rows(
             cells_ok = not text or convert_cells(raw, typed, block.display, locator, problems)
             if not plain:
                 lay.add_constants(raw)
-            if hits is not None and cells is None:
-                key = _raw_key(raw) if cells_ok else None
-                own = own_of(raw.get("id"), raw.get("asset"), raw.get("user"))
-                if key is not None and hits.hit(locator, key, own):
-                    continue
+            if hits is not None and cells is None:  # the raw item's keys, value types and values
+                key = None
+                if cells_ok:
+                    attributes = [(k, type(v), v) for k, v in raw.items() if k not in ROW_FIELDS]
+                    key = tuple(sorted(attributes, key=itemgetter(0)))
+                    if hits.hit(locator, key, own_of(*map(raw.get, ROW_FIELDS))):
+                        continue
             yield locator, raw, cells_ok, key
     finally:
         sheet.records.close()
         sheet.close()
-
-
-def _raw_key(raw: dict[str, Any]) -> Hashable:
-    """A raw item's attribute keys, value types and values."""
-    attributes = [(k, type(v), v) for k, v in raw.items() if k not in ROW_FIELDS]
-    return tuple(sorted(attributes, key=itemgetter(0)))
 
 
 def text_id(value: object) -> str | None:
@@ -132,11 +130,6 @@ def own_of(ident: object, asset: object, user: object) -> Own | None:
     return None
 
 
-def _cell(value: object) -> object:
-    """A cell's value for own_of: blank text is absent, as in Layout.raw."""
-    return None if type(value) is str and not value.strip() else value
-
-
 def _cells_key(
     lay: Layout, block: TableBlock
 ) -> tuple[Callable[[Any], Any], Callable[[Any], Own | None]] | None:
@@ -155,10 +148,6 @@ def _cells_key(
     return itemgetter(*attributes), own
 
 
-def _header_names(mapping: ColumnMapping, model: type[BaseModel]) -> frozenset[str]:
-    """The headers a block's header row holds: its mapped columns, or the required fields
-    that no constant, id template or recognition gives."""
-    if mapping.columns:
-        return frozenset(mapping.columns)
-    title = ("product_title",) if mapping.recogniser else ()  # recognition gives product
-    return frozenset(missing_fields(mapping, model, title))
+def _cell(value: object) -> object:
+    """A cell's value for own_of: blank text is absent, as in Layout.raw."""
+    return None if type(value) is str and not value.strip() else value

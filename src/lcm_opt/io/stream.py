@@ -153,22 +153,16 @@ class TableBuilder:
         item = self.full(locator, raw, cells_ok)
         if item is None:
             return False
-        number = self.prototype_number(item, raw)
+        values = attribute_key(item)
+        number = self.numbers.get(values)
+        if number is None:  # the first row with these values makes their prototype
+            number = self.numbers[values] = len(self.prototypes)
+            prototype = item  # without asset and user, its fields set the row's
+            if "asset" in raw or "user" in raw:
+                prototype = _validate({k: v for k, v in raw.items() if k not in _OWN})
+            self.prototypes.append(prototype)
         self.add(locator, number, item.id, item.asset, item.user)
         if key is not None and len(problems.errors) + problems.suppressed == reported:
             with suppress(TypeError):  # a list or a mapping among the values
                 self.cache[key] = number
         return True
-
-    def prototype_number(self, item: Consumption, raw: dict[str, Any]) -> int:
-        """The index of the item's prototype, made from this row if it is the first with
-        these attribute values (without asset and user, validated again so that its fields
-        set is the row's)."""
-        values = attribute_key(item)
-        number = self.numbers.get(values)
-        if number is None:
-            number = self.numbers[values] = len(self.prototypes)
-            if "asset" in raw or "user" in raw:
-                item = _validate({k: v for k, v in raw.items() if k not in _OWN})
-            self.prototypes.append(item)
-        return number
