@@ -111,10 +111,7 @@ class BlockOptions(BaseModel):
     def _constants(cls, value: dict[str, Any] | None, info: ValidationInfo) -> dict[str, Any]:
         fields = _fields(info)
         message = f"not a field; accepted: {', '.join(fields)}"
-        bad: list[Located] = [
-            ((k,), message, k) for k in value or {} if k not in fields or k == "id"
-        ]
-        if bad:
+        if bad := [((k,), message, k) for k in value or {} if k not in fields or k == "id"]:
             raise located(bad)
         return value or {}
 

@@ -37,6 +37,11 @@ class ColumnMapping:
         own = {"asset", "user"}.intersection(self.constants)
         return not (self.id_template or self.recogniser or own)
 
+    def known(self, model: type[BaseModel]) -> frozenset[str]:
+        """The fields a header may name as they are: the model's, and with recognition its
+        three fields."""
+        return frozenset(model.model_fields).union(RECOGNITION_FIELDS if self.recogniser else ())
+
 
 @dataclass
 class Layout:
@@ -51,7 +56,7 @@ class Layout:
     def __post_init__(self) -> None:
         self.template = parse_template(self.mapping.id_template or "")  # (text, field|None)
         self.tally = Tally() if self.mapping.recogniser else None
-        self.known = _known(self.mapping, self.model)  # what a JSON Lines key may name
+        self.known = self.mapping.known(self.model)  # what a JSON Lines key may name
 
     def raw(self, cells: list[Any] | dict[str, Any]) -> dict[str, Any]:
         """One row's mapped cells; text is stripped and empty text means absent. A JSON
@@ -59,12 +64,11 @@ class Layout:
         other keys kept when they are fields (all of them without `columns:`, for the
         model to judge), its values kept as they are."""
         if isinstance(cells, dict):
-            columns = self.mapping.columns
+            columns, known = self.mapping.columns, self.known
             if not columns:
                 return dict(cells)
             named = (
-                (columns.get(k.strip(), k if k in self.known else None), v)
-                for k, v in cells.items()
+                (columns.get(k.strip(), k if k in known else None), v) for k, v in cells.items()
             )
             return {name: value for name, value in named if name is not None}
         raw: dict[str, Any] = {}
@@ -95,14 +99,11 @@ class Layout:
         if self.template:
             text: list[str] = []
             for literal, name in self.template:
-                text.append(literal)
-                if name is None:
-                    continue
-                value = raw.get(name, self.mapping.constants.get(name))
-                if value is None or value == "":
+                value = None if name is None else raw.get(name, self.mapping.constants.get(name))
+                if name is not None and (value is None or value == ""):
                     problems.add(where, "id", f"the id template needs {name}, empty in this row")
                     return False
-                text.append(_text(value))
+                text += (literal, _text(value))
             raw["id"] = "".join(text)
         return True
 
@@ -128,8 +129,7 @@ def layout(
     name); None with every problem reported (at `where`, the header row). `hint` ends the
     messages about unknown or missing columns; `skip_blank`: columns with an empty header
     are not read."""
-    known = _known(mapping, model)
-    names = [name.strip() for name in header]
+    known, names = mapping.known(model), [name.strip() for name in header]
     positions: list[tuple[int, str]] = []
     given: dict[str, str] = {}
     ok = True
@@ -151,20 +151,20 @@ def layout(
             positions.append((index, target))
             continue
         ok = False
+    headers = ", ".join(repr(name) for name in names) or "(none)"
     for name in mapping.columns:
         if name not in names:
-            problems.add(where, name, f"mapped column not in the file; its headers: {_list(names)}")
+            problems.add(where, name, f"mapped column not in the file; its headers: {headers}")
             ok = False
     missing = missing_fields(mapping, model, given)
-    if missing and mapping.plain:
-        for name in missing:
-            problems.add(where, name, f"required column is missing{hint}")
-    elif missing:
+    for name in missing if mapping.plain else ():
+        problems.add(where, name, f"required column is missing{hint}")
+    if missing and not mapping.plain:
         problems.add(
             where,
             ", ".join(missing),
             f"required field{'s' if len(missing) > 1 else ''} not given by any column"
-            f"{hint}; the file's headers: {_list(names)}",
+            f"{hint}; the file's headers: {headers}",
         )
     for name in mapping.constants:
         if name in given:
@@ -182,16 +182,6 @@ def missing_fields(
     if mapping.recogniser and "product_title" in provided:
         provided.add("product")
     return [n for n, info in model.model_fields.items() if info.is_required() and n not in provided]
-
-
-def _known(mapping: ColumnMapping, model: type[BaseModel]) -> frozenset[str]:
-    """The fields a header may name as they are: the model's, and with recognition its
-    three fields."""
-    return frozenset(model.model_fields).union(RECOGNITION_FIELDS if mapping.recogniser else ())
-
-
-def _list(names: list[str]) -> str:
-    return ", ".join(repr(name) for name in names) or "(none)"
 
 
 def parse_template(text: str) -> list[tuple[str, str | None]]:
