@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 from collections.abc import Generator
+from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import Any, TextIO
@@ -32,28 +33,25 @@ def open_csv(
         problems.add(display, "", f"cannot read the CSV file: {exc.strerror or exc}")
         return None
 
-    def decode_problem() -> None:
-        line, message = _bad_text(path, codec, encoding is None)
-        problems.add(f"{display}: row {line}", "", message)
-
+    bad_text = partial(_bad_text, path, codec, encoding is None, display, problems)
     try:
         first = handle.readline()
         chosen = delimiter or detect_delimiter(first.rstrip("\r\n"))
         reader = csv.reader(chain((first,), handle), strict=True, delimiter=chosen)
         header = next(reader, None) if first else None
+        if header is not None:
+            records = _records(handle, reader, len(header), display, problems, bad_text)
+            return Sheet(1, header, records, _delimiter_hint(header, chosen), handle.close)
     except (UnicodeDecodeError, csv.Error) as exc:
-        handle.close()
+        handle.close()  # first: an optimistic read stops at the problem
         if isinstance(exc, csv.Error):
             problems.add(f"{display}: row 1", "", f"malformed CSV header: {exc}")
         else:
-            decode_problem()
+            bad_text()
         return None
-    if header is None:
-        handle.close()
-        problems.add(display, "", "the CSV file is empty; expected a header row")
-        return None
-    records = _records(handle, reader, len(header), display, problems, decode_problem)
-    return Sheet(1, header, records, _delimiter_hint(header, chosen), handle.close)
+    handle.close()
+    problems.add(display, "", "the CSV file is empty; expected a header row")
+    return None
 
 
 def _records(
@@ -124,24 +122,23 @@ def known_encoding(name: str) -> str | None:
     return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
-def _bad_text(path: Path, codec: str, detected: bool) -> tuple[int, str]:
-    """The 1-based line holding the first byte `codec` cannot decode, and the message
-    for it. Only called once decoding failed, so reading the whole file costs nothing
-    the happy path pays."""
+def _bad_text(path: Path, codec: str, detected: bool, display: str, problems: Problems) -> None:
+    """Reports the first byte `codec` cannot decode, at its 1-based line. Only called once
+    decoding failed, so reading the whole file costs nothing the happy path pays."""
     data, name = path.read_bytes(), _NAMES.get(codec, codec)
     try:
         data.decode(codec)
     except UnicodeDecodeError as exc:
-        before = data[: exc.start].decode(codec, errors="replace")
-        byte = data[exc.start : exc.start + 1].hex().upper()
-        message = f"not valid {name} text: byte 0x{byte}"
+        line = data[: exc.start].decode(codec, errors="replace").count("\n") + 1
+        message = f"not valid {name} text: byte 0x{data[exc.start : exc.start + 1].hex().upper()}"
         if detected:
             message += (
                 " (the encoding was detected from the start of the file; name it with"
                 " `encoding:` in the block, e.g. cp1252)"
             )
-        return before.count("\n") + 1, message
-    return 1, f"not valid {name} text"
+        problems.add(f"{display}: row {line}", "", message)
+    else:
+        problems.add(f"{display}: row 1", "", f"not valid {name} text")
 
 
 def detect_delimiter(header: str) -> str:
