@@ -1,11 +1,7 @@
-"""A consumptions CSV (plain, or with `columns:` and `constants:`) straight into a
-ConsumptionTable through pyarrow's CSV reader (C++), with the outcome of the streaming reader
-(io/stream.py).
-
-Only text that both readers split the same way is taken: UTF-8 (detected, as io/rows/csv.py
-detects it), no quote character, no ASCII control character but tab and line ends, no
-carriage return but before a line feed, and no cell beyond the csv module's field size
-limit. Every cell is read as text, and the table built as io/columnar.py builds it.
+"""A consumptions CSV straight into a ConsumptionTable through pyarrow's CSV reader, as
+io/columnar.py builds it, with the outcome of the streaming reader. Only text both readers
+split the same way is taken: detected UTF-8, no quote, no ASCII control character but tab
+and line ends, no lone carriage return, no cell beyond the csv module's field size limit.
 """
 
 from __future__ import annotations
@@ -13,7 +9,6 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Collection
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -45,35 +40,23 @@ def csv_table(
         data = block.path.read_bytes().removeprefix(_BOM)
         end = data.find(b"\n")
         line = data[: len(data) if end < 0 else end].decode("utf-8").rstrip("\r\n")
-        if not _plain(data) or not line:
+        odd = min(set(data.translate(None, _PLAIN)), default=0x80) < 0x80  # ASCII, not plain
+        if not line or odd or data.count(b"\r") != data.count(b"\r\n"):
             return None
         delimiter = block.delimiter or detect_delimiter(line)
         header = line.split(delimiter)
         lay = header_layout(header, block)
-        by_index = dict(lay.positions)
-        fields = [by_index.get(index) for index in range(len(header))]
+        fields = [dict(lay.positions).get(index) for index in range(len(header))]
         columns = _read(data, fields, delimiter)
         del data
         return None if columns is None else table_of(block, lay, columns, 2, row_path)
 
-    found = columnar(block, read)
-    return None if found is None else (*found, _lines(block.path))
-
-
-def _lines(path: Path) -> Callable[[int], int]:
-    """The line of the row at an index, counted when first asked: blank lines hold no row."""
-
-    @cache
+    @cache  # the line of each row, counted when first asked: blank lines hold no row
     def lines() -> list[int]:
-        return [n for n, text in enumerate(path.read_bytes().splitlines()[1:], 2) if text]
+        return [n for n, text in enumerate(block.path.read_bytes().splitlines()[1:], 2) if text]
 
-    return lambda index: lines()[index]
-
-
-def _plain(data: bytes) -> bool:
-    """No byte the two readers could take differently (see the module docstring)."""
-    rest = data.translate(None, _PLAIN)
-    return all(byte >= 0x80 for byte in set(rest)) and data.count(b"\r") == data.count(b"\r\n")
+    found = columnar(block, read)
+    return None if found is None else (*found, lambda index: lines()[index])
 
 
 def _read(data: bytes, fields: list[str | None], delimiter: str) -> list[Any] | None:

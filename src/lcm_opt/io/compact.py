@@ -1,12 +1,8 @@
-"""Prototypes held in less memory: a large estate keeps a few hundred thousand validated
-`Consumption` prototypes alive from load to write, and most of their bytes are not their
-values. Each one's fields set (which fields the row gave: a set of its own, 728 bytes) is
-shared with every other prototype that gave the same fields, and each text value is the
-one object of that text among the prototypes (validation makes a fresh copy per row).
-
-Neither changes what a prototype is: its values are equal and its `model_fields_set`
-equal. A frozen model never changes its fields set in place (pydantic copies it when it
-copies a model), so sharing it is safe."""
+"""Prototypes held in less memory: a large estate keeps a few hundred thousand prototypes
+alive from load to write. Each one's fields set (728 bytes) is shared with every prototype
+that gave the same fields, and each text value is one object among them. Values and fields
+sets stay equal; a frozen model never changes its fields set in place (pydantic copies it
+when it copies a model), so sharing it is safe."""
 
 from __future__ import annotations
 

@@ -1,18 +1,14 @@
 """Streaming a `consumptions:` table block (any format) into a ConsumptionTable.
 
-A million rows repeat a few thousand attribute sets (everything but `id`, `asset` and
-`user`), so each set is validated once. A row is a *clean hit* when its attributes were seen
-on a row that loaded without any problem (its attribute cells as read, for a block whose
-mapping makes no field; else its raw item's keys, value types and values) and its id, asset
-and user are text the model takes as it is: it can produce no error but a duplicate id, and
-its model is its prototype with its own id, asset and user. Every other row takes the
-loader's per-row path (`RowPath`, the code `group=False` runs), and a row that loads cleanly
-there teaches the cache its attribute set.
+A million rows repeat a few thousand attribute sets (all fields but ROW_FIELDS), so each is
+validated once. A row is a *clean hit* when its attributes (cells as read, or else its raw
+item's keys, value types and values) were a cleanly loaded row's and its id, asset and user
+are text the model takes as it is: its model is its prototype with its own id, asset and
+user. Every other row takes the loader's per-row path (`RowPath`, what `group=False` runs).
 
-The section is read optimistically first: the first problem stops the read, and the ids are
-checked for duplicates at the end, at once. A section with any problem is read again in
-exact mode, every id checked as it is read: the errors are exactly those of `group=False`,
-in the same order.
+The section is read optimistically first, stopping at the first problem, its ids checked
+for duplicates at the end; a section with any problem is read again in exact mode, every id
+checked as it is read, giving exactly the errors of `group=False`, in the same order.
 """
 
 from __future__ import annotations
@@ -52,9 +48,8 @@ class StopAtFirst(Problems):
 def stream_table(
     block: TableBlock, row_path: RowPaths, problems: Problems
 ) -> tuple[ConsumptionTable, Collection[str], Callable[[int], int]]:
-    """The block's table, its ids for references and the locator of its row at an index.
-    `row_path(seen, problems)` makes the loader's per-row path reporting to `problems`
-    (`seen`: id -> locator of its first row)."""
+    """The block's table, its ids for references and the locator of its row at an index;
+    `row_path(seen, problems)`: the per-row path (`seen`: id -> locator of its first row)."""
     with suppress(Unclean):
         optimistic = StopAtFirst()
         builder = TableBuilder(row_path({}, optimistic), None, optimistic)
@@ -111,8 +106,7 @@ class TableBuilder:
         self.cache: dict[Hashable, int] = {}  # attribute cells of a clean row -> prototype
 
     def read(self, block: TableBlock) -> ConsumptionTable:
-        """The block's rows that are no clean hit (block_rows tries them) through the
-        per-row path, as a table."""
+        """The block's rows as a table (block_rows tries each as a clean hit first)."""
         for row in block_rows(block, Consumption, self.problems, self):
             self.slow(*row)
         return ConsumptionTable.trusted(
@@ -121,8 +115,8 @@ class TableBuilder:
 
     def hit(self, locator: int, key: Hashable, own: Own | None) -> bool:
         """Appends the row as a clean hit when `key` (its attribute cells or values) is a
-        clean row's, unless its id, asset or user need the model, or its id is one exact
-        mode has seen (the per-row path then reports the duplicate)."""
+        clean row's, unless `own` is None (the model must judge) or exact mode has seen
+        its id (the per-row path then reports the duplicate)."""
         try:
             number = self.cache.get(key)
         except TypeError:  # a list or a mapping among the values: never a clean row
@@ -145,9 +139,8 @@ class TableBuilder:
         self.rows.append(number)
 
     def slow(self, locator: int, raw: dict[str, Any], cells_ok: bool, key: Hashable) -> bool:
-        """A row that is not a clean hit, through the loader's per-row path (False: not
-        kept); `key` (its attribute cells or values, None for none) is cached if it loads
-        cleanly."""
+        """A row through the per-row path (False: not kept); `key` (its attribute cells or
+        values, or None) is cached if it loads cleanly."""
         problems = self.problems
         reported = len(problems.errors) + problems.suppressed
         item = self.full(locator, raw, cells_ok)
