@@ -70,21 +70,9 @@ def _read(data: bytes, fields: list[str | None], delimiter: str) -> list[Any] | 
     table = pcsv.read_csv(
         pa.py_buffer(data),
         read_options=pcsv.ReadOptions(skip_rows=1, column_names=names, use_threads=False),
-        parse_options=pcsv.ParseOptions(
-            delimiter=delimiter,
-            quote_char=False,
-            double_quote=False,
-            escape_char=False,
-            newlines_in_values=False,
-            ignore_empty_lines=True,
-        ),
-        convert_options=pcsv.ConvertOptions(
-            column_types={
-                n: text if f in ROW_FIELDS else coded for n, f in zip(names, fields, strict=True)
-            },
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-            check_utf8=True,
+        parse_options=pcsv.ParseOptions(delimiter=delimiter, quote_char=False),
+        convert_options=pcsv.ConvertOptions(  # the defaults keep empty text, check UTF-8
+            column_types={str(i): text if f in ROW_FIELDS else coded for i, f in enumerate(fields)}
         ),
     )
     if table.num_rows == 0:
