@@ -80,17 +80,12 @@ def _block(
     mapping_path: Path,
     there: Path,
 ) -> dict[str, Any]:
-    where = f"{mapping_path}: {section}"
     pattern = spec.get("export")
-    chosen = [
-        export
-        for export in exports
-        if pattern is None or fnmatch.fnmatch(export.name.lower(), str(pattern).lower())
-    ]
-    if not chosen:
-        names = ", ".join(export.name for export in exports)
+    glob = "*" if pattern is None else str(pattern).lower()  # in any case
+    export = next((e for e in exports if fnmatch.fnmatch(e.name.lower(), glob)), None)
+    if export is None:
+        names, where = ", ".join(e.name for e in exports), f"{mapping_path}: {section}"
         raise fail(f"no export matches {pattern!r}; exports: {names}", where=where, field="export")
-    export = chosen[0]
     form = _FORMS.get(export.suffix.lower())
     if form is None or form not in forms:
         accepted = ", ".join(s for s, f in _FORMS.items() if f in forms)
@@ -131,11 +126,8 @@ def _unmapped(section: str, there: Path, form: str, block: Mapping[str, Any]) ->
     sheet.records.close()
     sheet.close()
     fields = set(columns) | set(RECOGNITION_FIELDS)
-    left = [name for name in map(str.strip, sheet.header) if name and name not in fields]
-    if not left:
-        return []
-    name = Path(block[form]).name
-    return [f"{section}: columns not read from {name}: {', '.join(map(repr, left))}"]
+    left = ", ".join(repr(n) for n in map(str.strip, sheet.header) if n and n not in fields)
+    return [f"{section}: columns not read from {Path(block[form]).name}: {left}"] if left else []
 
 
 def write(report: ImportReport, output: Path) -> None:
