@@ -21,29 +21,22 @@ from lcm_opt.io.rows.csv import known_encoding
 KINDS = {"csv": "CSV", "jsonl": "JSON Lines", "parquet": "Parquet", "xlsx": "XLSX"}
 TEXT_CELLS = ("csv", "xlsx")  # formats whose cells are text to convert (io/cells.py)
 _MAPPING = ("columns", "constants", "id", "recognise", "unrecognised")
-OPTIONS = {
-    "csv": ("encoding", "delimiter", *_MAPPING),
-    "jsonl": _MAPPING,
-    "parquet": _MAPPING,
-    "xlsx": ("sheet", *_MAPPING),
-}
+OPTIONS = {"csv": ("encoding", "delimiter", *_MAPPING), "jsonl": _MAPPING,
+           "parquet": _MAPPING, "xlsx": ("sheet", *_MAPPING)}  # fmt: skip
 
 
 def _codec(value: object) -> str | None:
     codec = known_encoding(value) if isinstance(value, str) else None
     if codec is None and value is not None:
-        raise ValueError(
-            f"expected a text encoding such as utf-8, utf-16 or cp1252, got {shown(value)}"
-        )
+        expected = "a text encoding such as utf-8, utf-16 or cp1252"
+        raise ValueError(f"expected {expected}, got {shown(value)}")
     return codec
 
 
 def _delimiter(value: object) -> object:
-    if value is not None and not (
-        isinstance(value, str) and len(value) == 1 and value not in '"\r\n'
-    ):
-        raise ValueError(f"expected one character such as ',' ';' or a tab, got {shown(value)}")
-    return value
+    if value is None or (isinstance(value, str) and len(value) == 1 and value not in '"\r\n'):
+        return value
+    raise ValueError(f"expected one character such as ',' ';' or a tab, got {shown(value)}")
 
 
 def _sheet(value: object) -> object:
