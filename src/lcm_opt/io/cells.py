@@ -69,11 +69,7 @@ def typed_columns(model: type[BaseModel], names: list[str]) -> dict[CellKind, li
 
 
 def convert_cells(
-    raw: dict[str, Any],
-    typed: dict[CellKind, list[str]],
-    display: str,
-    start: int,
-    problems: Problems,
+    raw: dict[str, Any], typed: dict[CellKind, list[str]], file: str, row: int, problems: Problems
 ) -> bool:
     """Converts one row's typed cells in place; False when a boolean cell is not one (it is
     reported and dropped). Numbers that are not plain decimal stay text for the model."""
@@ -82,7 +78,7 @@ def convert_cells(
         value = _BOOLS.get(raw[name].lower())
         if value is None:
             message = f"expected true/false/1/0/yes/no, got {shown(raw.pop(name))}"
-            problems.add(f"{display}: row {start}", name, message)
+            problems.add(f"{file}: row {row}", name, message)
             ok = False
         else:
             raw[name] = value

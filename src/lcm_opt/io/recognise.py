@@ -81,12 +81,7 @@ def _matcher(text: str, regex: bool) -> Matcher:
 
 
 def load_recogniser(
-    value: Any,
-    base_dir: Path,
-    where: str,
-    problems: Problems,
-    *,
-    strict: bool = False,
+    value: Any, base_dir: Path, where: str, problems: Problems, *, strict: bool = False
 ) -> Recogniser | None:
     """The `recognise:` value (see the module docstring) as a Recogniser; None with every
     problem reported."""
