@@ -92,7 +92,10 @@ class Layout:
             if parts[0] is not None and "product" not in raw:
                 product = recogniser.product(*map(_text, parts))
                 if product is None:
-                    self.tally.miss(_text(parts[0]), where, problems, recogniser.strict)
+                    self.tally[title := _text(parts[0])] += 1
+                    if recogniser.strict:
+                        message = f"no recognise: pattern matches {title!r}"
+                        problems.add(where, "product_title", message)
                 if not product:  # unrecognised, or ignored on purpose
                     return False
                 raw["product"] = product

@@ -46,28 +46,20 @@ class Recogniser:
         return self._cache[key]
 
 
-@dataclass
-class Tally:
+class Tally(Counter[str]):
     """Unrecognised titles of one table block, with their row counts."""
-
-    titles: Counter[str] = field(default_factory=Counter)
-
-    def miss(self, title: str, where: str, problems: Problems, strict: bool) -> None:
-        if strict:
-            problems.add(where, "product_title", f"no recognise: pattern matches {title!r}")
-        self.titles[title] += 1
 
     def warning(self, display: str) -> str | None:
         """One line for the result's warnings, or None when every title was recognised."""
-        if not self.titles:
+        if not self:
             return None
-        rows = sum(self.titles.values())
-        top = sorted(self.titles.items(), key=lambda item: (-item[1], item[0]))[:TOP]
+        rows = sum(self.values())
+        top = sorted(self.items(), key=lambda item: (-item[1], item[0]))[:TOP]
         listed = "; ".join(f"{title!r}: {count}" for title, count in top)
-        more = "" if len(self.titles) <= TOP else f"; and {len(self.titles) - TOP} more titles"
+        more = "" if len(self) <= TOP else f"; and {len(self) - TOP} more titles"
         return (
-            f"{display}: {rows} row{'s' if rows != 1 else ''} with {len(self.titles)} "
-            f"unrecognised product title{'s' if len(self.titles) != 1 else ''} not loaded "
+            f"{display}: {rows} row{'s' if rows != 1 else ''} with {len(self)} "
+            f"unrecognised product title{'s' if len(self) != 1 else ''} not loaded "
             f"(by installs: {listed}{more})"
         )
 
