@@ -86,7 +86,11 @@ def table_of(
     known = None if ids is None else unique_ids(ids)
     if ids is None or known is None:
         return None
-    own = {name: _own(columns[at[name]]) for name in ("asset", "user") if name in at}
+    own = {  # asset and user as a clean row keeps them: stripped, empty as none
+        name: tuple(None if t is None else t.strip() or None for t in _texts(columns[at[name]]))
+        for name in ("asset", "user")
+        if name in at
+    }
     coded = {i: _dictionary(columns[i]) for i, name in lay.positions if name not in ROW_FIELDS}
     codes = {index: _indices(column) for index, column in coded.items()}
     group, first = _groups([(codes[i], len(c.dictionary)) for i, c in coded.items()], len(ids))
@@ -110,9 +114,8 @@ def table_of(
         if len(builder.prototypes) > made:  # compacted as it is made
             compact(builder.prototypes[-1], ids[row])
     per_row = array("I", np.frombuffer(builder.rows, dtype=np.uintc)[group].tobytes())
-    table = ConsumptionTable.trusted(
-        ids, tuple(builder.prototypes), per_row, own.get("asset"), own.get("user")
-    )
+    prototypes = tuple(builder.prototypes)
+    table = ConsumptionTable.trusted(ids, prototypes, per_row, own.get("asset"), own.get("user"))
     return table, known
 
 
@@ -139,11 +142,6 @@ def _ids(column: Any) -> tuple[str, ...] | None:
     except ValueError:
         return None
     return ids if ids and all(ids) else None
-
-
-def _own(column: Any) -> tuple[str | None, ...]:
-    """An asset or user column as a clean row keeps it: stripped, empty as none."""
-    return tuple(None if text is None else text.strip() or None for text in _texts(column))
 
 
 def _dictionary(column: Any) -> Any:

@@ -22,8 +22,7 @@ if TYPE_CHECKING:
     from lcm_opt.io.stream import TableBuilder
 
 Rows = Iterator[tuple[int, dict[str, Any], bool, Hashable]]
-"""(locator, raw item, cells_ok, key) per row: the locator is a row or line number, the
-key the row's attribute cells as read (None when its raw item must give one)."""
+"""(row or line number, raw item, cells_ok, cache key or None) per row."""
 Own = tuple[str, str | None, str | None]
 """A row's id, asset and user as the model keeps them."""
 
@@ -106,10 +105,9 @@ def block_rows(
 
 
 def text_id(value: object) -> str | None:
-    """An id, asset or user as the model keeps it, when it certainly validates: non-empty
-    text after stripping, or an integer's string form. None means "the model judges it":
-    other types, empty text, and text the model refuses or may refuse (control and
-    text-direction characters are not printable, nor are lone surrogates)."""
+    """An id, asset or user as the model keeps it when it certainly validates (stripped,
+    not empty, printable: no control or text-direction character, no lone surrogate; or an
+    integer's string form), else None: the model judges it."""
     if type(value) is int:  # not bool, which the model refuses
         return str(value)
     if type(value) is not str:
@@ -133,8 +131,8 @@ def own_of(ident: object, asset: object, user: object) -> Own | None:
 def _cells_key(
     lay: Layout, block: TableBlock
 ) -> tuple[Callable[[Any], Any], Callable[[Any], Own | None]] | None:
-    """The attribute cells of a record as a cache key, and its id, asset and user; None
-    when the cells do not give them all."""
+    """The attribute cells of a record as a cache key, and its id, asset and user (None:
+    the cells do not give them all)."""
     by_field = {name: index for index, name in lay.positions}
     attributes = [index for index, name in lay.positions if name not in ROW_FIELDS]
     id_at, asset_at, user_at = (by_field.get(name) for name in ROW_FIELDS)

@@ -105,9 +105,8 @@ def detect_encoding(path: Path) -> str:
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        decoder.decode(sample, final=len(sample) < _SAMPLE)
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=len(sample) < _SAMPLE)
     except UnicodeDecodeError:
         return "cp1252"
     return "utf-8-sig"  # strips a BOM were there one; otherwise as utf-8
@@ -143,12 +142,11 @@ def _bad_text(path: Path, codec: str, detected: bool, display: str, problems: Pr
 
 def detect_delimiter(header: str) -> str:
     """The delimiter that splits the header line into the most columns; `,` on a tie."""
-    best, width = ",", 0
-    for candidate in DELIMITERS:
+
+    def width(candidate: str) -> int:
         try:
-            cells = next(csv.reader([header], delimiter=candidate), [])
+            return len(next(csv.reader([header], delimiter=candidate), []))
         except csv.Error:
-            continue
-        if len(cells) > width:
-            best, width = candidate, len(cells)
-    return best
+            return 0
+
+    return max(DELIMITERS, key=width)
