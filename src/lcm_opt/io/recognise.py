@@ -65,11 +65,9 @@ class Tally(Counter[str]):
 
 
 def _matcher(text: str, regex: bool) -> Matcher:
-    if regex:
-        searched = re.compile(text, re.IGNORECASE)
-        return lambda value: searched.search(value) is not None
-    compiled = re.compile(fnmatch.translate(text), re.IGNORECASE)
-    return lambda value: compiled.match(value) is not None
+    """A regular expression found anywhere, or a glob matching the whole text."""
+    compiled = re.compile(text if regex else rf"\A{fnmatch.translate(text)}", re.IGNORECASE)
+    return lambda value: compiled.search(value) is not None
 
 
 def load_recogniser(
