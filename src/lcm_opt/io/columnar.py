@@ -1,12 +1,8 @@
 """Consumptions read column by column into a ConsumptionTable: Parquet files (here) and
-plain CSV files (io/columnar_csv.py), with the outcome of the streaming reader (io/stream.py).
-
-pyarrow and numpy do the per-row work in C: rows are grouped by their attribute cells as
-read (each column dictionary-encoded, the codes combined), as the streaming reader caches a
-clean row's attribute cells, and each group's first row takes the loader's per-row path.
-The ids are taken as a clean row's are: stripped, not empty, visible and unique; asset and
-user stripped, empty as none. Anything this path does not take as it is (a problem on any
-row, a mapping that makes a row's own fields, a column it does not group) returns None, and
+plain CSV files (io/columnar_csv.py), with the outcome of the streaming reader (io/stream.py):
+rows grouped by their attribute cells in C (dictionary codes combined), each group's first
+row through the per-row path, ids taken as a clean row's. Anything else (a problem on any
+row, a mapping that makes a row's own fields, a column it cannot group) returns None, and
 the streaming reader reads the file, reporting exactly what it reports where it reports it.
 """
 

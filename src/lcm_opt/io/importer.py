@@ -1,9 +1,6 @@
-"""`lcm-opt import`: a scenario skeleton from exports and a mapping file (README).
-
-A mapping section `{export: GLOB, columns: ...}` is filled by the first export whose file
-name matches GLOB in any case (the first export without GLOB), in the form its suffix says;
-a list is copied as it is. Paths in the mapping and the exports are rewritten relative to
-the written scenario, which is then loaded to report what could not be mapped."""
+"""`lcm-opt import`: a scenario skeleton from exports and a mapping file (README). Paths in
+the mapping and the exports are rewritten relative to the written scenario, which is then
+loaded to report what could not be mapped."""
 
 from __future__ import annotations
 
@@ -57,7 +54,7 @@ def build(exports: list[Path], mapping_path: Path, output: Path) -> ImportReport
         if forms is None or not isinstance(value, Mapping):
             scenario[key] = value
             continue
-        block = _block(key, value, forms, exports, mapping_path, there)
+        block = _block(key, value, exports, mapping_path, there)
         scenario[key] = block
         form = next(form for form in forms if form in block)
         notes += _unmapped(key, there, form, block)
@@ -73,15 +70,12 @@ def build(exports: list[Path], mapping_path: Path, output: Path) -> ImportReport
 
 
 def _block(
-    section: str,
-    spec: Mapping[str, Any],
-    forms: tuple[str, ...],
-    exports: list[Path],
-    mapping_path: Path,
-    there: Path,
+    section: str, spec: Mapping[str, Any], exports: list[Path], mapping_path: Path, there: Path
 ) -> dict[str, Any]:
-    pattern = spec.get("export")
-    glob = "*" if pattern is None else str(pattern).lower()  # in any case
+    """The section's block: the first export whose name matches `export:` (a glob, in any
+    case; the first export without one), in the form its suffix says, and the options."""
+    forms, pattern = _SECTIONS[section], spec.get("export")
+    glob = "*" if pattern is None else str(pattern).lower()
     export = next((e for e in exports if fnmatch.fnmatch(e.name.lower(), glob)), None)
     if export is None:
         names, where = ", ".join(e.name for e in exports), f"{mapping_path}: {section}"
