@@ -99,8 +99,8 @@ class TableBuilder:
         self.ids: list[str] = []
         self.locators = array("I")
         self.rows = array("I")
-        self.assets: list[str | None] = []
-        self.users: list[str | None] = []
+        self.assets: list[str | None] | None = None  # started by the first row with one
+        self.users: list[str | None] | None = None
         self.prototypes: list[Consumption] = []
         self.numbers: dict[tuple[Any, ...], int] = {}  # attribute values -> prototype
         self.cache: dict[Hashable, int] = {}  # attribute cells of a clean row -> prototype
@@ -109,8 +109,9 @@ class TableBuilder:
         """The block's rows as a table (block_rows tries each as a clean hit first)."""
         for row in block_rows(block, Consumption, self.problems, self):
             self.slow(*row)
+        assets, users = (None if c is None else tuple(c) for c in (self.assets, self.users))
         return ConsumptionTable.trusted(
-            tuple(self.ids), tuple(self.prototypes), self.rows, (*self.assets,), (*self.users,)
+            tuple(self.ids), tuple(self.prototypes), self.rows, assets, users
         )
 
     def hit(self, locator: int, key: Hashable, own: Own | None) -> bool:
@@ -126,15 +127,21 @@ class TableBuilder:
             return False
         if seen is not None and seen.setdefault(own[0], locator) != locator:
             return False
-        self.add(locator, number, *own)
+        self.add(locator, own[0], number, own[1], own[2])
         return True
 
     def add(
-        self, locator: int, number: int, ident: str, asset: str | None, user: str | None
+        self, locator: int, ident: str, number: int, asset: str | None, user: str | None
     ) -> None:
+        if asset is not None and self.assets is None:
+            self.assets = [None] * len(self.ids)
+        if user is not None and self.users is None:
+            self.users = [None] * len(self.ids)
+        if self.assets is not None:
+            self.assets.append(asset)
+        if self.users is not None:
+            self.users.append(user)
         self.ids.append(ident)
-        self.assets.append(asset)
-        self.users.append(user)
         self.locators.append(locator)
         self.rows.append(number)
 
@@ -154,7 +161,7 @@ class TableBuilder:
             if "asset" in raw or "user" in raw:
                 prototype = _validate({k: v for k, v in raw.items() if k not in _OWN})
             self.prototypes.append(prototype)
-        self.add(locator, number, item.id, item.asset, item.user)
+        self.add(locator, item.id, number, item.asset, item.user)
         if key is not None and len(problems.errors) + problems.suppressed == reported:
             with suppress(TypeError):  # a list or a mapping among the values
                 self.cache[key] = number
