@@ -96,7 +96,8 @@ def block_rows(
                 if cells_ok:
                     attributes = [(k, type(v), v) for k, v in raw.items() if k not in ROW_FIELDS]
                     key = tuple(sorted(attributes, key=itemgetter(0)))
-                    if hits.hit(locator, key, own_of(*map(raw.get, ROW_FIELDS))):
+                    own = own_of(raw.get("id"), raw.get("asset"), raw.get("user"))
+                    if hits.hit(locator, key, own):
                         continue
             yield locator, raw, cells_ok, key
     finally:
