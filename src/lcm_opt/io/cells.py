@@ -21,9 +21,8 @@ _CONVERTED: tuple[CellKind, ...] = ("bool", "list", "number")
 
 
 class Sheet(NamedTuple):
-    """A positional file opened: the header's row (None: Parquet's schema names), its
-    cells, (row, cells) per later row, a hint ending messages about its columns, and how
-    to close the file should its rows never be read."""
+    """A positional file opened: the header's row (None: a Parquet schema), its cells, (row,
+    cells) per later row, a hint for messages on its columns, and how to close it unread."""
 
     at: int | None
     header: list[str]

@@ -75,8 +75,7 @@ def header_layout(header: list[str], block: TableBlock) -> Layout:
 def table_of(
     block: TableBlock, lay: Layout, columns: list[Any], start: int, row_path: RowPaths
 ) -> Found | None:
-    """The table of `columns` (by header position) read through `lay`, the first row at
-    locator `start`."""
+    """The table of `columns` (by header position) read through `lay`, from row `start`."""
     at = {name: index for index, name in lay.positions}
     ids = _ids(columns[at["id"]])
     known = None if ids is None else unique_ids(ids)

@@ -29,8 +29,7 @@ _PLAIN = bytes(range(0x20, 0x7F)).replace(b'"', b"") + b"\t\r\n"
 def csv_table(
     block: TableBlock, row_path: RowPaths
 ) -> tuple[ConsumptionTable, Collection[str], Callable[[int], int]] | None:
-    """The block's table, its ids and the line of its row at an index, or None: read the
-    file row by row instead."""
+    """The block's table, its ids and the line of its row at an index, or None."""
     if block.form != "csv" or block.encoding is not None:
         return None
 
@@ -60,11 +59,9 @@ def csv_table(
 
 
 def _read(data: bytes, fields: list[str | None], delimiter: str) -> list[Any] | None:
-    """Every cell as text, attribute columns dictionary-encoded by the reader itself (so
-    that grouping needs neither string hashing here nor pyarrow's compute functions, whose
-    first use costs tens of MiB); None when there is no row, or a cell reaches the csv
-    module's field size limit (measured in bytes, at least its length in characters).
-    pyarrow refuses what it cannot split (a row's width, text that is not UTF-8)."""
+    """Every cell as text, attribute columns dictionary-encoded by the reader (no hashing
+    here, no pyarrow compute functions, whose first use costs tens of MiB); None without a
+    row or with a cell of the csv module's field size limit in bytes (or more)."""
     text, coded = pa.string(), pa.dictionary(pa.int32(), pa.string())
     names = [str(index) for index in range(len(fields))]  # by position: headers may repeat
     table = pcsv.read_csv(

@@ -105,9 +105,8 @@ def _recognise_paths(value: Any, here: Path, there: Path) -> Any:
 
 
 def _unmapped(section: str, there: Path, form: str, block: Mapping[str, Any]) -> list[str]:
-    """A note naming the export's columns that no field takes (when `columns:` is given),
-    its header read with the block's options (no note when they are wrong: loading
-    reports them)."""
+    """A note naming the export's columns that no field takes (when `columns:` is given;
+    none when the block's options are wrong: loading reports them)."""
     columns = block.get("columns")
     if not isinstance(columns, Mapping) or form == "jsonl":
         return []

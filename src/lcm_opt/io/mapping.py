@@ -46,8 +46,7 @@ class ColumnMapping:
 @dataclass
 class Layout:
     """A header read through a mapping: which cell positions give which fields (none for
-    rows that name their fields, JSON Lines: a required field no key gives is then the
-    model's error on each row)."""
+    JSON Lines, whose rows name their fields)."""
 
     positions: list[tuple[int, str]]
     mapping: ColumnMapping
@@ -59,10 +58,9 @@ class Layout:
         self.known = self.mapping.known(self.model)  # what a JSON Lines key may name
 
     def raw(self, cells: list[Any] | dict[str, Any]) -> dict[str, Any]:
-        """One row's mapped cells; text is stripped and empty text means absent. A JSON
-        Lines object is keyed, not positional: its keys are renamed as `columns:` says,
-        other keys kept when they are fields (all of them without `columns:`, for the
-        model to judge), its values kept as they are."""
+        """One row's mapped cells, text stripped and empty text absent; a JSON Lines object's
+        keys renamed as `columns:` says, others kept when they are fields (all of them without
+        `columns:`, for the model to judge), its values as they are."""
         if isinstance(cells, dict):
             columns, known = self.mapping.columns, self.known
             if not columns:
@@ -128,10 +126,9 @@ def layout(
     hint: str = "",
     skip_blank: bool = False,
 ) -> Layout | None:
-    """The header read through `mapping` (without `columns:`, every header must be a field
-    name); None with every problem reported (at `where`, the header row). `hint` ends the
-    messages about unknown or missing columns; `skip_blank`: columns with an empty header
-    are not read."""
+    """The header read through `mapping`, or None with every problem reported at `where`;
+    `hint` ends the messages about unknown or missing columns; `skip_blank`: columns with
+    an empty header are not read."""
     known, names = mapping.known(model), [name.strip() for name in header]
     positions: list[tuple[int, str]] = []
     given: dict[str, str] = {}
@@ -188,6 +185,5 @@ def missing_fields(
 
 
 def parse_template(text: str) -> list[tuple[str, str | None]]:
-    """`"{asset}/{product}"` -> [("", "asset"), ("/", "product")]; field names checked
-    by io/blocks.py."""
+    """`"{asset}/{product}"` -> [("", "asset"), ("/", "product")]."""
     return [(literal, name) for literal, name, _, _ in string.Formatter().parse(text)]

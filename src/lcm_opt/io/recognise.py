@@ -37,8 +37,7 @@ class Recogniser:
     _cache: dict[tuple[str, str, str], str | None] = field(default_factory=dict)
 
     def product(self, title: str, publisher: str, version: str) -> str | None:
-        """The product id of the first matching pattern, "" for an ignored title, None
-        when none matches."""
+        """The first matching pattern's product id ("" to ignore the title), or None."""
         key = (title, publisher, version)
         if key not in self._cache:
             found = (p for p, tests in self.patterns if all(t(key[i]) for i, t in tests))
@@ -73,8 +72,7 @@ def _matcher(text: str, regex: bool) -> Matcher:
 def load_recogniser(
     value: Any, base_dir: Path, where: str, problems: Problems, *, strict: bool = False
 ) -> Recogniser | None:
-    """The `recognise:` value (see the module docstring) as a Recogniser; None with every
-    problem reported."""
+    """The `recognise:` value as a Recogniser, or None with every problem reported."""
     entries = [value] if isinstance(value, Mapping) else value
     if not isinstance(entries, list):
         problems.add(where, "recognise", f"expected a list of patterns, got {shown(value)}")

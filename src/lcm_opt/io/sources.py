@@ -33,9 +33,8 @@ def where_of(block: TableBlock) -> Callable[[int], str]:
 
 
 def open_sheet(block: TableBlock, model: type[BaseModel], problems: Problems) -> Sheet | None:
-    """A block's file opened at its header (in a worksheet, the first row holding the
-    names it expects; at the file for Parquet, whose names are its schema;
-    none for JSON Lines); None with the problem reported."""
+    """A block's file opened at its header (a worksheet's: the first row with the names it
+    expects; none for JSON Lines), or None with the problem reported."""
     if block.form == "jsonl":
         from lcm_opt.io.rows.jsonl import jsonl_records
 
@@ -58,10 +57,9 @@ def open_sheet(block: TableBlock, model: type[BaseModel], problems: Problems) ->
 def block_rows(
     block: TableBlock, model: type[BaseModel], problems: Problems, hits: TableBuilder | None = None
 ) -> Rows:
-    """The rows of `block` read as `model`'s raw items; every problem reported to
-    `problems`. With `hits`, a row whose attribute cells (or else raw item) are a cached
-    clean row's is a clean hit there (TableBuilder.hit) instead. The file opens when the
-    first row is asked for and closes when the rows end or stop being read."""
+    """The rows of `block` as `model`'s raw items, every problem reported; with `hits`, each
+    is tried as a clean hit there first. The file opens when the first row is asked for and
+    closes when the rows end or stop being read."""
     sheet = open_sheet(block, model, problems)
     if sheet is None:
         return

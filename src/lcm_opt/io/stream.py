@@ -115,9 +115,8 @@ class TableBuilder:
         )
 
     def hit(self, locator: int, key: Hashable, own: Own | None) -> bool:
-        """Appends the row as a clean hit when `key` (its attribute cells or values) is a
-        clean row's, unless `own` is None (the model must judge) or exact mode has seen
-        its id (the per-row path then reports the duplicate)."""
+        """Appends the row when `key` (its attribute cells or values) is a clean row's, unless
+        `own` is None or exact mode has seen its id (the per-row path reports it)."""
         try:
             number = self.cache.get(key)
         except TypeError:  # a list or a mapping among the values: never a clean row

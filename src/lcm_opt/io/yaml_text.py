@@ -67,9 +67,8 @@ def _node_size(node: yaml.Node, sizes: dict[int, int]) -> int:
 
 
 class StrictLoader(_BASE):  # type: ignore[valid-type,misc]
-    """SafeLoader that rejects a key repeated in one mapping (plain YAML keeps the last),
-    reads numbers only from plain decimal text (see the module docstring) and bounds what
-    aliases repeat (each repetition of an anchored node counts its expanded size)."""
+    """SafeLoader that rejects a repeated key, reads numbers only from plain decimal text and
+    bounds what aliases repeat (each repetition of a node counts its expanded size)."""
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         # A repeated scalar costs a token of the document each time, so only collections

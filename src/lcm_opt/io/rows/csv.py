@@ -57,9 +57,8 @@ def open_csv(
 def _records(
     handle: TextIO, reader: Any, width: int, display: str, problems: Problems, decode: Any
 ) -> Generator[tuple[int, list[str]]]:
-    """(line, cells) per data row, `line` where the row starts (a quoted cell may span
-    lines); a row of the wrong width is reported. Stops at the first malformed record or
-    undecodable byte (reported); closes the file at the end."""
+    """(line where it starts, cells) per data row, a row of the wrong width reported; stops
+    at the first malformed record or undecodable byte (reported), closing the file."""
     start = reader.line_num + 1
     try:
         for cells in reader:
