@@ -19,15 +19,12 @@ class Compactor:
     def __call__(self, model: BaseModel, ident: str | None = None) -> None:
         """`ident`: the row's own id text, kept instead of the model's copy of it (ids
         are unique, so sharing them through the text table would only grow it)."""
-        values = model.__dict__
-        texts = self._texts
+        values, texts = model.__dict__, self._texts
         for name, value in values.items():
-            if type(value) is str:
-                if name == "id":
-                    if value == ident:
-                        values[name] = ident
-                else:
-                    values[name] = texts.setdefault(value, value)
+            if type(value) is str and name != "id":
+                values[name] = texts.setdefault(value, value)
+        if values.get("id") == ident:
+            values["id"] = ident
         fields = model.__pydantic_fields_set__
         shared = self._sets.setdefault(frozenset(fields), fields)
         if shared is not fields:

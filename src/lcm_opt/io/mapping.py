@@ -160,12 +160,9 @@ def layout(
     for name in missing if mapping.plain else ():
         problems.add(where, name, f"required column is missing{hint}")
     if missing and not mapping.plain:
-        problems.add(
-            where,
-            ", ".join(missing),
-            f"required field{'s' if len(missing) > 1 else ''} not given by any column"
-            f"{hint}; the file's headers: {headers}",
-        )
+        fields = f"required field{'s' if len(missing) > 1 else ''}"
+        message = f"{fields} not given by any column{hint}; the file's headers: {headers}"
+        problems.add(where, ", ".join(missing), message)
     for name in mapping.constants:
         if name in given:
             problems.add(where, name, f"given both by column {given[name]!r} and constants:")
