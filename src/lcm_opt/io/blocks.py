@@ -140,14 +140,14 @@ class TableBlock:
     delimiter: str | None = None
     sheet: str | None = None
     mapping: ColumnMapping = field(default_factory=ColumnMapping)
-    tallies: list[Tally] = field(default_factory=list)  # one per read; the last one counts
+    tally: Tally | None = None  # the last read's
 
     @property
     def display(self) -> str:
         return str(self.path)
 
     def warning(self) -> str | None:
-        return self.tallies[-1].warning(self.display) if self.tallies else None
+        return self.tally.warning(self.display) if self.tally is not None else None
 
 
 def table_block(

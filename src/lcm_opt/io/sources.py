@@ -72,8 +72,7 @@ def block_rows(
             lay = layout(sheet.header, block.mapping, model, where, problems, sheet.hint, xlsx)
         if lay is None:
             return
-        if lay.tally is not None:
-            block.tallies.append(lay.tally)
+        block.tally = lay.tally
         typed = typed_columns(model, [name for _, name in lay.positions])
         text, plain, at = block.form in TEXT_CELLS, block.mapping.plain, where_of(block)
         cells = _cells_key(lay, block) if hits is not None else None
