@@ -1,8 +1,6 @@
-"""CSV files for `{csv: ...}` blocks: encoding and delimiter (the block's, or detected as
-docs/scenario.md says), header, rows. Rows are read one at a time with the stdlib csv
-module, so memory holds only what the caller keeps. Every error names the 1-based line where
-its row starts (the header is row 1); text the encoding cannot decode names the line of the
-first such byte."""
+"""CSV files for `{csv: ...}` blocks: encoding and delimiter (the block's, or detected),
+header, and rows read one at a time by the csv module. Every error names the 1-based line
+where its row starts (the header is row 1), or that of the first byte it cannot decode."""
 
 from __future__ import annotations
 
@@ -32,7 +30,6 @@ def open_csv(
     except OSError as exc:
         problems.add(display, "", f"cannot read the CSV file: {exc.strerror or exc}")
         return None
-
     bad_text = partial(_bad_text, path, codec, encoding is None, display, problems)
     try:
         first = handle.readline()
