@@ -132,7 +132,7 @@ def layout(
     known, names = mapping.known(model), [name.strip() for name in header]
     positions: list[tuple[int, str]] = []
     given: dict[str, str] = {}
-    ok = True
+    before = len(problems.errors) + problems.suppressed
     for index, name in enumerate(names):
         target = mapping.columns.get(name, name if name in known else None)
         if (skip_blank and not name) or (target is None and mapping.columns):
@@ -149,13 +149,10 @@ def layout(
         else:
             given[target] = name
             positions.append((index, target))
-            continue
-        ok = False
     headers = ", ".join(repr(name) for name in names) or "(none)"
     for name in mapping.columns:
         if name not in names:
             problems.add(where, name, f"mapped column not in the file; its headers: {headers}")
-            ok = False
     missing = missing_fields(mapping, model, given)
     for name in missing if mapping.plain else ():
         problems.add(where, name, f"required column is missing{hint}")
@@ -166,8 +163,8 @@ def layout(
     for name in mapping.constants:
         if name in given:
             problems.add(where, name, f"given both by column {given[name]!r} and constants:")
-            ok = False
-    return Layout(positions, mapping, model) if ok and not missing else None
+    ok = len(problems.errors) + problems.suppressed == before  # no problem reported
+    return Layout(positions, mapping, model) if ok else None
 
 
 def missing_fields(
