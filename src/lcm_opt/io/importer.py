@@ -42,22 +42,16 @@ def _relative(path: Path, to: Path) -> str:
 def build(exports: list[Path], mapping_path: Path, output: Path) -> ImportReport:
     """The scenario the exports and the mapping make, written nowhere yet; raises
     ScenarioErrors when the mapping itself is wrong."""
-    mapping = dict(read_document(mapping_path))
+    scenario = dict(read_document(mapping_path))  # its sections filled, the rest as it is
     here, there = mapping_path.parent, output.parent
     for export in exports:
         if not export.is_file():
             raise fail("export file not found", where=str(export))
-    scenario: dict[str, Any] = {}
     notes: list[str] = []
-    for key, value in mapping.items():
-        forms = _SECTIONS.get(key)
-        if forms is None or not isinstance(value, Mapping):
-            scenario[key] = value
-            continue
-        block = _block(key, value, exports, mapping_path, there)
-        scenario[key] = block
-        form = next(form for form in forms if form in block)
-        notes += _unmapped(key, there, form, block)
+    for key, value in scenario.items():
+        if key in _SECTIONS and isinstance(value, Mapping):
+            scenario[key] = block = _block(key, value, exports, mapping_path, there)
+            notes += _unmapped(key, there, block)
     rules = scenario.get("rules")
     if isinstance(rules, str) and (here / rules).is_file():
         scenario["rules"] = _relative(here / rules, there)
@@ -104,10 +98,10 @@ def _recognise_paths(value: Any, here: Path, there: Path) -> Any:
     return moved if isinstance(value, list) else moved[0]
 
 
-def _unmapped(section: str, there: Path, form: str, block: Mapping[str, Any]) -> list[str]:
+def _unmapped(section: str, there: Path, block: Mapping[str, Any]) -> list[str]:
     """A note naming the export's columns that no field takes (when `columns:` is given;
     none when the block's options are wrong: loading reports them)."""
-    columns = block.get("columns")
+    columns, form = block.get("columns"), next(iter(block))  # the block's form comes first
     if not isinstance(columns, Mapping) or form == "jsonl":
         return []
     problems = Problems()
