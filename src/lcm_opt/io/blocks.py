@@ -178,13 +178,12 @@ def table_block(
         problems.add(where, form, f"{KINDS[form]} file not found: {path}")
         return None
     options = {key: value for key, value in spec.items() if key in OPTIONS[form]}
-    before = len(problems.errors)
     found = validate_item(BlockOptions, options, where, problems, context={"model": model})
     recogniser = None
     if "recognise" in spec:
         strict = spec.get("unrecognised") == "error"
         recogniser = load_recogniser(spec["recognise"], base_dir, where, problems, strict=strict)
-    if found is None or len(problems.errors) > before:
+    if found is None or ("recognise" in spec and recogniser is None):
         return None
     mapping = ColumnMapping(found.columns or {}, found.constants or {}, found.id, recogniser)
     return TableBlock(form, path, found.encoding, found.delimiter, found.sheet, mapping)
