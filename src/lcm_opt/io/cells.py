@@ -60,8 +60,7 @@ def _kind(annotation: object) -> CellKind:
 
 
 def typed_columns(model: type[BaseModel], names: list[str]) -> dict[CellKind, list[str]]:
-    """The header's columns that convert_cells converts, by kind (names that are no field
-    of `model` are left as text)."""
+    """The header's columns of `model`'s fields that convert_cells converts, by kind."""
     fields = model.model_fields
     kinds = [(name, _kind(fields[name].annotation)) for name in names if name in fields]
     return {kind: [name for name, k in kinds if k == kind] for kind in _CONVERTED}

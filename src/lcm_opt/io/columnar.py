@@ -49,8 +49,7 @@ def parquet_table(block: TableBlock, row_path: RowPaths) -> Found | None:
 
 
 def columnar(block: TableBlock, read: Callable[[], Found | None]) -> Found | None:
-    """`read()`'s table, or None when it meets anything it does not take (see the module
-    docstring); the reader's buffers, and the heap's free pages, handed back after it."""
+    """`read()`'s table or None, the reader's buffers and the heap's free pages handed back."""
     if not block.mapping.cells_give_rows:
         return None
     try:

@@ -18,8 +18,7 @@ from lcm_opt.io.recognise import RECOGNITION_FIELDS, Recogniser, Tally
 
 @dataclass(frozen=True)
 class ColumnMapping:
-    """A block's mapping options; `plain` when it has none (the file's headers are the
-    field names)."""
+    """A block's mapping options; `plain` without any (the headers are the field names)."""
 
     columns: dict[str, str] = field(default_factory=dict)
     constants: dict[str, Any] = field(default_factory=dict)
@@ -38,8 +37,7 @@ class ColumnMapping:
         return not (self.id_template or self.recogniser or own)
 
     def known(self, model: type[BaseModel]) -> frozenset[str]:
-        """The fields a header may name as they are: the model's, and with recognition its
-        three fields."""
+        """The fields a header may name: the model's, and with recognition its three."""
         return frozenset(model.model_fields).union(RECOGNITION_FIELDS if self.recogniser else ())
 
 

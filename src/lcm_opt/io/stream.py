@@ -28,8 +28,7 @@ from lcm_opt.io.blocks import TableBlock
 from lcm_opt.io.sources import Own, block_rows
 
 RowPath = Callable[[int, dict[str, Any], bool], Consumption | None]
-"""The loader's per-row path: (locator, raw item, cells_ok) -> the row's model when it is
-kept, None when it is not (every problem reported)."""
+"""The loader's per-row path: (locator, raw item, cells_ok) -> the row's model, or None."""
 RowPaths = Callable[[dict[str, int], Problems], RowPath]
 
 _validate = Consumption.__pydantic_validator__.validate_python

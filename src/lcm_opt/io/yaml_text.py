@@ -34,8 +34,7 @@ class DuplicateKeyError(Exception):
         self.key, self.line = key, line
 
 
-# libyaml's parser when PyYAML has it (several times faster on large scenario files);
-# resolvers and constructors below are the same Python code either way.
+# libyaml's parser when PyYAML has it (several times faster), with the same Python below
 _BASE: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
