@@ -7,7 +7,6 @@ and line ends, no lone carriage return, no cell beyond the csv module's field si
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Collection
 from functools import cache
 from typing import Any
 
@@ -15,20 +14,18 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
-from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable
+from lcm_opt.domain.table import ROW_FIELDS
 from lcm_opt.io.blocks import TableBlock
 from lcm_opt.io.columnar import Found, columnar, header_layout, table_of
 from lcm_opt.io.rows.csv import detect_delimiter, detect_encoding
-from lcm_opt.io.stream import RowPaths
+from lcm_opt.io.stream import Read, RowPaths
 
 _BOM = b"\xef\xbb\xbf"
 # Printable ASCII but the quote, and tab and line ends: what a plain file is made of.
 _PLAIN = bytes(range(0x20, 0x7F)).replace(b'"', b"") + b"\t\r\n"
 
 
-def csv_table(
-    block: TableBlock, row_path: RowPaths
-) -> tuple[ConsumptionTable, Collection[str], Callable[[int], int]] | None:
+def csv_table(block: TableBlock, row_path: RowPaths) -> Read | None:
     """The block's table, its ids and the line of its row at an index, or None."""
     if block.form != "csv" or block.encoding is not None:
         return None

@@ -30,6 +30,7 @@ from lcm_opt.io.sources import Own, block_rows
 RowPath = Callable[[int, dict[str, Any], bool], Consumption | None]
 """The loader's per-row path: (locator, raw item, cells_ok) -> the row's model, or None."""
 RowPaths = Callable[[dict[str, int], Problems], RowPath]
+Read = tuple[ConsumptionTable, Collection[str], Callable[[int], int]]  # ids, row's locator
 
 _validate = Consumption.__pydantic_validator__.validate_python
 _OWN = frozenset(("asset", "user"))  # a prototype keeps the first row's id, but no asset/user
@@ -44,9 +45,7 @@ class StopAtFirst(Problems):
         raise Unclean
 
 
-def stream_table(
-    block: TableBlock, row_path: RowPaths, problems: Problems
-) -> tuple[ConsumptionTable, Collection[str], Callable[[int], int]]:
+def stream_table(block: TableBlock, row_path: RowPaths, problems: Problems) -> Read:
     """The block's table, its ids for references and the locator of its row at an index;
     `row_path(seen, problems)`: the per-row path (`seen`: id -> locator of its first row)."""
     with suppress(Unclean):
