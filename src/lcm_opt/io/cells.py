@@ -44,19 +44,15 @@ def cell_text(value: object) -> str:
 
 
 def _kind(annotation: object) -> CellKind:
-    if annotation is bool:
-        return "bool"
-    if annotation in (int, float):
-        return "number"
-    origin = get_origin(annotation)
+    origin, args = get_origin(annotation), get_args(annotation)
+    if annotation in (bool, int, float):
+        return "bool" if annotation is bool else "number"
     if origin is Annotated:
-        return _kind(get_args(annotation)[0])
+        return _kind(args[0])
     if origin in (tuple, list):
         return "list"
-    if origin in (Union, types.UnionType):
-        kinds = {_kind(arg) for arg in get_args(annotation) if arg is not type(None)}
-        return kinds.pop() if len(kinds) == 1 else "text"
-    return "text"
+    kinds = {_kind(arg) for arg in args if arg is not type(None)}
+    return kinds.pop() if origin in (Union, types.UnionType) and len(kinds) == 1 else "text"
 
 
 def typed_columns(model: type[BaseModel], names: list[str]) -> dict[CellKind, list[str]]:
