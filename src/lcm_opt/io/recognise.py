@@ -26,8 +26,7 @@ TOP = 10  # titles listed in a warning
 
 Matcher = Callable[[str], bool]
 Pattern = tuple[str, tuple[tuple[int, Matcher], ...]]
-"""A product id ("" for an ignored title) and its tests: (index into title, publisher and
-version, test)."""
+"""A product id ("" to ignore the title) and its tests: (0 title, 1 publisher, 2 version; test)."""
 
 
 @dataclass

@@ -1,7 +1,6 @@
 """Row sources: a table block of any format read as a section's raw items. CSV, XLSX and
-Parquet give a header and cells by position (`Sheet`), JSON Lines one keyed object per line;
-each record goes through the block's mapping (io/mapping.py) the same way, so the same data
-gives the same items whatever the file."""
+Parquet give cells by position (`Sheet`), JSON Lines keyed objects; each record goes through
+the block's mapping the same way, so the same data gives the same items whatever the file."""
 
 from __future__ import annotations
 
