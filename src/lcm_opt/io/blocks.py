@@ -1,6 +1,5 @@
-"""A table block (`{csv: path, ...}`, `{xlsx: path, sheet: NAME}`, ...; docs/scenario.md,
-"Table blocks") and its options, each checked by BlockOptions (which also gives their JSON
-Schema), every problem reported together."""
+"""A table block (`{csv: path, ...}`, `{xlsx: path, sheet: NAME}`, ...) and its options,
+checked by BlockOptions (which gives their JSON Schema too), every problem reported together."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""Text cells (CSV, XLSX) -> the values the models take (docs/scenario.md). Numbers are
-plain decimal as in YAML; other text (`1_000`, `012`, `inf`) is left as text, which the
-model rejects with a message naming the row and the column."""
+"""Text cells (CSV, XLSX) -> the values the models take. Numbers are plain decimal as in
+YAML; other text (`1_000`, `012`, `inf`) stays text, for the model to reject at its cell."""
 
 from __future__ import annotations
 

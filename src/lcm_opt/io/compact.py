@@ -1,8 +1,7 @@
-"""Prototypes held in less memory: a large estate keeps a few hundred thousand prototypes
-alive from load to write. Each one's fields set (728 bytes) is shared with every prototype
-that gave the same fields, and each text value is one object among them. Values and fields
-sets stay equal; a frozen model never changes its fields set in place (pydantic copies it
-when it copies a model), so sharing it is safe."""
+"""Prototypes held in less memory: a large estate keeps a few hundred thousand alive from load
+to write. Prototypes that gave the same fields share one fields set (728 bytes), and equal
+texts are one object. A frozen model never changes its fields set in place (pydantic copies
+it when it copies a model), so sharing it is safe."""
 
 from __future__ import annotations
 

@@ -22,8 +22,7 @@ if TYPE_CHECKING:
 
 Rows = Iterator[tuple[int, dict[str, Any], bool, Hashable]]
 """(row or line number, raw item, cells_ok, cache key or None) per row."""
-Own = tuple[str, str | None, str | None]
-"""A row's id, asset and user as the model keeps them."""
+Own = tuple[str, str | None, str | None]  # a row's id, asset and user as the model keeps them
 
 
 def where_of(block: TableBlock) -> Callable[[int], str]:

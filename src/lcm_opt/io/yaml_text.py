@@ -1,6 +1,5 @@
 """The strict YAML reader of scenario documents (adapters/files_parse.py): PyYAML's safe
-loader that refuses a key repeated in one mapping, reads numbers only from plain decimal
-text, and bounds what aliases repeat."""
+loader refusing repeated keys, reading numbers only from plain decimal text, bounding aliases."""
 
 from __future__ import annotations
 

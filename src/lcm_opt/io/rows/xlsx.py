@@ -1,6 +1,5 @@
-"""XLSX (and XLS, ODS) worksheets for `{xlsx: path, sheet: NAME}` blocks, read with
-python-calamine (Rust, streaming rows; several times faster than a pure-Python reader). Cells
-become the text a CSV would hold, so they convert exactly as a CSV's (io/cells.py)."""
+"""XLSX (and XLS, ODS) worksheets for `{xlsx: path, sheet: NAME}` blocks, read by the fast
+python-calamine; cells become the text a CSV would hold, so they convert exactly as its."""
 
 from __future__ import annotations
 
