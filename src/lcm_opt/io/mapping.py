@@ -31,8 +31,7 @@ class ColumnMapping:
 
     @property
     def cells_give_rows(self) -> bool:
-        """Each row's id, product, asset and user are its cells' (or no row's): no id
-        template, no recognition, no constant asset or user."""
+        """No id template, recognition, constant asset or user: a row's own fields are cells."""
         own = {"asset", "user"}.intersection(self.constants)
         return not (self.id_template or self.recogniser or own)
 
@@ -168,8 +167,7 @@ def layout(
 def missing_fields(
     mapping: ColumnMapping, model: type[BaseModel], given: Iterable[str]
 ) -> list[str]:
-    """The required fields that neither the columns `given` (the fields they give), the
-    constants, the id template nor recognition (from a `product_title` column) provide."""
+    """The required fields no column (`given`), constant, id template or recognition gives."""
     provided = {*given, *mapping.constants, *(["id"] if mapping.id_template else [])}
     if mapping.recogniser and "product_title" in provided:
         provided.add("product")

@@ -61,8 +61,7 @@ def stream_table(block: TableBlock, row_path: RowPaths, problems: Problems) -> R
 
 
 def unique_ids(ids: tuple[str, ...]) -> Collection[str] | None:
-    """The ids as a collection for references, or None when one repeats. Ids exported in
-    order (as most are) are unique without hashing a million of them."""
+    """The ids for references, or None when one repeats; ids in order need no hashing."""
     if all(map(operator.lt, ids, islice(ids, 1, None))):
         return _SortedIds(ids)
     unique = set(ids)
