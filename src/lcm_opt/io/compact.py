@@ -22,7 +22,7 @@ class Compactor:
         for name, value in values.items():
             if type(value) is str and name != "id":
                 values[name] = texts.setdefault(value, value)
-        if values.get("id") == ident:
+        if ident is not None and values.get("id") == ident:
             values["id"] = ident
         fields = model.__pydantic_fields_set__
         shared = self._sets.setdefault(frozenset(fields), fields)
