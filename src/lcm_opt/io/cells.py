@@ -75,12 +75,11 @@ def convert_cells(
             ok = False
         else:
             raw[name] = value
-    for name in (name for name in typed["list"] if name in raw):
-        raw[name] = [part.strip() for part in raw[name].split(";") if part.strip()]
-    for name in (name for name in typed["number"] if name in raw):
-        # plain decimal text as an int (`12`) or a float (`12.5`, `1.5e+3`); other text,
-        # and integers too long for int(), unchanged for the model to reject
-        text = raw[name]
+    for name in typed["list"]:
+        if name in raw:
+            raw[name] = [part.strip() for part in raw[name].split(";") if part.strip()]
+    for name in typed["number"]:  # plain decimal as an int (`12`) or a float (`1.5e+3`);
+        text = raw.get(name, "")  # other text, and integers too long for int(), left as is
         if INT_TEXT.fullmatch(text):
             raw[name] = read_int(text)
         elif FLOAT_TEXT.fullmatch(text):
