@@ -90,7 +90,8 @@ def table_of(
     group, first = _groups([(codes[i], len(c.dictionary)) for i, c in coded.items()], len(ids))
     firsts = [(i, c.dictionary.to_pylist(), codes[i][first].tolist()) for i, c in coded.items()]
     problems = StopAtFirst()
-    builder = TableBuilder(row_path({}, problems), None, problems)
+    full, builder = row_path({}, problems), TableBuilder(lambda *_: None, None, problems)
+    numbers = np.empty(len(first), dtype=np.uintc)
     typed = typed_columns(Consumption, list(at)) if block.form in TEXT_CELLS else None
     compact = Compactor()
     record: list[Any] = [None] * (max(at.values()) + 1)
@@ -102,12 +103,13 @@ def table_of(
         raw = lay.raw(record)
         cells_ok = typed is None or convert_cells(raw, typed, "", row + start, problems)
         lay.add_constants(raw)
-        made = len(builder.prototypes)
-        if not builder.slow(row + start, raw, cells_ok, None):
+        item, made = full(row + start, raw, cells_ok), len(builder.prototypes)
+        if item is None:
             return None
+        numbers[number] = builder.prototype(item, raw)
         if len(builder.prototypes) > made:  # compacted as it is made
             compact(builder.prototypes[-1], ids[row])
-    per_row = array("I", np.frombuffer(builder.rows, dtype=np.uintc)[group].tobytes())
+    per_row = array("I", numbers[group].tobytes())
     prototypes = tuple(builder.prototypes)
     table = ConsumptionTable.trusted(ids, prototypes, per_row, own.get("asset"), own.get("user"))
     return table, known

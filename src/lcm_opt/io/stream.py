@@ -149,16 +149,20 @@ class TableBuilder:
         item = self.full(locator, raw, cells_ok)
         if item is None:
             return False
-        values = attribute_key(item)
-        number = self.numbers.get(values)
-        if number is None:  # the first row with these values makes their prototype
-            number = self.numbers[values] = len(self.prototypes)
-            prototype = item  # without asset and user, its fields set the row's
-            if "asset" in raw or "user" in raw:
-                prototype = _validate({k: v for k, v in raw.items() if k not in _OWN})
-            self.prototypes.append(prototype)
+        number = self.prototype(item, raw)
         self.add(locator, item.id, number, item.asset, item.user)
         if key is not None and len(problems.errors) + problems.suppressed == reported:
             with suppress(TypeError):  # a list or a mapping among the values
                 self.cache[key] = number
         return True
+
+    def prototype(self, item: Consumption, raw: dict[str, Any]) -> int:
+        """The item's prototype number, made from the first row with its attribute values."""
+        values = attribute_key(item)
+        number = self.numbers.get(values)
+        if number is None:
+            number = self.numbers[values] = len(self.prototypes)
+            if "asset" in raw or "user" in raw:
+                item = _validate({k: v for k, v in raw.items() if k not in _OWN})
+            self.prototypes.append(item)
+        return number
