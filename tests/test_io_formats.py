@@ -298,3 +298,20 @@ def test_rows_read_in_bulk_keep_the_id_rules(tmp_path: Path) -> None:
     assert [e[:2] for e in errors] == [(f"{at} 52", "id"), (f"{at} 54", "id")]
     clean = scenario_with(tmp_path, f"id,product\n{rows}\nlast,office".encode())
     assert [c.id for c in load_scenario(clean).consumptions][-2:] == ["c49", "last"]
+
+
+@pytest.mark.parametrize("form", ["parquet", "csv"])
+def test_a_constant_asset_reaches_every_row(tmp_path: Path, form: str) -> None:
+    """A constant asset is no column the columnar read groups: each row keeps it, as on the
+    per-row path."""
+    rows = [{"id": f"c{n}", "product": "office"} for n in range(3)]
+    if form == "parquet":
+        write_parquet(tmp_path / "c.parquet", rows, ["id", "product"])
+    else:
+        (tmp_path / "c.csv").write_text(csv_text(rows, ["id", "product"], ","))
+    block = {form: f"c.{form}", "constants": {"asset": "PC-9"}}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump({**BASE, "licences": LICENCES, "consumptions": block}))
+    grouped, plain = load_scenario(path), load_scenario(path, group=False)
+    assert [c.asset for c in grouped.consumptions] == ["PC-9"] * 3
+    assert list(grouped.consumptions) == list(plain.consumptions)

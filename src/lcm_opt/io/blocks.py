@@ -1,6 +1,5 @@
-"""A table block (`{csv: path, ...}`, `{xlsx: path, sheet: NAME}`, ...; docs/scenario.md,
-"Table blocks") and its options, each checked by BlockOptions (which also gives their JSON
-Schema), every problem reported together."""
+"""A table block (`{csv: path, ...}`, `{xlsx: path, sheet: NAME}`, ...) and its options,
+checked by BlockOptions (which gives their JSON Schema too), every problem reported together."""
 
 from __future__ import annotations
 
@@ -21,29 +20,22 @@ from lcm_opt.io.rows.csv import known_encoding
 KINDS = {"csv": "CSV", "jsonl": "JSON Lines", "parquet": "Parquet", "xlsx": "XLSX"}
 TEXT_CELLS = ("csv", "xlsx")  # formats whose cells are text to convert (io/cells.py)
 _MAPPING = ("columns", "constants", "id", "recognise", "unrecognised")
-OPTIONS = {
-    "csv": ("encoding", "delimiter", *_MAPPING),
-    "jsonl": _MAPPING,
-    "parquet": _MAPPING,
-    "xlsx": ("sheet", *_MAPPING),
-}
+OPTIONS = {"csv": ("encoding", "delimiter", *_MAPPING), "jsonl": _MAPPING,
+           "parquet": _MAPPING, "xlsx": ("sheet", *_MAPPING)}  # fmt: skip
 
 
 def _codec(value: object) -> str | None:
     codec = known_encoding(value) if isinstance(value, str) else None
     if codec is None and value is not None:
-        raise ValueError(
-            f"expected a text encoding such as utf-8, utf-16 or cp1252, got {shown(value)}"
-        )
+        expected = "a text encoding such as utf-8, utf-16 or cp1252"
+        raise ValueError(f"expected {expected}, got {shown(value)}")
     return codec
 
 
 def _delimiter(value: object) -> object:
-    if value is not None and not (
-        isinstance(value, str) and len(value) == 1 and value not in '"\r\n'
-    ):
-        raise ValueError(f"expected one character such as ',' ';' or a tab, got {shown(value)}")
-    return value
+    if value is None or (isinstance(value, str) and len(value) == 1 and value not in '"\r\n'):
+        return value
+    raise ValueError(f"expected one character such as ',' ';' or a tab, got {shown(value)}")
 
 
 def _sheet(value: object) -> object:
@@ -111,10 +103,7 @@ class BlockOptions(BaseModel):
     def _constants(cls, value: dict[str, Any] | None, info: ValidationInfo) -> dict[str, Any]:
         fields = _fields(info)
         message = f"not a field; accepted: {', '.join(fields)}"
-        bad: list[Located] = [
-            ((k,), message, k) for k in value or {} if k not in fields or k == "id"
-        ]
-        if bad:
+        if bad := [((k,), message, k) for k in value or {} if k not in fields or k == "id"]:
             raise located(bad)
         return value or {}
 
@@ -150,14 +139,14 @@ class TableBlock:
     delimiter: str | None = None
     sheet: str | None = None
     mapping: ColumnMapping = field(default_factory=ColumnMapping)
-    tallies: list[Tally] = field(default_factory=list)  # one per read; the last one counts
+    tally: Tally | None = None  # the last read's
 
     @property
     def display(self) -> str:
         return str(self.path)
 
     def warning(self) -> str | None:
-        return self.tallies[-1].warning(self.display) if self.tallies else None
+        return self.tally.warning(self.display) if self.tally is not None else None
 
 
 def table_block(
@@ -188,13 +177,12 @@ def table_block(
         problems.add(where, form, f"{KINDS[form]} file not found: {path}")
         return None
     options = {key: value for key, value in spec.items() if key in OPTIONS[form]}
-    before = len(problems.errors)
     found = validate_item(BlockOptions, options, where, problems, context={"model": model})
     recogniser = None
     if "recognise" in spec:
         strict = spec.get("unrecognised") == "error"
         recogniser = load_recogniser(spec["recognise"], base_dir, where, problems, strict=strict)
-    if found is None or len(problems.errors) > before:
+    if found is None or ("recognise" in spec and recogniser is None):
         return None
     mapping = ColumnMapping(found.columns or {}, found.constants or {}, found.id, recogniser)
     return TableBlock(form, path, found.encoding, found.delimiter, found.sheet, mapping)

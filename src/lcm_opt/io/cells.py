@@ -1,6 +1,5 @@
-"""Text cells (CSV, XLSX) -> the values the models take (docs/scenario.md). Numbers are
-plain decimal as in YAML; other text (`1_000`, `012`, `inf`) is left as text, which the
-model rejects with a message naming the row and the column."""
+"""Text cells (CSV, XLSX) -> the values the models take. Numbers are plain decimal as in
+YAML; other text (`1_000`, `012`, `inf`) stays text, for the model to reject at its cell."""
 
 from __future__ import annotations
 
@@ -21,9 +20,8 @@ _CONVERTED: tuple[CellKind, ...] = ("bool", "list", "number")
 
 
 class Sheet(NamedTuple):
-    """A positional file opened: the header's row (None: Parquet's schema names), its
-    cells, (row, cells) per later row, a hint ending messages about its columns, and how
-    to close the file should its rows never be read."""
+    """A positional file opened: the header's row (None: a Parquet schema), its cells, (row,
+    cells) per later row, a hint for messages on its columns, and how to close it unread."""
 
     at: int | None
     header: list[str]
@@ -45,35 +43,26 @@ def cell_text(value: object) -> str:
 
 
 def _kind(annotation: object) -> CellKind:
-    if annotation is bool:
-        return "bool"
-    if annotation in (int, float):
-        return "number"
-    origin = get_origin(annotation)
+    origin, args = get_origin(annotation), get_args(annotation)
+    if annotation in (bool, int, float):
+        return "bool" if annotation is bool else "number"
     if origin is Annotated:
-        return _kind(get_args(annotation)[0])
+        return _kind(args[0])
     if origin in (tuple, list):
         return "list"
-    if origin in (Union, types.UnionType):
-        kinds = {_kind(arg) for arg in get_args(annotation) if arg is not type(None)}
-        return kinds.pop() if len(kinds) == 1 else "text"
-    return "text"
+    kinds = {_kind(arg) for arg in args if arg is not type(None)}
+    return kinds.pop() if origin in (Union, types.UnionType) and len(kinds) == 1 else "text"
 
 
 def typed_columns(model: type[BaseModel], names: list[str]) -> dict[CellKind, list[str]]:
-    """The header's columns that convert_cells converts, by kind (names that are no field
-    of `model` are left as text)."""
+    """The header's columns of `model`'s fields that convert_cells converts, by kind."""
     fields = model.model_fields
     kinds = [(name, _kind(fields[name].annotation)) for name in names if name in fields]
     return {kind: [name for name, k in kinds if k == kind] for kind in _CONVERTED}
 
 
 def convert_cells(
-    raw: dict[str, Any],
-    typed: dict[CellKind, list[str]],
-    display: str,
-    start: int,
-    problems: Problems,
+    raw: dict[str, Any], typed: dict[CellKind, list[str]], file: str, row: int, problems: Problems
 ) -> bool:
     """Converts one row's typed cells in place; False when a boolean cell is not one (it is
     reported and dropped). Numbers that are not plain decimal stay text for the model."""
@@ -82,24 +71,17 @@ def convert_cells(
         value = _BOOLS.get(raw[name].lower())
         if value is None:
             message = f"expected true/false/1/0/yes/no, got {shown(raw.pop(name))}"
-            problems.add(f"{display}: row {start}", name, message)
+            problems.add(f"{file}: row {row}", name, message)
             ok = False
         else:
             raw[name] = value
     for name in typed["list"]:
         if name in raw:
             raw[name] = [part.strip() for part in raw[name].split(";") if part.strip()]
-    for name in typed["number"]:
-        if name in raw:
-            raw[name] = read_number(raw[name])
+    for name in typed["number"]:  # plain decimal as an int (`12`) or a float (`1.5e+3`);
+        text = raw.get(name, "")  # other text, and integers too long for int(), left as is
+        if INT_TEXT.fullmatch(text):
+            raw[name] = read_int(text)
+        elif FLOAT_TEXT.fullmatch(text):
+            raw[name] = float(text)
     return ok
-
-
-def read_number(text: str) -> int | float | str:
-    """Plain decimal text as an int (`12`) or a float (`12.5`, `1.5e+3`); other text, and
-    integers too long for int(), unchanged for the model to reject."""
-    if INT_TEXT.fullmatch(text):
-        return read_int(text)
-    if FLOAT_TEXT.fullmatch(text):
-        return float(text)
-    return text

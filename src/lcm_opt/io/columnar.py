@@ -1,17 +1,9 @@
 """Consumptions read column by column into a ConsumptionTable: Parquet files (here) and
-plain CSV files (io/columnar_csv.py), with the outcome of the streaming reader (io/stream.py).
-
-The per-row path validates each distinct attribute set once but still makes a dict per
-row. Here pyarrow and numpy do the per-row work in C: rows are grouped by their attribute
-cells as read (each column dictionary-encoded, the codes combined), as the streaming reader
-caches a clean row's attribute cells; each group's first row goes through the block's
-layout and the loader's per-row path, as the first row of an attribute set does when
-streaming. The ids are taken as a clean row's are: stripped, not empty, visible (the id
-type's own rule) and unique; asset and user stripped, empty as none.
-
-Anything this path does not take as it is (a problem on any row, an id template,
-recognition, a column it does not group) returns None, and the streaming reader reads the
-file, reporting exactly what it reports where it reports it.
+plain CSV files (io/columnar_csv.py), with the outcome of the streaming reader (io/stream.py):
+rows grouped by their attribute cells in C (dictionary codes combined), each group's first
+row through the per-row path, ids taken as a clean row's. Anything else (a problem on any
+row, a mapping that makes a row's own fields, a column it cannot group) returns None, and
+the streaming reader reads the file, reporting exactly what it reports where it reports it.
 """
 
 from __future__ import annotations
@@ -23,7 +15,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable
 from lcm_opt.domain.types import visible
@@ -31,10 +22,9 @@ from lcm_opt.io.blocks import TEXT_CELLS, TableBlock
 from lcm_opt.io.cells import convert_cells, typed_columns
 from lcm_opt.io.compact import Compactor
 from lcm_opt.io.mapping import Layout, layout
-from lcm_opt.io.stream import RowPath, StopAtFirst, TableBuilder, Unclean, unique_ids
+from lcm_opt.io.stream import RowPaths, StopAtFirst, TableBuilder, Unclean, unique_ids
 from lcm_opt.memory import release_free_memory
 
-RowPaths = Callable[[dict[str, int], Problems], RowPath]
 Found = tuple[ConsumptionTable, Collection[str]]
 
 
@@ -59,9 +49,8 @@ def parquet_table(block: TableBlock, row_path: RowPaths) -> Found | None:
 
 
 def columnar(block: TableBlock, read: Callable[[], Found | None]) -> Found | None:
-    """`read()`'s table, or None when it meets anything it does not take (see the module
-    docstring); the reader's buffers, and the heap's free pages, handed back after it."""
-    if block.mapping.id_template or block.mapping.recogniser:
+    """`read()`'s table or None, the reader's buffers and the heap's free pages handed back."""
+    if not block.mapping.cells_give_rows:
         return None
     try:
         found = read()
@@ -85,46 +74,44 @@ def header_layout(header: list[str], block: TableBlock) -> Layout:
 def table_of(
     block: TableBlock, lay: Layout, columns: list[Any], start: int, row_path: RowPaths
 ) -> Found | None:
-    """The table of `columns` (by header position) read through `lay`, the first row at
-    locator `start`."""
+    """The table of `columns` (by header position) read through `lay`, from row `start`."""
     at = {name: index for index, name in lay.positions}
     ids = _ids(columns[at["id"]])
     known = None if ids is None else unique_ids(ids)
     if ids is None or known is None:
         return None
-    own = {name: _own(columns[at[name]]) for name in ("asset", "user") if name in at}
+    own = {  # asset and user as a clean row keeps them: stripped, empty as none
+        name: tuple(None if t is None else t.strip() or None for t in _texts(columns[at[name]]))
+        for name in ("asset", "user")
+        if name in at
+    }
     coded = {i: _dictionary(columns[i]) for i, name in lay.positions if name not in ROW_FIELDS}
     codes = {index: _indices(column) for index, column in coded.items()}
     group, first = _groups([(codes[i], len(c.dictionary)) for i, c in coded.items()], len(ids))
-    firsts = {}
-    for index, column in coded.items():
-        values = column.dictionary.to_pylist()
-        firsts[index] = [values[code] for code in codes[index][first].tolist()]
+    firsts = [(i, c.dictionary.to_pylist(), codes[i][first].tolist()) for i, c in coded.items()]
     problems = StopAtFirst()
-    full = row_path({}, problems)
-    builder = TableBuilder(full, None, problems)
+    full, builder = row_path({}, problems), TableBuilder(lambda *_: None, None, problems)
+    numbers = np.empty(len(first), dtype=np.uintc)
     typed = typed_columns(Consumption, list(at)) if block.form in TEXT_CELLS else None
-    numbers, compact = np.empty(len(first), dtype=np.uintc), Compactor()
+    compact = Compactor()
     record: list[Any] = [None] * (max(at.values()) + 1)
     for number, row in enumerate(first.tolist()):
-        for index, values in firsts.items():
-            record[index] = values[number]
+        for index, values, at_first in firsts:
+            record[index] = values[at_first[number]]
         for name, texts in (("id", ids), *own.items()):
             record[at[name]] = texts[row]
         raw = lay.raw(record)
         cells_ok = typed is None or convert_cells(raw, typed, "", row + start, problems)
         lay.add_constants(raw)
-        item = full(row + start, raw, cells_ok)
+        item, made = full(row + start, raw, cells_ok), len(builder.prototypes)
         if item is None:
             return None
-        made = len(builder.prototypes)
-        numbers[number] = builder.prototype_number(item, raw)
+        numbers[number] = builder.prototype(item, raw)
         if len(builder.prototypes) > made:  # compacted as it is made
             compact(builder.prototypes[-1], ids[row])
     per_row = array("I", numbers[group].tobytes())
-    table = ConsumptionTable.trusted(
-        ids, tuple(builder.prototypes), per_row, own.get("asset"), own.get("user")
-    )
+    prototypes = tuple(builder.prototypes)
+    table = ConsumptionTable.trusted(ids, prototypes, per_row, own.get("asset"), own.get("user"))
     return table, known
 
 
@@ -151,11 +138,6 @@ def _ids(column: Any) -> tuple[str, ...] | None:
     except ValueError:
         return None
     return ids if ids and all(ids) else None
-
-
-def _own(column: Any) -> tuple[str | None, ...]:
-    """An asset or user column as a clean row keeps it: stripped, empty as none."""
-    return tuple(None if text is None else text.strip() or None for text in _texts(column))
 
 
 def _dictionary(column: Any) -> Any:
@@ -191,6 +173,3 @@ def _first_seen(values: Any) -> Any:
     """int64 values renumbered 0, 1, ... as first seen (hashed; pa.array would import pandas)."""
     array = pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
     return _indices(array.dictionary_encode())
-
-
-__all__ = ["columnar", "header_layout", "parquet_table", "table_of"]

@@ -1,41 +1,33 @@
-"""A consumptions CSV (plain, or with `columns:` and `constants:`) straight into a
-ConsumptionTable through pyarrow's CSV reader (C++), with the outcome of the streaming reader
-(io/stream.py).
-
-Only text that both readers split the same way is taken: UTF-8 (detected, as io/rows/csv.py
-detects it), no quote character, no ASCII control character but tab and line ends, no
-carriage return but before a line feed, and no cell beyond the csv module's field size
-limit. Every cell is read as text, and the table built as io/columnar.py builds it.
+"""A consumptions CSV straight into a ConsumptionTable through pyarrow's CSV reader, as
+io/columnar.py builds it, with the outcome of the streaming reader. Only text both readers
+split the same way is taken: detected UTF-8, no quote, no ASCII control character but tab
+and line ends, no lone carriage return, no cell beyond the csv module's field size limit.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Collection
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
-from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable
+from lcm_opt.domain.table import ROW_FIELDS
 from lcm_opt.io.blocks import TableBlock
-from lcm_opt.io.columnar import Found, RowPaths, columnar, header_layout, table_of
+from lcm_opt.io.columnar import Found, columnar, header_layout, table_of
 from lcm_opt.io.rows.csv import detect_delimiter, detect_encoding
+from lcm_opt.io.stream import Read, RowPaths
 
 _BOM = b"\xef\xbb\xbf"
 # Printable ASCII but the quote, and tab and line ends: what a plain file is made of.
 _PLAIN = bytes(range(0x20, 0x7F)).replace(b'"', b"") + b"\t\r\n"
 
 
-def csv_table(
-    block: TableBlock, row_path: RowPaths
-) -> tuple[ConsumptionTable, Collection[str], Callable[[int], int]] | None:
-    """The block's table, its ids and the line of its row at an index, or None: read the
-    file row by row instead."""
-    if block.form != "csv" or block.encoding is not None or not block.mapping.cells_give_rows:
+def csv_table(block: TableBlock, row_path: RowPaths) -> Read | None:
+    """The block's table, its ids and the line of its row at an index, or None."""
+    if block.form != "csv" or block.encoding is not None:
         return None
 
     def read() -> Found | None:
@@ -44,63 +36,37 @@ def csv_table(
         data = block.path.read_bytes().removeprefix(_BOM)
         end = data.find(b"\n")
         line = data[: len(data) if end < 0 else end].decode("utf-8").rstrip("\r\n")
-        if not _plain(data) or not line:
+        odd = min(set(data.translate(None, _PLAIN)), default=0x80) < 0x80  # ASCII, not plain
+        if not line or odd or data.count(b"\r") != data.count(b"\r\n"):
             return None
         delimiter = block.delimiter or detect_delimiter(line)
         header = line.split(delimiter)
         lay = header_layout(header, block)
-        by_index = dict(lay.positions)
-        fields = [by_index.get(index) for index in range(len(header))]
+        fields = [dict(lay.positions).get(index) for index in range(len(header))]
         columns = _read(data, fields, delimiter)
         del data
         return None if columns is None else table_of(block, lay, columns, 2, row_path)
 
-    found = columnar(block, read)
-    return None if found is None else (*found, _lines(block.path))
-
-
-def _lines(path: Path) -> Callable[[int], int]:
-    """The line of the row at an index, counted when first asked: blank lines hold no row."""
-
-    @cache
+    @cache  # the line of each row, counted when first asked: blank lines hold no row
     def lines() -> list[int]:
-        return [n for n, text in enumerate(path.read_bytes().splitlines()[1:], 2) if text]
+        return [n for n, text in enumerate(block.path.read_bytes().splitlines()[1:], 2) if text]
 
-    return lambda index: lines()[index]
-
-
-def _plain(data: bytes) -> bool:
-    """No byte the two readers could take differently (see the module docstring)."""
-    rest = data.translate(None, _PLAIN)
-    return all(byte >= 0x80 for byte in set(rest)) and data.count(b"\r") == data.count(b"\r\n")
+    found = columnar(block, read)
+    return None if found is None else (*found, lambda index: lines()[index])
 
 
 def _read(data: bytes, fields: list[str | None], delimiter: str) -> list[Any] | None:
-    """Every cell as text, attribute columns dictionary-encoded by the reader itself (so
-    that grouping needs neither string hashing here nor pyarrow's compute functions, whose
-    first use costs tens of MiB); None when there is no row, or a cell reaches the csv
-    module's field size limit (measured in bytes, at least its length in characters).
-    pyarrow refuses what it cannot split (a row's width, text that is not UTF-8)."""
+    """Every cell as text, attribute columns dictionary-encoded by the reader (no hashing
+    here, no pyarrow compute functions, whose first use costs tens of MiB); None without a
+    row or with a cell of the csv module's field size limit in bytes (or more)."""
     text, coded = pa.string(), pa.dictionary(pa.int32(), pa.string())
     names = [str(index) for index in range(len(fields))]  # by position: headers may repeat
     table = pcsv.read_csv(
         pa.py_buffer(data),
         read_options=pcsv.ReadOptions(skip_rows=1, column_names=names, use_threads=False),
-        parse_options=pcsv.ParseOptions(
-            delimiter=delimiter,
-            quote_char=False,
-            double_quote=False,
-            escape_char=False,
-            newlines_in_values=False,
-            ignore_empty_lines=True,
-        ),
-        convert_options=pcsv.ConvertOptions(
-            column_types={
-                n: text if f in ROW_FIELDS else coded for n, f in zip(names, fields, strict=True)
-            },
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-            check_utf8=True,
+        parse_options=pcsv.ParseOptions(delimiter=delimiter, quote_char=False),
+        convert_options=pcsv.ConvertOptions(  # the defaults keep empty text, check UTF-8
+            column_types={str(i): text if f in ROW_FIELDS else coded for i, f in enumerate(fields)}
         ),
     )
     if table.num_rows == 0:

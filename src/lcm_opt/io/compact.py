@@ -1,12 +1,7 @@
-"""Prototypes held in less memory: a large estate keeps a few hundred thousand validated
-`Consumption` prototypes alive from load to write, and most of their bytes are not their
-values. Each one's fields set (which fields the row gave: a set of its own, 728 bytes) is
-shared with every other prototype that gave the same fields, and each text value is the
-one object of that text among the prototypes (validation makes a fresh copy per row).
-
-Neither changes what a prototype is: its values are equal and its `model_fields_set`
-equal. A frozen model never changes its fields set in place (pydantic copies it when it
-copies a model), so sharing it is safe."""
+"""Prototypes held in less memory: a large estate keeps a few hundred thousand alive from load
+to write. Prototypes that gave the same fields share one fields set (728 bytes), and equal
+texts are one object. A frozen model never changes its fields set in place (pydantic copies
+it when it copies a model), so sharing it is safe."""
 
 from __future__ import annotations
 
@@ -23,15 +18,12 @@ class Compactor:
     def __call__(self, model: BaseModel, ident: str | None = None) -> None:
         """`ident`: the row's own id text, kept instead of the model's copy of it (ids
         are unique, so sharing them through the text table would only grow it)."""
-        values = model.__dict__
-        texts = self._texts
+        values, texts = model.__dict__, self._texts
         for name, value in values.items():
-            if type(value) is str:
-                if name == "id":
-                    if value == ident:
-                        values[name] = ident
-                else:
-                    values[name] = texts.setdefault(value, value)
+            if type(value) is str and name != "id":
+                values[name] = texts.setdefault(value, value)
+        if ident is not None and values.get("id") == ident:
+            values["id"] = ident
         fields = model.__pydantic_fields_set__
         shared = self._sets.setdefault(frozenset(fields), fields)
         if shared is not fields:

@@ -1,9 +1,6 @@
-"""`lcm-opt import`: a scenario skeleton from exports and a mapping file (README).
-
-A mapping section `{export: GLOB, columns: ...}` is filled by the first export whose file
-name matches GLOB in any case (the first export without GLOB), in the form its suffix says;
-a list is copied as it is. Paths in the mapping and the exports are rewritten relative to
-the written scenario, which is then loaded to report what could not be mapped."""
+"""`lcm-opt import`: a scenario skeleton from exports and a mapping file (README). Paths in
+the mapping and the exports are rewritten relative to the written scenario, which is then
+loaded to report what could not be mapped."""
 
 from __future__ import annotations
 
@@ -45,22 +42,16 @@ def _relative(path: Path, to: Path) -> str:
 def build(exports: list[Path], mapping_path: Path, output: Path) -> ImportReport:
     """The scenario the exports and the mapping make, written nowhere yet; raises
     ScenarioErrors when the mapping itself is wrong."""
-    mapping = dict(read_document(mapping_path))
+    scenario = dict(read_document(mapping_path))  # its sections filled, the rest as it is
     here, there = mapping_path.parent, output.parent
     for export in exports:
         if not export.is_file():
             raise fail("export file not found", where=str(export))
-    scenario: dict[str, Any] = {}
     notes: list[str] = []
-    for key, value in mapping.items():
-        forms = _SECTIONS.get(key)
-        if forms is None or not isinstance(value, Mapping):
-            scenario[key] = value
-            continue
-        block = _block(key, value, forms, exports, mapping_path, there)
-        scenario[key] = block
-        form = next(form for form in forms if form in block)
-        notes += _unmapped(key, there, form, block)
+    for key, value in scenario.items():
+        if key in _SECTIONS and isinstance(value, Mapping):
+            scenario[key] = block = _block(key, value, exports, mapping_path, there)
+            notes += _unmapped(key, there, block)
     rules = scenario.get("rules")
     if isinstance(rules, str) and (here / rules).is_file():
         scenario["rules"] = _relative(here / rules, there)
@@ -73,24 +64,16 @@ def build(exports: list[Path], mapping_path: Path, output: Path) -> ImportReport
 
 
 def _block(
-    section: str,
-    spec: Mapping[str, Any],
-    forms: tuple[str, ...],
-    exports: list[Path],
-    mapping_path: Path,
-    there: Path,
+    section: str, spec: Mapping[str, Any], exports: list[Path], mapping_path: Path, there: Path
 ) -> dict[str, Any]:
-    where = f"{mapping_path}: {section}"
-    pattern = spec.get("export")
-    chosen = [
-        export
-        for export in exports
-        if pattern is None or fnmatch.fnmatch(export.name.lower(), str(pattern).lower())
-    ]
-    if not chosen:
-        names = ", ".join(export.name for export in exports)
+    """The section's block: the first export whose name matches `export:` (a glob, in any
+    case; the first export without one), in the form its suffix says, and the options."""
+    forms, pattern = _SECTIONS[section], spec.get("export")
+    glob = "*" if pattern is None else str(pattern).lower()
+    export = next((e for e in exports if fnmatch.fnmatch(e.name.lower(), glob)), None)
+    if export is None:
+        names, where = ", ".join(e.name for e in exports), f"{mapping_path}: {section}"
         raise fail(f"no export matches {pattern!r}; exports: {names}", where=where, field="export")
-    export = chosen[0]
     form = _FORMS.get(export.suffix.lower())
     if form is None or form not in forms:
         accepted = ", ".join(s for s, f in _FORMS.items() if f in forms)
@@ -115,11 +98,10 @@ def _recognise_paths(value: Any, here: Path, there: Path) -> Any:
     return moved if isinstance(value, list) else moved[0]
 
 
-def _unmapped(section: str, there: Path, form: str, block: Mapping[str, Any]) -> list[str]:
-    """A note naming the export's columns that no field takes (when `columns:` is given),
-    its header read with the block's options (no note when they are wrong: loading
-    reports them)."""
-    columns = block.get("columns")
+def _unmapped(section: str, there: Path, block: Mapping[str, Any]) -> list[str]:
+    """A note naming the export's columns that no field takes (when `columns:` is given;
+    none when the block's options are wrong: loading reports them)."""
+    columns, form = block.get("columns"), next(iter(block))  # the block's form comes first
     if not isinstance(columns, Mapping) or form == "jsonl":
         return []
     problems = Problems()
@@ -131,11 +113,8 @@ def _unmapped(section: str, there: Path, form: str, block: Mapping[str, Any]) ->
     sheet.records.close()
     sheet.close()
     fields = set(columns) | set(RECOGNITION_FIELDS)
-    left = [name for name in map(str.strip, sheet.header) if name and name not in fields]
-    if not left:
-        return []
-    name = Path(block[form]).name
-    return [f"{section}: columns not read from {name}: {', '.join(map(repr, left))}"]
+    left = ", ".join(repr(n) for n in map(str.strip, sheet.header) if n and n not in fields)
+    return [f"{section}: columns not read from {Path(block[form]).name}: {left}"] if left else []
 
 
 def write(report: ImportReport, output: Path) -> None:

@@ -18,8 +18,7 @@ from lcm_opt.io.recognise import RECOGNITION_FIELDS, Recogniser, Tally
 
 @dataclass(frozen=True)
 class ColumnMapping:
-    """A block's mapping options; `plain` when it has none (the file's headers are the
-    field names)."""
+    """A block's mapping options; `plain` without any (the headers are the field names)."""
 
     columns: dict[str, str] = field(default_factory=dict)
     constants: dict[str, Any] = field(default_factory=dict)
@@ -32,17 +31,19 @@ class ColumnMapping:
 
     @property
     def cells_give_rows(self) -> bool:
-        """Each row's id, product, asset and user are its cells' (or no row's): no id
-        template, no recognition, no constant asset or user."""
+        """No id template, recognition, constant asset or user: a row's own fields are cells."""
         own = {"asset", "user"}.intersection(self.constants)
         return not (self.id_template or self.recogniser or own)
+
+    def known(self, model: type[BaseModel]) -> frozenset[str]:
+        """The fields a header may name: the model's, and with recognition its three."""
+        return frozenset(model.model_fields).union(RECOGNITION_FIELDS if self.recogniser else ())
 
 
 @dataclass
 class Layout:
     """A header read through a mapping: which cell positions give which fields (none for
-    rows that name their fields, JSON Lines: a required field no key gives is then the
-    model's error on each row)."""
+    JSON Lines, whose rows name their fields)."""
 
     positions: list[tuple[int, str]]
     mapping: ColumnMapping
@@ -51,20 +52,18 @@ class Layout:
     def __post_init__(self) -> None:
         self.template = parse_template(self.mapping.id_template or "")  # (text, field|None)
         self.tally = Tally() if self.mapping.recogniser else None
-        self.known = _known(self.mapping, self.model)  # what a JSON Lines key may name
+        self.known = self.mapping.known(self.model)  # what a JSON Lines key may name
 
     def raw(self, cells: list[Any] | dict[str, Any]) -> dict[str, Any]:
-        """One row's mapped cells; text is stripped and empty text means absent. A JSON
-        Lines object is keyed, not positional: its keys are renamed as `columns:` says,
-        other keys kept when they are fields (all of them without `columns:`, for the
-        model to judge), its values kept as they are."""
+        """One row's mapped cells, text stripped and empty text absent; a JSON Lines object's
+        keys renamed as `columns:` says, others kept when they are fields (all of them without
+        `columns:`, for the model to judge), its values as they are."""
         if isinstance(cells, dict):
-            columns = self.mapping.columns
+            columns, known = self.mapping.columns, self.known
             if not columns:
                 return dict(cells)
             named = (
-                (columns.get(k.strip(), k if k in self.known else None), v)
-                for k, v in cells.items()
+                (columns.get(k.strip(), k if k in known else None), v) for k, v in cells.items()
             )
             return {name: value for name, value in named if name is not None}
         raw: dict[str, Any] = {}
@@ -88,21 +87,21 @@ class Layout:
             if parts[0] is not None and "product" not in raw:
                 product = recogniser.product(*map(_text, parts))
                 if product is None:
-                    self.tally.miss(_text(parts[0]), where, problems, recogniser.strict)
+                    self.tally[title := _text(parts[0])] += 1
+                    if recogniser.strict:
+                        message = f"no recognise: pattern matches {title!r}"
+                        problems.add(where, "product_title", message)
                 if not product:  # unrecognised, or ignored on purpose
                     return False
                 raw["product"] = product
         if self.template:
             text: list[str] = []
             for literal, name in self.template:
-                text.append(literal)
-                if name is None:
-                    continue
-                value = raw.get(name, self.mapping.constants.get(name))
-                if value is None or value == "":
+                value = None if name is None else raw.get(name, self.mapping.constants.get(name))
+                if name is not None and (value is None or value == ""):
                     problems.add(where, "id", f"the id template needs {name}, empty in this row")
                     return False
-                text.append(_text(value))
+                text += (literal, _text(value))
             raw["id"] = "".join(text)
         return True
 
@@ -124,15 +123,13 @@ def layout(
     hint: str = "",
     skip_blank: bool = False,
 ) -> Layout | None:
-    """The header read through `mapping` (without `columns:`, every header must be a field
-    name); None with every problem reported (at `where`, the header row). `hint` ends the
-    messages about unknown or missing columns; `skip_blank`: columns with an empty header
-    are not read."""
-    known = _known(mapping, model)
-    names = [name.strip() for name in header]
+    """The header read through `mapping`, or None with every problem reported at `where`;
+    `hint` ends the messages about unknown or missing columns; `skip_blank`: columns with
+    an empty header are not read."""
+    known, names = mapping.known(model), [name.strip() for name in header]
     positions: list[tuple[int, str]] = []
     given: dict[str, str] = {}
-    ok = True
+    before = len(problems.errors) + problems.suppressed
     for index, name in enumerate(names):
         target = mapping.columns.get(name, name if name in known else None)
         if (skip_blank and not name) or (target is None and mapping.columns):
@@ -149,52 +146,34 @@ def layout(
         else:
             given[target] = name
             positions.append((index, target))
-            continue
-        ok = False
+    headers = ", ".join(repr(name) for name in names) or "(none)"
     for name in mapping.columns:
         if name not in names:
-            problems.add(where, name, f"mapped column not in the file; its headers: {_list(names)}")
-            ok = False
+            problems.add(where, name, f"mapped column not in the file; its headers: {headers}")
     missing = missing_fields(mapping, model, given)
-    if missing and mapping.plain:
-        for name in missing:
-            problems.add(where, name, f"required column is missing{hint}")
-    elif missing:
-        problems.add(
-            where,
-            ", ".join(missing),
-            f"required field{'s' if len(missing) > 1 else ''} not given by any column"
-            f"{hint}; the file's headers: {_list(names)}",
-        )
+    for name in missing if mapping.plain else ():
+        problems.add(where, name, f"required column is missing{hint}")
+    if missing and not mapping.plain:
+        fields = f"required field{'s' if len(missing) > 1 else ''}"
+        message = f"{fields} not given by any column{hint}; the file's headers: {headers}"
+        problems.add(where, ", ".join(missing), message)
     for name in mapping.constants:
         if name in given:
             problems.add(where, name, f"given both by column {given[name]!r} and constants:")
-            ok = False
-    return Layout(positions, mapping, model) if ok and not missing else None
+    ok = len(problems.errors) + problems.suppressed == before  # no problem reported
+    return Layout(positions, mapping, model) if ok else None
 
 
 def missing_fields(
     mapping: ColumnMapping, model: type[BaseModel], given: Iterable[str]
 ) -> list[str]:
-    """The required fields that neither the columns `given` (the fields they give), the
-    constants, the id template nor recognition (from a `product_title` column) provide."""
+    """The required fields no column (`given`), constant, id template or recognition gives."""
     provided = {*given, *mapping.constants, *(["id"] if mapping.id_template else [])}
     if mapping.recogniser and "product_title" in provided:
         provided.add("product")
     return [n for n, info in model.model_fields.items() if info.is_required() and n not in provided]
 
 
-def _known(mapping: ColumnMapping, model: type[BaseModel]) -> frozenset[str]:
-    """The fields a header may name as they are: the model's, and with recognition its
-    three fields."""
-    return frozenset(model.model_fields).union(RECOGNITION_FIELDS if mapping.recogniser else ())
-
-
-def _list(names: list[str]) -> str:
-    return ", ".join(repr(name) for name in names) or "(none)"
-
-
 def parse_template(text: str) -> list[tuple[str, str | None]]:
-    """`"{asset}/{product}"` -> [("", "asset"), ("/", "product")]; field names checked
-    by io/blocks.py."""
+    """`"{asset}/{product}"` -> [("", "asset"), ("/", "product")]."""
     return [(literal, name) for literal, name, _, _ in string.Formatter().parse(text)]

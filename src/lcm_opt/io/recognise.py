@@ -26,8 +26,7 @@ TOP = 10  # titles listed in a warning
 
 Matcher = Callable[[str], bool]
 Pattern = tuple[str, tuple[tuple[int, Matcher], ...]]
-"""A product id ("" for an ignored title) and its tests: (index into title, publisher and
-version, test)."""
+"""A product id ("" to ignore the title) and its tests: (0 title, 1 publisher, 2 version; test)."""
 
 
 @dataclass
@@ -37,8 +36,7 @@ class Recogniser:
     _cache: dict[tuple[str, str, str], str | None] = field(default_factory=dict)
 
     def product(self, title: str, publisher: str, version: str) -> str | None:
-        """The product id of the first matching pattern, "" for an ignored title, None
-        when none matches."""
+        """The first matching pattern's product id ("" to ignore the title), or None."""
         key = (title, publisher, version)
         if key not in self._cache:
             found = (p for p, tests in self.patterns if all(t(key[i]) for i, t in tests))
@@ -46,50 +44,34 @@ class Recogniser:
         return self._cache[key]
 
 
-@dataclass
-class Tally:
+class Tally(Counter[str]):
     """Unrecognised titles of one table block, with their row counts."""
-
-    titles: Counter[str] = field(default_factory=Counter)
-
-    def miss(self, title: str, where: str, problems: Problems, strict: bool) -> None:
-        if strict:
-            problems.add(where, "product_title", f"no recognise: pattern matches {title!r}")
-        self.titles[title] += 1
 
     def warning(self, display: str) -> str | None:
         """One line for the result's warnings, or None when every title was recognised."""
-        if not self.titles:
+        if not self:
             return None
-        rows = sum(self.titles.values())
-        top = sorted(self.titles.items(), key=lambda item: (-item[1], item[0]))[:TOP]
+        rows = sum(self.values())
+        top = sorted(self.items(), key=lambda item: (-item[1], item[0]))[:TOP]
         listed = "; ".join(f"{title!r}: {count}" for title, count in top)
-        more = "" if len(self.titles) <= TOP else f"; and {len(self.titles) - TOP} more titles"
+        more = "" if len(self) <= TOP else f"; and {len(self) - TOP} more titles"
         return (
-            f"{display}: {rows} row{'s' if rows != 1 else ''} with {len(self.titles)} "
-            f"unrecognised product title{'s' if len(self.titles) != 1 else ''} not loaded "
+            f"{display}: {rows} row{'s' if rows != 1 else ''} with {len(self)} "
+            f"unrecognised product title{'s' if len(self) != 1 else ''} not loaded "
             f"(by installs: {listed}{more})"
         )
 
 
 def _matcher(text: str, regex: bool) -> Matcher:
-    if regex:
-        searched = re.compile(text, re.IGNORECASE)
-        return lambda value: searched.search(value) is not None
-    compiled = re.compile(fnmatch.translate(text), re.IGNORECASE)
-    return lambda value: compiled.match(value) is not None
+    """A regular expression found anywhere, or a glob matching the whole text."""
+    compiled = re.compile(text if regex else rf"\A{fnmatch.translate(text)}", re.IGNORECASE)
+    return lambda value: compiled.search(value) is not None
 
 
 def load_recogniser(
-    value: Any,
-    base_dir: Path,
-    where: str,
-    problems: Problems,
-    *,
-    strict: bool = False,
+    value: Any, base_dir: Path, where: str, problems: Problems, *, strict: bool = False
 ) -> Recogniser | None:
-    """The `recognise:` value (see the module docstring) as a Recogniser; None with every
-    problem reported."""
+    """The `recognise:` value as a Recogniser, or None with every problem reported."""
     entries = [value] if isinstance(value, Mapping) else value
     if not isinstance(entries, list):
         problems.add(where, "recognise", f"expected a list of patterns, got {shown(value)}")

@@ -1,7 +1,6 @@
 """Row sources: a table block of any format read as a section's raw items. CSV, XLSX and
-Parquet give a header and cells by position (`Sheet`), JSON Lines one keyed object per line;
-each record goes through the block's mapping (io/mapping.py) the same way, so the same data
-gives the same items whatever the file."""
+Parquet give cells by position (`Sheet`), JSON Lines keyed objects; each record goes through
+the block's mapping the same way, so the same data gives the same items whatever the file."""
 
 from __future__ import annotations
 
@@ -15,17 +14,15 @@ from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.domain.table import ROW_FIELDS
 from lcm_opt.io.blocks import TEXT_CELLS, TableBlock
 from lcm_opt.io.cells import Sheet, convert_cells, typed_columns
-from lcm_opt.io.mapping import ColumnMapping, Layout, layout, missing_fields
+from lcm_opt.io.mapping import Layout, layout, missing_fields
 from lcm_opt.io.rows.csv import open_csv
 
 if TYPE_CHECKING:
     from lcm_opt.io.stream import TableBuilder
 
 Rows = Iterator[tuple[int, dict[str, Any], bool, Hashable]]
-"""(locator, raw item, cells_ok, key) per row: the locator is a row or line number, the
-key the row's attribute cells as read (None when its raw item must give one)."""
-Own = tuple[str, str | None, str | None]
-"""A row's id, asset and user as the model keeps them."""
+"""(row or line number, raw item, cells_ok, cache key or None) per row."""
+Own = tuple[str, str | None, str | None]  # a row's id, asset and user as the model keeps them
 
 
 def where_of(block: TableBlock) -> Callable[[int], str]:
@@ -34,9 +31,8 @@ def where_of(block: TableBlock) -> Callable[[int], str]:
 
 
 def open_sheet(block: TableBlock, model: type[BaseModel], problems: Problems) -> Sheet | None:
-    """A block's file opened at its header (in a worksheet, the first row holding the
-    names `_header_names` expects; at the file for Parquet, whose names are its schema;
-    none for JSON Lines); None with the problem reported."""
+    """A block's file opened at its header (a worksheet's: the first row with the names it
+    expects; none for JSON Lines), or None with the problem reported."""
     if block.form == "jsonl":
         from lcm_opt.io.rows.jsonl import jsonl_records
 
@@ -46,7 +42,10 @@ def open_sheet(block: TableBlock, model: type[BaseModel], problems: Problems) ->
     if block.form == "xlsx":  # the readers' libraries load only for their own files
         from lcm_opt.io.rows.xlsx import read_sheet
 
-        wanted = _header_names(block.mapping, model)
+        # its mapped columns, or the required fields no constant, template or recognition gives
+        mapping = block.mapping
+        title = ("product_title",) if mapping.recogniser else ()
+        wanted = frozenset(mapping.columns or missing_fields(mapping, model, title))
         return read_sheet(block.path, block.display, block.sheet, problems, wanted)
     from lcm_opt.io.rows.parquet import read_parquet
 
@@ -56,14 +55,12 @@ def open_sheet(block: TableBlock, model: type[BaseModel], problems: Problems) ->
 def block_rows(
     block: TableBlock, model: type[BaseModel], problems: Problems, hits: TableBuilder | None = None
 ) -> Rows:
-    """The rows of `block` read as `model`'s raw items; every problem reported to
-    `problems`. With `hits`, a row of cells whose attribute cells are a cached clean row's
-    (its `cache`) is a clean hit there first, without a raw item. The file opens when the
-    first row is asked for and closes when the rows end or stop being read."""
-    found = open_sheet(block, model, problems)
-    if found is None:
+    """The rows of `block` as `model`'s raw items, every problem reported; with `hits`, each
+    is tried as a clean hit there first. The file opens when the first row is asked for and
+    closes when the rows end or stop being read."""
+    sheet = open_sheet(block, model, problems)
+    if sheet is None:
         return
-    sheet = found
     try:  # the layout too: an optimistic read stops at its first problem
         where = block.display if sheet.at is None else f"{block.display}: row {sheet.at}"
         if block.form == "jsonl":
@@ -73,16 +70,15 @@ def block_rows(
             lay = layout(sheet.header, block.mapping, model, where, problems, sheet.hint, xlsx)
         if lay is None:
             return
-        if lay.tally is not None:
-            block.tallies.append(lay.tally)
+        block.tally = lay.tally
         typed = typed_columns(model, [name for _, name in lay.positions])
         text, plain, at = block.form in TEXT_CELLS, block.mapping.plain, where_of(block)
-        fast = _cells_key(lay, block) if hits is not None else None
+        cells = _cells_key(lay, block) if hits is not None else None
         key: Hashable = None
         for locator, record in sheet.records:
-            if fast is not None and hits is not None:
-                key = fast[0](record)
-                if hits.hit(locator, key, fast[1](record)):
+            if cells is not None and hits is not None:
+                key = cells[0](record)
+                if hits.hit(locator, key, cells[1](record)):
                     continue
             raw = lay.raw(record)
             if not plain and not lay.complete(raw, at(locator), problems):
@@ -90,6 +86,14 @@ def block_rows(
             cells_ok = not text or convert_cells(raw, typed, block.display, locator, problems)
             if not plain:
                 lay.add_constants(raw)
+            if hits is not None and cells is None:  # the raw item's keys, value types and values
+                key = None
+                if cells_ok:
+                    attributes = [(k, type(v), v) for k, v in raw.items() if k not in ROW_FIELDS]
+                    key = tuple(sorted(attributes, key=itemgetter(0)))
+                    own = own_of(raw.get("id"), raw.get("asset"), raw.get("user"))
+                    if hits.hit(locator, key, own):
+                        continue
             yield locator, raw, cells_ok, key
     finally:
         sheet.records.close()
@@ -97,10 +101,9 @@ def block_rows(
 
 
 def text_id(value: object) -> str | None:
-    """An id, asset or user as the model keeps it, when it certainly validates: non-empty
-    text after stripping, or an integer's string form. None means "the model judges it":
-    other types, empty text, and text the model refuses or may refuse (control and
-    text-direction characters are not printable, nor are lone surrogates)."""
+    """An id, asset or user as the model keeps it when it certainly validates (stripped,
+    not empty, printable: no control or text-direction character, no lone surrogate; or an
+    integer's string form), else None: the model judges it."""
     if type(value) is int:  # not bool, which the model refuses
         return str(value)
     if type(value) is not str:
@@ -121,16 +124,11 @@ def own_of(ident: object, asset: object, user: object) -> Own | None:
     return None
 
 
-def _cell(value: object) -> object:
-    """A cell's value for own_of: blank text is absent, as in Layout.raw."""
-    return None if type(value) is str and not value.strip() else value
-
-
 def _cells_key(
     lay: Layout, block: TableBlock
 ) -> tuple[Callable[[Any], Any], Callable[[Any], Own | None]] | None:
-    """The attribute cells of a record as a cache key, and its id, asset and user; None
-    when the cells do not give them all."""
+    """The attribute cells of a record as a cache key, and its id, asset and user (None:
+    the cells do not give them all)."""
     by_field = {name: index for index, name in lay.positions}
     attributes = [index for index, name in lay.positions if name not in ROW_FIELDS]
     id_at, asset_at, user_at = (by_field.get(name) for name in ROW_FIELDS)
@@ -144,10 +142,6 @@ def _cells_key(
     return itemgetter(*attributes), own
 
 
-def _header_names(mapping: ColumnMapping, model: type[BaseModel]) -> frozenset[str]:
-    """The headers a block's header row holds: its mapped columns, or the required fields
-    that no constant, id template or recognition gives."""
-    if mapping.columns:
-        return frozenset(mapping.columns)
-    title = ("product_title",) if mapping.recogniser else ()  # recognition gives product
-    return frozenset(missing_fields(mapping, model, title))
+def _cell(value: object) -> object:
+    """A cell's value for own_of: blank text is absent, as in Layout.raw."""
+    return None if type(value) is str and not value.strip() else value

@@ -1,18 +1,14 @@
 """Streaming a `consumptions:` table block (any format) into a ConsumptionTable.
 
-A million rows repeat a few thousand attribute sets (everything but `id`, `asset` and
-`user`), so each set is validated once. A row is a *clean hit* when its attributes were seen
-on a row that loaded without any problem (its attribute cells as read, for a block whose
-mapping makes no field; else its raw item's keys, value types and values) and its id, asset
-and user are text the model takes as it is: it can produce no error but a duplicate id, and
-its model is its prototype with its own id, asset and user. Every other row takes the
-loader's per-row path (`RowPath`, the code `group=False` runs), and a row that loads cleanly
-there teaches the cache its attribute set.
+A million rows repeat a few thousand attribute sets (all fields but ROW_FIELDS), so each is
+validated once. A row is a *clean hit* when its attributes (cells as read, or else its raw
+item's keys, value types and values) were a cleanly loaded row's and its id, asset and user
+are text the model takes as it is: its model is its prototype with its own id, asset and
+user. Every other row takes the loader's per-row path (`RowPath`, what `group=False` runs).
 
-The section is read optimistically first: the first problem stops the read, and the ids are
-checked for duplicates at the end, at once. A section with any problem is read again in
-exact mode, every id checked as it is read: the errors are exactly those of `group=False`,
-in the same order.
+The section is read optimistically first, stopping at the first problem, its ids checked
+for duplicates at the end; a section with any problem is read again in exact mode, every id
+checked as it is read, giving exactly the errors of `group=False`, in the same order.
 """
 
 from __future__ import annotations
@@ -23,21 +19,21 @@ from bisect import bisect_left
 from collections.abc import Callable, Collection, Hashable, Iterator
 from contextlib import suppress
 from itertools import islice
-from operator import itemgetter
 from typing import Any
 
 from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.domain.estate import Consumption
-from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable, attribute_key
+from lcm_opt.domain.table import ConsumptionTable, attribute_key
 from lcm_opt.io.blocks import TableBlock
-from lcm_opt.io.sources import Own, block_rows, own_of
+from lcm_opt.io.sources import Own, block_rows
 
 RowPath = Callable[[int, dict[str, Any], bool], Consumption | None]
-"""The loader's per-row path: (locator, raw item, cells_ok) -> the row's model when it is
-kept, None when it is not (every problem reported)."""
+"""The loader's per-row path: (locator, raw item, cells_ok) -> the row's model, or None."""
 RowPaths = Callable[[dict[str, int], Problems], RowPath]
+Read = tuple[ConsumptionTable, Collection[str], Callable[[int], int]]  # ids, row's locator
 
 _validate = Consumption.__pydantic_validator__.validate_python
+_OWN = frozenset(("asset", "user"))  # a prototype keeps the first row's id, but no asset/user
 
 
 class Unclean(Exception):
@@ -49,45 +45,23 @@ class StopAtFirst(Problems):
         raise Unclean
 
 
-def stream_table(
-    block: TableBlock, row_path: RowPaths, problems: Problems
-) -> tuple[ConsumptionTable, Collection[str], Callable[[int], int]]:
-    """The block's table, its ids for references and the locator of its row at an index.
-    `row_path(seen, problems)` makes the loader's per-row path reporting to `problems`
-    (`seen`: id -> locator of its first row)."""
-    optimistic = StopAtFirst()
-    builder = TableBuilder(row_path({}, optimistic), None, optimistic)
-    try:
-        _read(block, builder)
-    except Unclean:
-        pass
-    else:
-        table = builder.table()
+def stream_table(block: TableBlock, row_path: RowPaths, problems: Problems) -> Read:
+    """The block's table, its ids for references and the locator of its row at an index;
+    `row_path(seen, problems)`: the per-row path (`seen`: id -> locator of its first row)."""
+    with suppress(Unclean):
+        optimistic = StopAtFirst()
+        builder = TableBuilder(row_path({}, optimistic), None, optimistic)
+        table = builder.read(block)
         known = unique_ids(table.ids)
         if known is not None:
             return table, known, builder.locators.__getitem__
     seen: dict[str, int] = {}
     builder = TableBuilder(row_path(seen, problems), seen, problems)
-    _read(block, builder)
-    return builder.table(), seen, builder.locators.__getitem__
-
-
-def _read(block: TableBlock, builder: TableBuilder) -> None:
-    """The block's rows that are no clean hit of their cells (block_rows) nor of their raw
-    item into `builder`, through the per-row path."""
-    for locator, raw, cells_ok, key in block_rows(block, Consumption, builder.problems, builder):
-        if key is None and cells_ok:
-            attributes = [(k, type(v), v) for k, v in raw.items() if k not in ROW_FIELDS]
-            key = tuple(sorted(attributes, key=itemgetter(0)))
-            own = own_of(raw.get("id"), raw.get("asset"), raw.get("user"))
-            if builder.hit(locator, key, own):
-                continue
-        builder.slow(locator, raw, cells_ok, key)
+    return builder.read(block), seen, builder.locators.__getitem__
 
 
 def unique_ids(ids: tuple[str, ...]) -> Collection[str] | None:
-    """The ids as a collection for references, or None when one repeats. Ids exported in
-    order (as most are) are unique without hashing a million of them."""
+    """The ids for references, or None when one repeats; ids in order need no hashing."""
     if all(map(operator.lt, ids, islice(ids, 1, None))):
         return _SortedIds(ids)
     unique = set(ids)
@@ -103,9 +77,7 @@ class _SortedIds(Collection[str]):
         self._ids = ids
 
     def __contains__(self, value: object) -> bool:
-        if not isinstance(value, str):
-            return False
-        index = bisect_left(self._ids, value)
+        index = bisect_left(self._ids, value) if isinstance(value, str) else len(self._ids)
         return index < len(self._ids) and self._ids[index] == value
 
     def __iter__(self) -> Iterator[str]:
@@ -120,22 +92,28 @@ class TableBuilder:
     mode) every id is checked as it is read; without, ids are checked once at the end."""
 
     def __init__(self, full: RowPath, seen: dict[str, int] | None, problems: Problems) -> None:
-        self.full = full
-        self.seen = seen
-        self.problems = problems
+        self.full, self.seen, self.problems = full, seen, problems
         self.ids: list[str] = []
         self.locators = array("I")
         self.rows = array("I")
-        self.assets: list[str | None] | None = None
+        self.assets: list[str | None] | None = None  # started by the first row with one
         self.users: list[str | None] | None = None
         self.prototypes: list[Consumption] = []
         self.numbers: dict[tuple[Any, ...], int] = {}  # attribute values -> prototype
         self.cache: dict[Hashable, int] = {}  # attribute cells of a clean row -> prototype
 
+    def read(self, block: TableBlock) -> ConsumptionTable:
+        """The block's rows as a table (block_rows tries each as a clean hit first)."""
+        for row in block_rows(block, Consumption, self.problems, self):
+            self.slow(*row)
+        assets, users = (None if c is None else tuple(c) for c in (self.assets, self.users))
+        return ConsumptionTable.trusted(
+            tuple(self.ids), tuple(self.prototypes), self.rows, assets, users
+        )
+
     def hit(self, locator: int, key: Hashable, own: Own | None) -> bool:
-        """Appends the row as a clean hit when `key` (its attribute cells or values) is a
-        clean row's, unless its id, asset or user need the model, or its id is one exact
-        mode has seen (the per-row path then reports the duplicate)."""
+        """Appends the row when `key` (its attribute cells or values) is a clean row's, unless
+        `own` is None or exact mode has seen its id (the per-row path reports it)."""
         try:
             number = self.cache.get(key)
         except TypeError:  # a list or a mapping among the values: never a clean row
@@ -151,7 +129,6 @@ class TableBuilder:
     def add(
         self, locator: int, ident: str, number: int, asset: str | None, user: str | None
     ) -> None:
-        # a column started now holds None for the rows before this one
         if asset is not None and self.assets is None:
             self.assets = [None] * len(self.ids)
         if user is not None and self.users is None:
@@ -164,24 +141,23 @@ class TableBuilder:
         self.locators.append(locator)
         self.rows.append(number)
 
-    def slow(self, locator: int, raw: dict[str, Any], cells_ok: bool, key: Hashable) -> None:
-        """A row that is not a clean hit, through the loader's per-row path; `key` (its
-        attribute cells or values, None for none) is cached if it loads cleanly."""
+    def slow(self, locator: int, raw: dict[str, Any], cells_ok: bool, key: Hashable) -> bool:
+        """A row through the per-row path (False: not kept); `key` (its attribute cells or
+        values, or None) is cached if it loads cleanly."""
         problems = self.problems
         reported = len(problems.errors) + problems.suppressed
         item = self.full(locator, raw, cells_ok)
         if item is None:
-            return
-        number = self.prototype_number(item, raw)
+            return False
+        number = self.prototype(item, raw)
         self.add(locator, item.id, number, item.asset, item.user)
         if key is not None and len(problems.errors) + problems.suppressed == reported:
             with suppress(TypeError):  # a list or a mapping among the values
                 self.cache[key] = number
+        return True
 
-    def prototype_number(self, item: Consumption, raw: dict[str, Any]) -> int:
-        """The index of the item's prototype, made from this row if it is the first with
-        these attribute values (without asset and user, validated again so that its fields
-        set is the row's)."""
+    def prototype(self, item: Consumption, raw: dict[str, Any]) -> int:
+        """The item's prototype number, made from the first row with its attribute values."""
         values = attribute_key(item)
         number = self.numbers.get(values)
         if number is None:
@@ -190,15 +166,3 @@ class TableBuilder:
                 item = _validate({k: v for k, v in raw.items() if k not in _OWN})
             self.prototypes.append(item)
         return number
-
-    def table(self) -> ConsumptionTable:
-        return ConsumptionTable.trusted(
-            tuple(self.ids),
-            tuple(self.prototypes),
-            self.rows,
-            None if self.assets is None else tuple(self.assets),
-            None if self.users is None else tuple(self.users),
-        )
-
-
-_OWN = frozenset(("asset", "user"))  # a prototype keeps the first row's id, but no asset/user

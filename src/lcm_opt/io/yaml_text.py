@@ -1,6 +1,5 @@
 """The strict YAML reader of scenario documents (adapters/files_parse.py): PyYAML's safe
-loader that refuses a key repeated in one mapping, reads numbers only from plain decimal
-text, and bounds what aliases repeat."""
+loader refusing repeated keys, reading numbers only from plain decimal text, bounding aliases."""
 
 from __future__ import annotations
 
@@ -25,8 +24,7 @@ _SPECIAL_FLOAT = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
 
 def read_int(text: str) -> int | str:
     """A plain decimal integer as an int; text too long for int() stays text."""
-    digits = text.lstrip("+-")
-    return int(text) if len(digits) <= MAX_INT_DIGITS else text
+    return int(text) if len(text.lstrip("+-")) <= MAX_INT_DIGITS else text
 
 
 class DuplicateKeyError(Exception):
@@ -35,8 +33,7 @@ class DuplicateKeyError(Exception):
         self.key, self.line = key, line
 
 
-# libyaml's parser when PyYAML has it (several times faster on large scenario files);
-# resolvers and constructors below are the same Python code either way.
+# libyaml's parser when PyYAML has it (several times faster), with the same Python below
 _BASE: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -44,11 +41,9 @@ class AliasBomb(Exception): ...
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
     if isinstance(node, yaml.MappingNode):
         return [part for pair in node.value for part in pair]
-    return []
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
 
 
 def _node_size(node: yaml.Node, sizes: dict[int, int]) -> int:
@@ -70,9 +65,8 @@ def _node_size(node: yaml.Node, sizes: dict[int, int]) -> int:
 
 
 class StrictLoader(_BASE):  # type: ignore[valid-type,misc]
-    """SafeLoader that rejects a key repeated in one mapping (plain YAML keeps the last),
-    reads numbers only from plain decimal text (see the module docstring) and bounds what
-    aliases repeat (each repetition of an anchored node counts its expanded size)."""
+    """SafeLoader that rejects a repeated key, reads numbers only from plain decimal text and
+    bounds what aliases repeat (each repetition of a node counts its expanded size)."""
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         # A repeated scalar costs a token of the document each time, so only collections
@@ -123,19 +117,15 @@ def _float(loader: StrictLoader, node: yaml.ScalarNode) -> float | str:
     return text
 
 
-def _plain_numbers(loader: type[StrictLoader]) -> None:
-    """Replaces YAML 1.1's int and float resolvers by the plain decimal ones; the explicit
-    `!!int` / `!!float` tags read the same forms and leave anything else as text."""
-    loader.yaml_implicit_resolvers = {
-        first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT_TAG, _FLOAT_TAG)]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    int_rx = re.compile(f"^(?:{INT_TEXT.pattern})$")
-    float_rx = re.compile(f"^(?:{FLOAT_TEXT.pattern}|{_SPECIAL_FLOAT.pattern})$")
-    loader.add_implicit_resolver(_INT_TAG, int_rx, [*"-+0123456789"])
-    loader.add_implicit_resolver(_FLOAT_TAG, float_rx, [*"-+.0123456789"])
-    loader.add_constructor(_INT_TAG, _int)
-    loader.add_constructor(_FLOAT_TAG, _float)
-
-
-_plain_numbers(StrictLoader)
+# YAML 1.1's int and float resolvers replaced by the plain decimal ones; the explicit
+# `!!int` / `!!float` tags read the same forms and leave anything else as text.
+StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT_TAG, _FLOAT_TAG)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_INT_RX = re.compile(f"^(?:{INT_TEXT.pattern})$")
+_FLOAT_RX = re.compile(f"^(?:{FLOAT_TEXT.pattern}|{_SPECIAL_FLOAT.pattern})$")
+StrictLoader.add_implicit_resolver(_INT_TAG, _INT_RX, [*"-+0123456789"])
+StrictLoader.add_implicit_resolver(_FLOAT_TAG, _FLOAT_RX, [*"-+.0123456789"])
+StrictLoader.add_constructor(_INT_TAG, _int)
+StrictLoader.add_constructor(_FLOAT_TAG, _float)

@@ -1,14 +1,13 @@
-"""CSV files for `{csv: ...}` blocks: encoding and delimiter (the block's, or detected as
-docs/scenario.md says), header, rows. Rows are read one at a time with the stdlib csv
-module, so memory holds only what the caller keeps. Every error names the 1-based line where
-its row starts (the header is row 1); text the encoding cannot decode names the line of the
-first such byte."""
+"""CSV files for `{csv: ...}` blocks: encoding and delimiter (the block's, or detected),
+header, and rows read one at a time by the csv module. Every error names the 1-based line
+where its row starts (the header is row 1), or that of the first byte it cannot decode."""
 
 from __future__ import annotations
 
 import codecs
 import csv
 from collections.abc import Generator
+from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import Any, TextIO
@@ -31,37 +30,32 @@ def open_csv(
     except OSError as exc:
         problems.add(display, "", f"cannot read the CSV file: {exc.strerror or exc}")
         return None
-
-    def decode_problem() -> None:
-        line, message = _bad_text(path, codec, encoding is None)
-        problems.add(f"{display}: row {line}", "", message)
-
+    bad_text = partial(_bad_text, path, codec, encoding is None, display, problems)
     try:
         first = handle.readline()
         chosen = delimiter or detect_delimiter(first.rstrip("\r\n"))
         reader = csv.reader(chain((first,), handle), strict=True, delimiter=chosen)
         header = next(reader, None) if first else None
+        if header is not None:
+            records = _records(handle, reader, len(header), display, problems, bad_text)
+            return Sheet(1, header, records, _delimiter_hint(header, chosen), handle.close)
     except (UnicodeDecodeError, csv.Error) as exc:
-        handle.close()
+        handle.close()  # first: an optimistic read stops at the problem
         if isinstance(exc, csv.Error):
             problems.add(f"{display}: row 1", "", f"malformed CSV header: {exc}")
         else:
-            decode_problem()
+            bad_text()
         return None
-    if header is None:
-        handle.close()
-        problems.add(display, "", "the CSV file is empty; expected a header row")
-        return None
-    records = _records(handle, reader, len(header), display, problems, decode_problem)
-    return Sheet(1, header, records, _delimiter_hint(header, chosen), handle.close)
+    handle.close()
+    problems.add(display, "", "the CSV file is empty; expected a header row")
+    return None
 
 
 def _records(
     handle: TextIO, reader: Any, width: int, display: str, problems: Problems, decode: Any
 ) -> Generator[tuple[int, list[str]]]:
-    """(line, cells) per data row, `line` where the row starts (a quoted cell may span
-    lines); a row of the wrong width is reported. Stops at the first malformed record or
-    undecodable byte (reported); closes the file at the end."""
+    """(line where it starts, cells) per data row, a row of the wrong width reported; stops
+    at the first malformed record or undecodable byte (reported), closing the file."""
     start = reader.line_num + 1
     try:
         for cells in reader:
@@ -107,9 +101,8 @@ def detect_encoding(path: Path) -> str:
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        decoder.decode(sample, final=len(sample) < _SAMPLE)
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=len(sample) < _SAMPLE)
     except UnicodeDecodeError:
         return "cp1252"
     return "utf-8-sig"  # strips a BOM were there one; otherwise as utf-8
@@ -124,34 +117,32 @@ def known_encoding(name: str) -> str | None:
     return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
-def _bad_text(path: Path, codec: str, detected: bool) -> tuple[int, str]:
-    """The 1-based line holding the first byte `codec` cannot decode, and the message
-    for it. Only called once decoding failed, so reading the whole file costs nothing
-    the happy path pays."""
+def _bad_text(path: Path, codec: str, detected: bool, display: str, problems: Problems) -> None:
+    """Reports the first byte `codec` cannot decode, at its 1-based line. Only called once
+    decoding failed, so reading the whole file costs nothing the happy path pays."""
     data, name = path.read_bytes(), _NAMES.get(codec, codec)
     try:
         data.decode(codec)
     except UnicodeDecodeError as exc:
-        before = data[: exc.start].decode(codec, errors="replace")
-        byte = data[exc.start : exc.start + 1].hex().upper()
-        message = f"not valid {name} text: byte 0x{byte}"
+        line = data[: exc.start].decode(codec, errors="replace").count("\n") + 1
+        message = f"not valid {name} text: byte 0x{data[exc.start : exc.start + 1].hex().upper()}"
         if detected:
             message += (
                 " (the encoding was detected from the start of the file; name it with"
                 " `encoding:` in the block, e.g. cp1252)"
             )
-        return before.count("\n") + 1, message
-    return 1, f"not valid {name} text"
+        problems.add(f"{display}: row {line}", "", message)
+    else:
+        problems.add(f"{display}: row 1", "", f"not valid {name} text")
 
 
 def detect_delimiter(header: str) -> str:
     """The delimiter that splits the header line into the most columns; `,` on a tie."""
-    best, width = ",", 0
-    for candidate in DELIMITERS:
+
+    def width(candidate: str) -> int:
         try:
-            cells = next(csv.reader([header], delimiter=candidate), [])
+            return len(next(csv.reader([header], delimiter=candidate), []))
         except csv.Error:
-            continue
-        if len(cells) > width:
-            best, width = candidate, len(cells)
-    return best
+            return 0
+
+    return max(DELIMITERS, key=width)

@@ -17,8 +17,7 @@ _BATCH = 1 << 14
 
 
 def read_parquet(path: Path, display: str, problems: Problems) -> Sheet | None:
-    """The column names and (record number, values) per record; None with the problem
-    reported."""
+    """The column names and (record number, values) per record, or None (reported)."""
     try:
         file = pq.ParquetFile(path)
     except (OSError, pa.ArrowException) as exc:
@@ -31,8 +30,7 @@ def _records(file: Any, display: str, problems: Problems) -> Generator[tuple[int
     number = 0
     try:
         for batch in file.iter_batches(batch_size=_BATCH):
-            columns = [column.to_pylist() for column in batch.columns]
-            for values in zip(*columns, strict=True):
+            for values in zip(*(column.to_pylist() for column in batch.columns), strict=True):
                 number += 1
                 yield number, list(values)
     except (OSError, pa.ArrowException) as exc:

@@ -1,6 +1,5 @@
-"""XLSX (and XLS, ODS) worksheets for `{xlsx: path, sheet: NAME}` blocks, read with
-python-calamine (Rust, streaming rows; several times faster than a pure-Python reader). Cells
-become the text a CSV would hold, so they convert exactly as a CSV's (io/cells.py)."""
+"""XLSX (and XLS, ODS) worksheets for `{xlsx: path, sheet: NAME}` blocks, read by the fast
+python-calamine; cells become the text a CSV would hold, so they convert exactly as its."""
 
 from __future__ import annotations
 
@@ -21,9 +20,8 @@ def read_sheet(
     path: Path, display: str, sheet: str | None, problems: Problems, wanted: Set[str] = frozenset()
 ) -> Sheet | None:
     """The header and (row number, cells) per later non-blank row; None with the problem
-    reported when the workbook, the sheet or the header cannot be read. The header is the
-    first non-blank row holding every name in `wanted`, looked for in the first rows (an
-    export's title rows above it are skipped), else the first non-blank row."""
+    reported. The header is the first non-blank row holding every name in `wanted`, looked
+    for in the first rows (an export's title rows above it are skipped), else the first."""
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         names = workbook.sheet_names
@@ -32,11 +30,11 @@ def read_sheet(
             problems.add(display, "sheet", f"no sheet {sheet!r}; the workbook has {listed}")
             return None
         numbered = enumerate(workbook.get_sheet_by_name(sheet or names[0]).iter_rows(), 1)
-        seen: list[tuple[int, list[Any]]] = []
+        seen: list[tuple[int, list[Any], list[str]]] = []  # (row number, cells, names)
         for number, cells in numbered:
-            if any(_names(cells)):
-                seen.append((number, cells))
-                if wanted <= set(_names(cells)) or len(seen) > _TITLE_ROWS:
+            if any(header := [cell_text(cell).strip() for cell in cells]):
+                seen.append((number, cells, header))
+                if wanted <= set(header) or len(seen) > _TITLE_ROWS:
                     break
     except (CalamineError, OSError, ValueError) as exc:
         problems.add(display, "", f"cannot read the XLSX file: {exc}")
@@ -44,17 +42,9 @@ def read_sheet(
     if not seen:
         problems.add(display, "", "the sheet is empty; expected a header row")
         return None
-    at = len(seen) - 1 if wanted <= set(_names(seen[-1][1])) else 0
-    number = seen[at][0]
-    return Sheet(
-        number,
-        _names(seen[at][1]),
-        _rows(chain(seen[at + 1 :], numbered), number, display, problems),
-    )
-
-
-def _names(cells: list[Any]) -> list[str]:
-    return [cell_text(cell).strip() for cell in cells]
+    at = len(seen) - 1 if wanted <= set(seen[-1][2]) else 0
+    rows = chain(((number, cells) for number, cells, _ in seen[at + 1 :]), numbered)
+    return Sheet(seen[at][0], seen[at][2], _rows(rows, seen[at][0], display, problems))
 
 
 def _rows(
