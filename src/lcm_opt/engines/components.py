@@ -54,6 +54,9 @@ def objective_scale(problem: Problem) -> int:
     return objective_unit(problem.scenario.settings.objective).scale(problem.products)
 
 
+_WEIGHTS = "_class_weights"  # where class_weights keeps its answer on the problem
+
+
 def class_weights(problem: Problem) -> dict[int, int]:
     """First-criterion value of covering one member of each class (settings.objective).
     Worked out once per problem (its fields never change), a copy handed out each time."""
@@ -67,9 +70,6 @@ def class_weights(problem: Problem) -> dict[int, int]:
             for k, cls in enumerate(problem.classes)
         }
     return dict(made)
-
-
-_WEIGHTS = "_class_weights"
 
 
 def greedy_hints(problem: Problem, greedy: Allocation) -> Hints:

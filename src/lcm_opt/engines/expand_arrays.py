@@ -9,53 +9,21 @@ group in the class, edge), and the members one gather from the classes' free lis
 
 from __future__ import annotations
 
-from itertools import chain, repeat
+from itertools import chain
 
 import numpy as np
 
 from lcm_opt.compile.edge_arrays import EdgeArrays
 from lcm_opt.engines.base import GrantRecord
 
-_new = tuple.__new__
-
-
-def expand_flows(
-    classes: tuple[int, ...],
-    columns: EdgeArrays,
-    flows: np.ndarray,
-    free: dict[int, list[int]],
-    tables: list[np.ndarray] | None = None,
-) -> tuple[list[GrantRecord], dict[int, int]]:
-    """Grants for one unit-demand component (its classes ascending, their edges as columns,
-    the flow on each), and per class how many of its free members they cover. `tables`:
-    where to add the grants as an (n, 6) integer array too (GrantRecord's fields)."""
-    stair = _Staircase(classes, columns, flows, free)
-    order, edge = stair.order, stair.edge
-    # Object columns, gathered in C: a grant refers to its member's int in the free list and
-    # to its edge's licence and score ints, as the per-class staircase's grants do, rather
-    # than to a new int object each.
-    members = _objects(list(chain.from_iterable(free[k] for k in classes)))
-    picked = members[stair.at]
-    records = zip(
-        picked.tolist(),
-        _objects(columns.licence[order].tolist())[edge].tolist(),
-        repeat(1),
-        repeat(False),
-        _objects(columns.score[order].tolist())[edge].tolist(),
-        columns.downgrade[order][edge].tolist(),
-        strict=False,  # the columns bound it
-    )
-    grants: list[GrantRecord] = list(map(_new, repeat(GrantRecord), records))
-    if tables is not None:
-        tables.append(stair.table(picked.astype(np.int64)))
-    return grants, stair.covered()
-
 
 def flow_table(
     classes: tuple[int, ...], columns: EdgeArrays, flows: np.ndarray, free: dict[int, list[int]]
 ) -> tuple[np.ndarray, dict[int, int]]:
-    """expand_flows' grants as its (n, 6) integer table only, no record made: the same rows
-    (`base.records_of` of it is expand_flows' list), and the same coverage per class."""
+    """Grants for one unit-demand component (its classes ascending, their edges as columns,
+    the flow on each) as an (n, 6) integer table of GrantRecord's fields, no record made
+    (`base.records_of` of it is expand.py's list), and per class how many of its free
+    members they cover."""
     stair = _Staircase(classes, columns, flows, free)
     sizes = stair.sizes
     members = np.fromiter(chain.from_iterable(free[k] for k in classes), np.int64, int(sizes.sum()))
@@ -131,10 +99,4 @@ def _group_first(at: np.ndarray, group: np.ndarray) -> np.ndarray:
     key = at * (int(group.max()) + 1) + group
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     out: np.ndarray = first[inverse.reshape(-1)]
-    return out
-
-
-def _objects(values: list[int]) -> np.ndarray:
-    out = np.empty(len(values), dtype=object)
-    out[:] = values
     return out
