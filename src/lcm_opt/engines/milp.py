@@ -45,6 +45,7 @@ from lcm_opt.engines.milp_columns import (
 from lcm_opt.engines.milp_highs import highspy_module, objective_of
 from lcm_opt.engines.milp_highs import new_highs as new_highs  # the optimiser preloads it
 from lcm_opt.engines.milp_joint import solve_joint
+from lcm_opt.engines.milp_ties import canonical_flows
 from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
 from lcm_opt.engines.symmetry import merged, spread
 from lcm_opt.errors import EngineError
@@ -87,7 +88,7 @@ LAGRANGE = True
 # Off by default: its answers are the same optima, but where equal optima tie it picks
 # another one than the two stages, and a what-if's unchanged blocks (copied from the
 # baseline) then differ in bytes from a full solve under `stability: prefer`
-JOINT = False
+JOINT = True
 # Stage 1 merges classes whose edges agree in any order (symmetry.py); off only to time the
 # merge of identical classes alone
 ANY_ORDER = True
@@ -283,7 +284,7 @@ def solve_milp(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentS
     h.addRow(value1 - 0.5, math.inf, len(cover), np.array(cover, dtype=np.int32), weights)
     h.changeColsCost(len(every), every, np.array(cols.affinity))
     second = _stage(h, cols, start_of(cols, start), time_limit_s, seed)
-    sol = None if second is None else flows(h, sub, cols, second.counts)
+    sol = None if second is None else canonical_flows(h, sub, cols, second.counts)
     if sol is None:  # keep the first stage's proof with its own solution
         sol, second = start, None
     value, affinity = score(sub, sol)

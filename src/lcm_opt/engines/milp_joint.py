@@ -39,8 +39,9 @@ import numpy as np
 
 from lcm_opt.domain import Status
 from lcm_opt.engines.cpsat import score
-from lcm_opt.engines.milp_columns import EXACT_LIMIT, Columns, flows
+from lcm_opt.engines.milp_columns import EXACT_LIMIT, Columns
 from lcm_opt.engines.milp_highs import highspy_module
+from lcm_opt.engines.milp_ties import canonical_flows
 from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ def solve_joint(
     x = h.getSolution().col_value
     counts = {key: v for key, i in cols.cover.items() if (v := round(x[i]))}
     h.changeColsCost(len(every), every, np.array(cols.affinity))
-    sol = flows(h, sub, cols, counts)
+    sol = canonical_flows(h, sub, cols, counts)
     if sol is None:
         return None
     value, affinity = score(sub, sol)
