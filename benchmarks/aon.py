@@ -18,7 +18,9 @@ solvers start from the same compiled problem after the pin pre-pass:
   LP-dual bounds, which only makes it stronger than a textbook model), but without the
   divisibility rows (milp.CUTS), without the split groups' Lagrangian bound
   (milp.LAGRANGE), without merging hosts that rank the same licences in a
-  different order (milp.ANY_ORDER) and with HiGHS's heuristics on from the start.
+  different order (milp.ANY_ORDER), without trying both stages as one MILP (milp.JOINT)
+  or breaking ties among equal optima (milp_ties.TIES), and with HiGHS's heuristics on
+  from the start.
 
 Printed per instance: sizes, both stage statuses, first-criterion values (they must agree
 when both prove), both times and their ratio; then the proven share and the time ratios.
@@ -46,7 +48,7 @@ from aon_instances import FEATURES, RULES, instance  # noqa: E402
 
 from lcm_opt.compile.build import compile_scenario  # noqa: E402
 from lcm_opt.compile.problem import Problem  # noqa: E402
-from lcm_opt.engines import milp  # noqa: E402
+from lcm_opt.engines import milp, milp_ties  # noqa: E402
 from lcm_opt.engines.assemble import assemble  # noqa: E402
 from lcm_opt.engines.base import Remaining  # noqa: E402
 from lcm_opt.engines.components import subproblems  # noqa: E402
@@ -144,12 +146,13 @@ def run_one(
     milp.ANY_ORDER = False  # its stage 1 merges identical hosts only
     milp.COLUMNS = 10**9  # its own node limit whatever the model's size
     joint, milp.JOINT = milp.JOINT, False  # the two stages, as written
+    milp_ties.TIES = False  # and whichever of equal optima HiGHS returns
     try:
         peer, peer_s, peer_cpu = _timed(lambda: _peer(raw))
     finally:
         milp.GUARD, milp.TUNING, milp.CUTS, milp.COLUMNS = guard, tuning, cuts, columns
         milp.ANY_ORDER = milp.LAGRANGE = True
-        milp.JOINT = joint
+        milp.JOINT, milp_ties.TIES = joint, True
     o = result.objective
     return {
         "name": scenario.name,
@@ -190,15 +193,15 @@ def main(argv: list[str] | None = None) -> None:
         help="the textbook MILP's wall-clock cap per HiGHS run: max(20 s, B x lcm-opt's time)",
     )  # fmt: skip
     parser.add_argument(
-        "--joint", action="store_true",
-        help="lcm-opt tries both stages as one MILP on components of few cover columns",
+        "--no-joint", action="store_true",
+        help="lcm-opt never tries both stages as one MILP (milp.JOINT off)",
     )  # fmt: skip
     parser.add_argument(
         "--only", nargs="+", default=(), metavar="NAME",
         help="run only the instances whose name contains one of these strings",
     )  # fmt: skip
     args = parser.parse_args(argv)
-    milp.JOINT = args.joint
+    milp.JOINT = not args.no_joint
     run_one(30, "units", (), 0)  # warm-up: imports and first-use costs are not timed
     rows = []
     for hosts in args.sizes:

@@ -37,6 +37,8 @@ from lcm_opt.engines.subproblem import SubProblem
 if TYPE_CHECKING:
     import highspy
 
+TIES = True  # off only to time the model as a textbook solve would state it (no tie-break)
+
 
 def tie_weights(sub: SubProblem, cols: Columns) -> np.ndarray:
     """tie(k, l) per column (0 on cover columns), in [1, 2**16]."""
@@ -57,8 +59,8 @@ def canonical_flows(
     """`flows` for these counts on `h` (whose objective is the affinity), broken to the
     tie-break's choice among the flows of equal affinity (module docstring)."""
     sol = flows(h, sub, cols, counts)
-    if sol is None:
-        return None
+    if sol is None or not TIES:
+        return sol
     affinity = score(sub, sol)[1]
     hs = highspy_module()
     index = np.array([i for i, a in enumerate(cols.affinity) if a], dtype=np.int32)
