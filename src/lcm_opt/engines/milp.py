@@ -84,10 +84,9 @@ CUTS = True  # the divisibility rows (cuts.py); off only to time the model witho
 # time the model as a textbook solve would state it. Models of more than COLUMNS columns
 # skip it (at 10,000 hosts it cost a quarter of the solve and never beat HiGHS's own bound)
 LAGRANGE = True
-# Components of few cover columns may first try both stages as one MILP (milp_joint.py).
-# Off by default: its answers are the same optima, but where equal optima tie it picks
-# another one than the two stages, and a what-if's unchanged blocks (copied from the
-# baseline) then differ in bytes from a full solve under `stability: prefer`
+# Components of few cover columns first try both stages as one MILP (milp_joint.py); both
+# paths end with the same tie-break among equal optima (milp_ties.py). Off only to time the
+# two stages alone
 JOINT = True
 # Stage 1 merges classes whose edges agree in any order (symmetry.py); off only to time the
 # merge of identical classes alone

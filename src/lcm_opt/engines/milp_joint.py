@@ -12,9 +12,9 @@ solutions whose coverage differs differ by at least W in J from the coverage ter
 any affinity difference, so a maximiser of J is lexicographically optimal, and a proof that
 J cannot exceed the incumbent's by 1 or more proves both stages at once.
 
-Used only where milp.JOINT is on (off by default: among tied optima it picks another one
-than the two stages, and a what-if's blocks copied from its baseline then differ in bytes
-from a full solve under `stability: prefer`). Where it applies: components of at most
+Tried first wherever milp.JOINT is on (the default). Among flows of equal optima it ends
+with the same tie-break as the two stages (milp_ties.py), so either path gives the same
+bytes for the same cover counts. Where it applies: components of at most
 JOINT_COVERS cover columns whose J stays below EXACT_LIMIT (on the suite's 100-host
 estates every objective's, cost too once divided by its step), in one short run
 (JOINT_NODES nodes, deterministic). Anything else (J too large, not proven within the
@@ -25,8 +25,8 @@ components of 115 cover columns and more took hundreds of nodes this way where t
 stages need a few (benchmarks/aon.py).
 
 Exactness: the incumbent's flows are recomputed as an integral flow for its counts
-(milp_columns.flows) and J is re-evaluated in integers (cpsat.score); it must reach HiGHS's
-dual bound, floored, for the component to be returned as proven.
+(milp_ties.canonical_flows) and J is re-evaluated in integers (cpsat.score); it must reach
+HiGHS's dual bound, floored, for the component to be returned as proven.
 """
 
 from __future__ import annotations

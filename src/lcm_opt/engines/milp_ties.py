@@ -19,7 +19,9 @@ make that a coincidence. The LP's feasible set is the face of the network polyto
 affinity is optimal, so its vertex is integral; the answer is rounded, re-checked in
 integers (feasible, and the affinity found first) and otherwise the first LP's flows are
 kept. Coverage and affinity are those of the first LP in either case: the tie-break never
-costs an optimum.
+costs an optimum. Ties between cover counts (which of two hosts of equal value and
+affinity is covered) would need a third MILP stage and are left to the search; under
+`stability: prefer` a host held by one licence keeps it, which settles most of them.
 """
 
 from __future__ import annotations
