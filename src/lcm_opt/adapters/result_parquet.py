@@ -17,7 +17,8 @@ time."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from lcm_opt.adapters.result_columns import grant_columns
-from lcm_opt.adapters.result_stream import _WHITESPACE, _sorted_deficits, _sorted_grants, _text
+from lcm_opt.adapters.result_stream import _WHITESPACE, _sorted_grants, _text
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DeficitReason, Result
 from lcm_opt.engines.assemble import summary
@@ -57,7 +58,10 @@ ROW_GROUP = 1 << 20
 _WRITER: dict[str, Any] = {
     "version": "2.6",
     "compression": "snappy",
-    "use_dictionary": True,
+    # every text column but the ids, which are distinct (a dictionary would only be dropped)
+    "use_dictionary": [
+        name for name in SCHEMA.names if name not in ("consumption", "units", "downgrade", "score")
+    ],
     "write_statistics": True,
     "data_page_version": "1.0",
     "row_group_size": ROW_GROUP,
@@ -72,56 +76,46 @@ def write_result_parquet(problem: Problem, allocation: Allocation, output: Path)
     ids, lids = problem.consumption_ids, problem.licence_ids
     columns = grant_columns(grants, len(ids), len(lids), table)
     head = summary(problem, allocation, None if columns is None else columns.totals(problem))
-    products = np.fromiter((cls.product for cls in problem.classes), np.int64)
-    product_of = _ProductOf(problem, products)
+    at = _Lookup(problem)
     if columns is None:
-        rows = _record_grants(problem, allocation, product_of)
+        rows = _record_grants(problem, allocation, at)
     else:
         licence, units, direct, downgrade, score = (
             np.asarray(values, dtype=np.int64)[columns.number] for values in columns.tail_values
         )
-        consumption = columns.consumption
+        consumption = pa.array(columns.consumption, pa.int64())
         rows = _grant_table(
-            _stripped(ids).take(pa.array(consumption)),
-            product_of.names.take(pa.array(product_of.of(consumption))),
-            pa.array([_text(lid) for lid in lids], pa.string()).take(pa.array(licence)),
+            at.ids.take(consumption),
+            at.product_names.take(at.product[columns.consumption]),
+            pa.array([_text(lid) for lid in lids], pa.string()).take(licence),
             units,
-            _SOURCE.take(pa.array(direct)),
+            _SOURCE.take(direct),
             downgrade.astype(bool),
             score,
         )
-    write_rows(output, [rows, _deficit_table(problem, allocation, product_of)], head)
+    write_rows(output, [rows, _deficit_table(problem, allocation, at)], head)
 
 
-class _ProductOf:
-    """Each consumption's product: its class's, as a column lookup."""
+class _Lookup:
+    """Per consumption its id as the result holds it, and its product (its class's)."""
 
-    def __init__(self, problem: Problem, products: Any) -> None:
-        self.names = pa.array([_text(p.id) for p in problem.products], pa.string())
-        self._products = products
-        self._classes = problem.consumption_class
-        self._array: Any = None
-
-    def of(self, consumption: Any) -> Any:
-        if self._array is None:
-            n = len(self._classes)
-            self._array = self._products[np.fromiter(self._classes, np.int64, n)]
-        return self._array[consumption]
+    def __init__(self, problem: Problem) -> None:
+        self.product_names = pa.array([_text(p.id) for p in problem.products], pa.string())
+        self.ids = pc.utf8_trim(pa.array(problem.consumption_ids, pa.string()), _WHITESPACE)
+        n, classes = len(problem.consumption_ids), problem.classes
+        self.cls = np.fromiter(problem.consumption_class, np.int64, n)
+        self.product = np.fromiter((c.product for c in classes), np.int64, len(classes))[self.cls]
+        self.units = np.fromiter((c.product_units for c in classes), np.int64, len(classes))
 
 
-def _stripped(ids: Sequence[str]) -> pa.Array:
-    """The ids as the result models hold them (trimmed of Unicode White_Space)."""
-    return pc.utf8_trim(pa.array(ids, pa.string()), characters=_WHITESPACE)
-
-
-def _record_grants(problem: Problem, allocation: Allocation, product_of: _ProductOf) -> pa.Table:
+def _record_grants(problem: Problem, allocation: Allocation, at: _Lookup) -> pa.Table:
     """Where the records are not machine integers (or there are none): record by record."""
     grants = _sorted_grants(allocation)
-    ids, lids = problem.consumption_ids, problem.licence_ids
+    lids = problem.licence_ids
     consumption = np.fromiter((g.consumption for g in grants), np.int64, len(grants))
     return _grant_table(
-        pa.array([_text(ids[g.consumption]) for g in grants], pa.string()),
-        product_of.names.take(pa.array(product_of.of(consumption), pa.int64())),
+        at.ids.take(pa.array(consumption, pa.int64())),
+        at.product_names.take(pa.array(at.product[consumption], pa.int64())),
         pa.array([_text(lids[g.licence]) for g in grants], pa.string()),
         pa.array([g.units for g in grants], pa.int64()),
         pa.array(["direct" if g.direct else "auto" for g in grants], pa.string()),
@@ -132,33 +126,36 @@ def _record_grants(problem: Problem, allocation: Allocation, product_of: _Produc
 
 def _grant_table(*columns: Any) -> pa.Table:
     n = len(columns[0])
-    granted = pa.array(["granted"], pa.string()).take(pa.array(np.zeros(n, np.int64)))
+    granted = pa.array(["granted"], pa.string()).take(np.zeros(n, np.int64))
     nulls = pa.nulls(n, pa.string())
     return pa.Table.from_arrays([*columns, granted, nulls, nulls], schema=SCHEMA)
 
 
-def _deficit_table(problem: Problem, allocation: Allocation, product_of: _ProductOf) -> pa.Table:
-    deficits = _sorted_deficits(allocation)
-    ids = problem.consumption_ids
-    consumption = np.fromiter((d.consumption for d in deficits), np.int64, len(deficits))
-    units_of = np.fromiter((cls.product_units for cls in problem.classes), np.int64)
-    classes = np.fromiter(
-        (problem.consumption_class[c] for c in consumption.tolist()), np.int64, len(deficits)
-    )
-    reasons = [DeficitReason(d.reason).value for d in deficits]
-    details = [None if d.detail is None else _text(d.detail) for d in deficits]
+def _deficit_table(problem: Problem, allocation: Allocation, at: _Lookup) -> pa.Table:
+    """The deficits by consumption, stably (as the result sorts them), as columns."""
+    deficits = allocation.deficits
+    n = len(deficits)
+    consumption = np.fromiter(map(_first, deficits), np.int64, n)
+    order = np.argsort(consumption, kind="stable")
+    consumption = consumption[order]
+    reasons = list(map(_second, deficits))
+    values = {reason: DeficitReason(reason).value for reason in set(reasons)}
+    details = pa.array(list(map(_third, deficits)), pa.string())
     return _rows(
-        pa.array([ids[c] for c in consumption.tolist()], pa.string()),
-        product_of.names.take(pa.array(product_of.of(consumption), pa.int64())),
+        at.ids.take(consumption),
+        at.product_names.take(at.product[consumption]),
         None,
-        units_of[classes],
+        at.units[at.cls[consumption]],
         None,
         None,
         None,
         "deficit",
-        reasons,
-        details,
+        pa.array(list(map(values.__getitem__, reasons)), pa.string()).take(order),
+        pc.utf8_trim(details, _WHITESPACE).take(order),
     )
+
+
+_first, _second, _third = itemgetter(0), itemgetter(1), itemgetter(2)
 
 
 def _rows(*columns: Any) -> pa.Table:
@@ -170,13 +167,12 @@ def _rows(*columns: Any) -> pa.Table:
         if values is None:
             arrays.append(pa.nulls(n, field.type))
         elif isinstance(values, str):
-            arrays.append(pa.array([values] * n, field.type))
+            arrays.append(pa.array([values], field.type).take(np.zeros(n, np.int64)))
+        elif isinstance(values, pa.Array):
+            arrays.append(values)
         else:
             arrays.append(pa.array(values, field.type))
-    table = pa.Table.from_arrays(arrays, schema=SCHEMA)
-    consumption = table.column("consumption")
-    trimmed = pc.utf8_trim(consumption, characters=_WHITESPACE)
-    return table.set_column(0, "consumption", trimmed)
+    return pa.Table.from_arrays(arrays, schema=SCHEMA)
 
 
 def write_document_parquet(result: Result, product_of: Mapping[str, str], output: Path) -> None:
