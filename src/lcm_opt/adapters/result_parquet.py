@@ -13,7 +13,7 @@ per-licence totals, warnings, merged ids, overview) is the file's key-value meta
 The grant rows are made from the engine's integer grant table (or its records read into
 columns once, result_columns.py) with Arrow's take: no Python object per grant. The bytes
 are the same run after run: the writer's options are fixed here and Parquet stores no
-time."""
+time (it does store the writer's name and version, so another pyarrow may differ)."""
 
 from __future__ import annotations
 
