@@ -13,7 +13,9 @@ With --end-to-end, also `lcm-opt solve` (optimal, JSON written to a file) on the
 scenario with its consumptions as CSV and as Parquet, timed from outside (wall clock and
 CPU time of the process and its solver workers), each against the parse floor of the same
 data in CPU time and in wall clock: the target is Parquet end to end <= 1x the CSV parse
-floor."""
+floor. `--result-format parquet` writes the result as Parquet instead of JSON (the
+Parquet-in, Parquet-out path).
+"""
 
 from __future__ import annotations
 
@@ -107,6 +109,10 @@ def main() -> None:
     parser.add_argument(
         "--end-to-end", action="store_true", help="also solve from CSV and from Parquet"
     )
+    parser.add_argument(
+        "--result-format", default="json", choices=("json", "csv", "parquet"),
+        help="the result's format in --end-to-end (default json)",
+    )  # fmt: skip
     parser.add_argument("--load", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -130,7 +136,7 @@ def main() -> None:
           f" ({floors['read_cpu']:.2f}s CPU)")  # fmt: skip
     if args.end_to_end:
         for form in ("csv", "parquet"):
-            _solve(paths[form], form, floors)
+            _solve(paths[form], form, floors, args.result_format)
     for form, path in paths.items():
         measured = _child(["--load", str(path)])
         seconds = measured["seconds"]
@@ -138,16 +144,16 @@ def main() -> None:
               f"  / parse floor {seconds / floor:.2f}")  # fmt: skip
 
 
-def _solve(path: Path, form: str, floors: dict[str, float]) -> None:
+def _solve(path: Path, form: str, floors: dict[str, float], result: str = "json") -> None:
     from measure import measured
 
-    out = path.parent / f"result-{form}.json"
+    out = path.parent / f"result-{form}.{result}"
     cli = Path(sys.executable).parent / "lcm-opt"
-    run = measured([str(cli), "solve", str(path), "--format", "json", "-o", str(out)])
+    run = measured([str(cli), "solve", str(path), "--format", result, "-o", str(out)])
     out.unlink()
     cpu, wall = run.cpu / floors["read_cpu"], run.seconds / floors["read"]
-    print(f"  solve from {form:8s} end to end {run.seconds:6.2f}s wall, {run.cpu:6.2f}s CPU,"
-          f" peak {run.peak_rss_mib:.0f} MiB  / parse floor: CPU {cpu:.2f},"
+    print(f"  solve from {form:8s} to {result:7s} end to end {run.seconds:6.2f}s wall,"
+          f" {run.cpu:6.2f}s CPU, peak {run.peak_rss_mib:.0f} MiB  / parse floor: CPU {cpu:.2f},"
           f" wall {wall:.2f}")  # fmt: skip
 
 

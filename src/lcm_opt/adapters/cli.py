@@ -19,10 +19,10 @@ from lcm_opt.adapters.cli_common import (
     EngineName,
     EngineOpt,
     Format,
-    FormatOpt,
     OutputOpt,
     QuietOpt,
     ScenarioArg,
+    SolveFormat,
     app,
     emit,
     fail,
@@ -46,7 +46,9 @@ from lcm_opt.services.solve import allocate, compiled
 def solve(
     scenario: ScenarioArg,
     engine: EngineOpt = EngineName.GREEDY,
-    fmt: FormatOpt = Format.TABLE,
+    fmt: Annotated[SolveFormat, typer.Option("--format", help="Output format.")] = (
+        SolveFormat.TABLE
+    ),
     output: OutputOpt = None,
     quiet: QuietOpt = False,
     max_consumptions: MaxConsumptionsOpt = None,
@@ -58,12 +60,14 @@ def solve(
     cluster: ClusterOpt = None,
 ) -> None:
     """Allocate licences to consumptions and report the licensing position."""
-    if explain and fmt in (Format.CSV, Format.XLSX):
+    if explain and fmt in (SolveFormat.CSV, SolveFormat.XLSX, SolveFormat.PARQUET):
         fail("--explain needs --format json or table (csv has one row per record)", 2)
-    if fmt is Format.XLSX:
+    if fmt is SolveFormat.XLSX:
         from lcm_opt.adapters.cli_xlsx import require_output
 
         output = require_output(output)
+    if fmt is SolveFormat.PARQUET and output is None:
+        fail("--format parquet writes a binary file: give the file with -o FILE.parquet", 2)
     limits = CliLimits(max_consumptions, max_pairs, deadline_s=deadline)
     with progress(quiet), limits.deadline(), clustered(cluster):
         _solve(scenario, engine, fmt, output, limits, explain)
@@ -72,7 +76,7 @@ def solve(
 def _solve(
     scenario: Path,
     engine: EngineName,
-    fmt: Format,
+    fmt: SolveFormat,
     output: Path | None,
     limits: CliLimits,
     explain: bool,
@@ -88,7 +92,7 @@ def _solve(
                 from lcm_opt.services.explain.deferred import deferred
 
                 # The explanations follow the records: computed while (or once) they go out.
-                render = partial(explained_rest, fmt)
+                render = partial(explained_rest, Format(fmt.value))
                 done = stack.enter_context(deferred(loaded, engine.value, render))
                 problem, allocation, rest = done.problem, done.allocation, done.rest
             elif not path:
@@ -116,13 +120,18 @@ def _solve(
                 update={"explanations": solve_explained(loaded, engine.value)[2]}
             )
     with phase("write") as step:
-        if fmt is Format.TABLE and result.explanations is not None:
+        if fmt is SolveFormat.TABLE and result.explanations is not None:
             emit(result_tables(result) + explain_tables(result.explanations), output)
-        elif fmt is Format.JSON:
+        elif fmt is SolveFormat.JSON:
             emit(to_json(result), output)
-        elif fmt is Format.CSV:
+        elif fmt is SolveFormat.CSV:
             emit(result_csv(result, {c.id: c.product for c in loaded.consumptions}), output)
-        elif fmt is Format.XLSX and output is not None:
+        elif fmt is SolveFormat.PARQUET and output is not None:
+            from lcm_opt.adapters.result_parquet import write_document_parquet
+
+            product_of = {c.id: c.product for c in loaded.consumptions}
+            _written(output, partial(write_document_parquet, result, product_of))
+        elif fmt is SolveFormat.XLSX and output is not None:
             write_document_xlsx(result.model_dump(mode="json"), output)
         else:
             emit(result_tables(result), output)
@@ -142,23 +151,38 @@ def _handled(rest: Callable[[], str]) -> Callable[[], str]:
 def _stream(
     problem: Problem,
     allocation: Allocation,
-    fmt: Format,
+    fmt: SolveFormat,
     output: Path | None,
     rest: Callable[[], str] | None = None,
 ) -> None:
     """`emit` for a streamed result: opened only once solved, so input and engine errors
     still come first; a path that cannot be written exits 2 naming it."""
-    if fmt is Format.XLSX and output is not None:
+    if fmt is SolveFormat.XLSX and output is not None:
         from lcm_opt.adapters.cli_xlsx import write_result_xlsx
 
         write_result_xlsx(problem, allocation, output)
         return
+    if fmt is SolveFormat.PARQUET and output is not None:
+        from lcm_opt.adapters.result_parquet import write_result_parquet
+
+        _written(output, partial(write_result_parquet, problem, allocation))
+        return
+    text_format = Format(fmt.value)
     if output is None:
-        write_result(problem, allocation, fmt, sys.stdout, rest=rest)
+        write_result(problem, allocation, text_format, sys.stdout, rest=rest)
         return
     try:
         with output.open("w", encoding="utf-8") as handle:
-            write_result(problem, allocation, fmt, handle, rest=rest)
+            write_result(problem, allocation, text_format, handle, rest=rest)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        fail(f"{output}: cannot write the output file: {reason}", 2)
+
+
+def _written(output: Path, write: Callable[[Path], None]) -> None:
+    """`write(output)`; a path that cannot be written exits 2 naming it."""
+    try:
+        write(output)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         fail(f"{output}: cannot write the output file: {reason}", 2)

@@ -61,6 +61,16 @@ class Format(StrEnum):
     XLSX = "xlsx"
 
 
+class SolveFormat(StrEnum):
+    """`solve`'s formats: Format's, and the result as a Parquet file."""
+
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+    XLSX = "xlsx"
+    PARQUET = "parquet"
+
+
 class CompareFormat(StrEnum):
     TABLE = "table"
     JSON = "json"

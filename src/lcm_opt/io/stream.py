@@ -32,7 +32,6 @@ RowPath = Callable[[int, dict[str, Any], bool], Consumption | None]
 RowPaths = Callable[[dict[str, int], Problems], RowPath]
 Read = tuple[ConsumptionTable, Collection[str], Callable[[int], int]]  # ids, row's locator
 
-_validate = Consumption.__pydantic_validator__.validate_python
 _OWN = frozenset(("asset", "user"))  # a prototype keeps the first row's id, but no asset/user
 
 
@@ -163,6 +162,23 @@ class TableBuilder:
         if number is None:
             number = self.numbers[values] = len(self.prototypes)
             if "asset" in raw or "user" in raw:
-                item = _validate({k: v for k, v in raw.items() if k not in _OWN})
+                item = without_own(item)
             self.prototypes.append(item)
         return number
+
+
+def without_own(item: Consumption) -> Consumption:
+    """What validating the item's raw row without its asset and user gives, without
+    validating it again: no validator of Consumption reads one field to make another (a
+    test holds the two equal, and Consumption to having no model validator), so every other
+    field is as the row's validation made it. Built as pydantic's own copy builds a model
+    (a fifth of a validation's time; model_copy takes twice as long)."""
+    copy = _new(Consumption)
+    _set(copy, "__dict__", {**item.__dict__, "asset": None, "user": None})
+    _set(copy, "__pydantic_fields_set__", item.__pydantic_fields_set__ - _OWN)
+    _set(copy, "__pydantic_extra__", None)
+    _set(copy, "__pydantic_private__", None)
+    return copy
+
+
+_new, _set = object.__new__, object.__setattr__

@@ -1,0 +1,221 @@
+"""`lcm-opt solve --format parquet -o FILE`: the result as one Parquet file.
+
+The rows are the CSV result's (render.RESULT_CSV_COLUMNS, in its order: the grants by
+consumption then licence, then the deficits by consumption), typed instead of written as
+text: ids, products, licences, source, status, reason and detail as strings, units and
+score as int64, downgrade as a boolean; a cell the CSV leaves empty (a deficit's licence,
+a grant's reason) is null, and a deficit without a detail has a null detail. Text is as the
+JSON result holds it: no apostrophe before a leading `=` (no spreadsheet runs a Parquet
+cell). Everything else of the result (status, objective, bounds, per-product and
+per-licence totals, warnings, merged ids, overview) is the file's key-value metadata
+`lcm-opt.result`: the JSON result without its `grants` and `deficits`, which are the rows.
+
+The grant rows are made from the engine's integer grant table (or its records read into
+columns once, result_columns.py) with Arrow's take: no Python object per grant. The bytes
+are the same run after run: the writer's options are fixed here and Parquet stores no
+time (it does store the writer's name and version, so another pyarrow may differ)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from lcm_opt.adapters.result_columns import grant_columns
+from lcm_opt.adapters.result_stream import _WHITESPACE, _sorted_grants, _text
+from lcm_opt.compile.problem import Problem
+from lcm_opt.domain import DeficitReason, Result
+from lcm_opt.engines.assemble import summary
+from lcm_opt.engines.base import Allocation
+
+RESULT_KEY = b"lcm-opt.result"
+"""The metadata key of the result's JSON without its records."""
+
+SCHEMA = pa.schema(
+    [
+        ("consumption", pa.string()),
+        ("product", pa.string()),
+        ("licence", pa.string()),
+        ("units", pa.int64()),
+        ("source", pa.string()),
+        ("downgrade", pa.bool_()),
+        ("score", pa.int64()),
+        ("status", pa.string()),
+        ("reason", pa.string()),
+        ("detail", pa.string()),
+    ]
+)
+
+ROW_GROUP = 1 << 20
+"""Rows per row group: a million-grant result is one or two groups."""
+
+_WRITER: dict[str, Any] = {
+    "version": "2.6",
+    "compression": "snappy",
+    # every text column but the ids, which are distinct (a dictionary would only be dropped)
+    "use_dictionary": [
+        name for name in SCHEMA.names if name not in ("consumption", "units", "downgrade", "score")
+    ],
+    "write_statistics": True,
+    "data_page_version": "1.0",
+    "row_group_size": ROW_GROUP,
+}
+_SOURCE = pa.array(["auto", "direct"], pa.string())
+
+
+def write_result_parquet(problem: Problem, allocation: Allocation, output: Path) -> None:
+    """The Parquet of `assemble(problem, allocation)`, from the records without the model."""
+    table = allocation.table()
+    grants = allocation.grants if table is None else []
+    ids, lids = problem.consumption_ids, problem.licence_ids
+    columns = grant_columns(grants, len(ids), len(lids), table)
+    head = summary(problem, allocation, None if columns is None else columns.totals(problem))
+    at = _Lookup(problem)
+    if columns is None:
+        rows = _record_grants(problem, allocation, at)
+    else:
+        licence, units, direct, downgrade, score = (
+            np.asarray(values, dtype=np.int64)[columns.number] for values in columns.tail_values
+        )
+        consumption = pa.array(columns.consumption, pa.int64())
+        rows = _grant_table(
+            at.ids.take(consumption),
+            at.product_names.take(at.product[columns.consumption]),
+            pa.array([_text(lid) for lid in lids], pa.string()).take(licence),
+            units,
+            _SOURCE.take(direct),
+            downgrade.astype(bool),
+            score,
+        )
+    write_rows(output, [rows, _deficit_table(problem, allocation, at)], head)
+
+
+class _Lookup:
+    """Per consumption its id as the result holds it, and its product (its class's)."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.product_names = pa.array([_text(p.id) for p in problem.products], pa.string())
+        self.ids = pc.utf8_trim(pa.array(problem.consumption_ids, pa.string()), _WHITESPACE)
+        n, classes = len(problem.consumption_ids), problem.classes
+        self.cls = np.fromiter(problem.consumption_class, np.int64, n)
+        self.product = np.fromiter((c.product for c in classes), np.int64, len(classes))[self.cls]
+        self.units = np.fromiter((c.product_units for c in classes), np.int64, len(classes))
+
+
+def _record_grants(problem: Problem, allocation: Allocation, at: _Lookup) -> pa.Table:
+    """Where the records are not machine integers (or there are none): record by record."""
+    grants = _sorted_grants(allocation)
+    lids = problem.licence_ids
+    consumption = np.fromiter((g.consumption for g in grants), np.int64, len(grants))
+    return _grant_table(
+        at.ids.take(pa.array(consumption, pa.int64())),
+        at.product_names.take(pa.array(at.product[consumption], pa.int64())),
+        pa.array([_text(lids[g.licence]) for g in grants], pa.string()),
+        pa.array([g.units for g in grants], pa.int64()),
+        pa.array(["direct" if g.direct else "auto" for g in grants], pa.string()),
+        pa.array([bool(g.downgrade) for g in grants], pa.bool_()),
+        pa.array([g.score for g in grants], pa.int64()),
+    )
+
+
+def _grant_table(*columns: Any) -> pa.Table:
+    n = len(columns[0])
+    granted = pa.array(["granted"], pa.string()).take(np.zeros(n, np.int64))
+    nulls = pa.nulls(n, pa.string())
+    return pa.Table.from_arrays([*columns, granted, nulls, nulls], schema=SCHEMA)
+
+
+def _deficit_table(problem: Problem, allocation: Allocation, at: _Lookup) -> pa.Table:
+    """The deficits by consumption, stably (as the result sorts them), as columns."""
+    deficits = allocation.deficits
+    n = len(deficits)
+    consumption = np.fromiter(map(_first, deficits), np.int64, n)
+    order = np.argsort(consumption, kind="stable")
+    consumption = consumption[order]
+    reasons = list(map(_second, deficits))
+    values = {reason: DeficitReason(reason).value for reason in set(reasons)}
+    details = pa.array(list(map(_third, deficits)), pa.string())
+    return _rows(
+        at.ids.take(consumption),
+        at.product_names.take(at.product[consumption]),
+        None,
+        at.units[at.cls[consumption]],
+        None,
+        None,
+        None,
+        "deficit",
+        pa.array(list(map(values.__getitem__, reasons)), pa.string()).take(order),
+        pc.utf8_trim(details, _WHITESPACE).take(order),
+    )
+
+
+_first, _second, _third = itemgetter(0), itemgetter(1), itemgetter(2)
+
+
+def _rows(*columns: Any) -> pa.Table:
+    """A table of SCHEMA from its columns: None is a column of nulls, a str the same text
+    in every row, anything else the column's values."""
+    n = len(columns[0])
+    arrays = []
+    for field, values in zip(SCHEMA, columns, strict=True):
+        if values is None:
+            arrays.append(pa.nulls(n, field.type))
+        elif isinstance(values, str):
+            arrays.append(pa.array([values], field.type).take(np.zeros(n, np.int64)))
+        elif isinstance(values, pa.Array):
+            arrays.append(values)
+        else:
+            arrays.append(pa.array(values, field.type))
+    return pa.Table.from_arrays(arrays, schema=SCHEMA)
+
+
+def write_document_parquet(result: Result, product_of: Mapping[str, str], output: Path) -> None:
+    """The Parquet of an assembled result (the solve that reports churn assembles it);
+    `product_of`: consumption id -> product id, which a grant row names."""
+    grants = _rows(
+        [g.consumption for g in result.grants],
+        [product_of.get(g.consumption, "") for g in result.grants],
+        [g.licence for g in result.grants],
+        [g.units for g in result.grants],
+        [g.source.value for g in result.grants],
+        [g.downgrade for g in result.grants],
+        [g.score for g in result.grants],
+        "granted",
+        None,
+        None,
+    )
+    deficits = _rows(
+        [d.consumption for d in result.deficits],
+        [d.product for d in result.deficits],
+        None,
+        [d.units for d in result.deficits],
+        None,
+        None,
+        None,
+        "deficit",
+        [d.reason.value for d in result.deficits],
+        [d.detail for d in result.deficits],
+    )
+    write_rows(output, [grants, deficits], result)
+
+
+def write_rows(output: Path, parts: list[pa.Table], result: Result) -> None:
+    """`parts` one after the other, with `result`'s JSON but its records as metadata."""
+    head = result.model_dump_json(exclude={"grants", "deficits"})
+    table = pa.concat_tables(parts).replace_schema_metadata({RESULT_KEY: head.encode()})
+    pq.write_table(table, output, **_WRITER)
+
+
+def read_result_metadata(path: Path) -> dict[str, Any]:
+    """The result JSON (without grants and deficits) a result Parquet file carries."""
+    import json
+
+    metadata = pq.read_schema(path).metadata or {}
+    value: dict[str, Any] = json.loads(metadata[RESULT_KEY])
+    return value
