@@ -21,9 +21,7 @@ def product_components(problem: Problem) -> list[list[int]]:
     """Groups of product indices that share licences, each sorted, in ascending order."""
     arrays = problem.edge_arrays
     products = len(problem.product_ids)
-    classes = problem.classes
-    class_product = np.fromiter((c.product for c in classes), np.int64, len(classes))
-    mine = class_product[arrays.owner]
+    mine = problem.class_columns.product[arrays.owner]
     theirs = np.asarray(problem.licence_product, dtype=np.int64)[arrays.licence]
     cross = mine != theirs  # only downgrade reach links two products
     linked = np.unique(mine[cross] * products + theirs[cross]).tolist()
@@ -65,10 +63,17 @@ def class_weights(problem: Problem) -> dict[int, int]:
         unit = objective_unit(problem.scenario.settings.objective)
         scale = unit.scale(problem.products)
         products = problem.products
-        made = problem.__dict__[_WEIGHTS] = {
-            k: unit.weight(cls.product_units, products[cls.product].unit_price, scale)
-            for k, cls in enumerate(problem.classes)
-        }
+        columns = problem.class_columns
+        memo: dict[tuple[int, int], int] = {}  # (product, units) -> weight
+        made = problem.__dict__[_WEIGHTS] = {}
+        for k, key in enumerate(
+            zip(columns.product.tolist(), columns.product_units.tolist(), strict=True)
+        ):
+            weight = memo.get(key)
+            if weight is None:
+                product, units = key
+                weight = memo[key] = unit.weight(units, products[product].unit_price, scale)
+            made[k] = weight
     return dict(made)
 
 
@@ -105,10 +110,11 @@ def subproblems(
     weights = class_weights(problem)
     arrays = problem.edge_arrays
     has_edges = (arrays.start[1:] > arrays.start[:-1]).tolist()
+    class_product = problem.class_columns.product.tolist()
     by_product: dict[int, list[int]] = defaultdict(list)
-    for k, cls in enumerate(problem.classes):
+    for k, product in enumerate(class_product):
         if has_edges[k] and free.get(k):
-            by_product[cls.product].append(k)
+            by_product[product].append(k)
     subs = []
     caps = remaining.caps_left()
     for products in product_components(problem):
@@ -133,7 +139,7 @@ def subproblems(
                     for (li, p), left in caps.items()
                     if p in products and li in licences
                 },
-                product={k: problem.classes[k].product for k in classes},
+                product={k: class_product[k] for k in classes},
                 columns=columns,
             )
         )
