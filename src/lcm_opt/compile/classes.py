@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 
 Ints = npt.NDArray[np.int64]
 
+_ONE_BY_ONE = 4
+"""Classes are made one by one until a 1/_ONE_BY_ONE share of them has been asked for;
+then all at once (sharing their edges), which costs less per class."""
+
 
 @dataclass(frozen=True, eq=False)
 class ClassColumns:
@@ -84,7 +88,6 @@ class LazyClasses(Sequence["ConsumptionClass"]):
         self._parts = parts
         self._made: dict[int, ConsumptionClass] = {}
         self._all: tuple[ConsumptionClass, ...] | None = None
-        self._lists: _Lists | None = None
 
     @property
     def columns(self) -> ClassColumns:
@@ -110,6 +113,8 @@ class LazyClasses(Sequence["ConsumptionClass"]):
             raise IndexError("class index out of range")
         made = self._made.get(k)
         if made is None:
+            if len(self._made) * _ONE_BY_ONE >= len(self):  # most are asked for: all at once
+                return self.whole()[k]
             made = self._made[k] = self._one(k)
         return made
 
@@ -134,28 +139,31 @@ class LazyClasses(Sequence["ConsumptionClass"]):
         if self._all is None:
             self._all = self._every()
             self._made.clear()
-            self._lists = None
         return self._all
 
     def _one(self, k: int) -> ConsumptionClass:
         from lcm_opt.compile.problem import ConsumptionClass, Edge
 
-        if self._lists is None:
-            self._lists = _Lists(self._columns, self._edges)
-        at, groups = self._lists, self._parts.licence_groups
-        a, b = at.start[k], at.start[k + 1]
+        arrays, cols, parts = self._edges, self._columns, self._parts
+        groups = parts.licence_groups
+        a, b = arrays.start[k : k + 2].tolist()
+        down = arrays.downgrade[a:b].tolist()
         edges = [
             Edge(li, sc, u, groups[li], dg)
             for li, sc, u, dg in zip(
-                at.licence[a:b], at.score[a:b], at.units[a:b], at.downgrade[a:b], strict=True
+                arrays.licence[a:b].tolist(),
+                arrays.score[a:b].tolist(),
+                arrays.units[a:b].tolist(),
+                down,
+                strict=True,
             )
         ]
-        exact = at.downgrade[a:b].count(False)
-        parts = self._parts
+        exact = down.count(False)
+        m, n = cols.member_start[k : k + 2].tolist()
         return ConsumptionClass(
-            product=at.product[k],
-            members=tuple(at.members[at.member_start[k] : at.member_start[k + 1]]),
-            product_units=at.product_units[k],
+            product=int(cols.product[k]),
+            members=tuple(cols.members[m:n].tolist()),
+            product_units=int(cols.product_units[k]),
             exact=tuple(edges[:exact]),
             downgrade=tuple(edges[exact:]),
             detail=parts.details[k],
@@ -204,19 +212,3 @@ class LazyClasses(Sequence["ConsumptionClass"]):
                 )
             )
         )
-
-
-class _Lists:
-    """The columns as Python lists, made once where classes are made one by one: slicing a
-    list costs far less than slicing an array and converting each slice."""
-
-    def __init__(self, columns: ClassColumns, edges: EdgeArrays) -> None:
-        self.product: list[int] = columns.product.tolist()
-        self.product_units: list[int] = columns.product_units.tolist()
-        self.member_start: list[int] = columns.member_start.tolist()
-        self.members: list[int] = columns.members.tolist()
-        self.start: list[int] = edges.start.tolist()
-        self.licence: list[int] = edges.licence.tolist()
-        self.score: list[int] = edges.score.tolist()
-        self.units: list[int] = edges.units.tolist()
-        self.downgrade: list[bool] = edges.downgrade.tolist()
