@@ -15,6 +15,7 @@ import pytest
 from lcm_opt.adapters.files import load_scenario
 from lcm_opt.compile.build import compile_scenario
 from lcm_opt.compile.classes import ClassColumns, LazyClasses, columns_of
+from lcm_opt.compile.edges import edge_order
 from lcm_opt.compile.problem import ConsumptionClass, Problem
 from lcm_opt.engines.assemble import assemble
 from lcm_opt.engines.optimal import OptimalEngine
@@ -116,3 +117,15 @@ def test_the_optimiser_makes_only_the_classes_it_names(tmp_path: Path) -> None:
     violations = check_result(scenario, result)
     assert not violations, "\n".join(violations)
     assert result.deficits  # rho 0.9: the deficits' classes were made one by one
+
+
+@pytest.mark.parametrize("wide", [False, True], ids=["one-key", "lexsort"])
+def test_edge_order_is_the_lexsort(wide: bool) -> None:
+    rng = np.random.default_rng(7)
+    pairs = rng.choice(400 * 300, size=5_000, replace=False)  # distinct (class, licence)
+    k, lic = pairs // 300, pairs % 300
+    score = rng.integers(-50, 50, size=len(k)) * (2**40 if wide else 1)
+    down = rng.random(len(k)) < 0.3
+    expected = np.lexsort((lic, -score, down, k))
+    assert edge_order(k, lic, score, down).tolist() == expected.tolist()
+    assert edge_order(k[:0], lic[:0], score[:0], down[:0]).tolist() == []

@@ -21,7 +21,7 @@ import numpy.typing as npt
 from lcm_opt.compile.edge_arrays import EdgeArrays
 
 if TYPE_CHECKING:
-    from lcm_opt.compile.problem import ConsumptionClass
+    from lcm_opt.compile.problem import ConsumptionClass, Edge
 
 Ints = npt.NDArray[np.int64]
 
@@ -87,6 +87,7 @@ class LazyClasses(Sequence["ConsumptionClass"]):
         self._edges = edges
         self._parts = parts
         self._made: dict[int, ConsumptionClass] = {}
+        self._shared: dict[tuple[int, int, int, bool], Edge] = {}
         self._all: tuple[ConsumptionClass, ...] | None = None
 
     @property
@@ -139,6 +140,7 @@ class LazyClasses(Sequence["ConsumptionClass"]):
         if self._all is None:
             self._all = self._every()
             self._made.clear()
+            self._shared.clear()
         return self._all
 
     def _one(self, k: int) -> ConsumptionClass:
@@ -148,16 +150,20 @@ class LazyClasses(Sequence["ConsumptionClass"]):
         groups = parts.licence_groups
         a, b = arrays.start[k : k + 2].tolist()
         down = arrays.downgrade[a:b].tolist()
-        edges = [
-            Edge(li, sc, u, groups[li], dg)
-            for li, sc, u, dg in zip(
-                arrays.licence[a:b].tolist(),
-                arrays.score[a:b].tolist(),
-                arrays.units[a:b].tolist(),
-                down,
-                strict=True,
-            )
-        ]
+        shared = self._shared  # Edge objects by their fields: classes share most edges
+        edges = []
+        for key in zip(
+            arrays.licence[a:b].tolist(),
+            arrays.score[a:b].tolist(),
+            arrays.units[a:b].tolist(),
+            down,
+            strict=True,
+        ):
+            edge = shared.get(key)
+            if edge is None:
+                li, sc, u, dg = key
+                edge = shared[key] = Edge(li, sc, u, groups[li], dg)
+            edges.append(edge)
         exact = down.count(False)
         m, n = cols.member_start[k : k + 2].tolist()
         return ConsumptionClass(

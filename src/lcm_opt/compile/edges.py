@@ -148,11 +148,26 @@ def _evaluate(
         list(distinct), ctx.values, cv_of_class[k], lic, ctx.hierarchy.within, ctx.exclusive
     )
     _explicit_rules(ctx, k, lic, raws, ok)
-    # Per class: exact edges, then downgrade ones, each by (score desc, licence asc).
-    order = np.lexsort((lic, -score, down, k))
-    order = order[ok[order]]
+    kept = np.flatnonzero(ok)
     del ok
+    k, lic, score, units, down = k[kept], lic[kept], score[kept], units[kept], down[kept]
+    order = edge_order(k, lic, score, down)
     return k[order], lic[order], score[order], units[order], down[order]
+
+
+def edge_order(k: np.ndarray, lic: np.ndarray, score: np.ndarray, down: np.ndarray) -> np.ndarray:
+    """The order of the pairs by class, then exact edges before downgrade ones, each by
+    (score desc, licence asc): `np.lexsort((lic, -score, down, k))`. Every (class, licence)
+    is one pair, so the keys are distinct and one sort of them as a single int64 (where
+    it holds them) gives the same order."""
+    if not len(k):
+        return np.zeros(0, dtype=np.int64)
+    s_max = int(score.max())
+    s_span, l_span = s_max - int(score.min()) + 1, int(lic.max()) + 1
+    if (int(k.max()) + 1) * 2 * s_span * l_span >= 2**62:
+        return np.lexsort((lic, -score, down, k))
+    key = ((k * 2 + down) * s_span + (s_max - score)) * l_span + lic
+    return np.argsort(key)
 
 
 def shared_edge_objects(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, islice
-from operator import le
+from operator import attrgetter, le
 from typing import Protocol
 
 import numpy as np
@@ -185,9 +185,14 @@ def class_key(rules: RuleSet, sized: Callable[[str], bool], ruled: Sequence[str]
     on the `ruled` dimensions). Members of a class must be alike in everything eligibility
     reads: Allocation Rules read dimensions no rule line may name, so those are in the key."""
 
+    values = rules.consumption_values
+    ruled_of = attrgetter(*ruled) if len(ruled) > 1 else None
+
     def key_of(c: Consumption, raw: Mapping[str, object] | None = None) -> ClassKey:
-        cv = rules.consumption_values(consumption_raw(c) if raw is None else raw)
+        cv = values(consumption_raw(c) if raw is None else raw)
         size = (c.cores, c.processors) if sized(c.product) else None
-        return (c.product, cv, size, tuple(getattr(c, name) for name in ruled))
+        if ruled_of is not None:
+            return (c.product, cv, size, ruled_of(c))
+        return (c.product, cv, size, (getattr(c, ruled[0]),) if ruled else ())
 
     return key_of
