@@ -128,18 +128,20 @@ def subproblems(
         subs.append(
             SubProblem(
                 classes=ordered,
-                count={k: len(free[k]) for k in classes},
+                count=dict(zip(classes, map(len, map(free.__getitem__, classes)), strict=True)),
                 edges=edges,
                 licences=licences,
-                capacity={li: remaining.left(li) for li in licences},
-                weight={k: weights[k] for k in classes},
+                capacity=dict(zip(licences, map(remaining.left, licences), strict=True)),
+                weight=dict(zip(classes, map(weights.__getitem__, classes), strict=True)),
                 max_score=max(problem.evaluator.rules.max_score, 0),
                 caps={
                     (li, p): left
                     for (li, p), left in caps.items()
                     if p in products and li in licences
-                },
-                product={k: class_product[k] for k in classes},
+                }
+                if caps
+                else {},
+                product=dict(zip(classes, map(class_product.__getitem__, classes), strict=True)),
                 columns=columns,
             )
         )
