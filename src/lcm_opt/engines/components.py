@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from lcm_opt.compile.classes import LazyClasses
 from lcm_opt.compile.problem import Edge, Problem
 from lcm_opt.engines.base import Allocation, Remaining
 from lcm_opt.engines.subproblem import ClassEdges, SubProblem
@@ -21,7 +22,12 @@ def product_components(problem: Problem) -> list[list[int]]:
     """Groups of product indices that share licences, each sorted, in ascending order."""
     arrays = problem.edge_arrays
     products = len(problem.product_ids)
-    mine = problem.class_columns.product[arrays.owner]
+    classes = problem.classes
+    if isinstance(classes, LazyClasses):  # compile's columns, no class made
+        class_product = classes.columns.product
+    else:
+        class_product = np.fromiter((c.product for c in classes), np.int64, len(classes))
+    mine = class_product[arrays.owner]
     theirs = np.asarray(problem.licence_product, dtype=np.int64)[arrays.licence]
     cross = mine != theirs  # only downgrade reach links two products
     linked = np.unique(mine[cross] * products + theirs[cross]).tolist()
