@@ -22,8 +22,10 @@ class SchemaKind(StrEnum):
 def schema(
     kind: Annotated[
         SchemaKind,
-        typer.Argument(help="scenario (a scenario file), result (solve --format json) or "
-                       "variants (a variant file naming its base)."),
+        typer.Argument(
+            help="scenario (a scenario file), result (solve --format json) or "
+            "variants (a variant file naming its base)."
+        ),
     ],
     output: OutputOpt = None,
 ) -> None:

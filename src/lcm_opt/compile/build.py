@@ -6,8 +6,11 @@ from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from itertools import compress, count
 
+import numpy as np
+
+from lcm_opt.compile.classes import ClassColumns, ClassParts, LazyClasses
 from lcm_opt.compile.edge_arrays import EdgeArrays
-from lcm_opt.compile.edges import Candidates, ClassEdges, class_edges
+from lcm_opt.compile.edges import Candidates, class_edges
 from lcm_opt.compile.evaluator import Evaluator
 from lcm_opt.compile.lcm import pools, validate_pools
 from lcm_opt.compile.merge import merge_per_user
@@ -166,28 +169,34 @@ def _classes(
     product_index: Mapping[str, int],
     candidates: Candidates,
     reference: bool,
-) -> tuple[list[ConsumptionClass], EdgeArrays | None]:
-    """Each class's edges: per pair through the closures (`reference`), else all pairs at
-    once (edges.py, which gives them as columns too); the two agree exactly."""
+) -> tuple[Sequence[ConsumptionClass], EdgeArrays | None]:
+    """Each class's edges: per pair through the closures (`reference`, classes made one by
+    one), else all pairs at once as columns (edges.py), the classes made from them when
+    asked for (classes.py); the two agree exactly."""
     raws = grouped.raws
     values = [key[1] for key in grouped.keys]
     products = [c.product for c in grouped.firsts]
-    arrays: EdgeArrays | None = None
-    if reference:
-        edges = [
-            _reference_edges(ctx, candidates[product], raw, cv)
-            for product, raw, cv in zip(products, raws, values, strict=True)
-        ]
-    else:
-        edges, arrays = class_edges(ctx, products, raws, values, candidates)
+    units = _product_units(ctx, grouped.firsts)
+    if not reference:
+        details, arrays = class_edges(ctx, products, raws, values, candidates)
+        start, rows = grouped.member_columns()
+        columns = ClassColumns(
+            product=np.array([product_index[p] for p in products], dtype=np.int64),
+            product_units=np.array(units, dtype=np.int64),
+            member_start=start,
+            members=rows,
+        )
+        groups = [split_group(licence) for licence in ctx.licences]
+        parts = ClassParts(values, raws, details, groups)
+        return LazyClasses(columns, arrays, parts), arrays
     classes = []
     for k, (c, raw, cv) in enumerate(zip(grouped.firsts, raws, values, strict=True)):
-        exact, downgrade, detail = edges[k]
+        exact, downgrade, detail = _reference_edges(ctx, candidates[c.product], raw, cv)
         classes.append(
             ConsumptionClass(
                 product=product_index[c.product],
                 members=tuple(grouped.members[k]),
-                product_units=product_units(ctx.products[c.product].metric, c.cores, c.processors),
+                product_units=units[k],
                 exact=exact,
                 downgrade=downgrade,
                 detail=detail,
@@ -195,7 +204,21 @@ def _classes(
                 raw=raw,
             )
         )
-    return classes, arrays
+    return classes, None
+
+
+def _product_units(ctx: Evaluator, firsts: Sequence[Consumption]) -> list[int]:
+    """Each class's demand in its product's metric units (A10), once per distinct size."""
+    memo: dict[tuple[str, int | None, int | None], int] = {}
+    out = []
+    for c in firsts:
+        key = (c.product, c.cores, c.processors)
+        units = memo.get(key)
+        if units is None:
+            metric = ctx.products[c.product].metric
+            units = memo[key] = product_units(metric, c.cores, c.processors)
+        out.append(units)
+    return out
 
 
 def _reference_edges(
@@ -203,7 +226,7 @@ def _reference_edges(
     candidates: tuple[list[tuple[int, Reach]], str | None],
     raw: dict[str, object],
     cv: object,
-) -> ClassEdges:
+) -> tuple[tuple[Edge, ...], tuple[Edge, ...], str | None]:
     cands, detail = candidates
     if not cands:
         return (), (), detail
@@ -227,12 +250,12 @@ def _capacity(licence: Licence) -> int | None:
     return None if licence.unlimited else licence.seats
 
 
-def _warnings(classes: list[ConsumptionClass], products: Sequence[Product]) -> list[str]:
+def _warnings(grouped: Grouped, products: Mapping[str, Product]) -> list[str]:
     unsized: dict[str, int] = {}
-    for cls in classes:
-        product = products[cls.product]
-        if product.metric is Metric.CORE and cls.raw["cores"] is None:
-            unsized[product.id] = unsized.get(product.id, 0) + len(cls.members)
+    sizes = grouped.sizes()
+    for k, (c, raw) in enumerate(zip(grouped.firsts, grouped.raws, strict=True)):
+        if products[c.product].metric is Metric.CORE and raw["cores"] is None:
+            unsized[c.product] = unsized.get(c.product, 0) + sizes[k]
     return [
         f"{n} consumption(s) of core-metric product {p} have no cores: they count 0 cores "
         "in Required and no core licence can cover them (A40)"
@@ -284,11 +307,11 @@ def compile_scenario(
         capacity=tuple(_capacity(lic) for lic in ctx.licences),
         consumption_ids=tuple(grouped.ids),
         consumption_class=tuple(grouped.class_of),
-        classes=tuple(classes),
+        classes=classes if isinstance(classes, LazyClasses) else tuple(classes),
         pins=tuple(pins),
         free_consumptions=tuple(grouped.free),
         merged=grouped.merged,
-        warnings=(*_warnings(classes, products), *free_pins),
+        warnings=(*_warnings(grouped, ctx.products), *free_pins),
         lcm=pools(scenario, ctx.licence_index, product_index),
     )
     if arrays is not None:

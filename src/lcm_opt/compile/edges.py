@@ -1,6 +1,7 @@
 """Eligible edges of every class at once: candidate pairs are built as arrays per
 product, requirements and scores come from the rule set's vectorised evaluation
-(RuleSet.evaluate_pairs), and Edge objects are shared between classes that reach a
+(RuleSet.evaluate_pairs), and kept as columns (edge_arrays.py). Edge objects, where a
+consumer asks for every class (classes.py), are shared between classes that reach a
 licence with the same score and units.
 
 The outcome is exactly build.py's per-pair `_edges` for every class: the same edges in the
@@ -29,7 +30,6 @@ NO_SIZE = "cores unknown (A40)"
 NO_REQUIREMENT = "requirement: every candidate licence fails a requirement (R14)"
 
 Candidates = Mapping[str, tuple[list[tuple[int, Reach]], str | None]]
-ClassEdges = tuple[tuple[Edge, ...], tuple[Edge, ...], str | None]  # exact, downgrade, detail
 
 
 def class_edges(
@@ -38,32 +38,35 @@ def class_edges(
     raws: Sequence[Mapping[str, object]],
     values: Sequence[Values],
     candidates: Candidates,
-) -> tuple[list[ClassEdges], EdgeArrays]:
-    """Per class (its product, first member's raw attributes and rule values): its exact
-    and downgrade edges, and why it has none; and all of them as columns."""
-    out: list[ClassEdges | None] = [None] * len(products)
+) -> tuple[list[str | None], EdgeArrays]:
+    """Per class (its product, first member's raw attributes and rule values): why it has
+    no edge (None where it has some); and every class's edges as columns."""
+    details: list[str | None] = [None] * len(products)
     pairs = _Pairs()
     by_product: dict[str, list[int]] = {}
     for k, product in enumerate(products):
         by_product.setdefault(product, []).append(k)
+    unsized = np.zeros(len(products), dtype=bool)  # candidates, but maybe none sized
     for product, ks in by_product.items():
         cands, detail = candidates[product]
         if not cands:
             for k in ks:
-                out[k] = ((), (), detail)
+                details[k] = detail
             continue
+        unsized[ks] = True
         pairs.add(ctx, ks, cands, raws)
     groups = [split_group(licence) for licence in ctx.licences]
+    sized = np.zeros(len(products), dtype=bool)
     if pairs.size:
-        columns = _evaluate(ctx, pairs, raws, values, out)
+        columns = _evaluate(ctx, pairs, raws, values, sized)
     else:
         empty = np.zeros(0, dtype=np.int64)
         columns = (empty, empty, empty, empty, np.zeros(0, dtype=bool))
-    for k, edges in enumerate(out):
-        if edges is None:  # candidates, but none sized
-            out[k] = ((), (), NO_SIZE)
-    arrays = from_columns(*columns, classes=len(out), licence_groups=groups)
-    return [edges for edges in out if edges is not None], arrays
+    arrays = from_columns(*columns, classes=len(products), licence_groups=groups)
+    bare = arrays.start[1:] == arrays.start[:-1]
+    for k in np.flatnonzero(unsized & bare).tolist():
+        details[k] = NO_REQUIREMENT if sized[k] else NO_SIZE
+    return details, arrays
 
 
 class _Pairs:
@@ -133,44 +136,52 @@ def _evaluate(
     pairs: _Pairs,
     raws: Sequence[Mapping[str, object]],
     values: Sequence[Values],
-    out: list[ClassEdges | None],
+    sized: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Fills `out` for every class with sized pairs; returns the edges as columns (class,
-    licence, score, units, downgrade), sorted by class and each class's edge order."""
+    """The eligible edges as columns (class, licence, score, units, downgrade), sorted by
+    class and each class's edge order; marks in `sized` the classes with a sized pair."""
     k, lic, units, down = pairs.arrays()
+    sized[k] = True
     distinct: dict[Values, int] = {}
     cv_of_class = np.array([distinct.setdefault(v, len(distinct)) for v in values], dtype=np.int64)
     ok, score = ctx.rules.evaluate_pairs(
         list(distinct), ctx.values, cv_of_class[k], lic, ctx.hierarchy.within, ctx.exclusive
     )
     _explicit_rules(ctx, k, lic, raws, ok)
-    sized = np.zeros(len(out), dtype=bool)
-    sized[k] = True
-    # Per class: exact edges, then downgrade ones, each by (score desc, licence asc).
-    order = np.lexsort((lic, -score, down, k))
-    order = order[ok[order]]
+    kept = np.flatnonzero(ok)
     del ok
-    k, lic, score, units, down = k[order], lic[order], score[order], units[order], down[order]
-    del order
-    objects = tuple(_shared_edges(ctx, lic, score, units, down))  # a slice is then a tuple
-    ends = np.searchsorted(k, np.arange(len(out) + 1)).tolist()  # class kk: ends[kk]:ends[kk+1]
-    mids = np.searchsorted(k * 2 + down, np.arange(len(out)) * 2 + 1).tolist()  # 1st downgrade
-    for kk in np.flatnonzero(sized).tolist():
-        start, mid, end = ends[kk], mids[kk], ends[kk + 1]
-        ex, dn = objects[start:mid], objects[mid:end]
-        out[kk] = (ex, dn, None if ex or dn else NO_REQUIREMENT)
-    return k, lic, score, units, down
+    k, lic, score, units, down = k[kept], lic[kept], score[kept], units[kept], down[kept]
+    order = edge_order(k, lic, score, down)
+    return k[order], lic[order], score[order], units[order], down[order]
 
 
-def _shared_edges(
-    ctx: Evaluator, lic: np.ndarray, score: np.ndarray, units: np.ndarray, down: np.ndarray
+def edge_order(k: np.ndarray, lic: np.ndarray, score: np.ndarray, down: np.ndarray) -> np.ndarray:
+    """The order of the pairs by class, then exact edges before downgrade ones, each by
+    (score desc, licence asc): `np.lexsort((lic, -score, down, k))`. Every (class, licence)
+    is one pair, so the keys are distinct and one sort of them as a single int64 (where
+    it holds them) gives the same order."""
+    if not len(k):
+        return np.zeros(0, dtype=np.int64)
+    s_max = int(score.max())
+    s_span, l_span = s_max - int(score.min()) + 1, int(lic.max()) + 1
+    if (int(k.max()) + 1) * 2 * s_span * l_span >= 2**62:
+        return np.lexsort((lic, -score, down, k))
+    key = ((k * 2 + down) * s_span + (s_max - score)) * l_span + lic
+    return np.argsort(key)
+
+
+def shared_edge_objects(
+    groups: Sequence[str],
+    lic: np.ndarray,
+    score: np.ndarray,
+    units: np.ndarray,
+    down: np.ndarray,
 ) -> list[Edge]:
     """One Edge object per distinct (licence, score, units, downgrade), shared by every
     class that has it: the pairs are numbered by that key as one integer in arrays, and
-    only the distinct keys become Python objects."""
+    only the distinct keys become Python objects. `groups`: each licence's split group."""
     if not len(lic):
         return []
-    groups = [split_group(licence) for licence in ctx.licences]
     key = _pair_key(lic, score, units, down)
     if key is None:  # keys too wide for one int64: a dictionary instead
         cache: dict[tuple[int, int, int, bool], Edge] = {}

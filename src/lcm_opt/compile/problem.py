@@ -3,10 +3,12 @@ edges, licence capacities, pins and the product processing order. Built by build
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from lcm_opt.compile.classes import ClassColumns, LazyClasses, columns_of
 from lcm_opt.compile.edge_arrays import EdgeArrays, from_classes
 from lcm_opt.compile.lcm import Pools
 from lcm_opt.domain import Licence, Product, Scenario
@@ -64,7 +66,7 @@ class Problem:
     capacity: tuple[int | None, ...]  # None = unlimited; 0 for non-candidates
     consumption_ids: tuple[str, ...]  # natural order, after the A18 merge, free ones excluded
     consumption_class: tuple[int, ...]
-    classes: tuple[ConsumptionClass, ...]
+    classes: Sequence[ConsumptionClass]  # a tuple, or classes.py's LazyClasses (equal to one)
     pins: tuple[Pin, ...]  # (licence, consumption) ascending (A3)
     free_consumptions: tuple[str, ...]
     merged: dict[str, str] = field(default_factory=dict)
@@ -76,6 +78,14 @@ class Problem:
         """Every class's edges as columns (edge_arrays.py); compile sets it from the arrays
         it evaluated, any other Problem reads it from its classes once."""
         return from_classes(self.classes)
+
+    @cached_property
+    def class_columns(self) -> ClassColumns:
+        """Every class's product, demand and members as columns (classes.py): compile's
+        own where its classes are made lazily, else read from the classes once."""
+        if isinstance(self.classes, LazyClasses):
+            return self.classes.columns
+        return columns_of(self.classes)
 
     def candidate(self, licence: int) -> bool:
         return self.capacity[licence] != 0

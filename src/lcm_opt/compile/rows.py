@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import islice
-from operator import le
+from itertools import chain, islice
+from operator import attrgetter, le
 from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from lcm_opt.compile.merge import merge_per_user
 from lcm_opt.compile.order import first_occurrences, stable_order
@@ -43,6 +44,25 @@ class Grouped:
     free: list[str]  # consumptions of free products, natural order
     merged: dict[str, str]  # A18: merged row id -> kept id
     plain: bool = False  # `ids` are in plain string order too (so bisect finds an id)
+    # `members` as columns (class k's: rows[start[k]:start[k + 1]]), where the grouping
+    # made them so; then `members` is left empty
+    columns: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
+
+    def member_columns(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """(start, rows): each class's members, ascending, laid end to end."""
+        if self.columns is not None:
+            return self.columns
+        sizes = np.fromiter(map(len, self.members), np.int64, len(self.members))
+        start = np.zeros(len(self.members) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=start[1:])
+        rows = np.fromiter(chain.from_iterable(self.members), np.int64, int(start[-1]))
+        return start, rows
+
+    def sizes(self) -> list[int]:
+        """Each class's member count."""
+        if self.columns is not None:
+            return list(np.diff(self.columns[0]).tolist())
+        return list(map(len, self.members))
 
 
 def groupable(table: ConsumptionTable, rules: RuleSet) -> bool:
@@ -86,25 +106,22 @@ def group_table(
     class_of_key[present[by_first]] = np.arange(len(present))
     class_of = class_of_key[row_key]
     sorted_members = stable_order(class_of, len(present))
-    bounds = np.cumsum(np.bincount(class_of, minlength=len(present)))[:-1]
-    every = sorted_members.tolist()
-    ends = [*bounds.tolist(), len(every)] if len(present) else []
-    starts = [0, *ends[:-1]] if ends else []
-    members = [every[start:end] for start, end in zip(starts, ends, strict=True)]
-    del every
-    first_rows = [order[m[0]] for m in members]
-    first_protos = [int(rows[r]) for r in first_rows]
+    start = np.zeros(len(present) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(class_of, minlength=len(present)), out=start[1:])
+    first_rows = np.asarray(order, dtype=np.int64)[sorted_members[start[:-1]]].tolist()
+    first_protos = rows[first_rows].tolist() if first_rows else []
     firsts = [protos[i] for i in first_protos]
     return Grouped(
         ids=order_ids,
         class_of=class_of.tolist(),
-        members=members,
+        members=[],
         firsts=firsts,
         raws=[_raw(table, raws[i], r) for i, r in zip(first_protos, first_rows, strict=True)],
         keys=[keys_by_id[int(k)] for k in present[by_first]],
         free=_natural_order(ids, free_rows.tolist())[1],
         merged=merged,
         plain=plain,
+        columns=(start, sorted_members),
     )
 
 
@@ -168,9 +185,14 @@ def class_key(rules: RuleSet, sized: Callable[[str], bool], ruled: Sequence[str]
     on the `ruled` dimensions). Members of a class must be alike in everything eligibility
     reads: Allocation Rules read dimensions no rule line may name, so those are in the key."""
 
+    values = rules.consumption_values
+    ruled_of = attrgetter(*ruled) if len(ruled) > 1 else None
+
     def key_of(c: Consumption, raw: Mapping[str, object] | None = None) -> ClassKey:
-        cv = rules.consumption_values(consumption_raw(c) if raw is None else raw)
+        cv = values(consumption_raw(c) if raw is None else raw)
         size = (c.cores, c.processors) if sized(c.product) else None
-        return (c.product, cv, size, tuple(getattr(c, name) for name in ruled))
+        if ruled_of is not None:
+            return (c.product, cv, size, ruled_of(c))
+        return (c.product, cv, size, (getattr(c, ruled[0]),) if ruled else ())
 
     return key_of

@@ -41,25 +41,26 @@ def grant_totals(problem: Problem, grants: Iterable[GrantRecord]) -> GrantTotals
     as_downgrade: dict[int, int] = defaultdict(int)
     from_downgrade: dict[int, int] = defaultdict(int)
     affinity = 0
+    class_product = problem.class_columns.product.tolist()
     for g in grants:
         used[g.licence] += g.units
         affinity += g.score * g.units
         if g.downgrade:
             as_downgrade[problem.licence_product[g.licence]] += g.units
-            from_downgrade[problem.class_of(g.consumption).product] += g.units
+            k = problem.consumption_class[g.consumption]
+            from_downgrade[class_product[k]] += g.units
     return GrantTotals(dict(used), affinity, dict(as_downgrade), dict(from_downgrade))
 
 
 def _product_rows(
     problem: Problem, allocation: Allocation, totals: GrantTotals, counts: Counter[int]
 ) -> list[ProductRow]:
-    required: dict[int, int] = defaultdict(int)
-    for cls in problem.classes:
-        required[cls.product] += cls.product_units * len(cls.members)
+    required = _required(problem)
+    columns = problem.class_columns
+    products, units = columns.product.tolist(), columns.product_units.tolist()
     outstanding: dict[int, int] = defaultdict(int)
     for k, n in counts.items():
-        cls = problem.classes[k]
-        outstanding[cls.product] += cls.product_units * n
+        outstanding[products[k]] += units[k] * n
     as_downgrade, from_downgrade = totals.as_downgrade, totals.from_downgrade
     listed = set(problem.licence_product) | set(required)
     index = {pid: i for i, pid in enumerate(problem.product_ids)}
@@ -75,6 +76,20 @@ def _product_rows(
         )
         for p in sorted(listed)
     ]
+
+
+def _required(problem: Problem) -> defaultdict[int, int]:
+    """Per product, its classes' demand (A10) summed over their members."""
+    required: defaultdict[int, int] = defaultdict(int)
+    columns = problem.class_columns
+    for product, units, size in zip(
+        columns.product.tolist(),
+        columns.product_units.tolist(),
+        columns.sizes().tolist(),
+        strict=True,
+    ):
+        required[product] += units * size
+    return required
 
 
 def _free_products(problem: Problem) -> set[str]:
@@ -128,14 +143,12 @@ def objective_values(
     products = problem.products
     if counts is None:
         counts = _deficit_classes(problem, allocation.deficits)
-    outstanding_units = sum(problem.classes[k].product_units * n for k, n in counts.items())
+    columns = problem.class_columns
+    class_units, class_product = columns.product_units.tolist(), columns.product.tolist()
+    outstanding_units = sum(class_units[k] * n for k, n in counts.items())
     # Summed one deficit at a time in consumption order: float addition is not
     # associative, and the cost's last digits are part of the result's bytes.
-    cost = {
-        k: problem.classes[k].product_units
-        * (products[problem.classes[k].product].unit_price or 0.0)
-        for k in counts
-    }
+    cost = {k: class_units[k] * (products[class_product[k]].unit_price or 0.0) for k in counts}
     in_order = sorted(map(_consumption, allocation.deficits))
     outstanding_cost = reduce(
         add, map(cost.__getitem__, map(problem.consumption_class.__getitem__, in_order)), 0.0

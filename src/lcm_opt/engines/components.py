@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from lcm_opt.compile.classes import LazyClasses
 from lcm_opt.compile.problem import Edge, Problem
 from lcm_opt.engines.base import Allocation, Remaining
 from lcm_opt.engines.subproblem import ClassEdges, SubProblem
@@ -22,7 +23,10 @@ def product_components(problem: Problem) -> list[list[int]]:
     arrays = problem.edge_arrays
     products = len(problem.product_ids)
     classes = problem.classes
-    class_product = np.fromiter((c.product for c in classes), np.int64, len(classes))
+    if isinstance(classes, LazyClasses):  # compile's columns, no class made
+        class_product = classes.columns.product
+    else:
+        class_product = np.fromiter((c.product for c in classes), np.int64, len(classes))
     mine = class_product[arrays.owner]
     theirs = np.asarray(problem.licence_product, dtype=np.int64)[arrays.licence]
     cross = mine != theirs  # only downgrade reach links two products
@@ -65,10 +69,17 @@ def class_weights(problem: Problem) -> dict[int, int]:
         unit = objective_unit(problem.scenario.settings.objective)
         scale = unit.scale(problem.products)
         products = problem.products
-        made = problem.__dict__[_WEIGHTS] = {
-            k: unit.weight(cls.product_units, products[cls.product].unit_price, scale)
-            for k, cls in enumerate(problem.classes)
-        }
+        columns = problem.class_columns
+        memo: dict[tuple[int, int], int] = {}  # (product, units) -> weight
+        made = problem.__dict__[_WEIGHTS] = {}
+        for k, key in enumerate(
+            zip(columns.product.tolist(), columns.product_units.tolist(), strict=True)
+        ):
+            weight = memo.get(key)
+            if weight is None:
+                product, units = key
+                weight = memo[key] = unit.weight(units, products[product].unit_price, scale)
+            made[k] = weight
     return dict(made)
 
 
@@ -105,10 +116,11 @@ def subproblems(
     weights = class_weights(problem)
     arrays = problem.edge_arrays
     has_edges = (arrays.start[1:] > arrays.start[:-1]).tolist()
+    class_product = problem.class_columns.product.tolist()
     by_product: dict[int, list[int]] = defaultdict(list)
-    for k, cls in enumerate(problem.classes):
+    for k, product in enumerate(class_product):
         if has_edges[k] and free.get(k):
-            by_product[cls.product].append(k)
+            by_product[product].append(k)
     subs = []
     caps = remaining.caps_left()
     for products in product_components(problem):
@@ -122,18 +134,20 @@ def subproblems(
         subs.append(
             SubProblem(
                 classes=ordered,
-                count={k: len(free[k]) for k in classes},
+                count=dict(zip(classes, map(len, map(free.__getitem__, classes)), strict=True)),
                 edges=edges,
                 licences=licences,
-                capacity={li: remaining.left(li) for li in licences},
-                weight={k: weights[k] for k in classes},
+                capacity=dict(zip(licences, map(remaining.left, licences), strict=True)),
+                weight=dict(zip(classes, map(weights.__getitem__, classes), strict=True)),
                 max_score=max(problem.evaluator.rules.max_score, 0),
                 caps={
                     (li, p): left
                     for (li, p), left in caps.items()
                     if p in products and li in licences
-                },
-                product={k: problem.classes[k].product for k in classes},
+                }
+                if caps
+                else {},
+                product=dict(zip(classes, map(class_product.__getitem__, classes), strict=True)),
                 columns=columns,
             )
         )

@@ -26,7 +26,9 @@ def flow_table(
     members they cover."""
     stair = _Staircase(classes, columns, flows, free)
     sizes = stair.sizes
-    members = np.fromiter(chain.from_iterable(free[k] for k in classes), np.int64, int(sizes.sum()))
+    members = np.fromiter(
+        chain.from_iterable(map(free.__getitem__, classes)), np.int64, int(sizes.sum())
+    )
     return stair.table(members[stair.at]), stair.covered()
 
 
@@ -54,7 +56,7 @@ class _Staircase:
         run_start = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if len(owner) else owner
         run_of = np.repeat(np.arange(len(run_start)), np.diff(np.r_[run_start, len(owner)]))
         offset = before - before[run_start][run_of] if len(owner) else before
-        sizes = np.fromiter((len(free[k]) for k in classes), np.int64, len(classes))
+        sizes = np.fromiter(map(len, map(free.__getitem__, classes)), np.int64, len(classes))
         base = np.cumsum(sizes) - sizes
         total = int(amount.sum())
         edge = np.repeat(np.arange(len(order)), amount)

@@ -26,7 +26,7 @@ class _Flat:
 
     def __init__(self, sub: SubProblem) -> None:
         self.classes = sub.classes
-        self.count = np.array([sub.count[k] for k in self.classes], dtype=np.int64)
+        self.count = np.fromiter(map(sub.count.__getitem__, self.classes), np.int64)
         if sub.columns is not None:  # the same edges, already columns
             columns = sub.columns
             self.degree = np.diff(columns.start)

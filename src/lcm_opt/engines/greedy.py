@@ -72,14 +72,15 @@ class GreedyEngine:
 
     def solve(self, problem: Problem, baseline: Allocation | None = None) -> Allocation:
         settings = problem.scenario.settings
+        # every class is read below: made here at once, before the pins ask for some
+        by_product: dict[int, list[int]] = {}
+        for k, cls in enumerate(problem.classes):
+            by_product.setdefault(cls.product, []).append(k)
         remaining = Remaining(problem)
         pins = apply_pins(problem, remaining, reference=self.reference)
         grants = list(pins.grants)
         covered = set(pins.covered)
         blocked = pins.failed if settings.direct_overflow is DirectOverflow.DEFICIT else set()
-        by_product: dict[int, list[int]] = {}
-        for k, cls in enumerate(problem.classes):
-            by_product.setdefault(cls.product, []).append(k)
         tiers = (False, True) if settings.downgrades_allowed else (False,)
         fast = not self.reference and (settings.order_mode, settings.split_mode) == (
             OrderMode.CONSUMPTION,

@@ -140,7 +140,7 @@ class OptimalEngine:
         subs = subproblems(problem, free, remaining)
         solutions = _solve_components(subs, cpsat, self.reference)
         release_free_memory(len(problem.consumption_ids))  # what building and solving left
-        class_product = [cls.product for cls in problem.classes]
+        class_product = problem.class_columns.product.tolist()
         pending = deque(zip(subs, solutions, strict=True))
         del subs  # each component's columns go once it is expanded
         while pending:
@@ -234,7 +234,7 @@ class _Tables:
 def _free_members(problem: Problem, settled: set[int]) -> dict[int, list[int]]:
     """Per class, its members the pins did not settle, ascending: each class's members
     copied whole, then the few settled ones found by bisection and cut out."""
-    free = {k: list(cls.members) for k, cls in enumerate(problem.classes)}
+    free = dict(enumerate(problem.class_columns.member_lists()))
     for c in sorted(settled, reverse=True):
         members = free[problem.consumption_class[c]]
         at = bisect_left(members, c)

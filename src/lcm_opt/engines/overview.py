@@ -46,11 +46,14 @@ class _Figures:
 
 def _figures(problem: Problem, allocation: Allocation) -> _Figures:
     fig = _Figures(granted=defaultdict(int), deployed=defaultdict(int), reserved=defaultdict(int))
+    columns = problem.class_columns
+    class_product = columns.product.tolist()
     for g in allocation.grants:
-        product = problem.product_ids[problem.class_of(g.consumption).product]
+        product = problem.product_ids[class_product[problem.consumption_class[g.consumption]]]
         fig.granted[problem.licence_ids[g.licence], product] += g.units
-    for cls in problem.classes:
-        fig.deployed[problem.product_ids[cls.product]] += cls.product_units * len(cls.members)
+    sizes = columns.sizes().tolist()
+    for k, (p, units) in enumerate(zip(class_product, columns.product_units.tolist(), strict=True)):
+        fig.deployed[problem.product_ids[p]] += units * sizes[k]
     for r in problem.scenario.reservations:
         fig.reserved[r.licence] += r.quantity
     fig.has_consumptions = {c.product for c in problem.scenario.consumptions}

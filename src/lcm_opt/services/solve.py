@@ -32,7 +32,7 @@ def compiled(scenario: Scenario) -> Problem:
     """compile_scenario, reported as the `compile` phase of a run (lcm_opt.progress)."""
     with phase("compile") as step:
         problem = compile_scenario(scenario)
-        pairs = sum(len(cls.edges) for cls in problem.classes)
+        pairs = len(problem.edge_arrays.licence)  # every class's edges, no class made
         step.summary = f"{len(problem.classes):,} consumption classes, {pairs:,} eligible pairs"
     return problem
 

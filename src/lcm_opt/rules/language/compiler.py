@@ -267,7 +267,8 @@ class _Compiler(_Checker):
         if not sets and out == tuple(range(len(raw_keys))):
 
             def vector(raw: Mapping[str, object]) -> Values:
-                return tuple([_norm(raw.get(k)) for k in raw_keys])
+                # _norm inlined: this runs once per distinct consumption at scale
+                return tuple([int(v) if v.__class__ is bool else v for v in map(raw.get, raw_keys)])
 
         else:
 
