@@ -316,12 +316,15 @@ def _dive(
     sub: SubProblem, cols: Columns, second: _Run, value1: int, limit: float, seed: int
 ) -> _Run:
     """The unproven affinity stage's counts improved by milp_dive.py, where it finds better;
-    each of its runs gets DIVE_SHARE of the stage's node limit, with HiGHS's heuristics on."""
+    each of its runs gets DIVE_SHARE of the stage's node limit, with HiGHS's default
+    heuristics (zi_round and shifting as well cost the 1,000-host cost estate its best
+    neighbourhood: models/FORMULATION.md)."""
+    defaults = new_highs()
 
     def model() -> highspy.Highs:
         h = _model(cols, seed)
         for name in TUNING:
-            h.setOptionValue(name, True)
+            h.setOptionValue(name, defaults.getOptionValue(name)[1])
         return h
 
     nodes = max(int(NODES_PER_SECOND * DIVE_SHARE * limit * _scale(cols)), 1)
