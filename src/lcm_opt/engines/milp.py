@@ -4,9 +4,11 @@ The model is cpsat.py's, row for row: c[k,g] members of class k covered through 
 g, f[k,l] units class k draws from licence l, sum_{l in g} f[k,l] = u[k,g] * c[k,g],
 sum_g c[k,g] <= count[k], licence pools (R27) and Track Deployment caps (L5, A45). Two
 lexicographic stages: maximise sum weight * c; then add sum weight * c >= stage-1 value and
-maximise sum score * f, started from the stage-1 solution. HiGHS's LP relaxation of this
-model is the transportation bound, which proves most per-core estates at the root or in a
-few nodes, where CP-SAT's search has to close the gap itself (models/FORMULATION.md).
+maximise sum score * f, started from the stage-1 solution; a stage 2 left unproven gets
+milp_dive.py's primal heuristic (on large components HiGHS's search can end where it
+started). HiGHS's LP relaxation of this model is the transportation bound, which proves
+most per-core estates at the root or in a few nodes, where CP-SAT's search has to close
+the gap itself (models/FORMULATION.md).
 
 Exactness: HiGHS computes in doubles, so every value it returns is rounded and re-checked
 in integers (`cpsat.feasible`, `cpsat.score`); a solution that fails the check, or a model
@@ -42,6 +44,7 @@ from lcm_opt.engines.milp_columns import (
     set_integer,
     start_of,
 )
+from lcm_opt.engines.milp_dive import DIVE, dive
 from lcm_opt.engines.milp_highs import highspy_module, objective_of
 from lcm_opt.engines.milp_highs import new_highs as new_highs  # the optimiser preloads it
 from lcm_opt.engines.milp_joint import solve_joint
@@ -62,6 +65,7 @@ NODES_PER_SECOND = 500  # stage node limit = this x settings.time_limit_s (x `_s
 COLUMNS = 8000
 QUICK = 0.06  # the run without primal heuristics gets this share of the node limit
 BLOCKS = 0.25  # each split group's MILP in the Lagrangian bound gets this share
+DIVE_SHARE = 0.04  # each run of the affinity stage's heuristic (milp_dive.py) gets this share
 # Wall-clock guard per run, a + b x settings.time_limit_s: far above what the node limit
 # takes. Reaching it is a failure (EngineError), never a silently different answer.
 GUARD = (600.0, 60.0)
@@ -283,6 +287,8 @@ def solve_milp(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentS
     h.addRow(value1 - 0.5, math.inf, len(cover), np.array(cover, dtype=np.int32), weights)
     h.changeColsCost(len(every), every, np.array(cols.affinity))
     second = _stage(h, cols, start_of(cols, start), time_limit_s, seed)
+    if DIVE and second is not None and not second.proven:
+        second = _dive(sub, cols, second, value1, time_limit_s, seed)
     sol = None if second is None else canonical_flows(h, sub, cols, second.counts)
     if sol is None:  # keep the first stage's proof with its own solution
         sol, second = start, None
@@ -290,7 +296,7 @@ def solve_milp(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentS
     if value < value1:
         return None
     primary = first.proven and value1 >= first.bound
-    proven = primary and second is not None and second.proven and affinity >= second.bound
+    proven = primary and second is not None and affinity >= second.bound
     affinity_bound = None if second is None else max(second.bound, affinity)
     return ComponentSolution(
         units=sol[0],
@@ -304,6 +310,27 @@ def solve_milp(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentS
         affinity_bound=affinity if proven else affinity_bound,
         solver="highs",
     )
+
+
+def _dive(
+    sub: SubProblem, cols: Columns, second: _Run, value1: int, limit: float, seed: int
+) -> _Run:
+    """The unproven affinity stage's counts improved by milp_dive.py, where it finds better;
+    each of its runs gets DIVE_SHARE of the stage's node limit, with HiGHS's default
+    heuristics (zi_round and shifting as well cost the 1,000-host cost estate its best
+    neighbourhood: models/FORMULATION.md)."""
+    defaults = new_highs()
+
+    def model() -> highspy.Highs:
+        h = _model(cols, seed)
+        for name in TUNING:
+            h.setOptionValue(name, defaults.getOptionValue(name)[1])
+        return h
+
+    nodes = max(int(NODES_PER_SECOND * DIVE_SHARE * limit * _scale(cols)), 1)
+    guard = GUARD[0] + GUARD[1] * limit
+    counts = dive(sub, cols, model, value1, second.counts, nodes, guard, second.bound)
+    return second if counts is None else replace(second, counts=counts)
 
 
 def _trivial(sub: SubProblem) -> int:
