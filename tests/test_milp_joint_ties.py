@@ -38,6 +38,20 @@ def _solve(sub: SubProblem, joint: bool, monkeypatch: pytest.MonkeyPatch) -> Com
     return sol
 
 
+def _joint_outcomes(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Per call of the joint MILP from now on, whether it returned a proven component."""
+    outcomes: list[bool] = []
+    original = milp_joint.solve_joint
+
+    def counted(*args: object) -> ComponentSolution | None:
+        out = original(*args)  # type: ignore[arg-type]
+        outcomes.append(out is not None)
+        return out
+
+    monkeypatch.setattr(milp_module, "solve_joint", counted)
+    return outcomes
+
+
 def test_joint_is_the_default() -> None:
     assert milp_module.JOINT and milp_ties.TIES
 
@@ -100,15 +114,7 @@ def test_a_result_solved_again_against_itself_comes_back_unchanged(
     no previous licence to prefer, so only the shared tie-break settles them (without it
     these two estates come back with a host split otherwise; the first has components
     proven by the joint MILP, the second's are all too large for it)."""
-    joint_runs: list[bool] = []
-    original = milp_joint.solve_joint
-
-    def counted(*args: object) -> ComponentSolution | None:
-        out = original(*args)  # type: ignore[arg-type]
-        joint_runs.append(out is not None)
-        return out
-
-    monkeypatch.setattr(milp_module, "solve_joint", counted)
+    joint_runs = _joint_outcomes(monkeypatch)
     sc = _estate(hosts, objective, seed)
     base = solve(sc, "optimal")
     again = solve(sc, "optimal", previous=base)
@@ -118,14 +124,6 @@ def test_a_result_solved_again_against_itself_comes_back_unchanged(
 
 
 def test_the_joint_path_repeats_and_ignores_input_order(monkeypatch: pytest.MonkeyPatch) -> None:
-    proven: list[bool] = []
-    original = milp_joint.solve_joint
-
-    def counted(*args: object) -> ComponentSolution | None:
-        out = original(*args)  # type: ignore[arg-type]
-        proven.append(out is not None)
-        return out
-
-    monkeypatch.setattr(milp_module, "solve_joint", counted)
+    proven = _joint_outcomes(monkeypatch)
     assert_aon_estate_repeats("units", 1)
     assert any(proven)

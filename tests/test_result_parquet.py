@@ -11,10 +11,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
-import yaml
-from typer.testing import CliRunner
 
-from lcm_opt.adapters.cli import app
 from lcm_opt.adapters.cli_common import Format
 from lcm_opt.adapters.csv_cells import bool_cell, text_cell
 from lcm_opt.adapters.files import load_scenario
@@ -36,13 +33,12 @@ from lcm_opt.services.solve import allocate
 from tests.test_result_stream import (
     ENGINES,
     FILES,
-    RICH,
+    _invoke,
     _records,
+    _resolved_against_previous,
     _rich_scenario,
     _solved,
 )
-
-runner = CliRunner()
 
 
 def _csv_rows(problem: Problem, allocation: Allocation) -> list[list[str]]:
@@ -156,11 +152,6 @@ def test_a_generated_estate_both_engines_same_bytes_twice(tmp_path: Path) -> Non
 # --- the command line ---------------------------------------------------------------------
 
 
-def _invoke(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
-
-
 @pytest.mark.parametrize("engine", ENGINES)
 def test_solve_writes_the_parquet(tmp_path: Path, engine: str) -> None:
     scenario = _rich_scenario(tmp_path)
@@ -193,14 +184,7 @@ def test_parquet_to_an_unwritable_path_exits_2_naming_it(tmp_path: Path) -> None
 
 
 def test_with_a_previous_allocation_the_churn_is_kept(tmp_path: Path) -> None:
-    scenario = _rich_scenario(tmp_path)
-    previous = tmp_path / "previous.json"
-    assert _invoke("solve", str(scenario), "--format", "json", "-o", str(previous))[0] == 0
-    again = tmp_path / "again.yaml"
-    again.write_text(
-        yaml.safe_dump({**RICH, "previous_allocation": "previous.json"}, allow_unicode=True),
-        encoding="utf-8",
-    )
+    again = _resolved_against_previous(tmp_path)
     target, as_csv = tmp_path / "r.parquet", tmp_path / "r.csv"
     assert _invoke("solve", str(again), "--format", "parquet", "-o", str(target))[0] == 0
     assert _invoke("solve", str(again), "--format", "csv", "-o", str(as_csv))[0] == 0

@@ -268,7 +268,8 @@ def test_input_errors_come_before_the_output_path(tmp_path: Path) -> None:
         assert not target.exists()
 
 
-def test_previous_allocation_keeps_the_churn(tmp_path: Path) -> None:
+def _resolved_against_previous(tmp_path: Path) -> Path:
+    """The rich scenario again, with its own optimal result as `previous_allocation`."""
     scenario = _rich_scenario(tmp_path)
     previous = tmp_path / "previous.json"
     assert _invoke("solve", str(scenario), "--format", "json", "-o", str(previous))[0] == 0
@@ -277,6 +278,11 @@ def test_previous_allocation_keeps_the_churn(tmp_path: Path) -> None:
         yaml.safe_dump({**RICH, "previous_allocation": "previous.json"}, allow_unicode=True),
         encoding="utf-8",
     )
+    return again
+
+
+def test_previous_allocation_keeps_the_churn(tmp_path: Path) -> None:
+    again = _resolved_against_previous(tmp_path)
     code, out, _ = _invoke("solve", str(again), "--format", "json")
     assert code == 0
     churn = json.loads(out)["churn"]
