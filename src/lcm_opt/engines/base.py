@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any, NamedTuple, Protocol
@@ -11,6 +12,7 @@ import numpy.typing as npt
 
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DeficitReason, StageResult, Status
+from lcm_opt.engines.lazy_maps import PairMap
 from lcm_opt.rules.eligibility import is_in_service, licence_metric
 
 
@@ -180,13 +182,22 @@ class Remaining:
             caps[licence] -= units
 
 
-def take_all(remaining: Remaining, units: dict[tuple[int, int], int], product: list[int]) -> None:
+def take_all(
+    remaining: Remaining, units: Mapping[tuple[int, int], int], product: list[int]
+) -> None:
     """`remaining.take` of every (class, licence) -> units, `product` per class. Without
     Track Deployment caps, one subtraction per licence: capacity only shrinks, so the
     total fits exactly when every step would have."""
     if remaining.caps_left():
         for (k, licence), amount in units.items():
             remaining.take(licence, amount, product[k])
+        return
+    if isinstance(units, PairMap):  # columns: summed per licence in arrays
+        licences, at = np.unique(units.second, return_inverse=True)
+        sums = np.zeros(len(licences), dtype=np.int64)
+        np.add.at(sums, at.reshape(-1), units.data)
+        for licence, amount in zip(licences.tolist(), sums.tolist(), strict=True):
+            remaining.take(licence, amount)
         return
     per_licence: dict[int, int] = {}
     for (_, licence), amount in units.items():

@@ -7,13 +7,19 @@ independently."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from itertools import pairwise
 
 import numpy as np
+import numpy.typing as npt
 
 from lcm_opt.compile.classes import LazyClasses
+from lcm_opt.compile.edge_arrays import EdgeArrays
 from lcm_opt.compile.problem import Edge, Problem
 from lcm_opt.engines.base import Allocation, Remaining
+from lcm_opt.engines.free import free_sizes
+from lcm_opt.engines.lazy_maps import ClassMap
 from lcm_opt.engines.subproblem import ClassEdges, SubProblem
 from lcm_opt.objectives import objective_unit
 
@@ -59,6 +65,7 @@ def objective_scale(problem: Problem) -> int:
 
 
 _WEIGHTS = "_class_weights"  # where class_weights keeps its answer on the problem
+_WEIGHT_COLUMN = "_class_weight_column"  # and weight_column its own
 
 
 def class_weights(problem: Problem) -> dict[int, int]:
@@ -104,50 +111,88 @@ def greedy_hints(problem: Problem, greedy: Allocation) -> Hints:
     return dict(units), dict(covered)
 
 
+def weight_column(problem: Problem) -> npt.NDArray[np.int64] | None:
+    """`class_weights` as a column aligned with the classes; None where some weight is not
+    a machine integer. Worked out once per problem, per distinct (product, units)."""
+    if _WEIGHT_COLUMN in problem.__dict__:
+        made: npt.NDArray[np.int64] | None = problem.__dict__[_WEIGHT_COLUMN]
+        return made
+    unit = objective_unit(problem.scenario.settings.objective)
+    scale = unit.scale(problem.products)
+    columns = problem.class_columns
+    pairs = np.stack([columns.product, columns.product_units], axis=1).astype(np.int64)
+    distinct, inverse = np.unique(pairs, axis=0, return_inverse=True)
+    products = problem.products
+    weights = [
+        unit.weight(units, products[product].unit_price, scale)
+        for product, units in distinct.tolist()
+    ]
+    try:
+        made = np.array(weights, dtype=np.int64)[inverse.reshape(-1)]
+    except OverflowError:
+        made = None
+    problem.__dict__[_WEIGHT_COLUMN] = made
+    return made
+
+
 def subproblems(
     problem: Problem,
-    free: dict[int, list[int]],
+    free: Mapping[int, Sequence[int]],
     remaining: Remaining,
     greedy: Allocation | None = None,
 ) -> list[SubProblem]:
     """One SubProblem per component that has members left to allocate. `free` maps a class
     to its members not settled by the pin pre-pass. With `greedy`, each carries its part of
-    that allocation as a hint (CP-SAT reads it; flow needs none)."""
-    weights = class_weights(problem)
+    that allocation as a hint (CP-SAT reads it; flow needs none).
+
+    The classes of every component are found at once from the columns; each component's
+    counts, weights and products are columns read as dicts (lazy_maps.py), its edges
+    slices of one gather of every live class's edges."""
     arrays = problem.edge_arrays
-    has_edges = (arrays.start[1:] > arrays.start[:-1]).tolist()
-    class_product = problem.class_columns.product.tolist()
-    by_product: dict[int, list[int]] = defaultdict(list)
-    for k, product in enumerate(class_product):
-        if has_edges[k] and free.get(k):
-            by_product[product].append(k)
+    class_product = problem.class_columns.product.astype(np.int64)
+    n = len(class_product)
+    sizes = free_sizes(free, n)
+    groups = product_components(problem)
+    component = np.zeros(len(problem.product_ids), dtype=np.int64)
+    for i, products in enumerate(groups):
+        component[products] = i
+    live = np.flatnonzero((arrays.start[1:] > arrays.start[:-1]) & (sizes > 0))
+    live = live[np.argsort(component[class_product[live]], kind="stable")]  # k ascending within
+    bounds = np.searchsorted(component[class_product[live]], np.arange(len(groups) + 1)).tolist()
+    edges_of = arrays.take(live)
+    weights = weight_column(problem)
+    weight_dict = class_weights(problem) if weights is None else None
+    pool = remaining.pool_view()
+    caps = _caps_by_component(remaining.caps_left(), component)
+    max_score = max(problem.evaluator.rules.max_score, 0)
     subs = []
-    caps = remaining.caps_left()
-    for products in product_components(problem):
-        classes = tuple(k for p in products for k in by_product[p])
-        if not classes:
+    for i, (a, b) in enumerate(pairwise(bounds)):
+        if a == b:
             continue
-        edges = ClassEdges(problem.classes, classes)
-        ordered = tuple(sorted(classes))
-        columns = arrays.take(np.array(ordered, dtype=np.int64))
+        ordered_ks = live[a:b]
+        product_of = class_product[ordered_ks]
+        ordered = tuple(ordered_ks.tolist())
+        by_product = np.argsort(product_of, kind="stable")
+        keys = tuple(ordered_ks[by_product].tolist()) if len(groups[i]) > 1 else ordered
+        columns = _slice(edges_of, a, b)
         licences = tuple(np.unique(columns.licence).tolist())
+        mine = set(licences)
+        weight: Mapping[int, int] = (
+            ClassMap(ordered, weights[ordered_ks], keys)
+            if weights is not None
+            else {k: weight_dict[k] for k in keys}  # type: ignore[index]
+        )
         subs.append(
             SubProblem(
                 classes=ordered,
-                count=dict(zip(classes, map(len, map(free.__getitem__, classes)), strict=True)),
-                edges=edges,
+                count=ClassMap(ordered, sizes[ordered_ks], keys),
+                edges=ClassEdges(problem.classes, keys),
                 licences=licences,
-                capacity=dict(zip(licences, map(remaining.left, licences), strict=True)),
-                weight=dict(zip(classes, map(weights.__getitem__, classes), strict=True)),
-                max_score=max(problem.evaluator.rules.max_score, 0),
-                caps={
-                    (li, p): left
-                    for (li, p), left in caps.items()
-                    if p in products and li in licences
-                }
-                if caps
-                else {},
-                product=dict(zip(classes, map(class_product.__getitem__, classes), strict=True)),
+                capacity={li: pool[li] for li in licences},
+                weight=weight,
+                max_score=max_score,
+                caps={key: left for key, left in caps.get(i, ()) if key[0] in mine},
+                product=ClassMap(ordered, product_of, keys),
                 columns=columns,
             )
         )
@@ -155,6 +200,30 @@ def subproblems(
         return subs
     hints = greedy_hints(problem, greedy)
     return [hinted(sub, hints) for sub in subs]
+
+
+def _caps_by_component(
+    caps: dict[tuple[int, int], int], component: npt.NDArray[np.int64]
+) -> dict[int, list[tuple[tuple[int, int], int]]]:
+    """The Track Deployment caps, in their order, by the component of their product."""
+    out: dict[int, list[tuple[tuple[int, int], int]]] = defaultdict(list)
+    for key, left in caps.items():
+        out[int(component[key[1]])].append((key, left))
+    return out
+
+
+def _slice(columns: EdgeArrays, a: int, b: int) -> EdgeArrays:
+    """Classes a..b-1 of `columns` (and their edges), numbered from 0: views, no copy."""
+    begin, end = int(columns.start[a]), int(columns.start[b])
+    return EdgeArrays(
+        start=columns.start[a : b + 1] - begin,
+        licence=columns.licence[begin:end],
+        score=columns.score[begin:end],
+        units=columns.units[begin:end],
+        downgrade=columns.downgrade[begin:end],
+        group=columns.group[begin:end],
+        groups=columns.groups,
+    )
 
 
 def hinted(sub: SubProblem, hints: Hints) -> SubProblem:

@@ -7,6 +7,7 @@ we fix one: members in id order, groups in the class's edge order, and within a 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from itertools import repeat
 
 from lcm_opt.compile.problem import Edge, Problem
@@ -16,7 +17,9 @@ from lcm_opt.engines.subproblem import ComponentSolution
 _new = tuple.__new__
 
 
-def _staircase(members: list[int], edges: list[Edge], units: dict[int, int]) -> list[GrantRecord]:
+def _staircase(
+    members: Sequence[int], edges: list[Edge], units: dict[int, int]
+) -> list[GrantRecord]:
     if all(e.units == 1 for e in edges):
         return _steps(members, edges, units)
     grants: list[GrantRecord] = []
@@ -38,7 +41,7 @@ def _staircase(members: list[int], edges: list[Edge], units: dict[int, int]) -> 
     return grants
 
 
-def _steps(members: list[int], edges: list[Edge], units: dict[int, int]) -> list[GrantRecord]:
+def _steps(members: Sequence[int], edges: list[Edge], units: dict[int, int]) -> list[GrantRecord]:
     """The staircase where every edge asks 1 unit: a run of members per licence, the
     records built in C (zip) rather than one Python call each."""
     grants: list[GrantRecord] = []
@@ -55,7 +58,7 @@ def _steps(members: list[int], edges: list[Edge], units: dict[int, int]) -> list
 
 
 def expand(
-    problem: Problem, solution: ComponentSolution, free: dict[int, list[int]]
+    problem: Problem, solution: ComponentSolution, free: Mapping[int, Sequence[int]]
 ) -> tuple[list[GrantRecord], dict[int, int]]:
     """Grants for one component's solution, and per class how many of its free members
     they cover: always the first ones, `free[k][:n]`."""

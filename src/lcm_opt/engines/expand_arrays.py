@@ -9,27 +9,35 @@ group in the class, edge), and the members one gather from the classes' free lis
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from itertools import chain
 
 import numpy as np
 
 from lcm_opt.compile.edge_arrays import EdgeArrays
 from lcm_opt.engines.base import GrantRecord
+from lcm_opt.engines.free import FreeMembers
 
 
 def flow_table(
-    classes: tuple[int, ...], columns: EdgeArrays, flows: np.ndarray, free: dict[int, list[int]]
-) -> tuple[np.ndarray, dict[int, int]]:
+    classes: tuple[int, ...],
+    columns: EdgeArrays,
+    flows: np.ndarray,
+    free: Mapping[int, Sequence[int]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Grants for one unit-demand component (its classes ascending, their edges as columns,
     the flow on each) as an (n, 6) integer table of GrantRecord's fields, no record made
-    (`base.records_of` of it is expand.py's list), and per class how many of its free
-    members they cover."""
-    stair = _Staircase(classes, columns, flows, free)
-    sizes = stair.sizes
-    members = np.fromiter(
-        chain.from_iterable(map(free.__getitem__, classes)), np.int64, int(sizes.sum())
-    )
-    return stair.table(members[stair.at]), stair.covered()
+    (`base.records_of` of it is expand.py's list); and the classes that cover any member
+    with how many of their free members (always the first ones) each covers."""
+    ks = np.asarray(classes, dtype=np.int64)
+    stair = _Staircase(ks, columns, flows, free)
+    if isinstance(free, FreeMembers):
+        members = free.gather(ks)
+    else:
+        members = np.fromiter(
+            chain.from_iterable(map(free.__getitem__, classes)), np.int64, int(stair.sizes.sum())
+        )
+    return stair.table(members[stair.at]), *stair.covered()
 
 
 class _Staircase:
@@ -39,10 +47,10 @@ class _Staircase:
 
     def __init__(
         self,
-        classes: tuple[int, ...],
+        classes: np.ndarray,
         columns: EdgeArrays,
         flows: np.ndarray,
-        free: dict[int, list[int]],
+        free: Mapping[int, Sequence[int]],
     ) -> None:
         degree = np.diff(columns.start)
         at = np.repeat(np.arange(len(classes), dtype=np.int64), degree)
@@ -56,7 +64,12 @@ class _Staircase:
         run_start = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if len(owner) else owner
         run_of = np.repeat(np.arange(len(run_start)), np.diff(np.r_[run_start, len(owner)]))
         offset = before - before[run_start][run_of] if len(owner) else before
-        sizes = np.fromiter(map(len, map(free.__getitem__, classes)), np.int64, len(classes))
+        if isinstance(free, FreeMembers):
+            sizes = free.sizes()[classes]
+        else:
+            sizes = np.fromiter(
+                map(len, map(free.__getitem__, classes.tolist())), np.int64, len(classes)
+            )
         base = np.cumsum(sizes) - sizes
         total = int(amount.sum())
         edge = np.repeat(np.arange(len(order)), amount)
@@ -77,13 +90,12 @@ class _Staircase:
         table[:, 5] = columns.downgrade[order][edge]
         return narrowed(table)
 
-    def covered(self) -> dict[int, int]:
+    def covered(self) -> tuple[np.ndarray, np.ndarray]:
         owner, run_start, amount = self.owner, self.run_start, self.amount
         covered_at = owner[run_start] if len(owner) else owner
         counts = np.add.reduceat(amount, run_start) if len(owner) else amount
         assert (counts <= self.sizes[covered_at]).all(), "a class covers at most its free members"
-        classes = self.classes
-        return {classes[i]: n for i, n in zip(covered_at.tolist(), counts.tolist(), strict=True)}
+        return self.classes[covered_at], counts
 
 
 def narrowed(table: np.ndarray) -> np.ndarray:

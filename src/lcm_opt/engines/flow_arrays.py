@@ -15,10 +15,12 @@ from ortools.graph.python import min_cost_flow
 from lcm_opt.compile.problem import Edge
 from lcm_opt.domain import Status
 from lcm_opt.engines.flow import _COST_LIMIT, SINK, SOURCE, FlowUnsafe
+from lcm_opt.engines.lazy_maps import PairMap, column
 from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
 from lcm_opt.errors import EngineError
 
 _licence, _score = attrgetter("licence"), attrgetter("score")
+_SAFE = 1 << 61  # int64 sums and products below this cannot overflow in what follows
 
 
 class _Flat:
@@ -26,7 +28,10 @@ class _Flat:
 
     def __init__(self, sub: SubProblem) -> None:
         self.classes = sub.classes
-        self.count = np.fromiter(map(sub.count.__getitem__, self.classes), np.int64)
+        count = column(sub.count, self.classes)
+        assert count is not None, "member counts are machine integers"
+        self.count = count
+        self.weight = column(sub.weight, self.classes)  # None: some weight is not int64
         if sub.columns is not None:  # the same edges, already columns
             columns = sub.columns
             self.degree = np.diff(columns.start)
@@ -53,23 +58,13 @@ class _Flat:
 
 def solve_flow_arrays(sub: SubProblem) -> ComponentSolution:
     assert sub.unit_demand, "flow needs every edge to ask 1 unit"
-    weights = {sub.weight[k] for k in sub.classes}
-    weighted = not (len(weights) == 1 and weights.pop() > 0)
     flat = _Flat(sub)
-    total = int(flat.count.sum())
-    scores = flat.score
-    spread = max(int(scores.max(initial=0)), 0) - min(int(scores.min(initial=0)), 0)
-    big_w = spread * total + 1
-    value = [big_w * sub.weight[k] if weighted else 0 for k in sub.classes]
-    top = max(
-        (v + best for v, best in zip(value, _class_max(flat), strict=True) if best is not None),
-        default=0,
-    )
-    top = max(top, sub.max_score)
+    weighted, value, top = _costs(sub, flat)
     capped = sub.capped()
     nodes = 2 + len(sub.classes) + len(sub.licences) + len(capped)
     if top * (nodes + 1) >= _COST_LIMIT:
         raise FlowUnsafe
+    total = int(flat.count.sum())
     tails, heads, caps, costs = _network(sub, flat, np.array(value, np.int64), top, weighted)
     smcf = min_cost_flow.SimpleMinCostFlow()
     arcs = smcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
@@ -79,6 +74,35 @@ def solve_flow_arrays(sub: SubProblem) -> ComponentSolution:
         raise EngineError(f"min-cost flow returned status {status}")
     first = len(sub.classes)
     return _solution(sub, flat, smcf.flows(arcs)[first : first + flat.size])
+
+
+def _costs(sub: SubProblem, flat: _Flat) -> tuple[bool, np.ndarray | list[int], int]:
+    """Whether the classes' weights differ (then coverage is priced, flow.py), each class's
+    value W * weight, and the top unit cost every arc cost is taken from. From the weight
+    column where every product stays well inside int64, else in Python integers."""
+    total = int(flat.count.sum())
+    scores = flat.score
+    spread = max(int(scores.max(initial=0)), 0) - min(int(scores.min(initial=0)), 0)
+    big_w = spread * total + 1
+    weight = flat.weight
+    if weight is not None and big_w * int(np.abs(weight).max(initial=0)) < _SAFE:
+        weighted = not (len(weight) and weight[0] > 0 and bool((weight == weight[0]).all()))
+        value = big_w * weight if weighted else np.zeros(len(weight), np.int64)
+        has = flat.degree > 0
+        top = 0
+        if has.any():
+            starts = (np.cumsum(flat.degree) - flat.degree)[has]
+            best = np.maximum.reduceat(scores, starts)
+            top = int((value[has] + best).max())
+        return weighted, value, max(top, sub.max_score)
+    weights = {sub.weight[k] for k in sub.classes}
+    weighted = not (len(weights) == 1 and weights.pop() > 0)
+    values = [big_w * sub.weight[k] if weighted else 0 for k in sub.classes]
+    top = max(
+        (v + best for v, best in zip(values, _class_max(flat), strict=True) if best is not None),
+        default=0,
+    )
+    return weighted, values, max(top, sub.max_score)
 
 
 def _class_max(flat: _Flat) -> list[int | None]:
@@ -143,33 +167,32 @@ def _network(
 def _solution(sub: SubProblem, flat: _Flat, flows: np.ndarray) -> ComponentSolution:
     """flow._solution from the flow column: entries in edge order, only where it flows.
     A class has one edge per licence, so `units` is the flowing edges as they come; the
-    flows of a (class, group) are summed in arrays, the pair placed where it first flows."""
+    flows of a (class, group) are summed in arrays, the pair placed where it first flows.
+    Both stay columns (lazy_maps.PairMap) until read as dicts."""
     used = np.flatnonzero(flows)
     amount = flows[used].astype(np.int64)
     at = flat.at[used]
-    classes = np.asarray(flat.classes, dtype=np.int64)[at].tolist() if len(used) else []
-    amounts = amount.tolist()
-    units = dict(zip(zip(classes, flat.licence[used].tolist(), strict=True), amounts, strict=True))
+    classes = np.asarray(flat.classes, dtype=np.int64)[at]
+    units = PairMap(classes, flat.licence[used].astype(np.int64), amount, None)
+    codes = flat._codes[used].astype(np.int64)
     groups = int(flat._codes.max(initial=0)) + 1
-    key = at.astype(np.int64) * groups + flat._codes[used]
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    _, first, inverse = np.unique(at * groups + codes, return_index=True, return_inverse=True)
     sums = np.zeros(len(first), dtype=np.int64)
     np.add.at(sums, inverse.reshape(-1), amount)
     placed = np.argsort(first, kind="stable")
-    names = flat._names
-    covered = dict(
-        zip(
-            zip(
-                [classes[i] for i in first[placed].tolist()],
-                [names[g] for g in flat._codes[used][first[placed]].tolist()],
-                strict=True,
-            ),
-            sums[placed].tolist(),
-            strict=True,
-        )
-    )
-    affinity = sum(map(mul, flat.score[used].tolist(), amounts))
-    value = sum(sub.weight[k] * n for (k, _), n in covered.items())
+    where = first[placed]
+    covered = PairMap(classes[where], codes[where], sums[placed], flat._names)
+    total = int(amount.sum())
+    scores = flat.score[used]
+    if int(np.abs(scores).max(initial=0)) * total < _SAFE:
+        affinity = int(scores @ amount)
+    else:
+        affinity = sum(map(mul, scores.tolist(), amount.tolist()))
+    weight = flat.weight
+    if weight is not None and int(np.abs(weight).max(initial=0)) * total < _SAFE:
+        value = int(weight[at] @ amount)
+    else:
+        value = sum(sub.weight[k] * n for (k, _), n in covered.items())
     solution = ComponentSolution(units, covered, Status.OPTIMAL, value, value, affinity)
     if sub.columns is not None:
         solution.flows = flows.astype(np.int64)

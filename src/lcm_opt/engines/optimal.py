@@ -6,7 +6,6 @@ MILP by HiGHS with CP-SAT as fallback (portfolio.py) — for the lexicographic o
 from __future__ import annotations
 
 import time
-from bisect import bisect_left
 from collections import deque
 from itertools import chain
 from operator import itemgetter
@@ -30,6 +29,7 @@ from lcm_opt.engines.expand import expand
 from lcm_opt.engines.expand_arrays import flow_table, narrowed
 from lcm_opt.engines.flow import FlowUnsafe, solve_flow
 from lcm_opt.engines.flow_arrays import solve_flow_arrays
+from lcm_opt.engines.free import FreeMembers
 from lcm_opt.engines.greedy import GreedyEngine, choose, deficit_records
 from lcm_opt.engines.milp import new_highs
 from lcm_opt.engines.parallel import solve_all, workers_for
@@ -130,10 +130,10 @@ class OptimalEngine:
         deficit_mode = problem.scenario.settings.direct_overflow is DirectOverflow.DEFICIT
         blocked = pins.failed if deficit_mode else set()
         settled = pins.covered | blocked
-        free = _free_members(problem, settled)
+        free = FreeMembers.of(problem.class_columns, settled, problem.consumption_class)
         grants = list(pins.grants)
         tables = None if self.reference else _Tables(grants)
-        covered: dict[int, int] = {}  # class -> its first free members covered
+        covered = np.zeros(len(free), dtype=np.int64)  # per class, its first free members covered
         status, value, bound = Status.OPTIMAL, 0, 0
         expanding = 0.0
         cpsat = _CpSat(problem, baseline)
@@ -147,21 +147,23 @@ class OptimalEngine:
             sub, solution = pending.popleft()
             started = time.perf_counter()
             if solution.flows is not None and sub.columns is not None and tables is not None:
-                table, counts = flow_table(sub.classes, sub.columns, solution.flows, free)
+                table, ks, counts = flow_table(sub.classes, sub.columns, solution.flows, free)
                 tables.add_table(table)
+                covered[ks] = counts
                 solution.flows = None
             else:
-                more, counts = expand(problem, solution, free)
+                more, done = expand(problem, solution, free)
                 if tables is not None:
                     tables.add(more)
                 grants.extend(more)
+                for k, n in done.items():
+                    covered[k] = n
             expanding += time.perf_counter() - started
-            covered.update(counts)
             value, bound = value + solution.value, bound + solution.bound
             if solution.status is not Status.OPTIMAL:
                 status = Status.FEASIBLE
             take_all(remaining, solution.units, class_product)
-        left = sorted(c for k, members in free.items() for c in members[covered.get(k, 0) :])
+        left = free.left_over(covered).tolist()
         repaired, missing = _repair(problem, remaining, left)
         grants.extend(repaired)
         allocation = Allocation(self.name, status, grants, warnings=pins.warnings)
@@ -229,20 +231,6 @@ class _Tables:
                 records_of(part) if isinstance(part, np.ndarray) else part for part in segments
             )
         )
-
-
-def _free_members(problem: Problem, settled: set[int]) -> dict[int, list[int]]:
-    """Per class, its members the pins did not settle, ascending: each class's members
-    copied whole, then the few settled ones found by bisection and cut out."""
-    free = dict(enumerate(problem.class_columns.member_lists()))
-    for c in sorted(settled, reverse=True):
-        members = free[problem.consumption_class[c]]
-        at = bisect_left(members, c)
-        if at < len(members) and members[at] == c:
-            del members[at]
-        else:  # members out of order: filter the class instead
-            members[:] = [m for m in members if m != c]
-    return free
 
 
 def _room(problem: Problem, remaining: Remaining, k: int) -> bool:

@@ -20,18 +20,20 @@ from lcm_opt.domain import Status
 @dataclass(frozen=True)
 class SubProblem:
     classes: tuple[int, ...]  # class indices, ascending
-    count: dict[int, int]  # class -> members still to allocate (pinned/blocked removed)
+    # class -> members still to allocate (pinned/blocked removed); a dict or the columns
+    # of one (lazy_maps.ClassMap), as `weight` and `product`
+    count: Mapping[int, int]
     edges: Mapping[int, tuple[Edge, ...]]  # class -> eligible edges (exact + downgrade)
     licences: tuple[int, ...]  # licence indices, ascending
     capacity: dict[int, int | None]  # licence -> capacity left after pins; None = unlimited
-    weight: dict[int, int]  # class -> first-criterion value of one covered member (>= 0)
+    weight: Mapping[int, int]  # class -> first-criterion value of one covered member (>= 0)
     max_score: int  # upper bound of any edge score (A_max)
     hint_units: dict[tuple[int, int], int] = field(default_factory=dict)  # greedy (class, licence)
     hint_covered: dict[tuple[int, str], int] = field(default_factory=dict)  # greedy (class, group)
     # Track Deployment caps (L5, A45): (licence, product) -> units left after pins, binding
     # the classes of that product together: sum_{k of product} units[k, licence] <= cap
     caps: dict[tuple[int, int], int] = field(default_factory=dict)
-    product: dict[int, int] = field(default_factory=dict)  # class -> product (for `caps`)
+    product: Mapping[int, int] = field(default_factory=dict)  # class -> product (for `caps`)
     # `edges` as columns, classes in `classes` order (the same edges), where the caller
     # has them; None: read from `edges`
     columns: EdgeArrays | None = field(default=None, compare=False, repr=False)
@@ -86,8 +88,10 @@ class ClassEdges(Mapping[int, tuple[Edge, ...]]):
 
 @dataclass
 class ComponentSolution:
-    units: dict[tuple[int, int], int]  # (class, licence) -> licence units granted
-    covered: dict[tuple[int, str], int]  # (class, group) -> members covered through that group
+    # (class, licence) -> licence units granted; a dict or its columns (lazy_maps.PairMap)
+    units: Mapping[tuple[int, int], int]
+    # (class, group) -> members covered through that group; a dict or its columns
+    covered: Mapping[tuple[int, str], int]
     status: Status  # OPTIMAL or FEASIBLE
     value: int  # first criterion: sum of weight * covered
     bound: int  # proven upper bound of `value`
