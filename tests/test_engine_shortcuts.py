@@ -33,8 +33,9 @@ def test_deficit_details_by_index_are_by_natural_id(tmp_path: Path) -> None:
         assert greedy._in_natural_order(problem.licence_ids)
         for cls in problem.classes:
             if cls.edges:
-                by_id = greedy._full_detail(problem, cls.edges, cls.product, ranked=False)
-                assert greedy._full_detail(problem, cls.edges, cls.product, True) == by_id
+                licences = [e.licence for e in cls.edges]
+                by_id = greedy._full_detail(problem, licences, cls.product, ranked=False)
+                assert greedy._full_detail(problem, licences, cls.product, True) == by_id
                 compared += 1
     assert compared > 100
 

@@ -120,17 +120,22 @@ def weight_column(problem: Problem) -> npt.NDArray[np.int64] | None:
     unit = objective_unit(problem.scenario.settings.objective)
     scale = unit.scale(problem.products)
     columns = problem.class_columns
-    pairs = np.stack([columns.product, columns.product_units], axis=1).astype(np.int64)
-    distinct, inverse = np.unique(pairs, axis=0, return_inverse=True)
-    products = problem.products
-    weights = [
-        unit.weight(units, products[product].unit_price, scale)
-        for product, units in distinct.tolist()
-    ]
-    try:
-        made = np.array(weights, dtype=np.int64)[inverse.reshape(-1)]
-    except OverflowError:
-        made = None
+    product = columns.product.astype(np.int64)
+    units = columns.product_units.astype(np.int64)
+    span = int(units.max(initial=0)) + 1
+    made = None
+    if int(units.min(initial=0)) >= 0 and span * (len(problem.products) + 1) < 1 << 62:
+        key = product * span + units
+        distinct, inverse = np.unique(key, return_inverse=True)
+        products = problem.products
+        weights = [
+            unit.weight(k % span, products[k // span].unit_price, scale)
+            for k in distinct.tolist()
+        ]
+        try:
+            made = np.array(weights, dtype=np.int64)[inverse.reshape(-1)]
+        except OverflowError:
+            made = None
     problem.__dict__[_WEIGHT_COLUMN] = made
     return made
 

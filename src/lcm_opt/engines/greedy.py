@@ -194,29 +194,43 @@ def _in_natural_order(ids: Sequence[str]) -> bool:
 
 
 def _class_deficit(problem: Problem, k: int, ranked: bool) -> tuple[DeficitReason, str | None]:
+    """Where the problem has its edge columns (compile's), read from them: a class with
+    edges is not made for its deficit."""
+    if "edge_arrays" in problem.__dict__:
+        arrays = problem.edge_arrays
+        a, b = arrays.start[k : k + 2].tolist()
+        if b > a:
+            licences = arrays.licence[a:b].tolist()
+            product = int(problem.class_columns.product[k])
+            return DeficitReason.CAPACITY, _full_detail(problem, licences, product, ranked)
+        return DeficitReason.NO_ELIGIBLE_LICENCE, problem.classes[k].detail
     cls = problem.classes[k]
     if cls.edges:
-        return DeficitReason.CAPACITY, _full_detail(problem, cls.edges, cls.product, ranked)
+        licences = [e.licence for e in cls.edges]
+        return DeficitReason.CAPACITY, _full_detail(problem, licences, cls.product, ranked)
     return DeficitReason.NO_ELIGIBLE_LICENCE, cls.detail
 
 
 def _full_detail(
-    problem: Problem, edges: tuple[Edge, ...], product: int, ranked: bool, shown: int = 5
+    problem: Problem, licences: list[int], product: int, ranked: bool, shown: int = 5
 ) -> str:
-    """Name the eligible licences it competed for: 'outcompeted', not 'unlicensable', and
-    the Track Deployment caps (L5, A45) that bound the product on them. `ranked`: licence
-    ids ascend in natural order with their indices."""
+    """Name the eligible licences (of the class's edges) it competed for: 'outcompeted',
+    not 'unlicensable', and the Track Deployment caps (L5, A45) that bound the product on
+    them. `ranked`: licence ids ascend in natural order with their indices."""
     if ranked:
-        ids = list(map(problem.licence_ids.__getitem__, sorted({e.licence for e in edges})))
+        ids = list(map(problem.licence_ids.__getitem__, sorted(set(licences))))
     else:
-        ids = sorted({problem.licence_ids[e.licence] for e in edges}, key=natural_key)
+        ids = sorted({problem.licence_ids[li] for li in licences}, key=natural_key)
     more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
     detail = f"eligible licences full: {', '.join(ids[:shown])}{more}"
+    if not problem.lcm.caps:
+        return detail
+    eligible = set(licences)
     caps = sorted(
         (
             (problem.licence_ids[li], cap)
             for (li, p), cap in problem.lcm.caps.items()
-            if p == product and any(e.licence == li for e in edges)
+            if p == product and li in eligible
         ),
         key=lambda item: natural_key(item[0]),
     )

@@ -13,7 +13,7 @@ from operator import itemgetter
 import numpy as np
 
 from lcm_opt.compile.problem import Problem
-from lcm_opt.domain import DirectOverflow, SplitMode, Status
+from lcm_opt.domain import DirectOverflow, Status
 from lcm_opt.engines import cluster
 from lcm_opt.engines.base import Allocation, GrantRecord, Remaining, records_of, take_all
 from lcm_opt.engines.components import (
@@ -23,6 +23,7 @@ from lcm_opt.engines.components import (
     hinted,
     objective_scale,
     subproblems,
+    weight_column,
 )
 from lcm_opt.engines.cpsat import preload
 from lcm_opt.engines.expand import expand
@@ -30,11 +31,12 @@ from lcm_opt.engines.expand_arrays import flow_table, narrowed
 from lcm_opt.engines.flow import FlowUnsafe, solve_flow
 from lcm_opt.engines.flow_arrays import solve_flow_arrays
 from lcm_opt.engines.free import FreeMembers
-from lcm_opt.engines.greedy import GreedyEngine, choose, deficit_records
+from lcm_opt.engines.greedy import GreedyEngine, deficit_records
 from lcm_opt.engines.milp import new_highs
 from lcm_opt.engines.parallel import solve_all, workers_for
 from lcm_opt.engines.pins import apply_pins
 from lcm_opt.engines.portfolio import solve_exact
+from lcm_opt.engines.repair import repair
 from lcm_opt.engines.stages import Stages, stage_summary
 from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
 from lcm_opt.memory import release_free_memory
@@ -164,7 +166,7 @@ class OptimalEngine:
                 status = Status.FEASIBLE
             take_all(remaining, solution.units, class_product)
         left = free.left_over(covered).tolist()
-        repaired, missing = _repair(problem, remaining, left)
+        repaired, missing = repair(problem, remaining, left)
         grants.extend(repaired)
         allocation = Allocation(self.name, status, grants, warnings=pins.warnings)
         if tables is not None:
@@ -233,54 +235,17 @@ class _Tables:
         )
 
 
-def _room(problem: Problem, remaining: Remaining, k: int) -> bool:
-    """Whether some edge of class k scoring >= 0 has any capacity left (None: unlimited)."""
-    cls = problem.classes[k]
-    for edge in cls.edges:
-        if edge.score >= 0:
-            left = remaining.left(edge.licence, cls.product)
-            if left is None or left > 0:
-                return True
-    return False
-
-
-def _repair(
-    problem: Problem, remaining: Remaining, uncovered: list[int]
-) -> tuple[list[GrantRecord], list[int]]:
-    """Leftover capacity to consumptions still uncovered that it can hold, in consumption
-    order, through edges scoring >= 0 so that neither criterion drops: a time-limited
-    CP-SAT result or a class of weight 0 never leaves a `capacity` deficit beside a licence
-    with room for it. Once a member of a class finds no room, later members of that class
-    cannot either (capacity only shrinks), so the class is skipped from then on. Returns
-    the grants added and the consumptions still uncovered."""
-    added: list[GrantRecord] = []
-    missing: list[int] = []
-    # A class with no room at the start never gets any: seen as spent before the walk.
-    classes = set(map(problem.consumption_class.__getitem__, uncovered))
-    spent = {k for k in classes if not _room(problem, remaining, k)}
-    if spent == classes:
-        return added, list(uncovered)
-    for c in uncovered:
-        k = problem.consumption_class[c]
-        cls = problem.classes[k]
-        edges = () if k in spent else tuple(e for e in cls.edges if e.score >= 0)
-        take = choose(edges, remaining, SplitMode.WHOLE_FIT_FIRST, cls.product) if edges else None
-        if take is None:
-            spent.add(k)
-            missing.append(c)
-            continue
-        for edge, units in take:
-            remaining.take(edge.licence, units, cls.product)
-            added.append(GrantRecord(c, edge.licence, units, False, edge.score, edge.downgrade))
-    return added, missing
-
-
 def _bound_and_gap(problem: Problem, allocation: Allocation, slack: int) -> tuple[float, float]:
     """The proven lower bound on the first criterion, in its own units (outstanding units,
     cost or count), and the relative gap to it. `slack` = bound - value over components."""
-    weights = class_weights(problem)
-    classes = map(problem.consumption_class.__getitem__, map(itemgetter(0), allocation.deficits))
-    outstanding = sum(map(weights.__getitem__, classes))
+    classes = list(
+        map(problem.consumption_class.__getitem__, map(itemgetter(0), allocation.deficits))
+    )
+    column = weight_column(problem)
+    if column is not None and int(np.abs(column).max(initial=0)) * len(classes) < 1 << 62:
+        outstanding = int(column[np.array(classes, dtype=np.int64)].sum())
+    else:
+        outstanding = sum(map(class_weights(problem).__getitem__, classes))
     scale = objective_scale(problem)
     lower = max(outstanding - slack, 0)
     gap = (outstanding - lower) / max(outstanding, 1)
