@@ -93,14 +93,20 @@ class _CpSat:
 def _solve_components(
     subs: list[SubProblem], cpsat: _CpSat, reference: bool
 ) -> list[ComponentSolution]:
-    """Flows in the pool; then CP-SAT where flow cannot (in the pool too when several).
-    With a cluster address set, every component is solved on the cluster instead."""
+    """Flows in this process; then CP-SAT where flow cannot (in the pool when several).
+    With a cluster address set, every component is solved on the cluster instead.
+
+    A flow takes milliseconds per component, and SimpleMinCostFlow holds the GIL (threads
+    gain nothing); forking the process that holds the estate costs more than the flows
+    (page tables, and copy-on-write of every page either side touches: at a million
+    consumptions the pool spent twice the CPU of the serial solve). Multi-unit components
+    run for seconds each, which a fork repays."""
     if subs and cluster.address() is not None:
         from lcm_opt.engines.cluster_components import solve_components
 
         settings = cpsat.problem.scenario.settings
         return solve_components(subs, settings.time_limit_s, settings.seed, cpsat.hinted)
-    flows = solve_all(subs, _reference_flow if reference else _flow, workers_for(subs))
+    flows = solve_all(subs, _reference_flow if reference else _flow, 1)
     rest = [sub for sub, done in zip(subs, flows, strict=True) if done is None]
     if rest:
         preload()  # before any fork: workers share the solver imports
