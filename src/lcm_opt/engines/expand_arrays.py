@@ -54,9 +54,10 @@ class _Staircase:
     ) -> None:
         degree = np.diff(columns.start)
         at = np.repeat(np.arange(len(classes), dtype=np.int64), degree)
-        first = _group_first(at, columns.group)
+        first = _group_first(at, columns.group, columns.start)
         used = np.flatnonzero(flows)
-        order = used[np.lexsort((used, first[used]))]  # classes stay ascending: first is global
+        key = first[used]  # classes stay ascending: first is global
+        order = used if bool((key[1:] >= key[:-1]).all()) else used[np.lexsort((used, key))]
         amount = flows[order].astype(np.int64)
         owner = at[order]
         # where each flowing edge's members start among its class's free members
@@ -106,10 +107,14 @@ def narrowed(table: np.ndarray) -> np.ndarray:
     return table.astype(np.int32)
 
 
-def _group_first(at: np.ndarray, group: np.ndarray) -> np.ndarray:
-    """For each edge, the index of the first edge of its class with its split group."""
+def _group_first(at: np.ndarray, group: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """For each edge, the index of the first edge of its class with its split group (the
+    class's first edge where every edge has one group)."""
     if not len(at):
         return at
+    if bool((group == group[0]).all()):
+        same: np.ndarray = start[at]
+        return same
     key = at * (int(group.max()) + 1) + group
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     out: np.ndarray = first[inverse.reshape(-1)]

@@ -175,13 +175,8 @@ def _solution(sub: SubProblem, flat: _Flat, flows: np.ndarray) -> ComponentSolut
     classes = np.asarray(flat.classes, dtype=np.int64)[at]
     units = PairMap(classes, flat.licence[used].astype(np.int64), amount, None)
     codes = flat._codes[used].astype(np.int64)
-    groups = int(flat._codes.max(initial=0)) + 1
-    _, first, inverse = np.unique(at * groups + codes, return_index=True, return_inverse=True)
-    sums = np.zeros(len(first), dtype=np.int64)
-    np.add.at(sums, inverse.reshape(-1), amount)
-    placed = np.argsort(first, kind="stable")
-    where = first[placed]
-    covered = PairMap(classes[where], codes[where], sums[placed], flat._names)
+    where, sums = _runs(at * (int(flat._codes.max(initial=0)) + 1) + codes, amount)
+    covered = PairMap(classes[where], codes[where], sums, flat._names)
     total = int(amount.sum())
     scores = flat.score[used]
     if int(np.abs(scores).max(initial=0)) * total < _SAFE:
@@ -197,3 +192,17 @@ def _solution(sub: SubProblem, flat: _Flat, flows: np.ndarray) -> ComponentSolut
     if sub.columns is not None:
         solution.flows = flows.astype(np.int64)
     return solution
+
+
+def _runs(key: np.ndarray, amount: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each distinct `key` first occurs, in order of that occurrence, and the sum of
+    `amount` over its rows. Keys already ascending (one split group: the class order) are
+    runs, read without a sort."""
+    if not len(key) or bool((key[1:] >= key[:-1]).all()):
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else key
+        return starts, np.add.reduceat(amount, starts) if len(key) else amount
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    sums = np.zeros(len(first), dtype=np.int64)
+    np.add.at(sums, inverse.reshape(-1), amount)
+    placed = np.argsort(first, kind="stable")
+    return first[placed], sums[placed]

@@ -3,8 +3,10 @@ that pins are honoured identically."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from lcm_opt.compile.classes import LazyClasses
 from lcm_opt.compile.problem import PairCheck, Problem
 from lcm_opt.engines.base import GrantRecord, Remaining
 from lcm_opt.rules.eligibility import Reach
@@ -51,7 +53,8 @@ def apply_pins(problem: Problem, remaining: Remaining, *, reference: bool = Fals
     are bypassed unless settings.direct_checks_requirements (A14). A pinned pair that is an
     eligible edge is read from the edge; `reference` checks every pair through the rules."""
     outcome = PinOutcome()
-    pair_check = problem.check if reference else problem.pair_check
+    pair_check = problem.check if reference else _pair_check(problem)
+    class_product = problem.class_columns.product
     for pin in problem.pins:
         c, lic = pin.consumption, pin.licence
         label = f"pin {problem.licence_ids[lic]} -> {problem.consumption_ids[c]}"
@@ -59,7 +62,7 @@ def apply_pins(problem: Problem, remaining: Remaining, *, reference: bool = Fals
             outcome.warnings.append(f"{label} not honoured: already covered by another pin (A42)")
             continue
         check = pair_check(c, lic)
-        product = problem.class_of(c).product
+        product = int(class_product[problem.consumption_class[c]])
         refusal = _refusal(problem, lic, product, check, remaining)
         if refusal is not None:
             outcome.warnings.append(f"{label} not honoured: {refusal}")
@@ -73,3 +76,27 @@ def apply_pins(problem: Problem, remaining: Remaining, *, reference: bool = Fals
         )
     outcome.failed -= outcome.covered  # A42: another pin on the consumption held
     return outcome
+
+
+def _pair_check(problem: Problem) -> Callable[[int, int], PairCheck]:
+    """`problem.pair_check`; for compile's classes, a pair that is an eligible edge is read
+    from the edge columns, no class made: compile scored those edges with the rule set's
+    vectorised evaluation, equal to its score of the pair (RuleSet.evaluate_pairs), and
+    only compile makes LazyClasses (a problem with rewritten scores holds its classes)."""
+    if not isinstance(problem.classes, LazyClasses):
+        return problem.pair_check
+    arrays = problem.edge_arrays
+    starts = arrays.start
+    class_of = problem.consumption_class
+
+    def check(consumption: int, licence: int) -> PairCheck:
+        k = class_of[consumption]
+        a, b = int(starts[k]), int(starts[k + 1])
+        licences = arrays.licence[a:b].tolist()
+        if licence not in licences:
+            return problem.pair_check(consumption, licence)
+        row = a + licences.index(licence)
+        reach = Reach.DOWNGRADE if arrays.downgrade[row] else Reach.EXACT
+        return PairCheck(reach, True, int(arrays.units[row]), True, int(arrays.score[row]))
+
+    return check
