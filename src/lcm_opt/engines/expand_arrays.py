@@ -62,8 +62,8 @@ class _Staircase:
         owner = at[order]
         # where each flowing edge's members start among its class's free members
         before = np.cumsum(amount) - amount
-        run_start = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if len(owner) else owner
-        run_of = np.repeat(np.arange(len(run_start)), np.diff(np.r_[run_start, len(owner)]))
+        run_start = run_starts(owner)
+        run_of = np.repeat(np.arange(len(run_start)), np.diff(run_start, append=len(owner)))
         offset = before - before[run_start][run_of] if len(owner) else before
         if isinstance(free, FreeMembers):
             sizes = free.sizes()[classes]
@@ -97,6 +97,14 @@ class _Staircase:
         counts = np.add.reduceat(amount, run_start) if len(owner) else amount
         assert (counts <= self.sizes[covered_at]).all(), "a class covers at most its free members"
         return self.classes[covered_at], counts
+
+
+def run_starts(key: np.ndarray) -> np.ndarray:
+    """Where each run of equal values in `key` starts."""
+    if not len(key):
+        return np.zeros(0, dtype=np.int64)
+    starts: np.ndarray = np.flatnonzero(key[1:] != key[:-1]) + 1
+    return np.concatenate((np.zeros(1, dtype=starts.dtype), starts))
 
 
 def narrowed(table: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ from ortools.graph.python import min_cost_flow
 
 from lcm_opt.compile.problem import Edge
 from lcm_opt.domain import Status
+from lcm_opt.engines.expand_arrays import run_starts
 from lcm_opt.engines.flow import _COST_LIMIT, SINK, SOURCE, FlowUnsafe
 from lcm_opt.engines.lazy_maps import PairMap, column
 from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
@@ -199,7 +200,7 @@ def _runs(key: np.ndarray, amount: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     `amount` over its rows. Keys already ascending (one split group: the class order) are
     runs, read without a sort."""
     if not len(key) or bool((key[1:] >= key[:-1]).all()):
-        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else key
+        starts = run_starts(key)
         return starts, np.add.reduceat(amount, starts) if len(key) else amount
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     sums = np.zeros(len(first), dtype=np.int64)
