@@ -179,13 +179,14 @@ def _deficit_json(problem: Problem, deficits: list[DeficitRecord]) -> Iterator[s
     keys = list(zip(map(classes.__getitem__, consumptions), reasons, details, strict=True))
     number: dict[tuple[int, str, str | None], int] = {}
     tails: list[str] = []
+    columns = problem.class_columns  # product and units per class, no class made
+    class_product, class_units = columns.product.tolist(), columns.product_units.tolist()
     for key in dict.fromkeys(keys):
         k, reason, detail = key
-        cls = problem.classes[k]
         number[key] = len(tails)
         tails.append(
-            f',\n      "product": {products[cls.product]},\n'
-            f'      "units": {cls.product_units},\n'
+            f',\n      "product": {products[class_product[k]]},\n'
+            f'      "units": {class_units[k]},\n'
             f'      "reason": "{DeficitReason(reason).value}",\n'
             f'      "detail": {"null" if detail is None else _json(detail)}\n'
             "    }"
