@@ -1,15 +1,16 @@
 """Consumptions read column by column into a ConsumptionTable: Parquet files (here) and
 plain CSV files (io/columnar_csv.py), with the outcome of the streaming reader (io/stream.py):
-rows grouped by their attribute cells in C (dictionary codes combined), each group's first
-row through the per-row path, ids taken as a clean row's. Anything else (a problem on any
-row, a mapping that makes a row's own fields, a column it cannot group) returns None, and
-the streaming reader reads the file, reporting exactly what it reports where it reports it.
+rows grouped by their attribute cells in C (dictionary codes combined), each column's
+distinct cells validated once by the domain (domain/table_columns.py), ids taken as a clean
+row's. Anything else (a problem on any row, a mapping that makes a row's own fields, a
+column it cannot group) returns None, and the streaming reader reads the file, reporting
+exactly what it reports where it reports it.
 """
 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,18 +18,18 @@ import pyarrow as pa
 
 from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable
+from lcm_opt.domain.table_columns import UNSET, Column, assemble, validate_column
 from lcm_opt.domain.types import visible
 from lcm_opt.io.blocks import TEXT_CELLS, TableBlock
-from lcm_opt.io.cells import convert_cells, typed_columns
-from lcm_opt.io.compact import Compactor
+from lcm_opt.io.cells import CellKind, convert_cells, typed_columns
 from lcm_opt.io.mapping import Layout, layout
-from lcm_opt.io.stream import RowPaths, StopAtFirst, TableBuilder, Unclean, unique_ids
+from lcm_opt.io.stream import StopAtFirst, Unclean, unique_ids
 from lcm_opt.memory import release_free_memory
 
 Found = tuple[ConsumptionTable, Collection[str]]
 
 
-def parquet_table(block: TableBlock, row_path: RowPaths) -> Found | None:
+def parquet_table(block: TableBlock) -> Found | None:
     """The block's table and its ids, or None: read the file row by row instead."""
 
     def read() -> Found | None:
@@ -43,7 +44,7 @@ def parquet_table(block: TableBlock, row_path: RowPaths) -> Found | None:
         table = pq.read_table(block.path, read_dictionary=coded)
         columns = [column.combine_chunks() for column in table.columns]
         del table
-        return table_of(block, lay, columns, 1, row_path)
+        return table_of(block, lay, columns)
 
     return columnar(block, read)
 
@@ -71,10 +72,11 @@ def header_layout(header: list[str], block: TableBlock) -> Layout:
     return found
 
 
-def table_of(
-    block: TableBlock, lay: Layout, columns: list[Any], start: int, row_path: RowPaths
-) -> Found | None:
-    """The table of `columns` (by header position) read through `lay`, from row `start`."""
+def table_of(block: TableBlock, lay: Layout, columns: list[Any]) -> Found | None:
+    """The table of `columns` (by header position) read through `lay`: rows grouped by their
+    attribute cells, each column's distinct cells validated once by the domain
+    (domain/table_columns.py), groups whose validated attributes are equal made one
+    prototype, named by the id of its first row."""
     at = {name: index for index, name in lay.positions}
     ids = _ids(columns[at["id"]])
     known = None if ids is None else unique_ids(ids)
@@ -85,34 +87,61 @@ def table_of(
         for name in ("asset", "user")
         if name in at
     }
-    coded = {i: _dictionary(columns[i]) for i, name in lay.positions if name not in ROW_FIELDS}
-    codes = {index: _indices(column) for index, column in coded.items()}
-    group, first = _groups([(codes[i], len(c.dictionary)) for i, c in coded.items()], len(ids))
-    firsts = [(i, c.dictionary.to_pylist(), codes[i][first].tolist()) for i, c in coded.items()]
-    problems = StopAtFirst()
-    full, builder = row_path({}, problems), TableBuilder(lambda *_: None, None, problems)
-    numbers = np.empty(len(first), dtype=np.uintc)
+    coded = {name: _dictionary(columns[i]) for i, name in lay.positions if name not in ROW_FIELDS}
+    codes = {name: _indices(column) for name, column in coded.items()}
+    group, first = _groups([(codes[n], len(c.dictionary)) for n, c in coded.items()], len(ids))
     typed = typed_columns(Consumption, list(at)) if block.form in TEXT_CELLS else None
-    compact = Compactor()
-    record: list[Any] = [None] * (max(at.values()) + 1)
-    for number, row in enumerate(first.tolist()):
-        for index, values, at_first in firsts:
-            record[index] = values[at_first[number]]
-        for name, texts in (("id", ids), *own.items()):
-            record[at[name]] = texts[row]
-        raw = lay.raw(record)
-        cells_ok = typed is None or convert_cells(raw, typed, "", row + start, problems)
-        lay.add_constants(raw)
-        item, made = full(row + start, raw, cells_ok), len(builder.prototypes)
-        if item is None:
-            return None
-        numbers[number] = builder.prototype(item, raw)
-        if len(builder.prototypes) > made:  # compacted as it is made
-            compact(builder.prototypes[-1], ids[row])
-    per_row = array("I", numbers[group].tobytes())
-    prototypes = tuple(builder.prototypes)
+    attributes: dict[str, tuple[Column, Any]] = {}  # field -> its column, each group's input
+    for name, column in coded.items():
+        used, position = np.unique(codes[name][first], return_inverse=True)
+        cells = column.dictionary.to_pylist()
+        convert = typed if typed is not None and any(name in n for n in typed.values()) else None
+        inputs = [_input(name, cells[code], convert) for code in used.tolist()]
+        attributes[name] = (_valid(name, inputs), position)
+    for name, value in lay.mapping.constants.items():
+        attributes[name] = (_valid(name, [value]), np.zeros(len(first), dtype=np.int64))
+    prototype, firsts = _groups([_canonical(*found) for found in attributes.values()], len(first))
+    made: dict[str, tuple[Column, Sequence[int]]] = {
+        name: (column, position[firsts].tolist()) for name, (column, position) in attributes.items()
+    }
+    first_ids = [ids[row] for row in first[firsts].tolist()]
+    made["id"] = (_valid("id", first_ids), range(len(first_ids)))
+    prototypes = tuple(assemble(made))
+    per_row = array("I", prototype[group].astype(np.uintc).tobytes())
     table = ConsumptionTable.trusted(ids, prototypes, per_row, own.get("asset"), own.get("user"))
     return table, known
+
+
+def _input(name: str, cell: object, typed: dict[CellKind, list[str]] | None) -> object:
+    """What a row with `cell` gives the field, as the per-row path reads it: text stripped,
+    empty text and null UNSET, a text file's typed cells converted (Unclean on a bad one)."""
+    if isinstance(cell, str):
+        cell = cell.strip()
+        if not cell:
+            return UNSET
+    elif cell is None:
+        return UNSET
+    if typed is None:
+        return cell
+    raw = {name: cell}
+    convert_cells(raw, typed, "", 0, StopAtFirst())
+    return raw[name]
+
+
+def _valid(name: str, inputs: list[Any]) -> Column:
+    """The field's inputs validated; Unclean when it refuses one."""
+    column = validate_column(name, inputs)
+    if column is None:
+        raise Unclean
+    return column
+
+
+def _canonical(column: Column, position: Any) -> tuple[Any, int]:
+    """Per group, the number of its validated value (equal values, one number), and how
+    many numbers there are."""
+    numbers: dict[Any, int] = {}
+    canonical = np.array([numbers.setdefault(value, len(numbers)) for value in column.values])
+    return canonical[position], len(numbers)
 
 
 def _texts(column: Any) -> list[str | None]:
