@@ -70,7 +70,7 @@ def clean_ids(values: Sequence[object]) -> list[str] | None:
     """What the Id type makes of each value when every one is ASCII text that
     `_clean_text_first` returns without its handler (stripped, non-empty, no hidden
     character), checked for all of them at once; None otherwise (validate them one by one)."""
-    if not all(type(value) is str for value in values):
+    if not {str}.issuperset(map(type, values)):
         return None
     texts: list[str] = [*map(str.strip, values)]  # type: ignore[arg-type]
     joined = "".join(values)  # type: ignore[arg-type]

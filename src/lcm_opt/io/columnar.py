@@ -73,10 +73,10 @@ def header_layout(header: list[str], block: TableBlock) -> Layout:
 
 
 def table_of(block: TableBlock, lay: Layout, columns: list[Any]) -> Found | None:
-    """The table of `columns` (by header position) read through `lay`: rows grouped by their
-    attribute cells, each column's distinct cells validated once by the domain
-    (domain/table_columns.py), groups whose validated attributes are equal made one
-    prototype, named by the id of its first row."""
+    """The table of `columns` (by header position) read through `lay`: each attribute
+    column's distinct cells validated once by the domain (domain/table_columns.py), rows
+    whose validated attributes are equal grouped into one prototype, made from the cells of
+    the first of them and named by its id."""
     at = {name: index for index, name in lay.positions}
     ids = _ids(columns[at["id"]])
     known = None if ids is None else unique_ids(ids)
@@ -87,27 +87,24 @@ def table_of(block: TableBlock, lay: Layout, columns: list[Any]) -> Found | None
         for name in ("asset", "user")
         if name in at
     }
-    coded = {name: _dictionary(columns[i]) for i, name in lay.positions if name not in ROW_FIELDS}
-    codes = {name: _indices(column) for name, column in coded.items()}
-    group, first = _groups([(codes[n], len(c.dictionary)) for n, c in coded.items()], len(ids))
     typed = typed_columns(Consumption, list(at)) if block.form in TEXT_CELLS else None
-    attributes: dict[str, tuple[Column, Any]] = {}  # field -> its column, each group's input
-    for name, column in coded.items():
-        used, position = np.unique(codes[name][first], return_inverse=True)
-        cells = column.dictionary.to_pylist()
-        convert = typed if typed is not None and any(name in n for n in typed.values()) else None
-        inputs = [_input(name, cells[code], convert) for code in used.tolist()]
-        attributes[name] = (_valid(name, inputs), position)
-    for name, value in lay.mapping.constants.items():
-        attributes[name] = (_valid(name, [value]), np.zeros(len(first), dtype=np.int64))
-    prototype, firsts = _groups([_canonical(*found) for found in attributes.values()], len(first))
+    attributes: dict[str, tuple[Column, Any]] = {}  # field -> its column, each row's cell in it
+    for index, name in lay.positions:
+        if name not in ROW_FIELDS:
+            coded = _dictionary(columns[index])
+            convert = typed if typed and any(name in names for names in typed.values()) else None
+            inputs = [_input(name, cell, convert) for cell in coded.dictionary.to_pylist()]
+            attributes[name] = (_valid(name, inputs), _indices(coded))
+    prototype, firsts = _groups([_canonical(*found) for found in attributes.values()], len(ids))
     made: dict[str, tuple[Column, Sequence[int]]] = {
-        name: (column, position[firsts].tolist()) for name, (column, position) in attributes.items()
+        name: (column, cells[firsts].tolist()) for name, (column, cells) in attributes.items()
     }
-    first_ids = [ids[row] for row in first[firsts].tolist()]
+    for name, value in lay.mapping.constants.items():  # the same for every row
+        made[name] = (_valid(name, [value]), [0] * len(firsts))
+    first_ids = [ids[row] for row in firsts.tolist()]
     made["id"] = (_valid("id", first_ids), range(len(first_ids)))
     prototypes = tuple(assemble(made))
-    per_row = array("I", prototype[group].astype(np.uintc).tobytes())
+    per_row = array("I", prototype.astype(np.uintc).tobytes())
     table = ConsumptionTable.trusted(ids, prototypes, per_row, own.get("asset"), own.get("user"))
     return table, known
 
@@ -136,12 +133,12 @@ def _valid(name: str, inputs: list[Any]) -> Column:
     return column
 
 
-def _canonical(column: Column, position: Any) -> tuple[Any, int]:
-    """Per group, the number of its validated value (equal values, one number), and how
-    many numbers there are."""
+def _canonical(column: Column, cells: Any) -> tuple[Any, int]:
+    """Per row, the number of its cell's validated value (equal values, one number), and
+    how many numbers there are."""
     numbers: dict[Any, int] = {}
     canonical = np.array([numbers.setdefault(value, len(numbers)) for value in column.values])
-    return canonical[position], len(numbers)
+    return canonical[cells], len(numbers)
 
 
 def _texts(column: Any) -> list[str | None]:
