@@ -37,7 +37,8 @@ def csv_table(block: TableBlock) -> Read | None:
         end = data.find(b"\n")
         line = data[: len(data) if end < 0 else end].decode("utf-8").rstrip("\r\n")
         odd = min(set(data.translate(None, _PLAIN)), default=0x80) < 0x80  # ASCII, not plain
-        if not line or odd or data.count(b"\r") != data.count(b"\r\n"):
+        returns = data.count(b"\r")  # each one a line end's, or the file is not plain
+        if not line or odd or (returns and returns != data.count(b"\r\n")):
             return None
         delimiter = block.delimiter or detect_delimiter(line)
         header = line.split(delimiter)
