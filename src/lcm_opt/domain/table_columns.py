@@ -69,9 +69,9 @@ def validate_column(name: str, inputs: Sequence[object]) -> Column | None:
     required field): the caller then validates its items whole, to report where."""
     if name not in _DEFAULTS:
         raise ValueError(f"Consumption has no field {name!r}")
+    if name in _ID_FIELDS and (values := clean_ids(inputs)) is not None:  # text: all given
+        return Column(name, values, [True] * len(values))
     given = [value is not UNSET for value in inputs]
-    if name in _ID_FIELDS and all(given) and (values := clean_ids(inputs)) is not None:
-        return Column(name, values, given)
     validator = Consumption.__pydantic_validator__
     made: list[Any] = []
     for value, gives in zip(inputs, given, strict=True):

@@ -137,8 +137,10 @@ def _canonical(column: Column, cells: Any) -> tuple[Any, int]:
     """Per row, the number of its cell's validated value (equal values, one number), and
     how many numbers there are."""
     numbers: dict[Any, int] = {}
-    canonical = np.array([numbers.setdefault(value, len(numbers)) for value in column.values])
-    return canonical[cells], len(numbers)
+    canonical = [numbers.setdefault(value, len(numbers)) for value in column.values]
+    if len(numbers) == len(canonical):  # distinct cells, distinct values: the cells' numbers
+        return cells, len(numbers)
+    return np.array(canonical)[cells], len(numbers)
 
 
 def _texts(column: Any) -> list[str | None]:
