@@ -84,3 +84,22 @@ def test_aliases_of_text_keyed_mappings_still_count(monkeypatch: pytest.MonkeyPa
     text = "a: &a {x: y, z: w}\nb: [*a, *a, *a, *a, *a, *a, *a, *a]\n"
     with pytest.raises(AliasBomb):
         yaml.load(text, Loader=StrictLoader)
+
+
+def test_the_document_walk_reports_inside_flat_rows_in_document_order() -> None:
+    """Rows of plain values (ASCII text, integers, booleans, nulls) need no visit of their
+    own; a row holding other text or a float is still walked, in document order."""
+    from lcm_opt.adapters.files_parse import NOT_FINITE, document_problems
+
+    surrogate = "not Unicode text: a lone surrogate \\ud800 (half of a JSON escape pair)"
+    rows: list[dict[str, object]] = [
+        {"id": f"c{i}", "n": i, "on": True, "x": None} for i in range(9)
+    ]
+    rows[3]["name"] = "a\ud800"
+    rows[6]["price"] = float("inf")
+    document = {"rows": rows, "tail": ["é", 1.5, float("nan")], "head": {"k": "ok"}}
+    assert list(document_problems(document)) == [
+        (("rows", 3, "name"), surrogate),
+        (("rows", 6, "price"), f"{NOT_FINITE}, got inf"),
+        (("tail", 2), f"{NOT_FINITE}, got nan"),
+    ]
