@@ -9,10 +9,8 @@ from typing import Any
 
 import pytest
 import yaml
-from pydantic import ValidationError
 
 from lcm_opt.adapters.files import load_scenario
-from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.io import columnar_csv
 from lcm_opt.io.blocks import TableBlock
@@ -22,20 +20,8 @@ from tests.test_generators import gen
 from tests.test_streaming_load import both, outcome, write
 
 
-def _row_path(seen: dict[str, int], problems: Any) -> Any:
-    """The loader's per-row path in short: the model, or None when the row is not kept."""
-
-    def full(locator: int, raw: dict[str, Any], cells_ok: bool) -> Consumption | None:
-        try:
-            return Consumption.model_validate(raw) if cells_ok else None
-        except ValidationError:
-            return None
-
-    return full
-
-
 def _fast(path: Path, **options: Any) -> ConsumptionTable | None:
-    found = csv_table(TableBlock("csv", path, **options), _row_path)
+    found = csv_table(TableBlock("csv", path, **options))
     return None if found is None else found[0]
 
 
@@ -53,7 +39,7 @@ def _parts(table: ConsumptionTable) -> tuple[object, ...]:
 def _streamed(path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The scenario as the streaming reader alone loads it."""
     with monkeypatch.context() as patched:
-        patched.setattr(columnar_csv, "csv_table", lambda block, row_path: None)
+        patched.setattr(columnar_csv, "csv_table", lambda block: None)
         return outcome(path, True)
 
 
@@ -192,8 +178,8 @@ def test_the_loader_takes_it_for_plain_and_mapped_files(
     taken: list[bool] = []
     original = columnar_csv.csv_table
 
-    def spy(block: TableBlock, row_path: Any) -> Any:
-        found = original(block, row_path)
+    def spy(block: TableBlock) -> Any:
+        found = original(block)
         taken.append(found is not None)
         return found
 

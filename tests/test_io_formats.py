@@ -256,21 +256,17 @@ def test_bad_block_options(tmp_path: Path, block: dict[str, Any], field: str, me
 def test_parquet_takes_the_columnar_path(tmp_path: Path) -> None:
     """The columnar read (no Python work per row) builds the table by itself for clean
     data, equal to what the per-row path loads; a bad id hands the file back (None)."""
-    from lcm_opt.domain.estate import Consumption
     from lcm_opt.io.blocks import TableBlock
     from lcm_opt.io.columnar import parquet_table
 
-    def row_path(seen: dict[str, int], problems: Any) -> Any:
-        return lambda locator, raw, cells_ok: Consumption.model_validate(raw)
-
     path = make(tmp_path, "parquet")
-    found = parquet_table(TableBlock("parquet", path.parent / "c.parquet"), row_path)
+    found = parquet_table(TableBlock("parquet", path.parent / "c.parquet"))
     assert found is not None
     table, ids = found
     assert list(table) == list(load_scenario(path, group=False).consumptions)
     assert len(table.prototypes) < len(table) and "PC-4/sql" in ids
     write_parquet(tmp_path / "bad.parquet", [*ROWS, {"id": " ", "product": "office"}], FIELDS)
-    assert parquet_table(TableBlock("parquet", tmp_path / "bad.parquet"), row_path) is None
+    assert parquet_table(TableBlock("parquet", tmp_path / "bad.parquet")) is None
 
 
 def test_parquet_columns_the_loader_does_not_know(tmp_path: Path) -> None:

@@ -58,8 +58,9 @@ def load_scenario(path: str | Path, *, group: bool = True) -> Scenario:
     """Reads and validates a scenario file; raises ScenarioErrors listing every problem.
     `group=False`: consumption files are read row by row into a tuple."""
     path = Path(path)
-    data = read_document(path)
-    return scenario_from_mapping(data, base_dir=path.parent, source=str(path), group=group)
+    with gc_paused():  # parsing builds as many objects as validating, and no cycles either
+        data = read_document(path)  # its depth checked
+        return _Loader(data, path.parent, str(path), group=group).build()
 
 
 def scenario_from_mapping(

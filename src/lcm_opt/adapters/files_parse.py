@@ -106,7 +106,13 @@ def document_problems(data: object) -> Iterator[tuple[Loc, str]]:
         for key, _ in items if isinstance(node, Mapping) else ():
             if isinstance(key, str) and not key.isascii() and (message := _not_unicode(key)):
                 yield (*_loc(path), key.encode("utf-8", "replace").decode()), message
+        if all(type(v) in _QUIET or (type(v) is str and v.isascii()) for _, v in items):
+            continue  # nothing below to report (a scenario holds thousands of such rows)
         stack.extend((value, depth + 1, (path, key)) for key, value in reversed(items))
+
+
+_QUIET = frozenset({int, bool, type(None)})
+"""Types of values the walk has nothing to say about (text only when it is ASCII)."""
 
 
 def _not_unicode(text: str) -> str | None:

@@ -22,12 +22,12 @@ def read_table(
     if block.form == "parquet":  # pyarrow loads only for Parquet and CSV files
         from lcm_opt.io.columnar import parquet_table
 
-        if (found := parquet_table(block, row_path)) is not None:
+        if (found := parquet_table(block)) is not None:
             return *found, (1).__add__  # records are numbered from 1
     elif block.form == "csv":
         from lcm_opt.io.columnar_csv import csv_table
 
-        if (read := csv_table(block, row_path)) is not None:
+        if (read := csv_table(block)) is not None:
             return read
     return stream_table(block, row_path, problems)
 

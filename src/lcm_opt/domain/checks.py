@@ -249,6 +249,8 @@ def _consumption_issues(
             yield from _reference("consumptions", index, "product", row.product, products)
             yield from _org_values("consumptions", index, row.__dict__, declared)
         return
+    if not _any_unknown(rows.prototypes, products, declared):
+        return
     failing: dict[int, list[Issue]] = {}
     for number, prototype in enumerate(rows.prototypes):
         found = [
@@ -262,6 +264,20 @@ def _consumption_issues(
     for index, number in enumerate(rows.row_prototype):
         for issue in failing.get(number, ()):
             yield Issue("consumptions", index, issue.field, issue.message, issue.unknown)
+
+
+def _any_unknown(
+    prototypes: Sequence[Consumption], products: Collection[str], declared: _Declared
+) -> bool:
+    """Whether a prototype names an unknown product or an undeclared org value: each
+    distinct value checked once (a few thousand among hundreds of thousands of prototypes)."""
+    if any(product not in products for product in {p.product for p in prototypes}):
+        return True
+    for field, _, tree in declared:
+        values = {p.__dict__[field] for p in prototypes}
+        if any(isinstance(value, str) and value not in tree for value in values):
+            return True
+    return False
 
 
 def _pin_issues(scenario: Scenario, known: Known, at: At) -> Iterator[Issue]:

@@ -1,15 +1,16 @@
 """Consumptions read column by column into a ConsumptionTable: Parquet files (here) and
 plain CSV files (io/columnar_csv.py), with the outcome of the streaming reader (io/stream.py):
-rows grouped by their attribute cells in C (dictionary codes combined), each group's first
-row through the per-row path, ids taken as a clean row's. Anything else (a problem on any
-row, a mapping that makes a row's own fields, a column it cannot group) returns None, and
-the streaming reader reads the file, reporting exactly what it reports where it reports it.
+rows grouped by their attribute cells in C (dictionary codes combined), each column's
+distinct cells validated once by the domain (domain/table_columns.py), ids taken as a clean
+row's. Anything else (a problem on any row, a mapping that makes a row's own fields, a
+column it cannot group) returns None, and the streaming reader reads the file, reporting
+exactly what it reports where it reports it.
 """
 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,18 +18,18 @@ import pyarrow as pa
 
 from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable
+from lcm_opt.domain.table_columns import UNSET, Column, assemble, validate_column
 from lcm_opt.domain.types import visible
 from lcm_opt.io.blocks import TEXT_CELLS, TableBlock
-from lcm_opt.io.cells import convert_cells, typed_columns
-from lcm_opt.io.compact import Compactor
+from lcm_opt.io.cells import CellKind, convert_cells, typed_columns
 from lcm_opt.io.mapping import Layout, layout
-from lcm_opt.io.stream import RowPaths, StopAtFirst, TableBuilder, Unclean, unique_ids
+from lcm_opt.io.stream import StopAtFirst, Unclean, unique_ids
 from lcm_opt.memory import release_free_memory
 
 Found = tuple[ConsumptionTable, Collection[str]]
 
 
-def parquet_table(block: TableBlock, row_path: RowPaths) -> Found | None:
+def parquet_table(block: TableBlock) -> Found | None:
     """The block's table and its ids, or None: read the file row by row instead."""
 
     def read() -> Found | None:
@@ -43,7 +44,7 @@ def parquet_table(block: TableBlock, row_path: RowPaths) -> Found | None:
         table = pq.read_table(block.path, read_dictionary=coded)
         columns = [column.combine_chunks() for column in table.columns]
         del table
-        return table_of(block, lay, columns, 1, row_path)
+        return table_of(block, lay, columns)
 
     return columnar(block, read)
 
@@ -71,10 +72,11 @@ def header_layout(header: list[str], block: TableBlock) -> Layout:
     return found
 
 
-def table_of(
-    block: TableBlock, lay: Layout, columns: list[Any], start: int, row_path: RowPaths
-) -> Found | None:
-    """The table of `columns` (by header position) read through `lay`, from row `start`."""
+def table_of(block: TableBlock, lay: Layout, columns: list[Any]) -> Found | None:
+    """The table of `columns` (by header position) read through `lay`: each attribute
+    column's distinct cells validated once by the domain (domain/table_columns.py), rows
+    whose validated attributes are equal grouped into one prototype, made from the cells of
+    the first of them and named by its id."""
     at = {name: index for index, name in lay.positions}
     ids = _ids(columns[at["id"]])
     known = None if ids is None else unique_ids(ids)
@@ -85,59 +87,108 @@ def table_of(
         for name in ("asset", "user")
         if name in at
     }
-    coded = {i: _dictionary(columns[i]) for i, name in lay.positions if name not in ROW_FIELDS}
-    codes = {index: _indices(column) for index, column in coded.items()}
-    group, first = _groups([(codes[i], len(c.dictionary)) for i, c in coded.items()], len(ids))
-    firsts = [(i, c.dictionary.to_pylist(), codes[i][first].tolist()) for i, c in coded.items()]
-    problems = StopAtFirst()
-    full, builder = row_path({}, problems), TableBuilder(lambda *_: None, None, problems)
-    numbers = np.empty(len(first), dtype=np.uintc)
     typed = typed_columns(Consumption, list(at)) if block.form in TEXT_CELLS else None
-    compact = Compactor()
-    record: list[Any] = [None] * (max(at.values()) + 1)
-    for number, row in enumerate(first.tolist()):
-        for index, values, at_first in firsts:
-            record[index] = values[at_first[number]]
-        for name, texts in (("id", ids), *own.items()):
-            record[at[name]] = texts[row]
-        raw = lay.raw(record)
-        cells_ok = typed is None or convert_cells(raw, typed, "", row + start, problems)
-        lay.add_constants(raw)
-        item, made = full(row + start, raw, cells_ok), len(builder.prototypes)
-        if item is None:
-            return None
-        numbers[number] = builder.prototype(item, raw)
-        if len(builder.prototypes) > made:  # compacted as it is made
-            compact(builder.prototypes[-1], ids[row])
-    per_row = array("I", numbers[group].tobytes())
-    prototypes = tuple(builder.prototypes)
+    attributes: dict[str, tuple[Column, Any]] = {}  # field -> its column, each row's cell in it
+    for index, name in lay.positions:
+        if name not in ROW_FIELDS:
+            coded = _dictionary(columns[index])
+            convert = typed if typed and any(name in names for names in typed.values()) else None
+            inputs = [_input(name, cell, convert) for cell in coded.dictionary.to_pylist()]
+            attributes[name] = (_valid(name, inputs), _indices(coded))
+    prototype, firsts = _groups([_canonical(*found) for found in attributes.values()], len(ids))
+    made: dict[str, tuple[Column, Sequence[int]]] = {
+        name: (column, cells[firsts].tolist()) for name, (column, cells) in attributes.items()
+    }
+    for name, value in lay.mapping.constants.items():  # the same for every row
+        made[name] = (_valid(name, [value]), [0] * len(firsts))
+    first_ids = [ids[row] for row in firsts.tolist()]
+    made["id"] = (_valid("id", first_ids), range(len(first_ids)))
+    prototypes = tuple(assemble(made))
+    per_row = array("I", prototype.astype(np.uintc).tobytes())
     table = ConsumptionTable.trusted(ids, prototypes, per_row, own.get("asset"), own.get("user"))
     return table, known
+
+
+def _input(name: str, cell: object, typed: dict[CellKind, list[str]] | None) -> object:
+    """What a row with `cell` gives the field, as the per-row path reads it: text stripped,
+    empty text and null UNSET, a text file's typed cells converted (Unclean on a bad one)."""
+    if isinstance(cell, str):
+        cell = cell.strip()
+        if not cell:
+            return UNSET
+    elif cell is None:
+        return UNSET
+    if typed is None:
+        return cell
+    raw = {name: cell}
+    convert_cells(raw, typed, "", 0, StopAtFirst())
+    return raw[name]
+
+
+def _valid(name: str, inputs: list[Any]) -> Column:
+    """The field's inputs validated; Unclean when it refuses one."""
+    column = validate_column(name, inputs)
+    if column is None:
+        raise Unclean
+    return column
+
+
+def _canonical(column: Column, cells: Any) -> tuple[Any, int]:
+    """Per row, the number of its cell's validated value (equal values, one number), and
+    how many numbers there are."""
+    numbers: dict[Any, int] = {}
+    canonical = [numbers.setdefault(value, len(numbers)) for value in column.values]
+    if len(numbers) == len(canonical):  # distinct cells, distinct values: the cells' numbers
+        return cells, len(numbers)
+    return np.array(canonical)[cells], len(numbers)
 
 
 def _texts(column: Any) -> list[str | None]:
     """A column's cells as text (integers as their string form, as ids in YAML);
     Unclean for a column of any other type."""
+    values: list[str | None] = _text_array(column).to_pylist()
+    return values
+
+
+def _text_array(column: Any) -> Any:
+    """The column as an Arrow string array; Unclean for a column of another type."""
     if pa.types.is_dictionary(column.type):
         column = column.dictionary_decode()
     if pa.types.is_integer(column.type):
         column = column.cast(pa.string())
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         raise Unclean
-    values: list[str | None] = column.to_pylist()
-    return values
+    return column
 
 
 def _ids(column: Any) -> tuple[str, ...] | None:
     """The ids as a clean row's, or None when one is absent, empty or not visible."""
-    if column.null_count:
+    if column.null_count or not len(column):
         return None
-    ids = tuple(map(str.strip, _texts(column)))  # type: ignore[arg-type]
+    texts = _text_array(column)
+    if _graphic(texts):  # each text is its own id: nothing to strip, nothing hidden
+        return tuple(texts.to_pylist())
+    ids = tuple(map(str.strip, texts.to_pylist()))
     try:
         visible("".join(ids))
     except ValueError:
         return None
-    return ids if ids and all(ids) else None
+    return ids if all(ids) else None
+
+
+_GRAPHIC = bytes(range(0x21, 0x7F))
+"""Printable ASCII but the space."""
+
+
+def _graphic(texts: Any) -> bool:
+    """Whether every text is non-empty and made of printable ASCII but the space, read from
+    the array's buffers (a million ids in milliseconds)."""
+    width = np.int64 if pa.types.is_large_string(texts.type) else np.int32
+    offsets = np.frombuffer(texts.buffers()[1], dtype=width)
+    offsets = offsets[texts.offset : texts.offset + len(texts) + 1]
+    data = texts.buffers()[2]
+    text = b"" if data is None else data.to_pybytes()[int(offsets[0]) : int(offsets[-1])]
+    return bool(np.diff(offsets).min() > 0) and not text.translate(None, _GRAPHIC)
 
 
 def _dictionary(column: Any) -> Any:

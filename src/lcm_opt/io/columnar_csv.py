@@ -18,14 +18,14 @@ from lcm_opt.domain.table import ROW_FIELDS
 from lcm_opt.io.blocks import TableBlock
 from lcm_opt.io.columnar import Found, columnar, header_layout, table_of
 from lcm_opt.io.rows.csv import detect_delimiter, detect_encoding
-from lcm_opt.io.stream import Read, RowPaths
+from lcm_opt.io.stream import Read
 
 _BOM = b"\xef\xbb\xbf"
 # Printable ASCII but the quote, and tab and line ends: what a plain file is made of.
 _PLAIN = bytes(range(0x20, 0x7F)).replace(b'"', b"") + b"\t\r\n"
 
 
-def csv_table(block: TableBlock, row_path: RowPaths) -> Read | None:
+def csv_table(block: TableBlock) -> Read | None:
     """The block's table, its ids and the line of its row at an index, or None."""
     if block.form != "csv" or block.encoding is not None:
         return None
@@ -37,7 +37,8 @@ def csv_table(block: TableBlock, row_path: RowPaths) -> Read | None:
         end = data.find(b"\n")
         line = data[: len(data) if end < 0 else end].decode("utf-8").rstrip("\r\n")
         odd = min(set(data.translate(None, _PLAIN)), default=0x80) < 0x80  # ASCII, not plain
-        if not line or odd or data.count(b"\r") != data.count(b"\r\n"):
+        returns = data.count(b"\r")  # each one a line end's, or the file is not plain
+        if not line or odd or (returns and returns != data.count(b"\r\n")):
             return None
         delimiter = block.delimiter or detect_delimiter(line)
         header = line.split(delimiter)
@@ -45,7 +46,7 @@ def csv_table(block: TableBlock, row_path: RowPaths) -> Read | None:
         fields = [dict(lay.positions).get(index) for index in range(len(header))]
         columns = _read(data, fields, delimiter)
         del data
-        return None if columns is None else table_of(block, lay, columns, 2, row_path)
+        return None if columns is None else table_of(block, lay, columns)
 
     @cache  # the line of each row, counted when first asked: blank lines hold no row
     def lines() -> list[int]:

@@ -80,7 +80,38 @@ class StrictLoader(_BASE):  # type: ignore[valid-type,misc]
         return super().construct_object(node, deep)
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
 def _mapping(loader: StrictLoader, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
+    if all(type(key) is yaml.ScalarNode and key.tag == _STR_TAG for key, _ in node.value):
+        return _text_keys(loader, node)
+    return _any_keys(loader, node)
+
+
+def _text_keys(loader: StrictLoader, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
+    """A mapping whose keys are all plain text, as _any_keys builds it: a text scalar
+    constructs to its node's value, so its constructor need not be called (a scenario holds
+    thousands of such mappings: products, pins)."""
+    keys = [key.value for key, _ in node.value]
+    if len(set(keys)) < len(keys):
+        seen: set[str] = set()
+        for key, (key_node, _) in zip(keys, node.value, strict=True):
+            if key in seen:
+                raise DuplicateKeyError(key, key_node.start_mark.line + 1)
+            seen.add(key)
+    data: dict[Any, Any] = {}
+    yield data
+    values = [
+        value.value
+        if type(value) is yaml.ScalarNode and value.tag == _STR_TAG
+        else loader.construct_object(value)
+        for _, value in node.value
+    ]
+    data.update(zip(keys, values, strict=True))
+
+
+def _any_keys(loader: StrictLoader, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
     seen: set[object] = set()
     for key_node, _ in node.value:
         if key_node.tag == "tag:yaml.org,2002:merge":
