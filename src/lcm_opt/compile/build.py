@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from itertools import compress, count
+from operator import attrgetter
 
 import numpy as np
 
@@ -14,8 +15,16 @@ from lcm_opt.compile.edges import Candidates, class_edges
 from lcm_opt.compile.evaluator import Evaluator
 from lcm_opt.compile.lcm import pools, validate_pools
 from lcm_opt.compile.merge import merge_per_user
+from lcm_opt.compile.pairs import Ints
 from lcm_opt.compile.problem import ConsumptionClass, Edge, Pin, Problem
-from lcm_opt.compile.rows import ClassKey, Grouped, class_key, group_table, groupable
+from lcm_opt.compile.rows import (
+    ClassKey,
+    Grouped,
+    class_key,
+    class_keys,
+    group_table,
+    groupable,
+)
 from lcm_opt.domain import (
     Consumption,
     Licence,
@@ -149,14 +158,15 @@ def _group_rows(
     free = [c.id for c in rows if ctx.products[c.product].free]  # R9, A36
     kept = [c for c in rows if not ctx.products[c.product].free]
     keys: dict[ClassKey, int] = {}
-    grouped = Grouped([c.id for c in kept], [], [], [], [], [], free, merged)
+    raws: list[dict[str, object]] = []
+    grouped = Grouped([c.id for c in kept], [], [], [], raws, [], free, merged)
     for index, c in enumerate(kept):
         key = key_of(c)
         k = keys.setdefault(key, len(grouped.members))
         if k == len(grouped.members):
             grouped.members.append([])
             grouped.firsts.append(c)
-            grouped.raws.append(consumption_raw(c))
+            raws.append(consumption_raw(c))
             grouped.keys.append(key)
         grouped.members[k].append(index)
         grouped.class_of.append(k)
@@ -166,7 +176,7 @@ def _group_rows(
 def _classes(
     ctx: Evaluator,
     grouped: Grouped,
-    product_index: Mapping[str, int],
+    product_ids: Sequence[str],
     candidates: Candidates,
     reference: bool,
 ) -> tuple[Sequence[ConsumptionClass], EdgeArrays | None]:
@@ -175,28 +185,27 @@ def _classes(
     asked for (classes.py); the two agree exactly."""
     raws = grouped.raws
     values = [key[1] for key in grouped.keys]
-    products = [c.product for c in grouped.firsts]
-    units = _product_units(ctx, grouped.firsts)
+    index = {p: i for i, p in enumerate(product_ids)}
+    firsts = grouped.firsts
+    product = np.fromiter(map(index.__getitem__, map(_PRODUCT, firsts)), np.int64, len(firsts))
+    units = _product_units(ctx, product_ids, product, firsts)
     if not reference:
-        details, arrays = class_edges(ctx, products, raws, values, candidates)
+        details, arrays = class_edges(ctx, product, product_ids, firsts, raws, values, candidates)
         start, rows = grouped.member_columns()
         columns = ClassColumns(
-            product=np.array([product_index[p] for p in products], dtype=np.int64),
-            product_units=np.array(units, dtype=np.int64),
-            member_start=start,
-            members=rows,
+            product=product, product_units=units, member_start=start, members=rows
         )
         groups = [split_group(licence) for licence in ctx.licences]
         parts = ClassParts(values, raws, details, groups)
         return LazyClasses(columns, arrays, parts), arrays
     classes = []
-    for k, (c, raw, cv) in enumerate(zip(grouped.firsts, raws, values, strict=True)):
+    for k, (c, raw, cv, u) in enumerate(zip(firsts, raws, values, units.tolist(), strict=True)):
         exact, downgrade, detail = _reference_edges(ctx, candidates[c.product], raw, cv)
         classes.append(
             ConsumptionClass(
-                product=product_index[c.product],
+                product=index[c.product],
                 members=tuple(grouped.members[k]),
-                product_units=units[k],
+                product_units=u,
                 exact=exact,
                 downgrade=downgrade,
                 detail=detail,
@@ -207,18 +216,29 @@ def _classes(
     return classes, None
 
 
-def _product_units(ctx: Evaluator, firsts: Sequence[Consumption]) -> list[int]:
-    """Each class's demand in its product's metric units (A10), once per distinct size."""
-    memo: dict[tuple[str, int | None, int | None], int] = {}
-    out = []
-    for c in firsts:
-        key = (c.product, c.cores, c.processors)
-        units = memo.get(key)
-        if units is None:
-            metric = ctx.products[c.product].metric
-            units = memo[key] = product_units(metric, c.cores, c.processors)
-        out.append(units)
-    return out
+_PRODUCT = attrgetter("product")
+
+
+def _product_units(
+    ctx: Evaluator, product_ids: Sequence[str], product: Ints, firsts: Sequence[Consumption]
+) -> Ints:
+    """Each class's demand in its product's metric units (A10): 1 for products of other
+    metrics than core and processor, else once per distinct size."""
+    metrics = [ctx.products[p].metric for p in product_ids]
+    sized = np.array([m in (Metric.CORE, Metric.PROCESSOR) for m in metrics], dtype=bool)
+    units = np.ones(len(product), dtype=np.int64)
+    which = np.flatnonzero(sized[product]) if len(product) else np.zeros(0, dtype=np.int64)
+    memo: dict[tuple[int, int | None, int | None], int] = {}
+    got = []
+    for k, p in zip(which.tolist(), product[which].tolist(), strict=True):
+        c = firsts[k]
+        key = (p, c.cores, c.processors)
+        value = memo.get(key)
+        if value is None:
+            value = memo[key] = product_units(metrics[p], c.cores, c.processors)
+        got.append(value)
+    units[which] = np.array(got, dtype=np.int64)
+    return units
 
 
 def _reference_edges(
@@ -251,11 +271,15 @@ def _capacity(licence: Licence) -> int | None:
 
 
 def _warnings(grouped: Grouped, products: Mapping[str, Product]) -> list[str]:
+    """A40: core-metric products' consumptions without cores (a class's members are alike
+    in cores where the product's metric is core, its first member stands for them)."""
+    core = {pid for pid, product in products.items() if product.metric is Metric.CORE}
+    if not core:
+        return []
     unsized: dict[str, int] = {}
-    sizes = grouped.sizes()
-    for k, (c, raw) in enumerate(zip(grouped.firsts, grouped.raws, strict=True)):
-        if products[c.product].metric is Metric.CORE and raw["cores"] is None:
-            unsized[c.product] = unsized.get(c.product, 0) + sizes[k]
+    for c, n in zip(grouped.firsts, grouped.sizes(), strict=True):
+        if c.cores is None and c.product in core:
+            unsized[c.product] = unsized.get(c.product, 0) + n
     return [
         f"{n} consumption(s) of core-metric product {p} have no cores: they count 0 cores "
         "in Required and no core licence can cover them (A40)"
@@ -287,13 +311,14 @@ def compile_scenario(
     reaching = _reaching(ctx)
     candidates = {p.id: _candidates(ctx, p, reaching.get(p.id, [])) for p in products}
     sized = {pid: _needs_size(ctx, pid, cands) for pid, (cands, _) in candidates.items()}
-    key_of = class_key(ctx.rules, sized.__getitem__, _ruled_dimensions(ctx))
+    ruled = _ruled_dimensions(ctx)
     table = scenario.consumptions
     if not reference and isinstance(table, ConsumptionTable) and groupable(table, ctx.rules):
-        grouped = group_table(table, ctx.products, key_of)
+        grouped = group_table(table, ctx.products, class_keys(ctx.rules, sized.__getitem__, ruled))
     else:
+        key_of = class_key(ctx.rules, sized.__getitem__, ruled)
         grouped = _group_rows(ctx, scenario.consumptions, key_of)
-    classes, arrays = _classes(ctx, grouped, product_index, candidates, reference)
+    classes, arrays = _classes(ctx, grouped, [p.id for p in products], candidates, reference)
     pins, free_pins = _pins(scenario, ctx, grouped)
     problem = Problem(
         scenario=scenario,

@@ -12,18 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import chain, islice
 from operator import attrgetter, le
-from typing import Protocol
+from typing import Protocol, overload
 
 import numpy as np
 import numpy.typing as npt
 
 from lcm_opt.compile.merge import merge_per_user
-from lcm_opt.compile.order import first_occurrences, stable_order
+from lcm_opt.compile.order import first_occurrences, first_of_equal, stable_order
 from lcm_opt.domain import Consumption, Metric, Product, natural_key
 from lcm_opt.domain.table import ConsumptionTable
-from lcm_opt.rules.language import RuleSet, consumption_raw
+from lcm_opt.rules.language import RuleSet, consumption_column, consumption_raw
 from lcm_opt.rules.language.types import Values
 
 ClassKey = tuple[str, Values, tuple[int | None, int | None] | None, tuple[object, ...]]
@@ -39,7 +40,8 @@ class Grouped:
     members: list[list[int]]  # per class, consumption indices ascending
     firsts: list[Consumption]  # per class, its first member (or a row equal but for id,
     # asset and user: its prototype)
-    raws: list[dict[str, object]]  # per class, the rule-language attributes of its first member
+    raws: Sequence[dict[str, object]]  # per class, the rule-language attributes of its first
+    # member
     keys: list[ClassKey]  # per class, (product, rule values, size, Allocation Rule values)
     free: list[str]  # consumptions of free products, natural order
     merged: dict[str, str]  # A18: merged row id -> kept id
@@ -74,9 +76,9 @@ def groupable(table: ConsumptionTable, rules: RuleSet) -> bool:
 def group_table(
     table: ConsumptionTable,
     products: Mapping[str, Product],
-    key_of: KeyOf,
+    keys_of: KeysOf,
 ) -> Grouped:
-    """`key_of(consumption)` is build.py's class key, evaluated once per prototype."""
+    """`keys_of(prototypes)` gives build.py's class key of each prototype (`class_keys`)."""
     protos = table.prototypes
     proto_product = [products[p.product] for p in protos]
     rows = np.frombuffer(table.row_prototype, dtype=np.uintc).astype(np.int64)
@@ -89,20 +91,13 @@ def group_table(
     used = np.flatnonzero(keep & ~free_proto[rows])
     ids = table.ids
     order, order_ids, plain = _natural_order(ids, used.tolist())
-    key_index: dict[ClassKey, int] = {}
-    raws = [consumption_raw(p) for p in protos]
-    proto_key = np.array(
-        [
-            key_index.setdefault(key_of(p, raw), len(key_index))
-            for p, raw in zip(protos, raws, strict=True)
-        ]
-    )
+    keys = keys_of(protos)
+    proto_key = first_of_equal(keys)  # a key's number: its first prototype
     row_key = proto_key[rows[order]] if len(order) else np.zeros(0, dtype=np.int64)
-    keys_by_id = list(key_index)
     # Classes are numbered by their first member, as the per-row grouping numbers them.
-    present, first_at = first_occurrences(row_key, len(key_index))
+    present, first_at = first_occurrences(row_key, len(keys))
     by_first = np.argsort(first_at, kind="stable")
-    class_of_key = np.full(len(key_index), -1, dtype=np.int64)
+    class_of_key = np.full(len(keys), -1, dtype=np.int64)
     class_of_key[present[by_first]] = np.arange(len(present))
     class_of = class_of_key[row_key]
     sorted_members = stable_order(class_of, len(present))
@@ -110,14 +105,13 @@ def group_table(
     np.cumsum(np.bincount(class_of, minlength=len(present)), out=start[1:])
     first_rows = np.asarray(order, dtype=np.int64)[sorted_members[start[:-1]]].tolist()
     first_protos = rows[first_rows].tolist() if first_rows else []
-    firsts = [protos[i] for i in first_protos]
     return Grouped(
         ids=order_ids,
         class_of=class_of.tolist(),
         members=[],
-        firsts=firsts,
-        raws=[_raw(table, raws[i], r) for i, r in zip(first_protos, first_rows, strict=True)],
-        keys=[keys_by_id[int(k)] for k in present[by_first]],
+        firsts=[protos[i] for i in first_protos],
+        raws=FirstRaws(table, first_protos, first_rows),
+        keys=[keys[k] for k in present[by_first].tolist()],
         free=_natural_order(ids, free_rows.tolist())[1],
         merged=merged,
         plain=plain,
@@ -125,15 +119,32 @@ def group_table(
     )
 
 
-def _raw(table: ConsumptionTable, proto_raw: dict[str, object], row: int) -> dict[str, object]:
-    """The first member's attributes: its prototype's (whose asset and user are None),
-    with the row's own asset and user where the table has them."""
-    if table.assets is None and table.users is None:
-        return proto_raw
-    raw = dict(proto_raw)
-    raw["asset"] = None if table.assets is None else table.assets[row]
-    raw["user"] = None if table.users is None else table.users[row]
-    return raw
+class FirstRaws(Sequence[dict[str, object]]):
+    """Each class's first member's attributes, made when asked for: its prototype's (whose
+    asset and user are None), with the row's own asset and user where the table has them."""
+
+    def __init__(self, table: ConsumptionTable, protos: list[int], rows: list[int]) -> None:
+        self._table, self._protos, self._rows = table, protos, rows
+
+    def __len__(self) -> int:
+        return len(self._protos)
+
+    @overload
+    def __getitem__(self, k: int) -> dict[str, object]: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> list[dict[str, object]]: ...
+
+    def __getitem__(self, k: int | slice) -> dict[str, object] | list[dict[str, object]]:
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        table, row = self._table, self._rows[k]
+        raw = consumption_raw(table.prototypes[self._protos[k]])
+        if table.assets is not None:
+            raw["asset"] = table.assets[row]
+        if table.users is not None:
+            raw["user"] = table.users[row]
+        return raw
 
 
 def _merge_users(
@@ -180,6 +191,12 @@ class KeyOf(Protocol):
         ...
 
 
+_CORES, _PROCESSORS = attrgetter("cores"), attrgetter("processors")
+
+KeysOf = Callable[[Sequence[Consumption]], list[ClassKey]]
+"""Consumptions -> the class key of each (`class_keys`)."""
+
+
 def class_key(rules: RuleSet, sized: Callable[[str], bool], ruled: Sequence[str] = ()) -> KeyOf:
     """build.py's class key of one consumption: (product, rule values, size, and its values
     on the `ruled` dimensions). Members of a class must be alike in everything eligibility
@@ -196,3 +213,25 @@ def class_key(rules: RuleSet, sized: Callable[[str], bool], ruled: Sequence[str]
         return (c.product, cv, size, (getattr(c, ruled[0]),) if ruled else ())
 
     return key_of
+
+
+def class_keys(rules: RuleSet, sized: Callable[[str], bool], ruled: Sequence[str] = ()) -> KeysOf:
+    """`class_key` of many consumptions at once, read as columns: element i equals
+    `class_key(rules, sized, ruled)(cs[i])`."""
+
+    def keys_of(cs: Sequence[Consumption]) -> list[ClassKey]:
+        n = len(cs)
+        products = list(map(attrgetter("product"), cs))
+        values = rules.consumption_values_of(partial(consumption_column, cs), n)
+        flags = {p: sized(p) for p in dict.fromkeys(products)}
+        sizes: list[tuple[int | None, int | None] | None] = [None] * n
+        if any(flags.values()):
+            both = zip(map(_CORES, cs), map(_PROCESSORS, cs), strict=True)
+            flag = map(flags.__getitem__, products)
+            sizes = [size if f else None for size, f in zip(both, flag, strict=True)]
+        on_ruled: list[tuple[object, ...]] = [()] * n
+        if ruled:
+            on_ruled = list(zip(*(map(attrgetter(d), cs) for d in ruled), strict=True))
+        return list(zip(products, values, sizes, on_ruled, strict=True))
+
+    return keys_of

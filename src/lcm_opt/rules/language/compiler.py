@@ -36,10 +36,13 @@ from lcm_opt.rules.language.ruleset import RuleSet
 from lcm_opt.rules.language.types import Side, Values, _Fn, _Pred
 from lcm_opt.rules.language.values import _arith, _no_within, _norm
 from lcm_opt.rules.language.vector_plan import Plan, VectorRules, build_plan
+from lcm_opt.rules.language.vector_rows import VectorOfColumns, memo_columns, plain_columns
 
 # ---------------------------------------------------------------------------------------------
 # Compiler
 # ---------------------------------------------------------------------------------------------
+
+_Vector = Callable[[Mapping[str, object]], Values]
 
 
 class _Compiler(_Checker):
@@ -196,11 +199,13 @@ class _Compiler(_Checker):
             for ref in rule.refs:
                 direct[ref.side].add(ref)
         vectors = {}
+        columns: dict[Side, VectorOfColumns] = {}
         outputs: dict[Side, dict[_Ref, int]] = {}
         raw_fields: dict[Side, frozenset[str]] = {}
         for side in ("C", "L"):
-            vector, out, raw = self._vector(side, direct[side])
+            vector, by_columns, out, raw = self._vector(side, direct[side])
             vectors[side], outputs[side], raw_fields[side] = vector, out, raw
+            columns[side] = by_columns
         requirements: list[_Pred] = []
         described: list[tuple[str, tuple[tuple[str, Side, int], ...]]] = []
         affinities: list[tuple[_Pred, int]] = []
@@ -230,6 +235,7 @@ class _Compiler(_Checker):
             _lines=tuple(self.text.lines),
             _consumption_vector=vectors["C"],
             _licence_vector=vectors["L"],
+            _consumption_columns=columns["C"],
             _requirements=tuple(requirements),
             _affinities=tuple(affinities),
             _plans=VectorRules(tuple(plans["req"]), tuple(plans["aff"])),
@@ -238,9 +244,10 @@ class _Compiler(_Checker):
 
     def _vector(
         self, side: Side, used: set[_Ref]
-    ) -> tuple[Callable[[Mapping[str, object]], Values], dict[_Ref, int], frozenset[str]]:
+    ) -> tuple[_Vector, VectorOfColumns, dict[_Ref, int], frozenset[str]]:
         """Layout of one side: raw slots, then the needed Set fields in definition order; the
-        output vector holds only the fields Requirement/Affinity lines read (the class key)."""
+        output vector holds only the fields Requirement/Affinity lines read (the class key).
+        Returns the vector of one raw mapping and the vectors of many given as columns."""
         needed: set[_Ref] = set()
         stack = list(used)
         while stack:
@@ -263,12 +270,15 @@ class _Compiler(_Checker):
         out = tuple(env_index[r][1] for r in out_refs)
         raw_keys = tuple(_BUILTINS[side][r.key][1] for r in raw_refs)
         sets = tuple(compiled)
+        vector: _Vector
 
         if not sets and out == tuple(range(len(raw_keys))):
 
             def vector(raw: Mapping[str, object]) -> Values:
                 # _norm inlined: this runs once per distinct consumption at scale
                 return tuple([int(v) if v.__class__ is bool else v for v in map(raw.get, raw_keys)])
+
+            columns = plain_columns(raw_keys)
 
         else:
 
@@ -278,7 +288,9 @@ class _Compiler(_Checker):
                     env.append(fn(env, env, _no_within, False))
                 return tuple([env[i] for i in out])
 
-        return vector, {r: i for i, r in enumerate(out_refs)}, frozenset(raw_keys)
+            columns = memo_columns(raw_keys, vector)
+
+        return vector, columns, {r: i for i, r in enumerate(out_refs)}, frozenset(raw_keys)
 
     def _compile(
         self,

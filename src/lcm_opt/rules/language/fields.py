@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from operator import attrgetter
 from typing import Final
 
 from lcm_opt.domain.catalog import TYPE_CODES, Metric
@@ -63,6 +65,19 @@ def consumption_raw(c: Consumption) -> dict[str, object]:
         "asset": c.asset,
         "product": c.product,
     }
+
+
+_RAW_KEYS: Final = frozenset(key for _, key in _CONSUMPTION_FIELDS.values())
+
+
+def consumption_column(cs: Sequence[Consumption], key: str) -> list[object]:
+    """`[consumption_raw(c)[key] for c in cs]`, read attribute by attribute (a raw key is
+    the attribute's name; `virtual` is an int there)."""
+    if key not in _RAW_KEYS:
+        raise KeyError(key)
+    if key == "virtual":
+        return [int(c.virtual) for c in cs]
+    return list(map(attrgetter(key), cs))
 
 
 def licence_raw(lic: Licence) -> dict[str, object]:

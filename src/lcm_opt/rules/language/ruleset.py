@@ -9,8 +9,9 @@ import numpy as np
 import numpy.typing as npt
 
 from lcm_opt.rules.language.types import Values, WithinFn, _Pred
-from lcm_opt.rules.language.vector import evaluate_pairs
+from lcm_opt.rules.language.vector import PairEvaluator, evaluate_pairs
 from lcm_opt.rules.language.vector_plan import VectorRules
+from lcm_opt.rules.language.vector_rows import Column, VectorOfColumns
 
 # ---------------------------------------------------------------------------------------------
 # The rule set
@@ -29,6 +30,7 @@ class RuleSet:
     _lines: tuple[str, ...] = field(repr=False)
     _consumption_vector: Callable[[Mapping[str, object]], Values] = field(repr=False, compare=False)
     _licence_vector: Callable[[Mapping[str, object]], Values] = field(repr=False, compare=False)
+    _consumption_columns: VectorOfColumns = field(repr=False, compare=False)
     _requirements: tuple[_Pred, ...] = field(repr=False, compare=False)
     _affinities: tuple[tuple[_Pred, int], ...] = field(repr=False, compare=False)
     _plans: VectorRules = field(repr=False, compare=False)
@@ -40,6 +42,12 @@ class RuleSet:
     def consumption_values(self, raw: Mapping[str, object]) -> Values:
         """Hashable vector of exactly what the rules read from a consumption (its class key)."""
         return self._consumption_vector(raw)
+
+    def consumption_values_of(self, column: Column, n: int) -> list[Values]:
+        """`consumption_values` of n consumptions given as columns: `column(key)` lists their
+        raw values under `key` (as `consumption_raw` gives them, e.g. `consumption_column`);
+        element i equals `consumption_values` of consumption i's raw mapping."""
+        return self._consumption_columns(column, n)
 
     def licence_values(self, raw: Mapping[str, object]) -> Values:
         return self._licence_vector(raw)
@@ -79,6 +87,15 @@ class RuleSet:
             li,
             within,
             exclusive,
+        )
+
+    def pair_evaluator(
+        self, cvs: Sequence[Values], lvs: Sequence[Values], within: WithinFn, exclusive: bool
+    ) -> PairEvaluator:
+        """`evaluate_pairs` over these vectors as a function of (ci, li), for pairs that come
+        in batches: what it derives from the vectors is derived once."""
+        return PairEvaluator(
+            self._plans, self._requirements, self._affinities, cvs, lvs, within, exclusive
         )
 
     def failing_requirement(
