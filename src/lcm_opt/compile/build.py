@@ -9,6 +9,13 @@ from operator import attrgetter
 
 import numpy as np
 
+from lcm_opt.compile.candidates import (
+    Facts,
+    capacity,
+    needs_size,
+    product_candidates,
+    reaching_licences,
+)
 from lcm_opt.compile.classes import ClassColumns, ClassParts, LazyClasses
 from lcm_opt.compile.edge_arrays import EdgeArrays
 from lcm_opt.compile.edges import Candidates, class_edges
@@ -27,7 +34,6 @@ from lcm_opt.compile.rows import (
 )
 from lcm_opt.domain import (
     Consumption,
-    Licence,
     Metric,
     Product,
     Scenario,
@@ -40,56 +46,10 @@ from lcm_opt.rules.eligibility import (
     Chains,
     Reach,
     effective_allocation_rule,
-    has_capacity,
-    is_in_service,
-    licence_metric,
-    metric_compatible,
     product_units,
     split_group,
 )
 from lcm_opt.rules.language import RuleSet, consumption_raw, parse_rules
-
-
-def _reaching(ctx: Evaluator) -> dict[str, list[tuple[int, Reach]]]:
-    """Per product, the licences whose product is it or a chain successor that reaches it:
-    one pass over licences instead of products x licences."""
-    out: dict[str, list[tuple[int, Reach]]] = {}
-    for i, licence in enumerate(ctx.licences):
-        family = ctx.products[licence.product].family
-        targets = (
-            ctx.chains.families.get(family, [licence.product]) if family else [licence.product]
-        )
-        for target in targets:
-            if (how := ctx.reach(licence, target)) is not None:
-                out.setdefault(target, []).append((i, how))
-    return out
-
-
-def _candidates(
-    ctx: Evaluator, product: Product, reached: list[tuple[int, Reach]]
-) -> tuple[list[tuple[int, Reach]], str | None]:
-    """Licences that may cover the product, and the filter that removed the last of them
-    when none is left (the `detail` of a no_eligible_licence deficit)."""
-    stages = (
-        ("no licence for this product or reaching it by downgrade", lambda lic: True),
-        ("status: no reaching licence is in service (R6)", is_in_service),
-        ("seats: every reaching licence has zero seats (R8)", has_capacity),
-        (
-            "type: no reaching licence has a compatible metric (A9)",
-            lambda lic: metric_compatible(
-                product.metric, licence_metric(lic), ctx.settings.strict_metric_match
-            ),
-        ),
-        (
-            "ring-fenced: every reaching licence is tracked to other products (L4)",
-            lambda lic: ctx.may_draw(lic, product.id),
-        ),
-    )
-    for detail, keep in stages:
-        reached = [(i, r) for i, r in reached if keep(ctx.licences[i])]
-        if not reached:
-            return [], detail
-    return reached, None
 
 
 def _edges(
@@ -257,19 +217,6 @@ def _reference_edges(
     return exact, tuple(e for e in edges if e.downgrade), edge_detail
 
 
-def _needs_size(ctx: Evaluator, product: str, cands: list[tuple[int, Reach]]) -> bool:
-    """Cores and processors split classes only where some units or demand depend on them."""
-    if ctx.products[product].metric in (Metric.CORE, Metric.PROCESSOR):
-        return True
-    return any(licence_metric(ctx.licences[i]) in (Metric.CORE, Metric.PROCESSOR) for i, _ in cands)
-
-
-def _capacity(licence: Licence) -> int | None:
-    if not (is_in_service(licence) and has_capacity(licence)) or licence_metric(licence) is None:
-        return 0  # R6-R8, A9(b), A33: not a candidate
-    return None if licence.unlimited else licence.seats
-
-
 def _warnings(grouped: Grouped, products: Mapping[str, Product]) -> list[str]:
     """A40: core-metric products' consumptions without cores (a class's members are alike
     in cores where the product's metric is core, its first member stands for them)."""
@@ -308,9 +255,10 @@ def compile_scenario(
     ctx = Evaluator(scenario, rules or parse_rules(scenario.rules))
     products = sorted(scenario.products, key=lambda p: natural_key(p.id))
     product_index = {p.id: i for i, p in enumerate(products)}
-    reaching = _reaching(ctx)
-    candidates = {p.id: _candidates(ctx, p, reaching.get(p.id, [])) for p in products}
-    sized = {pid: _needs_size(ctx, pid, cands) for pid, (cands, _) in candidates.items()}
+    reaching = reaching_licences(ctx)
+    facts = Facts.of(ctx.licences)
+    candidates = {p.id: product_candidates(ctx, facts, p, reaching.get(p.id, [])) for p in products}
+    sized = {pid: needs_size(ctx, pid, cands) for pid, (cands, _) in candidates.items()}
     ruled = _ruled_dimensions(ctx)
     table = scenario.consumptions
     if not reference and isinstance(table, ConsumptionTable) and groupable(table, ctx.rules):
@@ -329,7 +277,7 @@ def compile_scenario(
         licence_ids=tuple(lic.id for lic in ctx.licences),
         licences=tuple(ctx.licences),
         licence_product=tuple(product_index[lic.product] for lic in ctx.licences),
-        capacity=tuple(_capacity(lic) for lic in ctx.licences),
+        capacity=tuple(capacity(facts, i, lic) for i, lic in enumerate(ctx.licences)),
         consumption_ids=tuple(grouped.ids),
         consumption_class=tuple(grouped.class_of),
         classes=classes if isinstance(classes, LazyClasses) else tuple(classes),
@@ -350,22 +298,23 @@ def _pins(scenario: Scenario, ctx: Evaluator, grouped: Grouped) -> tuple[list[Pi
     """Pins as (licence, consumption) indices, in that order (A3), and a warning for each
     pin on a consumption of a free product (R9, A36). Only pinned ids are indexed."""
     merged = grouped.merged
-    wanted = {merged.get(pin.consumption, pin.consumption) for pin in scenario.direct_assignments}
+    assignments = scenario.direct_assignments
+    targets = [merged.get(pin.consumption, pin.consumption) for pin in assignments]
+    wanted = set(targets)
     index = _positions(grouped, wanted)
-    pins = sorted(
-        {
-            Pin(ctx.licence_index[pin.licence], index[cid])
-            for pin in scenario.direct_assignments
-            if (cid := merged.get(pin.consumption, pin.consumption)) in index
-        },
-        key=lambda pin: (pin.licence, pin.consumption),
-    )
+    licence_index = ctx.licence_index
+    unique = {
+        (licence_index[pin.licence], index[cid])
+        for pin, cid in zip(assignments, targets, strict=True)
+        if cid in index
+    }
+    pins = [Pin(li, ci) for li, ci in sorted(unique)]
     free_ids = set(grouped.free) & wanted
     free_pins = [
         f"pin {pin.licence} -> {pin.consumption} not honoured: {pin.consumption} is a "
         "consumption of a free product, which never gets grants (R9, A36)"
-        for pin in scenario.direct_assignments
-        if merged.get(pin.consumption, pin.consumption) in free_ids
+        for pin, cid in zip(assignments, targets, strict=True)
+        if cid in free_ids
     ]
     return pins, free_pins
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -83,14 +82,16 @@ class PairMaker:
         self.sized_type = np.array(sized, dtype=bool)
 
     def blocks(self, size: int) -> list[tuple[int, int]]:
-        """Ranges [lo, hi) of classes with about `size` candidate pairs each (more where
-        one class has more), covering every class."""
-        n = len(self.product)
+        """Ranges [lo, hi) of consecutive classes, covering every class, each with at most
+        `size` candidate pairs unless it is one class with more."""
         ends = np.cumsum(self.degree)
-        total = int(ends[-1]) if n else 0
-        cuts = np.searchsorted(ends, np.arange(size, total, size), side="right").tolist()
-        bounds = sorted({0, n, *cuts})
-        return list(pairwise(bounds))
+        out = []
+        lo, done = 0, 0
+        while lo < len(ends):
+            hi = max(int(np.searchsorted(ends, done + size, side="right")), lo + 1)
+            out.append((lo, hi))
+            lo, done = hi, int(ends[hi - 1])
+        return out
 
     def pairs(self, lo: int, hi: int) -> Pairs:
         """Classes lo..hi-1's candidate pairs whose units are known (the rest are A40's),

@@ -35,7 +35,7 @@ from lcm_opt.rules.language.nodes import (
 from lcm_opt.rules.language.ruleset import RuleSet
 from lcm_opt.rules.language.types import Side, Values, _Fn, _Pred
 from lcm_opt.rules.language.values import _arith, _no_within, _norm
-from lcm_opt.rules.language.vector_plan import Plan, VectorRules, build_plan
+from lcm_opt.rules.language.vector_plan import Plan, Pool, VectorRules, build_plan
 from lcm_opt.rules.language.vector_rows import VectorOfColumns, memo_columns, plain_columns
 
 # ---------------------------------------------------------------------------------------------
@@ -210,6 +210,7 @@ class _Compiler(_Checker):
         described: list[tuple[str, tuple[tuple[str, Side, int], ...]]] = []
         affinities: list[tuple[_Pred, int]] = []
         plans: dict[str, list[Plan]] = {"req": [], "aff": []}
+        pool: Pool = {}  # equal subtrees shared across every line's plan
         slots = {ref: (ref.side, i) for side in ("C", "L") for ref, i in outputs[side].items()}
 
         def resolve(node: Tree[Token]) -> tuple[Side, int, str]:
@@ -226,7 +227,8 @@ class _Compiler(_Checker):
                 described.append((rule.line.strip(), tuple(reads)))
             else:
                 affinities.append((_predicate(node), rule.weight))
-            plans[rule.kind].append(build_plan(rule.expr, resolve, rule.kind == "req"))
+            plan = build_plan(rule.expr, resolve, rule.kind == "req", pool)
+            plans[rule.kind].append(plan)
         return RuleSet(
             name=self.text.name,
             consumption_fields=raw_fields["C"],

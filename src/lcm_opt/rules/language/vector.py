@@ -119,6 +119,9 @@ class _Chunk:
         self.table = call.table
         self.slots: dict[tuple[Side, int], V] = {}
         self.withins: dict[tuple[PSlot, PSlot], tuple[Ints, Mask, Mask]] = {}
+        # per plan node (build_plan shares equal subtrees): its value, its condition
+        self.values: dict[int, V] = {}
+        self.conds: dict[int, Cond] = {}
 
     def _rows(self, side: Side) -> Ints:
         return self.ci if side == "C" else self.li
@@ -139,6 +142,19 @@ class _Chunk:
         return got
 
     def value(self, p: Plan) -> V:
+        got = self.values.get(id(p))
+        if got is None:
+            got = self.values[id(p)] = self._value(p)
+        return got
+
+    def cond(self, p: Plan) -> Cond:
+        """The condition's (TRUE, NULL) masks; `[0]` is what `_predicate` accepts."""
+        got = self.conds.get(id(p))
+        if got is None:
+            got = self.conds[id(p)] = self._cond(p)
+        return got
+
+    def _value(self, p: Plan) -> V:
         if isinstance(p, PConst):
             return constant(p.value, self.n, self.table)
         if isinstance(p, PSlot):
@@ -152,8 +168,7 @@ class _Chunk:
             return select(~x.null, x, self.value(p.y))
         return from_cond(self.cond(p))
 
-    def cond(self, p: Plan) -> Cond:
-        """The condition's (TRUE, NULL) masks; `[0]` is what `_predicate` accepts."""
+    def _cond(self, p: Plan) -> Cond:
         if isinstance(p, PCompare):
             a, b = self.value(p.a), self.value(p.b)
             return compare(p.symbol, a, b, p.null_a, p.null_b, self.table)
