@@ -16,12 +16,18 @@ from lcm_opt.adapters.files import load_scenario
 from lcm_opt.compile import edges as edges_module
 from lcm_opt.compile.build import compile_scenario
 from lcm_opt.compile.edges import edge_order
+from lcm_opt.compile.keys import class_key, class_keys
 from lcm_opt.compile.order import first_of_equal
-from lcm_opt.compile.rows import class_key, class_keys
 from lcm_opt.domain import Consumption
 from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.errors import ScenarioError, ScenarioErrors
-from lcm_opt.rules.language import RuleSet, consumption_column, consumption_raw, parse_rules
+from lcm_opt.rules.language import (
+    RuleSet,
+    consumption_column,
+    consumption_raw,
+    consumption_rows,
+    parse_rules,
+)
 from lcm_opt.rules.language.types import Values
 from tests.conftest import SCENARIOS
 from tests.test_generators import gen
@@ -62,9 +68,12 @@ def _assert_keys_equal(rs: RuleSet, cs: Sequence[Consumption]) -> None:
         for ruled in RULED:
             one = class_key(rs, sized, ruled)
             want = [one(c) for c in cs]
-            got = class_keys(rs, sized, ruled)(cs)
+            keys = class_keys(rs, sized, ruled)(cs)
+            got = [keys[i] for i in range(len(keys))]
             assert got == want
             assert [type(k[1]) for k in got] == [tuple] * len(cs)
+            assert keys.first.tolist() == first_of_equal(want).tolist()
+            assert keys.value_first.tolist() == first_of_equal([k[1] for k in want]).tolist()
 
 
 @pytest.mark.parametrize("path", VALID, ids=lambda p: f"{p.parent.name}/{p.stem}")
@@ -89,7 +98,7 @@ def test_class_keys_equal_the_per_row_key_on_generated_estates(tmp_path: Path, u
         _assert_keys_equal(rs, tuple(table)[:500])
 
 
-def test_consumption_column_is_the_raw_mapping_read_by_key() -> None:
+def test_consumption_columns_and_rows_are_the_raw_mapping_read_by_key() -> None:
     cs = [
         Consumption(id="a", product="p", virtual=True, cores=4, user="u", location="L"),
         Consumption(id="b", product="q", asset="x", processors=2, custodian="7"),
@@ -97,6 +106,13 @@ def test_consumption_column_is_the_raw_mapping_read_by_key() -> None:
     for key in RAW_KEYS:
         assert consumption_column(cs, key) == [consumption_raw(c)[key] for c in cs]
     assert [type(v) for v in consumption_column(cs, "virtual")] == [int, int]
+    for keys in ((), ("cores",), ("virtual", "user"), ("product", "location", "custodian")):
+        want = [tuple(consumption_raw(c)[k] for k in keys) for c in cs]
+        assert consumption_rows(cs, keys) == want
+    assert [type(v) for v in consumption_rows(cs, ("cores", "virtual"))[0]] == [int, int]
+    for bad in (("id",), ("cores", "id"), ("virtual", "id")):
+        with pytest.raises(KeyError):
+            consumption_rows(cs, bad)
     with pytest.raises(KeyError):
         consumption_column(cs, "id")
 
@@ -116,11 +132,12 @@ RULE_LINES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(RULE_LINES))
-def test_consumption_values_of_equals_row_by_row(name: str) -> None:
-    rs = rules(*RULE_LINES[name])
+def _raws(alike: bool) -> list[dict[str, object]]:
+    """Raw mappings; `alike`: only str, int and None (equal rows may share a vector), else
+    with bools (read as ints) and a float equal to an int but not alike."""
     raws: list[dict[str, object]] = []
     for i in range(40):
+        virtual: object = i % 2 if alike else [True, False, 1, 0][i % 4]
         raws.append(
             {
                 "location": None,
@@ -129,23 +146,35 @@ def test_consumption_values_of_equals_row_by_row(name: str) -> None:
                 "custodian": str(i % 4),
                 "cores": [None, 4, 16, 2**70][i % 4],
                 "processors": i % 2,
-                "virtual": [True, False, 1, 0][i % 4],  # bools read as ints
+                "virtual": virtual,
                 "user": ["u", "v", None][i % 3],
                 "asset": None,
                 "product": "p",
             }
         )
-    raws.append({**raws[0], "cores": 4.0})  # equal to 4 but not alike: no shared vector
+    if not alike:
+        raws.append({**raws[0], "cores": 4.0})
+    return raws
+
+
+@pytest.mark.parametrize("alike", [True, False], ids=["alike", "mixed"])
+@pytest.mark.parametrize("name", sorted(RULE_LINES))
+def test_consumption_values_of_equals_row_by_row(name: str, alike: bool) -> None:
+    rs = rules(*RULE_LINES[name])
+    raws = _raws(alike)
     want = [rs.consumption_values(raw) for raw in raws]
-    columns = {key: [raw[key] for raw in raws] for key in RAW_KEYS}
-    got = rs.consumption_values_of(columns.__getitem__, len(raws))
+
+    def rows(keys: tuple[str, ...]) -> list[tuple[object, ...]]:
+        return [tuple(raw[k] for k in keys) for raw in raws]
+
+    got = rs.consumption_values_of(rows, len(raws))
     assert got == want
     assert [list(map(type, v)) for v in got] == [list(map(type, v)) for v in want]
     if rs.consumption_fields:
         with pytest.raises(ValueError, match="rows"):
-            rs.consumption_values_of(columns.__getitem__, len(raws) + 1)
+            rs.consumption_values_of(rows, len(raws) + 1)
     else:
-        assert rs.consumption_values_of(columns.__getitem__, 3) == [(), (), ()]
+        assert rs.consumption_values_of(rows, 3) == [(), (), ()]
 
 
 def test_first_of_equal() -> None:

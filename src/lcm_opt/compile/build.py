@@ -20,18 +20,12 @@ from lcm_opt.compile.classes import ClassColumns, ClassParts, LazyClasses
 from lcm_opt.compile.edge_arrays import EdgeArrays
 from lcm_opt.compile.edges import Candidates, class_edges
 from lcm_opt.compile.evaluator import Evaluator
+from lcm_opt.compile.keys import ClassKey, class_key, class_keys
 from lcm_opt.compile.lcm import pools, validate_pools
 from lcm_opt.compile.merge import merge_per_user
 from lcm_opt.compile.pairs import Ints
 from lcm_opt.compile.problem import ConsumptionClass, Edge, Pin, Problem
-from lcm_opt.compile.rows import (
-    ClassKey,
-    Grouped,
-    class_key,
-    class_keys,
-    group_table,
-    groupable,
-)
+from lcm_opt.compile.rows import Grouped, group_table, groupable
 from lcm_opt.domain import (
     Consumption,
     Metric,
@@ -150,7 +144,12 @@ def _classes(
     product = np.fromiter(map(index.__getitem__, map(_PRODUCT, firsts)), np.int64, len(firsts))
     units = _product_units(ctx, product_ids, product, firsts)
     if not reference:
-        details, arrays = class_edges(ctx, product, product_ids, firsts, raws, values, candidates)
+        numbered = None
+        if grouped.value_ids is not None and grouped.distinct_values is not None:
+            numbered = (grouped.value_ids, grouped.distinct_values)
+        details, arrays = class_edges(
+            ctx, product, product_ids, firsts, raws, values, candidates, numbered
+        )
         start, rows = grouped.member_columns()
         columns = ClassColumns(
             product=product, product_units=units, member_start=start, members=rows

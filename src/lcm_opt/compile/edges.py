@@ -41,14 +41,16 @@ def class_edges(
     raws: Sequence[Mapping[str, object]],
     values: Sequence[Values],
     candidates: Candidates,
+    numbered: tuple[Ints, list[Values]] | None = None,
 ) -> tuple[list[str | None], EdgeArrays]:
     """Per class (its product index, a member, its first member's raw attributes and its
     rule values): why it has no edge (None where it has some); and every class's edges as
-    columns."""
+    columns. `numbered`: each class's rule values as a number into the distinct ones,
+    where the caller has them (else they are numbered here)."""
     table = CandidateTable.of(product_ids, candidates)
     details = list(map(table.detail.__getitem__, product.tolist()))
     maker = PairMaker(ctx, table, product, firsts)
-    judge = _Judge(ctx, raws, values)
+    judge = _Judge(ctx, raws, numbered or _numbered(values))
     sized = np.zeros(len(product), dtype=bool)  # classes with a pair of known units
     blocks = []
     for lo, hi in maker.blocks(BLOCK):
@@ -64,17 +66,24 @@ def class_edges(
     return details, arrays
 
 
+def _numbered(values: Sequence[Values]) -> tuple[Ints, list[Values]]:
+    """Each class's rule values as a number into the distinct ones (by first class)."""
+    first, dense = np.unique(first_of_equal(values), return_inverse=True)
+    return dense.reshape(-1).astype(np.int64), list(map(values.__getitem__, first.tolist()))
+
+
 class _Judge:
     """The eligible edges of a block of pairs: requirements and scores by the rule set's
     vectorised evaluation over the distinct rule values, explicit Allocation Rules pair by
     pair; kept in edge order."""
 
     def __init__(
-        self, ctx: Evaluator, raws: Sequence[Mapping[str, object]], values: Sequence[Values]
+        self,
+        ctx: Evaluator,
+        raws: Sequence[Mapping[str, object]],
+        numbered: tuple[Ints, list[Values]],
     ) -> None:
-        first, dense = np.unique(first_of_equal(values), return_inverse=True)
-        self.cv_of_class = dense.reshape(-1)
-        distinct = list(map(values.__getitem__, first.tolist()))
+        self.cv_of_class, distinct = numbered
         within = ctx.hierarchy.within
         self.evaluate = ctx.rules.pair_evaluator(distinct, ctx.values, within, ctx.exclusive)
         self.ctx, self.raws = ctx, raws

@@ -10,25 +10,25 @@ uses the per-row grouping instead (`groupable`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
 from itertools import chain, islice
-from operator import attrgetter, le
-from typing import Protocol, overload
+from operator import le
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
 
+from lcm_opt.compile.keys import ClassKey, KeysOf
 from lcm_opt.compile.merge import merge_per_user
-from lcm_opt.compile.order import first_occurrences, first_of_equal, stable_order
+from lcm_opt.compile.order import first_occurrences, stable_order
 from lcm_opt.domain import Consumption, Metric, Product, natural_key
 from lcm_opt.domain.table import ConsumptionTable
-from lcm_opt.rules.language import RuleSet, consumption_column, consumption_raw
+from lcm_opt.rules.language import RuleSet, consumption_raw
 from lcm_opt.rules.language.types import Values
 
-ClassKey = tuple[str, Values, tuple[int | None, int | None] | None, tuple[object, ...]]
-"""(product, rule values, cores and processors where units depend on them)."""
+Ints = npt.NDArray[np.int64]
+Mask = npt.NDArray[np.bool_]
 
 
 @dataclass
@@ -49,6 +49,10 @@ class Grouped:
     # `members` as columns (class k's: rows[start[k]:start[k + 1]]), where the grouping
     # made them so; then `members` is left empty
     columns: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
+    # each class's rule values as a number into `distinct_values`, where the grouping
+    # numbered them
+    value_ids: npt.NDArray[np.int64] | None = None
+    distinct_values: list[Values] | None = None
 
     def member_columns(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """(start, rows): each class's members, ascending, laid end to end."""
@@ -80,20 +84,24 @@ def group_table(
 ) -> Grouped:
     """`keys_of(prototypes)` gives build.py's class key of each prototype (`class_keys`)."""
     protos = table.prototypes
-    proto_product = [products[p.product] for p in protos]
+    keys = keys_of(protos)
+    code = {pid: i for i, pid in enumerate(products)}
+    proto_product = np.fromiter(map(code.__getitem__, keys.products), np.int64, len(keys))
+    catalog = list(products.values())
     rows = np.frombuffer(table.row_prototype, dtype=np.uintc).astype(np.int64)
-    merged, dropped = _merge_users(table, proto_product, rows)
-    free_proto = np.array([p.free for p in proto_product] + [False], dtype=bool)
+    per_user = np.array([p.metric is Metric.USER for p in catalog], dtype=bool)[proto_product]
+    merged, dropped = _merge_users(table, products, per_user, rows)
+    free_product = np.array([p.free for p in catalog], dtype=bool)
+    free_proto = np.append(free_product[proto_product], False)
     keep = np.ones(len(rows), dtype=bool)
     if dropped:
         keep[np.fromiter(dropped, dtype=np.int64, count=len(dropped))] = False
     free_rows = np.flatnonzero(keep & free_proto[rows])
     used = np.flatnonzero(keep & ~free_proto[rows])
     ids = table.ids
-    order, order_ids, plain = _natural_order(ids, used.tolist())
-    keys = keys_of(protos)
-    proto_key = first_of_equal(keys)  # a key's number: its first prototype
-    row_key = proto_key[rows[order]] if len(order) else np.zeros(0, dtype=np.int64)
+    order, order_ids, plain = _natural_order(ids, used)
+    proto_key = keys.first  # a key's number: its first prototype
+    row_key = proto_key[rows[order]]
     # Classes are numbered by their first member, as the per-row grouping numbers them.
     present, first_at = first_occurrences(row_key, len(keys))
     by_first = np.argsort(first_at, kind="stable")
@@ -103,19 +111,23 @@ def group_table(
     sorted_members = stable_order(class_of, len(present))
     start = np.zeros(len(present) + 1, dtype=np.int64)
     np.cumsum(np.bincount(class_of, minlength=len(present)), out=start[1:])
-    first_rows = np.asarray(order, dtype=np.int64)[sorted_members[start[:-1]]].tolist()
+    first_rows = order[sorted_members[start[:-1]]].tolist()
     first_protos = rows[first_rows].tolist() if first_rows else []
+    class_keys = present[by_first]
+    distinct, value_ids = np.unique(keys.value_first[class_keys], return_inverse=True)
     return Grouped(
         ids=order_ids,
         class_of=class_of.tolist(),
         members=[],
         firsts=[protos[i] for i in first_protos],
         raws=FirstRaws(table, first_protos, first_rows),
-        keys=[keys[k] for k in present[by_first].tolist()],
-        free=_natural_order(ids, free_rows.tolist())[1],
+        keys=[keys[k] for k in class_keys.tolist()],
+        free=_natural_order(ids, free_rows)[1],
         merged=merged,
         plain=plain,
         columns=(start, sorted_members),
+        value_ids=value_ids.reshape(-1).astype(np.int64),
+        distinct_values=[keys.values[i] for i in distinct.tolist()],
     )
 
 
@@ -148,90 +160,37 @@ class FirstRaws(Sequence[dict[str, object]]):
 
 
 def _merge_users(
-    table: ConsumptionTable, proto_product: list[Product], rows: np.ndarray
+    table: ConsumptionTable, products: Mapping[str, Product], per_user: Mask, rows: Ints
 ) -> tuple[dict[str, str], set[int]]:
     """A18 on the rows it concerns (a per-user product and a user): build.py's merge on
-    just those rows; returns the merged ids and the rows merged away."""
+    just those rows; returns the merged ids and the rows merged away. `per_user`: per
+    prototype, whether its product is per user."""
     users = table.users
-    per_user = np.array([p.metric is Metric.USER for p in proto_product] + [False], dtype=bool)
     if users is None or not per_user.any():
         return {}, set()
+    per_user = np.append(per_user, False)
     candidates = [r for r in np.flatnonzero(per_user[rows]).tolist() if users[r] is not None]
     if not candidates:
         return {}, set()
     by_id = {table.ids[r]: r for r in candidates}
     rows_of = [table[r] for r in candidates]
-    _, merged = merge_per_user(tuple(rows_of), {p.id: p for p in proto_product})
+    _, merged = merge_per_user(tuple(rows_of), products)
     return merged, {by_id[cid] for cid in merged}
 
 
-def _natural_order(
-    ids: list[str] | tuple[str, ...], rows: list[int]
-) -> tuple[list[int], list[str], bool]:
+def _natural_order(ids: list[str] | tuple[str, ...], rows: Ints) -> tuple[Ints, list[str], bool]:
     """`rows` sorted by natural id order (A31), their ids in that order, and whether that
     is plain string order. Without digit-only ids it is, and it sorts without building a
     key per row; rows whose ids already come in order (as exports usually list them) are
     only checked, not sorted (a stable sort would leave them as they are)."""
-    if not rows:
-        return [], [], True
-    if any(map(str.isdigit, ids)) and any(ids[r].isdigit() and ids[r].isascii() for r in rows):
-        order = sorted(rows, key=lambda r: natural_key(ids[r]))
-        return order, [ids[r] for r in order], False
+    if not len(rows):
+        return np.zeros(0, dtype=np.int64), [], True
     every = len(rows) == len(ids)  # then rows are 0, 1, ... (ascending, distinct)
-    texts = list(ids) if every else list(map(ids.__getitem__, rows))
+    texts = list(ids) if every else list(map(ids.__getitem__, rows.tolist()))
+    if any(map(str.isdigit, ids)) and any(t.isdigit() and t.isascii() for t in texts):
+        order = sorted(range(len(texts)), key=lambda i: natural_key(texts[i]))
+        return rows[order], [texts[i] for i in order], False
     if all(map(le, texts, islice(texts, 1, None))):
         return rows, texts, True
-    order = sorted(rows, key=ids.__getitem__)
-    return order, [ids[r] for r in order], True
-
-
-class KeyOf(Protocol):
-    def __call__(self, c: Consumption, raw: Mapping[str, object] | None = None) -> ClassKey:
-        """`raw`: `consumption_raw(c)`, where the caller has it already."""
-        ...
-
-
-_CORES, _PROCESSORS = attrgetter("cores"), attrgetter("processors")
-
-KeysOf = Callable[[Sequence[Consumption]], list[ClassKey]]
-"""Consumptions -> the class key of each (`class_keys`)."""
-
-
-def class_key(rules: RuleSet, sized: Callable[[str], bool], ruled: Sequence[str] = ()) -> KeyOf:
-    """build.py's class key of one consumption: (product, rule values, size, and its values
-    on the `ruled` dimensions). Members of a class must be alike in everything eligibility
-    reads: Allocation Rules read dimensions no rule line may name, so those are in the key."""
-
-    values = rules.consumption_values
-    ruled_of = attrgetter(*ruled) if len(ruled) > 1 else None
-
-    def key_of(c: Consumption, raw: Mapping[str, object] | None = None) -> ClassKey:
-        cv = values(consumption_raw(c) if raw is None else raw)
-        size = (c.cores, c.processors) if sized(c.product) else None
-        if ruled_of is not None:
-            return (c.product, cv, size, ruled_of(c))
-        return (c.product, cv, size, (getattr(c, ruled[0]),) if ruled else ())
-
-    return key_of
-
-
-def class_keys(rules: RuleSet, sized: Callable[[str], bool], ruled: Sequence[str] = ()) -> KeysOf:
-    """`class_key` of many consumptions at once, read as columns: element i equals
-    `class_key(rules, sized, ruled)(cs[i])`."""
-
-    def keys_of(cs: Sequence[Consumption]) -> list[ClassKey]:
-        n = len(cs)
-        products = list(map(attrgetter("product"), cs))
-        values = rules.consumption_values_of(partial(consumption_column, cs), n)
-        flags = {p: sized(p) for p in dict.fromkeys(products)}
-        sizes: list[tuple[int | None, int | None] | None] = [None] * n
-        if any(flags.values()):
-            both = zip(map(_CORES, cs), map(_PROCESSORS, cs), strict=True)
-            flag = map(flags.__getitem__, products)
-            sizes = [size if f else None for size, f in zip(both, flag, strict=True)]
-        on_ruled: list[tuple[object, ...]] = [()] * n
-        if ruled:
-            on_ruled = list(zip(*(map(attrgetter(d), cs) for d in ruled), strict=True))
-        return list(zip(products, values, sizes, on_ruled, strict=True))
-
-    return keys_of
+    order = sorted(range(len(texts)), key=texts.__getitem__)
+    return rows[order], [texts[i] for i in order], True

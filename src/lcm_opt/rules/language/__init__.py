@@ -37,7 +37,12 @@ vector at parse time, so evaluating a pair is a handful of closure calls and ind
 """
 
 from lcm_opt.rules.language.compiler import parse_rules
-from lcm_opt.rules.language.fields import consumption_column, consumption_raw, licence_raw
+from lcm_opt.rules.language.fields import (
+    consumption_column,
+    consumption_raw,
+    consumption_rows,
+    licence_raw,
+)
 from lcm_opt.rules.language.ruleset import RuleSet
 from lcm_opt.rules.language.types import WithinFn
 
@@ -46,6 +51,7 @@ __all__ = [
     "WithinFn",
     "consumption_column",
     "consumption_raw",
+    "consumption_rows",
     "licence_raw",
     "parse_rules",
 ]

@@ -36,7 +36,7 @@ from lcm_opt.rules.language.ruleset import RuleSet
 from lcm_opt.rules.language.types import Side, Values, _Fn, _Pred
 from lcm_opt.rules.language.values import _arith, _no_within, _norm
 from lcm_opt.rules.language.vector_plan import Plan, Pool, VectorRules, build_plan
-from lcm_opt.rules.language.vector_rows import VectorOfColumns, memo_columns, plain_columns
+from lcm_opt.rules.language.vector_rows import VectorOfRows, memo_rows, plain_rows
 
 # ---------------------------------------------------------------------------------------------
 # Compiler
@@ -199,7 +199,7 @@ class _Compiler(_Checker):
             for ref in rule.refs:
                 direct[ref.side].add(ref)
         vectors = {}
-        columns: dict[Side, VectorOfColumns] = {}
+        columns: dict[Side, VectorOfRows] = {}
         outputs: dict[Side, dict[_Ref, int]] = {}
         raw_fields: dict[Side, frozenset[str]] = {}
         for side in ("C", "L"):
@@ -237,7 +237,7 @@ class _Compiler(_Checker):
             _lines=tuple(self.text.lines),
             _consumption_vector=vectors["C"],
             _licence_vector=vectors["L"],
-            _consumption_columns=columns["C"],
+            _consumption_rows=columns["C"],
             _requirements=tuple(requirements),
             _affinities=tuple(affinities),
             _plans=VectorRules(tuple(plans["req"]), tuple(plans["aff"])),
@@ -246,7 +246,7 @@ class _Compiler(_Checker):
 
     def _vector(
         self, side: Side, used: set[_Ref]
-    ) -> tuple[_Vector, VectorOfColumns, dict[_Ref, int], frozenset[str]]:
+    ) -> tuple[_Vector, VectorOfRows, dict[_Ref, int], frozenset[str]]:
         """Layout of one side: raw slots, then the needed Set fields in definition order; the
         output vector holds only the fields Requirement/Affinity lines read (the class key).
         Returns the vector of one raw mapping and the vectors of many given as columns."""
@@ -280,7 +280,7 @@ class _Compiler(_Checker):
                 # _norm inlined: this runs once per distinct consumption at scale
                 return tuple([int(v) if v.__class__ is bool else v for v in map(raw.get, raw_keys)])
 
-            columns = plain_columns(raw_keys)
+            columns = plain_rows(raw_keys)
 
         else:
 
@@ -290,7 +290,7 @@ class _Compiler(_Checker):
                     env.append(fn(env, env, _no_within, False))
                 return tuple([env[i] for i in out])
 
-            columns = memo_columns(raw_keys, vector)
+            columns = memo_rows(raw_keys, vector)
 
         return vector, columns, {r: i for i, r in enumerate(out_refs)}, frozenset(raw_keys)
 

@@ -80,6 +80,20 @@ def consumption_column(cs: Sequence[Consumption], key: str) -> list[object]:
     return list(map(attrgetter(key), cs))
 
 
+def consumption_rows(cs: Sequence[Consumption], keys: tuple[str, ...]) -> list[tuple[object, ...]]:
+    """`[tuple(consumption_raw(c)[k] for k in keys) for c in cs]`: one attribute getter
+    over the rows where no key needs converting, else the columns zipped."""
+    if not keys:
+        return [()] * len(cs)
+    if "virtual" in keys:
+        return list(zip(*(consumption_column(cs, key) for key in keys), strict=True))
+    if any(key not in _RAW_KEYS for key in keys):
+        raise KeyError(next(key for key in keys if key not in _RAW_KEYS))
+    if len(keys) == 1:
+        return [(v,) for v in map(attrgetter(keys[0]), cs)]
+    return list(map(attrgetter(*keys), cs))
+
+
 def licence_raw(lic: Licence) -> dict[str, object]:
     """The raw mapping `RuleSet.licence_values` reads; is_core = 1 for core types (A8, A39)."""
     return {

@@ -11,7 +11,7 @@ import numpy.typing as npt
 from lcm_opt.rules.language.types import Values, WithinFn, _Pred
 from lcm_opt.rules.language.vector import PairEvaluator, evaluate_pairs
 from lcm_opt.rules.language.vector_plan import VectorRules
-from lcm_opt.rules.language.vector_rows import Column, VectorOfColumns
+from lcm_opt.rules.language.vector_rows import Rows, VectorOfRows
 
 # ---------------------------------------------------------------------------------------------
 # The rule set
@@ -30,7 +30,7 @@ class RuleSet:
     _lines: tuple[str, ...] = field(repr=False)
     _consumption_vector: Callable[[Mapping[str, object]], Values] = field(repr=False, compare=False)
     _licence_vector: Callable[[Mapping[str, object]], Values] = field(repr=False, compare=False)
-    _consumption_columns: VectorOfColumns = field(repr=False, compare=False)
+    _consumption_rows: VectorOfRows = field(repr=False, compare=False)
     _requirements: tuple[_Pred, ...] = field(repr=False, compare=False)
     _affinities: tuple[tuple[_Pred, int], ...] = field(repr=False, compare=False)
     _plans: VectorRules = field(repr=False, compare=False)
@@ -43,11 +43,12 @@ class RuleSet:
         """Hashable vector of exactly what the rules read from a consumption (its class key)."""
         return self._consumption_vector(raw)
 
-    def consumption_values_of(self, column: Column, n: int) -> list[Values]:
-        """`consumption_values` of n consumptions given as columns: `column(key)` lists their
-        raw values under `key` (as `consumption_raw` gives them, e.g. `consumption_column`);
-        element i equals `consumption_values` of consumption i's raw mapping."""
-        return self._consumption_columns(column, n)
+    def consumption_values_of(self, rows: Rows, n: int) -> list[Values]:
+        """`consumption_values` of n consumptions given as rows: `rows(keys)` lists, per
+        consumption, its raw values under `keys` (as `consumption_raw` gives them, e.g.
+        `consumption_rows`); element i equals `consumption_values` of consumption i's raw
+        mapping."""
+        return self._consumption_rows(rows, n)
 
     def licence_values(self, raw: Mapping[str, object]) -> Values:
         return self._licence_vector(raw)

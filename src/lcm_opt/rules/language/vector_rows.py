@@ -1,59 +1,59 @@
-"""Value vectors of many consumptions at once, from their raw attribute columns: element i
-equals `RuleSet.consumption_values` of row i's raw mapping, without a mapping per row.
+"""Value vectors of many consumptions at once, from rows of just the raw values they read:
+element i equals `RuleSet.consumption_values` of row i's raw mapping, without a mapping
+per row.
 
 At scale a million installs repeat a few hundred thousand attribute sets, each of which
-would otherwise build a raw mapping and run the vector closure; read as columns, a vector
-of raw values is one `zip`, and a vector with Set fields is computed once per distinct row
-of the raw values it reads."""
+would otherwise build a raw mapping and run the vector closure; a vector of raw values is
+the row itself, and a vector with Set fields is computed once per distinct row."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from itertools import chain
 
 from lcm_opt.rules.language.types import Values
 from lcm_opt.rules.language.values import _norm
 
-Column = Callable[[str], Sequence[object]]
-"""raw key -> the rows' values under it, as `consumption_raw` gives them."""
-VectorOfColumns = Callable[[Column, int], list[Values]]
-"""(column, number of rows) -> each row's value vector."""
+Rows = Callable[[tuple[str, ...]], list[tuple[object, ...]]]
+"""raw keys -> per row, its raw values under them (as `consumption_raw` gives them)."""
+VectorOfRows = Callable[[Rows, int], list[Values]]
+"""(rows, number of rows) -> each row's value vector."""
 
 _EXACT: frozenset[type] = frozenset({str, int, type(None)})
 """Types whose equal values are alike in every respect the rules can tell apart (a str
-never equals an int), so equal rows may share one vector."""
+never equals an int), so equal rows may share one vector; no bool among them, so a row
+of them is its own `_norm`."""
 
 
-def _normed(values: Sequence[object]) -> Sequence[object]:
-    """`_norm` of each value (a bool reads as an int); the column itself when it has none."""
-    if bool not in set(map(type, values)):
-        return values
-    return [_norm(v) for v in values]
+def _types(rows: list[tuple[object, ...]]) -> set[type]:
+    return set(map(type, chain.from_iterable(rows)))
 
 
-def plain_columns(raw_keys: tuple[str, ...]) -> VectorOfColumns:
+def plain_rows(raw_keys: tuple[str, ...]) -> VectorOfRows:
     """Vectors that are the raw values under `raw_keys`, in that order."""
 
-    def vectors(column: Column, n: int) -> list[Values]:
+    def vectors(rows_of: Rows, n: int) -> list[Values]:
         if not raw_keys:
             return [()] * n
-        columns = [_normed(column(key)) for key in raw_keys]
-        _check_lengths(columns, n)
-        return list(zip(*columns, strict=True))
+        rows = _checked(rows_of(raw_keys), n)
+        if _types(rows) <= _EXACT:
+            return rows
+        return [tuple([_norm(v) for v in row]) for row in rows]
 
     return vectors
 
 
-def memo_columns(
+def memo_rows(
     raw_keys: tuple[str, ...], vector: Callable[[dict[str, object]], Values]
-) -> VectorOfColumns:
+) -> VectorOfRows:
     """Vectors that `vector` computes from a raw mapping reading only `raw_keys`: once per
     distinct row of those values where equal rows are alike (_EXACT), else row by row."""
 
-    def vectors(column: Column, n: int) -> list[Values]:
-        columns = [_normed(column(key)) for key in raw_keys]
-        _check_lengths(columns, n)
-        rows: list[tuple[object, ...]] = list(zip(*columns, strict=True)) if columns else [()] * n
-        if not all(set(map(type, c)) <= _EXACT for c in columns):
+    def vectors(rows_of: Rows, n: int) -> list[Values]:
+        rows: list[tuple[object, ...]] = [()] * n
+        if raw_keys:
+            rows = _checked(rows_of(raw_keys), n)
+        if not _types(rows) <= _EXACT:
             return [vector(dict(zip(raw_keys, row, strict=True))) for row in rows]
         distinct: dict[tuple[object, ...], Values] = {}
         for row in dict.fromkeys(rows):
@@ -63,6 +63,7 @@ def memo_columns(
     return vectors
 
 
-def _check_lengths(columns: list[Sequence[object]], n: int) -> None:
-    if any(len(c) != n for c in columns):
-        raise ValueError(f"every column must hold {n} rows")
+def _checked(rows: list[tuple[object, ...]], n: int) -> list[tuple[object, ...]]:
+    if len(rows) != n:
+        raise ValueError(f"expected {n} rows, got {len(rows)}")
+    return rows
