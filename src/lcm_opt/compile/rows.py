@@ -121,7 +121,7 @@ def group_table(
         members=[],
         firsts=[protos[i] for i in first_protos],
         raws=FirstRaws(table, first_protos, first_rows),
-        keys=[keys[k] for k in class_keys.tolist()],
+        keys=keys.take(class_keys.tolist()),
         free=_natural_order(ids, free_rows)[1],
         merged=merged,
         plain=plain,
