@@ -170,6 +170,8 @@ def test_consumption_values_of_equals_row_by_row(name: str, alike: bool) -> None
     got = rs.consumption_values_of(rows, len(raws))
     assert got == want
     assert [list(map(type, v)) for v in got] == [list(map(type, v)) for v in want]
+    if alike:  # vouched for by the caller: the same vectors without checking the types
+        assert rs.consumption_values_of(rows, len(raws), alike=True) == want
     if rs.consumption_fields:
         with pytest.raises(ValueError, match="rows"):
             rs.consumption_values_of(rows, len(raws) + 1)

@@ -147,14 +147,14 @@ def _classes(
         numbered = None
         if grouped.value_ids is not None and grouped.distinct_values is not None:
             numbered = (grouped.value_ids, grouped.distinct_values)
+        groups = [split_group(licence) for licence in ctx.licences]
         details, arrays = class_edges(
-            ctx, product, product_ids, firsts, raws, values, candidates, numbered
+            ctx, product, product_ids, firsts, raws, values, candidates, groups, numbered
         )
         start, rows = grouped.member_columns()
         columns = ClassColumns(
             product=product, product_units=units, member_start=start, members=rows
         )
-        groups = [split_group(licence) for licence in ctx.licences]
         parts = ClassParts(values, raws, details, groups)
         return LazyClasses(columns, arrays, parts), arrays
     classes = []

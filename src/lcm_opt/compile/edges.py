@@ -19,7 +19,7 @@ from lcm_opt.compile.order import first_of_equal, stable_order
 from lcm_opt.compile.pairs import Candidates, CandidateTable, Ints, Mask, PairMaker, Pairs
 from lcm_opt.compile.problem import Edge
 from lcm_opt.domain import Consumption
-from lcm_opt.rules.eligibility import allocation_rule_ok, effective_allocation_rule, split_group
+from lcm_opt.rules.eligibility import allocation_rule_ok, effective_allocation_rule
 from lcm_opt.rules.language.types import Values
 
 NO_SIZE = "cores unknown (A40)"
@@ -41,12 +41,14 @@ def class_edges(
     raws: Sequence[Mapping[str, object]],
     values: Sequence[Values],
     candidates: Candidates,
+    licence_groups: Sequence[str],
     numbered: tuple[Ints, list[Values]] | None = None,
 ) -> tuple[list[str | None], EdgeArrays]:
     """Per class (its product index, a member, its first member's raw attributes and its
     rule values): why it has no edge (None where it has some); and every class's edges as
-    columns. `numbered`: each class's rule values as a number into the distinct ones,
-    where the caller has them (else they are numbered here)."""
+    columns. `licence_groups`: each licence's split group (A32); `numbered`: each class's
+    rule values as a number into the distinct ones, where the caller has them (else they
+    are numbered here)."""
     table = CandidateTable.of(product_ids, candidates)
     details = list(map(table.detail.__getitem__, product.tolist()))
     maker = PairMaker(ctx, table, product, firsts)
@@ -57,8 +59,7 @@ def class_edges(
         pairs = maker.pairs(lo, hi)
         sized[pairs.k] = True
         blocks.append(judge(pairs, lo, hi))
-    groups = [split_group(licence) for licence in ctx.licences]
-    arrays = from_blocks(blocks, len(product), groups)
+    arrays = from_blocks(blocks, len(product), licence_groups)
     # classes with candidates but no edge: none sized (A40), or every sized one failed
     bare = (arrays.start[1:] == arrays.start[:-1]) & (maker.degree > 0)
     for k in np.flatnonzero(bare).tolist():

@@ -86,7 +86,8 @@ def class_keys(rules: RuleSet, sized: Callable[[str], bool], ruled: Sequence[str
     def keys_of(cs: Sequence[Consumption]) -> Keys:
         n = len(cs)
         products: list[str] = list(map(attrgetter("product"), cs))
-        values = rules.consumption_values_of(partial(consumption_rows, cs), n)
+        # validated consumptions hold only str, int and None where the rules read them
+        values = rules.consumption_values_of(partial(consumption_rows, cs), n, alike=True)
         flags = {p: sized(p) for p in dict.fromkeys(products)}
         sizes: list[Size | None] = [None] * n
         if any(flags.values()):

@@ -98,10 +98,11 @@ def group_table(
         keep[np.fromiter(dropped, dtype=np.int64, count=len(dropped))] = False
     free_rows = np.flatnonzero(keep & free_proto[rows])
     used = np.flatnonzero(keep & ~free_proto[rows])
+    every_row = used if len(used) == len(rows) else None  # then used is 0, 1, ...
     ids = table.ids
     order, order_ids, plain = _natural_order(ids, used)
     proto_key = keys.first  # a key's number: its first prototype
-    row_key = proto_key[rows[order]]
+    row_key = proto_key[rows if order is every_row else rows[order]]
     # Classes are numbered by their first member, as the per-row grouping numbers them.
     present, first_at = first_occurrences(row_key, len(keys))
     by_first = np.argsort(first_at, kind="stable")

@@ -43,12 +43,13 @@ class RuleSet:
         """Hashable vector of exactly what the rules read from a consumption (its class key)."""
         return self._consumption_vector(raw)
 
-    def consumption_values_of(self, rows: Rows, n: int) -> list[Values]:
+    def consumption_values_of(self, rows: Rows, n: int, *, alike: bool = False) -> list[Values]:
         """`consumption_values` of n consumptions given as rows: `rows(keys)` lists, per
         consumption, its raw values under `keys` (as `consumption_raw` gives them, e.g.
         `consumption_rows`); element i equals `consumption_values` of consumption i's raw
-        mapping."""
-        return self._consumption_rows(rows, n)
+        mapping. `alike`: the caller vouches that every raw value is a str, an int or None
+        (as in validated consumptions), which spares checking them."""
+        return self._consumption_rows(rows, n, alike)
 
     def licence_values(self, raw: Mapping[str, object]) -> Values:
         return self._licence_vector(raw)

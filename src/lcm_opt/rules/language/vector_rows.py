@@ -16,8 +16,9 @@ from lcm_opt.rules.language.values import _norm
 
 Rows = Callable[[tuple[str, ...]], list[tuple[object, ...]]]
 """raw keys -> per row, its raw values under them (as `consumption_raw` gives them)."""
-VectorOfRows = Callable[[Rows, int], list[Values]]
-"""(rows, number of rows) -> each row's value vector."""
+VectorOfRows = Callable[[Rows, int, bool], list[Values]]
+"""(rows, number of rows, whether every raw value is known to be a str, an int or None)
+-> each row's value vector."""
 
 _EXACT: frozenset[type] = frozenset({str, int, type(None)})
 """Types whose equal values are alike in every respect the rules can tell apart (a str
@@ -32,11 +33,11 @@ def _types(rows: list[tuple[object, ...]]) -> set[type]:
 def plain_rows(raw_keys: tuple[str, ...]) -> VectorOfRows:
     """Vectors that are the raw values under `raw_keys`, in that order."""
 
-    def vectors(rows_of: Rows, n: int) -> list[Values]:
+    def vectors(rows_of: Rows, n: int, alike: bool) -> list[Values]:
         if not raw_keys:
             return [()] * n
         rows = _checked(rows_of(raw_keys), n)
-        if _types(rows) <= _EXACT:
+        if alike or _types(rows) <= _EXACT:
             return rows
         return [tuple([_norm(v) for v in row]) for row in rows]
 
@@ -49,11 +50,11 @@ def memo_rows(
     """Vectors that `vector` computes from a raw mapping reading only `raw_keys`: once per
     distinct row of those values where equal rows are alike (_EXACT), else row by row."""
 
-    def vectors(rows_of: Rows, n: int) -> list[Values]:
+    def vectors(rows_of: Rows, n: int, alike: bool) -> list[Values]:
         rows: list[tuple[object, ...]] = [()] * n
         if raw_keys:
             rows = _checked(rows_of(raw_keys), n)
-        if not _types(rows) <= _EXACT:
+        if not (alike or _types(rows) <= _EXACT):
             return [vector(dict(zip(raw_keys, row, strict=True))) for row in rows]
         distinct: dict[tuple[object, ...], Values] = {}
         for row in dict.fromkeys(rows):
