@@ -6,6 +6,7 @@ and each scenario's own rules; the block-wise pair making and the score sort of 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from itertools import pairwise
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from lcm_opt.rules.language import (
     consumption_column,
     consumption_raw,
     consumption_rows,
+    licence_raw,
+    licence_rows,
     parse_rules,
 )
 from lcm_opt.rules.language.types import Values
@@ -85,6 +88,24 @@ def test_class_keys_equal_the_per_row_key_under_the_scenarios_rules(path: Path) 
     _assert_keys_equal(rs, cs)
     for name in SHIPPED:
         _assert_keys_equal(from_file(name), cs)
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_licence_values_of_equal_the_per_licence_values(path: Path) -> None:
+    try:
+        scenario = load_scenario(path, group=False)
+    except (ScenarioError, ScenarioErrors):  # another command's file (what-if, imports)
+        pytest.skip("not a solve scenario")
+    lics = scenario.licences
+    rows = partial(licence_rows, lics)
+    for rs in (parse_rules(scenario.rules), *(from_file(name) for name in SHIPPED)):
+        want = [rs.licence_values(licence_raw(lic)) for lic in lics]
+        for alike in (False, True):
+            assert rs.licence_values_of(rows, len(lics), alike=alike) == want
+    keys = ("is_core", "cores", "contract", "product", "location", "custodian")
+    assert licence_rows(lics, keys) == [tuple(licence_raw(x)[k] for k in keys) for x in lics]
+    with pytest.raises(KeyError):
+        licence_rows(lics, ("virtual",))
 
 
 @pytest.mark.parametrize("units", ["installs", "cores"])

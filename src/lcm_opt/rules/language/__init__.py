@@ -42,6 +42,7 @@ from lcm_opt.rules.language.fields import (
     consumption_raw,
     consumption_rows,
     licence_raw,
+    licence_rows,
 )
 from lcm_opt.rules.language.ruleset import RuleSet
 from lcm_opt.rules.language.types import WithinFn
@@ -53,5 +54,6 @@ __all__ = [
     "consumption_raw",
     "consumption_rows",
     "licence_raw",
+    "licence_rows",
     "parse_rules",
 ]

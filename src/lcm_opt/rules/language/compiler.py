@@ -238,6 +238,7 @@ class _Compiler(_Checker):
             _consumption_vector=vectors["C"],
             _licence_vector=vectors["L"],
             _consumption_rows=columns["C"],
+            _licence_rows=columns["L"],
             _requirements=tuple(requirements),
             _affinities=tuple(affinities),
             _plans=VectorRules(tuple(plans["req"]), tuple(plans["aff"])),

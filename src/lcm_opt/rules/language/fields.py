@@ -94,6 +94,29 @@ def consumption_rows(cs: Sequence[Consumption], keys: tuple[str, ...]) -> list[t
     return list(map(attrgetter(*keys), cs))
 
 
+_LICENCE_RAW_KEYS: Final = frozenset(key for _, key in _LICENCE_FIELDS.values())
+
+
+def licence_rows(lics: Sequence[Licence], keys: tuple[str, ...]) -> list[tuple[object, ...]]:
+    """`[tuple(licence_raw(lic)[k] for k in keys) for lic in lics]`, column by column (a
+    raw key is the attribute's name but for the derived `is_core`)."""
+    for key in keys:
+        if key not in _LICENCE_RAW_KEYS:
+            raise KeyError(key)
+    if not keys:
+        return [()] * len(lics)
+    columns = [
+        [1 if TYPE_CODES.get(t) is Metric.CORE else 0 for t in map(_TYPE, lics)]
+        if key == "is_core"
+        else list(map(attrgetter(key), lics))
+        for key in keys
+    ]
+    return list(zip(*columns, strict=True))
+
+
+_TYPE = attrgetter("type")
+
+
 def licence_raw(lic: Licence) -> dict[str, object]:
     """The raw mapping `RuleSet.licence_values` reads; is_core = 1 for core types (A8, A39)."""
     return {

@@ -31,6 +31,7 @@ class RuleSet:
     _consumption_vector: Callable[[Mapping[str, object]], Values] = field(repr=False, compare=False)
     _licence_vector: Callable[[Mapping[str, object]], Values] = field(repr=False, compare=False)
     _consumption_rows: VectorOfRows = field(repr=False, compare=False)
+    _licence_rows: VectorOfRows = field(repr=False, compare=False)
     _requirements: tuple[_Pred, ...] = field(repr=False, compare=False)
     _affinities: tuple[tuple[_Pred, int], ...] = field(repr=False, compare=False)
     _plans: VectorRules = field(repr=False, compare=False)
@@ -53,6 +54,10 @@ class RuleSet:
 
     def licence_values(self, raw: Mapping[str, object]) -> Values:
         return self._licence_vector(raw)
+
+    def licence_values_of(self, rows: Rows, n: int, *, alike: bool = False) -> list[Values]:
+        """`consumption_values_of` for licences (`licence_rows`, `licence_raw`)."""
+        return self._licence_rows(rows, n, alike)
 
     def requirements_ok(self, cv: Values, lv: Values, within: WithinFn) -> bool:
         """R14: every Requirement holds (requirement `within` is always inclusive)."""
