@@ -114,15 +114,15 @@ def group_table(
     np.cumsum(np.bincount(class_of, minlength=len(present)), out=start[1:])
     first_rows = order[sorted_members[start[:-1]]].tolist()
     first_protos = rows[first_rows].tolist() if first_rows else []
-    class_keys = present[by_first]
-    distinct, value_ids = np.unique(keys.value_first[class_keys], return_inverse=True)
+    class_protos = present[by_first]  # each class's key, by its first prototype
+    distinct, value_ids = np.unique(keys.value_first[class_protos], return_inverse=True)
     return Grouped(
         ids=order_ids,
         class_of=class_of.tolist(),
         members=[],
         firsts=[protos[i] for i in first_protos],
         raws=FirstRaws(table, first_protos, first_rows),
-        keys=keys.take(class_keys.tolist()),
+        keys=keys.take(class_protos.tolist()),
         free=_natural_order(ids, free_rows)[1],
         merged=merged,
         plain=plain,
