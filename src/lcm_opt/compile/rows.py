@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, islice
 from operator import le
-from typing import overload
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +29,7 @@ from lcm_opt.rules.language.types import Values
 
 Ints = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
+Indices = npt.NDArray[np.integer[Any]]
 
 
 @dataclass
@@ -88,16 +89,18 @@ def group_table(
     code = {pid: i for i, pid in enumerate(products)}
     proto_product = np.fromiter(map(code.__getitem__, keys.products), np.int64, len(keys))
     catalog = list(products.values())
-    rows = np.frombuffer(table.row_prototype, dtype=np.uintc).astype(np.int64)
+    rows = np.frombuffer(table.row_prototype, dtype=np.uintc)  # indexes as it is
     per_user = np.array([p.metric is Metric.USER for p in catalog], dtype=bool)[proto_product]
     merged, dropped = _merge_users(table, products, per_user, rows)
     free_product = np.array([p.free for p in catalog], dtype=bool)
     free_proto = np.append(free_product[proto_product], False)
-    keep = np.ones(len(rows), dtype=bool)
-    if dropped:
+    if dropped or free_proto.any():
+        keep = np.ones(len(rows), dtype=bool)
         keep[np.fromiter(dropped, dtype=np.int64, count=len(dropped))] = False
-    free_rows = np.flatnonzero(keep & free_proto[rows])
-    used = np.flatnonzero(keep & ~free_proto[rows])
+        free_rows = np.flatnonzero(keep & free_proto[rows])
+        used = np.flatnonzero(keep & ~free_proto[rows])
+    else:  # every row is a kept consumption
+        free_rows, used = np.zeros(0, dtype=np.int64), np.arange(len(rows), dtype=np.int64)
     every_row = used if len(used) == len(rows) else None  # then used is 0, 1, ...
     ids = table.ids
     order, order_ids, plain = _natural_order(ids, used)
@@ -161,7 +164,7 @@ class FirstRaws(Sequence[dict[str, object]]):
 
 
 def _merge_users(
-    table: ConsumptionTable, products: Mapping[str, Product], per_user: Mask, rows: Ints
+    table: ConsumptionTable, products: Mapping[str, Product], per_user: Mask, rows: Indices
 ) -> tuple[dict[str, str], set[int]]:
     """A18 on the rows it concerns (a per-user product and a user): build.py's merge on
     just those rows; returns the merged ids and the rows merged away. `per_user`: per
