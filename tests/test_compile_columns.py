@@ -258,3 +258,40 @@ def test_blocks_cover_every_class_and_hold_at_most_their_size(tmp_path: Path) ->
             assert hi > lo
             assert hi - lo == 1 or maker.degree[lo:hi].sum() <= size
     assert PairMaker(ctx, table, product[:0], []).blocks(5) == []
+
+
+def test_equal_subtrees_of_the_rule_plans_are_one_object() -> None:
+    from lcm_opt.rules.language.vector_plan import PArith, PCompare, PConst, Pool, _intern
+
+    rs = rules(
+        "Requirement (Consumption.CPUCores / License.CPUCores) "
+        "- (Consumption.CPUCores / License.CPUCores / 2) * 2 = 1",
+        "Affinity Consumption.CPUCores / License.CPUCores > 1, 5",
+    )
+    (req,) = rs._plans.requirements
+    (aff,) = rs._plans.affinities
+    assert isinstance(req, PCompare) and isinstance(aff, PCompare)
+    minus = req.a
+    assert isinstance(minus, PArith) and isinstance(minus.b, PArith)
+    times = minus.b
+    assert isinstance(times.a, PArith)
+    assert times.a.a is minus.a is aff.a  # C / L, once across both lines
+    pool: Pool = {}
+    one, true, text = (_intern(PConst(v), pool) for v in (1, True, "1"))
+    assert one is not true and one is not text and _intern(PConst(1), pool) is one
+
+
+@pytest.mark.parametrize("symbol", ["+", "-", "*", "/"])
+def test_integer_arithmetic_of_every_sign_is_exact_and_vectorised(symbol: str) -> None:
+    from tests.test_rules_language import cons, lic
+    from tests.test_rules_vector import check_vectorised
+
+    signed = [-7, -1, 0, 1, 2, 9, 2**30, -(2**30), None]  # every product fits int64
+    cs = [cons(cores=v, custodian=None if v is None else str(v)) for v in signed]
+    ls = [lic(cores=v, custodian=None if v is None else str(v)) for v in signed]
+    for left, right in (
+        ("Consumption.CPUCores", "License.CPUCores"),
+        ("Consumption.CustodianID", "License.CustodianID"),
+    ):
+        expr = f"{left} {symbol} {right}"
+        check_vectorised(rules(f"Affinity ISNULL({expr}), 3", f"Affinity {expr} > 3, 5"), cs, ls)
