@@ -5,20 +5,29 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from itertools import compress, count
+from operator import attrgetter
 
 import numpy as np
 
+from lcm_opt.compile.candidates import (
+    Facts,
+    capacity,
+    needs_size,
+    product_candidates,
+    reaching_licences,
+)
 from lcm_opt.compile.classes import ClassColumns, ClassParts, LazyClasses
 from lcm_opt.compile.edge_arrays import EdgeArrays
 from lcm_opt.compile.edges import Candidates, class_edges
 from lcm_opt.compile.evaluator import Evaluator
+from lcm_opt.compile.keys import ClassKey, class_key, class_keys
 from lcm_opt.compile.lcm import pools, validate_pools
 from lcm_opt.compile.merge import merge_per_user
+from lcm_opt.compile.pairs import Ints
 from lcm_opt.compile.problem import ConsumptionClass, Edge, Pin, Problem
-from lcm_opt.compile.rows import ClassKey, Grouped, class_key, group_table, groupable
+from lcm_opt.compile.rows import Grouped, group_table, groupable
 from lcm_opt.domain import (
     Consumption,
-    Licence,
     Metric,
     Product,
     Scenario,
@@ -31,56 +40,10 @@ from lcm_opt.rules.eligibility import (
     Chains,
     Reach,
     effective_allocation_rule,
-    has_capacity,
-    is_in_service,
-    licence_metric,
-    metric_compatible,
     product_units,
     split_group,
 )
 from lcm_opt.rules.language import RuleSet, consumption_raw, parse_rules
-
-
-def _reaching(ctx: Evaluator) -> dict[str, list[tuple[int, Reach]]]:
-    """Per product, the licences whose product is it or a chain successor that reaches it:
-    one pass over licences instead of products x licences."""
-    out: dict[str, list[tuple[int, Reach]]] = {}
-    for i, licence in enumerate(ctx.licences):
-        family = ctx.products[licence.product].family
-        targets = (
-            ctx.chains.families.get(family, [licence.product]) if family else [licence.product]
-        )
-        for target in targets:
-            if (how := ctx.reach(licence, target)) is not None:
-                out.setdefault(target, []).append((i, how))
-    return out
-
-
-def _candidates(
-    ctx: Evaluator, product: Product, reached: list[tuple[int, Reach]]
-) -> tuple[list[tuple[int, Reach]], str | None]:
-    """Licences that may cover the product, and the filter that removed the last of them
-    when none is left (the `detail` of a no_eligible_licence deficit)."""
-    stages = (
-        ("no licence for this product or reaching it by downgrade", lambda lic: True),
-        ("status: no reaching licence is in service (R6)", is_in_service),
-        ("seats: every reaching licence has zero seats (R8)", has_capacity),
-        (
-            "type: no reaching licence has a compatible metric (A9)",
-            lambda lic: metric_compatible(
-                product.metric, licence_metric(lic), ctx.settings.strict_metric_match
-            ),
-        ),
-        (
-            "ring-fenced: every reaching licence is tracked to other products (L4)",
-            lambda lic: ctx.may_draw(lic, product.id),
-        ),
-    )
-    for detail, keep in stages:
-        reached = [(i, r) for i, r in reached if keep(ctx.licences[i])]
-        if not reached:
-            return [], detail
-    return reached, None
 
 
 def _edges(
@@ -149,14 +112,15 @@ def _group_rows(
     free = [c.id for c in rows if ctx.products[c.product].free]  # R9, A36
     kept = [c for c in rows if not ctx.products[c.product].free]
     keys: dict[ClassKey, int] = {}
-    grouped = Grouped([c.id for c in kept], [], [], [], [], [], free, merged)
+    raws: list[dict[str, object]] = []
+    grouped = Grouped([c.id for c in kept], [], [], [], raws, [], free, merged)
     for index, c in enumerate(kept):
         key = key_of(c)
         k = keys.setdefault(key, len(grouped.members))
         if k == len(grouped.members):
             grouped.members.append([])
             grouped.firsts.append(c)
-            grouped.raws.append(consumption_raw(c))
+            raws.append(consumption_raw(c))
             grouped.keys.append(key)
         grouped.members[k].append(index)
         grouped.class_of.append(k)
@@ -166,7 +130,7 @@ def _group_rows(
 def _classes(
     ctx: Evaluator,
     grouped: Grouped,
-    product_index: Mapping[str, int],
+    product_ids: Sequence[str],
     candidates: Candidates,
     reference: bool,
 ) -> tuple[Sequence[ConsumptionClass], EdgeArrays | None]:
@@ -175,28 +139,32 @@ def _classes(
     asked for (classes.py); the two agree exactly."""
     raws = grouped.raws
     values = [key[1] for key in grouped.keys]
-    products = [c.product for c in grouped.firsts]
-    units = _product_units(ctx, grouped.firsts)
+    index = {p: i for i, p in enumerate(product_ids)}
+    firsts = grouped.firsts
+    product = np.fromiter(map(index.__getitem__, map(_PRODUCT, firsts)), np.int64, len(firsts))
+    units = _product_units(ctx, product_ids, product, firsts)
     if not reference:
-        details, arrays = class_edges(ctx, products, raws, values, candidates)
+        numbered = None
+        if grouped.value_ids is not None and grouped.distinct_values is not None:
+            numbered = (grouped.value_ids, grouped.distinct_values)
+        groups = [split_group(licence) for licence in ctx.licences]
+        details, arrays = class_edges(
+            ctx, product, product_ids, firsts, raws, values, candidates, groups, numbered
+        )
         start, rows = grouped.member_columns()
         columns = ClassColumns(
-            product=np.array([product_index[p] for p in products], dtype=np.int64),
-            product_units=np.array(units, dtype=np.int64),
-            member_start=start,
-            members=rows,
+            product=product, product_units=units, member_start=start, members=rows
         )
-        groups = [split_group(licence) for licence in ctx.licences]
         parts = ClassParts(values, raws, details, groups)
         return LazyClasses(columns, arrays, parts), arrays
     classes = []
-    for k, (c, raw, cv) in enumerate(zip(grouped.firsts, raws, values, strict=True)):
+    for k, (c, raw, cv, u) in enumerate(zip(firsts, raws, values, units.tolist(), strict=True)):
         exact, downgrade, detail = _reference_edges(ctx, candidates[c.product], raw, cv)
         classes.append(
             ConsumptionClass(
-                product=product_index[c.product],
+                product=index[c.product],
                 members=tuple(grouped.members[k]),
-                product_units=units[k],
+                product_units=u,
                 exact=exact,
                 downgrade=downgrade,
                 detail=detail,
@@ -207,18 +175,29 @@ def _classes(
     return classes, None
 
 
-def _product_units(ctx: Evaluator, firsts: Sequence[Consumption]) -> list[int]:
-    """Each class's demand in its product's metric units (A10), once per distinct size."""
-    memo: dict[tuple[str, int | None, int | None], int] = {}
-    out = []
-    for c in firsts:
-        key = (c.product, c.cores, c.processors)
-        units = memo.get(key)
-        if units is None:
-            metric = ctx.products[c.product].metric
-            units = memo[key] = product_units(metric, c.cores, c.processors)
-        out.append(units)
-    return out
+_PRODUCT = attrgetter("product")
+
+
+def _product_units(
+    ctx: Evaluator, product_ids: Sequence[str], product: Ints, firsts: Sequence[Consumption]
+) -> Ints:
+    """Each class's demand in its product's metric units (A10): 1 for products of other
+    metrics than core and processor, else once per distinct size."""
+    metrics = [ctx.products[p].metric for p in product_ids]
+    sized = np.array([m in (Metric.CORE, Metric.PROCESSOR) for m in metrics], dtype=bool)
+    units = np.ones(len(product), dtype=np.int64)
+    which = np.flatnonzero(sized[product]) if len(product) else np.zeros(0, dtype=np.int64)
+    memo: dict[tuple[int, int | None, int | None], int] = {}
+    got = []
+    for k, p in zip(which.tolist(), product[which].tolist(), strict=True):
+        c = firsts[k]
+        key = (p, c.cores, c.processors)
+        value = memo.get(key)
+        if value is None:
+            value = memo[key] = product_units(metrics[p], c.cores, c.processors)
+        got.append(value)
+    units[which] = np.array(got, dtype=np.int64)
+    return units
 
 
 def _reference_edges(
@@ -237,25 +216,16 @@ def _reference_edges(
     return exact, tuple(e for e in edges if e.downgrade), edge_detail
 
 
-def _needs_size(ctx: Evaluator, product: str, cands: list[tuple[int, Reach]]) -> bool:
-    """Cores and processors split classes only where some units or demand depend on them."""
-    if ctx.products[product].metric in (Metric.CORE, Metric.PROCESSOR):
-        return True
-    return any(licence_metric(ctx.licences[i]) in (Metric.CORE, Metric.PROCESSOR) for i, _ in cands)
-
-
-def _capacity(licence: Licence) -> int | None:
-    if not (is_in_service(licence) and has_capacity(licence)) or licence_metric(licence) is None:
-        return 0  # R6-R8, A9(b), A33: not a candidate
-    return None if licence.unlimited else licence.seats
-
-
 def _warnings(grouped: Grouped, products: Mapping[str, Product]) -> list[str]:
+    """A40: core-metric products' consumptions without cores (a class's members are alike
+    in cores where the product's metric is core, its first member stands for them)."""
+    core = {pid for pid, product in products.items() if product.metric is Metric.CORE}
+    if not core:
+        return []
     unsized: dict[str, int] = {}
-    sizes = grouped.sizes()
-    for k, (c, raw) in enumerate(zip(grouped.firsts, grouped.raws, strict=True)):
-        if products[c.product].metric is Metric.CORE and raw["cores"] is None:
-            unsized[c.product] = unsized.get(c.product, 0) + sizes[k]
+    for c, n in zip(grouped.firsts, grouped.sizes(), strict=True):
+        if c.cores is None and c.product in core:
+            unsized[c.product] = unsized.get(c.product, 0) + n
     return [
         f"{n} consumption(s) of core-metric product {p} have no cores: they count 0 cores "
         "in Required and no core licence can cover them (A40)"
@@ -284,16 +254,18 @@ def compile_scenario(
     ctx = Evaluator(scenario, rules or parse_rules(scenario.rules))
     products = sorted(scenario.products, key=lambda p: natural_key(p.id))
     product_index = {p.id: i for i, p in enumerate(products)}
-    reaching = _reaching(ctx)
-    candidates = {p.id: _candidates(ctx, p, reaching.get(p.id, [])) for p in products}
-    sized = {pid: _needs_size(ctx, pid, cands) for pid, (cands, _) in candidates.items()}
-    key_of = class_key(ctx.rules, sized.__getitem__, _ruled_dimensions(ctx))
+    reaching = reaching_licences(ctx)
+    facts = Facts.of(ctx.licences)
+    candidates = {p.id: product_candidates(ctx, facts, p, reaching.get(p.id, [])) for p in products}
+    sized = {pid: needs_size(ctx, pid, cands) for pid, (cands, _) in candidates.items()}
+    ruled = _ruled_dimensions(ctx)
     table = scenario.consumptions
     if not reference and isinstance(table, ConsumptionTable) and groupable(table, ctx.rules):
-        grouped = group_table(table, ctx.products, key_of)
+        grouped = group_table(table, ctx.products, class_keys(ctx.rules, sized.__getitem__, ruled))
     else:
+        key_of = class_key(ctx.rules, sized.__getitem__, ruled)
         grouped = _group_rows(ctx, scenario.consumptions, key_of)
-    classes, arrays = _classes(ctx, grouped, product_index, candidates, reference)
+    classes, arrays = _classes(ctx, grouped, [p.id for p in products], candidates, reference)
     pins, free_pins = _pins(scenario, ctx, grouped)
     problem = Problem(
         scenario=scenario,
@@ -304,7 +276,7 @@ def compile_scenario(
         licence_ids=tuple(lic.id for lic in ctx.licences),
         licences=tuple(ctx.licences),
         licence_product=tuple(product_index[lic.product] for lic in ctx.licences),
-        capacity=tuple(_capacity(lic) for lic in ctx.licences),
+        capacity=tuple(capacity(facts, i, lic) for i, lic in enumerate(ctx.licences)),
         consumption_ids=tuple(grouped.ids),
         consumption_class=tuple(grouped.class_of),
         classes=classes if isinstance(classes, LazyClasses) else tuple(classes),
@@ -325,22 +297,23 @@ def _pins(scenario: Scenario, ctx: Evaluator, grouped: Grouped) -> tuple[list[Pi
     """Pins as (licence, consumption) indices, in that order (A3), and a warning for each
     pin on a consumption of a free product (R9, A36). Only pinned ids are indexed."""
     merged = grouped.merged
-    wanted = {merged.get(pin.consumption, pin.consumption) for pin in scenario.direct_assignments}
+    assignments = scenario.direct_assignments
+    targets = [merged.get(pin.consumption, pin.consumption) for pin in assignments]
+    wanted = set(targets)
     index = _positions(grouped, wanted)
-    pins = sorted(
-        {
-            Pin(ctx.licence_index[pin.licence], index[cid])
-            for pin in scenario.direct_assignments
-            if (cid := merged.get(pin.consumption, pin.consumption)) in index
-        },
-        key=lambda pin: (pin.licence, pin.consumption),
-    )
+    licence_index = ctx.licence_index
+    unique = {
+        (licence_index[pin.licence], index[cid])
+        for pin, cid in zip(assignments, targets, strict=True)
+        if cid in index
+    }
+    pins = [Pin(li, ci) for li, ci in sorted(unique)]
     free_ids = set(grouped.free) & wanted
     free_pins = [
         f"pin {pin.licence} -> {pin.consumption} not honoured: {pin.consumption} is a "
         "consumption of a free product, which never gets grants (R9, A36)"
-        for pin in scenario.direct_assignments
-        if merged.get(pin.consumption, pin.consumption) in free_ids
+        for pin, cid in zip(assignments, targets, strict=True)
+        if cid in free_ids
     ]
     return pins, free_pins
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
 from operator import attrgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -62,25 +62,38 @@ class EdgeArrays:
         )
 
 
-def from_columns(
-    k: Ints,
-    licence: Ints,
-    score: Ints,
-    units: Ints,
-    downgrade: npt.NDArray[np.bool_],
-    classes: int,
-    licence_groups: Sequence[str],
-) -> EdgeArrays:
-    """From pair columns sorted by class (k), each class's edges in edge order."""
+@dataclass(frozen=True, eq=False)
+class Block:
+    """The edges of consecutive classes: `count[i]` edges of the block's i-th class, then
+    per edge its columns, class by class in edge order."""
+
+    count: Ints
+    licence: Ints
+    score: Ints
+    units: Ints
+    downgrade: npt.NDArray[np.bool_]
+
+
+def from_blocks(blocks: Sequence[Block], classes: int, licence_groups: Sequence[str]) -> EdgeArrays:
+    """From the blocks of classes 0, 1, ... in order, each column joined once."""
     groups = tuple(dict.fromkeys(licence_groups))
     code = {name: i for i, name in enumerate(groups)}
     licence_code = np.array([code[g] for g in licence_groups], dtype=np.int32)
+    start = np.zeros(classes + 1, dtype=np.int64)
+    if blocks:
+        np.cumsum(np.concatenate([b.count for b in blocks]), out=start[1:])
+
+    def column(name: str, dtype: type) -> npt.NDArray[Any]:
+        parts = [getattr(b, name) for b in blocks]
+        return np.concatenate(parts, dtype=dtype) if parts else np.zeros(0, dtype=dtype)
+
+    licence = column("licence", np.int32)
     return EdgeArrays(
-        start=np.searchsorted(k, np.arange(classes + 1)).astype(np.int64),
-        licence=licence.astype(np.int32),
-        score=score.astype(np.int64),
-        units=units.astype(np.int64),
-        downgrade=downgrade.astype(bool),
+        start=start,
+        licence=licence,
+        score=column("score", np.int64),
+        units=column("units", np.int64),
+        downgrade=column("downgrade", np.bool_),
         group=licence_code[licence] if len(licence) else np.zeros(0, np.int32),
         groups=groups,
     )

@@ -1,8 +1,8 @@
-"""Eligible edges of every class at once: candidate pairs are built as arrays per
-product, requirements and scores come from the rule set's vectorised evaluation
-(RuleSet.evaluate_pairs), and kept as columns (edge_arrays.py). Edge objects, where a
-consumer asks for every class (classes.py), are shared between classes that reach a
-licence with the same score and units.
+"""Eligible edges of every class at once: candidate pairs are built as arrays (pairs.py)
+block by block of classes, requirements and scores come from the rule set's vectorised
+evaluation (RuleSet.pair_evaluator), and kept as columns (edge_arrays.py). Edge objects,
+where a consumer asks for every class (classes.py), are shared between classes that reach
+a licence with the same score and units.
 
 The outcome is exactly build.py's per-pair `_edges` for every class: the same edges in the
 same order (score desc, licence asc: R25, A3) and the same `detail` when none is left."""
@@ -13,146 +13,134 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from lcm_opt.compile.edge_arrays import EdgeArrays, from_columns
+from lcm_opt.compile.edge_arrays import Block, EdgeArrays, from_blocks
 from lcm_opt.compile.evaluator import Evaluator
+from lcm_opt.compile.order import first_of_equal, stable_order
+from lcm_opt.compile.pairs import Candidates, CandidateTable, Ints, Mask, PairMaker, Pairs
 from lcm_opt.compile.problem import Edge
-from lcm_opt.domain import TYPE_CODES, Metric
-from lcm_opt.rules.eligibility import (
-    Reach,
-    allocation_rule_ok,
-    effective_allocation_rule,
-    licence_units,
-    split_group,
-)
+from lcm_opt.domain import Consumption
+from lcm_opt.rules.eligibility import allocation_rule_ok, effective_allocation_rule
 from lcm_opt.rules.language.types import Values
 
 NO_SIZE = "cores unknown (A40)"
 NO_REQUIREMENT = "requirement: every candidate licence fails a requirement (R14)"
 
-Candidates = Mapping[str, tuple[list[tuple[int, Reach]], str | None]]
+__all__ = ["Candidates", "class_edges", "edge_order", "shared_edge_objects"]
+
+
+BLOCK = 1 << 17
+"""Candidate pairs judged together: each block's temporary arrays are small enough to be
+reused from block to block, where arrays over every pair would each take fresh memory."""
 
 
 def class_edges(
     ctx: Evaluator,
-    products: Sequence[str],
+    product: Ints,
+    product_ids: Sequence[str],
+    firsts: Sequence[Consumption],
     raws: Sequence[Mapping[str, object]],
     values: Sequence[Values],
     candidates: Candidates,
+    licence_groups: Sequence[str],
+    numbered: tuple[Ints, list[Values]] | None = None,
 ) -> tuple[list[str | None], EdgeArrays]:
-    """Per class (its product, first member's raw attributes and rule values): why it has
-    no edge (None where it has some); and every class's edges as columns."""
-    details: list[str | None] = [None] * len(products)
-    pairs = _Pairs()
-    by_product: dict[str, list[int]] = {}
-    for k, product in enumerate(products):
-        by_product.setdefault(product, []).append(k)
-    unsized = np.zeros(len(products), dtype=bool)  # candidates, but maybe none sized
-    for product, ks in by_product.items():
-        cands, detail = candidates[product]
-        if not cands:
-            for k in ks:
-                details[k] = detail
-            continue
-        unsized[ks] = True
-        pairs.add(ctx, ks, cands, raws)
-    groups = [split_group(licence) for licence in ctx.licences]
-    sized = np.zeros(len(products), dtype=bool)
-    if pairs.size:
-        columns = _evaluate(ctx, pairs, raws, values, sized)
-    else:
-        empty = np.zeros(0, dtype=np.int64)
-        columns = (empty, empty, empty, empty, np.zeros(0, dtype=bool))
-    arrays = from_columns(*columns, classes=len(products), licence_groups=groups)
-    bare = arrays.start[1:] == arrays.start[:-1]
-    for k in np.flatnonzero(unsized & bare).tolist():
+    """Per class (its product index, a member, its first member's raw attributes and its
+    rule values): why it has no edge (None where it has some); and every class's edges as
+    columns. `licence_groups`: each licence's split group (A32); `numbered`: each class's
+    rule values as a number into the distinct ones, where the caller has them (else they
+    are numbered here)."""
+    table = CandidateTable.of(product_ids, candidates)
+    details = list(map(table.detail.__getitem__, product.tolist()))
+    maker = PairMaker(ctx, table, product, firsts)
+    judge = _Judge(ctx, raws, numbered or _numbered(values))
+    sized = np.zeros(len(product), dtype=bool)  # classes with a pair of known units
+    blocks = []
+    for lo, hi in maker.blocks(BLOCK):
+        pairs = maker.pairs(lo, hi)
+        sized[pairs.k] = True
+        blocks.append(judge(pairs, lo, hi))
+    arrays = from_blocks(blocks, len(product), licence_groups)
+    # classes with candidates but no edge: none sized (A40), or every sized one failed
+    bare = (arrays.start[1:] == arrays.start[:-1]) & (maker.degree > 0)
+    for k in np.flatnonzero(bare).tolist():
         details[k] = NO_REQUIREMENT if sized[k] else NO_SIZE
     return details, arrays
 
 
-class _Pairs:
-    """Candidate (class, licence) pairs with known units, as growing array parts: per
-    column (class, licence, units, downgrade), its parts."""
+def _numbered(values: Sequence[Values]) -> tuple[Ints, list[Values]]:
+    """Each class's rule values as a number into the distinct ones (by first class)."""
+    first, dense = np.unique(first_of_equal(values), return_inverse=True)
+    return dense.reshape(-1).astype(np.int64), list(map(values.__getitem__, first.tolist()))
 
-    def __init__(self) -> None:
-        self.columns: list[list[np.ndarray]] = [[], [], [], []]
-        self.size = 0
 
-    def add(
+class _Judge:
+    """The eligible edges of a block of pairs: requirements and scores by the rule set's
+    vectorised evaluation over the distinct rule values, explicit Allocation Rules pair by
+    pair; kept in edge order."""
+
+    def __init__(
         self,
         ctx: Evaluator,
-        ks: list[int],
-        cands: list[tuple[int, Reach]],
         raws: Sequence[Mapping[str, object]],
+        numbered: tuple[Ints, list[Values]],
     ) -> None:
-        lic = np.array([li for li, _ in cands], dtype=np.int64)
-        down = np.array([how is Reach.DOWNGRADE for li, how in cands], dtype=bool)
-        units = _units(ctx, ks, lic, raws)  # (classes, candidates), -1 = unknown (A40)
-        k_arr = np.repeat(np.array(ks, dtype=np.int64), len(lic))
-        flat = units.ravel()
-        keep = flat >= 0
-        parts = (k_arr[keep], np.tile(lic, len(ks))[keep], flat[keep], np.tile(down, len(ks))[keep])
-        for column, part in zip(self.columns, parts, strict=True):
-            column.append(part)
-        self.size += int(keep.sum())
+        self.cv_of_class, distinct = numbered
+        within = ctx.hierarchy.within
+        self.evaluate = ctx.rules.pair_evaluator(distinct, ctx.values, within, ctx.exclusive)
+        self.ctx, self.raws = ctx, raws
+        self.ruled = {
+            li: rule
+            for li, licence in enumerate(ctx.licences)
+            if (rule := effective_allocation_rule(licence, ctx.products[licence.product]))
+        }
+        self.ruled_at = np.array(sorted(self.ruled), dtype=np.int64)
 
-    def arrays(self) -> list[np.ndarray]:
-        """The pairs as columns; each column's parts are let go once it is joined, so that
-        the pairs are never held twice over."""
-        out = []
-        while self.columns:
-            out.append(np.concatenate(self.columns.pop(0)))
-        return out
+    def __call__(self, pairs: Pairs, lo: int, hi: int) -> Block:
+        k, lic = pairs.k, pairs.lic
+        ok, score = self.evaluate(self.cv_of_class[k], lic)
+        if self.ruled:
+            self._explicit_rules(k, lic, ok)
+        kept = np.flatnonzero(ok)
+        k, lic, score, down = k[kept], lic[kept], score[kept], pairs.down[kept]
+        order = _by_score(k - lo, score, down)
+        return Block(
+            count=np.bincount(k - lo, minlength=hi - lo),
+            licence=lic[order],
+            score=score[order],
+            units=pairs.units[kept][order],
+            downgrade=down[order],
+        )
 
-
-def _units(
-    ctx: Evaluator, ks: list[int], lic: np.ndarray, raws: Sequence[Mapping[str, object]]
-) -> np.ndarray:
-    """R28/A19/A40 units per (class, candidate): one column per licence type, computed
-    per distinct (cores, processors); device and user types draw 1 whatever the size."""
-    types = [ctx.licences[li].type for li in lic.tolist()]
-    columns: dict[str, np.ndarray] = {}
-    for kind in dict.fromkeys(types):
-        if TYPE_CODES[kind] not in (Metric.CORE, Metric.PROCESSOR):
-            columns[kind] = np.ones(len(ks), dtype=np.int64)
-            continue
-        memo: dict[tuple[object, object], int] = {}
-        column = []
-        for k in ks:
-            size = (raws[k]["cores"], raws[k]["processors"])
-            value = memo.get(size)
-            if value is None:
-                cores, processors = size
-                assert cores is None or isinstance(cores, int)
-                assert processors is None or isinstance(processors, int)
-                units = licence_units(kind, cores, processors, ctx.settings.core_minimums)
-                value = memo[size] = -1 if units is None else units
-            column.append(value)
-        columns[kind] = np.array(column, dtype=np.int64)
-    return np.stack([columns[kind] for kind in types], axis=1)
+    def _explicit_rules(self, k: Ints, lic: Ints, ok: Mask) -> None:
+        """A15(c): a licence with an explicit Allocation Rule replaces the rule set's
+        requirements by it; those pairs are decided one by one (they are few), each
+        class's attributes read once."""
+        ctx, ruled = self.ctx, self.ruled
+        raw_of: dict[int, Mapping[str, object]] = {}
+        which = np.flatnonzero(np.isin(lic, self.ruled_at))
+        for j, li, c in zip(which.tolist(), lic[which].tolist(), k[which].tolist(), strict=True):
+            raw = raw_of.get(c)
+            if raw is None:
+                raw = raw_of[c] = self.raws[c]
+            ok[j] = allocation_rule_ok(ruled[li], raw, ctx.licences[li], ctx.hierarchy)
 
 
-def _evaluate(
-    ctx: Evaluator,
-    pairs: _Pairs,
-    raws: Sequence[Mapping[str, object]],
-    values: Sequence[Values],
-    sized: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The eligible edges as columns (class, licence, score, units, downgrade), sorted by
-    class and each class's edge order; marks in `sized` the classes with a sized pair."""
-    k, lic, units, down = pairs.arrays()
-    sized[k] = True
-    distinct: dict[Values, int] = {}
-    cv_of_class = np.array([distinct.setdefault(v, len(distinct)) for v in values], dtype=np.int64)
-    ok, score = ctx.rules.evaluate_pairs(
-        list(distinct), ctx.values, cv_of_class[k], lic, ctx.hierarchy.within, ctx.exclusive
-    )
-    _explicit_rules(ctx, k, lic, raws, ok)
-    kept = np.flatnonzero(ok)
-    del ok
-    k, lic, score, units, down = k[kept], lic[kept], score[kept], units[kept], down[kept]
-    order = edge_order(k, lic, score, down)
-    return k[order], lic[order], score[order], units[order], down[order]
+def _by_score(k: Ints, score: Ints, down: Mask) -> Ints:
+    """`edge_order` of pairs already in (class, downgrade, licence) order: a stable sort
+    by (class, downgrade, score desc) leaves each tie in licence order. Where the key fits
+    two 16-bit digits it is radix-sorted (order.py), else merge-sorted as one int64."""
+    if not len(k):
+        return np.zeros(0, dtype=np.int64)
+    s_max = int(score.max())
+    s_span = s_max - int(score.min()) + 1
+    bound = (int(k.max()) + 1) * 2 * s_span
+    if bound >= 2**62:
+        return np.lexsort((-score, down, k))
+    key = (k * 2 + down) * s_span + (s_max - score)
+    if bound <= 2**32:
+        return stable_order(key, bound)
+    order: Ints = np.argsort(key, kind="stable")
+    return order
 
 
 def edge_order(k: np.ndarray, lic: np.ndarray, score: np.ndarray, down: np.ndarray) -> np.ndarray:
@@ -219,25 +207,3 @@ def _pair_key(
         return None
     key: np.ndarray = ((lic * 2 + down) * u_span + (units - u_min)) * s_span + (score - s_min)
     return key
-
-
-def _explicit_rules(
-    ctx: Evaluator,
-    k: np.ndarray,
-    lic: np.ndarray,
-    raws: Sequence[Mapping[str, object]],
-    ok: np.ndarray,
-) -> None:
-    """A15(c): a licence with an explicit Allocation Rule replaces the rule set's
-    requirements by it; those pairs are decided one by one (they are few)."""
-    ruled = {
-        li: rule
-        for li, licence in enumerate(ctx.licences)
-        if (rule := effective_allocation_rule(licence, ctx.products[licence.product]))
-    }
-    if not ruled:
-        return
-    for j in np.flatnonzero(np.isin(lic, list(ruled))).tolist():
-        li = int(lic[j])
-        licence = ctx.licences[li]
-        ok[j] = allocation_rule_ok(ruled[li], raws[int(k[j])], licence, ctx.hierarchy)

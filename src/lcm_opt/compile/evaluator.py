@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 
 from lcm_opt.compile.lcm import tracked_products
 from lcm_opt.compile.problem import PairCheck
@@ -18,7 +19,7 @@ from lcm_opt.rules.eligibility import (
     reach,
 )
 from lcm_opt.rules.hierarchy import Hierarchy
-from lcm_opt.rules.language import RuleSet, licence_raw
+from lcm_opt.rules.language import RuleSet, licence_rows
 
 
 class Evaluator:
@@ -33,7 +34,9 @@ class Evaluator:
         self.chains = Chains(self.products)
         self.licences = sorted(scenario.licences, key=lambda lic: natural_key(lic.id))
         self.licence_index = {lic.id: i for i, lic in enumerate(self.licences)}
-        self.values = [rules.licence_values(licence_raw(lic)) for lic in self.licences]
+        # validated licences hold only str, int and None where the rules read them
+        rows = partial(licence_rows, self.licences)
+        self.values = rules.licence_values_of(rows, len(self.licences), alike=True)
         self.exclusive = self.settings.hierarchy_scoring is HierarchyScoring.EXCLUSIVE
         self.tracked = tracked_products(scenario)
 

@@ -7,6 +7,8 @@ Each function gives exactly what its numpy counterpart gives (`np.argsort(kind="
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Sequence
+
 import numpy as np
 import numpy.typing as npt
 
@@ -42,3 +44,12 @@ def first_occurrences(values: Ints, bound: int) -> tuple[Ints, Ints]:
     np.minimum.at(first, values, np.arange(n, dtype=np.int64))
     present = np.flatnonzero(first < n)
     return present.astype(np.int64), first[present]
+
+
+def first_of_equal(items: Sequence[Hashable]) -> Ints:
+    """Per item, the index of the first item equal to it, by one dictionary filled last to
+    first (the first one's index is the one it keeps) rather than a lookup per item."""
+    n = len(items)
+    first: dict[Hashable, int] = {}
+    first.update(zip(reversed(items), range(n - 1, -1, -1), strict=True))
+    return np.fromiter(map(first.__getitem__, items), np.int64, n)

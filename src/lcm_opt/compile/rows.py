@@ -10,15 +10,16 @@ uses the per-row grouping instead (`groupable`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, islice
-from operator import attrgetter, le
-from typing import Protocol
+from operator import le
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
 
+from lcm_opt.compile.keys import ClassKey, KeysOf
 from lcm_opt.compile.merge import merge_per_user
 from lcm_opt.compile.order import first_occurrences, stable_order
 from lcm_opt.domain import Consumption, Metric, Product, natural_key
@@ -26,8 +27,9 @@ from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.rules.language import RuleSet, consumption_raw
 from lcm_opt.rules.language.types import Values
 
-ClassKey = tuple[str, Values, tuple[int | None, int | None] | None, tuple[object, ...]]
-"""(product, rule values, cores and processors where units depend on them)."""
+Ints = npt.NDArray[np.int64]
+Mask = npt.NDArray[np.bool_]
+Indices = npt.NDArray[np.integer[Any]]
 
 
 @dataclass
@@ -39,7 +41,8 @@ class Grouped:
     members: list[list[int]]  # per class, consumption indices ascending
     firsts: list[Consumption]  # per class, its first member (or a row equal but for id,
     # asset and user: its prototype)
-    raws: list[dict[str, object]]  # per class, the rule-language attributes of its first member
+    raws: Sequence[dict[str, object]]  # per class, the rule-language attributes of its first
+    # member
     keys: list[ClassKey]  # per class, (product, rule values, size, Allocation Rule values)
     free: list[str]  # consumptions of free products, natural order
     merged: dict[str, str]  # A18: merged row id -> kept id
@@ -47,6 +50,10 @@ class Grouped:
     # `members` as columns (class k's: rows[start[k]:start[k + 1]]), where the grouping
     # made them so; then `members` is left empty
     columns: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
+    # each class's rule values as a number into `distinct_values`, where the grouping
+    # numbered them
+    value_ids: npt.NDArray[np.int64] | None = None
+    distinct_values: list[Values] | None = None
 
     def member_columns(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """(start, rows): each class's members, ascending, laid end to end."""
@@ -74,125 +81,120 @@ def groupable(table: ConsumptionTable, rules: RuleSet) -> bool:
 def group_table(
     table: ConsumptionTable,
     products: Mapping[str, Product],
-    key_of: KeyOf,
+    keys_of: KeysOf,
 ) -> Grouped:
-    """`key_of(consumption)` is build.py's class key, evaluated once per prototype."""
+    """`keys_of(prototypes)` gives build.py's class key of each prototype (`class_keys`)."""
     protos = table.prototypes
-    proto_product = [products[p.product] for p in protos]
-    rows = np.frombuffer(table.row_prototype, dtype=np.uintc).astype(np.int64)
-    merged, dropped = _merge_users(table, proto_product, rows)
-    free_proto = np.array([p.free for p in proto_product] + [False], dtype=bool)
-    keep = np.ones(len(rows), dtype=bool)
-    if dropped:
+    keys = keys_of(protos)
+    code = {pid: i for i, pid in enumerate(products)}
+    proto_product = np.fromiter(map(code.__getitem__, keys.products), np.int64, len(keys))
+    catalog = list(products.values())
+    rows = np.frombuffer(table.row_prototype, dtype=np.uintc)  # indexes as it is
+    per_user = np.array([p.metric is Metric.USER for p in catalog], dtype=bool)[proto_product]
+    merged, dropped = _merge_users(table, products, per_user, rows)
+    free_product = np.array([p.free for p in catalog], dtype=bool)
+    free_proto = np.append(free_product[proto_product], False)
+    if dropped or free_proto.any():
+        keep = np.ones(len(rows), dtype=bool)
         keep[np.fromiter(dropped, dtype=np.int64, count=len(dropped))] = False
-    free_rows = np.flatnonzero(keep & free_proto[rows])
-    used = np.flatnonzero(keep & ~free_proto[rows])
+        free_rows = np.flatnonzero(keep & free_proto[rows])
+        used = np.flatnonzero(keep & ~free_proto[rows])
+    else:  # every row is a kept consumption
+        free_rows, used = np.zeros(0, dtype=np.int64), np.arange(len(rows), dtype=np.int64)
+    every_row = used if len(used) == len(rows) else None  # then used is 0, 1, ...
     ids = table.ids
-    order, order_ids, plain = _natural_order(ids, used.tolist())
-    key_index: dict[ClassKey, int] = {}
-    raws = [consumption_raw(p) for p in protos]
-    proto_key = np.array(
-        [
-            key_index.setdefault(key_of(p, raw), len(key_index))
-            for p, raw in zip(protos, raws, strict=True)
-        ]
-    )
-    row_key = proto_key[rows[order]] if len(order) else np.zeros(0, dtype=np.int64)
-    keys_by_id = list(key_index)
+    order, order_ids, plain = _natural_order(ids, used)
+    proto_key = keys.first  # a key's number: its first prototype
+    row_key = proto_key[rows if order is every_row else rows[order]]
     # Classes are numbered by their first member, as the per-row grouping numbers them.
-    present, first_at = first_occurrences(row_key, len(key_index))
+    present, first_at = first_occurrences(row_key, len(keys))
     by_first = np.argsort(first_at, kind="stable")
-    class_of_key = np.full(len(key_index), -1, dtype=np.int64)
+    class_of_key = np.full(len(keys), -1, dtype=np.int64)
     class_of_key[present[by_first]] = np.arange(len(present))
     class_of = class_of_key[row_key]
     sorted_members = stable_order(class_of, len(present))
     start = np.zeros(len(present) + 1, dtype=np.int64)
     np.cumsum(np.bincount(class_of, minlength=len(present)), out=start[1:])
-    first_rows = np.asarray(order, dtype=np.int64)[sorted_members[start[:-1]]].tolist()
+    first_rows = order[sorted_members[start[:-1]]].tolist()
     first_protos = rows[first_rows].tolist() if first_rows else []
-    firsts = [protos[i] for i in first_protos]
+    class_protos = present[by_first]  # each class's key, by its first prototype
+    distinct, value_ids = np.unique(keys.value_first[class_protos], return_inverse=True)
     return Grouped(
         ids=order_ids,
         class_of=class_of.tolist(),
         members=[],
-        firsts=firsts,
-        raws=[_raw(table, raws[i], r) for i, r in zip(first_protos, first_rows, strict=True)],
-        keys=[keys_by_id[int(k)] for k in present[by_first]],
-        free=_natural_order(ids, free_rows.tolist())[1],
+        firsts=[protos[i] for i in first_protos],
+        raws=FirstRaws(table, first_protos, first_rows),
+        keys=keys.take(class_protos.tolist()),
+        free=_natural_order(ids, free_rows)[1],
         merged=merged,
         plain=plain,
         columns=(start, sorted_members),
+        value_ids=value_ids.reshape(-1).astype(np.int64),
+        distinct_values=[keys.values[i] for i in distinct.tolist()],
     )
 
 
-def _raw(table: ConsumptionTable, proto_raw: dict[str, object], row: int) -> dict[str, object]:
-    """The first member's attributes: its prototype's (whose asset and user are None),
-    with the row's own asset and user where the table has them."""
-    if table.assets is None and table.users is None:
-        return proto_raw
-    raw = dict(proto_raw)
-    raw["asset"] = None if table.assets is None else table.assets[row]
-    raw["user"] = None if table.users is None else table.users[row]
-    return raw
+class FirstRaws(Sequence[dict[str, object]]):
+    """Each class's first member's attributes, made when asked for: its prototype's (whose
+    asset and user are None), with the row's own asset and user where the table has them."""
+
+    def __init__(self, table: ConsumptionTable, protos: list[int], rows: list[int]) -> None:
+        self._table, self._protos, self._rows = table, protos, rows
+
+    def __len__(self) -> int:
+        return len(self._protos)
+
+    @overload
+    def __getitem__(self, k: int) -> dict[str, object]: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> list[dict[str, object]]: ...
+
+    def __getitem__(self, k: int | slice) -> dict[str, object] | list[dict[str, object]]:
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        table, row = self._table, self._rows[k]
+        raw = consumption_raw(table.prototypes[self._protos[k]])
+        if table.assets is not None:
+            raw["asset"] = table.assets[row]
+        if table.users is not None:
+            raw["user"] = table.users[row]
+        return raw
 
 
 def _merge_users(
-    table: ConsumptionTable, proto_product: list[Product], rows: np.ndarray
+    table: ConsumptionTable, products: Mapping[str, Product], per_user: Mask, rows: Indices
 ) -> tuple[dict[str, str], set[int]]:
     """A18 on the rows it concerns (a per-user product and a user): build.py's merge on
-    just those rows; returns the merged ids and the rows merged away."""
+    just those rows; returns the merged ids and the rows merged away. `per_user`: per
+    prototype, whether its product is per user."""
     users = table.users
-    per_user = np.array([p.metric is Metric.USER for p in proto_product] + [False], dtype=bool)
     if users is None or not per_user.any():
         return {}, set()
+    per_user = np.append(per_user, False)
     candidates = [r for r in np.flatnonzero(per_user[rows]).tolist() if users[r] is not None]
     if not candidates:
         return {}, set()
     by_id = {table.ids[r]: r for r in candidates}
     rows_of = [table[r] for r in candidates]
-    _, merged = merge_per_user(tuple(rows_of), {p.id: p for p in proto_product})
+    _, merged = merge_per_user(tuple(rows_of), products)
     return merged, {by_id[cid] for cid in merged}
 
 
-def _natural_order(
-    ids: list[str] | tuple[str, ...], rows: list[int]
-) -> tuple[list[int], list[str], bool]:
+def _natural_order(ids: list[str] | tuple[str, ...], rows: Ints) -> tuple[Ints, list[str], bool]:
     """`rows` sorted by natural id order (A31), their ids in that order, and whether that
     is plain string order. Without digit-only ids it is, and it sorts without building a
     key per row; rows whose ids already come in order (as exports usually list them) are
     only checked, not sorted (a stable sort would leave them as they are)."""
-    if not rows:
-        return [], [], True
-    if any(map(str.isdigit, ids)) and any(ids[r].isdigit() and ids[r].isascii() for r in rows):
-        order = sorted(rows, key=lambda r: natural_key(ids[r]))
-        return order, [ids[r] for r in order], False
+    if not len(rows):
+        return np.zeros(0, dtype=np.int64), [], True
     every = len(rows) == len(ids)  # then rows are 0, 1, ... (ascending, distinct)
-    texts = list(ids) if every else list(map(ids.__getitem__, rows))
+    texts = list(ids) if every else list(map(ids.__getitem__, rows.tolist()))
+    if any(map(str.isdigit, ids)) and any(t.isdigit() and t.isascii() for t in texts):
+        order = sorted(range(len(texts)), key=lambda i: natural_key(texts[i]))
+        return rows[order], [texts[i] for i in order], False
     if all(map(le, texts, islice(texts, 1, None))):
         return rows, texts, True
-    order = sorted(rows, key=ids.__getitem__)
-    return order, [ids[r] for r in order], True
-
-
-class KeyOf(Protocol):
-    def __call__(self, c: Consumption, raw: Mapping[str, object] | None = None) -> ClassKey:
-        """`raw`: `consumption_raw(c)`, where the caller has it already."""
-        ...
-
-
-def class_key(rules: RuleSet, sized: Callable[[str], bool], ruled: Sequence[str] = ()) -> KeyOf:
-    """build.py's class key of one consumption: (product, rule values, size, and its values
-    on the `ruled` dimensions). Members of a class must be alike in everything eligibility
-    reads: Allocation Rules read dimensions no rule line may name, so those are in the key."""
-
-    values = rules.consumption_values
-    ruled_of = attrgetter(*ruled) if len(ruled) > 1 else None
-
-    def key_of(c: Consumption, raw: Mapping[str, object] | None = None) -> ClassKey:
-        cv = values(consumption_raw(c) if raw is None else raw)
-        size = (c.cores, c.processors) if sized(c.product) else None
-        if ruled_of is not None:
-            return (c.product, cv, size, ruled_of(c))
-        return (c.product, cv, size, (getattr(c, ruled[0]),) if ruled else ())
-
-    return key_of
+    order = sorted(range(len(texts)), key=texts.__getitem__)
+    return rows[order], [texts[i] for i in order], True

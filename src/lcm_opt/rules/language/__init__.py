@@ -37,8 +37,23 @@ vector at parse time, so evaluating a pair is a handful of closure calls and ind
 """
 
 from lcm_opt.rules.language.compiler import parse_rules
-from lcm_opt.rules.language.fields import consumption_raw, licence_raw
+from lcm_opt.rules.language.fields import (
+    consumption_column,
+    consumption_raw,
+    consumption_rows,
+    licence_raw,
+    licence_rows,
+)
 from lcm_opt.rules.language.ruleset import RuleSet
 from lcm_opt.rules.language.types import WithinFn
 
-__all__ = ["RuleSet", "WithinFn", "consumption_raw", "licence_raw", "parse_rules"]
+__all__ = [
+    "RuleSet",
+    "WithinFn",
+    "consumption_column",
+    "consumption_raw",
+    "consumption_rows",
+    "licence_raw",
+    "licence_rows",
+    "parse_rules",
+]

@@ -35,11 +35,14 @@ from lcm_opt.rules.language.nodes import (
 from lcm_opt.rules.language.ruleset import RuleSet
 from lcm_opt.rules.language.types import Side, Values, _Fn, _Pred
 from lcm_opt.rules.language.values import _arith, _no_within, _norm
-from lcm_opt.rules.language.vector_plan import Plan, VectorRules, build_plan
+from lcm_opt.rules.language.vector_plan import Plan, Pool, VectorRules, build_plan
+from lcm_opt.rules.language.vector_rows import VectorOfRows, memo_rows, plain_rows
 
 # ---------------------------------------------------------------------------------------------
 # Compiler
 # ---------------------------------------------------------------------------------------------
+
+_Vector = Callable[[Mapping[str, object]], Values]
 
 
 class _Compiler(_Checker):
@@ -196,15 +199,18 @@ class _Compiler(_Checker):
             for ref in rule.refs:
                 direct[ref.side].add(ref)
         vectors = {}
+        columns: dict[Side, VectorOfRows] = {}
         outputs: dict[Side, dict[_Ref, int]] = {}
         raw_fields: dict[Side, frozenset[str]] = {}
         for side in ("C", "L"):
-            vector, out, raw = self._vector(side, direct[side])
+            vector, by_columns, out, raw = self._vector(side, direct[side])
             vectors[side], outputs[side], raw_fields[side] = vector, out, raw
+            columns[side] = by_columns
         requirements: list[_Pred] = []
         described: list[tuple[str, tuple[tuple[str, Side, int], ...]]] = []
         affinities: list[tuple[_Pred, int]] = []
         plans: dict[str, list[Plan]] = {"req": [], "aff": []}
+        pool: Pool = {}  # equal subtrees shared across every line's plan
         slots = {ref: (ref.side, i) for side in ("C", "L") for ref, i in outputs[side].items()}
 
         def resolve(node: Tree[Token]) -> tuple[Side, int, str]:
@@ -221,7 +227,8 @@ class _Compiler(_Checker):
                 described.append((rule.line.strip(), tuple(reads)))
             else:
                 affinities.append((_predicate(node), rule.weight))
-            plans[rule.kind].append(build_plan(rule.expr, resolve, rule.kind == "req"))
+            plan = build_plan(rule.expr, resolve, rule.kind == "req", pool)
+            plans[rule.kind].append(plan)
         return RuleSet(
             name=self.text.name,
             consumption_fields=raw_fields["C"],
@@ -230,6 +237,8 @@ class _Compiler(_Checker):
             _lines=tuple(self.text.lines),
             _consumption_vector=vectors["C"],
             _licence_vector=vectors["L"],
+            _consumption_rows=columns["C"],
+            _licence_rows=columns["L"],
             _requirements=tuple(requirements),
             _affinities=tuple(affinities),
             _plans=VectorRules(tuple(plans["req"]), tuple(plans["aff"])),
@@ -238,9 +247,10 @@ class _Compiler(_Checker):
 
     def _vector(
         self, side: Side, used: set[_Ref]
-    ) -> tuple[Callable[[Mapping[str, object]], Values], dict[_Ref, int], frozenset[str]]:
+    ) -> tuple[_Vector, VectorOfRows, dict[_Ref, int], frozenset[str]]:
         """Layout of one side: raw slots, then the needed Set fields in definition order; the
-        output vector holds only the fields Requirement/Affinity lines read (the class key)."""
+        output vector holds only the fields Requirement/Affinity lines read (the class key).
+        Returns the vector of one raw mapping and the vectors of many given as columns."""
         needed: set[_Ref] = set()
         stack = list(used)
         while stack:
@@ -263,12 +273,15 @@ class _Compiler(_Checker):
         out = tuple(env_index[r][1] for r in out_refs)
         raw_keys = tuple(_BUILTINS[side][r.key][1] for r in raw_refs)
         sets = tuple(compiled)
+        vector: _Vector
 
         if not sets and out == tuple(range(len(raw_keys))):
 
             def vector(raw: Mapping[str, object]) -> Values:
                 # _norm inlined: this runs once per distinct consumption at scale
                 return tuple([int(v) if v.__class__ is bool else v for v in map(raw.get, raw_keys)])
+
+            columns = plain_rows(raw_keys)
 
         else:
 
@@ -278,7 +291,9 @@ class _Compiler(_Checker):
                     env.append(fn(env, env, _no_within, False))
                 return tuple([env[i] for i in out])
 
-        return vector, {r: i for i, r in enumerate(out_refs)}, frozenset(raw_keys)
+            columns = memo_rows(raw_keys, vector)
+
+        return vector, columns, {r: i for i, r in enumerate(out_refs)}, frozenset(raw_keys)
 
     def _compile(
         self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from operator import attrgetter
 from typing import Final
 
 from lcm_opt.domain.catalog import TYPE_CODES, Metric
@@ -63,6 +65,56 @@ def consumption_raw(c: Consumption) -> dict[str, object]:
         "asset": c.asset,
         "product": c.product,
     }
+
+
+_RAW_KEYS: Final = frozenset(key for _, key in _CONSUMPTION_FIELDS.values())
+
+
+def consumption_column(cs: Sequence[Consumption], key: str) -> list[object]:
+    """`[consumption_raw(c)[key] for c in cs]`, read attribute by attribute (a raw key is
+    the attribute's name; `virtual` is an int there)."""
+    if key not in _RAW_KEYS:
+        raise KeyError(key)
+    if key == "virtual":
+        return [int(c.virtual) for c in cs]
+    return list(map(attrgetter(key), cs))
+
+
+def consumption_rows(cs: Sequence[Consumption], keys: tuple[str, ...]) -> list[tuple[object, ...]]:
+    """`[tuple(consumption_raw(c)[k] for k in keys) for c in cs]`: one attribute getter
+    over the rows where no key needs converting, else the columns zipped."""
+    if not keys:
+        return [()] * len(cs)
+    if "virtual" in keys:
+        return list(zip(*(consumption_column(cs, key) for key in keys), strict=True))
+    if any(key not in _RAW_KEYS for key in keys):
+        raise KeyError(next(key for key in keys if key not in _RAW_KEYS))
+    if len(keys) == 1:
+        return [(v,) for v in map(attrgetter(keys[0]), cs)]
+    return list(map(attrgetter(*keys), cs))
+
+
+_LICENCE_RAW_KEYS: Final = frozenset(key for _, key in _LICENCE_FIELDS.values())
+
+
+def licence_rows(lics: Sequence[Licence], keys: tuple[str, ...]) -> list[tuple[object, ...]]:
+    """`[tuple(licence_raw(lic)[k] for k in keys) for lic in lics]`, column by column (a
+    raw key is the attribute's name but for the derived `is_core`)."""
+    for key in keys:
+        if key not in _LICENCE_RAW_KEYS:
+            raise KeyError(key)
+    if not keys:
+        return [()] * len(lics)
+    columns = [
+        [1 if TYPE_CODES.get(t) is Metric.CORE else 0 for t in map(_TYPE, lics)]
+        if key == "is_core"
+        else list(map(attrgetter(key), lics))
+        for key in keys
+    ]
+    return list(zip(*columns, strict=True))
+
+
+_TYPE = attrgetter("type")
 
 
 def licence_raw(lic: Licence) -> dict[str, object]:

@@ -9,8 +9,9 @@ import numpy as np
 import numpy.typing as npt
 
 from lcm_opt.rules.language.types import Values, WithinFn, _Pred
-from lcm_opt.rules.language.vector import evaluate_pairs
+from lcm_opt.rules.language.vector import PairEvaluator, evaluate_pairs
 from lcm_opt.rules.language.vector_plan import VectorRules
+from lcm_opt.rules.language.vector_rows import Rows, VectorOfRows
 
 # ---------------------------------------------------------------------------------------------
 # The rule set
@@ -29,6 +30,8 @@ class RuleSet:
     _lines: tuple[str, ...] = field(repr=False)
     _consumption_vector: Callable[[Mapping[str, object]], Values] = field(repr=False, compare=False)
     _licence_vector: Callable[[Mapping[str, object]], Values] = field(repr=False, compare=False)
+    _consumption_rows: VectorOfRows = field(repr=False, compare=False)
+    _licence_rows: VectorOfRows = field(repr=False, compare=False)
     _requirements: tuple[_Pred, ...] = field(repr=False, compare=False)
     _affinities: tuple[tuple[_Pred, int], ...] = field(repr=False, compare=False)
     _plans: VectorRules = field(repr=False, compare=False)
@@ -41,8 +44,20 @@ class RuleSet:
         """Hashable vector of exactly what the rules read from a consumption (its class key)."""
         return self._consumption_vector(raw)
 
+    def consumption_values_of(self, rows: Rows, n: int, *, alike: bool = False) -> list[Values]:
+        """`consumption_values` of n consumptions given as rows: `rows(keys)` lists, per
+        consumption, its raw values under `keys` (as `consumption_raw` gives them, e.g.
+        `consumption_rows`); element i equals `consumption_values` of consumption i's raw
+        mapping. `alike`: the caller vouches that every raw value is a str, an int or None
+        (as in validated consumptions), which spares checking them."""
+        return self._consumption_rows(rows, n, alike)
+
     def licence_values(self, raw: Mapping[str, object]) -> Values:
         return self._licence_vector(raw)
+
+    def licence_values_of(self, rows: Rows, n: int, *, alike: bool = False) -> list[Values]:
+        """`consumption_values_of` for licences (`licence_rows`, `licence_raw`)."""
+        return self._licence_rows(rows, n, alike)
 
     def requirements_ok(self, cv: Values, lv: Values, within: WithinFn) -> bool:
         """R14: every Requirement holds (requirement `within` is always inclusive)."""
@@ -79,6 +94,15 @@ class RuleSet:
             li,
             within,
             exclusive,
+        )
+
+    def pair_evaluator(
+        self, cvs: Sequence[Values], lvs: Sequence[Values], within: WithinFn, exclusive: bool
+    ) -> PairEvaluator:
+        """`evaluate_pairs` over these vectors as a function of (ci, li), for pairs that come
+        in batches: what it derives from the vectors is derived once."""
+        return PairEvaluator(
+            self._plans, self._requirements, self._affinities, cvs, lvs, within, exclusive
         )
 
     def failing_requirement(

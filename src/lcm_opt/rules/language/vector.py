@@ -119,6 +119,9 @@ class _Chunk:
         self.table = call.table
         self.slots: dict[tuple[Side, int], V] = {}
         self.withins: dict[tuple[PSlot, PSlot], tuple[Ints, Mask, Mask]] = {}
+        # per plan node (build_plan shares equal subtrees): its value, its condition
+        self.values: dict[int, V] = {}
+        self.conds: dict[int, Cond] = {}
 
     def _rows(self, side: Side) -> Ints:
         return self.ci if side == "C" else self.li
@@ -139,6 +142,19 @@ class _Chunk:
         return got
 
     def value(self, p: Plan) -> V:
+        got = self.values.get(id(p))
+        if got is None:
+            got = self.values[id(p)] = self._value(p)
+        return got
+
+    def cond(self, p: Plan) -> Cond:
+        """The condition's (TRUE, NULL) masks; `[0]` is what `_predicate` accepts."""
+        got = self.conds.get(id(p))
+        if got is None:
+            got = self.conds[id(p)] = self._cond(p)
+        return got
+
+    def _value(self, p: Plan) -> V:
         if isinstance(p, PConst):
             return constant(p.value, self.n, self.table)
         if isinstance(p, PSlot):
@@ -152,8 +168,7 @@ class _Chunk:
             return select(~x.null, x, self.value(p.y))
         return from_cond(self.cond(p))
 
-    def cond(self, p: Plan) -> Cond:
-        """The condition's (TRUE, NULL) masks; `[0]` is what `_predicate` accepts."""
+    def _cond(self, p: Plan) -> Cond:
         if isinstance(p, PCompare):
             a, b = self.value(p.a), self.value(p.b)
             return compare(p.symbol, a, b, p.null_a, p.null_b, self.table)
@@ -188,6 +203,75 @@ class _Chunk:
         return hit | forced, null
 
 
+class PairEvaluator:
+    """RuleSet.evaluate_pairs over fixed distinct vectors, called once per batch of pairs:
+    the columns of the vectors and the `within` answers are built once and shared."""
+
+    def __init__(
+        self,
+        rules: VectorRules,
+        requirements: Sequence[_Pred],
+        affinities: Sequence[tuple[_Pred, int]],
+        cvs: Sequence[Values],
+        lvs: Sequence[Values],
+        within: WithinFn,
+        exclusive: bool,
+    ) -> None:
+        self.rules, self.requirements, self.affinities = rules, requirements, affinities
+        self.cvs, self.lvs, self.within, self.exclusive = cvs, lvs, within, exclusive
+        self._call: _Call | None = None
+
+    def __call__(self, ci: Ints, li: Ints) -> tuple[Mask, Ints]:
+        """(ok, score) of every pair j of (cvs[ci[j]], lvs[li[j]]); `ci`, `li`: 1-d integer
+        arrays of one length."""
+        ci, li = _indices(ci), _indices(li)
+        if ci.ndim != 1 or ci.shape != li.shape:
+            raise ValueError(f"ci and li must be 1-d of one length, got {ci.shape} and {li.shape}")
+        n = len(ci)
+        ok = np.ones(n, dtype=np.bool_)
+        score = np.zeros(n, dtype=np.int64)
+        if n == 0 or not (self.requirements or self.affinities):
+            return ok, score
+        if self._call is None:
+            self._call = _Call(self.rules, self.cvs, self.lvs, self.within, self.exclusive)
+        for start in range(0, n, CHUNK):
+            part = slice(start, start + CHUNK)
+            ok[part], score[part] = self._chunk(_Chunk(self._call, ci[part], li[part]))
+        return ok, score
+
+    def _chunk(self, chunk: _Chunk) -> tuple[Mask, Ints]:
+        cvs, lvs, within = self.cvs, self.lvs, self.within
+        deferred: list[_Pred] = []
+        passed = np.ones(chunk.n, dtype=np.bool_)
+        for plan, req in zip(self.rules.requirements, self.requirements, strict=True):
+            try:
+                passed &= chunk.cond(plan)[0]
+            except Unsupported:
+                deferred.append(req)
+        if deferred:
+            todo = np.flatnonzero(passed)
+            pairs = zip(chunk.ci[todo].tolist(), chunk.li[todo].tolist(), strict=True)
+            passed[todo] = [
+                all(req(cvs[c], lvs[lv], within, False) for req in deferred) for c, lv in pairs
+            ]
+        total = np.zeros(chunk.n, dtype=np.int64)
+        for plan, (pred, weight) in zip(self.rules.affinities, self.affinities, strict=True):
+            try:
+                hit = chunk.cond(plan)[0]
+            except Unsupported:
+                pairs = zip(chunk.ci.tolist(), chunk.li.tolist(), strict=True)
+                fired = (pred(cvs[c], lvs[lv], within, self.exclusive) for c, lv in pairs)
+                hit = np.fromiter(fired, dtype=np.bool_, count=chunk.n)
+            total += hit * weight
+        return passed, total
+
+
+def _indices(a: Ints) -> Ints:
+    """As int64 unless already of an integer type (then not copied)."""
+    a = np.asarray(a)
+    return a if a.dtype.kind in "iu" else np.asarray(a, dtype=np.int64)
+
+
 def evaluate_pairs(
     rules: VectorRules,
     requirements: Sequence[_Pred],
@@ -200,41 +284,5 @@ def evaluate_pairs(
     exclusive: bool,
 ) -> tuple[Mask, Ints]:
     """RuleSet.evaluate_pairs; `requirements` / `affinities` are the closures, one per plan."""
-    ci = np.asarray(ci, dtype=np.int64)
-    li = np.asarray(li, dtype=np.int64)
-    if ci.ndim != 1 or ci.shape != li.shape:
-        raise ValueError(f"ci and li must be 1-d of one length, got {ci.shape} and {li.shape}")
-    n = len(ci)
-    ok = np.ones(n, dtype=np.bool_)
-    score = np.zeros(n, dtype=np.int64)
-    if n == 0 or not (requirements or affinities):
-        return ok, score
-    call = _Call(rules, cvs, lvs, within, exclusive)
-    for start in range(0, n, CHUNK):
-        part = slice(start, start + CHUNK)
-        chunk = _Chunk(call, ci[part], li[part])
-        deferred: list[_Pred] = []
-        passed = np.ones(chunk.n, dtype=np.bool_)
-        for plan, req in zip(rules.requirements, requirements, strict=True):
-            try:
-                passed &= chunk.cond(plan)[0]
-            except Unsupported:
-                deferred.append(req)
-        if deferred:
-            todo = np.flatnonzero(passed)
-            pairs = zip(chunk.ci[todo].tolist(), chunk.li[todo].tolist(), strict=True)
-            passed[todo] = [
-                all(req(cvs[c], lvs[lv], within, False) for req in deferred) for c, lv in pairs
-            ]
-        ok[part] = passed
-        total = np.zeros(chunk.n, dtype=np.int64)
-        for plan, (pred, weight) in zip(rules.affinities, affinities, strict=True):
-            try:
-                hit = chunk.cond(plan)[0]
-            except Unsupported:
-                pairs = zip(chunk.ci.tolist(), chunk.li.tolist(), strict=True)
-                fired = (pred(cvs[c], lvs[lv], within, exclusive) for c, lv in pairs)
-                hit = np.fromiter(fired, dtype=np.bool_, count=chunk.n)
-            total += hit * weight
-        score[part] = total
-    return ok, score
+    evaluate = PairEvaluator(rules, requirements, affinities, cvs, lvs, within, exclusive)
+    return evaluate(ci, li)

@@ -9,7 +9,7 @@ operator along with the operands, which never changes the answer.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from lark import Token, Tree
 
@@ -100,6 +100,7 @@ class PArith:
 
 
 Plan = PConst | PSlot | PCompare | PWithin | PLogic | PNot | PIif | PIsNull | PCoalesce | PArith
+_PLANS = (PConst, PSlot, PCompare, PWithin, PLogic, PNot, PIif, PIsNull, PCoalesce, PArith)
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,39 @@ Resolve = Callable[[Tree[Token]], tuple[Side, int, str]]
 """field node -> (side, slot index, lower-case key)."""
 
 
-def build_plan(node: Tree[Token] | Token, resolve: Resolve, requirement: bool) -> Plan:
-    """Lark tree -> Plan, node for node as `_Compiler._compile` (nesting <= MAX_DEPTH)."""
+Pool = dict[tuple[object, ...], "Plan"]
+"""Plans by their structure: equal subtrees of the rules become one object (`build_plan`)."""
+
+
+def build_plan(
+    node: Tree[Token] | Token, resolve: Resolve, requirement: bool, pool: Pool | None = None
+) -> Plan:
+    """Lark tree -> Plan, node for node as `_Compiler._compile` (nesting <= MAX_DEPTH).
+    Subtrees equal in structure, constants of the same type and value, are one object
+    across the plans built with one `pool`, so an evaluation may compute each once."""
+    return _build(node, resolve, requirement, {} if pool is None else pool)
+
+
+def _build(node: Tree[Token] | Token, resolve: Resolve, requirement: bool, pool: Pool) -> Plan:
+    return _intern(_node(node, resolve, requirement, pool), pool)
+
+
+def _intern(plan: Plan, pool: Pool) -> Plan:
+    key = (type(plan), *(_field_key(getattr(plan, f.name)) for f in fields(plan)))
+    return pool.setdefault(key, plan)
+
+
+def _field_key(value: object) -> object:
+    """Children (already interned) by identity; other values with their exact type, so
+    that no two constants of different types (1 and True, say) are taken for one."""
+    if isinstance(value, _PLANS):
+        return ("plan", id(value))
+    if isinstance(value, tuple) and all(isinstance(v, _PLANS) for v in value):
+        return ("plans", tuple(map(id, value)))
+    return (type(value), value)
+
+
+def _node(node: Tree[Token] | Token, resolve: Resolve, requirement: bool, pool: Pool) -> Plan:
     if isinstance(node, Token):  # pragma: no cover - every token sits under a rule
         raise AssertionError(f"unexpected token {node!r}")
     data = node.data
@@ -129,7 +161,7 @@ def build_plan(node: Tree[Token] | Token, resolve: Resolve, requirement: bool) -
     if data == "field":
         side, index, key = resolve(node)
         return PSlot(side, index, key, frozenset({side}))
-    subs = [build_plan(k, resolve, requirement) for k in node.children if isinstance(k, Tree)]
+    subs = [_build(k, resolve, requirement, pool) for k in node.children if isinstance(k, Tree)]
     sides: frozenset[Side] = frozenset().union(*(s.sides for s in subs))
     if data == "compare":
         a, b = subs
@@ -152,7 +184,7 @@ def build_plan(node: Tree[Token] | Token, resolve: Resolve, requirement: bool) -
         return PIsNull(subs[0], sides) if len(subs) == 1 else PCoalesce(subs[0], subs[1], sides)
     if data in ("arith", "neg"):
         symbol = str(node.children[1]) if data == "arith" else "-"
-        a, b = (subs[0], subs[1]) if data == "arith" else (PConst(0), subs[0])
+        a, b = (subs[0], subs[1]) if data == "arith" else (_intern(PConst(0), pool), subs[0])
         if isinstance(a, PConst) and isinstance(b, PConst):  # folded, as the compiler does
             return PConst(_arith(symbol, a.value, b.value))
         return PArith(symbol, a, b, sides)

@@ -91,9 +91,13 @@ class StrTable:
     def as_int(self, codes: Ints, live: Mask) -> tuple[Ints, Mask]:
         """(value, reads as an integer) per element, as values._as_int on the strings."""
         numeric, values, big = self._ints
-        if (big[codes] & live).any():
+        if self._any_big and (big[codes] & live).any():
             raise Unsupported("an integer string beyond int64")
         return values[codes], numeric[codes]
+
+    @cached_property
+    def _any_big(self) -> bool:
+        return bool(self._ints[2].any())
 
     @cached_property
     def nonempty(self) -> Mask:
@@ -202,53 +206,90 @@ def arith(symbol: str, a: V, b: V, table: StrTable) -> V:
     if "null" in (a.kind, b.kind):
         return constant(None, n, table)
     null = a.null | b.null
-    x, x_int = _int_operand(a, ~null, table)
-    y, y_int = _int_operand(b, ~null, table)
+    live = ~null
+    x, x_int = _int_operand(a, live, table)
+    y, y_int = _int_operand(b, live, table)
     if "str" in (a.kind, b.kind):
-        textual = ~(x_int & y_int) & ~null
+        textual = ~(x_int & y_int) & live
         if textual.any():
             if symbol == "+":
                 raise Unsupported("string concatenation")
             null = null | textual
-    live = ~null
-    x = np.where(live, x, 0)
-    y = np.where(live, y, 0)
+            live = ~null
+    some_null = bool(null.any())
+    if some_null:
+        x = np.where(live, x, 0)
+        y = np.where(live, y, 0)
     with np.errstate(all="ignore"):
         if symbol == "+":
             r = x + y
-            overflow = ((x ^ r) & (y ^ r)) < 0
+            if not _fits(_bounds(x), _bounds(y), lambda i, j: i + j):
+                overflow = ((x ^ r) & (y ^ r)) < 0
+                if overflow.any():
+                    raise Unsupported("int64 overflow")
         elif symbol == "-":
             r = x - y
-            overflow = ((x ^ y) & (x ^ r)) < 0
+            if not _fits(_bounds(x), _bounds(y), lambda i, j: i - j):
+                overflow = ((x ^ y) & (x ^ r)) < 0
+                if overflow.any():
+                    raise Unsupported("int64 overflow")
         elif symbol == "*":
-            r, overflow = _multiply(x, y)
+            r = _multiply(x, y)
         else:
-            r, overflow, zero = _divide(x, y)
-            null = null | zero
-    if overflow.any():
-        raise Unsupported("int64 overflow")
+            r, zero = _divide(x, y)
+            if zero is not None:
+                null = null | zero
+                some_null = some_null or bool(zero.any())
+    if not some_null:
+        return V("int", r, null)
     return V("int", np.where(null, 0, r), null)
 
 
-def _multiply(x: Ints, y: Ints) -> tuple[Ints, Mask]:
+def _bounds(a: Ints) -> tuple[int, int]:
+    """(min, max) of the elements, (0, 0) when there are none."""
+    if not len(a):
+        return 0, 0
+    return int(a.min()), int(a.max())
+
+
+def _fits(x: tuple[int, int], y: tuple[int, int], op: Callable[[int, int], int]) -> bool:
+    """Whether `op` (+ or -) of any element of [x] with any of [y] lies within int64: at
+    an extreme pair, as Python ints compute it."""
+    results = [op(i, j) for i in x for j in y]
+    return min(results) >= INT64_MIN and max(results) <= INT64_MAX
+
+
+def _multiply(x: Ints, y: Ints) -> Ints:
     r = x * y
+    if _fits(_bounds(x), _bounds(y), lambda i, j: i * j):
+        return r
     estimate = x.astype(np.float64) * y.astype(np.float64)
     if not (np.abs(estimate) >= 2.0**62).any():
-        return r, np.zeros(len(r), dtype=np.bool_)
+        return r
     # A wrapped product never floor-divides back to x (it is off by a multiple of 2**64).
     odd = (y == 0) | (y == -1)
     back = r // np.where(odd, 1, y)
-    return r, ((back != x) & ~odd) | ((y == -1) & (x == INT64_MIN))
+    if (((back != x) & ~odd) | ((y == -1) & (x == INT64_MIN))).any():
+        raise Unsupported("int64 overflow")
+    return r
 
 
-def _divide(x: Ints, y: Ints) -> tuple[Ints, Mask, Mask]:
+def _divide(x: Ints, y: Ints) -> tuple[Ints, Mask | None]:
+    """(quotient truncated toward zero, where the divisor is zero: NULL); None where no
+    divisor can be zero. A quotient beyond int64 (INT64_MIN / -1) is Unsupported."""
+    y_min = _bounds(y)[0]
+    if y_min > 0 and _bounds(x)[0] >= 0:  # floor and truncation agree; no zero, no -1
+        q: Ints = x // y
+        return q, None
     zero = y == 0
     overflow = (x == INT64_MIN) & (y == -1)
-    safe = np.where(zero | overflow, 1, y)
+    if overflow.any():
+        raise Unsupported("int64 overflow")
+    safe = np.where(zero, 1, y)
     q, rem = np.divmod(x, safe)
     # numpy floors; values._arith truncates toward zero
     q = q + ((rem != 0) & ((x < 0) != (safe < 0)))
-    return q, overflow, zero
+    return q, zero
 
 
 def select(mask: Mask, a: V, b: V) -> V:

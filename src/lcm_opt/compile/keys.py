@@ -1,0 +1,119 @@
+"""Class keys: what makes two consumptions one class (build.py), one consumption at a time
+(`class_key`) or many at once, read as rows of attributes and numbered (`class_keys`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from operator import attrgetter
+from typing import Protocol
+
+import numpy as np
+
+from lcm_opt.compile.order import first_of_equal
+from lcm_opt.compile.pairs import Ints
+from lcm_opt.domain import Consumption
+from lcm_opt.rules.language import RuleSet, consumption_raw, consumption_rows
+from lcm_opt.rules.language.types import Values
+
+Size = tuple[int | None, int | None]
+ClassKey = tuple[str, Values, Size | None, tuple[object, ...]]
+"""(product, rule values, cores and processors where units depend on them, the values on
+the dimensions Allocation Rules read)."""
+
+
+class KeyOf(Protocol):
+    def __call__(self, c: Consumption, raw: Mapping[str, object] | None = None) -> ClassKey:
+        """`raw`: `consumption_raw(c)`, where the caller has it already."""
+        ...
+
+
+def class_key(rules: RuleSet, sized: Callable[[str], bool], ruled: Sequence[str] = ()) -> KeyOf:
+    """build.py's class key of one consumption: (product, rule values, size, and its values
+    on the `ruled` dimensions). Members of a class must be alike in everything eligibility
+    reads: Allocation Rules read dimensions no rule line may name, so those are in the key."""
+
+    values = rules.consumption_values
+    ruled_of = attrgetter(*ruled) if len(ruled) > 1 else None
+
+    def key_of(c: Consumption, raw: Mapping[str, object] | None = None) -> ClassKey:
+        cv = values(consumption_raw(c) if raw is None else raw)
+        size = (c.cores, c.processors) if sized(c.product) else None
+        if ruled_of is not None:
+            return (c.product, cv, size, ruled_of(c))
+        return (c.product, cv, size, (getattr(c, ruled[0]),) if ruled else ())
+
+    return key_of
+
+
+@dataclass(frozen=True)
+class Keys:
+    """The class keys of many consumptions: `keys[i]` is consumption i's; `first[i]` the
+    first consumption with a key equal to it, `value_first[i]` the first with equal rule
+    values."""
+
+    products: list[str]
+    values: list[Values]
+    sizes: list[Size | None]
+    ruled: list[tuple[object, ...]]
+    value_first: Ints
+    first: Ints
+
+    def __len__(self) -> int:
+        return len(self.products)
+
+    def __getitem__(self, i: int) -> ClassKey:
+        return (self.products[i], self.values[i], self.sizes[i], self.ruled[i])
+
+    def take(self, which: list[int]) -> list[ClassKey]:
+        """`[keys[i] for i in which]`, column by column."""
+        columns = (self.products, self.values, self.sizes, self.ruled)
+        return list(zip(*(map(column.__getitem__, which) for column in columns), strict=True))
+
+
+KeysOf = Callable[[Sequence[Consumption]], Keys]
+"""Consumptions -> their class keys (`class_keys`)."""
+
+_CORES, _PROCESSORS = attrgetter("cores"), attrgetter("processors")
+
+
+def class_keys(rules: RuleSet, sized: Callable[[str], bool], ruled: Sequence[str] = ()) -> KeysOf:
+    """`class_key` of many consumptions at once: `keys[i]` equals
+    `class_key(rules, sized, ruled)(cs[i])`. Keys are numbered by their parts: the rule
+    values (the costly part) once, then (product, values' number, size, ruled values)."""
+
+    def keys_of(cs: Sequence[Consumption]) -> Keys:
+        n = len(cs)
+        products: list[str] = list(map(attrgetter("product"), cs))
+        # validated consumptions hold only str, int and None where the rules read them
+        values = rules.consumption_values_of(partial(consumption_rows, cs), n, alike=True)
+        flags = {p: sized(p) for p in dict.fromkeys(products)}
+        sizes: list[Size | None] = [None] * n
+        if any(flags.values()):
+            both = zip(map(_CORES, cs), map(_PROCESSORS, cs), strict=True)
+            flag = map(flags.__getitem__, products)
+            sizes = [size if f else None for size, f in zip(both, flag, strict=True)]
+        on_ruled: list[tuple[object, ...]] = [()] * n
+        if ruled:
+            on_ruled = consumption_rows(cs, tuple(ruled))
+        value_first = first_of_equal(values)
+        if ruled or any(flags.values()):
+            parts = zip(products, value_first.tolist(), sizes, on_ruled, strict=True)
+            first = first_of_equal(list(parts))
+        else:
+            first = _first_of_pairs(first_of_equal(products), value_first)
+        return Keys(products, values, sizes, on_ruled, value_first, first)
+
+    return keys_of
+
+
+def _first_of_pairs(a: Ints, b: Ints) -> Ints:
+    """`first_of_equal` of the pairs (a[i], b[i]) of indices below len(a), in arrays."""
+    n = len(a)
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    combined = a * n + b
+    _, index, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    first: Ints = index[inverse.reshape(-1)].astype(np.int64)
+    return first
