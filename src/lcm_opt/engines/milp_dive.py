@@ -16,11 +16,12 @@ ends where it started, far below its bound. Two neighbourhoods find better count
 Every run is node-limited (deterministic) from the best solution so far, with HiGHS's
 default primal heuristics (the stage's own runs turn some off: milp.TUNING; with zi_round
 and shifting as well, the 1,000-host cost estate lost its best neighbourhood:
-models/FORMULATION.md). A candidate's
-counts get their best integral flows (milp_columns.flows) and are kept only when the
-integer re-check passes (cpsat.feasible), its coverage reaches stage 1's value and its
-affinity beats the best so far (cpsat.score): the result is never worse than the counts
-it started from.
+models/FORMULATION.md). A candidate's counts get their best integral flows
+(milp_columns.flows) and are kept only when the integer re-check passes (cpsat.feasible),
+its coverage reaches stage 1's value and its affinity beats the best so far (cpsat.score):
+the result is never worse than the counts it started from. A further run of the stage
+from the result proves nothing more on the suite (HiGHS's bound stays at its root value):
+models/FORMULATION.md.
 """
 
 from __future__ import annotations
