@@ -59,7 +59,7 @@ def test_never_worse_and_brute_force_on_tiny_components(seed: int) -> None:
     cols, value1, counts = _stage_two(sub)
     found = dive(sub, cols, lambda: _model(cols, 0), value1, counts, 1000, 600.0, 2**40)
     before = _affinity(sub, cols, counts)
-    best = counts if found is None else found
+    best = counts if found is None else found[1]
     sol = flows(_affinity_model(cols), sub, cols, best)
     assert sol is not None and feasible(sub, sol)
     value, affinity = score(sub, sol)

@@ -29,15 +29,48 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lcm_opt.engines.milp_columns import EXACT_LIMIT, Columns, set_integer, step_of
 from lcm_opt.engines.milp_highs import highspy_module, new_highs
 from lcm_opt.errors import EngineError
+
+if TYPE_CHECKING:
+    import highspy
 
 MARGIN = 1e-9  # relative allowance for floating point in the sum and HiGHS's dual bounds
 
 Row = tuple[list[int], list[float], float, float]  # columns, coefficients, lower, upper
+
+
+def bound_at_lp_duals(
+    lp: highspy.Highs,
+    cols: Columns,
+    objective: list[float],
+    *,
+    nodes: int,
+    seed: int,
+    guard_s: float,
+) -> int | None:
+    """`group_bound` of `objective` over the class model `lp` holds (milp.py's), at the
+    duals of its LP, floored to the objective's step (milp_columns.step_of); None where it
+    proves nothing."""
+    step = step_of(objective)
+    every = np.arange(len(objective), dtype=np.int32)
+    lp.changeColsCost(len(every), every, np.array(objective))
+    set_integer(lp, cols, False)
+    lp.run()
+    solved = lp.getModelStatus() == highspy_module().HighsModelStatus.kOptimal
+    duals = list(lp.getSolution().row_dual)
+    if not solved or len(duals) != len(cols.rows):
+        return None
+    z = group_bound(
+        cols.rows, cols.lower, cols.upper, objective, list(cols.cover.values()), cols.group,
+        duals, nodes=nodes, seed=seed, guard_s=guard_s,
+    )  # fmt: skip
+    return step * math.floor(z / step) if z < EXACT_LIMIT else None
 
 
 def group_bound(

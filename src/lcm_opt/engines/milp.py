@@ -32,7 +32,7 @@ import numpy as np
 
 from lcm_opt.domain import Status
 from lcm_opt.engines.cpsat import score
-from lcm_opt.engines.lagrange import group_bound
+from lcm_opt.engines.lagrange import bound_at_lp_duals
 from lcm_opt.engines.milp_columns import (
     EXACT_LIMIT,
     Columns,
@@ -40,11 +40,12 @@ from lcm_opt.engines.milp_columns import (
     exact_range,
     fix,
     flows,
+    new_model,
     release,
-    set_integer,
     start_of,
+    step_of,
 )
-from lcm_opt.engines.milp_dive import DIVE, dive
+from lcm_opt.engines.milp_dive import DIVE, improve
 from lcm_opt.engines.milp_highs import highspy_module, objective_of
 from lcm_opt.engines.milp_highs import new_highs as new_highs  # the optimiser preloads it
 from lcm_opt.engines.milp_joint import solve_joint
@@ -102,27 +103,11 @@ def _columns(sub: SubProblem) -> Columns:
 
 
 def _model(cols: Columns, seed: int) -> highspy.Highs:
-    """Only the cover counts are integer: for fixed counts the flows form a network (each
-    flow sits in one group row and in a laminar chain of cap and pool rows), so a
-    continuous flow optimum has an integral vertex with the same objective."""
-
-    h = new_highs()
     options: dict[str, bool | int | float | str] = {
-        "threads": 1,
-        "random_seed": seed,
-        "mip_rel_gap": 0.0,
-        "mip_abs_gap": ABS_GAP,
+        "threads": 1, "random_seed": seed, "mip_rel_gap": 0.0, "mip_abs_gap": ABS_GAP,
         "presolve": "on",
-    }
-    for name, value in {**options, **TUNING}.items():
-        h.setOptionValue(name, value)
-    n = len(cols.upper)
-    h.addVars(n, np.array(cols.lower), np.array(cols.upper))
-    set_integer(h, cols, True)
-    for index, values, lower, upper in cols.rows:
-        h.addRow(lower, upper, len(index), np.array(index, dtype=np.int32), np.array(values))
-    h.changeObjectiveSense(highspy_module().ObjSense.kMaximize)
-    return h
+    }  # fmt: skip
+    return new_model(cols, {**options, **TUNING})
 
 
 def _counts(x: Sequence[float], cols: Columns) -> dict[tuple[int, str], int]:
@@ -153,7 +138,8 @@ def _stage(
     incumbent that closes the gap), which stops once its incumbent meets that bound. All
     limits are node counts, so the outcome is deterministic. None when HiGHS has no
     solution. `bound_on`: the model whose Lagrangian bound is taken (the unmerged one for
-    stage 1, whose LP duals gave the tighter bound on the suite), by default this one."""
+    stage 1, whose LP duals gave the tighter bound on the suite), by default this one. The
+    bound is floored to the objective's step (milp_columns.step_of)."""
     quick = _run(h, cols, start, QUICK * limit) if TUNING and len(cols.cover) < SMALL else None
     if quick is not None and quick.proven:
         return quick
@@ -171,30 +157,17 @@ def _stage(
     if best is None:
         return None
     bounds = [r.bound for r in (full, quick) if r is not None]
-    bound = min(bounds if target is None else [*bounds, target])
+    step = step_of(objective)
+    bound = step * math.floor(min(bounds if target is None else [*bounds, target]) / step)
     return replace(best, bound=bound, proven=best.proven or best.value >= bound - 0.5)
 
 
 def _lagrange(cols: Columns, objective: list[float], limit: float, seed: int) -> int | None:
-    """The split groups' Lagrangian bound of the model's current objective at its LP
-    duals, floored to the objective's step (the gcd of its coefficients: every solution
-    the stage returns has integral columns); None where it proves nothing."""
-    step = math.gcd(*(round(c) for c in objective if c)) or 1
-    lp = _model(cols, seed)  # a fresh LP: its duals do not depend on the runs before
-    every = np.arange(len(objective), dtype=np.int32)
-    lp.changeColsCost(len(every), every, np.array(objective))
-    set_integer(lp, cols, False)
-    lp.run()
-    solved = lp.getModelStatus() == highspy_module().HighsModelStatus.kOptimal
-    duals = list(lp.getSolution().row_dual)
-    if not solved or len(duals) != len(cols.rows):
-        return None
-    z = group_bound(
-        cols.rows, cols.lower, cols.upper, objective, list(cols.cover.values()), cols.group,
-        duals, nodes=max(int(NODES_PER_SECOND * BLOCKS * limit * _scale(cols)), 1), seed=seed,
-        guard_s=GUARD[0] + GUARD[1] * limit,
-    )  # fmt: skip
-    return step * math.floor(z / step) if z < EXACT_LIMIT else None
+    """The split groups' Lagrangian bound of the model's current objective (lagrange.py),
+    at the duals of a fresh LP: they do not depend on the runs before."""
+    lp = _model(cols, seed)
+    nodes, guard_s = _nodes(cols, limit, BLOCKS), _guard(limit)
+    return bound_at_lp_duals(lp, cols, objective, nodes=nodes, seed=seed, guard_s=guard_s)
 
 
 def _run(
@@ -204,8 +177,8 @@ def _run(
     incumbent reaches it."""
     hs = highspy_module()
     h.setOptionValue("objective_target", -math.inf if target is None else target - 0.5)
-    h.setOptionValue("mip_max_nodes", max(int(NODES_PER_SECOND * limit * _scale(cols)), 1))
-    h.setOptionValue("time_limit", GUARD[0] + GUARD[1] * limit)
+    h.setOptionValue("mip_max_nodes", _nodes(cols, limit))
+    h.setOptionValue("time_limit", _guard(limit))
     n = len(start)
     h.setSolution(n, np.arange(n, dtype=np.int32), np.array(start))
     h.run()
@@ -223,7 +196,7 @@ def _run(
     h.setOptionValue("objective_target", -math.inf)  # the LPs after this run must not stop
     if h.getModelStatus() == hs.HighsModelStatus.kTimeLimit:
         raise EngineError(
-            f"HiGHS reached its wall-clock guard of {GUARD[0] + GUARD[1] * limit:.0f} s before "
+            f"HiGHS reached its wall-clock guard of {_guard(limit):.0f} s before "
             f"its node limit on a component of {len(cols.cover)} class groups; an answer "
             "now would depend on the machine's speed, so none is given (a lower "
             "settings.time_limit_s lowers the node limit)"
@@ -236,6 +209,15 @@ def _run(
     bound = math.floor(dual + 1e-6) if math.isfinite(dual) else EXACT_LIMIT
     optimal = h.getModelStatus() == hs.HighsModelStatus.kOptimal
     return _Run(optimal, bound, x, _counts(x, cols), objective_of(h))
+
+
+def _nodes(cols: Columns, limit: float, share: float = 1.0) -> int:
+    """The node limit of a run that gets `share` of a stage's."""
+    return max(int(NODES_PER_SECOND * share * limit * _scale(cols)), 1)
+
+
+def _guard(limit: float) -> float:
+    return GUARD[0] + GUARD[1] * limit
 
 
 def _scale(cols: Columns) -> float:
@@ -286,9 +268,15 @@ def solve_milp(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentS
     cols.rows.append((cover, list(weights), float(value1), math.inf))  # exact, for lagrange.py
     h.addRow(value1 - 0.5, math.inf, len(cover), np.array(cover, dtype=np.int32), weights)
     h.changeColsCost(len(every), every, np.array(cols.affinity))
+
     second = _stage(h, cols, start_of(cols, start), time_limit_s, seed)
     if DIVE and second is not None and not second.proven:
-        second = _dive(sub, cols, second, value1, time_limit_s, seed)
+        found = improve(
+            sub, cols, lambda: _model(cols, seed), value1, second.counts, off=TUNING,
+            nodes=_nodes(cols, time_limit_s, DIVE_SHARE), guard_s=_guard(time_limit_s),
+            target=second.bound,
+        )  # fmt: skip
+        second = second if found is None else replace(second, counts=dict(found[1]))
     sol = None if second is None else canonical_flows(h, sub, cols, second.counts)
     if sol is None:  # keep the first stage's proof with its own solution
         sol, second = start, None
@@ -310,27 +298,6 @@ def solve_milp(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentS
         affinity_bound=affinity if proven else affinity_bound,
         solver="highs",
     )
-
-
-def _dive(
-    sub: SubProblem, cols: Columns, second: _Run, value1: int, limit: float, seed: int
-) -> _Run:
-    """The unproven affinity stage's counts improved by milp_dive.py, where it finds better;
-    each of its runs gets DIVE_SHARE of the stage's node limit, with HiGHS's default
-    heuristics (zi_round and shifting as well cost the 1,000-host cost estate its best
-    neighbourhood: models/FORMULATION.md)."""
-    defaults = new_highs()
-
-    def model() -> highspy.Highs:
-        h = _model(cols, seed)
-        for name in TUNING:
-            h.setOptionValue(name, defaults.getOptionValue(name)[1])
-        return h
-
-    nodes = max(int(NODES_PER_SECOND * DIVE_SHARE * limit * _scale(cols)), 1)
-    guard = GUARD[0] + GUARD[1] * limit
-    counts = dive(sub, cols, model, value1, second.counts, nodes, guard, second.bound)
-    return second if counts is None else replace(second, counts=counts)
 
 
 def _trivial(sub: SubProblem) -> int:

@@ -14,7 +14,7 @@ import numpy as np
 from lcm_opt.engines.cpsat import Solution, feasible, split_groups
 from lcm_opt.engines.cuts import divisibility_rows
 from lcm_opt.engines.fixing import stage_two_bounds
-from lcm_opt.engines.milp_highs import highspy_module
+from lcm_opt.engines.milp_highs import highspy_module, new_highs
 from lcm_opt.engines.subproblem import SubProblem
 
 if TYPE_CHECKING:
@@ -84,6 +84,29 @@ def exact_range(sub: SubProblem, cols: Columns) -> bool:
     coverage = sum(sub.weight[k] * sub.count[k] for k in sub.classes)
     affinity = sum(abs(a) * u for a, u in zip(cols.affinity, cols.upper, strict=True))
     return coverage < EXACT_LIMIT and affinity < EXACT_LIMIT and max(cols.upper) < EXACT_LIMIT
+
+
+def new_model(cols: Columns, options: dict[str, bool | int | float | str]) -> highspy.Highs:
+    """A HiGHS model of the columns and rows, maximising (its objective still to set).
+    Only the cover counts are integer: for fixed counts the flows form a network (each flow
+    sits in one group row and in a laminar chain of cap and pool rows), so a continuous
+    flow optimum has an integral vertex with the same objective."""
+    h = new_highs()
+    for name, value in options.items():
+        h.setOptionValue(name, value)
+    h.addVars(len(cols.upper), np.array(cols.lower), np.array(cols.upper))
+    set_integer(h, cols, True)
+    for index, values, lower, upper in cols.rows:
+        h.addRow(lower, upper, len(index), np.array(index, dtype=np.int32), np.array(values))
+    h.changeObjectiveSense(highspy_module().ObjSense.kMaximize)
+    return h
+
+
+def step_of(objective: list[float]) -> int:
+    """The gcd of an objective's coefficients: every solution a stage returns has integral
+    columns (the flows at a network vertex), so its value, and the best value, is a
+    multiple of it, and any upper bound may be floored to one."""
+    return math.gcd(*(round(c) for c in objective if c)) or 1
 
 
 def set_integer(h: highspy.Highs, cols: Columns, integer: bool) -> None:

@@ -13,25 +13,29 @@ ends where it started, far below its bound. Two neighbourhoods find better count
 2. Fix and optimise by split group (core code): the cover counts of one group, then of
    each pair of groups, free, every other count fixed at the best so far.
 
-Every run is node-limited (deterministic) from the best solution so far. A candidate's
-counts get their best integral flows (milp_columns.flows) and are kept only when the
-integer re-check passes (cpsat.feasible), its coverage reaches stage 1's value and its
-affinity beats the best so far (cpsat.score): the result is never worse than the counts
-it started from.
+Every run is node-limited (deterministic) from the best solution so far, with HiGHS's
+default primal heuristics (the stage's own runs turn some off: milp.TUNING; with zi_round
+and shifting as well, the 1,000-host cost estate lost its best neighbourhood:
+models/FORMULATION.md). A candidate's counts get their best integral flows
+(milp_columns.flows) and are kept only when the integer re-check passes (cpsat.feasible),
+its coverage reaches stage 1's value and its affinity beats the best so far (cpsat.score):
+the result is never worse than the counts it started from. A further run of the stage
+from the result proves nothing more on the suite (HiGHS's bound stays at its root value):
+models/FORMULATION.md.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lcm_opt.engines.cpsat import Solution, score
 from lcm_opt.engines.milp_columns import Columns, flows, set_integer, start_of
-from lcm_opt.engines.milp_highs import highspy_module
+from lcm_opt.engines.milp_highs import highspy_module, new_highs
 from lcm_opt.engines.subproblem import SubProblem
 from lcm_opt.errors import EngineError
 
@@ -56,6 +60,32 @@ class _Best:
             self.sol, self.affinity = sol, affinity
 
 
+def improve(
+    sub: SubProblem,
+    cols: Columns,
+    model: Callable[[], highspy.Highs],
+    value1: int,
+    counts: dict[tuple[int, str], int],
+    *,
+    off: Iterable[str],
+    nodes: int,
+    guard_s: float,
+    target: int,
+) -> Solution | None:
+    """`dive` on the stage's model with the options named in `off` (primal heuristics the
+    stage's runs turn off) back at HiGHS's defaults; `nodes` is each run's node limit."""
+    defaults = new_highs()
+    names = list(off)
+
+    def with_defaults() -> highspy.Highs:
+        h = model()
+        for name in names:
+            h.setOptionValue(name, defaults.getOptionValue(name)[1])
+        return h
+
+    return dive(sub, cols, with_defaults, value1, counts, nodes, guard_s, target)
+
+
 def dive(
     sub: SubProblem,
     cols: Columns,
@@ -65,8 +95,9 @@ def dive(
     nodes: int,
     guard_s: float,
     target: int,
-) -> dict[tuple[int, str], int] | None:
-    """Better cover counts than `counts` at coverage >= `value1` (module docstring), or None.
+) -> Solution | None:
+    """A better solution than `counts` with their best flows, at coverage >= `value1`
+    (module docstring), or None.
     `model` builds the stage's HiGHS model (cols.rows, the coverage row last); `target`
     is the stage's bound: the search stops once it is met."""
     lp = model()
@@ -94,7 +125,7 @@ def dive(
         sets += list(itertools.combinations(groups, 2))
     for free in sets:
         search(_neighbourhood(cols, model, best.sol, set(free)))
-    return dict(best.sol[1]) if best.affinity > start else None
+    return best.sol if best.affinity > start else None
 
 
 def _weighted(
