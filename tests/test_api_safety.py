@@ -281,10 +281,16 @@ def test_the_pair_bound_holds_variants_that_add_work(make_client: Client) -> Non
     assert response.json()["figure"] == 1800 + 60 * 31
 
 
+# 8M eligible pairs: the whole solve takes about 7 s on an idle machine, so a 1 s deadline
+# stops it however fast the machine (a bomb of 1M pairs finished within 1 s on some runs)
+LONG_SOLVE = {"scenario": pair_bomb(4000, 2000)}
+LONG_PAIRS = 4000 * 2000
+
+
 def test_the_deadline_ends_a_long_solve(make_client: Client) -> None:
-    client = make_client(request_deadline_s=1.0)
+    client = make_client(request_deadline_s=1.0, max_pairs=LONG_PAIRS)
     started = time.monotonic()
-    response = client.post("/v1/solve", json={"scenario": pair_bomb(2000, 500)})
+    response = client.post("/v1/solve", json=LONG_SOLVE)
     elapsed = time.monotonic() - started
     assert response.status_code == 504, response.text
     assert response.json() == {
@@ -295,8 +301,8 @@ def test_the_deadline_ends_a_long_solve(make_client: Client) -> None:
 
 
 def test_the_run_deadline_fails_the_run(make_client: Client) -> None:
-    client = make_client(run_deadline_s=1.0)
-    run_id = client.post("/v1/runs", json={"kind": "solve", "scenario": pair_bomb(2000, 500)})
+    client = make_client(run_deadline_s=1.0, max_pairs=LONG_PAIRS)
+    run_id = client.post("/v1/runs", json={"kind": "solve", **LONG_SOLVE})
     run = wait_for_run(client, run_id.json()["id"])
     assert (run["status"], run["result"]) == ("failed", None)
     assert run["error"] == "deadline: the work took longer than 1 s and was stopped"
