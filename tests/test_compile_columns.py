@@ -44,18 +44,7 @@ VALID = sorted(
     and not any(p.relative_to(SCENARIOS).match(pattern) for pattern in OTHER_COMMANDS)
 )
 SHIPPED = sorted(p.name for p in RULESETS.glob("*.rules"))
-RAW_KEYS = (
-    "location",
-    "department",
-    "cost_centre",
-    "custodian",
-    "cores",
-    "processors",
-    "virtual",
-    "user",
-    "asset",
-    "product",
-)
+RAW_KEYS = tuple(consumption_raw(Consumption(id="x", product="p")))  # the oracle's keys
 
 
 def _rows(path: Path) -> tuple[RuleSet, tuple[Consumption, ...]]:
