@@ -41,7 +41,10 @@ def parquet_table(block: TableBlock) -> Found | None:
         # grouping needs no string hashing and each distinct value is decoded once.
         ids = next(index for index, name in lay.positions if name == "id")
         coded = [name for index, name in enumerate(names) if index != ids]
-        table = pq.read_table(block.path, read_dictionary=coded)
+        # One file's reader: pq.read_table goes through pyarrow.dataset, whose import
+        # (pandas with it) costs more than reading a million rows.
+        with pq.ParquetFile(block.path, read_dictionary=coded) as file:
+            table = file.read()
         columns = [column.combine_chunks() for column in table.columns]
         del table
         return table_of(block, lay, columns)
