@@ -29,9 +29,10 @@ from lcm_opt.adapters.files_source import gc_paused, read_table
 from lcm_opt.adapters.json_text import to_json as dump_json
 from lcm_opt.domain.catalog import Product
 from lcm_opt.domain.checks import duplicate_message
+from lcm_opt.domain.columns import ModelColumns
 from lcm_opt.domain.estate import Consumption, DirectAssignment
 from lcm_opt.domain.lcm import Contract, Reservation, TrackedDeployment
-from lcm_opt.domain.licences import Licence
+from lcm_opt.domain.licences import LICENCE_COLUMNS, Licence
 from lcm_opt.domain.offers import Offer
 from lcm_opt.domain.org import ORG_TREES, Org
 from lcm_opt.domain.scenario import RuleText, Scenario, Variant
@@ -41,6 +42,7 @@ from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.domain.types import as_text_id
 from lcm_opt.errors import ScenarioError
 from lcm_opt.io.blocks import KINDS, TableBlock, table_block
+from lcm_opt.io.column_rows import column_rows
 from lcm_opt.io.sources import block_rows, where_of
 from lcm_opt.io.stream import RowPath
 
@@ -123,7 +125,7 @@ class _Loader(ScenarioSource):
             "org": self._field("org", Org()),
             "products": self._load("products", Product),
             "contracts": self._load("contracts", Contract),
-            "licences": self._load("licences", Licence, LICENCE_FILES),
+            "licences": self._load("licences", Licence, LICENCE_FILES, LICENCE_COLUMNS),
             "consumptions": self._consumptions(),
             "direct_assignments": self._load("direct_assignments", DirectAssignment),
             "reservations": self._load("reservations", Reservation),
@@ -182,11 +184,19 @@ class _Loader(ScenarioSource):
         return str(path)
 
     def _load(
-        self, key: str, model: type[M], files: tuple[str, ...] = (), key_field: str = "id"
+        self,
+        key: str,
+        model: type[M],
+        files: tuple[str, ...] = (),
+        columns: ModelColumns[M] | None = None,
+        key_field: str = "id",
     ) -> tuple[M, ...]:
         """Validates every row of one section (`files`: the table-block forms it accepts
-        besides a list) through `_row_path`."""
+        besides a list) through `_row_path`; a table block column by column by `columns`
+        where it can (io/column_rows.py)."""
         rows, where_of, block = self._rows(key, model, files)
+        if (found := self._by_columns(key, block, columns, where_of, key_field)) is not None:
+            return found
         seen: dict[str, int] = {}
         self.ids[key] = seen
         keep = _row_path(model, where_of, block, key_field, seen, self.problems)
@@ -196,6 +206,24 @@ class _Loader(ScenarioSource):
             if (item := keep(locator, raw, cells_ok)) is not None:
                 items.append(item)
                 locators.append(locator)
+        self._note(block)
+        self.rows_at[key] = (locators.__getitem__, where_of)
+        return tuple(items)
+
+    def _by_columns(
+        self,
+        key: str,
+        block: TableBlock | None,
+        columns: ModelColumns[M] | None,
+        where_of: Callable[[int], str],
+        key_field: str,
+    ) -> tuple[M, ...] | None:
+        """A clean block's rows validated column by column, or None: read them row by row."""
+        if block is None or columns is None or (found := column_rows(block, columns)) is None:
+            return None
+        items, locators = found
+        ids = [item.__dict__[key_field] for item in items]
+        self.ids[key] = dict(zip(ids, locators, strict=True))
         self._note(block)
         self.rows_at[key] = (locators.__getitem__, where_of)
         return tuple(items)

@@ -17,6 +17,7 @@ from pydantic_core import InitErrorDetails
 
 from lcm_opt.domain.base import Cores, Count, Frozen, Id, Price
 from lcm_opt.domain.catalog import DowngradeRule, LicenceType
+from lcm_opt.domain.columns import ModelColumns
 from lcm_opt.domain.org import Dimension
 
 
@@ -83,3 +84,11 @@ def _seats_issue(unlimited: bool, seats: object) -> InitErrorDetails | None:
     else:
         return None
     return {"type": "value_error", "loc": ("seats",), "input": seats, "ctx": {"error": message}}
+
+
+LICENCE_COLUMNS = ModelColumns(
+    Licence,
+    {"id": "-", "product": "-", "type": "device", "unlimited": True},
+    joint=("seats", "unlimited"),  # what _seats_or_unlimited reads
+)
+"""A table's licences validated column by column (domain/columns.py)."""

@@ -18,10 +18,11 @@ import pyarrow as pa
 
 from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable
-from lcm_opt.domain.table_columns import UNSET, Column, assemble, validate_column
+from lcm_opt.domain.table_columns import Column, assemble, validate_column
 from lcm_opt.domain.types import visible
 from lcm_opt.io.blocks import TEXT_CELLS, TableBlock
-from lcm_opt.io.cells import CellKind, convert_cells, typed_columns
+from lcm_opt.io.cells import typed_columns
+from lcm_opt.io.column_rows import cell_inputs
 from lcm_opt.io.mapping import Layout, layout
 from lcm_opt.io.stream import StopAtFirst, Unclean, unique_ids
 from lcm_opt.memory import release_free_memory
@@ -35,12 +36,16 @@ def parquet_table(block: TableBlock) -> Found | None:
     def read() -> Found | None:
         import pyarrow.parquet as pq
 
-        names = pq.read_schema(block.path).names
-        lay = header_layout(names, block)
-        # Every column but the ids as dictionaries: Parquet stores text that way, so
+        schema = pq.read_schema(block.path)
+        lay = header_layout(schema.names, block)
+        # Every flat column but the ids as dictionaries: Parquet stores text that way, so
         # grouping needs no string hashing and each distinct value is decoded once.
         ids = next(index for index, name in lay.positions if name == "id")
-        coded = [name for index, name in enumerate(names) if index != ids]
+        coded = [
+            field.name
+            for index, field in enumerate(schema)
+            if index != ids and not pa.types.is_nested(field.type)
+        ]
         # One file's reader: pq.read_table goes through pyarrow.dataset, whose import
         # (pandas with it) costs more than reading a million rows.
         with pq.ParquetFile(block.path, read_dictionary=coded) as file:
@@ -95,8 +100,7 @@ def table_of(block: TableBlock, lay: Layout, columns: list[Any]) -> Found | None
     for index, name in lay.positions:
         if name not in ROW_FIELDS:
             coded = _dictionary(columns[index])
-            convert = typed if typed and any(name in names for names in typed.values()) else None
-            inputs = [_input(name, cell, convert) for cell in coded.dictionary.to_pylist()]
+            inputs = cell_inputs(name, coded.dictionary.to_pylist(), typed)
             attributes[name] = (_valid(name, inputs), _indices(coded))
     prototype, firsts = _groups([_canonical(*found) for found in attributes.values()], len(ids))
     made: dict[str, tuple[Column, Sequence[int]]] = {
@@ -110,22 +114,6 @@ def table_of(block: TableBlock, lay: Layout, columns: list[Any]) -> Found | None
     per_row = array("I", prototype.astype(np.uintc).tobytes())
     table = ConsumptionTable.trusted(ids, prototypes, per_row, own.get("asset"), own.get("user"))
     return table, known
-
-
-def _input(name: str, cell: object, typed: dict[CellKind, list[str]] | None) -> object:
-    """What a row with `cell` gives the field, as the per-row path reads it: text stripped,
-    empty text and null UNSET, a text file's typed cells converted (Unclean on a bad one)."""
-    if isinstance(cell, str):
-        cell = cell.strip()
-        if not cell:
-            return UNSET
-    elif cell is None:
-        return UNSET
-    if typed is None:
-        return cell
-    raw = {name: cell}
-    convert_cells(raw, typed, "", 0, StopAtFirst())
-    return raw[name]
 
 
 def _valid(name: str, inputs: list[Any]) -> Column:

@@ -5,6 +5,7 @@ the block's mapping the same way, so the same data gives the same items whatever
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -58,19 +59,10 @@ def block_rows(
     """The rows of `block` as `model`'s raw items, every problem reported; with `hits`, each
     is tried as a clean hit there first. The file opens when the first row is asked for and
     closes when the rows end or stop being read."""
-    sheet = open_sheet(block, model, problems)
-    if sheet is None:
-        return
-    try:  # the layout too: an optimistic read stops at its first problem
-        where = block.display if sheet.at is None else f"{block.display}: row {sheet.at}"
-        if block.form == "jsonl":
-            lay: Layout | None = Layout([], block.mapping, model)
-        else:
-            xlsx = block.form == "xlsx"
-            lay = layout(sheet.header, block.mapping, model, where, problems, sheet.hint, xlsx)
-        if lay is None:
+    with opened(block, model, problems) as found:
+        if found is None:
             return
-        block.tally = lay.tally
+        sheet, lay = found
         typed = typed_columns(model, [name for _, name in lay.positions])
         text, plain, at = block.form in TEXT_CELLS, block.mapping.plain, where_of(block)
         cells = _cells_key(lay, block) if hits is not None else None
@@ -95,6 +87,28 @@ def block_rows(
                     if hits.hit(locator, key, own):
                         continue
             yield locator, raw, cells_ok, key
+
+
+@contextmanager
+def opened(
+    block: TableBlock, model: type[BaseModel], problems: Problems
+) -> Iterator[tuple[Sheet, Layout] | None]:
+    """A block's file opened at its header and the header read through its mapping, or
+    None with the problems reported; the file is closed on leaving."""
+    sheet = open_sheet(block, model, problems)
+    if sheet is None:
+        yield None
+        return
+    try:  # the layout too: an optimistic read stops at its first problem
+        where = block.display if sheet.at is None else f"{block.display}: row {sheet.at}"
+        if block.form == "jsonl":
+            lay: Layout | None = Layout([], block.mapping, model)
+        else:
+            xlsx = block.form == "xlsx"
+            lay = layout(sheet.header, block.mapping, model, where, problems, sheet.hint, xlsx)
+        if lay is not None:
+            block.tally = lay.tally
+        yield None if lay is None else (sheet, lay)
     finally:
         sheet.records.close()
         sheet.close()
