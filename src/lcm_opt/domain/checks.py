@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 from lcm_opt.domain.lcm import pool_issues
 from lcm_opt.domain.ordering import VersionKey, version_key
 from lcm_opt.domain.org import ORG_TREES
+from lcm_opt.domain.screens import Declared as _Declared
+from lcm_opt.domain.screens import all_known, any_unknown
 
 if TYPE_CHECKING:
     from lcm_opt.domain.catalog import Product
@@ -123,6 +125,8 @@ def _licence_issues(
     declared: _Declared,
 ) -> Iterator[Issue]:
     """A licence's (an offer's) product, contract and org values."""
+    if not any_unknown(rows, products, declared, contracts):
+        return
     for index, row in enumerate(rows):
         yield from _reference(section, index, "product", row.product, products)
         yield from _reference(section, index, "contract", row.contract, contracts)
@@ -216,9 +220,6 @@ def _reference(
         yield Issue(section, index, field, f"unknown {field} {value!r}", (value, known))
 
 
-_Declared = list[tuple[str, str, Mapping[str, str | None]]]
-
-
 def _declared(org: Org) -> _Declared:
     """(field, tree name, tree) of the trees that are declared (non-empty). When a tree is
     empty every value is accepted as a root: a scenario that never uses `within` need not
@@ -249,7 +250,7 @@ def _consumption_issues(
             yield from _reference("consumptions", index, "product", row.product, products)
             yield from _org_values("consumptions", index, row.__dict__, declared)
         return
-    if not _any_unknown(rows.prototypes, products, declared):
+    if not any_unknown(rows.prototypes, products, declared):
         return
     failing: dict[int, list[Issue]] = {}
     for number, prototype in enumerate(rows.prototypes):
@@ -266,25 +267,15 @@ def _consumption_issues(
             yield Issue("consumptions", index, issue.field, issue.message, issue.unknown)
 
 
-def _any_unknown(
-    prototypes: Sequence[Consumption], products: Collection[str], declared: _Declared
-) -> bool:
-    """Whether a prototype names an unknown product or an undeclared org value: each
-    distinct value checked once (a few thousand among hundreds of thousands of prototypes)."""
-    if any(product not in products for product in {p.product for p in prototypes}):
-        return True
-    for field, _, tree in declared:
-        values = {p.__dict__[field] for p in prototypes}
-        if any(isinstance(value, str) and value not in tree for value in values):
-            return True
-    return False
-
-
 def _pin_issues(scenario: Scenario, known: Known, at: At) -> Iterator[Issue]:
     """A pin names a known licence and consumption, and each pair is pinned once."""
     if not scenario.direct_assignments:
         return
     licences, consumptions = known("licences"), known("consumptions")
+    pins = scenario.direct_assignments
+    pairs = {(pin.licence, pin.consumption) for pin in pins}
+    if len(pairs) == len(pins) and all_known(pairs, licences, consumptions):
+        return  # nothing to locate
     first: dict[tuple[str, str], int] = {}
     for index, pin in enumerate(scenario.direct_assignments):
         yield from _reference("direct_assignments", index, "licence", pin.licence, licences)
