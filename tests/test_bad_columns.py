@@ -139,3 +139,22 @@ def test_a_bad_value_in_any_column(
 def test_clean_files_load_as_row_by_row(tmp_path: Path, form: str) -> None:
     (scenario, errors), _ = both(_scenario(tmp_path, _rows("asset", "A1"), form))
     assert not errors and scenario is not None and len(scenario.consumptions) == 200
+
+
+@pytest.mark.parametrize("form", ["csv", "parquet"])
+def test_a_table_knows_the_distinct_values_of_its_prototypes(tmp_path: Path, form: str) -> None:
+    """The values a columnar read hands the table (which the whole-scenario checks screen)
+    are those of its prototypes, field by field, a column of empty cells included."""
+    from lcm_opt.adapters.files import load_scenario
+    from lcm_opt.domain.table import ATTRIBUTE_FIELDS, ConsumptionTable
+
+    rows = [{**row, "department": ""} for row in _rows("asset", "A1")]
+    table = load_scenario(_scenario(tmp_path, rows, form)).consumptions
+    assert isinstance(table, ConsumptionTable) and table._values  # given by the read
+    rebuilt = ConsumptionTable.from_rows(table)
+    assert not rebuilt._values
+    for name in ATTRIBUTE_FIELDS:
+        expected = {p.__dict__[name] for p in table.prototypes}
+        assert set(table.distinct(name)) == expected == set(rebuilt.distinct(name))
+    with pytest.raises(ValueError, match="not an attribute field"):
+        table.distinct("id")

@@ -20,7 +20,7 @@ from lcm_opt.domain.lcm import pool_issues
 from lcm_opt.domain.ordering import VersionKey, version_key
 from lcm_opt.domain.org import ORG_TREES
 from lcm_opt.domain.screens import Declared as _Declared
-from lcm_opt.domain.screens import all_known, any_unknown
+from lcm_opt.domain.screens import all_known, any_unknown, distinct_values
 
 if TYPE_CHECKING:
     from lcm_opt.domain.catalog import Product
@@ -125,7 +125,7 @@ def _licence_issues(
     declared: _Declared,
 ) -> Iterator[Issue]:
     """A licence's (an offer's) product, contract and org values."""
-    if not any_unknown(rows, products, declared, contracts):
+    if not any_unknown(distinct_values(rows), products, declared, contracts):
         return
     for index, row in enumerate(rows):
         yield from _reference(section, index, "product", row.product, products)
@@ -250,7 +250,7 @@ def _consumption_issues(
             yield from _reference("consumptions", index, "product", row.product, products)
             yield from _org_values("consumptions", index, row.__dict__, declared)
         return
-    if not any_unknown(rows.prototypes, products, declared):
+    if not any_unknown(rows.distinct, products, declared):
         return
     failing: dict[int, list[Issue]] = {}
     for number, prototype in enumerate(rows.prototypes):

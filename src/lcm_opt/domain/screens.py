@@ -4,11 +4,10 @@ only when there is a problem to locate."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from lcm_opt.domain.estate import Consumption
     from lcm_opt.domain.licences import Licence
     from lcm_opt.domain.offers import Offer
 
@@ -17,25 +16,30 @@ Declared = list[tuple[str, str, Mapping[str, str | None]]]
 
 
 def any_unknown(
-    rows: Sequence[Consumption | Licence | Offer],
+    values: Callable[[str], Collection[object]],
     products: Collection[str],
     declared: Declared,
     contracts: Collection[str] | None = None,
 ) -> bool:
     """Whether a row names an unknown product (`contracts`: or contract) or an undeclared
-    org value: each distinct value checked once (a few thousand among hundreds of thousands
-    of rows), so that rows are visited one by one only to locate a problem."""
-    if any(product not in products for product in {row.product for row in rows}):
+    org value; `values(field)`: the field's distinct values over the rows. Each distinct
+    value is checked once (a few thousand among hundreds of thousands of rows), so that
+    rows are visited one by one only to locate a problem."""
+    if any(product not in products for product in values("product")):
         return True
     if contracts is not None:
-        named = {row.__dict__["contract"] for row in rows}
+        named = values("contract")
         if any(contract is not None and contract not in contracts for contract in named):
             return True
     for field, _, tree in declared:
-        values = {row.__dict__.get(field) for row in rows}
-        if any(isinstance(value, str) and value not in tree for value in values):
+        if any(isinstance(value, str) and value not in tree for value in values(field)):
             return True
     return False
+
+
+def distinct_values(rows: Sequence[Licence | Offer]) -> Callable[[str], Collection[object]]:
+    """`values` for any_unknown: a field's distinct values over `rows`."""
+    return lambda field: {row.__dict__.get(field) for row in rows}
 
 
 def all_known(

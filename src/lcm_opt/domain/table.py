@@ -33,7 +33,7 @@ and a table is equal to that tuple and hashes like it.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from itertools import repeat
 from operator import itemgetter
 from typing import Any, overload
@@ -66,7 +66,7 @@ class ConsumptionTable(Sequence[Consumption]):
     """An immutable sequence of Consumption stored as prototypes plus per-row columns (see
     the module docstring)."""
 
-    __slots__ = ("_assets", "_hash", "_ids", "_prototypes", "_rows", "_users")
+    __slots__ = ("_assets", "_hash", "_ids", "_prototypes", "_rows", "_users", "_values")
 
     _ids: tuple[str, ...]
     _prototypes: tuple[Consumption, ...]
@@ -74,6 +74,7 @@ class ConsumptionTable(Sequence[Consumption]):
     _assets: tuple[str | None, ...] | None
     _users: tuple[str | None, ...] | None
     _hash: int | None
+    _values: dict[str, Collection[Any]]
 
     def __init__(
         self,
@@ -102,12 +103,16 @@ class ConsumptionTable(Sequence[Consumption]):
         row_prototype: array[int],
         assets: tuple[str | None, ...] | None = None,
         users: tuple[str | None, ...] | None = None,
+        values: Mapping[str, Collection[Any]] | None = None,
     ) -> ConsumptionTable:
         """A table from columns their builder has already checked (the streaming loader
         checks every row as it reads it): skips the O(rows) checks of the constructor. The
-        table takes ownership of `row_prototype`; the caller must not change it."""
+        table takes ownership of `row_prototype`; the caller must not change it. `values`:
+        the distinct values of attribute fields over the prototypes, where the builder
+        knows them (`distinct`)."""
         table = cls.__new__(cls)
         table._set(ids, prototypes, row_prototype, assets, users)
+        table._values.update(values or {})
         return table
 
     @classmethod
@@ -146,6 +151,7 @@ class ConsumptionTable(Sequence[Consumption]):
         self._assets = _column(assets)
         self._users = _column(users)
         self._hash = None
+        self._values = {}
 
     def _check(self) -> None:
         size = len(self._ids)
@@ -179,6 +185,15 @@ class ConsumptionTable(Sequence[Consumption]):
     @property
     def row_prototype(self) -> memoryview:
         return memoryview(self._rows).toreadonly()
+
+    def distinct(self, field: str) -> Collection[Any]:
+        """The distinct values of an attribute field over the prototypes (and so the rows)."""
+        found = self._values.get(field)
+        if found is None:
+            if field not in ATTRIBUTE_FIELDS:
+                raise ValueError(f"{field!r} is not an attribute field")
+            found = self._values[field] = {p.__dict__[field] for p in self._prototypes}
+        return found
 
     @property
     def assets(self) -> tuple[str | None, ...] | None:

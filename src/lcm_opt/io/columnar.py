@@ -17,8 +17,8 @@ import numpy as np
 import pyarrow as pa
 
 from lcm_opt.domain.estate import Consumption
-from lcm_opt.domain.table import ROW_FIELDS, ConsumptionTable
-from lcm_opt.domain.table_columns import Column, assemble, validate_column
+from lcm_opt.domain.table import ATTRIBUTE_FIELDS, ROW_FIELDS, ConsumptionTable
+from lcm_opt.domain.table_columns import CONSUMPTIONS, Column, assemble, validate_column
 from lcm_opt.domain.types import visible
 from lcm_opt.io.blocks import TEXT_CELLS, TableBlock
 from lcm_opt.io.cells import typed_columns
@@ -112,7 +112,12 @@ def table_of(block: TableBlock, lay: Layout, columns: list[Any]) -> Found | None
     made["id"] = (_valid("id", first_ids), range(len(first_ids)))
     prototypes = tuple(assemble(made))
     per_row = array("I", prototype.astype(np.uintc).tobytes())
-    table = ConsumptionTable.trusted(ids, prototypes, per_row, own.get("asset"), own.get("user"))
+    values = {  # each attribute's values: its column's, or the default it has in every row
+        name: {*made[name][0].values} if name in made else {CONSUMPTIONS.defaults[name]}
+        for name in ATTRIBUTE_FIELDS
+    }
+    assets, users = own.get("asset"), own.get("user")
+    table = ConsumptionTable.trusted(ids, prototypes, per_row, assets, users, values)
     return table, known
 
 
