@@ -52,6 +52,48 @@ def test_the_command_line_imports_what_solve_does_not_use_only_when_asked(
     assert not loaded & set(ONLY_OTHER_COMMANDS)
 
 
+ANY_COMMAND_S_WORK = (
+    "pydantic",
+    "numpy",
+    "yaml",
+    "lcm_opt.domain",
+    "lcm_opt.adapters.files",
+    "lcm_opt.rules.language",
+    "lcm_opt.services.solve",
+    "lcm_opt.engines.optimal",
+)
+
+
+def test_the_help_imports_no_command_s_work(tmp_path: Path) -> None:
+    """`lcm-opt --help` (every command registered) loads no model, loader or engine."""
+    code = "from lcm_opt.adapters.cli import main\nsys.argv = ['lcm-opt', '--help']\nmain()\n"
+    loaded = _modules_after(code, tmp_path)
+    assert "lcm_opt.adapters.cli_whatif" in loaded
+    assert not loaded & set(ANY_COMMAND_S_WORK)
+
+
+def test_a_parquet_read_imports_no_pandas(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ids = [f"c{i}" for i in range(40)]
+    table = pa.table({"id": ids, "product": ["p"] * 40, "cores": list(range(1, 41))})
+    pq.write_table(table, tmp_path / "c.parquet")
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        "name: t\nproducts: [{id: p, metric: core}]\n"
+        "licences: [{id: l1, product: p, type: core, seats: 500}]\n"
+        "consumptions: {parquet: c.parquet}\n"
+    )
+    code = (
+        "from lcm_opt.adapters.files import load_scenario\n"
+        f"assert len(load_scenario({str(scenario)!r}).consumptions) == 40\n"
+    )
+    loaded = _modules_after(code, tmp_path)
+    assert "lcm_opt.io.columnar" in loaded  # the columnar reader read the file
+    assert "pandas" not in loaded
+
+
 def test_a_csv_solve_to_json_imports_neither_pandas_nor_the_other_commands(
     tmp_path: Path,
 ) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -32,14 +32,15 @@ from lcm_opt.adapters.cli_common import (
 )
 from lcm_opt.adapters.cli_exit import keep_until_exit, run_and_exit
 from lcm_opt.adapters.cli_limits import CliLimits, DeadlineOpt, MaxConsumptionsOpt, MaxPairsOpt
-from lcm_opt.adapters.result_stream import write_result
-from lcm_opt.compile.problem import Problem
-from lcm_opt.engines.base import Allocation
 from lcm_opt.progress import phase
-from lcm_opt.services.solve import allocate, compiled
 
-# What only some commands or options use (the workbook writer, the checker, explanations,
-# comparing engines) is imported where it is used: a plain `solve` starts without it.
+if TYPE_CHECKING:
+    from lcm_opt.compile.problem import Problem
+    from lcm_opt.engines.base import Allocation
+
+# What a command uses (the loader, the compiler, the engines, the writers) is imported where
+# it is used: `lcm-opt --help`, and a command that fails on its arguments, start without it,
+# and a plain `solve` without what only other commands or options use.
 
 
 @app.command()
@@ -96,6 +97,8 @@ def _solve(
                 done = stack.enter_context(deferred(loaded, engine.value, render))
                 problem, allocation, rest = done.problem, done.allocation, done.rest
             elif not path:
+                from lcm_opt.services.solve import allocate
+
                 # No churn to report: write the records as they stream, never the whole Result.
                 problem, allocation = allocate(loaded, engine.value)
         if not path:
@@ -167,6 +170,8 @@ def _stream(
 
         _written(output, partial(write_result_parquet, problem, allocation))
         return
+    from lcm_opt.adapters.result_stream import write_result
+
     text_format = Format(fmt.value)
     if output is None:
         write_result(problem, allocation, text_format, sys.stdout, rest=rest)
@@ -263,6 +268,8 @@ def validate(
     with progress(quiet), limits.deadline(), handled():
         loaded = load(scenario)
         limits.check(loaded)
+        from lcm_opt.services.solve import compiled
+
         problem = compiled(loaded)
     edges = sum(len(cls.edges) for cls in problem.classes)
     typer.echo(

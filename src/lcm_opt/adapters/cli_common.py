@@ -9,17 +9,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from lcm_opt import __version__
 from lcm_opt.adapters.cli_exit import ends_the_process
-from lcm_opt.adapters.files import load_scenario
 from lcm_opt.adapters.progress import make_reporter
-from lcm_opt.domain import Scenario
 from lcm_opt.errors import EngineError, ScenarioError
 from lcm_opt.progress import phase, reporting
+
+if TYPE_CHECKING:
+    from lcm_opt.domain import Scenario
 
 # Plain help, as most command-line tools print it: typer's panels show flags such as
 # `--help` as if they took a `<bool>` value.
@@ -144,6 +145,8 @@ def progress(quiet: bool) -> Iterator[None]:
 
 def load(path: Path) -> Scenario:
     """load_scenario, reported as the `load` phase."""
+    from lcm_opt.adapters.files import load_scenario  # the models load with the first scenario
+
     with phase("load") as step:
         scenario = load_scenario(path)
         step.summary = (

@@ -11,18 +11,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from lcm_opt.adapters.cli_common import fail
-from lcm_opt.domain import Scenario
-from lcm_opt.services.estimate import (
-    DeadlineExceeded,
-    WorkLimitExceeded,
-    WorkLimits,
-    check_scenarios,
-)
+
+if TYPE_CHECKING:
+    from lcm_opt.domain import Scenario
 
 DEADLINE_EXIT = 4
 
@@ -61,6 +57,8 @@ class CliLimits:
 
     def check(self, *scenarios: Scenario, variants: int = 0) -> None:
         """Exit 2 when the scenarios (a base and its variants) are over a limit."""
+        from lcm_opt.services.estimate import WorkLimitExceeded, WorkLimits, check_scenarios
+
         limits = WorkLimits(self.max_consumptions, self.max_pairs, self.max_variants)
         if limits == WorkLimits():
             return
@@ -77,6 +75,7 @@ class CliLimits:
         if seconds is None:
             yield
             return
+        from lcm_opt.services.estimate import DeadlineExceeded
 
         def expire(signum: int, frame: FrameType | None) -> None:
             raise DeadlineExceeded(seconds)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
 
 from lcm_opt.adapters.cli_common import app, fail
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 
 def is_loopback(host: str) -> bool:
@@ -66,6 +68,7 @@ def serve(
     # The API's stack (uvicorn, SQLAlchemy) loads only for `serve`: every other command
     # starts faster without it.
     import uvicorn
+    from pydantic import ValidationError
     from sqlalchemy.exc import SQLAlchemyError
 
     from lcm_opt.adapters.api import ApiSettings, create_app
