@@ -92,6 +92,7 @@ def test_a_parquet_read_imports_no_pandas(tmp_path: Path) -> None:
     loaded = _modules_after(code, tmp_path)
     assert "lcm_opt.io.columnar" in loaded  # the columnar reader read the file
     assert "pandas" not in loaded
+    assert "pyarrow.compute" not in loaded  # its wrappers cost more than the read
 
 
 def test_a_csv_solve_to_json_imports_neither_pandas_nor_the_other_commands(
@@ -118,7 +119,7 @@ def test_a_csv_solve_to_json_imports_neither_pandas_nor_the_other_commands(
     loaded = _modules_after(code, tmp_path)
     assert check_result(load_scenario(scenario), load_result(out)) == []
     assert "lcm_opt.io.columnar" in loaded  # the columnar reader read the file
-    assert "pandas" not in loaded
+    assert "pandas" not in loaded and "pyarrow.compute" not in loaded
     assert not loaded & set(ONLY_OTHER_COMMANDS)
 
 

@@ -57,11 +57,11 @@ class CliLimits:
 
     def check(self, *scenarios: Scenario, variants: int = 0) -> None:
         """Exit 2 when the scenarios (a base and its variants) are over a limit."""
+        if self.max_consumptions is None and self.max_pairs is None and self.max_variants is None:
+            return  # nothing to estimate: the estimator is not even imported
         from lcm_opt.services.estimate import WorkLimitExceeded, WorkLimits, check_scenarios
 
         limits = WorkLimits(self.max_consumptions, self.max_pairs, self.max_variants)
-        if limits == WorkLimits():
-            return
         try:
             check_scenarios(list(scenarios), variants, limits)
         except WorkLimitExceeded as error:

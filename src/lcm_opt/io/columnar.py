@@ -149,9 +149,9 @@ def _texts(column: Any) -> list[str | None]:
 def _text_array(column: Any) -> Any:
     """The column as an Arrow string array; Unclean for a column of another type."""
     if pa.types.is_dictionary(column.type):
-        column = column.dictionary_decode()
+        column = _call("cast", column, _compute().CastOptions.safe(column.type.value_type))
     if pa.types.is_integer(column.type):
-        column = column.cast(pa.string())
+        column = _call("cast", column, _compute().CastOptions.safe(pa.string()))
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         raise Unclean
     return column
@@ -192,8 +192,8 @@ def _dictionary(column: Any) -> Any:
     if pa.types.is_dictionary(column.type):
         if not column.null_count:
             return column
-        column = column.dictionary_decode()
-    return column.dictionary_encode(null_encoding="encode")
+        column = _call("cast", column, _compute().CastOptions.safe(column.type.value_type))
+    return _call("dictionary_encode", column, _compute().DictionaryEncodeOptions("encode"))
 
 
 def _indices(column: Any) -> Any:
@@ -219,4 +219,18 @@ def _groups(columns: list[tuple[Any, int]], rows: int) -> tuple[Any, Any]:
 def _first_seen(values: Any) -> Any:
     """int64 values renumbered 0, 1, ... as first seen (hashed; pa.array would import pandas)."""
     array = pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
-    return _indices(array.dictionary_encode())
+    return _indices(_call("dictionary_encode", array))
+
+
+def _call(function: str, column: Any, options: Any = None) -> Any:
+    """A pyarrow compute function applied to a column, as its method would apply it,
+    without importing pyarrow.compute (the methods do), which makes a wrapper for each of
+    several hundred functions: tens of milliseconds at every start."""
+    return _compute().call_function(function, [column], options)
+
+
+def _compute() -> Any:
+    """pyarrow's compute core, where pyarrow.compute takes its functions and options from."""
+    import pyarrow._compute
+
+    return pyarrow._compute
