@@ -22,10 +22,11 @@ from lcm_opt.adapters.files import load_scenario
 from lcm_opt.adapters.files_errors import Problems, validate_item
 from lcm_opt.adapters.files_parse import read_document
 from lcm_opt.domain.columns import UNSET, Column
+from lcm_opt.domain.estate import PIN_COLUMNS, DirectAssignment
 from lcm_opt.domain.licences import LICENCE_COLUMNS, Licence
 from lcm_opt.errors import ScenarioErrors
 from lcm_opt.io.blocks import table_block
-from lcm_opt.io.column_rows import column_rows
+from lcm_opt.io.column_rows import column_rows, item_models
 from lcm_opt.io.sources import block_rows
 
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
@@ -332,3 +333,29 @@ def test_a_mapping_and_constants_give_the_per_row_models(tmp_path: Path) -> None
         assert validated is not None
         _same_model(made, validated)
         assert made.department == "IT"
+
+
+def test_list_items_give_the_per_row_models() -> None:
+    """A YAML or JSON list's items (licences, pins) validated column by column are the
+    models of validating each item; any item the model refuses, or that is not a mapping
+    of its fields, or a repeated id, sends the list one by one."""
+    items = _generated(3, 200, bad=0.0)
+    for index, item in enumerate(items):
+        item["id"] = f"L{index}"
+    made = item_models(items, LICENCE_COLUMNS)
+    assert made is not None
+    for model, item in zip(made, items, strict=True):
+        _same_model(model, Licence.model_validate(item))
+    assert item_models([*items, {**items[0], "colour": "red"}], LICENCE_COLUMNS) is None
+    assert item_models([*items, "L9"], LICENCE_COLUMNS) is None
+    assert item_models([*items, items[5]], LICENCE_COLUMNS) is None  # id L5 twice
+    assert item_models([*items, {**items[0], "id": "x", "seats": -1}], LICENCE_COLUMNS) is None
+    pins = [{"licence": f"L{i % 7}", "consumption": f" c{i} "} for i in range(50)]
+    made_pins = item_models(pins, PIN_COLUMNS)
+    assert made_pins is not None
+    for pin, item in zip(made_pins, pins, strict=True):
+        expected = DirectAssignment.model_validate(item)
+        assert pin == expected and pin.model_fields_set == expected.model_fields_set
+    assert item_models([*pins, *pins], PIN_COLUMNS) is not None  # pins have no id
+    assert item_models([{"licence": "L1"}], PIN_COLUMNS) is None
+    assert item_models([], PIN_COLUMNS) == []

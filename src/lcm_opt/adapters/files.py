@@ -30,7 +30,7 @@ from lcm_opt.adapters.json_text import to_json as dump_json
 from lcm_opt.domain.catalog import Product
 from lcm_opt.domain.checks import duplicate_message
 from lcm_opt.domain.columns import ModelColumns
-from lcm_opt.domain.estate import Consumption, DirectAssignment
+from lcm_opt.domain.estate import PIN_COLUMNS, Consumption, DirectAssignment
 from lcm_opt.domain.lcm import Contract, Reservation, TrackedDeployment
 from lcm_opt.domain.licences import LICENCE_COLUMNS, Licence
 from lcm_opt.domain.offers import Offer
@@ -42,7 +42,7 @@ from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.domain.types import as_text_id
 from lcm_opt.errors import ScenarioError
 from lcm_opt.io.blocks import KINDS, TableBlock, table_block
-from lcm_opt.io.column_rows import column_rows
+from lcm_opt.io.column_rows import column_rows, item_models
 from lcm_opt.io.sources import block_rows, where_of
 from lcm_opt.io.stream import RowPath
 
@@ -127,7 +127,9 @@ class _Loader(ScenarioSource):
             "contracts": self._load("contracts", Contract),
             "licences": self._load("licences", Licence, LICENCE_FILES, LICENCE_COLUMNS),
             "consumptions": self._consumptions(),
-            "direct_assignments": self._load("direct_assignments", DirectAssignment),
+            "direct_assignments": self._load(
+                "direct_assignments", DirectAssignment, columns=PIN_COLUMNS
+            ),
             "reservations": self._load("reservations", Reservation),
             "tracked_deployments": self._load("tracked_deployments", TrackedDeployment),
             "variants": self._load("variants", Variant, key_field="name"),
@@ -218,12 +220,22 @@ class _Loader(ScenarioSource):
         where_of: Callable[[int], str],
         key_field: str,
     ) -> tuple[M, ...] | None:
-        """A clean block's rows validated column by column, or None: read them row by row."""
-        if block is None or columns is None or (found := column_rows(block, columns)) is None:
+        """A clean block's rows (a list's items) validated column by column, or None: read
+        them one by one."""
+        value = self.data.get(key)
+        if columns is None:
+            return None
+        if block is not None:
+            found = column_rows(block, columns, key_field)
+        elif isinstance(value, list) and (models := item_models(value, columns, key_field)):
+            found = models, list(range(len(models)))
+        else:
+            return None
+        if found is None:
             return None
         items, locators = found
-        ids = [item.__dict__[key_field] for item in items]
-        self.ids[key] = dict(zip(ids, locators, strict=True))
+        ids = [item.__dict__[key_field] for item in items] if key_field in columns.fields else []
+        self.ids[key] = dict(zip(ids, locators, strict=False))
         self._note(block)
         self.rows_at[key] = (locators.__getitem__, where_of)
         return tuple(items)

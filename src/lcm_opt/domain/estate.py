@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from lcm_opt.domain.base import Cores, Frozen, Id, Processors
+from lcm_opt.domain.columns import ModelColumns
 from lcm_opt.domain.types import TextId
 
 
@@ -25,3 +26,7 @@ class Consumption(Frozen):
 class DirectAssignment(Frozen):
     licence: Id
     consumption: Id
+
+
+PIN_COLUMNS = ModelColumns(DirectAssignment, {"licence": "-", "consumption": "-"})
+"""A list of pins validated column by column (domain/columns.py)."""

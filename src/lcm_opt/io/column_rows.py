@@ -1,13 +1,13 @@
-"""A table block's rows validated column by column by the domain (domain/columns.py): each
-column's distinct cells read as the per-row path reads them and validated once, each row's
-model built from its cells' values. Anything else (a problem in the file or its header, a
-cell a column refuses, a combination the model refuses, a repeated id, a mapping that makes
-a row's own fields) returns None, and the loader reads the rows one by one, reporting
-exactly what it reports where it reports it."""
+"""A table block's rows, or a YAML or JSON list's items, validated column by column by the
+domain (domain/columns.py): each column's distinct cells read as the per-row path reads them
+and validated once, each row's model built from its values. Anything else (a problem in the
+file or its header, a value the model refuses, a repeated id, a mapping that makes a row's
+own fields, an item that is not a mapping of the model's fields) returns None, and the
+loader reads the rows one by one, reporting exactly what it reports where it reports it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from operator import itemgetter
 from typing import Any, TypeVar
 
@@ -23,11 +23,15 @@ M = TypeVar("M", bound=BaseModel)
 
 Made = dict[str, tuple[Column, Sequence[int]]]
 """field -> its validated column and, per row, the index of the row's input in it."""
+Given = dict[str, tuple[list[object], Sequence[int]]]
+"""field -> its distinct inputs and, per row, the index of the row's input among them."""
 
 
-def column_rows(block: TableBlock, columns: ModelColumns[M]) -> tuple[list[M], list[int]] | None:
+def column_rows(
+    block: TableBlock, columns: ModelColumns[M], key: str = "id"
+) -> tuple[list[M], list[int]] | None:
     """The block's models and the locator of each (its row or line), or None: read the
-    rows one by one instead."""
+    rows one by one instead. `key`: the field no two rows may share."""
     mapping = block.mapping
     if block.form == "jsonl" or mapping.id_template or mapping.recogniser:
         return None
@@ -40,23 +44,51 @@ def column_rows(block: TableBlock, columns: ModelColumns[M]) -> tuple[list[M], l
         rows = [cells for _, cells in records]
         text = block.form in TEXT_CELLS
         typed = typed_columns(columns.model, [name for _, name in lay.positions]) if text else None
-        given: dict[str, tuple[list[object], Sequence[int]]] = {}  # field -> inputs, codes
+        given: Given = {}
         for index, name in lay.positions:
             distinct, codes = _distinct(list(map(itemgetter(index), rows)))
             given[name] = (cell_inputs(name, distinct, typed), codes)
-        for name, value in mapping.constants.items():  # the same for every row
-            given[name] = ([value], [0] * len(rows))
-        made = _joint(columns, given, len(rows))
+    except Unclean:
+        return None
+    for name, value in mapping.constants.items():  # the same for every row
+        given[name] = ([value], [0] * len(rows))
+    models = _models(columns, given, len(rows), key)
+    return None if models is None else (models, [locator for locator, _ in records])
+
+
+def item_models(items: list[Any], columns: ModelColumns[M], key: str = "id") -> list[M] | None:
+    """A YAML or JSON list's items validated column by column, or None: validate them one
+    by one (an item that is not a mapping of the model's fields, a value the model
+    refuses, a repeated `key`)."""
+    fields = set(columns.fields)
+    if not all(isinstance(item, Mapping) and fields.issuperset(item) for item in items):
+        return None
+    if not items:
+        return []
+    given: Given = {}
+    for name in columns.fields:
+        distinct, codes = _distinct([item.get(name, UNSET) for item in items])
+        if name in columns.required or any(value is not UNSET for value in distinct):
+            given[name] = (distinct, codes)  # a required field's UNSET: refused
+    return _models(columns, given, len(items), key)
+
+
+def _models(columns: ModelColumns[M], given: Given, rows: int, key: str) -> list[M] | None:
+    """Each row's model from each field's distinct inputs and the rows' codes, or None
+    when the model refuses an input or two rows share a `key`."""
+    try:
+        made = _joint(columns, given, rows)
         for name, (inputs, at) in given.items():
             if name not in columns.joint:
                 made[name] = (_valid(columns.validate_column(name, inputs)), at)
     except Unclean:
         return None
     models = columns.assemble(made)
-    ids = [model.__dict__["id"] for model in models]
-    if len(set(ids)) < len(ids):
-        return None
-    return models, [locator for locator, _ in records]
+    if key in columns.fields:
+        keys = [model.__dict__[key] for model in models]
+        if len(set(keys)) < len(keys):
+            return None
+    return models
 
 
 def cell_inputs(name: str, cells: list[Any], typed: dict[CellKind, list[str]] | None) -> list[Any]:
@@ -84,9 +116,7 @@ def _input(name: str, cell: object, typed: dict[CellKind, list[str]] | None) -> 
     return raw[name]
 
 
-def _joint(
-    columns: ModelColumns[Any], given: dict[str, tuple[list[object], Sequence[int]]], rows: int
-) -> Made:
+def _joint(columns: ModelColumns[Any], given: Given, rows: int) -> Made:
     """The joint fields' columns: each combination of their inputs a row holds validated
     once, a field no column gives UNSET in every row."""
     if not columns.joint:
