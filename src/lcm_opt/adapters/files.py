@@ -42,7 +42,7 @@ from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.domain.types import as_text_id
 from lcm_opt.errors import ScenarioError
 from lcm_opt.io.blocks import KINDS, TableBlock, table_block
-from lcm_opt.io.column_rows import column_rows, item_models
+from lcm_opt.io.column_rows import section_models
 from lcm_opt.io.sources import block_rows, where_of
 from lcm_opt.io.stream import RowPath
 
@@ -194,48 +194,25 @@ class _Loader(ScenarioSource):
         key_field: str = "id",
     ) -> tuple[M, ...]:
         """Validates every row of one section (`files`: the table-block forms it accepts
-        besides a list) through `_row_path`; a table block column by column by `columns`
-        where it can (io/column_rows.py)."""
+        besides a list) through `_row_path`; a table block or a list column by column by
+        `columns` where it can (io/column_rows.py)."""
         rows, where_of, block = self._rows(key, model, files)
-        if (found := self._by_columns(key, block, columns, where_of, key_field)) is not None:
-            return found
+        value = self.data.get(key)
+        found = None if columns is None else section_models(value, block, columns, key_field)
         seen: dict[str, int] = {}
         self.ids[key] = seen
-        keep = _row_path(model, where_of, block, key_field, seen, self.problems)
-        items: list[M] = []
-        locators: list[int] = []
-        for locator, raw, cells_ok in rows:
-            if (item := keep(locator, raw, cells_ok)) is not None:
-                items.append(item)
-                locators.append(locator)
-        self._note(block)
-        self.rows_at[key] = (locators.__getitem__, where_of)
-        return tuple(items)
-
-    def _by_columns(
-        self,
-        key: str,
-        block: TableBlock | None,
-        columns: ModelColumns[M] | None,
-        where_of: Callable[[int], str],
-        key_field: str,
-    ) -> tuple[M, ...] | None:
-        """A clean block's rows (a list's items) validated column by column, or None: read
-        them one by one."""
-        value = self.data.get(key)
-        if columns is None:
-            return None
-        if block is not None:
-            found = column_rows(block, columns, key_field)
-        elif isinstance(value, list) and (models := item_models(value, columns, key_field)):
-            found = models, list(range(len(models)))
+        if found:
+            items, locators = found
+            if key_field in model.model_fields:
+                ids = [item.__dict__[key_field] for item in items]
+                seen.update(zip(ids, locators, strict=True))
         else:
-            return None
-        if found is None:
-            return None
-        items, locators = found
-        ids = [item.__dict__[key_field] for item in items] if key_field in columns.fields else []
-        self.ids[key] = dict(zip(ids, locators, strict=False))
+            keep = _row_path(model, where_of, block, key_field, seen, self.problems)
+            items, locators = [], []
+            for locator, raw, cells_ok in rows:
+                if (item := keep(locator, raw, cells_ok)) is not None:
+                    items.append(item)
+                    locators.append(locator)
         self._note(block)
         self.rows_at[key] = (locators.__getitem__, where_of)
         return tuple(items)

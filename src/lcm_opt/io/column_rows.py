@@ -27,6 +27,19 @@ Given = dict[str, tuple[list[object], Sequence[int]]]
 """field -> its distinct inputs and, per row, the index of the row's input among them."""
 
 
+def section_models(
+    value: object, block: TableBlock | None, columns: ModelColumns[M], key: str = "id"
+) -> tuple[list[M], list[int]] | None:
+    """A section's models and the locator of each, validated column by column: a table
+    block's rows (`block`), or the items of a list (`value`); None: validate them one by
+    one. `key`: the field no two rows may share."""
+    if block is not None:
+        return column_rows(block, columns, key)
+    if isinstance(value, list) and (models := item_models(value, columns, key)):
+        return models, list(range(len(models)))
+    return None
+
+
 def column_rows(
     block: TableBlock, columns: ModelColumns[M], key: str = "id"
 ) -> tuple[list[M], list[int]] | None:
