@@ -142,7 +142,7 @@ def test_clean_files_load_as_row_by_row(tmp_path: Path, form: str) -> None:
 
 
 @pytest.mark.parametrize("form", ["csv", "parquet"])
-def test_a_table_knows_the_distinct_values_of_its_prototypes(tmp_path: Path, form: str) -> None:
+def test_a_table_knows_the_values_of_its_prototypes(tmp_path: Path, form: str) -> None:
     """The values a columnar read hands the table (which the whole-scenario checks screen)
     are those of its prototypes, field by field, a column of empty cells included."""
     from lcm_opt.adapters.files import load_scenario
@@ -155,6 +155,6 @@ def test_a_table_knows_the_distinct_values_of_its_prototypes(tmp_path: Path, for
     assert not rebuilt._values
     for name in ATTRIBUTE_FIELDS:
         expected = {p.__dict__[name] for p in table.prototypes}
-        assert set(table.distinct(name)) == expected == set(rebuilt.distinct(name))
+        assert set(table.attribute_values(name)) == expected == set(rebuilt.attribute_values(name))
     with pytest.raises(ValueError, match="not an attribute field"):
-        table.distinct("id")
+        table.attribute_values("id")

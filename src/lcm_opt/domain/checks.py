@@ -250,7 +250,7 @@ def _consumption_issues(
             yield from _reference("consumptions", index, "product", row.product, products)
             yield from _org_values("consumptions", index, row.__dict__, declared)
         return
-    if not any_unknown(rows.distinct, products, declared):
+    if not any_unknown(rows.attribute_values, products, declared):
         return
     failing: dict[int, list[Issue]] = {}
     for number, prototype in enumerate(rows.prototypes):

@@ -22,9 +22,9 @@ def any_unknown(
     contracts: Collection[str] | None = None,
 ) -> bool:
     """Whether a row names an unknown product (`contracts`: or contract) or an undeclared
-    org value; `values(field)`: the field's distinct values over the rows. Each distinct
-    value is checked once (a few thousand among hundreds of thousands of rows), so that
-    rows are visited one by one only to locate a problem."""
+    org value; `values(field)`: every value the field takes over the rows (once or a few
+    times each). Each distinct value is checked once (a few thousand among hundreds of
+    thousands of rows), so that rows are visited one by one only to locate a problem."""
     if any(product not in products for product in values("product")):
         return True
     if contracts is not None:

@@ -108,8 +108,8 @@ class ConsumptionTable(Sequence[Consumption]):
         """A table from columns their builder has already checked (the streaming loader
         checks every row as it reads it): skips the O(rows) checks of the constructor. The
         table takes ownership of `row_prototype`; the caller must not change it. `values`:
-        the distinct values of attribute fields over the prototypes, where the builder
-        knows them (`distinct`)."""
+        the values of attribute fields over the prototypes, where the builder knows them
+        (`attribute_values`)."""
         table = cls.__new__(cls)
         table._set(ids, prototypes, row_prototype, assets, users)
         table._values.update(values or {})
@@ -186,8 +186,9 @@ class ConsumptionTable(Sequence[Consumption]):
     def row_prototype(self) -> memoryview:
         return memoryview(self._rows).toreadonly()
 
-    def distinct(self, field: str) -> Collection[Any]:
-        """The distinct values of an attribute field over the prototypes (and so the rows)."""
+    def attribute_values(self, field: str) -> Collection[Any]:
+        """Every value an attribute field takes over the prototypes (and so the rows), each
+        at least once: the builder's list, or the set of the prototypes' values."""
         found = self._values.get(field)
         if found is None:
             if field not in ATTRIBUTE_FIELDS:

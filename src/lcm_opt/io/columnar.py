@@ -113,7 +113,7 @@ def table_of(block: TableBlock, lay: Layout, columns: list[Any]) -> Found | None
     prototypes = tuple(assemble(made))
     per_row = array("I", prototype.astype(np.uintc).tobytes())
     values = {  # each attribute's values: its column's, or the default it has in every row
-        name: {*made[name][0].values} if name in made else {CONSUMPTIONS.defaults[name]}
+        name: made[name][0].values if name in made else [CONSUMPTIONS.defaults[name]]
         for name in ATTRIBUTE_FIELDS
     }
     assets, users = own.get("asset"), own.get("user")
