@@ -154,7 +154,7 @@ def test_an_open_affinity_stage_searched_on_kinds_keeps_the_optimum(
     h.changeColsCost(len(every), every, np.array(cols.affinity))
     first = _stage(h, cols, [0.0] * len(cols.upper), LIMIT, 0)
     assert first is not None
-    run = _by_kinds(sub, cols, _opened(first, cols), LIMIT, 0)
+    run = _by_kinds(sub, cols, _opened(first, cols), first.x, LIMIT, 0)
     assert run.bound >= best and run.value <= best + 0.5
     assert run.proven and round(run.value) == best
 

@@ -173,12 +173,16 @@ def _stage(
     return replace(best, bound=bound, proven=best.proven or best.value >= bound - 0.5)
 
 
-def _by_kinds(sub: SubProblem, cols: Columns, second: _Run, limit: float, seed: int) -> _Run:
+def _by_kinds(
+    sub: SubProblem, cols: Columns, second: _Run, begin: list[float], limit: float, seed: int
+) -> _Run:
     """The open affinity stage `second` searched again on the kinds' model (milp_kinds.py),
-    from its best solution, with HiGHS's default heuristics and the class model's node
-    limit times the ratio of their columns (KINDS_NODES): the better solution of the two
-    and the tighter bound. The model is the same stage's, so both bounds hold; its flows
-    are only a certificate (the counts get theirs after)."""
+    from the stage's own start `begin` (on the suite's 1,000-host estates it proved both
+    open stages from there, neither from the stage's best solution), with HiGHS's default
+    heuristics and the class model's node limit times the ratio of their columns
+    (KINDS_NODES): the better solution of the two and the tighter bound. The model is
+    the same stage's, so both bounds hold; its flows are only a certificate (the counts
+    get theirs after)."""
     kinds = kinds_model(sub, cols)
     if len(kinds.cols.upper) > KINDS * len(cols.upper):
         return second
@@ -186,7 +190,7 @@ def _by_kinds(sub: SubProblem, cols: Columns, second: _Run, limit: float, seed: 
     every = np.arange(len(kinds.cols.upper), dtype=np.int32)
     h.changeColsCost(len(every), every, np.array(kinds.cols.affinity))
     start = [0.0] * len(kinds.cols.upper)
-    for i, v in enumerate(second.x):
+    for i, v in enumerate(begin):
         start[kinds.image[i]] += v
     more = min(len(cols.upper) / len(kinds.cols.upper), KINDS_NODES)
     nodes = _nodes(cols, limit, more)  # the class model's limit: the same shrinking with size
@@ -311,9 +315,10 @@ def solve_milp(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentS
     h.addRow(value1 - 0.5, math.inf, len(cover), np.array(cover, dtype=np.int32), weights)
     h.changeColsCost(len(every), every, np.array(cols.affinity))
 
-    second = _stage(h, cols, start_of(cols, start), time_limit_s, seed)
+    begin = start_of(cols, start)
+    second = _stage(h, cols, begin, time_limit_s, seed)
     if KINDS and second is not None and not second.proven:
-        second = _by_kinds(sub, cols, second, time_limit_s, seed)
+        second = _by_kinds(sub, cols, second, begin, time_limit_s, seed)
     if DIVE and second is not None and not second.proven:
         found = improve(
             sub, cols, lambda: _model(cols, seed), value1, second.counts, off=TUNING,
