@@ -4,11 +4,12 @@ The model is cpsat.py's, row for row: c[k,g] members of class k covered through 
 g, f[k,l] units class k draws from licence l, sum_{l in g} f[k,l] = u[k,g] * c[k,g],
 sum_g c[k,g] <= count[k], licence pools (R27) and Track Deployment caps (L5, A45). Two
 lexicographic stages: maximise sum weight * c; then add sum weight * c >= stage-1 value and
-maximise sum score * f, started from the stage-1 solution; a stage 2 left unproven gets
-milp_dive.py's primal heuristic (on large components HiGHS's search can end where it
-started). HiGHS's LP relaxation of this model is the transportation bound, which proves
-most per-core estates at the root or in a few nodes, where CP-SAT's search has to close
-the gap itself (models/FORMULATION.md).
+maximise sum score * f, started from the stage-1 solution; a stage 2 left unproven is
+searched again on kinds of classes (milp_kinds.py: the same stage, a third of the columns
+on the per-core suite's 1,000-host estates), then gets milp_dive.py's primal heuristic
+(on large components HiGHS's search can end where it started). HiGHS's LP relaxation of
+this model is the transportation bound, which proves most per-core estates at the root or
+in a few nodes, where CP-SAT's search has to close the gap itself (models/FORMULATION.md).
 
 Exactness: HiGHS computes in doubles, so every value it returns is rounded and re-checked
 in integers (`cpsat.feasible`, `cpsat.score`); a solution that fails the check, or a model
