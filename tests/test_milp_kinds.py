@@ -28,7 +28,8 @@ from lcm_opt.engines.milp_columns import Columns, flows, new_model
 from lcm_opt.engines.milp_highs import highspy_module
 from lcm_opt.engines.milp_kinds import kinds_model
 from lcm_opt.engines.subproblem import SubProblem
-from tests.support import assert_aon_estate_repeats
+from tests.builders import scenario
+from tests.support import assert_aon_estate_repeats, solve_checked
 from tests.test_cpsat import LIMIT, assert_brute_force_optimum, brute_force, edge, sub_of
 
 
@@ -174,8 +175,7 @@ def test_the_milp_with_kinds_matches_brute_force(
 def _open_stage_two(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Every affinity stage the class model runs is taken as open (`_opened`); returns, per
     call of `_by_kinds` from now on, whether it proved the stage."""
-    stage, by_kinds = milp_module._stage, milp_module._by_kinds
-    proven: list[bool] = []
+    stage = milp_module._stage
 
     def opened(*args, **kwargs):  # type: ignore[no-untyped-def]
         out = stage(*args, **kwargs)
@@ -183,15 +183,9 @@ def _open_stage_two(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
             return out
         return _opened(out, args[1])
 
-    def counted(*args):  # type: ignore[no-untyped-def]
-        out = by_kinds(*args)
-        proven.append(out.proven)
-        return out
-
     monkeypatch.setattr(milp_module, "_stage", opened)
-    monkeypatch.setattr(milp_module, "_by_kinds", counted)
     monkeypatch.setattr(milp_module, "KINDS", 1.0)
-    return proven
+    return _kinds_outcomes(monkeypatch)
 
 
 def test_the_kinds_path_repeats_and_ignores_input_order(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -199,3 +193,41 @@ def test_the_kinds_path_repeats_and_ignores_input_order(monkeypatch: pytest.Monk
     monkeypatch.setattr(milp_module, "JOINT", False)
     assert_aon_estate_repeats("count", 1)
     assert proven and all(proven)
+
+
+def test_one_node_on_kinds_proves_what_one_node_on_classes_leaves_open(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """40 per-core hosts of three departments (three kinds) under a limit of one node per
+    run: the class model leaves the affinity stage open, the kinds' model proves it, and
+    the answer is the unlimited solve's."""
+    rng = random.Random(0)
+    depts = ["Sales", "HR", "Finance"]
+    servers = [{"id": f"s{i:02d}", "product": "S", "asset": f"s{i:02d}",
+                "cores": rng.choice([3, 5, 7, 11, 13, 17, 19, 23, 29, 31]),
+                "department": rng.choice(depts)} for i in range(40)]  # fmt: skip
+    licences = [{"id": f"L{j}", "product": "S", "type": "CORE", "seats": rng.randint(30, 90),
+                 "department": rng.choice(depts)} for j in range(6)]  # fmt: skip
+    rows = ([{"id": "S", "metric": "core"}], licences, servers)
+    limited = scenario(*rows, settings={"time_limit_s": 0.0001})
+    proven = _kinds_outcomes(monkeypatch)
+    result = solve_checked(limited, "optimal")
+    assert proven == [True] and result.status.value == "optimal"
+    unlimited = solve_checked(scenario(*rows), "optimal")
+    assert result.objective.affinity == unlimited.objective.affinity
+    monkeypatch.setattr(milp_module, "KINDS", 0.0)
+    assert solve_checked(limited, "optimal").status.value == "feasible"
+
+
+def _kinds_outcomes(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Per call of `_by_kinds` from now on, whether it proved the stage."""
+    by_kinds = milp_module._by_kinds
+    proven: list[bool] = []
+
+    def counted(*args):  # type: ignore[no-untyped-def]
+        out = by_kinds(*args)
+        proven.append(out.proven)
+        return out
+
+    monkeypatch.setattr(milp_module, "_by_kinds", counted)
+    return proven
