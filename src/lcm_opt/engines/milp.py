@@ -4,11 +4,12 @@ The model is cpsat.py's, row for row: c[k,g] members of class k covered through 
 g, f[k,l] units class k draws from licence l, sum_{l in g} f[k,l] = u[k,g] * c[k,g],
 sum_g c[k,g] <= count[k], licence pools (R27) and Track Deployment caps (L5, A45). Two
 lexicographic stages: maximise sum weight * c; then add sum weight * c >= stage-1 value and
-maximise sum score * f, started from the stage-1 solution; a stage 2 left unproven gets
-milp_dive.py's primal heuristic (on large components HiGHS's search can end where it
-started). HiGHS's LP relaxation of this model is the transportation bound, which proves
-most per-core estates at the root or in a few nodes, where CP-SAT's search has to close
-the gap itself (models/FORMULATION.md).
+maximise sum score * f, started from the stage-1 solution; a stage 2 left unproven is
+searched again on kinds of classes (milp_kinds.py: the same stage, a third of the columns
+on the per-core suite's 1,000-host estates), then gets milp_dive.py's primal heuristic
+(on large components HiGHS's search can end where it started). HiGHS's LP relaxation of
+this model is the transportation bound, which proves most per-core estates at the root or
+in a few nodes, where CP-SAT's search has to close the gap itself (models/FORMULATION.md).
 
 Exactness: HiGHS computes in doubles, so every value it returns is rounded and re-checked
 in integers (`cpsat.feasible`, `cpsat.score`); a solution that fails the check, or a model
@@ -49,6 +50,7 @@ from lcm_opt.engines.milp_dive import DIVE, improve
 from lcm_opt.engines.milp_highs import highspy_module, objective_of
 from lcm_opt.engines.milp_highs import new_highs as new_highs  # the optimiser preloads it
 from lcm_opt.engines.milp_joint import solve_joint
+from lcm_opt.engines.milp_kinds import kinds_model
 from lcm_opt.engines.milp_ties import canonical_flows
 from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
 from lcm_opt.engines.symmetry import merged, spread
@@ -96,18 +98,28 @@ JOINT = True
 # Stage 1 merges classes whose edges agree in any order (symmetry.py); off only to time the
 # merge of identical classes alone
 ANY_ORDER = True
+# An affinity stage left open is searched again on the kinds' model (milp_kinds.py) where
+# that has at most this share of the class model's columns (on the suite's 1,000-host
+# estates a third); off only to time the stage without it
+KINDS = 0.5
+# The kinds' run's node limit: the class model's times (its columns / the kinds' columns),
+# at most this: a node's LP costs about what its columns do
+KINDS_NODES = 4.0
 
 
 def _columns(sub: SubProblem) -> Columns:
     return build_columns(sub, cuts=CUTS)
 
 
-def _model(cols: Columns, seed: int) -> highspy.Highs:
-    options: dict[str, bool | int | float | str] = {
+def _options(seed: int) -> dict[str, bool | int | float | str]:
+    return {
         "threads": 1, "random_seed": seed, "mip_rel_gap": 0.0, "mip_abs_gap": ABS_GAP,
         "presolve": "on",
     }  # fmt: skip
-    return new_model(cols, {**options, **TUNING})
+
+
+def _model(cols: Columns, seed: int) -> highspy.Highs:
+    return new_model(cols, {**_options(seed), **TUNING})
 
 
 def _counts(x: Sequence[float], cols: Columns) -> dict[tuple[int, str], int]:
@@ -162,6 +174,36 @@ def _stage(
     return replace(best, bound=bound, proven=best.proven or best.value >= bound - 0.5)
 
 
+def _by_kinds(
+    sub: SubProblem, cols: Columns, second: _Run, begin: list[float], limit: float, seed: int
+) -> _Run:
+    """The open affinity stage `second` searched again on the kinds' model (milp_kinds.py),
+    from the stage's own start `begin` (on the suite's 1,000-host estates it proved both
+    open stages from there, neither from the stage's best solution), with HiGHS's default
+    heuristics and the class model's node limit times the ratio of their columns
+    (KINDS_NODES): the better solution of the two and the tighter bound. The model is
+    the same stage's, so both bounds hold; its flows are only a certificate (the counts
+    get theirs after)."""
+    kinds = kinds_model(sub, cols)
+    if len(kinds.cols.upper) > KINDS * len(cols.upper):
+        return second
+    h = new_model(kinds.cols, _options(seed))
+    every = np.arange(len(kinds.cols.upper), dtype=np.int32)
+    h.changeColsCost(len(every), every, np.array(kinds.cols.affinity))
+    start = [0.0] * len(kinds.cols.upper)
+    for i, v in enumerate(begin):
+        start[kinds.image[i]] += v
+    more = min(len(cols.upper) / len(kinds.cols.upper), KINDS_NODES)
+    nodes = _nodes(cols, limit, more)  # the class model's limit: the same shrinking with size
+    run = _run(h, kinds.cols, start, limit * more, second.bound, nodes)
+    if run is None:
+        return second
+    step = step_of(kinds.cols.affinity)
+    bound = min(second.bound, step * math.floor(run.bound / step))
+    best = run if run.value > second.value else second
+    return replace(best, bound=bound, proven=best.value >= bound - 0.5)
+
+
 def _lagrange(cols: Columns, objective: list[float], limit: float, seed: int) -> int | None:
     """The split groups' Lagrangian bound of the model's current objective (lagrange.py),
     at the duals of a fresh LP: they do not depend on the runs before."""
@@ -171,13 +213,18 @@ def _lagrange(cols: Columns, objective: list[float], limit: float, seed: int) ->
 
 
 def _run(
-    h: highspy.Highs, cols: Columns, start: list[float], limit: float, target: int | None = None
+    h: highspy.Highs,
+    cols: Columns,
+    start: list[float],
+    limit: float,
+    target: int | None = None,
+    nodes: int | None = None,
 ) -> _Run | None:
     """One HiGHS run from `start`; with a `target` (a proven bound) it stops once its
-    incumbent reaches it."""
+    incumbent reaches it. `nodes`: its node limit, by default the stage's for `cols`."""
     hs = highspy_module()
     h.setOptionValue("objective_target", -math.inf if target is None else target - 0.5)
-    h.setOptionValue("mip_max_nodes", _nodes(cols, limit))
+    h.setOptionValue("mip_max_nodes", _nodes(cols, limit) if nodes is None else nodes)
     h.setOptionValue("time_limit", _guard(limit))
     n = len(start)
     h.setSolution(n, np.arange(n, dtype=np.int32), np.array(start))
@@ -269,7 +316,10 @@ def solve_milp(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentS
     h.addRow(value1 - 0.5, math.inf, len(cover), np.array(cover, dtype=np.int32), weights)
     h.changeColsCost(len(every), every, np.array(cols.affinity))
 
-    second = _stage(h, cols, start_of(cols, start), time_limit_s, seed)
+    begin = start_of(cols, start)
+    second = _stage(h, cols, begin, time_limit_s, seed)
+    if KINDS and second is not None and not second.proven:
+        second = _by_kinds(sub, cols, second, begin, time_limit_s, seed)
     if DIVE and second is not None and not second.proven:
         found = improve(
             sub, cols, lambda: _model(cols, seed), value1, second.counts, off=TUNING,
