@@ -30,6 +30,7 @@ from lcm_opt.engines.expand import expand
 from lcm_opt.engines.expand_arrays import flow_table, narrowed
 from lcm_opt.engines.flow import FlowUnsafe, solve_flow
 from lcm_opt.engines.flow_arrays import solve_flow_arrays
+from lcm_opt.engines.flow_batch import solve_flows
 from lcm_opt.engines.free import FreeMembers
 from lcm_opt.engines.greedy import GreedyEngine, deficit_records
 from lcm_opt.engines.milp import new_highs
@@ -106,7 +107,7 @@ def _solve_components(
 
         settings = cpsat.problem.scenario.settings
         return solve_components(subs, settings.time_limit_s, settings.seed, cpsat.hinted)
-    flows = solve_all(subs, _reference_flow if reference else _flow, 1)
+    flows = solve_all(subs, _reference_flow, 1) if reference else solve_flows(subs, _flow)
     rest = [sub for sub, done in zip(subs, flows, strict=True) if done is None]
     if rest:
         preload()  # before any fork: workers share the solver imports
