@@ -8,7 +8,6 @@ on its own, and passes the independent checker."""
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,9 +15,9 @@ import pytest
 from lcm_opt.adapters.files import load_scenario
 from lcm_opt.compile.build import compile_scenario
 from lcm_opt.compile.problem import Problem
-from lcm_opt.engines import flow_batch, optimal
-from lcm_opt.engines.base import Allocation, Remaining
+from lcm_opt.engines import flow_batch, flow_batch_solutions, optimal
 from lcm_opt.engines.assemble import assemble
+from lcm_opt.engines.base import Allocation, Remaining
 from lcm_opt.engines.components import subproblems
 from lcm_opt.engines.flow import FlowUnsafe
 from lcm_opt.engines.flow_arrays import solve_flow_arrays
@@ -89,7 +88,9 @@ def test_batched_networks_are_the_components_own(estates: list[Problem]) -> None
     assert solved > 200
 
 
-def test_chunks_split_and_keep_the_order(estates: list[Problem], monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_chunks_split_and_keep_the_order(
+    estates: list[Problem], monkeypatch: pytest.MonkeyPatch
+) -> None:
     subs = _components(estates[-1])
     assert len(subs) > 10
     monkeypatch.setattr(flow_batch, "CHUNK", 200)  # a few components a chunk
@@ -109,7 +110,7 @@ def test_unsafe_and_wide_components_take_their_own_path(estates: list[Problem]) 
     assert _same([unsafe, wide, *subs[2:]]) == 2  # flow_arrays finds the wide one unsafe too
 
 
-def _allocation(problem: Problem, batched: bool, monkeypatch) -> Allocation:  # type: ignore[no-untyped-def]
+def _allocation(problem: Problem, batched: bool, monkeypatch: pytest.MonkeyPatch) -> Allocation:
     if not batched:
         monkeypatch.setattr(optimal, "solve_flows", lambda subs, single: solve_all(subs, single, 1))
     else:
@@ -117,10 +118,20 @@ def _allocation(problem: Problem, batched: bool, monkeypatch) -> Allocation:  # 
     return optimal.OptimalEngine().solve(problem)
 
 
-def test_optimiser_allocation_is_the_per_component_one(estates: list[Problem], monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_optimiser_allocation_is_the_per_component_one(
+    estates: list[Problem], monkeypatch: pytest.MonkeyPatch
+) -> None:
     for problem in estates:
         got = _allocation(problem, True, monkeypatch)
         want = _allocation(problem, False, monkeypatch)
         assert got.grants == want.grants and got.deficits == want.deficits
         assert got.stages == want.stages
         assert check_result(problem.scenario, assemble(problem, got)) == []
+
+
+def test_solutions_summed_one_by_one_where_sums_could_overflow(
+    estates: list[Problem], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subs = _components(estates[-1])
+    monkeypatch.setattr(flow_batch_solutions, "_SAFE", 0)  # every run: component by component
+    assert _same(subs) == len(subs)

@@ -25,7 +25,8 @@ import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
 
 from lcm_opt.engines.flow import _COST_LIMIT, SINK, SOURCE
-from lcm_opt.engines.flow_arrays import _SAFE, _Flat, _solution
+from lcm_opt.engines.flow_arrays import _SAFE
+from lcm_opt.engines.flow_batch_solutions import EdgeColumns, solutions
 from lcm_opt.engines.lazy_maps import column
 from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
 from lcm_opt.errors import EngineError
@@ -45,30 +46,42 @@ def solve_flows(subs: Sequence[SubProblem], single: Solve) -> list[ComponentSolu
     out: list[ComponentSolution | None] = [None] * len(subs)
     finished = 0
     for batched, run in _runs(subs):
-        net = _build([subs[i] for i in run]) if batched else None
-        for j, i in enumerate(run):
-            if net is not None and net.batched[j]:
-                out[i] = net.solve(j, subs[i])
-            else:
-                out[i] = single(subs[i])
+        if not batched:
+            out[run[0]] = single(subs[run[0]])
             finished += 1
             advance("components", finished, len(subs))
+            continue
+        net = _build([subs[i] for i in run])
+        flows: list[Ints | None] = []
+        for j in range(len(run)):
+            flows.append(net.flows(j) if net.batched[j] else None)
+            finished += net.batched[j]
+            advance("components", finished, len(subs))
+        made = solutions([subs[i] for i in run], flows, net.edges)
+        for j, i in enumerate(run):
+            if net.batched[j]:
+                out[i] = made[j]
+            else:
+                out[i] = single(subs[i])
+                finished += 1
+                advance("components", finished, len(subs))
     return out
 
 
 def _runs(subs: Sequence[SubProblem]) -> list[tuple[bool, list[int]]]:
-    """The components in order: batchable ones in runs of about CHUNK edges (True), each
-    other one on its own (False)."""
+    """The components in order: batchable ones in runs of about CHUNK edges that name their
+    split groups alike (True), each other one on its own (False)."""
     runs: list[tuple[bool, list[int]]] = []
-    edges = CHUNK
+    edges, groups = CHUNK, None
     for i, sub in enumerate(subs):
-        if not _batchable(sub):
+        columns = sub.columns
+        if columns is None or not _batchable(sub):
             runs.append((False, [i]))
             continue
-        size = len(sub.columns.licence) if sub.columns is not None else 0
-        if not runs or not runs[-1][0] or edges + size > CHUNK:
+        size = len(columns.licence)
+        if not runs or not runs[-1][0] or edges + size > CHUNK or columns.groups != groups:
             runs.append((True, []))
-            edges = 0
+            edges, groups = 0, columns.groups
         runs[-1][1].append(i)
         edges += size
     return runs
@@ -114,12 +127,14 @@ class _Networks:
     FlowUnsafe there, and flow cannot solve it)."""
 
     parts: tuple[_Part, _Part, _Part, _Part]
+    edges: EdgeColumns
     total: list[int]
     weighted: list[bool]
     unsafe: list[bool]
     batched: list[bool]  # False: its values need Python integers (flow_arrays' own path)
 
-    def solve(self, j: int, sub: SubProblem) -> ComponentSolution | None:
+    def flows(self, j: int) -> Ints | None:
+        """Component j's flow on each of its edges; None where flow cannot solve it."""
         if self.unsafe[j]:
             return None
         sources, edges, sinks, bypasses = self.parts
@@ -134,7 +149,8 @@ class _Networks:
         status = smcf.solve() if self.weighted[j] else smcf.solve_max_flow_with_min_cost()
         if status != smcf.OPTIMAL:
             raise EngineError(f"min-cost flow returned status {status}")
-        return _solution(sub, _Flat(sub), smcf.flows(arcs))
+        flows: Ints = smcf.flows(arcs)
+        return flows
 
 
 def _build(subs: Sequence[SubProblem]) -> _Networks:
@@ -199,8 +215,19 @@ def _build(subs: Sequence[SubProblem]) -> _Networks:
     bypasses = _Part(
         _i32(class_node), np.full(len(count), SINK, np.int32), count, class_top, class_at.tolist()
     )
+    columns_of = EdgeColumns(
+        edge_at=edge_at,
+        licence=licence,
+        score=score,
+        group=np.concatenate([c.group for c in columns]),
+        groups=columns[0].groups,
+        position=class_of_edge,
+        classes=np.fromiter((k for sub in subs for k in sub.classes), np.int64, len(count)),
+        weight=weight,
+    )
     return _Networks(
         parts=(sources, edges, sinks, bypasses),
+        edges=columns_of,
         total=total.tolist(),
         weighted=weighted.tolist(),
         unsafe=unsafe,
