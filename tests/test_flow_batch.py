@@ -17,7 +17,7 @@ from lcm_opt.compile.build import compile_scenario
 from lcm_opt.compile.problem import Problem
 from lcm_opt.engines import flow_batch, flow_batch_solutions, optimal
 from lcm_opt.engines.assemble import assemble
-from lcm_opt.engines.base import Allocation, Remaining
+from lcm_opt.engines.base import Allocation, Remaining, take_all
 from lcm_opt.engines.components import subproblems
 from lcm_opt.engines.flow import FlowUnsafe
 from lcm_opt.engines.flow_arrays import solve_flow_arrays
@@ -135,3 +135,19 @@ def test_solutions_summed_one_by_one_where_sums_could_overflow(
     subs = _components(estates[-1])
     monkeypatch.setattr(flow_batch_solutions, "_SAFE", 0)  # every run: component by component
     assert _same(subs) == len(subs)
+
+
+def test_capacity_taken_at_once_is_taken_component_by_component(estates: list[Problem]) -> None:
+    capped = 0
+    for problem in estates:
+        solved = [s for s in flow_batch.solve_flows(_components(problem), _single) if s]
+        units = [s.units if i % 2 else dict(s.units) for i, s in enumerate(solved)]
+        at_once, one_by_one = Remaining(problem), Remaining(problem)
+        optimal._take(problem, at_once, units)
+        product = problem.class_columns.product.tolist()
+        for u in units:
+            take_all(one_by_one, u, product)
+        assert at_once.pool_view() == one_by_one.pool_view()
+        assert at_once.caps_left() == one_by_one.caps_left()
+        capped += bool(at_once.caps_left()) and bool(units)
+    assert capped
