@@ -121,7 +121,7 @@ def _group_rows(
             grouped.members.append([])
             grouped.firsts.append(c)
             raws.append(consumption_raw(c))
-            grouped.keys.append(key)
+            grouped.values.append(key[1])
         grouped.members[k].append(index)
         grouped.class_of.append(k)
     return grouped
@@ -138,7 +138,7 @@ def _classes(
     one), else all pairs at once as columns (edges.py), the classes made from them when
     asked for (classes.py); the two agree exactly."""
     raws = grouped.raws
-    values = [key[1] for key in grouped.keys]
+    values = grouped.values
     index = {p: i for i, p in enumerate(product_ids)}
     firsts = grouped.firsts
     product = np.fromiter(map(index.__getitem__, map(_PRODUCT, firsts)), np.int64, len(firsts))

@@ -66,11 +66,6 @@ class Keys:
     def __getitem__(self, i: int) -> ClassKey:
         return (self.products[i], self.values[i], self.sizes[i], self.ruled[i])
 
-    def take(self, which: list[int]) -> list[ClassKey]:
-        """`[keys[i] for i in which]`, column by column."""
-        columns = (self.products, self.values, self.sizes, self.ruled)
-        return list(zip(*(map(column.__getitem__, which) for column in columns), strict=True))
-
 
 KeysOf = Callable[[Sequence[Consumption]], Keys]
 """Consumptions -> their class keys (`class_keys`)."""

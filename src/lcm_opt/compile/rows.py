@@ -19,7 +19,7 @@ from typing import Any, overload
 import numpy as np
 import numpy.typing as npt
 
-from lcm_opt.compile.keys import ClassKey, KeysOf
+from lcm_opt.compile.keys import KeysOf
 from lcm_opt.compile.merge import merge_per_user
 from lcm_opt.compile.order import first_occurrences, stable_order
 from lcm_opt.domain import Consumption, Metric, Product, natural_key
@@ -43,7 +43,7 @@ class Grouped:
     # asset and user: its prototype)
     raws: Sequence[dict[str, object]]  # per class, the rule-language attributes of its first
     # member
-    keys: list[ClassKey]  # per class, (product, rule values, size, Allocation Rule values)
+    values: list[Values]  # per class, its rule values (the second part of its class key)
     free: list[str]  # consumptions of free products, natural order
     merged: dict[str, str]  # A18: merged row id -> kept id
     plain: bool = False  # `ids` are in plain string order too (so bisect finds an id)
@@ -125,7 +125,7 @@ def group_table(
         members=[],
         firsts=[protos[i] for i in first_protos],
         raws=FirstRaws(table, first_protos, first_rows),
-        keys=keys.take(class_protos.tolist()),
+        values=list(map(keys.values.__getitem__, class_protos.tolist())),
         free=_natural_order(ids, free_rows)[1],
         merged=merged,
         plain=plain,

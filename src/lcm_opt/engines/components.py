@@ -177,8 +177,9 @@ def subproblems(
         ordered_ks = live[a:b]
         product_of = class_product[ordered_ks]
         ordered = tuple(ordered_ks.tolist())
-        by_product = np.argsort(product_of, kind="stable")
-        keys = tuple(ordered_ks[by_product].tolist()) if len(groups[i]) > 1 else ordered
+        keys = ordered
+        if len(groups[i]) > 1:  # the classes product by product
+            keys = tuple(ordered_ks[np.argsort(product_of, kind="stable")].tolist())
         columns = _slice(edges_of, a, b)
         licences = tuple(np.unique(columns.licence).tolist())
         mine = set(licences)

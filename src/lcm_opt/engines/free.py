@@ -34,15 +34,7 @@ class FreeMembers(Mapping[int, list[int]]):
         members = columns.members.astype(np.int64)
         if not settled:
             return cls(start, members)
-        drop = np.zeros(len(members), dtype=bool)
-        for c in sorted(settled):
-            k = class_of[c]
-            a, b = int(start[k]), int(start[k + 1])
-            at = a + int(np.searchsorted(members[a:b], c))
-            if at < b and members[at] == c:
-                drop[at] = True
-            else:  # members out of order: look through the class
-                drop[a:b] |= members[a:b] == c
+        drop = _settled_rows(start, members, settled, class_of)
         removed = np.zeros(len(drop) + 1, dtype=np.int64)
         np.cumsum(drop, out=removed[1:])
         return cls(start - removed[start], members[~drop])
@@ -81,6 +73,34 @@ class FreeMembers(Mapping[int, list[int]]):
         keep[rows] = False
         out: Ints = np.sort(self.members[keep])
         return out
+
+
+def _settled_rows(
+    start: Ints, members: Ints, settled: set[int], class_of: tuple[int, ...]
+) -> npt.NDArray[np.bool_]:
+    """Which rows of `members` hold a settled consumption within its own class. Where the
+    members are every consumption once (as compile lays them out), each one's row is read
+    from the inverse permutation; otherwise each is looked for in its class."""
+    drop = np.zeros(len(members), dtype=bool)
+    wanted = np.fromiter(sorted(settled), np.int64, len(settled))
+    k = np.fromiter(map(class_of.__getitem__, wanted.tolist()), np.int64, len(wanted))
+    n = len(members)
+    if n == len(class_of) and n and int(members.min()) >= 0 and int(members.max()) < n:
+        row = np.full(n, -1, dtype=np.int64)
+        row[members] = np.arange(n, dtype=np.int64)
+        at = row[wanted]
+        permutation = bool((row >= 0).all())  # n values in range, none missing: each once
+        if permutation and bool(((at >= start[k]) & (at < start[k + 1])).all()):
+            drop[at] = True
+            return drop
+    for c, ck in zip(wanted.tolist(), k.tolist(), strict=True):
+        a, b = int(start[ck]), int(start[ck + 1])
+        at_ = a + int(np.searchsorted(members[a:b], c))
+        if at_ < b and members[at_] == c:
+            drop[at_] = True
+        else:  # members out of order: look through the class
+            drop[a:b] |= members[a:b] == c
+    return drop
 
 
 def _ranks(sizes: Ints) -> Ints:

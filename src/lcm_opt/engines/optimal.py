@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Mapping
 from itertools import chain
 from operator import itemgetter
 
@@ -30,8 +31,10 @@ from lcm_opt.engines.expand import expand
 from lcm_opt.engines.expand_arrays import flow_table, narrowed
 from lcm_opt.engines.flow import FlowUnsafe, solve_flow
 from lcm_opt.engines.flow_arrays import solve_flow_arrays
+from lcm_opt.engines.flow_batch import solve_flows
 from lcm_opt.engines.free import FreeMembers
 from lcm_opt.engines.greedy import GreedyEngine, deficit_records
+from lcm_opt.engines.lazy_maps import PairMap
 from lcm_opt.engines.milp import new_highs
 from lcm_opt.engines.parallel import solve_all, workers_for
 from lcm_opt.engines.pins import apply_pins
@@ -106,7 +109,7 @@ def _solve_components(
 
         settings = cpsat.problem.scenario.settings
         return solve_components(subs, settings.time_limit_s, settings.seed, cpsat.hinted)
-    flows = solve_all(subs, _reference_flow if reference else _flow, 1)
+    flows = solve_all(subs, _reference_flow, 1) if reference else solve_flows(subs, _flow)
     rest = [sub for sub, done in zip(subs, flows, strict=True) if done is None]
     if rest:
         preload()  # before any fork: workers share the solver imports
@@ -114,6 +117,30 @@ def _solve_components(
     workers = workers_for(rest) if len(rest) > 1 else 1
     solved = iter(solve_all(rest, cpsat, workers, counted="all-or-nothing components"))
     return [done if done is not None else next(solved) for done in flows]
+
+
+def _take(
+    problem: Problem, remaining: Remaining, units: list[Mapping[tuple[int, int], int]]
+) -> None:
+    """`take_all` of every component's (class, licence) units, the flows' columns summed per
+    licence in one pass: capacity only shrinks and components share no licence, so what
+    is left is what taking them one component at a time leaves. With Track Deployment
+    caps, one component at a time."""
+    if remaining.caps_left():
+        product: list[int] = problem.class_columns.product.tolist()
+        for u in units:
+            take_all(remaining, u, product)
+        return
+    columns = [u for u in units if isinstance(u, PairMap)]
+    if columns:
+        first, second, data = (np.concatenate([getattr(u, f) for u in columns]) for f in _PAIR)
+        take_all(remaining, PairMap(first, second, data, None), [])
+    for u in units:
+        if not isinstance(u, PairMap):
+            take_all(remaining, u, [])
+
+
+_PAIR = ("first", "second", "data")
 
 
 def _lex_key(problem: Problem, allocation: Allocation) -> tuple[int, int]:
@@ -148,7 +175,7 @@ class OptimalEngine:
         subs = subproblems(problem, free, remaining)
         solutions = _solve_components(subs, cpsat, self.reference)
         release_free_memory(len(problem.consumption_ids))  # what building and solving left
-        class_product = problem.class_columns.product.tolist()
+        taken: list[Mapping[tuple[int, int], int]] = []
         pending = deque(zip(subs, solutions, strict=True))
         del subs  # each component's columns go once it is expanded
         while pending:
@@ -170,7 +197,8 @@ class OptimalEngine:
             value, bound = value + solution.value, bound + solution.bound
             if solution.status is not Status.OPTIMAL:
                 status = Status.FEASIBLE
-            take_all(remaining, solution.units, class_product)
+            taken.append(solution.units)
+        _take(problem, remaining, taken)
         left = free.left_over(covered).tolist()
         repaired, missing = repair(problem, remaining, left)
         grants.extend(repaired)

@@ -3,13 +3,18 @@ that pins are honoured identically."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from lcm_opt.compile.classes import LazyClasses
-from lcm_opt.compile.problem import PairCheck, Problem
+from lcm_opt.compile.problem import PairCheck, Pin, Problem
 from lcm_opt.engines.base import GrantRecord, Remaining
 from lcm_opt.rules.eligibility import Reach
+
+Mask = npt.NDArray[np.bool_]
 
 
 @dataclass
@@ -52,51 +57,124 @@ def apply_pins(problem: Problem, remaining: Remaining, *, reference: bool = Fals
     whole consumption within its pool and Track Deployment cap (A13, A45). Requirements
     are bypassed unless settings.direct_checks_requirements (A14). A pinned pair that is an
     eligible edge is read from the edge; `reference` checks every pair through the rules."""
+    if not reference and isinstance(problem.classes, LazyClasses):
+        return apply_pins_from_columns(problem, remaining)
     outcome = PinOutcome()
-    pair_check = problem.check if reference else _pair_check(problem)
+    pair_check = problem.check if reference else problem.pair_check
     class_product = problem.class_columns.product
     for pin in problem.pins:
-        c, lic = pin.consumption, pin.licence
-        label = f"pin {problem.licence_ids[lic]} -> {problem.consumption_ids[c]}"
+        c = pin.consumption
         if c in outcome.covered:
-            outcome.warnings.append(f"{label} not honoured: already covered by another pin (A42)")
+            outcome.warnings.append(f"{_label(problem, pin)} not honoured: {_TWICE}")
             continue
-        check = pair_check(c, lic)
         product = int(class_product[problem.consumption_class[c]])
-        refusal = _refusal(problem, lic, product, check, remaining)
-        if refusal is not None:
-            outcome.warnings.append(f"{label} not honoured: {refusal}")
-            outcome.failed.add(c)
-            continue
-        assert check.units is not None
-        remaining.take(lic, check.units, product)
-        outcome.covered.add(c)
-        outcome.grants.append(
-            GrantRecord(c, lic, check.units, True, check.score, check.reach is Reach.DOWNGRADE)
-        )
+        _judge(problem, remaining, outcome, pin, pair_check(c, pin.licence), product)
     outcome.failed -= outcome.covered  # A42: another pin on the consumption held
     return outcome
 
 
-def _pair_check(problem: Problem) -> Callable[[int, int], PairCheck]:
-    """`problem.pair_check`; for compile's classes, a pair that is an eligible edge is read
-    from the edge columns, no class made: compile scored those edges with the rule set's
-    vectorised evaluation, equal to its score of the pair (RuleSet.evaluate_pairs), and
-    only compile makes LazyClasses (a problem with rewritten scores holds its classes)."""
-    if not isinstance(problem.classes, LazyClasses):
-        return problem.pair_check
+_TWICE = "already covered by another pin (A42)"
+
+
+def _label(problem: Problem, pin: Pin) -> str:
+    return f"pin {problem.licence_ids[pin.licence]} -> {problem.consumption_ids[pin.consumption]}"
+
+
+def _judge(
+    problem: Problem,
+    remaining: Remaining,
+    outcome: PinOutcome,
+    pin: Pin,
+    check: PairCheck,
+    product: int,
+) -> None:
+    """One pin on a consumption no other pin covers: honoured, or refused with the reason."""
+    c, lic = pin.consumption, pin.licence
+    refusal = _refusal(problem, lic, product, check, remaining)
+    if refusal is not None:
+        outcome.warnings.append(f"{_label(problem, pin)} not honoured: {refusal}")
+        outcome.failed.add(c)
+        return
+    assert check.units is not None
+    remaining.take(lic, check.units, product)
+    outcome.covered.add(c)
+    outcome.grants.append(
+        GrantRecord(c, lic, check.units, True, check.score, check.reach is Reach.DOWNGRADE)
+    )
+
+
+def apply_pins_from_columns(problem: Problem, remaining: Remaining) -> PinOutcome:
+    """apply_pins for compile's classes: a pinned pair that is an eligible edge is read
+    from the edge columns, no class made (compile scored those edges with the rule set's
+    vectorised evaluation, equal to its score of the pair: RuleSet.evaluate_pairs; only
+    compile makes LazyClasses, and a problem with rewritten scores holds its classes).
+    Such a pin passes every check but the candidate, pool and cap ones, which are read
+    in place; any other pin, or one refused, takes apply_pins' own steps."""
+    outcome = PinOutcome()
+    pins = problem.pins
+    row, products = edge_rows(problem)
+    arrays, found = problem.edge_arrays, row >= 0
+    edges = (
+        found.tolist(),
+        _read(arrays.units, row, found),
+        _read(arrays.score, row, found),
+        _read(arrays.downgrade, row, found),
+        products,
+    )
+    capacity, pool = problem.capacity, remaining.pool_view()
+    covered, grants = outcome.covered, outcome.grants
+    for pin, (edge, n, score, down, product) in zip(pins, zip(*edges, strict=True), strict=True):
+        c, lic = pin.consumption, pin.licence
+        if c in covered:
+            outcome.warnings.append(f"{_label(problem, pin)} not honoured: {_TWICE}")
+            continue
+        if not edge:
+            _judge(problem, remaining, outcome, pin, problem.pair_check(c, lic), product)
+            continue
+        left, caps = pool[lic], remaining.product_caps(product)
+        cap = caps.get(lic)
+        if capacity[lic] == 0 or (left is not None and left < n) or (cap is not None and cap < n):
+            reach = Reach.DOWNGRADE if down else Reach.EXACT
+            _judge(
+                problem, remaining, outcome, pin, PairCheck(reach, True, n, True, score), product
+            )
+            continue
+        if left is not None:
+            pool[lic] = left - n
+        if cap is not None:
+            caps[lic] = cap - n
+        covered.add(c)
+        grants.append(GrantRecord(c, lic, n, True, score, down))
+    outcome.failed -= outcome.covered  # A42: another pin on the consumption held
+    return outcome
+
+
+def _read(column: npt.NDArray[Any], row: npt.NDArray[np.int64], found: Mask) -> list[Any]:
+    """`column[row]` where `found`, a zero elsewhere."""
+    out = np.zeros(len(row), dtype=column.dtype)
+    out[found] = column[row[found]]
+    values: list[Any] = out.tolist()
+    return values
+
+
+def edge_rows(problem: Problem) -> tuple[npt.NDArray[np.int64], list[int]]:
+    """Per pin, the row of its pair in the edge columns (-1 where the pair is no eligible
+    edge) and the product of its consumption's class. The rows of every pinned class are
+    gathered at once and matched against the pins' licences; a class has at most one
+    edge per licence."""
+    pins = problem.pins
+    n = len(pins)
+    if not n:
+        return np.zeros(0, dtype=np.int64), []
     arrays = problem.edge_arrays
-    starts = arrays.start
     class_of = problem.consumption_class
-
-    def check(consumption: int, licence: int) -> PairCheck:
-        k = class_of[consumption]
-        a, b = int(starts[k]), int(starts[k + 1])
-        licences = arrays.licence[a:b].tolist()
-        if licence not in licences:
-            return problem.pair_check(consumption, licence)
-        row = a + licences.index(licence)
-        reach = Reach.DOWNGRADE if arrays.downgrade[row] else Reach.EXACT
-        return PairCheck(reach, True, int(arrays.units[row]), True, int(arrays.score[row]))
-
-    return check
+    k = np.fromiter((class_of[pin.consumption] for pin in pins), np.int64, n)
+    licence = np.fromiter((pin.licence for pin in pins), np.int64, n)
+    rows = arrays.rows(k)
+    owner = np.repeat(np.arange(n, dtype=np.int64), arrays.start[k + 1] - arrays.start[k])
+    hit = np.flatnonzero(arrays.licence[rows] == licence[owner])
+    which, first = np.unique(owner[hit], return_index=True)
+    row = np.full(n, -1, dtype=np.int64)
+    row[which] = rows[hit[first]]
+    product: list[int] = problem.class_columns.product[k].tolist()
+    return row, product

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import pprint
 from functools import lru_cache
+from pathlib import Path
 from typing import Final
 
+import lark
 from lark import Lark
+from lark.grammar import Rule
+from lark.lexer import TerminalDef
 
 # ---------------------------------------------------------------------------------------------
 # Grammar
@@ -112,6 +118,46 @@ _TERMINAL_NAMES: Final = {
 }
 
 
+_OPTIONS: Final = {"parser": "lalr", "propagate_positions": True, "maybe_placeholders": False}
+
+
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark(GRAMMAR, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+    """The LALR parser, from its tables as grammar_tables.py holds them where they were made
+    from this grammar with this lark (building them takes longer than most rule sets take
+    to compile); built from the grammar otherwise."""
+    from lcm_opt.rules.language import grammar_tables
+
+    if tables_key() == grammar_tables.KEY:
+        tables = grammar_tables.DATA, grammar_tables.MEMO
+        loaded: Lark = Lark._load_from_dict(*tables)  # type: ignore[no-untyped-call]
+        return loaded
+    return built_parser()
+
+
+def built_parser() -> Lark:
+    return Lark(GRAMMAR, **_OPTIONS)
+
+
+def tables_key() -> str:
+    """What the tables depend on: the grammar, the options and lark's version."""
+    text = f"{GRAMMAR}\n{sorted(_OPTIONS.items())}\nlark {lark.__version__}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def tables_source() -> str:
+    """The text of grammar_tables.py for this grammar and lark (`write_tables`)."""
+    data, memo = built_parser().memo_serialize([TerminalDef, Rule])
+    return (
+        '"""The rule grammar\'s LALR tables, as lark serialises them (grammar.py loads them);\n'
+        'made by lcm_opt.rules.language.grammar.write_tables(), never edited."""\n\n'
+        "# fmt: off\n"
+        f"KEY = {tables_key()!r}\n"
+        f"DATA = {pprint.pformat(data, width=99, sort_dicts=False)}\n"
+        f"MEMO = {pprint.pformat(memo, width=99, sort_dicts=False)}\n"
+    )
+
+
+def write_tables() -> None:
+    """Rewrite grammar_tables.py (after a change of the grammar or of lark)."""
+    Path(__file__).with_name("grammar_tables.py").write_text(tables_source())
