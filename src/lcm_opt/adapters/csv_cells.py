@@ -5,6 +5,12 @@ are written as numbers; booleans as `true` / `false`, as in JSON."""
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Sequence
+
+from lcm_opt.adapters.json_text import TRIMMED_BYTES, WHITESPACE, any_bytes, bytes_table
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -14,3 +20,27 @@ def text_cell(value: str) -> str:
 
 def bool_cell(value: bool) -> str:
     return "true" if value else "false"
+
+
+def csv_text(value: str) -> str:
+    """`value` as the result's csv writer (QUOTE_MINIMAL, "\\n" line ends) puts it in a
+    row: the cell's text between its neighbours' commas, quoted where it must be."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow([value, ""])
+    return buffer.getvalue()[: -len(",\n")]
+
+
+# What the csv writer quotes (delimiter, quote, line ends) matters anywhere; a formula
+# start, or what the result models trim, at either end (a formula start only first).
+_AT_ENDS = TRIMMED_BYTES | bytes_table("".join(FORMULA_START).encode())
+
+
+def plain_cells(texts: Sequence[str]) -> bool:
+    """Whether every text is its own cell as the result writes it (trimmed, made a text
+    cell, csv-quoted), written as it is."""
+    return not any_bytes(texts, b',"\r', False, _AT_ENDS)
+
+
+def text_csv(value: str) -> str:
+    """A result string (trimmed as the models hold it) as a CSV text cell in a row."""
+    return csv_text(text_cell(value.strip(WHITESPACE)))

@@ -14,26 +14,26 @@ compare both with the assembled result model on every fixture and on generated e
 
 from __future__ import annotations
 
-import re
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from itertools import chain
 from json.encoder import encode_basestring
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
+from lcm_opt.adapters.json_text import plain_json
+from lcm_opt.adapters.record_text import interleaved
 from lcm_opt.compile.problem import Problem
 from lcm_opt.engines.assemble import GrantTotals
 from lcm_opt.engines.base import GrantRecord
 
 _LIMIT = 1 << 62  # a combined key stays below this; past it, it is renumbered first
+_RANGE = 1 << 20  # a column whose values span fewer is factorised by counting
+_DENSE = 1 << 16  # keys spanning at most this many values (or 2 per grant) are counted
 _HEAD = '    {\n      "consumption": '
 _SEPARATOR = ",\n"
-# What json's encode_basestring (ensure_ascii=False) escapes: an id without any of these
-# is its own JSON text between quotes.
-_ESCAPED = re.compile(r'[\x00-\x1f\\"]')
 
 
 class GrantColumns:
@@ -53,14 +53,13 @@ class GrantColumns:
             del key
         elif order is None:
             order = np.lexsort((licence, consumption))
-        number, first = _tails(licence, units, direct, downgrade, score)
+        number, values = _tails(licence, units, direct, downgrade, score)
         self.consumption = consumption[order]
         self.number = number[order]
         del order
-        self.counts = np.bincount(number, minlength=len(first)).tolist()
-        self.tail_values = [
-            column[first].tolist() for column in (licence, units, direct, downgrade, score)
-        ]
+        self.counts = np.bincount(number, minlength=len(values[0])).tolist()
+        self.tail_arrays = values
+        self.tail_values = [column.tolist() for column in values]
         chosen = np.flatnonzero(downgrade)
         self.downgraded = (consumption[chosen].tolist(), units[chosen].tolist())
 
@@ -95,26 +94,58 @@ def _by_consumption(consumption: Any, consumptions: int) -> Any:
     return order if len(order) == len(consumption) else None
 
 
-def _tails(*columns: Any) -> tuple[Any, Any]:
-    """(tail number per grant, record of each tail's first grant): the columns factorised
+def _tails(*columns: Any) -> tuple[Any, list[Any]]:
+    """(tail number per grant, per column each tail's value): the columns factorised
     together, tails numbered in the order of their values."""
+    coded = [_codes(column) for column in columns]
+    if math.prod(size for _, size, _ in coded) <= max(2 * len(columns[0]), _DENSE):
+        return _dense_tails(coded)
     key = np.zeros(len(columns[0]), dtype=np.int64)
-    for column in columns:
-        codes, size = _codes(column)
-        if int(key.max(initial=0)) >= _LIMIT // size:
+    bound = 1  # key < bound
+    for codes, size, _ in coded:
+        if bound >= _LIMIT // size:
             key = np.unique(key, return_inverse=True)[1].reshape(-1).astype(np.int64)
+            bound = int(key.max(initial=0)) + 1
         key = key * size + codes
+        bound *= size
     _, first, number = np.unique(key, return_index=True, return_inverse=True)
-    return number.reshape(-1).astype(np.int64), first
+    return number.reshape(-1).astype(np.int64), [column[first] for column in columns]
 
 
-def _codes(column: Any) -> tuple[Any, int]:
-    """Small non-negative values stand for themselves; others are factorised."""
+def _dense_tails(coded: list[tuple[Any, int, Any]]) -> tuple[Any, list[Any]]:
+    """_tails where the combined key spans few values: the keys counted instead of sorted,
+    and each present key read back into its columns' values."""
+    key = np.zeros(len(coded[0][0]), dtype=np.int64)
+    for codes, size, _ in coded:
+        key *= size
+        key += codes
+    span = math.prod(size for _, size, _ in coded)
+    present = np.flatnonzero(np.bincount(key, minlength=span))
+    rank = np.zeros(span, dtype=np.int64)
+    rank[present] = np.arange(len(present), dtype=np.int64)
+    values: list[Any] = []
+    rest = present
+    for _, size, distinct in reversed(coded):
+        rest, code = np.divmod(rest, size)
+        values.append(code if distinct is None else distinct[code])
+    return rank[key], values[::-1]
+
+
+def _codes(column: Any) -> tuple[Any, int, Any]:
+    """(codes, how many, distinct values or None), codes in the order of the values:
+    values in a short range are counted, and stand for themselves (None) where they fill
+    most of it, else are numbered; others are numbered by sorting."""
     low, high = int(column.min()), int(column.max())
-    if low >= 0 and high < 1 << 20:
-        return column, high + 1
-    values, codes = np.unique(column, return_inverse=True)
-    return codes.reshape(-1).astype(np.int64), len(values)
+    if high - low >= _RANGE:
+        values, codes = np.unique(column, return_inverse=True)
+        return codes.reshape(-1).astype(np.int64), len(values), values
+    shifted = column - low if low else column
+    present = np.flatnonzero(np.bincount(shifted, minlength=high - low + 1))
+    if 2 * len(present) > high - low + 1:
+        return shifted, high - low + 1, None if not low else np.arange(low, high + 1)
+    rank = np.zeros(high - low + 1, dtype=np.int64)
+    rank[present] = np.arange(len(present), dtype=np.int64)
+    return rank[shifted], len(present), present + low
 
 
 def grant_columns(
@@ -154,41 +185,34 @@ def grant_json(
     result, joined by ",\\n" in chunks of `chunk` records. `licence_json(i)`: licence i's
     id as a JSON string (trimmed, as the result model holds it)."""
     licence, units, direct, downgrade, score = columns.tail_values
-    tails = [
-        _tail(licence_json(li), u, bool(d), bool(dg), sc)
-        for li, u, d, dg, sc in zip(licence, units, direct, downgrade, score, strict=True)
-    ]
-    # Each tail followed by the next record's head, so that a chunk is its ids and tails
-    # interleaved; the chunk's last record takes the plain tail.
-    joined = [tail + _SEPARATOR + _HEAD for tail in tails]
-    plain = _ESCAPED.search("".join(consumption_ids)) is None
-    for start in range(0, len(columns), chunk):
-        part = slice(start, start + chunk)
-        numbers = columns.number[part].tolist()
-        # ids and tails interleaved by slice assignment, gathered by itemgetter: C loops
-        pieces: list[str] = [""] * (2 * len(numbers))
-        pieces[0::2] = _gather(consumption_ids, columns.consumption[part].tolist())
-        if not plain:
-            pieces[0::2] = map(encode_basestring, pieces[0::2])
-        pieces[1::2] = _gather(joined, numbers)
-        pieces[-1] = tails[numbers[-1]]
-        yield (_HEAD + '"' if plain else _HEAD) + ('"' if plain else "").join(pieces)
-
-
-def _gather(values: Sequence[str], at: list[int]) -> Sequence[str]:
-    """`[values[i] for i in at]`, in C."""
-    return itemgetter(*at)(values) if len(at) > 1 else [values[i] for i in at]
-
-
-def _tail(licence: str, units: int, direct: bool, downgrade: bool, score: int) -> str:
-    return (
-        f',\n      "licence": {licence},\n'
-        f'      "units": {units},\n'
-        f'      "source": {_SOURCE[direct]},\n'
-        f'      "downgrade": {"true" if downgrade else "false"},\n'
-        f'      "score": {score}\n'
-        "    }"
+    texts = zip(
+        map(licence_json, licence),
+        units,
+        map(_SOURCE.__getitem__, map(bool, direct)),
+        map(_BOOLEAN.__getitem__, map(bool, downgrade)),
+        score,
+        strict=True,
     )
+    tails = list(map(_TAIL.__mod__, texts))  # formatted in C, one per distinct tail
+    if plain_json(consumption_ids):  # each id its own JSON text: quoted, not escaped
+        tails = ['"' + tail for tail in tails]
+        head, encode = _HEAD + '"', None
+    else:
+        head, encode = _HEAD, encode_basestring
+    number, consumption = columns.number, columns.consumption
+    return interleaved(
+        consumption_ids, consumption, number, tails, head=head, glue=_SEPARATOR,
+        chunk=chunk, encode=encode,
+    )  # fmt: skip
 
 
+_TAIL = (
+    ',\n      "licence": %s,\n'
+    '      "units": %s,\n'
+    '      "source": %s,\n'
+    '      "downgrade": %s,\n'
+    '      "score": %s\n'
+    "    }"
+)
 _SOURCE = {True: '"direct"', False: '"auto"'}
+_BOOLEAN = {True: "true", False: "false"}

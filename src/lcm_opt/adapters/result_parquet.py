@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from lcm_opt.adapters.result_columns import grant_columns
+from lcm_opt.adapters.result_columns import GrantColumns, grant_columns
 from lcm_opt.adapters.result_stream import _WHITESPACE, _sorted_grants, _text
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DeficitReason, Result
@@ -80,20 +80,24 @@ def write_result_parquet(problem: Problem, allocation: Allocation, output: Path)
     if columns is None:
         rows = _record_grants(problem, allocation, at)
     else:
-        licence, units, direct, downgrade, score = (
-            np.asarray(values, dtype=np.int64)[columns.number] for values in columns.tail_values
-        )
-        consumption = pa.array(columns.consumption, pa.int64())
-        rows = _grant_table(
-            at.ids.take(consumption),
-            at.product_names.take(at.product[columns.consumption]),
-            pa.array([_text(lid) for lid in lids], pa.string()).take(licence),
-            units,
-            _SOURCE.take(direct),
-            downgrade.astype(bool),
-            score,
-        )
+        rows = _column_grants(problem, columns, at)
     write_rows(output, [rows, _deficit_table(problem, allocation, at)], head)
+
+
+def _column_grants(problem: Problem, columns: GrantColumns, at: _Lookup) -> pa.Table:
+    """Each column gathered from its per-tail values by the grants' tail numbers."""
+    licence, units, direct, downgrade, score = columns.tail_arrays
+    number, consumption = columns.number, columns.consumption
+    licences = pa.array([_text(lid) for lid in problem.licence_ids], pa.string())
+    return _grant_table(
+        at.ids.take(consumption),
+        at.product_names.take(at.product[consumption]),
+        licences.take(licence[number]),
+        units.astype(np.int64)[number],
+        _SOURCE.take(direct[number]),
+        downgrade.astype(bool)[number],
+        score.astype(np.int64)[number],
+    )
 
 
 class _Lookup:
@@ -102,10 +106,11 @@ class _Lookup:
     def __init__(self, problem: Problem) -> None:
         self.product_names = pa.array([_text(p.id) for p in problem.products], pa.string())
         self.ids = pc.utf8_trim(pa.array(problem.consumption_ids, pa.string()), _WHITESPACE)
-        n, classes = len(problem.consumption_ids), problem.classes
-        self.cls = np.fromiter(problem.consumption_class, np.int64, n)
-        self.product = np.fromiter((c.product for c in classes), np.int64, len(classes))[self.cls]
-        self.units = np.fromiter((c.product_units for c in classes), np.int64, len(classes))
+        # the class columns, not the classes: no class object is made for the rows
+        columns = problem.class_columns
+        self.cls = np.fromiter(problem.consumption_class, np.int64, len(problem.consumption_ids))
+        self.product = columns.product[self.cls]
+        self.units = columns.product_units
 
 
 def _record_grants(problem: Problem, allocation: Allocation, at: _Lookup) -> pa.Table:
@@ -126,21 +131,27 @@ def _record_grants(problem: Problem, allocation: Allocation, at: _Lookup) -> pa.
 
 def _grant_table(*columns: Any) -> pa.Table:
     n = len(columns[0])
-    granted = pa.array(["granted"], pa.string()).take(np.zeros(n, np.int64))
     nulls = pa.nulls(n, pa.string())
-    return pa.Table.from_arrays([*columns, granted, nulls, nulls], schema=SCHEMA)
+    return pa.Table.from_arrays([*columns, _repeated("granted", n), nulls, nulls], schema=SCHEMA)
+
+
+def _repeated(text: str, n: int) -> pa.Array:
+    return pa.repeat(pa.scalar(text, pa.string()), n)
 
 
 def _deficit_table(problem: Problem, allocation: Allocation, at: _Lookup) -> pa.Table:
-    """The deficits by consumption, stably (as the result sorts them), as columns."""
+    """The deficits by consumption, stably (as the result sorts them), as columns. Reason
+    and detail are numbered together: many deficits share a few pairs (one per class)."""
     deficits = allocation.deficits
     n = len(deficits)
     consumption = np.fromiter(map(_first, deficits), np.int64, n)
     order = np.argsort(consumption, kind="stable")
     consumption = consumption[order]
-    reasons = list(map(_second, deficits))
-    values = {reason: DeficitReason(reason).value for reason in set(reasons)}
-    details = pa.array(list(map(_third, deficits)), pa.string())
+    pairs = list(zip(map(_second, deficits), map(_third, deficits), strict=True))
+    number = {pair: i for i, pair in enumerate(dict.fromkeys(pairs))}
+    codes = np.fromiter(map(number.__getitem__, pairs), np.int64, n)[order]
+    reasons = pa.array([DeficitReason(reason).value for reason, _ in number], pa.string())
+    details = pa.array([detail for _, detail in number], pa.string())
     return _rows(
         at.ids.take(consumption),
         at.product_names.take(at.product[consumption]),
@@ -150,8 +161,8 @@ def _deficit_table(problem: Problem, allocation: Allocation, at: _Lookup) -> pa.
         None,
         None,
         "deficit",
-        pa.array(list(map(values.__getitem__, reasons)), pa.string()).take(order),
-        pc.utf8_trim(details, _WHITESPACE).take(order),
+        reasons.take(codes),
+        pc.utf8_trim(details, _WHITESPACE).take(codes),
     )
 
 
@@ -167,7 +178,7 @@ def _rows(*columns: Any) -> pa.Table:
         if values is None:
             arrays.append(pa.nulls(n, field.type))
         elif isinstance(values, str):
-            arrays.append(pa.array([values], field.type).take(np.zeros(n, np.int64)))
+            arrays.append(_repeated(values, n))
         elif isinstance(values, pa.Array):
             arrays.append(values)
         else:
