@@ -9,7 +9,7 @@ import csv
 import io
 from collections.abc import Sequence
 
-from lcm_opt.adapters.json_text import TRIMMED_BYTES, WHITESPACE, any_bytes, bytes_table
+from lcm_opt.adapters.json_text import TRIMMED_ASCII, WHITESPACE, any_bytes
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -32,7 +32,7 @@ def csv_text(value: str) -> str:
 
 # What the csv writer quotes (delimiter, quote, line ends) matters anywhere; a formula
 # start, or what the result models trim, at either end (a formula start only first).
-_AT_ENDS = TRIMMED_BYTES | bytes_table("".join(FORMULA_START).encode())
+_AT_ENDS = TRIMMED_ASCII + "".join(FORMULA_START).encode()
 
 
 def plain_cells(texts: Sequence[str]) -> bool:

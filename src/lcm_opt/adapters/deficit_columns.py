@@ -8,12 +8,15 @@ consumption, stably), so that a writer makes each tail's text or cells once."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from json.encoder import encode_basestring
 from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
+from lcm_opt.adapters.json_text import WHITESPACE, plain_json
+from lcm_opt.adapters.record_text import gather, interleaved
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DeficitReason
 from lcm_opt.engines.base import DeficitRecord
@@ -44,8 +47,55 @@ class DeficitColumns:
         self.classes: list[int] = cls[first].tolist()
         known = list(numbered)
         chosen = [known[p] for p in pair[first].tolist()]
-        self.reasons = [DeficitReason(reason).value for reason, _ in chosen]
+        values = {reason: DeficitReason(reason).value for reason, _ in known}
+        self.reasons = [values[reason] for reason, _ in chosen]
         self.details: list[str | None] = [detail for _, detail in chosen]
 
     def __len__(self) -> int:
         return len(self.consumption)
+
+
+def deficit_json(problem: Problem, columns: DeficitColumns, chunk: int) -> Iterator[str]:
+    """The deficits' JSON records as pydantic's indent=2 writes them inside the result,
+    joined by ",\\n" in chunks of `chunk` records."""
+    products = [_json(p.id) for p in problem.products]
+    product, units = _class_values(problem, columns)
+    texts = zip(
+        map(products.__getitem__, product),
+        units,
+        columns.reasons,
+        (_NULL if detail is None else _json(detail) for detail in columns.details),
+        strict=True,
+    )
+    tails = list(map(_TAIL.__mod__, texts))
+    ids = problem.consumption_ids
+    if plain_json(gather(ids, columns.consumption.tolist()) if len(columns) else ()):
+        tails = ['"' + tail for tail in tails]
+        head, encode = _HEAD + '"', None
+    else:
+        head, encode = _HEAD, _json
+    return interleaved(
+        ids, columns.consumption, columns.number, tails, head=head, glue=",\n",
+        chunk=chunk, encode=encode,
+    )  # fmt: skip
+
+
+def _class_values(problem: Problem, columns: DeficitColumns) -> tuple[list[int], list[int]]:
+    """Per tail its class's product and demand."""
+    classes = problem.class_columns
+    return (
+        classes.product[columns.classes].tolist(),
+        classes.product_units[columns.classes].tolist(),
+    )
+
+
+def _json(value: str) -> str:
+    """A string as the result models hold it (trimmed), as JSON text."""
+    return encode_basestring(value.strip(WHITESPACE))
+
+
+_HEAD = '    {\n      "consumption": '
+_NULL = "null"
+_TAIL = (
+    ',\n      "product": %s,\n      "units": %s,\n      "reason": "%s",\n      "detail": %s\n    }'
+)

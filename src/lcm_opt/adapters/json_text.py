@@ -6,10 +6,8 @@ result_stream.py writes the same bytes for a result without building its models.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from pydantic import BaseModel
 
 # The result models strip whitespace from every string (str_strip_whitespace); pydantic-core
@@ -24,17 +22,11 @@ def to_json(model: BaseModel) -> str:
     return model.model_dump_json(indent=2) + "\n"
 
 
-def bytes_table(values: bytes | range) -> npt.NDArray[np.bool_]:
-    """A lookup table: which of the 256 byte values are among `values`."""
-    table = np.zeros(256, dtype=np.bool_)
-    table[list(values)] = True
-    return table
-
-
-def any_bytes(texts: Sequence[str], inside: bytes, controls: bool, at_ends: Any) -> bool:
+def any_bytes(texts: Sequence[str], inside: bytes, controls: bool, at_ends: bytes) -> bool:
     """Whether some text of `texts` holds a newline, one of the bytes `inside` (or, with
-    `controls`, any control character) anywhere, or a byte `at_ends` marks as its first
-    or last byte (of its UTF-8): every text checked in a few passes over their bytes."""
+    `controls`, any control character) anywhere, or starts or ends with one of the ASCII
+    characters `at_ends` or any non-ASCII character: every text checked in a few passes
+    over their UTF-8 bytes (one search per byte value, mostly)."""
     if not texts:
         return False
     joined = "\n".join(texts).encode("utf-8", "surrogatepass")
@@ -47,19 +39,24 @@ def any_bytes(texts: Sequence[str], inside: bytes, controls: bool, at_ends: Any)
         return True
     if controls and int(np.count_nonzero(data < 0x20)) != newlines:
         return True
-    if not len(data):
+    # a byte that occurs nowhere starts or ends no text; only where one does, each text's
+    # first and last bytes are read
+    if int(data.max(initial=0)) < 0x80 and all(joined.find(value) < 0 for value in at_ends):
         return False
+    table = np.zeros(256, dtype=np.bool_)
+    table[list(at_ends)] = True
+    table[0x80:] = True
     # a text's first byte follows a newline, its last precedes one (an empty text has
-    # none: what is read in its place is a newline, which no table marks)
+    # none: what is read in its place is a newline, which is not marked)
     first, last = data[1:][breaks[:-1]], data[:-1][breaks[1:]]
-    ends = (data[:1], data[-1:], first, last)
-    return any(bool(at_ends[values].any()) for values in ends)
+    return any(bool(table[values].any()) for values in (data[:1], data[-1:], first, last))
 
 
 _NEWLINE = ord("\n")
-# Trimmed at a text's ends: ASCII whitespace, and any non-ASCII character (of which only
-# some are Unicode White_Space: the others are sent the slow way too, which is correct).
-TRIMMED_BYTES = bytes_table(b"\t\x0b\x0c\r " + bytes(range(0x80, 0x100)))
+# Trimmed at a text's ends (str_strip_whitespace), of ASCII: `any_bytes` also counts every
+# non-ASCII character as one, of which only some are (those texts go the slow way, which
+# is correct).
+TRIMMED_ASCII = b"\t\x0b\x0c\r "
 
 
 def plain_json(texts: Sequence[str]) -> bool:
@@ -67,4 +64,4 @@ def plain_json(texts: Sequence[str]) -> bool:
     ensure_ascii=False, escapes nothing in it) and has nothing to trim."""
     # what json's encode_basestring (ensure_ascii=False) escapes: quote, backslash and
     # control characters
-    return not any_bytes(texts, b'"\\', True, TRIMMED_BYTES)
+    return not any_bytes(texts, b'"\\', True, TRIMMED_ASCII)

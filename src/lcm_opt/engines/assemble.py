@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import add, itemgetter
 
+import numpy as np
+from pydantic import TypeAdapter
+
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import (
     Deficit,
@@ -79,16 +82,20 @@ def _product_rows(
 
 
 def _required(problem: Problem) -> defaultdict[int, int]:
-    """Per product, its classes' demand (A10) summed over their members."""
-    required: defaultdict[int, int] = defaultdict(int)
+    """Per product, its classes' demand (A10) summed over their members; every product
+    of a class is a key. Summed as float64 by numpy where that is exact, else in Python."""
     columns = problem.class_columns
-    for product, units, size in zip(
-        columns.product.tolist(),
-        columns.product_units.tolist(),
-        columns.sizes().tolist(),
-        strict=True,
+    required: defaultdict[int, int] = defaultdict(int)
+    products, units, sizes = columns.product, columns.product_units, columns.sizes()
+    if len(units) and int(units.max()) * int(sizes.sum()) < 2**53 and int(units.min()) >= 0:
+        sums = np.bincount(products, weights=units * sizes)
+        for product in np.unique(products).tolist():
+            required[product] = int(sums[product])
+        return required
+    for product, demand, size in zip(
+        products.tolist(), units.tolist(), sizes.tolist(), strict=True
     ):
-        required[product] += units * size
+        required[product] += demand * size
     return required
 
 
@@ -100,20 +107,23 @@ def _free_products(problem: Problem) -> set[str]:
 
 
 def _licence_rows(problem: Problem, totals: GrantTotals) -> list[LicenceRow]:
-    rows = []
-    for index, licence in enumerate(problem.licences):
-        reserved = problem.lcm.reserved[index] if problem.lcm.reserved else 0
-        used = totals.used.get(index, 0)
-        rows.append(
-            LicenceRow(
-                licence=licence.id,
-                seats=licence.seats,
-                unlimited=licence.unlimited,
-                allocated=used,
-                available=available(problem, index, reserved, used),
-            )
-        )
-    return rows
+    """Validated all at once (one call into pydantic-core for thousands of licences)."""
+    reserved = problem.lcm.reserved or (0,) * len(problem.licences)
+    used = totals.used
+    rows = [
+        {
+            "licence": licence.id,
+            "seats": licence.seats,
+            "unlimited": licence.unlimited,
+            "allocated": used.get(index, 0),
+            "available": available(problem, index, held, used.get(index, 0)),
+        }
+        for index, (licence, held) in enumerate(zip(problem.licences, reserved, strict=True))
+    ]
+    return _LICENCE_ROWS.validate_python(rows)
+
+
+_LICENCE_ROWS = TypeAdapter(list[LicenceRow])
 
 
 def _objective_warnings(problem: Problem) -> list[str]:
