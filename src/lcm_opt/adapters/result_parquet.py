@@ -18,7 +18,6 @@ time (it does store the writer's name and version, so another pyarrow may differ
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +26,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from lcm_opt.adapters.deficit_columns import DeficitColumns
 from lcm_opt.adapters.result_columns import GrantColumns, grant_columns
 from lcm_opt.adapters.result_stream import _WHITESPACE, _sorted_grants, _text
 from lcm_opt.compile.problem import Problem
-from lcm_opt.domain import DeficitReason, Result
+from lcm_opt.domain import Result
 from lcm_opt.engines.assemble import summary
 from lcm_opt.engines.base import Allocation
 
@@ -108,9 +108,8 @@ class _Lookup:
         self.ids = pc.utf8_trim(pa.array(problem.consumption_ids, pa.string()), _WHITESPACE)
         # the class columns, not the classes: no class object is made for the rows
         columns = problem.class_columns
-        self.cls = np.fromiter(problem.consumption_class, np.int64, len(problem.consumption_ids))
-        self.product = columns.product[self.cls]
-        self.units = columns.product_units
+        cls = np.fromiter(problem.consumption_class, np.int64, len(problem.consumption_ids))
+        self.product = columns.product[cls]
 
 
 def _record_grants(problem: Problem, allocation: Allocation, at: _Lookup) -> pa.Table:
@@ -140,33 +139,24 @@ def _repeated(text: str, n: int) -> pa.Array:
 
 
 def _deficit_table(problem: Problem, allocation: Allocation, at: _Lookup) -> pa.Table:
-    """The deficits by consumption, stably (as the result sorts them), as columns. Reason
-    and detail are numbered together: many deficits share a few pairs (one per class)."""
-    deficits = allocation.deficits
-    n = len(deficits)
-    consumption = np.fromiter(map(_first, deficits), np.int64, n)
-    order = np.argsort(consumption, kind="stable")
-    consumption = consumption[order]
-    pairs = list(zip(map(_second, deficits), map(_third, deficits), strict=True))
-    number = {pair: i for i, pair in enumerate(dict.fromkeys(pairs))}
-    codes = np.fromiter(map(number.__getitem__, pairs), np.int64, n)[order]
-    reasons = pa.array([DeficitReason(reason).value for reason, _ in number], pa.string())
-    details = pa.array([detail for _, detail in number], pa.string())
+    """The deficits by consumption, stably (as the result sorts them), as columns: each
+    gathered from its per-tail values (deficit_columns.py) by the deficits' tail numbers."""
+    columns = DeficitColumns(problem, allocation.deficits)
+    classes, number = problem.class_columns, columns.number
+    tails = np.asarray(columns.classes, dtype=np.int64)
+    details = pc.utf8_trim(pa.array(columns.details, pa.string()), _WHITESPACE)
     return _rows(
-        at.ids.take(consumption),
-        at.product_names.take(at.product[consumption]),
+        at.ids.take(columns.consumption),
+        at.product_names.take(classes.product[tails][number]),
         None,
-        at.units[at.cls[consumption]],
+        classes.product_units[tails][number],
         None,
         None,
         None,
         "deficit",
-        reasons.take(codes),
-        pc.utf8_trim(details, _WHITESPACE).take(codes),
+        pa.array(columns.reasons, pa.string()).take(number),
+        details.take(number),
     )
-
-
-_first, _second, _third = itemgetter(0), itemgetter(1), itemgetter(2)
 
 
 def _rows(*columns: Any) -> pa.Table:
