@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from lcm_opt.adapters.json_text import WHITESPACE, plain_json
-from lcm_opt.adapters.record_text import gather, interleaved
+from lcm_opt.adapters.record_text import interleaved
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DeficitReason
 from lcm_opt.engines.base import DeficitRecord
@@ -55,9 +55,12 @@ class DeficitColumns:
         return len(self.consumption)
 
 
-def deficit_json(problem: Problem, columns: DeficitColumns, chunk: int) -> Iterator[str]:
+def deficit_json(
+    problem: Problem, columns: DeficitColumns, names: Any, chunk: int
+) -> Iterator[str]:
     """The deficits' JSON records as pydantic's indent=2 writes them inside the result,
-    joined by ",\\n" in chunks of `chunk` records."""
+    joined by ",\\n" in chunks of `chunk` records; `names`: the consumption ids as
+    record_text.names() makes them."""
     products = [_json(p.id) for p in problem.products]
     product, units = _class_values(problem, columns)
     texts = zip(
@@ -68,14 +71,13 @@ def deficit_json(problem: Problem, columns: DeficitColumns, chunk: int) -> Itera
         strict=True,
     )
     tails = list(map(_TAIL.__mod__, texts))
-    ids = problem.consumption_ids
-    if plain_json(gather(ids, columns.consumption.tolist()) if len(columns) else ()):
+    if plain_json(names[columns.consumption].tolist()):
         tails = ['"' + tail for tail in tails]
         head, encode = _HEAD + '"', None
     else:
         head, encode = _HEAD, _json
     return interleaved(
-        ids, columns.consumption, columns.number, tails, head=head, glue=",\n",
+        names, columns.consumption, columns.number, tails, head=head, glue=",\n",
         chunk=chunk, encode=encode,
     )  # fmt: skip
 

@@ -178,12 +178,14 @@ def grant_columns(
 def grant_json(
     columns: GrantColumns,
     consumption_ids: Sequence[str],
+    names: Any,
     licence_json: Callable[[int], str],
     chunk: int,
 ) -> Iterator[str]:
     """The grants' JSON records, sorted, as pydantic's indent=2 writes them inside the
-    result, joined by ",\\n" in chunks of `chunk` records. `licence_json(i)`: licence i's
-    id as a JSON string (trimmed, as the result model holds it)."""
+    result, joined by ",\\n" in chunks of `chunk` records. `names`: the consumption ids
+    as record_text.names() makes them; `licence_json(i)`: licence i's id as a JSON string
+    (trimmed, as the result model holds it)."""
     licence, units, direct, downgrade, score = columns.tail_values
     texts = zip(
         map(licence_json, licence),
@@ -201,7 +203,7 @@ def grant_json(
         head, encode = _HEAD, encode_basestring
     number, consumption = columns.number, columns.consumption
     return interleaved(
-        consumption_ids, consumption, number, tails, head=head, glue=_SEPARATOR,
+        names, consumption, number, tails, head=head, glue=_SEPARATOR,
         chunk=chunk, encode=encode,
     )  # fmt: skip
 

@@ -16,25 +16,26 @@ import numpy as np
 
 from lcm_opt.adapters.csv_cells import csv_text, plain_cells, text_csv
 from lcm_opt.adapters.deficit_columns import DeficitColumns
-from lcm_opt.adapters.record_text import gather, interleaved
+from lcm_opt.adapters.record_text import interleaved
 from lcm_opt.adapters.result_columns import GrantColumns, _tails
 from lcm_opt.compile.problem import Problem
 
 
-def grant_rows(problem: Problem, columns: GrantColumns, chunk: int) -> Iterator[str]:
-    """The grant rows, sorted, `chunk` rows to a string."""
+def grant_rows(problem: Problem, columns: GrantColumns, names: Any, chunk: int) -> Iterator[str]:
+    """The grant rows, sorted, `chunk` rows to a string; `names`: the consumption ids as
+    record_text.names() makes them."""
     classes = problem.class_columns
     cls = np.fromiter(problem.consumption_class, np.int64, len(problem.consumption_ids))
     product = classes.product[cls[columns.consumption]]
     del cls
     number, (products, tails) = _by_product(product, columns.number)
     licences = [text_csv(lid) for lid in problem.licence_ids]
-    names = [text_csv(p.id) for p in problem.products]
+    cells = [text_csv(p.id) for p in problem.products]
     licence, units, direct, downgrade, score = (
         [values[t] for t in tails.tolist()] for values in columns.tail_values
     )
     texts = zip(
-        map(names.__getitem__, products.tolist()),
+        map(cells.__getitem__, products.tolist()),
         map(licences.__getitem__, licence),
         units,
         map(_SOURCE.__getitem__, map(bool, direct)),
@@ -43,7 +44,7 @@ def grant_rows(problem: Problem, columns: GrantColumns, chunk: int) -> Iterator[
         strict=True,
     )
     rests = list(map(_GRANT.__mod__, texts))
-    return _rows(problem, columns.consumption, number, rests, chunk)
+    return _rows(names, columns.consumption, number, rests, chunk)
 
 
 def _by_product(product: Any, number: Any) -> tuple[Any, tuple[Any, Any]]:
@@ -59,29 +60,27 @@ def _by_product(product: Any, number: Any) -> tuple[Any, tuple[Any, Any]]:
     return pair, (values[0], values[1])
 
 
-def deficit_rows(problem: Problem, columns: DeficitColumns, chunk: int) -> Iterator[str]:
-    """The deficit rows, by consumption, `chunk` rows to a string."""
+def deficit_rows(
+    problem: Problem, columns: DeficitColumns, names: Any, chunk: int
+) -> Iterator[str]:
+    """The deficit rows, by consumption, `chunk` rows to a string (`names` as above)."""
     classes = problem.class_columns
-    names = [text_csv(p.id) for p in problem.products]
+    cells = [text_csv(p.id) for p in problem.products]
     texts = zip(
-        map(names.__getitem__, classes.product[columns.classes].tolist()),
+        map(cells.__getitem__, classes.product[columns.classes].tolist()),
         classes.product_units[columns.classes].tolist(),
         map(csv_text, columns.reasons),
         (text_csv(detail or "") for detail in columns.details),
         strict=True,
     )
     rests = list(map(_DEFICIT.__mod__, texts))
-    return _rows(problem, columns.consumption, columns.number, rests, chunk)
+    return _rows(names, columns.consumption, columns.number, rests, chunk)
 
 
-def _rows(
-    problem: Problem, consumption: Any, number: Any, rests: list[str], chunk: int
-) -> Iterator[str]:
-    ids = problem.consumption_ids
-    named = gather(ids, consumption.tolist()) if len(consumption) else ()
-    encode = None if plain_cells(named) else text_csv
+def _rows(names: Any, consumption: Any, number: Any, rests: list[str], chunk: int) -> Iterator[str]:
+    encode = None if plain_cells(names[consumption].tolist()) else text_csv
     return interleaved(
-        ids, consumption, number, rests, head="", glue="", chunk=chunk, encode=encode
+        names, consumption, number, rests, head="", glue="", chunk=chunk, encode=encode
     )
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from json.encoder import encode_basestring
 from operator import attrgetter
-from typing import TextIO
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from lcm_opt.adapters.cli_common import Format
 from lcm_opt.adapters.csv_cells import bool_cell, csv_text, text_cell
 from lcm_opt.adapters.deficit_columns import DeficitColumns, deficit_json
 from lcm_opt.adapters.json_text import WHITESPACE, to_json
+from lcm_opt.adapters.record_text import names
 from lcm_opt.adapters.result_columns import GrantColumns, grant_columns, grant_json
 from lcm_opt.adapters.result_csv import deficit_rows, grant_rows
 from lcm_opt.compile.problem import Problem
@@ -124,15 +125,20 @@ def _write_chunks(handle: TextIO, chunks: Iterable[str]) -> None:
 
 
 def _write_grants(
-    problem: Problem, allocation: Allocation, columns: GrantColumns | None, handle: TextIO
+    problem: Problem,
+    allocation: Allocation,
+    columns: GrantColumns | None,
+    ids: Any,
+    handle: TextIO,
 ) -> None:
-    """From columns (result_columns.py) where the records allow, else record by record."""
+    """From columns (result_columns.py) where the records allow, else record by record;
+    `ids`: the consumption ids as record_text.names() makes them."""
     if columns is None:
         _write_array(handle, _grant_json(problem, _sorted_grants(allocation)))
         return
     licences = [_json(lid) for lid in problem.licence_ids]
-    ids = problem.consumption_ids
-    _write_chunks(handle, grant_json(columns, ids, licences.__getitem__, CHUNK))
+    texts = grant_json(columns, problem.consumption_ids, ids, licences.__getitem__, CHUNK)
+    _write_chunks(handle, texts)
 
 
 def _grant_json(problem: Problem, grants: list[GrantRecord]) -> Iterator[str]:
@@ -182,10 +188,11 @@ def _write_json(
     head = to_json(head_model)
     at = head.index(_EMPTY_RECORDS)
     handle.write(head[:at] + '\n  "grants": ')
-    _write_grants(problem, allocation, columns, handle)
+    named = names(ids)
+    _write_grants(problem, allocation, columns, named, handle)
     handle.write(',\n  "deficits": ')
     deficits = DeficitColumns(problem, allocation.deficits)
-    _write_chunks(handle, deficit_json(problem, deficits, CHUNK))
+    _write_chunks(handle, deficit_json(problem, deficits, named, CHUNK))
     # explanations come last: everything up to the records is the same without them
     handle.write(_after_records(head) if rest is None else rest())
 
@@ -198,12 +205,14 @@ def _write_csv(problem: Problem, allocation: Allocation, handle: TextIO) -> None
     table = allocation.table()  # with it, the records need not be made at all
     grants = allocation.grants if table is None else []
     columns = grant_columns(grants, len(problem.consumption_ids), len(problem.licence_ids), table)
+    named = names(problem.consumption_ids)
     if columns is None:
         _write_csv_grants(problem, allocation, handle)
     else:
-        for rows in grant_rows(problem, columns, CHUNK):
+        for rows in grant_rows(problem, columns, named, CHUNK):
             handle.write(rows)
-    for rows in deficit_rows(problem, DeficitColumns(problem, allocation.deficits), CHUNK):
+    deficits = DeficitColumns(problem, allocation.deficits)
+    for rows in deficit_rows(problem, deficits, named, CHUNK):
         handle.write(rows)
 
 
