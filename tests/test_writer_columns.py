@@ -23,7 +23,7 @@ from lcm_opt.adapters.deficit_columns import DeficitColumns
 from lcm_opt.adapters.files import load_scenario
 from lcm_opt.adapters.json_text import WHITESPACE, plain_json
 from lcm_opt.adapters.render import result_csv, to_json
-from lcm_opt.adapters.result_columns import _codes, _tails
+from lcm_opt.adapters.result_columns import _codes, _tails, grant_columns
 from lcm_opt.adapters.result_csv import _by_product
 from lcm_opt.adapters.result_parquet import write_result_parquet
 from lcm_opt.adapters.result_stream import write_result
@@ -180,6 +180,20 @@ def test_records_out_of_order_make_the_model_csv(
     assert _written(problem, allocation, Format.CSV) == expected
 
 
+def test_class_values_by_member_follow_the_consumptions_classes() -> None:
+    for path in FILES:
+        solved = _solved(path, "optimal")
+        assert solved is not None
+        problem = solved[0]
+        columns = problem.class_columns
+        n = len(problem.consumption_ids)
+        expected = [columns.product[k] for k in problem.consumption_class]
+        assert columns.by_member(columns.product, n).tolist() == expected
+        assert columns.by_member(np.arange(len(columns)), n).tolist() == list(
+            problem.consumption_class
+        )
+
+
 def test_deficit_columns_are_the_sorted_records() -> None:
     for path in FILES:
         for engine in ENGINES:
@@ -211,6 +225,19 @@ def test_a_generated_estate_writes_the_same_rows_in_every_format(tmp_path: Path)
         assert csv_text == result_csv(result, product_of(problem))
         write_result_parquet(problem, allocation, tmp_path / "out.parquet")
         assert _parquet_rows(tmp_path / "out.parquet") == list(csv.reader(io.StringIO(csv_text)))
+
+
+@pytest.mark.parametrize("score", [3, 2**61, -(2**62)])  # int64 sums, then Python ones
+def test_totals_from_columns_are_the_records_totals(tmp_path: Path, score: int) -> None:
+    problem = compile_scenario(load_scenario(_odd_scenario(tmp_path)))
+    allocation = _records(problem)
+    allocation.grants[5] = allocation.grants[5]._replace(score=score)
+    n, m = len(problem.consumption_ids), len(problem.licence_ids)
+    columns = grant_columns(allocation.grants, n, m)
+    assert columns is not None
+    expected = assemble.grant_totals(problem, allocation.grants)
+    assert expected.as_downgrade and expected.from_downgrade
+    assert columns.totals(problem) == expected
 
 
 # --- the summary --------------------------------------------------------------------------

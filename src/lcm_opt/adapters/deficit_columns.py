@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from json.encoder import encode_basestring
-from operator import itemgetter
+from operator import eq, itemgetter
 from typing import Any
 
 import numpy as np
@@ -31,28 +31,43 @@ class DeficitColumns:
     def __init__(self, problem: Problem, deficits: Sequence[DeficitRecord]) -> None:
         n = len(deficits)
         consumption = np.fromiter(map(_first, deficits), np.int64, n)
-        # reason and detail numbered together (dict keys keep their first appearance)
-        pairs = list(zip(map(_second, deficits), map(_third, deficits), strict=True))
-        numbered = {pair: i for i, pair in enumerate(dict.fromkeys(pairs))}
-        pair = np.fromiter(map(numbered.__getitem__, pairs), np.int64, n)
-        del pairs
-        classes = problem.consumption_class
-        cls = np.fromiter(map(classes.__getitem__, consumption.tolist()), np.int64, n)
-        _, first, number = np.unique(
-            cls * max(len(numbered), 1) + pair, return_index=True, return_inverse=True
-        )
+        reasons, details = list(map(_second, deficits)), list(map(_third, deficits))
+        of = problem.consumption_class.__getitem__
+        cls = np.fromiter(map(of, consumption.tolist()), np.int64, n)
+        number, first = _by_class(cls, reasons, details)
         order = np.argsort(consumption, kind="stable")
         self.consumption: Any = consumption[order]
-        self.number: Any = number.reshape(-1)[order]
+        self.number: Any = number[order]
         self.classes: list[int] = cls[first].tolist()
-        known = list(numbered)
-        chosen = [known[p] for p in pair[first].tolist()]
-        values = {reason: DeficitReason(reason).value for reason, _ in known}
-        self.reasons = [values[reason] for reason, _ in chosen]
-        self.details: list[str | None] = [detail for _, detail in chosen]
+        firsts = first.tolist()
+        values = {reason: DeficitReason(reason).value for reason in set(reasons)}
+        self.reasons = [values[reasons[i]] for i in firsts]
+        self.details: list[str | None] = [details[i] for i in firsts]
 
     def __len__(self) -> int:
         return len(self.consumption)
+
+
+def _by_class(cls: Any, reasons: list[Any], details: list[Any]) -> tuple[Any, Any]:
+    """(tail number per deficit, the first deficit of each tail): the deficits numbered by
+    (class, reason, detail). Usually each class's deficits share one reason and detail
+    (the engines work them out per class): then the classes are the tails, which is
+    checked by comparing each deficit's with its class's first deficit's."""
+    _, first, number = np.unique(cls, return_index=True, return_inverse=True)
+    number = number.reshape(-1)
+    lead = first[number].tolist()
+    if all(map(eq, reasons, map(reasons.__getitem__, lead))) and all(
+        map(eq, details, map(details.__getitem__, lead))
+    ):
+        return number, first
+    # reason and detail numbered together (dict keys keep their first appearance)
+    pairs = list(zip(reasons, details, strict=True))
+    numbered = {pair: i for i, pair in enumerate(dict.fromkeys(pairs))}
+    pair = np.fromiter(map(numbered.__getitem__, pairs), np.int64, len(pairs))
+    _, first, number = np.unique(
+        cls * max(len(numbered), 1) + pair, return_index=True, return_inverse=True
+    )
+    return number.reshape(-1), first
 
 
 def deficit_json(
@@ -70,9 +85,10 @@ def deficit_json(
         (_NULL if detail is None else _json(detail) for detail in columns.details),
         strict=True,
     )
-    tails = list(map(_TAIL.__mod__, texts))
-    if plain_json(names[columns.consumption].tolist()):
-        tails = ['"' + tail for tail in tails]
+    plain = plain_json(names[columns.consumption].tolist())
+    # formatted in C, one per distinct tail; after a plain id, its closing quote first
+    tails = list(map((_QUOTE + _TAIL if plain else _TAIL).__mod__, texts))
+    if plain:
         head, encode = _HEAD + '"', None
     else:
         head, encode = _HEAD, _json
@@ -98,6 +114,7 @@ def _json(value: str) -> str:
 
 _HEAD = '    {\n      "consumption": '
 _NULL = "null"
+_QUOTE = '"'
 _TAIL = (
     ',\n      "product": %s,\n      "units": %s,\n      "reason": "%s",\n      "detail": %s\n    }'
 )

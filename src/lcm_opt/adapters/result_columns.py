@@ -61,14 +61,34 @@ class GrantColumns:
         self.tail_arrays = values
         self.tail_values = [column.tolist() for column in values]
         chosen = np.flatnonzero(downgrade)
-        self.downgraded = (consumption[chosen].tolist(), units[chosen].tolist())
+        self.downgraded = (consumption[chosen], units[chosen])
 
     def __len__(self) -> int:
         return len(self.consumption)
 
     def totals(self, problem: Problem) -> GrantTotals:
-        """assemble.grant_totals from the columns: per tail, its grants counted, the sums
-        taken in Python integers (exact at any size)."""
+        """assemble.grant_totals from the columns: per tail, its grants counted; summed in
+        int64 where no sum can reach its limit, else in Python integers."""
+        licence, units, _, downgrade, score = self.tail_arrays
+        largest = max(int(abs(units).max(initial=0)), 1) * max(int(abs(score).max(initial=0)), 1)
+        if largest * len(self) >= _LIMIT:
+            return self._exact_totals(problem)
+        weight = np.asarray(self.counts, dtype=np.int64) * units.astype(np.int64)
+        down = downgrade.astype(bool)
+        licence_product = np.asarray(problem.licence_product, dtype=np.int64)
+        consumption, down_units = self.downgraded
+        classes = problem.consumption_class
+        cls = np.fromiter(
+            map(classes.__getitem__, consumption.tolist()), np.int64, len(consumption)
+        )
+        return GrantTotals(
+            _sums(licence, weight),
+            int((weight * score.astype(np.int64)).sum()),
+            _sums(licence_product[licence[down]], weight[down]),
+            _sums(problem.class_columns.product[cls], down_units.astype(np.int64)),
+        )
+
+    def _exact_totals(self, problem: Problem) -> GrantTotals:
         used: dict[int, int] = defaultdict(int)
         as_downgrade: dict[int, int] = defaultdict(int)
         affinity = 0
@@ -79,9 +99,19 @@ class GrantColumns:
             if down:
                 as_downgrade[problem.licence_product[li]] += n * u
         from_downgrade: dict[int, int] = defaultdict(int)
-        for consumption, u in zip(*self.downgraded, strict=True):
-            from_downgrade[problem.class_of(consumption).product] += u
+        class_product = problem.class_columns.product.tolist()
+        consumption, down_units = self.downgraded
+        for c, u in zip(consumption.tolist(), down_units.tolist(), strict=True):
+            from_downgrade[class_product[problem.consumption_class[c]]] += u
         return GrantTotals(dict(used), affinity, dict(as_downgrade), dict(from_downgrade))
+
+
+def _sums(keys: Any, values: Any) -> dict[int, int]:
+    """Per distinct key (ascending) the sum of its values."""
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    sums = np.zeros(len(distinct), dtype=np.int64)
+    np.add.at(sums, inverse.reshape(-1), values)
+    return dict(zip(distinct.tolist(), sums.tolist(), strict=True))
 
 
 def _by_consumption(consumption: Any, consumptions: int) -> Any:
@@ -195,9 +225,10 @@ def grant_json(
         score,
         strict=True,
     )
-    tails = list(map(_TAIL.__mod__, texts))  # formatted in C, one per distinct tail
-    if plain_json(consumption_ids):  # each id its own JSON text: quoted, not escaped
-        tails = ['"' + tail for tail in tails]
+    plain = plain_json(consumption_ids)  # each id its own JSON text: quoted, not escaped
+    # formatted in C, one per distinct tail; after a plain id, its closing quote first
+    tails = list(map((_QUOTE + _TAIL if plain else _TAIL).__mod__, texts))
+    if plain:
         head, encode = _HEAD + '"', None
     else:
         head, encode = _HEAD, encode_basestring
@@ -208,6 +239,7 @@ def grant_json(
     )  # fmt: skip
 
 
+_QUOTE = '"'
 _TAIL = (
     ',\n      "licence": %s,\n'
     '      "units": %s,\n'

@@ -25,9 +25,9 @@ def grant_rows(problem: Problem, columns: GrantColumns, names: Any, chunk: int) 
     """The grant rows, sorted, `chunk` rows to a string; `names`: the consumption ids as
     record_text.names() makes them."""
     classes = problem.class_columns
-    cls = np.fromiter(problem.consumption_class, np.int64, len(problem.consumption_ids))
-    product = classes.product[cls[columns.consumption]]
-    del cls
+    of = classes.by_member(classes.product, len(problem.consumption_ids))
+    product = of[columns.consumption]
+    del of
     number, (products, tails) = _by_product(product, columns.number)
     licences = [text_csv(lid) for lid in problem.licence_ids]
     cells = [text_csv(p.id) for p in problem.products]

@@ -108,8 +108,7 @@ class _Lookup:
         self.ids = pc.utf8_trim(pa.array(problem.consumption_ids, pa.string()), _WHITESPACE)
         # the class columns, not the classes: no class object is made for the rows
         columns = problem.class_columns
-        cls = np.fromiter(problem.consumption_class, np.int64, len(problem.consumption_ids))
-        self.product = columns.product[cls]
+        self.product = columns.by_member(columns.product, len(problem.consumption_ids))
 
 
 def _record_grants(problem: Problem, allocation: Allocation, at: _Lookup) -> pa.Table:
