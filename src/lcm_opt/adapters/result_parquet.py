@@ -94,7 +94,7 @@ def _column_grants(problem: Problem, columns: GrantColumns, at: _Lookup) -> pa.T
         at.product_names.take(at.product[consumption]),
         licences.take(licence[number]),
         units.astype(np.int64)[number],
-        _SOURCE.take(direct[number]),
+        _SOURCE.take(direct[number]) if direct.any() else _repeated("auto", len(number)),
         downgrade.astype(bool)[number],
         score.astype(np.int64)[number],
     )
@@ -134,7 +134,13 @@ def _grant_table(*columns: Any) -> pa.Table:
 
 
 def _repeated(text: str, n: int) -> pa.Array:
-    return pa.repeat(pa.scalar(text, pa.string()), n)
+    """`text` n times as a string array, made from its buffers (a repeated text and evenly
+    spaced offsets) where its offsets fit in 32 bits."""
+    data = text.encode()
+    if not data or len(data) * n >= 2**31:
+        return pa.repeat(pa.scalar(text, pa.string()), n)
+    offsets = np.arange(0, len(data) * (n + 1), len(data), dtype=np.int32)
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data * n))
 
 
 def _deficit_table(problem: Problem, allocation: Allocation, at: _Lookup) -> pa.Table:
