@@ -263,6 +263,19 @@ def test_licence_rows_are_those_made_one_by_one() -> None:
         assert assemble._licence_rows(problem, totals) == expected
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_costs_are_summed_one_at_a_time_in_order(seed: int) -> None:
+    from functools import reduce
+    from operator import add
+
+    rng = np.random.default_rng(seed)
+    keys, values = rng.permutation(50)[:20].tolist(), (rng.random(20) * 1e3).tolist()
+    cost = dict(zip(keys, values, strict=True))
+    classes = rng.choice(np.array(sorted(cost)), size=int(rng.integers(0, 5_000)))
+    expected = reduce(add, (cost[k] for k in classes.tolist()), 0.0)
+    assert assemble._summed_in_order(cost, classes) == expected  # bit for bit
+
+
 def _demand_loop(columns: ClassColumns) -> dict[int, int]:
     required: dict[int, int] = {}
     for product, units, size in zip(

@@ -47,6 +47,10 @@ class DeficitColumns:
     def __len__(self) -> int:
         return len(self.consumption)
 
+    def classes_in_order(self) -> Any:
+        """Each deficit's class, in result order (assemble.summary's `deficit_classes`)."""
+        return np.asarray(self.classes, dtype=np.int64)[self.number]
+
 
 def _by_class(cls: Any, reasons: list[Any], details: list[Any]) -> tuple[Any, Any]:
     """(tail number per deficit, the first deficit of each tail): the deficits numbered by

@@ -75,13 +75,15 @@ def write_result_parquet(problem: Problem, allocation: Allocation, output: Path)
     grants = allocation.grants if table is None else []
     ids, lids = problem.consumption_ids, problem.licence_ids
     columns = grant_columns(grants, len(ids), len(lids), table)
-    head = summary(problem, allocation, None if columns is None else columns.totals(problem))
+    totals = None if columns is None else columns.totals(problem)
+    deficits = DeficitColumns(problem, allocation.deficits)
+    head = summary(problem, allocation, totals, deficits.classes_in_order())
     at = _Lookup(problem)
     if columns is None:
         rows = _record_grants(problem, allocation, at)
     else:
         rows = _column_grants(problem, columns, at)
-    write_rows(output, [rows, _deficit_table(problem, allocation, at)], head)
+    write_rows(output, [rows, _deficit_table(problem, deficits, at)], head)
 
 
 def _column_grants(problem: Problem, columns: GrantColumns, at: _Lookup) -> pa.Table:
@@ -143,10 +145,9 @@ def _repeated(text: str, n: int) -> pa.Array:
     return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data * n))
 
 
-def _deficit_table(problem: Problem, allocation: Allocation, at: _Lookup) -> pa.Table:
+def _deficit_table(problem: Problem, columns: DeficitColumns, at: _Lookup) -> pa.Table:
     """The deficits by consumption, stably (as the result sorts them), as columns: each
     gathered from its per-tail values (deficit_columns.py) by the deficits' tail numbers."""
-    columns = DeficitColumns(problem, allocation.deficits)
     classes, number = problem.class_columns, columns.number
     tails = np.asarray(columns.classes, dtype=np.int64)
     details = pc.utf8_trim(pa.array(columns.details, pa.string()), _WHITESPACE)

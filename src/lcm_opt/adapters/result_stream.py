@@ -182,7 +182,8 @@ def _write_json(
     grants = allocation.grants if table is None else []
     columns = grant_columns(grants, len(ids), len(lids), table)
     totals = None if columns is None else columns.totals(problem)
-    head_model = summary(problem, allocation, totals)
+    deficits = DeficitColumns(problem, allocation.deficits)
+    head_model = summary(problem, allocation, totals, deficits.classes_in_order())
     if explanations is not None:
         head_model = head_model.model_copy(update={"explanations": explanations})
     head = to_json(head_model)
@@ -191,7 +192,6 @@ def _write_json(
     named = names(ids)
     _write_grants(problem, allocation, columns, named, handle)
     handle.write(',\n  "deficits": ')
-    deficits = DeficitColumns(problem, allocation.deficits)
     _write_chunks(handle, deficit_json(problem, deficits, named, CHUNK))
     # explanations come last: everything up to the records is the same without them
     handle.write(_after_records(head) if rest is None else rest())

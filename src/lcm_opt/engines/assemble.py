@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import reduce
 from operator import add, itemgetter
+from typing import Any
 
 import numpy as np
 from pydantic import TypeAdapter
@@ -146,10 +147,12 @@ def objective_values(
     allocation: Allocation,
     totals: GrantTotals | None = None,
     counts: Counter[int] | None = None,
+    deficit_classes: Any = None,
 ) -> ObjectiveValues:
     """The result's objective straight from the index records, so that writers which never
     build Grant or Deficit models (adapters/result_stream.py) state the same figures.
-    `totals`: the grants' totals, `counts` the deficits per class, when the caller has them."""
+    `totals`: the grants' totals, `counts` the deficits per class, `deficit_classes` each
+    deficit's class in consumption order (an integer array), when the caller has them."""
     products = problem.products
     if counts is None:
         counts = _deficit_classes(problem, allocation.deficits)
@@ -159,10 +162,13 @@ def objective_values(
     # Summed one deficit at a time in consumption order: float addition is not
     # associative, and the cost's last digits are part of the result's bytes.
     cost = {k: class_units[k] * (products[class_product[k]].unit_price or 0.0) for k in counts}
-    in_order = sorted(map(_consumption, allocation.deficits))
-    outstanding_cost = reduce(
-        add, map(cost.__getitem__, map(problem.consumption_class.__getitem__, in_order)), 0.0
-    )
+    if deficit_classes is None:
+        in_order = sorted(map(_consumption, allocation.deficits))
+        outstanding_cost = reduce(
+            add, map(cost.__getitem__, map(problem.consumption_class.__getitem__, in_order)), 0.0
+        )
+    else:
+        outstanding_cost = _summed_in_order(cost, deficit_classes)
     return ObjectiveValues(
         outstanding_units=outstanding_units,
         outstanding_cost=round(outstanding_cost, 6),
@@ -179,6 +185,22 @@ def objective_values(
 _consumption = itemgetter(0)
 
 
+def _summed_in_order(cost: dict[int, float], classes: Any) -> float:
+    """`reduce(add, (cost[k] for k in classes), 0.0)`: numpy's add.accumulate adds one
+    value at a time in order, as the reduce does (a sum would add pairwise)."""
+    if not len(classes):
+        return 0.0
+    keys = np.fromiter(cost, np.int64, len(cost))
+    lookup = np.zeros(int(keys.max()) + 1, dtype=np.float64)
+    lookup[keys] = np.fromiter(cost.values(), np.float64, len(cost))
+    return float(np.add.accumulate(lookup[classes])[-1])
+
+
+def _counted(classes: Any) -> Counter[int]:
+    distinct, counts = np.unique(classes, return_counts=True)
+    return Counter(dict(zip(distinct.tolist(), counts.tolist(), strict=True)))
+
+
 def _deficit_classes(problem: Problem, deficits: Iterable[DeficitRecord]) -> Counter[int]:
     """How many deficits each class has."""
     return Counter(map(problem.consumption_class.__getitem__, map(_consumption, deficits)))
@@ -190,15 +212,19 @@ def _result(
     grants: tuple[Grant, ...],
     deficits: tuple[Deficit, ...],
     totals: GrantTotals | None = None,
+    deficit_classes: Any = None,
 ) -> Result:
     if totals is None:
         totals = grant_totals(problem, allocation.grants)
-    counts = _deficit_classes(problem, allocation.deficits)
+    if deficit_classes is None:
+        counts = _deficit_classes(problem, allocation.deficits)
+    else:
+        counts = _counted(deficit_classes)
     return Result(
         scenario=problem.scenario.name,
         engine=allocation.engine,
         status=allocation.status,
-        objective=objective_values(problem, allocation, totals, counts),
+        objective=objective_values(problem, allocation, totals, counts, deficit_classes),
         grants=grants,
         deficits=deficits,
         products=tuple(_product_rows(problem, allocation, totals, counts)),
@@ -214,11 +240,18 @@ def _result(
     )
 
 
-def summary(problem: Problem, allocation: Allocation, totals: GrantTotals | None = None) -> Result:
+def summary(
+    problem: Problem,
+    allocation: Allocation,
+    totals: GrantTotals | None = None,
+    deficit_classes: Any = None,
+) -> Result:
     """The result with every section but the per-record ones: `grants` and `deficits` are
     empty, the objective and totals are those of the full result. `totals`: the grants'
-    totals when the caller has them (else summed from the records)."""
-    return _result(problem, allocation, (), (), totals)
+    totals when the caller has them (else summed from the records); `deficit_classes`:
+    each deficit's class, the deficits in consumption order, as an integer array, when the
+    caller has them (else read from the records)."""
+    return _result(problem, allocation, (), (), totals, deficit_classes)
 
 
 def assemble(problem: Problem, allocation: Allocation) -> Result:
