@@ -6,6 +6,8 @@ assignment, one str.join), with no Python statement run per record."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from itertools import repeat
+from operator import add
 from typing import Any
 
 import numpy as np
@@ -33,7 +35,7 @@ def interleaved(
     an array of objects, `names()`; consumption and number: integer arrays of one length)."""
     # Each tail followed by the next record's head, so that a chunk is its names and tails
     # interleaved; the chunk's last record takes the plain tail.
-    joined = np.fromiter((tail + glue + head for tail in tails), dtype=object, count=len(tails))
+    joined = np.fromiter(map(add, tails, repeat(glue + head)), dtype=object, count=len(tails))
     for start in range(0, len(consumption), chunk):
         at = number[start : start + chunk]
         firsts = names[consumption[start : start + chunk]].tolist()
