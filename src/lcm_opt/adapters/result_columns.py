@@ -43,8 +43,9 @@ class GrantColumns:
     columns are dropped once these are made: at a million grants they are the bulk."""
 
     def __init__(self, table: Any, consumptions: int, licences: int) -> None:
+        # each column copied out once: every pass below reads it contiguously
         consumption, licence, units, direct, score, downgrade = (
-            table[:, i] for i in range(table.shape[1])
+            np.ascontiguousarray(table[:, i]) for i in range(table.shape[1])
         )
         order = _by_consumption(consumption, consumptions)
         if order is None and consumptions * licences < _LIMIT:
