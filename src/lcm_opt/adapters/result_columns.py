@@ -2,10 +2,12 @@
 
 A million grants are a million records, but only a few thousand distinct tails: everything
 after a grant's consumption id depends on (licence, units, source, downgrade, score) alone.
-Here the records are read into numpy columns once, sorted by (consumption, licence) with one
-stable sort, each grant's tail numbered by factorising those five columns, and each chunk of
-text joined from the ids and the tails in C (map, zip, str.join): no Python statement runs
-per grant.
+Here the records are read into numpy columns once, put in (consumption, licence) order
+(scattered by consumption, or one stable sort), each grant's tail numbered by factorising
+those five columns (by counting where their values span little, else by sorting), and
+each chunk of text joined from the ids and the tails in C (record_text.py): no Python
+statement runs per grant. The CSV rows (result_csv.py) and the Parquet columns
+(result_parquet.py) are made from the same columns.
 
 The text is byte for byte what `result_stream._grant_json` writes record by record, which
 stays the path for values that are not machine integers (the records are typed as ints and
