@@ -18,10 +18,11 @@ import yaml
 
 from lcm_opt.adapters import result_stream
 from lcm_opt.adapters.cli_common import Format
-from lcm_opt.adapters.csv_cells import plain_cells, text_csv
+from lcm_opt.adapters.csv_cells import text_csv
 from lcm_opt.adapters.deficit_columns import DeficitColumns
 from lcm_opt.adapters.files import load_scenario
-from lcm_opt.adapters.json_text import WHITESPACE, plain_json
+from lcm_opt.adapters.json_text import WHITESPACE
+from lcm_opt.adapters.plain_text import plain_cells, plain_json
 from lcm_opt.adapters.render import result_csv, to_json
 from lcm_opt.adapters.result_columns import _codes, _tails, grant_columns
 from lcm_opt.adapters.result_csv import _by_product

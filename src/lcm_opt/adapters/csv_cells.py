@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
 
-from lcm_opt.adapters.json_text import TRIMMED_ASCII, WHITESPACE, any_bytes
+from lcm_opt.adapters.json_text import WHITESPACE
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -28,17 +27,6 @@ def csv_text(value: str) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerow([value, ""])
     return buffer.getvalue()[: -len(",\n")]
-
-
-# What the csv writer quotes (delimiter, quote, line ends) matters anywhere; a formula
-# start, or what the result models trim, at either end (a formula start only first).
-_AT_ENDS = TRIMMED_ASCII + "".join(FORMULA_START).encode()
-
-
-def plain_cells(texts: Sequence[str]) -> bool:
-    """Whether every text is its own cell as the result writes it (trimmed, made a text
-    cell, csv-quoted), written as it is."""
-    return not any_bytes(texts, b',"\r', False, _AT_ENDS)
 
 
 def text_csv(value: str) -> str:

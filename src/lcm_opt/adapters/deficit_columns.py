@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from lcm_opt.adapters.json_text import WHITESPACE, plain_json
+from lcm_opt.adapters.json_text import WHITESPACE
+from lcm_opt.adapters.plain_text import plain_json
 from lcm_opt.adapters.record_text import interleaved
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DeficitReason

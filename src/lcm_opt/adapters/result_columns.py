@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from lcm_opt.adapters.json_text import plain_json
+from lcm_opt.adapters.plain_text import plain_json
 from lcm_opt.adapters.record_text import interleaved
 from lcm_opt.compile.problem import Problem
 from lcm_opt.engines.assemble import GrantTotals

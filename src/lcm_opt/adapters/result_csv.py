@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from lcm_opt.adapters.csv_cells import csv_text, plain_cells, text_csv
+from lcm_opt.adapters.csv_cells import csv_text, text_csv
 from lcm_opt.adapters.deficit_columns import DeficitColumns
+from lcm_opt.adapters.plain_text import plain_cells
 from lcm_opt.adapters.record_text import interleaved
 from lcm_opt.adapters.result_columns import GrantColumns, _tails
 from lcm_opt.compile.problem import Problem

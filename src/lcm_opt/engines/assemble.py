@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import reduce
+from functools import cache, reduce
 from operator import add, itemgetter
 from typing import Any
 
@@ -121,10 +121,12 @@ def _licence_rows(problem: Problem, totals: GrantTotals) -> list[LicenceRow]:
         }
         for index, (licence, held) in enumerate(zip(problem.licences, reserved, strict=True))
     ]
-    return _LICENCE_ROWS.validate_python(rows)
+    return _licence_rows_adapter().validate_python(rows)
 
 
-_LICENCE_ROWS = TypeAdapter(list[LicenceRow])
+@cache
+def _licence_rows_adapter() -> TypeAdapter[list[LicenceRow]]:
+    return TypeAdapter(list[LicenceRow])
 
 
 def _objective_warnings(problem: Problem) -> list[str]:
