@@ -2,10 +2,12 @@
 
 A million grants are a million records, but only a few thousand distinct tails: everything
 after a grant's consumption id depends on (licence, units, source, downgrade, score) alone.
-Here the records are read into numpy columns once, sorted by (consumption, licence) with one
-stable sort, each grant's tail numbered by factorising those five columns, and each chunk of
-text joined from the ids and the tails in C (map, zip, str.join): no Python statement runs
-per grant.
+Here the records are read into numpy columns once, put in (consumption, licence) order
+(scattered by consumption, or one stable sort), each grant's tail numbered by factorising
+those five columns (by counting where their values span little, else by sorting), and
+each chunk of text joined from the ids and the tails in C (record_text.py): no Python
+statement runs per grant. The CSV rows (result_csv.py) and the Parquet columns
+(result_parquet.py) are made from the same columns.
 
 The text is byte for byte what `result_stream._grant_json` writes record by record, which
 stays the path for values that are not machine integers (the records are typed as ints and
@@ -14,26 +16,26 @@ compare both with the assembled result model on every fixture and on generated e
 
 from __future__ import annotations
 
-import re
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from itertools import chain
 from json.encoder import encode_basestring
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
+from lcm_opt.adapters.plain_text import plain_json
+from lcm_opt.adapters.record_text import interleaved
 from lcm_opt.compile.problem import Problem
 from lcm_opt.engines.assemble import GrantTotals
 from lcm_opt.engines.base import GrantRecord
 
 _LIMIT = 1 << 62  # a combined key stays below this; past it, it is renumbered first
+_RANGE = 1 << 20  # a column whose values span fewer is factorised by counting
+_DENSE = 1 << 16  # keys spanning at most this many values (or 2 per grant) are counted
 _HEAD = '    {\n      "consumption": '
 _SEPARATOR = ",\n"
-# What json's encode_basestring (ensure_ascii=False) escapes: an id without any of these
-# is its own JSON text between quotes.
-_ESCAPED = re.compile(r'[\x00-\x1f\\"]')
 
 
 class GrantColumns:
@@ -43,8 +45,9 @@ class GrantColumns:
     columns are dropped once these are made: at a million grants they are the bulk."""
 
     def __init__(self, table: Any, consumptions: int, licences: int) -> None:
+        # each column copied out once: every pass below reads it contiguously
         consumption, licence, units, direct, score, downgrade = (
-            table[:, i] for i in range(table.shape[1])
+            np.ascontiguousarray(table[:, i]) for i in range(table.shape[1])
         )
         order = _by_consumption(consumption, consumptions)
         if order is None and consumptions * licences < _LIMIT:
@@ -53,23 +56,42 @@ class GrantColumns:
             del key
         elif order is None:
             order = np.lexsort((licence, consumption))
-        number, first = _tails(licence, units, direct, downgrade, score)
+        number, values = _tails(licence, units, direct, downgrade, score)
         self.consumption = consumption[order]
         self.number = number[order]
         del order
-        self.counts = np.bincount(number, minlength=len(first)).tolist()
-        self.tail_values = [
-            column[first].tolist() for column in (licence, units, direct, downgrade, score)
-        ]
+        self.counts = np.bincount(number, minlength=len(values[0])).tolist()
+        self.tail_arrays = values
+        self.tail_values = [column.tolist() for column in values]
         chosen = np.flatnonzero(downgrade)
-        self.downgraded = (consumption[chosen].tolist(), units[chosen].tolist())
+        self.downgraded = (consumption[chosen], units[chosen])
 
     def __len__(self) -> int:
         return len(self.consumption)
 
     def totals(self, problem: Problem) -> GrantTotals:
-        """assemble.grant_totals from the columns: per tail, its grants counted, the sums
-        taken in Python integers (exact at any size)."""
+        """assemble.grant_totals from the columns: per tail, its grants counted; summed in
+        int64 where no sum can reach its limit, else in Python integers."""
+        licence, units, _, downgrade, score = self.tail_arrays
+        largest = max(int(abs(units).max(initial=0)), 1) * max(int(abs(score).max(initial=0)), 1)
+        if largest * len(self) >= _LIMIT:
+            return self._exact_totals(problem)
+        weight = np.asarray(self.counts, dtype=np.int64) * units.astype(np.int64)
+        down = downgrade.astype(bool)
+        licence_product = np.asarray(problem.licence_product, dtype=np.int64)
+        consumption, down_units = self.downgraded
+        classes = problem.consumption_class
+        cls = np.fromiter(
+            map(classes.__getitem__, consumption.tolist()), np.int64, len(consumption)
+        )
+        return GrantTotals(
+            _sums(licence, weight),
+            int((weight * score.astype(np.int64)).sum()),
+            _sums(licence_product[licence[down]], weight[down]),
+            _sums(problem.class_columns.product[cls], down_units.astype(np.int64)),
+        )
+
+    def _exact_totals(self, problem: Problem) -> GrantTotals:
         used: dict[int, int] = defaultdict(int)
         as_downgrade: dict[int, int] = defaultdict(int)
         affinity = 0
@@ -80,9 +102,19 @@ class GrantColumns:
             if down:
                 as_downgrade[problem.licence_product[li]] += n * u
         from_downgrade: dict[int, int] = defaultdict(int)
-        for consumption, u in zip(*self.downgraded, strict=True):
-            from_downgrade[problem.class_of(consumption).product] += u
+        class_product = problem.class_columns.product.tolist()
+        consumption, down_units = self.downgraded
+        for c, u in zip(consumption.tolist(), down_units.tolist(), strict=True):
+            from_downgrade[class_product[problem.consumption_class[c]]] += u
         return GrantTotals(dict(used), affinity, dict(as_downgrade), dict(from_downgrade))
+
+
+def _sums(keys: Any, values: Any) -> dict[int, int]:
+    """Per distinct key (ascending) the sum of its values."""
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    sums = np.zeros(len(distinct), dtype=np.int64)
+    np.add.at(sums, inverse.reshape(-1), values)
+    return dict(zip(distinct.tolist(), sums.tolist(), strict=True))
 
 
 def _by_consumption(consumption: Any, consumptions: int) -> Any:
@@ -95,26 +127,58 @@ def _by_consumption(consumption: Any, consumptions: int) -> Any:
     return order if len(order) == len(consumption) else None
 
 
-def _tails(*columns: Any) -> tuple[Any, Any]:
-    """(tail number per grant, record of each tail's first grant): the columns factorised
+def _tails(*columns: Any) -> tuple[Any, list[Any]]:
+    """(tail number per grant, per column each tail's value): the columns factorised
     together, tails numbered in the order of their values."""
+    coded = [_codes(column) for column in columns]
+    if math.prod(size for _, size, _ in coded) <= max(2 * len(columns[0]), _DENSE):
+        return _dense_tails(coded)
     key = np.zeros(len(columns[0]), dtype=np.int64)
-    for column in columns:
-        codes, size = _codes(column)
-        if int(key.max(initial=0)) >= _LIMIT // size:
+    bound = 1  # key < bound
+    for codes, size, _ in coded:
+        if bound >= _LIMIT // size:
             key = np.unique(key, return_inverse=True)[1].reshape(-1).astype(np.int64)
+            bound = int(key.max(initial=0)) + 1
         key = key * size + codes
+        bound *= size
     _, first, number = np.unique(key, return_index=True, return_inverse=True)
-    return number.reshape(-1).astype(np.int64), first
+    return number.reshape(-1).astype(np.int64), [column[first] for column in columns]
 
 
-def _codes(column: Any) -> tuple[Any, int]:
-    """Small non-negative values stand for themselves; others are factorised."""
+def _dense_tails(coded: list[tuple[Any, int, Any]]) -> tuple[Any, list[Any]]:
+    """_tails where the combined key spans few values: the keys counted instead of sorted,
+    and each present key read back into its columns' values."""
+    key = np.zeros(len(coded[0][0]), dtype=np.int64)
+    for codes, size, _ in coded:
+        key *= size
+        key += codes
+    span = math.prod(size for _, size, _ in coded)
+    present = np.flatnonzero(np.bincount(key, minlength=span))
+    rank = np.zeros(span, dtype=np.int64)
+    rank[present] = np.arange(len(present), dtype=np.int64)
+    values: list[Any] = []
+    rest = present
+    for _, size, distinct in reversed(coded):
+        rest, code = np.divmod(rest, size)
+        values.append(code if distinct is None else distinct[code])
+    return rank[key], values[::-1]
+
+
+def _codes(column: Any) -> tuple[Any, int, Any]:
+    """(codes, how many, distinct values or None), codes in the order of the values:
+    values in a short range are counted, and stand for themselves (None) where they fill
+    most of it, else are numbered; others are numbered by sorting."""
     low, high = int(column.min()), int(column.max())
-    if low >= 0 and high < 1 << 20:
-        return column, high + 1
-    values, codes = np.unique(column, return_inverse=True)
-    return codes.reshape(-1).astype(np.int64), len(values)
+    if high - low >= _RANGE:
+        values, codes = np.unique(column, return_inverse=True)
+        return codes.reshape(-1).astype(np.int64), len(values), values
+    shifted = column - low if low else column
+    present = np.flatnonzero(np.bincount(shifted, minlength=high - low + 1))
+    if 2 * len(present) > high - low + 1:
+        return shifted, high - low + 1, None if not low else np.arange(low, high + 1)
+    rank = np.zeros(high - low + 1, dtype=np.int64)
+    rank[present] = np.arange(len(present), dtype=np.int64)
+    return rank[shifted], len(present), present + low
 
 
 def grant_columns(
@@ -130,16 +194,9 @@ def grant_columns(
     if not n:
         return None
     width = len(GrantRecord._fields)
-    flat = None
-    for dtype in (np.int32, np.int64):  # the narrower where every value fits
-        try:  # one pass over the records, flattened in C
-            flat = np.fromiter(chain.from_iterable(grants), dtype, width * n)
-            break
-        except OverflowError:
-            continue
-        except (TypeError, ValueError):
-            return None
-    if flat is None:
+    try:  # one pass over the records, flattened in C (into int64: int32 checks cost more)
+        flat = np.fromiter(chain.from_iterable(grants), np.int64, width * n)
+    except (OverflowError, TypeError, ValueError):
         return None
     return GrantColumns(flat.reshape(n, width), consumptions, licences)
 
@@ -147,48 +204,45 @@ def grant_columns(
 def grant_json(
     columns: GrantColumns,
     consumption_ids: Sequence[str],
+    names: Any,
     licence_json: Callable[[int], str],
     chunk: int,
 ) -> Iterator[str]:
     """The grants' JSON records, sorted, as pydantic's indent=2 writes them inside the
-    result, joined by ",\\n" in chunks of `chunk` records. `licence_json(i)`: licence i's
-    id as a JSON string (trimmed, as the result model holds it)."""
+    result, joined by ",\\n" in chunks of `chunk` records. `names`: the consumption ids
+    as record_text.names() makes them; `licence_json(i)`: licence i's id as a JSON string
+    (trimmed, as the result model holds it)."""
     licence, units, direct, downgrade, score = columns.tail_values
-    tails = [
-        _tail(licence_json(li), u, bool(d), bool(dg), sc)
-        for li, u, d, dg, sc in zip(licence, units, direct, downgrade, score, strict=True)
-    ]
-    # Each tail followed by the next record's head, so that a chunk is its ids and tails
-    # interleaved; the chunk's last record takes the plain tail.
-    joined = [tail + _SEPARATOR + _HEAD for tail in tails]
-    plain = _ESCAPED.search("".join(consumption_ids)) is None
-    for start in range(0, len(columns), chunk):
-        part = slice(start, start + chunk)
-        numbers = columns.number[part].tolist()
-        # ids and tails interleaved by slice assignment, gathered by itemgetter: C loops
-        pieces: list[str] = [""] * (2 * len(numbers))
-        pieces[0::2] = _gather(consumption_ids, columns.consumption[part].tolist())
-        if not plain:
-            pieces[0::2] = map(encode_basestring, pieces[0::2])
-        pieces[1::2] = _gather(joined, numbers)
-        pieces[-1] = tails[numbers[-1]]
-        yield (_HEAD + '"' if plain else _HEAD) + ('"' if plain else "").join(pieces)
-
-
-def _gather(values: Sequence[str], at: list[int]) -> Sequence[str]:
-    """`[values[i] for i in at]`, in C."""
-    return itemgetter(*at)(values) if len(at) > 1 else [values[i] for i in at]
-
-
-def _tail(licence: str, units: int, direct: bool, downgrade: bool, score: int) -> str:
-    return (
-        f',\n      "licence": {licence},\n'
-        f'      "units": {units},\n'
-        f'      "source": {_SOURCE[direct]},\n'
-        f'      "downgrade": {"true" if downgrade else "false"},\n'
-        f'      "score": {score}\n'
-        "    }"
+    texts = zip(
+        map(licence_json, licence),
+        units,
+        map(_SOURCE.__getitem__, map(bool, direct)),
+        map(_BOOLEAN.__getitem__, map(bool, downgrade)),
+        score,
+        strict=True,
     )
+    plain = plain_json(consumption_ids)  # each id its own JSON text: quoted, not escaped
+    # formatted in C, one per distinct tail; after a plain id, its closing quote first
+    tails = list(map((_QUOTE + _TAIL if plain else _TAIL).__mod__, texts))
+    if plain:
+        head, encode = _HEAD + '"', None
+    else:
+        head, encode = _HEAD, encode_basestring
+    number, consumption = columns.number, columns.consumption
+    return interleaved(
+        names, consumption, number, tails, head=head, glue=_SEPARATOR,
+        chunk=chunk, encode=encode,
+    )  # fmt: skip
 
 
+_QUOTE = '"'
+_TAIL = (
+    ',\n      "licence": %s,\n'
+    '      "units": %s,\n'
+    '      "source": %s,\n'
+    '      "downgrade": %s,\n'
+    '      "score": %s\n'
+    "    }"
+)
 _SOURCE = {True: '"direct"', False: '"auto"'}
+_BOOLEAN = {True: "true", False: "false"}

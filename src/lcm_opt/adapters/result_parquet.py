@@ -18,7 +18,6 @@ time (it does store the writer's name and version, so another pyarrow may differ
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +26,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from lcm_opt.adapters.result_columns import grant_columns
+from lcm_opt.adapters.deficit_columns import DeficitColumns
+from lcm_opt.adapters.result_columns import GrantColumns, grant_columns
 from lcm_opt.adapters.result_stream import _WHITESPACE, _sorted_grants, _text
 from lcm_opt.compile.problem import Problem
-from lcm_opt.domain import DeficitReason, Result
+from lcm_opt.domain import Result
 from lcm_opt.engines.assemble import summary
 from lcm_opt.engines.base import Allocation
 
@@ -75,25 +75,31 @@ def write_result_parquet(problem: Problem, allocation: Allocation, output: Path)
     grants = allocation.grants if table is None else []
     ids, lids = problem.consumption_ids, problem.licence_ids
     columns = grant_columns(grants, len(ids), len(lids), table)
-    head = summary(problem, allocation, None if columns is None else columns.totals(problem))
+    totals = None if columns is None else columns.totals(problem)
+    deficits = DeficitColumns(problem, allocation.deficits)
+    head = summary(problem, allocation, totals, deficits.classes_in_order())
     at = _Lookup(problem)
     if columns is None:
         rows = _record_grants(problem, allocation, at)
     else:
-        licence, units, direct, downgrade, score = (
-            np.asarray(values, dtype=np.int64)[columns.number] for values in columns.tail_values
-        )
-        consumption = pa.array(columns.consumption, pa.int64())
-        rows = _grant_table(
-            at.ids.take(consumption),
-            at.product_names.take(at.product[columns.consumption]),
-            pa.array([_text(lid) for lid in lids], pa.string()).take(licence),
-            units,
-            _SOURCE.take(direct),
-            downgrade.astype(bool),
-            score,
-        )
-    write_rows(output, [rows, _deficit_table(problem, allocation, at)], head)
+        rows = _column_grants(problem, columns, at)
+    write_rows(output, [rows, _deficit_table(problem, deficits, at)], head)
+
+
+def _column_grants(problem: Problem, columns: GrantColumns, at: _Lookup) -> pa.Table:
+    """Each column gathered from its per-tail values by the grants' tail numbers."""
+    licence, units, direct, downgrade, score = columns.tail_arrays
+    number, consumption = columns.number, columns.consumption
+    licences = pa.array([_text(lid) for lid in problem.licence_ids], pa.string())
+    return _grant_table(
+        at.ids.take(consumption),
+        at.product_names.take(at.product[consumption]),
+        licences.take(licence[number]),
+        units.astype(np.int64)[number],
+        _SOURCE.take(direct[number]) if direct.any() else _repeated("auto", len(number)),
+        downgrade.astype(bool)[number],
+        score.astype(np.int64)[number],
+    )
 
 
 class _Lookup:
@@ -102,10 +108,9 @@ class _Lookup:
     def __init__(self, problem: Problem) -> None:
         self.product_names = pa.array([_text(p.id) for p in problem.products], pa.string())
         self.ids = pc.utf8_trim(pa.array(problem.consumption_ids, pa.string()), _WHITESPACE)
-        n, classes = len(problem.consumption_ids), problem.classes
-        self.cls = np.fromiter(problem.consumption_class, np.int64, n)
-        self.product = np.fromiter((c.product for c in classes), np.int64, len(classes))[self.cls]
-        self.units = np.fromiter((c.product_units for c in classes), np.int64, len(classes))
+        # the class columns, not the classes: no class object is made for the rows
+        columns = problem.class_columns
+        self.product = columns.by_member(columns.product, len(problem.consumption_ids))
 
 
 def _record_grants(problem: Problem, allocation: Allocation, at: _Lookup) -> pa.Table:
@@ -126,36 +131,38 @@ def _record_grants(problem: Problem, allocation: Allocation, at: _Lookup) -> pa.
 
 def _grant_table(*columns: Any) -> pa.Table:
     n = len(columns[0])
-    granted = pa.array(["granted"], pa.string()).take(np.zeros(n, np.int64))
     nulls = pa.nulls(n, pa.string())
-    return pa.Table.from_arrays([*columns, granted, nulls, nulls], schema=SCHEMA)
+    return pa.Table.from_arrays([*columns, _repeated("granted", n), nulls, nulls], schema=SCHEMA)
 
 
-def _deficit_table(problem: Problem, allocation: Allocation, at: _Lookup) -> pa.Table:
-    """The deficits by consumption, stably (as the result sorts them), as columns."""
-    deficits = allocation.deficits
-    n = len(deficits)
-    consumption = np.fromiter(map(_first, deficits), np.int64, n)
-    order = np.argsort(consumption, kind="stable")
-    consumption = consumption[order]
-    reasons = list(map(_second, deficits))
-    values = {reason: DeficitReason(reason).value for reason in set(reasons)}
-    details = pa.array(list(map(_third, deficits)), pa.string())
+def _repeated(text: str, n: int) -> pa.Array:
+    """`text` n times as a string array, made from its buffers (a repeated text and evenly
+    spaced offsets) where its offsets fit in 32 bits."""
+    data = text.encode()
+    if not data or len(data) * n >= 2**31:
+        return pa.repeat(pa.scalar(text, pa.string()), n)
+    offsets = np.arange(0, len(data) * (n + 1), len(data), dtype=np.int32)
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data * n))
+
+
+def _deficit_table(problem: Problem, columns: DeficitColumns, at: _Lookup) -> pa.Table:
+    """The deficits by consumption, stably (as the result sorts them), as columns: each
+    gathered from its per-tail values (deficit_columns.py) by the deficits' tail numbers."""
+    classes, number = problem.class_columns, columns.number
+    tails = np.asarray(columns.classes, dtype=np.int64)
+    details = pc.utf8_trim(pa.array(columns.details, pa.string()), _WHITESPACE)
     return _rows(
-        at.ids.take(consumption),
-        at.product_names.take(at.product[consumption]),
+        at.ids.take(columns.consumption),
+        at.product_names.take(classes.product[tails][number]),
         None,
-        at.units[at.cls[consumption]],
+        classes.product_units[tails][number],
         None,
         None,
         None,
         "deficit",
-        pa.array(list(map(values.__getitem__, reasons)), pa.string()).take(order),
-        pc.utf8_trim(details, _WHITESPACE).take(order),
+        pa.array(columns.reasons, pa.string()).take(number),
+        details.take(number),
     )
-
-
-_first, _second, _third = itemgetter(0), itemgetter(1), itemgetter(2)
 
 
 def _rows(*columns: Any) -> pa.Table:
@@ -167,7 +174,7 @@ def _rows(*columns: Any) -> pa.Table:
         if values is None:
             arrays.append(pa.nulls(n, field.type))
         elif isinstance(values, str):
-            arrays.append(pa.array([values], field.type).take(np.zeros(n, np.int64)))
+            arrays.append(_repeated(values, n))
         elif isinstance(values, pa.Array):
             arrays.append(values)
         else:

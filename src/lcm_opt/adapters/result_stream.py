@@ -13,17 +13,19 @@ import io
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from json.encoder import encode_basestring
-from operator import attrgetter, itemgetter, methodcaller
-from typing import TextIO
+from operator import attrgetter
+from typing import Any, TextIO
 
 import numpy as np
 
 from lcm_opt.adapters.cli_common import Format
-from lcm_opt.adapters.csv_cells import bool_cell, text_cell
-from lcm_opt.adapters.json_text import to_json
+from lcm_opt.adapters.csv_cells import bool_cell, csv_text, text_cell
+from lcm_opt.adapters.deficit_columns import DeficitColumns, deficit_json
+from lcm_opt.adapters.json_text import WHITESPACE, to_json
+from lcm_opt.adapters.record_text import names
 from lcm_opt.adapters.result_columns import GrantColumns, grant_columns, grant_json
+from lcm_opt.adapters.result_csv import deficit_rows, grant_rows
 from lcm_opt.compile.problem import Problem
-from lcm_opt.domain import DeficitReason
 from lcm_opt.domain.explain import Explanations
 from lcm_opt.engines.assemble import deficit_row, summary
 from lcm_opt.engines.base import Allocation, DeficitRecord, GrantRecord
@@ -31,12 +33,7 @@ from lcm_opt.engines.base import Allocation, DeficitRecord, GrantRecord
 CHUNK = 10_000
 """Records joined per write: few enough calls to be fast, small enough to stay lean."""
 
-# The result models strip whitespace from every string (str_strip_whitespace); pydantic-core
-# trims Unicode White_Space, which is not Python's str.isspace (that adds \x1c-\x1f).
-_WHITESPACE = (
-    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
-    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-)
+_WHITESPACE = WHITESPACE  # what the result models trim (json_text.py)
 
 # The empty per-record arrays of the summary, as pydantic indents them. Top-level keys are
 # the only lines indented by exactly two spaces, and no JSON string holds a raw newline, so
@@ -128,15 +125,20 @@ def _write_chunks(handle: TextIO, chunks: Iterable[str]) -> None:
 
 
 def _write_grants(
-    problem: Problem, allocation: Allocation, columns: GrantColumns | None, handle: TextIO
+    problem: Problem,
+    allocation: Allocation,
+    columns: GrantColumns | None,
+    ids: Any,
+    handle: TextIO,
 ) -> None:
-    """From columns (result_columns.py) where the records allow, else record by record."""
+    """From columns (result_columns.py) where the records allow, else record by record;
+    `ids`: the consumption ids as record_text.names() makes them."""
     if columns is None:
         _write_array(handle, _grant_json(problem, _sorted_grants(allocation)))
         return
     licences = [_json(lid) for lid in problem.licence_ids]
-    ids = problem.consumption_ids
-    _write_chunks(handle, grant_json(columns, ids, licences.__getitem__, CHUNK))
+    texts = grant_json(columns, problem.consumption_ids, ids, licences.__getitem__, CHUNK)
+    _write_chunks(handle, texts)
 
 
 def _grant_json(problem: Problem, grants: list[GrantRecord]) -> Iterator[str]:
@@ -167,51 +169,6 @@ def _grant_json(problem: Problem, grants: list[GrantRecord]) -> Iterator[str]:
 _SOURCES = {True: '"direct"', False: '"auto"'}
 
 
-def _deficit_json(problem: Problem, deficits: list[DeficitRecord]) -> Iterator[str]:
-    """As _grant_json: the text after the id depends only on (class, reason, detail), so
-    it is made once per distinct key; CHUNK records at a time are put together in C (map,
-    itemgetter, one join of the ids and tails interleaved), joined by ",\n" as
-    _write_array joins records."""
-    ids, classes = problem.consumption_ids, problem.consumption_class
-    products = [_json(p.id) for p in problem.products]
-    consumptions = list(map(_first, deficits))
-    reasons, details = map(_second, deficits), map(_third, deficits)
-    keys = list(zip(map(classes.__getitem__, consumptions), reasons, details, strict=True))
-    number: dict[tuple[int, str, str | None], int] = {}
-    tails: list[str] = []
-    columns = problem.class_columns  # product and units per class, no class made
-    class_product, class_units = columns.product.tolist(), columns.product_units.tolist()
-    for key in dict.fromkeys(keys):
-        k, reason, detail = key
-        number[key] = len(tails)
-        tails.append(
-            f',\n      "product": {products[class_product[k]]},\n'
-            f'      "units": {class_units[k]},\n'
-            f'      "reason": "{DeficitReason(reason).value}",\n'
-            f'      "detail": {"null" if detail is None else _json(detail)}\n'
-            "    }"
-        )
-    numbers = list(map(number.__getitem__, keys))
-    del keys
-    # each tail followed by the next record's head: a chunk is its ids and tails interleaved
-    joined = [tail + ",\n" + _DEFICIT_HEAD for tail in tails]
-    for start in range(0, len(consumptions), CHUNK):
-        part = slice(start, start + CHUNK)
-        at = numbers[part]
-        pieces: list[str] = [""] * (2 * len(at))
-        pieces[0::2] = map(
-            encode_basestring, map(_stripped, map(ids.__getitem__, consumptions[part]))
-        )
-        pieces[1::2] = map(joined.__getitem__, at)
-        pieces[-1] = tails[at[-1]]
-        yield _DEFICIT_HEAD + "".join(pieces)
-
-
-_DEFICIT_HEAD = '    {\n      "consumption": '
-_first, _second, _third = itemgetter(0), itemgetter(1), itemgetter(2)
-_stripped = methodcaller("strip", _WHITESPACE)
-
-
 def _write_json(
     problem: Problem,
     allocation: Allocation,
@@ -225,53 +182,59 @@ def _write_json(
     grants = allocation.grants if table is None else []
     columns = grant_columns(grants, len(ids), len(lids), table)
     totals = None if columns is None else columns.totals(problem)
-    head_model = summary(problem, allocation, totals)
+    deficits = DeficitColumns(problem, allocation.deficits)
+    head_model = summary(problem, allocation, totals, deficits.classes_in_order())
     if explanations is not None:
         head_model = head_model.model_copy(update={"explanations": explanations})
     head = to_json(head_model)
     at = head.index(_EMPTY_RECORDS)
     handle.write(head[:at] + '\n  "grants": ')
-    _write_grants(problem, allocation, columns, handle)
+    named = names(ids)
+    _write_grants(problem, allocation, columns, named, handle)
     handle.write(',\n  "deficits": ')
-    _write_chunks(handle, _deficit_json(problem, _sorted_deficits(allocation)))
+    _write_chunks(handle, deficit_json(problem, deficits, named, CHUNK))
     # explanations come last: everything up to the records is the same without them
     handle.write(_after_records(head) if rest is None else rest())
 
 
 def _write_csv(problem: Problem, allocation: Allocation, handle: TextIO) -> None:
+    """From columns (result_csv.py) where the records allow, else grant by grant."""
     from lcm_opt.adapters.render import RESULT_CSV_COLUMNS  # rich, for the tables: not here
 
+    handle.write(",".join(map(csv_text, RESULT_CSV_COLUMNS)) + "\n")
+    table = allocation.table()  # with it, the records need not be made at all
+    grants = allocation.grants if table is None else []
+    columns = grant_columns(grants, len(problem.consumption_ids), len(problem.licence_ids), table)
+    named = names(problem.consumption_ids)
+    if columns is None:
+        _write_csv_grants(problem, allocation, handle)
+    else:
+        for rows in grant_rows(problem, columns, named, CHUNK):
+            handle.write(rows)
+    deficits = DeficitColumns(problem, allocation.deficits)
+    for rows in deficit_rows(problem, deficits, named, CHUNK):
+        handle.write(rows)
+
+
+def _write_csv_grants(problem: Problem, allocation: Allocation, handle: TextIO) -> None:
     ids, lids = problem.consumption_ids, problem.licence_ids
     licences = [text_cell(_text(lid)) for lid in lids]
     products = [text_cell(_text(p.id)) for p in problem.products]
+    class_product = problem.class_columns.product.tolist()
+    classes = problem.consumption_class
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(RESULT_CSV_COLUMNS)
-
-    def flush() -> None:
-        handle.write(buffer.getvalue())
-        buffer.seek(0)
-        buffer.truncate()
-
     for n, g in enumerate(_sorted_grants(allocation), 1):
         writer.writerow(
-            [text_cell(_text(ids[g.consumption])),
-             products[problem.class_of(g.consumption).product], licences[g.licence], g.units,
-             "direct" if g.direct else "auto", bool_cell(bool(g.downgrade)), g.score,
-             "granted", "", ""]
+            [text_cell(_text(ids[g.consumption])), products[class_product[classes[g.consumption]]],
+             licences[g.licence], g.units, "direct" if g.direct else "auto",
+             bool_cell(bool(g.downgrade)), g.score, "granted", "", ""]
         )  # fmt: skip
         if n % CHUNK == 0:
-            flush()
-    for n, d in enumerate(_sorted_deficits(allocation), 1):
-        cls = problem.class_of(d.consumption)
-        writer.writerow(
-            [text_cell(_text(ids[d.consumption])), products[cls.product], "", cls.product_units,
-             "", "", "", "deficit", DeficitReason(d.reason).value,
-             text_cell(_text(d.detail or ""))]
-        )  # fmt: skip
-        if n % CHUNK == 0:
-            flush()
-    flush()
+            handle.write(buffer.getvalue())
+            buffer.seek(0)
+            buffer.truncate()
+    handle.write(buffer.getvalue())
 
 
 def _tables(problem: Problem, allocation: Allocation) -> str:

@@ -52,6 +52,14 @@ class ClassColumns:
     def sizes(self) -> Ints:
         return np.diff(self.member_start)
 
+    def by_member(self, values: Ints, consumptions: int) -> Ints:
+        """Per consumption (index below `consumptions`), `values[k]` of the class k that
+        has it as a member, -1 where none has: per-class values laid out by consumption
+        with array operations, not read through `Problem.consumption_class`."""
+        out = np.full(consumptions, -1, dtype=np.int64)
+        out[self.members] = np.repeat(values, self.sizes())
+        return out
+
 
 def columns_of(classes: Sequence[ConsumptionClass]) -> ClassColumns:
     """Read from the class objects (a Problem that compile did not make)."""

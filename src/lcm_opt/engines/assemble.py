@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import reduce
+from functools import cache, reduce
 from operator import add, itemgetter
+from typing import Any
+
+import numpy as np
+from pydantic import TypeAdapter
 
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import (
@@ -79,16 +83,20 @@ def _product_rows(
 
 
 def _required(problem: Problem) -> defaultdict[int, int]:
-    """Per product, its classes' demand (A10) summed over their members."""
-    required: defaultdict[int, int] = defaultdict(int)
+    """Per product, its classes' demand (A10) summed over their members; every product
+    of a class is a key. Summed as float64 by numpy where that is exact, else in Python."""
     columns = problem.class_columns
-    for product, units, size in zip(
-        columns.product.tolist(),
-        columns.product_units.tolist(),
-        columns.sizes().tolist(),
-        strict=True,
+    required: defaultdict[int, int] = defaultdict(int)
+    products, units, sizes = columns.product, columns.product_units, columns.sizes()
+    if len(units) and int(units.max()) * int(sizes.sum()) < 2**53 and int(units.min()) >= 0:
+        sums = np.bincount(products, weights=units * sizes)
+        for product in np.unique(products).tolist():
+            required[product] = int(sums[product])
+        return required
+    for product, demand, size in zip(
+        products.tolist(), units.tolist(), sizes.tolist(), strict=True
     ):
-        required[product] += units * size
+        required[product] += demand * size
     return required
 
 
@@ -100,20 +108,25 @@ def _free_products(problem: Problem) -> set[str]:
 
 
 def _licence_rows(problem: Problem, totals: GrantTotals) -> list[LicenceRow]:
-    rows = []
-    for index, licence in enumerate(problem.licences):
-        reserved = problem.lcm.reserved[index] if problem.lcm.reserved else 0
-        used = totals.used.get(index, 0)
-        rows.append(
-            LicenceRow(
-                licence=licence.id,
-                seats=licence.seats,
-                unlimited=licence.unlimited,
-                allocated=used,
-                available=available(problem, index, reserved, used),
-            )
-        )
-    return rows
+    """Validated all at once (one call into pydantic-core for thousands of licences)."""
+    reserved = problem.lcm.reserved or (0,) * len(problem.licences)
+    used = totals.used
+    rows = [
+        {
+            "licence": licence.id,
+            "seats": licence.seats,
+            "unlimited": licence.unlimited,
+            "allocated": used.get(index, 0),
+            "available": available(problem, index, held, used.get(index, 0)),
+        }
+        for index, (licence, held) in enumerate(zip(problem.licences, reserved, strict=True))
+    ]
+    return _licence_rows_adapter().validate_python(rows)
+
+
+@cache
+def _licence_rows_adapter() -> TypeAdapter[list[LicenceRow]]:
+    return TypeAdapter(list[LicenceRow])
 
 
 def _objective_warnings(problem: Problem) -> list[str]:
@@ -136,10 +149,12 @@ def objective_values(
     allocation: Allocation,
     totals: GrantTotals | None = None,
     counts: Counter[int] | None = None,
+    deficit_classes: Any = None,
 ) -> ObjectiveValues:
     """The result's objective straight from the index records, so that writers which never
     build Grant or Deficit models (adapters/result_stream.py) state the same figures.
-    `totals`: the grants' totals, `counts` the deficits per class, when the caller has them."""
+    `totals`: the grants' totals, `counts` the deficits per class, `deficit_classes` each
+    deficit's class in consumption order (an integer array), when the caller has them."""
     products = problem.products
     if counts is None:
         counts = _deficit_classes(problem, allocation.deficits)
@@ -149,10 +164,13 @@ def objective_values(
     # Summed one deficit at a time in consumption order: float addition is not
     # associative, and the cost's last digits are part of the result's bytes.
     cost = {k: class_units[k] * (products[class_product[k]].unit_price or 0.0) for k in counts}
-    in_order = sorted(map(_consumption, allocation.deficits))
-    outstanding_cost = reduce(
-        add, map(cost.__getitem__, map(problem.consumption_class.__getitem__, in_order)), 0.0
-    )
+    if deficit_classes is None:
+        in_order = sorted(map(_consumption, allocation.deficits))
+        outstanding_cost = reduce(
+            add, map(cost.__getitem__, map(problem.consumption_class.__getitem__, in_order)), 0.0
+        )
+    else:
+        outstanding_cost = _summed_in_order(cost, deficit_classes)
     return ObjectiveValues(
         outstanding_units=outstanding_units,
         outstanding_cost=round(outstanding_cost, 6),
@@ -169,6 +187,22 @@ def objective_values(
 _consumption = itemgetter(0)
 
 
+def _summed_in_order(cost: dict[int, float], classes: Any) -> float:
+    """`reduce(add, (cost[k] for k in classes), 0.0)`: numpy's add.accumulate adds one
+    value at a time in order, as the reduce does (a sum would add pairwise)."""
+    if not len(classes):
+        return 0.0
+    keys = np.fromiter(cost, np.int64, len(cost))
+    lookup = np.zeros(int(keys.max()) + 1, dtype=np.float64)
+    lookup[keys] = np.fromiter(cost.values(), np.float64, len(cost))
+    return float(np.add.accumulate(lookup[classes])[-1])
+
+
+def _counted(classes: Any) -> Counter[int]:
+    distinct, counts = np.unique(classes, return_counts=True)
+    return Counter(dict(zip(distinct.tolist(), counts.tolist(), strict=True)))
+
+
 def _deficit_classes(problem: Problem, deficits: Iterable[DeficitRecord]) -> Counter[int]:
     """How many deficits each class has."""
     return Counter(map(problem.consumption_class.__getitem__, map(_consumption, deficits)))
@@ -180,15 +214,19 @@ def _result(
     grants: tuple[Grant, ...],
     deficits: tuple[Deficit, ...],
     totals: GrantTotals | None = None,
+    deficit_classes: Any = None,
 ) -> Result:
     if totals is None:
         totals = grant_totals(problem, allocation.grants)
-    counts = _deficit_classes(problem, allocation.deficits)
+    if deficit_classes is None:
+        counts = _deficit_classes(problem, allocation.deficits)
+    else:
+        counts = _counted(deficit_classes)
     return Result(
         scenario=problem.scenario.name,
         engine=allocation.engine,
         status=allocation.status,
-        objective=objective_values(problem, allocation, totals, counts),
+        objective=objective_values(problem, allocation, totals, counts, deficit_classes),
         grants=grants,
         deficits=deficits,
         products=tuple(_product_rows(problem, allocation, totals, counts)),
@@ -204,11 +242,18 @@ def _result(
     )
 
 
-def summary(problem: Problem, allocation: Allocation, totals: GrantTotals | None = None) -> Result:
+def summary(
+    problem: Problem,
+    allocation: Allocation,
+    totals: GrantTotals | None = None,
+    deficit_classes: Any = None,
+) -> Result:
     """The result with every section but the per-record ones: `grants` and `deficits` are
     empty, the objective and totals are those of the full result. `totals`: the grants'
-    totals when the caller has them (else summed from the records)."""
-    return _result(problem, allocation, (), (), totals)
+    totals when the caller has them (else summed from the records); `deficit_classes`:
+    each deficit's class, the deficits in consumption order, as an integer array, when the
+    caller has them (else read from the records)."""
+    return _result(problem, allocation, (), (), totals, deficit_classes)
 
 
 def assemble(problem: Problem, allocation: Allocation) -> Result:
