@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from lcm_opt.adapters.arrow_build import bools, ints, take, texts, trimmed
 from lcm_opt.adapters.deficit_columns import DeficitColumns
 from lcm_opt.adapters.result_columns import GrantColumns, grant_columns
 from lcm_opt.adapters.result_stream import _WHITESPACE, _sorted_grants, _text
@@ -66,7 +66,7 @@ _WRITER: dict[str, Any] = {
     "data_page_version": "1.0",
     "row_group_size": ROW_GROUP,
 }
-_SOURCE = pa.array(["auto", "direct"], pa.string())
+_SOURCE = texts(["auto", "direct"])
 
 
 def write_result_parquet(problem: Problem, allocation: Allocation, output: Path) -> None:
@@ -90,15 +90,15 @@ def _column_grants(problem: Problem, columns: GrantColumns, at: _Lookup) -> pa.T
     """Each column gathered from its per-tail values by the grants' tail numbers."""
     licence, units, direct, downgrade, score = columns.tail_arrays
     number, consumption = columns.number, columns.consumption
-    licences = pa.array([_text(lid) for lid in problem.licence_ids], pa.string())
+    licences = texts([_text(lid) for lid in problem.licence_ids])
     return _grant_table(
-        at.ids.take(consumption),
-        at.product_names.take(at.product[consumption]),
-        licences.take(licence[number]),
-        units.astype(np.int64)[number],
-        _SOURCE.take(direct[number]) if direct.any() else _repeated("auto", len(number)),
-        downgrade.astype(bool)[number],
-        score.astype(np.int64)[number],
+        take(at.ids, consumption),
+        take(at.product_names, at.product[consumption]),
+        take(licences, licence[number]),
+        ints(units.astype(np.int64)[number]),
+        take(_SOURCE, direct[number]) if direct.any() else _repeated("auto", len(number)),
+        bools(downgrade.astype(bool)[number]),
+        ints(score.astype(np.int64)[number]),
     )
 
 
@@ -106,8 +106,8 @@ class _Lookup:
     """Per consumption its id as the result holds it, and its product (its class's)."""
 
     def __init__(self, problem: Problem) -> None:
-        self.product_names = pa.array([_text(p.id) for p in problem.products], pa.string())
-        self.ids = pc.utf8_trim(pa.array(problem.consumption_ids, pa.string()), _WHITESPACE)
+        self.product_names = texts([_text(p.id) for p in problem.products])
+        self.ids = trimmed(texts(problem.consumption_ids), _WHITESPACE)
         # the class columns, not the classes: no class object is made for the rows
         columns = problem.class_columns
         self.product = columns.by_member(columns.product, len(problem.consumption_ids))
@@ -119,12 +119,12 @@ def _record_grants(problem: Problem, allocation: Allocation, at: _Lookup) -> pa.
     lids = problem.licence_ids
     consumption = np.fromiter((g.consumption for g in grants), np.int64, len(grants))
     return _grant_table(
-        at.ids.take(pa.array(consumption, pa.int64())),
-        at.product_names.take(pa.array(at.product[consumption], pa.int64())),
-        pa.array([_text(lids[g.licence]) for g in grants], pa.string()),
-        pa.array([g.units for g in grants], pa.int64()),
-        pa.array(["direct" if g.direct else "auto" for g in grants], pa.string()),
-        pa.array([bool(g.downgrade) for g in grants], pa.bool_()),
+        take(at.ids, consumption),
+        take(at.product_names, at.product[consumption]),
+        texts([_text(lids[g.licence]) for g in grants]),
+        pa.array([g.units for g in grants], pa.int64()),  # any size: a Python int each
+        texts(["direct" if g.direct else "auto" for g in grants]),
+        bools([bool(g.downgrade) for g in grants]),
         pa.array([g.score for g in grants], pa.int64()),
     )
 
@@ -150,18 +150,18 @@ def _deficit_table(problem: Problem, columns: DeficitColumns, at: _Lookup) -> pa
     gathered from its per-tail values (deficit_columns.py) by the deficits' tail numbers."""
     classes, number = problem.class_columns, columns.number
     tails = np.asarray(columns.classes, dtype=np.int64)
-    details = pc.utf8_trim(pa.array(columns.details, pa.string()), _WHITESPACE)
+    details = trimmed(texts(columns.details), _WHITESPACE)
     return _rows(
-        at.ids.take(columns.consumption),
-        at.product_names.take(classes.product[tails][number]),
+        take(at.ids, columns.consumption),
+        take(at.product_names, classes.product[tails][number]),
         None,
-        classes.product_units[tails][number],
+        ints(classes.product_units[tails][number]),
         None,
         None,
         None,
         "deficit",
-        pa.array(columns.reasons, pa.string()).take(number),
-        details.take(number),
+        take(texts(columns.reasons), number),
+        take(details, number),
     )
 
 
