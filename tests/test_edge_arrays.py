@@ -19,9 +19,10 @@ from lcm_opt.compile.problem import Problem
 from lcm_opt.engines.base import Remaining, records_of
 from lcm_opt.engines.components import subproblems
 from lcm_opt.engines.expand import expand
-from lcm_opt.engines.expand_arrays import flow_table
+from lcm_opt.engines.expand_arrays import flow_table, flow_tables
 from lcm_opt.engines.flow import FlowUnsafe, solve_flow
 from lcm_opt.engines.flow_arrays import solve_flow_arrays
+from lcm_opt.engines.free import FreeMembers
 from tests.conftest import SCENARIOS
 from tests.test_generators import gen
 
@@ -65,6 +66,7 @@ def _check(problem: Problem) -> int:
     assert _columns(from_classes(problem.classes)) == expected
     free = {k: list(cls.members) for k, cls in enumerate(problem.classes)}
     compared = 0
+    parts, wanted = [], []
     for sub in subproblems(problem, free, Remaining(problem)):
         assert sub.columns is not None
         edges = [e for k in sub.classes for e in sub.edges[k]]
@@ -87,6 +89,14 @@ def _check(problem: Problem) -> int:
         assert records_of(table) == want[0]
         assert dict(zip(classes.tolist(), counts.tolist(), strict=True)) == want[1]
         compared += len(want[0])
+        parts.append((sub.classes, sub.columns, solution.flows))
+        wanted.append(want)
+    if parts:  # every flow component's table at once: theirs one after another
+        columns = FreeMembers.of(problem.class_columns, set(), problem.consumption_class)
+        table, classes, counts = flow_tables(parts, columns)
+        assert records_of(table) == [r for want in wanted for r in want[0]]
+        covers = {k: n for want in wanted for k, n in want[1].items()}
+        assert dict(zip(classes.tolist(), counts.tolist(), strict=True)) == covers
     return compared
 
 

@@ -40,6 +40,36 @@ def flow_table(
     return stair.table(members[stair.at]), *stair.covered()
 
 
+def flow_tables(
+    parts: Sequence[tuple[tuple[int, ...], EdgeArrays, np.ndarray]], free: FreeMembers
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`flow_table` of several components (classes, edge columns, flows) at once: their
+    tables one after another, and the classes they cover with their counts. The components
+    share no class, so laid end to end each one's staircase is its own; a component costs
+    array work once per batch rather than once per component."""
+    if len(parts) == 1:
+        return flow_table(*parts[0], free)
+    ks = np.fromiter(
+        chain.from_iterable(p[0] for p in parts), np.int64, sum(len(p[0]) for p in parts)
+    )
+    every = [p[1] for p in parts]
+    degree = np.concatenate([np.diff(c.start) for c in every])
+    start = np.zeros(len(degree) + 1, dtype=np.int64)
+    np.cumsum(degree, out=start[1:])
+    columns = EdgeArrays(
+        start=start,
+        licence=np.concatenate([c.licence for c in every]),
+        score=np.concatenate([c.score for c in every]),
+        units=np.zeros(0, dtype=np.int64),  # not read by the staircase
+        downgrade=np.concatenate([c.downgrade for c in every]),
+        group=np.concatenate([c.group for c in every]),
+        groups=every[0].groups,
+    )
+    flows = np.concatenate([p[2] for p in parts])
+    stair = _Staircase(ks, columns, flows, free)
+    return stair.table(free.gather(ks)[stair.at]), *stair.covered()
+
+
 class _Staircase:
     """Which free member each flowing unit goes to: `order` the flowing edges in grant
     order, `edge` each grant's place in it, `at` each grant's member among the classes'
@@ -82,14 +112,19 @@ class _Staircase:
 
     def table(self, members: np.ndarray) -> np.ndarray:
         """The grants as GrantRecord's fields, `members` the consumption of each."""
-        columns, order, edge = self.columns, self.order, self.edge
-        table = np.zeros((len(edge), len(GrantRecord._fields)), dtype=np.int64)
-        table[:, 0] = members
-        table[:, 1] = columns.licence[order][edge]
+        columns = self.columns
+        at = self.order[self.edge]
+        values = (members, columns.licence[at], columns.score[at])
+        # made at once in the width `narrowed` would give it (int32 where every value fits)
+        info = np.iinfo(np.int32)
+        fits = all(
+            not len(v) or (int(v.min()) >= info.min and int(v.max()) <= info.max) for v in values
+        )
+        table = np.zeros((len(at), len(GrantRecord._fields)), np.int32 if fits else np.int64)
+        table[:, 0], table[:, 1], table[:, 4] = values
         table[:, 2] = 1
-        table[:, 4] = columns.score[order][edge]
-        table[:, 5] = columns.downgrade[order][edge]
-        return narrowed(table)
+        table[:, 5] = columns.downgrade[at]
+        return table
 
     def covered(self) -> tuple[np.ndarray, np.ndarray]:
         owner, run_start, amount = self.owner, self.run_start, self.amount

@@ -13,6 +13,7 @@ from operator import itemgetter
 
 import numpy as np
 
+from lcm_opt.compile.edge_arrays import EdgeArrays
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DirectOverflow, Status
 from lcm_opt.engines import cluster
@@ -28,7 +29,7 @@ from lcm_opt.engines.components import (
 )
 from lcm_opt.engines.cpsat import preload
 from lcm_opt.engines.expand import expand
-from lcm_opt.engines.expand_arrays import flow_table, narrowed
+from lcm_opt.engines.expand_arrays import flow_tables, narrowed
 from lcm_opt.engines.flow import FlowUnsafe, solve_flow
 from lcm_opt.engines.flow_arrays import solve_flow_arrays
 from lcm_opt.engines.flow_batch import solve_flows
@@ -143,6 +144,11 @@ def _take(
 _PAIR = ("first", "second", "data")
 
 
+def _flowed(sub: SubProblem, solution: ComponentSolution, tables: _Tables | None) -> bool:
+    """Whether the component's grants come from its flow as a table (`flow_tables`)."""
+    return solution.flows is not None and sub.columns is not None and tables is not None
+
+
 def _lex_key(problem: Problem, allocation: Allocation) -> tuple[int, int]:
     weights = class_weights(problem)
     covered = {g.consumption for g in allocation.grants}
@@ -178,14 +184,19 @@ class OptimalEngine:
         taken: list[Mapping[tuple[int, int], int]] = []
         pending = deque(zip(subs, solutions, strict=True))
         del subs  # each component's columns go once it is expanded
+        batch: list[tuple[tuple[int, ...], EdgeArrays, np.ndarray]] = []
         while pending:
             sub, solution = pending.popleft()
             started = time.perf_counter()
             if solution.flows is not None and sub.columns is not None and tables is not None:
-                table, ks, counts = flow_table(sub.classes, sub.columns, solution.flows, free)
-                tables.add_table(table)
-                covered[ks] = counts
+                # flow components in a row: their tables made together, in order
+                batch.append((sub.classes, sub.columns, solution.flows))
                 solution.flows = None
+                if not pending or not _flowed(*pending[0], tables):
+                    table, ks, counts = flow_tables(batch, free)
+                    tables.add_table(table)
+                    covered[ks] = counts
+                    batch = []
             else:
                 more, done = expand(problem, solution, free)
                 if tables is not None:
