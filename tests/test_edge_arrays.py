@@ -70,6 +70,7 @@ def _check(problem: Problem) -> int:
     for sub in subproblems(problem, free, Remaining(problem)):
         assert sub.columns is not None
         edges = [e for k in sub.classes for e in sub.edges[k]]
+        assert sub.licences == tuple(sorted({e.licence for e in edges}))
         assert sub.columns.licence.tolist() == [e.licence for e in edges]
         assert sub.columns.score.tolist() == [e.score for e in edges]
         if not sub.unit_demand:

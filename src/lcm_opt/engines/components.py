@@ -170,6 +170,7 @@ def subproblems(
     pool = remaining.pool_view()
     caps = _caps_by_component(remaining.caps_left(), component)
     max_score = max(problem.evaluator.rules.max_score, 0)
+    licences_of = _licences(problem, component, edges_of.licence, len(groups))
     subs = []
     for i, (a, b) in enumerate(pairwise(bounds)):
         if a == b:
@@ -181,7 +182,7 @@ def subproblems(
         if len(groups[i]) > 1:  # the classes product by product
             keys = tuple(ordered_ks[np.argsort(product_of, kind="stable")].tolist())
         columns = _slice(edges_of, a, b)
-        licences = tuple(np.unique(columns.licence).tolist())
+        licences = licences_of[i]
         mine = set(licences)
         weight: Mapping[int, int] = (
             ClassMap(ordered, weights[ordered_ks], keys)
@@ -206,6 +207,22 @@ def subproblems(
         return subs
     hints = greedy_hints(problem, greedy)
     return [hinted(sub, hints) for sub in subs]
+
+
+def _licences(
+    problem: Problem, component: npt.NDArray[np.int64], licence: npt.NDArray[np.int32], n: int
+) -> list[tuple[int, ...]]:
+    """Per component, the licences of its edges (`licence`), ascending. An edge's licence
+    is of its class's product or of one linked to it, so of the class's component: one
+    pass over the edges marks the licences, and their products' components part them."""
+    seen = np.zeros(len(problem.licence_product), dtype=bool)
+    seen[licence] = True
+    used = np.flatnonzero(seen)
+    owner = component[np.asarray(problem.licence_product, dtype=np.int64)[used]]
+    used = used[np.argsort(owner, kind="stable")]
+    bounds = np.searchsorted(np.sort(owner), np.arange(n + 1)).tolist()
+    every = used.tolist()
+    return [tuple(every[a:b]) for a, b in pairwise(bounds)]
 
 
 def _caps_by_component(

@@ -66,7 +66,13 @@ class ClassEdges(Mapping[int, tuple[Edge, ...]]):
     def __init__(self, classes: Sequence[ConsumptionClass], keys: Sequence[int]) -> None:
         self._classes = classes
         self._keys = keys
-        self._known = frozenset(keys)
+        self._set: frozenset[int] | None = None  # made when first asked: flows never ask
+
+    @property
+    def _known(self) -> frozenset[int]:
+        if self._set is None:
+            self._set = frozenset(self._keys)
+        return self._set
 
     def __getitem__(self, k: int) -> tuple[Edge, ...]:
         if k not in self._known:
