@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lcm_opt.adapters.result_columns import GrantColumns
-from lcm_opt.compile.order import first_occurrences, stable_order
+from lcm_opt.compile.order import first_occurrences, first_of_equal, stable_order
 
 
 @pytest.mark.parametrize("bound", [1, 2, 300, 1 << 16, (1 << 16) + 1, 5_000_000])
@@ -34,6 +34,14 @@ def test_first_occurrences_are_unique_with_index(bound: int) -> None:
 def test_first_occurrences_of_nothing() -> None:
     present, first = first_occurrences(np.zeros(0, dtype=np.int64), 0)
     assert len(present) == len(first) == 0
+
+
+def test_first_of_equal_names_each_items_first_equal() -> None:
+    rng = np.random.default_rng(3)
+    items = [(int(a), str(b), None) for a, b in rng.integers(0, 9, (2_000, 2))]
+    expected = [items.index(item) for item in items]
+    assert first_of_equal(items).tolist() == expected
+    assert first_of_equal([]).tolist() == []
 
 
 def _grants(rng: np.random.Generator, repeats: bool) -> np.ndarray:

@@ -47,9 +47,9 @@ def first_occurrences(values: Ints, bound: int) -> tuple[Ints, Ints]:
 
 
 def first_of_equal(items: Sequence[Hashable]) -> Ints:
-    """Per item, the index of the first item equal to it, by one dictionary filled last to
-    first (the first one's index is the one it keeps) rather than a lookup per item."""
+    """Per item, the index of the first item equal to it: one `setdefault` per item keeps
+    the first index and answers it, hashing each item once (a tuple's hash is not
+    cached, and filling the dictionary then looking each item up hashed it twice)."""
     n = len(items)
     first: dict[Hashable, int] = {}
-    first.update(zip(reversed(items), range(n - 1, -1, -1), strict=True))
-    return np.fromiter(map(first.__getitem__, items), np.int64, n)
+    return np.fromiter(map(first.setdefault, items, range(n)), np.int64, n)
