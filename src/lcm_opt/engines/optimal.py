@@ -142,6 +142,9 @@ def _take(
 
 
 _PAIR = ("first", "second", "data")
+_BATCH = 1 << 16
+"""Edges of the flow components whose grant tables are made together: the temporaries
+stay a few megabytes."""
 
 
 def _flowed(sub: SubProblem, solution: ComponentSolution, tables: _Tables | None) -> bool:
@@ -185,6 +188,7 @@ class OptimalEngine:
         pending = deque(zip(subs, solutions, strict=True))
         del subs  # each component's columns go once it is expanded
         batch: list[tuple[tuple[int, ...], EdgeArrays, np.ndarray]] = []
+        edges = 0
         while pending:
             sub, solution = pending.popleft()
             started = time.perf_counter()
@@ -192,11 +196,12 @@ class OptimalEngine:
                 # flow components in a row: their tables made together, in order
                 batch.append((sub.classes, sub.columns, solution.flows))
                 solution.flows = None
-                if not pending or not _flowed(*pending[0], tables):
+                edges += len(sub.columns.licence)
+                if edges >= _BATCH or not pending or not _flowed(*pending[0], tables):
                     table, ks, counts = flow_tables(batch, free)
                     tables.add_table(table)
                     covered[ks] = counts
-                    batch = []
+                    batch, edges = [], 0
             else:
                 more, done = expand(problem, solution, free)
                 if tables is not None:
