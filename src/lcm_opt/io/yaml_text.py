@@ -161,15 +161,15 @@ StrictLoader.add_implicit_resolver(_FLOAT_TAG, _FLOAT_RX, [*"-+.0123456789"])
 StrictLoader.add_constructor(_INT_TAG, _int)
 StrictLoader.add_constructor(_FLOAT_TAG, _float)
 
-# The first characters some implicit resolver tries its pattern on: plain text starting
-# with any other (an id, a name) is text without a pattern tried, as the base resolver
-# finds after its lookups (there are no wildcard or path resolvers to consult).
-_RESOLVER_FIRSTS = frozenset(first for first in StrictLoader.yaml_implicit_resolvers if first)
+# Plain text whose first character no implicit resolver starts with (an id, a name) is
+# text: the base resolver would try no pattern on it either, and there are no wildcard or
+# path resolvers to consult.
 assert None not in StrictLoader.yaml_implicit_resolvers and not StrictLoader.yaml_path_resolvers
 
 
 def _resolve(self: StrictLoader, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
-    if kind is yaml.ScalarNode and implicit[0] and value and value[0] not in _RESOLVER_FIRSTS:
+    plain = kind is yaml.ScalarNode and implicit[0] and value
+    if plain and value[0] not in self.yaml_implicit_resolvers:
         return _STR_TAG
     return _BASE.resolve(self, kind, value, implicit)  # type: ignore[no-untyped-call,no-any-return]
 
