@@ -286,8 +286,8 @@ def test_mapped_files_report_as_streamed(
 def test_a_file_beyond_the_readers_default_block(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A file larger than the CSV reader's default block (1 MiB) is read as one block; its
-    table is the streaming reader's."""
+    """A file larger than the CSV reader's default block (1 MiB) comes in several chunks,
+    each with its own dictionaries: its table is the streaming reader's."""
     lines = [HEADER, *_rows(36_000)]
     path = write(tmp_path, "c.csv", "\n".join(lines) + "\n")
     assert (tmp_path / "c.csv").stat().st_size > 1 << 20

@@ -62,12 +62,9 @@ def _read(data: bytes, fields: list[str | None], delimiter: str) -> list[Any] | 
     row or with a cell of the csv module's field size limit in bytes (or more)."""
     text, coded = pa.string(), pa.dictionary(pa.int32(), pa.string())
     names = [str(index) for index in range(len(fields))]  # by position: headers may repeat
-    block = min(len(data) + 1, 1 << 30)  # the text in one block: no chunks' dictionaries to unify
     table = pcsv.read_csv(
         pa.py_buffer(data),
-        read_options=pcsv.ReadOptions(
-            skip_rows=1, column_names=names, use_threads=False, block_size=block
-        ),
+        read_options=pcsv.ReadOptions(skip_rows=1, column_names=names, use_threads=False),
         parse_options=pcsv.ParseOptions(delimiter=delimiter, quote_char=False),
         convert_options=pcsv.ConvertOptions(  # the defaults keep empty text, check UTF-8
             column_types={str(i): text if f in ROW_FIELDS else coded for i, f in enumerate(fields)}
