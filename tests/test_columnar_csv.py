@@ -281,3 +281,16 @@ def test_mapped_files_report_as_streamed(
         assert [e[:2] for e in errors] == [(f"{tmp_path / 'c.csv'}: row 4", "product")]
     if "two" in text or "Program" in text:
         assert errors
+
+
+def test_a_file_beyond_the_readers_default_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file larger than the CSV reader's default block (1 MiB) comes in several chunks,
+    each with its own dictionaries: its table is the streaming reader's."""
+    lines = [HEADER, *_rows(36_000)]
+    path = write(tmp_path, "c.csv", "\n".join(lines) + "\n")
+    assert (tmp_path / "c.csv").stat().st_size > 1 << 20
+    table = _fast(tmp_path / "c.csv")
+    assert table is not None and len(table) == 36_000
+    assert _parts(table) == _parts(_streamed(path, monkeypatch)[0].consumptions)

@@ -103,3 +103,52 @@ def test_the_document_walk_reports_inside_flat_rows_in_document_order() -> None:
         (("rows", 6, "price"), f"{NOT_FINITE}, got inf"),
         (("tail", 2), f"{NOT_FINITE}, got nan"),
     ]
+
+
+PLAIN = [
+    "",
+    "l02847",
+    "Product p000",
+    "yes",
+    "No",
+    "on",
+    "OFF",
+    "true",
+    "False",
+    "null",
+    "~",
+    "Null",
+    "7",
+    "-3",
+    "+4",
+    "1.5",
+    ".5",
+    ".inf",
+    "-.Inf",
+    ".nan",
+    "2020-01-01",
+    "=",
+    "<<",
+    "0x1f",
+    "1_000",
+    "é",
+    "x y",
+    "_",
+    "device",
+    "y",
+    "n",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN)
+@pytest.mark.parametrize("implicit", [(True, False), (False, True), (False, False)])
+def test_resolve_takes_the_base_resolvers_tag(text: str, implicit: tuple[bool, bool]) -> None:
+    """Plain text that no implicit resolver starts with is text without a lookup; every
+    scalar's tag is the one the base resolver gives, on the same resolvers."""
+    loader = StrictLoader("")
+    base = yaml_text._BASE.resolve(loader, yaml.ScalarNode, text, implicit)
+    assert loader.resolve(yaml.ScalarNode, text, implicit) == base
+    for kind in (yaml.SequenceNode, yaml.MappingNode):
+        assert loader.resolve(kind, None, implicit) == yaml_text._BASE.resolve(
+            loader, kind, None, implicit
+        )

@@ -108,7 +108,7 @@ def table_of(block: TableBlock, lay: Layout, columns: list[Any]) -> Found | None
     }
     for name, value in lay.mapping.constants.items():  # the same for every row
         made[name] = (_valid(name, [value]), [0] * len(firsts))
-    first_ids = [ids[row] for row in firsts.tolist()]
+    first_ids = list(map(ids.__getitem__, firsts.tolist()))
     made["id"] = (_valid("id", first_ids), range(len(first_ids)))
     prototypes = tuple(assemble(made))
     per_row = array("I", prototype.astype(np.uintc).tobytes())

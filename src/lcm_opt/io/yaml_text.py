@@ -160,3 +160,18 @@ StrictLoader.add_implicit_resolver(_INT_TAG, _INT_RX, [*"-+0123456789"])
 StrictLoader.add_implicit_resolver(_FLOAT_TAG, _FLOAT_RX, [*"-+.0123456789"])
 StrictLoader.add_constructor(_INT_TAG, _int)
 StrictLoader.add_constructor(_FLOAT_TAG, _float)
+
+# Plain text whose first character no implicit resolver starts with (an id, a name) is
+# text: the base resolver would try no pattern on it either, and there are no wildcard or
+# path resolvers to consult.
+assert None not in StrictLoader.yaml_implicit_resolvers and not StrictLoader.yaml_path_resolvers
+
+
+def _resolve(self: StrictLoader, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+    plain = kind is yaml.ScalarNode and implicit[0] and value
+    if plain and value[0] not in self.yaml_implicit_resolvers:
+        return _STR_TAG
+    return _BASE.resolve(self, kind, value, implicit)  # type: ignore[no-untyped-call,no-any-return]
+
+
+StrictLoader.resolve = _resolve  # called by the parser for each of a document's nodes
