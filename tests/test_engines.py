@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import random
-
 import pytest
 from pydantic import ValidationError
 
 from lcm_opt.domain import Deficit, DeficitReason
 from lcm_opt.engines import milp
 from lcm_opt.services.checker import check_result
-from tests.builders import devices, scenario
+from tests.builders import core_hosts_in_three_departments, devices, scenario
 from tests.support import solve_checked
 
 ENGINES = ("greedy", "optimal")
@@ -180,14 +178,7 @@ def test_time_limited_solve_reports_each_stage(monkeypatch: pytest.MonkeyPatch) 
     upper bound and its gap; never worse than greedy. Without the search on kinds of
     classes: its model of these 40 hosts (three kinds) proves the stage in one node."""
     monkeypatch.setattr(milp, "KINDS", 0.0)
-    rng = random.Random(0)
-    depts = ["Sales", "HR", "Finance"]
-    servers = [{"id": f"s{i:02d}", "product": "S", "asset": f"s{i:02d}",
-                "cores": rng.choice([3, 5, 7, 11, 13, 17, 19, 23, 29, 31]),
-                "department": rng.choice(depts)} for i in range(40)]  # fmt: skip
-    licences = [{"id": f"L{j}", "product": "S", "type": "CORE", "seats": rng.randint(30, 90),
-                 "department": rng.choice(depts)} for j in range(6)]  # fmt: skip
-    rows = ([{"id": "S", "metric": "core"}], licences, servers)
+    rows = core_hosts_in_three_departments()
     limited = scenario(*rows, settings={"time_limit_s": 0.0001})
     greedy = solve_checked(limited, "greedy")
     result = solve_checked(limited, "optimal")

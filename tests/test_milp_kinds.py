@@ -28,7 +28,7 @@ from lcm_opt.engines.milp_columns import Columns, flows, new_model
 from lcm_opt.engines.milp_highs import highspy_module
 from lcm_opt.engines.milp_kinds import kinds_model
 from lcm_opt.engines.subproblem import SubProblem
-from tests.builders import scenario
+from tests.builders import core_hosts_in_three_departments, scenario
 from tests.support import assert_aon_estate_repeats, solve_checked
 from tests.test_cpsat import LIMIT, assert_brute_force_optimum, brute_force, edge, sub_of
 
@@ -201,14 +201,7 @@ def test_one_node_on_kinds_proves_what_one_node_on_classes_leaves_open(
     """40 per-core hosts of three departments (three kinds) under a limit of one node per
     run: the class model leaves the affinity stage open, the kinds' model proves it, and
     the answer is the unlimited solve's."""
-    rng = random.Random(0)
-    depts = ["Sales", "HR", "Finance"]
-    servers = [{"id": f"s{i:02d}", "product": "S", "asset": f"s{i:02d}",
-                "cores": rng.choice([3, 5, 7, 11, 13, 17, 19, 23, 29, 31]),
-                "department": rng.choice(depts)} for i in range(40)]  # fmt: skip
-    licences = [{"id": f"L{j}", "product": "S", "type": "CORE", "seats": rng.randint(30, 90),
-                 "department": rng.choice(depts)} for j in range(6)]  # fmt: skip
-    rows = ([{"id": "S", "metric": "core"}], licences, servers)
+    rows = core_hosts_in_three_departments()
     limited = scenario(*rows, settings={"time_limit_s": 0.0001})
     proven = _kinds_outcomes(monkeypatch)
     result = solve_checked(limited, "optimal")
