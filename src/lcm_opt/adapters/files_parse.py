@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import yaml
 from lcm_opt.adapters.files_errors import fail, loc_text, surrogate_message
 from lcm_opt.domain.located import Loc
 from lcm_opt.errors import ScenarioError
+from lcm_opt.io.yaml_sections import Sections
 from lcm_opt.io.yaml_text import (
     MAX_ALIAS_NODES,
     MAX_DEPTH,
@@ -43,7 +44,7 @@ def read_document(path: Path) -> Mapping[str, Any]:
         message = f"unsupported file type {path.suffix!r}; expected {', '.join(SUFFIXES)}"
         raise fail(message, where=source)
     try:
-        data = _parse(path.read_text(encoding="utf-8"), path.suffix.lower(), source)
+        data, clean = _parse(path.read_text(encoding="utf-8"), path.suffix.lower(), source)
     except FileNotFoundError:
         raise fail("file not found", where=source) from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -52,14 +53,14 @@ def read_document(path: Path) -> Mapping[str, Any]:
         empty = "the file is empty; expected a scenario mapping"
         top = "expected a mapping (name, licences, ...) at the top level"
         raise fail(empty if data is None else top, where=source)
-    check_depth(data, source)
+    check_depth(data, source, clean)
     return data
 
 
-def check_depth(data: Mapping[str, Any], source: str) -> None:
+def check_depth(data: Mapping[str, Any], source: str, clean: Collection[int] = ()) -> None:
     """Raises a ScenarioErrors for the first of document_problems: a too-deep value at its
-    top-level key, text that is not Unicode at its path."""
-    if (error := _first_problem(document_problems(data))) is not None:
+    top-level key, text that is not Unicode at its path. `clean`: as document_problems'."""
+    if (error := _first_problem(document_problems(data, clean))) is not None:
         raise fail(error.message, where=source, field=error.field)
 
 
@@ -72,14 +73,15 @@ def _first_problem(problems: Iterable[tuple[Loc, str]]) -> ScenarioError | None:
     return None
 
 
-def document_problems(data: object) -> Iterator[tuple[Loc, str]]:
+def document_problems(data: object, clean: Collection[int] = ()) -> Iterator[tuple[Loc, str]]:
     """What no model can see in a parsed document, in document order: a key repeated in
     one JSON object, text or a key holding half a surrogate pair (no Unicode text can), a
     number that is not finite (JSON has none, Python's parser reads NaN and Infinity), and
     a list or mapping nested more than MAX_DEPTH deep, which ends the walk (a YAML alias
     may contain itself). The one policy of scenario files, JSON Lines rows and request
     bodies. Iterative; a container is walked again only when reached deeper than before,
-    so shared (aliased) parts cost at most MAX_DEPTH visits each."""
+    so shared (aliased) parts cost at most MAX_DEPTH visits each. `clean`: the ids of lists
+    known to hold nothing to report (io/yaml_sections.py: ASCII text two levels deep)."""
     deepest: dict[int, int] = {}
     stack: list[tuple[object, int, Any]] = [(data, 0, None)]  # path: (parent's path, key)
     while stack:
@@ -91,6 +93,8 @@ def document_problems(data: object) -> Iterator[tuple[Loc, str]]:
         if isinstance(node, float) and not math.isfinite(node):
             yield _loc(path), f"{NOT_FINITE}, got {node!r}"
         if not isinstance(node, Mapping | list | tuple):
+            continue
+        if id(node) in clean and depth + 1 < MAX_DEPTH:
             continue
         if depth >= MAX_DEPTH:
             yield _loc(path), TOO_DEEP
@@ -132,11 +136,12 @@ def _loc(path: Any) -> Loc:
     return tuple(reversed(parts))
 
 
-def _parse(text: str, suffix: str, source: str) -> object:
+def _parse(text: str, suffix: str, source: str) -> tuple[object, Collection[int]]:
+    """The document's values, and the ids of lists in it with nothing to check."""
     try:
         if suffix == ".json":
-            return parse_json(text)
-        return yaml.load(text, Loader=StrictLoader)  # a SafeLoader subclass: safe
+            return parse_json(text), ()
+        return _parse_yaml(text)
     except ScenarioError as exc:  # JSON's
         where = f"{source}: {exc.where}" if exc.where else source
         raise fail(exc.message, where=where, field=exc.field) from None
@@ -155,6 +160,20 @@ def _parse(text: str, suffix: str, source: str) -> object:
         if "nesting depth" in problem:  # libyaml's own limit, far beyond MAX_DEPTH
             raise fail(TOO_DEEP_TO_PARSE, where=source) from None
         raise fail(f"invalid YAML: {problem}", where=where) from None
+
+
+def _parse_yaml(text: str) -> tuple[object, Collection[int]]:
+    """The YAML text's values, its long simple lists read apart (io/yaml_sections.py);
+    the whole text through the parser where that reading does not hold."""
+    sections = Sections(text)
+    if sections.lists:
+        try:
+            found = sections.restore(yaml.load(sections.text, Loader=StrictLoader))
+        except Exception:  # the parser reports its errors on the original text
+            found = None
+        if found is not None:
+            return found, sections.clean()
+    return yaml.load(text, Loader=StrictLoader), ()  # a SafeLoader subclass: safe
 
 
 def parse_json(text: str) -> Any:
