@@ -86,8 +86,8 @@ def table_of(block: TableBlock, lay: Layout, columns: list[Any]) -> Found | None
     whose validated attributes are equal grouped into one prototype, made from the cells of
     the first of them and named by its id."""
     at = {name: index for index, name in lay.positions}
-    ids = _ids(columns[at["id"]])
-    known = None if ids is None else unique_ids(ids)
+    ids, texts = _ids(columns[at["id"]])
+    known = None if ids is None else unique_ids(ids, _increasing(texts))
     if ids is None or known is None:
         return None
     own = {  # asset and user as a clean row keeps them: stripped, empty as none
@@ -111,7 +111,8 @@ def table_of(block: TableBlock, lay: Layout, columns: list[Any]) -> Found | None
     first_ids = list(map(ids.__getitem__, firsts.tolist()))
     made["id"] = (_valid("id", first_ids), range(len(first_ids)))
     prototypes = tuple(assemble(made))
-    per_row = array("I", prototype.astype(np.uintc).tobytes())
+    per_row = array("I")
+    per_row.frombytes(memoryview(np.ascontiguousarray(prototype, np.int32)).cast("B"))
     values = {  # each attribute's values: its column's, or the default it has in every row
         name: made[name][0].values if name in made else [CONSUMPTIONS.defaults[name]]
         for name in ATTRIBUTE_FIELDS
@@ -157,19 +158,30 @@ def _text_array(column: Any) -> Any:
     return column
 
 
-def _ids(column: Any) -> tuple[str, ...] | None:
-    """The ids as a clean row's, or None when one is absent, empty or not visible."""
+def _ids(column: Any) -> tuple[tuple[str, ...] | None, Any]:
+    """The ids as a clean row's, or None when one is absent, empty or not visible; and
+    the Arrow array of the same texts, or None where they differ from the cells."""
     if column.null_count or not len(column):
-        return None
+        return None, None
     texts = _text_array(column)
     if _graphic(texts):  # each text is its own id: nothing to strip, nothing hidden
-        return tuple(texts.to_pylist())
+        return tuple(texts.to_pylist()), texts
     ids = tuple(map(str.strip, texts.to_pylist()))
     try:
         visible("".join(ids))
     except ValueError:
+        return None, None
+    return (ids if all(ids) else None), None
+
+
+def _increasing(texts: Any) -> bool | None:
+    """Whether the texts are in strictly increasing order (UTF-8's byte order is the
+    order of Python's text), compared by Arrow; None without them."""
+    if texts is None or len(texts) < 2:
         return None
-    return ids if all(ids) else None
+    n = len(texts)
+    less = _compute().call_function("less", [texts.slice(0, n - 1), texts.slice(1)])
+    return bool(_compute().call_function("all", [less]).as_py())
 
 
 _GRAPHIC = bytes(range(0x21, 0x7F))
@@ -197,10 +209,11 @@ def _dictionary(column: Any) -> Any:
 
 
 def _indices(column: Any) -> Any:
-    """A dictionary column's codes from its buffer (no null index; to_numpy imports pandas)."""
+    """A dictionary column's codes (int32) viewed in its buffer (no null index; to_numpy
+    imports pandas)."""
     indices = column.indices
     values = np.frombuffer(indices.buffers()[1], dtype=np.int32)
-    return values[indices.offset : indices.offset + len(indices)].astype(np.int64)
+    return values[indices.offset : indices.offset + len(indices)]
 
 
 def _groups(columns: list[tuple[Any, int]], rows: int) -> tuple[Any, Any]:
@@ -209,7 +222,7 @@ def _groups(columns: list[tuple[Any, int]], rows: int) -> tuple[Any, Any]:
     combined = np.zeros(rows, dtype=np.int64)
     for column_codes, size in columns:
         if int(combined.max(initial=0)) >= (1 << 62) // max(size, 1):
-            combined = _first_seen(combined)
+            combined = _first_seen(combined).astype(np.int64)  # int32 codes
         combined = combined * max(size, 1) + column_codes
     group = _first_seen(combined)
     running = np.maximum.accumulate(group)

@@ -59,9 +59,12 @@ def stream_table(block: TableBlock, row_path: RowPaths, problems: Problems) -> R
     return builder.read(block), seen, builder.locators.__getitem__
 
 
-def unique_ids(ids: tuple[str, ...]) -> Collection[str] | None:
-    """The ids for references, or None when one repeats; ids in order need no hashing."""
-    if all(map(operator.lt, ids, islice(ids, 1, None))):
+def unique_ids(ids: tuple[str, ...], increasing: bool | None = None) -> Collection[str] | None:
+    """The ids for references, or None when one repeats; ids in order need no hashing.
+    `increasing`: whether they are in strictly increasing order, where the caller knows."""
+    if increasing is None:
+        increasing = all(map(operator.lt, ids, islice(ids, 1, None)))
+    if increasing:
         return _SortedIds(ids)
     unique = set(ids)
     return unique if len(unique) == len(ids) else None
