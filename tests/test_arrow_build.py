@@ -31,7 +31,18 @@ def test_texts_equal_pa_array(values: list[str | None]) -> None:
 
 
 @pytest.mark.parametrize(
-    "values", [[], ["a"], ["", "é", "x" * 300, "日本"], [None], [None, "", None, "b"]]
+    "values",
+    [
+        [],
+        ["a"],
+        [""],
+        ["", "é", "x" * 300, "日本"],
+        [None],
+        [None, "", None, "b"],
+        ["a\0b", "c"],  # the separator in a text
+        [None, "\0", "x"],
+        ["\0"],
+    ],
 )
 def test_texts_cases(values: list[str | None]) -> None:
     assert texts(values).equals(pa.array(values, pa.string()))

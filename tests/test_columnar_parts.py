@@ -4,7 +4,9 @@ Arrow as Python orders text."""
 
 from __future__ import annotations
 
+import copy
 import itertools
+import pickle
 import random
 
 import numpy as np
@@ -12,6 +14,7 @@ import pyarrow as pa
 import pytest
 
 from lcm_opt.io import columnar
+from lcm_opt.io.read_texts import GraphicTexts
 from lcm_opt.io.stream import unique_ids
 
 
@@ -53,3 +56,12 @@ def test_increasing_is_pythons_order(texts: list[str]) -> None:
     assert found is None or sorted(found) == sorted(texts)
     assert (found is None) == (len(set(texts)) < len(texts))
     assert all(text in found for text in texts) if found is not None else True
+
+
+def test_graphic_texts_keep_their_array_but_travel_as_tuples() -> None:
+    array = pa.array(["x", "a1", "b2"], pa.string()).slice(1)
+    found = GraphicTexts.of(array)
+    assert found.arrow is array
+    assert found == ("a1", "b2")
+    for copied in (pickle.loads(pickle.dumps(found)), copy.deepcopy(found), copy.copy(found)):
+        assert type(copied) is tuple and copied == found

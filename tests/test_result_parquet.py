@@ -196,3 +196,39 @@ def test_with_a_previous_allocation_the_churn_is_kept(tmp_path: Path) -> None:
     assert read_result_metadata(target) == expected
     assert expected["churn"]["kept"] > 0
     assert RESULT_KEY in (pq.read_schema(target).metadata or {})
+
+
+def test_ids_read_from_parquet_are_written_from_their_array(tmp_path: Path) -> None:
+    """A Parquet estate's ids keep the array they were read from, and the result written
+    from it is byte for byte the one written from ids read row by row."""
+    import pyarrow.csv as pcsv
+
+    from lcm_opt.adapters.arrow_build import texts, trimmed
+    from lcm_opt.adapters.result_parquet import _consumption_texts
+    from lcm_opt.adapters.result_stream import _WHITESPACE
+    from lcm_opt.io.read_texts import GraphicTexts
+    from tests.test_generators import gen
+
+    params = gen.Params("parquet", 3_000, 40, 4, classes_per_product=60)
+    from_csv = gen.generate(params, tmp_path, seed=7, rho=0.9)
+    folder = from_csv.parent
+    options = pcsv.ConvertOptions(column_types=None, strings_can_be_null=True)
+    table = pcsv.read_csv(folder / "consumptions.csv", convert_options=options)
+    index = table.column_names.index("id")
+    table = table.set_column(index, "id", table.column("id").cast("string"))
+    pq.write_table(table, folder / "consumptions.parquet")
+    text = from_csv.read_text("utf-8").replace("csv: consumptions.csv", "parquet: c.parquet")
+    from_parquet = folder / "parquet.yaml"
+    from_parquet.write_text(text.replace("c.parquet", "consumptions.parquet"), "utf-8")
+    written = []
+    for path, group in ((from_csv, False), (from_parquet, True)):
+        problem, allocation = allocate(load_scenario(path, group=group), "optimal")
+        ids = getattr(problem.scenario.consumptions, "ids", None)
+        assert isinstance(ids, GraphicTexts) == group
+        if isinstance(ids, GraphicTexts):
+            assert _consumption_texts(problem) is ids.arrow
+            built = trimmed(texts(problem.consumption_ids), _WHITESPACE)
+            assert built.equals(ids.arrow)
+        write_result_parquet(problem, allocation, tmp_path / "r.parquet")
+        written.append((tmp_path / "r.parquet").read_bytes())
+    assert written[0] == written[1]

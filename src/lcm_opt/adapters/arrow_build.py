@@ -35,29 +35,45 @@ def bools(values: Any) -> pa.Array:
 
 def texts(values: Sequence[str | None]) -> pa.Array:
     """A string array of `values` (None is null): their UTF-8 joined, and the offsets of
-    each; through `pa.array` where they would pass 32-bit offsets or a text cannot be
-    encoded."""
-    missing = [v is None for v in values]
-    present = [v or "" for v in values] if any(missing) else values
+    each; through `pa.array` where they would pass 32-bit offsets, a text cannot be
+    encoded or holds the separator."""
+    missing = None
     try:
-        data = "".join(present).encode()  # type: ignore[arg-type]
+        joined = _SEPARATOR.join(values)  # type: ignore[arg-type]
+    except TypeError:  # a None among them (anything else but text: raised again)
+        missing = [v is None for v in values]
+        joined = _SEPARATOR.join([v or "" for v in values])
+    try:
+        data = joined.encode()
     except UnicodeEncodeError:  # a lone surrogate: pa.array names it
         return pa.array(values, pa.string())
-    if len(data) > _LIMIT:
+    offsets = _separated(data, len(values))
+    if offsets is None:
         return pa.array(values, pa.string())
-    if data.isascii():
-        lengths = np.fromiter(map(len, present), np.int32, len(present))  # type: ignore[arg-type]
-    else:
-        encoded = (len(v.encode()) for v in present)  # type: ignore[union-attr]
-        lengths = np.fromiter(encoded, np.int32, len(present))
-    offsets = np.zeros(len(present) + 1, dtype=np.int32)
-    np.cumsum(lengths, out=offsets[1:])
-    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(data)]
-    nulls = sum(missing)
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(data.replace(_SEPARATOR_BYTE, b""))]
+    nulls = 0 if missing is None else sum(missing)
     if nulls:
         valid = np.packbits(~np.asarray(missing, dtype=bool), bitorder="little")
         buffers[0] = pa.py_buffer(valid)
-    return pa.Array.from_buffers(pa.string(), len(present), buffers, null_count=nulls)
+    return pa.Array.from_buffers(pa.string(), len(values), buffers, null_count=nulls)
+
+
+_SEPARATOR = "\0"
+"""Joins the texts, so that where each ends is found in C, not by a Python call per text."""
+_SEPARATOR_BYTE = _SEPARATOR.encode()
+
+
+def _separated(data: bytes, count: int) -> Any:
+    """The 32-bit offsets of `count` texts joined by one separator byte each, or None
+    when the data holds another separator or the texts pass 32-bit offsets."""
+    separators = max(count - 1, 0)
+    if data.count(_SEPARATOR_BYTE) != separators or len(data) - separators > _LIMIT:
+        return None
+    offsets = np.empty(count + 1, dtype=np.int32)
+    offsets[0], offsets[count] = 0, len(data) - separators
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == _SEPARATOR_BYTE[0])
+    offsets[1:count] = ends - np.arange(separators)
+    return offsets
 
 
 def take(array: pa.Array, indices: Any) -> pa.Array:

@@ -33,6 +33,7 @@ from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import Result
 from lcm_opt.engines.assemble import summary
 from lcm_opt.engines.base import Allocation
+from lcm_opt.io.read_texts import GraphicTexts
 
 RESULT_KEY = b"lcm-opt.result"
 """The metadata key of the result's JSON without its records."""
@@ -107,10 +108,23 @@ class _Lookup:
 
     def __init__(self, problem: Problem) -> None:
         self.product_names = texts([_text(p.id) for p in problem.products])
-        self.ids = trimmed(texts(problem.consumption_ids), _WHITESPACE)
+        self.ids = _consumption_texts(problem)
         # the class columns, not the classes: no class object is made for the rows
         columns = problem.class_columns
         self.product = columns.by_member(columns.product, len(problem.consumption_ids))
+
+
+def _consumption_texts(problem: Problem) -> pa.Array:
+    """Each consumption's id as the result holds it: the string array the ids were read
+    from where they are the problem's (graphic, so trimmed already), else built."""
+    read = getattr(problem.scenario.consumptions, "ids", None)
+    if (
+        isinstance(read, GraphicTexts)
+        and read.arrow.type == pa.string()
+        and read == problem.consumption_ids  # the same texts, compared by identity
+    ):
+        return read.arrow
+    return trimmed(texts(problem.consumption_ids), _WHITESPACE)
 
 
 def _record_grants(problem: Problem, allocation: Allocation, at: _Lookup) -> pa.Table:

@@ -24,6 +24,7 @@ from lcm_opt.io.blocks import TEXT_CELLS, TableBlock
 from lcm_opt.io.cells import typed_columns
 from lcm_opt.io.column_rows import cell_inputs
 from lcm_opt.io.mapping import Layout, layout
+from lcm_opt.io.read_texts import GraphicTexts
 from lcm_opt.io.stream import StopAtFirst, Unclean, unique_ids
 from lcm_opt.memory import release_free_memory
 
@@ -50,7 +51,10 @@ def parquet_table(block: TableBlock) -> Found | None:
         # (pandas with it) costs more than reading a million rows.
         with pq.ParquetFile(block.path, read_dictionary=coded) as file:
             table = file.read()
-        columns = [column.combine_chunks() for column in table.columns]
+        columns = [
+            column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+            for column in table.columns
+        ]
         del table
         return table_of(block, lay, columns)
 
@@ -112,7 +116,7 @@ def table_of(block: TableBlock, lay: Layout, columns: list[Any]) -> Found | None
     made["id"] = (_valid("id", first_ids), range(len(first_ids)))
     prototypes = tuple(assemble(made))
     per_row = array("I")
-    per_row.frombytes(memoryview(np.ascontiguousarray(prototype, np.int32)).cast("B"))
+    per_row.frombytes(np.ascontiguousarray(prototype, np.int32).data.cast("B"))
     values = {  # each attribute's values: its column's, or the default it has in every row
         name: made[name][0].values if name in made else [CONSUMPTIONS.defaults[name]]
         for name in ATTRIBUTE_FIELDS
@@ -165,7 +169,7 @@ def _ids(column: Any) -> tuple[tuple[str, ...] | None, Any]:
         return None, None
     texts = _text_array(column)
     if _graphic(texts):  # each text is its own id: nothing to strip, nothing hidden
-        return tuple(texts.to_pylist()), texts
+        return GraphicTexts.of(texts), texts
     ids = tuple(map(str.strip, texts.to_pylist()))
     try:
         visible("".join(ids))
