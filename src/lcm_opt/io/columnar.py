@@ -223,11 +223,12 @@ def _indices(column: Any) -> Any:
 def _groups(columns: list[tuple[Any, int]], rows: int) -> tuple[Any, Any]:
     """(group of each row, first row of each group), groups numbered in order of first
     appearance; `columns`: per attribute column, its codes and how many there are."""
-    combined = np.zeros(rows, dtype=np.int64)
+    combined = np.zeros(rows, dtype=np.int64)  # in place below: one array, not two a column
     for column_codes, size in columns:
         if int(combined.max(initial=0)) >= (1 << 62) // max(size, 1):
             combined = _first_seen(combined).astype(np.int64)  # int32 codes
-        combined = combined * max(size, 1) + column_codes
+        combined *= max(size, 1)
+        combined += column_codes
     group = _first_seen(combined)
     running = np.maximum.accumulate(group)
     return group, np.flatnonzero(np.concatenate(([True], running[1:] > running[:-1])))
