@@ -65,3 +65,13 @@ def test_graphic_texts_keep_their_array_but_travel_as_tuples() -> None:
     assert found == ("a1", "b2")
     for copied in (pickle.loads(pickle.dumps(found)), copy.deepcopy(found), copy.copy(found)):
         assert type(copied) is tuple and copied == found
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [["a1", "!", "~"], ["a b"], ["a\t"], ["\x7f"], ["é"], ["a", ""], ["x" * 50, "y"]],
+)
+def test_graphic_is_printable_ascii_but_the_space(texts: list[str]) -> None:
+    expected = all(text and all(0x21 <= ord(c) <= 0x7E for c in text) for text in texts)
+    array = pa.array(["  ", *texts, " "], pa.string()).slice(1, len(texts))
+    assert columnar._graphic(array) is expected

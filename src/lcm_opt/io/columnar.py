@@ -188,19 +188,16 @@ def _increasing(texts: Any) -> bool | None:
     return bool(_compute().call_function("all", [less]).as_py())
 
 
-_GRAPHIC = bytes(range(0x21, 0x7F))
-"""Printable ASCII but the space."""
-
-
 def _graphic(texts: Any) -> bool:
-    """Whether every text is non-empty and made of printable ASCII but the space, read from
-    the array's buffers (a million ids in milliseconds)."""
+    """Whether every text is non-empty and made of printable ASCII but the space (0x21 to
+    0x7E), read from the array's buffers (a million ids in milliseconds)."""
     width = np.int64 if pa.types.is_large_string(texts.type) else np.int32
     offsets = np.frombuffer(texts.buffers()[1], dtype=width)
     offsets = offsets[texts.offset : texts.offset + len(texts) + 1]
-    data = texts.buffers()[2]
-    text = b"" if data is None else data.to_pybytes()[int(offsets[0]) : int(offsets[-1])]
-    return bool(np.diff(offsets).min() > 0) and not text.translate(None, _GRAPHIC)
+    if not np.diff(offsets).min() > 0:
+        return False
+    data = np.frombuffer(texts.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    return bool(data.min() >= 0x21 and data.max() <= 0x7E)
 
 
 def _dictionary(column: Any) -> Any:
