@@ -86,7 +86,11 @@ def _section(text: str, start: int, indent: str) -> tuple[int, list[dict[str, st
     end = lines.end()
     if end < len(text) and not _NEXT.match(text, end):
         return None
-    found = re.findall(rf"{indent}(- |  )({_KEY}): ({_TEXT})\n", text[start:end])
+    section = text[start:end]
+    found = re.findall(rf"{indent}(- |  )({_KEY}): ({_TEXT})\n", section)
+    # the keys, and the values that start with a character some resolver starts with
+    if not all(map(_text, {key for _, key, _ in found} | set(_RESOLVED.findall(section)))):
+        return None
     items: list[dict[str, str]] = []
     item: dict[str, str] = {}
     for dash, key, value in found:
@@ -96,12 +100,12 @@ def _section(text: str, start: int, indent: str) -> tuple[int, list[dict[str, st
         item[key] = value
     if len(items) < MIN_ITEMS or sum(map(len, items)) != len(found):  # a field twice
         return None
-    if not all(map(_text, {key for _, key, _ in found} | {value for *_, value in found})):
-        return None
     return end, items, len(found)
 
 
 _RESOLVERS: Mapping[str, list[tuple[str, re.Pattern[str]]]] = StrictLoader.yaml_implicit_resolvers
+_RESOLVED = re.compile(f": ([{re.escape(''.join(sorted(_RESOLVERS)))}][^\n]*)\n")
+"""A value (after its key's `: `) that starts with a character some resolver starts with."""
 
 
 def _text(value: str) -> bool:
