@@ -75,3 +75,14 @@ def test_graphic_is_printable_ascii_but_the_space(texts: list[str]) -> None:
     expected = all(text and all(0x21 <= ord(c) <= 0x7E for c in text) for text in texts)
     array = pa.array(["  ", *texts, " "], pa.string()).slice(1, len(texts))
     assert columnar._graphic(array) is expected
+
+
+def test_ids_in_order_are_found_by_bisection_whatever_their_tuple() -> None:
+    texts = [f"c{n:03d}" for n in range(0, 300, 3)]
+    for ids in (tuple(texts), GraphicTexts.of(pa.array(texts, pa.string()))):
+        known = unique_ids(ids, True)
+        assert known is not None and len(known) == len(texts) and list(known) == texts
+        assert all(text in known for text in texts)
+        assert not any(f"c{n:03d}" in known for n in range(1, 300, 3))
+        assert "b" not in known and "d" not in known
+        assert not known.__contains__(3)

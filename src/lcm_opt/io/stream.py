@@ -16,7 +16,7 @@ from __future__ import annotations
 import operator
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Collection, Hashable, Iterator
+from collections.abc import Callable, Collection, Hashable, Iterator, Sequence
 from contextlib import suppress
 from itertools import islice
 from typing import Any
@@ -71,12 +71,14 @@ def unique_ids(ids: tuple[str, ...], increasing: bool | None = None) -> Collecti
 
 
 class _SortedIds(Collection[str]):
-    """Strictly increasing ids: `in` by bisection, for the references to them."""
+    """Strictly increasing ids: `in` by bisection, for the references to them. A tuple's
+    subclass is bisected as a list (bisect reaches a subclass's items through a generic
+    slot that looks up `__getitem__`: three times as slow)."""
 
     __slots__ = ("_ids",)
 
     def __init__(self, ids: tuple[str, ...]) -> None:
-        self._ids = ids
+        self._ids: Sequence[str] = ids if type(ids) is tuple else list(ids)
 
     def __contains__(self, value: object) -> bool:
         index = bisect_left(self._ids, value) if isinstance(value, str) else len(self._ids)
