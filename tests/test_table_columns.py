@@ -198,3 +198,17 @@ def test_assemble_needs_the_required_fields() -> None:
         assemble({"id": (ids, [0])})
     with pytest.raises(ValueError, match="no field"):
         validate_column("colour", ["red"])
+
+
+def test_assembled_models_hold_dicts_of_their_own() -> None:
+    """Each model's __dict__ is a copy of the defaults: changing one (as model_copy's
+    result or a pickle round trip never does, but a caller might) leaves the others and
+    later models alone."""
+    items = [{"id": f"c{i}", "product": "P"} for i in range(3)]
+    made = assemble(_columns(items))  # type: ignore[arg-type]
+    made[0].__dict__["cores"] = 9
+    made[1].__dict__["extra"] = "x"
+    again = assemble(_columns(items))  # type: ignore[arg-type]
+    assert made[2].cores is None and "extra" not in made[2].__dict__
+    assert [m.__dict__ for m in again] == [Consumption(**item).__dict__ for item in items]
+    assert list(again[0].__dict__) == list(FIELDS)
