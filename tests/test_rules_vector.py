@@ -46,6 +46,12 @@ def check(
         want_score = [rs.score(cvs[c], lvs[x], within, exclusive) for c, x in pairs]
         assert ok.tolist() == want_ok
         assert score.tolist() == want_score
+        # scored only where ok or marked: the same answers there, 0 elsewhere
+        marked = (ci + 2 * li) % 3 == 0
+        ok, score = rs.pair_evaluator(cvs, lvs, within, exclusive)(ci, li, marked)
+        assert ok.tolist() == want_ok
+        wanted = zip(want_score, want_ok, marked.tolist(), strict=True)
+        assert score.tolist() == [s if good or m else 0 for s, good, m in wanted]
         found = (want_ok, want_score)
     return found
 
