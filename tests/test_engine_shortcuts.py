@@ -7,12 +7,13 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from lcm_opt.adapters.files import load_scenario
 from lcm_opt.compile.build import compile_scenario
 from lcm_opt.compile.problem import Problem
-from lcm_opt.engines import greedy
+from lcm_opt.engines import base, greedy
 from lcm_opt.engines.base import Remaining
 from lcm_opt.engines.components import class_weights, subproblems
 from lcm_opt.engines.subproblem import ClassEdges
@@ -76,3 +77,19 @@ def test_class_weights_once_per_problem(tmp_path: Path) -> None:
         assert first == expected
         first.clear()  # a caller's copy: changing it changes nothing for the next
         assert class_weights(problem) == expected
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_amounts_summed_per_licence(seed: int) -> None:
+    """_per_licence counts where float64 sums are exact and sorts otherwise, with the
+    same licences (every one present, ascending) and the same exact sums."""
+    rng = np.random.default_rng(seed)
+    licence = rng.integers(0, 50, size=2_000)
+    for amount in (rng.integers(0, 9, size=2_000), rng.integers(2**50, 2**51, size=2_000)):
+        want: dict[int, int] = {}
+        for li, a in zip(licence.tolist(), amount.tolist(), strict=True):
+            want[li] = want.get(li, 0) + a
+        got = list(base._per_licence(licence, amount))
+        assert got == sorted(want.items())
+        assert all(type(li) is int and type(a) is int for li, a in got)
+    assert list(base._per_licence(np.zeros(0, np.int64), np.zeros(0, np.int64))) == []

@@ -4,6 +4,7 @@ changing its output or its error behaviour."""
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 from functools import cache
@@ -338,3 +339,33 @@ def test_values_beyond_int64_are_written_record_by_record(tmp_path: Path) -> Non
     allocation.grants[3] = allocation.grants[3]._replace(score=-(2**62))
     assert grant_columns(allocation.grants, n, m) is not None
     _assert_identical(problem, allocation)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_is_paused_while_writing_and_restored(enabled: bool) -> None:
+    """The writers run with the cyclic collector paused (they build no cycles) and leave
+    it as they found it, also when writing fails."""
+    solved = _solved(FILES[0], "greedy")
+    assert solved is not None
+    seen: list[bool] = []
+
+    class Handle(io.StringIO):
+        def write(self, text: str) -> int:
+            seen.append(gc.isenabled())
+            return super().write(text)
+
+    class Failing(io.StringIO):
+        def write(self, text: str) -> int:
+            raise OSError("disk full")
+
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        write_result(*solved, Format.JSON, Handle())
+        assert seen and not any(seen)
+        assert gc.isenabled() is enabled
+        with pytest.raises(OSError):
+            write_result(*solved, Format.CSV, Failing())
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()

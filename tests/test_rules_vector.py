@@ -46,6 +46,12 @@ def check(
         want_score = [rs.score(cvs[c], lvs[x], within, exclusive) for c, x in pairs]
         assert ok.tolist() == want_ok
         assert score.tolist() == want_score
+        # scored only where ok or marked: the same answers there, 0 elsewhere
+        marked = (ci + 2 * li) % 3 == 0
+        ok, score = rs.pair_evaluator(cvs, lvs, within, exclusive)(ci, li, marked)
+        assert ok.tolist() == want_ok
+        wanted = zip(want_score, want_ok, marked.tolist(), strict=True)
+        assert score.tolist() == [s if good or m else 0 for s, good, m in wanted]
         found = (want_ok, want_score)
     return found
 
@@ -518,3 +524,36 @@ def rule_lines(draw: st.DrawFn) -> list[str]:
 @given(lines=rule_lines(), cs=raws(list(cons()), 6), ls=raws(list(lic()), 5))
 def test_random_rules_match_the_closures(lines: list[str], cs: list[Raw], ls: list[Raw]) -> None:
     check(rules(*SETS, *lines), cs, ls)
+
+
+class _Text(str):
+    """Text of another type, equal to the plain text it holds."""
+
+
+@pytest.mark.parametrize(
+    ("values", "kind"),
+    [
+        (["a", None, "b", "a"], "str"),
+        ([None, "a", None], "str"),
+        (["a", 1, "b"], "obj"),
+        (["a", True], "obj"),
+        (["a", 1.5], "obj"),
+        (["a", ["x"]], "obj"),
+        (["a", _Text("b")], "obj"),
+        ([None, None], "null"),
+        ([1, None, 2], "int"),
+        ([True, False], "bool"),
+        ([], "null"),
+    ],
+)
+def test_a_column_is_of_text_only_where_every_value_is(values: list[object], kind: str) -> None:
+    """The kind is read from the exact types of the values, whatever their order and
+    however few are distinct; text columns code each text by first appearance."""
+    col = vector_columns.column(values)
+    assert col.kind == kind
+    if kind == "str":
+        names = [v for v in dict.fromkeys(values) if v is not None]
+        assert list(col.names) == names
+        assert col.null.tolist() == [v is None for v in values]
+        given = [(c, v) for c, v in zip(col.data.tolist(), values, strict=True) if v is not None]
+        assert [names[c] for c, _ in given] == [v for _, v in given]

@@ -68,3 +68,25 @@ def test_grant_columns_are_in_consumption_then_licence_order(repeats: bool) -> N
     tails = (v[columns.number] for v in (licence, units, direct, score, downgrade))
     rows = np.stack([columns.consumption, *tails], axis=1)
     assert np.array_equal(rows, table[order])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_rows_in_natural_id_order(seed: int) -> None:
+    """compile/rows._natural_order: the rows sorted by natural id order (A31), their ids,
+    and whether that is plain string order; for ids in order, shuffled, partly numeric,
+    and for a subset of the rows."""
+    from lcm_opt.compile.rows import _natural_order
+    from lcm_opt.domain import natural_key
+
+    rng = np.random.default_rng(seed)
+    plain = [f"c{i:05d}" for i in range(500)]
+    numeric = [*plain[:200], *(str(i) for i in range(300))]
+    shuffled = [plain[i] for i in rng.permutation(500)]
+    mixed = [numeric[i] for i in rng.permutation(500)]
+    for ids in (plain, shuffled, mixed):
+        for rows in (np.arange(len(ids)), np.sort(rng.choice(len(ids), 120, replace=False))):
+            order, texts, is_plain = _natural_order(tuple(ids), rows)
+            want = sorted(rows.tolist(), key=lambda r: natural_key(ids[r]))
+            assert order.tolist() == want
+            assert texts == [ids[r] for r in want]
+            assert is_plain == (ids is not mixed)

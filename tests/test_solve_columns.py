@@ -21,6 +21,7 @@ from lcm_opt.engines import free as free_module
 from lcm_opt.engines import greedy, pins, repair
 from lcm_opt.engines.base import Remaining
 from lcm_opt.engines.components import class_weights, subproblems, weight_column
+from lcm_opt.engines.deficit_details import SHOWN, capacity_details
 from lcm_opt.engines.expand_arrays import flow_table
 from lcm_opt.engines.flow import FlowUnsafe
 from lcm_opt.engines.flow_arrays import solve_flow_arrays
@@ -237,3 +238,25 @@ def test_rooms_and_deficit_details_from_the_columns(problems: list[Problem]) -> 
                 assert greedy._class_deficit(problem, k, ranked)[1] == detail
             else:
                 assert greedy._class_deficit(problem, k, ranked)[1] == cls.detail
+
+
+def test_capacity_details_of_many_classes_at_once(problems: list[Problem]) -> None:
+    """capacity_details names each class's licences as _full_detail does (without caps),
+    for classes in any order, repeated or without edges; some classes have more licences
+    than a detail names."""
+    crowded = 0
+    for problem in problems:
+        if not greedy._in_natural_order(problem.licence_ids):
+            continue
+        uncapped = replace(problem, lcm=replace(problem.lcm, caps={}))
+        classes = [*reversed(range(len(problem.classes))), 0, 0]
+        found = capacity_details(problem.edge_arrays, problem.licence_ids, classes)
+        with_edges = {k for k, cls in enumerate(problem.classes) if cls.edges}
+        assert found.keys() == with_edges
+        for k in with_edges:
+            licences = [e.licence for e in problem.classes[k].edges]
+            crowded += len(set(licences)) > SHOWN
+            product = problem.classes[k].product
+            assert found[k] == greedy._full_detail(uncapped, licences, product, ranked=True)
+    assert crowded > 10
+    assert capacity_details(problems[0].edge_arrays, problems[0].licence_ids, []) == {}

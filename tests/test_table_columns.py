@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from lcm_opt.adapters.files_errors import Problems
 from lcm_opt.adapters.files_parse import read_document
 from lcm_opt.domain.estate import Consumption
 from lcm_opt.domain.table_columns import FIELDS, UNSET, Column, assemble, validate_column
+from lcm_opt.domain.types import Id, clean_ids
 from lcm_opt.errors import ScenarioErrors
 from lcm_opt.io.blocks import KINDS, table_block
 from lcm_opt.io.sources import block_rows
@@ -198,3 +199,43 @@ def test_assemble_needs_the_required_fields() -> None:
         assemble({"id": (ids, [0])})
     with pytest.raises(ValueError, match="no field"):
         validate_column("colour", ["red"])
+
+
+def test_assembled_models_hold_dicts_of_their_own() -> None:
+    """Each model's __dict__ is a copy of the defaults: changing one (as model_copy's
+    result or a pickle round trip never does, but a caller might) leaves the others and
+    later models alone."""
+    items = [{"id": f"c{i}", "product": "P"} for i in range(3)]
+    made = assemble(_columns(items))  # type: ignore[arg-type]
+    made[0].__dict__["cores"] = 9
+    made[1].__dict__["extra"] = "x"
+    again = assemble(_columns(items))  # type: ignore[arg-type]
+    assert made[2].cores is None and "extra" not in made[2].__dict__
+    assert [m.__dict__ for m in again] == [Consumption(**item).__dict__ for item in items]
+    assert list(again[0].__dict__) == list(FIELDS)
+
+
+ID: TypeAdapter[str] = TypeAdapter(Id)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_clean_ids_agree_with_the_id_type(seed: int) -> None:
+    """clean_ids of short lists drawn from texts that are clean, need stripping, are empty,
+    hold a newline, a control, a non-ASCII or a hidden character: None, or what the Id
+    type makes of each (the texts themselves where nothing was stripped)."""
+    rng = random.Random(seed)
+    pieces = ["a", "b", "1", "-", " ", "  ", "\t", "\n", "\r", "\x0b", "\x1c", "\x00", "\x7f"]
+    pieces += ["é", "\u202e"]
+    taken = 0
+    for _ in range(3000):
+        values: list[object] = [
+            "".join(rng.choice(pieces) for _ in range(rng.randint(0, 4)))
+            for _ in range(rng.randint(0, 4))
+        ]
+        cleaned = clean_ids(values)
+        if cleaned is None:
+            continue
+        taken += 1
+        assert cleaned == [ID.validate_python(value) for value in values]
+        assert all(c is v for c, v in zip(cleaned, values, strict=True) if c == v)
+    assert taken > 500

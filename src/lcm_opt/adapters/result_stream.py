@@ -9,6 +9,7 @@ and deficit records are written here, matching pydantic's output field for field
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
@@ -53,6 +54,25 @@ def write_result(
     `result_tables` of `assemble(problem, allocation)` (with `explanations` added to the
     JSON, or its tables after the result's; csv has no place for them). `rest`: instead of
     `explanations`, their `explained_rest`, asked for once the records are written."""
+    # The writers build many acyclic containers (the summary's rows and models, lists of
+    # record texts): the cyclic collector, paused meanwhile, would find nothing to free.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        _write(problem, allocation, fmt, handle, explanations, rest)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _write(
+    problem: Problem,
+    allocation: Allocation,
+    fmt: Format,
+    handle: TextIO,
+    explanations: Explanations | None,
+    rest: Callable[[], str] | None,
+) -> None:
     if fmt is Format.JSON:
         _write_json(problem, allocation, handle, explanations, rest)
     elif fmt is Format.CSV:

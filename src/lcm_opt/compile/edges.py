@@ -97,7 +97,10 @@ class _Judge:
 
     def __call__(self, pairs: Pairs, lo: int, hi: int) -> Block:
         k, lic = pairs.k, pairs.lic
-        ok, score = self.evaluate(self.cv_of_class[k], lic)
+        # a pair failing the requirements is dropped (no score read) unless its licence's
+        # own Allocation Rule decides it instead
+        scored = np.isin(lic, self.ruled_at) if self.ruled else np.zeros(len(lic), dtype=bool)
+        ok, score = self.evaluate(self.cv_of_class[k], lic, scored)
         if self.ruled:
             self._explicit_rules(k, lic, ok)
         kept = np.flatnonzero(ok)

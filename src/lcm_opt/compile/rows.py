@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import chain, islice
-from operator import le
+from itertools import chain
 from typing import Any, overload
 
 import numpy as np
@@ -186,7 +185,7 @@ def _natural_order(ids: list[str] | tuple[str, ...], rows: Ints) -> tuple[Ints, 
     """`rows` sorted by natural id order (A31), their ids in that order, and whether that
     is plain string order. Without digit-only ids it is, and it sorts without building a
     key per row; rows whose ids already come in order (as exports usually list them) are
-    only checked, not sorted (a stable sort would leave them as they are)."""
+    only checked, not moved. The ids are distinct (a table's are)."""
     if not len(rows):
         return np.zeros(0, dtype=np.int64), [], True
     every = len(rows) == len(ids)  # then rows are 0, 1, ... (ascending, distinct)
@@ -194,7 +193,11 @@ def _natural_order(ids: list[str] | tuple[str, ...], rows: Ints) -> tuple[Ints, 
     if any(map(str.isdigit, ids)) and any(t.isdigit() and t.isascii() for t in texts):
         order = sorted(range(len(texts)), key=lambda i: natural_key(texts[i]))
         return rows[order], [texts[i] for i in order], False
-    if all(map(le, texts, islice(texts, 1, None))):
+    # Sorting texts already in order only compares neighbours (and then the lists hold
+    # the same objects); otherwise each sorted (distinct) id is looked up for its row.
+    ordered = sorted(texts)
+    if ordered == texts:
         return rows, texts, True
-    order = sorted(range(len(texts)), key=texts.__getitem__)
-    return rows[order], [texts[i] for i in order], True
+    position = dict(zip(texts, range(len(texts)), strict=True))
+    order = list(map(position.__getitem__, ordered))
+    return rows[order], ordered, True

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache, reduce
+from functools import cache, partial, reduce
+from itertools import repeat
 from operator import add, itemgetter
 from typing import Any
 
@@ -23,6 +24,7 @@ from lcm_opt.domain import (
     Source,
     natural_key,
 )
+from lcm_opt.domain.result_rows import licence_rows
 from lcm_opt.engines.base import Allocation, DeficitRecord, GrantRecord, available
 from lcm_opt.engines.overview import build_overview, has_allocations
 from lcm_opt.objectives import objective_unit
@@ -108,19 +110,22 @@ def _free_products(problem: Problem) -> set[str]:
 
 
 def _licence_rows(problem: Problem, totals: GrantTotals) -> list[LicenceRow]:
-    """Validated all at once (one call into pydantic-core for thousands of licences)."""
-    reserved = problem.lcm.reserved or (0,) * len(problem.licences)
-    used = totals.used
-    rows = [
-        {
-            "licence": licence.id,
-            "seats": licence.seats,
-            "unlimited": licence.unlimited,
-            "allocated": used.get(index, 0),
-            "available": available(problem, index, held, used.get(index, 0)),
-        }
-        for index, (licence, held) in enumerate(zip(problem.licences, reserved, strict=True))
-    ]
+    """From columns of values of the fields' exact types (domain/result_rows.py), else
+    validated all at once (one call into pydantic-core, which names what it refuses)."""
+    count = len(problem.licences)
+    reserved = problem.lcm.reserved or (0,) * count
+    allocated = list(map(totals.used.get, range(count), repeat(0)))
+    columns: dict[str, list[Any]] = {
+        "licence": [licence.id for licence in problem.licences],
+        "seats": [licence.seats for licence in problem.licences],
+        "unlimited": [licence.unlimited for licence in problem.licences],
+        "allocated": allocated,
+        "available": list(map(partial(available, problem), range(count), reserved, allocated)),
+    }
+    made = licence_rows(columns)
+    if made is not None:
+        return made
+    rows = [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
     return _licence_rows_adapter().validate_python(rows)
 
 

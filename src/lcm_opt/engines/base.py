@@ -193,10 +193,7 @@ def take_all(
             remaining.take(licence, amount, product[k])
         return
     if isinstance(units, PairMap):  # columns: summed per licence in arrays
-        licences, at = np.unique(units.second, return_inverse=True)
-        sums = np.zeros(len(licences), dtype=np.int64)
-        np.add.at(sums, at.reshape(-1), units.data)
-        for licence, amount in zip(licences.tolist(), sums.tolist(), strict=True):
+        for licence, amount in _per_licence(units.second, units.data):
             remaining.take(licence, amount)
         return
     per_licence: dict[int, int] = {}
@@ -204,6 +201,21 @@ def take_all(
         per_licence[licence] = per_licence.get(licence, 0) + amount
     for licence, amount in per_licence.items():
         remaining.take(licence, amount)
+
+
+def _per_licence(licence: Any, amount: Any) -> zip[tuple[int, int]]:
+    """(licence, its amounts summed), licences ascending: counted where the sums are exact
+    in float64 (the licence numbers are few and small), else by sorting."""
+    licence, amount = np.asarray(licence, dtype=np.int64), np.asarray(amount, dtype=np.int64)
+    largest = int(np.abs(amount).max(initial=0))
+    if len(licence) and int(licence.min()) >= 0 and largest * len(amount) < 1 << 53:
+        present = np.flatnonzero(np.bincount(licence))
+        sums = np.bincount(licence, weights=amount)[present].astype(np.int64)
+        return zip(present.tolist(), sums.tolist(), strict=True)
+    licences, at = np.unique(licence, return_inverse=True)
+    totals = np.zeros(len(licences), dtype=np.int64)
+    np.add.at(totals, at.reshape(-1), amount)
+    return zip(licences.tolist(), totals.tolist(), strict=True)
 
 
 def available(problem: Problem, licence: int, reserved: int, used: int) -> int | None:

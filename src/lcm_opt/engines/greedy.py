@@ -17,6 +17,7 @@ from operator import lt
 from lcm_opt.compile.problem import Edge, Problem
 from lcm_opt.domain import DeficitReason, DirectOverflow, OrderMode, SplitMode, Status, natural_key
 from lcm_opt.engines.base import Allocation, DeficitRecord, GrantRecord, Remaining
+from lcm_opt.engines.deficit_details import capacity_details
 from lcm_opt.engines.greedy_fast import run_tier
 from lcm_opt.engines.pins import apply_pins
 
@@ -181,7 +182,14 @@ def deficit_records(problem: Problem, missing: list[int], blocked: set[int]) -> 
     if blocked:
         ks = [-1 if c in blocked else k for c, k in zip(missing, ks, strict=True)]
     ranked = _in_natural_order(problem.licence_ids)
-    tails = {k: pinned if k < 0 else _class_deficit(problem, k, ranked) for k in dict.fromkeys(ks)}
+    distinct = dict.fromkeys(ks)
+    tails: dict[int, tuple[DeficitReason, str | None]] = {}
+    if ranked and not problem.lcm.caps and "edge_arrays" in problem.__dict__:
+        classes = [k for k in distinct if k >= 0]
+        found = capacity_details(problem.edge_arrays, problem.licence_ids, classes)
+        tails = {k: (DeficitReason.CAPACITY, detail) for k, detail in found.items()}
+    for k in distinct.keys() - tails.keys():
+        tails[k] = pinned if k < 0 else _class_deficit(problem, k, ranked)
     reasons, details = zip(*map(tails.__getitem__, ks), strict=True) if ks else ((), ())
     return list(map(_new, repeat(DeficitRecord), zip(missing, reasons, details, strict=True)))
 

@@ -221,12 +221,15 @@ class PairEvaluator:
         self.cvs, self.lvs, self.within, self.exclusive = cvs, lvs, within, exclusive
         self._call: _Call | None = None
 
-    def __call__(self, ci: Ints, li: Ints) -> tuple[Mask, Ints]:
+    def __call__(self, ci: Ints, li: Ints, scored: Mask | None = None) -> tuple[Mask, Ints]:
         """(ok, score) of every pair j of (cvs[ci[j]], lvs[li[j]]); `ci`, `li`: 1-d integer
-        arrays of one length."""
+        arrays of one length. With `scored` (a mask of that length), only the pairs that
+        are ok or marked there are scored, the others' score is 0: the caller reads none."""
         ci, li = _indices(ci), _indices(li)
         if ci.ndim != 1 or ci.shape != li.shape:
             raise ValueError(f"ci and li must be 1-d of one length, got {ci.shape} and {li.shape}")
+        if scored is not None and scored.shape != ci.shape:
+            raise ValueError(f"scored must have the pairs' shape {ci.shape}, got {scored.shape}")
         n = len(ci)
         ok = np.ones(n, dtype=np.bool_)
         score = np.zeros(n, dtype=np.int64)
@@ -236,10 +239,22 @@ class PairEvaluator:
             self._call = _Call(self.rules, self.cvs, self.lvs, self.within, self.exclusive)
         for start in range(0, n, CHUNK):
             part = slice(start, start + CHUNK)
-            ok[part], score[part] = self._chunk(_Chunk(self._call, ci[part], li[part]))
+            chunk = _Chunk(self._call, ci[part], li[part])
+            ok[part], score[part] = self._chunk(chunk, None if scored is None else scored[part])
         return ok, score
 
-    def _chunk(self, chunk: _Chunk) -> tuple[Mask, Ints]:
+    def _chunk(self, chunk: _Chunk, scored: Mask | None) -> tuple[Mask, Ints]:
+        passed = self._passed(chunk)
+        if scored is None or (wanted := passed | scored).all():
+            return passed, self._scores(chunk)
+        # only the wanted pairs scored: a chunk of their own (its slots gathered anew)
+        at = np.flatnonzero(wanted)
+        total = np.zeros(chunk.n, dtype=np.int64)
+        if len(at):
+            total[at] = self._scores(_Chunk(chunk.call, chunk.ci[at], chunk.li[at]))
+        return passed, total
+
+    def _passed(self, chunk: _Chunk) -> Mask:
         cvs, lvs, within = self.cvs, self.lvs, self.within
         deferred: list[_Pred] = []
         passed = np.ones(chunk.n, dtype=np.bool_)
@@ -254,6 +269,10 @@ class PairEvaluator:
             passed[todo] = [
                 all(req(cvs[c], lvs[lv], within, False) for req in deferred) for c, lv in pairs
             ]
+        return passed
+
+    def _scores(self, chunk: _Chunk) -> Ints:
+        cvs, lvs, within = self.cvs, self.lvs, self.within
         total = np.zeros(chunk.n, dtype=np.int64)
         for plan, (pred, weight) in zip(self.rules.affinities, self.affinities, strict=True):
             try:
@@ -263,7 +282,7 @@ class PairEvaluator:
                 fired = (pred(cvs[c], lvs[lv], within, self.exclusive) for c, lv in pairs)
                 hit = np.fromiter(fired, dtype=np.bool_, count=chunk.n)
             total += hit * weight
-        return passed, total
+        return total
 
 
 def _indices(a: Ints) -> Ints:

@@ -44,10 +44,11 @@ def slot_values(rows: Sequence[Values], index: int) -> list[object]:
 def column(values: list[object]) -> Column:
     """Classify one slot by the exact Python types it holds (bool is not int here)."""
     n = len(values)
-    types = set(map(type, values)) - {_NONE}
+    distinct = _distinct_texts(values)
+    types = {str} if distinct is not None else set(map(type, values)) - {_NONE}
     zeros = np.zeros(n, dtype=np.int64)
     if types == {str}:
-        distinct = dict.fromkeys(values)
+        distinct = dict.fromkeys(values) if distinct is None else distinct
         distinct.pop(None, None)
         names = cast(tuple[str, ...], tuple(distinct))
         local: dict[object, int] = dict(zip(names, range(len(names)), strict=True))
@@ -67,6 +68,19 @@ def column(values: list[object]) -> Column:
     except OverflowError:  # a Python int beyond int64 compares exactly only as itself
         return Column("obj", zeros, null)
     return Column("int" if types == {int} else "bool", data, null)
+
+
+def _distinct_texts(values: list[object]) -> dict[object, None] | None:
+    """The distinct values where every value is text or NULL (some text), else None (not
+    known). A text equals no value of another type, so the distinct values of such a
+    column are of the same types: the types of those few are read, not of every value."""
+    if not values or type(values[0]) not in (str, _NONE):
+        return None
+    try:
+        distinct = dict.fromkeys(values)
+    except TypeError:  # an unhashable value
+        return None
+    return distinct if set(map(type, distinct)) - {_NONE} == {str} else None
 
 
 def _within_codes(values: list[object], col: Column, names: dict[str, int]) -> Ints:
