@@ -6,8 +6,8 @@ either app; any other command line (no command, `--help`, `--version`, a misspel
 command) gets the whole app and typer's own answer.
 
 Start-up (the parsing, and the modules, classes and schemas it loads) builds objects that
-live until the exit and no cycles to collect, so the cyclic garbage collector waits until
-the command starts, then runs as it would have."""
+live until the exit: a collection meanwhile would walk them and free nothing. So the cyclic
+garbage collector waits until the command starts, then runs as it would have."""
 
 from __future__ import annotations
 
