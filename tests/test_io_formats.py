@@ -6,9 +6,11 @@ per-row path on every format; wrong bytes are reported at their own row."""
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -267,6 +269,38 @@ def test_parquet_takes_the_columnar_path(tmp_path: Path) -> None:
     assert len(table.prototypes) < len(table) and "PC-4/sql" in ids
     write_parquet(tmp_path / "bad.parquet", [*ROWS, {"id": " ", "product": "office"}], FIELDS)
     assert parquet_table(TableBlock("parquet", tmp_path / "bad.parquet")) is None
+
+
+@pytest.mark.parametrize(
+    ("ids", "in_order"),
+    [
+        (["a1", "a10", "a2", "b"], True),  # plain order, which natural order then is
+        (["a1", "a2", "a10"], False),  # natural order, not plain
+        (["a1", "b", "b0"][::-1], False),
+        (["a1", "b2", "z9"], True),
+        (["1", "2", "a"], False),  # digit-only ids: natural order may differ from plain
+        (["x", "9a"][::-1], False),  # "9a" first in plain order, but starts with a digit
+        ([" a", "b"], False),  # not graphic: read as texts to strip
+    ],
+)
+def test_parquet_table_knows_ids_in_order(tmp_path: Path, ids: list[str], in_order: bool) -> None:
+    """The columnar read marks a table whose ids are in plain order with none of digits
+    alone (then compile keeps the rows as they are); its outcome is that of sorting."""
+    from lcm_opt.compile.rows import _natural_order
+    from lcm_opt.io.blocks import TableBlock
+    from lcm_opt.io.columnar import parquet_table
+
+    rows = [{"id": i, "product": "office"} for i in ids]
+    write_parquet(tmp_path / "c.parquet", rows, ["id", "product"])
+    found = parquet_table(TableBlock("parquet", tmp_path / "c.parquet"))
+    assert found is not None
+    table = found[0]
+    assert table.ids_in_order is in_order
+    assert pickle.loads(pickle.dumps(table)).ids_in_order is in_order
+    every = np.arange(len(ids))
+    order, texts, plain = _natural_order(table.ids, every, table.ids_in_order)
+    want = _natural_order(tuple(t.strip() for t in ids), every)
+    assert order.tolist() == want[0].tolist() and texts == want[1] and plain == want[2]
 
 
 def test_parquet_columns_the_loader_does_not_know(tmp_path: Path) -> None:

@@ -90,3 +90,6 @@ def test_rows_in_natural_id_order(seed: int) -> None:
             assert order.tolist() == want
             assert texts == [ids[r] for r in want]
             assert is_plain == (ids is not mixed)
+            if ids is plain:  # known in order: the same outcome, taken as it is
+                kept = _natural_order(tuple(ids), rows, in_order=True)
+                assert kept[0] is rows and kept[1:] == (texts, True)

@@ -102,7 +102,7 @@ def group_table(
         free_rows, used = np.zeros(0, dtype=np.int64), np.arange(len(rows), dtype=np.int64)
     every_row = used if len(used) == len(rows) else None  # then used is 0, 1, ...
     ids = table.ids
-    order, order_ids, plain = _natural_order(ids, used)
+    order, order_ids, plain = _natural_order(ids, used, table.ids_in_order)
     proto_key = keys.first  # a key's number: its first prototype
     row_key = proto_key[rows if order is every_row else rows[order]]
     # Classes are numbered by their first member, as the per-row grouping numbers them.
@@ -125,7 +125,7 @@ def group_table(
         firsts=[protos[i] for i in first_protos],
         raws=FirstRaws(table, first_protos, first_rows),
         values=list(map(keys.values.__getitem__, class_protos.tolist())),
-        free=_natural_order(ids, free_rows)[1],
+        free=_natural_order(ids, free_rows, table.ids_in_order)[1],
         merged=merged,
         plain=plain,
         columns=(start, sorted_members),
@@ -181,15 +181,21 @@ def _merge_users(
     return merged, {by_id[cid] for cid in merged}
 
 
-def _natural_order(ids: list[str] | tuple[str, ...], rows: Ints) -> tuple[Ints, list[str], bool]:
+def _natural_order(
+    ids: list[str] | tuple[str, ...], rows: Ints, in_order: bool = False
+) -> tuple[Ints, list[str], bool]:
     """`rows` sorted by natural id order (A31), their ids in that order, and whether that
     is plain string order. Without digit-only ids it is, and it sorts without building a
     key per row; rows whose ids already come in order (as exports usually list them) are
-    only checked, not moved. The ids are distinct (a table's are)."""
+    only checked, not moved. The ids are distinct (a table's are) and `rows` ascend.
+    `in_order`: the ids are known to be in plain order with no digit-only id (the table's
+    `ids_in_order`): then so are those of `rows`, which stay as they are."""
     if not len(rows):
         return np.zeros(0, dtype=np.int64), [], True
     every = len(rows) == len(ids)  # then rows are 0, 1, ... (ascending, distinct)
     texts = list(ids) if every else list(map(ids.__getitem__, rows.tolist()))
+    if in_order:
+        return rows, texts, True
     if any(map(str.isdigit, ids)) and any(t.isdigit() and t.isascii() for t in texts):
         order = sorted(range(len(texts)), key=lambda i: natural_key(texts[i]))
         return rows[order], [texts[i] for i in order], False

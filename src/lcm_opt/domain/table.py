@@ -17,6 +17,9 @@ Fields (read-only):
   it without a copy).
 * `assets`, `users`: per row, the row's asset (user), None where the row has none; the
   field itself is None when no row has one.
+* `ids_in_order`: True where the builder found the ids in strictly increasing plain
+  string order with no id made of ASCII digits alone (then their natural order, A31, is
+  the rows' order); False where it does not know.
 
 Two rows share a prototype exactly when their validated attributes other than `id`, `asset`
 and `user` are equal (in the tables the loader and `from_rows` build; the constructor does
@@ -66,7 +69,9 @@ class ConsumptionTable(Sequence[Consumption]):
     """An immutable sequence of Consumption stored as prototypes plus per-row columns (see
     the module docstring)."""
 
-    __slots__ = ("_assets", "_hash", "_ids", "_prototypes", "_rows", "_users", "_values")
+    __slots__ = (
+        "_assets", "_hash", "_ids", "_in_order", "_prototypes", "_rows", "_users", "_values"
+    )  # fmt: skip
 
     _ids: tuple[str, ...]
     _prototypes: tuple[Consumption, ...]
@@ -75,6 +80,7 @@ class ConsumptionTable(Sequence[Consumption]):
     _users: tuple[str | None, ...] | None
     _hash: int | None
     _values: dict[str, Collection[Any]]
+    _in_order: bool
 
     def __init__(
         self,
@@ -104,15 +110,17 @@ class ConsumptionTable(Sequence[Consumption]):
         assets: tuple[str | None, ...] | None = None,
         users: tuple[str | None, ...] | None = None,
         values: Mapping[str, Collection[Any]] | None = None,
+        in_order: bool = False,
     ) -> ConsumptionTable:
         """A table from columns their builder has already checked (the streaming loader
         checks every row as it reads it): skips the O(rows) checks of the constructor. The
         table takes ownership of `row_prototype`; the caller must not change it. `values`:
         the values of attribute fields over the prototypes, where the builder knows them
-        (`attribute_values`)."""
+        (`attribute_values`); `in_order`: `ids_in_order`, where the builder checked it."""
         table = cls.__new__(cls)
         table._set(ids, prototypes, row_prototype, assets, users)
         table._values.update(values or {})
+        table._in_order = in_order
         return table
 
     @classmethod
@@ -152,6 +160,7 @@ class ConsumptionTable(Sequence[Consumption]):
         self._users = _column(users)
         self._hash = None
         self._values = {}
+        self._in_order = False
 
     def _check(self) -> None:
         size = len(self._ids)
@@ -177,6 +186,10 @@ class ConsumptionTable(Sequence[Consumption]):
     @property
     def ids(self) -> tuple[str, ...]:
         return self._ids
+
+    @property
+    def ids_in_order(self) -> bool:
+        return self._in_order
 
     @property
     def prototypes(self) -> tuple[Consumption, ...]:
@@ -279,7 +292,7 @@ class ConsumptionTable(Sequence[Consumption]):
 
     def __reduce__(self) -> tuple[Any, ...]:
         columns = (self._ids, self._prototypes, self._rows, self._assets, self._users)
-        return (ConsumptionTable.trusted, columns)
+        return (ConsumptionTable.trusted, (*columns, None, self._in_order))
 
     def __repr__(self) -> str:
         return f"ConsumptionTable({len(self)} rows, {len(self._prototypes)} prototypes)"

@@ -91,7 +91,8 @@ def table_of(block: TableBlock, lay: Layout, columns: list[Any]) -> Found | None
     the first of them and named by its id."""
     at = {name: index for index, name in lay.positions}
     ids, texts = _ids(columns[at["id"]])
-    known = None if ids is None else unique_ids(ids, _increasing(texts))
+    increasing = _increasing(texts)
+    known = None if ids is None else unique_ids(ids, increasing)
     if ids is None or known is None:
         return None
     own = {  # asset and user as a clean row keeps them: stripped, empty as none
@@ -122,7 +123,8 @@ def table_of(block: TableBlock, lay: Layout, columns: list[Any]) -> Found | None
         for name in ATTRIBUTE_FIELDS
     }
     assets, users = own.get("asset"), own.get("user")
-    table = ConsumptionTable.trusted(ids, prototypes, per_row, assets, users, values)
+    in_order = bool(increasing) and _digit_free(texts)
+    table = ConsumptionTable.trusted(ids, prototypes, per_row, assets, users, values, in_order)
     return table, known
 
 
@@ -188,11 +190,24 @@ def _increasing(texts: Any) -> bool | None:
     return bool(_compute().call_function("all", [less]).as_py())
 
 
+def _digit_free(texts: Any) -> bool:
+    """Whether no text of a graphic array (`_graphic`) starts with an ASCII digit, so none
+    is made of digits alone (whose natural order, A31, differs from plain order)."""
+    first = np.frombuffer(texts.buffers()[1], dtype=_width(texts))
+    first = first[texts.offset : texts.offset + len(texts)]
+    data = np.frombuffer(texts.buffers()[2], dtype=np.uint8)
+    lead = data[first]
+    return not bool(((lead >= 0x30) & (lead <= 0x39)).any())
+
+
+def _width(texts: Any) -> Any:
+    return np.int64 if pa.types.is_large_string(texts.type) else np.int32
+
+
 def _graphic(texts: Any) -> bool:
     """Whether every text is non-empty and made of printable ASCII but the space (0x21 to
     0x7E), read from the array's buffers (a million ids in milliseconds)."""
-    width = np.int64 if pa.types.is_large_string(texts.type) else np.int32
-    offsets = np.frombuffer(texts.buffers()[1], dtype=width)
+    offsets = np.frombuffer(texts.buffers()[1], dtype=_width(texts))
     offsets = offsets[texts.offset : texts.offset + len(texts) + 1]
     if not np.diff(offsets).min() > 0:
         return False
