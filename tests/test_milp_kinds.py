@@ -224,3 +224,40 @@ def _kinds_outcomes(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 
     monkeypatch.setattr(milp_module, "_by_kinds", counted)
     return proven
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_a_large_class_model_runs_its_affinity_stage_on_kinds_alone(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the class model counts as large (`_kinds_first`), its affinity stage runs on
+    the kinds' model only (the class model's `_stage` runs for stage 1 alone) and ends at
+    brute force's optimum, proven."""
+    sub = kinds_sub(random.Random(400 + seed))
+    monkeypatch.setattr(milp_module, "KINDS", 1.0)
+    monkeypatch.setattr(milp_module, "JOINT", False)
+    monkeypatch.setattr(milp_module, "_kinds_first", lambda cols: True)
+    stages: list[int] = []
+    stage = milp_module._stage
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        stages.append(len(args[1].upper))
+        return stage(*args, **kwargs)
+
+    monkeypatch.setattr(milp_module, "_stage", counted)
+    proven = _kinds_outcomes(monkeypatch)
+    assert_brute_force_optimum(sub, solve_milp(sub, time_limit_s=LIMIT, seed=0))
+    assert len(stages) == 1 and proven == [True]
+
+
+def test_the_kinds_model_goes_first_only_where_the_class_models_node_limit_shrinks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sub = kinds_sub(random.Random(7))
+    cols = _columns(sub)
+    monkeypatch.setattr(milp_module, "COLUMNS", len(cols.upper))
+    assert not milp_module._kinds_first(cols)
+    monkeypatch.setattr(milp_module, "COLUMNS", len(cols.upper) - 1)
+    assert milp_module._kinds_first(cols)
+    monkeypatch.setattr(milp_module, "KINDS_FIRST", False)
+    assert not milp_module._kinds_first(cols)

@@ -102,8 +102,14 @@ ANY_ORDER = True
 # that has at most this share of the class model's columns (on the suite's 1,000-host
 # estates a third); off only to time the stage without it
 KINDS = 0.5
-# The kinds' run's node limit: the class model's times (its columns / the kinds' columns),
-# at most this: a node's LP costs about what its columns do
+# Class models of more than COLUMNS columns, whose node limit shrinks with their size, run
+# the affinity stage on the kinds' model alone, at the kinds' own node limit: on the suite's
+# 3,000-host estates (22,543 columns against 4,200) the class model's 223 nodes found
+# nothing the kinds' model does not, which proves the count estate in 4,730 nodes; off only
+# to time the stage without it
+KINDS_FIRST = True
+# The kinds' run's node limit: its own model's (COLUMNS) times (the class model's columns /
+# the kinds' columns), at most this: a node's LP costs about what its columns do
 KINDS_NODES = 4.0
 
 
@@ -175,15 +181,17 @@ def _stage(
 
 
 def _by_kinds(
-    sub: SubProblem, cols: Columns, second: _Run, begin: list[float], limit: float, seed: int
-) -> _Run:
-    """The open affinity stage `second` searched again on the kinds' model (milp_kinds.py),
-    from the stage's own start `begin` (on the suite's 1,000-host estates it proved both
+    sub: SubProblem, cols: Columns, second: _Run | None, begin: list[float], limit: float, seed: int
+) -> _Run | None:
+    """The affinity stage searched on the kinds' model (milp_kinds.py) where that has at
+    most KINDS of the class model's columns, else `second` as it is. `second`: the class
+    model's run, left open; None where the kinds' model runs instead of it (`_kinds_first`).
+    From the stage's own start `begin` (on the suite's 1,000-host estates it proved both
     open stages from there, neither from the stage's best solution), with HiGHS's default
-    heuristics and the class model's node limit times the ratio of their columns
-    (KINDS_NODES): the better solution of the two and the tighter bound. The model is
-    the same stage's, so both bounds hold; its flows are only a certificate (the counts
-    get theirs after)."""
+    heuristics and its own model's node limit times the ratio of the two models' columns
+    (KINDS_NODES): the better solution of the two and the tighter bound. The model is the
+    same stage's, so both bounds hold; its flows are only a certificate (the counts get
+    theirs after)."""
     kinds = kinds_model(sub, cols)
     if len(kinds.cols.upper) > KINDS * len(cols.upper):
         return second
@@ -194,14 +202,23 @@ def _by_kinds(
     for i, v in enumerate(begin):
         start[kinds.image[i]] += v
     more = min(len(cols.upper) / len(kinds.cols.upper), KINDS_NODES)
-    nodes = _nodes(cols, limit, more)  # the class model's limit: the same shrinking with size
-    run = _run(h, kinds.cols, start, limit * more, second.bound, nodes)
+    nodes = _nodes(kinds.cols, limit, more)
+    target = None if second is None else second.bound
+    run = _run(h, kinds.cols, start, limit * more, target, nodes)
     if run is None:
         return second
     step = step_of(kinds.cols.affinity)
-    bound = min(second.bound, step * math.floor(run.bound / step))
-    best = run if run.value > second.value else second
+    bound = step * math.floor(run.bound / step)
+    if second is not None:
+        bound = min(second.bound, bound)
+    best = run if second is None or run.value > second.value else second
     return replace(best, bound=bound, proven=best.value >= bound - 0.5)
+
+
+def _kinds_first(cols: Columns) -> bool:
+    """Whether the affinity stage runs on the kinds' model instead of the class model's
+    (KINDS_FIRST): where the class model's node limit shrinks with its size (COLUMNS)."""
+    return KINDS_FIRST and len(cols.upper) > COLUMNS
 
 
 def _lagrange(cols: Columns, objective: list[float], limit: float, seed: int) -> int | None:
@@ -317,9 +334,13 @@ def solve_milp(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentS
     h.changeColsCost(len(every), every, np.array(cols.affinity))
 
     begin = start_of(cols, start)
-    second = _stage(h, cols, begin, time_limit_s, seed)
-    if KINDS and second is not None and not second.proven:
-        second = _by_kinds(sub, cols, second, begin, time_limit_s, seed)
+    second = None
+    if KINDS and _kinds_first(cols):
+        second = _by_kinds(sub, cols, None, begin, time_limit_s, seed)
+    if second is None:
+        second = _stage(h, cols, begin, time_limit_s, seed)
+        if KINDS and second is not None and not second.proven:
+            second = _by_kinds(sub, cols, second, begin, time_limit_s, seed)
     if DIVE and second is not None and not second.proven:
         found = improve(
             sub, cols, lambda: _model(cols, seed), value1, second.counts, off=TUNING,
