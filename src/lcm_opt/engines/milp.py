@@ -7,7 +7,9 @@ lexicographic stages: maximise sum weight * c; then add sum weight * c >= stage-
 maximise sum score * f, started from the stage-1 solution; a stage 2 left unproven is
 searched again on kinds of classes (milp_kinds.py: the same stage, a third of the columns
 on the per-core suite's 1,000-host estates), then gets milp_dive.py's primal heuristic
-(on large components HiGHS's search can end where it started). HiGHS's LP relaxation of
+(on large components HiGHS's search can end where it started); on class models whose node
+limit shrinks with their size the kinds' model runs alone, from a weighted run's start
+(milp_kinds_start.py). HiGHS's LP relaxation of
 this model is the transportation bound, which proves most per-core estates at the root or
 in a few nodes, where CP-SAT's search has to close the gap itself (models/FORMULATION.md).
 
@@ -51,6 +53,7 @@ from lcm_opt.engines.milp_highs import highspy_module, objective_of
 from lcm_opt.engines.milp_highs import new_highs as new_highs  # the optimiser preloads it
 from lcm_opt.engines.milp_joint import solve_joint
 from lcm_opt.engines.milp_kinds import kinds_model
+from lcm_opt.engines.milp_kinds_start import weighted_start
 from lcm_opt.engines.milp_ties import canonical_flows
 from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
 from lcm_opt.engines.symmetry import merged, spread
@@ -108,6 +111,9 @@ KINDS = 0.5
 # nothing the kinds' model does not, which proves the count estate in 4,730 nodes; off only
 # to time the stage without it
 KINDS_FIRST = True
+# There, the kinds' search starts from a weighted run's solution (milp_kinds_start.py), which
+# gets this share of the kinds' node limit; 0 only to time the search from stage 1's counts
+KINDS_WEIGHTED = 0.1
 # The kinds' run's node limit: its own model's (COLUMNS) times (the class model's columns /
 # the kinds' columns), at most this: a node's LP costs about what its columns do
 KINDS_NODES = 4.0
@@ -203,6 +209,9 @@ def _by_kinds(
         start[kinds.image[i]] += v
     more = min(len(cols.upper) / len(kinds.cols.upper), KINDS_NODES)
     nodes = _nodes(kinds.cols, limit, more)
+    if second is None and KINDS_WEIGHTED:
+        weighted = _nodes(kinds.cols, limit, KINDS_WEIGHTED)
+        start = weighted_start(sub, kinds.cols, start, _options(seed), weighted, _guard(limit))
     target = None if second is None else second.bound
     run = _run(h, kinds.cols, start, limit * more, target, nodes)
     if run is None:
@@ -333,21 +342,7 @@ def solve_milp(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentS
     h.addRow(value1 - 0.5, math.inf, len(cover), np.array(cover, dtype=np.int32), weights)
     h.changeColsCost(len(every), every, np.array(cols.affinity))
 
-    begin = start_of(cols, start)
-    second = None
-    if KINDS and _kinds_first(cols):
-        second = _by_kinds(sub, cols, None, begin, time_limit_s, seed)
-    if second is None:
-        second = _stage(h, cols, begin, time_limit_s, seed)
-        if KINDS and second is not None and not second.proven:
-            second = _by_kinds(sub, cols, second, begin, time_limit_s, seed)
-    if DIVE and second is not None and not second.proven:
-        found = improve(
-            sub, cols, lambda: _model(cols, seed), value1, second.counts, off=TUNING,
-            nodes=_nodes(cols, time_limit_s, DIVE_SHARE), guard_s=_guard(time_limit_s),
-            target=second.bound,
-        )  # fmt: skip
-        second = second if found is None else replace(second, counts=dict(found[1]))
+    second = _affinity(sub, cols, h, start_of(cols, start), value1, time_limit_s, seed)
     sol = None if second is None else canonical_flows(h, sub, cols, second.counts)
     if sol is None:  # keep the first stage's proof with its own solution
         sol, second = start, None
@@ -369,6 +364,36 @@ def solve_milp(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentS
         affinity_bound=affinity if proven else affinity_bound,
         solver="highs",
     )
+
+
+def _affinity(
+    sub: SubProblem,
+    cols: Columns,
+    h: highspy.Highs,
+    begin: list[float],
+    value1: int,
+    limit: float,
+    seed: int,
+) -> _Run | None:
+    """Stage 2 from `begin` (stage 1's counts) on `h`, the class model with the coverage
+    row: on the kinds' model alone where that runs first (`_kinds_first`), without the
+    class model's heuristic (milp_dive.py: on the suite's 3,000-host units estate its first
+    run reached the wall-clock guard); else the class model's run, the kinds' search and
+    the heuristic on what each leaves open."""
+    if KINDS and _kinds_first(cols):
+        alone = _by_kinds(sub, cols, None, begin, limit, seed)
+        if alone is not None:
+            return alone
+    second = _stage(h, cols, begin, limit, seed)
+    if KINDS and second is not None and not second.proven:
+        second = _by_kinds(sub, cols, second, begin, limit, seed)
+    if DIVE and second is not None and not second.proven:
+        found = improve(
+            sub, cols, lambda: _model(cols, seed), value1, second.counts, off=TUNING,
+            nodes=_nodes(cols, limit, DIVE_SHARE), guard_s=_guard(limit), target=second.bound,
+        )  # fmt: skip
+        second = second if found is None else replace(second, counts=dict(found[1]))
+    return second
 
 
 def _trivial(sub: SubProblem) -> int:
