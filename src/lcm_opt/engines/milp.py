@@ -8,8 +8,8 @@ maximise sum score * f, started from the stage-1 solution; a stage 2 left unprov
 searched again on kinds of classes (milp_kinds.py: the same stage, a third of the columns
 on the per-core suite's 1,000-host estates), then gets milp_dive.py's primal heuristic
 (on large components HiGHS's search can end where it started); on class models whose node
-limit shrinks with their size the kinds' model runs alone, from a weighted run's start
-(milp_kinds_start.py). HiGHS's LP relaxation of
+limit shrinks with their size the kinds' model runs alone, its search followed where open
+by a weighted run (milp_kinds_weighted.py). HiGHS's LP relaxation of
 this model is the transportation bound, which proves most per-core estates at the root or
 in a few nodes, where CP-SAT's search has to close the gap itself (models/FORMULATION.md).
 
@@ -53,7 +53,7 @@ from lcm_opt.engines.milp_highs import highspy_module, objective_of
 from lcm_opt.engines.milp_highs import new_highs as new_highs  # the optimiser preloads it
 from lcm_opt.engines.milp_joint import solve_joint
 from lcm_opt.engines.milp_kinds import kinds_model
-from lcm_opt.engines.milp_kinds_start import weighted_start
+from lcm_opt.engines.milp_kinds_weighted import weighted_run
 from lcm_opt.engines.milp_ties import canonical_flows
 from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
 from lcm_opt.engines.symmetry import merged, spread
@@ -111,8 +111,9 @@ KINDS = 0.5
 # nothing the kinds' model does not, which proves the count estate in 4,730 nodes; off only
 # to time the stage without it
 KINDS_FIRST = True
-# There, the kinds' search starts from a weighted run's solution (milp_kinds_start.py), which
-# gets this share of the kinds' node limit; 0 only to time the search from stage 1's counts
+# There, a search that ends open is followed by a weighted run from its best
+# (milp_kinds_weighted.py, in place of the class model's heuristic), which gets this share of
+# the kinds' node limit; 0 only to time the search alone
 KINDS_WEIGHTED = 0.1
 # The kinds' run's node limit: its own model's (COLUMNS) times (the class model's columns /
 # the kinds' columns), at most this: a node's LP costs about what its columns do
@@ -209,15 +210,17 @@ def _by_kinds(
         start[kinds.image[i]] += v
     more = min(len(cols.upper) / len(kinds.cols.upper), KINDS_NODES)
     nodes = _nodes(kinds.cols, limit, more)
-    if second is None and KINDS_WEIGHTED:
-        weighted = _nodes(kinds.cols, limit, KINDS_WEIGHTED)
-        start = weighted_start(sub, kinds.cols, start, _options(seed), weighted, _guard(limit))
     target = None if second is None else second.bound
     run = _run(h, kinds.cols, start, limit * more, target, nodes)
     if run is None:
         return second
     step = step_of(kinds.cols.affinity)
     bound = step * math.floor(run.bound / step)
+    if second is None and KINDS_WEIGHTED and run.value < bound - 0.5:
+        weighted = _nodes(kinds.cols, limit, KINDS_WEIGHTED)
+        x = weighted_run(sub, kinds.cols, run.x, _options(seed), weighted, _guard(limit))
+        value = float(np.dot(kinds.cols.affinity, x))
+        run = replace(run, x=x, counts=_counts(x, kinds.cols), value=value)
     if second is not None:
         bound = min(second.bound, bound)
     best = run if second is None or run.value > second.value else second

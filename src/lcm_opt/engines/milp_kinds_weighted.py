@@ -1,18 +1,18 @@
-"""A start for the affinity stage's search on the kinds' model (milp.py, `_by_kinds`) where
-that model runs instead of the class model's.
+"""A weighted run on the kinds' model (milp_kinds.py) after its affinity search ends open,
+where that model runs instead of the class model's (milp.py, `_by_kinds`).
 
-The stage's own start (stage 1's counts) can lie far below the optimum: on the suite's
-3,000-host units estate 58,280,700 against a bound of 193,618,500, and the search on the
-kinds' model found nothing better in its first 12,000 nodes. The weighted run of
-milp_dive.py finds such solutions: the coverage row dropped and the objective
-(coverage / step) * W + affinity, W above any affinity difference (milp_joint.py's
+Stage 1's counts can lie far below the affinity optimum, and the search may not find
+better ones: on the suite's 3,000-host units estate the start was 58,280,700 against a
+bound of 193,618,500, and the kinds' search found nothing better in its first 12,000
+nodes. milp_dive.py's weighted run finds such solutions: the coverage row dropped and the
+objective (coverage / step) * W + affinity, W above any affinity difference (milp_joint.py's
 weights), so that a maximiser keeps the optimal coverage while the search may cross
-solutions of lower coverage. On the kinds' model it is cheap; its solution, where it keeps
-stage 1's coverage and beats the start's affinity, becomes the search's start. Node-limited
-(deterministic); skipped where the weighted objective would exceed
-milp_dive.WEIGHTED_LIMIT (doubles no longer tell affinity steps apart). The result is only
-a start: the search re-checks nothing from it, the stage's answer is re-checked in integers
-after (milp.py).
+solutions of lower coverage. On the kinds' model it is cheap where the class model's took
+longer than the wall-clock guard; its solution is kept where it keeps stage 1's coverage
+and beats the search's best. Node-limited (deterministic); skipped where the weighted
+objective would exceed milp_dive.WEIGHTED_LIMIT (doubles no longer tell affinity steps
+apart). Its counts get their flows from the class model's LPs after, re-checked in
+integers (milp.py).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from lcm_opt.engines.subproblem import SubProblem
 from lcm_opt.errors import EngineError
 
 
-def weighted_start(
+def weighted_run(
     sub: SubProblem,
     kinds: Columns,
     start: list[float],
@@ -37,7 +37,7 @@ def weighted_start(
     guard_s: float,
 ) -> list[float]:
     """The weighted run's solution on the kinds' model `kinds` (its coverage row last, as
-    milp.solve_milp appends it), from `start`, where it keeps the row and has the better
+    milp.solve_milp appends it) from `start`, where it keeps the row and has the better
     affinity; else `start`."""
     cover = sorted(kinds.cover.values())
     index, _, lower, _ = kinds.rows[-1] if kinds.rows else ([], [], -math.inf, math.inf)

@@ -1,4 +1,4 @@
-"""The weighted start of the kinds' search (engines/milp_kinds_start.py): from the worst
+"""The weighted run on the kinds' model (engines/milp_kinds_weighted.py): from the worst
 solution at the stage-1 coverage it reaches brute force's optimum on tiny estates, keeps
 every row of the kinds' model, and never returns a start of lower affinity."""
 
@@ -14,7 +14,7 @@ from lcm_opt.engines.milp import _options
 from lcm_opt.engines.milp_columns import Columns, new_model
 from lcm_opt.engines.milp_highs import highspy_module
 from lcm_opt.engines.milp_kinds import Kinds, kinds_model
-from lcm_opt.engines.milp_kinds_start import weighted_start
+from lcm_opt.engines.milp_kinds_weighted import weighted_run
 from tests.test_cpsat import brute_force
 from tests.test_milp_kinds import _stage_two, kinds_sub
 
@@ -48,13 +48,13 @@ def _keeps_every_row(cols: Columns, x: list[float]) -> bool:
 
 
 @pytest.mark.parametrize("seed", range(30))
-def test_the_weighted_start_reaches_the_optimum_from_the_worst_solution(seed: int) -> None:
+def test_the_weighted_run_reaches_the_optimum_from_the_worst_solution(seed: int) -> None:
     sub = kinds_sub(random.Random(500 + seed))
     value1, best = brute_force(sub)
     cols = _stage_two(sub, value1)
     kinds = kinds_model(sub, cols)
     start = _worst(cols, kinds)
-    x = weighted_start(sub, kinds.cols, start, _options(0), nodes=1000, guard_s=60.0)
+    x = weighted_run(sub, kinds.cols, start, _options(0), nodes=1000, guard_s=60.0)
     assert _affinity(kinds.cols, x) == best
     assert x == start or _keeps_every_row(kinds.cols, x)
     assert sum(kinds.cols.coverage[i] * x[i] for i in kinds.cols.cover.values()) >= value1
@@ -67,7 +67,7 @@ def test_no_coverage_row_last_leaves_the_start_as_it_is() -> None:
     kinds = kinds_model(sub, cols)
     start = _worst(cols, kinds)
     kinds.cols.rows.append(kinds.cols.rows.pop(0))  # another row last
-    assert weighted_start(sub, kinds.cols, start, _options(0), 1000, 60.0) is start
+    assert weighted_run(sub, kinds.cols, start, _options(0), 1000, 60.0) is start
     kinds.cols.rows = []
-    assert weighted_start(sub, kinds.cols, start, _options(0), 1000, 60.0) is start
+    assert weighted_run(sub, kinds.cols, start, _options(0), 1000, 60.0) is start
     assert math.isfinite(value1)
