@@ -196,9 +196,10 @@ def _by_kinds(
     From the stage's own start `begin` (on the suite's 1,000-host estates it proved both
     open stages from there, neither from the stage's best solution), with HiGHS's default
     heuristics and its own model's node limit times the ratio of the two models' columns
-    (KINDS_NODES): the better solution of the two and the tighter bound. The model is the
-    same stage's, so both bounds hold; its flows are only a certificate (the counts get
-    theirs after)."""
+    (KINDS_NODES): the better solution of the two and the tighter bound; run alone and
+    left open, the weighted run (KINDS_WEIGHTED) from its best. The model is the same
+    stage's, so both bounds hold; its flows are only a certificate (the counts get theirs
+    after)."""
     kinds = kinds_model(sub, cols)
     if len(kinds.cols.upper) > KINDS * len(cols.upper):
         return second
