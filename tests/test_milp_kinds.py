@@ -30,7 +30,7 @@ from lcm_opt.engines.milp_kinds import kinds_model
 from lcm_opt.engines.subproblem import SubProblem
 from tests.builders import core_hosts_in_three_departments, scenario
 from tests.support import assert_aon_estate_repeats, solve_checked
-from tests.test_cpsat import LIMIT, assert_brute_force_optimum, brute_force, edge, sub_of
+from tests.test_cpsat import LIMIT, assert_brute_force_optimum, brute_force, check, edge, sub_of
 
 
 def kinds_sub(rng: random.Random) -> SubProblem:
@@ -224,3 +224,84 @@ def _kinds_outcomes(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 
     monkeypatch.setattr(milp_module, "_by_kinds", counted)
     return proven
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_a_large_class_model_runs_its_affinity_stage_on_kinds_alone(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the class model counts as large (`_kinds_first`), its affinity stage runs on
+    the kinds' model only (the class model's `_stage` runs for stage 1 alone) and ends at
+    brute force's optimum, proven."""
+    sub = kinds_sub(random.Random(400 + seed))
+    monkeypatch.setattr(milp_module, "KINDS", 1.0)
+    monkeypatch.setattr(milp_module, "JOINT", False)
+    monkeypatch.setattr(milp_module, "_kinds_first", lambda cols: True)
+    stages: list[int] = []
+    stage = milp_module._stage
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        stages.append(len(args[1].upper))
+        return stage(*args, **kwargs)
+
+    monkeypatch.setattr(milp_module, "_stage", counted)
+    proven = _kinds_outcomes(monkeypatch)
+    assert_brute_force_optimum(sub, solve_milp(sub, time_limit_s=LIMIT, seed=0))
+    assert len(stages) == 1 and proven == [True]
+
+
+def test_the_kinds_model_goes_first_only_where_the_class_models_node_limit_shrinks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sub = kinds_sub(random.Random(7))
+    cols = _columns(sub)
+    monkeypatch.setattr(milp_module, "COLUMNS", len(cols.upper))
+    assert not milp_module._kinds_first(cols)
+    monkeypatch.setattr(milp_module, "COLUMNS", len(cols.upper) - 1)
+    assert milp_module._kinds_first(cols)
+    monkeypatch.setattr(milp_module, "KINDS_FIRST", False)
+    assert not milp_module._kinds_first(cols)
+
+
+def test_a_large_class_models_open_kinds_search_gets_the_weighted_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The kinds' model alone, its search taken as open with nothing found but its start
+    (stage 1's counts; its bound raised by 10^6, which still holds): the weighted run
+    follows (milp_kinds_weighted.py); every answer passes the checks, never beats brute
+    force, and its bound holds; where the weighted run finds better counts (tiny models:
+    the optimum) they are kept."""
+    monkeypatch.setattr(milp_module, "KINDS", 1.0)
+    monkeypatch.setattr(milp_module, "JOINT", False)
+    monkeypatch.setattr(milp_module, "_kinds_first", lambda cols: True)
+    run, weighted = milp_module._run, milp_module.weighted_run
+    gains: list[bool] = []
+
+    def opened(*args):  # type: ignore[no-untyped-def]
+        if len(args) < 6:  # the stages' runs
+            return run(*args)
+        out = run(*args)  # the kinds' search, taken as having found nothing but its start
+        cols, start = args[1], list(args[2])
+        value = float(np.dot(cols.affinity, start))
+        counts = milp_module._counts(start, cols)
+        return replace(
+            out, proven=False, bound=out.bound + 10**6, x=start, counts=counts, value=value
+        )
+
+    def counted(*args):  # type: ignore[no-untyped-def]
+        x = weighted(*args)
+        gains.append(x is not args[2])
+        return x
+
+    monkeypatch.setattr(milp_module, "_run", opened)
+    monkeypatch.setattr(milp_module, "weighted_run", counted)
+    for seed in range(40):
+        sub = kinds_sub(random.Random(600 + seed))
+        value1, best = brute_force(sub)
+        sol = solve_milp(sub, time_limit_s=LIMIT, seed=0)
+        assert sol is not None
+        check(sub, sol)
+        assert sol.value == value1 and sol.status.value == "feasible"
+        assert sol.affinity <= best <= (sol.affinity_bound or sol.affinity)
+        assert not gains[-1] or sol.affinity == best
+    assert len(gains) == 40 and any(gains)

@@ -7,7 +7,9 @@ lexicographic stages: maximise sum weight * c; then add sum weight * c >= stage-
 maximise sum score * f, started from the stage-1 solution; a stage 2 left unproven is
 searched again on kinds of classes (milp_kinds.py: the same stage, a third of the columns
 on the per-core suite's 1,000-host estates), then gets milp_dive.py's primal heuristic
-(on large components HiGHS's search can end where it started). HiGHS's LP relaxation of
+(on large components HiGHS's search can end where it started); on class models whose node
+limit shrinks with their size the kinds' model runs alone, its search followed where open
+by a weighted run (milp_kinds_weighted.py). HiGHS's LP relaxation of
 this model is the transportation bound, which proves most per-core estates at the root or
 in a few nodes, where CP-SAT's search has to close the gap itself (models/FORMULATION.md).
 
@@ -51,6 +53,7 @@ from lcm_opt.engines.milp_highs import highspy_module, objective_of
 from lcm_opt.engines.milp_highs import new_highs as new_highs  # the optimiser preloads it
 from lcm_opt.engines.milp_joint import solve_joint
 from lcm_opt.engines.milp_kinds import kinds_model
+from lcm_opt.engines.milp_kinds_weighted import weighted_run
 from lcm_opt.engines.milp_ties import canonical_flows
 from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
 from lcm_opt.engines.symmetry import merged, spread
@@ -102,8 +105,18 @@ ANY_ORDER = True
 # that has at most this share of the class model's columns (on the suite's 1,000-host
 # estates a third); off only to time the stage without it
 KINDS = 0.5
-# The kinds' run's node limit: the class model's times (its columns / the kinds' columns),
-# at most this: a node's LP costs about what its columns do
+# Class models of more than COLUMNS columns, whose node limit shrinks with their size, run
+# the affinity stage on the kinds' model alone, at the kinds' own node limit: on the suite's
+# 3,000-host estates (22,543 columns against 4,200) the class model's 223 nodes found
+# nothing the kinds' model does not, which proves the count estate in 4,730 nodes; off only
+# to time the stage without it
+KINDS_FIRST = True
+# There, a search that ends open is followed by a weighted run from its best
+# (milp_kinds_weighted.py, in place of the class model's heuristic), which gets this share of
+# the kinds' node limit; 0 only to time the search alone
+KINDS_WEIGHTED = 0.1
+# The kinds' run's node limit: its own model's (COLUMNS) times (the class model's columns /
+# the kinds' columns), at most this: a node's LP costs about what its columns do
 KINDS_NODES = 4.0
 
 
@@ -175,15 +188,18 @@ def _stage(
 
 
 def _by_kinds(
-    sub: SubProblem, cols: Columns, second: _Run, begin: list[float], limit: float, seed: int
-) -> _Run:
-    """The open affinity stage `second` searched again on the kinds' model (milp_kinds.py),
-    from the stage's own start `begin` (on the suite's 1,000-host estates it proved both
+    sub: SubProblem, cols: Columns, second: _Run | None, begin: list[float], limit: float, seed: int
+) -> _Run | None:
+    """The affinity stage searched on the kinds' model (milp_kinds.py) where that has at
+    most KINDS of the class model's columns, else `second` as it is. `second`: the class
+    model's run, left open; None where the kinds' model runs instead of it (`_kinds_first`).
+    From the stage's own start `begin` (on the suite's 1,000-host estates it proved both
     open stages from there, neither from the stage's best solution), with HiGHS's default
-    heuristics and the class model's node limit times the ratio of their columns
-    (KINDS_NODES): the better solution of the two and the tighter bound. The model is
-    the same stage's, so both bounds hold; its flows are only a certificate (the counts
-    get theirs after)."""
+    heuristics and its own model's node limit times the ratio of the two models' columns
+    (KINDS_NODES): the better solution of the two and the tighter bound; run alone and
+    left open, the weighted run (KINDS_WEIGHTED) from its best. The model is the same
+    stage's, so both bounds hold; its flows are only a certificate (the counts get theirs
+    after)."""
     kinds = kinds_model(sub, cols)
     if len(kinds.cols.upper) > KINDS * len(cols.upper):
         return second
@@ -194,14 +210,28 @@ def _by_kinds(
     for i, v in enumerate(begin):
         start[kinds.image[i]] += v
     more = min(len(cols.upper) / len(kinds.cols.upper), KINDS_NODES)
-    nodes = _nodes(cols, limit, more)  # the class model's limit: the same shrinking with size
-    run = _run(h, kinds.cols, start, limit * more, second.bound, nodes)
+    nodes = _nodes(kinds.cols, limit, more)
+    target = None if second is None else second.bound
+    run = _run(h, kinds.cols, start, limit * more, target, nodes)
     if run is None:
         return second
     step = step_of(kinds.cols.affinity)
-    bound = min(second.bound, step * math.floor(run.bound / step))
-    best = run if run.value > second.value else second
+    bound = step * math.floor(run.bound / step)
+    if second is None and KINDS_WEIGHTED and run.value < bound - 0.5:
+        weighted = _nodes(kinds.cols, limit, KINDS_WEIGHTED)
+        x = weighted_run(sub, kinds.cols, run.x, _options(seed), weighted, _guard(limit))
+        value = float(np.dot(kinds.cols.affinity, x))
+        run = replace(run, x=x, counts=_counts(x, kinds.cols), value=value)
+    if second is not None:
+        bound = min(second.bound, bound)
+    best = run if second is None or run.value > second.value else second
     return replace(best, bound=bound, proven=best.value >= bound - 0.5)
+
+
+def _kinds_first(cols: Columns) -> bool:
+    """Whether the affinity stage runs on the kinds' model instead of the class model's
+    (KINDS_FIRST): where the class model's node limit shrinks with its size (COLUMNS)."""
+    return KINDS_FIRST and len(cols.upper) > COLUMNS
 
 
 def _lagrange(cols: Columns, objective: list[float], limit: float, seed: int) -> int | None:
@@ -316,17 +346,7 @@ def solve_milp(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentS
     h.addRow(value1 - 0.5, math.inf, len(cover), np.array(cover, dtype=np.int32), weights)
     h.changeColsCost(len(every), every, np.array(cols.affinity))
 
-    begin = start_of(cols, start)
-    second = _stage(h, cols, begin, time_limit_s, seed)
-    if KINDS and second is not None and not second.proven:
-        second = _by_kinds(sub, cols, second, begin, time_limit_s, seed)
-    if DIVE and second is not None and not second.proven:
-        found = improve(
-            sub, cols, lambda: _model(cols, seed), value1, second.counts, off=TUNING,
-            nodes=_nodes(cols, time_limit_s, DIVE_SHARE), guard_s=_guard(time_limit_s),
-            target=second.bound,
-        )  # fmt: skip
-        second = second if found is None else replace(second, counts=dict(found[1]))
+    second = _affinity(sub, cols, h, start_of(cols, start), value1, time_limit_s, seed)
     sol = None if second is None else canonical_flows(h, sub, cols, second.counts)
     if sol is None:  # keep the first stage's proof with its own solution
         sol, second = start, None
@@ -348,6 +368,36 @@ def solve_milp(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentS
         affinity_bound=affinity if proven else affinity_bound,
         solver="highs",
     )
+
+
+def _affinity(
+    sub: SubProblem,
+    cols: Columns,
+    h: highspy.Highs,
+    begin: list[float],
+    value1: int,
+    limit: float,
+    seed: int,
+) -> _Run | None:
+    """Stage 2 from `begin` (stage 1's counts) on `h`, the class model with the coverage
+    row: on the kinds' model alone where that runs first (`_kinds_first`), without the
+    class model's heuristic (milp_dive.py: on the suite's 3,000-host units estate its first
+    run reached the wall-clock guard); else the class model's run, the kinds' search and
+    the heuristic on what each leaves open."""
+    if KINDS and _kinds_first(cols):
+        alone = _by_kinds(sub, cols, None, begin, limit, seed)
+        if alone is not None:
+            return alone
+    second = _stage(h, cols, begin, limit, seed)
+    if KINDS and second is not None and not second.proven:
+        second = _by_kinds(sub, cols, second, begin, limit, seed)
+    if DIVE and second is not None and not second.proven:
+        found = improve(
+            sub, cols, lambda: _model(cols, seed), value1, second.counts, off=TUNING,
+            nodes=_nodes(cols, limit, DIVE_SHARE), guard_s=_guard(limit), target=second.bound,
+        )  # fmt: skip
+        second = second if found is None else replace(second, counts=dict(found[1]))
+    return second
 
 
 def _trivial(sub: SubProblem) -> int:
