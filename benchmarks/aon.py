@@ -17,7 +17,7 @@ solvers start from the same compiled problem after the pin pre-pass:
   (so its stage 1 also merges identical hosts and its stage 2 also starts from the
   LP-dual bounds, which only makes it stronger than a textbook model), but without the
   divisibility rows (milp.CUTS), without the split groups' Lagrangian bound
-  (milp.LAGRANGE), without merging hosts that rank the same licences in a
+  (milp_run.LAGRANGE), without merging hosts that rank the same licences in a
   different order (milp.ANY_ORDER), without trying both stages as one MILP (milp.JOINT)
   or breaking ties among equal optima (milp_ties.TIES), and with HiGHS's heuristics on
   from the start.
@@ -48,7 +48,7 @@ from aon_instances import FEATURES, RULES, instance  # noqa: E402
 
 from lcm_opt.compile.build import compile_scenario  # noqa: E402
 from lcm_opt.compile.problem import Problem  # noqa: E402
-from lcm_opt.engines import milp, milp_ties  # noqa: E402
+from lcm_opt.engines import milp, milp_run, milp_ties  # noqa: E402
 from lcm_opt.engines.assemble import assemble  # noqa: E402
 from lcm_opt.engines.base import Remaining  # noqa: E402
 from lcm_opt.engines.components import subproblems  # noqa: E402
@@ -139,19 +139,19 @@ def run_one(
     result = assemble(problem, allocation)
     violations = check_result(scenario, result)
     raw, pinned = raw_subproblem(problem)
-    guard, tuning, cuts, columns = milp.GUARD, milp.TUNING, milp.CUTS, milp.COLUMNS
-    milp.GUARD = (max(PEER_WALL[0], peer_cap * ours_s), 0.0)
-    milp.TUNING, milp.CUTS = {}, False  # HiGHS's defaults, the model as written
-    milp.LAGRANGE = False  # and no bound beyond HiGHS's own
+    guard, tuning, cuts, columns = milp_run.GUARD, milp_run.TUNING, milp.CUTS, milp_run.COLUMNS
+    milp_run.GUARD = (max(PEER_WALL[0], peer_cap * ours_s), 0.0)
+    milp_run.TUNING, milp.CUTS = {}, False  # HiGHS's defaults, the model as written
+    milp_run.LAGRANGE = False  # and no bound beyond HiGHS's own
     milp.ANY_ORDER = False  # its stage 1 merges identical hosts only
-    milp.COLUMNS = 10**9  # its own node limit whatever the model's size
+    milp_run.COLUMNS = 10**9  # its own node limit whatever the model's size
     joint, milp.JOINT = milp.JOINT, False  # the two stages, as written
     milp_ties.TIES = False  # and whichever of equal optima HiGHS returns
     try:
         peer, peer_s, peer_cpu = _timed(lambda: _peer(raw))
     finally:
-        milp.GUARD, milp.TUNING, milp.CUTS, milp.COLUMNS = guard, tuning, cuts, columns
-        milp.ANY_ORDER = milp.LAGRANGE = True
+        milp_run.GUARD, milp_run.TUNING, milp.CUTS, milp_run.COLUMNS = guard, tuning, cuts, columns
+        milp.ANY_ORDER = milp_run.LAGRANGE = True
         milp.JOINT, milp_ties.TIES = joint, True
     o = result.objective
     return {

@@ -11,6 +11,7 @@ import pytest
 
 from lcm_opt.domain import Status
 from lcm_opt.engines import milp as milp_module
+from lcm_opt.engines import milp_run
 from lcm_opt.engines.cpsat import split_groups
 from lcm_opt.engines.cuts import divisibility_rows
 from lcm_opt.engines.milp import _columns, solve_milp
@@ -188,7 +189,7 @@ def test_models_past_the_small_size_go_straight_to_the_heuristic_run(
     seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The path larger models take (no heuristic-free run first) proves the same optimum."""
-    monkeypatch.setattr(milp_module, "SMALL", 0)
+    monkeypatch.setattr(milp_run, "SMALL", 0)
     sub = per_core_sub(random.Random(100 + seed))
     sol = solve_milp(sub, time_limit_s=LIMIT, seed=0)
     assert_brute_force_optimum(sub, sol)

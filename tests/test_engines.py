@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from lcm_opt.domain import Deficit, DeficitReason
-from lcm_opt.engines import milp
+from lcm_opt.engines import milp_affinity
 from lcm_opt.services.checker import check_result
 from tests.builders import core_hosts_in_three_departments, devices, scenario
 from tests.support import solve_checked
@@ -177,7 +177,7 @@ def test_time_limited_solve_reports_each_stage(monkeypatch: pytest.MonkeyPatch) 
     stage proven (HiGHS closes it at the root), the affinity stage feasible with a proven
     upper bound and its gap; never worse than greedy. Without the search on kinds of
     classes: its model of these 40 hosts (three kinds) proves the stage in one node."""
-    monkeypatch.setattr(milp, "KINDS", 0.0)
+    monkeypatch.setattr(milp_affinity, "KINDS", 0.0)
     rows = core_hosts_in_three_departments()
     limited = scenario(*rows, settings={"time_limit_s": 0.0001})
     greedy = solve_checked(limited, "greedy")

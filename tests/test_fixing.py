@@ -8,7 +8,7 @@ import random
 import pytest
 
 from lcm_opt.domain import Status
-from lcm_opt.engines import milp, milp_columns
+from lcm_opt.engines import milp, milp_columns, milp_run
 from lcm_opt.engines.fixing import stage_two_bounds
 from lcm_opt.engines.portfolio import solve_exact
 from lcm_opt.errors import EngineError
@@ -58,7 +58,7 @@ def test_the_lp_duals_fix_a_cover_every_optimum_uses() -> None:
     both 4-core hosts."""
     sub = sub_of({0: (3, 4, [edge(0, 0, 4)]), 1: (3, 1, [edge(0, 50, 6)])}, {0: 10})
     cols = milp._columns(sub)
-    h = milp._model(cols, 0)
+    h = milp_run.model(cols, 0)
     start = ({(0, 0): 8}, {(0, "core"): 2})
     assert cols.lower[cols.cover[0, "core"]] == 0
     milp_columns.fix(h, cols, 8, milp_columns.start_of(cols, start))
@@ -73,7 +73,7 @@ def test_the_lp_duals_fix_a_cover_every_optimum_uses() -> None:
 def test_reaching_the_wall_clock_guard_is_an_error_not_an_answer(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(milp, "GUARD", (0.0, 0.0))
+    monkeypatch.setattr(milp_run, "GUARD", (0.0, 0.0))
     sub = random_sub(random.Random(3), 60, 15)
     with pytest.raises(EngineError, match="wall-clock guard"):
         milp.solve_milp(sub, time_limit_s=LIMIT, seed=0)

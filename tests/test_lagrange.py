@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from lcm_opt.domain import Status
-from lcm_opt.engines import milp, milp_columns
+from lcm_opt.engines import milp, milp_columns, milp_run
 from lcm_opt.engines.lagrange import group_bound
 from lcm_opt.engines.milp_highs import highspy_module
 from lcm_opt.engines.subproblem import SubProblem
@@ -32,7 +32,7 @@ def _bound(sub: SubProblem, stage: int, value: int = 0) -> tuple[float, float]:
         cover = list(cols.cover.values())
         cols.rows.append((cover, [cols.coverage[i] for i in cover], float(value), math.inf))
         objective = cols.affinity
-    h = milp._model(cols, 0)
+    h = milp_run.model(cols, 0)
     every = np.arange(len(objective), dtype=np.int32)
     h.changeColsCost(len(every), every, np.array(objective))
     milp_columns.set_integer(h, cols, False)
@@ -83,7 +83,7 @@ def test_bound_across_groups_keeps_the_one_group_row() -> None:
 def lagrange_first(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every stage without the short heuristic-free run: the bound is computed before
     HiGHS's run on every component, however small."""
-    monkeypatch.setattr(milp, "TUNING", {})
+    monkeypatch.setattr(milp_run, "TUNING", {})
 
 
 @pytest.mark.usefixtures("lagrange_first")
@@ -114,7 +114,7 @@ def test_the_bound_stops_the_run_once_met(monkeypatch: pytest.MonkeyPatch) -> No
     """With the bound the stage ends proven, with the same answer as without it."""
     sub = random_sub(random.Random(11), 60, 12)
     with_bound = milp.solve_milp(sub, time_limit_s=LIMIT, seed=0)
-    monkeypatch.setattr(milp, "LAGRANGE", False)
+    monkeypatch.setattr(milp_run, "LAGRANGE", False)
     without = milp.solve_milp(sub, time_limit_s=LIMIT, seed=0)
     assert with_bound is not None and without is not None
     check(sub, with_bound)
@@ -135,17 +135,17 @@ def test_models_past_the_reference_size_skip_the_bound(monkeypatch: pytest.Monke
     """Above COLUMNS columns no group MILP runs; the answer stays checked and honest."""
     sub = random_sub(random.Random(4), 40, 9)
     calls: list[int] = []
-    original = milp._lagrange
+    original = milp_run.lagrange
 
     def counted(cols: milp_columns.Columns, *args: object) -> int | None:
         calls.append(len(cols.upper))
         return original(cols, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(milp, "_lagrange", counted)
+    monkeypatch.setattr(milp_run, "lagrange", counted)
     assert milp.solve_milp(sub, time_limit_s=LIMIT, seed=0) is not None
     assert calls  # this component takes the bound at the reference size
     calls.clear()
-    monkeypatch.setattr(milp, "COLUMNS", 10)
+    monkeypatch.setattr(milp_run, "COLUMNS", 10)
     sol = milp.solve_milp(sub, time_limit_s=LIMIT, seed=0)
     assert sol is not None and not calls
     check(sub, sol)

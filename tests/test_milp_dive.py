@@ -13,10 +13,12 @@ import numpy as np
 import pytest
 
 from lcm_opt.engines import milp as milp_module
+from lcm_opt.engines import milp_dive, milp_run
 from lcm_opt.engines.cpsat import feasible, score
-from lcm_opt.engines.milp import _columns, _counts, _first_stage, _model, _Run, solve_milp
+from lcm_opt.engines.milp import _columns, _first_stage, solve_milp
 from lcm_opt.engines.milp_columns import Columns, flows
 from lcm_opt.engines.milp_dive import dive
+from lcm_opt.engines.milp_run import Run, counts, model
 from lcm_opt.engines.subproblem import SubProblem
 from tests.support import assert_aon_estate_repeats
 from tests.test_cpsat import LIMIT, assert_brute_force_optimum, brute_force, tiny_sub
@@ -40,7 +42,7 @@ def _stage_two(sub: SubProblem) -> tuple[Columns, int, dict[tuple[int, str], int
 
 
 def _affinity_model(cols: Columns) -> highspy.Highs:
-    h = _model(cols, 0)
+    h = model(cols, 0)
     every = np.arange(len(cols.upper), dtype=np.int32)
     h.changeColsCost(len(every), every, np.array(cols.affinity))
     return h
@@ -57,7 +59,7 @@ def test_never_worse_and_brute_force_on_tiny_components(seed: int) -> None:
     rng = random.Random(seed)
     sub = per_core_sub(rng) if seed % 2 else tiny_sub(rng)
     cols, value1, counts = _stage_two(sub)
-    found = dive(sub, cols, lambda: _model(cols, 0), value1, counts, 1000, 600.0, 2**40)
+    found = dive(sub, cols, lambda: model(cols, 0), value1, counts, 1000, 600.0, 2**40)
     before = _affinity(sub, cols, counts)
     best = counts if found is None else found[1]
     sol = flows(_affinity_model(cols), sub, cols, best)
@@ -71,15 +73,15 @@ def test_never_worse_and_brute_force_on_tiny_components(seed: int) -> None:
 def _unproven_at_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
     """The affinity stage ends where it started, unproven: the heuristic runs on every
     component that reaches that stage."""
-    original = milp_module._stage
+    original = milp_run.stage
 
-    def stage(h: object, cols: Columns, start: list[float], *args: object) -> _Run | None:
+    def stage(h: object, cols: Columns, start: list[float], *args: object) -> Run | None:
         run = original(h, cols, start, *args)  # type: ignore[arg-type]
         if run is None or len(args) > 2:  # stage 1 passes bound_on
             return run
-        return replace(run, proven=False, x=start, counts=_counts(start, cols))
+        return replace(run, proven=False, x=start, counts=counts(start, cols))
 
-    monkeypatch.setattr(milp_module, "_stage", stage)
+    monkeypatch.setattr(milp_run, "stage", stage)
     monkeypatch.setattr(milp_module, "JOINT", False)
 
 
@@ -91,7 +93,7 @@ def test_solve_milp_recovers_the_optimum_from_the_start(
     _unproven_at_the_start(monkeypatch)
     sol = solve_milp(sub, time_limit_s=LIMIT, seed=0)
     assert_brute_force_optimum(sub, sol)
-    monkeypatch.setattr(milp_module, "DIVE", False)
+    monkeypatch.setattr(milp_dive, "DIVE", False)
     without = solve_milp(sub, time_limit_s=LIMIT, seed=0)
     assert sol is not None and without is not None
     assert without.value == sol.value and without.affinity <= sol.affinity

@@ -12,7 +12,7 @@ import pytest
 
 from lcm_opt.compile.problem import Edge
 from lcm_opt.engines import milp as milp_module
-from lcm_opt.engines import milp_joint
+from lcm_opt.engines import milp_joint, milp_run
 from lcm_opt.engines.milp import _columns, solve_milp
 from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
 from tests.test_cpsat import LIMIT, assert_brute_force_optimum, edge, sub_of, tiny_sub
@@ -124,7 +124,7 @@ def test_an_unproven_joint_run_falls_back_to_the_two_stages(
     sub = per_core_sub(random.Random(11))
     cols = _columns(sub)
     assert milp_joint.joint_weights(sub, cols) is not None
-    unproven = milp_joint.solve_joint(sub, cols, lambda: milp_module._model(cols, 0))
+    unproven = milp_joint.solve_joint(sub, cols, lambda: milp_run.model(cols, 0))
     sol = solve_milp(sub, time_limit_s=LIMIT, seed=0)
     assert_brute_force_optimum(sub, sol)
     assert sol is not None

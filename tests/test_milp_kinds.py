@@ -14,19 +14,16 @@ import numpy as np
 import pytest
 
 from lcm_opt.engines import milp as milp_module
+from lcm_opt.engines import milp_affinity, milp_run
 from lcm_opt.engines.cpsat import score
 from lcm_opt.engines.milp import (
-    _by_kinds,
     _columns,
-    _model,
-    _options,
-    _Run,
-    _stage,
     solve_milp,
 )
 from lcm_opt.engines.milp_columns import Columns, flows, new_model
 from lcm_opt.engines.milp_highs import highspy_module
 from lcm_opt.engines.milp_kinds import kinds_model
+from lcm_opt.engines.milp_run import Run, model, options, stage
 from lcm_opt.engines.subproblem import SubProblem
 from tests.builders import core_hosts_in_three_departments, scenario
 from tests.support import assert_aon_estate_repeats, solve_checked
@@ -67,7 +64,7 @@ def _stage_two(sub: SubProblem, value1: int) -> Columns:
 
 
 def _solve(cols: Columns, integer: bool = True) -> tuple[float, list[float]]:
-    h = new_model(cols, _options(0))
+    h = new_model(cols, options(0))
     if not integer:
         index = np.array(list(cols.cover.values()), dtype=np.int32)
         kind = highspy_module().HighsVarType.kContinuous
@@ -90,7 +87,7 @@ def test_the_kinds_model_has_the_class_models_optimum(seed: int) -> None:
     value, x = _solve(kinds.cols)
     assert round(value) == best
     counts = {key: v for key, i in kinds.cols.cover.items() if (v := round(x[i]))}
-    h = _model(cols, 0)
+    h = model(cols, 0)
     every = np.arange(len(cols.upper), dtype=np.int32)
     h.changeColsCost(len(every), every, np.array(cols.affinity))
     sol = flows(h, sub, cols, counts)  # the counts get class-model flows of that affinity
@@ -133,7 +130,7 @@ def test_hosts_of_one_kind_share_one_flow_per_licence() -> None:
     assert kinds.cols.affinity[kinds.cols.cover[1, "a"]] == 5 * 4  # its lowest score x units
 
 
-def _opened(run: _Run, cols: Columns) -> _Run:
+def _opened(run: Run, cols: Columns) -> Run:
     """`run` as a stage left open: not proven, its bound the trivial one (every flow at
     its upper bound times its score), which holds."""
     trivial = sum(round(abs(a) * u) for a, u in zip(cols.affinity, cols.upper, strict=True))
@@ -144,18 +141,18 @@ def _opened(run: _Run, cols: Columns) -> _Run:
 def test_an_open_affinity_stage_searched_on_kinds_keeps_the_optimum(
     seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A stage-2 run taken as open, then `_by_kinds`: the optimum, proven (tiny models),
+    """A stage-2 run taken as open, then `by_kinds`: the optimum, proven (tiny models),
     a bound that holds."""
-    monkeypatch.setattr(milp_module, "KINDS", 1.0)  # tiny models shrink little
+    monkeypatch.setattr(milp_affinity, "KINDS", 1.0)  # tiny models shrink little
     sub = kinds_sub(random.Random(200 + seed))
     value1, best = brute_force(sub)
     cols = _stage_two(sub, value1)
-    h = _model(cols, 0)
+    h = model(cols, 0)
     every = np.arange(len(cols.upper), dtype=np.int32)
     h.changeColsCost(len(every), every, np.array(cols.affinity))
-    first = _stage(h, cols, [0.0] * len(cols.upper), LIMIT, 0)
+    first = stage(h, cols, [0.0] * len(cols.upper), LIMIT, 0)
     assert first is not None
-    run = _by_kinds(sub, cols, _opened(first, cols), first.x, LIMIT, 0)
+    run = milp_affinity.by_kinds(sub, cols, _opened(first, cols), first.x, LIMIT, 0)
     assert run.bound >= best and run.value <= best + 0.5
     assert run.proven and round(run.value) == best
 
@@ -174,8 +171,8 @@ def test_the_milp_with_kinds_matches_brute_force(
 
 def _open_stage_two(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Every affinity stage the class model runs is taken as open (`_opened`); returns, per
-    call of `_by_kinds` from now on, whether it proved the stage."""
-    stage = milp_module._stage
+    call of `by_kinds` from now on, whether it proved the stage."""
+    stage = milp_run.stage
 
     def opened(*args, **kwargs):  # type: ignore[no-untyped-def]
         out = stage(*args, **kwargs)
@@ -183,8 +180,8 @@ def _open_stage_two(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
             return out
         return _opened(out, args[1])
 
-    monkeypatch.setattr(milp_module, "_stage", opened)
-    monkeypatch.setattr(milp_module, "KINDS", 1.0)
+    monkeypatch.setattr(milp_run, "stage", opened)
+    monkeypatch.setattr(milp_affinity, "KINDS", 1.0)
     return _kinds_outcomes(monkeypatch)
 
 
@@ -208,13 +205,13 @@ def test_one_node_on_kinds_proves_what_one_node_on_classes_leaves_open(
     assert proven == [True] and result.status.value == "optimal"
     unlimited = solve_checked(scenario(*rows), "optimal")
     assert result.objective.affinity == unlimited.objective.affinity
-    monkeypatch.setattr(milp_module, "KINDS", 0.0)
+    monkeypatch.setattr(milp_affinity, "KINDS", 0.0)
     assert solve_checked(limited, "optimal").status.value == "feasible"
 
 
 def _kinds_outcomes(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """Per call of `_by_kinds` from now on, whether it proved the stage."""
-    by_kinds = milp_module._by_kinds
+    """Per call of `by_kinds` from now on, whether it proved the stage."""
+    by_kinds = milp_affinity.by_kinds
     proven: list[bool] = []
 
     def counted(*args):  # type: ignore[no-untyped-def]
@@ -222,7 +219,7 @@ def _kinds_outcomes(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
         proven.append(out.proven)
         return out
 
-    monkeypatch.setattr(milp_module, "_by_kinds", counted)
+    monkeypatch.setattr(milp_affinity, "by_kinds", counted)
     return proven
 
 
@@ -230,21 +227,21 @@ def _kinds_outcomes(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 def test_a_large_class_model_runs_its_affinity_stage_on_kinds_alone(
     seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Where the class model counts as large (`_kinds_first`), its affinity stage runs on
-    the kinds' model only (the class model's `_stage` runs for stage 1 alone) and ends at
+    """Where the class model counts as large (`kinds_first`), its affinity stage runs on
+    the kinds' model only (the class model's `stage` runs for stage 1 alone) and ends at
     brute force's optimum, proven."""
     sub = kinds_sub(random.Random(400 + seed))
-    monkeypatch.setattr(milp_module, "KINDS", 1.0)
+    monkeypatch.setattr(milp_affinity, "KINDS", 1.0)
     monkeypatch.setattr(milp_module, "JOINT", False)
-    monkeypatch.setattr(milp_module, "_kinds_first", lambda cols: True)
+    monkeypatch.setattr(milp_affinity, "kinds_first", lambda cols: True)
     stages: list[int] = []
-    stage = milp_module._stage
+    stage = milp_run.stage
 
     def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
         stages.append(len(args[1].upper))
         return stage(*args, **kwargs)
 
-    monkeypatch.setattr(milp_module, "_stage", counted)
+    monkeypatch.setattr(milp_run, "stage", counted)
     proven = _kinds_outcomes(monkeypatch)
     assert_brute_force_optimum(sub, solve_milp(sub, time_limit_s=LIMIT, seed=0))
     assert len(stages) == 1 and proven == [True]
@@ -255,12 +252,12 @@ def test_the_kinds_model_goes_first_only_where_the_class_models_node_limit_shrin
 ) -> None:
     sub = kinds_sub(random.Random(7))
     cols = _columns(sub)
-    monkeypatch.setattr(milp_module, "COLUMNS", len(cols.upper))
-    assert not milp_module._kinds_first(cols)
-    monkeypatch.setattr(milp_module, "COLUMNS", len(cols.upper) - 1)
-    assert milp_module._kinds_first(cols)
-    monkeypatch.setattr(milp_module, "KINDS_FIRST", False)
-    assert not milp_module._kinds_first(cols)
+    monkeypatch.setattr(milp_run, "COLUMNS", len(cols.upper))
+    assert not milp_affinity.kinds_first(cols)
+    monkeypatch.setattr(milp_run, "COLUMNS", len(cols.upper) - 1)
+    assert milp_affinity.kinds_first(cols)
+    monkeypatch.setattr(milp_affinity, "KINDS_FIRST", False)
+    assert not milp_affinity.kinds_first(cols)
 
 
 def test_a_large_class_models_open_kinds_search_gets_the_weighted_run(
@@ -271,10 +268,10 @@ def test_a_large_class_models_open_kinds_search_gets_the_weighted_run(
     follows (milp_kinds_weighted.py); every answer passes the checks, never beats brute
     force, and its bound holds; where the weighted run finds better counts (tiny models:
     the optimum) they are kept."""
-    monkeypatch.setattr(milp_module, "KINDS", 1.0)
+    monkeypatch.setattr(milp_affinity, "KINDS", 1.0)
     monkeypatch.setattr(milp_module, "JOINT", False)
-    monkeypatch.setattr(milp_module, "_kinds_first", lambda cols: True)
-    run, weighted = milp_module._run, milp_module.weighted_run
+    monkeypatch.setattr(milp_affinity, "kinds_first", lambda cols: True)
+    run, weighted = milp_run.run, milp_affinity.weighted_run
     gains: list[bool] = []
 
     def opened(*args):  # type: ignore[no-untyped-def]
@@ -283,7 +280,7 @@ def test_a_large_class_models_open_kinds_search_gets_the_weighted_run(
         out = run(*args)  # the kinds' search, taken as having found nothing but its start
         cols, start = args[1], list(args[2])
         value = float(np.dot(cols.affinity, start))
-        counts = milp_module._counts(start, cols)
+        counts = milp_run.counts(start, cols)
         return replace(
             out, proven=False, bound=out.bound + 10**6, x=start, counts=counts, value=value
         )
@@ -293,8 +290,8 @@ def test_a_large_class_models_open_kinds_search_gets_the_weighted_run(
         gains.append(x is not args[2])
         return x
 
-    monkeypatch.setattr(milp_module, "_run", opened)
-    monkeypatch.setattr(milp_module, "weighted_run", counted)
+    monkeypatch.setattr(milp_run, "run", opened)
+    monkeypatch.setattr(milp_affinity, "weighted_run", counted)
     for seed in range(40):
         sub = kinds_sub(random.Random(600 + seed))
         value1, best = brute_force(sub)

@@ -10,11 +10,11 @@ import random
 import numpy as np
 import pytest
 
-from lcm_opt.engines.milp import _options
 from lcm_opt.engines.milp_columns import Columns, new_model
 from lcm_opt.engines.milp_highs import highspy_module
 from lcm_opt.engines.milp_kinds import Kinds, kinds_model
 from lcm_opt.engines.milp_kinds_weighted import weighted_run
+from lcm_opt.engines.milp_run import options
 from tests.test_cpsat import brute_force
 from tests.test_milp_kinds import _stage_two, kinds_sub
 
@@ -22,7 +22,7 @@ from tests.test_milp_kinds import _stage_two, kinds_sub
 def _worst(cols: Columns, kinds: Kinds) -> list[float]:
     """The class model's solution of least affinity at the stage-1 coverage, summed onto
     the kinds' columns."""
-    h = new_model(cols, _options(0))
+    h = new_model(cols, options(0))
     every = np.arange(len(cols.upper), dtype=np.int32)
     h.changeColsCost(len(every), every, -np.array(cols.affinity))
     h.run()
@@ -54,7 +54,7 @@ def test_the_weighted_run_reaches_the_optimum_from_the_worst_solution(seed: int)
     cols = _stage_two(sub, value1)
     kinds = kinds_model(sub, cols)
     start = _worst(cols, kinds)
-    x = weighted_run(sub, kinds.cols, start, _options(0), nodes=1000, guard_s=60.0)
+    x = weighted_run(sub, kinds.cols, start, options(0), nodes=1000, guard_s=60.0)
     assert _affinity(kinds.cols, x) == best
     assert x == start or _keeps_every_row(kinds.cols, x)
     assert sum(kinds.cols.coverage[i] * x[i] for i in kinds.cols.cover.values()) >= value1
@@ -67,7 +67,7 @@ def test_no_coverage_row_last_leaves_the_start_as_it_is() -> None:
     kinds = kinds_model(sub, cols)
     start = _worst(cols, kinds)
     kinds.cols.rows.append(kinds.cols.rows.pop(0))  # another row last
-    assert weighted_run(sub, kinds.cols, start, _options(0), 1000, 60.0) is start
+    assert weighted_run(sub, kinds.cols, start, options(0), 1000, 60.0) is start
     kinds.cols.rows = []
-    assert weighted_run(sub, kinds.cols, start, _options(0), 1000, 60.0) is start
+    assert weighted_run(sub, kinds.cols, start, options(0), 1000, 60.0) is start
     assert math.isfinite(value1)

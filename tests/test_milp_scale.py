@@ -1,4 +1,4 @@
-"""The MILP's node limit shrinks with the model's size (milp._scale): full up to COLUMNS
+"""The MILP's node limit shrinks with the model's size (milp_run.scale): full up to COLUMNS
 columns, then by the cube of the ratio; an answer under a smaller limit stays honest."""
 
 from __future__ import annotations
@@ -9,7 +9,9 @@ import pytest
 
 from lcm_opt.domain import Status
 from lcm_opt.engines import milp as milp_module
-from lcm_opt.engines.milp import _columns, _scale, solve_milp
+from lcm_opt.engines import milp_run
+from lcm_opt.engines.milp import _columns, solve_milp
+from lcm_opt.engines.milp_run import scale
 from tests.test_cpsat import LIMIT, brute_force, check, random_sub, tiny_sub
 from tests.test_cuts import per_core_sub
 
@@ -26,17 +28,17 @@ def test_full_limit_up_to_the_reference_size_then_the_cube_of_the_ratio(
 ) -> None:
     cols = _columns(random_sub(random.Random(1), 30, 8))
     n = len(cols.upper)
-    assert _scale(cols) == 1.0
-    monkeypatch.setattr(milp_module, "COLUMNS", n)
-    assert _scale(cols) == 1.0
-    monkeypatch.setattr(milp_module, "COLUMNS", n // 2)
-    assert _scale(cols) == pytest.approx(((n // 2) / n) ** 3)
-    assert _scale(cols) < 0.2
+    assert scale(cols) == 1.0
+    monkeypatch.setattr(milp_run, "COLUMNS", n)
+    assert scale(cols) == 1.0
+    monkeypatch.setattr(milp_run, "COLUMNS", n // 2)
+    assert scale(cols) == pytest.approx(((n // 2) / n) ** 3)
+    assert scale(cols) < 0.2
 
 
 def test_the_suite_sizes_keep_the_full_limit() -> None:
     """Up to the 1,000-host per-core estates (7,354 columns) nothing changes."""
-    assert milp_module.COLUMNS >= 7354
+    assert milp_run.COLUMNS >= 7354
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -45,7 +47,7 @@ def test_a_scaled_down_limit_gives_a_valid_honest_answer(
 ) -> None:
     """With a one-node limit the answer may be unproven, never wrong: checked, at most the
     optimum, and `optimal` only at the optimum."""
-    monkeypatch.setattr(milp_module, "COLUMNS", 1)
+    monkeypatch.setattr(milp_run, "COLUMNS", 1)
     rng = random.Random(seed)
     sub = per_core_sub(rng) if seed % 2 else tiny_sub(rng)
     sol = solve_milp(sub, time_limit_s=LIMIT, seed=0)

@@ -9,9 +9,10 @@ import random
 import numpy as np
 import pytest
 
-from lcm_opt.engines import milp as milp_module
-from lcm_opt.engines.milp import _columns, _model, _stage
+from lcm_opt.engines import milp_run
+from lcm_opt.engines.milp import _columns
 from lcm_opt.engines.milp_columns import step_of
+from lcm_opt.engines.milp_run import model, stage
 from tests.test_cpsat import LIMIT, brute_force, tiny_sub
 from tests.test_cuts import per_core_sub
 
@@ -30,16 +31,16 @@ def test_the_first_stage_bound_is_a_multiple_of_the_step_and_holds(
 ) -> None:
     """With COLUMNS at 1 every run gets one node: the bound is HiGHS's root bound (or the
     Lagrangian's), floored; with the full limit the stage proves the optimum."""
-    monkeypatch.setattr(milp_module, "COLUMNS", columns)
+    monkeypatch.setattr(milp_run, "COLUMNS", columns)
     rng = random.Random(500 + seed)
     sub = per_core_sub(rng) if seed % 2 else tiny_sub(rng)
     cols = _columns(sub)
     if not cols.upper:
         return
-    h = _model(cols, 0)
+    h = model(cols, 0)
     every = np.arange(len(cols.upper), dtype=np.int32)
     h.changeColsCost(len(every), every, np.array(cols.coverage))
-    run = _stage(h, cols, [0.0] * len(cols.upper), LIMIT, 0)
+    run = stage(h, cols, [0.0] * len(cols.upper), LIMIT, 0)
     assert run is not None
     best = brute_force(sub)[0]
     step = step_of(cols.coverage)

@@ -14,7 +14,7 @@ ends where it started, far below its bound. Two neighbourhoods find better count
    each pair of groups, free, every other count fixed at the best so far.
 
 Every run is node-limited (deterministic) from the best solution so far, with HiGHS's
-default primal heuristics (the stage's own runs turn some off: milp.TUNING; with zi_round
+default primal heuristics (the stage's own runs turn some off: milp_run.TUNING; with zi_round
 and shifting as well, the 1,000-host cost estate lost its best neighbourhood:
 models/FORMULATION.md). A candidate's counts get their best integral flows
 (milp_columns.flows) and are kept only when the integer re-check passes (cpsat.feasible),

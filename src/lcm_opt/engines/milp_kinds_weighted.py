@@ -1,5 +1,5 @@
 """A weighted run on the kinds' model (milp_kinds.py) after its affinity search ends open,
-where that model runs instead of the class model's (milp.py, `_by_kinds`).
+where that model runs instead of the class model's (milp_affinity.py, `by_kinds`).
 
 Stage 1's counts can lie far below the affinity optimum, and the search may not find
 better ones: on the suite's 3,000-host units estate the start was 58,280,700 against a

@@ -1,0 +1,127 @@
+"""The class-model MILP's affinity stage (milp.py's stage 2): the class model's run, the
+search on kinds of classes (milp_kinds.py) and the primal heuristic (milp_dive.py) on what
+each leaves open; on class models whose node limit shrinks with their size the kinds'
+model runs alone, its search followed where open by a weighted run
+(milp_kinds_weighted.py).
+
+The settings below, and milp_run's and milp_dive's, are read through their modules at call
+time, so benchmarks/aon.py and the tests can change them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from lcm_opt.engines import milp_dive, milp_run
+from lcm_opt.engines.milp_columns import Columns, new_model, step_of
+from lcm_opt.engines.milp_kinds import kinds_model
+from lcm_opt.engines.milp_kinds_weighted import weighted_run
+from lcm_opt.engines.milp_run import Run
+from lcm_opt.engines.subproblem import SubProblem
+
+if TYPE_CHECKING:
+    import highspy
+
+DIVE_SHARE = 0.04  # each run of the affinity stage's heuristic (milp_dive.py) gets this share
+# An affinity stage left open is searched again on the kinds' model (milp_kinds.py) where
+# that has at most this share of the class model's columns (on the suite's 1,000-host
+# estates a third); off only to time the stage without it
+KINDS = 0.5
+# Class models of more than milp_run.COLUMNS columns, whose node limit shrinks with their
+# size, run the affinity stage on the kinds' model alone, at the kinds' own node limit: on
+# the suite's 3,000-host estates (22,543 columns against 4,200) the class model's 223 nodes
+# found nothing the kinds' model does not, which proves the count estate in 4,730 nodes;
+# off only to time the stage without it
+KINDS_FIRST = True
+# There, a search that ends open is followed by a weighted run from its best
+# (milp_kinds_weighted.py, in place of the class model's heuristic), which gets this share of
+# the kinds' node limit; 0 only to time the search alone
+KINDS_WEIGHTED = 0.1
+# The kinds' run's node limit: its own model's (milp_run.COLUMNS) times (the class model's
+# columns / the kinds' columns), at most this: a node's LP costs about what its columns do
+KINDS_NODES = 4.0
+
+
+def affinity(
+    sub: SubProblem,
+    cols: Columns,
+    h: highspy.Highs,
+    begin: list[float],
+    value1: int,
+    limit: float,
+    seed: int,
+) -> Run | None:
+    """Stage 2 from `begin` (stage 1's counts) on `h`, the class model with the coverage
+    row: on the kinds' model alone where that runs first (`kinds_first`), without the
+    class model's heuristic (milp_dive.py: on the suite's 3,000-host units estate its first
+    run reached the wall-clock guard); else the class model's run, the kinds' search and
+    the heuristic on what each leaves open."""
+    if KINDS and kinds_first(cols):
+        alone = by_kinds(sub, cols, None, begin, limit, seed)
+        if alone is not None:
+            return alone
+    second = milp_run.stage(h, cols, begin, limit, seed)
+    if KINDS and second is not None and not second.proven:
+        second = by_kinds(sub, cols, second, begin, limit, seed)
+    if milp_dive.DIVE and second is not None and not second.proven:
+        found = milp_dive.improve(
+            sub, cols, lambda: milp_run.model(cols, seed), value1, second.counts,
+            off=milp_run.TUNING, nodes=milp_run.nodes(cols, limit, DIVE_SHARE),
+            guard_s=milp_run.guard(limit), target=second.bound,
+        )  # fmt: skip
+        second = second if found is None else replace(second, counts=dict(found[1]))
+    return second
+
+
+def by_kinds(
+    sub: SubProblem, cols: Columns, second: Run | None, begin: list[float], limit: float, seed: int
+) -> Run | None:
+    """The affinity stage searched on the kinds' model (milp_kinds.py) where that has at
+    most KINDS of the class model's columns, else `second` as it is. `second`: the class
+    model's run, left open; None where the kinds' model runs instead of it (`kinds_first`).
+    From the stage's own start `begin` (on the suite's 1,000-host estates it proved both
+    open stages from there, neither from the stage's best solution), with HiGHS's default
+    heuristics and its own model's node limit times the ratio of the two models' columns
+    (KINDS_NODES): the better solution of the two and the tighter bound; run alone and
+    left open, the weighted run (KINDS_WEIGHTED) from its best. The model is the same
+    stage's, so both bounds hold; its flows are only a certificate (the counts get theirs
+    after)."""
+    kinds = kinds_model(sub, cols)
+    if len(kinds.cols.upper) > KINDS * len(cols.upper):
+        return second
+    h = new_model(kinds.cols, milp_run.options(seed))
+    every = np.arange(len(kinds.cols.upper), dtype=np.int32)
+    h.changeColsCost(len(every), every, np.array(kinds.cols.affinity))
+    start = [0.0] * len(kinds.cols.upper)
+    for i, v in enumerate(begin):
+        start[kinds.image[i]] += v
+    more = min(len(cols.upper) / len(kinds.cols.upper), KINDS_NODES)
+    nodes = milp_run.nodes(kinds.cols, limit, more)
+    target = None if second is None else second.bound
+    run = milp_run.run(h, kinds.cols, start, limit * more, target, nodes)
+    if run is None:
+        return second
+    step = step_of(kinds.cols.affinity)
+    bound = step * math.floor(run.bound / step)
+    if second is None and KINDS_WEIGHTED and run.value < bound - 0.5:
+        weighted = milp_run.nodes(kinds.cols, limit, KINDS_WEIGHTED)
+        x = weighted_run(
+            sub, kinds.cols, run.x, milp_run.options(seed), weighted, milp_run.guard(limit)
+        )
+        value = float(np.dot(kinds.cols.affinity, x))
+        run = replace(run, x=x, counts=milp_run.counts(x, kinds.cols), value=value)
+    if second is not None:
+        bound = min(second.bound, bound)
+    best = run if second is None or run.value > second.value else second
+    return replace(best, bound=bound, proven=best.value >= bound - 0.5)
+
+
+def kinds_first(cols: Columns) -> bool:
+    """Whether the affinity stage runs on the kinds' model instead of the class model's
+    (KINDS_FIRST): where the class model's node limit shrinks with its size
+    (milp_run.COLUMNS)."""
+    return KINDS_FIRST and len(cols.upper) > milp_run.COLUMNS
