@@ -20,7 +20,7 @@ from lcm_opt.adapters.plain_text import plain_json
 from lcm_opt.adapters.record_text import interleaved
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DeficitReason
-from lcm_opt.engines.base import DeficitRecord
+from lcm_opt.engines.base import Allocation, DeficitRecord, DeficitTable
 
 _first, _second, _third = itemgetter(0), itemgetter(1), itemgetter(2)
 
@@ -29,21 +29,24 @@ class DeficitColumns:
     """Per deficit in result order its consumption and its tail number; per tail its
     class, reason (the text the result holds) and detail (as recorded, None or text)."""
 
-    def __init__(self, problem: Problem, deficits: Sequence[DeficitRecord]) -> None:
-        n = len(deficits)
-        consumption = np.fromiter(map(_first, deficits), np.int64, n)
-        reasons, details = list(map(_second, deficits)), list(map(_third, deficits))
-        of = problem.consumption_class.__getitem__
-        cls = np.fromiter(map(of, consumption.tolist()), np.int64, n)
-        number, first = _by_class(cls, reasons, details)
+    def __init__(self, problem: Problem, deficits: Sequence[DeficitRecord] | DeficitTable) -> None:
+        if isinstance(deficits, DeficitTable):
+            consumption, number, first, tails = _from_table(problem, deficits)
+        else:
+            consumption, number, first, tails = _from_records(problem, deficits)
         order = np.argsort(consumption, kind="stable")
         self.consumption: Any = consumption[order]
         self.number: Any = number[order]
-        self.classes: list[int] = cls[first].tolist()
-        firsts = first.tolist()
-        values = {reason: DeficitReason(reason).value for reason in set(reasons)}
-        self.reasons = [values[reasons[i]] for i in firsts]
-        self.details: list[str | None] = [details[i] for i in firsts]
+        self.classes: list[int] = _classes(problem, consumption[first])
+        values = {reason: DeficitReason(reason).value for reason, _ in tails}
+        self.reasons = [values[reason] for reason, _ in tails]
+        self.details: list[str | None] = [detail for _, detail in tails]
+
+    @classmethod
+    def of(cls, problem: Problem, allocation: Allocation) -> DeficitColumns:
+        """The allocation's deficits, from its columns while its records are unmade."""
+        table = allocation.deficit_table()
+        return cls(problem, allocation.deficits if table is None else table)
 
     def __len__(self) -> int:
         return len(self.consumption)
@@ -51,6 +54,47 @@ class DeficitColumns:
     def classes_in_order(self) -> Any:
         """Each deficit's class, in result order (assemble.summary's `deficit_classes`)."""
         return np.asarray(self.classes, dtype=np.int64)[self.number]
+
+
+_Tail = tuple[Any, "str | None"]
+
+
+def _classes(problem: Problem, consumption: Any) -> list[int]:
+    return list(map(problem.consumption_class.__getitem__, consumption.tolist()))
+
+
+def _from_records(
+    problem: Problem, deficits: Sequence[DeficitRecord]
+) -> tuple[Any, Any, Any, list[_Tail]]:
+    """(consumption per deficit, its tail number, the first deficit of each tail, each
+    tail's (reason, detail)), read from the records."""
+    n = len(deficits)
+    consumption = np.fromiter(map(_first, deficits), np.int64, n)
+    reasons, details = list(map(_second, deficits)), list(map(_third, deficits))
+    cls = np.fromiter(_classes(problem, consumption), np.int64, n)
+    number, first = _by_class(cls, reasons, details)
+    return consumption, number, first, [(reasons[i], details[i]) for i in first.tolist()]
+
+
+def _from_table(problem: Problem, table: DeficitTable) -> tuple[Any, Any, Any, list[_Tail]]:
+    """As _from_records, from the columns: where no pin failed, each class's deficits share
+    its one tail (the table's key is the class), so the classes are the tails."""
+    n = len(table.consumption)
+    consumption = np.fromiter(table.consumption, np.int64, n)
+    cls = np.fromiter(_classes(problem, consumption), np.int64, n)
+    if -1 in table.tails:
+        reasons, details = (
+            list(column) for column in zip(*map(table.tails.__getitem__, table.key), strict=True)
+        )
+        number, first = _by_class(cls, reasons, details)
+        return consumption, number, first, [(reasons[i], details[i]) for i in first.tolist()]
+    _, first, number = np.unique(cls, return_index=True, return_inverse=True)
+    return (
+        consumption,
+        number.reshape(-1),
+        first,
+        list(map(table.tails.__getitem__, cls[first].tolist())),
+    )
 
 
 def _by_class(cls: Any, reasons: list[Any], details: list[Any]) -> tuple[Any, Any]:

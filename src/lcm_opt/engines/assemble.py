@@ -162,7 +162,7 @@ def objective_values(
     deficit's class in consumption order (an integer array), when the caller has them."""
     products = problem.products
     if counts is None:
-        counts = _deficit_classes(problem, allocation.deficits)
+        counts = _deficit_classes(problem, allocation.deficit_consumptions())
     columns = problem.class_columns
     class_units, class_product = columns.product_units.tolist(), columns.product.tolist()
     outstanding_units = sum(class_units[k] * n for k, n in counts.items())
@@ -170,7 +170,7 @@ def objective_values(
     # associative, and the cost's last digits are part of the result's bytes.
     cost = {k: class_units[k] * (products[class_product[k]].unit_price or 0.0) for k in counts}
     if deficit_classes is None:
-        in_order = sorted(map(_consumption, allocation.deficits))
+        in_order = sorted(allocation.deficit_consumptions())
         outstanding_cost = reduce(
             add, map(cost.__getitem__, map(problem.consumption_class.__getitem__, in_order)), 0.0
         )
@@ -179,7 +179,7 @@ def objective_values(
     return ObjectiveValues(
         outstanding_units=outstanding_units,
         outstanding_cost=round(outstanding_cost, 6),
-        uncovered=len(allocation.deficits),
+        uncovered=allocation.deficit_count(),
         affinity=(
             sum(g.score * g.units for g in allocation.grants) if totals is None else totals.affinity
         ),
@@ -208,9 +208,9 @@ def _counted(classes: Any) -> Counter[int]:
     return Counter(dict(zip(distinct.tolist(), counts.tolist(), strict=True)))
 
 
-def _deficit_classes(problem: Problem, deficits: Iterable[DeficitRecord]) -> Counter[int]:
-    """How many deficits each class has."""
-    return Counter(map(problem.consumption_class.__getitem__, map(_consumption, deficits)))
+def _deficit_classes(problem: Problem, consumptions: Iterable[int]) -> Counter[int]:
+    """How many deficits each class has (`consumptions`: the deficits')."""
+    return Counter(map(problem.consumption_class.__getitem__, consumptions))
 
 
 def _result(
@@ -224,7 +224,7 @@ def _result(
     if totals is None:
         totals = grant_totals(problem, allocation.grants)
     if deficit_classes is None:
-        counts = _deficit_classes(problem, allocation.deficits)
+        counts = _deficit_classes(problem, allocation.deficit_consumptions())
     else:
         counts = _counted(deficit_classes)
     return Result(
