@@ -31,13 +31,13 @@ class DeficitColumns:
 
     def __init__(self, problem: Problem, deficits: Sequence[DeficitRecord] | DeficitTable) -> None:
         if isinstance(deficits, DeficitTable):
-            consumption, number, first, tails = _from_table(problem, deficits)
+            consumption, cls, number, first, tails = _from_table(problem, deficits)
         else:
-            consumption, number, first, tails = _from_records(problem, deficits)
+            consumption, cls, number, first, tails = _from_records(problem, deficits)
         order = np.argsort(consumption, kind="stable")
         self.consumption: Any = consumption[order]
         self.number: Any = number[order]
-        self.classes: list[int] = _classes(problem, consumption[first])
+        self.classes: list[int] = cls[first].tolist()
         values = {reason: DeficitReason(reason).value for reason, _ in tails}
         self.reasons = [values[reason] for reason, _ in tails]
         self.details: list[str | None] = [detail for _, detail in tails]
@@ -57,44 +57,36 @@ class DeficitColumns:
 
 
 _Tail = tuple[Any, "str | None"]
+_Columns = tuple[Any, Any, Any, Any, list[_Tail]]
 
 
-def _classes(problem: Problem, consumption: Any) -> list[int]:
-    return list(map(problem.consumption_class.__getitem__, consumption.tolist()))
-
-
-def _from_records(
-    problem: Problem, deficits: Sequence[DeficitRecord]
-) -> tuple[Any, Any, Any, list[_Tail]]:
-    """(consumption per deficit, its tail number, the first deficit of each tail, each
-    tail's (reason, detail)), read from the records."""
+def _from_records(problem: Problem, deficits: Sequence[DeficitRecord]) -> _Columns:
+    """(per deficit its consumption, class and tail number; the first deficit of each
+    tail; each tail's (reason, detail)), read from the records."""
     n = len(deficits)
     consumption = np.fromiter(map(_first, deficits), np.int64, n)
     reasons, details = list(map(_second, deficits)), list(map(_third, deficits))
-    cls = np.fromiter(_classes(problem, consumption), np.int64, n)
+    of = problem.consumption_class.__getitem__
+    cls = np.fromiter(map(of, consumption.tolist()), np.int64, n)
     number, first = _by_class(cls, reasons, details)
-    return consumption, number, first, [(reasons[i], details[i]) for i in first.tolist()]
+    return consumption, cls, number, first, [(reasons[i], details[i]) for i in first.tolist()]
 
 
-def _from_table(problem: Problem, table: DeficitTable) -> tuple[Any, Any, Any, list[_Tail]]:
+def _from_table(problem: Problem, table: DeficitTable) -> _Columns:
     """As _from_records, from the columns: where no pin failed, each class's deficits share
     its one tail (the table's key is the class), so the classes are the tails."""
-    n = len(table.consumption)
-    consumption = np.fromiter(table.consumption, np.int64, n)
-    cls = np.fromiter(_classes(problem, consumption), np.int64, n)
+    consumption = np.array(table.consumption, dtype=np.int64)
+    cls = np.array(table.classes(problem.consumption_class), dtype=np.int64)
     if -1 in table.tails:
         reasons, details = (
             list(column) for column in zip(*map(table.tails.__getitem__, table.key), strict=True)
         )
         number, first = _by_class(cls, reasons, details)
-        return consumption, number, first, [(reasons[i], details[i]) for i in first.tolist()]
+        tails = [(reasons[i], details[i]) for i in first.tolist()]
+        return consumption, cls, number, first, tails
     _, first, number = np.unique(cls, return_index=True, return_inverse=True)
-    return (
-        consumption,
-        number.reshape(-1),
-        first,
-        list(map(table.tails.__getitem__, cls[first].tolist())),
-    )
+    tails = list(map(table.tails.__getitem__, cls[first].tolist()))
+    return consumption, cls, number.reshape(-1), first, tails
 
 
 def _by_class(cls: Any, reasons: list[Any], details: list[Any]) -> tuple[Any, Any]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, partial, reduce
 from itertools import repeat
-from operator import add, itemgetter
+from operator import add
 from typing import Any
 
 import numpy as np
@@ -162,7 +162,7 @@ def objective_values(
     deficit's class in consumption order (an integer array), when the caller has them."""
     products = problem.products
     if counts is None:
-        counts = _deficit_classes(problem, allocation.deficit_consumptions())
+        counts = Counter(allocation.deficit_classes(problem.consumption_class))
     columns = problem.class_columns
     class_units, class_product = columns.product_units.tolist(), columns.product.tolist()
     outstanding_units = sum(class_units[k] * n for k, n in counts.items())
@@ -189,7 +189,6 @@ def objective_values(
     )
 
 
-_consumption = itemgetter(0)
 
 
 def _summed_in_order(cost: dict[int, float], classes: Any) -> float:
@@ -208,11 +207,6 @@ def _counted(classes: Any) -> Counter[int]:
     return Counter(dict(zip(distinct.tolist(), counts.tolist(), strict=True)))
 
 
-def _deficit_classes(problem: Problem, consumptions: Iterable[int]) -> Counter[int]:
-    """How many deficits each class has (`consumptions`: the deficits')."""
-    return Counter(map(problem.consumption_class.__getitem__, consumptions))
-
-
 def _result(
     problem: Problem,
     allocation: Allocation,
@@ -224,7 +218,7 @@ def _result(
     if totals is None:
         totals = grant_totals(problem, allocation.grants)
     if deficit_classes is None:
-        counts = _deficit_classes(problem, allocation.deficit_consumptions())
+        counts = Counter(allocation.deficit_classes(problem.consumption_class))
     else:
         counts = _counted(deficit_classes)
     return Result(

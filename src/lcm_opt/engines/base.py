@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any, NamedTuple, Protocol
@@ -53,6 +53,13 @@ class DeficitTable:
     consumption: list[int]
     key: list[int]
     tails: dict[int, tuple[DeficitReason, str | None]]
+
+    def classes(self, consumption_class: Sequence[int]) -> list[int]:
+        """Each deficit's consumption's class (`consumption_class`: the problem's): the
+        keys themselves where no pin failed."""
+        if -1 not in self.tails:
+            return self.key
+        return list(map(consumption_class.__getitem__, self.consumption))
 
     def records(self) -> list[DeficitRecord]:
         if not self.key:
@@ -116,6 +123,14 @@ class Allocation:
         """len(deficits), without making deferred records."""
         table = self.deficit_table()
         return len(self.deficits) if table is None else len(table.consumption)
+
+    def deficit_classes(self, consumption_class: Sequence[int]) -> list[int]:
+        """Each deficit's consumption's class, in the records' order, without making
+        deferred records (`consumption_class`: the problem's)."""
+        table = self.deficit_table()
+        if table is None:
+            return list(map(consumption_class.__getitem__, self.deficit_consumptions()))
+        return table.classes(consumption_class)
 
     def deficit_consumptions(self) -> list[int]:
         """Each deficit's consumption, in the records' order, without making deferred

@@ -287,7 +287,7 @@ class _Tables:
 def _bound_and_gap(problem: Problem, allocation: Allocation, slack: int) -> tuple[float, float]:
     """The proven lower bound on the first criterion, in its own units (outstanding units,
     cost or count), and the relative gap to it. `slack` = bound - value over components."""
-    classes = list(map(problem.consumption_class.__getitem__, allocation.deficit_consumptions()))
+    classes = allocation.deficit_classes(problem.consumption_class)
     column = weight_column(problem)
     if column is not None and int(np.abs(column).max(initial=0)) * len(classes) < 1 << 62:
         outstanding = int(column[np.array(classes, dtype=np.int64)].sum())
