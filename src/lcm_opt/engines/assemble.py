@@ -189,8 +189,6 @@ def objective_values(
     )
 
 
-
-
 def _summed_in_order(cost: dict[int, float], classes: Any) -> float:
     """`reduce(add, (cost[k] for k in classes), 0.0)`: numpy's add.accumulate adds one
     value at a time in order, as the reduce does (a sum would add pairwise)."""
