@@ -38,9 +38,12 @@ class DeficitColumns:
         self.consumption: Any = consumption[order]
         self.number: Any = number[order]
         self.classes: list[int] = cls[first].tolist()
-        values = {reason: DeficitReason(reason).value for reason, _ in tails}
-        self.reasons = [values[reason] for reason, _ in tails]
-        self.details: list[str | None] = [detail for _, detail in tails]
+        reasons, details = (
+            (list(column) for column in zip(*tails, strict=True)) if tails else ([], [])
+        )
+        values = {reason: DeficitReason(reason).value for reason in set(reasons)}
+        self.reasons = list(map(values.__getitem__, reasons))
+        self.details: list[str | None] = details
 
     @classmethod
     def of(cls, problem: Problem, allocation: Allocation) -> DeficitColumns:
