@@ -16,7 +16,7 @@ from operator import lt
 
 from lcm_opt.compile.problem import Edge, Problem
 from lcm_opt.domain import DeficitReason, DirectOverflow, OrderMode, SplitMode, Status, natural_key
-from lcm_opt.engines.base import Allocation, DeficitRecord, DeficitTable, GrantRecord, Remaining
+from lcm_opt.engines.base import Allocation, DeficitTable, GrantRecord, Remaining
 from lcm_opt.engines.deficit_details import capacity_details
 from lcm_opt.engines.greedy_fast import run_tier
 from lcm_opt.engines.pins import apply_pins
@@ -169,11 +169,6 @@ def deficits(problem: Problem, covered: set[int], blocked: set[int]) -> DeficitT
     when it had an eligible licence, else which filter removed its edges)."""
     missing = [c for c in range(len(problem.consumption_class)) if c not in covered]
     return deficit_table(problem, missing, blocked)
-
-
-def deficit_records(problem: Problem, missing: list[int], blocked: set[int]) -> list[DeficitRecord]:
-    """`deficits` for the uncovered consumptions `missing`, in their order."""
-    return deficit_table(problem, missing, blocked).records()
 
 
 def deficit_table(problem: Problem, missing: list[int], blocked: set[int]) -> DeficitTable:
