@@ -107,7 +107,7 @@ def _solve(
             with phase("write") as step:
                 _stream(problem, allocation, fmt, output, None if rest is None else _handled(rest))
                 step.summary = (
-                    f"{allocation.grant_count():,} grants, {len(allocation.deficits):,} deficits"
+                    f"{allocation.grant_count():,} grants, {allocation.deficit_count():,} deficits"
                 )
             return
     from lcm_opt.adapters.cli_xlsx import write_document_xlsx

@@ -20,7 +20,7 @@ from lcm_opt.adapters.plain_text import plain_json
 from lcm_opt.adapters.record_text import interleaved
 from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import DeficitReason
-from lcm_opt.engines.base import DeficitRecord
+from lcm_opt.engines.base import Allocation, DeficitRecord, DeficitTable
 
 _first, _second, _third = itemgetter(0), itemgetter(1), itemgetter(2)
 
@@ -29,21 +29,27 @@ class DeficitColumns:
     """Per deficit in result order its consumption and its tail number; per tail its
     class, reason (the text the result holds) and detail (as recorded, None or text)."""
 
-    def __init__(self, problem: Problem, deficits: Sequence[DeficitRecord]) -> None:
-        n = len(deficits)
-        consumption = np.fromiter(map(_first, deficits), np.int64, n)
-        reasons, details = list(map(_second, deficits)), list(map(_third, deficits))
-        of = problem.consumption_class.__getitem__
-        cls = np.fromiter(map(of, consumption.tolist()), np.int64, n)
-        number, first = _by_class(cls, reasons, details)
+    def __init__(self, problem: Problem, deficits: Sequence[DeficitRecord] | DeficitTable) -> None:
+        if isinstance(deficits, DeficitTable):
+            consumption, cls, number, first, tails = _from_table(problem, deficits)
+        else:
+            consumption, cls, number, first, tails = _from_records(problem, deficits)
         order = np.argsort(consumption, kind="stable")
         self.consumption: Any = consumption[order]
         self.number: Any = number[order]
         self.classes: list[int] = cls[first].tolist()
-        firsts = first.tolist()
+        reasons, details = (
+            (list(column) for column in zip(*tails, strict=True)) if tails else ([], [])
+        )
         values = {reason: DeficitReason(reason).value for reason in set(reasons)}
-        self.reasons = [values[reasons[i]] for i in firsts]
-        self.details: list[str | None] = [details[i] for i in firsts]
+        self.reasons = list(map(values.__getitem__, reasons))
+        self.details: list[str | None] = details
+
+    @classmethod
+    def of(cls, problem: Problem, allocation: Allocation) -> DeficitColumns:
+        """The allocation's deficits, from its columns while its records are unmade."""
+        table = allocation.deficit_table()
+        return cls(problem, allocation.deficits if table is None else table)
 
     def __len__(self) -> int:
         return len(self.consumption)
@@ -51,6 +57,39 @@ class DeficitColumns:
     def classes_in_order(self) -> Any:
         """Each deficit's class, in result order (assemble.summary's `deficit_classes`)."""
         return np.asarray(self.classes, dtype=np.int64)[self.number]
+
+
+_Tail = tuple[Any, "str | None"]
+_Columns = tuple[Any, Any, Any, Any, list[_Tail]]
+
+
+def _from_records(problem: Problem, deficits: Sequence[DeficitRecord]) -> _Columns:
+    """(per deficit its consumption, class and tail number; the first deficit of each
+    tail; each tail's (reason, detail)), read from the records."""
+    n = len(deficits)
+    consumption = np.fromiter(map(_first, deficits), np.int64, n)
+    reasons, details = list(map(_second, deficits)), list(map(_third, deficits))
+    of = problem.consumption_class.__getitem__
+    cls = np.fromiter(map(of, consumption.tolist()), np.int64, n)
+    number, first = _by_class(cls, reasons, details)
+    return consumption, cls, number, first, [(reasons[i], details[i]) for i in first.tolist()]
+
+
+def _from_table(problem: Problem, table: DeficitTable) -> _Columns:
+    """As _from_records, from the columns: where no pin failed, each class's deficits share
+    its one tail (the table's key is the class), so the classes are the tails."""
+    consumption = np.array(table.consumption, dtype=np.int64)
+    cls = np.array(table.classes(problem.consumption_class), dtype=np.int64)
+    if -1 in table.tails:
+        reasons, details = (
+            list(column) for column in zip(*map(table.tails.__getitem__, table.key), strict=True)
+        )
+        number, first = _by_class(cls, reasons, details)
+        tails = [(reasons[i], details[i]) for i in first.tolist()]
+        return consumption, cls, number, first, tails
+    _, first, number = np.unique(cls, return_index=True, return_inverse=True)
+    tails = list(map(table.tails.__getitem__, cls[first].tolist()))
+    return consumption, cls, number.reshape(-1), first, tails
 
 
 def _by_class(cls: Any, reasons: list[Any], details: list[Any]) -> tuple[Any, Any]:

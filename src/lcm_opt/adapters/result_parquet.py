@@ -77,7 +77,7 @@ def write_result_parquet(problem: Problem, allocation: Allocation, output: Path)
     ids, lids = problem.consumption_ids, problem.licence_ids
     columns = grant_columns(grants, len(ids), len(lids), table)
     totals = None if columns is None else columns.totals(problem)
-    deficits = DeficitColumns(problem, allocation.deficits)
+    deficits = DeficitColumns.of(problem, allocation)
     head = summary(problem, allocation, totals, deficits.classes_in_order())
     at = _Lookup(problem)
     if columns is None:

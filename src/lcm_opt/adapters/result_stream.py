@@ -202,7 +202,7 @@ def _write_json(
     grants = allocation.grants if table is None else []
     columns = grant_columns(grants, len(ids), len(lids), table)
     totals = None if columns is None else columns.totals(problem)
-    deficits = DeficitColumns(problem, allocation.deficits)
+    deficits = DeficitColumns.of(problem, allocation)
     head_model = summary(problem, allocation, totals, deficits.classes_in_order())
     if explanations is not None:
         head_model = head_model.model_copy(update={"explanations": explanations})
@@ -231,7 +231,7 @@ def _write_csv(problem: Problem, allocation: Allocation, handle: TextIO) -> None
     else:
         for rows in grant_rows(problem, columns, named, CHUNK):
             handle.write(rows)
-    deficits = DeficitColumns(problem, allocation.deficits)
+    deficits = DeficitColumns.of(problem, allocation)
     for rows in deficit_rows(problem, deficits, named, CHUNK):
         handle.write(rows)
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, partial, reduce
 from itertools import repeat
-from operator import add, itemgetter
+from operator import add
 from typing import Any
 
 import numpy as np
@@ -162,7 +162,7 @@ def objective_values(
     deficit's class in consumption order (an integer array), when the caller has them."""
     products = problem.products
     if counts is None:
-        counts = _deficit_classes(problem, allocation.deficits)
+        counts = Counter(allocation.deficit_classes(problem.consumption_class))
     columns = problem.class_columns
     class_units, class_product = columns.product_units.tolist(), columns.product.tolist()
     outstanding_units = sum(class_units[k] * n for k, n in counts.items())
@@ -170,7 +170,7 @@ def objective_values(
     # associative, and the cost's last digits are part of the result's bytes.
     cost = {k: class_units[k] * (products[class_product[k]].unit_price or 0.0) for k in counts}
     if deficit_classes is None:
-        in_order = sorted(map(_consumption, allocation.deficits))
+        in_order = sorted(allocation.deficit_consumptions())
         outstanding_cost = reduce(
             add, map(cost.__getitem__, map(problem.consumption_class.__getitem__, in_order)), 0.0
         )
@@ -179,7 +179,7 @@ def objective_values(
     return ObjectiveValues(
         outstanding_units=outstanding_units,
         outstanding_cost=round(outstanding_cost, 6),
-        uncovered=len(allocation.deficits),
+        uncovered=allocation.deficit_count(),
         affinity=(
             sum(g.score * g.units for g in allocation.grants) if totals is None else totals.affinity
         ),
@@ -187,9 +187,6 @@ def objective_values(
         gap=allocation.gap,
         stages=allocation.stages,
     )
-
-
-_consumption = itemgetter(0)
 
 
 def _summed_in_order(cost: dict[int, float], classes: Any) -> float:
@@ -208,11 +205,6 @@ def _counted(classes: Any) -> Counter[int]:
     return Counter(dict(zip(distinct.tolist(), counts.tolist(), strict=True)))
 
 
-def _deficit_classes(problem: Problem, deficits: Iterable[DeficitRecord]) -> Counter[int]:
-    """How many deficits each class has."""
-    return Counter(map(problem.consumption_class.__getitem__, map(_consumption, deficits)))
-
-
 def _result(
     problem: Problem,
     allocation: Allocation,
@@ -224,7 +216,7 @@ def _result(
     if totals is None:
         totals = grant_totals(problem, allocation.grants)
     if deficit_classes is None:
-        counts = _deficit_classes(problem, allocation.deficits)
+        counts = Counter(allocation.deficit_classes(problem.consumption_class))
     else:
         counts = _counted(deficit_classes)
     return Result(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any, NamedTuple, Protocol
@@ -41,6 +41,32 @@ class GrantTable:
 
     records: list[GrantRecord]
     table: npt.NDArray[np.integer[Any]]
+
+
+@dataclass(frozen=True, eq=False)
+class DeficitTable:
+    """Deficits as columns: per deficit its consumption and the key of its (reason,
+    detail) in `tails` (its consumption's class, or -1 where a pin failed), the records'
+    order. What the engines hand to the writers, which read it as columns; `records()`
+    gives the DeficitRecord list it stands for."""
+
+    consumption: list[int]
+    key: list[int]
+    tails: dict[int, tuple[DeficitReason, str | None]]
+
+    def classes(self, consumption_class: Sequence[int]) -> list[int]:
+        """Each deficit's consumption's class (`consumption_class`: the problem's): the
+        keys themselves where no pin failed."""
+        if -1 not in self.tails:
+            return self.key
+        return list(map(consumption_class.__getitem__, self.consumption))
+
+    def records(self) -> list[DeficitRecord]:
+        if not self.key:
+            return []
+        reasons, details = zip(*map(self.tails.__getitem__, self.key), strict=True)
+        fields = zip(self.consumption, reasons, details, strict=True)
+        return list(map(tuple.__new__, repeat(DeficitRecord), fields))
 
 
 @dataclass
@@ -83,6 +109,37 @@ class Allocation:
         deferred = self.__dict__.get("_deferred")
         return len(self.grants) if deferred is None else len(deferred)
 
+    def defer_deficits(self, table: DeficitTable) -> None:
+        """`deficits` are `table.records()`, made only when something reads them: the
+        writers read the table's columns (deficit_table())."""
+        self.__dict__["_deficits"], self.__dict__["_deficit_table"] = None, table
+
+    def deficit_table(self) -> DeficitTable | None:
+        """The deficits as columns while their records are still unmade, else None."""
+        table: DeficitTable | None = self.__dict__.get("_deficit_table")
+        return table if self.__dict__.get("_deficits") is None else None
+
+    def deficit_count(self) -> int:
+        """len(deficits), without making deferred records."""
+        table = self.deficit_table()
+        return len(self.deficits) if table is None else len(table.consumption)
+
+    def deficit_classes(self, consumption_class: Sequence[int]) -> list[int]:
+        """Each deficit's consumption's class, in the records' order, without making
+        deferred records (`consumption_class`: the problem's)."""
+        table = self.deficit_table()
+        if table is None:
+            return list(map(consumption_class.__getitem__, self.deficit_consumptions()))
+        return table.classes(consumption_class)
+
+    def deficit_consumptions(self) -> list[int]:
+        """Each deficit's consumption, in the records' order, without making deferred
+        records."""
+        table = self.deficit_table()
+        if table is None:
+            return [d.consumption for d in self.deficits]
+        return table.consumption
+
 
 def _get_grants(self: Allocation) -> list[GrantRecord]:
     deferred = self.__dict__.get("_deferred")
@@ -99,9 +156,22 @@ def _set_grants(self: Allocation, grants: list[GrantRecord]) -> None:
     self.__dict__["_grants"], self.__dict__["_deferred"] = grants, None
 
 
-# The field `grants` read and written through the deferral above (the dataclass's __init__,
-# __eq__ and __repr__ go through it too).
+def _get_deficits(self: Allocation) -> list[DeficitRecord]:
+    deficits: list[DeficitRecord] | None = self.__dict__["_deficits"]
+    if deficits is None:
+        deficits = self.__dict__["_deficit_table"].records()
+        self.__dict__["_deficits"] = deficits
+    return deficits
+
+
+def _set_deficits(self: Allocation, deficits: list[DeficitRecord]) -> None:
+    self.__dict__["_deficits"], self.__dict__["_deficit_table"] = deficits, None
+
+
+# The fields `grants` and `deficits` read and written through the deferrals above (the
+# dataclass's __init__, __eq__ and __repr__ go through them too).
 setattr(Allocation, "grants", property(_get_grants, _set_grants))  # noqa: B010
+setattr(Allocation, "deficits", property(_get_deficits, _set_deficits))  # noqa: B010
 
 
 def records_of(table: npt.NDArray[np.integer[Any]]) -> list[GrantRecord]:

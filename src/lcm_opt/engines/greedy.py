@@ -11,18 +11,17 @@ Deployment cap have left."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import islice, repeat
+from itertools import islice
 from operator import lt
 
 from lcm_opt.compile.problem import Edge, Problem
 from lcm_opt.domain import DeficitReason, DirectOverflow, OrderMode, SplitMode, Status, natural_key
-from lcm_opt.engines.base import Allocation, DeficitRecord, GrantRecord, Remaining
+from lcm_opt.engines.base import Allocation, DeficitTable, GrantRecord, Remaining
 from lcm_opt.engines.deficit_details import capacity_details
 from lcm_opt.engines.greedy_fast import run_tier
 from lcm_opt.engines.pins import apply_pins
 
 Take = list[tuple[Edge, int]]
-_new = tuple.__new__
 
 
 def _fill(edges: list[Edge], remaining: Remaining, product: int) -> Take | None:
@@ -101,7 +100,7 @@ class GreedyEngine:
                     skip.add(c)
                     grants.extend(_grant(c, edge, units) for edge, units in take)
         allocation = Allocation(self.name, Status.HEURISTIC, grants, warnings=pins.warnings)
-        allocation.deficits = deficits(problem, skip - blocked, blocked)
+        allocation.defer_deficits(deficits(problem, skip - blocked, blocked))
         return allocation
 
 
@@ -165,19 +164,19 @@ def _grant(c: int, edge: Edge, units: int) -> GrantRecord:
     return GrantRecord(c, edge.licence, units, False, edge.score, edge.downgrade)
 
 
-def deficits(problem: Problem, covered: set[int], blocked: set[int]) -> list[DeficitRecord]:
+def deficits(problem: Problem, covered: set[int], blocked: set[int]) -> DeficitTable:
     """R29/R48: every uncovered consumption once, with why (A42 pin_unhonoured, capacity
     when it had an eligible licence, else which filter removed its edges)."""
     missing = [c for c in range(len(problem.consumption_class)) if c not in covered]
-    return deficit_records(problem, missing, blocked)
+    return deficit_table(problem, missing, blocked)
 
 
-def deficit_records(problem: Problem, missing: list[int], blocked: set[int]) -> list[DeficitRecord]:
-    """`deficits` for the uncovered consumptions `missing`, in their order; the detail is
-    worked out once per class."""
+def deficit_table(problem: Problem, missing: list[int], blocked: set[int]) -> DeficitTable:
+    """The deficits of the uncovered consumptions `missing`, in their order, as columns;
+    the detail is worked out once per class."""
     pinned = (DeficitReason.PIN_UNHONOURED, "every pin failed (A42)")
     # Per consumption its class, or -1 where a pin failed; each class's (reason, detail)
-    # worked out once; the records zipped together in C.
+    # worked out once.
     ks = list(map(problem.consumption_class.__getitem__, missing))
     if blocked:
         ks = [-1 if c in blocked else k for c, k in zip(missing, ks, strict=True)]
@@ -190,8 +189,7 @@ def deficit_records(problem: Problem, missing: list[int], blocked: set[int]) -> 
         tails = {k: (DeficitReason.CAPACITY, detail) for k, detail in found.items()}
     for k in distinct.keys() - tails.keys():
         tails[k] = pinned if k < 0 else _class_deficit(problem, k, ranked)
-    reasons, details = zip(*map(tails.__getitem__, ks), strict=True) if ks else ((), ())
-    return list(map(_new, repeat(DeficitRecord), zip(missing, reasons, details, strict=True)))
+    return DeficitTable(missing, ks, tails)
 
 
 def _in_natural_order(ids: Sequence[str]) -> bool:

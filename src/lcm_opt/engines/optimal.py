@@ -9,7 +9,6 @@ import time
 from collections import deque
 from collections.abc import Mapping
 from itertools import chain
-from operator import itemgetter
 
 import numpy as np
 
@@ -34,7 +33,7 @@ from lcm_opt.engines.flow import FlowUnsafe, solve_flow
 from lcm_opt.engines.flow_arrays import solve_flow_arrays
 from lcm_opt.engines.flow_batch import solve_flows
 from lcm_opt.engines.free import FreeMembers
-from lcm_opt.engines.greedy import GreedyEngine, deficit_records
+from lcm_opt.engines.greedy import GreedyEngine, deficit_table
 from lcm_opt.engines.lazy_maps import PairMap
 from lcm_opt.engines.milp import new_highs
 from lcm_opt.engines.parallel import solve_all, workers_for
@@ -222,7 +221,7 @@ class OptimalEngine:
         if tables is not None:
             tables.add(repaired)
             tables.finish(allocation)
-        allocation.deficits = deficit_records(problem, sorted([*missing, *blocked]), blocked)
+        allocation.defer_deficits(deficit_table(problem, sorted([*missing, *blocked]), blocked))
         # Every component proven optimal cannot lose to the greedy allocation; otherwise
         # (a time-limited CP-SAT phase ended below its hint) the optimiser never returns a
         # result worse than the documented engine's.
@@ -288,9 +287,7 @@ class _Tables:
 def _bound_and_gap(problem: Problem, allocation: Allocation, slack: int) -> tuple[float, float]:
     """The proven lower bound on the first criterion, in its own units (outstanding units,
     cost or count), and the relative gap to it. `slack` = bound - value over components."""
-    classes = list(
-        map(problem.consumption_class.__getitem__, map(itemgetter(0), allocation.deficits))
-    )
+    classes = allocation.deficit_classes(problem.consumption_class)
     column = weight_column(problem)
     if column is not None and int(np.abs(column).max(initial=0)) * len(classes) < 1 << 62:
         outstanding = int(column[np.array(classes, dtype=np.int64)].sum())

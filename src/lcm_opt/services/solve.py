@@ -43,7 +43,7 @@ def allocated(problem: Problem, engine: str, baseline: Allocation | None = None)
         allocation = ENGINES[engine]().solve(problem, baseline)
         step.summary = (
             f"{allocation.status.value}, {allocation.grant_count():,} grants, "
-            f"{len(allocation.deficits):,} deficits"
+            f"{allocation.deficit_count():,} deficits"
         )
     return allocation
 
