@@ -19,24 +19,15 @@ from lcm_opt.engines import flow_batch, flow_batch_solutions, optimal
 from lcm_opt.engines.assemble import assemble
 from lcm_opt.engines.base import Allocation, Remaining, take_all
 from lcm_opt.engines.components import subproblems
-from lcm_opt.engines.flow import FlowUnsafe
-from lcm_opt.engines.flow_arrays import solve_flow_arrays
 from lcm_opt.engines.free import FreeMembers
 from lcm_opt.engines.lazy_maps import ClassMap
 from lcm_opt.engines.parallel import solve_all
-from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
+from lcm_opt.engines.subproblem import SubProblem
 from lcm_opt.services.checker import check_result
 from tests.test_flow_arrays import FIXTURES
 from tests.test_generators import gen
 
-
-def _single(sub: SubProblem) -> ComponentSolution | None:
-    if not sub.unit_demand:
-        return None
-    try:
-        return solve_flow_arrays(sub)
-    except FlowUnsafe:
-        return None
+_flow = optimal._flow  # the unit-demand solve the optimiser hands to solve_flows
 
 
 def _components(problem: Problem) -> list[SubProblem]:
@@ -46,8 +37,8 @@ def _components(problem: Problem) -> list[SubProblem]:
 
 def _same(subs: list[SubProblem]) -> int:
     """Both ways agree on every component; how many the batch solved by flow."""
-    got = flow_batch.solve_flows(subs, _single)
-    want = [_single(sub) for sub in subs]
+    got = flow_batch.solve_flows(subs, _flow)
+    want = [_flow(sub) for sub in subs]
     for a, b in zip(got, want, strict=True):
         assert (a is None) == (b is None)
         if a is None or b is None:
@@ -104,7 +95,7 @@ def test_unsafe_and_wide_components_take_their_own_path(estates: list[Problem]) 
     subs = [s for s in _components(estates[-1]) if s.unit_demand][:4]
     unsafe = replace(subs[0], max_score=1 << 61)  # costs beyond what the solver holds
     wide = _reweighed(subs[1], [(1 << 62) - i for i in range(len(subs[1].classes))])
-    assert _single(unsafe) is None
+    assert _flow(unsafe) is None
     net = flow_batch._build([unsafe, wide, *subs[2:]])
     assert net.unsafe[0] and not net.batched[1] and all(net.batched[2:])
     assert _same([unsafe, wide, *subs[2:]]) == 2  # flow_arrays finds the wide one unsafe too
@@ -140,7 +131,7 @@ def test_solutions_summed_one_by_one_where_sums_could_overflow(
 def test_capacity_taken_at_once_is_taken_component_by_component(estates: list[Problem]) -> None:
     capped = 0
     for problem in estates:
-        solved = [s for s in flow_batch.solve_flows(_components(problem), _single) if s]
+        solved = [s for s in flow_batch.solve_flows(_components(problem), _flow) if s]
         units = [s.units if i % 2 else dict(s.units) for i, s in enumerate(solved)]
         at_once, one_by_one = Remaining(problem), Remaining(problem)
         optimal._take(problem, at_once, units)

@@ -18,7 +18,6 @@ import xlsxwriter
 import yaml
 from pydantic import ValidationError
 
-from lcm_opt.adapters.files import load_scenario
 from lcm_opt.adapters.files_errors import Problems, validate_item
 from lcm_opt.adapters.files_parse import read_document
 from lcm_opt.domain.columns import UNSET, Column
@@ -28,6 +27,7 @@ from lcm_opt.errors import ScenarioErrors
 from lcm_opt.io.blocks import table_block
 from lcm_opt.io.column_rows import column_rows, item_models
 from lcm_opt.io.sources import block_rows
+from tests.test_xlsx_header import errors as scenario_errors
 
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
 FIELDS = Licence.model_fields
@@ -207,12 +207,6 @@ def _write_csv(tmp_path: Path, rows: list[dict[str, str]], **block: Any) -> Path
     return path
 
 
-def _errors(path: Path) -> list[tuple[str, str, str]]:
-    with pytest.raises(ScenarioErrors) as info:
-        load_scenario(path)
-    return [(e.where, e.field, e.message) for e in info.value.errors]
-
-
 BAD: dict[str, tuple[str, str, str]] = {  # name -> (column, cell, message)
     "missing product": ("product", "", "required field is missing"),
     "unknown product": ("product", "NOPE", "unknown product 'NOPE'"),
@@ -233,7 +227,7 @@ def test_a_bad_cell_is_reported_at_its_row(tmp_path: Path, name: str) -> None:
     column, cell, message = BAD[name]
     rows = [_cells(index) for index in range(200)]
     rows[BAD_ROW][column] = cell
-    errors = _errors(_write_csv(tmp_path, rows))
+    errors = scenario_errors(_write_csv(tmp_path, rows))
     assert len(errors) == 1
     where, field, text = errors[0]
     assert (where, field) == (f"{tmp_path / 'l.csv'}: row {BAD_ROW + 2}", column)
@@ -245,7 +239,7 @@ def test_seats_and_unlimited_both_given_are_reported_at_the_row(tmp_path: Path) 
     rows[BAD_ROW].update(seats="4", unlimited="yes")
     rows[BAD_ROW + 1].update(seats="", unlimited="")
     at = f"{tmp_path / 'l.csv'}: row"
-    assert _errors(_write_csv(tmp_path, rows)) == [
+    assert scenario_errors(_write_csv(tmp_path, rows)) == [
         (f"{at} {BAD_ROW + 2}", "seats", "an unlimited licence takes no seats (A20): drop `seats`"),
         (f"{at} {BAD_ROW + 3}", "seats", "a finite licence needs `seats` (or `unlimited: true`)"),
     ]
@@ -254,7 +248,7 @@ def test_seats_and_unlimited_both_given_are_reported_at_the_row(tmp_path: Path) 
 def test_a_repeated_id_names_the_first_row(tmp_path: Path) -> None:
     rows = [_cells(index) for index in range(200)]
     rows[BAD_ROW]["id"] = rows[3]["id"]
-    assert _errors(_write_csv(tmp_path, rows)) == [
+    assert scenario_errors(_write_csv(tmp_path, rows)) == [
         (f"{tmp_path / 'l.csv'}: row {BAD_ROW + 2}", "id", "duplicate id 'L003'; first at row 5")
     ]
 
