@@ -5,22 +5,15 @@ validators gives."""
 
 from __future__ import annotations
 
-import gc
 import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import pytest
-import typer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import AfterValidator, StringConstraints, TypeAdapter, ValidationError
-from typer.main import get_command
-from typer.testing import CliRunner
 
-from lcm_opt.adapters.cli import app
-from lcm_opt.adapters.cli_start import starting
 from lcm_opt.adapters.files import load_scenario
 from lcm_opt.domain.types import _READ_AS_TEXT, Id, visible
 from lcm_opt.services.checker import check_result, load_result
@@ -128,62 +121,6 @@ def test_a_csv_solve_to_json_imports_neither_pandas_nor_the_other_commands(
     assert "lcm_opt.io.columnar" in loaded  # the columnar reader read the file
     assert "pandas" not in loaded and "pyarrow.compute" not in loaded
     assert not loaded & set(ONLY_OTHER_COMMANDS)
-
-
-COMMANDS = sorted(get_command(app).commands)  # type: ignore[attr-defined]
-# Command lines every command answers before it runs (its help, an option error).
-ANSWERED_BY_THE_COMMAND = (["--help"], ["--no-such-option"])
-SOLVE_S_USAGE_ERRORS = ([], ["s.yaml", "--engine", "nope"], ["s.yaml", "--max-pairs", "0"])
-
-
-def _answer(app_: Any, args: list[str]) -> tuple[int, str]:
-    done = CliRunner().invoke(app_, args)
-    return done.exit_code, done.output
-
-
-@pytest.mark.parametrize(
-    ("command", "answered"),
-    [*((c, ANSWERED_BY_THE_COMMAND) for c in COMMANDS), ("solve", SOLVE_S_USAGE_ERRORS)],
-)
-def test_the_app_started_for_one_command_answers_as_the_whole_app(
-    command: str, answered: tuple[list[str], ...]
-) -> None:
-    """Its help, usage errors and option errors are the command's own in either app."""
-    collecting = gc.isenabled()
-    try:
-        for rest in answered:
-            one = starting(app, [command, *rest])
-            assert len(one.registered_commands) == 1 < len(app.registered_commands)
-            assert _answer(one, [command, *rest]) == _answer(app, [command, *rest])
-    finally:
-        if collecting:
-            gc.enable()
-
-
-@pytest.mark.parametrize("args", [[], ["--help"], ["--version"], ["solv", "x.yaml"]])
-def test_a_command_line_naming_no_command_gets_the_whole_app(args: list[str]) -> None:
-    assert starting(app, args) is app
-    assert gc.isenabled()
-
-
-def test_the_collector_waits_for_the_command_and_runs_in_it() -> None:
-    """Paused by the start-up, on again when the command starts (as it was)."""
-    seen: list[bool] = []
-    probe = typer.Typer()
-    probe.callback()(lambda: None)
-
-    @probe.command()
-    def look(times: int = 1) -> None:
-        seen.extend([gc.isenabled()] * times)
-
-    try:
-        one = starting(probe, ["look", "--times", "2"])
-        assert not gc.isenabled()  # parsing and its imports: nothing to collect
-        assert _answer(one, ["look", "--times", "2"]) == (0, "")
-        assert seen == [True, True]
-        assert gc.isenabled()
-    finally:
-        gc.enable()
 
 
 FULL_CHAIN: Any = TypeAdapter(

@@ -32,7 +32,6 @@ from lcm_opt.adapters.cli_common import (
 )
 from lcm_opt.adapters.cli_exit import keep_until_exit, run_and_exit
 from lcm_opt.adapters.cli_limits import CliLimits, DeadlineOpt, MaxConsumptionsOpt, MaxPairsOpt
-from lcm_opt.adapters.cli_start import starting
 from lcm_opt.progress import phase
 
 if TYPE_CHECKING:
@@ -309,7 +308,7 @@ COMMAND_MODULES = (
 
 
 def main() -> None:
-    run_and_exit(starting(app, sys.argv[1:]))
+    run_and_exit(app)
 
 
 __all__ = ["app", "main"]
