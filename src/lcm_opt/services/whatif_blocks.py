@@ -44,7 +44,7 @@ from lcm_opt.services.solve import ENGINES
 from lcm_opt.services.stable import solve_stable
 from lcm_opt.services.whatif_merge import BlockOutcome, outcome_of
 
-__all__ = ["Block", "global_digest", "partition", "solve_block"]
+__all__ = ["Block", "block_groups", "global_digest", "one_block", "partition", "solve_block"]
 
 
 @dataclass(frozen=True)
@@ -108,8 +108,10 @@ def _groups(scenario: Scenario) -> list[frozenset[str]]:
         if p.family is not None:
             union.join(p.id, family.setdefault(p.family, p.id))
     licence_product = {lic.id: lic.product for lic in scenario.licences}
-    consumption_product = {c.id: c.product for c in scenario.consumptions}
-    for pin in scenario.direct_assignments:
+    pins = scenario.direct_assignments
+    # Only pins read every consumption's product: a million rows made for nothing otherwise.
+    consumption_product = {c.id: c.product for c in scenario.consumptions} if pins else {}
+    for pin in pins:
         union.join(licence_product[pin.licence], consumption_product[pin.consumption])
     for tracked in scenario.tracked_deployments:
         union.join(licence_product[tracked.licence], tracked.product)
@@ -190,16 +192,50 @@ def partition(scenario: Scenario, whole: Scenario | None = None) -> list[Block]:
     for t in scenario.tracked_deployments:
         rows[licence_block[t.licence]]["tracked_deployments"].append(t)
     digest = global_digest(whole)
-    blocks = []
-    for group, sections in zip(groups, rows, strict=True):
-        if not sections["licences"] and not sections["consumptions"]:
-            continue  # a catalog entry only: no rows in any result
-        update = {name: tuple(sections[name]) for name, _ in _SECTIONS if name != "products"}
-        sub = whole.model_copy(update={**update, "variants": ()})
-        fingerprint = _fingerprint(digest, sub, group)
-        label = _label(scenario, group)
-        blocks.append(Block(label, group, sub, fingerprint, tuple(sections["rows"])))
+    blocks = [
+        _block(whole, _label(scenario, group), group, sections, digest)
+        for group, sections in zip(groups, rows, strict=True)
+        if sections["licences"] or sections["consumptions"]  # else a catalog entry only
+    ]
     return sorted(blocks, key=lambda b: natural_key(b.label))
+
+
+def _block(
+    whole: Scenario, label: str, products: frozenset[str], sections: dict[str, list[Any]],
+    digest: str,
+) -> Block:  # fmt: skip
+    update = {name: tuple(sections[name]) for name, _ in _SECTIONS if name != "products"}
+    sub = whole.model_copy(update={**update, "variants": ()})
+    fingerprint = _fingerprint(digest, sub, products)
+    return Block(label, products, sub, fingerprint, tuple(sections["rows"]))
+
+
+def block_groups(scenario: Scenario) -> list[tuple[str, frozenset[str]]]:
+    """The label and products of each group partition() makes a block of (empty ones
+    too), by label."""
+    found = [(_label(scenario, group), group) for group in _groups(scenario)]
+    return sorted(found, key=lambda item: natural_key(item[0]))
+
+
+def one_block(
+    scenario: Scenario, label: str, products: frozenset[str], rows: list[int], digest: str
+) -> Block:
+    """The block partition(scenario) makes of one of its groups (`products`, labelled
+    `label`; `digest`: the scenario's global_digest), given the positions of the group's
+    consumptions (`rows`, ascending): no other consumption is visited."""
+    consumptions = [scenario.consumptions[i] for i in rows]
+    ids = {c.id for c in consumptions}
+    licences = [lic for lic in scenario.licences if lic.product in products]
+    own = {lic.id for lic in licences}
+    sections: dict[str, list[Any]] = {
+        "licences": licences,
+        "consumptions": consumptions,
+        "direct_assignments": [p for p in scenario.direct_assignments if p.consumption in ids],
+        "reservations": [r for r in scenario.reservations if r.licence in own],
+        "tracked_deployments": [t for t in scenario.tracked_deployments if t.licence in own],
+        "rows": rows,
+    }
+    return _block(scenario, label, products, sections, digest)
 
 
 def solve_block(

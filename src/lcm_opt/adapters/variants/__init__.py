@@ -47,10 +47,18 @@ def whatif(
 
 
 def run_whatif(
-    scenario: Scenario, variant_names: list[str] | None, engine: str, *, base_dir: Path
+    scenario: Scenario,
+    variant_names: list[str] | None,
+    engine: str,
+    *,
+    base_dir: Path,
+    records: bool = True,
 ) -> WhatIfReport:
+    """`records`: whether the report's results carry their grant and deficit rows (a
+    report rendered as tables does not read them)."""
     chosen = select_variants(scenario, variant_names)
-    return compare_variants(scenario, apply_all(scenario, chosen, base_dir), engine)
+    applied = apply_all(scenario, chosen, base_dir)
+    return compare_variants(scenario, applied, engine, records=records)
 
 
 def select_variants(scenario: Scenario, names: list[str] | None) -> list[Variant]:
