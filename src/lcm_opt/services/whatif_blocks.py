@@ -35,6 +35,8 @@ from lcm_opt.domain import (
     TrackedDeployment,
     natural_key,
 )
+from lcm_opt.domain.scenario import Consumptions
+from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.engines.assemble import assemble
 from lcm_opt.engines.components import objective_scale
 from lcm_opt.errors import ScenarioError, ScenarioErrors
@@ -109,8 +111,7 @@ def _groups(scenario: Scenario) -> list[frozenset[str]]:
             union.join(p.id, family.setdefault(p.family, p.id))
     licence_product = {lic.id: lic.product for lic in scenario.licences}
     pins = scenario.direct_assignments
-    # Only pins read every consumption's product: a million rows made for nothing otherwise.
-    consumption_product = {c.id: c.product for c in scenario.consumptions} if pins else {}
+    consumption_product = _products_of(scenario.consumptions, {p.consumption for p in pins})
     for pin in pins:
         union.join(licence_product[pin.licence], consumption_product[pin.consumption])
     for tracked in scenario.tracked_deployments:
@@ -119,6 +120,16 @@ def _groups(scenario: Scenario) -> list[frozenset[str]]:
     for p in scenario.products:
         members[union.find(p.id)].add(p.id)
     return [frozenset(group) for group in members.values()]
+
+
+def _products_of(rows: Consumptions, wanted: set[str]) -> dict[str, str]:
+    """The product of each wanted consumption id, without making a model of every row."""
+    if not wanted:
+        return {}
+    if isinstance(rows, ConsumptionTable):
+        kinds, prototypes = rows.row_prototype, rows.prototypes
+        return {c: prototypes[kinds[i]].product for i, c in enumerate(rows.ids) if c in wanted}
+    return {c.id: c.product for c in rows if c.id in wanted}
 
 
 def _label(scenario: Scenario, products: frozenset[str]) -> str:
