@@ -46,7 +46,7 @@ from lcm_opt.services.solve import ENGINES
 from lcm_opt.services.stable import solve_stable
 from lcm_opt.services.whatif_merge import BlockOutcome, outcome_of
 
-__all__ = ["Block", "block_groups", "global_digest", "one_block", "partition", "solve_block"]
+__all__ = ["Block", "block_groups", "global_digest", "make_block", "partition", "solve_block"]
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,13 @@ def _products_of(rows: Consumptions, wanted: set[str]) -> dict[str, str]:
     return {c.id: c.product for c in rows if c.id in wanted}
 
 
+def block_groups(scenario: Scenario) -> list[tuple[str, frozenset[str]]]:
+    """The label and products of each group partition() makes a block of (empty ones
+    too), by label."""
+    found = [(_label(scenario, group), group) for group in _groups(scenario)]
+    return sorted(found, key=lambda item: natural_key(item[0]))
+
+
 def _label(scenario: Scenario, products: frozenset[str]) -> str:
     names = {p.family or p.id for p in scenario.products if p.id in products}
     return "+".join(sorted(names, key=natural_key))
@@ -204,49 +211,23 @@ def partition(scenario: Scenario, whole: Scenario | None = None) -> list[Block]:
         rows[licence_block[t.licence]]["tracked_deployments"].append(t)
     digest = global_digest(whole)
     blocks = [
-        _block(whole, _label(scenario, group), group, sections, digest)
+        make_block(whole, _label(scenario, group), group, sections, digest)
         for group, sections in zip(groups, rows, strict=True)
         if sections["licences"] or sections["consumptions"]  # else a catalog entry only
     ]
     return sorted(blocks, key=lambda b: natural_key(b.label))
 
 
-def _block(
+def make_block(
     whole: Scenario, label: str, products: frozenset[str], sections: dict[str, list[Any]],
     digest: str,
 ) -> Block:  # fmt: skip
+    """A block of `whole` from its rows per section (and `rows`: where its consumptions
+    sit in the partitioned scenario); `digest`: global_digest(whole)."""
     update = {name: tuple(sections[name]) for name, _ in _SECTIONS if name != "products"}
     sub = whole.model_copy(update={**update, "variants": ()})
     fingerprint = _fingerprint(digest, sub, products)
     return Block(label, products, sub, fingerprint, tuple(sections["rows"]))
-
-
-def block_groups(scenario: Scenario) -> list[tuple[str, frozenset[str]]]:
-    """The label and products of each group partition() makes a block of (empty ones
-    too), by label."""
-    found = [(_label(scenario, group), group) for group in _groups(scenario)]
-    return sorted(found, key=lambda item: natural_key(item[0]))
-
-
-def one_block(
-    scenario: Scenario, label: str, products: frozenset[str], rows: list[int], digest: str
-) -> Block:
-    """The block partition(scenario) makes of one of its groups (`products`, labelled
-    `label`; `digest`: the scenario's global_digest), given the positions of the group's
-    consumptions (`rows`, ascending): no other consumption is visited."""
-    consumptions = [scenario.consumptions[i] for i in rows]
-    ids = {c.id for c in consumptions}
-    licences = [lic for lic in scenario.licences if lic.product in products]
-    own = {lic.id for lic in licences}
-    sections: dict[str, list[Any]] = {
-        "licences": licences,
-        "consumptions": consumptions,
-        "direct_assignments": [p for p in scenario.direct_assignments if p.consumption in ids],
-        "reservations": [r for r in scenario.reservations if r.licence in own],
-        "tracked_deployments": [t for t in scenario.tracked_deployments if t.licence in own],
-        "rows": rows,
-    }
-    return _block(scenario, label, products, sections, digest)
 
 
 def solve_block(

@@ -6,26 +6,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Protocol
 
 from pydantic import Field
 
 from lcm_opt.domain import ProductRow, Result, Scenario, natural_key
 from lcm_opt.domain.base import Frozen
 from lcm_opt.services.purchase_estimate import SideBySide
+from lcm_opt.services.whatif_merge import Shortfall
 
 Local = tuple[Sequence[Result], Sequence[Result]]
 """A local variant's block results: the baseline's it dropped, and those it added."""
-
-
-class Shortfall(Protocol):
-    """What a product's outstanding cost reads of a deficit."""
-
-    @property
-    def product(self) -> str: ...
-
-    @property
-    def units(self) -> int: ...
 
 
 class ProductPosition(Frozen):

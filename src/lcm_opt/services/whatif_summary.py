@@ -22,29 +22,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from lcm_opt.compile.build import compile_scenario
-from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import Result, Scenario, Stability, natural_key
-from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.engines.assemble import summary
-from lcm_opt.engines.base import Allocation
 from lcm_opt.engines.components import objective_scale
 from lcm_opt.progress import advance, phase
 from lcm_opt.rules.language import RuleSet, parse_rules
 from lcm_opt.services.solve import ENGINES
-from lcm_opt.services.whatif_blocks import Block, block_groups, global_digest, one_block
+from lcm_opt.services.whatif_blocks import Block
 from lcm_opt.services.whatif_blocks import solve_block as solve_one
+from lcm_opt.services.whatif_estate import covered_count, deficit_rows, estate_of
 from lcm_opt.services.whatif_local import dropped_blocks, region_of
-from lcm_opt.services.whatif_merge import BlockOutcome, outcome_of
+from lcm_opt.services.whatif_merge import BlockOutcome, outcome_of, summed_cost
 from lcm_opt.services.whatif_report import (
-    Shortfall,
     VariantReport,
     WhatIfReport,
     counted_position,
@@ -63,14 +58,6 @@ _ROWS = (("products", attrgetter("product")), ("licences", attrgetter("licence")
 
 
 _CONSUMPTION = attrgetter("consumption")
-
-
-class _Short(NamedTuple):
-    """A deficit as the totals read it."""
-
-    consumption: str
-    product: str
-    units: int
 
 
 class _NotExact(Exception):
@@ -96,56 +83,6 @@ def _applies(scenario: Scenario, applied: Sequence[Applied], engine: str) -> boo
         or any(changed.footprint is None for changed in applied)
         or any(s.reservations or s.tracked_deployments for s in scenarios)
     )
-
-
-@dataclass
-class _Estate:
-    """The baseline's blocks by label, each built (rows read) only when asked for."""
-
-    scenario: Scenario
-    groups: list[tuple[str, frozenset[str]]]
-    digest: str
-    built: dict[int, Block] = field(default_factory=dict)
-
-    @cached_property
-    def block_of(self) -> dict[str, int]:
-        return {p: i for i, (_, products) in enumerate(self.groups) for p in products}
-
-    def block(self, i: int) -> Block:
-        if i not in self.built:
-            label, products = self.groups[i]
-            rows = np.flatnonzero(np.isin(self._row_product, self._indices(products)))
-            self.built[i] = one_block(self.scenario, label, products, rows.tolist(), self.digest)
-        return self.built[i]
-
-    def __len__(self) -> int:
-        return len(self.groups)
-
-    def _indices(self, products: frozenset[str]) -> list[int]:
-        index = self._product_index
-        return [index[p] for p in products if p in index]
-
-    @cached_property
-    def _product_index(self) -> dict[str, int]:
-        return {p.id: i for i, p in enumerate(self.scenario.products)}
-
-    @cached_property
-    def _row_product(self) -> np.ndarray:
-        """Per consumption row, its product's position in the catalog."""
-        index, rows = self._product_index, self.scenario.consumptions
-        if isinstance(rows, ConsumptionTable):
-            of = np.array([index[p.product] for p in rows.prototypes], dtype=np.int64)
-            return of[np.frombuffer(rows.row_prototype, dtype=np.uintc)]
-        return np.array([index[c.product] for c in rows], dtype=np.int64)
-
-
-def _estate(scenario: Scenario) -> _Estate:
-    """The groups that hold a licence or a consumption (partition()'s blocks)."""
-    rows = scenario.consumptions
-    prototypes = rows.prototypes if isinstance(rows, ConsumptionTable) else rows
-    used = {c.product for c in prototypes} | {lic.product for lic in scenario.licences}
-    kept = [(label, group) for label, group in block_groups(scenario) if group & used]
-    return _Estate(scenario, kept, global_digest(scenario))
 
 
 class _Comparison:
@@ -193,19 +130,19 @@ class _Comparison:
         if not whole.mergeable:
             raise _NotExact
         self.shared = whole.scenario_warnings
-        self.estate = _estate(self.scenario)
+        self.estate = estate_of(self.scenario)
         rows = {name: sorted(getattr(result, name), key=_natural(ident)) for name, ident in _ROWS}
         self.owner = {name: self._owners(rows[name], ident) for name, ident in _ROWS}
-        self.deficits = _deficits(problem, allocation) if self.priced else []
+        self.deficits = deficit_rows(problem, allocation) if self.priced else []
         self.deficit_owner = np.array(
             [self.estate.block_of[d.product] for d in self.deficits], dtype=np.int64
         )
         update: dict[str, Any] = {name: tuple(rows[name]) for name, _ in _ROWS}
         if self.priced:
-            cost = _cost(self.scenario, self.deficits)
+            cost = summed_cost(self.scenario, self.deficits)
             update["objective"] = result.objective.model_copy(update={"outstanding_cost": cost})
         result = result.model_copy(update=update)
-        covered = _covered(allocation)
+        covered = covered_count(allocation)
         self.position = counted_position("baseline", result, self.scenario, covered, self.deficits)
         return result
 
@@ -288,7 +225,7 @@ class _Comparison:
         if self.priced:
             new = sorted((d for o in added for d in o.result.deficits), key=_natural(_CONSUMPTION))
             deficits = splice(self.deficits, self.deficit_owner, mask, new, _CONSUMPTION)
-            totals["outstanding_cost"] = _cost(variant, deficits)
+            totals["outstanding_cost"] = summed_cost(variant, deficits)
         objective = self.base.objective.model_copy(update=totals)
         return self.base.model_copy(update={**rows, "scenario": variant.name,
                                             "objective": objective})  # fmt: skip
@@ -313,34 +250,3 @@ class _Comparison:
 
 def _natural(ident: Any) -> Any:
     return lambda row: natural_key(ident(row))
-
-
-def _deficits(problem: Problem, allocation: Allocation) -> list[_Short]:
-    """The deficits' rows as a merged result orders them (natural order of consumption)."""
-    columns = problem.class_columns
-    products, units = columns.product.tolist(), columns.product_units.tolist()
-    ids, product_ids = problem.consumption_ids, problem.product_ids
-    classes = allocation.deficit_classes(problem.consumption_class)
-    rows = [
-        _Short(ids[c], product_ids[products[k]], units[k])
-        for c, k in zip(allocation.deficit_consumptions(), classes, strict=True)
-    ]
-    return sorted(rows, key=_natural(_CONSUMPTION))
-
-
-def _cost(scenario: Scenario, deficits: Sequence[Shortfall]) -> float:
-    """The outstanding cost as whatif_merge sums it: one deficit at a time, in order."""
-    price = {p.id: p.unit_price for p in scenario.products}
-    cost = 0.0
-    if any(price.values()):
-        for d in deficits:
-            cost += d.units * (price[d.product] or 0.0)
-    return round(cost, 6)
-
-
-def _covered(allocation: Allocation) -> int:
-    """Consumptions with at least one grant."""
-    table = allocation.table()
-    if table is not None:
-        return int(np.count_nonzero(np.bincount(table[:, 0])))
-    return len({g.consumption for g in allocation.grants})
