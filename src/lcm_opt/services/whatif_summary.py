@@ -170,17 +170,19 @@ class _Comparison:
         region = region_of(self.estate, variant, changed.footprint)
         if region is None:
             raise _NotExact
-        added, resolved = [], []
+        added: list[BlockOutcome] = []
+        resolved: dict[str, None] = {}  # labels in order, looked up by label
         for block in region.blocks:
             outcome, solved = self._outcome(block, variant)
             added.append(outcome)
             if solved:
-                resolved.append(block.label)
+                resolved[block.label] = None
         dropped = [self.cache[self.estate.block(i).fingerprint] for i in region.dropped]
         result = self._spliced(variant, region.dropped, dropped, added)
         blocks = ([o.result for o in dropped], [o.result for o in added])
         pos = local_position(changed.name, result, variant, self.position, blocks)
-        kept = [label for i, (label, _) in enumerate(self.estate.groups) if i not in region.dropped]
+        gone = set(region.dropped)
+        kept = [label for i, (label, _) in enumerate(self.estate.groups) if i not in gone]
         every = sorted([*kept, *(b.label for b in region.blocks)], key=natural_key)
         seconds = changed.seconds + time.perf_counter() - started
         return VariantReport(
@@ -189,7 +191,7 @@ class _Comparison:
             position=pos,
             delta=delta(self.position, self.base, pos, result, blocks),
             blocks_resolved=tuple(resolved),
-            blocks_reused=tuple(label for label in every if label not in set(resolved)),
+            blocks_reused=tuple(label for label in every if label not in resolved),
             full_solve=False,
             seconds=round(seconds, 4),
             result=result,
