@@ -15,6 +15,7 @@ from lcm_opt.adapters.files import load_scenario
 from lcm_opt.adapters.files_variants import load_whatif_input
 from lcm_opt.adapters.render_whatif import whatif_tables
 from lcm_opt.adapters.variants import apply_all, select_variants
+from lcm_opt.adapters.variants.summary import summary_of
 from lcm_opt.domain import Scenario
 from lcm_opt.services.whatif import Applied, WhatIfReport, compare_variants
 from lcm_opt.services.whatif_summary import summarised
@@ -43,7 +44,7 @@ def _assert_same_tables(
     fast = summarised(base, applied, engine)
     assert (fast is not None) is summarises
     full = compare_variants(base, applied, engine)
-    tables = compare_variants(base, applied, engine, records=False)
+    tables = compare_variants(base, applied, engine, summarise=summary_of)
     assert _figures(tables) == _figures(full)
     assert whatif_tables(_untimed(tables)) == whatif_tables(_untimed(full))
     if fast is not None:

@@ -38,9 +38,12 @@ from lcm_opt.services.whatif_report import (
     local_position,
     position,
 )
-from lcm_opt.services.whatif_summary import summarised
+from lcm_opt.services.whatif_summary import Summarise, summarised
 
-__all__ = ["Applied", "BlockSolver", "Footprint", "Solved", "WhatIfReport", "compare_variants"]
+__all__ = [
+    "Applied", "BlockSolver", "Footprint", "Solved", "Summarise", "WhatIfReport",
+    "compare_variants",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -159,18 +162,23 @@ class Applied:
 
 
 def compare_variants(
-    scenario: Scenario, applied: Sequence[Applied], engine: str, *, records: bool = True
+    scenario: Scenario,
+    applied: Sequence[Applied],
+    engine: str,
+    *,
+    summarise: Summarise | None = None,
 ) -> WhatIfReport:
     """The baseline and each variant side by side; only blocks a variant changed are
-    re-solved, and each merged result equals a full solve of the variant. Without
-    `records` the results may come without their grant and deficit rows (whatif_summary.py:
-    the baseline is then solved whole), every other figure of the report unchanged."""
+    re-solved, and each merged result equals a full solve of the variant. With `summarise`
+    (how a solved problem's Result is made without its grant and deficit rows, as
+    engines.assemble.summary does) the results may come without those rows
+    (whatif_summary.py: the baseline is then solved whole), every other figure unchanged."""
     if engine not in ENGINES:
         accepted = ", ".join(ENGINES)
         raise ScenarioError(f"unknown engine {engine!r}; accepted: {accepted}", field="engine")
     clustered = cluster.address() is not None
-    if not (records or clustered):
-        report = summarised(scenario, applied, engine)
+    if summarise is not None and not clustered:
+        report = summarised(scenario, applied, engine, summarise)
         if report is not None:
             return report
     solver = BlockSolver(engine)

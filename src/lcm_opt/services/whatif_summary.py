@@ -21,15 +21,17 @@ not merge), `summarised` returns None and the caller compares block by block."""
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from lcm_opt.compile.build import compile_scenario
+from lcm_opt.compile.problem import Problem
 from lcm_opt.domain import Result, Scenario, Stability, natural_key
 from lcm_opt.engines.assemble import summary
+from lcm_opt.engines.base import Allocation
 from lcm_opt.engines.components import objective_scale
 from lcm_opt.progress import advance, phase
 from lcm_opt.rules.language import RuleSet, parse_rules
@@ -51,7 +53,7 @@ from lcm_opt.services.whatif_splice import splice
 if TYPE_CHECKING:
     from lcm_opt.services.whatif import Applied
 
-__all__ = ["summarised"]
+__all__ = ["Summarise", "summarised"]
 
 _ROWS = (("products", attrgetter("product")), ("licences", attrgetter("licence")))
 """The per-row sections the tables read, with the id that orders each."""
@@ -64,13 +66,19 @@ class _NotExact(Exception):
     """The block-by-block comparison is needed: see the module docstring."""
 
 
-def summarised(scenario: Scenario, applied: Sequence[Applied], engine: str) -> WhatIfReport | None:
+Summarise = Callable[[Problem, Allocation], Result]
+"""A solved problem's Result without its grant and deficit rows (engines.assemble.summary)."""
+
+
+def summarised(
+    scenario: Scenario, applied: Sequence[Applied], engine: str, summarise: Summarise = summary
+) -> WhatIfReport | None:
     """The report compare_variants gives, but for the results' per-record rows (left
     empty), or None where it cannot be had this way."""
     if not _applies(scenario, applied, engine):
         return None
     try:
-        return _Comparison(scenario, engine).report(applied)
+        return _Comparison(scenario, engine, summarise).report(applied)
     except (_NotExact, KeyError):  # a reference out of place: the block path reports it
         return None
 
@@ -86,8 +94,8 @@ def _applies(scenario: Scenario, applied: Sequence[Applied], engine: str) -> boo
 
 
 class _Comparison:
-    def __init__(self, scenario: Scenario, engine: str) -> None:
-        self.scenario, self.engine = scenario, engine
+    def __init__(self, scenario: Scenario, engine: str, summarise: Summarise) -> None:
+        self.scenario, self.engine, self.summarise = scenario, engine, summarise
         self.rules: dict[tuple[str, ...], RuleSet] = {}
         self.cache: dict[str, BlockOutcome] = {}
 
@@ -123,7 +131,7 @@ class _Comparison:
         """The whole scenario solved as `lcm-opt solve` does, summarised."""
         problem = compile_scenario(self.scenario, self._parsed(self.scenario))
         allocation = ENGINES[self.engine]().solve(problem)
-        result = summary(problem, allocation)
+        result = self.summarise(problem, allocation)
         products = frozenset(p.id for p in self.scenario.products)
         scale = objective_scale(problem)
         whole = outcome_of(products, problem, result, len(allocation.warnings), scale)

@@ -12,6 +12,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from lcm_opt.adapters.files_errors import Problems, item_place, report_validation
 from lcm_opt.adapters.variants.apply import apply_variant
+from lcm_opt.adapters.variants.summary import summary_of
 from lcm_opt.domain import Scenario, Variant
 from lcm_opt.domain.variants import OP_MODELS, VariantOp, op_where
 from lcm_opt.errors import ScenarioError, ScenarioErrors
@@ -58,7 +59,8 @@ def run_whatif(
     report rendered as tables does not read them)."""
     chosen = select_variants(scenario, variant_names)
     applied = apply_all(scenario, chosen, base_dir)
-    return compare_variants(scenario, applied, engine, records=records)
+    summarise = None if records else summary_of
+    return compare_variants(scenario, applied, engine, summarise=summarise)
 
 
 def select_variants(scenario: Scenario, names: list[str] | None) -> list[Variant]:
