@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from lcm_opt.adapters.files import load_scenario
+from lcm_opt.adapters.files import load_scenario, scenario_from_mapping
 from lcm_opt.adapters.files_variants import load_whatif_input
 from lcm_opt.adapters.render_whatif import whatif_tables
 from lcm_opt.adapters.variants import apply_all, select_variants
@@ -85,3 +85,24 @@ def test_stable_variants_under_the_optimiser_are_compared_block_by_block() -> No
     applied = apply_all(demo, list(demo.variants), WHATIF)
     _assert_same_tables(demo, applied, "optimal", summarises=False)
     _assert_same_tables(demo, applied, "greedy", summarises=True)
+
+
+@pytest.mark.parametrize("engine", ["greedy", "optimal"])
+def test_an_estate_without_blocks_is_compared_block_by_block(engine: str) -> None:
+    """No block to merge (the baseline's, or a variant's): the block path solves it whole."""
+    rows = {
+        "name": "one block",
+        "products": [{"id": "app"}, {"id": "tool"}],
+        "licences": [{"id": "L1", "product": "app", "type": "device", "seats": 1}],
+        "consumptions": [{"id": "c1", "product": "app"}, {"id": "c2", "product": "app"}],
+    }
+    emptied = [{"op": "remove_consumptions", "where": {"product": "app"}},
+               {"op": "remove_licence", "id": "L1"}]  # fmt: skip
+    filled = [{"op": "add_consumptions", "consumptions": [{"id": "t1", "product": "tool"}]}]
+    variants = [{"name": "emptied", "changes": emptied}, {"name": "filled", "changes": filled}]
+    base = scenario_from_mapping({**rows, "variants": variants}, base_dir=WHATIF, source="t")
+    applied = apply_all(base, select_variants(base, ["emptied"]), WHATIF)
+    _assert_same_tables(base, applied, engine, summarises=False)
+    empty = base.model_copy(update={"licences": (), "consumptions": ()})
+    applied = apply_all(empty, select_variants(empty, ["filled"]), WHATIF)
+    _assert_same_tables(empty, applied, engine, summarises=False)

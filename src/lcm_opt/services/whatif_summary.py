@@ -139,6 +139,8 @@ class _Comparison:
             raise _NotExact
         self.shared = whole.scenario_warnings
         self.estate = estate_of(self.scenario)
+        if not len(self.estate):  # no block to merge: the block path solves it whole
+            raise _NotExact
         rows = {name: sorted(getattr(result, name), key=_natural(ident)) for name, ident in _ROWS}
         self.owner = {name: self._owners(rows[name], ident) for name, ident in _ROWS}
         self.deficits = deficit_rows(problem, allocation) if self.priced else []
@@ -192,6 +194,8 @@ class _Comparison:
         gone = set(region.dropped)
         kept = [label for i, (label, _) in enumerate(self.estate.groups) if i not in gone]
         every = sorted([*kept, *(b.label for b in region.blocks)], key=natural_key)
+        if not every:  # as above, for the variant
+            raise _NotExact
         seconds = changed.seconds + time.perf_counter() - started
         return VariantReport(
             name=changed.name,
