@@ -74,7 +74,8 @@ def whatif(
             step.summary = f"{len(loaded.scenario.variants):,} variants"
         chosen = len(variant) if variant else len(loaded.scenario.variants)
         limits.check(loaded.scenario, variants=chosen)
-        report = _run(file, loaded.scenario, variant, engine.value, loaded.base_dir)
+        tables = fmt is CompareFormat.TABLE  # the tables read no grant or deficit rows
+        report = _run(file, loaded.scenario, variant, engine.value, loaded.base_dir, tables)
     if fmt is CompareFormat.XLSX and output is not None:
         write_whatif_xlsx(report.model_dump(mode="json"), output)
         return
@@ -82,13 +83,18 @@ def whatif(
 
 
 def _run(
-    file: Path, scenario: Scenario, variants: list[str] | None, engine: str, base_dir: Path
+    file: Path,
+    scenario: Scenario,
+    variants: list[str] | None,
+    engine: str,
+    base_dir: Path,
+    tables: bool,
 ) -> WhatIfReport:
     """run_whatif, with the file named in front of every error it raises."""
     from lcm_opt.adapters.variants import run_whatif
 
     try:
-        return run_whatif(scenario, variants, engine, base_dir=base_dir)
+        return run_whatif(scenario, variants, engine, base_dir=base_dir, records=not tables)
     except ScenarioError as exc:
         errors = exc.errors if isinstance(exc, ScenarioErrors) else [exc]
         raise ScenarioErrors([_located(str(file), e) for e in errors]) from None

@@ -38,8 +38,12 @@ from lcm_opt.services.whatif_report import (
     local_position,
     position,
 )
+from lcm_opt.services.whatif_summary import Summarise, summarised
 
-__all__ = ["Applied", "BlockSolver", "Footprint", "Solved", "WhatIfReport", "compare_variants"]
+__all__ = [
+    "Applied", "BlockSolver", "Footprint", "Solved", "Summarise", "WhatIfReport",
+    "compare_variants",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -157,14 +161,27 @@ class Applied:
     seconds: float = 0.0
 
 
-def compare_variants(scenario: Scenario, applied: Sequence[Applied], engine: str) -> WhatIfReport:
+def compare_variants(
+    scenario: Scenario,
+    applied: Sequence[Applied],
+    engine: str,
+    *,
+    summarise: Summarise | None = None,
+) -> WhatIfReport:
     """The baseline and each variant side by side; only blocks a variant changed are
-    re-solved, and each merged result equals a full solve of the variant."""
+    re-solved, and each merged result equals a full solve of the variant. With `summarise`
+    (how a solved problem's Result is made without its grant and deficit rows, as
+    engines.assemble.summary does) the results may come without those rows
+    (whatif_summary.py: the baseline is then solved whole), every other figure unchanged."""
     if engine not in ENGINES:
         accepted = ", ".join(ENGINES)
         raise ScenarioError(f"unknown engine {engine!r}; accepted: {accepted}", field="engine")
-    solver = BlockSolver(engine)
     clustered = cluster.address() is not None
+    if summarise is not None and not clustered:
+        report = summarised(scenario, applied, engine, summarise)
+        if report is not None:
+            return report
+    solver = BlockSolver(engine)
     with phase(f"baseline ({engine})") as step:
         if clustered:
             prefetch(solver, [(scenario, None)])

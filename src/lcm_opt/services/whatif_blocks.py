@@ -35,6 +35,8 @@ from lcm_opt.domain import (
     TrackedDeployment,
     natural_key,
 )
+from lcm_opt.domain.scenario import Consumptions
+from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.engines.assemble import assemble
 from lcm_opt.engines.components import objective_scale
 from lcm_opt.errors import ScenarioError, ScenarioErrors
@@ -44,7 +46,7 @@ from lcm_opt.services.solve import ENGINES
 from lcm_opt.services.stable import solve_stable
 from lcm_opt.services.whatif_merge import BlockOutcome, outcome_of
 
-__all__ = ["Block", "global_digest", "partition", "solve_block"]
+__all__ = ["Block", "block_groups", "global_digest", "make_block", "partition", "solve_block"]
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,9 @@ def _groups(scenario: Scenario) -> list[frozenset[str]]:
         if p.family is not None:
             union.join(p.id, family.setdefault(p.family, p.id))
     licence_product = {lic.id: lic.product for lic in scenario.licences}
-    consumption_product = {c.id: c.product for c in scenario.consumptions}
-    for pin in scenario.direct_assignments:
+    pins = scenario.direct_assignments
+    consumption_product = _products_of(scenario.consumptions, {p.consumption for p in pins})
+    for pin in pins:
         union.join(licence_product[pin.licence], consumption_product[pin.consumption])
     for tracked in scenario.tracked_deployments:
         union.join(licence_product[tracked.licence], tracked.product)
@@ -117,6 +120,23 @@ def _groups(scenario: Scenario) -> list[frozenset[str]]:
     for p in scenario.products:
         members[union.find(p.id)].add(p.id)
     return [frozenset(group) for group in members.values()]
+
+
+def _products_of(rows: Consumptions, wanted: set[str]) -> dict[str, str]:
+    """The product of each wanted consumption id, without making a model of every row."""
+    if not wanted:
+        return {}
+    if isinstance(rows, ConsumptionTable):
+        kinds, prototypes = rows.row_prototype, rows.prototypes
+        return {c: prototypes[kinds[i]].product for i, c in enumerate(rows.ids) if c in wanted}
+    return {c.id: c.product for c in rows if c.id in wanted}
+
+
+def block_groups(scenario: Scenario) -> list[tuple[str, frozenset[str]]]:
+    """The label and products of each group partition() makes a block of (empty ones
+    too), by label."""
+    found = [(_label(scenario, group), group) for group in _groups(scenario)]
+    return sorted(found, key=lambda item: natural_key(item[0]))
 
 
 def _label(scenario: Scenario, products: frozenset[str]) -> str:
@@ -190,16 +210,24 @@ def partition(scenario: Scenario, whole: Scenario | None = None) -> list[Block]:
     for t in scenario.tracked_deployments:
         rows[licence_block[t.licence]]["tracked_deployments"].append(t)
     digest = global_digest(whole)
-    blocks = []
-    for group, sections in zip(groups, rows, strict=True):
-        if not sections["licences"] and not sections["consumptions"]:
-            continue  # a catalog entry only: no rows in any result
-        update = {name: tuple(sections[name]) for name, _ in _SECTIONS if name != "products"}
-        sub = whole.model_copy(update={**update, "variants": ()})
-        fingerprint = _fingerprint(digest, sub, group)
-        label = _label(scenario, group)
-        blocks.append(Block(label, group, sub, fingerprint, tuple(sections["rows"])))
+    blocks = [
+        make_block(whole, _label(scenario, group), group, sections, digest)
+        for group, sections in zip(groups, rows, strict=True)
+        if sections["licences"] or sections["consumptions"]  # else a catalog entry only
+    ]
     return sorted(blocks, key=lambda b: natural_key(b.label))
+
+
+def make_block(
+    whole: Scenario, label: str, products: frozenset[str], sections: dict[str, list[Any]],
+    digest: str,
+) -> Block:  # fmt: skip
+    """A block of `whole` from its rows per section (and `rows`: where its consumptions
+    sit in the partitioned scenario); `digest`: global_digest(whole)."""
+    update = {name: tuple(sections[name]) for name, _ in _SECTIONS if name != "products"}
+    sub = whole.model_copy(update={**update, "variants": ()})
+    fingerprint = _fingerprint(digest, sub, products)
+    return Block(label, products, sub, fingerprint, tuple(sections["rows"]))
 
 
 def solve_block(

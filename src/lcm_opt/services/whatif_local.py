@@ -18,8 +18,9 @@ the variant by partitioning it whole."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -28,7 +29,10 @@ from lcm_opt.errors import ScenarioError
 from lcm_opt.services.whatif_blocks import Block, global_digest, partition
 from lcm_opt.services.whatif_merge import BlockOutcome, MergeIndex, merge_spliced
 
-__all__ = ["Baseline", "Footprint", "Local", "Region", "region_of", "solve_local"]
+__all__ = [
+    "Baseline", "Blocks", "Footprint", "Local", "Region", "dropped_blocks", "region_of",
+    "solve_local",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,22 @@ class Baseline:
         self.digest = global_digest(self.scenario)
         self.block_of = {p: i for i, block in enumerate(self.blocks) for p in block.products}
 
+    def block(self, i: int) -> Block:
+        return self.blocks[i]
+
+
+class Blocks(Protocol):
+    """What a region is found from: a baseline's blocks (a block is built only when read),
+    the block of each product, and the global digest of the baseline scenario."""
+
+    def block(self, i: int) -> Block: ...
+
+    @property
+    def block_of(self) -> Mapping[str, int]: ...
+
+    @property
+    def digest(self) -> str: ...
+
 
 @dataclass(frozen=True)
 class Local:
@@ -83,13 +103,21 @@ class Region:
     dropped: list[int]  # the baseline's blocks they replace
 
 
-def region_of(base: Baseline, variant: Scenario, footprint: Footprint) -> Region | None:
-    """The region a variant changes, partitioned; None when the change is not local."""
+def dropped_blocks(base: Blocks, variant: Scenario, footprint: Footprint) -> list[int] | None:
+    """The baseline blocks a variant replaces, by index; None when the change is not local."""
     if (variant.reservations or variant.tracked_deployments
             or global_digest(variant) != base.digest):  # fmt: skip
         return None
     region = _region(base, variant, footprint.products)
-    dropped = sorted({base.block_of[p] for p in region if p in base.block_of})
+    return sorted({base.block_of[p] for p in region if p in base.block_of})
+
+
+def region_of(base: Blocks, variant: Scenario, footprint: Footprint) -> Region | None:
+    """The region a variant changes, partitioned; None when the change is not local."""
+    dropped = dropped_blocks(base, variant, footprint)
+    if dropped is None:
+        return None
+    region = _region(base, variant, footprint.products)
     sub = _region_scenario(base, variant, region, dropped, footprint)
     try:
         return Region(partition(sub, whole=variant), dropped)
@@ -129,7 +157,7 @@ def solve_local(
     )
 
 
-def _region(base: Baseline, variant: Scenario, touched: frozenset[str]) -> set[str]:
+def _region(base: Blocks, variant: Scenario, touched: frozenset[str]) -> set[str]:
     """The touched products with every product that shares a baseline block or, in the
     variant, a family with one of them (pins and tracked deployments only link products
     of one baseline block, or products the footprint names)."""
@@ -147,19 +175,19 @@ def _region(base: Baseline, variant: Scenario, touched: frozenset[str]) -> set[s
             continue
         region.add(product)
         if product in base.block_of:
-            todo |= base.blocks[base.block_of[product]].products - region
+            todo |= base.block(base.block_of[product]).products - region
         if product in family_of:
             todo |= family[family_of[product]] - region
     return region
 
 
 def _region_scenario(
-    base: Baseline, variant: Scenario, region: set[str], dropped: list[int], footprint: Footprint
+    base: Blocks, variant: Scenario, region: set[str], dropped: list[int], footprint: Footprint
 ) -> Scenario:
     """The variant's rows of the region's products, each section in the variant's order."""
     rows: list[tuple[int, Consumption]] = []
     for i in dropped:
-        block = base.blocks[i]
+        block = base.block(i)
         rows += zip(block.rows, block.scenario.consumptions, strict=True)
     rows.sort(key=lambda item: item[0])
     removed = footprint.removed

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -42,9 +42,22 @@ from lcm_opt.domain import (
 from lcm_opt.domain.ordering import IdKey
 from lcm_opt.services.whatif_splice import splice
 
-__all__ = ["BlockOutcome", "MergeIndex", "merge", "merge_indexed", "merge_spliced", "outcome_of"]
+__all__ = [
+    "BlockOutcome", "MergeIndex", "Shortfall", "merge", "merge_indexed", "merge_spliced",
+    "outcome_of", "summed_cost",
+]  # fmt: skip
 
 PinKey = tuple[IdKey, IdKey]
+
+
+class Shortfall(Protocol):
+    """What a cost reads of a deficit."""
+
+    @property
+    def product(self) -> str: ...
+
+    @property
+    def units(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -210,24 +223,30 @@ def _objective(
     order (float sums depend on it; without prices every term is 0), integer totals as the
     blocks' sums; the bound is the blocks' integer bounds summed, over the common scale
     (all gaps are 0)."""
-    price = {p.id: p.unit_price for p in scenario.products}
-    cost = 0.0
-    if any(price.values()):
-        for d in deficits:
-            cost += d.units * (price[d.product] or 0.0)
     lowers = [o.lower for o in outcomes]
     bound = None if None in lowers else sum(o.lower or 0 for o in outcomes) / outcomes[0].scale
     affinity = sum(o.result.objective.affinity for o in outcomes)
     gap = outcomes[0].result.objective.gap
     return ObjectiveValues(
         outstanding_units=sum(o.result.objective.outstanding_units for o in outcomes),
-        outstanding_cost=round(cost, 6),
+        outstanding_cost=summed_cost(scenario, deficits),
         uncovered=len(deficits),
         affinity=affinity,
         bound=bound,
         gap=gap,
         stages=_stages(outcomes, bound, gap, affinity),
     )
+
+
+def summed_cost(scenario: Scenario, deficits: Iterable[Shortfall]) -> float:
+    """The outstanding cost over deficits in their order, one at a time: float sums
+    depend on it (without prices every term is 0)."""
+    price = {p.id: p.unit_price for p in scenario.products}
+    cost = 0.0
+    if any(price.values()):
+        for d in deficits:
+            cost += d.units * (price[d.product] or 0.0)
+    return round(cost, 6)
 
 
 def _stages(

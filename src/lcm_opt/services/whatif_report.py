@@ -9,9 +9,10 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from pydantic import Field
 
-from lcm_opt.domain import Deficit, ProductRow, Result, Scenario, natural_key
+from lcm_opt.domain import ProductRow, Result, Scenario, natural_key
 from lcm_opt.domain.base import Frozen
 from lcm_opt.services.purchase_estimate import SideBySide
+from lcm_opt.services.whatif_merge import Shortfall
 
 Local = tuple[Sequence[Result], Sequence[Result]]
 """A local variant's block results: the baseline's it dropped, and those it added."""
@@ -102,6 +103,15 @@ def position(name: str, result: Result, scenario: Scenario) -> Position:
     return _position(name, result, len({g.consumption for g in result.grants}), rows)
 
 
+def counted_position(
+    name: str, result: Result, scenario: Scenario, covered: int, deficits: Iterable[Shortfall]
+) -> Position:
+    """position(), for a result whose per-record rows are left out: given the count of
+    covered consumptions and the deficits (in the result's order)."""
+    rows = tuple(_product_position(deficits, scenario, result.products))
+    return _position(name, result, covered, rows)
+
+
 def local_position(
     name: str, result: Result, scenario: Scenario, base: Position, local: Local
 ) -> Position:
@@ -122,7 +132,7 @@ def _covered(results: Sequence[Result]) -> int:
 
 
 def _product_position(
-    deficits: Iterable[Deficit], scenario: Scenario, products: Iterable[ProductRow]
+    deficits: Iterable[Shortfall], scenario: Scenario, products: Iterable[ProductRow]
 ) -> Iterator[ProductPosition]:
     price = {p.id: p.unit_price or 0.0 for p in scenario.products}
     cost: dict[str, float] = defaultdict(float)

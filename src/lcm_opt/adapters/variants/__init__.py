@@ -12,6 +12,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from lcm_opt.adapters.files_errors import Problems, item_place, report_validation
 from lcm_opt.adapters.variants.apply import apply_variant
+from lcm_opt.adapters.variants.summary import summary_of
 from lcm_opt.domain import Scenario, Variant
 from lcm_opt.domain.variants import OP_MODELS, VariantOp, op_where
 from lcm_opt.errors import ScenarioError, ScenarioErrors
@@ -47,10 +48,19 @@ def whatif(
 
 
 def run_whatif(
-    scenario: Scenario, variant_names: list[str] | None, engine: str, *, base_dir: Path
+    scenario: Scenario,
+    variant_names: list[str] | None,
+    engine: str,
+    *,
+    base_dir: Path,
+    records: bool = True,
 ) -> WhatIfReport:
+    """`records`: whether the report's results carry their grant and deficit rows (a
+    report rendered as tables does not read them)."""
     chosen = select_variants(scenario, variant_names)
-    return compare_variants(scenario, apply_all(scenario, chosen, base_dir), engine)
+    applied = apply_all(scenario, chosen, base_dir)
+    summarise = None if records else summary_of
+    return compare_variants(scenario, applied, engine, summarise=summarise)
 
 
 def select_variants(scenario: Scenario, names: list[str] | None) -> list[Variant]:
