@@ -133,4 +133,19 @@ def test_take_renumbers_a_component() -> None:
     part = arrays.take(np.array([2, 0]))
     assert part.start.tolist() == [0, 3, 5]
     assert part.licence.tolist() == [3, 2, 0, 4, 1]
+    assert part.score.tolist() == [7, 6, 5, 9, 8]
     assert arrays.owner.tolist() == [0, 0, 2, 2, 2]
+    # columns of one value are read as that value, every other one gathered
+    assert (part.units.tolist(), part.downgrade.tolist()) == ([1] * 5, [False] * 5)
+    assert part.group.tolist() == [0] * 5 and part.group.dtype == np.int32
+    varied = replace(
+        arrays,
+        units=np.array([1, 2, 3, 4, 5]),
+        downgrade=np.array([False, True, False, False, True]),
+        group=np.array([0, 1, 1, 0, 1], dtype=np.int32),
+    )
+    part = varied.take(np.array([2, 0]))
+    assert part.units.tolist() == [3, 4, 5, 1, 2]
+    assert part.downgrade.tolist() == [False, False, True, False, True]
+    assert part.group.tolist() == [1, 0, 1, 0, 1]
+    assert len(arrays.take(np.array([1])).units) == 0

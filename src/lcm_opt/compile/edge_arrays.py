@@ -47,7 +47,9 @@ class EdgeArrays:
         return np.repeat(begin - offsets, sizes) + np.arange(total, dtype=np.int64)
 
     def take(self, classes: Ints) -> EdgeArrays:
-        """The edges of `classes` only, renumbered 0.. in that order (a component's)."""
+        """The edges of `classes` only, renumbered 0.. in that order (a component's). A
+        column of one value throughout (units, downgrade and group often are) is read as
+        a read-only view of that value, not gathered."""
         rows = self.rows(classes)
         start = np.zeros(len(classes) + 1, dtype=np.int64)
         np.cumsum(self.start[classes + 1] - self.start[classes], out=start[1:])
@@ -55,11 +57,18 @@ class EdgeArrays:
             start=start,
             licence=self.licence[rows],
             score=self.score[rows],
-            units=self.units[rows],
-            downgrade=self.downgrade[rows],
-            group=self.group[rows],
+            units=_gathered(self.units, rows),
+            downgrade=_gathered(self.downgrade, rows),
+            group=_gathered(self.group, rows),
             groups=self.groups,
         )
+
+
+def _gathered(column: npt.NDArray[Any], rows: Ints) -> npt.NDArray[Any]:
+    """`column[rows]`, a view of one value where the column holds only that one."""
+    if len(rows) and bool((column == column[0]).all()):
+        return np.broadcast_to(column[:1], rows.shape)
+    return column[rows]
 
 
 @dataclass(frozen=True, eq=False)
