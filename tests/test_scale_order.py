@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from lcm_opt.adapters.result_columns import GrantColumns
-from lcm_opt.compile.order import first_occurrences, first_of_equal, stable_order, unique_inverse
+from lcm_opt.compile.order import (
+    distinct,
+    first_occurrences,
+    first_of_equal,
+    stable_order,
+    unique_inverse,
+)
 
 
 @pytest.mark.parametrize("bound", [1, 2, 300, 1 << 16, (1 << 16) + 1, 5_000_000, 1 << 50, 1 << 62])
@@ -49,6 +55,14 @@ def test_unique_inverse_is_numpys(bound: int, n: int) -> None:
     assert np.array_equal(distinct, expected_distinct)
     assert np.array_equal(inverse, expected_inverse.reshape(-1))
     assert distinct.dtype == inverse.dtype == np.int64
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 5_000])
+@pytest.mark.parametrize("dtype", [np.int64, np.int32])
+def test_distinct_is_numpys_unique(n: int, dtype: type) -> None:
+    values = np.random.default_rng(n).integers(-50, 900, n).astype(dtype)
+    got = distinct(values)
+    assert np.array_equal(got, np.unique(values)) and got.dtype == dtype
 
 
 def test_first_occurrences_of_nothing() -> None:

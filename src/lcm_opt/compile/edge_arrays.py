@@ -64,6 +64,17 @@ class EdgeArrays:
         )
 
 
+def joined(parts: Sequence[npt.NDArray[Any]]) -> npt.NDArray[Any]:
+    """`np.concatenate(parts)`; a view of one value where every part is a view of that one
+    value (as `take` reads a column of one value)."""
+    full = [p for p in parts if len(p)]
+    if full and all(p.strides == (0,) and p.dtype == full[0].dtype for p in full):
+        first = full[0][:1]
+        if all(p[0] == first[0] for p in full):
+            return np.broadcast_to(first, (sum(map(len, full)),))
+    return np.concatenate(parts)
+
+
 def _gathered(column: npt.NDArray[Any], rows: Ints) -> npt.NDArray[Any]:
     """`column[rows]`, a view of one value where the column holds only that one."""
     if len(rows) and bool((column == column[0]).all()):

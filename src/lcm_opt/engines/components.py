@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from lcm_opt.compile.classes import LazyClasses
 from lcm_opt.compile.edge_arrays import EdgeArrays
-from lcm_opt.compile.order import stable_order, unique_inverse
+from lcm_opt.compile.order import distinct, stable_order, unique_inverse
 from lcm_opt.compile.problem import Edge, Problem
 from lcm_opt.engines.base import Allocation, Remaining
 from lcm_opt.engines.free import free_sizes
@@ -43,7 +43,7 @@ def product_components(problem: Problem) -> list[list[int]]:
         mine = np.repeat(class_product, np.diff(arrays.start))
         theirs = licence_product[arrays.licence]
     cross = mine != theirs  # only downgrade reach links two products
-    linked = np.unique(mine[cross] * products + theirs[cross]).tolist()
+    linked = distinct(mine[cross] * products + theirs[cross]).tolist()
     links = [(pair // products, pair % products) for pair in linked]
     root = list(range(len(problem.product_ids)))  # union-find over the products
 
