@@ -8,6 +8,7 @@ import pytest
 from lcm_opt.adapters.result_columns import GrantColumns
 from lcm_opt.compile.order import (
     distinct,
+    first_equal,
     first_occurrences,
     first_of_equal,
     stable_order,
@@ -63,6 +64,17 @@ def test_distinct_is_numpys_unique(n: int, dtype: type) -> None:
     values = np.random.default_rng(n).integers(-50, 900, n).astype(dtype)
     got = distinct(values)
     assert np.array_equal(got, np.unique(values)) and got.dtype == dtype
+
+
+@pytest.mark.parametrize(
+    ("bound", "n"), [(1, 3), (9, 0), (9, 1), (40, 5_000), (1 << 40, 5_000), (1 << 62, 99)]
+)
+def test_first_equal_names_each_values_first_equal(bound: int, n: int) -> None:
+    """Packed and sorted (bounds that fit beside the row numbers), or numpy's unique."""
+    rng = np.random.default_rng(n)
+    values = rng.integers(0, min(bound, 60), n).astype(np.int64) * (bound // min(bound, 60))
+    got = first_equal(values, bound)
+    assert got.tolist() == first_of_equal(values.tolist()).tolist() and got.dtype == np.int64
 
 
 def test_first_occurrences_of_nothing() -> None:

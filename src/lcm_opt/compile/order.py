@@ -5,8 +5,8 @@ faster at a million rows), or, where the pair does not fit, 16-bit digits are
 radix-sorted; a first occurrence is one unbuffered minimum.
 
 Each function gives exactly what its numpy counterpart gives (`np.argsort(kind="stable")`,
-`np.unique`, with `return_index` or `return_inverse`); tests/test_scale_order.py holds them
-equal."""
+`np.unique`, with `return_index` or `return_inverse`, `first_of_equal`);
+tests/test_scale_order.py holds them equal."""
 
 from __future__ import annotations
 
@@ -84,6 +84,28 @@ def unique_inverse(values: Ints, bound: int) -> tuple[Ints, Ints]:
     number = np.zeros(bound, dtype=np.int64)
     number[distinct] = np.arange(len(distinct), dtype=np.int64)
     return distinct.astype(np.int64), number[values]
+
+
+def first_equal(values: Ints, bound: int) -> Ints:
+    """`first_of_equal` of integers in [0, bound): per value, the index of the first value
+    equal to it. The values packed with their row numbers (as `stable_order` packs them)
+    are sorted once: each run of equal values starts at its first row."""
+    n = len(values)
+    shift = (n - 1).bit_length() if n else 0
+    if not n or (bound - 1) >> (63 - shift):
+        _, index, inverse = np.unique(values, return_index=True, return_inverse=True)
+        out: Ints = index[inverse.reshape(-1)].astype(np.int64)
+        return out
+    key = (values.astype(np.int64) << shift) | np.arange(n, dtype=np.int64)
+    key.sort()
+    row = key & ((1 << shift) - 1)
+    key >>= shift
+    starts = np.empty(n, dtype=bool)
+    starts[0] = True
+    np.not_equal(key[1:], key[:-1], out=starts[1:])
+    first = np.empty(n, dtype=np.int64)
+    first[row] = row[starts][np.cumsum(starts) - 1]
+    return first
 
 
 def first_of_equal(items: Sequence[Hashable]) -> Ints:
