@@ -14,7 +14,7 @@ import pytest
 
 from lcm_opt.adapters.files import load_scenario
 from lcm_opt.compile.build import compile_scenario
-from lcm_opt.compile.edge_arrays import EdgeArrays, from_classes
+from lcm_opt.compile.edge_arrays import EdgeArrays, from_classes, joined
 from lcm_opt.compile.problem import Problem
 from lcm_opt.engines.base import Remaining, records_of
 from lcm_opt.engines.components import subproblems
@@ -133,4 +133,36 @@ def test_take_renumbers_a_component() -> None:
     part = arrays.take(np.array([2, 0]))
     assert part.start.tolist() == [0, 3, 5]
     assert part.licence.tolist() == [3, 2, 0, 4, 1]
+    assert part.score.tolist() == [7, 6, 5, 9, 8]
     assert arrays.owner.tolist() == [0, 0, 2, 2, 2]
+    # columns of one value are read as that value, every other one gathered
+    assert (part.units.tolist(), part.downgrade.tolist()) == ([1] * 5, [False] * 5)
+    assert part.group.tolist() == [0] * 5 and part.group.dtype == np.int32
+    varied = replace(
+        arrays,
+        units=np.array([1, 2, 3, 4, 5]),
+        downgrade=np.array([False, True, False, False, True]),
+        group=np.array([0, 1, 1, 0, 1], dtype=np.int32),
+    )
+    part = varied.take(np.array([2, 0]))
+    assert part.units.tolist() == [3, 4, 5, 1, 2]
+    assert part.downgrade.tolist() == [False, False, True, False, True]
+    assert part.group.tolist() == [1, 0, 1, 0, 1]
+    assert len(arrays.take(np.array([1])).units) == 0
+
+
+def test_joined_columns_are_concatenated() -> None:
+    """Views of one value joined stay a view of it; any other parts are concatenated."""
+    one = np.broadcast_to(np.ones(1, dtype=np.int32), (3,))
+    empty = one[:0]
+    for parts in (
+        [one, empty, one[:2]],
+        [one, np.ones(2, dtype=np.int32)],
+        [one, np.broadcast_to(np.zeros(1, dtype=np.int32), (2,))],
+        [one, np.broadcast_to(np.ones(1, dtype=np.int64), (2,))],
+        [empty, empty],
+    ):
+        got, expected = joined(parts), np.concatenate(parts)
+        assert got.tolist() == expected.tolist() and got.dtype == expected.dtype
+    assert joined([one, empty, one[:2]]).strides == (0,)
+    assert joined([one, np.ones(2, dtype=np.int32)]).strides != (0,)

@@ -46,6 +46,9 @@ def test_ids_out_of_natural_order_are_noticed() -> None:
     assert not greedy._in_natural_order(("10", "2"))
     assert not greedy._in_natural_order(("L-2", "L-10"))
     assert not greedy._in_natural_order(("a", "a"))
+    assert greedy._in_natural_order(("L-1", "L-2", "M-0")) and greedy._in_natural_order(())
+    assert not greedy._in_natural_order(("L-2", "L-1"))
+    assert greedy._in_natural_order(("L-1", "²")) and not greedy._in_natural_order(("²", "L-1"))
 
 
 def test_component_edges_are_the_classes_edges(tmp_path: Path) -> None:

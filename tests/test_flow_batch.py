@@ -20,7 +20,7 @@ from lcm_opt.engines.assemble import assemble
 from lcm_opt.engines.base import Allocation, Remaining, take_all
 from lcm_opt.engines.components import subproblems
 from lcm_opt.engines.free import FreeMembers
-from lcm_opt.engines.lazy_maps import ClassMap
+from lcm_opt.engines.lazy_maps import ClassMap, PairMap
 from lcm_opt.engines.parallel import solve_all
 from lcm_opt.engines.subproblem import SubProblem
 from lcm_opt.services.checker import check_result
@@ -142,3 +142,22 @@ def test_capacity_taken_at_once_is_taken_component_by_component(estates: list[Pr
         assert at_once.caps_left() == one_by_one.caps_left()
         capped += bool(at_once.caps_left()) and bool(units)
     assert capped
+
+
+def test_capacity_taken_beyond_the_pool_is_refused(estates: list[Problem]) -> None:
+    """Units summed per licence are checked against its pool as one take each would be."""
+    problem = next(p for p in estates if not p.lcm.caps)
+    remaining = Remaining(problem)
+    licence, seats = next(
+        (li, left) for li, left in enumerate(remaining.pool_view()) if left is not None and left
+    )
+    take_all(remaining, {(0, licence): seats - 1}, [])
+    assert remaining.pool_view()[licence] == 1
+    two = np.array([licence, licence])
+    for units in (
+        {(0, licence): 1, (1, licence): 1},
+        PairMap(np.array([0, 1]), two, np.ones(2, dtype=np.int64), None),
+    ):
+        with pytest.raises(AssertionError, match="over-allocation"):
+            take_all(remaining, units, [])
+        assert remaining.pool_view()[licence] == 1

@@ -61,3 +61,31 @@ def test_product_components_match_networkx(seed: int) -> None:
     )
     expected = sorted(sorted(c) for c in nx.connected_components(graph))
     assert product_components(problem) == expected
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "scenarios/demo/demo.yaml",
+        "scenarios/examples/E13a.yaml",
+        "scenarios/imports/contoso/scenario.yaml",
+        "scenarios/whatif/estate.yaml",
+    ],
+)
+def test_product_components_of_compiled_classes_read_downgrade_edges_alone(path: str) -> None:
+    """A compiled problem's components are linked by its downgrade edges only: they equal
+    the components read from every edge of the same classes, and some link products."""
+    from lcm_opt.adapters.files import load_scenario
+    from lcm_opt.compile.build import compile_scenario
+
+    problem = compile_scenario(load_scenario(path))
+    classes = tuple(problem.classes)
+    every_edge: Any = SimpleNamespace(
+        product_ids=problem.product_ids,
+        licence_product=problem.licence_product,
+        classes=classes,
+        edge_arrays=from_classes(classes),
+    )
+    components = product_components(problem)
+    assert components == product_components(every_edge)
+    assert any(len(products) > 1 for products in components)

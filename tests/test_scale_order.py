@@ -6,10 +6,17 @@ import numpy as np
 import pytest
 
 from lcm_opt.adapters.result_columns import GrantColumns
-from lcm_opt.compile.order import first_occurrences, first_of_equal, stable_order
+from lcm_opt.compile.order import (
+    distinct,
+    first_equal,
+    first_occurrences,
+    first_of_equal,
+    stable_order,
+    unique_inverse,
+)
 
 
-@pytest.mark.parametrize("bound", [1, 2, 300, 1 << 16, (1 << 16) + 1, 5_000_000])
+@pytest.mark.parametrize("bound", [1, 2, 300, 1 << 16, (1 << 16) + 1, 5_000_000, 1 << 50, 1 << 62])
 def test_stable_order_is_a_stable_argsort(bound: int) -> None:
     rng = np.random.default_rng(bound)
     values = rng.integers(0, bound, 20_000).astype(np.int64)
@@ -21,6 +28,13 @@ def test_stable_order_of_nothing() -> None:
     assert len(stable_order(np.zeros(0, dtype=np.int64), 10)) == 0
 
 
+@pytest.mark.parametrize("n", [1, 2, 3, 1 << 10, (1 << 10) + 1])
+def test_stable_order_at_row_counts_near_a_power_of_two(n: int) -> None:
+    """The row number takes the low bits of each packed key: exactly as many as it needs."""
+    values = np.random.default_rng(n).integers(0, 3, n).astype(np.int64)
+    assert np.array_equal(stable_order(values, 3), np.argsort(values, kind="stable"))
+
+
 @pytest.mark.parametrize("bound", [1, 7, 1_000, 300_000])
 def test_first_occurrences_are_unique_with_index(bound: int) -> None:
     rng = np.random.default_rng(bound)
@@ -29,6 +43,38 @@ def test_first_occurrences_are_unique_with_index(bound: int) -> None:
     expected_present, expected_first = np.unique(values, return_index=True)
     assert np.array_equal(present, expected_present)
     assert np.array_equal(first, expected_first)
+
+
+@pytest.mark.parametrize(
+    ("bound", "n"), [(1, 5), (7, 0), (1_000, 5_000), (1 << 16, 9), (300_000, 5_000)]
+)
+def test_unique_inverse_is_numpys(bound: int, n: int) -> None:
+    """Both ways: a table of the bound (small bounds, or many values) and numpy's sort."""
+    values = np.random.default_rng(bound).integers(0, bound, n).astype(np.int64)
+    distinct, inverse = unique_inverse(values, bound)
+    expected_distinct, expected_inverse = np.unique(values, return_inverse=True)
+    assert np.array_equal(distinct, expected_distinct)
+    assert np.array_equal(inverse, expected_inverse.reshape(-1))
+    assert distinct.dtype == inverse.dtype == np.int64
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 5_000])
+@pytest.mark.parametrize("dtype", [np.int64, np.int32])
+def test_distinct_is_numpys_unique(n: int, dtype: type) -> None:
+    values = np.random.default_rng(n).integers(-50, 900, n).astype(dtype)
+    got = distinct(values)
+    assert np.array_equal(got, np.unique(values)) and got.dtype == dtype
+
+
+@pytest.mark.parametrize(
+    ("bound", "n"), [(1, 3), (9, 0), (9, 1), (40, 5_000), (1 << 40, 5_000), (1 << 62, 99)]
+)
+def test_first_equal_names_each_values_first_equal(bound: int, n: int) -> None:
+    """Packed and sorted (bounds that fit beside the row numbers), or numpy's unique."""
+    rng = np.random.default_rng(n)
+    values = rng.integers(0, min(bound, 60), n).astype(np.int64) * (bound // min(bound, 60))
+    got = first_equal(values, bound)
+    assert got.tolist() == first_of_equal(values.tolist()).tolist() and got.dtype == np.int64
 
 
 def test_first_occurrences_of_nothing() -> None:

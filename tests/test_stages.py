@@ -75,3 +75,28 @@ def test_per_core_estate_repeats_byte_for_byte_and_ignores_input_order() -> None
     """The HiGHS path: same bytes twice, and the same bytes with hosts and licences
     reversed."""
     assert_aon_estate_repeats("count", 5)
+
+
+def test_affinity_summed_from_the_grant_table_as_from_the_records() -> None:
+    """Score times units over a grant table: one unit each (a flow's), several, negative
+    scores, int32 and int64 tables; and records one by one where int64 could overflow."""
+    import numpy as np
+
+    from lcm_opt.engines.base import Allocation
+    from lcm_opt.engines.stages import _affinity
+
+    rng = np.random.default_rng(4)
+    for units, dtype in (((1, 2), np.int32), ((1, 4), np.int64), ((3, 4), np.int32)):
+        table = np.zeros((500, 6), dtype=dtype)
+        table[:, 0] = np.arange(500)
+        table[:, 2] = rng.integers(*units, 500)
+        table[:, 4] = rng.integers(-300, 4_000, 500)
+        allocation = Allocation("optimal", Status.OPTIMAL, [])
+        allocation.defer_grants(table)
+        expected = sum(int(s) * int(u) for s, u in zip(table[:, 4], table[:, 2], strict=True))
+        assert _affinity(allocation) == expected
+    huge = np.zeros((3, 6), dtype=np.int64)
+    huge[:, 2], huge[:, 4] = 1, 1 << 61
+    allocation = Allocation("optimal", Status.OPTIMAL, [])
+    allocation.defer_grants(huge)
+    assert _affinity(allocation) == 3 << 61

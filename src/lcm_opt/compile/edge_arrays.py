@@ -47,7 +47,9 @@ class EdgeArrays:
         return np.repeat(begin - offsets, sizes) + np.arange(total, dtype=np.int64)
 
     def take(self, classes: Ints) -> EdgeArrays:
-        """The edges of `classes` only, renumbered 0.. in that order (a component's)."""
+        """The edges of `classes` only, renumbered 0.. in that order (a component's). A
+        column of one value throughout (units, downgrade and group often are) is read as
+        a read-only view of that value, not gathered."""
         rows = self.rows(classes)
         start = np.zeros(len(classes) + 1, dtype=np.int64)
         np.cumsum(self.start[classes + 1] - self.start[classes], out=start[1:])
@@ -55,11 +57,29 @@ class EdgeArrays:
             start=start,
             licence=self.licence[rows],
             score=self.score[rows],
-            units=self.units[rows],
-            downgrade=self.downgrade[rows],
-            group=self.group[rows],
+            units=_gathered(self.units, rows),
+            downgrade=_gathered(self.downgrade, rows),
+            group=_gathered(self.group, rows),
             groups=self.groups,
         )
+
+
+def joined(parts: Sequence[npt.NDArray[Any]]) -> npt.NDArray[Any]:
+    """`np.concatenate(parts)`; a view of one value where every part is a view of that one
+    value (as `take` reads a column of one value)."""
+    full = [p for p in parts if len(p)]
+    if full and all(p.strides == (0,) and p.dtype == full[0].dtype for p in full):
+        first = full[0][:1]
+        if all(p[0] == first[0] for p in full):
+            return np.broadcast_to(first, (sum(map(len, full)),))
+    return np.concatenate(parts)
+
+
+def _gathered(column: npt.NDArray[Any], rows: Ints) -> npt.NDArray[Any]:
+    """`column[rows]`, a view of one value where the column holds only that one."""
+    if len(rows) and bool((column == column[0]).all()):
+        return np.broadcast_to(column[:1], rows.shape)
+    return column[rows]
 
 
 @dataclass(frozen=True, eq=False)

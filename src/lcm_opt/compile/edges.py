@@ -15,7 +15,7 @@ import numpy as np
 
 from lcm_opt.compile.edge_arrays import Block, EdgeArrays, from_blocks
 from lcm_opt.compile.evaluator import Evaluator
-from lcm_opt.compile.order import first_of_equal, stable_order
+from lcm_opt.compile.order import first_of_equal, stable_order, unique_inverse
 from lcm_opt.compile.pairs import Candidates, CandidateTable, Ints, Mask, PairMaker, Pairs
 from lcm_opt.compile.problem import Edge
 from lcm_opt.domain import Consumption
@@ -69,8 +69,8 @@ def class_edges(
 
 def _numbered(values: Sequence[Values]) -> tuple[Ints, list[Values]]:
     """Each class's rule values as a number into the distinct ones (by first class)."""
-    first, dense = np.unique(first_of_equal(values), return_inverse=True)
-    return dense.reshape(-1).astype(np.int64), list(map(values.__getitem__, first.tolist()))
+    first, dense = unique_inverse(first_of_equal(values), len(values))
+    return dense, list(map(values.__getitem__, first.tolist()))
 
 
 class _Judge:

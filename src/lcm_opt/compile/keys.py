@@ -9,9 +9,7 @@ from functools import partial
 from operator import attrgetter
 from typing import Protocol
 
-import numpy as np
-
-from lcm_opt.compile.order import first_of_equal
+from lcm_opt.compile.order import first_equal, first_of_equal
 from lcm_opt.compile.pairs import Ints
 from lcm_opt.domain import Consumption
 from lcm_opt.rules.language import RuleSet, consumption_raw, consumption_rows
@@ -106,9 +104,4 @@ def class_keys(rules: RuleSet, sized: Callable[[str], bool], ruled: Sequence[str
 def _first_of_pairs(a: Ints, b: Ints) -> Ints:
     """`first_of_equal` of the pairs (a[i], b[i]) of indices below len(a), in arrays."""
     n = len(a)
-    if not n:
-        return np.zeros(0, dtype=np.int64)
-    combined = a * n + b
-    _, index, inverse = np.unique(combined, return_index=True, return_inverse=True)
-    first: Ints = index[inverse.reshape(-1)].astype(np.int64)
-    return first
+    return first_equal(a * n + b, n * n)

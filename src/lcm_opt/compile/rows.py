@@ -107,7 +107,7 @@ def group_table(
     row_key = proto_key[rows if order is every_row else rows[order]]
     # Classes are numbered by their first member, as the per-row grouping numbers them.
     present, first_at = first_occurrences(row_key, len(keys))
-    by_first = np.argsort(first_at, kind="stable")
+    by_first = np.argsort(first_at)  # first rows are distinct: one order, any sort
     class_of_key = np.full(len(keys), -1, dtype=np.int64)
     class_of_key[present[by_first]] = np.arange(len(present))
     class_of = class_of_key[row_key]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any, NamedTuple, Protocol
@@ -263,14 +263,23 @@ def take_all(
             remaining.take(licence, amount, product[k])
         return
     if isinstance(units, PairMap):  # columns: summed per licence in arrays
-        for licence, amount in _per_licence(units.second, units.data):
-            remaining.take(licence, amount)
+        _take_pooled(remaining, _per_licence(units.second, units.data))
         return
     per_licence: dict[int, int] = {}
     for (_, licence), amount in units.items():
         per_licence[licence] = per_licence.get(licence, 0) + amount
-    for licence, amount in per_licence.items():
-        remaining.take(licence, amount)
+    _take_pooled(remaining, per_licence.items())
+
+
+def _take_pooled(remaining: Remaining, amounts: Iterable[tuple[int, int]]) -> None:
+    """`remaining.take(licence, amount)` of each, with no Track Deployment cap: the pool's
+    own check and subtraction, read and written in place."""
+    pool = remaining.pool_view()
+    for licence, amount in amounts:
+        left = pool[licence]
+        if left is not None:
+            assert left >= amount, "over-allocation"
+            pool[licence] = left - amount
 
 
 def _per_licence(licence: Any, amount: Any) -> zip[tuple[int, int]]:

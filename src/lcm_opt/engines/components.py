@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from lcm_opt.compile.classes import LazyClasses
 from lcm_opt.compile.edge_arrays import EdgeArrays
+from lcm_opt.compile.order import distinct, stable_order, unique_inverse
 from lcm_opt.compile.problem import Edge, Problem
 from lcm_opt.engines.base import Allocation, Remaining
 from lcm_opt.engines.free import free_sizes
@@ -29,14 +30,20 @@ def product_components(problem: Problem) -> list[list[int]]:
     arrays = problem.edge_arrays
     products = len(problem.product_ids)
     classes = problem.classes
+    licence_product = np.asarray(problem.licence_product, dtype=np.int64)
     if isinstance(classes, LazyClasses):  # compile's columns, no class made
-        class_product = classes.columns.product
+        # compile reaches another product's licence by downgrade only (R10): its other
+        # edges are to licences of the class's own product, and link nothing
+        rows = np.flatnonzero(arrays.downgrade)
+        owner = np.searchsorted(arrays.start, rows, side="right") - 1
+        mine = classes.columns.product.astype(np.int64)[owner]
+        theirs = licence_product[arrays.licence[rows]]
     else:
         class_product = np.fromiter((c.product for c in classes), np.int64, len(classes))
-    mine = class_product[arrays.owner]
-    theirs = np.asarray(problem.licence_product, dtype=np.int64)[arrays.licence]
+        mine = np.repeat(class_product, np.diff(arrays.start))
+        theirs = licence_product[arrays.licence]
     cross = mine != theirs  # only downgrade reach links two products
-    linked = np.unique(mine[cross] * products + theirs[cross]).tolist()
+    linked = distinct(mine[cross] * products + theirs[cross]).tolist()
     links = [(pair // products, pair % products) for pair in linked]
     root = list(range(len(problem.product_ids)))  # union-find over the products
 
@@ -126,14 +133,14 @@ def weight_column(problem: Problem) -> npt.NDArray[np.int64] | None:
     made = None
     if int(units.min(initial=0)) >= 0 and span * (len(problem.products) + 1) < 1 << 62:
         key = product * span + units
-        distinct, inverse = np.unique(key, return_inverse=True)
+        distinct, at = unique_inverse(key, span * len(problem.products))
         products = problem.products
         weights = [
             unit.weight(k % span, products[k // span].unit_price, scale)
             for k in distinct.tolist()
         ]
         try:
-            made = np.array(weights, dtype=np.int64)[inverse.reshape(-1)]
+            made = np.array(weights, dtype=np.int64)[at]
         except OverflowError:
             made = None
     problem.__dict__[_WEIGHT_COLUMN] = made
@@ -162,7 +169,7 @@ def subproblems(
     for i, products in enumerate(groups):
         component[products] = i
     live = np.flatnonzero((arrays.start[1:] > arrays.start[:-1]) & (sizes > 0))
-    live = live[np.argsort(component[class_product[live]], kind="stable")]  # k ascending within
+    live = live[stable_order(component[class_product[live]], len(groups))]  # k ascending within
     bounds = np.searchsorted(component[class_product[live]], np.arange(len(groups) + 1)).tolist()
     edges_of = arrays.take(live)
     weights = weight_column(problem)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from lcm_opt.compile.edge_arrays import EdgeArrays
+from lcm_opt.compile.order import distinct
 
 SHOWN = 5
 """Licences a detail names; the rest are counted."""
@@ -30,7 +31,7 @@ def capacity_details(
     owner = np.repeat(np.arange(len(ks), dtype=np.int64), sizes)
     n = max(len(licence_ids), 1)
     # each class's licences once, ascending, classes in turn
-    key = np.unique(owner * n + arrays.licence[arrays.rows(ks)].astype(np.int64))
+    key = distinct(owner * n + arrays.licence[arrays.rows(ks)].astype(np.int64))
     owner, licence = np.divmod(key, n)
     count = np.bincount(owner, minlength=len(ks))
     start = np.zeros(len(ks), dtype=np.int64)

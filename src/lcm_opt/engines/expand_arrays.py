@@ -14,7 +14,7 @@ from itertools import chain
 
 import numpy as np
 
-from lcm_opt.compile.edge_arrays import EdgeArrays
+from lcm_opt.compile.edge_arrays import EdgeArrays, joined
 from lcm_opt.engines.base import GrantRecord
 from lcm_opt.engines.free import FreeMembers
 
@@ -61,8 +61,8 @@ def flow_tables(
         licence=np.concatenate([c.licence for c in every]),
         score=np.concatenate([c.score for c in every]),
         units=np.zeros(0, dtype=np.int64),  # not read by the staircase
-        downgrade=np.concatenate([c.downgrade for c in every]),
-        group=np.concatenate([c.group for c in every]),
+        downgrade=joined([c.downgrade for c in every]),
+        group=joined([c.group for c in every]),
         groups=every[0].groups,
     )
     flows = np.concatenate([p[2] for p in parts])
@@ -118,7 +118,10 @@ class _Staircase:
         # made at once in the width `narrowed` would give it (int32 where every value fits)
         info = np.iinfo(np.int32)
         fits = all(
-            not len(v) or (int(v.min()) >= info.min and int(v.max()) <= info.max) for v in values
+            not len(v)
+            or np.can_cast(v.dtype, np.int32)
+            or (int(v.min()) >= info.min and int(v.max()) <= info.max)
+            for v in values
         )
         table = np.zeros((len(at), len(GrantRecord._fields)), np.int32 if fits else np.int64)
         table[:, 0], table[:, 1], table[:, 4] = values

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
 
+from lcm_opt.compile.edge_arrays import joined
+from lcm_opt.compile.order import distinct
 from lcm_opt.engines.flow import _COST_LIMIT, SINK, SOURCE
 from lcm_opt.engines.flow_arrays import _SAFE
 from lcm_opt.engines.flow_batch_solutions import EdgeColumns, solutions
@@ -219,10 +222,10 @@ def _build(subs: Sequence[SubProblem]) -> _Networks:
         edge_at=edge_at,
         licence=licence,
         score=score,
-        group=np.concatenate([c.group for c in columns]),
+        group=joined([c.group for c in columns]),
         groups=columns[0].groups,
         position=class_of_edge,
-        classes=np.fromiter((k for sub in subs for k in sub.classes), np.int64, len(count)),
+        classes=np.fromiter(chain.from_iterable(s.classes for s in subs), np.int64, len(count)),
         weight=weight,
     )
     return _Networks(
@@ -259,9 +262,9 @@ def _licence_nodes(
     each component, ascending, its node). Components share no licence where they come
     from `subproblems`: then one index over the licences answers; otherwise each
     (component, licence) is looked up."""
-    every = np.fromiter((li for sub in subs for li in sub.licences), np.int64, len(lic_node))
+    every = np.fromiter(chain.from_iterable(s.licences for s in subs), np.int64, len(lic_node))
     bound = int(max(every.max(initial=0), licence.max(initial=0))) + 1
-    if len(np.unique(every)) == len(every):
+    if len(distinct(every)) == len(every):
         where = np.zeros(bound, dtype=np.int64)
         where[every] = lic_node
         out: Ints = where[licence]

@@ -194,7 +194,9 @@ def deficit_table(problem: Problem, missing: list[int], blocked: set[int]) -> De
 
 def _in_natural_order(ids: Sequence[str]) -> bool:
     """Whether `ids` ascend in natural order (compile sorts the licences so): then their
-    indices sort as their ids do."""
+    indices sort as their ids do. Without a digit-only id that order is plain order."""
+    if not any(map(str.isdigit, ids)):
+        return all(map(lt, ids, islice(ids, 1, None)))
     keys = list(map(natural_key, ids))
     return all(map(lt, keys, islice(keys, 1, None)))
 

@@ -78,8 +78,11 @@ def _affinity(allocation: Allocation) -> int:
     table = allocation.table()
     if table is None or not len(table):
         return sum(g.score * g.units for g in allocation.grants)
-    scores, units = (table[:, GrantRecord._fields.index(f)].astype(np.int64) for f in _SUMMED)
-    largest = int(np.abs(scores).max()) * int(np.abs(units).max())
-    if largest * len(table) >= 1 << 62:
+    scores, units = (table[:, GrantRecord._fields.index(f)] for f in _SUMMED)
+    score_max = max(-int(scores.min()), int(scores.max()))
+    unit_min, unit_max = int(units.min()), int(units.max())
+    if score_max * max(-unit_min, unit_max) * len(table) >= 1 << 62:
         return sum(g.score * g.units for g in allocation.grants)
-    return int(scores @ units)
+    if unit_min == unit_max:  # one unit each, as a flow grants: the scores summed
+        return int(scores.sum(dtype=np.int64)) * unit_min
+    return int(scores.astype(np.int64) @ units.astype(np.int64))
