@@ -33,14 +33,16 @@ def interleaved(
     """Per record `head + names[consumption[i]] + tails[number[i]]` (the name through
     `encode` where given), records joined by `glue`, `chunk` records to a string (names:
     an array of objects, `names()`; consumption and number: integer arrays of one length)."""
-    # Each tail followed by the next record's head, so that a chunk is its names and tails
-    # interleaved; the chunk's last record takes the plain tail.
+    # Each tail followed by the next record's head, so that a chunk is its first head, then
+    # its names and tails interleaved (joined once: a chunk is megabytes, each further
+    # concatenation a copy of it); the chunk's last record takes the plain tail.
     joined = np.fromiter(map(add, tails, repeat(glue + head)), dtype=object, count=len(tails))
     for start in range(0, len(consumption), chunk):
         at = number[start : start + chunk]
         firsts = names[consumption[start : start + chunk]].tolist()
-        pieces: list[str] = [""] * (2 * len(at))
-        pieces[0::2] = firsts if encode is None else map(encode, firsts)
-        pieces[1::2] = joined[at].tolist()
+        pieces: list[str] = [""] * (2 * len(at) + 1)
+        pieces[0] = head
+        pieces[1::2] = firsts if encode is None else map(encode, firsts)
+        pieces[2::2] = joined[at].tolist()
         pieces[-1] = tails[at[-1]]
-        yield head + "".join(pieces)
+        yield "".join(pieces)

@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lcm_opt.adapters.arrow_build import bools, ints, take, texts, trimmed
+from lcm_opt.adapters.arrow_build import POOL, bools, ints, take, texts, trimmed
 from lcm_opt.adapters.deficit_columns import DeficitColumns
 from lcm_opt.adapters.result_columns import GrantColumns, grant_columns
 from lcm_opt.adapters.result_stream import _WHITESPACE, _sorted_grants, _text
@@ -136,16 +136,17 @@ def _record_grants(problem: Problem, allocation: Allocation, at: _Lookup) -> pa.
         take(at.ids, consumption),
         take(at.product_names, at.product[consumption]),
         texts([_text(lids[g.licence]) for g in grants]),
-        pa.array([g.units for g in grants], pa.int64()),  # any size: a Python int each
+        # any size: a Python int each
+        pa.array([g.units for g in grants], pa.int64(), memory_pool=POOL),
         texts(["direct" if g.direct else "auto" for g in grants]),
         bools([bool(g.downgrade) for g in grants]),
-        pa.array([g.score for g in grants], pa.int64()),
+        pa.array([g.score for g in grants], pa.int64(), memory_pool=POOL),
     )
 
 
 def _grant_table(*columns: Any) -> pa.Table:
     n = len(columns[0])
-    nulls = pa.nulls(n, pa.string())
+    nulls = pa.nulls(n, pa.string(), memory_pool=POOL)
     return pa.Table.from_arrays([*columns, _repeated("granted", n), nulls, nulls], schema=SCHEMA)
 
 
@@ -154,7 +155,7 @@ def _repeated(text: str, n: int) -> pa.Array:
     spaced offsets) where its offsets fit in 32 bits."""
     data = text.encode()
     if not data or len(data) * n >= 2**31:
-        return pa.repeat(pa.scalar(text, pa.string()), n)
+        return pa.repeat(pa.scalar(text, pa.string()), n, memory_pool=POOL)
     offsets = np.arange(0, len(data) * (n + 1), len(data), dtype=np.int32)
     return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data * n))
 
@@ -186,13 +187,13 @@ def _rows(*columns: Any) -> pa.Table:
     arrays = []
     for field, values in zip(SCHEMA, columns, strict=True):
         if values is None:
-            arrays.append(pa.nulls(n, field.type))
+            arrays.append(pa.nulls(n, field.type, memory_pool=POOL))
         elif isinstance(values, str):
             arrays.append(_repeated(values, n))
         elif isinstance(values, pa.Array):
             arrays.append(values)
         else:
-            arrays.append(pa.array(values, field.type))
+            arrays.append(pa.array(values, field.type, memory_pool=POOL))
     return pa.Table.from_arrays(arrays, schema=SCHEMA)
 
 
@@ -229,8 +230,9 @@ def write_document_parquet(result: Result, product_of: Mapping[str, str], output
 def write_rows(output: Path, parts: list[pa.Table], result: Result) -> None:
     """`parts` one after the other, with `result`'s JSON but its records as metadata."""
     head = result.model_dump_json(exclude={"grants", "deficits"})
-    table = pa.concat_tables(parts).replace_schema_metadata({RESULT_KEY: head.encode()})
-    pq.write_table(table, output, **_WRITER)
+    table = pa.concat_tables(parts, memory_pool=POOL)
+    table = table.replace_schema_metadata({RESULT_KEY: head.encode()})
+    pq.write_table(table, output, memory_pool=POOL, **_WRITER)
 
 
 def read_result_metadata(path: Path) -> dict[str, Any]:

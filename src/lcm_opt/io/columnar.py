@@ -90,9 +90,9 @@ def table_of(block: TableBlock, lay: Layout, columns: list[Any]) -> Found | None
     whose validated attributes are equal grouped into one prototype, made from the cells of
     the first of them and named by its id."""
     at = {name: index for index, name in lay.positions}
-    ids, texts = _ids(columns[at["id"]])
+    ids, texts, listed = _ids(columns[at["id"]])
     increasing = _increasing(texts)
-    known = None if ids is None else unique_ids(ids, increasing)
+    known = None if listed is None else unique_ids(listed, increasing)
     if ids is None or known is None:
         return None
     own = {  # asset and user as a clean row keeps them: stripped, empty as none
@@ -164,20 +164,23 @@ def _text_array(column: Any) -> Any:
     return column
 
 
-def _ids(column: Any) -> tuple[tuple[str, ...] | None, Any]:
-    """The ids as a clean row's, or None when one is absent, empty or not visible; and
-    the Arrow array of the same texts, or None where they differ from the cells."""
+def _ids(column: Any) -> tuple[tuple[str, ...] | None, Any, Sequence[str] | None]:
+    """The ids as a clean row's, or None when one is absent, empty or not visible; the
+    Arrow array of the same texts, or None where they differ from the cells; and the ids
+    as a list or tuple, for unique_ids to search without copying them again (None with
+    no ids)."""
     if column.null_count or not len(column):
-        return None, None
+        return None, None, None
     texts = _text_array(column)
     if _graphic(texts):  # each text is its own id: nothing to strip, nothing hidden
-        return GraphicTexts.of(texts), texts
+        listed = texts.to_pylist()
+        return GraphicTexts.of(texts, listed), texts, listed
     ids = tuple(map(str.strip, texts.to_pylist()))
     try:
         visible("".join(ids))
     except ValueError:
-        return None, None
-    return (ids if all(ids) else None), None
+        return None, None, None
+    return (ids, None, ids) if all(ids) else (None, None, None)
 
 
 def _increasing(texts: Any) -> bool | None:

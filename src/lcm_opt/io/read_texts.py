@@ -15,9 +15,10 @@ class GraphicTexts(tuple[str, ...]):
     arrow: Any
 
     @classmethod
-    def of(cls, array: Any) -> GraphicTexts:
-        """The texts of `array` (its type string, each text graphic as above)."""
-        found = cls(array.to_pylist())
+    def of(cls, array: Any, texts: list[str] | None = None) -> GraphicTexts:
+        """The texts of `array` (its type string, each text graphic as above); `texts`:
+        the same as a list, where the caller has them already."""
+        found = cls(array.to_pylist() if texts is None else texts)
         found.arrow = array
         return found
 

@@ -59,7 +59,7 @@ def stream_table(block: TableBlock, row_path: RowPaths, problems: Problems) -> R
     return builder.read(block), seen, builder.locators.__getitem__
 
 
-def unique_ids(ids: tuple[str, ...], increasing: bool | None = None) -> Collection[str] | None:
+def unique_ids(ids: Sequence[str], increasing: bool | None = None) -> Collection[str] | None:
     """The ids for references, or None when one repeats; ids in order need no hashing.
     `increasing`: whether they are in strictly increasing order, where the caller knows."""
     if increasing is None:
@@ -73,12 +73,13 @@ def unique_ids(ids: tuple[str, ...], increasing: bool | None = None) -> Collecti
 class _SortedIds(Collection[str]):
     """Strictly increasing ids: `in` by bisection, for the references to them. A tuple's
     subclass is bisected as a list (bisect reaches a subclass's items through a generic
-    slot that looks up `__getitem__`: three times as slow)."""
+    slot that looks up `__getitem__`: three times as slow); a list is kept as it is (the
+    caller does not change it)."""
 
     __slots__ = ("_ids",)
 
-    def __init__(self, ids: tuple[str, ...]) -> None:
-        self._ids: Sequence[str] = ids if type(ids) is tuple else list(ids)
+    def __init__(self, ids: Sequence[str]) -> None:
+        self._ids: Sequence[str] = ids if type(ids) in (tuple, list) else list(ids)
 
     def __contains__(self, value: object) -> bool:
         index = bisect_left(self._ids, value) if isinstance(value, str) else len(self._ids)
