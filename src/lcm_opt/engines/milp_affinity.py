@@ -104,8 +104,9 @@ def by_kinds(
     (KINDS_NODES): the better solution of the two and the tighter bound; run alone and
     left open, the weighted run (KINDS_WEIGHTED) from its best. Given `cover` (stage 1's
     value and bound), the search carries the lattice rows of coverage in that range
-    (LATTICE) and stops once its incumbent meets their Lagrangian bound. The model is the same stage's, so
-    every bound holds; its flows are only a certificate (the counts get theirs after)."""
+    (LATTICE) and stops once its incumbent meets their Lagrangian bound. The model is
+    the same stage's, so every bound holds; its flows are only a certificate (the counts
+    get theirs after)."""
     kinds = kinds_model(sub, cols)
     if len(kinds.cols.upper) > KINDS * len(cols.upper):
         return second
