@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import replace
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -16,14 +15,14 @@ import pytest
 
 from lcm_opt.engines import milp as milp_module
 from lcm_opt.engines import milp_affinity
-from lcm_opt.engines.cpsat import split_groups
 from lcm_opt.engines.milp import _columns, solve_milp
 from lcm_opt.engines.milp_columns import Columns, new_model, set_integer
 from lcm_opt.engines.milp_highs import highspy_module
 from lcm_opt.engines.milp_lattice import Row, lattice_rows
 from lcm_opt.engines.milp_run import options
 from lcm_opt.engines.subproblem import SubProblem
-from tests.test_cpsat import LIMIT, assert_brute_force_optimum, edge, splits, sub_of
+from tests.test_cpsat import LIMIT, assert_brute_force_optimum, edge, sub_of
+from tests.test_cuts import reachable_counts
 from tests.test_milp_kinds import _open_stage_two
 
 PRICES = (3, 5, 7)  # per unit, by product: coverage values that few vectors reach exactly
@@ -47,37 +46,6 @@ def priced_sub(rng: random.Random) -> SubProblem:
     return replace(sub_of(spec, capacity), product=product)
 
 
-def cover_vectors(sub: SubProblem) -> set[tuple[tuple[tuple[int, str], int], ...]]:
-    """Every cover-count vector an allocation reaches: each member uncovered or all its
-    units split in any way over the licences of one group."""
-    members = [k for k in sub.classes for _ in range(sub.count[k])]
-    index = {li: i for i, li in enumerate(sub.licences)}
-
-    @cache
-    def reach(i: int, left: tuple[int, ...]) -> frozenset[tuple[tuple[int, str], ...]]:
-        if i == len(members):
-            return frozenset({()})
-        k = members[i]
-        out = set(reach(i + 1, left))
-        for g, (u, edges) in split_groups(sub, k).items():
-            slots = [index[e.licence] for e in edges]
-            for split in splits(u, [left[s] for s in slots]):
-                rest = list(left)
-                for s, take in zip(slots, split, strict=True):
-                    rest[s] -= take
-                out.update(tuple(sorted((*tail, (k, g)))) for tail in reach(i + 1, tuple(rest)))
-        return frozenset(out)
-
-    start = tuple(sub.capacity[li] or 0 for li in sub.licences)
-    vectors = set()
-    for picks in reach(0, start):
-        counts: dict[tuple[int, str], int] = {}
-        for key in picks:
-            counts[key] = counts.get(key, 0) + 1
-        vectors.add(tuple(sorted(counts.items())))
-    return vectors
-
-
 def _stage_two(sub: SubProblem, value: int) -> Columns:
     cols = _columns(sub)
     cover = list(cols.cover.values())
@@ -95,7 +63,7 @@ def test_every_solution_at_the_optimal_coverage_keeps_the_rows(block: int) -> No
     with_rows = 0
     for seed in range(40 * block, 40 * block + 40):
         sub = priced_sub(random.Random(seed))
-        vectors = cover_vectors(sub)
+        vectors = reachable_counts(sub)
         cols = _columns(sub)
 
         def coverage(v: tuple[tuple[tuple[int, str], int], ...], cols: Columns = cols) -> int:
