@@ -16,8 +16,8 @@ The rows couple the split groups (a product's hosts reach several core codes), s
 split groups' Lagrangian bound (lagrange.py) prices them out with the others; with them
 its bound moves where HiGHS's root cuts do not (models/FORMULATION.md).
 
-Exactness: the ranges come from LPs in doubles and are widened by a margin far above
-their tolerances before rounding outwards; the vectors are enumerated in integers.
+Exactness: the ranges come from LPs in doubles and are widened by MARGIN before rounding
+outwards; the vectors are enumerated in integers.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ from lcm_opt.engines.subproblem import SubProblem
 
 Row = tuple[list[int], list[float], float, float]
 BOX = 100_000  # at most this many vectors of all products but the last are enumerated
-MARGIN = 1e-6  # relative widening of each LP range before it is rounded outwards
+# Relative widening of each LP range before it is rounded outwards: far above the error
+# HiGHS's tolerances (1e-7) leave in an optimum of a few thousand core pairs
+MARGIN = 1e-5
 
 
 def lattice_rows(
