@@ -17,10 +17,10 @@ solvers start from the same compiled problem after the pin pre-pass:
   (so its stage 1 also merges identical hosts and its stage 2 also starts from the
   LP-dual bounds, which only makes it stronger than a textbook model), but without the
   divisibility rows (milp.CUTS), without the split groups' Lagrangian bound
-  (milp_run.LAGRANGE), without merging hosts that rank the same licences in a
-  different order (milp.ANY_ORDER), without trying both stages as one MILP (milp.JOINT)
-  or breaking ties among equal optima (milp_ties.TIES), and with HiGHS's heuristics on
-  from the start.
+  (milp_run.LAGRANGE) or the coverage lattice's rows (milp_affinity.LATTICE), without
+  merging hosts that rank the same licences in a different order (milp.ANY_ORDER),
+  without trying both stages as one MILP (milp.JOINT) or breaking ties among equal
+  optima (milp_ties.TIES), and with HiGHS's heuristics on from the start.
 
 Printed per instance: sizes, both stage statuses, first-criterion values (they must agree
 when both prove), both times and their ratio; then the proven share and the time ratios.
@@ -48,7 +48,7 @@ from aon_instances import FEATURES, RULES, instance  # noqa: E402
 
 from lcm_opt.compile.build import compile_scenario  # noqa: E402
 from lcm_opt.compile.problem import Problem  # noqa: E402
-from lcm_opt.engines import milp, milp_run, milp_ties  # noqa: E402
+from lcm_opt.engines import milp, milp_affinity, milp_run, milp_ties  # noqa: E402
 from lcm_opt.engines.assemble import assemble  # noqa: E402
 from lcm_opt.engines.base import Remaining  # noqa: E402
 from lcm_opt.engines.components import subproblems  # noqa: E402
@@ -143,6 +143,7 @@ def run_one(
     milp_run.GUARD = (max(PEER_WALL[0], peer_cap * ours_s), 0.0)
     milp_run.TUNING, milp.CUTS = {}, False  # HiGHS's defaults, the model as written
     milp_run.LAGRANGE = False  # and no bound beyond HiGHS's own
+    milp_affinity.LATTICE = False  # nor rows beyond the model as written
     milp.ANY_ORDER = False  # its stage 1 merges identical hosts only
     milp_run.COLUMNS = 10**9  # its own node limit whatever the model's size
     joint, milp.JOINT = milp.JOINT, False  # the two stages, as written
@@ -151,7 +152,7 @@ def run_one(
         peer, peer_s, peer_cpu = _timed(lambda: _peer(raw))
     finally:
         milp_run.GUARD, milp_run.TUNING, milp.CUTS, milp_run.COLUMNS = guard, tuning, cuts, columns
-        milp.ANY_ORDER = milp_run.LAGRANGE = True
+        milp.ANY_ORDER = milp_run.LAGRANGE = milp_affinity.LATTICE = True
         milp.JOINT, milp_ties.TIES = joint, True
     o = result.objective
     return {

@@ -107,7 +107,9 @@ def solve_milp(sub: SubProblem, *, time_limit_s: float, seed: int) -> ComponentS
     h.addRow(value1 - 0.5, math.inf, len(cover), np.array(cover, dtype=np.int32), weights)
     h.changeColsCost(len(every), every, np.array(cols.affinity))
 
-    second = milp_affinity.affinity(sub, cols, h, start_of(cols, start), value1, time_limit_s, seed)
+    second = milp_affinity.affinity(
+        sub, cols, h, start_of(cols, start), value1, time_limit_s, seed, first.bound
+    )
     sol = None if second is None else canonical_flows(h, sub, cols, second.counts)
     if sol is None:  # keep the first stage's proof with its own solution
         sol, second = start, None

@@ -20,6 +20,7 @@ from lcm_opt.engines import milp_dive, milp_run
 from lcm_opt.engines.milp_columns import Columns, new_model, step_of
 from lcm_opt.engines.milp_kinds import kinds_model
 from lcm_opt.engines.milp_kinds_weighted import weighted_run
+from lcm_opt.engines.milp_lattice import lattice_rows
 from lcm_opt.engines.milp_run import Run
 from lcm_opt.engines.subproblem import SubProblem
 
@@ -44,6 +45,11 @@ KINDS_WEIGHTED = 0.1
 # The kinds' run's node limit: its own model's (milp_run.COLUMNS) times (the class model's
 # columns / the kinds' columns), at most this: a node's LP costs about what its columns do
 KINDS_NODES = 4.0
+# The kinds' search carries the rows the coverage row's lattice implies (milp_lattice.py)
+# and, where there are any, the split groups' Lagrangian bound of the model with them: on
+# the suite's 1,000-host cost estate with every feature it is 54 affinity steps below the
+# bound HiGHS's root cuts reach; off only to time the search without them
+LATTICE = True
 
 
 def affinity(
@@ -54,19 +60,22 @@ def affinity(
     value1: int,
     limit: float,
     seed: int,
+    bound1: int | None = None,
 ) -> Run | None:
     """Stage 2 from `begin` (stage 1's counts) on `h`, the class model with the coverage
-    row: on the kinds' model alone where that runs first (`kinds_first`), without the
-    class model's heuristic (milp_dive.py: on the suite's 3,000-host units estate its first
-    run reached the wall-clock guard); else the class model's run, the kinds' search and
-    the heuristic on what each leaves open."""
+    row (`value1`: stage 1's value; `bound1`: its proven bound, by default the value): on
+    the kinds' model alone where that runs first (`kinds_first`), without the class
+    model's heuristic (milp_dive.py: on the suite's 3,000-host units estate its first run
+    reached the wall-clock guard); else the class model's run, the kinds' search and the
+    heuristic on what each leaves open."""
+    cover = (value1, value1 if bound1 is None else max(bound1, value1))
     if KINDS and kinds_first(cols):
-        alone = by_kinds(sub, cols, None, begin, limit, seed)
+        alone = by_kinds(sub, cols, None, begin, limit, seed, cover)
         if alone is not None:
             return alone
     second = milp_run.stage(h, cols, begin, limit, seed)
     if KINDS and second is not None and not second.proven:
-        second = by_kinds(sub, cols, second, begin, limit, seed)
+        second = by_kinds(sub, cols, second, begin, limit, seed, cover)
     if milp_dive.DIVE and second is not None and not second.proven:
         found = milp_dive.improve(
             sub, cols, lambda: milp_run.model(cols, seed), value1, second.counts,
@@ -78,7 +87,13 @@ def affinity(
 
 
 def by_kinds(
-    sub: SubProblem, cols: Columns, second: Run | None, begin: list[float], limit: float, seed: int
+    sub: SubProblem,
+    cols: Columns,
+    second: Run | None,
+    begin: list[float],
+    limit: float,
+    seed: int,
+    cover: tuple[int, int] | None = None,
 ) -> Run | None:
     """The affinity stage searched on the kinds' model (milp_kinds.py) where that has at
     most KINDS of the class model's columns, else `second` as it is. `second`: the class
@@ -87,13 +102,18 @@ def by_kinds(
     open stages from there, neither from the stage's best solution), with HiGHS's default
     heuristics and its own model's node limit times the ratio of the two models' columns
     (KINDS_NODES): the better solution of the two and the tighter bound; run alone and
-    left open, the weighted run (KINDS_WEIGHTED) from its best. The model is the same
-    stage's, so both bounds hold; its flows are only a certificate (the counts get theirs
-    after)."""
+    left open, the weighted run (KINDS_WEIGHTED) from its best. Given `cover` (stage 1's
+    value and bound), the search carries the lattice rows of coverage in that range
+    (LATTICE) and stops once its incumbent meets their Lagrangian bound. The model is
+    the same stage's, so every bound holds; its flows are only a certificate (the counts
+    get theirs after)."""
     kinds = kinds_model(sub, cols)
     if len(kinds.cols.upper) > KINDS * len(cols.upper):
         return second
-    h = new_model(kinds.cols, milp_run.options(seed))
+    options = milp_run.options(seed)
+    lattice = lattice_rows(sub, kinds.cols, *cover, options) if LATTICE and cover else []
+    search = replace(kinds.cols, rows=[*kinds.cols.rows, *lattice])
+    h = new_model(search, options)
     every = np.arange(len(kinds.cols.upper), dtype=np.int32)
     h.changeColsCost(len(every), every, np.array(kinds.cols.affinity))
     start = [0.0] * len(kinds.cols.upper)
@@ -102,11 +122,16 @@ def by_kinds(
     more = min(len(cols.upper) / len(kinds.cols.upper), KINDS_NODES)
     nodes = milp_run.nodes(kinds.cols, limit, more)
     target = None if second is None else second.bound
-    run = milp_run.run(h, kinds.cols, start, limit * more, target, nodes)
+    if lattice and milp_run.LAGRANGE:
+        found = milp_run.lagrange(search, search.affinity, limit, seed)
+        target = found if target is None or found is None else min(target, found)
+    run = milp_run.run(h, search, start, limit * more, target, nodes)
     if run is None:
         return second
     step = step_of(kinds.cols.affinity)
     bound = step * math.floor(run.bound / step)
+    if target is not None:
+        bound = min(target, bound)
     if second is None and KINDS_WEIGHTED and run.value < bound - 0.5:
         weighted = milp_run.nodes(kinds.cols, limit, KINDS_WEIGHTED)
         x = weighted_run(
@@ -114,8 +139,6 @@ def by_kinds(
         )
         value = float(np.dot(kinds.cols.affinity, x))
         run = replace(run, x=x, counts=milp_run.counts(x, kinds.cols), value=value)
-    if second is not None:
-        bound = min(second.bound, bound)
     best = run if second is None or run.value > second.value else second
     return replace(best, bound=bound, proven=best.value >= bound - 0.5)
 
