@@ -105,24 +105,33 @@ class Region:
 
 def dropped_blocks(base: Blocks, variant: Scenario, footprint: Footprint) -> list[int] | None:
     """The baseline blocks a variant replaces, by index; None when the change is not local."""
-    if (variant.reservations or variant.tracked_deployments
-            or global_digest(variant) != base.digest):  # fmt: skip
-        return None
-    region = _region(base, variant, footprint.products)
-    return sorted({base.block_of[p] for p in region if p in base.block_of})
+    reach = _reach(base, variant, footprint)
+    return None if reach is None else reach[1]
 
 
 def region_of(base: Blocks, variant: Scenario, footprint: Footprint) -> Region | None:
     """The region a variant changes, partitioned; None when the change is not local."""
-    dropped = dropped_blocks(base, variant, footprint)
-    if dropped is None:
+    reach = _reach(base, variant, footprint)
+    if reach is None:
         return None
-    region = _region(base, variant, footprint.products)
+    region, dropped = reach
     sub = _region_scenario(base, variant, region, dropped, footprint)
     try:
         return Region(partition(sub, whole=variant), dropped)
     except ScenarioError:
         return None  # a reference leaves the region: the whole partition reports or copes
+
+
+def _reach(
+    base: Blocks, variant: Scenario, footprint: Footprint
+) -> tuple[set[str], list[int]] | None:
+    """The products a variant's change reaches and the baseline blocks they replace; None
+    when the change is not local."""
+    if (variant.reservations or variant.tracked_deployments
+            or global_digest(variant) != base.digest):  # fmt: skip
+        return None
+    region = _region(base, variant, footprint.products)
+    return region, sorted({base.block_of[p] for p in region if p in base.block_of})
 
 
 def solve_local(
