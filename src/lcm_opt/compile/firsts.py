@@ -42,9 +42,9 @@ class Firsts(Sequence[Consumption]):
 
 
 class FirstRaws(Sequence[dict[str, object]]):
-    """Each class's first member's attributes, made when asked for: its prototype's (whose
-    asset and user are None), with the row's own asset and user where the table has them.
-    Iterating reads them from the table's columns, without the prototypes."""
+    """Each class's first member's attributes, made when asked for from its prototype's
+    fields (whose asset and user are None), with the row's own asset and user where the
+    table has them; read from the table's columns, without making the prototypes."""
 
     def __init__(self, table: ConsumptionTable, protos: list[int], rows: list[int]) -> None:
         self._table, self._protos, self._rows = table, protos, rows
@@ -62,7 +62,9 @@ class FirstRaws(Sequence[dict[str, object]]):
         if isinstance(k, slice):
             return [self[i] for i in range(*k.indices(len(self)))]
         table, row = self._table, self._rows[k]
-        raw = consumption_raw(table.prototypes[self._protos[k]])
+        fields = table.prototype_fields(self._protos[k])
+        raw = {key: fields[key] for key in _RAW_KEYS}  # as consumption_raw reads them
+        raw["virtual"] = int(fields["virtual"])
         if table.assets is not None:
             raw["asset"] = table.assets[row]
         if table.users is not None:

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -156,9 +156,21 @@ def _merge_users(
     if not candidates:
         return {}, set()
     by_id = {table.ids[r]: r for r in candidates}
-    rows_of = [table[r] for r in candidates]
-    _, merged = merge_per_user(tuple(rows_of), products)
+    product = table.prototype_values("product")
+    assets = table.assets
+    rows_of = [  # what the merge reads of each row, without making the rows
+        _UserRow(table.ids[r], product[rows[r]], users[r], None if assets is None else assets[r])
+        for r in candidates
+    ]
+    _, merged = merge_per_user(rows_of, products)
     return merged, {by_id[cid] for cid in merged}
+
+
+class _UserRow(NamedTuple):
+    id: str
+    product: str
+    user: str | None
+    asset: str | None
 
 
 def _natural_order(

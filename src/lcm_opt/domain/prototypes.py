@@ -49,6 +49,22 @@ class Prototypes(Sequence[Consumption]):
         column, codes = found
         return list(map(column.values.__getitem__, codes))
 
+    def fields(self, index: int) -> dict[str, Any]:
+        """Prototype `index`'s fields (its `__dict__`), without making it."""
+        if self._made is not None or index in self._some:
+            return dict(self[index].__dict__)
+        if not 0 <= index < self._count:
+            raise IndexError("prototype index out of range")
+        given = {
+            name: column.values[codes[index]] for name, (column, codes) in self._columns.items()
+        }
+        return {name: given.get(name, default) for name, default in CONSUMPTIONS.defaults.items()}
+
+    @property
+    def made(self) -> int:
+        """How many prototypes have been made into models so far."""
+        return self._count if self._made is not None else len(self._some)
+
     def all(self) -> tuple[Consumption, ...]:
         """Every prototype, made at once (those made one by one kept as they are)."""
         if self._made is None:
