@@ -17,7 +17,7 @@ from lcm_opt.adapters.files import load_scenario
 from lcm_opt.compile import edges as edges_module
 from lcm_opt.compile.build import compile_scenario
 from lcm_opt.compile.edges import edge_order
-from lcm_opt.compile.keys import class_key, class_keys, model_fields
+from lcm_opt.compile.keys import class_key, class_keys, model_fields, raw_rows
 from lcm_opt.compile.order import first_of_equal
 from lcm_opt.domain import Consumption
 from lcm_opt.domain.table import ConsumptionTable
@@ -119,7 +119,9 @@ def test_consumption_columns_and_rows_are_the_raw_mapping_read_by_key() -> None:
     for keys in ((), ("cores",), ("virtual", "user"), ("product", "location", "custodian")):
         want = [tuple(consumption_raw(c)[k] for k in keys) for c in cs]
         assert consumption_rows(cs, keys) == want
+        assert raw_rows(len(cs), model_fields(cs), keys) == want
     assert [type(v) for v in consumption_rows(cs, ("cores", "virtual"))[0]] == [int, int]
+    assert [type(v) for v in raw_rows(2, model_fields(cs), ("cores", "virtual"))[0]] == [int, int]
     for bad in (("id",), ("cores", "id"), ("virtual", "id")):
         with pytest.raises(KeyError):
             consumption_rows(cs, bad)

@@ -118,7 +118,16 @@ def test_prototype_values_are_the_fields_of_the_eager_prototypes(
     for field in ("asset", "user", "nothing"):
         with pytest.raises(ValueError):
             lazy.prototype_values(field)
+    for index in (0, 1, len(expected) // 3, -1):
+        want_fields = list(expected[index].__dict__.items())
+        for table in (lazy, eager):
+            assert list(table.prototype_fields(index).items()) == want_fields
+    with pytest.raises(IndexError):
+        lazy.prototype_fields(len(expected))
     assert lazy.prototypes.made == 0
+    made = lazy.prototypes[1]
+    fields = lazy.prototype_fields(1)
+    assert fields == made.__dict__ and fields is not made.__dict__  # a copy
 
 
 def test_asking_one_by_one_makes_the_rest_at_once(

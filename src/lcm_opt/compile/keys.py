@@ -65,7 +65,7 @@ class Keys:
         return (self.products[i], self.values[i], self.sizes[i], self.ruled[i])
 
 
-Fields = Callable[[str], Sequence[Any]]
+Fields = Callable[[str], list[Any]]
 """A field's name -> its value in each consumption (a table's `prototype_values`, or
 `model_fields` of models)."""
 KeysOf = Callable[[int, Fields], Keys]
@@ -93,7 +93,7 @@ def class_keys(rules: RuleSet, sized: Callable[[str], bool], ruled: Sequence[str
     values)."""
 
     def keys_of(n: int, fields: Fields) -> Keys:
-        products: list[str] = list(fields("product"))
+        products: list[str] = fields("product")
         # validated consumptions hold only str, int and None where the rules read them
         values = rules.consumption_values_of(partial(raw_rows, n, fields), n, alike=True)
         flags = {p: sized(p) for p in dict.fromkeys(products)}

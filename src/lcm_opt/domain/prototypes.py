@@ -51,10 +51,9 @@ class Prototypes(Sequence[Consumption]):
 
     def fields(self, index: int) -> dict[str, Any]:
         """Prototype `index`'s fields (its `__dict__`), without making it."""
+        index = self._position(index)
         if self._made is not None or index in self._some:
             return dict(self[index].__dict__)
-        if not 0 <= index < self._count:
-            raise IndexError("prototype index out of range")
         given = {
             name: column.values[codes[index]] for name, (column, codes) in self._columns.items()
         }
@@ -86,9 +85,7 @@ class Prototypes(Sequence[Consumption]):
     def __getitem__(self, index: int | slice) -> Consumption | tuple[Consumption, ...]:
         if self._made is not None or isinstance(index, slice):
             return self.all()[index]
-        if not -self._count <= index < self._count:
-            raise IndexError("prototype index out of range")
-        index %= self._count
+        index = self._position(index)
         model = self._some.get(index)
         if model is None:
             if 16 * len(self._some) >= self._count:
@@ -97,6 +94,12 @@ class Prototypes(Sequence[Consumption]):
             one = {name: (column, [codes[index]]) for name, (column, codes) in columns}
             model = self._some[index] = assemble(one)[0]
         return model
+
+    def _position(self, index: int) -> int:
+        """`index` as a position from the start (negative ones count from the end)."""
+        if not -self._count <= index < self._count:
+            raise IndexError("prototype index out of range")
+        return index % self._count
 
     def __iter__(self) -> Iterator[Consumption]:
         return iter(self.all())

@@ -192,13 +192,6 @@ class ConsumptionTable(Sequence[Consumption]):
     def ids(self) -> tuple[str, ...]:
         return self._ids
 
-    def prototype_fields(self, index: int) -> dict[str, Any]:
-        """Prototype `index`'s fields by name (as its `__dict__` holds them), read without
-        making it where the table does not hold it made."""
-        if isinstance(self._prototypes, Prototypes):
-            return self._prototypes.fields(index)
-        return dict(self._prototypes[index].__dict__)
-
     @property
     def ids_in_order(self) -> bool:
         return self._in_order
@@ -215,6 +208,13 @@ class ConsumptionTable(Sequence[Consumption]):
         if isinstance(self._prototypes, Prototypes):
             return self._prototypes.values(field)
         return list(map(attrgetter(field), self._prototypes))
+
+    def prototype_fields(self, index: int) -> dict[str, Any]:
+        """Prototype `index`'s fields by name (as its `__dict__` holds them), read without
+        making it where the table does not hold it made."""
+        if isinstance(self._prototypes, Prototypes):
+            return self._prototypes.fields(index)
+        return dict(self._prototypes[index].__dict__)
 
     @property
     def row_prototype(self) -> memoryview:
