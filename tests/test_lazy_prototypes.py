@@ -145,7 +145,7 @@ def test_asking_one_by_one_makes_the_rest_at_once(
     table = _lazy(estates["csv"])
     expected = _eager(estates["csv"])
     _same([table.prototypes[i] for i in range(len(expected))], expected)
-    assert len(calls) <= len(expected) // 16 + 2
+    assert len(calls) <= len(expected) // 32 + 2
     assert calls[-1] == len(expected)
 
 
