@@ -17,7 +17,7 @@ from lcm_opt.adapters.files import load_scenario
 from lcm_opt.compile import edges as edges_module
 from lcm_opt.compile.build import compile_scenario
 from lcm_opt.compile.edges import edge_order
-from lcm_opt.compile.keys import class_key, class_keys
+from lcm_opt.compile.keys import class_key, class_keys, model_fields, raw_rows
 from lcm_opt.compile.order import first_of_equal
 from lcm_opt.domain import Consumption
 from lcm_opt.domain.table import ConsumptionTable
@@ -66,7 +66,7 @@ def _assert_keys_equal(rs: RuleSet, cs: Sequence[Consumption]) -> None:
         for ruled in RULED:
             one = class_key(rs, sized, ruled)
             want = [one(c) for c in cs]
-            keys = class_keys(rs, sized, ruled)(cs)
+            keys = class_keys(rs, sized, ruled)(len(cs), model_fields(cs))
             got = [keys[i] for i in range(len(keys))]
             assert got == want
             assert [type(k[1]) for k in got] == [tuple] * len(cs)
@@ -119,7 +119,9 @@ def test_consumption_columns_and_rows_are_the_raw_mapping_read_by_key() -> None:
     for keys in ((), ("cores",), ("virtual", "user"), ("product", "location", "custodian")):
         want = [tuple(consumption_raw(c)[k] for k in keys) for c in cs]
         assert consumption_rows(cs, keys) == want
+        assert raw_rows(len(cs), model_fields(cs), keys) == want
     assert [type(v) for v in consumption_rows(cs, ("cores", "virtual"))[0]] == [int, int]
+    assert [type(v) for v in raw_rows(2, model_fields(cs), ("cores", "virtual"))[0]] == [int, int]
     for bad in (("id",), ("cores", "id"), ("virtual", "id")):
         with pytest.raises(KeyError):
             consumption_rows(cs, bad)
@@ -238,7 +240,7 @@ def test_blocks_cover_every_class_and_hold_at_most_their_size(tmp_path: Path) ->
     table = CandidateTable.of(ids, cands)
     rng = np.random.default_rng(0)
     product = rng.integers(0, len(ids), size=200)
-    maker = PairMaker(ctx, table, product, [])
+    maker = PairMaker(ctx, table, product, ([], []))
     for size in (1, 5, 40, 10**6):
         blocks = maker.blocks(size)
         assert blocks[0][0] == 0 and blocks[-1][1] == len(product)
@@ -246,7 +248,7 @@ def test_blocks_cover_every_class_and_hold_at_most_their_size(tmp_path: Path) ->
         for lo, hi in blocks:
             assert hi > lo
             assert hi - lo == 1 or maker.degree[lo:hi].sum() <= size
-    assert PairMaker(ctx, table, product[:0], []).blocks(5) == []
+    assert PairMaker(ctx, table, product[:0], ([], [])).blocks(5) == []
 
 
 def test_equal_subtrees_of_the_rule_plans_are_one_object() -> None:

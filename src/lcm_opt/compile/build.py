@@ -5,7 +5,6 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from itertools import compress, count
-from operator import attrgetter
 
 import numpy as np
 
@@ -23,7 +22,7 @@ from lcm_opt.compile.evaluator import Evaluator
 from lcm_opt.compile.keys import ClassKey, class_key, class_keys
 from lcm_opt.compile.lcm import pools, validate_pools
 from lcm_opt.compile.merge import merge_per_user
-from lcm_opt.compile.pairs import Ints
+from lcm_opt.compile.pairs import Ints, Sizes
 from lcm_opt.compile.problem import ConsumptionClass, Edge, Pin, Problem
 from lcm_opt.compile.rows import Grouped, group_table, groupable
 from lcm_opt.domain import (
@@ -113,13 +112,14 @@ def _group_rows(
     kept = [c for c in rows if not ctx.products[c.product].free]
     keys: dict[ClassKey, int] = {}
     raws: list[dict[str, object]] = []
-    grouped = Grouped([c.id for c in kept], [], [], [], raws, [], free, merged)
+    firsts: list[Consumption] = []
+    grouped = Grouped([c.id for c in kept], [], [], firsts, raws, [], free, merged)
     for index, c in enumerate(kept):
         key = key_of(c)
         k = keys.setdefault(key, len(grouped.members))
         if k == len(grouped.members):
             grouped.members.append([])
-            grouped.firsts.append(c)
+            firsts.append(c)
             raws.append(consumption_raw(c))
             grouped.values.append(key[1])
         grouped.members[k].append(index)
@@ -141,15 +141,17 @@ def _classes(
     values = grouped.values
     index = {p: i for i, p in enumerate(product_ids)}
     firsts = grouped.firsts
-    product = np.fromiter(map(index.__getitem__, map(_PRODUCT, firsts)), np.int64, len(firsts))
-    units = _product_units(ctx, product_ids, product, firsts)
+    products = grouped.first_values("product")
+    product = np.fromiter(map(index.__getitem__, products), np.int64, len(products))
+    sizes = (grouped.first_values("cores"), grouped.first_values("processors"))
+    units = _product_units(ctx, product_ids, product, sizes)
     if not reference:
         numbered = None
         if grouped.value_ids is not None and grouped.distinct_values is not None:
             numbered = (grouped.value_ids, grouped.distinct_values)
         groups = [split_group(licence) for licence in ctx.licences]
         details, arrays = class_edges(
-            ctx, product, product_ids, firsts, raws, values, candidates, groups, numbered
+            ctx, product, product_ids, sizes, raws, values, candidates, groups, numbered
         )
         start, rows = grouped.member_columns()
         columns = ClassColumns(
@@ -175,26 +177,22 @@ def _classes(
     return classes, None
 
 
-_PRODUCT = attrgetter("product")
-
-
-def _product_units(
-    ctx: Evaluator, product_ids: Sequence[str], product: Ints, firsts: Sequence[Consumption]
-) -> Ints:
+def _product_units(ctx: Evaluator, product_ids: Sequence[str], product: Ints, sizes: Sizes) -> Ints:
     """Each class's demand in its product's metric units (A10): 1 for products of other
-    metrics than core and processor, else once per distinct size."""
+    metrics than core and processor, else once per distinct size. `sizes`: each class's
+    cores and processors."""
     metrics = [ctx.products[p].metric for p in product_ids]
     sized = np.array([m in (Metric.CORE, Metric.PROCESSOR) for m in metrics], dtype=bool)
     units = np.ones(len(product), dtype=np.int64)
     which = np.flatnonzero(sized[product]) if len(product) else np.zeros(0, dtype=np.int64)
     memo: dict[tuple[int, int | None, int | None], int] = {}
     got = []
+    cores, processors = sizes
     for k, p in zip(which.tolist(), product[which].tolist(), strict=True):
-        c = firsts[k]
-        key = (p, c.cores, c.processors)
+        key = (p, cores[k], processors[k])
         value = memo.get(key)
         if value is None:
-            value = memo[key] = product_units(metrics[p], c.cores, c.processors)
+            value = memo[key] = product_units(metrics[p], cores[k], processors[k])
         got.append(value)
     units[which] = np.array(got, dtype=np.int64)
     return units
@@ -223,9 +221,10 @@ def _warnings(grouped: Grouped, products: Mapping[str, Product]) -> list[str]:
     if not core:
         return []
     unsized: dict[str, int] = {}
-    for c, n in zip(grouped.firsts, grouped.sizes(), strict=True):
-        if c.cores is None and c.product in core:
-            unsized[c.product] = unsized.get(c.product, 0) + n
+    firsts = zip(grouped.first_values("product"), grouped.first_values("cores"), strict=True)
+    for (product, cores), n in zip(firsts, grouped.sizes(), strict=True):
+        if cores is None and product in core:
+            unsized[product] = unsized.get(product, 0) + n
     return [
         f"{n} consumption(s) of core-metric product {p} have no cores: they count 0 cores "
         "in Required and no core licence can cover them (A40)"

@@ -16,9 +16,16 @@ import numpy as np
 from lcm_opt.compile.edge_arrays import Block, EdgeArrays, from_blocks
 from lcm_opt.compile.evaluator import Evaluator
 from lcm_opt.compile.order import first_of_equal, stable_order, unique_inverse
-from lcm_opt.compile.pairs import Candidates, CandidateTable, Ints, Mask, PairMaker, Pairs
+from lcm_opt.compile.pairs import (
+    Candidates,
+    CandidateTable,
+    Ints,
+    Mask,
+    PairMaker,
+    Pairs,
+    Sizes,
+)
 from lcm_opt.compile.problem import Edge
-from lcm_opt.domain import Consumption
 from lcm_opt.rules.eligibility import allocation_rule_ok, effective_allocation_rule
 from lcm_opt.rules.language.types import Values
 
@@ -37,21 +44,21 @@ def class_edges(
     ctx: Evaluator,
     product: Ints,
     product_ids: Sequence[str],
-    firsts: Sequence[Consumption],
+    sizes: Sizes,
     raws: Sequence[Mapping[str, object]],
     values: Sequence[Values],
     candidates: Candidates,
     licence_groups: Sequence[str],
     numbered: tuple[Ints, list[Values]] | None = None,
 ) -> tuple[list[str | None], EdgeArrays]:
-    """Per class (its product index, a member, its first member's raw attributes and its
-    rule values): why it has no edge (None where it has some); and every class's edges as
-    columns. `licence_groups`: each licence's split group (A32); `numbered`: each class's
-    rule values as a number into the distinct ones, where the caller has them (else they
-    are numbered here)."""
+    """Per class (its product index, its cores and processors, its first member's raw
+    attributes and its rule values): why it has no edge (None where it has some); and every
+    class's edges as columns. `licence_groups`: each licence's split group (A32);
+    `numbered`: each class's rule values as a number into the distinct ones, where the
+    caller has them (else they are numbered here)."""
     table = CandidateTable.of(product_ids, candidates)
     details = list(map(table.detail.__getitem__, product.tolist()))
-    maker = PairMaker(ctx, table, product, firsts)
+    maker = PairMaker(ctx, table, product, sizes)
     judge = _Judge(ctx, raws, numbered or _numbered(values))
     sized = np.zeros(len(product), dtype=bool)  # classes with a pair of known units
     blocks = []

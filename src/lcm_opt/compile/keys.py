@@ -1,5 +1,5 @@
 """Class keys: what makes two consumptions one class (build.py), one consumption at a time
-(`class_key`) or many at once, read as rows of attributes and numbered (`class_keys`)."""
+(`class_key`) or many at once, read field by field and numbered (`class_keys`)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from operator import attrgetter
-from typing import Protocol
+from typing import Any, Protocol
 
 from lcm_opt.compile.order import first_equal, first_of_equal
 from lcm_opt.compile.pairs import Ints
 from lcm_opt.domain import Consumption
-from lcm_opt.rules.language import RuleSet, consumption_raw, consumption_rows
+from lcm_opt.rules.language import RuleSet, consumption_raw
 from lcm_opt.rules.language.types import Values
 
 Size = tuple[int | None, int | None]
@@ -65,31 +65,46 @@ class Keys:
         return (self.products[i], self.values[i], self.sizes[i], self.ruled[i])
 
 
-KeysOf = Callable[[Sequence[Consumption]], Keys]
-"""Consumptions -> their class keys (`class_keys`)."""
+Fields = Callable[[str], list[Any]]
+"""A field's name -> its value in each consumption (a table's `prototype_values`, or
+`model_fields` of models)."""
+KeysOf = Callable[[int, Fields], Keys]
+"""How many consumptions and their fields -> their class keys (`class_keys`)."""
 
-_CORES, _PROCESSORS = attrgetter("cores"), attrgetter("processors")
+
+def model_fields(cs: Sequence[Consumption]) -> Fields:
+    """The fields of models, read attribute by attribute."""
+    return lambda field: list(map(attrgetter(field), cs))
+
+
+def raw_rows(n: int, fields: Fields, keys: tuple[str, ...]) -> list[tuple[object, ...]]:
+    """`consumption_rows` of the `n` consumptions whose fields are `fields`: a raw key is
+    the field's name, and `virtual` an int there."""
+    if not keys:
+        return [()] * n
+    columns = [list(map(int, fields(key))) if key == "virtual" else fields(key) for key in keys]
+    return list(zip(*columns, strict=True))
 
 
 def class_keys(rules: RuleSet, sized: Callable[[str], bool], ruled: Sequence[str] = ()) -> KeysOf:
-    """`class_key` of many consumptions at once: `keys[i]` equals
-    `class_key(rules, sized, ruled)(cs[i])`. Keys are numbered by their parts: the rule
-    values (the costly part) once, then (product, values' number, size, ruled values)."""
+    """`class_key` of many consumptions at once: `keys_of(len(cs), model_fields(cs))[i]`
+    equals `class_key(rules, sized, ruled)(cs[i])`. Keys are numbered by their parts: the
+    rule values (the costly part) once, then (product, values' number, size, ruled
+    values)."""
 
-    def keys_of(cs: Sequence[Consumption]) -> Keys:
-        n = len(cs)
-        products: list[str] = list(map(attrgetter("product"), cs))
+    def keys_of(n: int, fields: Fields) -> Keys:
+        products: list[str] = fields("product")
         # validated consumptions hold only str, int and None where the rules read them
-        values = rules.consumption_values_of(partial(consumption_rows, cs), n, alike=True)
+        values = rules.consumption_values_of(partial(raw_rows, n, fields), n, alike=True)
         flags = {p: sized(p) for p in dict.fromkeys(products)}
         sizes: list[Size | None] = [None] * n
         if any(flags.values()):
-            both = zip(map(_CORES, cs), map(_PROCESSORS, cs), strict=True)
+            both = zip(fields("cores"), fields("processors"), strict=True)
             flag = map(flags.__getitem__, products)
             sizes = [size if f else None for size, f in zip(both, flag, strict=True)]
         on_ruled: list[tuple[object, ...]] = [()] * n
         if ruled:
-            on_ruled = consumption_rows(cs, tuple(ruled))
+            on_ruled = raw_rows(n, fields, tuple(ruled))
         value_first = first_of_equal(values)
         if ruled or any(flags.values()):
             parts = zip(products, value_first.tolist(), sizes, on_ruled, strict=True)

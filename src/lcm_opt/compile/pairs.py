@@ -15,12 +15,14 @@ import numpy as np
 import numpy.typing as npt
 
 from lcm_opt.compile.evaluator import Evaluator
-from lcm_opt.domain import TYPE_CODES, Consumption, Metric
+from lcm_opt.domain import TYPE_CODES, Metric
 from lcm_opt.rules.eligibility import Reach, licence_units
 
 Ints = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
 Candidates = Mapping[str, tuple[list[tuple[int, Reach]], str | None]]
+Sizes = tuple[Sequence[int | None], Sequence[int | None]]
+"""Per class, its cores; per class, its processors."""
 
 
 @dataclass(frozen=True)
@@ -63,16 +65,16 @@ class CandidateTable:
 
 class PairMaker:
     """Candidate pairs of consecutive classes: `product[k]` is class k's product index,
-    `firsts[k]` a member of class k (its cores and processors)."""
+    `sizes` the cores and processors of each class (of its members, alike in them)."""
 
     def __init__(
         self,
         ctx: Evaluator,
         table: CandidateTable,
         product: Ints,
-        firsts: Sequence[Consumption],
+        sizes: Sizes,
     ) -> None:
-        self.ctx, self.table, self.product, self.firsts = ctx, table, product, firsts
+        self.ctx, self.table, self.product, self.sizes = ctx, table, product, sizes
         self.degree = table.start[product + 1] - table.start[product]
         types = [licence.type for licence in ctx.licences]
         code = {t: i for i, t in enumerate(dict.fromkeys(types))}
@@ -119,10 +121,10 @@ class PairMaker:
         if not len(which):
             return None
         classes, class_at = np.unique(k[which], return_inverse=True)
-        firsts = self.firsts
+        cores, processors = self.sizes
         size_code: dict[tuple[int | None, int | None], int] = {}
         codes = [
-            size_code.setdefault((firsts[c].cores, firsts[c].processors), len(size_code))
+            size_code.setdefault((cores[c], processors[c]), len(size_code))
             for c in classes.tolist()
         ]
         sizes = list(size_code)

@@ -13,17 +13,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any, overload
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
+from lcm_opt.compile.firsts import FirstRaws, Firsts
 from lcm_opt.compile.keys import KeysOf
 from lcm_opt.compile.merge import merge_per_user
 from lcm_opt.compile.order import first_occurrences, stable_order
 from lcm_opt.domain import Consumption, Metric, Product, natural_key
 from lcm_opt.domain.table import ConsumptionTable
-from lcm_opt.rules.language import RuleSet, consumption_raw
+from lcm_opt.rules.language import RuleSet
 from lcm_opt.rules.language.types import Values
 
 Ints = npt.NDArray[np.int64]
@@ -38,8 +40,8 @@ class Grouped:
     ids: list[str]  # consumption ids, natural order (Problem.consumption_ids)
     class_of: list[int]  # per consumption, its class
     members: list[list[int]]  # per class, consumption indices ascending
-    firsts: list[Consumption]  # per class, its first member (or a row equal but for id,
-    # asset and user: its prototype)
+    firsts: Sequence[Consumption]  # per class, its first member (or a row equal but for id,
+    # asset and user: its prototype, made when asked for: `first_values` reads fields)
     raws: Sequence[dict[str, object]]  # per class, the rule-language attributes of its first
     # member
     values: list[Values]  # per class, its rule values (the second part of its class key)
@@ -64,6 +66,12 @@ class Grouped:
         rows = np.fromiter(chain.from_iterable(self.members), np.int64, int(start[-1]))
         return start, rows
 
+    def first_values(self, field: str) -> Sequence[Any]:
+        """Field `field` of each class's first member, without making members not made."""
+        if isinstance(self.firsts, Firsts):
+            return self.firsts.values(field)
+        return list(map(attrgetter(field), self.firsts))
+
     def sizes(self) -> list[int]:
         """Each class's member count."""
         if self.columns is not None:
@@ -82,9 +90,9 @@ def group_table(
     products: Mapping[str, Product],
     keys_of: KeysOf,
 ) -> Grouped:
-    """`keys_of(prototypes)` gives build.py's class key of each prototype (`class_keys`)."""
-    protos = table.prototypes
-    keys = keys_of(protos)
+    """`keys_of` gives build.py's class key of each prototype (`class_keys`), read from the
+    table's columns."""
+    keys = keys_of(len(table.prototypes), table.prototype_values)
     code = {pid: i for i, pid in enumerate(products)}
     proto_product = np.fromiter(map(code.__getitem__, keys.products), np.int64, len(keys))
     catalog = list(products.values())
@@ -122,7 +130,7 @@ def group_table(
         ids=order_ids,
         class_of=class_of.tolist(),
         members=[],
-        firsts=[protos[i] for i in first_protos],
+        firsts=Firsts(table, first_protos),
         raws=FirstRaws(table, first_protos, first_rows),
         values=list(map(keys.values.__getitem__, class_protos.tolist())),
         free=_natural_order(ids, free_rows, table.ids_in_order)[1],
@@ -132,34 +140,6 @@ def group_table(
         value_ids=value_ids.reshape(-1).astype(np.int64),
         distinct_values=[keys.values[i] for i in distinct.tolist()],
     )
-
-
-class FirstRaws(Sequence[dict[str, object]]):
-    """Each class's first member's attributes, made when asked for: its prototype's (whose
-    asset and user are None), with the row's own asset and user where the table has them."""
-
-    def __init__(self, table: ConsumptionTable, protos: list[int], rows: list[int]) -> None:
-        self._table, self._protos, self._rows = table, protos, rows
-
-    def __len__(self) -> int:
-        return len(self._protos)
-
-    @overload
-    def __getitem__(self, k: int) -> dict[str, object]: ...
-
-    @overload
-    def __getitem__(self, k: slice) -> list[dict[str, object]]: ...
-
-    def __getitem__(self, k: int | slice) -> dict[str, object] | list[dict[str, object]]:
-        if isinstance(k, slice):
-            return [self[i] for i in range(*k.indices(len(self)))]
-        table, row = self._table, self._rows[k]
-        raw = consumption_raw(table.prototypes[self._protos[k]])
-        if table.assets is not None:
-            raw["asset"] = table.assets[row]
-        if table.users is not None:
-            raw["user"] = table.users[row]
-        return raw
 
 
 def _merge_users(
@@ -176,9 +156,21 @@ def _merge_users(
     if not candidates:
         return {}, set()
     by_id = {table.ids[r]: r for r in candidates}
-    rows_of = [table[r] for r in candidates]
-    _, merged = merge_per_user(tuple(rows_of), products)
+    product = table.prototype_values("product")
+    assets = table.assets
+    rows_of = [  # what the merge reads of each row, without making the rows
+        _UserRow(table.ids[r], product[rows[r]], users[r], None if assets is None else assets[r])
+        for r in candidates
+    ]
+    _, merged = merge_per_user(rows_of, products)
     return merged, {by_id[cid] for cid in merged}
+
+
+class _UserRow(NamedTuple):
+    id: str
+    product: str
+    user: str | None
+    asset: str | None
 
 
 def _natural_order(

@@ -5,13 +5,17 @@ An estate of a million installs repeats a few thousand attribute sets (product, 
 values, size, `virtual`) and differs row to row only in `id`, `asset` and `user`. The table
 keeps each distinct attribute set once, as a validated `Consumption` (its *prototype*), and
 per row only the id, the index of its prototype and the asset and user. A row's
-`Consumption` is made on demand from its prototype, without validating again.
+`Consumption` is made on demand from its prototype, without validating again. The columnar
+loaders hand over the prototypes as validated columns (domain/prototypes.py), made into
+models only when something asks for one: `prototype_values` reads a field over them
+without making any.
 
 Fields (read-only):
 
 * `ids`: the row ids in file order, each a validated id (non-empty, stripped text), unique.
-* `prototypes`: the distinct attribute sets, in order of first use. In a prototype `asset`
-  and `user` are None and `id` is the id of the first row that uses it.
+* `prototypes`: the distinct attribute sets, in order of first use (a sequence: a tuple, or
+  `Prototypes`, equal to the tuple of its models). In a prototype `asset` and `user` are
+  None and `id` is the id of the first row that uses it.
 * `row_prototype`: per row, the index into `prototypes` of its attribute set, as a read-only
   memoryview of unsigned ints (format `I`; `numpy.frombuffer(..., dtype=numpy.uintc)` reads
   it without a copy).
@@ -38,10 +42,11 @@ from __future__ import annotations
 from array import array
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from itertools import repeat
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, overload
 
 from lcm_opt.domain.estate import Consumption
+from lcm_opt.domain.prototypes import Prototypes
 
 __all__ = ["ATTRIBUTE_FIELDS", "ROW_FIELDS", "ConsumptionTable", "attribute_key"]
 
@@ -74,7 +79,7 @@ class ConsumptionTable(Sequence[Consumption]):
     )  # fmt: skip
 
     _ids: tuple[str, ...]
-    _prototypes: tuple[Consumption, ...]
+    _prototypes: tuple[Consumption, ...] | Prototypes
     _rows: array[int]
     _assets: tuple[str | None, ...] | None
     _users: tuple[str | None, ...] | None
@@ -105,7 +110,7 @@ class ConsumptionTable(Sequence[Consumption]):
     def trusted(
         cls,
         ids: tuple[str, ...],
-        prototypes: tuple[Consumption, ...],
+        prototypes: tuple[Consumption, ...] | Prototypes,
         row_prototype: array[int],
         assets: tuple[str | None, ...] | None = None,
         users: tuple[str | None, ...] | None = None,
@@ -148,7 +153,7 @@ class ConsumptionTable(Sequence[Consumption]):
     def _set(
         self,
         ids: tuple[str, ...],
-        prototypes: tuple[Consumption, ...],
+        prototypes: tuple[Consumption, ...] | Prototypes,
         rows: array[int],
         assets: tuple[str | None, ...] | None,
         users: tuple[str | None, ...] | None,
@@ -192,8 +197,24 @@ class ConsumptionTable(Sequence[Consumption]):
         return self._in_order
 
     @property
-    def prototypes(self) -> tuple[Consumption, ...]:
+    def prototypes(self) -> Sequence[Consumption]:
         return self._prototypes
+
+    def prototype_values(self, field: str) -> list[Any]:
+        """Field `field` (an attribute field or `id`) of each prototype, in order, read
+        without making prototypes the table does not hold made."""
+        if field not in ATTRIBUTE_FIELDS and field != "id":
+            raise ValueError(f"{field!r} is not an attribute field")
+        if isinstance(self._prototypes, Prototypes):
+            return self._prototypes.values(field)
+        return list(map(attrgetter(field), self._prototypes))
+
+    def prototype_fields(self, index: int) -> dict[str, Any]:
+        """Prototype `index`'s fields by name (as its `__dict__` holds them), read without
+        making it where the table does not hold it made."""
+        if isinstance(self._prototypes, Prototypes):
+            return self._prototypes.fields(index)
+        return dict(self._prototypes[index].__dict__)
 
     @property
     def row_prototype(self) -> memoryview:
@@ -206,7 +227,7 @@ class ConsumptionTable(Sequence[Consumption]):
         if found is None:
             if field not in ATTRIBUTE_FIELDS:
                 raise ValueError(f"{field!r} is not an attribute field")
-            found = self._values[field] = {p.__dict__[field] for p in self._prototypes}
+            found = self._values[field] = set(self.prototype_values(field))
         return found
 
     @property
@@ -242,7 +263,7 @@ class ConsumptionTable(Sequence[Consumption]):
         return _make(self._prototypes[self._rows[index]], self._ids[index], asset, user)
 
     def __iter__(self) -> Iterator[Consumption]:
-        prototypes = self._prototypes
+        prototypes = _models(self._prototypes)
         assets = repeat(None) if self._assets is None else self._assets
         users = repeat(None) if self._users is None else self._users
         for ident, number, asset, user in zip(self._ids, self._rows, assets, users, strict=False):
@@ -326,6 +347,11 @@ def _make(prototype: Consumption, ident: str, asset: str | None, user: str | Non
     _set_attribute(row, "__pydantic_extra__", None)
     _set_attribute(row, "__pydantic_private__", None)
     return row
+
+
+def _models(prototypes: tuple[Consumption, ...] | Prototypes) -> tuple[Consumption, ...]:
+    """Every prototype as a model (a row per prototype would make them one by one)."""
+    return prototypes.all() if isinstance(prototypes, Prototypes) else prototypes
 
 
 def _prototype_of(row: Consumption) -> Consumption:

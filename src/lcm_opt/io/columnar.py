@@ -17,8 +17,9 @@ import numpy as np
 import pyarrow as pa
 
 from lcm_opt.domain.estate import Consumption
+from lcm_opt.domain.prototypes import Prototypes
 from lcm_opt.domain.table import ATTRIBUTE_FIELDS, ROW_FIELDS, ConsumptionTable
-from lcm_opt.domain.table_columns import CONSUMPTIONS, Column, assemble, validate_column
+from lcm_opt.domain.table_columns import CONSUMPTIONS, Column, validate_column
 from lcm_opt.domain.types import visible
 from lcm_opt.io.blocks import TEXT_CELLS, TableBlock
 from lcm_opt.io.cells import typed_columns
@@ -88,7 +89,7 @@ def table_of(block: TableBlock, lay: Layout, columns: list[Any]) -> Found | None
     """The table of `columns` (by header position) read through `lay`: each attribute
     column's distinct cells validated once by the domain (domain/table_columns.py), rows
     whose validated attributes are equal grouped into one prototype, made from the cells of
-    the first of them and named by its id."""
+    the first of them and named by its id (kept as columns: `Prototypes`)."""
     at = {name: index for index, name in lay.positions}
     ids, texts, listed = _ids(columns[at["id"]])
     increasing = _increasing(texts)
@@ -109,13 +110,13 @@ def table_of(block: TableBlock, lay: Layout, columns: list[Any]) -> Found | None
             attributes[name] = (_valid(name, inputs), _indices(coded))
     prototype, firsts = _groups([_canonical(*found) for found in attributes.values()], len(ids))
     made: dict[str, tuple[Column, Sequence[int]]] = {
-        name: (column, cells[firsts].tolist()) for name, (column, cells) in attributes.items()
+        name: (column, _int_array(cells[firsts])) for name, (column, cells) in attributes.items()
     }
     for name, value in lay.mapping.constants.items():  # the same for every row
-        made[name] = (_valid(name, [value]), [0] * len(firsts))
+        made[name] = (_valid(name, [value]), array("i", bytes(4 * len(firsts))))
     first_ids = list(map(ids.__getitem__, firsts.tolist()))
     made["id"] = (_valid("id", first_ids), range(len(first_ids)))
-    prototypes = tuple(assemble(made))
+    prototypes = Prototypes(made, len(first_ids))  # models made when asked for
     per_row = array("I")
     per_row.frombytes(np.ascontiguousarray(prototype, np.int32).data.cast("B"))
     values = {  # each attribute's values: its column's, or the default it has in every row
@@ -126,6 +127,13 @@ def table_of(block: TableBlock, lay: Layout, columns: list[Any]) -> Found | None
     in_order = bool(increasing) and _digit_free(texts)
     table = ConsumptionTable.trusted(ids, prototypes, per_row, assets, users, values, in_order)
     return table, known
+
+
+def _int_array(values: Any) -> array[int]:
+    """Non-negative int32-sized numbers as a compact array of Python ints (4 bytes each)."""
+    made = array("i")
+    made.frombytes(np.ascontiguousarray(values, np.int32).data.cast("B"))
+    return made
 
 
 def _valid(name: str, inputs: list[Any]) -> Column:
