@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,6 +17,7 @@ from lcm_opt.adapters.cli_common import (
     QuietOpt,
     app,
     emit,
+    fail,
     handled,
     progress,
 )
@@ -31,7 +33,7 @@ from lcm_opt.progress import phase
 
 if TYPE_CHECKING:
     from lcm_opt.domain import Scenario
-    from lcm_opt.services.whatif import WhatIfReport
+    from lcm_opt.services.whatif import ReportRows, WhatIfReport
 
 WhatIfArg = Annotated[
     Path,
@@ -74,8 +76,10 @@ def whatif(
             step.summary = f"{len(loaded.scenario.variants):,} variants"
         chosen = len(variant) if variant else len(loaded.scenario.variants)
         limits.check(loaded.scenario, variants=chosen)
-        tables = fmt is CompareFormat.TABLE  # the tables read no grant or deficit rows
-        report = _run(file, loaded.scenario, variant, engine.value, loaded.base_dir, tables)
+        report, rows = _run(file, loaded.scenario, variant, engine.value, loaded.base_dir, fmt)
+    if rows is not None:
+        _emit_json(report, rows, output)
+        return
     if fmt is CompareFormat.XLSX and output is not None:
         write_whatif_xlsx(report.model_dump(mode="json"), output)
         return
@@ -88,16 +92,36 @@ def _run(
     variants: list[str] | None,
     engine: str,
     base_dir: Path,
-    tables: bool,
-) -> WhatIfReport:
-    """run_whatif, with the file named in front of every error it raises."""
-    from lcm_opt.adapters.variants import run_whatif
+    fmt: CompareFormat,
+) -> tuple[WhatIfReport, ReportRows | None]:
+    """run_whatif, with the file named in front of every error it raises; as JSON, the
+    results' records apart where they can be (run_whatif_rows)."""
+    from lcm_opt.adapters.variants import run_whatif, run_whatif_rows
 
     try:
-        return run_whatif(scenario, variants, engine, base_dir=base_dir, records=not tables)
+        if fmt is CompareFormat.JSON:
+            return run_whatif_rows(scenario, variants, engine, base_dir=base_dir)
+        tables = fmt is CompareFormat.TABLE  # the tables read no grant or deficit rows
+        report = run_whatif(scenario, variants, engine, base_dir=base_dir, records=not tables)
+        return report, None
     except ScenarioError as exc:
         errors = exc.errors if isinstance(exc, ScenarioErrors) else [exc]
         raise ScenarioErrors([_located(str(file), e) for e in errors]) from None
+
+
+def _emit_json(report: WhatIfReport, rows: ReportRows, output: Path | None) -> None:
+    """`emit` of the report as JSON, its results' records written from `rows`; a path that
+    cannot be written exits 2 naming it."""
+    from lcm_opt.adapters.variants.stream import write_whatif_json
+
+    if output is None:
+        write_whatif_json(report, rows, sys.stdout)
+        return
+    try:
+        with output.open("w", encoding="utf-8") as handle:
+            write_whatif_json(report, rows, handle)
+    except OSError as exc:
+        fail(f"{output}: cannot write the output file: {exc.strerror or exc}", 2)
 
 
 def _located(file: str, error: ScenarioError) -> ScenarioError:

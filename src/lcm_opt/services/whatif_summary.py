@@ -39,6 +39,7 @@ from lcm_opt.services.solve import ENGINES
 from lcm_opt.services.whatif_blocks import Block
 from lcm_opt.services.whatif_blocks import solve_block as solve_one
 from lcm_opt.services.whatif_estate import covered_count, deficit_rows, estate_of
+from lcm_opt.services.whatif_heads import NotExact, merged_ids, spliced_head
 from lcm_opt.services.whatif_local import dropped_blocks, region_of
 from lcm_opt.services.whatif_merge import BlockOutcome, outcome_of, summed_cost
 from lcm_opt.services.whatif_report import (
@@ -48,22 +49,19 @@ from lcm_opt.services.whatif_report import (
     delta,
     local_position,
 )
+from lcm_opt.services.whatif_rows import BaseRows, ReportRows, added_rows
 from lcm_opt.services.whatif_splice import splice
 
 if TYPE_CHECKING:
     from lcm_opt.services.whatif import Applied
 
-__all__ = ["Summarise", "summarised"]
+__all__ = ["Summarise", "summarised", "summarised_rows"]
 
 _ROWS = (("products", attrgetter("product")), ("licences", attrgetter("licence")))
 """The per-row sections the tables read, with the id that orders each."""
 
 
 _CONSUMPTION = attrgetter("consumption")
-
-
-class _NotExact(Exception):
-    """The block-by-block comparison is needed: see the module docstring."""
 
 
 Summarise = Callable[[Problem, Allocation], Result]
@@ -75,12 +73,32 @@ def summarised(
 ) -> WhatIfReport | None:
     """The report compare_variants gives, but for the results' per-record rows (left
     empty), or None where it cannot be had this way."""
+    found = _compared(scenario, applied, engine, summarise, rows=False)
+    return None if found is None else found[0]
+
+
+def summarised_rows(
+    scenario: Scenario, applied: Sequence[Applied], engine: str, summarise: Summarise = summary
+) -> tuple[WhatIfReport, ReportRows] | None:
+    """summarised(), with the results' records kept as arrays (whatif_rows.py) for the
+    writers that put them out in bulk."""
+    found = _compared(scenario, applied, engine, summarise, rows=True)
+    return None if found is None or found[1] is None else (found[0], found[1])
+
+
+def _compared(
+    scenario: Scenario, applied: Sequence[Applied], engine: str, summarise: Summarise, rows: bool
+) -> tuple[WhatIfReport, ReportRows | None] | None:
     if not _applies(scenario, applied, engine):
         return None
+    comparison = _Comparison(scenario, engine, summarise, rows)
     try:
-        return _Comparison(scenario, engine, summarise).report(applied)
-    except (_NotExact, KeyError):  # a reference out of place: the block path reports it
+        report = comparison.report(applied)
+    # a reference out of place, or a value no array holds: the block path reports or copes
+    except (NotExact, KeyError, OverflowError, TypeError, ValueError):
         return None
+    base = comparison.rows
+    return report, None if base is None else ReportRows(base, tuple(comparison.spliced))
 
 
 def _applies(scenario: Scenario, applied: Sequence[Applied], engine: str) -> bool:
@@ -94,8 +112,11 @@ def _applies(scenario: Scenario, applied: Sequence[Applied], engine: str) -> boo
 
 
 class _Comparison:
-    def __init__(self, scenario: Scenario, engine: str, summarise: Summarise) -> None:
+    def __init__(self, scenario: Scenario, engine: str, summarise: Summarise, rows: bool) -> None:
         self.scenario, self.engine, self.summarise = scenario, engine, summarise
+        self.keep_rows = rows
+        self.rows: BaseRows | None = None
+        self.spliced: list[tuple[np.ndarray, Any]] = []  # per variant, as ReportRows holds
         self.rules: dict[tuple[str, ...], RuleSet] = {}
         self.cache: dict[str, BlockOutcome] = {}
 
@@ -136,11 +157,13 @@ class _Comparison:
         scale = objective_scale(problem)
         whole = outcome_of(products, problem, result, len(allocation.warnings), scale)
         if not whole.mergeable:
-            raise _NotExact
-        self.shared = whole.scenario_warnings
+            raise NotExact
+        self.whole, self.shared = whole, whole.scenario_warnings
         self.estate = estate_of(self.scenario)
         if not len(self.estate):  # no block to merge: the block path solves it whole
-            raise _NotExact
+            raise NotExact
+        if self.keep_rows:
+            self.rows = BaseRows(problem, allocation, self.estate.block_of)
         rows = {name: sorted(getattr(result, name), key=_natural(ident)) for name, ident in _ROWS}
         self.owner = {name: self._owners(rows[name], ident) for name, ident in _ROWS}
         self.deficits = deficit_rows(problem, allocation) if self.priced else []
@@ -148,6 +171,7 @@ class _Comparison:
             [self.estate.block_of[d.product] for d in self.deficits], dtype=np.int64
         )
         update: dict[str, Any] = {name: tuple(rows[name]) for name, _ in _ROWS}
+        update["merged"] = merged_ids(result.merged)
         if self.priced:
             cost = summed_cost(self.scenario, self.deficits)
             update["objective"] = result.objective.model_copy(update={"outstanding_cost": cost})
@@ -169,7 +193,7 @@ class _Comparison:
         assert changed.footprint is not None
         dropped = dropped_blocks(self.estate, changed.scenario, changed.footprint)
         if dropped is None:
-            raise _NotExact
+            raise NotExact
         for i in dropped:
             self._outcome(self.estate.block(i), self.scenario)
 
@@ -179,7 +203,7 @@ class _Comparison:
         variant = changed.scenario
         region = region_of(self.estate, variant, changed.footprint)
         if region is None:
-            raise _NotExact
+            raise NotExact
         added: list[BlockOutcome] = []
         resolved: dict[str, None] = {}  # labels in order, looked up by label
         for block in region.blocks:
@@ -189,13 +213,15 @@ class _Comparison:
                 resolved[block.label] = None
         dropped = [self.cache[self.estate.block(i).fingerprint] for i in region.dropped]
         result = self._spliced(variant, region.dropped, dropped, added)
+        if self.rows is not None:
+            self._keep(region.dropped, added, variant)
         blocks = ([o.result for o in dropped], [o.result for o in added])
         pos = local_position(changed.name, result, variant, self.position, blocks)
         gone = set(region.dropped)
         kept = [label for i, (label, _) in enumerate(self.estate.groups) if i not in gone]
         every = sorted([*kept, *(b.label for b in region.blocks)], key=natural_key)
         if not every:  # as above, for the variant
-            raise _NotExact
+            raise NotExact
         seconds = changed.seconds + time.perf_counter() - started
         return VariantReport(
             name=changed.name,
@@ -219,7 +245,7 @@ class _Comparison:
         """The variant's summary: the baseline's rows and totals with the replaced blocks'
         taken out and the new blocks' put in."""
         if any(o.result.status is not self.base.status for o in added):
-            raise _NotExact
+            raise NotExact
         mask = np.zeros(len(self.estate), dtype=bool)
         mask[gone] = True
         rows: dict[str, Any] = {}
@@ -241,8 +267,17 @@ class _Comparison:
             deficits = splice(self.deficits, self.deficit_owner, mask, new, _CONSUMPTION)
             totals["outstanding_cost"] = summed_cost(variant, deficits)
         objective = self.base.objective.model_copy(update=totals)
-        return self.base.model_copy(update={**rows, "scenario": variant.name,
-                                            "objective": objective})  # fmt: skip
+        head = spliced_head(self.whole, dropped, added, objective)
+        return self.base.model_copy(update={**rows, **head, "scenario": variant.name})
+
+    def _keep(self, gone: list[int], added: list[BlockOutcome], variant: Scenario) -> None:
+        """The variant's rows for the writers, checked now that their ids fit."""
+        assert self.rows is not None
+        mask = np.zeros(len(self.estate), dtype=bool)
+        mask[gone] = True
+        rows = added_rows([o.result for o in added], variant)
+        self.rows.check(mask, rows)
+        self.spliced.append((mask, rows))
 
     def _outcome(self, block: Block, scenario: Scenario) -> tuple[BlockOutcome, bool]:
         """The block's outcome, and whether it was solved now (not cached)."""
@@ -251,7 +286,7 @@ class _Comparison:
             return outcome, False
         outcome = solve_one(block, self._parsed(scenario), self.engine)
         if not outcome.mergeable or outcome.scenario_warnings != self.shared:
-            raise _NotExact
+            raise NotExact
         self.cache[block.fingerprint] = outcome
         return outcome, True
 

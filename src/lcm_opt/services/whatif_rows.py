@@ -1,0 +1,250 @@
+"""The grant and deficit records of a what-if's results as arrays, for the writers that
+put out a solved problem's records in bulk (adapters/result_stream.py and its columns).
+
+The baseline's records are those of its whole solve. A variant's are the baseline's less
+those of the blocks it replaced, plus its new blocks' rows: put in the index space of the
+baseline's problem (consumption and licence ids in natural order), widened by the ids only
+the variant has, so that ordering by index is the natural order a merged result has. Each
+variant's space is made only when it is written; its new rows are read into arrays when
+it is solved (`added_rows`), so that a value no array holds is found while the caller can
+still compare block by block."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import chain, compress
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from lcm_opt.compile.classes import ClassColumns
+from lcm_opt.compile.problem import Problem
+from lcm_opt.domain import Product, Result, Scenario, Source, natural_key
+from lcm_opt.engines.base import Allocation, DeficitRecord, GrantRecord
+
+__all__ = ["Added", "BaseRows", "ReportRows", "RowSpace", "added_rows", "grant_table"]
+
+Ints = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class RowSpace:
+    """One result's records over its own ids: what the bulk writers read of a Problem
+    (consumption and licence ids, natural order; products; each consumption's class and
+    each class's product and demand), the grants as an (n, 6) table of GrantRecord fields
+    and the deficits as records. Its classes list no members."""
+
+    consumption_ids: Sequence[str]
+    licence_ids: Sequence[str]
+    products: Sequence[Product]
+    consumption_class: Ints
+    class_columns: ClassColumns
+    grants: Ints
+    deficits: list[DeficitRecord]
+
+
+@dataclass(frozen=True)
+class Added:
+    """A variant's new blocks' rows, read into arrays: grants by their ids and GrantRecord
+    values; deficits by consumption id, product id, demand, reason and detail."""
+
+    grant_ids: list[tuple[str, str]]  # (consumption, licence) per grant
+    grant_values: Ints  # (n, 4): units, direct, score, downgrade
+    deficits: list[tuple[str, str, int, Any, str | None]]
+    products: dict[str, Product]  # the variant's products the deficits name
+
+
+def added_rows(results: Sequence[Result], variant: Scenario) -> Added:
+    """The rows of `results` (a variant's new blocks')."""
+    grants = [g for r in results for g in r.grants]  # GrantColumns puts them in order
+    values = [(g.units, g.source is Source.DIRECT, g.score, g.downgrade) for g in grants]
+    deficits = [(d.consumption, d.product, d.units, d.reason, d.detail)
+                for r in results for d in r.deficits]  # fmt: skip
+    named = {d[1] for d in deficits}
+    return Added(
+        grant_ids=[(g.consumption, g.licence) for g in grants],
+        grant_values=np.array(values, dtype=np.int64).reshape(len(values), 4),
+        deficits=deficits,
+        products={p.id: p for p in variant.products if p.id in named},
+    )
+
+
+def grant_table(allocation: Allocation) -> Ints:
+    """The allocation's grants as an int64 (n, 6) table; OverflowError, TypeError or
+    ValueError where a value is not a machine integer."""
+    table = allocation.table()
+    if table is not None:
+        return np.asarray(table, dtype=np.int64)
+    grants = allocation.grants
+    width = len(GrantRecord._fields)
+    flat = np.fromiter(chain.from_iterable(grants), np.int64, width * len(grants))
+    return flat.reshape(len(grants), width)
+
+
+class BaseRows:
+    """The baseline's solved problem and records, and per consumption its block."""
+
+    def __init__(self, problem: Problem, allocation: Allocation, block_of: dict[str, int]):
+        self.problem, self.allocation = problem, allocation
+        self.table = grant_table(allocation)
+        product_block = np.array([block_of.get(p, -1) for p in problem.product_ids], np.int64)
+        classes = np.asarray(problem.consumption_class, dtype=np.int64)
+        self.classes = classes
+        self.block = product_block[problem.class_columns.product[classes]]
+        if (self.block < 0).any():
+            raise KeyError("a consumption outside every block")
+
+    def space(self) -> RowSpace:
+        """The baseline's own records."""
+        problem = self.problem
+        return RowSpace(problem.consumption_ids, problem.licence_ids, problem.products,
+                        self.classes, problem.class_columns, self.table,
+                        self.allocation.deficits)  # fmt: skip
+
+    def check(self, dropped: npt.NDArray[np.bool_], added: Added) -> None:
+        """KeyError where a new row's consumption is one of a block the variant kept."""
+        _space(self.problem.consumption_ids, dropped[self.block], _new_ids(added))
+
+    def variant(self, dropped: npt.NDArray[np.bool_], added: Added) -> RowSpace:
+        """The variant's records: the baseline's outside the `dropped` blocks, and `added`."""
+        problem = self.problem
+        gone = dropped[self.block]
+        ids, place, shift = _space(problem.consumption_ids, gone, _new_ids(added))
+        lids, lplace, lshift = _licence_space(problem.licence_ids, added)
+        kept = self.table[~gone[self.table[:, 0]]]
+        if shift is not None:
+            kept[:, 0] = shift[kept[:, 0]]
+        if lshift is not None:
+            kept[:, 1] = lshift[kept[:, 1]]
+        fresh = np.empty((len(added.grant_ids), 6), dtype=np.int64)
+        if len(fresh):
+            fresh[:, 0] = [place[c] for c, _ in added.grant_ids]
+            fresh[:, 1] = [lplace[lid] for _, lid in added.grant_ids]
+            fresh[:, 2:] = added.grant_values
+        return self._with_deficits(ids, lids, gone, place, shift,
+                                   np.concatenate([kept, fresh]), added)  # fmt: skip
+
+    def _with_deficits(
+        self,
+        ids: Sequence[str],
+        lids: Sequence[str],
+        gone: npt.NDArray[np.bool_],
+        place: dict[str, int],
+        shift: Ints | None,
+        grants: Ints,
+        added: Added,
+    ) -> RowSpace:
+        problem = self.problem
+        records = self.allocation.deficits
+        keep = (~gone[[d.consumption for d in records]]).tolist() if records else []
+        deficits = list(compress(records, keep))
+        if shift is not None:
+            deficits = [d._replace(consumption=int(shift[d.consumption])) for d in deficits]
+        classes = np.full(len(ids), -1, dtype=np.int64)
+        if shift is None:
+            classes[:] = self.classes
+        else:
+            classes[shift] = self.classes
+        columns = problem.class_columns
+        products = list(problem.products)
+        index = {p: i for i, p in enumerate(problem.product_ids)}
+        new_class: dict[tuple[int, int], int] = {}
+        for consumption, product, units, reason, detail in added.deficits:
+            if product not in index:
+                index[product] = len(products)
+                products.append(added.products[product])
+            key = (index[product], units)
+            cls = new_class.setdefault(key, len(columns) + len(new_class))
+            classes[place[consumption]] = cls
+            deficits.append(DeficitRecord(place[consumption], reason, detail))
+        product = np.array([p for p, _ in new_class], dtype=np.int64)
+        demand = np.array([u for _, u in new_class], dtype=np.int64)
+        every = len(columns) + len(new_class)
+        widened = ClassColumns(
+            product=np.concatenate([columns.product, product]),
+            product_units=np.concatenate([columns.product_units, demand]),
+            member_start=np.zeros(every + 1, dtype=np.int64),
+            members=np.zeros(0, dtype=np.int64),
+        )
+        return RowSpace(ids, lids, products, classes, widened, grants, deficits)
+
+
+def _new_ids(added: Added) -> list[str]:
+    """The consumption ids of the new rows, in natural order, once each."""
+    ids = dict.fromkeys(chain((c for c, _ in added.grant_ids), (d[0] for d in added.deficits)))
+    return sorted(ids, key=natural_key)
+
+
+def _space(
+    ids: Sequence[str], gone: npt.NDArray[np.bool_], wanted: list[str]
+) -> tuple[Sequence[str], dict[str, int], Ints | None]:
+    """(the ids widened by those of `wanted` the baseline lacks, natural order; each wanted
+    id's index there; each baseline index's new index, None where none moved). A wanted id
+    the baseline has must be one of a replaced block's (`gone`)."""
+    replaced = {ids[i]: i for i in np.flatnonzero(gone).tolist()}
+    fresh = [c for c in wanted if c not in replaced]
+    points = _points(ids, fresh)
+    place = {c: replaced[c] for c in wanted if c in replaced}
+    if not fresh:
+        return ids, place, None
+    shift = np.arange(len(ids), dtype=np.int64)
+    shift += np.searchsorted(np.array(points, dtype=np.int64), shift, side="right")
+    place = {c: int(shift[i]) for c, i in place.items()}
+    for n, (c, point) in enumerate(zip(fresh, points, strict=True)):
+        place[c] = point + n
+    return _widened(ids, fresh, points), place, shift
+
+
+def _licence_space(
+    lids: Sequence[str], added: Added
+) -> tuple[Sequence[str], dict[str, int], Ints | None]:
+    """As _space, for licences: any licence of the baseline may be granted again."""
+    known = {lid: i for i, lid in enumerate(lids)}
+    fresh = sorted({lid for _, lid in added.grant_ids if lid not in known}, key=natural_key)
+    if not fresh:
+        return lids, known, None
+    points = _points(lids, fresh)
+    shift = np.arange(len(lids), dtype=np.int64)
+    shift += np.searchsorted(np.array(points, dtype=np.int64), shift, side="right")
+    place = {lid: int(shift[i]) for lid, i in known.items()}
+    for n, (lid, point) in enumerate(zip(fresh, points, strict=True)):
+        place[lid] = point + n
+    return _widened(lids, fresh, points), place, shift
+
+
+def _points(ids: Sequence[str], fresh: list[str]) -> list[int]:
+    """Where each of `fresh` (natural order, none in `ids`) goes among `ids`."""
+    points = []
+    for name in fresh:
+        point = bisect_left(ids, natural_key(name), key=natural_key)
+        if point < len(ids) and ids[point] == name:
+            raise KeyError(name)  # the id belongs to a block the variant kept
+        points.append(point)
+    return points
+
+
+def _widened(ids: Sequence[str], fresh: list[str], points: list[int]) -> list[str]:
+    out: list[str] = []
+    cursor = 0
+    for name, point in zip(fresh, points, strict=True):
+        out.extend(ids[cursor:point])
+        out.append(name)
+        cursor = point
+    out.extend(ids[cursor:])
+    return out
+
+
+@dataclass(frozen=True)
+class ReportRows:
+    """A what-if report's records: the baseline's, and per variant (in report order) the
+    baseline blocks it replaced (a bool per block) and its new blocks' rows."""
+
+    base: BaseRows
+    variants: tuple[tuple[npt.NDArray[np.bool_], Added], ...]
+
+    def variant(self, i: int) -> RowSpace:
+        dropped, added = self.variants[i]
+        return self.base.variant(dropped, added)
