@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from lcm_opt.domain import ObjectiveValues, Result
+from lcm_opt.domain import ObjectiveValues
 from lcm_opt.services.whatif_merge import BlockOutcome, merged_stages
 
 __all__ = ["NotExact", "merged_ids", "spliced_head"]

@@ -137,6 +137,8 @@ class BaseRows:
         grants: Ints,
         added: Added,
     ) -> RowSpace:
+        """The space, with the baseline's deficits outside the replaced blocks and the new
+        ones, each new one of a class of its own product and demand."""
         problem = self.problem
         records = self.allocation.deficits
         keep = (~gone[[d.consumption for d in records]]).tolist() if records else []
@@ -144,32 +146,33 @@ class BaseRows:
         if shift is not None:
             deficits = [d._replace(consumption=int(shift[d.consumption])) for d in deficits]
         classes = np.full(len(ids), -1, dtype=np.int64)
-        if shift is None:
-            classes[:] = self.classes
-        else:
-            classes[shift] = self.classes
-        columns = problem.class_columns
+        classes[slice(None) if shift is None else shift] = self.classes
         products = list(problem.products)
         index = {p: i for i, p in enumerate(problem.product_ids)}
         new_class: dict[tuple[int, int], int] = {}
+        first = len(problem.class_columns)
         for consumption, product, units, reason, detail in added.deficits:
             if product not in index:
                 index[product] = len(products)
                 products.append(added.products[product])
-            key = (index[product], units)
-            cls = new_class.setdefault(key, len(columns) + len(new_class))
+            cls = new_class.setdefault((index[product], units), first + len(new_class))
             classes[place[consumption]] = cls
             deficits.append(DeficitRecord(place[consumption], reason, detail))
-        product = np.array([p for p, _ in new_class], dtype=np.int64)
-        demand = np.array([u for _, u in new_class], dtype=np.int64)
-        every = len(columns) + len(new_class)
-        widened = ClassColumns(
-            product=np.concatenate([columns.product, product]),
-            product_units=np.concatenate([columns.product_units, demand]),
-            member_start=np.zeros(every + 1, dtype=np.int64),
-            members=np.zeros(0, dtype=np.int64),
-        )
+        widened = _widened_classes(problem.class_columns, list(new_class))
         return RowSpace(ids, lids, products, classes, widened, grants, deficits)
+
+
+def _widened_classes(columns: ClassColumns, more: list[tuple[int, int]]) -> ClassColumns:
+    """`columns` and classes of the given (product, demand) after them; none with members."""
+    size = len(columns) + len(more)
+    return ClassColumns(
+        product=np.concatenate([columns.product, np.array([p for p, _ in more], np.int64)]),
+        product_units=np.concatenate(
+            [columns.product_units, np.array([u for _, u in more], np.int64)]
+        ),
+        member_start=np.zeros(size + 1, dtype=np.int64),
+        members=np.zeros(0, dtype=np.int64),
+    )
 
 
 def _new_ids(added: Added) -> list[str]:

@@ -1,5 +1,6 @@
-"""What-if for a report read without its per-record rows (the tables): the baseline solved
-whole, once, and only the blocks a variant replaces solved on their own.
+"""What-if for a report read without its per-record rows (the tables), or with them written
+in bulk from arrays (whatif_rows.py): the baseline solved whole, once, and only the blocks
+a variant replaces solved on their own.
 
 Every figure the tables show is a total over blocks, a product's or a licence's row, or a
 difference inside the blocks a variant replaces (whatif_report.py). So the baseline is
@@ -11,18 +12,20 @@ baseline); each variant then solves its region's blocks (whatif_local.py) and it
 are the baseline's, less the replaced blocks', plus the new blocks'.
 
 A cost is a float sum over deficits in consumption order, so where a product has a price
-the deficits' rows are kept (as light tuples) and spliced as the merge splices them.
+the deficits' rows are kept (as light tuples) and spliced as the merge splices them. The
+rest of a result (bound, stages, warnings, merged ids) is made as the merge makes it
+(whatif_heads.py), so that a result written with its records has the merge's bytes.
 
 This holds exactly where the block-by-block baseline would have been merged: every block
 mergeable (whatif_merge.py). Where that is not known to hold (LCM data, offers,
 `stability: prefer` under the optimiser, a change that is not local, a block that does
-not merge), `summarised` returns None and the caller compares block by block."""
+not merge, a record value no array holds), `summarised` returns None and the caller
+compares block by block."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -39,7 +42,7 @@ from lcm_opt.services.solve import ENGINES
 from lcm_opt.services.whatif_blocks import Block
 from lcm_opt.services.whatif_blocks import solve_block as solve_one
 from lcm_opt.services.whatif_estate import covered_count, deficit_rows, estate_of
-from lcm_opt.services.whatif_heads import NotExact, merged_ids, spliced_head
+from lcm_opt.services.whatif_heads import NotExact, merged_ids
 from lcm_opt.services.whatif_local import dropped_blocks, region_of
 from lcm_opt.services.whatif_merge import BlockOutcome, outcome_of, summed_cost
 from lcm_opt.services.whatif_report import (
@@ -50,19 +53,12 @@ from lcm_opt.services.whatif_report import (
     local_position,
 )
 from lcm_opt.services.whatif_rows import BaseRows, ReportRows, added_rows
-from lcm_opt.services.whatif_splice import splice
+from lcm_opt.services.whatif_spliced import ROWS, SplicedBase, natural
 
 if TYPE_CHECKING:
     from lcm_opt.services.whatif import Applied
 
 __all__ = ["Summarise", "summarised", "summarised_rows"]
-
-_ROWS = (("products", attrgetter("product")), ("licences", attrgetter("licence")))
-"""The per-row sections the tables read, with the id that orders each."""
-
-
-_CONSUMPTION = attrgetter("consumption")
-
 
 Summarise = Callable[[Problem, Allocation], Result]
 """A solved problem's Result without its grant and deficit rows (engines.assemble.summary)."""
@@ -98,7 +94,7 @@ def _compared(
     except (NotExact, KeyError, OverflowError, TypeError, ValueError):
         return None
     base = comparison.rows
-    return report, None if base is None else ReportRows(base, tuple(comparison.spliced))
+    return report, None if base is None else ReportRows(base, tuple(comparison.variant_rows))
 
 
 def _applies(scenario: Scenario, applied: Sequence[Applied], engine: str) -> bool:
@@ -116,7 +112,7 @@ class _Comparison:
         self.scenario, self.engine, self.summarise = scenario, engine, summarise
         self.keep_rows = rows
         self.rows: BaseRows | None = None
-        self.spliced: list[tuple[np.ndarray, Any]] = []  # per variant, as ReportRows holds
+        self.variant_rows: list[tuple[np.ndarray, Any]] = []  # per variant, as ReportRows holds
         self.rules: dict[tuple[str, ...], RuleSet] = {}
         self.cache: dict[str, BlockOutcome] = {}
 
@@ -164,20 +160,21 @@ class _Comparison:
             raise NotExact
         if self.keep_rows:
             self.rows = BaseRows(problem, allocation, self.estate.block_of)
-        rows = {name: sorted(getattr(result, name), key=_natural(ident)) for name, ident in _ROWS}
-        self.owner = {name: self._owners(rows[name], ident) for name, ident in _ROWS}
-        self.deficits = deficit_rows(problem, allocation) if self.priced else []
-        self.deficit_owner = np.array(
-            [self.estate.block_of[d.product] for d in self.deficits], dtype=np.int64
-        )
-        update: dict[str, Any] = {name: tuple(rows[name]) for name, _ in _ROWS}
+        rows = {name: sorted(getattr(result, name), key=natural(ident)) for name, ident in ROWS}
+        owner = {name: self._owners(rows[name], ident) for name, ident in ROWS}
+        deficits = deficit_rows(problem, allocation) if self.priced else []
+        deficit_owner = np.array([self.estate.block_of[d.product] for d in deficits], np.int64)
+        update: dict[str, Any] = {name: tuple(rows[name]) for name, _ in ROWS}
         update["merged"] = merged_ids(result.merged)
         if self.priced:
-            cost = summed_cost(self.scenario, self.deficits)
+            cost = summed_cost(self.scenario, deficits)
             update["objective"] = result.objective.model_copy(update={"outstanding_cost": cost})
         result = result.model_copy(update=update)
+        self.spliced = SplicedBase(
+            result, owner, deficits, deficit_owner, whole, self.priced, len(self.estate)
+        )
         covered = covered_count(allocation)
-        self.position = counted_position("baseline", result, self.scenario, covered, self.deficits)
+        self.position = counted_position("baseline", result, self.scenario, covered, deficits)
         return result
 
     def _owners(self, rows: list[Any], ident: Any) -> np.ndarray:
@@ -212,7 +209,7 @@ class _Comparison:
             if solved:
                 resolved[block.label] = None
         dropped = [self.cache[self.estate.block(i).fingerprint] for i in region.dropped]
-        result = self._spliced(variant, region.dropped, dropped, added)
+        result = self.spliced.variant(variant, region.dropped, dropped, added)
         if self.rows is not None:
             self._keep(region.dropped, added, variant)
         blocks = ([o.result for o in dropped], [o.result for o in added])
@@ -235,41 +232,6 @@ class _Comparison:
             result=result,
         )
 
-    def _spliced(
-        self,
-        variant: Scenario,
-        gone: list[int],
-        dropped: list[BlockOutcome],
-        added: list[BlockOutcome],
-    ) -> Result:
-        """The variant's summary: the baseline's rows and totals with the replaced blocks'
-        taken out and the new blocks' put in."""
-        if any(o.result.status is not self.base.status for o in added):
-            raise NotExact
-        mask = np.zeros(len(self.estate), dtype=bool)
-        mask[gone] = True
-        rows: dict[str, Any] = {}
-        for name, ident in _ROWS:
-            new = sorted((row for o in added for row in getattr(o.result, name)),
-                         key=_natural(ident))  # fmt: skip
-            rows[name] = tuple(splice(getattr(self.base, name), self.owner[name], mask, new, ident))
-
-        def total(name: str) -> int:
-            before = sum(getattr(o.result.objective, name) for o in dropped)
-            after = sum(getattr(o.result.objective, name) for o in added)
-            return int(getattr(self.base.objective, name) - before + after)
-
-        totals: dict[str, Any] = {
-            name: total(name) for name in ("outstanding_units", "uncovered", "affinity")
-        }
-        if self.priced:
-            new = sorted((d for o in added for d in o.result.deficits), key=_natural(_CONSUMPTION))
-            deficits = splice(self.deficits, self.deficit_owner, mask, new, _CONSUMPTION)
-            totals["outstanding_cost"] = summed_cost(variant, deficits)
-        objective = self.base.objective.model_copy(update=totals)
-        head = spliced_head(self.whole, dropped, added, objective)
-        return self.base.model_copy(update={**rows, **head, "scenario": variant.name})
-
     def _keep(self, gone: list[int], added: list[BlockOutcome], variant: Scenario) -> None:
         """The variant's rows for the writers, checked now that their ids fit."""
         assert self.rows is not None
@@ -277,7 +239,7 @@ class _Comparison:
         mask[gone] = True
         rows = added_rows([o.result for o in added], variant)
         self.rows.check(mask, rows)
-        self.spliced.append((mask, rows))
+        self.variant_rows.append((mask, rows))
 
     def _outcome(self, block: Block, scenario: Scenario) -> tuple[BlockOutcome, bool]:
         """The block's outcome, and whether it was solved now (not cached)."""
@@ -295,7 +257,3 @@ class _Comparison:
         if lines not in self.rules:
             self.rules[lines] = parse_rules(scenario.rules)
         return self.rules[lines]
-
-
-def _natural(ident: Any) -> Any:
-    return lambda row: natural_key(ident(row))
