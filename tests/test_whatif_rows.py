@@ -7,6 +7,7 @@ the baseline cannot be solved whole, the block-by-block report is given."""
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -145,6 +146,52 @@ def test_the_cli_writes_json_records_from_arrays(
     result = CliRunner().invoke(app, [*args, "-o", str(output)])
     assert result.exit_code == 0, result.output
     assert _untimed(output.read_text(encoding="utf-8")) == _untimed(full)
+
+
+def _sheets(path: Path) -> dict[str, list[Any]]:
+    """Every sheet's cell values, the run times left out."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    sheets = {}
+    for sheet in book.worksheets:
+        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+        at = rows[0].index("seconds") if rows and "seconds" in rows[0] else None
+        for row in rows[1:]:
+            if at is not None:
+                row[at] = 0
+            if row[:1] == ["baseline_seconds"]:
+                row[1] = 0
+        sheets[sheet.title] = rows
+    book.close()
+    return sheets
+
+
+@pytest.mark.parametrize("engine", ["greedy", "optimal"])
+def test_the_cli_writes_workbook_records_from_arrays(
+    generated: Path, tmp_path: Path, engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cell for cell the block path's workbook, on the generated estate's variants."""
+    from lcm_opt.adapters.cli_xlsx import write_whatif_xlsx
+
+    loaded = load_scenario(generated)
+    variants = _variants(loaded)
+    base = loaded.model_copy(update={"variants": variants})
+    applied = apply_all(base, list(variants), generated.parent)
+    expected = tmp_path / "full.xlsx"
+    write_whatif_xlsx(compare_variants(base, applied, engine).model_dump(mode="json"), expected)
+    changes = [{"name": v.name, "changes": [c.model_dump(mode="json") for c in v.changes]}
+               for v in variants]  # fmt: skip
+    variant_file = generated.parent / "variants.yaml"
+    variant_file.write_text(
+        json.dumps({"base": generated.name, "variants": changes}), encoding="utf-8"
+    )
+    monkeypatch.setattr(whatif_service, "compare_variants", _refused)
+    output = tmp_path / "rows.xlsx"
+    args = ["whatif", str(variant_file), "-q", "--engine", engine, "--format", "xlsx"]
+    result = CliRunner().invoke(app, [*args, "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    assert _sheets(output) == _sheets(expected)
 
 
 def _refused(*args: Any, **kwargs: Any) -> Any:

@@ -62,10 +62,8 @@ def whatif(
     cluster: ClusterOpt = None,
 ) -> None:
     """Compare the baseline with what-if variants, re-solving only the blocks they touch."""
-    from lcm_opt.adapters.cli_xlsx import require_output, write_whatif_xlsx
+    from lcm_opt.adapters.cli_xlsx import require_output
     from lcm_opt.adapters.files_variants import load_whatif_input
-    from lcm_opt.adapters.render import to_json
-    from lcm_opt.adapters.render_whatif import whatif_tables
 
     if fmt is CompareFormat.XLSX:
         output = require_output(output)
@@ -77,13 +75,27 @@ def whatif(
         chosen = len(variant) if variant else len(loaded.scenario.variants)
         limits.check(loaded.scenario, variants=chosen)
         report, rows = _run(file, loaded.scenario, variant, engine.value, loaded.base_dir, fmt)
-    if rows is not None:
-        _emit_json(report, rows, output)
-        return
+    _written(report, rows, fmt, output)
+
+
+def _written(
+    report: WhatIfReport, rows: ReportRows | None, fmt: CompareFormat, output: Path | None
+) -> None:
+    """The report in `fmt`; its results' records from `rows` where given."""
+    from lcm_opt.adapters.cli_xlsx import write_whatif_xlsx
+    from lcm_opt.adapters.render import to_json
+    from lcm_opt.adapters.render_whatif import whatif_tables
+    from lcm_opt.adapters.variants.workbook import write_whatif_rows_xlsx
+
     if fmt is CompareFormat.XLSX and output is not None:
-        write_whatif_xlsx(report.model_dump(mode="json"), output)
-        return
-    emit(to_json(report) if fmt is CompareFormat.JSON else whatif_tables(report), output)
+        if rows is None:
+            write_whatif_xlsx(report.model_dump(mode="json"), output)
+        else:
+            write_whatif_rows_xlsx(report, rows, output)
+    elif rows is not None:
+        _emit_json(report, rows, output)
+    else:
+        emit(to_json(report) if fmt is CompareFormat.JSON else whatif_tables(report), output)
 
 
 def _run(
@@ -94,12 +106,12 @@ def _run(
     base_dir: Path,
     fmt: CompareFormat,
 ) -> tuple[WhatIfReport, ReportRows | None]:
-    """run_whatif, with the file named in front of every error it raises; as JSON, the
-    results' records apart where they can be (run_whatif_rows)."""
+    """run_whatif, with the file named in front of every error it raises; as JSON or a
+    workbook, the results' records apart where they can be (run_whatif_rows)."""
     from lcm_opt.adapters.variants import run_whatif, run_whatif_rows
 
     try:
-        if fmt is CompareFormat.JSON:
+        if fmt is not CompareFormat.TABLE:  # with every record: apart where they can be
             return run_whatif_rows(scenario, variants, engine, base_dir=base_dir)
         tables = fmt is CompareFormat.TABLE  # the tables read no grant or deficit rows
         report = run_whatif(scenario, variants, engine, base_dir=base_dir, records=not tables)
