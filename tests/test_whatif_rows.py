@@ -26,11 +26,12 @@ from lcm_opt.domain import Scenario
 from lcm_opt.services import whatif as whatif_service
 from lcm_opt.services import whatif_summary
 from lcm_opt.services.whatif import Applied, compare_rows, compare_variants
+from tests.test_api import client, make_client
 from tests.test_generators import gen
 from tests.test_whatif_local import WHATIF, _variants
 from tests.test_whatif_summary import generated
 
-__all__ = ["generated"]
+__all__ = ["client", "generated", "make_client"]  # fixtures shared with other tests
 
 _SECONDS = re.compile(r'"(baseline_)?seconds": [0-9.e+-]+')
 
@@ -196,3 +197,25 @@ def test_the_cli_writes_workbook_records_from_arrays(
 
 def _refused(*args: Any, **kwargs: Any) -> Any:
     raise AssertionError("the block-by-block comparison ran")
+
+
+_COMPACT_SECONDS = re.compile(r'"(baseline_)?seconds":[0-9.e+-]+')
+
+
+@pytest.mark.parametrize("engine", ["greedy", "optimal"])
+def test_the_api_answers_json_records_from_arrays(
+    engine: str, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """POST /v1/whatif: the compact JSON of the block path's report, byte for byte."""
+    from lcm_opt.adapters.api.child import to_json_bytes
+
+    estate = load_scenario(WHATIF / "estate.yaml")
+    names = ["more-viewer-seats", "new-hire", "drop-app-1-licence", "unpin-chat"]
+    applied = apply_all(estate, select_variants(estate, names), WHATIF)
+    full = to_json_bytes(compare_variants(estate, applied, engine)).decode()
+    monkeypatch.setattr(whatif_service, "compare_variants", _refused)
+    body = {"scenario": estate.model_dump(mode="json"), "variants": names, "engine": engine}
+    response = client.post("/v1/whatif", json=body)
+    assert response.status_code == 200, response.text
+    untimed = [_COMPACT_SECONDS.sub('"seconds":0', text) for text in (response.text, full)]
+    assert untimed[0] == untimed[1]
