@@ -176,9 +176,10 @@ def _widened_classes(columns: ClassColumns, more: list[tuple[int, int]]) -> Clas
 
 
 def _new_ids(added: Added) -> list[str]:
-    """The consumption ids of the new rows, in natural order, once each."""
-    ids = dict.fromkeys(chain((c for c, _ in added.grant_ids), (d[0] for d in added.deficits)))
-    return sorted(ids, key=natural_key)
+    """The consumption ids of the new rows, once each."""
+    return list(
+        dict.fromkeys(chain((c for c, _ in added.grant_ids), (d[0] for d in added.deficits)))
+    )
 
 
 def _space(
@@ -188,7 +189,7 @@ def _space(
     id's index there; each baseline index's new index, None where none moved). A wanted id
     the baseline has must be one of a replaced block's (`gone`)."""
     replaced = {ids[i]: i for i in np.flatnonzero(gone).tolist()}
-    fresh = [c for c in wanted if c not in replaced]
+    fresh = sorted((c for c in wanted if c not in replaced), key=natural_key)
     points = _points(ids, fresh)
     place = {c: replaced[c] for c in wanted if c in replaced}
     if not fresh:

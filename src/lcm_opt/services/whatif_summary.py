@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -90,8 +90,7 @@ def _compared(
     comparison = _Comparison(scenario, engine, summarise, rows)
     try:
         report = comparison.report(applied)
-    # a reference out of place, or a value no array holds: the block path reports or copes
-    except (NotExact, KeyError, OverflowError, TypeError, ValueError):
+    except (NotExact, KeyError):  # a reference out of place: the block path reports it
         return None
     base = comparison.rows
     return report, None if base is None else ReportRows(base, tuple(comparison.variant_rows))
@@ -159,7 +158,7 @@ class _Comparison:
         if not len(self.estate):  # no block to merge: the block path solves it whole
             raise NotExact
         if self.keep_rows:
-            self.rows = BaseRows(problem, allocation, self.estate.block_of)
+            self.rows = _held(lambda: BaseRows(problem, allocation, self.estate.block_of))
         rows = {name: sorted(getattr(result, name), key=natural(ident)) for name, ident in ROWS}
         owner = {name: self._owners(rows[name], ident) for name, ident in ROWS}
         deficits = deficit_rows(problem, allocation) if self.priced else []
@@ -237,7 +236,7 @@ class _Comparison:
         assert self.rows is not None
         mask = np.zeros(len(self.estate), dtype=bool)
         mask[gone] = True
-        rows = added_rows([o.result for o in added], variant)
+        rows = _held(lambda: added_rows([o.result for o in added], variant))
         self.rows.check(mask, rows)
         self.variant_rows.append((mask, rows))
 
@@ -257,3 +256,15 @@ class _Comparison:
         if lines not in self.rules:
             self.rules[lines] = parse_rules(scenario.rules)
         return self.rules[lines]
+
+
+Held = TypeVar("Held")
+
+
+def _held(make: Callable[[], Held]) -> Held:
+    """Records read into arrays; a value no array holds (not a machine integer) leaves
+    them to the block path's models."""
+    try:
+        return make()
+    except (OverflowError, TypeError, ValueError):
+        raise NotExact from None
