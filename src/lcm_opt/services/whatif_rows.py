@@ -182,41 +182,38 @@ def _new_ids(added: Added) -> list[str]:
     )
 
 
-def _space(
-    ids: Sequence[str], gone: npt.NDArray[np.bool_], wanted: list[str]
-) -> tuple[Sequence[str], dict[str, int], Ints | None]:
-    """(the ids widened by those of `wanted` the baseline lacks, natural order; each wanted
-    id's index there; each baseline index's new index, None where none moved). A wanted id
+Space = tuple[Sequence[str], dict[str, int], Ints | None]
+"""Ids widened by new ones (natural order), each new row's id's index there, and each old
+index's new one (None where none moved)."""
+
+
+def _space(ids: Sequence[str], gone: npt.NDArray[np.bool_], wanted: list[str]) -> Space:
+    """The consumption ids widened by those of `wanted` the baseline lacks. A wanted id
     the baseline has must be one of a replaced block's (`gone`)."""
     replaced = {ids[i]: i for i in np.flatnonzero(gone).tolist()}
     fresh = sorted((c for c in wanted if c not in replaced), key=natural_key)
-    points = _points(ids, fresh)
-    place = {c: replaced[c] for c in wanted if c in replaced}
-    if not fresh:
-        return ids, place, None
-    shift = np.arange(len(ids), dtype=np.int64)
-    shift += np.searchsorted(np.array(points, dtype=np.int64), shift, side="right")
-    place = {c: int(shift[i]) for c, i in place.items()}
-    for n, (c, point) in enumerate(zip(fresh, points, strict=True)):
-        place[c] = point + n
-    return _widened(ids, fresh, points), place, shift
+    return _inserted(ids, {c: replaced[c] for c in wanted if c in replaced}, fresh)
 
 
-def _licence_space(
-    lids: Sequence[str], added: Added
-) -> tuple[Sequence[str], dict[str, int], Ints | None]:
+def _licence_space(lids: Sequence[str], added: Added) -> Space:
     """As _space, for licences: any licence of the baseline may be granted again."""
     known = {lid: i for i, lid in enumerate(lids)}
     fresh = sorted({lid for _, lid in added.grant_ids if lid not in known}, key=natural_key)
+    return _inserted(lids, known, fresh)
+
+
+def _inserted(ids: Sequence[str], known: dict[str, int], fresh: list[str]) -> Space:
+    """`ids` with `fresh` (natural order, none in `ids`) in their places; `known`: the
+    index in `ids` of each old id a new row names."""
     if not fresh:
-        return lids, known, None
-    points = _points(lids, fresh)
-    shift = np.arange(len(lids), dtype=np.int64)
+        return ids, known, None
+    points = _points(ids, fresh)
+    shift = np.arange(len(ids), dtype=np.int64)
     shift += np.searchsorted(np.array(points, dtype=np.int64), shift, side="right")
-    place = {lid: int(shift[i]) for lid, i in known.items()}
-    for n, (lid, point) in enumerate(zip(fresh, points, strict=True)):
-        place[lid] = point + n
-    return _widened(lids, fresh, points), place, shift
+    place = {name: int(shift[i]) for name, i in known.items()}
+    for n, (name, point) in enumerate(zip(fresh, points, strict=True)):
+        place[name] = point + n
+    return _widened(ids, fresh, points), place, shift
 
 
 def _points(ids: Sequence[str], fresh: list[str]) -> list[int]:
