@@ -11,21 +11,22 @@ still compare block by block."""
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain, compress
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from lcm_opt.compile.classes import ClassColumns
 from lcm_opt.compile.problem import Problem
-from lcm_opt.domain import Product, Result, Scenario, Source, natural_key
+from lcm_opt.domain import Product, Result, Scenario, Source
 from lcm_opt.engines.base import Allocation, DeficitRecord, GrantRecord
+from lcm_opt.services.whatif_heads import NotExact
+from lcm_opt.services.whatif_ids import consumption_space, licence_space
 
-__all__ = ["Added", "BaseRows", "ReportRows", "RowSpace", "added_rows", "grant_table"]
+__all__ = ["Added", "BaseRows", "ReportRows", "RowSpace", "added_rows", "grant_table", "held"]
 
 Ints = npt.NDArray[np.int64]
 
@@ -72,6 +73,18 @@ def added_rows(results: Sequence[Result], variant: Scenario) -> Added:
     )
 
 
+Held = TypeVar("Held")
+
+
+def held(make: Callable[[], Held]) -> Held:
+    """`make()`, records read into arrays; NotExact where a value is not a machine integer
+    (no array holds it): the block path's models keep those."""
+    try:
+        return make()
+    except (OverflowError, TypeError, ValueError):
+        raise NotExact from None
+
+
 def grant_table(allocation: Allocation) -> Ints:
     """The allocation's grants as an int64 (n, 6) table; OverflowError, TypeError or
     ValueError where a value is not a machine integer."""
@@ -106,14 +119,16 @@ class BaseRows:
 
     def check(self, dropped: npt.NDArray[np.bool_], added: Added) -> None:
         """KeyError where a new row's consumption is one of a block the variant kept."""
-        _space(self.problem.consumption_ids, dropped[self.block], _new_ids(added))
+        consumption_space(self.problem.consumption_ids, dropped[self.block], _new_ids(added))
 
     def variant(self, dropped: npt.NDArray[np.bool_], added: Added) -> RowSpace:
         """The variant's records: the baseline's outside the `dropped` blocks, and `added`."""
         problem = self.problem
         gone = dropped[self.block]
-        ids, place, shift = _space(problem.consumption_ids, gone, _new_ids(added))
-        lids, lplace, lshift = _licence_space(problem.licence_ids, added)
+        ids, place, shift = consumption_space(problem.consumption_ids, gone, _new_ids(added))
+        lids, lplace, lshift = licence_space(
+            problem.licence_ids, (lid for _, lid in added.grant_ids)
+        )
         kept = self.table[~gone[self.table[:, 0]]]
         if shift is not None:
             kept[:, 0] = shift[kept[:, 0]]
@@ -180,62 +195,6 @@ def _new_ids(added: Added) -> list[str]:
     return list(
         dict.fromkeys(chain((c for c, _ in added.grant_ids), (d[0] for d in added.deficits)))
     )
-
-
-Space = tuple[Sequence[str], dict[str, int], Ints | None]
-"""Ids widened by new ones (natural order), each new row's id's index there, and each old
-index's new one (None where none moved)."""
-
-
-def _space(ids: Sequence[str], gone: npt.NDArray[np.bool_], wanted: list[str]) -> Space:
-    """The consumption ids widened by those of `wanted` the baseline lacks. A wanted id
-    the baseline has must be one of a replaced block's (`gone`)."""
-    replaced = {ids[i]: i for i in np.flatnonzero(gone).tolist()}
-    fresh = sorted((c for c in wanted if c not in replaced), key=natural_key)
-    return _inserted(ids, {c: replaced[c] for c in wanted if c in replaced}, fresh)
-
-
-def _licence_space(lids: Sequence[str], added: Added) -> Space:
-    """As _space, for licences: any licence of the baseline may be granted again."""
-    known = {lid: i for i, lid in enumerate(lids)}
-    fresh = sorted({lid for _, lid in added.grant_ids if lid not in known}, key=natural_key)
-    return _inserted(lids, known, fresh)
-
-
-def _inserted(ids: Sequence[str], known: dict[str, int], fresh: list[str]) -> Space:
-    """`ids` with `fresh` (natural order, none in `ids`) in their places; `known`: the
-    index in `ids` of each old id a new row names."""
-    if not fresh:
-        return ids, known, None
-    points = _points(ids, fresh)
-    shift = np.arange(len(ids), dtype=np.int64)
-    shift += np.searchsorted(np.array(points, dtype=np.int64), shift, side="right")
-    place = {name: int(shift[i]) for name, i in known.items()}
-    for n, (name, point) in enumerate(zip(fresh, points, strict=True)):
-        place[name] = point + n
-    return _widened(ids, fresh, points), place, shift
-
-
-def _points(ids: Sequence[str], fresh: list[str]) -> list[int]:
-    """Where each of `fresh` (natural order, none in `ids`) goes among `ids`."""
-    points = []
-    for name in fresh:
-        point = bisect_left(ids, natural_key(name), key=natural_key)
-        if point < len(ids) and ids[point] == name:
-            raise KeyError(name)  # the id belongs to a block the variant kept
-        points.append(point)
-    return points
-
-
-def _widened(ids: Sequence[str], fresh: list[str], points: list[int]) -> list[str]:
-    out: list[str] = []
-    cursor = 0
-    for name, point in zip(fresh, points, strict=True):
-        out.extend(ids[cursor:point])
-        out.append(name)
-        cursor = point
-    out.extend(ids[cursor:])
-    return out
 
 
 @dataclass(frozen=True)

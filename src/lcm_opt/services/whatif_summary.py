@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -52,7 +52,7 @@ from lcm_opt.services.whatif_report import (
     delta,
     local_position,
 )
-from lcm_opt.services.whatif_rows import BaseRows, ReportRows, added_rows
+from lcm_opt.services.whatif_rows import Added, BaseRows, ReportRows, added_rows, held
 from lcm_opt.services.whatif_spliced import ROWS, SplicedBase, natural
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def summarised_rows(
     scenario: Scenario, applied: Sequence[Applied], engine: str, summarise: Summarise = summary
 ) -> tuple[WhatIfReport, ReportRows] | None:
     """summarised(), with the results' records kept as arrays (whatif_rows.py) for the
-    writers that put them out in bulk."""
+    writers that put them out in bulk; None where summarised() is."""
     found = _compared(scenario, applied, engine, summarise, rows=True)
     return None if found is None or found[1] is None else (found[0], found[1])
 
@@ -87,7 +87,7 @@ def _compared(
 ) -> tuple[WhatIfReport, ReportRows | None] | None:
     if not _applies(scenario, applied, engine):
         return None
-    comparison = _Comparison(scenario, engine, summarise, rows)
+    comparison = _Comparison(scenario, engine, summarise, keep_rows=rows)
     try:
         report = comparison.report(applied)
     except (NotExact, KeyError):  # a reference out of place: the block path reports it
@@ -107,11 +107,13 @@ def _applies(scenario: Scenario, applied: Sequence[Applied], engine: str) -> boo
 
 
 class _Comparison:
-    def __init__(self, scenario: Scenario, engine: str, summarise: Summarise, rows: bool) -> None:
+    def __init__(
+        self, scenario: Scenario, engine: str, summarise: Summarise, *, keep_rows: bool
+    ) -> None:
         self.scenario, self.engine, self.summarise = scenario, engine, summarise
-        self.keep_rows = rows
+        self.keep_rows = keep_rows
         self.rows: BaseRows | None = None
-        self.variant_rows: list[tuple[np.ndarray, Any]] = []  # per variant, as ReportRows holds
+        self.variant_rows: list[tuple[np.ndarray, Added]] = []  # per variant, as ReportRows holds
         self.rules: dict[tuple[str, ...], RuleSet] = {}
         self.cache: dict[str, BlockOutcome] = {}
 
@@ -158,7 +160,7 @@ class _Comparison:
         if not len(self.estate):  # no block to merge: the block path solves it whole
             raise NotExact
         if self.keep_rows:
-            self.rows = _held(lambda: BaseRows(problem, allocation, self.estate.block_of))
+            self.rows = held(lambda: BaseRows(problem, allocation, self.estate.block_of))
         rows = {name: sorted(getattr(result, name), key=natural(ident)) for name, ident in ROWS}
         owner = {name: self._owners(rows[name], ident) for name, ident in ROWS}
         deficits = deficit_rows(problem, allocation) if self.priced else []
@@ -236,7 +238,7 @@ class _Comparison:
         assert self.rows is not None
         mask = np.zeros(len(self.estate), dtype=bool)
         mask[gone] = True
-        rows = _held(lambda: added_rows([o.result for o in added], variant))
+        rows = held(lambda: added_rows([o.result for o in added], variant))
         self.rows.check(mask, rows)
         self.variant_rows.append((mask, rows))
 
@@ -256,15 +258,3 @@ class _Comparison:
         if lines not in self.rules:
             self.rules[lines] = parse_rules(scenario.rules)
         return self.rules[lines]
-
-
-Held = TypeVar("Held")
-
-
-def _held(make: Callable[[], Held]) -> Held:
-    """Records read into arrays; a value no array holds (not a machine integer) leaves
-    them to the block path's models."""
-    try:
-        return make()
-    except (OverflowError, TypeError, ValueError):
-        raise NotExact from None
