@@ -25,7 +25,8 @@ from lcm_opt.adapters.variants.summary import summary_of
 from lcm_opt.domain import Scenario
 from lcm_opt.services import whatif as whatif_service
 from lcm_opt.services import whatif_summary
-from lcm_opt.services.whatif import Applied, compare_rows, compare_variants
+from lcm_opt.services.whatif import Applied, compare_variants
+from lcm_opt.services.whatif_bulk import compare_rows
 from tests.test_api import client, make_client
 from tests.test_generators import gen
 from tests.test_whatif_local import WHATIF, _variants

@@ -33,7 +33,8 @@ from lcm_opt.progress import phase
 
 if TYPE_CHECKING:
     from lcm_opt.domain import Scenario
-    from lcm_opt.services.whatif import ReportRows, WhatIfReport
+    from lcm_opt.services.whatif import WhatIfReport
+    from lcm_opt.services.whatif_bulk import ReportRows
 
 WhatIfArg = Annotated[
     Path,

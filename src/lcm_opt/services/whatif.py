@@ -38,12 +38,11 @@ from lcm_opt.services.whatif_report import (
     local_position,
     position,
 )
-from lcm_opt.services.whatif_rows import ReportRows
-from lcm_opt.services.whatif_summary import Summarise, summarised, summarised_rows
+from lcm_opt.services.whatif_summary import Summarise, summarised
 
 __all__ = [
-    "Applied", "BlockSolver", "Footprint", "ReportRows", "Solved", "Summarise", "WhatIfReport",
-    "compare_rows", "compare_variants",
+    "Applied", "BlockSolver", "Footprint", "Solved", "Summarise", "WhatIfReport", "check_engine",
+    "compare_variants",
 ]  # fmt: skip
 
 
@@ -174,7 +173,7 @@ def compare_variants(
     (how a solved problem's Result is made without its grant and deficit rows, as
     engines.assemble.summary does) the results may come without those rows
     (whatif_summary.py: the baseline is then solved whole), every other figure unchanged."""
-    _check_engine(engine)
+    check_engine(engine)
     clustered = cluster.address() is not None
     if summarise is not None and not clustered:
         report = summarised(scenario, applied, engine, summarise)
@@ -208,21 +207,8 @@ def compare_variants(
     )
 
 
-def compare_rows(
-    scenario: Scenario, applied: Sequence[Applied], engine: str, summarise: Summarise
-) -> tuple[WhatIfReport, ReportRows | None]:
-    """compare_variants(), its results' grant and deficit records given apart as arrays
-    (whatif_rows.py) where the baseline can be solved whole (whatif_summary.py; `summarise`
-    as there): then the report's results hold none. Elsewhere the full report and None."""
-    _check_engine(engine)
-    if cluster.address() is None:
-        found = summarised_rows(scenario, applied, engine, summarise)
-        if found is not None:
-            return found
-    return compare_variants(scenario, applied, engine), None
-
-
-def _check_engine(engine: str) -> None:
+def check_engine(engine: str) -> None:
+    """A ScenarioError naming the accepted engines where `engine` is none of them."""
     if engine not in ENGINES:
         accepted = ", ".join(ENGINES)
         raise ScenarioError(f"unknown engine {engine!r}; accepted: {accepted}", field="engine")

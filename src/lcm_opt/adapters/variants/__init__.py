@@ -16,13 +16,8 @@ from lcm_opt.adapters.variants.summary import summary_of
 from lcm_opt.domain import Scenario, Variant
 from lcm_opt.domain.variants import OP_MODELS, VariantOp, op_where
 from lcm_opt.errors import ScenarioError, ScenarioErrors
-from lcm_opt.services.whatif import (
-    Applied,
-    ReportRows,
-    WhatIfReport,
-    compare_rows,
-    compare_variants,
-)
+from lcm_opt.services.whatif import Applied, WhatIfReport, compare_variants
+from lcm_opt.services.whatif_bulk import ReportRows, compare_rows
 
 __all__ = [
     "apply_all", "apply_variant", "run_whatif", "run_whatif_rows", "select_variants",
