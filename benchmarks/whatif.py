@@ -1,17 +1,19 @@
 """What-if at scale (docs/benchmarks.md): one variant that changes one product (the seats of
 one licence of product p0) on a generated instance, against the full solve.
 
-    python benchmarks/whatif.py --sizes L XL
+    python benchmarks/whatif.py --sizes L XL [--format json]
 
 Prints, in one run each: `lcm-opt solve` end to end; `lcm-opt whatif` end to end (it loads
 and solves the baseline, then the variant); and from the what-if report the seconds of the
 baseline and of the variant (building the variant from the base, solving only the blocks
-its change touches, merging and comparing it with the baseline).
+its change touches, merging and comparing it with the baseline). `--format json` runs the
+what-if as JSON, every result with its grant and deficit records, as `solve` writes them.
 The target: the variant's own time <= 0.1 x the full solve end to end."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -47,23 +49,33 @@ def _row(text: str, label: str) -> list[str]:
     return [cell.strip() for cell in re.split(r"[│|]", line) if cell.strip()][1:]
 
 
-def run(instance: Path) -> None:
+def _figures(out: Path, fmt: str) -> tuple[float, float, str]:
+    """(baseline seconds, variant seconds, blocks solved for the variant) from the report."""
+    text = out.read_text(encoding="utf-8")
+    if fmt == "json":
+        report = json.loads(text)
+        variant = report["variants"][0]
+        return report["baseline_seconds"], variant["seconds"], str(len(variant["blocks_resolved"]))
+    base_s, variant_s = (float(cell) for cell in _row(text, "Run time (s)"))
+    return base_s, variant_s, _row(text, "Blocks solved")[1]
+
+
+def run(instance: Path, fmt: str) -> None:
     scenario, variants = instance / "scenario.yaml", variant_file(instance)
-    out = instance / "result-whatif.txt"
+    out = instance / f"result-whatif.{'json' if fmt == 'json' else 'txt'}"
     solve = measured([str(CLI), "solve", str(scenario), "--engine", "optimal", "-q",
                       "--format", "json", "-o", str(instance / "result-whatif.json")])  # fmt: skip
     (instance / "result-whatif.json").unlink()
     os.environ["COLUMNS"] = "200"  # one table row per line
-    whatif = measured([str(CLI), "whatif", str(variants), "-q", "-o", str(out)])
-    text = out.read_text(encoding="utf-8")
+    whatif = measured([str(CLI), "whatif", str(variants), "-q", "--format", fmt, "-o", str(out)])
+    base_s, variant_s, blocks = _figures(out, fmt)
     out.unlink()
-    base_s, variant_s = (float(cell) for cell in _row(text, "Run time (s)"))
-    blocks = _row(text, "Blocks solved")[1]
     ratio = variant_s / solve.seconds
     print(f"== {instance.name}: solve end to end {solve.seconds:.2f} s"
           f" ({solve.cpu:.2f} s CPU, peak {solve.peak_rss_mib:.0f} MiB);"
           f" whatif end to end {whatif.seconds:.2f} s ({whatif.cpu:.2f} s CPU,"
-          f" peak {whatif.peak_rss_mib:.0f} MiB)", flush=True)  # fmt: skip
+          f" peak {whatif.peak_rss_mib:.0f} MiB); whatif / solve CPU"
+          f" {whatif.cpu / solve.cpu:.2f} ({fmt})", flush=True)  # fmt: skip
     print(f"  baseline {base_s:.2f} s, variant {variant_s:.2f} s ({blocks} blocks solved);"
           f" variant / solve end to end {ratio:.3f};"
           f" variant / baseline {variant_s / base_s:.3f};"
@@ -75,12 +87,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", nargs="+", default=["L", "XL"])
     parser.add_argument("--rho", type=float, default=0.9)
+    parser.add_argument("--format", choices=["table", "json"], default="table")
     args = parser.parse_args()
     for size in args.sizes:
         instance = DATA / f"{size}-rho{args.rho}"
         if not (instance / "scenario.yaml").exists():
             raise SystemExit(f"{instance} is missing: generate it with benchmarks/run.py first")
-        run(instance)
+        run(instance, args.format)
 
 
 if __name__ == "__main__":

@@ -116,9 +116,13 @@ def _flatten(row: Mapping[str, Any], prefix: str = "") -> dict[str, Cell]:
     return out
 
 
-def whatif_tables(report: Mapping[str, Any]) -> Iterator[Table]:
+def whatif_tables(
+    report: Mapping[str, Any], streamed: Sequence[Mapping[str, Table]] = ()
+) -> Iterator[Table]:
     """A what-if report: the variants side by side, their product and licence changes and
-    the consumptions that move, then the baseline's and every variant's result."""
+    the consumptions that move, then the baseline's and every variant's result. `streamed`:
+    where given, per result (the baseline's, then each variant's) its ready record tables
+    (document_tables)."""
     variants = report["variants"]
     yield Table("summary", ["field", "value"], [
         ["scenario", report["scenario"]], ["engine", report["engine"]],
@@ -136,6 +140,7 @@ def whatif_tables(report: Mapping[str, Any]) -> Iterator[Table]:
     yield Table("consumption changes", ["variant", "change", "consumption"], [
         [v["name"], key, cid] for v in variants for key in ids for cid in v["delta"][key]
     ])  # fmt: skip
-    yield from document_tables(report["baseline_result"], "baseline ")
-    for v in variants:
-        yield from document_tables(v["result"], f"{v['name']} ")
+    ready = list(streamed) or [{}] * (1 + len(variants))
+    yield from document_tables(report["baseline_result"], "baseline ", ready[0])
+    for v, tables in zip(variants, ready[1:], strict=True):
+        yield from document_tables(v["result"], f"{v['name']} ", tables)

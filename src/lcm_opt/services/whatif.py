@@ -41,7 +41,7 @@ from lcm_opt.services.whatif_report import (
 from lcm_opt.services.whatif_summary import Summarise, summarised
 
 __all__ = [
-    "Applied", "BlockSolver", "Footprint", "Solved", "Summarise", "WhatIfReport",
+    "Applied", "BlockSolver", "Footprint", "Solved", "Summarise", "WhatIfReport", "check_engine",
     "compare_variants",
 ]  # fmt: skip
 
@@ -173,9 +173,7 @@ def compare_variants(
     (how a solved problem's Result is made without its grant and deficit rows, as
     engines.assemble.summary does) the results may come without those rows
     (whatif_summary.py: the baseline is then solved whole), every other figure unchanged."""
-    if engine not in ENGINES:
-        accepted = ", ".join(ENGINES)
-        raise ScenarioError(f"unknown engine {engine!r}; accepted: {accepted}", field="engine")
+    check_engine(engine)
     clustered = cluster.address() is not None
     if summarise is not None and not clustered:
         report = summarised(scenario, applied, engine, summarise)
@@ -207,6 +205,13 @@ def compare_variants(
         baseline_result=base.result,
         purchase=_purchase(scenario, base.result),
     )
+
+
+def check_engine(engine: str) -> None:
+    """A ScenarioError naming the accepted engines where `engine` is none of them."""
+    if engine not in ENGINES:
+        accepted = ", ".join(ENGINES)
+        raise ScenarioError(f"unknown engine {engine!r}; accepted: {accepted}", field="engine")
 
 
 def _purchase(scenario: Scenario, baseline: Result) -> SideBySide | None:

@@ -44,7 +44,7 @@ from lcm_opt.services.whatif_splice import splice
 
 __all__ = [
     "BlockOutcome", "MergeIndex", "Shortfall", "merge", "merge_indexed", "merge_spliced",
-    "outcome_of", "summed_cost",
+    "merged_stages", "outcome_of", "summed_cost",
 ]  # fmt: skip
 
 PinKey = tuple[IdKey, IdKey]
@@ -234,7 +234,7 @@ def _objective(
         affinity=affinity,
         bound=bound,
         gap=gap,
-        stages=_stages(outcomes, bound, gap, affinity),
+        stages=merged_stages(outcomes, bound, gap, affinity),
     )
 
 
@@ -249,7 +249,7 @@ def summed_cost(scenario: Scenario, deficits: Iterable[Shortfall]) -> float:
     return round(cost, 6)
 
 
-def _stages(
+def merged_stages(
     outcomes: list[BlockOutcome], bound: float | None, gap: float | None, affinity: int
 ) -> tuple[StageResult, ...] | None:
     """Mergeable optimiser blocks are proven in both stages, so the merge is too."""

@@ -1,5 +1,6 @@
-"""What-if for a report read without its per-record rows (the tables): the baseline solved
-whole, once, and only the blocks a variant replaces solved on their own.
+"""What-if for a report read without its per-record rows (the tables), or with them written
+in bulk from arrays (whatif_rows.py): the baseline solved whole, once, and only the blocks
+a variant replaces solved on their own.
 
 Every figure the tables show is a total over blocks, a product's or a licence's row, or a
 difference inside the blocks a variant replaces (whatif_report.py). So the baseline is
@@ -11,18 +12,20 @@ baseline); each variant then solves its region's blocks (whatif_local.py) and it
 are the baseline's, less the replaced blocks', plus the new blocks'.
 
 A cost is a float sum over deficits in consumption order, so where a product has a price
-the deficits' rows are kept (as light tuples) and spliced as the merge splices them.
+the deficits' rows are kept (as light tuples) and spliced as the merge splices them. The
+rest of a result (bound, stages, warnings, merged ids) is made as the merge makes it
+(whatif_heads.py), so that a result written with its records has the merge's bytes.
 
 This holds exactly where the block-by-block baseline would have been merged: every block
 mergeable (whatif_merge.py). Where that is not known to hold (LCM data, offers,
 `stability: prefer` under the optimiser, a change that is not local, a block that does
-not merge), `summarised` returns None and the caller compares block by block."""
+not merge, a record value no array holds), `summarised` returns None and the caller
+compares block by block."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -39,6 +42,7 @@ from lcm_opt.services.solve import ENGINES
 from lcm_opt.services.whatif_blocks import Block
 from lcm_opt.services.whatif_blocks import solve_block as solve_one
 from lcm_opt.services.whatif_estate import covered_count, deficit_rows, estate_of
+from lcm_opt.services.whatif_heads import NotExact, merged_ids
 from lcm_opt.services.whatif_local import dropped_blocks, region_of
 from lcm_opt.services.whatif_merge import BlockOutcome, outcome_of, summed_cost
 from lcm_opt.services.whatif_report import (
@@ -48,23 +52,13 @@ from lcm_opt.services.whatif_report import (
     delta,
     local_position,
 )
-from lcm_opt.services.whatif_splice import splice
+from lcm_opt.services.whatif_rows import Added, BaseRows, ReportRows, added_rows, held
+from lcm_opt.services.whatif_spliced import ROWS, SplicedBase, natural
 
 if TYPE_CHECKING:
     from lcm_opt.services.whatif import Applied
 
-__all__ = ["Summarise", "summarised"]
-
-_ROWS = (("products", attrgetter("product")), ("licences", attrgetter("licence")))
-"""The per-row sections the tables read, with the id that orders each."""
-
-
-_CONSUMPTION = attrgetter("consumption")
-
-
-class _NotExact(Exception):
-    """The block-by-block comparison is needed: see the module docstring."""
-
+__all__ = ["Summarise", "summarised", "summarised_rows"]
 
 Summarise = Callable[[Problem, Allocation], Result]
 """A solved problem's Result without its grant and deficit rows (engines.assemble.summary)."""
@@ -75,12 +69,31 @@ def summarised(
 ) -> WhatIfReport | None:
     """The report compare_variants gives, but for the results' per-record rows (left
     empty), or None where it cannot be had this way."""
+    found = _compared(scenario, applied, engine, summarise, rows=False)
+    return None if found is None else found[0]
+
+
+def summarised_rows(
+    scenario: Scenario, applied: Sequence[Applied], engine: str, summarise: Summarise = summary
+) -> tuple[WhatIfReport, ReportRows] | None:
+    """summarised(), with the results' records kept as arrays (whatif_rows.py) for the
+    writers that put them out in bulk; None where summarised() is."""
+    found = _compared(scenario, applied, engine, summarise, rows=True)
+    return None if found is None or found[1] is None else (found[0], found[1])
+
+
+def _compared(
+    scenario: Scenario, applied: Sequence[Applied], engine: str, summarise: Summarise, rows: bool
+) -> tuple[WhatIfReport, ReportRows | None] | None:
     if not _applies(scenario, applied, engine):
         return None
+    comparison = _Comparison(scenario, engine, summarise, keep_rows=rows)
     try:
-        return _Comparison(scenario, engine, summarise).report(applied)
-    except (_NotExact, KeyError):  # a reference out of place: the block path reports it
+        report = comparison.report(applied)
+    except (NotExact, KeyError):  # a reference out of place: the block path reports it
         return None
+    base = comparison.rows
+    return report, None if base is None else ReportRows(base, tuple(comparison.variant_rows))
 
 
 def _applies(scenario: Scenario, applied: Sequence[Applied], engine: str) -> bool:
@@ -94,8 +107,13 @@ def _applies(scenario: Scenario, applied: Sequence[Applied], engine: str) -> boo
 
 
 class _Comparison:
-    def __init__(self, scenario: Scenario, engine: str, summarise: Summarise) -> None:
+    def __init__(
+        self, scenario: Scenario, engine: str, summarise: Summarise, *, keep_rows: bool
+    ) -> None:
         self.scenario, self.engine, self.summarise = scenario, engine, summarise
+        self.keep_rows = keep_rows
+        self.rows: BaseRows | None = None
+        self.variant_rows: list[tuple[np.ndarray, Added]] = []  # per variant, as ReportRows holds
         self.rules: dict[tuple[str, ...], RuleSet] = {}
         self.cache: dict[str, BlockOutcome] = {}
 
@@ -136,24 +154,28 @@ class _Comparison:
         scale = objective_scale(problem)
         whole = outcome_of(products, problem, result, len(allocation.warnings), scale)
         if not whole.mergeable:
-            raise _NotExact
-        self.shared = whole.scenario_warnings
+            raise NotExact
+        self.whole, self.shared = whole, whole.scenario_warnings
         self.estate = estate_of(self.scenario)
         if not len(self.estate):  # no block to merge: the block path solves it whole
-            raise _NotExact
-        rows = {name: sorted(getattr(result, name), key=_natural(ident)) for name, ident in _ROWS}
-        self.owner = {name: self._owners(rows[name], ident) for name, ident in _ROWS}
-        self.deficits = deficit_rows(problem, allocation) if self.priced else []
-        self.deficit_owner = np.array(
-            [self.estate.block_of[d.product] for d in self.deficits], dtype=np.int64
-        )
-        update: dict[str, Any] = {name: tuple(rows[name]) for name, _ in _ROWS}
+            raise NotExact
+        if self.keep_rows:
+            self.rows = held(lambda: BaseRows(problem, allocation, self.estate.block_of))
+        rows = {name: sorted(getattr(result, name), key=natural(ident)) for name, ident in ROWS}
+        owner = {name: self._owners(rows[name], ident) for name, ident in ROWS}
+        deficits = deficit_rows(problem, allocation) if self.priced else []
+        deficit_owner = np.array([self.estate.block_of[d.product] for d in deficits], np.int64)
+        update: dict[str, Any] = {name: tuple(rows[name]) for name, _ in ROWS}
+        update["merged"] = merged_ids(result.merged)
         if self.priced:
-            cost = summed_cost(self.scenario, self.deficits)
+            cost = summed_cost(self.scenario, deficits)
             update["objective"] = result.objective.model_copy(update={"outstanding_cost": cost})
         result = result.model_copy(update=update)
+        self.spliced = SplicedBase(
+            result, owner, deficits, deficit_owner, whole, self.priced, len(self.estate)
+        )
         covered = covered_count(allocation)
-        self.position = counted_position("baseline", result, self.scenario, covered, self.deficits)
+        self.position = counted_position("baseline", result, self.scenario, covered, deficits)
         return result
 
     def _owners(self, rows: list[Any], ident: Any) -> np.ndarray:
@@ -169,7 +191,7 @@ class _Comparison:
         assert changed.footprint is not None
         dropped = dropped_blocks(self.estate, changed.scenario, changed.footprint)
         if dropped is None:
-            raise _NotExact
+            raise NotExact
         for i in dropped:
             self._outcome(self.estate.block(i), self.scenario)
 
@@ -179,7 +201,7 @@ class _Comparison:
         variant = changed.scenario
         region = region_of(self.estate, variant, changed.footprint)
         if region is None:
-            raise _NotExact
+            raise NotExact
         added: list[BlockOutcome] = []
         resolved: dict[str, None] = {}  # labels in order, looked up by label
         for block in region.blocks:
@@ -188,14 +210,16 @@ class _Comparison:
             if solved:
                 resolved[block.label] = None
         dropped = [self.cache[self.estate.block(i).fingerprint] for i in region.dropped]
-        result = self._spliced(variant, region.dropped, dropped, added)
+        result = self.spliced.variant(variant, region.dropped, dropped, added)
+        if self.rows is not None:
+            self._keep(region.dropped, added, variant)
         blocks = ([o.result for o in dropped], [o.result for o in added])
         pos = local_position(changed.name, result, variant, self.position, blocks)
         gone = set(region.dropped)
         kept = [label for i, (label, _) in enumerate(self.estate.groups) if i not in gone]
         every = sorted([*kept, *(b.label for b in region.blocks)], key=natural_key)
         if not every:  # as above, for the variant
-            raise _NotExact
+            raise NotExact
         seconds = changed.seconds + time.perf_counter() - started
         return VariantReport(
             name=changed.name,
@@ -209,40 +233,14 @@ class _Comparison:
             result=result,
         )
 
-    def _spliced(
-        self,
-        variant: Scenario,
-        gone: list[int],
-        dropped: list[BlockOutcome],
-        added: list[BlockOutcome],
-    ) -> Result:
-        """The variant's summary: the baseline's rows and totals with the replaced blocks'
-        taken out and the new blocks' put in."""
-        if any(o.result.status is not self.base.status for o in added):
-            raise _NotExact
+    def _keep(self, gone: list[int], added: list[BlockOutcome], variant: Scenario) -> None:
+        """The variant's rows for the writers, checked now that their ids fit."""
+        assert self.rows is not None
         mask = np.zeros(len(self.estate), dtype=bool)
         mask[gone] = True
-        rows: dict[str, Any] = {}
-        for name, ident in _ROWS:
-            new = sorted((row for o in added for row in getattr(o.result, name)),
-                         key=_natural(ident))  # fmt: skip
-            rows[name] = tuple(splice(getattr(self.base, name), self.owner[name], mask, new, ident))
-
-        def total(name: str) -> int:
-            before = sum(getattr(o.result.objective, name) for o in dropped)
-            after = sum(getattr(o.result.objective, name) for o in added)
-            return int(getattr(self.base.objective, name) - before + after)
-
-        totals: dict[str, Any] = {
-            name: total(name) for name in ("outstanding_units", "uncovered", "affinity")
-        }
-        if self.priced:
-            new = sorted((d for o in added for d in o.result.deficits), key=_natural(_CONSUMPTION))
-            deficits = splice(self.deficits, self.deficit_owner, mask, new, _CONSUMPTION)
-            totals["outstanding_cost"] = summed_cost(variant, deficits)
-        objective = self.base.objective.model_copy(update=totals)
-        return self.base.model_copy(update={**rows, "scenario": variant.name,
-                                            "objective": objective})  # fmt: skip
+        rows = held(lambda: added_rows([o.result for o in added], variant))
+        self.rows.check(mask, rows)
+        self.variant_rows.append((mask, rows))
 
     def _outcome(self, block: Block, scenario: Scenario) -> tuple[BlockOutcome, bool]:
         """The block's outcome, and whether it was solved now (not cached)."""
@@ -251,7 +249,7 @@ class _Comparison:
             return outcome, False
         outcome = solve_one(block, self._parsed(scenario), self.engine)
         if not outcome.mergeable or outcome.scenario_warnings != self.shared:
-            raise _NotExact
+            raise NotExact
         self.cache[block.fingerprint] = outcome
         return outcome, True
 
@@ -260,7 +258,3 @@ class _Comparison:
         if lines not in self.rules:
             self.rules[lines] = parse_rules(scenario.rules)
         return self.rules[lines]
-
-
-def _natural(ident: Any) -> Any:
-    return lambda row: natural_key(ident(row))

@@ -37,6 +37,9 @@ class Outcome:
 
 
 def to_json_bytes(value: object) -> bytes:
+    """A model or plain data as compact JSON; bytes are taken as that JSON already."""
+    if isinstance(value, bytes):
+        return value
     data = value.model_dump(mode="json", by_alias=True) if isinstance(value, BaseModel) else value
     return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 

@@ -11,7 +11,7 @@ from lcm_opt.adapters.api.settings import ApiSettings
 from lcm_opt.engines.cluster import using
 
 
-def execute_run(request_json: str, settings: ApiSettings) -> BaseModel:
+def execute_run(request_json: str, settings: ApiSettings) -> BaseModel | bytes:
     """operations.execute_run, on the settings' cluster if any (and never on one the
     process's environment names that the settings do not)."""
     with using(settings.cluster or ""):

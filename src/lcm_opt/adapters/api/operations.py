@@ -6,9 +6,11 @@ model. No allocation logic. Every function here that computes runs in a solver p
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from pydantic import BaseModel, TypeAdapter
 
+from lcm_opt.adapters.api.child import to_json_bytes
 from lcm_opt.adapters.api.scenario_body import cap_time_limit, check_variants
 from lcm_opt.adapters.api.schemas import (
     CompareRun,
@@ -25,7 +27,8 @@ from lcm_opt.adapters.api.schemas import (
 )
 from lcm_opt.adapters.api.settings import ApiSettings
 from lcm_opt.adapters.api.store import RunRecord, RunStore
-from lcm_opt.adapters.variants import whatif as whatif_scenario
+from lcm_opt.adapters.variants import run_whatif_rows
+from lcm_opt.adapters.variants.stream import compact_whatif
 from lcm_opt.compile.build import compile_scenario
 from lcm_opt.domain import Result, Scenario
 from lcm_opt.services.compare import Comparison
@@ -63,9 +66,15 @@ def compare(request: ScenarioRequest, settings: ApiSettings) -> Comparison:
     return compare_engines(scenario_of(request, settings))
 
 
-def whatif(request: WhatIfRequest, settings: ApiSettings) -> WhatIfReport:
+def whatif(request: WhatIfRequest, settings: ApiSettings) -> WhatIfReport | bytes:
+    """The report; already as its JSON where its results' records are written from arrays
+    (adapters/variants/stream.py), not made a model each."""
     scenario = scenario_of(request, settings)  # the variants checked: they apply
-    return whatif_scenario(scenario, request.variants, request.engine)
+    chosen = request.variants
+    report, rows = run_whatif_rows(scenario, chosen, request.engine, base_dir=Path.cwd())
+    if rows is None:
+        return report
+    return compact_whatif(to_json_bytes(report).decode(), rows, len(report.variants)).encode()
 
 
 def validate(request: ScenarioRequest, settings: ApiSettings) -> ValidateResponse:
@@ -87,7 +96,7 @@ def check(request: ScenarioRequest, settings: ApiSettings) -> dict[str, bool]:
     return {"ok": True}
 
 
-def execute_run(request_json: str, settings: ApiSettings) -> BaseModel:
+def execute_run(request_json: str, settings: ApiSettings) -> BaseModel | bytes:
     """Runs a stored run request. Raises what the services raise (ScenarioError,
     EngineError, WorkLimitExceeded, ...): the solver process reports it."""
     request = RUN_REQUEST.validate_json(request_json)

@@ -17,8 +17,12 @@ from lcm_opt.domain import Scenario, Variant
 from lcm_opt.domain.variants import OP_MODELS, VariantOp, op_where
 from lcm_opt.errors import ScenarioError, ScenarioErrors
 from lcm_opt.services.whatif import Applied, WhatIfReport, compare_variants
+from lcm_opt.services.whatif_bulk import ReportRows, compare_rows
 
-__all__ = ["apply_all", "apply_variant", "run_whatif", "select_variants", "variant_of", "whatif"]
+__all__ = [
+    "apply_all", "apply_variant", "run_whatif", "run_whatif_rows", "select_variants",
+    "variant_of", "whatif",
+]  # fmt: skip
 
 _OP: TypeAdapter[Any] = TypeAdapter(VariantOp)
 
@@ -61,6 +65,16 @@ def run_whatif(
     applied = apply_all(scenario, chosen, base_dir)
     summarise = None if records else summary_of
     return compare_variants(scenario, applied, engine, summarise=summarise)
+
+
+def run_whatif_rows(
+    scenario: Scenario, variant_names: list[str] | None, engine: str, *, base_dir: Path
+) -> tuple[WhatIfReport, ReportRows | None]:
+    """run_whatif() with every record, those of the results given apart as arrays where
+    they can be (services.whatif.compare_rows): for writers that put them out in bulk."""
+    chosen = select_variants(scenario, variant_names)
+    applied = apply_all(scenario, chosen, base_dir)
+    return compare_rows(scenario, applied, engine, summary_of)
 
 
 def select_variants(scenario: Scenario, names: list[str] | None) -> list[Variant]:
