@@ -83,15 +83,6 @@ def model_fields(cs: Sequence[Consumption]) -> Fields:
     return lambda field: list(map(attrgetter(field), cs))
 
 
-def raw_rows(n: int, fields: Fields, keys: tuple[str, ...]) -> list[tuple[object, ...]]:
-    """`consumption_rows` of the `n` consumptions whose fields are `fields`: a raw key is
-    the field's name, and `virtual` an int there."""
-    if not keys:
-        return [()] * n
-    columns = [list(map(int, fields(key))) if key == "virtual" else fields(key) for key in keys]
-    return list(zip(*columns, strict=True))
-
-
 def class_keys(rules: RuleSet, sized: Callable[[str], bool], ruled: Sequence[str] = ()) -> KeysOf:
     """`class_key` of many consumptions at once: `keys_of(len(cs), model_fields(cs))[i]`
     equals `class_key(rules, sized, ruled)(cs[i])`. Keys are numbered by their parts: the
@@ -105,7 +96,7 @@ def class_keys(rules: RuleSet, sized: Callable[[str], bool], ruled: Sequence[str
         names, product = codes("product")
         parts = [(product, len(names)), (value_ids, len(distinct))]
         flags = np.fromiter(map(sized, names), dtype=bool, count=len(names))
-        on = flags[product] if n else np.zeros(0, dtype=bool)
+        on = flags[product]
         sizes: tuple[list[int | None], list[int | None]] = ([], [])
         if on.any():
             sizes = (fields("cores"), fields("processors"))

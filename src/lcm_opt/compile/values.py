@@ -10,6 +10,7 @@ give different combinations equal values, and equal values take one number."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -50,6 +51,15 @@ def table_codes(table: ConsumptionTable) -> Codes:
     return codes
 
 
+def raw_rows(n: int, fields: Fields, keys: tuple[str, ...]) -> list[tuple[object, ...]]:
+    """`consumption_rows` of the `n` consumptions whose fields are `fields`: a raw key is
+    the field's name, and `virtual` an int there."""
+    if not keys:
+        return [()] * n
+    columns = [list(map(int, fields(key))) if key == "virtual" else fields(key) for key in keys]
+    return list(zip(*columns, strict=True))
+
+
 def rule_values(rules: RuleSet, n: int, codes: Codes) -> tuple[Ints, list[Values], Ints]:
     """(number, distinct, first) of `n` consumptions: `distinct[number[i]]` equals
     `rules.consumption_values` of consumption i's raw mapping, the distinct values in order
@@ -63,14 +73,8 @@ def rule_values(rules: RuleSet, n: int, codes: Codes) -> tuple[Ints, list[Values
     }
     m = len(firsts)
 
-    def rows(asked: tuple[str, ...]) -> list[tuple[object, ...]]:
-        if not asked:
-            return [()] * m
-        raw = [list(map(int, picked[k])) if k == "virtual" else picked[k] for k in asked]
-        return list(zip(*raw, strict=True))
-
     # validated consumptions hold only str, int and None where the rules read them
-    values = rules.consumption_values_of(rows, m, alike=True)
+    values = rules.consumption_values_of(partial(raw_rows, m, picked.__getitem__), m, alike=True)
     if rules.consumption_values_are_raw():  # distinct combinations of codes, distinct values
         return combination, values, firsts
     kept, number = unique_inverse(first_of_equal(values), m)
