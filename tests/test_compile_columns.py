@@ -17,8 +17,9 @@ from lcm_opt.adapters.files import load_scenario
 from lcm_opt.compile import edges as edges_module
 from lcm_opt.compile.build import compile_scenario
 from lcm_opt.compile.edges import edge_order
-from lcm_opt.compile.keys import class_key, class_keys, model_fields, raw_rows
+from lcm_opt.compile.keys import class_key, class_keys, model_fields
 from lcm_opt.compile.order import first_of_equal
+from lcm_opt.compile.values import raw_rows
 from lcm_opt.domain import Consumption
 from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.rules.language import (

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
 from operator import attrgetter
-from typing import Any, Protocol
+from typing import Protocol
 
-from lcm_opt.compile.order import first_equal, first_of_equal
-from lcm_opt.compile.pairs import Ints
+import numpy as np
+
+from lcm_opt.compile.pairs import Ints, Mask
+from lcm_opt.compile.values import Codes, Fields, coded, combinations, rule_values
 from lcm_opt.domain import Consumption
 from lcm_opt.rules.language import RuleSet, consumption_raw
 from lcm_opt.rules.language.types import Values
@@ -49,27 +50,32 @@ def class_key(rules: RuleSet, sized: Callable[[str], bool], ruled: Sequence[str]
 class Keys:
     """The class keys of many consumptions: `keys[i]` is consumption i's; `first[i]` the
     first consumption with a key equal to it, `value_first[i]` the first with equal rule
-    values."""
+    values; consumption i's rule values are `distinct_values[value_ids[i]]`. Sizes and
+    the values on ruled dimensions are read from their columns when a key is asked for."""
 
     products: list[str]
-    values: list[Values]
-    sizes: list[Size | None]
-    ruled: list[tuple[object, ...]]
+    value_ids: Ints
+    distinct_values: list[Values]
     value_first: Ints
     first: Ints
+    sized: Mask  # per consumption, whether its size is in its key
+    sizes: tuple[list[int | None], list[int | None]]  # cores and processors, where sized
+    ruled: list[list[object]]  # per ruled dimension, its value in each consumption
 
     def __len__(self) -> int:
         return len(self.products)
 
     def __getitem__(self, i: int) -> ClassKey:
-        return (self.products[i], self.values[i], self.sizes[i], self.ruled[i])
+        values = self.distinct_values[int(self.value_ids[i])]
+        size = (self.sizes[0][i], self.sizes[1][i]) if self.sized[i] else None
+        return (self.products[i], values, size, tuple(column[i] for column in self.ruled))
 
 
-Fields = Callable[[str], list[Any]]
-"""A field's name -> its value in each consumption (a table's `prototype_values`, or
-`model_fields` of models)."""
-KeysOf = Callable[[int, Fields], Keys]
-"""How many consumptions and their fields -> their class keys (`class_keys`)."""
+class KeysOf(Protocol):
+    def __call__(self, n: int, fields: Fields, codes: Codes | None = None) -> Keys:
+        """How many consumptions, their fields and (where known) their codes -> their
+        class keys (`class_keys`)."""
+        ...
 
 
 def model_fields(cs: Sequence[Consumption]) -> Fields:
@@ -77,46 +83,33 @@ def model_fields(cs: Sequence[Consumption]) -> Fields:
     return lambda field: list(map(attrgetter(field), cs))
 
 
-def raw_rows(n: int, fields: Fields, keys: tuple[str, ...]) -> list[tuple[object, ...]]:
-    """`consumption_rows` of the `n` consumptions whose fields are `fields`: a raw key is
-    the field's name, and `virtual` an int there."""
-    if not keys:
-        return [()] * n
-    columns = [list(map(int, fields(key))) if key == "virtual" else fields(key) for key in keys]
-    return list(zip(*columns, strict=True))
-
-
 def class_keys(rules: RuleSet, sized: Callable[[str], bool], ruled: Sequence[str] = ()) -> KeysOf:
     """`class_key` of many consumptions at once: `keys_of(len(cs), model_fields(cs))[i]`
     equals `class_key(rules, sized, ruled)(cs[i])`. Keys are numbered by their parts: the
-    rule values (the costly part) once, then (product, values' number, size, ruled
-    values)."""
+    rule values (the costly part) once per distinct combination of the fields the rules
+    read (values.py), then the combinations of product, values' number, size and ruled
+    values, all from the fields' codes (`codes`, else found from `fields`)."""
 
-    def keys_of(n: int, fields: Fields) -> Keys:
-        products: list[str] = fields("product")
-        # validated consumptions hold only str, int and None where the rules read them
-        values = rules.consumption_values_of(partial(raw_rows, n, fields), n, alike=True)
-        flags = {p: sized(p) for p in dict.fromkeys(products)}
-        sizes: list[Size | None] = [None] * n
-        if any(flags.values()):
-            both = zip(fields("cores"), fields("processors"), strict=True)
-            flag = map(flags.__getitem__, products)
-            sizes = [size if f else None for size, f in zip(both, flag, strict=True)]
-        on_ruled: list[tuple[object, ...]] = [()] * n
-        if ruled:
-            on_ruled = raw_rows(n, fields, tuple(ruled))
-        value_first = first_of_equal(values)
-        if ruled or any(flags.values()):
-            parts = zip(products, value_first.tolist(), sizes, on_ruled, strict=True)
-            first = first_of_equal(list(parts))
-        else:
-            first = _first_of_pairs(first_of_equal(products), value_first)
-        return Keys(products, values, sizes, on_ruled, value_first, first)
+    def keys_of(n: int, fields: Fields, codes: Codes | None = None) -> Keys:
+        codes = codes or coded(fields)
+        value_ids, distinct, value_firsts = rule_values(rules, n, codes)
+        names, product = codes("product")
+        parts = [(product, len(names)), (value_ids, len(distinct))]
+        flags = np.fromiter(map(sized, names), dtype=bool, count=len(names))
+        on = flags[product]
+        sizes: tuple[list[int | None], list[int | None]] = ([], [])
+        if on.any():
+            sizes = (fields("cores"), fields("processors"))
+            for field in ("cores", "processors"):  # 0 where the size is not in the key
+                values, at = codes(field)
+                parts.append((np.where(on, at + 1, 0), len(values) + 1))
+        for field in ruled:
+            values, at = codes(field)
+            parts.append((at, len(values)))
+        number, firsts = combinations(parts, n)
+        value_first = value_firsts[value_ids]
+        columns = [fields(field) for field in ruled]
+        products = fields("product")
+        return Keys(products, value_ids, distinct, value_first, firsts[number], on, sizes, columns)
 
     return keys_of
-
-
-def _first_of_pairs(a: Ints, b: Ints) -> Ints:
-    """`first_of_equal` of the pairs (a[i], b[i]) of indices below len(a), in arrays."""
-    n = len(a)
-    return first_equal(a * n + b, n * n)

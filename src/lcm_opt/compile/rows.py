@@ -22,7 +22,8 @@ import numpy.typing as npt
 from lcm_opt.compile.firsts import FirstRaws, Firsts
 from lcm_opt.compile.keys import KeysOf
 from lcm_opt.compile.merge import merge_per_user
-from lcm_opt.compile.order import first_occurrences, stable_order
+from lcm_opt.compile.order import first_occurrences, stable_order, unique_inverse
+from lcm_opt.compile.values import table_codes
 from lcm_opt.domain import Consumption, Metric, Product, natural_key
 from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.rules.language import RuleSet
@@ -92,7 +93,7 @@ def group_table(
 ) -> Grouped:
     """`keys_of` gives build.py's class key of each prototype (`class_keys`), read from the
     table's columns."""
-    keys = keys_of(len(table.prototypes), table.prototype_values)
+    keys = keys_of(len(table.prototypes), table.prototype_values, table_codes(table))
     code = {pid: i for i, pid in enumerate(products)}
     proto_product = np.fromiter(map(code.__getitem__, keys.products), np.int64, len(keys))
     catalog = list(products.values())
@@ -125,20 +126,22 @@ def group_table(
     first_rows = order[sorted_members[start[:-1]]].tolist()
     first_protos = rows[first_rows].tolist() if first_rows else []
     class_protos = present[by_first]  # each class's key, by its first prototype
-    distinct, value_ids = np.unique(keys.value_first[class_protos], return_inverse=True)
+    shared = keys.distinct_values
+    class_values = keys.value_ids[class_protos]
+    distinct, value_ids = unique_inverse(class_values, len(shared))
     return Grouped(
         ids=order_ids,
         class_of=class_of.tolist(),
         members=[],
         firsts=Firsts(table, first_protos),
         raws=FirstRaws(table, first_protos, first_rows),
-        values=list(map(keys.values.__getitem__, class_protos.tolist())),
+        values=list(map(shared.__getitem__, class_values.tolist())),
         free=_natural_order(ids, free_rows, table.ids_in_order)[1],
         merged=merged,
         plain=plain,
         columns=(start, sorted_members),
-        value_ids=value_ids.reshape(-1).astype(np.int64),
-        distinct_values=[keys.values[i] for i in distinct.tolist()],
+        value_ids=value_ids,
+        distinct_values=list(map(shared.__getitem__, distinct.tolist())),
     )
 
 

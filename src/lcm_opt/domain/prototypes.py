@@ -11,6 +11,7 @@ field over every prototype from those, and a prototype is assembled (exactly as
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, overload
 
@@ -51,6 +52,17 @@ class Prototypes(Sequence[Consumption]):
             return [CONSUMPTIONS.defaults[field]] * self._count
         column, codes = found
         return list(map(column.values.__getitem__, codes))
+
+    def codes(self, field: str) -> tuple[list[Any], Sequence[int]]:
+        """Field `field`'s validated values and each prototype's index among them (equal
+        values may sit at several indices), without making any."""
+        found = self._columns.get(field)
+        if found is None:
+            if field not in CONSUMPTIONS.defaults:
+                raise ValueError(f"Consumption has no field {field!r}")
+            return [CONSUMPTIONS.defaults[field]], array("i", bytes(4 * self._count))
+        column, codes = found
+        return column.values, codes
 
     def fields(self, index: int) -> dict[str, Any]:
         """Prototype `index`'s fields (its `__dict__`), without making it."""

@@ -11,10 +11,12 @@ the work refused."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-from lcm_opt.domain import Consumption, Scenario
+from lcm_opt.compile.keys import class_keys
+from lcm_opt.compile.order import distinct
+from lcm_opt.compile.values import table_codes
+from lcm_opt.domain import Scenario
 from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.errors import LcmOptError
 from lcm_opt.rules.language import RuleSet, consumption_raw, parse_rules
@@ -58,19 +60,19 @@ class DeadlineExceeded(LcmOptError):
         super().__init__(f"the work took longer than {deadline_s:g} s and was stopped")
 
 
-def _class_keys(consumptions: Iterable[Consumption], rules: RuleSet) -> Counter[str]:
+def _class_keys(scenario: Scenario, rules: RuleSet) -> Counter[str]:
     """Distinct class keys per product; never fewer than the compiler's classes."""
-    seen: set[tuple[object, ...]] = set()
-    for c in consumptions:
-        seen.add((c.product, rules.consumption_values(consumption_raw(c)), c.cores, c.processors))
-    return Counter(str(key[0]) for key in seen)
-
-
-def _rows_for_keys(scenario: Scenario, rules: RuleSet) -> Iterable[Consumption]:
     table = scenario.consumptions
     if isinstance(table, ConsumptionTable) and not ({"asset", "user"} & rules.consumption_fields):
-        return table.prototypes  # rows differ from their prototype only in id, asset, user
-    return table
+        # rows differ from their prototype only in id, asset and user: the keys of the
+        # prototypes, read from the table's columns, with every size in them
+        keys = class_keys(rules, lambda product: True)
+        found = keys(len(table.prototypes), table.prototype_values, table_codes(table))
+        return Counter(map(found.products.__getitem__, distinct(found.first).tolist()))
+    seen: set[tuple[object, ...]] = set()
+    for c in table:
+        seen.add((c.product, rules.consumption_values(consumption_raw(c)), c.cores, c.processors))
+    return Counter(str(key[0]) for key in seen)
 
 
 def pair_bound(scenario: Scenario, rules: RuleSet | None = None) -> int:
@@ -78,7 +80,7 @@ def pair_bound(scenario: Scenario, rules: RuleSet | None = None) -> int:
     rules = rules or parse_rules(scenario.rules)
     family = {p.id: p.family or f"\0{p.id}" for p in scenario.products}
     licences_per_family = Counter(family.get(lic.product, lic.product) for lic in scenario.licences)
-    keys = _class_keys(_rows_for_keys(scenario, rules), rules)
+    keys = _class_keys(scenario, rules)
     return sum(n * licences_per_family[family.get(p, p)] for p, n in keys.items())
 
 

@@ -11,7 +11,7 @@ import numpy.typing as npt
 from lcm_opt.rules.language.types import Values, WithinFn, _Pred
 from lcm_opt.rules.language.vector import PairEvaluator, evaluate_pairs
 from lcm_opt.rules.language.vector_plan import VectorRules
-from lcm_opt.rules.language.vector_rows import Rows, VectorOfRows
+from lcm_opt.rules.language.vector_rows import PlainRows, Rows, VectorOfRows
 
 # ---------------------------------------------------------------------------------------------
 # The rule set
@@ -51,6 +51,12 @@ class RuleSet:
         mapping. `alike`: the caller vouches that every raw value is a str, an int or None
         (as in validated consumptions), which spares checking them."""
         return self._consumption_rows(rows, n, alike)
+
+    def consumption_values_are_raw(self) -> bool:
+        """Whether a consumption's values are its raw values under `consumption_fields`
+        (`virtual` an int), so that consumptions whose raw values (str, int or None) differ
+        there have different values."""
+        return isinstance(self._consumption_rows, PlainRows)
 
     def licence_values(self, raw: Mapping[str, object]) -> Values:
         return self._licence_vector(raw)

@@ -30,18 +30,27 @@ def _types(rows: list[tuple[object, ...]]) -> set[type]:
     return set(map(type, chain.from_iterable(rows)))
 
 
-def plain_rows(raw_keys: tuple[str, ...]) -> VectorOfRows:
-    """Vectors that are the raw values under `raw_keys`, in that order."""
+class PlainRows:
+    """Vectors that are the raw values under `raw_keys`, in that order: rows whose raw
+    values differ have different vectors."""
 
-    def vectors(rows_of: Rows, n: int, alike: bool) -> list[Values]:
-        if not raw_keys:
+    __slots__ = ("raw_keys",)
+
+    def __init__(self, raw_keys: tuple[str, ...]) -> None:
+        self.raw_keys = raw_keys
+
+    def __call__(self, rows_of: Rows, n: int, alike: bool) -> list[Values]:
+        if not self.raw_keys:
             return [()] * n
-        rows = _checked(rows_of(raw_keys), n)
+        rows = _checked(rows_of(self.raw_keys), n)
         if alike or _types(rows) <= _EXACT:
             return rows
         return [tuple([_norm(v) for v in row]) for row in rows]
 
-    return vectors
+
+def plain_rows(raw_keys: tuple[str, ...]) -> VectorOfRows:
+    """Vectors that are the raw values under `raw_keys`, in that order."""
+    return PlainRows(raw_keys)
 
 
 def memo_rows(
