@@ -17,6 +17,7 @@ from lcm_opt.rules.hierarchy import Hierarchy
 from lcm_opt.rules.language import RuleSet, WithinFn, parse_rules, vector_columns
 from lcm_opt.rules.language import vector as vector_module
 from lcm_opt.rules.language.types import Values
+from tests.test_coded_values import as_coded
 from tests.test_rules_language import TREES, W, cons, from_file, lic, rules
 
 BENCHMARK_RULES = Path(__file__).resolve().parents[1] / "benchmarks" / "generate.py"
@@ -52,6 +53,9 @@ def check(
         assert ok.tolist() == want_ok
         wanted = zip(want_score, want_ok, marked.tolist(), strict=True)
         assert score.tolist() == [s if good or m else 0 for s, good, m in wanted]
+        # the consumption side held as codes: the same answers
+        ok, score = rs.evaluate_pairs(as_coded(cvs), lvs, ci, li, within, exclusive)
+        assert (ok.tolist(), score.tolist()) == (want_ok, want_score)
         found = (want_ok, want_score)
     return found
 

@@ -43,6 +43,7 @@ from lcm_opt.rules.eligibility import (
     split_group,
 )
 from lcm_opt.rules.language import RuleSet, consumption_raw, parse_rules
+from lcm_opt.rules.language.types import Values
 
 
 def _edges(
@@ -113,7 +114,8 @@ def _group_rows(
     keys: dict[ClassKey, int] = {}
     raws: list[dict[str, object]] = []
     firsts: list[Consumption] = []
-    grouped = Grouped([c.id for c in kept], [], [], firsts, raws, [], free, merged)
+    values: list[Values] = []
+    grouped = Grouped([c.id for c in kept], [], [], firsts, raws, values, free, merged)
     for index, c in enumerate(kept):
         key = key_of(c)
         k = keys.setdefault(key, len(grouped.members))
@@ -121,7 +123,7 @@ def _group_rows(
             grouped.members.append([])
             firsts.append(c)
             raws.append(consumption_raw(c))
-            grouped.values.append(key[1])
+            values.append(key[1])
         grouped.members[k].append(index)
         grouped.class_of.append(k)
     return grouped

@@ -49,7 +49,7 @@ def class_edges(
     values: Sequence[Values],
     candidates: Candidates,
     licence_groups: Sequence[str],
-    numbered: tuple[Ints, list[Values]] | None = None,
+    numbered: tuple[Ints, Sequence[Values]] | None = None,
 ) -> tuple[list[str | None], EdgeArrays]:
     """Per class (its product index, its cores and processors, its first member's raw
     attributes and its rule values): why it has no edge (None where it has some); and every
@@ -74,7 +74,7 @@ def class_edges(
     return details, arrays
 
 
-def _numbered(values: Sequence[Values]) -> tuple[Ints, list[Values]]:
+def _numbered(values: Sequence[Values]) -> tuple[Ints, Sequence[Values]]:
     """Each class's rule values as a number into the distinct ones (by first class)."""
     first, dense = unique_inverse(first_of_equal(values), len(values))
     return dense, list(map(values.__getitem__, first.tolist()))
@@ -89,7 +89,7 @@ class _Judge:
         self,
         ctx: Evaluator,
         raws: Sequence[Mapping[str, object]],
-        numbered: tuple[Ints, list[Values]],
+        numbered: tuple[Ints, Sequence[Values]],
     ) -> None:
         self.cv_of_class, distinct = numbered
         within = ctx.hierarchy.within

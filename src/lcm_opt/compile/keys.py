@@ -55,7 +55,7 @@ class Keys:
 
     products: list[str]
     value_ids: Ints
-    distinct_values: list[Values]
+    distinct_values: Sequence[Values]
     value_first: Ints
     first: Ints
     sized: Mask  # per consumption, whether its size is in its key

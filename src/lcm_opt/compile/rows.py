@@ -28,6 +28,7 @@ from lcm_opt.domain import Consumption, Metric, Product, natural_key
 from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.rules.language import RuleSet
 from lcm_opt.rules.language.types import Values
+from lcm_opt.rules.language.vector_coded import CodedValues
 
 Ints = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
@@ -45,7 +46,7 @@ class Grouped:
     # asset and user: its prototype, made when asked for: `first_values` reads fields)
     raws: Sequence[dict[str, object]]  # per class, the rule-language attributes of its first
     # member
-    values: list[Values]  # per class, its rule values (the second part of its class key)
+    values: Sequence[Values]  # per class, its rule values (the second part of its class key)
     free: list[str]  # consumptions of free products, natural order
     merged: dict[str, str]  # A18: merged row id -> kept id
     plain: bool = False  # `ids` are in plain string order too (so bisect finds an id)
@@ -55,7 +56,7 @@ class Grouped:
     # each class's rule values as a number into `distinct_values`, where the grouping
     # numbered them
     value_ids: npt.NDArray[np.int64] | None = None
-    distinct_values: list[Values] | None = None
+    distinct_values: Sequence[Values] | None = None
 
     def member_columns(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """(start, rows): each class's members, ascending, laid end to end."""
@@ -135,14 +136,21 @@ def group_table(
         members=[],
         firsts=Firsts(table, first_protos),
         raws=FirstRaws(table, first_protos, first_rows),
-        values=list(map(shared.__getitem__, class_values.tolist())),
+        values=_picked(shared, class_values),
         free=_natural_order(ids, free_rows, table.ids_in_order)[1],
         merged=merged,
         plain=plain,
         columns=(start, sorted_members),
         value_ids=value_ids,
-        distinct_values=list(map(shared.__getitem__, distinct.tolist())),
+        distinct_values=_picked(shared, distinct),
     )
+
+
+def _picked(values: Sequence[Values], at: Ints) -> Sequence[Values]:
+    """`values` at `at`, in that order; kept as codes where they are."""
+    if isinstance(values, CodedValues):
+        return values.take(at)
+    return list(map(values.__getitem__, at.tolist()))
 
 
 def _merge_users(

@@ -2,10 +2,12 @@
 into the distinct ones, read from the codes of the fields the rules read.
 
 An estate repeats few combinations of the fields the rules read over many distinct
-attribute sets; the combinations are numbered as packed integers over the fields' codes,
-and a raw row (and the rules' value tuple of it) is made once per distinct combination.
-The numbers are those of the tuples themselves: rules that combine or normalise fields can
-give different combinations equal values, and equal values take one number."""
+attribute sets; the combinations are numbered as packed integers over the fields' codes.
+Where the rules' values are the raw values as they are, each distinct combination's values
+are kept as the fields' codes (no tuple made); otherwise a raw row (and the rules' value
+tuple of it) is made once per distinct combination, and the numbers are those of the
+tuples themselves: rules that combine or normalise fields can give different combinations
+equal values, and equal values take one number."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from lcm_opt.domain.prototypes import Prototypes
 from lcm_opt.domain.table import ConsumptionTable
 from lcm_opt.rules.language import RuleSet
 from lcm_opt.rules.language.types import Values
+from lcm_opt.rules.language.vector_coded import CodedValues
 
 Fields = Callable[[str], list[Any]]
 """A field's name -> its value in each consumption (a table's `prototype_values`, or
@@ -60,23 +63,31 @@ def raw_rows(n: int, fields: Fields, keys: tuple[str, ...]) -> list[tuple[object
     return list(zip(*columns, strict=True))
 
 
-def rule_values(rules: RuleSet, n: int, codes: Codes) -> tuple[Ints, list[Values], Ints]:
+def _raw(key: str, values: Sequence[Any]) -> Sequence[Any]:
+    """A field's values as `raw_rows` gives them: `virtual` an int."""
+    return list(map(int, values)) if key == "virtual" else values
+
+
+def rule_values(rules: RuleSet, n: int, codes: Codes) -> tuple[Ints, Sequence[Values], Ints]:
     """(number, distinct, first) of `n` consumptions: `distinct[number[i]]` equals
     `rules.consumption_values` of consumption i's raw mapping, the distinct values in order
-    of their first consumption, `first[j]` the first consumption with values j."""
+    of their first consumption, `first[j]` the first consumption with values j. Where the
+    values are the raw values as they are, `distinct` holds them as the fields' codes
+    (`CodedValues`): no tuple is made until one is asked for."""
     keys = tuple(sorted(rules.consumption_fields))
-    columns = [codes(key) for key in keys]
-    combination, firsts = combinations([(c, len(v)) for v, c in columns], n)
-    picked = {  # each combination's raw value under each key, from its first consumption
-        key: _objects(values)[c[firsts]].tolist()
-        for key, (values, c) in zip(keys, columns, strict=True)
-    }
+    columns = {key: codes(key) for key in keys}
+    combination, firsts = combinations([(c, len(v)) for v, c in columns.values()], n)
     m = len(firsts)
+    raw_keys = rules.consumption_raw_keys()
+    if raw_keys is not None:  # distinct combinations of codes, distinct values
+        slots = [(_raw(key, columns[key][0]), columns[key][1][firsts]) for key in raw_keys]
+        return combination, CodedValues(slots, m), firsts
+    picked = {  # each combination's raw value under each key, from its first consumption
+        key: _objects(values)[c[firsts]].tolist() for key, (values, c) in columns.items()
+    }
 
     # validated consumptions hold only str, int and None where the rules read them
     values = rules.consumption_values_of(partial(raw_rows, m, picked.__getitem__), m, alike=True)
-    if rules.consumption_values_are_raw():  # distinct combinations of codes, distinct values
-        return combination, values, firsts
     kept, number = unique_inverse(first_of_equal(values), m)
     return number[combination], [values[i] for i in kept.tolist()], firsts[kept]
 

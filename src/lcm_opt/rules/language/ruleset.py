@@ -56,7 +56,13 @@ class RuleSet:
         """Whether a consumption's values are its raw values under `consumption_fields`
         (`virtual` an int), so that consumptions whose raw values (str, int or None) differ
         there have different values."""
-        return isinstance(self._consumption_rows, PlainRows)
+        return self.consumption_raw_keys() is not None
+
+    def consumption_raw_keys(self) -> tuple[str, ...] | None:
+        """Where a consumption's values are its raw values (`consumption_values_are_raw`),
+        the raw keys they are under, in the vectors' order; else None."""
+        rows = self._consumption_rows
+        return rows.raw_keys if isinstance(rows, PlainRows) else None
 
     def licence_values(self, raw: Mapping[str, object]) -> Values:
         return self._licence_vector(raw)

@@ -14,13 +14,8 @@ import numpy as np
 
 from lcm_opt.domain.org import Dimension
 from lcm_opt.rules.language.types import Side, Values, WithinFn, _Pred
-from lcm_opt.rules.language.vector_columns import (
-    Column,
-    WithinAnswers,
-    column,
-    slot_values,
-    within_operands,
-)
+from lcm_opt.rules.language.vector_coded import slot_column, slot_values, vector_list
+from lcm_opt.rules.language.vector_columns import Column, WithinAnswers, within_operands
 from lcm_opt.rules.language.vector_plan import (
     PArith,
     PCoalesce,
@@ -85,8 +80,8 @@ class _Call:
                 elif isinstance(p, PConst) and type(p.value) is int and -(2**63) <= p.value < 2**63:
                     literals.add(str(p.value))  # for comparing the literal with text
         operands = {(p.side, p.index) for a, b, _, _ in within_slots for p in (a, b)}
-        raw = {key: slot_values(rows[key[0]], key[1]) for key in value_slots | operands}
-        columns = {key: column(values) for key, values in raw.items()}
+        raw = {key: slot_values(rows[key[0]], key[1]) for key in operands}
+        columns = {key: slot_column(rows[key[0]], key[1]) for key in value_slots | operands}
         self.operands = {
             (a, b): within_operands(
                 (raw[a.side, a.index], columns[a.side, a.index]),
@@ -255,7 +250,7 @@ class PairEvaluator:
         return passed, total
 
     def _passed(self, chunk: _Chunk) -> Mask:
-        cvs, lvs, within = self.cvs, self.lvs, self.within
+        within = self.within
         deferred: list[_Pred] = []
         passed = np.ones(chunk.n, dtype=np.bool_)
         for plan, req in zip(self.rules.requirements, self.requirements, strict=True):
@@ -264,6 +259,7 @@ class PairEvaluator:
             except Unsupported:
                 deferred.append(req)
         if deferred:
+            cvs, lvs = vector_list(self.cvs), vector_list(self.lvs)
             todo = np.flatnonzero(passed)
             pairs = zip(chunk.ci[todo].tolist(), chunk.li[todo].tolist(), strict=True)
             passed[todo] = [
@@ -272,12 +268,13 @@ class PairEvaluator:
         return passed
 
     def _scores(self, chunk: _Chunk) -> Ints:
-        cvs, lvs, within = self.cvs, self.lvs, self.within
+        within = self.within
         total = np.zeros(chunk.n, dtype=np.int64)
         for plan, (pred, weight) in zip(self.rules.affinities, self.affinities, strict=True):
             try:
                 hit = chunk.cond(plan)[0]
             except Unsupported:
+                cvs, lvs = vector_list(self.cvs), vector_list(self.lvs)
                 pairs = zip(chunk.ci.tolist(), chunk.li.tolist(), strict=True)
                 fired = (pred(cvs[c], lvs[lv], within, self.exclusive) for c, lv in pairs)
                 hit = np.fromiter(fired, dtype=np.bool_, count=chunk.n)
