@@ -145,10 +145,7 @@ def closing(
         return first
     more = min(len(larger.upper) / len(cols.upper), STAND_IN)
     n = nodes(cols, limit, more)
-    lp = model(cols, seed)
-    target = bound_at_lp_duals(
-        lp, cols, cols.coverage, nodes=n, seed=seed, guard_s=guard(limit * more)
-    )
+    target = lagrange(cols, cols.coverage, limit * more, seed, n)
     for name in TUNING:  # the heuristics on, as in the stage's full run
         h.setOptionValue(name, True)
     again = run(h, cols, first.x, limit * more, target, n)
@@ -161,12 +158,17 @@ def closing(
     return replace(best, bound=bound, proven=best.value >= bound - 0.5)
 
 
-def lagrange(cols: Columns, objective: list[float], limit: float, seed: int) -> int | None:
+def lagrange(
+    cols: Columns, objective: list[float], limit: float, seed: int, groups: int | None = None
+) -> int | None:
     """The split groups' Lagrangian bound of the model's current objective (lagrange.py),
-    at the duals of a fresh LP: they do not depend on the runs before."""
+    at the duals of a fresh LP: they do not depend on the runs before. `groups`: each
+    group's MILP's node limit, by default BLOCKS of the stage's."""
     lp = model(cols, seed)
-    limit_nodes, guard_s = nodes(cols, limit, BLOCKS), guard(limit)
-    return bound_at_lp_duals(lp, cols, objective, nodes=limit_nodes, seed=seed, guard_s=guard_s)
+    limit_nodes = nodes(cols, limit, BLOCKS) if groups is None else groups
+    return bound_at_lp_duals(
+        lp, cols, objective, nodes=limit_nodes, seed=seed, guard_s=guard(limit)
+    )
 
 
 def run(
