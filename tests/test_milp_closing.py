@@ -57,33 +57,32 @@ def _open_first_stage(monkeypatch: pytest.MonkeyPatch, columns: int) -> list[Run
     return closed
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_an_open_stand_in_first_stage_is_closed_at_the_optimum(
-    seed: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _opened(seed: int, monkeypatch: pytest.MonkeyPatch) -> tuple[SubProblem, list[Run]] | None:
+    """`_merging`'s estate with its first stage taken as open (`_open_first_stage`)."""
     found = _merging(seed)
-    if found is None:
-        return
-    sub, small, _ = found
-    closed = _open_first_stage(monkeypatch, small)
-    assert_brute_force_optimum(sub, solve_milp(sub, time_limit_s=LIMIT, seed=0))
-    assert len(closed) == 1 and closed[0].proven
-    assert closed[0].bound == brute_force(sub)[0]
+    return None if found is None else (found[0], _open_first_stage(monkeypatch, found[1]))
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_a_closing_run_cut_at_one_node_keeps_a_bound_that_holds(
-    seed: int, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("cut", [False, True])
+def test_an_open_stand_in_first_stage_is_closed_with_a_bound_that_holds(
+    seed: int, cut: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    found = _merging(seed)
-    if found is None:
+    """In full: proven at brute force's optimum, both stages; `cut` at one node (and one
+    per group's MILP): the first stage's bound still holds, and it is proven only at the
+    optimum."""
+    opened = _opened(seed, monkeypatch)
+    if opened is None:
         return
-    sub, small, _ = found
-    closed = _open_first_stage(monkeypatch, small)
-    monkeypatch.setattr(milp_run, "STAND_IN", 1e-9)  # one node, one per group's MILP
+    sub, closed = opened
+    best = brute_force(sub)[0]
+    if not cut:
+        assert_brute_force_optimum(sub, solve_milp(sub, time_limit_s=LIMIT, seed=0))
+        assert len(closed) == 1 and closed[0].proven and closed[0].bound == best
+        return
+    monkeypatch.setattr(milp_run, "STAND_IN", 1e-9)
     staged = _first_stage(sub, LIMIT, 0, _columns(sub))
     assert staged is not None and len(closed) == 1
-    best = brute_force(sub)[0]
     run = staged[0]
     assert run.bound >= best and run.value <= best + 0.5
     assert not run.proven or round(run.value) == best
