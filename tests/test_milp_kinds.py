@@ -264,10 +264,11 @@ def test_a_large_class_models_open_kinds_search_gets_the_weighted_run(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The kinds' model alone, its search taken as open with nothing found but its start
-    (stage 1's counts; its bound raised by 10^6, which still holds): the weighted run
-    follows (milp_kinds_weighted.py); every answer passes the checks, never beats brute
-    force, and its bound holds; where the weighted run finds better counts (tiny models:
-    the optimum) they are kept."""
+    (stage 1's counts; HiGHS's bound raised by 10^6, which still holds): where that start
+    is below the search's Lagrangian bound the weighted run follows
+    (milp_kinds_weighted.py), else the start is proven optimal; every answer passes the
+    checks, never beats brute force, and its bound holds; where the weighted run finds
+    better counts (tiny models: the optimum) they are kept."""
     monkeypatch.setattr(milp_affinity, "KINDS", 1.0)
     monkeypatch.setattr(milp_module, "JOINT", False)
     monkeypatch.setattr(milp_affinity, "kinds_first", lambda cols: True)
@@ -295,10 +296,38 @@ def test_a_large_class_models_open_kinds_search_gets_the_weighted_run(
     for seed in range(40):
         sub = kinds_sub(random.Random(600 + seed))
         value1, best = brute_force(sub)
+        before = len(gains)
         sol = solve_milp(sub, time_limit_s=LIMIT, seed=0)
         assert sol is not None
         check(sub, sol)
-        assert sol.value == value1 and sol.status.value == "feasible"
+        assert sol.value == value1
+        assert len(gains) == before + 1 or sol.status.value == "optimal"
+        # proven only at the optimum: the search's Lagrangian bound is exact on tiny models
+        assert sol.status.value == "feasible" or sol.affinity == best
         assert sol.affinity <= best <= (sol.affinity_bound or sol.affinity)
-        assert not gains[-1] or sol.affinity == best
-    assert len(gains) == 40 and any(gains)
+        assert len(gains) == before or not gains[-1] or sol.affinity == best
+    assert len(gains) >= 5 and any(gains)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_kinds_search_alone_stops_at_its_lagrangian_bound(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run alone (`kinds_first`), the kinds' search takes the split groups' Lagrangian
+    bound of its model, each group's MILP at the search's node limit, and still ends at
+    brute force's optimum, proven."""
+    sub = kinds_sub(random.Random(400 + seed))
+    monkeypatch.setattr(milp_affinity, "KINDS", 1.0)
+    monkeypatch.setattr(milp_module, "JOINT", False)
+    monkeypatch.setattr(milp_affinity, "kinds_first", lambda cols: True)
+    lagrange, groups = milp_run.lagrange, []
+
+    def counted(*args):  # type: ignore[no-untyped-def]
+        groups.append(args[4] if len(args) > 4 else None)
+        return lagrange(*args)
+
+    monkeypatch.setattr(milp_run, "lagrange", counted)
+    proven = _kinds_outcomes(monkeypatch)
+    assert_brute_force_optimum(sub, solve_milp(sub, time_limit_s=LIMIT, seed=0))
+    if proven:  # the affinity stage reached the kinds' model
+        assert proven == [True] and groups and groups[-1] is not None

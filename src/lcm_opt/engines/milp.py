@@ -67,7 +67,9 @@ def _columns(sub: SubProblem) -> Columns:
 def _first_stage(
     sub: SubProblem, time_limit_s: float, seed: int, full: Columns
 ) -> tuple[Run, dict[tuple[int, str], int]] | None:
-    """Stage 1 on the merged classes (symmetry.py): the run, and its counts spread back."""
+    """Stage 1 on the merged classes (symmetry.py): the run, and its counts spread back;
+    where the merged model stands in for a class model too large for its Lagrangian
+    bound and ends open, a closing run (milp_run.closing)."""
     small, members = merged(sub, any_order=ANY_ORDER)
     cols = _columns(small)
     if not cols.upper or not exact_range(small, cols):
@@ -76,6 +78,8 @@ def _first_stage(
     every = np.arange(len(cols.upper), dtype=np.int32)
     h.changeColsCost(len(every), every, np.array(cols.coverage))
     first = milp_run.stage(h, cols, [0.0] * len(cols.upper), time_limit_s, seed, full)
+    if first is not None:
+        first = milp_run.closing(h, cols, first, time_limit_s, seed, full)
     return None if first is None else (first, spread(first.counts, members, sub))
 
 
