@@ -6,12 +6,11 @@ model. No allocation logic. Every function here that computes runs in a solver p
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from pydantic import BaseModel, TypeAdapter
 
 from lcm_opt.adapters.api.child import to_json_bytes
-from lcm_opt.adapters.api.scenario_body import cap_time_limit, check_variants
+from lcm_opt.adapters.api.scenario_body import NO_FILES, cap_time_limit, check_variants
 from lcm_opt.adapters.api.schemas import (
     CompareRun,
     RunDetail,
@@ -71,7 +70,7 @@ def whatif(request: WhatIfRequest, settings: ApiSettings) -> WhatIfReport | byte
     (adapters/variants/stream.py), not made a model each."""
     scenario = scenario_of(request, settings)  # the variants checked: they apply
     chosen = request.variants
-    report, rows = run_whatif_rows(scenario, chosen, request.engine, base_dir=Path.cwd())
+    report, rows = run_whatif_rows(scenario, chosen, request.engine, base_dir=NO_FILES)
     if rows is None:
         return report
     return compact_whatif(to_json_bytes(report).decode(), rows, len(report.variants)).encode()
