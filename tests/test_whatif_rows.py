@@ -30,7 +30,7 @@ from lcm_opt.services.whatif_bulk import compare_rows
 from tests.test_api import client, make_client
 from tests.test_generators import gen
 from tests.test_whatif_local import WHATIF, _variants
-from tests.test_whatif_summary import generated
+from tests.test_whatif_summary import FIXTURE_CASES, generated
 
 __all__ = ["client", "generated", "make_client"]  # fixtures shared with other tests
 
@@ -61,15 +61,7 @@ def _assert_same_json(base: Scenario, applied: list[Applied], engine: str, *, ro
 
 
 @pytest.mark.parametrize("engine", ["greedy", "optimal"])
-@pytest.mark.parametrize(
-    ("names", "rows"),
-    [
-        (["more-viewer-seats", "app-2-price", "new-hire", "pin-viewer", "unpin-chat"], True),
-        (["drop-app-1-licence", "close-london", "buy-app-2"], True),
-        (["more-viewer-seats", "by-cost"], False),  # the objective: every block reads it
-        (["custodian-rules"], False),
-    ],
-)
+@pytest.mark.parametrize(("names", "rows"), FIXTURE_CASES)
 def test_fixture_variants_write_the_block_paths_json(
     engine: str, names: list[str], rows: bool
 ) -> None:
