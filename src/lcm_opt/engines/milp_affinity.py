@@ -2,7 +2,7 @@
 search on kinds of classes (milp_kinds.py) and the primal heuristic (milp_dive.py) on what
 each leaves open; on class models whose node limit shrinks with their size the kinds'
 model runs alone, its search followed where open by a weighted run
-(milp_kinds_weighted.py).
+(milp_kinds_weighted.py) and fix-and-optimise by core code (milp_kinds_fix.py).
 
 The settings below, and milp_run's and milp_dive's, are read through their modules at call
 time, so benchmarks/aon.py and the tests can change them.
@@ -19,6 +19,7 @@ import numpy as np
 from lcm_opt.engines import milp_dive, milp_run
 from lcm_opt.engines.milp_columns import Columns, new_model, step_of
 from lcm_opt.engines.milp_kinds import kinds_model
+from lcm_opt.engines.milp_kinds_fix import fix_by_codes
 from lcm_opt.engines.milp_kinds_weighted import weighted_run
 from lcm_opt.engines.milp_lattice import lattice_rows
 from lcm_opt.engines.milp_run import Run
@@ -42,6 +43,10 @@ KINDS_FIRST = True
 # (milp_kinds_weighted.py, in place of the class model's heuristic), which gets this share of
 # the kinds' node limit; 0 only to time the search alone
 KINDS_WEIGHTED = 0.1
+# and, where still open, by fix-and-optimise by core code (milp_kinds_fix.py), each run
+# getting this share of the kinds' node limit (2,000 nodes at the default limit); 0 only
+# to time the stage without it
+KINDS_FIX = 0.4
 # The kinds' run's node limit: its own model's (milp_run.COLUMNS) times (the class model's
 # columns / the kinds' columns), at most this: a node's LP costs about what its columns do
 KINDS_NODES = 4.0
@@ -102,12 +107,12 @@ def by_kinds(
     open stages from there, neither from the stage's best solution), with HiGHS's default
     heuristics and its own model's node limit times the ratio of the two models' columns
     (KINDS_NODES): the better solution of the two and the tighter bound; run alone and
-    left open, the weighted run (KINDS_WEIGHTED) from its best. Given `cover` (stage 1's
-    value and bound), the search carries the lattice rows of coverage in that range
-    (LATTICE) and stops once its incumbent meets their Lagrangian bound; run alone, it
-    stops at the Lagrangian bound of the kinds' model with or without them. The model is
-    the same stage's, so every bound holds; its flows are only a certificate (the counts
-    get theirs after)."""
+    left open, the weighted run and fix-and-optimise from its best (`_improved`). Given
+    `cover` (stage 1's value and bound), the search carries the lattice rows of coverage
+    in that range (LATTICE) and stops once its incumbent meets their Lagrangian bound;
+    run alone, it stops at the Lagrangian bound of the kinds' model with or without them.
+    The model is the same stage's, so every bound holds; its flows are only a certificate
+    (the counts get theirs after)."""
     kinds = kinds_model(sub, cols)
     if len(kinds.cols.upper) > KINDS * len(cols.upper):
         return second
@@ -136,15 +141,32 @@ def by_kinds(
     bound = step * math.floor(run.bound / step)
     if target is not None:
         bound = min(target, bound)
-    if second is None and KINDS_WEIGHTED and run.value < bound - 0.5:
-        weighted = milp_run.nodes(kinds.cols, limit, KINDS_WEIGHTED)
-        x = weighted_run(
-            sub, kinds.cols, run.x, milp_run.options(seed), weighted, milp_run.guard(limit)
-        )
-        value = float(np.dot(kinds.cols.affinity, x))
-        run = replace(run, x=x, counts=milp_run.counts(x, kinds.cols), value=value)
+    if second is None:
+        run = _improved(sub, kinds.cols, search, run, bound, limit, seed)
     best = run if second is None or run.value > second.value else second
     return replace(best, bound=bound, proven=best.value >= bound - 0.5)
+
+
+def _improved(
+    sub: SubProblem, kinds: Columns, search: Columns, run: Run, bound: int, limit: float, seed: int
+) -> Run:
+    """The kinds' search `run`, run alone and left below `bound`, improved by the weighted
+    run (KINDS_WEIGHTED) and then fix-and-optimise by core code (KINDS_FIX) on `search`
+    (the kinds' model `kinds` with the lattice's rows), each from the best so far."""
+    if KINDS_WEIGHTED and run.value < bound - 0.5:
+        nodes = milp_run.nodes(kinds, limit, KINDS_WEIGHTED)
+        x = weighted_run(sub, kinds, run.x, milp_run.options(seed), nodes, milp_run.guard(limit))
+        run = replace(run, x=x, counts=milp_run.counts(x, kinds), value=_value(kinds, x))
+    if KINDS_FIX and run.value < bound - 0.5:
+        nodes = milp_run.nodes(kinds, limit, KINDS_FIX)
+        options = milp_run.options(seed)
+        x = fix_by_codes(search, run.x, options, nodes, milp_run.guard(limit), bound)
+        run = replace(run, x=x, counts=milp_run.counts(x, kinds), value=_value(kinds, x))
+    return run
+
+
+def _value(kinds: Columns, x: list[float]) -> float:
+    return float(np.dot(kinds.affinity, x))
 
 
 def kinds_first(cols: Columns) -> bool:

@@ -1,0 +1,133 @@
+"""Fix-and-optimise by core code on the kinds' model (engines/milp_kinds_fix.py): from the
+worst solution at the stage-1 coverage it never returns less affinity than its start,
+never more than brute force's optimum, keeps every row, stops at its target, repeats; on
+the affinity stage run on kinds alone, what it finds is kept and the answer still holds."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from lcm_opt.engines import milp as milp_module
+from lcm_opt.engines import milp_affinity, milp_kinds_fix, milp_run
+from lcm_opt.engines.milp import solve_milp
+from lcm_opt.engines.milp_columns import Columns
+from lcm_opt.engines.milp_kinds import kinds_model
+from lcm_opt.engines.milp_kinds_fix import fix_by_codes
+from lcm_opt.engines.milp_run import options
+from lcm_opt.engines.subproblem import SubProblem
+from tests.test_cpsat import LIMIT, brute_force, check, edge, sub_of
+from tests.test_milp_kinds import _stage_two
+from tests.test_milp_kinds_weighted import _affinity, _keeps_every_row, _worst
+
+CODES = "abc"
+
+
+def three_code_sub(rng: random.Random) -> SubProblem:
+    """Tiny per-core estates over three core codes (licence i is of code i mod 3, its
+    minimum 0, 4 or 8 units), whose classes fall into few kinds."""
+    licences = rng.randint(3, 4)
+    spec = {}
+    k = 0
+    for _ in range(rng.randint(1, 2)):
+        reach = rng.sample(range(licences), rng.randint(2, licences))
+        base = {li: rng.randint(0, 5) for li in reach}
+        for _ in range(rng.randint(1, 3)):
+            cores = rng.choice((2, 4, 6, 8))
+            units = {"a": cores, "b": max(cores, 4), "c": max(cores, 8)}
+            offset = rng.choice((0, 0, 3))
+            edges = [
+                edge(li, base[li] + offset, units[CODES[li % 3]], CODES[li % 3]) for li in reach
+            ]
+            spec[k] = (rng.randint(1, 2), cores // 2 + rng.randint(0, 1), edges)
+            k += 1
+    capacity = {li: None if rng.random() < 0.1 else rng.randint(1, 15) for li in range(licences)}
+    return sub_of(spec, capacity)
+
+
+def _case(seed: int) -> tuple[int, int, Columns, list[float]]:
+    """Stage 1's value, brute force's best affinity, the kinds' model of stage 2 and its
+    worst solution."""
+    sub = three_code_sub(random.Random(800 + seed))
+    value1, best = brute_force(sub)
+    cols = _stage_two(sub, value1)
+    kinds = kinds_model(sub, cols)
+    return value1, best, kinds.cols, _worst(cols, kinds)
+
+
+def test_from_the_worst_solution_it_never_loses_nor_beats_the_optimum_and_keeps_rows() -> None:
+    gains = 0
+    for seed in range(40):
+        value1, best, kinds, start = _case(seed)
+        x = fix_by_codes(kinds, start, options(0), nodes=1000, guard_s=60.0, target=best + 100)
+        assert _affinity(kinds, start) <= _affinity(kinds, x) <= best
+        assert x is start or _keeps_every_row(kinds, x)
+        assert sum(kinds.coverage[i] * x[i] for i in kinds.cover.values()) >= value1
+        gains += _affinity(kinds, x) > _affinity(kinds, start)
+    assert gains >= 5  # the start is the worst solution: most estates have better ones
+
+
+def test_it_stops_at_its_target_and_repeats() -> None:
+    for seed in range(10):
+        _, best, kinds, start = _case(seed)
+        assert fix_by_codes(kinds, start, options(0), 1000, 60.0, _affinity(kinds, start)) is start
+        one = fix_by_codes(kinds, start, options(0), 1000, 60.0, best + 100)
+        assert one == fix_by_codes(kinds, list(start), options(0), 1000, 60.0, best + 100)
+
+
+def test_one_code_leaves_the_start_as_it_is() -> None:
+    _, best, kinds, start = _case(0)
+    single = replace(kinds, group=["a"] * len(kinds.group))
+    assert fix_by_codes(single, start, options(0), 1000, 60.0, best + 100) is start
+
+
+def test_the_affinity_stage_on_kinds_alone_keeps_what_it_finds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The kinds' model alone, its search taken as open with nothing found but its start
+    (stage 1's counts; HiGHS's bound raised by 10^6, which still holds) and no weighted run:
+    fix-and-optimise follows wherever that start is below the bound; every answer passes
+    the checks, never beats brute force, its bound holds, and where fix-and-optimise finds
+    better counts the answer has them."""
+    monkeypatch.setattr(milp_affinity, "KINDS", 1.0)
+    monkeypatch.setattr(milp_affinity, "KINDS_WEIGHTED", 0.0)
+    monkeypatch.setattr(milp_module, "JOINT", False)
+    monkeypatch.setattr(milp_affinity, "kinds_first", lambda cols: True)
+    run, fix = milp_run.run, milp_kinds_fix.fix_by_codes
+    found: list[tuple[float, float]] = []
+
+    def opened(*args):  # type: ignore[no-untyped-def]
+        if len(args) < 6:  # the stages' runs
+            return run(*args)
+        out = run(*args)
+        cols, start = args[1], list(args[2])
+        value = float(np.dot(cols.affinity, start))
+        counts = milp_run.counts(start, cols)
+        return replace(
+            out, proven=False, bound=out.bound + 10**6, x=start, counts=counts, value=value
+        )
+
+    def counted(*args):  # type: ignore[no-untyped-def]
+        x = fix(*args)
+        kinds, start = args[0], args[1]
+        found.append((float(np.dot(kinds.affinity, start)), float(np.dot(kinds.affinity, x))))
+        return x
+
+    monkeypatch.setattr(milp_run, "run", opened)
+    monkeypatch.setattr(milp_affinity, "fix_by_codes", counted)
+    for seed in range(40):
+        sub = three_code_sub(random.Random(900 + seed))
+        value1, best = brute_force(sub)
+        before = len(found)
+        sol = solve_milp(sub, time_limit_s=LIMIT, seed=0)
+        assert sol is not None
+        check(sub, sol)
+        assert sol.value == value1
+        assert sol.status.value == "feasible" or sol.affinity == best
+        assert sol.affinity <= best <= (sol.affinity_bound or sol.affinity)
+        if len(found) > before:  # the counts it found get flows at least as good
+            assert sol.affinity >= round(found[-1][1])
+    assert len(found) >= 5 and any(after > start + 0.5 for start, after in found)
