@@ -19,6 +19,7 @@ from lcm_opt.engines.milp_kinds import kinds_model
 from lcm_opt.engines.milp_kinds_fix import fix_by_codes
 from lcm_opt.engines.milp_run import options
 from lcm_opt.engines.subproblem import SubProblem
+from tests.support import assert_aon_estate_repeats
 from tests.test_cpsat import LIMIT, brute_force, check, edge, sub_of
 from tests.test_milp_kinds import _stage_two
 from tests.test_milp_kinds_weighted import _affinity, _keeps_every_row, _worst
@@ -84,14 +85,11 @@ def test_one_code_leaves_the_start_as_it_is() -> None:
     assert fix_by_codes(single, start, options(0), 1000, 60.0, best + 100) is start
 
 
-def test_the_affinity_stage_on_kinds_alone_keeps_what_it_finds(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The kinds' model alone, its search taken as open with nothing found but its start
-    (stage 1's counts; HiGHS's bound raised by 10^6, which still holds) and no weighted run:
-    fix-and-optimise follows wherever that start is below the bound; every answer passes
-    the checks, never beats brute force, its bound holds, and where fix-and-optimise finds
-    better counts the answer has them."""
+def _opened_kinds_search(monkeypatch: pytest.MonkeyPatch) -> list[tuple[float, float]]:
+    """From now on the affinity stage runs on the kinds' model alone, its search taken as
+    open with nothing found but its start (HiGHS's bound raised by 10^6, which still
+    holds), no weighted run; returns, per fix-and-optimise call, its start's affinity and
+    its answer's."""
     monkeypatch.setattr(milp_affinity, "KINDS", 1.0)
     monkeypatch.setattr(milp_affinity, "KINDS_WEIGHTED", 0.0)
     monkeypatch.setattr(milp_module, "JOINT", False)
@@ -118,6 +116,17 @@ def test_the_affinity_stage_on_kinds_alone_keeps_what_it_finds(
 
     monkeypatch.setattr(milp_run, "run", opened)
     monkeypatch.setattr(milp_affinity, "fix_by_codes", counted)
+    return found
+
+
+def test_the_affinity_stage_on_kinds_alone_keeps_what_it_finds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The kinds' search taken as open at its start (stage 1's counts): fix-and-optimise
+    follows wherever that start is below the bound; every answer passes the checks, never
+    beats brute force, its bound holds, and where fix-and-optimise finds better counts the
+    answer has them."""
+    found = _opened_kinds_search(monkeypatch)
     for seed in range(40):
         sub = three_code_sub(random.Random(900 + seed))
         value1, best = brute_force(sub)
@@ -131,3 +140,13 @@ def test_the_affinity_stage_on_kinds_alone_keeps_what_it_finds(
         if len(found) > before:  # the counts it found get flows at least as good
             assert sol.affinity >= round(found[-1][1])
     assert len(found) >= 5 and any(after > start + 0.5 for start, after in found)
+
+
+def test_the_path_through_it_repeats_and_ignores_input_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A 60-host per-core estate with every feature, its affinity stage left to
+    fix-and-optimise: the same bytes twice and with hosts and licences reversed."""
+    found = _opened_kinds_search(monkeypatch)
+    assert_aon_estate_repeats("units", 1)
+    assert found and any(after > start + 0.5 for start, after in found)

@@ -4,13 +4,13 @@ search and weighted run leave the stage open where that model runs alone
 
 The search branches on every class's cover counts at once and, on the suite's largest
 estates, ends far from its bound: on the 10,000-host units estate with every feature its
-best (after the weighted run) is 0.45 % below the split groups' Lagrangian bound. Keeping
-one or two core codes' counts where the best solution has them and searching the rest is a
-far smaller MILP (one code's pools no longer compete with the others'), which HiGHS
-searches well: on that estate two sweeps take the gap to 0.002 %; on the 3,000-host
-units estate, from 60 affinity steps of 100 to 20. Each run starts from the best so far,
-so a solution never gets worse; every run is node-limited (deterministic), and the sweeps
-stop once one improves nothing or the best meets the stage's proven bound.
+best (after the weighted run) is 0.45 % below the split groups' Lagrangian bound. Holding
+all but one or two core codes' counts where the best solution has them and searching the
+rest is a far smaller MILP, which HiGHS searches well: on that estate two sweeps take the
+gap to 0.002 %; on the 3,000-host units estate, from 2,100 affinity steps of 100 to 20.
+Each run starts from the best so far, so a solution never gets worse; every run is
+node-limited (deterministic), and the sweeps stop once one improves nothing or the best
+meets the stage's proven bound.
 """
 
 from __future__ import annotations
