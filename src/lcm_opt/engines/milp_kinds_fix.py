@@ -40,17 +40,18 @@ def fix_by_codes(
     codes = sorted({kinds.group[i] for i in kinds.cover.values()})
     if len(codes) < 2:
         return start  # freeing every code is the search that already ran
-    frees = [(c,) for c in codes] + [p for p in itertools.combinations(codes, 2) if len(codes) > 2]
+    pairs = list(itertools.combinations(codes, 2)) if len(codes) > 2 else []
     affinity = np.array(kinds.affinity)
     best, value = start, float(affinity @ np.array(start))
     for _ in range(SWEEPS):
         before = value
-        for free in frees:
+        for free in [(c,) for c in codes] + pairs:
             if value >= target - 0.5:
                 return best
             x = _fixed_run(kinds, best, free, options, nodes, guard_s, target)
-            if x is not None and float(affinity @ np.array(x)) > value + 0.5:
-                best, value = x, float(affinity @ np.array(x))
+            found = -np.inf if x is None else float(affinity @ np.array(x))
+            if x is not None and found > value + 0.5:
+                best, value = x, found
         if value <= before + 0.5:
             break
     return best
