@@ -28,8 +28,8 @@ CODES = "abc"
 
 
 def three_code_sub(rng: random.Random) -> SubProblem:
-    """Tiny per-core estates over three core codes (licence i is of code i mod 3, its
-    minimum 0, 4 or 8 units), whose classes fall into few kinds."""
+    """Tiny per-core estates over three core codes (licence i is of code i mod 3: a host's
+    cores, at least 4, at least 8 units), whose classes fall into few kinds."""
     licences = rng.randint(3, 4)
     spec = {}
     k = 0
@@ -60,7 +60,7 @@ def _case(seed: int) -> tuple[int, int, Columns, list[float]]:
 
 
 def test_from_the_worst_solution_it_never_loses_nor_beats_the_optimum_and_keeps_rows() -> None:
-    gains = 0
+    gains = optimal = 0
     for seed in range(40):
         value1, best, kinds, start = _case(seed)
         x = fix_by_codes(kinds, start, options(0), nodes=1000, guard_s=60.0, target=best + 100)
@@ -68,7 +68,10 @@ def test_from_the_worst_solution_it_never_loses_nor_beats_the_optimum_and_keeps_
         assert x is start or _keeps_every_row(kinds, x)
         assert sum(kinds.coverage[i] * x[i] for i in kinds.cover.values()) >= value1
         gains += _affinity(kinds, x) > _affinity(kinds, start)
-    assert gains >= 5  # the start is the worst solution: most estates have better ones
+        optimal += _affinity(kinds, x) == best
+    # the start is the worst solution, so many estates have better ones; on tiny estates
+    # the runs by code and by pair of codes reach the optimum on most
+    assert gains >= 5 and optimal >= 20
 
 
 def test_it_stops_at_its_target_and_repeats() -> None:
