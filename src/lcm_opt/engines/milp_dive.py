@@ -35,9 +35,8 @@ import numpy as np
 
 from lcm_opt.engines.cpsat import Solution, score
 from lcm_opt.engines.milp_columns import Columns, flows, set_integer, start_of
-from lcm_opt.engines.milp_highs import highspy_module, new_highs
+from lcm_opt.engines.milp_highs import guarded_run, new_highs
 from lcm_opt.engines.subproblem import SubProblem
-from lcm_opt.errors import EngineError
 
 if TYPE_CHECKING:
     import highspy
@@ -161,21 +160,9 @@ def _neighbourhood(
 def _run(
     h: highspy.Highs, cols: Columns, start: list[float], nodes: int, guard_s: float
 ) -> dict[tuple[int, str], int] | None:
-    hs = highspy_module()
     set_integer(h, cols, True)
-    h.setOptionValue("mip_max_nodes", max(nodes, 1))
-    h.setOptionValue("time_limit", guard_s)
-    n = len(start)
-    h.setSolution(n, np.arange(n, dtype=np.int32), np.array(start))
-    h.run()
-    if h.getModelStatus() == hs.HighsModelStatus.kTimeLimit:
-        raise EngineError(
-            f"HiGHS reached its wall-clock guard of {guard_s:.0f} s before its node limit in "
-            f"the affinity stage's heuristic on a component of {len(cols.cover)} class "
-            "groups; an answer now would depend on the machine's speed, so none is given"
-        )
-    info = h.getInfo()
-    if info.primal_solution_status != hs.kSolutionStatusFeasible:
+    what = f"the affinity stage's heuristic on a component of {len(cols.cover)} class groups"
+    x = guarded_run(h, start, nodes, guard_s, what)
+    if x is None:
         return None
-    x = h.getSolution().col_value
     return {key: v for key, i in cols.cover.items() if (v := round(x[i]))}

@@ -1,5 +1,6 @@
-"""HiGHS instances for the class-model MILP (milp.py): construction without the banner, and
-the objective of the solution HiGHS returns, recomputed from its columns."""
+"""HiGHS instances for the class-model MILP (milp.py): construction without the banner, a
+node-limited run from a start under the wall-clock guard, and the objective of the solution
+HiGHS returns, recomputed from its columns."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from lcm_opt.errors import EngineError
 
 if TYPE_CHECKING:
     import highspy
@@ -50,3 +53,24 @@ def objective_of(h: highspy.Highs) -> float:
     x = np.asarray(h.getSolution().col_value, dtype=np.float64)
     cost = np.asarray(h.getLp().col_cost_, dtype=np.float64)
     return float(cost @ x) if len(x) == len(cost) else float("nan")
+
+
+def guarded_run(
+    h: highspy.Highs, start: list[float], nodes: int, guard_s: float, what: str
+) -> list[float] | None:
+    """Run `h` from `start` to at most `nodes` nodes: its solution's columns, or None when it
+    has none. Reaching the wall-clock guard `guard_s` first is an error naming `what`: an
+    answer then would depend on the machine's speed."""
+    hs = highspy_module()
+    h.setOptionValue("mip_max_nodes", max(nodes, 1))
+    h.setOptionValue("time_limit", guard_s)
+    h.setSolution(len(start), np.arange(len(start), dtype=np.int32), np.array(start))
+    h.run()
+    if h.getModelStatus() == hs.HighsModelStatus.kTimeLimit:
+        raise EngineError(
+            f"HiGHS reached its wall-clock guard of {guard_s:.0f} s before its node limit in "
+            f"{what}; an answer now would depend on the machine's speed, so none is given"
+        )
+    if h.getInfo().primal_solution_status != hs.kSolutionStatusFeasible:
+        return None
+    return list(h.getSolution().col_value)

@@ -20,8 +20,7 @@ import itertools
 import numpy as np
 
 from lcm_opt.engines.milp_columns import Columns, new_model
-from lcm_opt.engines.milp_highs import highspy_module
-from lcm_opt.errors import EngineError
+from lcm_opt.engines.milp_highs import guarded_run
 
 SWEEPS = 2  # sweeps over the codes at most: a third found nothing on the suite's estates
 
@@ -67,7 +66,6 @@ def _fixed_run(
     target: float,
 ) -> list[float] | None:
     """One run with every cover count outside the codes `free` fixed at `best`'s."""
-    hs = highspy_module()
     h = new_model(kinds, options)
     every = np.arange(len(kinds.upper), dtype=np.int32)
     h.changeColsCost(len(every), every, np.array(kinds.affinity))
@@ -76,20 +74,10 @@ def _fixed_run(
     )
     at = np.array([float(round(best[i])) for i in fixed])
     h.changeColsBounds(len(fixed), fixed, at, at)
-    h.setOptionValue("mip_max_nodes", max(nodes, 1))
-    h.setOptionValue("time_limit", guard_s)
     h.setOptionValue("objective_target", target - 0.5)
-    h.setSolution(len(best), every, np.array(best))
-    h.run()
-    if h.getModelStatus() == hs.HighsModelStatus.kTimeLimit:
-        raise EngineError(
-            f"HiGHS reached its wall-clock guard of {guard_s:.0f} s before its node limit in "
-            f"the affinity stage's fix-and-optimise on kinds of {len(kinds.cover)} class "
-            "groups; an answer now would depend on the machine's speed, so none is given"
-        )
-    if h.getInfo().primal_solution_status != hs.kSolutionStatusFeasible:
-        return None
-    x = list(h.getSolution().col_value)
-    for i in kinds.cover.values():
-        x[i] = float(round(x[i]))
+    what = f"the affinity stage's fix-and-optimise on kinds of {len(kinds.cover)} class groups"
+    x = guarded_run(h, best, nodes, guard_s, what)
+    if x is not None:
+        for i in kinds.cover.values():
+            x[i] = float(round(x[i]))
     return x

@@ -23,9 +23,8 @@ import numpy as np
 
 from lcm_opt.engines.milp_columns import Columns, new_model
 from lcm_opt.engines.milp_dive import WEIGHTED_LIMIT
-from lcm_opt.engines.milp_highs import highspy_module
+from lcm_opt.engines.milp_highs import guarded_run
 from lcm_opt.engines.subproblem import SubProblem
-from lcm_opt.errors import EngineError
 
 
 def weighted_run(
@@ -54,20 +53,10 @@ def weighted_run(
     h.changeColsCost(
         len(every), every, np.array(kinds.affinity) + np.array(kinds.coverage) / step * width
     )
-    h.setOptionValue("mip_max_nodes", max(nodes, 1))
-    h.setOptionValue("time_limit", guard_s)
-    h.setSolution(len(start), every, np.array(start))
-    h.run()
-    hs = highspy_module()
-    if h.getModelStatus() == hs.HighsModelStatus.kTimeLimit:
-        raise EngineError(
-            f"HiGHS reached its wall-clock guard of {guard_s:.0f} s before its node limit in "
-            f"the affinity stage's weighted run on kinds of {len(cover)} class groups; an "
-            "answer now would depend on the machine's speed, so none is given"
-        )
-    if h.getInfo().primal_solution_status != hs.kSolutionStatusFeasible:
+    what = f"the affinity stage's weighted run on kinds of {len(cover)} class groups"
+    x = guarded_run(h, start, nodes, guard_s, what)
+    if x is None:
         return start
-    x = list(h.getSolution().col_value)
     for i in cover:
         x[i] = float(round(x[i]))
     if sum(kinds.coverage[i] * x[i] for i in cover) < lower - 0.5:
