@@ -30,28 +30,33 @@ from tests.support import assert_aon_estate_repeats, solve_checked
 from tests.test_cpsat import LIMIT, assert_brute_force_optimum, brute_force, check, edge, sub_of
 
 
-def kinds_sub(rng: random.Random) -> SubProblem:
+def kinds_sub(
+    rng: random.Random, codes: str = "ab", licences: tuple[int, int] = (2, 3), reach: int = 1
+) -> SubProblem:
     """Tiny per-core estates whose classes fall into few kinds: each kind reaches the same
     licences through the same groups with the same scores up to one offset per class, its
-    classes differ in units (core counts, CORE4/CORE8-like minimums), weight and count."""
-    licences = rng.randint(2, 3)
+    classes differ in units (core counts, CORE4/CORE8-like minimums), weight and count.
+    Licence i is of code `codes[i mod len(codes)]`: a host's cores (a), at least 4 (b), at
+    least 8 (c); `licences`: how many, at least and at most; `reach`: how many a kind
+    reaches at least."""
+    n = rng.randint(*licences)
     spec = {}
     k = 0
     for _ in range(rng.randint(1, 2)):
-        reach = rng.sample(range(licences), rng.randint(1, licences))
-        base = {li: rng.randint(0, 5) for li in reach}
+        reached = rng.sample(range(n), rng.randint(reach, n))
+        base = {li: rng.randint(0, 5) for li in reached}
         for _ in range(rng.randint(1, 3)):
             cores = rng.choice((2, 4, 6, 8))
-            units = {"a": cores, "b": max(cores, 4)}
+            units = {"a": cores, "b": max(cores, 4), "c": max(cores, 8)}
             offset = rng.choice((0, 0, 3))
             edges = [
                 edge(li, base[li] + offset, units[g], g)
-                for li in reach
-                for g in ["a" if li % 2 == 0 else "b"]
+                for li in reached
+                for g in [codes[li % len(codes)]]
             ]
             spec[k] = (rng.randint(1, 2), cores // 2 + rng.randint(0, 1), edges)
             k += 1
-    capacity = {li: None if rng.random() < 0.1 else rng.randint(1, 15) for li in range(licences)}
+    capacity = {li: None if rng.random() < 0.1 else rng.randint(1, 15) for li in range(n)}
     return sub_of(spec, capacity)
 
 
@@ -223,6 +228,29 @@ def _kinds_outcomes(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     return proven
 
 
+def open_kinds_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on the affinity stage runs on the kinds' model alone (`kinds_first`), its
+    search taken as open with nothing found but its start (stage 1's counts; HiGHS's bound
+    raised by 10^6, which still holds)."""
+    monkeypatch.setattr(milp_affinity, "KINDS", 1.0)
+    monkeypatch.setattr(milp_module, "JOINT", False)
+    monkeypatch.setattr(milp_affinity, "kinds_first", lambda cols: True)
+    run = milp_run.run
+
+    def opened(*args):  # type: ignore[no-untyped-def]
+        if len(args) < 6:  # the stages' runs
+            return run(*args)
+        out = run(*args)
+        cols, start = args[1], list(args[2])
+        value = float(np.dot(cols.affinity, start))
+        counts = milp_run.counts(start, cols)
+        return replace(
+            out, proven=False, bound=out.bound + 10**6, x=start, counts=counts, value=value
+        )
+
+    monkeypatch.setattr(milp_run, "run", opened)
+
+
 @pytest.mark.parametrize("seed", range(30))
 def test_a_large_class_model_runs_its_affinity_stage_on_kinds_alone(
     seed: int, monkeypatch: pytest.MonkeyPatch
@@ -269,29 +297,15 @@ def test_a_large_class_models_open_kinds_search_gets_the_weighted_run(
     (milp_kinds_weighted.py), else the start is proven optimal; every answer passes the
     checks, never beats brute force, and its bound holds; where the weighted run finds
     better counts (tiny models: the optimum) they are kept."""
-    monkeypatch.setattr(milp_affinity, "KINDS", 1.0)
-    monkeypatch.setattr(milp_module, "JOINT", False)
-    monkeypatch.setattr(milp_affinity, "kinds_first", lambda cols: True)
-    run, weighted = milp_run.run, milp_affinity.weighted_run
+    open_kinds_search(monkeypatch)
+    weighted = milp_affinity.weighted_run
     gains: list[bool] = []
-
-    def opened(*args):  # type: ignore[no-untyped-def]
-        if len(args) < 6:  # the stages' runs
-            return run(*args)
-        out = run(*args)  # the kinds' search, taken as having found nothing but its start
-        cols, start = args[1], list(args[2])
-        value = float(np.dot(cols.affinity, start))
-        counts = milp_run.counts(start, cols)
-        return replace(
-            out, proven=False, bound=out.bound + 10**6, x=start, counts=counts, value=value
-        )
 
     def counted(*args):  # type: ignore[no-untyped-def]
         x = weighted(*args)
         gains.append(x is not args[2])
         return x
 
-    monkeypatch.setattr(milp_run, "run", opened)
     monkeypatch.setattr(milp_affinity, "weighted_run", counted)
     for seed in range(40):
         sub = kinds_sub(random.Random(600 + seed))

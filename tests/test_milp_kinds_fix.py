@@ -11,8 +11,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from lcm_opt.engines import milp as milp_module
-from lcm_opt.engines import milp_affinity, milp_kinds_fix, milp_run
+from lcm_opt.engines import milp_affinity, milp_kinds_fix
 from lcm_opt.engines.milp import solve_milp
 from lcm_opt.engines.milp_columns import Columns
 from lcm_opt.engines.milp_kinds import kinds_model
@@ -20,33 +19,14 @@ from lcm_opt.engines.milp_kinds_fix import fix_by_codes
 from lcm_opt.engines.milp_run import options
 from lcm_opt.engines.subproblem import SubProblem
 from tests.support import assert_aon_estate_repeats
-from tests.test_cpsat import LIMIT, brute_force, check, edge, sub_of
-from tests.test_milp_kinds import _stage_two
+from tests.test_cpsat import LIMIT, brute_force, check
+from tests.test_milp_kinds import _stage_two, kinds_sub, open_kinds_search
 from tests.test_milp_kinds_weighted import _affinity, _keeps_every_row, _worst
-
-CODES = "abc"
 
 
 def three_code_sub(rng: random.Random) -> SubProblem:
-    """Tiny per-core estates over three core codes (licence i is of code i mod 3: a host's
-    cores, at least 4, at least 8 units), whose classes fall into few kinds."""
-    licences = rng.randint(3, 4)
-    spec = {}
-    k = 0
-    for _ in range(rng.randint(1, 2)):
-        reach = rng.sample(range(licences), rng.randint(2, licences))
-        base = {li: rng.randint(0, 5) for li in reach}
-        for _ in range(rng.randint(1, 3)):
-            cores = rng.choice((2, 4, 6, 8))
-            units = {"a": cores, "b": max(cores, 4), "c": max(cores, 8)}
-            offset = rng.choice((0, 0, 3))
-            edges = [
-                edge(li, base[li] + offset, units[CODES[li % 3]], CODES[li % 3]) for li in reach
-            ]
-            spec[k] = (rng.randint(1, 2), cores // 2 + rng.randint(0, 1), edges)
-            k += 1
-    capacity = {li: None if rng.random() < 0.1 else rng.randint(1, 15) for li in range(licences)}
-    return sub_of(spec, capacity)
+    """Tiny per-core estates over three core codes, whose classes fall into few kinds."""
+    return kinds_sub(rng, "abc", licences=(3, 4), reach=2)
 
 
 def _case(seed: int) -> tuple[int, int, Columns, list[float]]:
@@ -89,27 +69,13 @@ def test_one_code_leaves_the_start_as_it_is() -> None:
 
 
 def _opened_kinds_search(monkeypatch: pytest.MonkeyPatch) -> list[tuple[float, float]]:
-    """From now on the affinity stage runs on the kinds' model alone, its search taken as
-    open with nothing found but its start (HiGHS's bound raised by 10^6, which still
-    holds), no weighted run; returns, per fix-and-optimise call, its start's affinity and
-    its answer's."""
-    monkeypatch.setattr(milp_affinity, "KINDS", 1.0)
+    """From now on the kinds' search is taken as open at its start (`open_kinds_search`),
+    with no weighted run; returns, per fix-and-optimise call, its start's affinity and its
+    answer's."""
+    open_kinds_search(monkeypatch)
     monkeypatch.setattr(milp_affinity, "KINDS_WEIGHTED", 0.0)
-    monkeypatch.setattr(milp_module, "JOINT", False)
-    monkeypatch.setattr(milp_affinity, "kinds_first", lambda cols: True)
-    run, fix = milp_run.run, milp_kinds_fix.fix_by_codes
+    fix = milp_kinds_fix.fix_by_codes
     found: list[tuple[float, float]] = []
-
-    def opened(*args):  # type: ignore[no-untyped-def]
-        if len(args) < 6:  # the stages' runs
-            return run(*args)
-        out = run(*args)
-        cols, start = args[1], list(args[2])
-        value = float(np.dot(cols.affinity, start))
-        counts = milp_run.counts(start, cols)
-        return replace(
-            out, proven=False, bound=out.bound + 10**6, x=start, counts=counts, value=value
-        )
 
     def counted(*args):  # type: ignore[no-untyped-def]
         x = fix(*args)
@@ -117,7 +83,6 @@ def _opened_kinds_search(monkeypatch: pytest.MonkeyPatch) -> list[tuple[float, f
         found.append((float(np.dot(kinds.affinity, start)), float(np.dot(kinds.affinity, x))))
         return x
 
-    monkeypatch.setattr(milp_run, "run", opened)
     monkeypatch.setattr(milp_affinity, "fix_by_codes", counted)
     return found
 
