@@ -17,9 +17,8 @@ from typer.testing import CliRunner
 
 from lcm_opt.adapters.cli import app
 from lcm_opt.adapters.files import load_scenario
-from lcm_opt.adapters.files_variants import load_whatif_input
 from lcm_opt.adapters.json_text import to_json
-from lcm_opt.adapters.variants import apply_all, select_variants
+from lcm_opt.adapters.variants import apply_all
 from lcm_opt.adapters.variants.stream import write_whatif_json
 from lcm_opt.adapters.variants.summary import summary_of
 from lcm_opt.domain import Scenario
@@ -30,7 +29,7 @@ from lcm_opt.services.whatif_bulk import compare_rows
 from tests.test_api import client, make_client
 from tests.test_generators import gen
 from tests.test_whatif_local import WHATIF, _variants
-from tests.test_whatif_summary import FIXTURE_CASES, generated
+from tests.test_whatif_summary import FIXTURE_CASES, demo_applied, fixture_applied, generated
 
 __all__ = ["client", "generated", "make_client"]  # fixtures shared with other tests
 
@@ -65,15 +64,13 @@ def _assert_same_json(base: Scenario, applied: list[Applied], engine: str, *, ro
 def test_fixture_variants_write_the_block_paths_json(
     engine: str, names: list[str], rows: bool
 ) -> None:
-    estate = load_scenario(WHATIF / "estate.yaml")
-    applied = apply_all(estate, select_variants(estate, names), WHATIF)
+    estate, applied = fixture_applied(names)
     _assert_same_json(estate, applied, engine, rows=rows)
 
 
 def test_demo_variants_write_the_block_paths_json() -> None:
     """`stability: prefer` under the optimiser keeps to the baseline's grants: block path."""
-    demo = load_whatif_input(WHATIF / "demo-variants.yaml").scenario
-    applied = apply_all(demo, list(demo.variants), WHATIF)
+    demo, applied = demo_applied()
     _assert_same_json(demo, applied, "optimal", rows=False)
     _assert_same_json(demo, applied, "greedy", rows=True)
 
@@ -129,9 +126,8 @@ def test_the_json_baseline_is_solved_whole_not_block_by_block(
 def test_the_cli_writes_json_records_from_arrays(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    estate = load_scenario(WHATIF / "estate.yaml")
     names = ["more-viewer-seats", "new-hire", "drop-app-1-licence"]
-    applied = apply_all(estate, select_variants(estate, names), WHATIF)
+    estate, applied = fixture_applied(names)
     full = to_json(compare_variants(estate, applied, "optimal"))
     monkeypatch.setattr(whatif_service, "compare_variants", _refused)
     output = tmp_path / "whatif.json"
@@ -202,9 +198,8 @@ def test_the_api_answers_json_records_from_arrays(
     """POST /v1/whatif: the compact JSON of the block path's report, byte for byte."""
     from lcm_opt.adapters.api.child import to_json_bytes
 
-    estate = load_scenario(WHATIF / "estate.yaml")
     names = ["more-viewer-seats", "new-hire", "drop-app-1-licence", "unpin-chat"]
-    applied = apply_all(estate, select_variants(estate, names), WHATIF)
+    estate, applied = fixture_applied(names)
     full = to_json_bytes(compare_variants(estate, applied, engine)).decode()
     monkeypatch.setattr(whatif_service, "compare_variants", _refused)
     body = {"scenario": estate.model_dump(mode="json"), "variants": names, "engine": engine}

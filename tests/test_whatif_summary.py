@@ -70,20 +70,30 @@ FIXTURE_CASES = [
 ]
 
 
+def fixture_applied(names: list[str]) -> tuple[Scenario, list[Applied]]:
+    """The what-if fixture's estate and its variants `names`, applied."""
+    estate = load_scenario(WHATIF / "estate.yaml")
+    return estate, apply_all(estate, select_variants(estate, names), WHATIF)
+
+
+def demo_applied() -> tuple[Scenario, list[Applied]]:
+    """The demo's estate and every variant of it, applied."""
+    demo = load_whatif_input(WHATIF / "demo-variants.yaml").scenario
+    return demo, apply_all(demo, list(demo.variants), WHATIF)
+
+
 @pytest.mark.parametrize("engine", ["greedy", "optimal"])
 @pytest.mark.parametrize(("names", "summarises"), FIXTURE_CASES)
 def test_fixture_variants_read_the_same_as_tables(
     engine: str, names: list[str], summarises: bool
 ) -> None:
-    estate = load_scenario(WHATIF / "estate.yaml")
-    applied = apply_all(estate, select_variants(estate, names), WHATIF)
+    estate, applied = fixture_applied(names)
     _assert_same_tables(estate, applied, engine, summarises=summarises)
 
 
 def test_stable_variants_under_the_optimiser_are_compared_block_by_block() -> None:
     """`stability: prefer` keeps to the baseline's grants: those need the records."""
-    demo = load_whatif_input(WHATIF / "demo-variants.yaml").scenario
-    applied = apply_all(demo, list(demo.variants), WHATIF)
+    demo, applied = demo_applied()
     _assert_same_tables(demo, applied, "optimal", summarises=False)
     _assert_same_tables(demo, applied, "greedy", summarises=True)
 
