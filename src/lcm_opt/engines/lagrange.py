@@ -58,6 +58,57 @@ def bound_at_lp_duals(
     duals of its LP, floored to the objective's step (milp_columns.step_of); None where it
     proves nothing."""
     step = step_of(objective)
+    at_lp = _lp_at(lp, cols, objective)
+    if at_lp is None:
+        return None
+    z = group_bound(
+        cols.rows, cols.lower, cols.upper, objective, list(cols.cover.values()), cols.group,
+        at_lp[1], nodes=nodes, seed=seed, guard_s=guard_s,
+    )  # fmt: skip
+    return step * math.floor(z / step) if z < EXACT_LIMIT else None
+
+
+def group_optima(
+    lp: highspy.Highs,
+    cols: Columns,
+    objective: list[float],
+    start: Sequence[float],
+    *,
+    nodes: int,
+    seed: int,
+    guard_s: float,
+) -> tuple[list[float], list[float]] | None:
+    """The LP's solution of `objective` over the model `lp` holds, and every split group's
+    best solution of the Lagrangian subproblem at that LP's duals, each group's MILP run
+    from `start`'s columns (so among equal optima it ends near `start`) to at most `nodes`
+    nodes, the groups' columns side by side; None where the LP has no optimum. A group
+    whose run finds nothing keeps `start`'s columns."""
+    at_lp = _lp_at(lp, cols, objective)
+    if at_lp is None:
+        return None
+    x_lp, duals = at_lp
+    _, reduced, parts = _split(cols.rows, objective, cols.group, duals)
+    z = list(start)
+    integer = list(cols.cover.values())
+    for columns, inside in parts:
+        h, _ = _group_model(
+            columns, inside, cols.lower, cols.upper, reduced, integer, nodes, seed, guard_s
+        )
+        begin = [min(max(start[j], cols.lower[j]), cols.upper[j]) for j in columns]
+        h.setSolution(len(columns), np.arange(len(columns), dtype=np.int32), np.array(begin))
+        h.run()
+        _guarded(h, guard_s, len(columns))
+        if h.getInfo().primal_solution_status == highspy_module().kSolutionStatusFeasible:
+            for j, v in zip(columns, h.getSolution().col_value, strict=True):
+                z[j] = v
+    return x_lp, z
+
+
+def _lp_at(
+    lp: highspy.Highs, cols: Columns, objective: list[float]
+) -> tuple[list[float], list[float]] | None:
+    """The LP relaxation's solution of `objective` over `lp` and its row duals; None where
+    it has no optimum."""
     every = np.arange(len(objective), dtype=np.int32)
     lp.changeColsCost(len(every), every, np.array(objective))
     set_integer(lp, cols, False)
@@ -66,11 +117,7 @@ def bound_at_lp_duals(
     duals = list(lp.getSolution().row_dual)
     if not solved or len(duals) != len(cols.rows):
         return None
-    z = group_bound(
-        cols.rows, cols.lower, cols.upper, objective, list(cols.cover.values()), cols.group,
-        duals, nodes=nodes, seed=seed, guard_s=guard_s,
-    )  # fmt: skip
-    return step * math.floor(z / step) if z < EXACT_LIMIT else None
+    return list(lp.getSolution().col_value), duals
 
 
 def group_bound(
@@ -88,21 +135,33 @@ def group_bound(
 ) -> float:
     """An upper bound of max objective . x over the model (module docstring), with a margin
     for floating point already added; inf where it proves nothing."""
-    coupling = [i for i, row in enumerate(rows) if len({group[j] for j in row[0]}) > 1]
-    y = {i: _multiplier(duals[i], rows[i]) for i in coupling}
-    total = math.fsum(_row_best(y[i], rows[i]) for i in coupling)
-    reduced = list(objective)
-    for i in coupling:
-        for j, a in zip(rows[i][0], rows[i][1], strict=True):
-            reduced[j] -= y[i] * a
+    y, reduced, parts = _split(rows, objective, group, duals)
+    total = math.fsum(_row_best(y[i], rows[i]) for i in y)
     spread = 0.0
-    for g in sorted(set(group)):
-        columns = [j for j, name in enumerate(group) if name == g]
-        inside = [row for i, row in enumerate(rows) if i not in y and group[row[0][0]] == g]
+    for columns, inside in parts:
         best = _group_max(columns, inside, lower, upper, reduced, integer, nodes, seed, guard_s)
         total += best
         spread += abs(best)
     return total + MARGIN * (1.0 + spread + abs(total))
+
+
+def _split(
+    rows: Sequence[Row], objective: Sequence[float], group: Sequence[str], duals: Sequence[float]
+) -> tuple[dict[int, float], list[float], list[tuple[list[int], list[Row]]]]:
+    """The coupling rows' multipliers, the objective less their terms, and per split group
+    (in name order) its columns and the rows inside it."""
+    coupling = [i for i, row in enumerate(rows) if len({group[j] for j in row[0]}) > 1]
+    y = {i: _multiplier(duals[i], rows[i]) for i in coupling}
+    reduced = list(objective)
+    for i in coupling:
+        for j, a in zip(rows[i][0], rows[i][1], strict=True):
+            reduced[j] -= y[i] * a
+    parts = []
+    for g in sorted(set(group)):
+        columns = [j for j, name in enumerate(group) if name == g]
+        inside = [row for i, row in enumerate(rows) if i not in y and group[row[0][0]] == g]
+        parts.append((columns, inside))
+    return y, reduced, parts
 
 
 def _group_max(
@@ -117,6 +176,30 @@ def _group_max(
     guard_s: float,
 ) -> float:
     """HiGHS's dual bound of max reduced . x over one group's rows (inf if it has none)."""
+    hs = highspy_module()
+    h, ints = _group_model(columns, rows, lower, upper, reduced, integer, nodes, seed, guard_s)
+    h.run()
+    status = _guarded(h, guard_s, len(columns))
+    info = h.getInfo()
+    if ints == 0:
+        return info.objective_function_value if status == hs.HighsModelStatus.kOptimal else math.inf
+    bound = info.mip_dual_bound
+    return bound if math.isfinite(bound) else math.inf
+
+
+def _group_model(
+    columns: list[int],
+    rows: list[Row],
+    lower: Sequence[float],
+    upper: Sequence[float],
+    reduced: list[float],
+    integer: Sequence[int],
+    nodes: int,
+    seed: int,
+    guard_s: float,
+) -> tuple[highspy.Highs, int]:
+    """One group's MILP, maximising `reduced` over its rows, and how many integer columns
+    it has."""
     hs = highspy_module()
     at = {j: n for n, j in enumerate(columns)}
     h = new_highs()
@@ -137,19 +220,19 @@ def _group_max(
     cost = np.array([reduced[j] for j in columns])
     h.changeColsCost(len(columns), np.arange(len(columns), dtype=np.int32), cost)
     h.changeObjectiveSense(hs.ObjSense.kMaximize)
-    h.run()
+    return h, len(ints)
+
+
+def _guarded(h: highspy.Highs, guard_s: float, columns: int) -> object:
+    """The status of a group's run; reaching the wall-clock guard is an error."""
     status = h.getModelStatus()
-    if status == hs.HighsModelStatus.kTimeLimit:
+    if status == highspy_module().HighsModelStatus.kTimeLimit:
         raise EngineError(
             f"HiGHS reached its wall-clock guard of {guard_s:.0f} s before its node limit on "
-            f"one split group's bound ({len(columns)} columns); an answer now would depend "
+            f"one split group's bound ({columns} columns); an answer now would depend "
             "on the machine's speed, so none is given"
         )
-    info = h.getInfo()
-    if len(ints) == 0:
-        return info.objective_function_value if status == hs.HighsModelStatus.kOptimal else math.inf
-    bound = info.mip_dual_bound
-    return bound if math.isfinite(bound) else math.inf
+    return status
 
 
 def _multiplier(dual: float, row: Row) -> float:

@@ -42,12 +42,14 @@ def fix_by_codes(
     pairs = list(itertools.combinations(codes, 2)) if len(codes) > 2 else []
     affinity = np.array(kinds.affinity)
     best, value = start, float(affinity @ np.array(start))
+    what = f"the affinity stage's fix-and-optimise on kinds of {len(kinds.cover)} class groups"
     for _ in range(SWEEPS):
         before = value
         for free in [(c,) for c in codes] + pairs:
             if value >= target - 0.5:
                 return best
-            x = _fixed_run(kinds, best, free, options, nodes, guard_s, target)
+            fixed = [i for i in sorted(kinds.cover.values()) if kinds.group[i] not in free]
+            x = fixed_run(kinds, best, fixed, options, nodes, guard_s, target, what)
             found = -np.inf if x is None else float(affinity @ np.array(x))
             if x is not None and found > value + 0.5:
                 best, value = x, found
@@ -56,26 +58,26 @@ def fix_by_codes(
     return best
 
 
-def _fixed_run(
+def fixed_run(
     kinds: Columns,
     best: list[float],
-    free: tuple[str, ...],
+    fixed: list[int],
     options: dict[str, bool | int | float | str],
     nodes: int,
     guard_s: float,
     target: float,
+    what: str,
 ) -> list[float] | None:
-    """One run with every cover count outside the codes `free` fixed at `best`'s."""
+    """One run from `best` with the cover counts `fixed` held at `best`'s, stopping at
+    `target`; its solution with the counts rounded, or None. `what` names the run in the
+    wall-clock guard's error."""
     h = new_model(kinds, options)
     every = np.arange(len(kinds.upper), dtype=np.int32)
     h.changeColsCost(len(every), every, np.array(kinds.affinity))
-    fixed = np.array(
-        [i for i in sorted(kinds.cover.values()) if kinds.group[i] not in free], dtype=np.int32
-    )
+    index = np.array(fixed, dtype=np.int32)
     at = np.array([float(round(best[i])) for i in fixed])
-    h.changeColsBounds(len(fixed), fixed, at, at)
+    h.changeColsBounds(len(index), index, at, at)
     h.setOptionValue("objective_target", target - 0.5)
-    what = f"the affinity stage's fix-and-optimise on kinds of {len(kinds.cover)} class groups"
     x = guarded_run(h, best, nodes, guard_s, what)
     if x is not None:
         for i in kinds.cover.values():
