@@ -2,7 +2,8 @@
 search on kinds of classes (milp_kinds.py) and the primal heuristic (milp_dive.py) on what
 each leaves open; on class models whose node limit shrinks with their size the kinds'
 model runs alone, its search followed where open by a weighted run
-(milp_kinds_weighted.py) and fix-and-optimise by core code (milp_kinds_fix.py).
+(milp_kinds_weighted.py), fix-and-optimise by core code (milp_kinds_fix.py) and the
+Lagrangian subproblems' neighbourhoods (milp_kinds_rins.py).
 
 The settings below, and milp_run's and milp_dive's, are read through their modules at call
 time, so benchmarks/aon.py and the tests can change them.
@@ -20,6 +21,7 @@ from lcm_opt.engines import milp_dive, milp_run
 from lcm_opt.engines.milp_columns import Columns, new_model, step_of
 from lcm_opt.engines.milp_kinds import kinds_model
 from lcm_opt.engines.milp_kinds_fix import fix_by_codes
+from lcm_opt.engines.milp_kinds_rins import lagrangian_rins
 from lcm_opt.engines.milp_kinds_weighted import weighted_run
 from lcm_opt.engines.milp_lattice import lattice_rows
 from lcm_opt.engines.milp_run import Run
@@ -47,6 +49,11 @@ KINDS_WEIGHTED = 0.1
 # getting this share of the kinds' node limit (2,000 nodes at the default limit); 0 only
 # to time the stage without it
 KINDS_FIX = 0.4
+# and, where still open, by the Lagrangian subproblems' neighbourhoods
+# (milp_kinds_rins.py), each run getting this share of the kinds' node limit (5,000 nodes at
+# the default limit): on the suite's 3,000-host cost estate 420 affinity steps of 100 below
+# the bound become 60; 0 only to time the stage without them
+KINDS_RINS = 1.0
 # The kinds' run's node limit: its own model's (milp_run.COLUMNS) times (the class model's
 # columns / the kinds' columns), at most this: a node's LP costs about what its columns do
 KINDS_NODES = 4.0
@@ -151,8 +158,9 @@ def _improved(
     sub: SubProblem, kinds: Columns, search: Columns, run: Run, bound: int, limit: float, seed: int
 ) -> Run:
     """The kinds' search `run`, run alone and left below `bound`, improved by the weighted
-    run (KINDS_WEIGHTED) and then fix-and-optimise by core code (KINDS_FIX) on `search`
-    (the kinds' model `kinds` with the lattice's rows), each from the best so far."""
+    run (KINDS_WEIGHTED), fix-and-optimise by core code (KINDS_FIX) and the Lagrangian
+    subproblems' neighbourhoods (KINDS_RINS) on `search` (the kinds' model `kinds` with the
+    lattice's rows), each from the best so far."""
     if KINDS_WEIGHTED and run.value < bound - 0.5:
         nodes = milp_run.nodes(kinds, limit, KINDS_WEIGHTED)
         x = weighted_run(sub, kinds, run.x, milp_run.options(seed), nodes, milp_run.guard(limit))
@@ -161,6 +169,11 @@ def _improved(
         nodes = milp_run.nodes(kinds, limit, KINDS_FIX)
         options = milp_run.options(seed)
         x = fix_by_codes(search, run.x, options, nodes, milp_run.guard(limit), bound)
+        run = replace(run, x=x, counts=milp_run.counts(x, kinds), value=_value(kinds, x))
+    if KINDS_RINS and run.value < bound - 0.5:
+        nodes = milp_run.nodes(kinds, limit, KINDS_RINS)
+        options = milp_run.options(seed)
+        x = lagrangian_rins(search, run.x, options, nodes, milp_run.guard(limit), bound)
         run = replace(run, x=x, counts=milp_run.counts(x, kinds), value=_value(kinds, x))
     return run
 
