@@ -139,7 +139,10 @@ def group_bound(
     total = math.fsum(_row_best(y[i], rows[i]) for i in y)
     spread = 0.0
     for columns, inside in parts:
-        best = _group_max(columns, inside, lower, upper, reduced, integer, nodes, seed, guard_s)
+        h, ints = _group_model(
+            columns, inside, lower, upper, reduced, integer, nodes, seed, guard_s
+        )
+        best = _group_max(h, ints, guard_s, len(columns))
         total += best
         spread += abs(best)
     return total + MARGIN * (1.0 + spread + abs(total))
@@ -164,24 +167,14 @@ def _split(
     return y, reduced, parts
 
 
-def _group_max(
-    columns: list[int],
-    rows: list[Row],
-    lower: Sequence[float],
-    upper: Sequence[float],
-    reduced: list[float],
-    integer: Sequence[int],
-    nodes: int,
-    seed: int,
-    guard_s: float,
-) -> float:
-    """HiGHS's dual bound of max reduced . x over one group's rows (inf if it has none)."""
+def _group_max(h: highspy.Highs, integers: int, guard_s: float, columns: int) -> float:
+    """HiGHS's dual bound of one group's MILP `h` (`_group_model`) with `integers` integer
+    columns of `columns`: inf if it proves nothing."""
     hs = highspy_module()
-    h, ints = _group_model(columns, rows, lower, upper, reduced, integer, nodes, seed, guard_s)
     h.run()
-    status = _guarded(h, guard_s, len(columns))
+    status = _guarded(h, guard_s, columns)
     info = h.getInfo()
-    if ints == 0:
+    if integers == 0:
         return info.objective_function_value if status == hs.HighsModelStatus.kOptimal else math.inf
     bound = info.mip_dual_bound
     return bound if math.isfinite(bound) else math.inf

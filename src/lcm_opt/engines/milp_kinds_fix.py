@@ -50,12 +50,18 @@ def fix_by_codes(
                 return best
             fixed = [i for i in sorted(kinds.cover.values()) if kinds.group[i] not in free]
             x = fixed_run(kinds, best, fixed, options, nodes, guard_s, target, what)
-            found = -np.inf if x is None else float(affinity @ np.array(x))
-            if x is not None and found > value + 0.5:
-                best, value = x, found
+            best, value = better(affinity, x, best, value)
         if value <= before + 0.5:
             break
     return best
+
+
+def better(
+    affinity: np.ndarray, x: list[float] | None, best: list[float], value: float
+) -> tuple[list[float], float]:
+    """`x` and its affinity where it beats `best` (of affinity `value`), else `best`."""
+    found = -np.inf if x is None else float(affinity @ np.array(x))
+    return (x, found) if x is not None and found > value + 0.5 else (best, value)
 
 
 def fixed_run(

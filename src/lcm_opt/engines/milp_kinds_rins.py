@@ -23,7 +23,7 @@ import numpy as np
 
 from lcm_opt.engines.lagrange import group_optima
 from lcm_opt.engines.milp_columns import Columns, new_model
-from lcm_opt.engines.milp_kinds_fix import fixed_run
+from lcm_opt.engines.milp_kinds_fix import better, fixed_run
 
 ROUNDS = 3  # rounds at most, each from fresh subproblem optima near the best so far
 
@@ -63,9 +63,7 @@ def lagrangian_rins(
             if value >= target - 0.5:
                 break
             x = fixed_run(kinds, best, fixed, options, nodes, guard_s, target, what)
-            found_value = -np.inf if x is None else float(affinity @ np.array(x))
-            if x is not None and found_value > value + 0.5:
-                best, value = x, found_value
+            best, value = better(affinity, x, best, value)
         if value <= before + 0.5:
             break
     return best
