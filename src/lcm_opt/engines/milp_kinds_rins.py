@@ -57,9 +57,10 @@ def lagrangian_rins(
             break
         x_lp, z = found
         shared = [i for i in cover if round(best[i]) == round(z[i])]
-        integral = {i for i in shared if abs(x_lp[i] - round(best[i])) < 1e-6}
+        narrower = [i for i in shared if abs(x_lp[i] - round(best[i])) < 1e-6]
         before = value
-        for fixed in (shared, [i for i in shared if i in integral]):
+        # the larger neighbourhood holds a subset; where it is the same set, one run will do
+        for fixed in [shared, narrower] if len(narrower) < len(shared) else [shared]:
             if value >= target - 0.5:
                 break
             x = fixed_run(kinds, best, fixed, options, nodes, guard_s, target, what)
