@@ -24,7 +24,7 @@ from lcm_opt.engines.milp_columns import Columns, flows, new_model
 from lcm_opt.engines.milp_highs import highspy_module
 from lcm_opt.engines.milp_kinds import kinds_model
 from lcm_opt.engines.milp_run import Run, model, options, stage
-from lcm_opt.engines.subproblem import SubProblem
+from lcm_opt.engines.subproblem import ComponentSolution, SubProblem
 from tests.builders import core_hosts_in_three_departments, scenario
 from tests.support import assert_aon_estate_repeats, solve_checked
 from tests.test_cpsat import LIMIT, assert_brute_force_optimum, brute_force, check, edge, sub_of
@@ -228,6 +228,20 @@ def _kinds_outcomes(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     return proven
 
 
+def solved_within_brute_force(sub: SubProblem) -> tuple[ComponentSolution, int]:
+    """`sub` solved by the MILP path, and brute force's best affinity: the answer passes
+    the checks, keeps stage 1's optimum, is proven only at the optimum (the kinds' bounds
+    are exact on tiny models) and its affinity bound holds."""
+    value1, best = brute_force(sub)
+    sol = solve_milp(sub, time_limit_s=LIMIT, seed=0)
+    assert sol is not None
+    check(sub, sol)
+    assert sol.value == value1
+    assert sol.status.value == "feasible" or sol.affinity == best
+    assert sol.affinity <= best <= (sol.affinity_bound or sol.affinity)
+    return sol, best
+
+
 def open_kinds_search(monkeypatch: pytest.MonkeyPatch) -> None:
     """From now on the affinity stage runs on the kinds' model alone (`kinds_first`), its
     search taken as open with nothing found but its start (stage 1's counts; HiGHS's bound
@@ -309,16 +323,9 @@ def test_a_large_class_models_open_kinds_search_gets_the_weighted_run(
     monkeypatch.setattr(milp_affinity, "weighted_run", counted)
     for seed in range(40):
         sub = kinds_sub(random.Random(600 + seed))
-        value1, best = brute_force(sub)
         before = len(gains)
-        sol = solve_milp(sub, time_limit_s=LIMIT, seed=0)
-        assert sol is not None
-        check(sub, sol)
-        assert sol.value == value1
+        sol, best = solved_within_brute_force(sub)
         assert len(gains) == before + 1 or sol.status.value == "optimal"
-        # proven only at the optimum: the search's Lagrangian bound is exact on tiny models
-        assert sol.status.value == "feasible" or sol.affinity == best
-        assert sol.affinity <= best <= (sol.affinity_bound or sol.affinity)
         assert len(gains) == before or not gains[-1] or sol.affinity == best
     assert len(gains) >= 5 and any(gains)
 

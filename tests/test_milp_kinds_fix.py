@@ -13,15 +13,19 @@ import numpy as np
 import pytest
 
 from lcm_opt.engines import milp_affinity
-from lcm_opt.engines.milp import solve_milp
 from lcm_opt.engines.milp_columns import Columns
 from lcm_opt.engines.milp_kinds import kinds_model
 from lcm_opt.engines.milp_kinds_fix import fix_by_codes
 from lcm_opt.engines.milp_run import options
 from lcm_opt.engines.subproblem import SubProblem
 from tests.support import assert_aon_estate_repeats
-from tests.test_cpsat import LIMIT, brute_force, check
-from tests.test_milp_kinds import _stage_two, kinds_sub, open_kinds_search
+from tests.test_cpsat import brute_force
+from tests.test_milp_kinds import (
+    _stage_two,
+    kinds_sub,
+    open_kinds_search,
+    solved_within_brute_force,
+)
 from tests.test_milp_kinds_weighted import _affinity, _keeps_every_row, _worst
 
 
@@ -109,15 +113,8 @@ def assert_answers_hold(found: list[tuple[float, float]]) -> None:
     below the bound; every answer passes the checks, never beats brute force, its bound
     holds, and where the step finds better counts the answer has them."""
     for seed in range(40):
-        sub = three_code_sub(random.Random(900 + seed))
-        value1, best = brute_force(sub)
         before = len(found)
-        sol = solve_milp(sub, time_limit_s=LIMIT, seed=0)
-        assert sol is not None
-        check(sub, sol)
-        assert sol.value == value1
-        assert sol.status.value == "feasible" or sol.affinity == best
-        assert sol.affinity <= best <= (sol.affinity_bound or sol.affinity)
+        sol, _ = solved_within_brute_force(three_code_sub(random.Random(900 + seed)))
         if len(found) > before:  # the counts it found get flows at least as good
             assert sol.affinity >= round(found[-1][1])
     assert len(found) >= 5 and any(after > start + 0.5 for start, after in found)
