@@ -245,15 +245,17 @@ def solved_within_brute_force(sub: SubProblem) -> tuple[ComponentSolution, int]:
 def open_kinds_search(monkeypatch: pytest.MonkeyPatch) -> None:
     """From now on the affinity stage runs on the kinds' model alone (`kinds_first`), its
     search taken as open with nothing found but its start (stage 1's counts; HiGHS's bound
-    raised by 10^6, which still holds)."""
+    raised by 10^6, which still holds). Only the search is opened: it passes its target
+    and node limit in place, where the stages' runs pass neither and the proof run after
+    the improvement steps (milp_affinity._proof) names them."""
     monkeypatch.setattr(milp_affinity, "KINDS", 1.0)
     monkeypatch.setattr(milp_module, "JOINT", False)
     monkeypatch.setattr(milp_affinity, "kinds_first", lambda cols: True)
     run = milp_run.run
 
-    def opened(*args):  # type: ignore[no-untyped-def]
-        if len(args) < 6:  # the stages' runs
-            return run(*args)
+    def opened(*args, **named):  # type: ignore[no-untyped-def]
+        if named or len(args) < 6:  # the stages' runs, the proof run
+            return run(*args, **named)
         out = run(*args)
         cols, start = args[1], list(args[2])
         value = float(np.dot(cols.affinity, start))

@@ -125,9 +125,11 @@ STEPS = {"fix_by_codes": "KINDS_FIX", "lagrangian_rins": "KINDS_RINS"}
 
 def step_alone(monkeypatch: pytest.MonkeyPatch, name: str) -> list[tuple[float, float]]:
     """The kinds' search taken as open at its start (`open_kinds_search`) and followed by
-    the step `name` alone (STEPS; no weighted run); its calls recorded (`count_calls`)."""
+    the step `name` alone (STEPS; no weighted run, no proof run); its calls recorded
+    (`count_calls`)."""
     open_kinds_search(monkeypatch)
     monkeypatch.setattr(milp_affinity, "KINDS_WEIGHTED", 0.0)
+    monkeypatch.setattr(milp_affinity, "KINDS_PROOF", 0.0)
     for other, setting in STEPS.items():
         if other != name:
             monkeypatch.setattr(milp_affinity, setting, 0.0)
