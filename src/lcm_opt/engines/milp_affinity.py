@@ -50,10 +50,12 @@ KINDS_WEIGHTED = 0.1
 # to time the stage without it
 KINDS_FIX = 0.4
 # and, where still open, by the Lagrangian subproblems' neighbourhoods
-# (milp_kinds_rins.py), each run getting this share of the kinds' node limit (5,000 nodes at
-# the default limit): on the suite's 3,000-host cost estate 420 affinity steps of 100 below
-# the bound become 60; 0 only to time the stage without them
-KINDS_RINS = 1.0
+# (milp_kinds_rins.py), each run getting this share of the kinds' node limit (20,000 nodes
+# at the default limit): on the suite's 3,000-host cost estate 420 affinity steps of 100
+# below the bound become 60; on the 10,000-host count estate 5,000 nodes a run left a start
+# the proof run below could not prove in its limit, 20,000 one it proves; 0 only to time
+# the stage without them
+KINDS_RINS = 4.0
 # and, where still open, by a proof run from the best: HiGHS's branch-and-bound on the same
 # model without its primal heuristics (milp_run.TUNING), stopping at the stage's bound, with
 # this share of the kinds' node limit (200,000 nodes at the default limit): on the suite's
