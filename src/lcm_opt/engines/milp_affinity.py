@@ -136,9 +136,7 @@ def by_kinds(
     options = milp_run.options(seed)
     lattice = lattice_rows(sub, kinds.cols, *cover, options) if LATTICE and cover else []
     search = replace(kinds.cols, rows=[*kinds.cols.rows, *lattice])
-    h = new_model(search, options)
-    every = np.arange(len(kinds.cols.upper), dtype=np.int32)
-    h.changeColsCost(len(every), every, np.array(kinds.cols.affinity))
+    h = _affinity_model(search, options)
     start = [0.0] * len(kinds.cols.upper)
     for i, v in enumerate(begin):
         start[kinds.image[i]] += v
@@ -198,9 +196,7 @@ def _proof(search: Columns, run: Run, bound: int, limit: float, seed: int) -> tu
     bound moves only once the search has closed the subtrees that hold it up (on the
     suite's 3,000-host cost estate it sat at the Lagrangian bound until node 127,000), so
     the run starts from the best so far, whose value prunes from the first node."""
-    h = milp_run.model(search, seed)
-    every = np.arange(len(search.upper), dtype=np.int32)
-    h.changeColsCost(len(every), every, np.array(search.affinity))
+    h = _affinity_model(search, {**milp_run.options(seed), **milp_run.TUNING})
     nodes = milp_run.nodes(search, limit, KINDS_PROOF)
     again = milp_run.run(h, search, run.x, limit * KINDS_PROOF, target=bound, max_nodes=nodes)
     if again is None:
@@ -208,6 +204,14 @@ def _proof(search: Columns, run: Run, bound: int, limit: float, seed: int) -> tu
     step = step_of(search.affinity)
     bound = min(bound, step * math.floor(again.bound / step))
     return (again if again.value > run.value + 0.5 else run), bound
+
+
+def _affinity_model(search: Columns, options: dict[str, bool | int | float | str]) -> highspy.Highs:
+    """HiGHS's model of `search` with these options, maximising its affinity."""
+    h = new_model(search, options)
+    every = np.arange(len(search.upper), dtype=np.int32)
+    h.changeColsCost(len(every), every, np.array(search.affinity))
+    return h
 
 
 def _value(kinds: Columns, x: list[float]) -> float:
